@@ -1,0 +1,1 @@
+namespace weft::det { int placeholder = 0; }

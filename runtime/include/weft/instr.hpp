@@ -1,0 +1,93 @@
+// weft/instr.hpp — the instrumentation ABI that weft-instrument's rewritten code calls.
+//
+// Each hook takes an lvalue, records the access with a static source-location record and
+// returns the same lvalue, so `x = y + 1` becomes
+//     weft::instr::write(x, site_a) = weft::instr::read(y, site_b) + 1;
+// and keeps its meaning: the lvalue is evaluated exactly once, by the caller.
+// Outside a weft run each hook costs one predictable branch on a thread-local pointer.
+// Under weft::explore an access is recorded by the race detector and may also be a
+// scheduling point (ExploreOptions::schedule_accesses), so interleavings at the granularity
+// of plain memory are explored.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <type_traits>
+
+#include "weft/events.hpp"
+
+namespace weft::instr {
+
+// One per instrumented spot; weft-instrument emits them as static constants.
+struct Site {
+  const char* file;
+  const char* function;
+  unsigned line;
+  unsigned column;
+};
+
+namespace detail {
+// Non-null exactly while the calling thread runs a goroutine of a weft run that observes
+// instrumented accesses.
+extern thread_local constinit void* active;
+void record(const void* addr, std::size_t size, AccessKind kind, const Site& site);
+void enter(const Site& fn);
+void exit();
+
+template <class T>
+inline const void* address(T& lv) noexcept {
+  return const_cast<const void*>(static_cast<const volatile void*>(std::addressof(lv)));
+}
+}  // namespace detail
+
+inline bool active() noexcept { return __builtin_expect(detail::active != nullptr, 0); }
+
+template <class T>
+inline T& read(T& lv, const Site& site) {
+  if (!std::is_constant_evaluated() && active())
+    detail::record(detail::address(lv), sizeof(T), AccessKind::read, site);
+  return lv;
+}
+template <class T>
+inline T& write(T& lv, const Site& site) {
+  if (!std::is_constant_evaluated() && active())
+    detail::record(detail::address(lv), sizeof(T), AccessKind::write, site);
+  return lv;
+}
+// Read-modify-write: compound assignment, ++ and --.
+template <class T>
+inline T& update(T& lv, const Site& site) {
+  if (!std::is_constant_evaluated() && active())
+    detail::record(detail::address(lv), sizeof(T), AccessKind::update, site);
+  return lv;
+}
+
+// Accesses that cannot be expressed as an lvalue of a complete type: a bit-field's enclosing
+// object, a memcpy-like range.
+inline void read_range(const volatile void* addr, std::size_t size, const Site& site) {
+  if (!std::is_constant_evaluated() && active())
+    detail::record(const_cast<const void*>(addr), size, AccessKind::read, site);
+}
+inline void write_range(const volatile void* addr, std::size_t size, const Site& site) {
+  if (!std::is_constant_evaluated() && active())
+    detail::record(const_cast<const void*>(addr), size, AccessKind::write, site);
+}
+
+// Entry/exit guard for the shadow call stack: `weft::instr::Frame weft_frame_(site);` as the
+// first statement of an instrumented function body.
+class Frame {
+ public:
+  explicit Frame(const Site& fn) : on_(!std::is_constant_evaluated() && active()) {
+    if (on_) detail::enter(fn);
+  }
+  ~Frame() {
+    if (on_) detail::exit();
+  }
+  Frame(const Frame&) = delete;
+  Frame& operator=(const Frame&) = delete;
+
+ private:
+  bool on_;
+};
+
+}  // namespace weft::instr
