@@ -1,0 +1,108 @@
+// weft/detector/detector.hpp — the happens-before race detector engine.
+//
+// The runtime feeds it events (the same shape as weft::EventSink, with detector-owned types);
+// it keeps vector clocks, byte-exact shadow memory and the lock-order graph, and collects
+// reports. It knows nothing of fibers or schedulers.
+//
+//   weft::det::Detector d;
+//   d.go_start(1, 0, "main", here);
+//   d.go_start(2, 1, "worker", here);
+//   d.access(2, &x, sizeof x, weft::det::Access::write, here);
+//   d.access(1, &x, sizeof x, weft::det::Access::read, here);   // races with the write
+//   for (auto& r : d.take_reports()) std::fputs(weft::det::render_text(r).c_str(), stderr);
+//
+// Contract with the caller:
+//  - go_start(child) comes before any event of child, go_end(g) after its last; ids are
+//    unique among live goroutines and may be reused after go_end. An event naming an unknown
+//    goroutine implicitly starts it as a root goroutine (parent 0, no name).
+//  - Events are processed in call order; the detector is deterministic in that order (no
+//    result depends on addresses' hash order), so the same event sequence gives the same
+//    reports.
+//  - Thread safety: every method takes one internal mutex, so calls from several threads are
+//    safe; the order they take the mutex in is then the event order.
+#pragma once
+
+#include <weft/detector/report.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace weft::det {
+
+struct DetectorOptions {
+  // Stop collecting (but keep checking) after this many reports in one iteration.
+  std::size_t max_reports = 1000;
+};
+
+// Sizes of the engine's state, for tests and diagnostics.
+struct DetectorStats {
+  std::size_t live_goroutines = 0;
+  std::size_t slots = 0;           // clock slots ever allocated since reset (live + free)
+  std::size_t granules = 0;        // shadow entries (8-byte granules with any state)
+  std::size_t split_granules = 0;  // of which hold per-byte state
+  std::size_t sync_objects = 0;
+  std::size_t frames = 0;          // interned call-chain nodes
+  std::size_t goroutine_infos = 0; // interned goroutine descriptions
+  std::size_t lock_edges = 0;
+  std::uint64_t accesses = 0;
+  std::uint64_t races = 0;         // conflicts found, before deduplication
+};
+
+class Detector {
+ public:
+  explicit Detector(DetectorOptions options = {});
+  ~Detector();
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  // reset() forgets everything: goroutines, clocks, shadow memory, the lock graph, reports.
+  // Call it when an explored iteration begins.
+  void reset();
+
+  // go_start: everything `parent` did so far happens before `g` starts. parent 0 = a root
+  // (the main goroutine of an iteration). `name` is copied. created_at is the go statement.
+  void go_start(GoId g, GoId parent, std::string_view name, const Loc& created_at);
+  void go_end(GoId g);
+
+  // Happens-before through the synchronisation object at `sync` (any unique address):
+  //   acquire:       clock(g)    := clock(g) ⊔ clock(sync)
+  //   release:       clock(sync) := clock(sync) ⊔ clock(g), then g's own component advances
+  //   release_store: clock(sync) := clock(g),               then g's own component advances
+  void acquire(GoId g, const void* sync);
+  void release(GoId g, const void* sync);
+  void release_store(GoId g, const void* sync);
+  // The object is gone; its clock is dropped (and it leaves the lock-order graph).
+  void sync_free(const void* sync);
+
+  // Lock-order graph: g now holds `mutex` (exclusive or shared), acquired at `where`. Every
+  // acquisition while holding other locks adds held → mutex edges; a new edge that closes a
+  // cycle yields a lock-order-inversion report. Happens-before is NOT implied: the runtime
+  // calls acquire/release for that.
+  void lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
+  void lock_released(GoId g, const void* mutex);
+
+  // A plain memory access of `size` bytes (0 is ignored) by g. Checked byte by byte.
+  void access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
+  // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
+  // the caller reports the write of the whole object first, then frees.)
+  void free_range(const void* addr, std::size_t size);
+
+  // Shadow call stack: g entered / left a function. Unbalanced exits are ignored.
+  void func_enter(GoId g, const Loc& function);
+  void func_exit(GoId g);
+
+  // Reports collected since reset (or since the last take_reports), in detection order.
+  std::vector<Report> reports() const;
+  std::vector<Report> take_reports();
+  std::size_t report_count() const;
+
+  DetectorStats stats() const;
+
+ private:
+  class Engine;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace weft::det

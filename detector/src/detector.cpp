@@ -1,0 +1,76 @@
+// detector.cpp — Detector, the public face: every call runs under the engine's mutex.
+#include <weft/detector/detector.hpp>
+
+#include "engine.hpp"
+
+#include <utility>
+
+namespace weft::det {
+namespace {
+
+template <class Engine, class F>
+decltype(auto) locked(Engine& e, F&& f) {
+  std::lock_guard<std::mutex> lock(e.mu);
+  return std::forward<F>(f)();
+}
+
+}  // namespace
+
+Detector::Detector(DetectorOptions options) : engine_(std::make_unique<Engine>(options)) {}
+Detector::~Detector() = default;
+
+void Detector::reset() {
+  locked(*engine_, [&] { engine_->reset(); });
+}
+void Detector::go_start(GoId g, GoId parent, std::string_view name, const Loc& created_at) {
+  locked(*engine_, [&] { engine_->go_start(g, parent, name, created_at); });
+}
+void Detector::go_end(GoId g) {
+  locked(*engine_, [&] { engine_->go_end(g); });
+}
+void Detector::acquire(GoId g, const void* sync) {
+  locked(*engine_, [&] { engine_->acquire(g, sync); });
+}
+void Detector::release(GoId g, const void* sync) {
+  locked(*engine_, [&] { engine_->release(g, sync); });
+}
+void Detector::release_store(GoId g, const void* sync) {
+  locked(*engine_, [&] { engine_->release_store(g, sync); });
+}
+void Detector::sync_free(const void* sync) {
+  locked(*engine_, [&] { engine_->sync_free(sync); });
+}
+void Detector::lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where) {
+  locked(*engine_, [&] { engine_->lock_acquired(g, mutex, exclusive, where); });
+}
+void Detector::lock_released(GoId g, const void* mutex) {
+  locked(*engine_, [&] { engine_->lock_released(g, mutex); });
+}
+void Detector::access(GoId g, const void* addr, std::size_t size, Access kind,
+                      const Loc& where) {
+  locked(*engine_, [&] { engine_->access(g, addr, size, kind, where); });
+}
+void Detector::free_range(const void* addr, std::size_t size) {
+  locked(*engine_, [&] { engine_->free_range(addr, size); });
+}
+void Detector::func_enter(GoId g, const Loc& function) {
+  locked(*engine_, [&] { engine_->func_enter(g, function); });
+}
+void Detector::func_exit(GoId g) {
+  locked(*engine_, [&] { engine_->func_exit(g); });
+}
+
+std::vector<Report> Detector::reports() const {
+  return locked(*engine_, [&] { return engine_->reports; });
+}
+std::vector<Report> Detector::take_reports() {
+  return locked(*engine_, [&] { return std::exchange(engine_->reports, {}); });
+}
+std::size_t Detector::report_count() const {
+  return locked(*engine_, [&] { return engine_->reports.size(); });
+}
+DetectorStats Detector::stats() const {
+  return locked(*engine_, [&] { return engine_->stats(); });
+}
+
+}  // namespace weft::det

@@ -1,0 +1,219 @@
+// engine.cpp — event handlers: clocks on go/acquire/release, FastTrack checks on access,
+// lock-order edges on lock_acquired, and report assembly.
+#include "engine.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace weft::det {
+
+void Detector::Engine::reset() {
+  slots_.clear();
+  by_slot_.clear();
+  live_.clear();
+  syncs_.clear();
+  shadow_.clear();
+  frames_.clear();
+  infos_.clear();
+  locks_.clear();
+  seen_races_.clear();
+  seen_cycles_.clear();
+  reports.clear();
+  accesses_ = 0;
+  races_ = 0;
+}
+
+GoState& Detector::Engine::state(GoId g) {
+  auto it = live_.find(g);
+  if (it != live_.end()) return by_slot_[it->second];
+  go_start(g, 0, {}, Loc{});  // unknown goroutine: a root without a name
+  return by_slot_[live_.at(g)];
+}
+
+void Detector::Engine::tick(GoState& s) {
+  s.last_visible = s.epoch;
+  ++s.epoch;
+  s.clock.set(s.slot, s.epoch);
+}
+
+void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
+                                const Loc& created_at) {
+  if (live_.count(g) != 0) go_end(g);  // contract violation: treat as a new goroutine
+  auto p = parent != 0 ? live_.find(parent) : live_.end();
+  const bool has_parent = p != live_.end();
+  SlotTable::Grant grant = slots_.allocate(has_parent ? &by_slot_[p->second].clock : nullptr);
+  if (grant.slot >= by_slot_.size()) by_slot_.resize(grant.slot + 1);
+  GoState& child = by_slot_[grant.slot];
+  child = GoState{};
+  child.id = g;
+  child.slot = grant.slot;
+  child.epoch = grant.start;
+  FrameId spawner_stack = 0;
+  if (has_parent) {
+    GoState& ps = by_slot_[p->second];
+    child.clock.copy_from(ps.clock);
+    spawner_stack = ps.stack;
+    tick(ps);
+  }
+  child.clock.set(child.slot, child.epoch);
+  child.info = infos_.intern(g, name, frames_.child(spawner_stack, created_at));
+  live_[g] = grant.slot;
+}
+
+void Detector::Engine::go_end(GoId g) {
+  auto it = live_.find(g);
+  if (it == live_.end()) return;
+  GoState& s = by_slot_[it->second];
+  slots_.release(s.slot, s.epoch, s.last_visible);
+  s.clock.clear();
+  s.held.clear();
+  s.held.shrink_to_fit();
+  live_.erase(it);
+}
+
+void Detector::Engine::acquire(GoId g, const void* sync) {
+  GoState& s = state(g);
+  auto it = syncs_.find(sync);
+  if (it != syncs_.end()) s.clock.join(it->second);
+}
+
+void Detector::Engine::release(GoId g, const void* sync) {
+  GoState& s = state(g);
+  syncs_[sync].join(s.clock);
+  tick(s);
+}
+
+void Detector::Engine::release_store(GoId g, const void* sync) {
+  GoState& s = state(g);
+  syncs_[sync].copy_from(s.clock);
+  tick(s);
+}
+
+void Detector::Engine::sync_free(const void* sync) {
+  syncs_.erase(sync);
+  locks_.remove(sync);
+}
+
+FrameId Detector::Engine::site(GoState& s, const Loc& where) {
+  if (s.cached_site != 0 && s.cached_stack == s.stack && s.cached_loc.file == where.file &&
+      s.cached_loc.function == where.function && s.cached_loc.line == where.line &&
+      s.cached_loc.column == where.column) {
+    return s.cached_site;
+  }
+  s.cached_stack = s.stack;
+  s.cached_loc = where;
+  s.cached_site = frames_.child(s.stack, where);
+  return s.cached_site;
+}
+
+void Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
+                                     const Loc& where) {
+  GoState& s = state(g);
+  FrameId at = site(s, where);
+  for (const auto& cycle : locks_.acquired(s.held, mutex, exclusive, at, s.info)) {
+    report_cycle(cycle);
+  }
+  s.held.push_back({mutex, at});
+}
+
+void Detector::Engine::lock_released(GoId g, const void* mutex) {
+  GoState& s = state(g);
+  for (auto it = s.held.rbegin(); it != s.held.rend(); ++it) {
+    if (it->mutex == mutex) {
+      s.held.erase(std::next(it).base());
+      return;
+    }
+  }
+}
+
+void Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access kind,
+                              const Loc& where) {
+  if (size == 0) return;
+  GoState& s = state(g);
+  ++accesses_;
+  FrameId at = site(s, where);
+  s.last_visible = s.epoch;
+  Accessor who{s.slot, s.epoch, &s.clock, Stamp{s.epoch, s.slot, at, s.info, kind}};
+  auto a = reinterpret_cast<std::uintptr_t>(addr);
+  if (auto conflict = shadow_.access(a, size, kind, who)) {
+    report_race(s, a, size, kind, at, *conflict);
+  }
+}
+
+void Detector::Engine::free_range(const void* addr, std::size_t size) {
+  shadow_.free_range(reinterpret_cast<std::uintptr_t>(addr), size);
+}
+
+void Detector::Engine::func_enter(GoId g, const Loc& function) {
+  GoState& s = state(g);
+  s.stack = frames_.child(s.stack, function);
+}
+
+void Detector::Engine::func_exit(GoId g) {
+  GoState& s = state(g);
+  s.stack = frames_.parent(s.stack);
+}
+
+GoroutineRef Detector::Engine::goroutine_ref(InfoId info) const {
+  const GoroutineInfo& gi = infos_.get(info);
+  return GoroutineRef{gi.id, gi.name, frames_.chain(gi.created_at)};
+}
+
+Detector::Engine::LocKey Detector::Engine::loc_key(FrameId site) const {
+  const Loc& l = frames_.loc(site);
+  return {std::string(l.file ? l.file : ""), l.line, l.column};
+}
+
+void Detector::Engine::report_race(GoState& s, std::uintptr_t addr, std::size_t size,
+                                   Access kind, FrameId site, const Conflict& c) {
+  ++races_;
+  LocKey a = loc_key(site), b = loc_key(c.previous.site);
+  if (b < a) std::swap(a, b);
+  if (!seen_races_.emplace(std::move(a), std::move(b)).second) return;
+  Report r;
+  r.kind = ReportKind::data_race;
+  r.address = addr;
+  r.size = size;
+  r.conflict_offset = c.offset;
+  r.current = AccessRef{kind, goroutine_ref(s.info), frames_.chain(site)};
+  r.previous = AccessRef{c.previous.kind, goroutine_ref(c.previous.info),
+                         frames_.chain(c.previous.site)};
+  add_report(std::move(r));
+}
+
+void Detector::Engine::report_cycle(const std::vector<LockGraphEdge>& cycle) {
+  std::vector<std::pair<LocKey, LocKey>> key;
+  for (const LockGraphEdge& e : cycle) key.emplace_back(loc_key(e.held_site), loc_key(e.acquired_site));
+  std::sort(key.begin(), key.end());
+  if (!seen_cycles_.insert(std::move(key)).second) return;
+  Report r;
+  r.kind = ReportKind::lock_order_inversion;
+  for (const LockGraphEdge& e : cycle) {
+    r.cycle.push_back(LockEdge{reinterpret_cast<std::uintptr_t>(e.from),
+                               reinterpret_cast<std::uintptr_t>(e.to), e.exclusive,
+                               goroutine_ref(e.goroutine), frames_.chain(e.held_site),
+                               frames_.chain(e.acquired_site)});
+  }
+  add_report(std::move(r));
+}
+
+void Detector::Engine::add_report(Report r) {
+  if (reports.size() < options_.max_reports) reports.push_back(std::move(r));
+}
+
+DetectorStats Detector::Engine::stats() const {
+  DetectorStats st;
+  st.live_goroutines = live_.size();
+  st.slots = slots_.size();
+  st.granules = shadow_.granules();
+  st.split_granules = shadow_.split_granules();
+  st.sync_objects = syncs_.size();
+  st.frames = frames_.size();
+  st.goroutine_infos = infos_.size();
+  st.lock_edges = locks_.edge_count();
+  st.accesses = accesses_;
+  st.races = races_;
+  return st;
+}
+
+}  // namespace weft::det

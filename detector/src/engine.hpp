@@ -1,0 +1,90 @@
+// engine.hpp — the detector's state and event handlers, behind Detector's mutex.
+//
+// Owns: live goroutines (by slot) with their clocks, shadow stacks and held locks; clocks of
+// sync objects; shadow memory; the lock-order graph; interned frames and goroutine
+// descriptions; the reports and their deduplication keys.
+#pragma once
+
+#include "frames.hpp"
+#include "lock_graph.hpp"
+#include "shadow.hpp"
+#include "slots.hpp"
+#include "vector_clock.hpp"
+
+#include <weft/detector/detector.hpp>
+
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace weft::det {
+
+struct GoState {
+  GoId id = 0;
+  Slot slot = 0;
+  Clock epoch = 0;         // == clock.get(slot)
+  Clock last_visible = 0;  // last epoch others may have seen (access, release, spawn)
+  VectorClock clock;
+  FrameId stack = 0;       // shadow call stack
+  InfoId info = 0;
+  std::vector<HeldLock> held;
+  // One-entry cache of the last access site: (stack, location) -> frame.
+  FrameId cached_stack = 0;
+  Loc cached_loc;
+  FrameId cached_site = 0;
+};
+
+class Detector::Engine {
+ public:
+  explicit Engine(DetectorOptions options) : options_(options) {}
+
+  void reset();
+  void go_start(GoId g, GoId parent, std::string_view name, const Loc& created_at);
+  void go_end(GoId g);
+  void acquire(GoId g, const void* sync);
+  void release(GoId g, const void* sync);
+  void release_store(GoId g, const void* sync);
+  void sync_free(const void* sync);
+  void lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
+  void lock_released(GoId g, const void* mutex);
+  void access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
+  void free_range(const void* addr, std::size_t size);
+  void func_enter(GoId g, const Loc& function);
+  void func_exit(GoId g);
+  DetectorStats stats() const;
+
+  std::mutex mu;
+  std::vector<Report> reports;
+
+ private:
+  GoState& state(GoId g);
+  void tick(GoState& s);  // publish the current epoch and advance
+  FrameId site(GoState& s, const Loc& where);
+  GoroutineRef goroutine_ref(InfoId info) const;
+  void report_race(GoState& s, std::uintptr_t addr, std::size_t size, Access kind,
+                   FrameId site, const Conflict& c);
+  void report_cycle(const std::vector<LockGraphEdge>& cycle);
+  void add_report(Report r);
+
+  using LocKey = std::tuple<std::string, std::uint32_t, std::uint32_t>;
+  LocKey loc_key(FrameId site) const;
+
+  DetectorOptions options_;
+  SlotTable slots_;
+  std::vector<GoState> by_slot_;
+  std::unordered_map<GoId, Slot> live_;
+  std::unordered_map<const void*, VectorClock> syncs_;
+  Shadow shadow_;
+  FrameTrie frames_;
+  GoroutineTable infos_;
+  LockGraph locks_;
+  std::set<std::pair<LocKey, LocKey>> seen_races_;
+  std::set<std::vector<std::pair<LocKey, LocKey>>> seen_cycles_;
+  std::uint64_t accesses_ = 0;
+  std::uint64_t races_ = 0;
+};
+
+}  // namespace weft::det

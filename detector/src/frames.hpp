@@ -1,0 +1,83 @@
+// frames.hpp — interned call chains and goroutine descriptions.
+//
+// FrameTrie: a call chain is a node of a trie whose edges are source locations; node 0 is
+// the empty chain. A shadow call stack is a node id, func_enter/func_exit move to a child or
+// back to the parent, and an access is stamped with the node of (its stack + its location),
+// so the chain of an old access costs one 32-bit id. Nodes are never freed before reset.
+//
+// GoroutineTable: goroutine descriptions (id, name, creation chain) interned by value, so a
+// program that reuses ids keeps one entry per distinct description, not per spawn.
+#pragma once
+
+#include <weft/detector/report.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace weft::det {
+
+using FrameId = std::uint32_t;
+using InfoId = std::uint32_t;
+
+class FrameTrie {
+ public:
+  FrameTrie();
+  // child(parent, loc) is the node for the chain `parent` extended by `loc`.
+  FrameId child(FrameId parent, const Loc& loc);
+  FrameId parent(FrameId node) const { return nodes_[node].parent; }
+  const Loc& loc(FrameId node) const { return nodes_[node].loc; }
+  // chain(node): the locations from `node` up to the root, innermost first.
+  std::vector<Loc> chain(FrameId node) const;
+  std::size_t size() const { return nodes_.size(); }
+  void clear();
+
+ private:
+  struct Node {
+    FrameId parent;
+    Loc loc;
+  };
+  struct Key {
+    FrameId parent;
+    const char* file;
+    const char* function;
+    std::uint32_t line, column;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const noexcept;
+  };
+  std::vector<Node> nodes_;
+  std::unordered_map<Key, FrameId, KeyHash> index_;
+};
+
+struct GoroutineInfo {
+  GoId id = 0;
+  std::string name;
+  FrameId created_at = 0;  // node of (spawner's stack + go statement)
+};
+
+class GoroutineTable {
+ public:
+  InfoId intern(GoId id, std::string_view name, FrameId created_at);
+  const GoroutineInfo& get(InfoId i) const { return infos_[i]; }
+  std::size_t size() const { return infos_.size(); }
+  void clear();
+
+ private:
+  struct Key {
+    GoId id;
+    FrameId created_at;
+    std::string name;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const noexcept;
+  };
+  std::vector<GoroutineInfo> infos_;
+  std::unordered_map<Key, InfoId, KeyHash> index_;
+};
+
+}  // namespace weft::det

@@ -1,1 +1,0 @@
-namespace weft::det { int placeholder = 0; }

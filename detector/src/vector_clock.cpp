@@ -1,0 +1,152 @@
+// vector_clock.cpp — the shared-base + delta representation of VectorClock.
+// Invariant: get(s) == max(base_[s], delta_[s]); a base is never mutated once built.
+#include "vector_clock.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <initializer_list>
+
+namespace weft::det {
+namespace {
+
+// A delta larger than this is folded into a new base.
+constexpr std::size_t kMaxDelta = 64;
+// copy_from() folds the source's delta first when it is larger than this.
+constexpr std::size_t kMaxCopiedDelta = 16;
+// How many dominated base ids a base remembers.
+constexpr std::size_t kMaxCovers = 8;
+
+std::uint64_t next_base_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+Clock lookup(const std::vector<ClockEntry>& v, Slot s) {
+  auto it = std::lower_bound(v.begin(), v.end(), s,
+                             [](const ClockEntry& e, Slot x) { return e.slot < x; });
+  return it != v.end() && it->slot == s ? it->value : 0;
+}
+
+// out := a ⊔ b, all sorted by slot.
+void merge_into(const std::vector<ClockEntry>& a, const std::vector<ClockEntry>& b,
+                std::vector<ClockEntry>& out) {
+  out.clear();
+  out.reserve(a.size() + b.size());
+  auto i = a.begin(), j = b.begin();
+  while (i != a.end() && j != b.end()) {
+    if (i->slot < j->slot) {
+      out.push_back(*i++);
+    } else if (j->slot < i->slot) {
+      out.push_back(*j++);
+    } else {
+      out.push_back({i->slot, std::max(i->value, j->value)});
+      ++i, ++j;
+    }
+  }
+  out.insert(out.end(), i, a.end());
+  out.insert(out.end(), j, b.end());
+}
+
+bool covers(const ClockBase& a, const ClockBase& b) {
+  return &a == &b || a.id == b.id ||
+         std::find(a.covers.begin(), a.covers.end(), b.id) != a.covers.end();
+}
+
+// The covers list of a base built from `sources`: the sources themselves, then the oldest
+// (lowest) ids they cover. Oldest first because long-lived bases (a parent's snapshot shared
+// by many children) are the ones joins keep meeting again.
+std::vector<std::uint64_t> covers_of(std::initializer_list<const ClockBase*> sources) {
+  std::vector<std::uint64_t> inherited;
+  std::vector<std::uint64_t> out;
+  for (const ClockBase* b : sources) {
+    if (b == nullptr) continue;
+    out.push_back(b->id);
+    inherited.insert(inherited.end(), b->covers.begin(), b->covers.end());
+  }
+  std::sort(inherited.begin(), inherited.end());
+  for (std::uint64_t id : inherited) {
+    if (out.size() >= kMaxCovers) break;
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  }
+  return out;
+}
+
+}  // namespace
+
+Clock VectorClock::get(Slot s) const {
+  Clock d = lookup(delta_, s);
+  return base_ ? std::max(d, lookup(base_->entries, s)) : d;
+}
+
+void VectorClock::set(Slot s, Clock v) {
+  auto it = std::lower_bound(delta_.begin(), delta_.end(), s,
+                             [](const ClockEntry& e, Slot x) { return e.slot < x; });
+  if (it != delta_.end() && it->slot == s) {
+    it->value = std::max(it->value, v);
+    return;
+  }
+  delta_.insert(it, {s, v});
+  if (delta_.size() > kMaxDelta) compact();
+}
+
+bool VectorClock::base_dominates(const ClockBase& b) const {
+  return base_ && covers(*base_, b);
+}
+
+void VectorClock::join(const VectorClock& o) {
+  if (&o == this) return;
+  if (o.base_ && !base_dominates(*o.base_)) {
+    if (!base_ || covers(*o.base_, *base_)) {
+      base_ = o.base_;  // o's base dominates ours: adopt it, our delta still overrides
+    } else {
+      // Unrelated bases: build one that dominates both (and holds our delta).
+      auto merged = std::make_shared<ClockBase>();
+      std::vector<ClockEntry> tmp;
+      merge_into(base_->entries, o.base_->entries, tmp);
+      merge_into(tmp, delta_, merged->entries);
+      merged->id = next_base_id();
+      merged->covers = covers_of({base_.get(), o.base_.get()});
+      base_ = std::move(merged);
+      delta_.clear();
+    }
+  }
+  if (o.delta_.size() <= 4) {
+    for (const ClockEntry& e : o.delta_) set(e.slot, e.value);
+  } else {
+    std::vector<ClockEntry> out;
+    merge_into(delta_, o.delta_, out);
+    delta_.swap(out);
+    if (delta_.size() > kMaxDelta) compact();
+  }
+}
+
+void VectorClock::compact() {
+  auto merged = std::make_shared<ClockBase>();
+  if (base_) {
+    merge_into(base_->entries, delta_, merged->entries);
+  } else {
+    merged->entries = delta_;
+  }
+  merged->id = next_base_id();
+  merged->covers = covers_of({base_.get()});
+  base_ = std::move(merged);
+  delta_.clear();
+}
+
+void VectorClock::copy_from(VectorClock& o) {
+  if (&o == this) return;
+  if (o.delta_.size() > kMaxCopiedDelta) o.compact();
+  base_ = o.base_;
+  delta_ = o.delta_;
+}
+
+void VectorClock::clear() {
+  base_.reset();
+  delta_.clear();
+}
+
+std::size_t VectorClock::stored_entries() const {
+  return delta_.size() + (base_ ? base_->entries.size() : 0);
+}
+
+}  // namespace weft::det
