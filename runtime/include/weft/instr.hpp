@@ -5,6 +5,8 @@
 //     weft::instr::write(x, site_a) = weft::instr::read(y, site_b) + 1;
 // and keeps its meaning: the lvalue is evaluated exactly once, by the caller.
 // Outside a weft run each hook costs one predictable branch on a thread-local pointer.
+// The hooks are constexpr and do nothing during constant evaluation, so rewritten
+// constexpr code still runs at compile time.
 // Under weft::explore an access is recorded by the race detector and may also be a
 // scheduling point (ExploreOptions::schedule_accesses), so interleavings at the granularity
 // of plain memory are explored.
@@ -43,20 +45,20 @@ inline const void* address(T& lv) noexcept {
 inline bool active() noexcept { return __builtin_expect(detail::active != nullptr, 0); }
 
 template <class T>
-inline T& read(T& lv, const Site& site) {
+constexpr T& read(T& lv, const Site& site) {
   if (!std::is_constant_evaluated() && active())
     detail::record(detail::address(lv), sizeof(T), AccessKind::read, site);
   return lv;
 }
 template <class T>
-inline T& write(T& lv, const Site& site) {
+constexpr T& write(T& lv, const Site& site) {
   if (!std::is_constant_evaluated() && active())
     detail::record(detail::address(lv), sizeof(T), AccessKind::write, site);
   return lv;
 }
 // Read-modify-write: compound assignment, ++ and --.
 template <class T>
-inline T& update(T& lv, const Site& site) {
+constexpr T& update(T& lv, const Site& site) {
   if (!std::is_constant_evaluated() && active())
     detail::record(detail::address(lv), sizeof(T), AccessKind::update, site);
   return lv;
@@ -64,11 +66,11 @@ inline T& update(T& lv, const Site& site) {
 
 // Accesses that cannot be expressed as an lvalue of a complete type: a bit-field's enclosing
 // object, a memcpy-like range.
-inline void read_range(const volatile void* addr, std::size_t size, const Site& site) {
+constexpr void read_range(const volatile void* addr, std::size_t size, const Site& site) {
   if (!std::is_constant_evaluated() && active())
     detail::record(const_cast<const void*>(addr), size, AccessKind::read, site);
 }
-inline void write_range(const volatile void* addr, std::size_t size, const Site& site) {
+constexpr void write_range(const volatile void* addr, std::size_t size, const Site& site) {
   if (!std::is_constant_evaluated() && active())
     detail::record(const_cast<const void*>(addr), size, AccessKind::write, site);
 }
@@ -77,10 +79,10 @@ inline void write_range(const volatile void* addr, std::size_t size, const Site&
 // first statement of an instrumented function body.
 class Frame {
  public:
-  explicit Frame(const Site& fn) : on_(!std::is_constant_evaluated() && active()) {
+  explicit constexpr Frame(const Site& fn) : on_(!std::is_constant_evaluated() && active()) {
     if (on_) detail::enter(fn);
   }
-  ~Frame() {
+  constexpr ~Frame() {
     if (on_) detail::exit();
   }
   Frame(const Frame&) = delete;

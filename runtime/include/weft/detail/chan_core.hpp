@@ -1,0 +1,136 @@
+// The type-erased core of a channel (Go's hchan), shared by Chan<T> and select.
+//
+// Invariants (guarded by `lock`):
+//  - at least one of sendq and recvq is empty, unless the channel is unbuffered and both
+//    hold only select waiters of the same goroutine;
+//  - recvq is non-empty only if the buffer is empty (count == 0);
+//  - sendq is non-empty only if the buffer is full (count == cap);
+//  - once closed, both queues are empty and stay empty.
+// Elements move in and out through ElemOps, so one implementation serves every T,
+// including move-only types. The blocking protocol is written once for both schedulers:
+// a goroutine enqueues a Waiter on its own stack, parks with the channel lock released
+// after it is committed, and the waker dequeues it, completes the transfer under the lock
+// and readies it after unlocking.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "weft/detail/runtime.hpp"
+#include "weft/detail/spinlock.hpp"
+
+namespace weft::detail {
+
+struct ElemOps {
+  std::size_t size;
+  std::size_t align;
+  void (*move_construct)(void* dst, void* src);  // dst uninitialised, src stays valid
+  void (*destroy)(void* p);
+  void (*zero_construct)(void* p);  // the zero value; null when T has none
+};
+
+template <class T>
+inline constexpr ElemOps elem_ops_for{
+    sizeof(T),
+    alignof(T),
+    [](void* d, void* s) { ::new (d) T(std::move(*static_cast<T*>(s))); },
+    [](void* p) { static_cast<T*>(p)->~T(); },
+    std::is_default_constructible_v<T> ? +[](void* p) { ::new (p) T(); } : nullptr,
+};
+
+// One select statement that is blocked on several channels: the first waker claims it.
+struct SelectGroup {
+  std::atomic<bool> done{false};
+  std::size_t fired = 0;  // index of the case that fired
+};
+
+// A goroutine waiting on one channel (Go's sudog). Lives on the waiting goroutine's stack.
+struct Waiter {
+  G* g = nullptr;
+  void* elem = nullptr;  // send: the value to move out; receive: storage to move into
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+  SelectGroup* group = nullptr;  // set for select cases
+  std::size_t case_index = 0;
+  bool success = false;  // true: the transfer happened; false: woken by close
+  bool queued = false;   // linked into a WaitQueue
+};
+
+class WaitQueue {
+ public:
+  bool empty() const noexcept { return first_ == nullptr; }
+  void push(Waiter* w) noexcept;
+  void remove(Waiter* w) noexcept;  // no-op when w is not queued
+  // Removes and returns the first waiter that can still be woken, claiming its select
+  // group; select waiters already claimed through another channel are dropped.
+  Waiter* pop() noexcept;
+  // Whether some waiter could be woken now (drops stale select waiters).
+  bool has_live() noexcept;
+
+ private:
+  Waiter* first_ = nullptr;
+  Waiter* last_ = nullptr;
+};
+
+class ChanCore {
+ public:
+  // Allocates the ring buffer; the channel owns the elements buffered in it.
+  ChanCore(std::size_t capacity, const ElemOps& ops);
+  ChanCore(const ChanCore&) = delete;
+  ChanCore& operator=(const ChanCore&) = delete;
+  ~ChanCore();
+
+  std::size_t capacity() const noexcept { return cap_; }
+  std::size_t length() noexcept;
+
+  // Go's chansend. Moves *elem into the channel. Returns false only when !block and the
+  // send would block (*elem untouched). Panics on a closed channel.
+  bool send(void* elem, bool block, Location where);
+  // Go's chanrecv. On success constructs the received value in *dst (uninitialised storage;
+  // may be null to discard). `received` is false when the channel is closed and drained, in
+  // which case *dst holds the zero value. Returns false only when !block and it would block.
+  bool recv(void* dst, bool* received, bool block, Location where);
+  void close(Location where);
+
+  // Nil-channel forms (no ChanCore): block forever or report "would block".
+  static bool send_nil(bool block, Location where);
+  static bool recv_nil(bool block, Location where);
+
+ private:
+  friend struct SelectImpl;
+  void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
+  // Locked helpers; each returns the goroutine to ready after unlocking, if any.
+  G* send_to_waiter(Waiter* w, void* elem, G* self);
+  G* recv_from_waiter(Waiter* w, void* dst, G* self);
+  void push_buffer(void* elem, G* self);
+  void pop_buffer(void* dst, G* self);
+  void slot_sync(G* g, const void* addr);
+  void rendezvous(G* self, G* partner);
+  void closed_recv(void* dst, G* self);
+
+  SpinLock lock_;
+  const ElemOps& ops_;
+  std::byte* buf_ = nullptr;
+  std::size_t cap_;
+  std::size_t count_ = 0;  // elements in the buffer
+  std::size_t sendx_ = 0;  // next slot to fill
+  std::size_t recvx_ = 0;  // next slot to drain
+  bool closed_ = false;
+  WaitQueue recvq_;
+  WaitQueue sendq_;
+};
+
+// One case of a select, type-erased. chan == nullptr is a nil channel (never ready).
+struct SelectCase {
+  ChanCore* chan = nullptr;
+  bool is_send = false;
+  void* elem = nullptr;  // send: value; receive: storage (may be null)
+};
+
+// Go's selectgo. Returns the index of the case that fired, or -1 when there is a default
+// and no case was ready. *received tells a receive case whether a value arrived.
+int select_impl(std::span<SelectCase> cases, bool has_default, bool* received, Location where);
+
+}  // namespace weft::detail

@@ -1,0 +1,24 @@
+// A test-and-test-and-set lock guarding one channel's or sync object's state. Under the
+// controlled scheduler it is never contended (one thread runs), so it costs one atomic
+// exchange; the parallel scheduler relies on it for mutual exclusion between processors.
+#pragma once
+
+#include <atomic>
+
+namespace weft::detail {
+
+class SpinLock {
+ public:
+  void lock() noexcept {
+    while (held_.exchange(true, std::memory_order_acquire)) {
+      while (held_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
+    }
+  }
+  bool try_lock() noexcept { return !held_.exchange(true, std::memory_order_acquire); }
+  void unlock() noexcept { held_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> held_{false};
+};
+
+}  // namespace weft::detail

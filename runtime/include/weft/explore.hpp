@@ -1,0 +1,102 @@
+// weft/explore.hpp — running a body under the controlled scheduler, many times.
+//
+//   weft::ExploreOptions opt;
+//   opt.iterations = 1000;
+//   auto result = weft::explore([] {
+//     auto c = weft::make_chan<int>();
+//     weft::go([c] { c.send(1); });
+//     weft::check(c.recv() == 1, "got the value");
+//   }, opt);
+//   if (!result.ok()) std::cerr << result;   // the failure, seed, iteration, replay token
+//
+// Each iteration runs `body` as the main goroutine on one OS thread, one goroutine at a
+// time; at every visible operation a Strategy picks the goroutine that runs next. Time is
+// virtual. The run stops at the first failure. The environment overrides the options:
+// WEFT_SEED, WEFT_ITERATIONS, WEFT_STRATEGY (random|pct|dfs|replay), WEFT_REPLAY=<token>,
+// WEFT_MAX_STEPS, WEFT_REPORT (write the result as JSON to this path).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "weft/events.hpp"
+
+namespace weft {
+
+enum class StrategyKind { random, pct, dfs, replay };
+
+struct ExploreOptions {
+  StrategyKind strategy = StrategyKind::random;
+  std::uint64_t seed = 1;
+  std::uint64_t iterations = 1000;
+  // Scheduling steps allowed in one iteration before it is reported as a livelock.
+  std::uint64_t max_steps = 100'000;
+  // Stop exploring (without failure) once this much real time has passed; 0 = no budget.
+  std::chrono::milliseconds time_budget{0};
+  // The replay token to run (strategy replay); WEFT_REPLAY sets both.
+  std::string replay;
+  // PCT: the bug depth d (number of priority change points + 1).
+  unsigned pct_depth = 3;
+  // DFS: the most preemptions in one schedule.
+  unsigned dfs_preemption_bound = 2;
+  // Goroutine stack size in bytes (rounded up to whole pages; a guard page is added).
+  std::size_t stack_size = 0;  // 0: 64 KiB, or 256 KiB under AddressSanitizer
+  // Goroutines still blocked when main returns are reported as a leak.
+  bool report_leaks = true;
+  // Apply WEFT_* environment variables on top of these options.
+  bool use_environment = true;
+  // Observers of every event (tests use a recorder); not owned.
+  std::vector<EventSink*> sinks;
+};
+
+enum class FailureKind {
+  deadlock,
+  leak,
+  panic,
+  assertion,
+  exception,
+  step_limit,
+  data_race,
+  lock_order,
+  replay_diverged,
+};
+std::string_view failure_kind_name(FailureKind k) noexcept;
+
+struct Failure {
+  FailureKind kind;
+  // The report: deterministic for a given schedule, so a replay reproduces it byte for byte.
+  std::string report;
+};
+
+struct ExploreResult {
+  std::optional<Failure> failure;
+  StrategyKind strategy = StrategyKind::random;
+  std::uint64_t seed = 0;
+  std::uint64_t iteration = 0;     // the failing iteration (0-based), if any
+  std::uint64_t iterations = 0;    // iterations run
+  std::uint64_t steps = 0;         // scheduling steps over all iterations
+  std::uint64_t decisions = 0;     // steps where the strategy had more than one choice
+  std::string token;               // replay token of the failing schedule, if any
+  bool budget_exhausted = false;   // stopped by time_budget
+
+  bool ok() const noexcept { return !failure.has_value(); }
+  // The failure report with how to reproduce it, or a one-line summary when ok.
+  std::string to_string() const;
+  // The result as JSON (see README, "Report formats").
+  std::string to_json() const;
+};
+std::ostream& operator<<(std::ostream& os, const ExploreResult& r);
+
+// Explores `body`. Must not be called from inside a goroutine.
+ExploreResult explore(std::function<void()> body, ExploreOptions options = {});
+
+// Applies the WEFT_* environment variables to `options`; throws std::invalid_argument with
+// a message naming the variable on a malformed value.
+void apply_environment(ExploreOptions& options);
+
+}  // namespace weft

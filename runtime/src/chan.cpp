@@ -1,0 +1,280 @@
+// Channel operations (Go's chan.go), written once for both schedulers: every state change
+// happens under the channel's lock; a goroutine that must wait enqueues a Waiter on its own
+// stack and parks, the lock being released only once it is committed to parking; the
+// goroutine that completes the transfer does so under the lock and readies it afterwards.
+//
+// Happens-before edges (Go memory model), reported to the event sink:
+//  - buffered slot k: every send and receive that passes through it does
+//    acquire(slot) + release_store(slot). So send #n happens before receive #n completes,
+//    and receive #n happens before send #(n+cap) completes.
+//  - unbuffered rendezvous: both directions through the channel's own address.
+//  - close happens before a receive that returns because the channel is closed.
+#include <new>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "weft/detail/chan_core.hpp"
+#include "weft/panic.hpp"
+
+namespace weft::detail {
+
+void WaitQueue::push(Waiter* w) noexcept {
+  w->prev = last_;
+  w->next = nullptr;
+  if (last_)
+    last_->next = w;
+  else
+    first_ = w;
+  last_ = w;
+  w->queued = true;
+}
+
+void WaitQueue::remove(Waiter* w) noexcept {
+  if (!w->queued) return;
+  if (w->prev)
+    w->prev->next = w->next;
+  else
+    first_ = w->next;
+  if (w->next)
+    w->next->prev = w->prev;
+  else
+    last_ = w->prev;
+  w->prev = w->next = nullptr;
+  w->queued = false;
+}
+
+Waiter* WaitQueue::pop() noexcept {
+  while (Waiter* w = first_) {
+    remove(w);
+    if (w->group) {
+      bool expected = false;
+      if (!w->group->done.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
+        continue;  // its select already fired through another channel
+      w->group->fired = w->case_index;
+    }
+    return w;
+  }
+  return nullptr;
+}
+
+bool WaitQueue::has_live() noexcept {
+  while (Waiter* w = first_) {
+    if (!w->group || !w->group->done.load(std::memory_order_acquire)) return true;
+    remove(w);
+  }
+  return false;
+}
+
+namespace {
+void unlock_spin(void* p) { static_cast<SpinLock*>(p)->unlock(); }
+}  // namespace
+
+ChanCore::ChanCore(std::size_t capacity, const ElemOps& ops) : ops_(ops), cap_(capacity) {
+  if (cap_)
+    buf_ = static_cast<std::byte*>(::operator new(cap_ * ops_.size, std::align_val_t{ops_.align}));
+}
+
+ChanCore::~ChanCore() {
+  for (std::size_t i = 0; i < count_; ++i) ops_.destroy(slot((recvx_ + i) % cap_));
+  if (EventSink* ev = events()) {
+    ev->sync_free(this);
+    for (std::size_t i = 0; i < cap_; ++i) ev->sync_free(slot(i));
+  }
+  if (buf_) ::operator delete(buf_, std::align_val_t{ops_.align});
+}
+
+std::size_t ChanCore::length() noexcept {
+  lock_.lock();
+  std::size_t n = count_;
+  lock_.unlock();
+  return n;
+}
+
+void ChanCore::slot_sync(G* g, const void* addr) {
+  if (EventSink* ev = events()) {
+    ev->acquire(id_of(g), addr);
+    ev->release_store(id_of(g), addr);
+  }
+}
+
+void ChanCore::rendezvous(G* self, G* partner) {
+  if (EventSink* ev = events()) {
+    ev->release_store(id_of(self), this);
+    ev->acquire(id_of(partner), this);
+    ev->release_store(id_of(partner), this);
+    ev->acquire(id_of(self), this);
+  }
+}
+
+G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
+  if (cap_ == 0) {
+    rendezvous(self, w->g);
+  } else {  // the buffer is empty: the value passes through the next slot
+    slot_sync(self, slot(recvx_));
+    slot_sync(w->g, slot(recvx_));
+  }
+  if (w->elem) ops_.move_construct(w->elem, elem);
+  w->success = true;
+  return w->g;
+}
+
+G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
+  if (cap_ == 0) {
+    rendezvous(self, w->g);
+    if (dst) ops_.move_construct(dst, w->elem);
+  } else {  // the buffer is full: take its head, put the sender's value at its tail
+    void* s = slot(recvx_);
+    slot_sync(self, s);
+    if (dst) ops_.move_construct(dst, s);
+    ops_.destroy(s);
+    slot_sync(w->g, s);
+    ops_.move_construct(s, w->elem);
+    recvx_ = (recvx_ + 1) % cap_;
+    sendx_ = recvx_;
+  }
+  w->success = true;
+  return w->g;
+}
+
+void ChanCore::push_buffer(void* elem, G* self) {
+  void* s = slot(sendx_);
+  slot_sync(self, s);
+  ops_.move_construct(s, elem);
+  sendx_ = (sendx_ + 1) % cap_;
+  ++count_;
+}
+
+void ChanCore::pop_buffer(void* dst, G* self) {
+  void* s = slot(recvx_);
+  slot_sync(self, s);
+  if (dst) ops_.move_construct(dst, s);
+  ops_.destroy(s);
+  recvx_ = (recvx_ + 1) % cap_;
+  --count_;
+}
+
+void ChanCore::closed_recv(void* dst, G* self) {
+  if (EventSink* ev = events()) ev->acquire(id_of(self), this);
+  if (dst && ops_.zero_construct) ops_.zero_construct(dst);
+}
+
+bool ChanCore::send(void* elem, bool block, Location where) {
+  visible(where);
+  G* self = current();
+  lock_.lock();
+  if (closed_) {
+    lock_.unlock();
+    throw Panic("send on closed channel", where);
+  }
+  if (Waiter* w = recvq_.pop()) {
+    G* wake = send_to_waiter(w, elem, self);
+    lock_.unlock();
+    ready(wake);
+    return true;
+  }
+  if (count_ < cap_) {
+    push_buffer(elem, self);
+    lock_.unlock();
+    return true;
+  }
+  if (!block) {
+    lock_.unlock();
+    return false;
+  }
+  Waiter w;
+  w.g = self;
+  w.elem = elem;
+  sendq_.push(&w);
+  if (park(WaitReason::chan_send, where, &unlock_spin, &lock_) == Wake::killed) {
+    lock_.lock();
+    sendq_.remove(&w);
+    lock_.unlock();
+    exit_killed();
+  }
+  if (!w.success) throw Panic("send on closed channel", where);
+  return true;
+}
+
+bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
+  visible(where);
+  G* self = current();
+  lock_.lock();
+  if (closed_ && count_ == 0) {
+    lock_.unlock();
+    closed_recv(dst, self);
+    *received = false;
+    return true;
+  }
+  if (Waiter* w = sendq_.pop()) {
+    G* wake = recv_from_waiter(w, dst, self);
+    lock_.unlock();
+    ready(wake);
+    *received = true;
+    return true;
+  }
+  if (count_ > 0) {
+    pop_buffer(dst, self);
+    lock_.unlock();
+    *received = true;
+    return true;
+  }
+  if (!block) {
+    lock_.unlock();
+    return false;
+  }
+  Waiter w;
+  w.g = self;
+  w.elem = dst;
+  recvq_.push(&w);
+  if (park(WaitReason::chan_receive, where, &unlock_spin, &lock_) == Wake::killed) {
+    lock_.lock();
+    recvq_.remove(&w);
+    lock_.unlock();
+    exit_killed();
+  }
+  if (!w.success) closed_recv(dst, self);
+  *received = w.success;
+  return true;
+}
+
+void ChanCore::close(Location where) {
+  visible(where);
+  G* self = current();
+  lock_.lock();
+  if (closed_) {
+    lock_.unlock();
+    throw Panic("close of closed channel", where);
+  }
+  closed_ = true;
+  if (EventSink* ev = events()) ev->release(id_of(self), this);
+  std::vector<G*> wake;
+  while (Waiter* w = recvq_.pop()) {
+    w->success = false;
+    wake.push_back(w->g);
+  }
+  while (Waiter* w = sendq_.pop()) {
+    w->success = false;
+    wake.push_back(w->g);
+  }
+  lock_.unlock();
+  for (G* g : wake) ready(g);
+}
+
+namespace {
+bool block_forever(WaitReason reason, bool block, Location where) {
+  visible(where);
+  if (!block) return false;
+  for (;;)
+    if (park(reason, where, nullptr, nullptr) == Wake::killed) exit_killed();
+}
+}  // namespace
+
+bool ChanCore::send_nil(bool block, Location where) {
+  return block_forever(WaitReason::chan_send_nil, block, where);
+}
+
+bool ChanCore::recv_nil(bool block, Location where) {
+  return block_forever(WaitReason::chan_receive_nil, block, where);
+}
+
+}  // namespace weft::detail

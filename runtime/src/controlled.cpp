@@ -1,0 +1,377 @@
+// The controlled scheduler; see controlled.hpp for its invariants.
+//
+// The loop runs on the OS thread's own stack. A goroutine returns to it by switching to
+// loop_ctx_ when it parks, dies, or (at a visible operation) when the strategy picked
+// another goroutine, which it leaves in next_. Choosing the same goroutine costs no switch.
+#include "controlled.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "report.hpp"
+#include "weft/instr.hpp"
+#include "weft/panic.hpp"
+
+namespace weft::detail {
+
+namespace {
+// Unwinds a goroutine that is being torn down. Deliberately not a std::exception, so
+// `catch (const std::exception&)` in user code lets it pass.
+struct GoroutineExit {};
+
+// After main returns, leftover goroutines may still finish; they get this many steps.
+constexpr std::uint64_t kLeakGraceSteps = 10'000;
+// A goroutine being torn down may run this many visible operations before it is abandoned.
+constexpr std::uint64_t kTeardownSteps = 10'000;
+}  // namespace
+
+ControlledScheduler::ControlledScheduler(Strategy& strategy, StackPool& stacks, EventSink* sink,
+                                         const ExploreOptions& options)
+    : strategy_(strategy), stacks_(stacks), sink_(sink), options_(options) {}
+
+ControlledScheduler::~ControlledScheduler() {
+  for (G* g : live_) release(g);
+}
+
+G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
+                               Location created_at, GoId parent) {
+  auto* g = new G;
+  g->id = next_id_++;
+  g->parent = parent;
+  g->name = std::move(name);
+  g->created_at = created_at;
+  g->fn = std::move(fn);
+  g->state = GState::runnable;
+  g->sched_data = live_.size();
+  live_.push_back(g);
+  if (sink_) sink_->go_start({g->id, parent, g->name, created_at});
+  strategy_.on_spawn(*g);
+  return g;
+}
+
+void ControlledScheduler::release(G* g) {
+  if (g->stack.region) stacks_.put(g->stack);
+  std::size_t i = g->sched_data;
+  live_[i] = live_.back();
+  live_[i]->sched_data = i;
+  live_.pop_back();
+  delete g;
+}
+
+void ControlledScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
+                                Location created_at) {
+  visible(created_at);
+  G* g = create(std::move(fn), std::move(name), created_at, cur_->id);
+  if (tearing_down_) return;  // never started; released by teardown
+  runq_.push_back(g);
+}
+
+std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* current) {
+  if (runnable.size() < 2) return 0;
+  std::size_t c = strategy_.pick_goroutine(runnable, current);
+  out_.schedule.push_back(static_cast<std::uint32_t>(c));
+  ++out_.decisions;
+  return c;
+}
+
+std::size_t ControlledScheduler::choose(std::size_t n) {
+  if (n < 2 || tearing_down_) return 0;
+  std::size_t c = strategy_.pick_value(n);
+  out_.schedule.push_back(static_cast<std::uint32_t>(c));
+  ++out_.decisions;
+  return c;
+}
+
+void ControlledScheduler::switch_to_scheduler() {
+  G* self = cur_;
+  switch_to(self->ctx, loop_ctx_);
+  // Back on this goroutine: the loop set cur_ = self before switching here.
+}
+
+void ControlledScheduler::visible(Location) {
+  G* self = cur_;
+  if (self->killed) {
+    if (++teardown_steps_ > kTeardownSteps) exit_killed();
+    return;
+  }
+  if (++out_.steps > options_.max_steps) {
+    fail(FailureKind::step_limit,
+         fmt::format("step limit exceeded: {} scheduling steps without the iteration ending "
+                     "(a livelock, or raise max_steps / WEFT_MAX_STEPS)\n\n{}",
+                     options_.max_steps, dump(live_sorted())));
+    self->state = GState::runnable;
+    switch_to_scheduler();
+    return;  // resumed only for teardown
+  }
+  if (runq_.empty()) return;
+  runq_.push_back(self);
+  std::size_t i = pick(runq_, self);
+  G* g = runq_[i];
+  runq_[i] = runq_.back();
+  runq_.pop_back();
+  if (g == self) return;
+  self->state = GState::runnable;
+  next_ = g;
+  switch_to_scheduler();
+}
+
+Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
+  G* self = cur_;
+  if (self->killed) {
+    if (unlock) unlock(arg);
+    return Wake::killed;
+  }
+  self->state = GState::blocked;
+  self->reason = reason;
+  self->blocked_at = where;
+  if (unlock) unlock(arg);
+  ++out_.steps;
+  switch_to_scheduler();
+  self->reason = WaitReason::none;
+  return self->killed ? Wake::killed : Wake::ready;
+}
+
+void ControlledScheduler::ready(G* g) {
+  if (g->state != GState::blocked) return;
+  g->state = GState::runnable;
+  if (!g->killed) runq_.push_back(g);
+}
+
+void ControlledScheduler::exit_killed() {
+  if (std::uncaught_exceptions() == 0) throw GoroutineExit{};
+  // Already unwinding: a second exception would terminate, so leave the stack as it is.
+  G* self = cur_;
+  self->state = GState::dead;
+  if (sink_) sink_->go_end(self->id);
+  switch_final(self->ctx, loop_ctx_);
+}
+
+void ControlledScheduler::fail(FailureKind kind, std::string report) {
+  if (out_.failure || tearing_down_) return;  // the first failure wins
+  out_.failure = Failure{kind, std::move(report)};
+}
+
+void ControlledScheduler::fiber_entry(void* arg) {
+  auto* self = static_cast<ControlledScheduler*>(current_scheduler());
+  G* g = static_cast<G*>(arg);
+  try {
+    g->fn->invoke();
+    g->fn.reset();
+  } catch (const GoroutineExit&) {
+  } catch (const Panic& p) {
+    self->fail(FailureKind::panic, panic_report(*g, p.what(), p.where()));
+  } catch (const CheckFailure& c) {
+    self->fail(FailureKind::assertion, check_report(*g, c.what(), c.where()));
+  } catch (const std::exception& e) {
+    self->fail(FailureKind::exception, exception_report(*g, e.what()));
+  } catch (...) {
+    self->fail(FailureKind::exception, exception_report(*g, "unknown exception"));
+  }
+  self->finish(g);
+}
+
+void ControlledScheduler::finish(G* g) {
+  try {
+    g->fn.reset();  // if the body threw, its closure dies here
+  } catch (...) {
+  }
+  g->state = GState::dead;
+  if (g == main_) main_done_ = true;
+  if (sink_) sink_->go_end(g->id);
+  switch_final(g->ctx, loop_ctx_);
+}
+
+void ControlledScheduler::resume(G* g) {
+  if (!g->started) {
+    g->started = true;
+    g->stack = stacks_.get();
+    fiber_make(g->ctx, g->stack, &fiber_entry, g);
+  }
+  g->state = GState::running;
+  cur_ = g;
+  instr::detail::active = sink_ ? g : nullptr;
+  switch_to(loop_ctx_, g->ctx);
+  instr::detail::active = nullptr;
+  cur_ = nullptr;
+  if (g->state == GState::dead) release(g);
+}
+
+bool ControlledScheduler::timer_before(const TimerEntry* a, const TimerEntry* b) noexcept {
+  return a->when != b->when ? a->when < b->when : a->seq < b->seq;
+}
+
+void ControlledScheduler::heap_up(std::size_t i) {
+  while (i > 0) {
+    std::size_t p = (i - 1) / 2;
+    if (!timer_before(timers_[i], timers_[p])) break;
+    std::swap(timers_[i], timers_[p]);
+    timers_[i]->heap_index = i;
+    timers_[p]->heap_index = p;
+    i = p;
+  }
+}
+
+void ControlledScheduler::heap_down(std::size_t i) {
+  for (;;) {
+    std::size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < timers_.size() && timer_before(timers_[l], timers_[m])) m = l;
+    if (r < timers_.size() && timer_before(timers_[r], timers_[m])) m = r;
+    if (m == i) return;
+    std::swap(timers_[i], timers_[m]);
+    timers_[i]->heap_index = i;
+    timers_[m]->heap_index = m;
+    i = m;
+  }
+}
+
+void ControlledScheduler::add_timer(TimerEntry* t) {
+  if (t->pending()) remove_timer(t);
+  t->seq = timer_seq_++;
+  t->heap_index = timers_.size();
+  timers_.push_back(t);
+  heap_up(t->heap_index);
+}
+
+bool ControlledScheduler::remove_timer(TimerEntry* t) {
+  if (!t->pending()) return false;
+  std::size_t i = t->heap_index;
+  TimerEntry* last = timers_.back();
+  timers_.pop_back();
+  t->heap_index = static_cast<std::size_t>(-1);
+  if (last != t) {
+    timers_[i] = last;
+    last->heap_index = i;
+    heap_up(i);
+    heap_down(last->heap_index);
+  }
+  return true;
+}
+
+TimerEntry* ControlledScheduler::heap_pop() {
+  TimerEntry* t = timers_.front();
+  remove_timer(t);
+  return t;
+}
+
+// Advances the clock to the earliest timer and fires every timer due then, in an order the
+// strategy chooses. False when no timer is pending.
+bool ControlledScheduler::fire_timers() {
+  if (timers_.empty()) return false;
+  Duration at = timers_.front()->when;
+  if (at > clock_) clock_ = at;
+  std::vector<TimerEntry*> due;
+  while (!timers_.empty() && timers_.front()->when <= clock_) due.push_back(heap_pop());
+  while (!due.empty()) {
+    std::size_t i = choose(due.size());
+    TimerEntry* t = due[i];
+    due.erase(due.begin() + static_cast<std::ptrdiff_t>(i));
+    t->fn(t->arg);
+  }
+  return true;
+}
+
+std::vector<G*> ControlledScheduler::live_sorted() const {
+  std::vector<G*> gs;
+  for (G* g : live_)
+    if (g->state != GState::dead) gs.push_back(g);
+  std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->id < b->id; });
+  return gs;
+}
+
+std::string ControlledScheduler::dump(const std::vector<G*>& gs) const {
+  std::string s;
+  for (const G* g : gs) s += goroutine_dump(*g, g == cur_);
+  return s;
+}
+
+void ControlledScheduler::check_leaks() {
+  std::vector<G*> left = live_sorted();
+  if (left.empty() || !options_.report_leaks) return;
+  fail(FailureKind::leak,
+       fmt::format("goroutine leak: {} goroutine{} still alive after main returned\n\n{}",
+                   left.size(), left.size() == 1 ? "" : "s", dump(left)));
+}
+
+void ControlledScheduler::teardown() {
+  tearing_down_ = true;
+  runq_.clear();
+  next_ = nullptr;
+  while (!timers_.empty()) heap_pop();
+  for (;;) {
+    std::vector<G*> left = live_sorted();
+    if (left.empty()) break;
+    for (G* g : left) {
+      g->killed = true;
+      if (!g->started) {
+        g->fn.reset();
+        g->state = GState::dead;
+        if (sink_) sink_->go_end(g->id);
+        release(g);
+        continue;
+      }
+      teardown_steps_ = 0;
+      resume(g);
+    }
+  }
+}
+
+IterationOutcome ControlledScheduler::run(Callable& body) {
+  struct BodyRef final : Callable {
+    Callable& body;
+    explicit BodyRef(Callable& b) : body(b) {}
+    void invoke() override { body.invoke(); }
+  };
+  Scheduler* outer = current_scheduler();
+  set_current_scheduler(this);
+  if (sink_) sink_->iteration_begin();
+  main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0);
+  runq_.push_back(main_);
+  std::uint64_t steps_at_main_exit = 0;
+  Duration clock_at_main_exit{0};
+
+  while (!out_.failure) {
+    if (main_done_) {
+      if (!options_.report_leaks) break;
+      if (steps_at_main_exit == 0) {
+        steps_at_main_exit = out_.steps + 1;
+        clock_at_main_exit = clock_;
+      }
+      if (out_.steps > steps_at_main_exit + kLeakGraceSteps ||
+          clock_ - clock_at_main_exit > std::chrono::minutes(1)) {
+        check_leaks();
+        break;
+      }
+    }
+    G* g = next_;
+    next_ = nullptr;
+    if (!g) {
+      if (runq_.empty()) {
+        if (fire_timers()) continue;
+        if (main_done_) {
+          check_leaks();
+        } else {
+          fail(FailureKind::deadlock,
+               "all goroutines are asleep - deadlock!\n\n" + dump(live_sorted()));
+        }
+        break;
+      }
+      std::size_t i = pick(runq_, nullptr);
+      g = runq_[i];
+      runq_[i] = runq_.back();
+      runq_.pop_back();
+    }
+    resume(g);
+  }
+  if (!out_.failure) {
+    std::string why = strategy_.divergence();
+    if (!why.empty()) fail(FailureKind::replay_diverged, "replay token does not match: " + why);
+  }
+  teardown();
+  if (sink_) sink_->iteration_end();
+  set_current_scheduler(outer);
+  return std::move(out_);
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,94 @@
+// The controlled scheduler: one OS thread, one goroutine at a time, a Strategy decision at
+// every visible operation, virtual time.
+//
+// Invariants:
+//  - exactly one of {the scheduler loop, one goroutine} runs at any moment; `cur_` is the
+//    goroutine running, or nullptr while the loop runs;
+//  - runq_ holds every runnable goroutine except cur_, each once, in a deterministic order;
+//  - the clock moves only when nothing is runnable, to the earliest pending timer;
+//  - every choice with two or more options goes to the strategy and into schedule_, and
+//    nothing else influences the run, so (strategy, seed) or the schedule replays it exactly.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "strategy.hpp"
+#include "weft/explore.hpp"
+
+namespace weft::detail {
+
+struct IterationOutcome {
+  std::optional<Failure> failure;
+  std::uint64_t steps = 0;
+  std::uint64_t decisions = 0;
+  std::vector<std::uint32_t> schedule;
+};
+
+class ControlledScheduler final : public Scheduler {
+ public:
+  ControlledScheduler(Strategy& strategy, StackPool& stacks, EventSink* sink,
+                      const ExploreOptions& options);
+  ~ControlledScheduler() override;
+
+  // Runs one iteration with `body` as the main goroutine.
+  IterationOutcome run(Callable& body);
+
+  G* current() noexcept override { return cur_; }
+  void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
+  void visible(Location where) override;
+  Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
+  void ready(G* g) override;
+  [[noreturn]] void exit_killed() override;
+  std::size_t choose(std::size_t n) override;
+  EventSink* events() noexcept override { return sink_; }
+  Duration now() noexcept override { return clock_; }
+  void add_timer(TimerEntry* t) override;
+  bool remove_timer(TimerEntry* t) override;
+
+  // Called by a goroutine's fiber when its function has returned or thrown.
+  [[noreturn]] void finish(G* g);
+  void fail(FailureKind kind, std::string report);
+
+ private:
+  static void fiber_entry(void* arg);
+  G* create(std::unique_ptr<Callable> fn, std::string name, Location created_at, GoId parent);
+  void resume(G* g);
+  void release(G* g);
+  std::size_t pick(std::span<G* const> runnable, const G* current);
+  bool fire_timers();
+  void teardown();
+  void check_leaks();
+  void switch_to_scheduler();
+  std::string dump(const std::vector<G*>& gs) const;
+  std::vector<G*> live_sorted() const;
+
+  // Timer heap ordered by (when, seq).
+  static bool timer_before(const TimerEntry* a, const TimerEntry* b) noexcept;
+  void heap_up(std::size_t i);
+  void heap_down(std::size_t i);
+  TimerEntry* heap_pop();
+
+  Strategy& strategy_;
+  StackPool& stacks_;
+  EventSink* sink_;
+  const ExploreOptions& options_;
+
+  FiberCtx loop_ctx_;
+  G* cur_ = nullptr;
+  G* next_ = nullptr;  // chosen at a visible operation, run next by the loop
+  G* main_ = nullptr;
+  bool main_done_ = false;
+  bool tearing_down_ = false;
+  std::vector<G*> live_;  // every goroutine not yet released; sched_data = index
+  std::vector<G*> runq_;
+  GoId next_id_ = 1;
+  Duration clock_{0};
+  std::vector<TimerEntry*> timers_;
+  std::uint64_t timer_seq_ = 0;
+  std::uint64_t teardown_steps_ = 0;
+  IterationOutcome out_;
+};
+
+}  // namespace weft::detail

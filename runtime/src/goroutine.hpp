@@ -1,0 +1,40 @@
+// The goroutine record (G) that both schedulers run.
+//
+// Invariants:
+//  - state == running for exactly the goroutine whose fiber is on the CPU (per processor);
+//  - state == blocked implies `reason` != none and `blocked_at` says where it blocked;
+//  - a dead G's stack has been returned to the pool and its callable destroyed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "fiber.hpp"
+#include "weft/detail/runtime.hpp"
+#include "weft/events.hpp"
+
+namespace weft::detail {
+
+enum class GState : std::uint8_t { runnable, running, blocked, dead };
+const char* state_name(GState s) noexcept;
+
+struct G {
+  GoId id = 0;
+  GoId parent = 0;
+  std::string name;
+  Location created_at;
+  GState state = GState::runnable;
+  WaitReason reason = WaitReason::none;
+  Location blocked_at;
+  std::unique_ptr<Callable> fn;
+  Stack stack;
+  FiberCtx ctx;
+  bool started = false;
+  // Teardown: the iteration is over; park() answers Wake::killed and yields are no-ops.
+  bool killed = false;
+  // Scheduler-private bookkeeping.
+  std::uint64_t sched_data = 0;
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,79 @@
+// The runtime's entry points: each forwards to the scheduler that runs on this OS thread.
+#include <stdexcept>
+
+#include "scheduler.hpp"
+#include "weft/go.hpp"
+#include "weft/instr.hpp"
+
+namespace weft::detail {
+
+namespace {
+thread_local Scheduler* tls_scheduler = nullptr;
+
+Scheduler& sched() {
+  Scheduler* s = tls_scheduler;
+  if (!s || !s->current())
+    throw std::logic_error(
+        "weft: goroutine operations need a weft run; call them inside weft::explore(...)");
+  return *s;
+}
+}  // namespace
+
+Scheduler* current_scheduler() noexcept { return tls_scheduler; }
+void set_current_scheduler(Scheduler* s) noexcept { tls_scheduler = s; }
+
+bool in_goroutine() noexcept { return tls_scheduler && tls_scheduler->current(); }
+G* current() { return sched().current(); }
+GoId id_of(const G* g) noexcept { return g ? g->id : 0; }
+
+void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) {
+  sched().spawn(std::move(fn), std::move(name), created_at);
+}
+void visible(Location where) { sched().visible(where); }
+Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
+  return sched().park(reason, where, unlock, arg);
+}
+void ready(G* g) { sched().ready(g); }
+void exit_killed() {
+  sched().exit_killed();
+  __builtin_unreachable();
+}
+std::size_t choose(std::size_t n) { return sched().choose(n); }
+EventSink* events() noexcept { return tls_scheduler ? tls_scheduler->events() : nullptr; }
+
+}  // namespace weft::detail
+
+namespace weft {
+
+GoId goid() { return detail::current()->id; }
+
+void yield(std::source_location where) { detail::visible(Location::from(where)); }
+
+}  // namespace weft
+
+namespace weft::instr::detail {
+
+thread_local constinit void* active = nullptr;
+
+void record(const void* addr, std::size_t size, AccessKind kind, const Site& site) {
+  weft::detail::Scheduler* s = weft::detail::current_scheduler();
+  if (!s || !s->current()) return;
+  if (EventSink* ev = s->events())
+    ev->access(s->current()->id, addr, size, kind,
+               Location{site.file, site.function, site.line, site.column});
+}
+
+void enter(const Site& fn) {
+  weft::detail::Scheduler* s = weft::detail::current_scheduler();
+  if (!s || !s->current()) return;
+  if (EventSink* ev = s->events())
+    ev->func_enter(s->current()->id, Location{fn.file, fn.function, fn.line, fn.column});
+}
+
+void exit() {
+  weft::detail::Scheduler* s = weft::detail::current_scheduler();
+  if (!s || !s->current()) return;
+  if (EventSink* ev = s->events()) ev->func_exit(s->current()->id);
+}
+
+}  // namespace weft::instr::detail

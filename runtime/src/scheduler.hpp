@@ -1,0 +1,52 @@
+// The Scheduler interface of ARCHITECTURE.md: every visible operation goes through it.
+// Two implementations: the controlled scheduler (weft::explore) and, later, the parallel one.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "goroutine.hpp"
+#include "weft/detail/runtime.hpp"
+#include "weft/events.hpp"
+
+namespace weft::detail {
+
+using Duration = std::chrono::nanoseconds;
+
+// A pending timer: when it fires, fn(arg) runs on the scheduler (it usually readies a G).
+struct TimerEntry {
+  Duration when{0};
+  std::uint64_t seq = 0;
+  void (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+  std::size_t heap_index = static_cast<std::size_t>(-1);  // position in the heap, or -1
+  bool pending() const noexcept { return heap_index != static_cast<std::size_t>(-1); }
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+
+  virtual G* current() noexcept = 0;
+  virtual void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) = 0;
+  virtual void visible(Location where) = 0;
+  virtual Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) = 0;
+  virtual void ready(G* g) = 0;
+  [[noreturn]] virtual void exit_killed() = 0;
+  virtual std::size_t choose(std::size_t n) = 0;
+  virtual EventSink* events() noexcept = 0;
+
+  // Time since the run started (virtual under the controlled scheduler).
+  virtual Duration now() noexcept = 0;
+  virtual void add_timer(TimerEntry* t) = 0;
+  // Returns true if the timer was pending (and is no longer).
+  virtual bool remove_timer(TimerEntry* t) = 0;
+};
+
+// The scheduler running on this OS thread, or nullptr outside weft runs.
+Scheduler* current_scheduler() noexcept;
+void set_current_scheduler(Scheduler* s) noexcept;
+
+}  // namespace weft::detail
