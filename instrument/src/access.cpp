@@ -1,0 +1,366 @@
+// access.cpp — classifying lvalues and proposing edits for one function body (see access.hpp).
+#include "access.hpp"
+
+#include <optional>
+
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ExprConcepts.h"
+#include "clang/AST/RecordLayout.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace weft_instrument {
+
+using namespace clang;
+
+bool is_hook_call(const CallExpr& call) {
+  const FunctionDecl* f = call.getDirectCallee();
+  if (!f) return false;
+  const std::string n = f->getQualifiedNameAsString();
+  return llvm::StringRef(n).startswith("weft::instr::") ||
+         llvm::StringRef(n).startswith("weft_instrument_::");
+}
+
+namespace {
+
+// Standard containers (and the like) whose member functions run in system headers, so the
+// call site records the access to the object: a read, or a write for the modifiers.
+bool is_std_container(QualType t) {
+  const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
+  if (!rd || !rd->isInStdNamespace() || !rd->getIdentifier()) return false;
+  static const llvm::StringSet<> names = {
+      "vector", "deque", "list", "forward_list", "array", "basic_string", "map", "multimap",
+      "set", "multiset", "unordered_map", "unordered_multimap", "unordered_set",
+      "unordered_multiset", "queue", "stack", "priority_queue", "optional", "span",
+      "basic_string_view", "bitset", "valarray"};
+  return names.contains(rd->getName());
+}
+
+bool inserts_on_subscript(QualType t) {
+  const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
+  return rd && (rd->getName() == "map" || rd->getName() == "unordered_map");
+}
+
+Hook container_hook(const CXXMethodDecl& m, QualType object) {
+  if (m.isConst()) return Hook::read;
+  static const llvm::StringSet<> modifiers = {
+      "push_back", "push_front", "pop_back", "pop_front", "push", "pop", "emplace",
+      "emplace_back", "emplace_front", "emplace_hint", "insert", "insert_or_assign",
+      "try_emplace", "erase", "clear", "resize", "reserve", "shrink_to_fit", "assign", "swap",
+      "append", "replace", "merge", "splice", "remove", "remove_if", "unique", "sort",
+      "reverse", "extract", "reset", "rehash", "fill", "set", "flip", "remove_prefix",
+      "remove_suffix"};
+  if (m.isOverloadedOperator()) {
+    const OverloadedOperatorKind op = m.getOverloadedOperator();
+    if (op == OO_Subscript) return inserts_on_subscript(object) ? Hook::write : Hook::read;
+    if (op == OO_Call || op == OO_Arrow || op == OO_Star) return Hook::read;
+    return Hook::write;  // =, +=, <<= ...
+  }
+  if (!m.getIdentifier()) return Hook::read;
+  return modifiers.contains(m.getName()) ? Hook::write : Hook::read;
+}
+
+// Whether the lvalue `e` may designate memory another goroutine can reach.
+class Classifier {
+ public:
+  explicit Classifier(const EscapeSet& escapes) : escapes_(escapes) {}
+
+  bool shared(const Expr* e) const {
+    e = e->IgnoreParens();
+    if (const auto* ref = dyn_cast<DeclRefExpr>(e)) return shared_decl(*ref);
+    if (const auto* m = dyn_cast<MemberExpr>(e)) {
+      const ValueDecl* d = m->getMemberDecl();
+      if (const auto* v = dyn_cast<VarDecl>(d)) return !v->getType().isConstQualified();
+      if (!isa<FieldDecl, IndirectFieldDecl>(d)) return false;
+      if (d->getType()->isReferenceType() || m->isArrow()) return true;
+      return shared(m->getBase());
+    }
+    if (const auto* a = dyn_cast<ArraySubscriptExpr>(e)) {
+      if (const auto* c = dyn_cast<ImplicitCastExpr>(a->getBase()->IgnoreParens()))
+        if (c->getCastKind() == CK_ArrayToPointerDecay) return shared(c->getSubExpr());
+      return true;
+    }
+    if (const auto* c = dyn_cast<CastExpr>(e)) return shared(c->getSubExpr());
+    if (const auto* u = dyn_cast<UnaryOperator>(e))
+      return u->getOpcode() == UO_Deref || shared(u->getSubExpr());
+    if (const auto* call = dyn_cast<CallExpr>(e)) return !is_hook_call(*call);
+    if (const auto* c = dyn_cast<ConditionalOperator>(e))
+      return shared(c->getTrueExpr()) || shared(c->getFalseExpr());
+    if (const auto* b = dyn_cast<BinaryOperator>(e)) {
+      if (b->isAssignmentOp()) return shared(b->getLHS());
+      if (b->getOpcode() == BO_Comma) return shared(b->getRHS());
+      return b->isPtrMemOp();
+    }
+    return false;  // literals, temporaries, __func__ ...
+  }
+
+ private:
+  bool shared_decl(const DeclRefExpr& ref) const {
+    if (ref.isNonOdrUse() != NOUR_None) return false;  // a constant folded in place
+    if (const auto* v = dyn_cast<VarDecl>(ref.getDecl())) {
+      if (v->getType()->isReferenceType()) return true;
+      if (v->getType().isConstQualified()) return false;  // constants never race
+      if (v->hasLocalStorage()) return escapes_.contains(v);
+      return true;  // globals, statics, thread_locals
+    }
+    if (const auto* b = dyn_cast<BindingDecl>(ref.getDecl())) {
+      if (b->getHoldingVar()) return true;  // tuple-like: may be a reference to anything
+      const auto* d = dyn_cast_or_null<VarDecl>(b->getDecomposedDecl());
+      if (!d || d->getType()->isReferenceType() || !d->hasLocalStorage()) return true;
+      return escapes_.contains(d);
+    }
+    return false;  // functions, enumerators, template parameters
+  }
+
+  const EscapeSet& escapes_;
+};
+
+class Walker : public RecursiveASTVisitor<Walker> {
+  using Base = RecursiveASTVisitor<Walker>;
+
+ public:
+  Walker(ASTContext& ctx, const EscapeSet& escapes, const std::string& fn, BodySink& sink,
+         Stats& stats)
+      : ctx_(ctx), sm_(ctx.getSourceManager()), classify_(escapes), function_(fn),
+        sink_(sink), stats_(stats) {}
+
+  // --- what is not walked -----------------------------------------------------------------
+  bool TraverseUnaryExprOrTypeTraitExpr(UnaryExprOrTypeTraitExpr*) { return true; }
+  bool TraverseCXXNoexceptExpr(CXXNoexceptExpr*) { return true; }
+  bool TraverseCXXTypeidExpr(CXXTypeidExpr* e) {
+    return e->isPotentiallyEvaluated() ? Base::TraverseCXXTypeidExpr(e) : true;
+  }
+  bool TraverseRequiresExpr(RequiresExpr*) { return true; }
+  bool TraverseConceptSpecializationExpr(ConceptSpecializationExpr*) { return true; }
+  bool TraverseConstantExpr(ConstantExpr*) { return true; }
+  bool TraverseStaticAssertDecl(StaticAssertDecl*) { return true; }
+  bool TraverseTypeLoc(TypeLoc) { return true; }  // decltype, array bounds, template args
+  bool TraverseTemplateArgumentLoc(const TemplateArgumentLoc&) { return true; }
+  bool TraverseCXXRecordDecl(CXXRecordDecl*) { return true; }  // local classes: own bodies
+  bool TraverseVarDecl(VarDecl* v) { return v->isConstexpr() ? true : Base::TraverseVarDecl(v); }
+  bool TraverseCallExpr(CallExpr* c) { return is_hook_call(*c) ? true : Base::TraverseCallExpr(c); }
+  bool TraverseLambdaExpr(LambdaExpr* l) {  // the body is instrumented as a function of its own
+    for (unsigned i = 0; i < l->capture_size(); ++i)
+      if (l->isInitCapture(l->capture_begin() + i)) TraverseStmt(l->capture_init_begin()[i]);
+    return true;
+  }
+  bool TraverseCXXForRangeStmt(CXXForRangeStmt* s) {
+    if (s->getInit()) TraverseStmt(s->getInit());
+    // The loop variable's initialiser is the implicit *__begin; the range is read.
+    if (Expr* range = s->getRangeInit()) {
+      access(range, Hook::read);
+      TraverseStmt(range);
+    }
+    return TraverseStmt(s->getBody());
+  }
+
+  // --- the accesses -----------------------------------------------------------------------
+  bool VisitImplicitCastExpr(ImplicitCastExpr* c) {
+    if (c->getCastKind() == CK_LValueToRValue) access(c->getSubExpr(), Hook::read);
+    return true;
+  }
+  bool VisitBinaryOperator(BinaryOperator* b) {
+    if (b->isAssignmentOp())
+      access(b->getLHS(), b->getOpcode() == BO_Assign ? Hook::write : Hook::update);
+    return true;
+  }
+  bool VisitUnaryOperator(UnaryOperator* u) {
+    if (u->isIncrementDecrementOp()) access(u->getSubExpr(), Hook::update);
+    return true;
+  }
+  bool VisitCXXMemberCallExpr(CXXMemberCallExpr* c) {
+    const CXXMethodDecl* m = c->getMethodDecl();
+    const Expr* obj = c->getImplicitObjectArgument();
+    const auto* callee = dyn_cast<MemberExpr>(c->getCallee()->IgnoreParens());
+    if (!m || !obj || !callee || callee->isArrow() || !is_std_container(obj->getType()))
+      return true;
+    access(obj, container_hook(*m, obj->getType()));
+    return true;
+  }
+  bool VisitCXXOperatorCallExpr(CXXOperatorCallExpr* c) {
+    const auto* m = dyn_cast_or_null<CXXMethodDecl>(c->getDirectCallee());
+    if (!m || c->getNumArgs() == 0) return true;
+    const Expr* obj = c->getArg(0);
+    if (is_std_container(obj->getType())) {
+      access(obj, container_hook(*m, obj->getType()));
+    } else if ((m->isCopyAssignmentOperator() || m->isMoveAssignmentOperator()) &&
+               !m->isUserProvided()) {
+      // A defaulted assignment copies member by member outside any instrumented body.
+      access(obj, Hook::write);
+      if (c->getNumArgs() > 1) access(c->getArg(1), Hook::read);
+    }
+    return true;
+  }
+  bool VisitCXXConstructExpr(CXXConstructExpr* c) {
+    const CXXConstructorDecl* ctor = c->getConstructor();
+    if (!ctor || !ctor->isCopyOrMoveConstructor() || c->getNumArgs() == 0) return true;
+    const Expr* from = c->getArg(0);
+    if (!ctor->isUserProvided() || is_std_container(from->getType())) access(from, Hook::read);
+    return true;
+  }
+
+  void frame(const Stmt* body) {
+    const auto* compound = dyn_cast_or_null<CompoundStmt>(body);
+    if (!compound || compound->getLBracLoc().isMacroID()) return;
+    if (!compound->body_empty())
+      if (const auto* d = dyn_cast<DeclStmt>(compound->body_front()))
+        if (d->isSingleDecl())
+          if (const auto* v = dyn_cast<VarDecl>(d->getSingleDecl()))
+            if (v->getName() == "weft_frame_") return;  // already instrumented
+    const auto [file, offset] = sm_.getDecomposedLoc(compound->getLBracLoc());
+    if (!sink_.instrumentable(file)) return;
+    Edit e = make_edit(compound->getLBracLoc(), Hook::frame);
+    e.begin = e.end = offset + 1;
+    sink_.accept(file, e);
+  }
+
+ private:
+  struct Span {
+    FileID file;
+    unsigned begin, end;
+    SourceLocation loc;
+  };
+
+  void access(const Expr* lv, Hook hook) {
+    if (!lv->isLValue()) return;
+    if (lv->refersToBitField()) return bitfield(lv, hook);
+    if (lv->getType()->isFunctionType() || !classify_.shared(lv)) return;
+    if (std::optional<Span> s = span(lv->getSourceRange())) {
+      Edit e = make_edit(s->loc, hook);
+      e.begin = s->begin;
+      e.end = s->end;
+      sink_.accept(s->file, e);
+    }
+  }
+
+  // A bit-field has no address: record the bytes of its memory location (the maximal run of
+  // adjacent non-zero-width bit-fields) through the enclosing object.
+  void bitfield(const Expr* lv, Hook hook) {
+    const auto* m = dyn_cast<MemberExpr>(lv->IgnoreParenImpCasts());
+    const auto* field = m ? dyn_cast<FieldDecl>(m->getMemberDecl()) : nullptr;
+    if (!field || field->getParent()->isAnonymousStructOrUnion()) {
+      ++stats_.skipped_bitfield;
+      return;
+    }
+    Edit e;
+    e.mode = hook == Hook::read ? Mode::read : hook == Hook::write ? Mode::write : Mode::update;
+    location_of(*field, e.bits_offset, e.bits_size);
+    const Decl* parent = field->getParent()->getCanonicalDecl();
+    if (m->isImplicitAccess()) {
+      if (m->getMemberLoc().isMacroID()) return void(++stats_.skipped_macro);
+      const auto [file, offset] = sm_.getDecomposedLoc(m->getMemberLoc());
+      if (!sink_.instrumentable(file)) return;
+      Edit x = make_edit(m->getMemberLoc(), Hook::bits_this);
+      x.mode = e.mode;
+      x.bits_offset = e.bits_offset;
+      x.bits_size = e.bits_size;
+      x.begin = x.end = offset;
+      return sink_.accept(file, x);
+    }
+    const Expr* base = m->getBase()->IgnoreParenImpCasts();
+    QualType object = m->isArrow() ? base->getType()->getPointeeType() : base->getType();
+    const RecordDecl* rd = object.isNull() ? nullptr : object->getAsRecordDecl();
+    if (!rd || rd->getCanonicalDecl() != parent) return void(++stats_.skipped_bitfield);
+    if (!m->isArrow() && (!base->isLValue() || !classify_.shared(base))) return;
+    if (std::optional<Span> s = span(base->getSourceRange())) {
+      Edit x = make_edit(s->loc, m->isArrow() ? Hook::bits_via : Hook::bits_at);
+      x.mode = e.mode;
+      x.bits_offset = e.bits_offset;
+      x.bits_size = e.bits_size;
+      x.begin = s->begin;
+      x.end = s->end;
+      sink_.accept(s->file, x);
+    }
+  }
+
+  void location_of(const FieldDecl& field, unsigned& offset, unsigned& size) {
+    const RecordDecl* rd = field.getParent();
+    const ASTRecordLayout& layout = ctx_.getASTRecordLayout(rd);
+    uint64_t run_begin = 0, run_end = 0;
+    bool in_run = false, found = false;
+    for (const FieldDecl* f : rd->fields()) {
+      const bool bits = f->isBitField() && f->getBitWidthValue(ctx_) > 0;
+      if (!bits) {
+        if (found) break;
+        in_run = false;
+        continue;
+      }
+      const uint64_t at = layout.getFieldOffset(f->getFieldIndex());
+      if (!in_run) run_begin = at;
+      in_run = true;
+      run_end = at + f->getBitWidthValue(ctx_);
+      if (f == &field) found = true;
+    }
+    offset = static_cast<unsigned>(run_begin / 8);
+    size = static_cast<unsigned>((run_end + 7) / 8 - run_begin / 8);
+  }
+
+  bool in_system_macro(SourceLocation l) const {
+    while (l.isMacroID()) {
+      if (sm_.isInSystemMacro(l)) return true;
+      if (sm_.isMacroArgExpansion(l)) {
+        SourceLocation use = sm_.getSLocEntry(sm_.getFileID(l)).getExpansion().getExpansionLocStart();
+        if (sm_.isInSystemHeader(sm_.getSpellingLoc(use))) return true;
+        l = sm_.getImmediateSpellingLoc(l);
+      } else {
+        l = sm_.getImmediateExpansionRange(l).getBegin();
+      }
+    }
+    return false;
+  }
+
+  // The file text of `r`, or nothing (counted) when it cannot be edited as one piece.
+  std::optional<Span> span(SourceRange r) {
+    if (r.isInvalid()) return std::nullopt;
+    if (in_system_macro(r.getBegin()) || in_system_macro(r.getEnd())) {
+      ++stats_.skipped_system_macro;
+      return std::nullopt;
+    }
+    const CharSourceRange cr = Lexer::makeFileCharRange(CharSourceRange::getTokenRange(r), sm_,
+                                                        ctx_.getLangOpts());
+    if (cr.isInvalid()) {
+      ++stats_.skipped_macro;
+      return std::nullopt;
+    }
+    const auto [file, begin] = sm_.getDecomposedLoc(cr.getBegin());
+    const auto [end_file, end] = sm_.getDecomposedLoc(cr.getEnd());
+    if (file != end_file || end <= begin || !sink_.instrumentable(file)) return std::nullopt;
+    return Span{file, begin, end, cr.getBegin()};
+  }
+
+  Edit make_edit(SourceLocation loc, Hook hook) const {
+    Edit e;
+    e.hook = hook;
+    e.function = function_;
+    const PresumedLoc p = sm_.getPresumedLoc(sm_.getFileLoc(loc));
+    if (p.isValid()) {
+      e.line = p.getLine();
+      e.column = p.getColumn();
+    }
+    return e;
+  }
+
+  ASTContext& ctx_;
+  const SourceManager& sm_;
+  Classifier classify_;
+  const std::string& function_;
+  BodySink& sink_;
+  Stats& stats_;
+};
+
+}  // namespace
+
+void walk_body(ASTContext& ctx, const FunctionDecl& fn, Stmt* body, const EscapeSet& escapes,
+               const std::string& function_name, BodySink& sink, Stats& stats) {
+  Walker w(ctx, escapes, function_name, sink, stats);
+  if (const auto* ctor = dyn_cast<CXXConstructorDecl>(&fn))
+    for (const CXXCtorInitializer* init : ctor->inits())
+      if (init->isWritten()) w.TraverseStmt(init->getInit());
+  w.TraverseStmt(body);
+  w.frame(body);
+}
+
+}  // namespace weft_instrument

@@ -1,0 +1,37 @@
+// access.hpp — finding the memory accesses in one function body that weft must observe.
+//
+// An access is observed when its lvalue may designate shared memory (see Classifier) and
+// its text lies in the file being instrumented, outside any macro body (macro arguments are
+// fine, unless the macro comes from a system header). The walker proposes one Edit per
+// access; it never descends into unevaluated operands, constant expressions, nested lambda
+// bodies (those are bodies of their own) or code that weft-instrument already wrote.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Decl.h"
+
+#include "edits.hpp"
+#include "escape.hpp"
+
+namespace weft_instrument {
+
+// Where one body's edits go: `accept(file, edit)` is called for each access whose text lies
+// in an instrumentable file, with the edit's offsets relative to that file.
+struct BodySink {
+  std::function<bool(clang::FileID)> instrumentable;
+  std::function<void(clang::FileID, const Edit&)> accept;
+};
+
+// Proposes the edits for the body of `fn` (and, for constructors, its written member
+// initialisers). `function_name` labels the Site records.
+void walk_body(clang::ASTContext& ctx, const clang::FunctionDecl& fn, clang::Stmt* body,
+               const EscapeSet& escapes, const std::string& function_name, BodySink& sink,
+               Stats& stats);
+
+// True for calls of the hooks and helpers weft-instrument emits.
+bool is_hook_call(const clang::CallExpr& call);
+
+}  // namespace weft_instrument

@@ -1,0 +1,315 @@
+// action.cpp — instrumenting one translation unit: choose the files it may rewrite, walk
+// every function body there (each template instantiation, each lambda), reconcile the edits
+// and write the copies. Nothing is written for a translation unit that did not compile.
+#include "action.hpp"
+
+#include <map>
+
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendAction.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "access.hpp"
+#include "escape.hpp"
+
+namespace weft_instrument {
+namespace {
+
+using namespace clang;
+
+std::string real_path(llvm::StringRef p) {
+  llvm::SmallString<256> out;
+  if (llvm::sys::fs::real_path(p, out)) return p.str();
+  return std::string(out);
+}
+
+std::string fnv_hex(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  char buf[17];
+  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Which files of this translation unit may be rewritten, and by whom.
+class FilePolicy {
+ public:
+  FilePolicy(const SourceManager& sm, Session& s) : sm_(sm), session_(s) {}
+
+  bool instrumentable(FileID fid) {
+    auto [it, fresh] = cache_.try_emplace(fid, false);
+    if (fresh) it->second = decide(fid);
+    return it->second;
+  }
+  const std::string& path(FileID fid) const { return paths_.at(fid); }
+  // A file entered twice (no include guard) has two texts' worth of edits: leave it alone.
+  bool entered_once(FileID fid) const { return !reentered_.count(paths_.at(fid)); }
+
+ private:
+  bool decide(FileID fid) {
+    if (fid.isInvalid()) return false;
+    OptionalFileEntryRef fe = sm_.getFileEntryRefForID(fid);
+    if (!fe || sm_.isInSystemHeader(sm_.getLocForStartOfFile(fid))) return false;
+    std::string p = real_path(fe->getName());
+    if (p.find("/include/weft/") != std::string::npos) return false;  // weft's own headers
+    if (fid != sm_.getMainFileID()) {
+      const auto& filter = session_.options.header_filter;
+      if (!filter || !filter->match(p)) return false;
+    }
+    if (session_.claimed.count(p)) return false;  // written by an earlier translation unit
+    auto [it, fresh] = first_.try_emplace(p, fid);
+    if (!fresh && it->second != fid) reentered_.insert(p);
+    paths_[fid] = p;
+    return true;
+  }
+
+  const SourceManager& sm_;
+  Session& session_;
+  std::map<FileID, bool> cache_;
+  std::map<FileID, std::string> paths_;
+  std::map<std::string, FileID> first_;
+  std::set<std::string> reentered_;
+};
+
+std::string function_name(const FunctionDecl* fd) {
+  if (const auto* m = dyn_cast<CXXMethodDecl>(fd); m && m->getParent()->isLambda()) {
+    const DeclContext* dc = m->getParent()->getDeclContext();
+    while (dc && !isa<FunctionDecl>(dc)) dc = dc->getParent();
+    if (const auto* outer = dyn_cast_or_null<FunctionDecl>(dc))
+      return function_name(outer) + "::<lambda>";
+    return "<lambda>";
+  }
+  const FunctionDecl* pattern = fd->getTemplateInstantiationPattern();
+  return (pattern ? pattern : fd)->getQualifiedNameAsString();
+}
+
+// Finds every body to instrument: ordinary functions, each instantiation of a template, each
+// lambda (each specialisation of a generic one).
+class Collector : public RecursiveASTVisitor<Collector> {
+  using Base = RecursiveASTVisitor<Collector>;
+
+ public:
+  Collector(ASTContext& ctx, FilePolicy& files, Stats& stats)
+      : ctx_(ctx), sm_(ctx.getSourceManager()), files_(files), stats_(stats) {}
+
+  bool shouldVisitTemplateInstantiations() const { return true; }
+
+  bool TraverseDecl(Decl* d) {
+    if (!d) return true;
+    if (!isa<TranslationUnitDecl, NamespaceDecl, LinkageSpecDecl>(d)) {
+      SourceLocation loc = sm_.getExpansionLoc(d->getLocation());
+      if (loc.isValid() && !files_.instrumentable(sm_.getFileID(loc))) return true;
+    }
+    return Base::TraverseDecl(d);
+  }
+
+  bool VisitFunctionDecl(FunctionDecl* fd) {
+    if (!fd->doesThisDeclarationHaveABody() || fd->isDependentContext() || fd->isImplicit() ||
+        fd->isDefaulted() || fd->isDeleted() || fd->isConstexpr())
+      return true;
+    if (const auto* m = dyn_cast<CXXMethodDecl>(fd); m && m->getParent()->isLambda())
+      return true;  // see VisitLambdaExpr
+    if (inside_constexpr(fd)) return true;
+    instrument(fd);
+    return true;
+  }
+
+  bool VisitLambdaExpr(LambdaExpr* l) {
+    if (l->getLambdaClass()->isDependentContext() || explicitly_constexpr(*l) ||
+        inside_constexpr(l->getCallOperator()))
+      return true;
+    if (FunctionTemplateDecl* generic = l->getDependentCallOperator()) {
+      for (FunctionDecl* spec : generic->specializations())
+        if (spec->doesThisDeclarationHaveABody()) instrument(spec);
+    } else {
+      instrument(l->getCallOperator());
+    }
+    return true;
+  }
+
+  std::map<FileID, EditCollector>& edits() { return edits_; }
+
+ private:
+  void instrument(FunctionDecl* fd) {
+    Stmt* body = fd->getBody();
+    if (!body || !visited_.insert(fd).second) return;
+    const SourceLocation at = sm_.getExpansionLoc(body->getBeginLoc());
+    const FileID fid = sm_.getFileID(at);
+    if (!files_.instrumentable(fid)) return;
+    const unsigned key = sm_.getFileOffset(at);
+    EditCollector& collector = edits_[fid];
+    collector.begin_instance(key);
+
+    find_escapes(body, escapes_);
+    if (const auto* ctor = dyn_cast<CXXConstructorDecl>(fd))
+      for (const CXXCtorInitializer* init : ctor->inits())
+        if (init->isWritten()) find_escapes(init->getInit(), escapes_);
+
+    BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
+                  [&collector, fid, key](FileID f, const Edit& e) {
+                    if (f == fid) collector.propose(key, e);
+                  }};
+    walk_body(ctx_, *fd, body, escapes_, function_name(fd), sink, stats_);
+  }
+
+  // Code that may run at compile time is left alone: the hooks are not constexpr.
+  static bool inside_constexpr(const FunctionDecl* fd) {
+    for (const DeclContext* dc = fd->getParent(); dc; dc = dc->getParent())
+      if (const auto* outer = dyn_cast<FunctionDecl>(dc)) {
+        const auto* m = dyn_cast<CXXMethodDecl>(outer);
+        if (outer->isConstexpr() && !(m && m->getParent()->isLambda())) return true;
+      }
+    return false;
+  }
+
+  // Lambdas are implicitly constexpr when they can be; only a written constexpr counts.
+  bool explicitly_constexpr(const LambdaExpr& l) const {
+    const SourceRange head(l.getIntroducerRange().getEnd(), l.getBody()->getBeginLoc());
+    const llvm::StringRef text = Lexer::getSourceText(CharSourceRange::getCharRange(head), sm_,
+                                                      ctx_.getLangOpts());
+    return text.contains("constexpr") || text.contains("consteval");
+  }
+
+  ASTContext& ctx_;
+  const SourceManager& sm_;
+  FilePolicy& files_;
+  Stats& stats_;
+  EscapeSet escapes_;
+  llvm::DenseSet<const FunctionDecl*> visited_;
+  std::map<FileID, EditCollector> edits_;
+};
+
+// Writes `text` to `path` through a temporary file and a rename, unless it is already there.
+bool write_if_changed(const std::string& path, const std::string& text, Stats& stats) {
+  if (auto old = llvm::MemoryBuffer::getFile(path); old && (*old)->getBuffer() == text) {
+    ++stats.files_unchanged;
+    return true;
+  }
+  llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path));
+  int fd = -1;
+  llvm::SmallString<256> tmp;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", fd, tmp)) {
+    llvm::errs() << "weft-instrument: cannot write " << path << ": " << ec.message() << "\n";
+    return false;
+  }
+  {
+    llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
+    out << text;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
+    llvm::sys::fs::remove(tmp);
+    llvm::errs() << "weft-instrument: cannot write " << path << ": " << ec.message() << "\n";
+    return false;
+  }
+  ++stats.files_written;
+  return true;
+}
+
+class Consumer : public ASTConsumer {
+ public:
+  explicit Consumer(Session& s) : session_(s) {}
+
+  void HandleTranslationUnit(ASTContext& ctx) override {
+    if (ctx.getDiagnostics().hasErrorOccurred()) {
+      session_.failed = true;
+      return;
+    }
+    const SourceManager& sm = ctx.getSourceManager();
+    FilePolicy files(sm, session_);
+    Collector collector(ctx, files, session_.stats);
+    collector.TraverseDecl(ctx.getTranslationUnitDecl());
+
+    // Every instrumentable file of this unit is written, edited or not, so the copies
+    // never go stale and quoted includes between copies resolve to copies.
+    std::vector<FileID> outputs{sm.getMainFileID()};
+    for (auto it = sm.fileinfo_begin(); it != sm.fileinfo_end(); ++it) {
+      FileID fid = sm.translateFile(it->first);
+      if (fid.isValid() && fid != sm.getMainFileID()) outputs.push_back(fid);
+    }
+    for (FileID fid : outputs) {
+      if (!files.instrumentable(fid) || !files.entered_once(fid)) continue;
+      std::vector<Edit> edits;
+      if (auto it = collector.edits().find(fid); it != collector.edits().end())
+        edits = it->second.agreed(session_.stats);
+      if (!emit(sm, fid, files.path(fid), std::move(edits))) session_.failed = true;
+    }
+  }
+
+ private:
+  bool emit(const SourceManager& sm, FileID fid, const std::string& path,
+            std::vector<Edit> edits) {
+    const Options& opt = session_.options;
+    session_.claimed.insert(path);
+    std::string target = path;
+    if (!opt.in_place) {
+      llvm::StringRef rel(path);
+      if (!rel.consume_front(opt.root) || !(rel.empty() || rel.startswith("/"))) {
+        llvm::errs() << "weft-instrument: " << path << " is outside --root " << opt.root << "\n";
+        return false;
+      }
+      target = opt.out_dir + rel.str();
+    }
+    const std::string text = sm.getBufferData(fid).str();
+    std::string output;
+    if (is_instrumented(text)) {
+      output = text;  // already weft-instrument output: nothing more to do
+    } else {
+      for (const Edit& e : edits) count(e);
+      std::string display = path;
+      for (const auto& [from, to] : opt.prefix_map)
+        if (llvm::StringRef(display).startswith(from)) {
+          display = to + display.substr(from.size());
+          break;
+        }
+      output = render({text, display, "weft_sites_" + fnv_hex(display) + "_", std::move(edits)});
+    }
+    return write_if_changed(target, output, session_.stats);
+  }
+
+  void count(const Edit& e) {
+    Stats& s = session_.stats;
+    switch (e.hook) {
+      case Hook::read: ++s.reads; break;
+      case Hook::write: ++s.writes; break;
+      case Hook::update: ++s.updates; break;
+      case Hook::frame: ++s.frames; break;
+      default: ++s.bitfields; break;
+    }
+  }
+
+  Session& session_;
+};
+
+class Action : public ASTFrontendAction {
+ public:
+  explicit Action(Session& s) : session_(s) {}
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance&, llvm::StringRef) override {
+    return std::make_unique<Consumer>(session_);
+  }
+
+ private:
+  Session& session_;
+};
+
+class Factory : public tooling::FrontendActionFactory {
+ public:
+  explicit Factory(Session& s) : session_(s) {}
+  std::unique_ptr<FrontendAction> create() override { return std::make_unique<Action>(session_); }
+
+ private:
+  Session& session_;
+};
+
+}  // namespace
+
+std::unique_ptr<tooling::FrontendActionFactory> make_action_factory(Session& session) {
+  return std::make_unique<Factory>(session);
+}
+
+}  // namespace weft_instrument

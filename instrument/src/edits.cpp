@@ -1,0 +1,202 @@
+// edits.cpp — reconciling proposed edits and rendering an instrumented copy (see edits.hpp).
+#include "edits.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace weft_instrument {
+namespace {
+
+constexpr const char* kMarker = "// weft-instrument: instrumented copy of ";
+
+bool is_insertion(const Edit& e) { return e.hook == Hook::frame || e.hook == Hook::bits_this; }
+
+// Drops edits that claim one range with different hooks, and ranges that cross another.
+std::vector<Edit> remove_conflicts(std::vector<Edit> edits, Stats& stats) {
+  std::sort(edits.begin(), edits.end());
+  edits.erase(std::unique(edits.begin(), edits.end(),
+                          [](const Edit& a, const Edit& b) { return a.key() == b.key(); }),
+              edits.end());
+  std::vector<bool> drop(edits.size(), false);
+  for (std::size_t i = 0; i + 1 < edits.size(); ++i) {
+    const Edit& a = edits[i];
+    const Edit& b = edits[i + 1];
+    if (!is_insertion(a) && !is_insertion(b) && a.begin == b.begin && a.end == b.end)
+      drop[i] = drop[i + 1] = true;
+  }
+  // Crossing ranges: walk them outermost first and keep a stack of the open ones.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < edits.size(); ++i)
+    if (!is_insertion(edits[i]) && !drop[i]) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    if (edits[x].begin != edits[y].begin) return edits[x].begin < edits[y].begin;
+    return edits[x].end > edits[y].end;
+  });
+  std::vector<std::size_t> open;
+  for (std::size_t i : order) {
+    while (!open.empty() && edits[open.back()].end <= edits[i].begin) open.pop_back();
+    if (!open.empty() && edits[i].end > edits[open.back()].end) {
+      drop[i] = true;
+      continue;
+    }
+    open.push_back(i);
+  }
+  std::vector<Edit> kept;
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    if (drop[i])
+      ++stats.skipped_conflict;
+    else
+      kept.push_back(std::move(edits[i]));
+  }
+  return kept;
+}
+
+std::string site_ref(const RenderInput& in, std::size_t index) {
+  return "::" + in.table_name + "[" + std::to_string(index) + "]";
+}
+
+const char* open_text(Hook h) {
+  switch (h) {
+    case Hook::read: return "::weft::instr::read(";
+    case Hook::write: return "::weft::instr::write(";
+    case Hook::update: return "::weft::instr::update(";
+    case Hook::bits_at: return "::weft_instrument_::bits_at(";
+    case Hook::bits_via: return "::weft_instrument_::bits_via(";
+    default: return "";
+  }
+}
+
+std::string bits_args(const Edit& e) {
+  return std::to_string(e.bits_offset) + ", " + std::to_string(e.bits_size) + ", " +
+         std::to_string(static_cast<int>(e.mode));
+}
+
+struct Insertion {
+  unsigned offset;
+  int phase;         // 0: closing text, 1: opening text, 2: zero-width insertion
+  long long order;   // within a phase: closes innermost first, opens outermost first
+  std::string text;
+};
+
+const char* kBitsHelpers = R"(#ifndef WEFT_INSTRUMENT_BITS_
+#define WEFT_INSTRUMENT_BITS_
+// Bit-fields have no address: their accesses record the bytes of their memory location.
+namespace weft_instrument_ {
+inline void bits(const volatile void* obj, unsigned long offset, unsigned long size, int mode,
+                 const ::weft::instr::Site& site) {
+  if (!::weft::instr::active()) return;
+  const volatile char* at = static_cast<const volatile char*>(obj) + offset;
+  if (mode != 1) ::weft::instr::read_range(at, size, site);
+  if (mode != 0) ::weft::instr::write_range(at, size, site);
+}
+template <class T>
+inline T& bits_at(T& obj, unsigned long offset, unsigned long size, int mode,
+                  const ::weft::instr::Site& site) {
+  bits(::std::addressof(obj), offset, size, mode, site);
+  return obj;
+}
+template <class T>
+inline T* bits_via(T* obj, unsigned long offset, unsigned long size, int mode,
+                   const ::weft::instr::Site& site) {
+  bits(obj, offset, size, mode, site);
+  return obj;
+}
+}  // namespace weft_instrument_
+#endif
+)";
+
+}  // namespace
+
+void EditCollector::begin_instance(unsigned body_key) { ++bodies_[body_key].instances; }
+
+void EditCollector::propose(unsigned body_key, const Edit& e) {
+  auto [it, fresh] = bodies_[body_key].proposals.emplace(e, 0);
+  (void)fresh;
+  ++it->second;
+}
+
+std::vector<Edit> EditCollector::agreed(Stats& stats) const {
+  std::vector<Edit> all;
+  for (const auto& [key, body] : bodies_) {
+    for (const auto& [edit, count] : body.proposals) {
+      if (count == body.instances)
+        all.push_back(edit);
+      else
+        ++stats.skipped_disagreement;
+    }
+  }
+  return remove_conflicts(std::move(all), stats);
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool is_instrumented(const std::string& text) { return text.rfind(kMarker, 0) == 0; }
+
+std::string render(const RenderInput& in) {
+  std::vector<Insertion> ins;
+  bool uses_bits = false;
+  for (std::size_t i = 0; i < in.edits.size(); ++i) {
+    const Edit& e = in.edits[i];
+    const std::string site = site_ref(in, i);
+    const long long len = static_cast<long long>(e.end) - e.begin;
+    switch (e.hook) {
+      case Hook::frame:
+        ins.push_back({e.begin, 2, 0, " ::weft::instr::Frame weft_frame_(" + site + ");"});
+        break;
+      case Hook::bits_this:
+        uses_bits = true;
+        ins.push_back({e.begin, 2, 0,
+                       "::weft_instrument_::bits_via(this, " + bits_args(e) + ", " + site + ")->"});
+        break;
+      case Hook::bits_at:
+      case Hook::bits_via:
+        uses_bits = true;
+        ins.push_back({e.begin, 1, -len, open_text(e.hook)});
+        ins.push_back({e.end, 0, len, ", " + bits_args(e) + ", " + site + ")"});
+        break;
+      default:
+        ins.push_back({e.begin, 1, -len, open_text(e.hook)});
+        ins.push_back({e.end, 0, len, ", " + site + ")"});
+        break;
+    }
+  }
+  std::stable_sort(ins.begin(), ins.end(), [](const Insertion& a, const Insertion& b) {
+    return std::tie(a.offset, a.phase, a.order) < std::tie(b.offset, b.phase, b.order);
+  });
+
+  std::string out = kMarker + in.display_name + "; regenerate, do not edit.\n";
+  if (!in.edits.empty()) {
+    out += "#include \"weft/instr.hpp\"\n";
+    if (uses_bits) out += kBitsHelpers;
+    const std::string guard = "WEFT_SITES_" + in.table_name;
+    out += "#ifndef " + guard + "\n#define " + guard + "\n";
+    out += "inline constexpr ::weft::instr::Site " + in.table_name + "[] = {\n";
+    for (const Edit& e : in.edits) {
+      out += "    {" + quote(in.display_name) + ", " + quote(e.function) + ", " +
+             std::to_string(e.line) + ", " + std::to_string(e.column) + "},\n";
+    }
+    out += "};\n#endif\n";
+  }
+  out += "#line 1 " + quote(in.display_name) + "\n";
+  std::size_t pos = 0;
+  for (const Insertion& i : ins) {
+    out.append(in.text, pos, i.offset - pos);
+    out += i.text;
+    pos = i.offset;
+  }
+  out.append(in.text, pos, std::string::npos);
+  return out;
+}
+
+}  // namespace weft_instrument

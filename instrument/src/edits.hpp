@@ -1,0 +1,96 @@
+// edits.hpp — the textual side of instrumentation: what one edit is, how the edits that the
+// instantiations of one written function body propose are reconciled, and how the accepted
+// edits of one file are rendered into its instrumented copy.
+//
+// Invariants:
+//  - Every edit is an insertion: the original text survives byte for byte, so an lvalue is
+//    never repeated (it is evaluated exactly once) and line numbers are unchanged.
+//  - Wrapped ranges accepted into one file nest properly (no two ranges cross, no two edits
+//    claim the same range with different hooks); offenders are dropped and counted.
+//  - An edit inside a template is kept only if every instantiation of that body proposed it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace weft_instrument {
+
+enum class Hook : std::uint8_t {
+  read,         // weft::instr::read(lv, site)
+  write,        // weft::instr::write(lv, site)
+  update,       // weft::instr::update(lv, site)
+  bits_at,      // bit-field through an object: bits_at(obj, offset, size, mode, site).bf
+  bits_via,     // bit-field through a pointer: bits_via(ptr, offset, size, mode, site)->bf
+  bits_this,    // bit-field through implicit this: bits_via(this, ...)->bf (insertion only)
+  frame,        // weft::instr::Frame weft_frame_(site); after a body's '{'
+};
+
+// Mode argument of the bit-field helpers (the instrumented copy's prelude defines them).
+enum class Mode : std::uint8_t { read = 0, write = 1, update = 2 };
+
+struct Edit {
+  unsigned begin = 0;  // file offset of the first byte of the wrapped text
+  unsigned end = 0;    // one past its last byte (== begin for frame and bits_this)
+  Hook hook = Hook::read;
+  Mode mode = Mode::read;      // bit-field hooks only
+  unsigned bits_offset = 0;    // bit-field hooks: byte range of the memory location
+  unsigned bits_size = 0;
+  // Site record, derived from the written (pattern) code, so all instantiations agree.
+  std::string function;
+  unsigned line = 0;
+  unsigned column = 0;
+
+  auto key() const { return std::tie(begin, end, hook, mode, bits_offset, bits_size); }
+  bool operator<(const Edit& o) const { return key() < o.key(); }
+};
+
+struct Stats {
+  unsigned reads = 0, writes = 0, updates = 0, bitfields = 0, frames = 0;
+  unsigned skipped_macro = 0;              // the access spans a macro expansion
+  unsigned skipped_system_macro = 0;       // argument of a macro defined in a system header
+  unsigned skipped_disagreement = 0;       // instantiations of a template disagreed
+  unsigned skipped_conflict = 0;           // overlapping or contradictory edits
+  unsigned skipped_bitfield = 0;           // bit-field whose location could not be expressed
+  unsigned files_written = 0, files_unchanged = 0;
+};
+
+// Collects the edits proposed by each instantiation of each written body and keeps those
+// every instantiation agrees on. A non-template function is simply a body with one instance.
+class EditCollector {
+ public:
+  // Starts one instance of the body whose '{' is at `body_key` (a file offset).
+  void begin_instance(unsigned body_key);
+  void propose(unsigned body_key, const Edit& e);
+  // The agreed edits, sorted by key, with conflicts and crossings removed.
+  std::vector<Edit> agreed(Stats& stats) const;
+  bool empty() const { return bodies_.empty(); }
+
+ private:
+  struct Body {
+    unsigned instances = 0;
+    std::map<Edit, unsigned> proposals;  // edit -> number of instances proposing it
+  };
+  std::map<unsigned, Body> bodies_;
+};
+
+struct RenderInput {
+  std::string text;          // the original file contents
+  std::string display_name;  // file name for #line and Site records
+  std::string table_name;    // name of the site table, unique per file
+  std::vector<Edit> edits;   // agreed edits
+};
+
+// The instrumented copy: prelude (hook header, helpers, site table), a #line directive back to
+// the original, then the original text with the edits inserted.
+std::string render(const RenderInput& in);
+
+// True when `text` already is output of weft-instrument.
+bool is_instrumented(const std::string& text);
+
+// A C++ string literal for `s`.
+std::string quote(const std::string& s);
+
+}  // namespace weft_instrument

@@ -1,0 +1,133 @@
+// weft-instrument — rewrites C++ sources so that every access to memory that may be shared
+// calls the hooks of weft/instr.hpp, for weft's race detector and controlled scheduler.
+//
+//   weft-instrument [options] FILE... [-- compiler args]
+//   weft-instrument -p BUILD_DIR [options] FILE...
+//
+// Instrumented copies go to -o DIR, mirroring their paths under --root (default: the current
+// directory); inputs are never overwritten unless --in-place is given.
+#include <cstdlib>
+
+#include "clang/Tooling/ArgumentsAdjusters.h"
+#include "clang/Tooling/CommonOptionsParser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "action.hpp"
+
+namespace {
+
+namespace cl = llvm::cl;
+using namespace weft_instrument;
+
+cl::OptionCategory category("weft-instrument options");
+
+cl::opt<std::string> out_dir("o", cl::desc("Directory for the instrumented copies"),
+                             cl::value_desc("dir"), cl::cat(category));
+cl::opt<bool> in_place("in-place", cl::desc("Rewrite the input files themselves"),
+                       cl::cat(category));
+cl::opt<std::string> root("root",
+                          cl::desc("Copies mirror paths relative to this directory "
+                                   "(default: the current directory)"),
+                          cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> header_filter(
+    "header-filter",
+    cl::desc("Also instrument the headers whose real path matches this regular expression "
+             "(default: none; system headers and weft's own never)"),
+    cl::value_desc("regex"), cl::cat(category));
+cl::list<std::string> prefix_map(
+    "prefix-map",
+    cl::desc("OLD=NEW: write file names starting with OLD with NEW instead, in #line "
+             "directives and Site records (like -fdebug-prefix-map)"),
+    cl::value_desc("old=new"), cl::cat(category));
+cl::opt<bool> stats("report-stats", cl::desc("Print what was instrumented and skipped"),
+                    cl::cat(category));
+
+cl::extrahelp more_help(R"(
+Rewrites reads, writes and read-modify-writes of globals, statics, members, memory reached
+through pointers, references, arrays and container iterators, and locals whose address
+escapes, into weft::instr::read/write/update(lvalue, site); gives every function body a
+weft::instr::Frame. Compile the copies with weft's include directory and link weft::weft.
+)");
+
+std::string absolute(std::string p) {
+  llvm::SmallString<256> s(p);
+  llvm::sys::fs::make_absolute(s);
+  llvm::SmallString<256> real;
+  if (!llvm::sys::fs::real_path(s, real)) return std::string(real);
+  llvm::sys::path::remove_dots(s, true);
+  return std::string(s);
+}
+
+bool has_arg(const clang::tooling::CommandLineArguments& args, llvm::StringRef prefix) {
+  for (const std::string& a : args)
+    if (llvm::StringRef(a).startswith(prefix)) return true;
+  return false;
+}
+
+// Parsing needs Clang's resource headers, C++20 unless the build says otherwise, and no
+// warnings (instrumenting is not compiling: only errors matter).
+clang::tooling::ArgumentsAdjuster parse_settings() {
+  return [](const clang::tooling::CommandLineArguments& args, llvm::StringRef) {
+    clang::tooling::CommandLineArguments out;
+    if (args.empty()) return out;
+    out.push_back(args.front());
+    if (!has_arg(args, "-resource-dir")) out.push_back("-resource-dir=" WEFT_CLANG_RESOURCE_DIR);
+    if (!has_arg(args, "-std=") && !has_arg(args, "--std")) out.push_back("-std=c++20");
+    out.insert(out.end(), args.begin() + 1, args.end());
+    out.push_back("-w");
+    return out;
+  };
+}
+
+void print_stats(const Stats& s) {
+  llvm::errs() << "weft-instrument: " << s.reads << " reads, " << s.writes << " writes, "
+               << s.updates << " updates, " << s.bitfields << " bit-field accesses, "
+               << s.frames << " frames; files: " << s.files_written << " written, "
+               << s.files_unchanged << " unchanged\n"
+               << "weft-instrument: skipped " << s.skipped_macro << " in macro expansions, "
+               << s.skipped_system_macro << " in system macros, " << s.skipped_disagreement
+               << " where template instantiations disagree, " << s.skipped_conflict
+               << " conflicting, " << s.skipped_bitfield << " unsupported bit-fields\n";
+}
+
+}  // namespace
+
+int main(int argc, const char** argv) {
+  auto parser = clang::tooling::CommonOptionsParser::create(argc, argv, category,
+                                                            cl::OneOrMore);
+  if (!parser) {
+    llvm::errs() << parser.takeError();
+    return 2;
+  }
+  if (out_dir.empty() == !in_place) {
+    llvm::errs() << "weft-instrument: give exactly one of -o DIR and --in-place\n";
+    return 2;
+  }
+
+  Session session;
+  Options& opt = session.options;
+  opt.in_place = in_place;
+  if (!in_place) opt.out_dir = absolute(out_dir);
+  opt.root = absolute(root.empty() ? "." : root.getValue());
+  if (!header_filter.empty()) {
+    opt.header_filter.emplace(header_filter.getValue());
+    std::string error;
+    if (!opt.header_filter->isValid(error)) {
+      llvm::errs() << "weft-instrument: bad --header-filter: " << error << "\n";
+      return 2;
+    }
+  }
+  for (const std::string& m : prefix_map) {
+    const auto [from, to] = llvm::StringRef(m).split('=');
+    opt.prefix_map.emplace_back(from.str(), to.str());
+  }
+
+  clang::tooling::ClangTool tool(parser->getCompilations(), parser->getSourcePathList());
+  tool.appendArgumentsAdjuster(parse_settings());
+  const int rc = tool.run(make_action_factory(session).get());
+  if (stats) print_stats(session.stats);
+  return rc != 0 || session.failed ? 1 : 0;
+}
