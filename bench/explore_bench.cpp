@@ -1,0 +1,83 @@
+// The controlled scheduler's speed: scheduling decisions per second and explored
+// iterations per second for a small body (3 goroutines, an unbuffered ping-pong of 10
+// messages). Run: build/release/bench/explore_bench
+#include <benchmark/benchmark.h>
+
+#include "weft/weft.hpp"
+
+namespace {
+
+void pingpong_body() {
+  auto ping = weft::make_chan<int>();
+  auto pong = weft::make_chan<int>();
+  auto done = weft::make_chan<weft::Unit>();
+  weft::go([=] {
+    for (int i = 0; i < 10; ++i) pong.send(ping.recv() + 1);
+  });
+  weft::go([=] {
+    int v = 0;
+    for (int i = 0; i < 10; ++i) {
+      ping.send(v);
+      v = pong.recv();
+    }
+    done.close();
+  });
+  done.recv();
+}
+
+weft::ExploreOptions options(std::uint64_t iterations) {
+  weft::ExploreOptions o;
+  o.iterations = iterations;
+  o.use_environment = false;
+  return o;
+}
+
+// Iterations/s is items/s; decisions/s and steps/s are counters.
+void BM_ExplorePingPong(benchmark::State& state) {
+  const std::uint64_t per_run = static_cast<std::uint64_t>(state.range(0));
+  std::uint64_t decisions = 0, steps = 0, iterations = 0;
+  for (auto _ : state) {
+    auto r = weft::explore(pingpong_body, options(per_run));
+    if (!r.ok()) state.SkipWithError("exploration failed");
+    decisions += r.decisions;
+    steps += r.steps;
+    iterations += r.iterations;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(iterations));
+  state.counters["decisions/s"] =
+      benchmark::Counter(static_cast<double>(decisions), benchmark::Counter::kIsRate);
+  state.counters["steps/s"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
+  state.counters["decisions/iter"] =
+      static_cast<double>(decisions) / static_cast<double>(iterations ? iterations : 1);
+}
+BENCHMARK(BM_ExplorePingPong)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The raw cost of a switch between two goroutines through the scheduler: every yield
+// with another goroutine runnable is a decision (random walk), usually a switch.
+void BM_YieldDecision(benchmark::State& state) {
+  std::uint64_t decisions = 0;
+  for (auto _ : state) {
+    auto r = weft::explore(
+        [] {
+          auto done = weft::make_chan<weft::Unit>(1);
+          weft::go([=] {
+            for (int i = 0; i < 10000; ++i) weft::yield();
+            done.send({});
+          });
+          for (int i = 0; i < 10000; ++i) weft::yield();
+          done.recv();
+        },
+        options(1));
+    decisions += r.decisions;
+  }
+  state.counters["decisions/s"] =
+      benchmark::Counter(static_cast<double>(decisions), benchmark::Counter::kIsRate);
+  state.counters["ns/decision"] = benchmark::Counter(
+      static_cast<double>(decisions), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_YieldDecision)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
