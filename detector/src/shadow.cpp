@@ -21,6 +21,20 @@ bool same_epoch(const Stamp& s, const Accessor& who) {
   return s.clock == who.epoch && s.slot == who.slot;
 }
 
+// A read set is appended to (O(1) per read, however many readers) and may hold older reads
+// of a slot besides its latest; those happen before the latest, so they never change a
+// verdict. When it is full it drops them, keeping the latest read per slot in slot order, and
+// makes sure at least half of its capacity is free again, so this costs O(log n) per read.
+void compact_reads(std::vector<Stamp>& reads) {
+  std::stable_sort(reads.begin(), reads.end(), [](const Stamp& a, const Stamp& b) {
+    return a.slot != b.slot ? a.slot < b.slot : a.clock > b.clock;
+  });
+  reads.erase(std::unique(reads.begin(), reads.end(),
+                          [](const Stamp& a, const Stamp& b) { return a.slot == b.slot; }),
+              reads.end());
+  if (reads.size() * 2 > reads.capacity()) reads.reserve(reads.capacity() * 2);
+}
+
 // FastTrack read. Returns true (and the previous write) on a write-read conflict.
 bool on_read(ByteState& b, const Accessor& who, Stamp* conflict) {
   if (b.shared.empty() && same_epoch(b.read, who)) return false;
@@ -30,13 +44,12 @@ bool on_read(ByteState& b, const Accessor& who, Stamp* conflict) {
     race = true;
   }
   if (!b.shared.empty()) {
-    for (Stamp& r : b.shared) {
-      if (r.slot == who.slot) {
-        r = who.stamp;
-        return race;
-      }
+    if (b.shared.back().slot == who.slot) {
+      b.shared.back() = who.stamp;
+    } else {
+      if (b.shared.size() == b.shared.capacity()) compact_reads(b.shared);
+      b.shared.push_back(who.stamp);
     }
-    b.shared.push_back(who.stamp);
   } else if (b.read.clock == 0 || happens_before(b.read, who)) {
     b.read = who.stamp;  // reads still totally ordered
   } else {

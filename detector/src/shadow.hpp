@@ -40,7 +40,7 @@ struct Stamp {
 struct ByteState {
   Stamp write;
   Stamp read;                // valid while `shared` is empty
-  std::vector<Stamp> shared; // concurrent reads, at most one per slot
+  std::vector<Stamp> shared; // concurrent reads (the latest per slot, maybe older ones)
   bool empty() const { return write.clock == 0 && read.clock == 0 && shared.empty(); }
   bool operator==(const ByteState&) const = default;
 };

@@ -1,0 +1,196 @@
+// shadow_test.cpp — byte-exact shadow memory: granules, mixed sizes, ranges, free, reset.
+#include "trace.hpp"
+
+#include <gtest/gtest.h>
+
+namespace weft::det::testing {
+namespace {
+
+// Two sibling goroutines 2 and 3, concurrent with each other.
+struct Siblings : Trace {
+  Siblings() {
+    go(2, 1, "a");
+    go(3, 1, "b");
+  }
+};
+
+TEST(DetectorShadow, NeighbouringBytesDoNotRace) {
+  Siblings t;
+  for (std::uintptr_t i = 0; i < 8; i += 2) {
+    t.write(2, kX + i, 10, 1);
+    t.write(3, kX + i + 1, 11, 1);
+  }
+  EXPECT_EQ(t.races(), 0u);
+}
+
+TEST(DetectorShadow, NeighbouringFieldsDoNotRace) {
+  Siblings t;  // struct { int32 a; int32 b; } and struct { int16 x, y, z, w; }
+  t.write(2, kX, 10, 4);
+  t.write(3, kX + 4, 11, 4);
+  t.write(2, kY, 12, 2);
+  t.write(3, kY + 2, 13, 2);
+  t.read(2, kY + 4, 14, 2);
+  t.write(3, kY + 6, 15, 2);
+  EXPECT_EQ(t.races(), 0u);
+}
+
+TEST(DetectorShadow, OverlappingSizesRace) {
+  Siblings t;
+  t.write(2, kX, 10, 8);
+  t.write(3, kX + 8, 11, 2);  // next granule: no overlap
+  EXPECT_EQ(t.races(), 0u);
+  t.read(3, kX + 6, 12, 2);  // overlaps the last two bytes
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].size, 2u);
+  EXPECT_EQ(reports[0].conflict_offset, 0u);
+}
+
+TEST(DetectorShadow, WideAccessOverNarrowOnes) {
+  Siblings t;
+  t.write(2, kX + 5, 10, 1);
+  t.write(3, kX, 11, 4);  // bytes 0..3: no race
+  EXPECT_EQ(t.races(), 0u);
+  t.write(3, kX, 12, 8);  // covers byte 5
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].conflict_offset, 5u);
+  EXPECT_EQ(reports[0].previous.stack.at(0).line, 10u);
+}
+
+TEST(DetectorShadow, SixteenByteAccessSpansTwoGranules) {
+  Siblings t;
+  t.write(2, kX, 10, 16);
+  t.read(3, kX + 15, 11, 1);
+  EXPECT_EQ(t.races(), 1u);
+  EXPECT_EQ(t.d.stats().granules, 2u);
+}
+
+TEST(DetectorShadow, UnalignedAccessAcrossGranules) {
+  Siblings t;
+  t.write(2, kX + 6, 10, 4);  // bytes 6..9
+  t.write(3, kX + 10, 11, 1);
+  t.write(3, kX + 5, 12, 1);
+  EXPECT_EQ(t.races(), 0u);
+  t.write(3, kX + 9, 13, 1);
+  EXPECT_EQ(t.races(), 1u);
+}
+
+TEST(DetectorShadow, RangeAccessesAreExact) {
+  Siblings t;  // memcpy-like: [kX+100, kX+200)
+  t.write(2, kX + 100, 10, 100);
+  t.read(3, kX + 200, 11, 64);  // just after: fine
+  t.read(3, kX + 36, 12, 64);   // just before: fine
+  EXPECT_EQ(t.races(), 0u);
+  t.read(3, kX + 90, 13, 20);  // overlaps from its 11th byte
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].size, 20u);
+  EXPECT_EQ(reports[0].conflict_offset, 10u);
+}
+
+TEST(DetectorShadow, UniformGranuleCostsOneEntry) {
+  Siblings t;
+  for (std::uintptr_t i = 0; i < 100; ++i) t.write(2, kX + 8 * i, 10, 8);
+  for (std::uintptr_t i = 0; i < 100; ++i) t.write(2, kY + 8 * i, 11, 4);  // one field each
+  DetectorStats st = t.d.stats();
+  EXPECT_EQ(st.granules, 200u);
+  EXPECT_EQ(st.split_granules, 0u);
+  t.write(3, kX + 1, 12, 1);  // conflicts, and splits one granule
+  EXPECT_EQ(t.d.stats().split_granules, 1u);
+}
+
+TEST(DetectorShadow, SplitGranuleFoldsBackAfterAWholeWrite) {
+  Siblings t;
+  t.write(2, kX, 10, 1);
+  t.write(3, kX + 1, 11, 1);
+  EXPECT_EQ(t.d.stats().split_granules, 1u);
+  t.d.release(2, sync_obj(0));
+  t.d.release(3, sync_obj(0));
+  t.d.acquire(1, sync_obj(0));
+  t.write(1, kX, 12, 8);
+  EXPECT_EQ(t.d.stats().split_granules, 0u);
+  EXPECT_EQ(t.races(), 0u);
+  t.read(2, kX + 3, 13, 1);  // 2 is not ordered after main's write
+  EXPECT_EQ(t.races(), 1u);
+}
+
+TEST(DetectorShadow, FreeRangeForgetsAccesses) {
+  Siblings t;
+  t.write(2, kX, 10, 64);
+  t.d.free_range(addr(kX), 64);
+  EXPECT_EQ(t.d.stats().granules, 0u);
+  t.write(3, kX, 11, 64);  // the memory was reused
+  EXPECT_EQ(t.races(), 0u);
+}
+
+TEST(DetectorShadow, FreePartOfAGranule) {
+  Siblings t;
+  t.write(2, kX, 10, 8);
+  t.d.free_range(addr(kX), 4);
+  t.write(3, kX + 2, 11, 1);
+  EXPECT_EQ(t.races(), 0u);
+  t.write(3, kX + 5, 12, 1);
+  EXPECT_EQ(t.races(), 1u);
+}
+
+TEST(DetectorShadow, FreePartOfASplitGranule) {
+  Siblings t;
+  t.write(2, kX, 10, 1);
+  t.write(2, kX + 4, 11, 4);
+  t.d.free_range(addr(kX + 4), 4);
+  t.write(3, kX + 4, 12, 4);
+  EXPECT_EQ(t.races(), 0u);
+  t.d.free_range(addr(kX), 1);
+  t.d.free_range(addr(kX + 4), 4);
+  EXPECT_EQ(t.d.stats().granules, 0u);
+}
+
+TEST(DetectorShadow, FreeHugeRangeWithLittleShadow) {
+  Siblings t;
+  t.write(2, kX, 10, 8);
+  t.write(2, kY, 11, 8);
+  t.write(2, 0x40000000, 12, 8);
+  t.d.free_range(addr(0), std::uintptr_t{1} << 29);  // covers kX and kY only
+  EXPECT_EQ(t.d.stats().granules, 1u);
+  t.write(3, kX, 13);
+  t.write(3, kY, 14);
+  EXPECT_EQ(t.races(), 0u);
+  t.write(3, 0x40000000, 15);
+  EXPECT_EQ(t.races(), 1u);
+}
+
+TEST(DetectorShadow, DeleteIsAWriteThenAFree) {
+  Siblings t;  // what the bridge does for delete: write the whole object, then free
+  t.read(2, kX, 10, 8);
+  t.write(3, kX, 11, 16);  // delete of a 16-byte object by 3 races with 2's read
+  t.d.free_range(addr(kX), 16);
+  EXPECT_EQ(t.races(), 1u);
+  EXPECT_EQ(t.d.stats().granules, 0u);
+}
+
+TEST(DetectorShadow, ResetForgetsEverything) {
+  Siblings t;
+  t.write(2, kX, 10);
+  t.d.lock_acquired(2, sync_obj(1), true, at(20));
+  t.d.lock_acquired(2, sync_obj(2), true, at(21));
+  t.write(3, kX, 11);
+  ASSERT_EQ(t.races(), 1u);
+  t.d.reset();
+  DetectorStats st = t.d.stats();
+  EXPECT_EQ(st.live_goroutines, 0u);
+  EXPECT_EQ(st.granules, 0u);
+  EXPECT_EQ(st.lock_edges, 0u);
+  EXPECT_EQ(st.slots, 0u);
+  EXPECT_EQ(t.races(), 0u);
+  t.d.go_start(1, 0, "main", at(1));
+  t.d.go_start(2, 1, "a", at(2));
+  t.write(2, kX, 10);
+  t.d.release(2, sync_obj(0));
+  t.d.acquire(1, sync_obj(0));
+  t.write(1, kX, 11);
+  EXPECT_EQ(t.races(), 0u);
+}
+
+}  // namespace
+}  // namespace weft::det::testing
