@@ -260,6 +260,58 @@ void ChanCore::close(Location where) {
   for (G* g : wake) ready(g);
 }
 
+bool ChanCore::offer(void* elem) {
+  lock_.lock();
+  if (closed_) {
+    lock_.unlock();
+    return false;
+  }
+  if (Waiter* w = recvq_.pop()) {
+    slot_sync(w->g, cap_ ? slot(recvx_) : static_cast<const void*>(this));
+    if (w->elem) ops_.move_construct(w->elem, elem);
+    w->success = true;
+    lock_.unlock();
+    ready(w->g);
+    return true;
+  }
+  if (count_ < cap_) {
+    ops_.move_construct(slot(sendx_), elem);
+    sendx_ = (sendx_ + 1) % cap_;
+    ++count_;
+    lock_.unlock();
+    return true;
+  }
+  lock_.unlock();
+  return false;
+}
+
+void ChanCore::close_from_runtime() {
+  lock_.lock();
+  if (closed_) {
+    lock_.unlock();
+    return;
+  }
+  closed_ = true;
+  std::vector<G*> wake;
+  while (Waiter* w = recvq_.pop()) {
+    w->success = false;
+    wake.push_back(w->g);
+  }
+  while (Waiter* w = sendq_.pop()) {
+    w->success = false;
+    wake.push_back(w->g);
+  }
+  lock_.unlock();
+  for (G* g : wake) ready(g);
+}
+
+void ChanCore::arm_edge(G* armer) {
+  if (EventSink* ev = events()) {
+    ev->release(id_of(armer), this);
+    for (std::size_t i = 0; i < cap_; ++i) ev->release(id_of(armer), slot(i));
+  }
+}
+
 namespace {
 bool block_forever(WaitReason reason, bool block, Location where) {
   visible(where);

@@ -263,6 +263,7 @@ bool ControlledScheduler::fire_timers() {
   if (at > clock_) clock_ = at;
   std::vector<TimerEntry*> due;
   while (!timers_.empty() && timers_.front()->when <= clock_) due.push_back(heap_pop());
+  ++out_.steps;  // a ticker nobody reads must still reach the step limit
   while (!due.empty()) {
     std::size_t i = choose(due.size());
     TimerEntry* t = due[i];
@@ -298,7 +299,10 @@ void ControlledScheduler::teardown() {
   tearing_down_ = true;
   runq_.clear();
   next_ = nullptr;
-  while (!timers_.empty()) heap_pop();
+  while (!timers_.empty()) {
+    TimerEntry* t = heap_pop();
+    if (t->drop) t->drop(t->arg);
+  }
   for (;;) {
     std::vector<G*> left = live_sorted();
     if (left.empty()) break;
@@ -348,6 +352,13 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
     next_ = nullptr;
     if (!g) {
       if (runq_.empty()) {
+        if (out_.steps > options_.max_steps) {
+          fail(FailureKind::step_limit,
+               fmt::format("step limit exceeded: {} scheduling steps without the iteration "
+                           "ending (only timers keep firing)\n\n{}",
+                           options_.max_steps, dump(live_sorted())));
+          break;
+        }
         if (fire_timers()) continue;
         if (main_done_) {
           check_leaks();

@@ -33,7 +33,11 @@ void visible(Location where) { sched().visible(where); }
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
   return sched().park(reason, where, unlock, arg);
 }
-void ready(G* g) { sched().ready(g); }
+// Timers ready goroutines from the scheduler loop, where no goroutine is current.
+void ready(G* g) {
+  if (!tls_scheduler) throw std::logic_error("weft: ready() outside a weft run");
+  tls_scheduler->ready(g);
+}
 void exit_killed() {
   sched().exit_killed();
   __builtin_unreachable();

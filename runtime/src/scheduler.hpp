@@ -21,6 +21,7 @@ struct TimerEntry {
   std::uint64_t seq = 0;
   void (*fn)(void*) = nullptr;
   void* arg = nullptr;
+  void (*drop)(void*) = nullptr;  // called instead of fn if the run ends before it fires
   std::size_t heap_index = static_cast<std::size_t>(-1);  // position in the heap, or -1
   bool pending() const noexcept { return heap_index != static_cast<std::size_t>(-1); }
 };

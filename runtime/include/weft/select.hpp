@@ -122,6 +122,7 @@ int select_at(std::source_location where, Cases&&... cases) {
     }
   };
   (collect(cases), ...);
+  (void)collect;  // unused by an empty select
   bool received = false;
   int fired_raw = detail::select_impl(std::span(raw.data(), n), defaults == 1, &received,
                                       Location::from(where));
@@ -135,6 +136,7 @@ int select_at(std::source_location where, Cases&&... cases) {
     ++pos;
   };
   (dispatch(cases), ...);
+  (void)dispatch;
   return fired;
 }
 

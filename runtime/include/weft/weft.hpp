@@ -1,10 +1,14 @@
-// weft/weft.hpp — everything: goroutines, channels, select, explore.
+// weft/weft.hpp — everything: goroutines, channels, select, sync, atomics, time, context,
+// explore.
 #pragma once
 
+#include "weft/atomic.hpp"
 #include "weft/chan.hpp"
+#include "weft/context.hpp"
 #include "weft/events.hpp"
 #include "weft/explore.hpp"
 #include "weft/go.hpp"
 #include "weft/panic.hpp"
 #include "weft/select.hpp"
+#include "weft/sync.hpp"
 #include "weft/time.hpp"

@@ -16,7 +16,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 #include "weft/detail/runtime.hpp"
 #include "weft/detail/spinlock.hpp"
@@ -32,12 +35,20 @@ struct ElemOps {
 };
 
 template <class T>
+constexpr auto zero_constructor() -> void (*)(void*) {
+  if constexpr (std::is_default_constructible_v<T>)
+    return [](void* p) { ::new (p) T(); };
+  else
+    return nullptr;
+}
+
+template <class T>
 inline constexpr ElemOps elem_ops_for{
     sizeof(T),
     alignof(T),
     [](void* d, void* s) { ::new (d) T(std::move(*static_cast<T*>(s))); },
     [](void* p) { static_cast<T*>(p)->~T(); },
-    std::is_default_constructible_v<T> ? +[](void* p) { ::new (p) T(); } : nullptr,
+    zero_constructor<T>(),
 };
 
 // One select statement that is blocked on several channels: the first waker claims it.
@@ -93,6 +104,13 @@ class ChanCore {
   // which case *dst holds the zero value. Returns false only when !block and it would block.
   bool recv(void* dst, bool* received, bool block, Location where);
   void close(Location where);
+
+  // For timers, which fire on the scheduler rather than in a goroutine: a send that never
+  // blocks (false: dropped because full or closed) and a close. Their happens-before edge
+  // comes from the goroutine that armed the timer, which calls arm_edge() at that time.
+  bool offer(void* elem);
+  void close_from_runtime();
+  void arm_edge(G* armer);
 
   // Nil-channel forms (no ChanCore): block forever or report "would block".
   static bool send_nil(bool block, Location where);

@@ -1,0 +1,131 @@
+// weft/sync.hpp — Go's sync package: Mutex, RWMutex, WaitGroup, Once, Cond.
+//
+//   weft::Mutex mu;
+//   { std::lock_guard lock(mu); counter++; }          // Mutex is Lockable
+//   weft::WaitGroup wg;
+//   for (int i = 0; i < 3; ++i) { wg.add(1); weft::go([&] { work(); wg.done(); }); }
+//   wg.wait();
+//   weft::Once once;  once.do_([] { init(); });
+//   weft::Cond cond(mu);  cond.wait(); cond.signal(); cond.broadcast();
+//
+// Every operation is a visible operation under weft::explore and reports its
+// happens-before edges: the n-th Unlock happens before the (n+1)-th Lock returns; RUnlock
+// happens before the next Lock returns and Unlock before the next RLock returns; Done
+// happens before the Wait it releases returns; the return of Once's function happens before
+// any Do returns; Signal/Broadcast happen before the woken Wait returns.
+// Misuse panics with Go's messages ("sync: unlock of unlocked mutex", ...).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <source_location>
+
+#include "weft/detail/chan_core.hpp"
+
+namespace weft {
+
+class Mutex {
+ public:
+  Mutex() = default;
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+  ~Mutex();
+
+  void lock(std::source_location where = std::source_location::current());
+  bool try_lock(std::source_location where = std::source_location::current());
+  // Panics "sync: unlock of unlocked mutex" if not locked.
+  void unlock(std::source_location where = std::source_location::current());
+
+ private:
+  detail::SpinLock lk_;
+  bool locked_ = false;      // guarded by lk_
+  detail::WaitQueue waiters_;  // guarded by lk_
+};
+
+// A reader/writer mutex. A blocked writer keeps new readers out, as in Go.
+class RWMutex {
+ public:
+  RWMutex() = default;
+  RWMutex(const RWMutex&) = delete;
+  RWMutex& operator=(const RWMutex&) = delete;
+  ~RWMutex();
+
+  void lock(std::source_location where = std::source_location::current());
+  bool try_lock(std::source_location where = std::source_location::current());
+  void unlock(std::source_location where = std::source_location::current());
+  void lock_shared(std::source_location where = std::source_location::current());
+  bool try_lock_shared(std::source_location where = std::source_location::current());
+  void unlock_shared(std::source_location where = std::source_location::current());
+  // Go's names.
+  void rlock(std::source_location where = std::source_location::current()) { lock_shared(where); }
+  void runlock(std::source_location where = std::source_location::current()) {
+    unlock_shared(where);
+  }
+
+ private:
+  detail::SpinLock lk_;
+  bool writer_ = false;             // guarded by lk_
+  std::uint32_t readers_ = 0;       // active readers; guarded by lk_
+  std::uint32_t writers_waiting_ = 0;  // guarded by lk_
+  detail::WaitQueue readerq_;        // guarded by lk_
+  detail::WaitQueue writerq_;        // guarded by lk_
+  char reader_sync_ = 0;             // the address RUnlock releases to
+};
+
+class WaitGroup {
+ public:
+  WaitGroup() = default;
+  WaitGroup(const WaitGroup&) = delete;
+  WaitGroup& operator=(const WaitGroup&) = delete;
+  ~WaitGroup();
+
+  // Panics "sync: negative WaitGroup counter" when the counter would go below zero.
+  void add(std::int64_t delta, std::source_location where = std::source_location::current());
+  void done(std::source_location where = std::source_location::current()) { add(-1, where); }
+  void wait(std::source_location where = std::source_location::current());
+
+ private:
+  detail::SpinLock lk_;
+  std::int64_t counter_ = 0;   // guarded by lk_
+  std::uint32_t waiting_ = 0;  // goroutines in wait(); guarded by lk_
+  detail::WaitQueue waiters_;  // guarded by lk_
+};
+
+class Once {
+ public:
+  // Calls f if and only if do_ is called for the first time for this Once. Concurrent
+  // callers wait until f returns. If f panics, Once still counts it as done.
+  void do_(const std::function<void()>& f,
+           std::source_location where = std::source_location::current());
+
+ private:
+  Mutex mu_;
+  bool done_ = false;  // written under mu_
+};
+
+// A condition variable bound to a lock (Go's sync.Cond with its Locker).
+class Cond {
+ public:
+  template <class Lockable>
+  explicit Cond(Lockable& l)
+      : lock_obj_(&l),
+        lock_fn_([](void* p) { static_cast<Lockable*>(p)->lock(); }),
+        unlock_fn_([](void* p) { static_cast<Lockable*>(p)->unlock(); }) {}
+  Cond(const Cond&) = delete;
+  Cond& operator=(const Cond&) = delete;
+  ~Cond();
+
+  // Unlocks the lock, waits for signal/broadcast, locks it again before returning.
+  void wait(std::source_location where = std::source_location::current());
+  void signal(std::source_location where = std::source_location::current());
+  void broadcast(std::source_location where = std::source_location::current());
+
+ private:
+  void* lock_obj_;
+  void (*lock_fn_)(void*);
+  void (*unlock_fn_)(void*);
+  detail::SpinLock lk_;
+  detail::WaitQueue waiters_;  // guarded by lk_
+};
+
+}  // namespace weft

@@ -1,0 +1,355 @@
+// Go's sync primitives on the scheduler's park/ready protocol.
+//
+// Mutex follows Go's normal mode: unlock wakes one waiter, which then competes with any
+// goroutine arriving at lock() (barging), so exploration covers both outcomes. RWMutex
+// hands ownership over on release instead, which is what gives writers their priority:
+// a writer's Unlock admits every reader that queued behind it, the last reader's RUnlock
+// admits one waiting writer, and while a writer waits no new reader gets in.
+#include "weft/sync.hpp"
+
+#include <vector>
+
+#include "scheduler.hpp"
+#include "weft/panic.hpp"
+
+namespace weft {
+
+namespace {
+void unlock_spin(void* p) { static_cast<detail::SpinLock*>(p)->unlock(); }
+
+GoId self_id() { return detail::id_of(detail::current()); }
+
+void acquire(const void* sync) {
+  if (EventSink* ev = detail::events()) ev->acquire(self_id(), sync);
+}
+void release(const void* sync) {
+  if (EventSink* ev = detail::events()) ev->release(self_id(), sync);
+}
+void locked(const void* m, bool exclusive, Location where) {
+  if (EventSink* ev = detail::events()) ev->lock_acquired(self_id(), m, exclusive, where);
+}
+void unlocked(const void* m) {
+  if (EventSink* ev = detail::events()) ev->lock_released(self_id(), m);
+}
+void forget(const void* sync) {
+  if (EventSink* ev = detail::events()) ev->sync_free(sync);
+}
+
+// Parks the current goroutine on `q` (guarded by `lk`, which the caller holds); unlinks it
+// and unwinds if the iteration is torn down meanwhile. Returns whether it was granted
+// (Waiter::success) by whoever woke it.
+bool wait_on(detail::WaitQueue& q, detail::SpinLock& lk, detail::WaitReason reason,
+             Location where) {
+  detail::Waiter w;
+  w.g = detail::current();
+  q.push(&w);
+  if (detail::park(reason, where, &unlock_spin, &lk) == detail::Wake::killed) {
+    lk.lock();
+    q.remove(&w);
+    lk.unlock();
+    detail::exit_killed();
+  }
+  return w.success;
+}
+
+// Wakes the first waiter of q, marking it granted or not; returns it (to ready after the
+// caller unlocks), or nullptr.
+detail::G* wake_one(detail::WaitQueue& q, bool granted) {
+  detail::Waiter* w = q.pop();
+  if (!w) return nullptr;
+  w->success = granted;
+  return w->g;
+}
+
+void ready_all(const std::vector<detail::G*>& gs) {
+  for (detail::G* g : gs) detail::ready(g);
+}
+}  // namespace
+
+// ---- Mutex ----
+
+Mutex::~Mutex() { forget(this); }
+
+void Mutex::lock(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  while (locked_) {
+    wait_on(waiters_, lk_, detail::WaitReason::mutex_lock, loc);
+    lk_.lock();
+  }
+  locked_ = true;
+  lk_.unlock();
+  acquire(this);
+  locked(this, true, loc);
+}
+
+bool Mutex::try_lock(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (locked_) {
+    lk_.unlock();
+    return false;
+  }
+  locked_ = true;
+  lk_.unlock();
+  acquire(this);
+  locked(this, true, loc);
+  return true;
+}
+
+void Mutex::unlock(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (!locked_) {
+    lk_.unlock();
+    throw Panic("sync: unlock of unlocked mutex", loc);
+  }
+  release(this);
+  unlocked(this);
+  locked_ = false;
+  detail::G* g = wake_one(waiters_, false);
+  lk_.unlock();
+  if (g) detail::ready(g);
+}
+
+// ---- RWMutex ----
+
+RWMutex::~RWMutex() {
+  forget(this);
+  forget(&reader_sync_);
+}
+
+void RWMutex::lock(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (writer_ || readers_ > 0) {
+    ++writers_waiting_;
+    wait_on(writerq_, lk_, detail::WaitReason::rwmutex_lock, loc);  // granted on wake
+  } else {
+    writer_ = true;
+    lk_.unlock();
+  }
+  acquire(this);
+  acquire(&reader_sync_);
+  locked(this, true, loc);
+}
+
+bool RWMutex::try_lock(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (writer_ || readers_ > 0) {
+    lk_.unlock();
+    return false;
+  }
+  writer_ = true;
+  lk_.unlock();
+  acquire(this);
+  acquire(&reader_sync_);
+  locked(this, true, loc);
+  return true;
+}
+
+void RWMutex::unlock(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (!writer_) {
+    lk_.unlock();
+    throw Panic("sync: Unlock of unlocked RWMutex", loc);
+  }
+  release(this);
+  unlocked(this);
+  writer_ = false;
+  std::vector<detail::G*> wake;
+  while (detail::G* g = wake_one(readerq_, true)) {  // admit every queued reader
+    ++readers_;
+    wake.push_back(g);
+  }
+  if (wake.empty() && writers_waiting_ > 0) {  // else hand over to one writer
+    if (detail::G* g = wake_one(writerq_, true)) {
+      --writers_waiting_;
+      writer_ = true;
+      wake.push_back(g);
+    }
+  }
+  lk_.unlock();
+  ready_all(wake);
+}
+
+void RWMutex::lock_shared(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (writer_ || writers_waiting_ > 0) {
+    wait_on(readerq_, lk_, detail::WaitReason::rwmutex_rlock, loc);  // granted on wake
+  } else {
+    ++readers_;
+    lk_.unlock();
+  }
+  acquire(this);
+  locked(this, false, loc);
+}
+
+bool RWMutex::try_lock_shared(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (writer_ || writers_waiting_ > 0) {
+    lk_.unlock();
+    return false;
+  }
+  ++readers_;
+  lk_.unlock();
+  acquire(this);
+  locked(this, false, loc);
+  return true;
+}
+
+void RWMutex::unlock_shared(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (readers_ == 0) {
+    lk_.unlock();
+    throw Panic("sync: RUnlock of unlocked RWMutex", loc);
+  }
+  release(&reader_sync_);
+  unlocked(this);
+  --readers_;
+  detail::G* g = nullptr;
+  if (readers_ == 0 && writers_waiting_ > 0) {
+    g = wake_one(writerq_, true);
+    if (g) {
+      --writers_waiting_;
+      writer_ = true;
+    }
+  }
+  lk_.unlock();
+  if (g) detail::ready(g);
+}
+
+// ---- WaitGroup ----
+
+WaitGroup::~WaitGroup() { forget(this); }
+
+void WaitGroup::add(std::int64_t delta, std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (delta < 0) release(this);
+  counter_ += delta;
+  if (counter_ < 0) {
+    counter_ -= delta;
+    lk_.unlock();
+    throw Panic("sync: negative WaitGroup counter", loc);
+  }
+  std::vector<detail::G*> wake;
+  if (counter_ == 0 && waiting_ > 0) {
+    waiting_ = 0;
+    while (detail::G* g = wake_one(waiters_, true)) wake.push_back(g);
+  }
+  lk_.unlock();
+  ready_all(wake);
+}
+
+void WaitGroup::wait(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  lk_.lock();
+  if (counter_ == 0) {
+    lk_.unlock();
+    acquire(this);
+    return;
+  }
+  ++waiting_;
+  wait_on(waiters_, lk_, detail::WaitReason::waitgroup_wait, loc);
+  // Go: the group must not be reused (a new Add, or another Wait) before every Wait that
+  // the previous round released has returned.
+  lk_.lock();
+  const bool reused = counter_ != 0 || waiting_ != 0;
+  lk_.unlock();
+  if (reused) throw Panic("sync: WaitGroup is reused before previous Wait has returned", loc);
+  acquire(this);
+}
+
+// ---- Once ----
+
+void Once::do_(const std::function<void()>& f, std::source_location where) {
+  mu_.lock(where);
+  if (done_) {
+    mu_.unlock(where);
+    return;
+  }
+  struct MarkDone {  // Go's `defer o.done.Store(1)`: a panic in f still counts as done
+    Once& o;
+    std::source_location w;
+    ~MarkDone() noexcept(false) {
+      o.done_ = true;
+      if (std::uncaught_exceptions() == 0) {
+        o.mu_.unlock(w);
+      } else {
+        try {
+          o.mu_.unlock(w);
+        } catch (...) {
+        }
+      }
+    }
+  } mark{*this, where};
+  f();
+}
+
+// ---- Cond ----
+
+Cond::~Cond() { forget(this); }
+
+void Cond::wait(std::source_location where) {
+  const Location loc = Location::from(where);
+  detail::visible(loc);
+  // Enqueue before unlocking the user's lock, so a signal sent in between is not lost.
+  detail::Waiter w;
+  w.g = detail::current();
+  lk_.lock();
+  waiters_.push(&w);
+  lk_.unlock();
+  unlock_fn_(lock_obj_);
+  lk_.lock();
+  if (!w.success) {
+    if (detail::park(detail::WaitReason::cond_wait, loc, &unlock_spin, &lk_) ==
+        detail::Wake::killed) {
+      lk_.lock();
+      waiters_.remove(&w);
+      lk_.unlock();
+      detail::exit_killed();
+    }
+  } else {
+    lk_.unlock();
+  }
+  acquire(this);
+  lock_fn_(lock_obj_);
+}
+
+void Cond::signal(std::source_location where) {
+  detail::visible(Location::from(where));
+  lk_.lock();
+  release(this);
+  detail::G* g = wake_one(waiters_, true);
+  lk_.unlock();
+  if (g) detail::ready(g);
+}
+
+void Cond::broadcast(std::source_location where) {
+  detail::visible(Location::from(where));
+  lk_.lock();
+  release(this);
+  std::vector<detail::G*> wake;
+  while (detail::G* g = wake_one(waiters_, true)) wake.push_back(g);
+  lk_.unlock();
+  ready_all(wake);
+}
+
+}  // namespace weft

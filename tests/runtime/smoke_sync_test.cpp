@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "weft/weft.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+weft::ExploreOptions opts(std::uint64_t iterations = 200) {
+  weft::ExploreOptions o;
+  o.iterations = iterations;
+  o.use_environment = false;
+  return o;
+}
+
+TEST(SmokeSync, MutexCounter) {
+  auto r = weft::explore([] {
+    weft::Mutex mu;
+    weft::WaitGroup wg;
+    int n = 0;
+    for (int i = 0; i < 3; ++i) {
+      wg.add(1);
+      weft::go([&] {
+        for (int k = 0; k < 3; ++k) {
+          std::lock_guard lock(mu);
+          ++n;
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+    weft::check(n == 9, "n == 9");
+  }, opts());
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+TEST(SmokeSync, LostUpdateFoundWithAtomicsInterleaving) {
+  auto r = weft::explore([] {
+    weft::Atomic<int> x{0};
+    weft::WaitGroup wg;
+    wg.add(2);
+    for (int i = 0; i < 2; ++i)
+      weft::go([&] {
+        int v = x.load();
+        x.store(v + 1);
+        wg.done();
+      });
+    wg.wait();
+    weft::check(x.load() == 2, "lost update");
+  }, opts());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::assertion);
+}
+
+TEST(SmokeSync, TimeoutAndContext) {
+  auto r = weft::explore([] {
+    auto t0 = weft::Clock::now();
+    auto never = weft::make_chan<int>();
+    int fired = weft::select(weft::recv_case(never), weft::recv_case(weft::after(1h)));
+    weft::check(fired == 1, "timeout fired");
+    weft::check(weft::Clock::now() - t0 == 1h, "virtual hour");
+    auto [ctx, cancel] = weft::with_timeout(weft::background(), 5s);
+    auto [child, cancel2] = weft::with_cancel(ctx);
+    child.done().recv();
+    weft::check(child.err() == weft::ContextError::deadline_exceeded, "deadline");
+    cancel();
+    cancel2();
+    weft::Ticker tick(1s);
+    for (int i = 0; i < 3; ++i) tick.c().recv();
+    tick.stop();
+  }, opts());
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+TEST(SmokeSync, LockOrderDeadlockFound) {
+  auto r = weft::explore([] {
+    weft::Mutex a, b;
+    weft::WaitGroup wg;
+    wg.add(2);
+    weft::go([&] { std::lock_guard la(a); std::lock_guard lb(b); wg.done(); });
+    weft::go([&] { std::lock_guard lb(b); std::lock_guard la(a); wg.done(); });
+    wg.wait();
+  }, opts());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock) << r;
+}
+
+}  // namespace
