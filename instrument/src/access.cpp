@@ -1,6 +1,7 @@
 // access.cpp — classifying lvalues and proposing edits for one function body (see access.hpp).
 #include "access.hpp"
 
+#include <cstdlib>
 #include <optional>
 
 #include "clang/AST/DeclCXX.h"
@@ -11,6 +12,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace weft_instrument {
 
@@ -86,7 +88,18 @@ class Classifier {
     if (const auto* c = dyn_cast<CastExpr>(e)) return shared(c->getSubExpr());
     if (const auto* u = dyn_cast<UnaryOperator>(e))
       return u->getOpcode() == UO_Deref || shared(u->getSubExpr());
-    if (const auto* call = dyn_cast<CallExpr>(e)) return !is_hook_call(*call);
+    if (const auto* call = dyn_cast<CallExpr>(e)) {
+      if (is_hook_call(*call)) return false;
+      // An element of a container that lives in a private local is private too.
+      const Expr* obj = nullptr;
+      if (const auto* m = dyn_cast<CXXMemberCallExpr>(call))
+        obj = m->getImplicitObjectArgument();
+      else if (isa<CXXOperatorCallExpr>(call) &&
+               isa_and_nonnull<CXXMethodDecl>(call->getDirectCallee()) && call->getNumArgs() > 0)
+        obj = call->getArg(0);
+      if (obj && obj->isLValue() && is_std_container(obj->getType())) return shared(obj);
+      return true;
+    }
     if (const auto* c = dyn_cast<ConditionalOperator>(e))
       return shared(c->getTrueExpr()) || shared(c->getFalseExpr());
     if (const auto* b = dyn_cast<BinaryOperator>(e)) {
@@ -145,6 +158,12 @@ class Walker : public RecursiveASTVisitor<Walker> {
   bool TraverseLambdaExpr(LambdaExpr* l) {  // the body is instrumented as a function of its own
     for (unsigned i = 0; i < l->capture_size(); ++i)
       if (l->isInitCapture(l->capture_begin() + i)) TraverseStmt(l->capture_init_begin()[i]);
+    return true;
+  }
+  // Only the semantic form of a braced list carries the implicit lvalue-to-rvalue casts.
+  bool TraverseInitListExpr(InitListExpr* e) {
+    InitListExpr* sem = e->isSemanticForm() ? e : e->getSemanticForm();
+    for (Stmt* child : (sem ? sem : e)->children()) TraverseStmt(child);
     return true;
   }
   bool TraverseCXXForRangeStmt(CXXForRangeStmt* s) {
@@ -226,9 +245,18 @@ class Walker : public RecursiveASTVisitor<Walker> {
 
   void access(const Expr* lv, Hook hook) {
     if (!lv->isLValue()) return;
+    if (hook == Hook::read) {  // reading the result of `x = v` or `++x`: x is recorded already
+      const Expr* core = lv->IgnoreParens();
+      if (const auto* b = dyn_cast<BinaryOperator>(core); b && b->isAssignmentOp()) return;
+      if (const auto* u = dyn_cast<UnaryOperator>(core); u && u->isIncrementDecrementOp()) return;
+    }
     if (lv->refersToBitField()) return bitfield(lv, hook);
     if (lv->getType()->isFunctionType() || !classify_.shared(lv)) return;
-    if (std::optional<Span> s = span(lv->getSourceRange())) {
+    std::optional<Span> s = span(lv->getSourceRange(), /*count=*/false);
+    // (x) where the parentheses come from a macro body and x from its argument.
+    if (!s && lv->IgnoreParens() != lv) s = span(lv->IgnoreParens()->getSourceRange());
+    else if (!s) s = span(lv->getSourceRange());
+    if (s) {
       Edit e = make_edit(s->loc, hook);
       e.begin = s->begin;
       e.end = s->end;
@@ -261,6 +289,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
       return sink_.accept(file, x);
     }
     const Expr* base = m->getBase()->IgnoreParenImpCasts();
+    if (const auto* call = dyn_cast<CallExpr>(base); call && is_hook_call(*call)) return;
     QualType object = m->isArrow() ? base->getType()->getPointeeType() : base->getType();
     const RecordDecl* rd = object.isNull() ? nullptr : object->getAsRecordDecl();
     if (!rd || rd->getCanonicalDecl() != parent) return void(++stats_.skipped_bitfield);
@@ -313,16 +342,18 @@ class Walker : public RecursiveASTVisitor<Walker> {
   }
 
   // The file text of `r`, or nothing (counted) when it cannot be edited as one piece.
-  std::optional<Span> span(SourceRange r) {
+  std::optional<Span> span(SourceRange r, bool count = true) {
     if (r.isInvalid()) return std::nullopt;
     if (in_system_macro(r.getBegin()) || in_system_macro(r.getEnd())) {
-      ++stats_.skipped_system_macro;
+      if (count) ++stats_.skipped_system_macro;
       return std::nullopt;
     }
     const CharSourceRange cr = Lexer::makeFileCharRange(CharSourceRange::getTokenRange(r), sm_,
                                                         ctx_.getLangOpts());
     if (cr.isInvalid()) {
-      ++stats_.skipped_macro;
+      if (count && std::getenv("WEFT_INSTRUMENT_DEBUG"))
+        llvm::errs() << "skip (macro): " << r.getBegin().printToString(sm_) << "\n";
+      if (count) ++stats_.skipped_macro;
       return std::nullopt;
     }
     const auto [file, begin] = sm_.getDecomposedLoc(cr.getBegin());

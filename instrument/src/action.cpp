@@ -115,7 +115,8 @@ class Collector : public RecursiveASTVisitor<Collector> {
       return true;
     if (const auto* m = dyn_cast<CXXMethodDecl>(fd); m && m->getParent()->isLambda())
       return true;  // see VisitLambdaExpr
-    if (inside_constexpr(fd)) return true;
+    if (inside_constexpr(fd) || fd->getQualifiedNameAsString().rfind("weft_instrument_::", 0) == 0)
+      return true;  // compile-time code, or the helpers of an instrumented copy
     instrument(fd);
     return true;
   }

@@ -2,6 +2,8 @@
 #include "edits.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace weft_instrument {
@@ -105,24 +107,32 @@ inline T* bits_via(T* obj, unsigned long offset, unsigned long size, int mode,
 #endif
 )";
 
+void note_disagreement(const Edit& e) {
+  if (std::getenv("WEFT_INSTRUMENT_DEBUG"))
+    std::fprintf(stderr, "skip (instantiations disagree): %s line %u column %u\n",
+                 e.function.c_str(), e.line, e.column);
+}
+
 }  // namespace
 
 void EditCollector::begin_instance(unsigned body_key) { ++bodies_[body_key].instances; }
 
 void EditCollector::propose(unsigned body_key, const Edit& e) {
-  auto [it, fresh] = bodies_[body_key].proposals.emplace(e, 0);
-  (void)fresh;
-  ++it->second;
+  Body& body = bodies_[body_key];
+  Body::Tally& t = body.proposals[e];
+  if (t.last == body.instances) return;
+  t.last = body.instances;
+  ++t.instances;
 }
 
 std::vector<Edit> EditCollector::agreed(Stats& stats) const {
   std::vector<Edit> all;
   for (const auto& [key, body] : bodies_) {
-    for (const auto& [edit, count] : body.proposals) {
-      if (count == body.instances)
+    for (const auto& [edit, tally] : body.proposals) {
+      if (tally.instances == body.instances)
         all.push_back(edit);
       else
-        ++stats.skipped_disagreement;
+        ++stats.skipped_disagreement, note_disagreement(edit);
     }
   }
   return remove_conflicts(std::move(all), stats);

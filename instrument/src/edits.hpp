@@ -71,7 +71,11 @@ class EditCollector {
  private:
   struct Body {
     unsigned instances = 0;
-    std::map<Edit, unsigned> proposals;  // edit -> number of instances proposing it
+    struct Tally {
+      unsigned instances = 0;  // how many instances proposed it
+      unsigned last = 0;       // the latest of them (a macro argument may repeat an edit)
+    };
+    std::map<Edit, Tally> proposals;
   };
   std::map<unsigned, Body> bodies_;
 };

@@ -1,0 +1,100 @@
+# WeftInstrument.cmake — build a target from weft-instrument'ed copies of its sources.
+#
+#   weft_instrument(<target> [ROOT <dir>] [HEADER_FILTER <regex>])
+#
+# Replaces the target's C++ sources by instrumented copies generated under
+# ${CMAKE_CURRENT_BINARY_DIR}/weft-instrumented/<target>/ (paths mirror those under ROOT,
+# default ${CMAKE_CURRENT_SOURCE_DIR}); headers under ROOT are instrumented too unless
+# HEADER_FILTER says otherwise. Mirrors of the target's include directories come first, the
+# original directories stay on the path, and the target links weft::weft (the hooks'
+# definitions). One weft-instrument run per target writes all copies, so a header shared by
+# several sources has one writer; it rewrites only the copies whose text changed, so an
+# edit recompiles only what it affects.
+#
+#   add_executable(chan_race_test chan_race_test.cpp)
+#   weft_instrument(chan_race_test)
+include_guard(GLOBAL)
+
+function(weft_instrument target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "ROOT;HEADER_FILTER" "")
+  if(NOT TARGET weft-instrument)
+    message(FATAL_ERROR "weft_instrument(${target}): weft-instrument is not built "
+                        "(needs Clang/LLVM 16 and WEFT_BUILD_INSTRUMENT=ON)")
+  endif()
+  if(NOT ARG_ROOT)
+    set(ARG_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  file(REAL_PATH "${ARG_ROOT}" root)
+  if(NOT DEFINED ARG_HEADER_FILTER)
+    string(REGEX REPLACE "([][+.*()^$?|\\\\{}])" "\\\\\\1" escaped "${root}")
+    set(ARG_HEADER_FILTER "^${escaped}/")
+  endif()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/weft-instrumented/${target})
+
+  get_target_property(sources ${target} SOURCES)
+  get_target_property(source_dir ${target} SOURCE_DIR)
+  set(inputs "")
+  set(outputs "")
+  set(new_sources "")
+  set(original_dirs "")
+  foreach(src IN LISTS sources)
+    get_filename_component(abs "${src}" ABSOLUTE BASE_DIR "${source_dir}")
+    get_filename_component(ext "${abs}" LAST_EXT)
+    string(FIND "${abs}" "${root}/" at)
+    if(ext MATCHES "^\\.(cpp|cc|cxx|c\\+\\+|C)$" AND at EQUAL 0)
+      file(RELATIVE_PATH rel "${root}" "${abs}")
+      list(APPEND inputs "${abs}")
+      list(APPEND outputs "${out}/${rel}")
+      list(APPEND new_sources "${out}/${rel}")
+      get_filename_component(dir "${abs}" DIRECTORY)
+      list(APPEND original_dirs "${dir}")
+    else()
+      list(APPEND new_sources "${src}")
+    endif()
+  endforeach()
+  if(NOT inputs)
+    message(WARNING "weft_instrument(${target}): no C++ sources under ${root}")
+    return()
+  endif()
+
+  # Mirrors of include directories under ROOT go first so instrumented headers win.
+  get_target_property(include_dirs ${target} INCLUDE_DIRECTORIES)
+  set(mirrors "")
+  foreach(dir IN LISTS include_dirs)
+    if(dir AND NOT dir MATCHES "\\$<")
+      string(FIND "${dir}/" "${root}/" at)
+      if(at EQUAL 0)
+        file(RELATIVE_PATH rel "${root}" "${dir}")
+        list(APPEND mirrors "${out}/${rel}")
+      endif()
+    endif()
+  endforeach()
+  file(GLOB_RECURSE headers CONFIGURE_DEPENDS
+       "${root}/*.h" "${root}/*.hh" "${root}/*.hpp" "${root}/*.hxx" "${root}/*.inc")
+  list(FILTER headers EXCLUDE REGEX "^${CMAKE_BINARY_DIR}/")
+
+  set(incs "$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>")
+  set(defs "$<TARGET_PROPERTY:${target},COMPILE_DEFINITIONS>")
+  set(stamp ${out}.stamp)
+  add_custom_command(
+    OUTPUT ${stamp}
+    BYPRODUCTS ${outputs}
+    COMMAND weft-instrument --root ${root} -o ${out} --header-filter=${ARG_HEADER_FILTER}
+            ${inputs} --
+            "$<$<BOOL:${incs}>:-I$<JOIN:${incs},;-I>>"
+            "$<$<BOOL:${defs}>:-D$<JOIN:${defs},;-D>>"
+            -std=c++20
+    COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
+    DEPENDS weft-instrument ${inputs} ${headers}
+    COMMENT "weft-instrument: instrumenting ${target}"
+    COMMAND_EXPAND_LISTS
+    VERBATIM)
+  add_custom_target(${target}_weft_instrumented DEPENDS ${stamp})
+  add_dependencies(${target} ${target}_weft_instrumented)
+
+  set_property(TARGET ${target} PROPERTY SOURCES ${new_sources})
+  list(REMOVE_DUPLICATES original_dirs)
+  target_include_directories(${target} BEFORE PRIVATE ${mirrors})
+  target_include_directories(${target} PRIVATE ${original_dirs})
+  target_link_libraries(${target} PRIVATE weft::weft)
+endfunction()

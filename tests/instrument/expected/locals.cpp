@@ -1,0 +1,62 @@
+// weft-instrument: instrumented copy of locals.cpp; regenerate, do not edit.
+#include "weft/instr.hpp"
+#ifndef WEFT_SITES_weft_sites_b134bb9e77931dcc_
+#define WEFT_SITES_weft_sites_b134bb9e77931dcc_
+inline constexpr ::weft::instr::Site weft_sites_b134bb9e77931dcc_[] = {
+    {"locals.cpp", "go", 5, 16},
+    {"locals.cpp", "observe", 6, 26},
+    {"locals.cpp", "keep", 7, 17},
+    {"locals.cpp", "touch", 8, 18},
+    {"locals.cpp", "run", 10, 11},
+    {"locals.cpp", "run::<lambda>", 16, 10},
+    {"locals.cpp", "run::<lambda>", 16, 12},
+    {"locals.cpp", "run", 17, 3},
+    {"locals.cpp", "run", 17, 12},
+    {"locals.cpp", "run", 21, 3},
+    {"locals.cpp", "run", 25, 3},
+    {"locals.cpp", "run", 29, 3},
+    {"locals.cpp", "run::<lambda>", 35, 15},
+    {"locals.cpp", "run", 36, 18},
+    {"locals.cpp", "run", 36, 27},
+    {"locals.cpp", "run", 36, 37},
+    {"locals.cpp", "run", 36, 45},
+};
+#endif
+#line 1 "locals.cpp"
+// Locals are private unless their address escapes: address taken, bound to a reference,
+// captured by reference (as in a lambda handed to weft::go), or an array decaying to a
+// pointer. Passing to a const reference, copying and member calls do not make them escape.
+template <class F>
+void go(F&& f) { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[0]); f(); }
+void observe(const int&) { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[1]);}
+void keep(int*) { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[2]);}
+void touch(int&) { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[3]);}
+
+int run() { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[4]);
+  int quiet = 0;          // never escapes: left alone
+  quiet += 1;
+  observe(quiet);
+
+  int shared = 0;         // captured by reference
+  go([&] { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[5]); ::weft::instr::update(shared, ::weft_sites_b134bb9e77931dcc_[6])++; });
+  ::weft::instr::write(shared, ::weft_sites_b134bb9e77931dcc_[7]) = ::weft::instr::read(shared, ::weft_sites_b134bb9e77931dcc_[8]) + quiet;
+
+  int pointed = 0;        // address taken
+  keep(&pointed);
+  ::weft::instr::write(pointed, ::weft_sites_b134bb9e77931dcc_[9]) = 2;
+
+  int bound = 0;          // bound to a non-const reference
+  touch(bound);
+  ::weft::instr::update(bound, ::weft_sites_b134bb9e77931dcc_[10])--;
+
+  int arr[4] = {};        // decays to a pointer
+  keep(arr);
+  ::weft::instr::write(arr[1], ::weft_sites_b134bb9e77931dcc_[11]) = 5;
+
+  int own[4] = {};        // only subscripted
+  own[2] = 7;
+
+  int copied = 1;         // captured by copy
+  go([copied] { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[12]); (void)copied; });
+  return quiet + ::weft::instr::read(shared, ::weft_sites_b134bb9e77931dcc_[13]) + ::weft::instr::read(pointed, ::weft_sites_b134bb9e77931dcc_[14]) + ::weft::instr::read(bound, ::weft_sites_b134bb9e77931dcc_[15]) + ::weft::instr::read(arr[1], ::weft_sites_b134bb9e77931dcc_[16]) + own[2] + copied;
+}

@@ -1,0 +1,6 @@
+#include "shared.hpp"
+
+int first() {
+  add_shared(1);
+  return load(&shared_total);
+}

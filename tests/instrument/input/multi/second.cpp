@@ -1,0 +1,6 @@
+#include "shared.hpp"
+
+long second(const long* p) {
+  add_shared(2);
+  return load(p);
+}
