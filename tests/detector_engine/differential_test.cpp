@@ -8,7 +8,7 @@
 //     conflicting byte, conflicts with the current one, and does not happen before it;
 //  2. the engine misses nothing up to the first race on each byte (FastTrack's guarantee):
 //     an access that is the first to race on some byte is reported.
-#include <weft/detector/detector.hpp>
+#include "trace.hpp"
 
 #include <gtest/gtest.h>
 
@@ -37,7 +37,9 @@ struct PastAccess {
 };
 
 constexpr std::uintptr_t kBase = 0x4000;
-constexpr std::size_t kBytes = 40;
+constexpr std::size_t kShared = 32;       // accessed by anyone
+constexpr std::size_t kPrivate = 16;      // then one area per goroutine id
+constexpr std::size_t kBytes = kShared + 6 * kPrivate;
 constexpr int kSyncs = 3;
 constexpr int kMaxLive = 6;
 
@@ -63,7 +65,17 @@ struct Model {
   }
 };
 
-void run_trace(std::uint64_t seed, int events) {
+// What a trace exercised, to check that the generator produces races, clean accesses and
+// slot reuse.
+struct Coverage {
+  std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0;
+  void operator+=(const Coverage& o) {
+    accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
+  }
+};
+
+Coverage run_trace(std::uint64_t seed, int events) {
+  Coverage cov;
   std::mt19937_64 rng(seed);
   Detector d(DetectorOptions{.max_reports = 1u << 20});
   Model m;
@@ -81,21 +93,18 @@ void run_trace(std::uint64_t seed, int events) {
   for (int e = 0; e < events; ++e) {
     const auto ev = static_cast<std::uint32_t>(e);
     int op = static_cast<int>(rng() % 100);
-    if (op < 8 && m.live.size() < kMaxLive) {  // go
-      GoId id = 2;
-      while (m.live.count(id)) ++id;  // smallest free id: ids are reused
-      auto [pid, pu] = pick_live();
-      d.go_start(id, pid, "g", Loc{file, "go", ev, 0});
-      m.spawn(id, &pu);
-    } else if (op < 14 && m.live.size() > 1) {  // goroutine ends
-      auto [id, u] = pick_live();
-      if (id == 1) continue;
-      d.go_end(id);
-      m.live.erase(id);
-    } else if (op < 40) {  // sync
-      auto [id, u] = pick_live();
-      int s = static_cast<int>(rng() % kSyncs);
-      switch (rng() % 3) {
+    auto free = [&](std::size_t begin, std::size_t len) {
+      std::size_t end = std::min(kBytes, begin + len);
+      d.free_range(reinterpret_cast<const void*>(kBase + begin), end - begin);
+      for (std::size_t b = begin; b < end; ++b) {
+        m.bytes[b].clear();
+        m.raced[b] = false;
+      }
+    };
+    // Synchronisation on sync object `s` by the goroutine (id, u): 0 acquire, 1 release,
+    // 2 release_store.
+    auto sync = [&](GoId id, std::size_t u, int s, int kind) {
+      switch (kind) {
         case 0:
           d.acquire(id, sync_addr(s));
           join(m.clocks[u], m.syncs[s]);
@@ -105,28 +114,48 @@ void run_trace(std::uint64_t seed, int events) {
           join(m.syncs[s], m.clocks[u]);
           ++m.clocks[u][u];
           break;
-        case 2:
+        default:
           d.release_store(id, sync_addr(s));
           m.syncs[s] = m.clocks[u];
           ++m.clocks[u][u];
           break;
       }
-    } else if (op < 42) {  // free
-      std::size_t begin = rng() % kBytes, len = 1 + rng() % 16;
-      std::size_t end = std::min(kBytes, begin + len);
-      d.free_range(reinterpret_cast<const void*>(kBase + begin), end - begin);
-      for (std::size_t b = begin; b < end; ++b) {
-        m.bytes[b].clear();
-        m.raced[b] = false;
-      }
+    };
+    if (op < 8 && m.live.size() < kMaxLive) {  // go, mostly from main
+      GoId id = 2;
+      while (m.live.count(id)) ++id;  // smallest free id: ids are reused
+      auto [pid, pu] = rng() % 4 != 0 ? *m.live.find(1) : pick_live();
+      d.go_start(id, pid, "g", Loc{file, "go", ev, 0});
+      ++cov.spawns;
+      m.spawn(id, &pu);
+    } else if (op < 14 && m.live.size() > 1) {  // goroutine ends, usually after wg.Done()
+      auto [id, u] = pick_live();
+      if (id == 1) continue;
+      if (rng() % 2 != 0) sync(id, u, 0, 1);
+      d.go_end(id);
+      m.live.erase(id);
+      if (rng() % 2 != 0) free(kShared + (id - 1) % 6 * kPrivate, kPrivate);  // its "stack"
+    } else if (op < 20) {  // main: wg.Wait()
+      sync(1, m.live.at(1), 0, 0);
+    } else if (op < 50) {  // any sync
+      auto [id, u] = pick_live();
+      int kind = static_cast<int>(rng() % 7);
+      sync(id, u, static_cast<int>(rng() % kSyncs), kind < 3 ? 0 : kind < 6 ? 1 : 2);
+    } else if (op < 52) {  // free
+      std::size_t begin = rng() % kBytes;
+      free(begin, 1 + rng() % 16);
     } else {  // access
       auto [id, u] = pick_live();
       static constexpr std::size_t kSizes[] = {1, 2, 4, 8, 16, 3, 12};
       std::size_t size = kSizes[rng() % 7];
-      std::size_t begin = rng() % kBytes;
+      // Mostly the area of the goroutine's id (shared only with earlier holders of the id),
+      // sometimes anywhere.
+      std::size_t area = rng() % 3 != 0 ? kShared + (id - 1) % 6 * kPrivate : 0;
+      std::size_t area_size = area != 0 ? kPrivate : kBytes;
+      std::size_t begin = area + rng() % area_size;
       if (size <= 8 && rng() % 2) begin &= ~(size - 1);  // often aligned
-      std::size_t end = std::min(kBytes, begin + size);
-      Access kind = static_cast<Access>(rng() % 3);
+      std::size_t end = std::min(area + area_size, begin + size);
+      Access kind = static_cast<Access>(std::max<int>(0, static_cast<int>(rng() % 5) - 2));
       bool write = kind != Access::read;
       PastAccess now{u, m.clocks[u][u], write, ev, kBase + begin, kBase + end};
       m.events[ev] = now;
@@ -135,6 +164,8 @@ void run_trace(std::uint64_t seed, int events) {
       d.access(id, reinterpret_cast<const void*>(kBase + begin), end - begin, kind,
                Loc{file, "access", ev, 0});
       bool reported = d.report_count() > before;
+      ++cov.accesses;
+      cov.reports += reported ? 1 : 0;
 
       bool first_race_somewhere = false;
       for (std::size_t b = begin; b < end; ++b) {
@@ -145,35 +176,48 @@ void run_trace(std::uint64_t seed, int events) {
         if (race) m.raced[b] = true;
         m.bytes[b].push_back(now);
       }
-      ASSERT_TRUE(!first_race_somewhere || reported)
+      EXPECT_TRUE(!first_race_somewhere || reported)
           << "missed race: seed " << seed << " event " << e;
+      if (::testing::Test::HasFailure()) return cov;
       if (reported) {
         Report r = d.reports().back();
-        ASSERT_EQ(r.current.stack.at(0).line, ev);
+        EXPECT_EQ(r.current.stack.at(0).line, ev);
         const PastAccess& p = m.events.at(r.previous.stack.at(0).line);
         std::uintptr_t byte = r.address + r.conflict_offset;
         EXPECT_TRUE(p.begin <= byte && byte < p.end) << "seed " << seed << " event " << e;
         EXPECT_TRUE(p.write || write) << "seed " << seed << " event " << e;
         EXPECT_FALSE(m.happens_before(p, u))
             << "false report: seed " << seed << " event " << e << " vs " << p.event;
-        if (::testing::Test::HasFailure()) return;
+        if (::testing::Test::HasFailure()) return cov;
       }
     }
   }
+  cov.slots = d.stats().slots - 1;  // without main's
+  return cov;
+}
+
+void expect_coverage(const Coverage& cov) {
+  EXPECT_GT(cov.reports, cov.accesses / 50) << "too few races to be a test";
+  EXPECT_LT(cov.reports, cov.accesses / 2) << "too few race-free accesses";
+  EXPECT_LT(cov.slots, cov.spawns * 3 / 4) << "too little slot reuse";
 }
 
 TEST(DetectorDifferential, RandomTracesAgreeWithFullVectorClocks) {
-  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
-    run_trace(seed, 300);
+  Coverage cov;
+  for (std::uint64_t seed = 1; seed <= 200 / testing::kShrink; ++seed) {
+    cov += run_trace(seed, 300);
     if (::testing::Test::HasFailure()) return;
   }
+  expect_coverage(cov);
 }
 
 TEST(DetectorDifferential, LongTracesWithHeavyIdReuse) {
+  Coverage cov;
   for (std::uint64_t seed = 1000; seed < 1004; ++seed) {
-    run_trace(seed, 3000);
+    cov += run_trace(seed, static_cast<int>(3000 / testing::kShrink));
     if (::testing::Test::HasFailure()) return;
   }
+  expect_coverage(cov);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // scale_test.cpp — many goroutines: 100,000 alive at once, 1,000,000 over a run, with memory
-// (slots, clocks) following the live ones. Sizes shrink tenfold under sanitizers.
+// (slots, clocks) following the live ones. Sizes shrink tenfold in debug and sanitizer builds.
 #include "trace.hpp"
 
 #include <gtest/gtest.h>
@@ -7,11 +7,7 @@
 namespace weft::det::testing {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr GoId kScale = 10;
-#else
-constexpr GoId kScale = 1;
-#endif
+constexpr GoId kScale = kShrink;
 
 constexpr std::uintptr_t kArray = 0x100000000;  // one 8-byte element per goroutine
 constexpr std::uintptr_t kGlobal = 0x10;        // read by everyone

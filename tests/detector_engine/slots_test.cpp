@@ -127,6 +127,18 @@ TEST(DetectorSlots, KnowingTheNewOccupantImpliesKnowingTheOld) {
   EXPECT_EQ(t.races(), 0u);
 }
 
+TEST(DetectorSlots, AccessAfterTheLastReleaseBlocksReuse) {
+  Trace t;
+  t.go(2, 1, "old");
+  t.d.release(2, sync_obj(0));  // wg.Done()
+  t.write(2, kX, 10);           // after it: main cannot know this write
+  t.d.go_end(2);
+  t.d.acquire(1, sync_obj(0));  // wg.Wait()
+  t.go(3, 1, "new");
+  t.write(3, kX, 11);
+  EXPECT_EQ(t.races(), 1u);
+}
+
 TEST(DetectorSlots, IdReuseKeepsNamesApart) {
   Trace t;
   t.go(2, 1, "first");

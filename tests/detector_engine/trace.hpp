@@ -7,6 +7,13 @@
 
 namespace weft::det::testing {
 
+// Debug and sanitizer builds run the big tests (scale, differential) on smaller inputs.
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+constexpr std::uint64_t kShrink = 1;
+#else
+constexpr std::uint64_t kShrink = 10;
+#endif
+
 // A location in a fake source file; line numbers identify events in assertions.
 inline Loc at(std::uint32_t line, const char* function = "body") {
   return Loc{"trace.cpp", function, line, 1};
