@@ -19,8 +19,24 @@ void Detector::Engine::reset() {
   seen_races_.clear();
   seen_cycles_.clear();
   reports.clear();
+  info_gc_threshold_ = kMinInfoGc;
   accesses_ = 0;
   races_ = 0;
+}
+
+// Drops the descriptions of goroutines that are dead and no longer named by shadow memory
+// or the lock graph, and renumbers the rest. Runs when the table has doubled since the last
+// collection, so its cost (a walk over the shadow) is amortised over the spawns in between.
+void Detector::Engine::collect_infos() {
+  std::vector<bool> keep(infos_.size(), false);
+  for (const auto& [id, slot] : live_) keep[by_slot_[slot].info] = true;
+  shadow_.for_each_stamp([&](Stamp& s) { keep[s.info] = true; });
+  locks_.for_each_edge([&](LockGraphEdge& e) { keep[e.goroutine] = true; });
+  std::vector<InfoId> remap = infos_.compact(keep);
+  for (const auto& [id, slot] : live_) by_slot_[slot].info = remap[by_slot_[slot].info];
+  shadow_.for_each_stamp([&](Stamp& s) { s.info = remap[s.info]; });
+  locks_.for_each_edge([&](LockGraphEdge& e) { e.goroutine = remap[e.goroutine]; });
+  info_gc_threshold_ = std::max(kMinInfoGc, 2 * infos_.size());
 }
 
 GoState& Detector::Engine::state(GoId g) {
@@ -56,6 +72,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
     tick(ps);
   }
   child.clock.set(child.slot, child.epoch);
+  if (infos_.size() >= info_gc_threshold_) collect_infos();
   child.info = infos_.intern(g, name, frames_.child(spawner_stack, created_at));
   live_[g] = grant.slot;
 }

@@ -68,6 +68,7 @@ class Detector::Engine {
                    FrameId site, const Conflict& c);
   void report_cycle(const std::vector<LockGraphEdge>& cycle);
   void add_report(Report r);
+  void collect_infos();
 
   using LocKey = std::tuple<std::string, std::uint32_t, std::uint32_t>;
   LocKey loc_key(FrameId site) const;
@@ -83,6 +84,8 @@ class Detector::Engine {
   LockGraph locks_;
   std::set<std::pair<LocKey, LocKey>> seen_races_;
   std::set<std::vector<std::pair<LocKey, LocKey>>> seen_cycles_;
+  std::size_t info_gc_threshold_ = kMinInfoGc;
+  static constexpr std::size_t kMinInfoGc = 4096;
   std::uint64_t accesses_ = 0;
   std::uint64_t races_ = 0;
 };

@@ -52,6 +52,20 @@ InfoId GoroutineTable::intern(GoId id, std::string_view name, FrameId created_at
   return it->second;
 }
 
+std::vector<InfoId> GoroutineTable::compact(const std::vector<bool>& keep) {
+  std::vector<InfoId> remap(infos_.size(), kDropped);
+  std::vector<GoroutineInfo> kept;
+  index_.clear();
+  for (InfoId i = 0; i < infos_.size(); ++i) {
+    if (!keep[i]) continue;
+    remap[i] = static_cast<InfoId>(kept.size());
+    index_.emplace(Key{infos_[i].id, infos_[i].created_at, infos_[i].name}, remap[i]);
+    kept.push_back(std::move(infos_[i]));
+  }
+  infos_ = std::move(kept);
+  return remap;
+}
+
 void GoroutineTable::clear() {
   infos_.clear();
   index_.clear();

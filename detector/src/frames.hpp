@@ -6,7 +6,9 @@
 // so the chain of an old access costs one 32-bit id. Nodes are never freed before reset.
 //
 // GoroutineTable: goroutine descriptions (id, name, creation chain) interned by value, so a
-// program that reuses ids keeps one entry per distinct description, not per spawn.
+// program that reuses ids keeps one entry per distinct description. Descriptions of dead
+// goroutines stay while shadow memory or the lock graph refers to them; the engine collects
+// the others (compact) when the table has doubled since the last collection.
 #pragma once
 
 #include <weft/detector/report.hpp>
@@ -63,6 +65,10 @@ class GoroutineTable {
  public:
   InfoId intern(GoId id, std::string_view name, FrameId created_at);
   const GoroutineInfo& get(InfoId i) const { return infos_[i]; }
+  // compact(keep) drops the descriptions not marked in `keep` and returns, for each old id,
+  // its new id (kDropped if dropped).
+  static constexpr InfoId kDropped = ~InfoId{0};
+  std::vector<InfoId> compact(const std::vector<bool>& keep);
   std::size_t size() const { return infos_.size(); }
   void clear();
 

@@ -44,6 +44,13 @@ class LockGraph {
   void remove(const void* mutex);
   void clear();
   std::size_t edge_count() const { return edges_; }
+  // Calls f(LockGraphEdge&) for every edge (to collect or renumber goroutine infos).
+  template <class F>
+  void for_each_edge(F&& f) {
+    for (auto& [from, edges] : out_) {
+      for (LockGraphEdge& e : edges) f(e);
+    }
+  }
 
  private:
   bool has_edge(const void* from, const void* to) const;

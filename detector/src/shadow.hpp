@@ -67,6 +67,9 @@ class Shadow {
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
   void clear();
+  // Calls f(Stamp&) for every recorded access (to collect or renumber goroutine infos).
+  template <class F>
+  void for_each_stamp(F&& f);
   std::size_t granules() const { return map_.size(); }
   std::size_t split_granules() const { return split_; }
 
@@ -85,5 +88,21 @@ class Shadow {
   std::unordered_map<std::uintptr_t, Granule> map_;  // key: address / 8
   std::size_t split_ = 0;
 };
+
+template <class F>
+void Shadow::for_each_stamp(F&& f) {
+  auto visit = [&](ByteState& b) {
+    if (b.write.clock != 0) f(b.write);
+    if (b.read.clock != 0) f(b.read);
+    for (Stamp& r : b.shared) f(r);
+  };
+  for (auto& [key, g] : map_) {
+    if (g.bytes) {
+      for (ByteState& b : *g.bytes) visit(b);
+    } else {
+      visit(g.one);
+    }
+  }
+}
 
 }  // namespace weft::det

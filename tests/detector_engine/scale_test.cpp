@@ -69,6 +69,34 @@ TEST(DetectorScale, DetachedGoroutinesCostLittle) {
   EXPECT_EQ(t.races(), 0u);
 }
 
+TEST(DetectorScale, FreshIdsDoNotAccumulateDescriptions) {
+  // The runtime hands out ids monotonically: descriptions of dead goroutines that no shadow
+  // state names any more are collected.
+  const GoId n = 200000 / kScale;
+  Trace t;
+  t.go(2, 1, "first");
+  t.write(2, kGlobal, 5);  // named by shadow memory for the whole run
+  for (GoId g = 3; g < n + 3; ++g) {
+    t.go(g, 1, "worker");
+    t.write(g, kArray + 8 * (g % 64), 20);  // overwrites older workers' stamps
+    t.d.release(g, sync_obj(0));
+    t.d.go_end(g);
+    t.d.acquire(1, sync_obj(0));
+  }
+  EXPECT_LT(t.d.stats().goroutine_infos, 10000u);
+  t.write(1, kGlobal, 30);  // races with "first", still described correctly
+  t.write(1, kArray + 8 * ((n + 2) % 64), 31);  // ordered after the last worker
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].previous.goroutine.id, 2u);
+  EXPECT_EQ(reports[0].previous.goroutine.name, "first");
+  t.go(n + 10, 2, "late");  // a spawn by a goroutine that survived collections
+  t.write(n + 10, kArray, 40);
+  reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].current.goroutine.name, "late");
+}
+
 TEST(DetectorScale, MutexHandedAlongManyGoroutines) {
   const GoId n = 20000 / kScale;
   Trace t;
