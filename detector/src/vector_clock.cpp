@@ -4,15 +4,27 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <initializer_list>
 
 namespace weft::det {
 namespace {
 
+// Folding a delta into a new base costs O(base); copying or merging a delta costs O(delta).
+// Letting the delta grow to about sqrt(base) balances the two: a chain of n goroutines that
+// each join and copy the previous one's clock (a mutex handed along) costs O(n^1.5) in all,
+// not O(n^2).
+std::size_t isqrt(std::size_t n) {
+  return static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
+}
 // A delta larger than this is folded into a new base.
-constexpr std::size_t kMaxDelta = 64;
+std::size_t max_delta(const ClockBase* base) {
+  return std::max<std::size_t>(64, 2 * isqrt(base ? base->entries.size() : 0));
+}
 // copy_from() folds the source's delta first when it is larger than this.
-constexpr std::size_t kMaxCopiedDelta = 16;
+std::size_t max_copied_delta(const ClockBase* base) {
+  return std::max<std::size_t>(16, isqrt(base ? base->entries.size() : 0));
+}
 // How many dominated base ids a base remembers.
 constexpr std::size_t kMaxCovers = 8;
 
@@ -86,7 +98,7 @@ void VectorClock::set(Slot s, Clock v) {
     return;
   }
   delta_.insert(it, {s, v});
-  if (delta_.size() > kMaxDelta) compact();
+  if (delta_.size() > max_delta(base_.get())) compact();
 }
 
 bool VectorClock::base_dominates(const ClockBase& b) const {
@@ -116,7 +128,7 @@ void VectorClock::join(const VectorClock& o) {
     std::vector<ClockEntry> out;
     merge_into(delta_, o.delta_, out);
     delta_.swap(out);
-    if (delta_.size() > kMaxDelta) compact();
+    if (delta_.size() > max_delta(base_.get())) compact();
   }
 }
 
@@ -135,7 +147,7 @@ void VectorClock::compact() {
 
 void VectorClock::copy_from(VectorClock& o) {
   if (&o == this) return;
-  if (o.delta_.size() > kMaxCopiedDelta) o.compact();
+  if (o.delta_.size() > max_copied_delta(o.base_.get())) o.compact();
   base_ = o.base_;
   delta_ = o.delta_;
 }

@@ -98,7 +98,7 @@ TEST(DetectorScale, FreshIdsDoNotAccumulateDescriptions) {
 }
 
 TEST(DetectorScale, MutexHandedAlongManyGoroutines) {
-  const GoId n = 20000 / kScale;
+  const GoId n = 100000 / kScale;
   Trace t;
   for (GoId g = 2; g < n + 2; ++g) t.go(g, 1, "locker");
   for (GoId g = 2; g < n + 2; ++g) {
