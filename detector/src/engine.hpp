@@ -37,6 +37,8 @@ struct GoState {
   FrameId cached_site = 0;
 };
 
+// Not thread-safe by itself: Detector takes `mu` around every call, and every other member
+// is guarded by it.
 class Detector::Engine {
  public:
   explicit Engine(DetectorOptions options) : options_(options) {}

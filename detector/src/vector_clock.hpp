@@ -11,8 +11,8 @@
 // through the engine and through a naive model with one never-reused component per goroutine
 // and full vector clocks, and checks that both agree.
 //
-// Representation: a clock is an immutable, shared, sorted base plus a small sorted delta of
-// entries that override it (value = max of both). Copies (spawn, release_store) share the base,
+// Representation: a clock is an immutable, shared, sorted base plus a sorted delta of entries
+// that override it (value = max of both), folded into a new base when it outgrows ~sqrt(base). Copies (spawn, release_store) share the base,
 // so spawning 100,000 goroutines from one parent costs O(1) each; a join whose argument's base
 // is the same as (or known to be dominated by) ours only merges the small deltas. A base records
 // the ids of a few bases it is known to dominate, which keeps chains (a mutex handed along
