@@ -8,6 +8,7 @@
 namespace weft::det {
 
 void Detector::Engine::reset() {
+  last_state_ = nullptr;
   slots_.clear();
   by_slot_.clear();
   live_.clear();
@@ -40,10 +41,15 @@ void Detector::Engine::collect_infos() {
 }
 
 GoState& Detector::Engine::state(GoId g) {
+  if (g == last_id_ && last_state_ != nullptr) return *last_state_;
   auto it = live_.find(g);
-  if (it != live_.end()) return by_slot_[it->second];
-  go_start(g, 0, {}, Loc{});  // unknown goroutine: a root without a name
-  return by_slot_[live_.at(g)];
+  if (it == live_.end()) {
+    go_start(g, 0, {}, Loc{});  // unknown goroutine: a root without a name
+    it = live_.find(g);
+  }
+  last_id_ = g;
+  last_state_ = &by_slot_[it->second];
+  return *last_state_;
 }
 
 void Detector::Engine::tick(GoState& s) {
@@ -54,6 +60,7 @@ void Detector::Engine::tick(GoState& s) {
 
 void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
                                 const Loc& created_at) {
+  last_state_ = nullptr;
   if (live_.count(g) != 0) go_end(g);  // contract violation: treat as a new goroutine
   auto p = parent != 0 ? live_.find(parent) : live_.end();
   const bool has_parent = p != live_.end();
@@ -78,6 +85,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
 }
 
 void Detector::Engine::go_end(GoId g) {
+  last_state_ = nullptr;
   auto it = live_.find(g);
   if (it == live_.end()) return;
   GoState& s = by_slot_[it->second];

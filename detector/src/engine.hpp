@@ -86,6 +86,10 @@ class Detector::Engine {
   LockGraph locks_;
   std::set<std::pair<LocKey, LocKey>> seen_races_;
   std::set<std::vector<std::pair<LocKey, LocKey>>> seen_cycles_;
+  // The goroutine of the last event (most events come in runs from one goroutine). Dropped
+  // by go_start/go_end/reset, which may move or retire states.
+  GoId last_id_ = 0;
+  GoState* last_state_ = nullptr;
   std::size_t info_gc_threshold_ = kMinInfoGc;
   static constexpr std::size_t kMinInfoGc = 4096;
   std::uint64_t accesses_ = 0;
