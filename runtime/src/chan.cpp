@@ -112,6 +112,10 @@ G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
   } else {  // the buffer is empty: the value passes through the next slot
     slot_sync(self, slot(recvx_));
     slot_sync(w->g, slot(recvx_));
+    // It used that slot: advance both indices past it (as Go's send() does under the race
+    // detector), or the next send would reuse the slot and falsely acquire this receive.
+    recvx_ = (recvx_ + 1) % cap_;
+    sendx_ = recvx_;
   }
   if (w->elem) ops_.move_construct(w->elem, elem);
   w->success = true;
