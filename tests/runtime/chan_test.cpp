@@ -628,4 +628,20 @@ TEST(Chan, RecoveredPanicIsFine) {
   });
 }
 
+// A goroutine blocked in a range loop is reported at the loop, not inside the library.
+TEST(Chan, RangeLoopBlockedIsReportedAtTheLoop) {
+  std::source_location here;
+  auto r = weft::explore([&] {
+    auto c = weft::make_chan<int>(1);
+    c.send(1);
+    int n = 0;
+    here = std::source_location::current(); for (int v : c) n += v;
+  }, opts(5));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock);
+  std::string expected_at = std::string(here.file_name()) + ":" + std::to_string(here.line()) + ":";
+  EXPECT_NE(r.failure->report.find("    blocked at " + expected_at), std::string::npos)
+      << r.failure->report;
+}
+
 }  // namespace

@@ -330,4 +330,66 @@ TEST(Select, MoveOnlyValues) {
   });
 }
 
+// One goroutine's select cannot complete with itself: a send case and a receive case on
+// the same unbuffered channel need a second goroutine.
+TEST(Select, SendAndReceiveOnOneChannelDoNotPairWithinOneSelect) {
+  auto alone = weft::explore([] {
+    auto c = weft::make_chan<int>();
+    weft::select(weft::send_case(c, 1), weft::recv_case(c));
+  }, opts(20));
+  ASSERT_FALSE(alone.ok());
+  EXPECT_EQ(alone.failure->kind, weft::FailureKind::deadlock);
+  EXPECT_NE(alone.failure->report.find("goroutine 1 [select]:"), std::string::npos)
+      << alone.failure->report;
+
+  std::array<int, 2> fired{};
+  auto paired = weft::explore([&] {
+    auto c = weft::make_chan<int>();
+    auto got = weft::make_chan<int>(1);
+    bool partner_receives = fired[0] <= fired[1];  // alternate the partner's direction
+    if (partner_receives)
+      weft::go([c, got] { got.send(c.recv()); });
+    else
+      weft::go([c] { c.send(2); });
+    int v = -1;
+    int i = weft::select(weft::send_case(c, 1), weft::recv_case(c, [&](int x) { v = x; }));
+    if (partner_receives) weft::check(i == 0 && got.recv() == 1, "paired with the receiver");
+    else weft::check(i == 1 && v == 2, "paired with the sender");
+    ++fired[static_cast<std::size_t>(i)];
+  }, opts(100));
+  ASSERT_TRUE(paired.ok()) << paired;
+  EXPECT_EQ(fired[0], 50);
+  EXPECT_EQ(fired[1], 50);
+}
+
+TEST(Select, SameChannelInTwoCases) {
+  std::array<int, 2> fired{};
+  auto r = weft::explore([&] {
+    auto c = weft::make_chan<int>();
+    weft::go([c] { c.send(1); });
+    int i = weft::select(weft::recv_case(c), weft::recv_case(c));
+    ++fired[static_cast<std::size_t>(i)];
+    weft::check(!c.try_recv(), "exactly one value consumed, nothing left behind");
+  }, opts(200));
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_GT(fired[0], 0);
+  EXPECT_GT(fired[1], 0);
+}
+
+TEST(Select, BlockedSelectIsReportedWithItsLocation) {
+  std::source_location here;
+  auto r = weft::explore([&] {
+    auto a = weft::make_chan<int>();
+    auto b = weft::make_chan<int>(1);
+    b.send(0);
+    here = std::source_location::current(); weft::select(weft::recv_case(a), weft::send_case(b, 1));
+  }, opts(5));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock);
+  EXPECT_EQ(strip_columns(r.failure->report),
+            std::string("all goroutines are asleep - deadlock!\n\ngoroutine 1 [select]:\n") +
+                "    blocked at " + here.file_name() + ":" + std::to_string(here.line()) +
+                " in " + here.function_name() + "\n");
+}
+
 }  // namespace

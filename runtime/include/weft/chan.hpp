@@ -194,9 +194,10 @@ class RecvOps {
     if (s != RecvStatus::received) return {s, std::nullopt};
     return {s, std::optional<T>(slot.take())};
   }
-  RecvIterator<T> begin() const {
-    return RecvIterator<T>(detail::ChanAccess::shared(self()),
-                           Location::from(std::source_location::current()));
+  // The default argument is evaluated where the range-for is, so a loop blocked on the
+  // channel is reported at the user's loop, not here.
+  RecvIterator<T> begin(std::source_location w = std::source_location::current()) const {
+    return RecvIterator<T>(detail::ChanAccess::shared(self()), Location::from(w));
   }
   std::default_sentinel_t end() const noexcept { return {}; }
 
