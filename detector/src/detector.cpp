@@ -43,6 +43,9 @@ void Detector::sync_free(const void* sync) {
 void Detector::lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where) {
   locked(*engine_, [&] { engine_->lock_acquired(g, mutex, exclusive, where); });
 }
+void Detector::lock_try_acquired(GoId g, const void* mutex, bool, const Loc& where) {
+  locked(*engine_, [&] { engine_->lock_try_acquired(g, mutex, where); });
+}
 void Detector::lock_released(GoId g, const void* mutex) {
   locked(*engine_, [&] { engine_->lock_released(g, mutex); });
 }

@@ -141,6 +141,11 @@ void Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
   s.held.push_back({mutex, at});
 }
 
+void Detector::Engine::lock_try_acquired(GoId g, const void* mutex, const Loc& where) {
+  GoState& s = state(g);
+  s.held.push_back({mutex, site(s, where)});
+}
+
 void Detector::Engine::lock_released(GoId g, const void* mutex) {
   GoState& s = state(g);
   for (auto it = s.held.rbegin(); it != s.held.rend(); ++it) {

@@ -51,6 +51,7 @@ class Detector::Engine {
   void release_store(GoId g, const void* sync);
   void sync_free(const void* sync);
   void lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
+  void lock_try_acquired(GoId g, const void* mutex, const Loc& where);
   void lock_released(GoId g, const void* mutex);
   void access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
   void free_range(const void* addr, std::size_t size);

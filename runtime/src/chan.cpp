@@ -271,7 +271,13 @@ bool ChanCore::offer(void* elem) {
     return false;
   }
   if (Waiter* w = recvq_.pop()) {
-    slot_sync(w->g, cap_ ? slot(recvx_) : static_cast<const void*>(this));
+    if (cap_) {  // through the next slot, as a buffered send would go
+      slot_sync(w->g, slot(recvx_));
+      recvx_ = (recvx_ + 1) % cap_;
+      sendx_ = recvx_;
+    } else {
+      slot_sync(w->g, this);
+    }
     if (w->elem) ops_.move_construct(w->elem, elem);
     w->success = true;
     lock_.unlock();

@@ -28,8 +28,8 @@ constexpr std::uint64_t kTeardownSteps = 10'000;
 }  // namespace
 
 ControlledScheduler::ControlledScheduler(Strategy& strategy, StackPool& stacks, EventSink* sink,
-                                         const ExploreOptions& options)
-    : strategy_(strategy), stacks_(stacks), sink_(sink), options_(options) {}
+                                         RaceSink* race, const ExploreOptions& options)
+    : strategy_(strategy), stacks_(stacks), sink_(sink), race_(race), options_(options) {}
 
 ControlledScheduler::~ControlledScheduler() {
   for (G* g : live_) release(g);
@@ -52,7 +52,10 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
 }
 
 void ControlledScheduler::release(G* g) {
-  if (g->stack.region) stacks_.put(g->stack);
+  if (g->stack.region) {
+    if (race_) race_->stack_released(g->stack);
+    stacks_.put(g->stack);
+  }
   std::size_t i = g->sched_data;
   live_[i] = live_.back();
   live_[i]->sched_data = i;
@@ -97,13 +100,11 @@ void ControlledScheduler::visible(Location) {
     return;
   }
   if (++out_.steps > options_.max_steps) {
-    fail(FailureKind::step_limit,
-         fmt::format("step limit exceeded: {} scheduling steps without the iteration ending "
-                     "(a livelock, or raise max_steps / WEFT_MAX_STEPS)\n\n{}",
-                     options_.max_steps, dump(live_sorted())));
-    self->state = GState::runnable;
-    switch_to_scheduler();
-    return;  // resumed only for teardown
+    fail_now(FailureKind::step_limit,
+             fmt::format("step limit exceeded: {} scheduling steps without the iteration ending "
+                         "(a livelock, or raise max_steps / WEFT_MAX_STEPS)\n\n{}",
+                         options_.max_steps, dump(live_sorted())));
+    return;
   }
   if (runq_.empty()) return;
   runq_.push_back(self);
@@ -115,6 +116,18 @@ void ControlledScheduler::visible(Location) {
   self->state = GState::runnable;
   next_ = g;
   switch_to_scheduler();
+}
+
+void ControlledScheduler::access_point(Location where) {
+  if (options_.schedule_accesses) visible(where);
+}
+
+void ControlledScheduler::fail_now(FailureKind kind, std::string report) {
+  fail(kind, std::move(report));
+  G* self = cur_;
+  if (!self || self->killed || tearing_down_) return;
+  self->state = GState::runnable;
+  switch_to_scheduler();  // resumed only for teardown
 }
 
 Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
@@ -303,11 +316,14 @@ void ControlledScheduler::teardown() {
     TimerEntry* t = heap_pop();
     if (t->drop) t->drop(t->arg);
   }
+  // Newest first: a goroutine may still use objects on the stack of the one that started
+  // it (its closure captured them by reference), so its creator unwinds after it.
   for (;;) {
     std::vector<G*> left = live_sorted();
     if (left.empty()) break;
-    for (G* g : left) {
-      g->killed = true;
+    for (G* g : left) g->killed = true;
+    for (auto it = left.rbegin(); it != left.rend(); ++it) {
+      G* g = *it;
       if (!g->started) {
         g->fn.reset();
         g->state = GState::dead;

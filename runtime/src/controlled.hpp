@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "race.hpp"
 #include "scheduler.hpp"
 #include "strategy.hpp"
 #include "weft/explore.hpp"
@@ -29,7 +30,7 @@ struct IterationOutcome {
 class ControlledScheduler final : public Scheduler {
  public:
   ControlledScheduler(Strategy& strategy, StackPool& stacks, EventSink* sink,
-                      const ExploreOptions& options);
+                      RaceSink* race, const ExploreOptions& options);
   ~ControlledScheduler() override;
 
   // Runs one iteration with `body` as the main goroutine.
@@ -38,6 +39,8 @@ class ControlledScheduler final : public Scheduler {
   G* current() noexcept override { return cur_; }
   void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
   void visible(Location where) override;
+  void access_point(Location where) override;
+  void fail_now(FailureKind kind, std::string report) override;
   Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
   void ready(G* g) override;
   [[noreturn]] void exit_killed() override;
@@ -73,6 +76,7 @@ class ControlledScheduler final : public Scheduler {
   Strategy& strategy_;
   StackPool& stacks_;
   EventSink* sink_;
+  RaceSink* race_;
   const ExploreOptions& options_;
 
   FiberCtx loop_ctx_;

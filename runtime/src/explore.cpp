@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "controlled.hpp"
+#include "race.hpp"
 #include "strategy.hpp"
 
 namespace weft {
@@ -84,6 +85,9 @@ class TeeSink final : public EventSink {
   void lock_acquired(GoId g, const void* m, bool x, const Location& w) override {
     each([&](EventSink* s) { s->lock_acquired(g, m, x, w); });
   }
+  void lock_try_acquired(GoId g, const void* m, bool x, const Location& w) override {
+    each([&](EventSink* s) { s->lock_try_acquired(g, m, x, w); });
+  }
   void lock_released(GoId g, const void* m) override {
     each([&](EventSink* s) { s->lock_released(g, m); });
   }
@@ -140,6 +144,23 @@ void apply_environment(ExploreOptions& o) {
   if (const char* v = std::getenv("WEFT_MAX_STEPS"); v && *v)
     o.max_steps = parse_number("WEFT_MAX_STEPS", v);
   if (const char* v = std::getenv("WEFT_STRATEGY"); v && *v) o.strategy = parse_strategy(v);
+  if (const char* v = std::getenv("WEFT_DETECT_RACES"); v && *v) {
+    std::string_view t = v;
+    if (t != "0" && t != "1")
+      throw std::invalid_argument(
+          fmt::format("WEFT_DETECT_RACES='{}' must be 0 (off) or 1 (on)", t));
+    o.detect_races = t == "1";
+  }
+  if (const char* v = std::getenv("WEFT_SUPPRESS"); v && *v) {
+    std::string_view t = v;
+    while (!t.empty()) {
+      auto comma = t.find(',');
+      std::string_view item = t.substr(0, comma);
+      if (!item.empty()) o.race_suppressions.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      t.remove_prefix(comma + 1);
+    }
+  }
   if (const char* v = std::getenv("WEFT_REPLAY"); v && *v) {
     o.replay = v;
     o.strategy = StrategyKind::replay;
@@ -165,12 +186,19 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   }
 
   detail::StackPool stacks(options.stack_size ? options.stack_size : detail::default_stack_size());
+  std::unique_ptr<detail::RaceSink> race;
+  std::vector<EventSink*> sinks;
+  if (options.detect_races) {
+    race = std::make_unique<detail::RaceSink>(options.race_suppressions, &stacks);
+    sinks.push_back(race.get());
+  }
+  sinks.insert(sinks.end(), options.sinks.begin(), options.sinks.end());
   std::unique_ptr<TeeSink> tee;
   EventSink* sink = nullptr;
-  if (options.sinks.size() == 1) {
-    sink = options.sinks.front();
-  } else if (options.sinks.size() > 1) {
-    tee = std::make_unique<TeeSink>(options.sinks);
+  if (sinks.size() == 1) {
+    sink = sinks.front();
+  } else if (sinks.size() > 1) {
+    tee = std::make_unique<TeeSink>(std::move(sinks));
     sink = tee.get();
   }
 
@@ -182,7 +210,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   const std::uint64_t iterations = options.strategy == StrategyKind::replay ? 1 : options.iterations;
   for (std::uint64_t i = 0; i < iterations; ++i) {
     if (!strategy->begin_iteration(i)) break;
-    detail::ControlledScheduler sched(*strategy, stacks, sink, options);
+    detail::ControlledScheduler sched(*strategy, stacks, sink, race.get(), options);
     detail::IterationOutcome out = sched.run(call);
     strategy->end_iteration(out.steps);
     ++result.iterations;

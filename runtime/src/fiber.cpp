@@ -100,6 +100,13 @@ Stack StackPool::get() {
   }
   s.bottom = static_cast<char*>(s.region) + guard;
   s.size = size_;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto lo = reinterpret_cast<std::uintptr_t>(s.region);
+    if (lo < lo_.load(std::memory_order_relaxed)) lo_.store(lo, std::memory_order_relaxed);
+    if (lo + s.region_size > hi_.load(std::memory_order_relaxed))
+      hi_.store(lo + s.region_size, std::memory_order_relaxed);
+  }
   return s;
 }
 

@@ -10,7 +10,9 @@
 //    context that is left for good passes no fake-stack slot so ASan frees it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
@@ -33,9 +35,17 @@ class StackPool {
   Stack get();
   void put(Stack s);
   std::size_t stack_size() const noexcept { return size_; }
+  // Whether p may lie in one of this pool's stacks (an envelope of all of them: cheap,
+  // and never false for an address that does).
+  bool may_contain(const void* p) const noexcept {
+    auto a = reinterpret_cast<std::uintptr_t>(p);
+    return a >= lo_.load(std::memory_order_relaxed) && a < hi_.load(std::memory_order_relaxed);
+  }
 
  private:
   std::size_t size_;
+  std::atomic<std::uintptr_t> lo_{~std::uintptr_t{0}};
+  std::atomic<std::uintptr_t> hi_{0};
   std::mutex mu_;
   std::vector<Stack> free_;  // guarded by mu_
 };

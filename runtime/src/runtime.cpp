@@ -19,6 +19,8 @@ Scheduler& sched() {
 }
 }  // namespace
 
+thread_local bool in_event_sink = false;
+
 Scheduler* current_scheduler() noexcept { return tls_scheduler; }
 void set_current_scheduler(Scheduler* s) noexcept { tls_scheduler = s; }
 
@@ -45,6 +47,15 @@ void exit_killed() {
 std::size_t choose(std::size_t n) { return sched().choose(n); }
 EventSink* events() noexcept { return tls_scheduler ? tls_scheduler->events() : nullptr; }
 
+void record_access(const void* addr, std::size_t size, AccessKind kind, Location where) {
+  Scheduler* s = tls_scheduler;
+  if (!s || !s->current()) return;
+  EventSink* ev = s->events();
+  if (!ev) return;
+  s->access_point(where);
+  ev->access(s->current()->id, addr, size, kind, where);
+}
+
 }  // namespace weft::detail
 
 namespace weft {
@@ -60,11 +71,8 @@ namespace weft::instr::detail {
 thread_local constinit void* active = nullptr;
 
 void record(const void* addr, std::size_t size, AccessKind kind, const Site& site) {
-  weft::detail::Scheduler* s = weft::detail::current_scheduler();
-  if (!s || !s->current()) return;
-  if (EventSink* ev = s->events())
-    ev->access(s->current()->id, addr, size, kind,
-               Location{site.file, site.function, site.line, site.column});
+  weft::detail::record_access(addr, size, kind,
+                              Location{site.file, site.function, site.line, site.column});
 }
 
 void enter(const Site& fn) {

@@ -10,6 +10,7 @@
 #include "goroutine.hpp"
 #include "weft/detail/runtime.hpp"
 #include "weft/events.hpp"
+#include "weft/explore.hpp"
 
 namespace weft::detail {
 
@@ -39,11 +40,28 @@ class Scheduler {
   virtual std::size_t choose(std::size_t n) = 0;
   virtual EventSink* events() noexcept = 0;
 
+  // A memory access is about to happen (instrumented code, Shared, race::*): a scheduling
+  // point if the run explores at memory granularity.
+  virtual void access_point(Location where) = 0;
+  // Fails the run now, from inside the running goroutine (a race found at an access).
+  virtual void fail_now(FailureKind kind, std::string report) = 0;
+
   // Time since the run started (virtual under the controlled scheduler).
   virtual Duration now() noexcept = 0;
   virtual void add_timer(TimerEntry* t) = 0;
   // Returns true if the timer was pending (and is no longer).
   virtual bool remove_timer(TimerEntry* t) = 0;
+};
+
+// Set while this thread is inside an event sink: memory the sink itself frees is not a
+// program access (and must not re-enter the sink).
+extern thread_local bool in_event_sink;
+struct SinkCallGuard {
+  bool saved = in_event_sink;
+  SinkCallGuard() noexcept { in_event_sink = true; }
+  ~SinkCallGuard() { in_event_sink = saved; }
+  SinkCallGuard(const SinkCallGuard&) = delete;
+  SinkCallGuard& operator=(const SinkCallGuard&) = delete;
 };
 
 // The scheduler running on this OS thread, or nullptr outside weft runs.

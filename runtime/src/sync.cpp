@@ -28,6 +28,9 @@ void release(const void* sync) {
 void locked(const void* m, bool exclusive, Location where) {
   if (EventSink* ev = detail::events()) ev->lock_acquired(self_id(), m, exclusive, where);
 }
+void try_locked(const void* m, bool exclusive, Location where) {
+  if (EventSink* ev = detail::events()) ev->lock_try_acquired(self_id(), m, exclusive, where);
+}
 void unlocked(const void* m) {
   if (EventSink* ev = detail::events()) ev->lock_released(self_id(), m);
 }
@@ -95,7 +98,7 @@ bool Mutex::try_lock(std::source_location where) {
   locked_ = true;
   lk_.unlock();
   acquire(this);
-  locked(this, true, loc);
+  try_locked(this, true, loc);
   return true;
 }
 
@@ -150,7 +153,7 @@ bool RWMutex::try_lock(std::source_location where) {
   lk_.unlock();
   acquire(this);
   acquire(&reader_sync_);
-  locked(this, true, loc);
+  try_locked(this, true, loc);
   return true;
 }
 
@@ -206,7 +209,7 @@ bool RWMutex::try_lock_shared(std::source_location where) {
   ++readers_;
   lk_.unlock();
   acquire(this);
-  locked(this, false, loc);
+  try_locked(this, false, loc);
   return true;
 }
 

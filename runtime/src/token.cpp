@@ -72,6 +72,12 @@ std::vector<std::uint32_t> decode_token(const std::string& token) {
       bytes.push_back(static_cast<char>((acc >> bits) & 0xff));
     }
   }
+  // The encoder pads the last byte with 2 or 4 zero bits; 6 leftover bits (one character
+  // too many or too few) or non-zero padding cannot come from it.
+  if (bits >= 6 || (acc & ((1u << bits) - 1)) != 0)
+    throw std::invalid_argument(
+        "replay token is truncated or corrupt (its length or last character is wrong); copy "
+        "it whole from the report");
   std::vector<std::uint32_t> out;
   std::uint64_t value = 0;
   int shift = 0;

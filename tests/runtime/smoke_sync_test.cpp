@@ -88,3 +88,63 @@ TEST(SmokeSync, LockOrderDeadlockFound) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(SmokeRace, SharedLostUpdateIsADataRace) {
+  weft::ExploreOptions o;
+  o.iterations = 10;
+  o.use_environment = false;
+  auto r = weft::explore([] {
+    weft::Shared<int> counter{0};
+    weft::WaitGroup wg;
+    wg.add(2);
+    for (int i = 0; i < 2; ++i)
+      weft::go_named("incr", [&] {
+        counter.write(counter.read() + 1);
+        wg.done();
+      });
+    wg.wait();
+  }, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::data_race) << r;
+  std::cout << r;
+}
+
+TEST(SmokeRace, MutexProtectedIsClean) {
+  weft::ExploreOptions o;
+  o.iterations = 100;
+  o.use_environment = false;
+  auto r = weft::explore([] {
+    weft::Shared<int> counter{0};
+    weft::Mutex mu;
+    weft::WaitGroup wg;
+    wg.add(2);
+    for (int i = 0; i < 2; ++i)
+      weft::go([&] {
+        {
+          std::lock_guard l(mu);
+          counter.write(counter.read() + 1);
+        }
+        wg.done();
+      });
+    wg.wait();
+    weft::check(counter.read() == 2);
+  }, o);
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+TEST(SmokeRace, LockOrderInversionWithoutDeadlock) {
+  weft::ExploreOptions o;
+  o.iterations = 50;
+  o.use_environment = false;
+  auto r = weft::explore([] {
+    weft::Mutex a, b;
+    { std::lock_guard la(a); std::lock_guard lb(b); }
+    { std::lock_guard lb(b); std::lock_guard la(a); }
+  }, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::lock_order) << r;
+}
+
+}  // namespace

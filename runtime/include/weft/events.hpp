@@ -69,6 +69,10 @@ class EventSink {
   // Lock-order graph: g now holds `mutex` (exclusive or shared), acquired at `where`.
   virtual void lock_acquired(GoId /*g*/, const void* /*mutex*/, bool /*exclusive*/,
                              const Location& /*where*/) {}
+  // A try-lock succeeded: g holds `mutex`, but it never waited for it, so no lock-order
+  // edge leads into it.
+  virtual void lock_try_acquired(GoId /*g*/, const void* /*mutex*/, bool /*exclusive*/,
+                                 const Location& /*where*/) {}
   virtual void lock_released(GoId /*g*/, const void* /*mutex*/) {}
 
   // A plain memory access of `size` bytes at `addr` by g (instrumented code, weft::Shared,

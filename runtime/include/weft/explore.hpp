@@ -13,7 +13,8 @@
 // time; at every visible operation a Strategy picks the goroutine that runs next. Time is
 // virtual. The run stops at the first failure. The environment overrides the options:
 // WEFT_SEED, WEFT_ITERATIONS, WEFT_STRATEGY (random|pct|dfs|replay), WEFT_REPLAY=<token>,
-// WEFT_MAX_STEPS, WEFT_REPORT (write the result as JSON to this path).
+// WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_SUPPRESS (comma-separated suppressions),
+// WEFT_REPORT (write the result as JSON to this path).
 #pragma once
 
 #include <chrono>
@@ -48,6 +49,14 @@ struct ExploreOptions {
   std::size_t stack_size = 0;  // 0: 64 KiB, or 256 KiB under AddressSanitizer
   // Goroutines still blocked when main returns are reported as a leak.
   bool report_leaks = true;
+  // Run the happens-before race detector (data races, lock-order inversions).
+  bool detect_races = true;
+  // Make every recorded memory access (instrumented code, Shared, race::*) a scheduling
+  // point, so interleavings at the granularity of plain memory are explored.
+  bool schedule_accesses = true;
+  // Race reports whose accesses (or lock acquisitions) match one of these are ignored: a
+  // function-name substring, a file suffix ("src/cache.cpp") or "file:line".
+  std::vector<std::string> race_suppressions;
   // Apply WEFT_* environment variables on top of these options.
   bool use_environment = true;
   // Observers of every event (tests use a recorder); not owned.

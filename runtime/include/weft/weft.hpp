@@ -9,6 +9,7 @@
 #include "weft/explore.hpp"
 #include "weft/go.hpp"
 #include "weft/panic.hpp"
+#include "weft/race.hpp"
 #include "weft/select.hpp"
 #include "weft/sync.hpp"
 #include "weft/time.hpp"

@@ -81,6 +81,9 @@ class Detector {
   // cycle yields a lock-order-inversion report. Happens-before is NOT implied: the runtime
   // calls acquire/release for that.
   void lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
+  // A try-lock succeeded: g holds `mutex`, but a try-lock never waits, so it adds no edge
+  // into `mutex` (locks acquired while holding it still get edges from it).
+  void lock_try_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
   void lock_released(GoId g, const void* mutex);
 
   // A plain memory access of `size` bytes (0 is ignored) by g. Checked byte by byte.

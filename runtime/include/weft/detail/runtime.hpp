@@ -66,5 +66,8 @@ void ready(G* g);
 std::size_t choose(std::size_t n);
 // The event sink of the current run, or nullptr.
 EventSink* events() noexcept;
+// A plain memory access by the running goroutine: a scheduling point (if the run explores
+// accesses), then recorded. Does nothing outside a goroutine or without a sink.
+void record_access(const void* addr, std::size_t size, AccessKind kind, Location where);
 
 }  // namespace weft::detail

@@ -1,0 +1,74 @@
+// weft/race.hpp — manual instrumentation for the race detector, for code that
+// weft-instrument does not rewrite.
+//
+//   weft::Shared<int> counter{0};            // every access is recorded (and, under
+//   counter.write(counter.read() + 1);       //  explore, a scheduling point)
+//   counter.with_mut([](int& c) { ++c; });    // a read-modify-write
+//
+//   weft::race::read(&buf, sizeof buf);      // annotate accesses weft cannot see
+//   weft::race::write(&buf, sizeof buf);
+//   weft::race::release(&flag);  ...  weft::race::acquire(&flag);   // custom synchronisation
+//
+// Outside a weft run (or with detection off) these only cost a branch.
+#pragma once
+
+#include <cstddef>
+#include <source_location>
+#include <utility>
+
+#include "weft/events.hpp"
+
+namespace weft::race {
+
+// Records an access of `size` bytes at `addr` by the running goroutine.
+void read(const void* addr, std::size_t size,
+          std::source_location where = std::source_location::current());
+void write(const void* addr, std::size_t size,
+           std::source_location where = std::source_location::current());
+void update(const void* addr, std::size_t size,
+            std::source_location where = std::source_location::current());
+// Happens-before through `sync`: everything before release(x) happens before what follows
+// an acquire(x) that comes after it.
+void acquire(const void* sync);
+void release(const void* sync);
+
+}  // namespace weft::race
+
+namespace weft {
+
+// A value whose every access the race detector checks (Loom's cell, Go-style): read, write,
+// with (a read through a const reference), with_mut (a read-modify-write).
+template <class T>
+class Shared {
+ public:
+  Shared() = default;
+  explicit Shared(T v) : v_(std::move(v)) {}
+  Shared(const Shared&) = delete;
+  Shared& operator=(const Shared&) = delete;
+
+  T read(std::source_location w = std::source_location::current()) const {
+    race::read(&v_, sizeof(T), w);
+    return v_;
+  }
+  void write(T v, std::source_location w = std::source_location::current()) {
+    race::write(&v_, sizeof(T), w);
+    v_ = std::move(v);
+  }
+  template <class F>
+  decltype(auto) with(F&& f, std::source_location w = std::source_location::current()) const {
+    race::read(&v_, sizeof(T), w);
+    return std::forward<F>(f)(static_cast<const T&>(v_));
+  }
+  template <class F>
+  decltype(auto) with_mut(F&& f, std::source_location w = std::source_location::current()) {
+    race::update(&v_, sizeof(T), w);
+    return std::forward<F>(f)(v_);
+  }
+  // Unchecked access, for set-up before any goroutine starts or after all have ended.
+  T& unsafe_get() noexcept { return v_; }
+
+ private:
+  T v_{};
+};
+
+}  // namespace weft

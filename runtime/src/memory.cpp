@@ -1,0 +1,112 @@
+// Global operator new/delete, replaced so that freeing memory inside an explored goroutine
+// tells the race detector: `delete` counts as a write of the whole block (so a race with a
+// free is reported) and then the block's shadow state is dropped (so reused memory never
+// yields a false report). Outside goroutines with a detector this is malloc/free plus one
+// thread-local test. Not compiled under AddressSanitizer, which has its own replacements.
+#include <malloc.h>
+
+#include <cstdlib>
+#include <new>
+
+#include "scheduler.hpp"
+#include "weft/instr.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WEFT_NO_MEMORY_HOOKS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEFT_NO_MEMORY_HOOKS 1
+#endif
+#endif
+
+#ifndef WEFT_NO_MEMORY_HOOKS
+
+namespace weft::detail {
+namespace {
+
+void on_free(void* p, std::size_t n) noexcept {
+  if (!p || !instr::detail::active || in_event_sink) return;
+  SinkCallGuard guard;
+  try {
+    if (EventSink* ev = events()) {
+      const Location where{"", "operator delete", 0, 0};
+      if (in_goroutine()) ev->access(current()->id, p, n, AccessKind::write, where);
+      ev->free_range(p, n);
+    }
+  } catch (...) {
+  }
+}
+
+void* allocate(std::size_t n) {
+  void* p = std::malloc(n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void* allocate_aligned(std::size_t n, std::align_val_t a) {
+  std::size_t align = static_cast<std::size_t>(a);
+  if (align < sizeof(void*)) align = sizeof(void*);
+  void* p = nullptr;
+  if (::posix_memalign(&p, align, n ? n : 1) != 0) throw std::bad_alloc();
+  return p;
+}
+
+void release(void* p) noexcept {
+  if (!p) return;
+  on_free(p, ::malloc_usable_size(p));
+  std::free(p);
+}
+}  // namespace
+}  // namespace weft::detail
+
+using weft::detail::allocate;
+using weft::detail::allocate_aligned;
+using weft::detail::release;
+
+void* operator new(std::size_t n) { return allocate(n); }
+void* operator new[](std::size_t n) { return allocate(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new(std::size_t n, std::align_val_t a) { return allocate_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return allocate_aligned(n, a); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return allocate_aligned(n, a);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return allocate_aligned(n, a);
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void operator delete(void* p) noexcept { release(p); }
+void operator delete[](void* p) noexcept { release(p); }
+void operator delete(void* p, std::size_t) noexcept { release(p); }
+void operator delete[](void* p, std::size_t) noexcept { release(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete(void* p, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
+
+#endif  // WEFT_NO_MEMORY_HOOKS

@@ -1,0 +1,164 @@
+// The detector bridge (see race.hpp) and the manual annotations of weft/race.hpp.
+#include "race.hpp"
+
+#include <algorithm>
+
+#include "scheduler.hpp"
+#include "weft/race.hpp"
+
+namespace weft::detail {
+
+RaceSink::RaceSink(std::vector<std::string> suppressions, const StackPool* stacks)
+    : suppressions_(std::move(suppressions)), stacks_(stacks) {}
+
+void RaceSink::iteration_begin() {
+  SinkCallGuard guard;
+  det_.reset();
+  stack_accessed_ = false;
+}
+
+void RaceSink::go_start(const GoroutineDesc& d) {
+  SinkCallGuard guard;
+  det_.go_start(d.id, d.parent, d.name, loc(d.created_at));
+}
+
+void RaceSink::go_end(GoId g) {
+  SinkCallGuard guard;
+  det_.go_end(g);
+}
+
+void RaceSink::acquire(GoId g, const void* a) {
+  SinkCallGuard guard;
+  det_.acquire(g, a);
+}
+void RaceSink::release(GoId g, const void* a) {
+  SinkCallGuard guard;
+  det_.release(g, a);
+}
+void RaceSink::release_store(GoId g, const void* a) {
+  SinkCallGuard guard;
+  det_.release_store(g, a);
+}
+void RaceSink::sync_free(const void* a) {
+  SinkCallGuard guard;
+  det_.sync_free(a);
+}
+void RaceSink::lock_try_acquired(GoId g, const void* m, bool exclusive, const Location& where) {
+  SinkCallGuard guard;
+  det_.lock_try_acquired(g, m, exclusive, loc(where));
+}
+void RaceSink::lock_released(GoId g, const void* m) {
+  SinkCallGuard guard;
+  det_.lock_released(g, m);
+}
+void RaceSink::func_enter(GoId g, const Location& f) {
+  SinkCallGuard guard;
+  det_.func_enter(g, loc(f));
+}
+void RaceSink::func_exit(GoId g) {
+  SinkCallGuard guard;
+  det_.func_exit(g);
+}
+
+void RaceSink::lock_acquired(GoId g, const void* m, bool exclusive, const Location& where) {
+  {
+    SinkCallGuard guard;
+    det_.lock_acquired(g, m, exclusive, loc(where));
+  }
+  check();
+}
+
+void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
+  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  {
+    SinkCallGuard guard;
+    det_.access(g, addr, n, static_cast<det::Access>(k), loc(w));
+  }
+  check();
+}
+
+void RaceSink::free_range(const void* addr, std::size_t n) {
+  SinkCallGuard guard;
+  det_.free_range(addr, n);
+}
+
+void RaceSink::stack_released(const Stack& s) {
+  if (!stack_accessed_) return;
+  SinkCallGuard guard;
+  det_.free_range(s.bottom, s.size);
+}
+
+bool RaceSink::suppressed(const det::Report& r) const {
+  if (suppressions_.empty()) return false;
+  auto matches = [&](const det::Loc& l) {
+    const std::string_view file = l.file, fn = l.function;
+    for (const std::string& s : suppressions_) {
+      if (s.empty()) continue;
+      if (fn.find(s) != std::string_view::npos) return true;
+      if (file.size() >= s.size() && file.substr(file.size() - s.size()) == s) return true;
+      auto colon = s.rfind(':');
+      if (colon != std::string::npos) {
+        std::string_view sfile = std::string_view(s).substr(0, colon);
+        if (file.size() >= sfile.size() && file.substr(file.size() - sfile.size()) == sfile &&
+            std::to_string(l.line) == s.substr(colon + 1))
+          return true;
+      }
+    }
+    return false;
+  };
+  auto any = [&](const std::vector<det::Loc>& stack) {
+    return std::any_of(stack.begin(), stack.end(), matches);
+  };
+  if (r.kind == det::ReportKind::data_race) return any(r.current.stack) || any(r.previous.stack);
+  return std::any_of(r.cycle.begin(), r.cycle.end(), [&](const det::LockEdge& e) {
+    return any(e.held_at) || any(e.acquired_at);
+  });
+}
+
+void RaceSink::check() {
+  std::string text;
+  FailureKind kind{};
+  {
+    SinkCallGuard guard;
+    if (det_.report_count() == 0) return;
+    std::vector<det::Report> reports = det_.take_reports();
+    reports.erase(std::remove_if(reports.begin(), reports.end(),
+                                 [&](const det::Report& r) { return suppressed(r); }),
+                  reports.end());
+    if (reports.empty()) return;
+    kind = reports.front().kind == det::ReportKind::data_race ? FailureKind::data_race
+                                                              : FailureKind::lock_order;
+    text = det::render_text(reports.front());
+  }
+  if (Scheduler* s = current_scheduler()) s->fail_now(kind, std::move(text));
+}
+
+}  // namespace weft::detail
+
+namespace weft::race {
+
+namespace {
+void record(const void* addr, std::size_t size, AccessKind kind, std::source_location where) {
+  detail::record_access(addr, size, kind, Location::from(where));
+}
+}  // namespace
+
+void read(const void* addr, std::size_t size, std::source_location where) {
+  record(addr, size, AccessKind::read, where);
+}
+void write(const void* addr, std::size_t size, std::source_location where) {
+  record(addr, size, AccessKind::write, where);
+}
+void update(const void* addr, std::size_t size, std::source_location where) {
+  record(addr, size, AccessKind::update, where);
+}
+void acquire(const void* sync) {
+  if (detail::in_goroutine())
+    if (EventSink* ev = detail::events()) ev->acquire(detail::current()->id, sync);
+}
+void release(const void* sync) {
+  if (detail::in_goroutine())
+    if (EventSink* ev = detail::events()) ev->release(detail::current()->id, sync);
+}
+
+}  // namespace weft::race

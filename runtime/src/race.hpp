@@ -1,0 +1,48 @@
+// The bridge from the runtime's event stream to the race detector (detector/), and the
+// failure it raises: a data race or lock-order inversion fails the explored iteration at
+// the access that revealed it, so the replay token ends exactly there.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fiber.hpp"
+#include "weft/detector/detector.hpp"
+#include "weft/events.hpp"
+
+namespace weft::detail {
+
+class RaceSink final : public EventSink {
+ public:
+  RaceSink(std::vector<std::string> suppressions, const StackPool* stacks);
+
+  void iteration_begin() override;
+  void go_start(const GoroutineDesc& d) override;
+  void go_end(GoId g) override;
+  void acquire(GoId g, const void* a) override;
+  void release(GoId g, const void* a) override;
+  void release_store(GoId g, const void* a) override;
+  void sync_free(const void* a) override;
+  void lock_acquired(GoId g, const void* m, bool exclusive, const Location& where) override;
+  void lock_try_acquired(GoId g, const void* m, bool exclusive, const Location& where) override;
+  void lock_released(GoId g, const void* m) override;
+  void access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) override;
+  void free_range(const void* addr, std::size_t n) override;
+  void func_enter(GoId g, const Location& f) override;
+  void func_exit(GoId g) override;
+
+  // A goroutine's stack is going back to the pool: forget what was recorded on it.
+  void stack_released(const Stack& s);
+
+ private:
+  static det::Loc loc(const Location& l) { return {l.file, l.function, l.line, l.column}; }
+  bool suppressed(const det::Report& r) const;
+  void check();
+
+  det::Detector det_;
+  std::vector<std::string> suppressions_;
+  const StackPool* stacks_;
+  bool stack_accessed_ = false;  // an access fell inside the pool's stacks this iteration
+};
+
+}  // namespace weft::detail
