@@ -181,6 +181,18 @@ TEST(Explore, MalformedTokenTruncatedInsideAChoice) {
   EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
 }
 
+TEST(Explore, MalformedTokenWithADanglingCharacter) {
+  // Five characters carry 30 bits: three bytes and six bits no encoder writes.
+  std::string msg = replay_error("w1-BQAAA");
+  EXPECT_NE(msg.find("truncated or corrupt"), std::string::npos) << msg;
+  // Non-zero padding bits in the last character ("BQ" is choice 5; "BR" is not a token).
+  msg = replay_error("w1-BR");
+  EXPECT_NE(msg.find("truncated or corrupt"), std::string::npos) << msg;
+  // A lone character.
+  msg = replay_error("w1-A");
+  EXPECT_NE(msg.find("truncated or corrupt"), std::string::npos) << msg;
+}
+
 TEST(Explore, ReplayNeedsAToken) {
   std::string msg = replay_error("");
   EXPECT_NE(msg.find("needs a token"), std::string::npos) << msg;
