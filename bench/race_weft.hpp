@@ -1,0 +1,105 @@
+// race_weft.hpp — weft's environment for race_workloads.hpp, and one explored run of a
+// workload. Used by race_bench.cpp (Google Benchmark) and race_rss.cpp (peak RSS).
+#pragma once
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "race_workloads.hpp"
+#include "weft/weft.hpp"
+
+namespace weft_bench {
+
+// Goroutines, weft::Mutex, and every shared access recorded through weft::race (read, write,
+// and update for a read-modify-write — what weft-instrument emits for `x += d`).
+struct WeftEnv {
+  using Mutex = weft::Mutex;
+  weft::WaitGroup wg;
+
+  template <class F>
+  void spawn(F f) {
+    wg.add(1);
+    weft::go([this, f = std::move(f)]() mutable {
+      f();
+      wg.done();
+    });
+  }
+  void join_all() { wg.wait(); }
+  template <class T>
+  static T load(const T& x) {
+    weft::race::read(&x, sizeof(T));
+    return x;
+  }
+  template <class T>
+  static void store(T& x, T v) {
+    weft::race::write(&x, sizeof(T));
+    x = v;
+  }
+  template <class T>
+  static void add(T& x, T d) {
+    weft::race::update(&x, sizeof(T));
+    x += d;
+  }
+};
+
+enum class Workload { histogram, lookup };
+
+inline Workload parse_workload(const std::string& s) {
+  if (s == "histogram") return Workload::histogram;
+  if (s == "lookup") return Workload::lookup;
+  throw std::invalid_argument("unknown workload '" + s + "' (histogram|lookup)");
+}
+
+inline std::uint64_t expected(Workload w, const Params& p) {
+  return w == Workload::histogram ? std::uint64_t{p.workers} * p.items : lookup_expected(p);
+}
+
+// CPU time (user + system) of the process so far, in ns.
+inline double process_cpu_ns() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return (static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)) *
+         1e3;
+}
+
+struct WeftRun {
+  double ns = 0;          // wall time of the whole explore call (1 iteration)
+  double cpu_ns = 0;      // its CPU time (explore runs on the calling thread)
+  Outcome outcome;
+  std::string error;      // empty when the run succeeded and the checksum matched
+};
+
+// Runs `w` once inside weft::explore (1 iteration, no access scheduling), with the race
+// detector on or off.
+inline WeftRun run_weft(Workload w, const Params& p, bool detect) {
+  weft::ExploreOptions o;
+  o.iterations = 1;
+  o.use_environment = false;
+  o.detect_races = detect;
+  o.schedule_accesses = false;
+  o.max_steps = std::numeric_limits<std::uint64_t>::max();
+  WeftRun run;
+  const double c0 = process_cpu_ns();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = weft::explore(
+      [&] {
+        WeftEnv env;
+        run.outcome = w == Workload::histogram ? histogram(env, p) : lookup(env, p);
+      },
+      o);
+  run.ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  run.cpu_ns = process_cpu_ns() - c0;
+  if (!r.ok())
+    run.error = r.to_string();
+  else if (run.outcome.checksum != expected(w, p))
+    run.error = "checksum mismatch";
+  return run;
+}
+
+}  // namespace weft_bench
