@@ -3,9 +3,12 @@
 // A transfer between two accounts locks both. If one goroutine moves money from x to y
 // (locking x, then y) while another moves money from y to x (locking y, then x), each can
 // end up holding the lock the other needs next: both wait forever, and so does main, which
-// waits for them. Most schedules get lucky; the explorer finds the one that does not and
-// reports "all goroutines are asleep - deadlock!" with where each goroutine is stuck. The
-// fix: always take the locks in one global order (say, by account id).
+// waits for them. Most schedules get lucky. The explorer finds the bug in one of two ways:
+// it runs a schedule that deadlocks and reports "all goroutines are asleep - deadlock!"
+// with where each goroutine is stuck, or the race detector's lock-order graph sees x taken
+// before y in one goroutine and y before x in another, and reports a lock-order inversion
+// (a potential deadlock) even from a schedule that got lucky. Which comes first depends on
+// the seed. The fix: always take the locks in one global order (say, by account id).
 //
 // (The locks are taken with explicit lock()/unlock() so that the report points at these
 // lines; through std::lock_guard it would point into <mutex>.)

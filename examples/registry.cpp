@@ -46,7 +46,7 @@ constexpr std::array kExamples = {
             context_tree::run, Expect::ok()},
     Example{"bug-lost-update", "BUG: two unsynchronised increments, one is lost",
             bug_lost_update::run, Expect::bug(FailureKind::assertion)},
-    Example{"bug-lock-order-deadlock", "BUG: two mutexes taken in opposite orders deadlock",
+    Example{"bug-lock-order-deadlock", "BUG: two mutexes locked in opposite orders can deadlock",
             bug_lock_order_deadlock::run,
             Expect::bug(FailureKind::deadlock).or_else(FailureKind::lock_order)},
     Example{"bug-leaked-goroutine", "BUG: a timeout leaves a sender blocked forever on an unbuffered channel",
