@@ -25,19 +25,22 @@ void pingpong_body() {
   done.recv();
 }
 
-weft::ExploreOptions options(std::uint64_t iterations) {
+weft::ExploreOptions options(std::uint64_t iterations, bool detect = false) {
   weft::ExploreOptions o;
   o.iterations = iterations;
   o.use_environment = false;
+  o.detect_races = detect;
   return o;
 }
 
 // Iterations/s is items/s; decisions/s and steps/s are counters.
+// Arg 0: iterations per explore call; arg 1: race detection on (1) or off (0).
 void BM_ExplorePingPong(benchmark::State& state) {
   const std::uint64_t per_run = static_cast<std::uint64_t>(state.range(0));
+  const bool detect = state.range(1) != 0;
   std::uint64_t decisions = 0, steps = 0, iterations = 0;
   for (auto _ : state) {
-    auto r = weft::explore(pingpong_body, options(per_run));
+    auto r = weft::explore(pingpong_body, options(per_run, detect));
     if (!r.ok()) state.SkipWithError("exploration failed");
     decisions += r.decisions;
     steps += r.steps;
@@ -51,7 +54,11 @@ void BM_ExplorePingPong(benchmark::State& state) {
   state.counters["decisions/iter"] =
       static_cast<double>(decisions) / static_cast<double>(iterations ? iterations : 1);
 }
-BENCHMARK(BM_ExplorePingPong)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExplorePingPong)
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->ArgNames({"iters", "detect"})
+    ->Unit(benchmark::kMillisecond);
 
 // The raw cost of a switch between two goroutines through the scheduler: every yield
 // with another goroutine runnable is a decision (random walk), usually a switch.

@@ -18,6 +18,10 @@
 
 namespace weft::detail {
 
+WaitQueue::~WaitQueue() {
+  while (Waiter* w = first_) remove(w);
+}
+
 void WaitQueue::push(Waiter* w) noexcept {
   w->prev = last_;
   w->next = nullptr;
@@ -190,9 +194,11 @@ bool ChanCore::send(void* elem, bool block, Location where) {
   w.elem = elem;
   sendq_.push(&w);
   if (park(WaitReason::chan_send, where, &unlock_spin, &lock_) == Wake::killed) {
-    lock_.lock();
-    sendq_.remove(&w);
-    lock_.unlock();
+    if (w.queued) {  // else the channel may be gone
+      lock_.lock();
+      sendq_.remove(&w);
+      lock_.unlock();
+    }
     exit_killed();
   }
   if (!w.success) throw Panic("send on closed channel", where);
@@ -231,9 +237,11 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   w.elem = dst;
   recvq_.push(&w);
   if (park(WaitReason::chan_receive, where, &unlock_spin, &lock_) == Wake::killed) {
-    lock_.lock();
-    recvq_.remove(&w);
-    lock_.unlock();
+    if (w.queued) {  // else the channel may be gone
+      lock_.lock();
+      recvq_.remove(&w);
+      lock_.unlock();
+    }
     exit_killed();
   }
   if (!w.success) closed_recv(dst, self);

@@ -1,8 +1,12 @@
 // The controlled scheduler; see controlled.hpp for its invariants.
 //
-// The loop runs on the OS thread's own stack. A goroutine returns to it by switching to
-// loop_ctx_ when it parks, dies, or (at a visible operation) when the strategy picked
-// another goroutine, which it leaves in next_. Choosing the same goroutine costs no switch.
+// The loop runs on the OS thread's own stack. When a goroutine parks or is preempted at a
+// visible operation, it makes the decision the loop would make (same strategy call, same
+// order) and switches straight to the chosen goroutine: one context switch per decision.
+// It returns to the loop when nothing else is runnable (timers, deadlock), when it dies,
+// when the iteration fails, and after main has returned (the loop then counts the leak
+// grace period, and a preempted goroutine leaves its successor in next_). Choosing the same
+// goroutine costs no switch.
 #include "controlled.hpp"
 
 #include <fmt/format.h>
@@ -21,8 +25,6 @@ namespace {
 // `catch (const std::exception&)` in user code lets it pass.
 struct GoroutineExit {};
 
-// After main returns, leftover goroutines may still finish; they get this many steps.
-constexpr std::uint64_t kLeakGraceSteps = 10'000;
 // A goroutine being torn down may run this many visible operations before it is abandoned.
 constexpr std::uint64_t kTeardownSteps = 10'000;
 }  // namespace
@@ -114,8 +116,7 @@ void ControlledScheduler::visible(Location) {
   runq_.pop_back();
   if (g == self) return;
   self->state = GState::runnable;
-  next_ = g;
-  switch_to_scheduler();
+  switch_direct(self, g);
 }
 
 void ControlledScheduler::access_point(Location where) {
@@ -141,7 +142,15 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   self->blocked_at = where;
   if (unlock) unlock(arg);
   ++out_.steps;
-  switch_to_scheduler();
+  if (!runq_.empty()) {  // what the loop would pick, without visiting it
+    std::size_t i = pick(runq_, nullptr);
+    G* g = runq_[i];
+    runq_[i] = runq_.back();
+    runq_.pop_back();
+    switch_direct(self, g);
+  } else {
+    switch_to_scheduler();
+  }
   self->reason = WaitReason::none;
   return self->killed ? Wake::killed : Wake::ready;
 }
@@ -172,6 +181,8 @@ void ControlledScheduler::fiber_entry(void* arg) {
   try {
     g->fn->invoke();
     g->fn.reset();
+    // Main's return ends the program, so let the strategy run others first once more.
+    if (g == self->main_) self->visible(Location{"", "main returns", 0, 0});
   } catch (const GoroutineExit&) {
   } catch (const Panic& p) {
     self->fail(FailureKind::panic, panic_report(*g, p.what(), p.where()));
@@ -196,7 +207,7 @@ void ControlledScheduler::finish(G* g) {
   switch_final(g->ctx, loop_ctx_);
 }
 
-void ControlledScheduler::resume(G* g) {
+void ControlledScheduler::enter(G* g) {
   if (!g->started) {
     g->started = true;
     g->stack = stacks_.get();
@@ -205,10 +216,22 @@ void ControlledScheduler::resume(G* g) {
   g->state = GState::running;
   cur_ = g;
   instr::detail::active = sink_ ? g : nullptr;
+}
+
+void ControlledScheduler::resume(G* g) {
+  enter(g);
   switch_to(loop_ctx_, g->ctx);
+  // Back on the loop: cur_ is whichever goroutine switched here (goroutines also switch
+  // to each other directly, see switch_direct).
+  G* back = cur_;
   instr::detail::active = nullptr;
   cur_ = nullptr;
-  if (g->state == GState::dead) release(g);
+  if (back->state == GState::dead) release(back);
+}
+
+void ControlledScheduler::switch_direct(G* self, G* next) {
+  enter(next);
+  switch_to(self->ctx, next->ctx);
 }
 
 bool ControlledScheduler::timer_before(const TimerEntry* a, const TimerEntry* b) noexcept {
@@ -300,12 +323,18 @@ std::string ControlledScheduler::dump(const std::vector<G*>& gs) const {
   return s;
 }
 
+// Main has returned, so the program is over, as in Go: no other goroutine runs again.
+// A goroutine blocked then, other than in sleep, waits for something that can no longer
+// happen: it leaked. (One that is runnable was merely not done yet.)
 void ControlledScheduler::check_leaks() {
-  std::vector<G*> left = live_sorted();
-  if (left.empty() || !options_.report_leaks) return;
+  if (!options_.report_leaks) return;
+  std::vector<G*> leaked;
+  for (G* g : live_sorted())
+    if (g->state == GState::blocked && g->reason != WaitReason::sleep) leaked.push_back(g);
+  if (leaked.empty()) return;
   fail(FailureKind::leak,
-       fmt::format("goroutine leak: {} goroutine{} still alive after main returned\n\n{}",
-                   left.size(), left.size() == 1 ? "" : "s", dump(left)));
+       fmt::format("goroutine leak: {} goroutine{} still blocked after main returned\n\n{}",
+                   leaked.size(), leaked.size() == 1 ? "" : "s", dump(leaked)));
 }
 
 void ControlledScheduler::teardown() {
@@ -331,6 +360,18 @@ void ControlledScheduler::teardown() {
         release(g);
         continue;
       }
+      if (main_done_ && g->state == GState::runnable) {
+        // Its next step would run user code after main's locals are gone: leave it where
+        // it stopped, as Go's exit does. The stack is buried, not reused: a select it was
+        // woken from may still list waiters that live there.
+        g->fn.reset();
+        g->state = GState::dead;
+        if (sink_) sink_->go_end(g->id);
+        stacks_.bury(g->stack);
+        g->stack = Stack{};
+        release(g);
+        continue;
+      }
       teardown_steps_ = 0;
       resume(g);
     }
@@ -348,21 +389,10 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
   if (sink_) sink_->iteration_begin();
   main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0);
   runq_.push_back(main_);
-  std::uint64_t steps_at_main_exit = 0;
-  Duration clock_at_main_exit{0};
-
   while (!out_.failure) {
     if (main_done_) {
-      if (!options_.report_leaks) break;
-      if (steps_at_main_exit == 0) {
-        steps_at_main_exit = out_.steps + 1;
-        clock_at_main_exit = clock_;
-      }
-      if (out_.steps > steps_at_main_exit + kLeakGraceSteps ||
-          clock_ - clock_at_main_exit > std::chrono::minutes(1)) {
-        check_leaks();
-        break;
-      }
+      check_leaks();
+      break;
     }
     G* g = next_;
     next_ = nullptr;
@@ -376,12 +406,8 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
           break;
         }
         if (fire_timers()) continue;
-        if (main_done_) {
-          check_leaks();
-        } else {
-          fail(FailureKind::deadlock,
-               "all goroutines are asleep - deadlock!\n\n" + dump(live_sorted()));
-        }
+        fail(FailureKind::deadlock,
+             "all goroutines are asleep - deadlock!\n\n" + dump(live_sorted()));
         break;
       }
       std::size_t i = pick(runq_, nullptr);

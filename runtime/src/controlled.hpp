@@ -57,7 +57,9 @@ class ControlledScheduler final : public Scheduler {
  private:
   static void fiber_entry(void* arg);
   G* create(std::unique_ptr<Callable> fn, std::string name, Location created_at, GoId parent);
+  void enter(G* g);
   void resume(G* g);
+  void switch_direct(G* self, G* next);
   void release(G* g);
   std::size_t pick(std::span<G* const> runnable, const G* current);
   bool fire_timers();

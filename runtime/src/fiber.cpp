@@ -19,6 +19,7 @@
 #ifdef WEFT_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 
 namespace weft::detail {
@@ -77,6 +78,18 @@ StackPool::StackPool(std::size_t usable_size) {
 
 StackPool::~StackPool() {
   for (Stack& s : free_) ::munmap(s.region, s.region_size);
+#ifndef WEFT_ASAN
+  for (Stack& s : buried_) ::munmap(s.region, s.region_size);
+#endif
+}
+
+void StackPool::bury(Stack s) {
+#ifdef WEFT_ASAN
+  // Heap blocks owned by the abandoned frames stay reachable for LeakSanitizer.
+  __lsan_register_root_region(s.bottom, s.size);
+#endif
+  std::lock_guard<std::mutex> g(mu_);
+  buried_.push_back(s);
 }
 
 Stack StackPool::get() {

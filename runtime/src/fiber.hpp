@@ -34,6 +34,9 @@ class StackPool {
   StackPool& operator=(const StackPool&) = delete;
   Stack get();
   void put(Stack s);
+  // Keeps a stack that holds an abandoned goroutine's frames out of reuse until the pool
+  // goes away (for good under LeakSanitizer, which then scans it for pointers).
+  void bury(Stack s);
   std::size_t stack_size() const noexcept { return size_; }
   // Whether p may lie in one of this pool's stacks (an envelope of all of them: cheap,
   // and never false for an address that does).
@@ -47,7 +50,8 @@ class StackPool {
   std::atomic<std::uintptr_t> lo_{~std::uintptr_t{0}};
   std::atomic<std::uintptr_t> hi_{0};
   std::mutex mu_;
-  std::vector<Stack> free_;  // guarded by mu_
+  std::vector<Stack> free_;    // guarded by mu_
+  std::vector<Stack> buried_;  // guarded by mu_
 };
 
 std::size_t default_stack_size() noexcept;

@@ -107,6 +107,17 @@ struct SelectImpl {
       (cases[i].is_send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).push(&w);
     }
     Wake how = park(WaitReason::select, where, &unlock, &locks);
+    if (how == Wake::killed) {  // touch only channels that still list us: others may be gone
+      for (std::size_t i = 0; i < cases.size(); ++i) {
+        Waiter& w = waiters[i];
+        if (!cases[i].chan || !w.queued) continue;
+        ChanCore* c = cases[i].chan;
+        c->lock_.lock();
+        (cases[i].is_send ? c->sendq_ : c->recvq_).remove(&w);
+        c->lock_.unlock();
+      }
+      exit_killed();
+    }
 
     // Pass 3.
     lock(locks);
@@ -115,7 +126,6 @@ struct SelectImpl {
       (cases[i].is_send ? cases[i].chan->sendq_ : cases[i].chan->recvq_).remove(&waiters[i]);
     }
     unlock(&locks);
-    if (how == Wake::killed) exit_killed();
 
     std::size_t fired = group.fired;
     const Waiter& w = waiters[fired];

@@ -47,9 +47,11 @@ bool wait_on(detail::WaitQueue& q, detail::SpinLock& lk, detail::WaitReason reas
   w.g = detail::current();
   q.push(&w);
   if (detail::park(reason, where, &unlock_spin, &lk) == detail::Wake::killed) {
-    lk.lock();
-    q.remove(&w);
-    lk.unlock();
+    if (w.queued) {  // else the sync object may be gone
+      lk.lock();
+      q.remove(&w);
+      lk.unlock();
+    }
     detail::exit_killed();
   }
   return w.success;
@@ -324,9 +326,11 @@ void Cond::wait(std::source_location where) {
   if (!w.success) {
     if (detail::park(detail::WaitReason::cond_wait, loc, &unlock_spin, &lk_) ==
         detail::Wake::killed) {
-      lk_.lock();
-      waiters_.remove(&w);
-      lk_.unlock();
+      if (w.queued) {
+        lk_.lock();
+        waiters_.remove(&w);
+        lk_.unlock();
+      }
       detail::exit_killed();
     }
   } else {

@@ -174,6 +174,8 @@ void spawn_blocked_holders(int n, int& constructed, int& destroyed) {
       never.recv();
     });
   for (int i = 0; i < n; ++i) ready.recv();
+  // Virtual time moves only when nothing can run: after this, every holder is blocked.
+  weft::sleep(std::chrono::milliseconds(1));
 }
 
 TEST(Goroutine, BlockedGoroutinesAreUnwoundWhenAnIterationFails) {
@@ -226,6 +228,7 @@ TEST(Goroutine, GoroutinesSleepingOrInSelectAreUnwound) {
       weft::Chan<int> nil;
       nil.recv();
     });
+    weft::sleep(std::chrono::milliseconds(1));  // both are blocked when main returns
   }, o);
   EXPECT_TRUE(r.ok()) << r;
   EXPECT_EQ(constructed, destroyed);

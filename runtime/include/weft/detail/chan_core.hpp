@@ -71,6 +71,12 @@ struct Waiter {
 
 class WaitQueue {
  public:
+  WaitQueue() = default;
+  WaitQueue(const WaitQueue&) = delete;
+  WaitQueue& operator=(const WaitQueue&) = delete;
+  // A waiter still queued when its sync object dies (its goroutine is being torn down after
+  // main returned) is unlinked, so its cleanup knows not to touch the dead object.
+  ~WaitQueue();
   bool empty() const noexcept { return first_ == nullptr; }
   void push(Waiter* w) noexcept;
   void remove(Waiter* w) noexcept;  // no-op when w is not queued
