@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace weft::det {
 
@@ -53,6 +54,7 @@ GoState& Detector::Engine::state(GoId g) {
 }
 
 void Detector::Engine::tick(GoState& s) {
+  if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
   s.last_visible = s.epoch;
   ++s.epoch;
   s.clock.set(s.slot, s.epoch);
@@ -65,6 +67,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   auto p = parent != 0 ? live_.find(parent) : live_.end();
   const bool has_parent = p != live_.end();
   SlotTable::Grant grant = slots_.allocate(has_parent ? &by_slot_[p->second].clock : nullptr);
+  if (grant.slot > kMaxSlot) throw std::length_error("weft detector: too many clock slots");
   if (grant.slot >= by_slot_.size()) by_slot_.resize(grant.slot + 1);
   GoState& child = by_slot_[grant.slot];
   child = GoState{};
@@ -163,7 +166,7 @@ void Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access
   ++accesses_;
   FrameId at = site(s, where);
   s.last_visible = s.epoch;
-  Accessor who{s.slot, s.epoch, &s.clock, Stamp{s.epoch, s.slot, at, s.info, kind}};
+  Accessor who{s.slot, s.epoch, &s.clock, Stamp{Stamp::pack(s.slot, s.epoch), at, s.info}};
   auto a = reinterpret_cast<std::uintptr_t>(addr);
   if (auto conflict = shadow_.access(a, size, kind, who)) {
     report_race(s, a, size, kind, at, *conflict);
@@ -206,7 +209,7 @@ void Detector::Engine::report_race(GoState& s, std::uintptr_t addr, std::size_t 
   r.size = size;
   r.conflict_offset = c.offset;
   r.current = AccessRef{kind, goroutine_ref(s.info), frames_.chain(site)};
-  r.previous = AccessRef{c.previous.kind, goroutine_ref(c.previous.info),
+  r.previous = AccessRef{c.kind, goroutine_ref(c.previous.info),
                          frames_.chain(c.previous.site)};
   add_report(std::move(r));
 }

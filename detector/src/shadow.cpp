@@ -1,208 +1,224 @@
-// shadow.cpp — FastTrack's read and write rules, byte by byte, over granules.
+// shadow.cpp — the paged shadow table: pages by hash, cells from pools, accesses and frees
+// split into granules (the rules on a granule are in shadow_cell.cpp).
 #include "shadow.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <vector>
+#include <new>
 
 namespace weft::det {
 namespace {
 
 constexpr unsigned kAllBytes = 0xff;
+constexpr std::size_t kMinChunk = 64, kMaxChunk = 8192;  // cells per pool chunk
 
-bool happens_before(const Stamp& s, const Accessor& who) {
-  // Same slot: an earlier occupant's epochs are below the current one (slot reuse keeps
-  // clocks monotonic), and they happen before it; see goroutines.hpp.
-  if (s.slot == who.slot) return s.clock <= who.epoch;
-  return s.clock <= who.clock->get(s.slot);
+// The bytes of the granule at `base` that [addr, end) covers.
+unsigned granule_mask(std::uintptr_t base, std::uintptr_t addr, std::uintptr_t end) {
+  const auto lo = static_cast<unsigned>(std::max(addr, base) - base);
+  const auto hi = static_cast<unsigned>(std::min<std::uintptr_t>(end - base, 8));
+  return (kAllBytes >> (8 - hi)) & (kAllBytes << lo) & kAllBytes;
 }
 
-bool same_epoch(const Stamp& s, const Accessor& who) {
-  return s.clock == who.epoch && s.slot == who.slot;
-}
-
-// A read set is appended to (O(1) per read, however many readers) and may hold older reads
-// of a slot besides its latest; those happen before the latest, so they never change a
-// verdict. When it is full it drops them, keeping the latest read per slot in slot order, and
-// makes sure at least half of its capacity is free again, so this costs O(log n) per read.
-void compact_reads(std::vector<Stamp>& reads) {
-  std::stable_sort(reads.begin(), reads.end(), [](const Stamp& a, const Stamp& b) {
-    return a.slot != b.slot ? a.slot < b.slot : a.clock > b.clock;
-  });
-  reads.erase(std::unique(reads.begin(), reads.end(),
-                          [](const Stamp& a, const Stamp& b) { return a.slot == b.slot; }),
-              reads.end());
-  if (reads.size() * 2 > reads.capacity()) reads.reserve(reads.capacity() * 2);
-}
-
-// FastTrack read. Returns true (and the previous write) on a write-read conflict.
-bool on_read(ByteState& b, const Accessor& who, Stamp* conflict) {
-  if (b.shared.empty() && same_epoch(b.read, who)) return false;
-  bool race = false;
-  if (b.write.clock != 0 && !happens_before(b.write, who)) {
-    *conflict = b.write;
-    race = true;
-  }
-  if (!b.shared.empty()) {
-    if (b.shared.back().slot == who.slot) {
-      b.shared.back() = who.stamp;
-    } else {
-      if (b.shared.size() == b.shared.capacity()) compact_reads(b.shared);
-      b.shared.push_back(who.stamp);
-    }
-  } else if (b.read.clock == 0 || happens_before(b.read, who)) {
-    b.read = who.stamp;  // reads still totally ordered
-  } else {
-    b.shared = {b.read, who.stamp};  // two concurrent readers: switch to a read set
-    b.read = Stamp{};
-  }
-  return race;
-}
-
-// FastTrack write (also read-modify-write). Returns true (and the previous access) on a
-// conflict with the last write or any read since.
-bool on_write(ByteState& b, const Accessor& who, Stamp* conflict) {
-  if (same_epoch(b.write, who) && b.read.clock == 0 && b.shared.empty()) return false;
-  bool race = false;
-  if (b.write.clock != 0 && !happens_before(b.write, who)) {
-    *conflict = b.write;
-    race = true;
-  } else if (!b.shared.empty()) {
-    for (const Stamp& r : b.shared) {
-      if (!happens_before(r, who)) {
-        *conflict = r;
-        race = true;
-        break;
-      }
-    }
-  } else if (b.read.clock != 0 && !happens_before(b.read, who)) {
-    *conflict = b.read;
-    race = true;
-  }
-  b.write = who.stamp;
-  b.read = Stamp{};
-  b.shared = {};
-  return race;
-}
-
-bool on_access(ByteState& b, Access kind, const Accessor& who, Stamp* conflict) {
-  return kind == Access::read ? on_read(b, who, conflict) : on_write(b, who, conflict);
+// End of [addr, addr+size), clamped at the top of the address space.
+std::uintptr_t range_end(std::uintptr_t addr, std::size_t size) {
+  return addr + size < addr ? ~std::uintptr_t{0} : addr + size;
 }
 
 }  // namespace
 
-void Shadow::split(Granule& g) {
-  g.bytes = std::make_unique<std::array<ByteState, 8>>();
-  for (unsigned i = 0; i < 8; ++i) {
-    if (g.mask & (1u << i)) (*g.bytes)[i] = g.one;
-  }
-  g.one = ByteState{};
-  g.mask = 0;
-  ++split_;
+void Shadow::CellChunk::operator()(Cell* p) const {
+  ::operator delete(p, std::align_val_t{alignof(Cell) < 64 ? 64 : alignof(Cell)});
 }
 
-int Shadow::access_granule(Granule& g, unsigned mask, Access kind, const Accessor& who,
-                           Stamp* conflict) {
-  if (!g.bytes) {
-    if (g.mask == 0 || g.mask == mask) {
-      bool race = on_access(g.one, kind, who, conflict);
-      g.mask = static_cast<std::uint8_t>(mask);
-      return race ? std::countr_zero(mask) : -1;
-    }
-    split(g);
+Shadow::Shadow() = default;
+
+Shadow::~Shadow() { clear(); }
+
+std::size_t Shadow::home(std::uintptr_t key) const {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & (table_.size() - 1);
+}
+
+Shadow::Page* Shadow::find(std::uintptr_t key) const {
+  if (pages_ == 0) return nullptr;
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t i = home(key);; i = (i + 1) & mask) {
+    const Bucket& b = table_[i];
+    if (b.page == nullptr) return nullptr;
+    if (b.key == key) return b.page;
   }
-  auto& bytes = *g.bytes;
-  int first = -1;
-  for (unsigned i = 0; i < 8; ++i) {
-    if (!(mask & (1u << i))) continue;
-    Stamp c;
-    if (on_access(bytes[i], kind, who, &c) && first < 0) {
-      first = static_cast<int>(i);
-      *conflict = c;
+}
+
+void Shadow::grow_table() {
+  std::vector<Bucket> old = std::move(table_);
+  table_.assign(old.empty() ? 64 : 2 * old.size(), Bucket{});
+  const std::size_t mask = table_.size() - 1;
+  for (const Bucket& b : old) {
+    if (b.page == nullptr) continue;
+    std::size_t i = home(b.key);
+    while (table_[i].page != nullptr) i = (i + 1) & mask;
+    table_[i] = b;
+  }
+}
+
+Shadow::Page* Shadow::add_page(std::uintptr_t key) {
+  if (2 * (pages_ + 1) > table_.size()) grow_table();
+  Page* p;
+  if (!free_pages_.empty()) {
+    p = free_pages_.back();
+    free_pages_.pop_back();
+  } else {
+    page_pool_.push_back(std::make_unique<Page>());
+    p = page_pool_.back().get();
+  }
+  p->key = key;
+  p->live = 0;
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = home(key);
+  while (table_[i].page != nullptr) i = (i + 1) & mask;
+  table_[i] = Bucket{key, p};
+  ++pages_;
+  return p;
+}
+
+// Linear-probing deletion by backward shift: later entries of the probe run move up so that
+// every entry stays reachable from its home bucket.
+void Shadow::remove_page(Page* p) {
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = home(p->key);
+  while (table_[i].page != p) i = (i + 1) & mask;
+  for (std::size_t j = (i + 1) & mask; table_[j].page != nullptr; j = (j + 1) & mask) {
+    const std::size_t h = home(table_[j].key);
+    const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+    if (!stays) {
+      table_[i] = table_[j];
+      i = j;
     }
   }
-  if (kind != Access::read) {
-    // Fold back into one state if the bytes just written are the only non-empty ones and agree.
-    unsigned lo = static_cast<unsigned>(std::countr_zero(mask));
-    bool uniform = true;
-    for (unsigned i = 0; i < 8 && uniform; ++i) {
-      uniform = (mask & (1u << i)) ? bytes[i] == bytes[lo] : bytes[i].empty();
-    }
-    if (uniform) {
-      g.one = std::move(bytes[lo]);
-      g.mask = static_cast<std::uint8_t>(mask);
-      g.bytes.reset();
-      --split_;
-    }
+  table_[i] = Bucket{};
+  --pages_;
+  if (last_page_ == p) last_page_ = nullptr;
+  free_pages_.push_back(p);
+}
+
+Cell* Shadow::new_cell() {
+  ++live_cells_;
+  if (!free_cells_.empty()) {
+    Cell* c = free_cells_.back();
+    free_cells_.pop_back();
+    return new (c) Cell{};
   }
-  return first;
+  if (chunk_used_ == chunk_size_) {
+    chunk_size_ = std::clamp(live_cells_, kMinChunk, kMaxChunk);
+    auto* raw = static_cast<Cell*>(
+        ::operator new(chunk_size_ * sizeof(Cell), std::align_val_t{alignof(Cell) < 64 ? 64 : alignof(Cell)}));
+    cell_chunks_.emplace_back(raw);
+    chunk_used_ = 0;
+  }
+  return new (cell_chunks_.back().get() + chunk_used_++) Cell{};
+}
+
+void Shadow::free_cell(Cell* c) {
+  cell_destroy(*c);
+  free_cells_.push_back(c);
+  --live_cells_;
+}
+
+Cell& Shadow::cell_at(std::uintptr_t base) {
+  const std::uintptr_t key = base >> kPageShift;
+  Page* p = last_page_;
+  if (p == nullptr || last_key_ != key) {
+    p = find(key);
+    if (p == nullptr) p = add_page(key);
+    last_page_ = p;
+    last_key_ = key;
+  }
+  Cell*& c = p->cells[(base >> 3) & (kCellsPerPage - 1)];
+  if (c == nullptr) {
+    c = new_cell();
+    ++p->live;
+  }
+  return *c;
 }
 
 std::optional<Conflict> Shadow::access(std::uintptr_t addr, std::size_t size, Access kind,
                                        const Accessor& who) {
   std::optional<Conflict> result;
   if (size == 0) return result;
-  const std::uintptr_t end = addr + size;
+  const std::uintptr_t end = range_end(addr, size);
   for (std::uintptr_t base = addr & ~std::uintptr_t{7}; base < end; base += 8) {
-    unsigned lo = static_cast<unsigned>(std::max(addr, base) - base);
-    unsigned hi = static_cast<unsigned>(std::min<std::uintptr_t>(end - base, 8));
-    unsigned mask = (kAllBytes >> (8 - hi)) & (kAllBytes << lo) & kAllBytes;
-    Stamp c;
-    int at = access_granule(map_[base >> 3], mask, kind, who, &c);
-    if (at >= 0 && !result) result = Conflict{c, static_cast<std::size_t>(base + at - addr)};
-    if (base + 8 < base) break;  // wrapped around the address space
+    CellConflict c;
+    if (cell_access(cell_at(base), granule_mask(base, addr, end), kind, who, &c) && !result) {
+      result = Conflict{c.previous, c.kind, static_cast<std::size_t>(base + c.byte - addr)};
+    }
+    if (base + 8 < base) break;  // the last granule of the address space
   }
   return result;
 }
 
-void Shadow::clear_bytes(std::uintptr_t key, unsigned mask) {
-  auto it = map_.find(key);
-  if (it == map_.end()) return;
-  Granule& g = it->second;
-  if (!g.bytes) {
-    g.mask = static_cast<std::uint8_t>(g.mask & ~mask);
-    if (g.mask == 0) map_.erase(it);
-    return;
+void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end) {
+  Page* p = find(key);
+  if (p == nullptr) return;
+  const std::uintptr_t page_base = key << kPageShift;
+  const std::uintptr_t lo = std::max(begin, page_base) & ~std::uintptr_t{7};
+  for (std::uintptr_t base = lo; base < end && base - page_base < (std::uintptr_t{1} << kPageShift);
+       base += 8) {
+    Cell*& c = p->cells[(base - page_base) >> 3];
+    if (c == nullptr) continue;
+    const unsigned mask = granule_mask(base, begin, end);
+    if (mask == kAllBytes || cell_forget(*c, mask)) {
+      free_cell(c);
+      c = nullptr;
+      --p->live;
+    }
   }
-  bool empty = true;
-  for (unsigned i = 0; i < 8; ++i) {
-    if (mask & (1u << i)) (*g.bytes)[i] = ByteState{};
-    empty = empty && (*g.bytes)[i].empty();
-  }
-  if (empty) {
-    --split_;
-    map_.erase(it);
-  }
+  if (p->live == 0) remove_page(p);
 }
 
 void Shadow::free_range(std::uintptr_t addr, std::size_t size) {
-  if (size == 0 || map_.empty()) return;
-  const std::uintptr_t end = addr + size < addr ? ~std::uintptr_t{0} : addr + size;
-  const std::uintptr_t first = addr >> 3, last = (end - 1) >> 3;
-  auto mask_of = [&](std::uintptr_t key) {
-    std::uintptr_t base = key << 3;
-    unsigned lo = static_cast<unsigned>(std::max(addr, base) - base);
-    unsigned hi = static_cast<unsigned>(std::min<std::uintptr_t>(end - base, 8));
-    return (kAllBytes >> (8 - hi)) & (kAllBytes << lo) & kAllBytes;
-  };
-  if (last - first + 1 > map_.size()) {
-    // Larger than the whole shadow: walk the map instead of the range.
+  if (size == 0 || live_cells_ == 0) return;
+  const std::uintptr_t end = range_end(addr, size);
+  const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
+  if (last - first >= pages_) {
+    // More pages in the range than in the whole shadow: walk the table instead.
     std::vector<std::uintptr_t> keys;
-    for (const auto& [key, g] : map_) {
-      if (key >= first && key <= last) keys.push_back(key);
+    for (const Bucket& b : table_) {
+      if (b.page != nullptr && b.key >= first && b.key <= last) keys.push_back(b.key);
     }
-    for (std::uintptr_t key : keys) clear_bytes(key, mask_of(key));
+    for (std::uintptr_t key : keys) forget_in_page(key, addr, end);
     return;
   }
   for (std::uintptr_t key = first;; ++key) {
-    clear_bytes(key, mask_of(key));
+    forget_in_page(key, addr, end);
     if (key == last) break;
   }
 }
 
 void Shadow::clear() {
-  map_.clear();
-  split_ = 0;
+  for (Bucket& b : table_) {
+    if (b.page == nullptr) continue;
+    for (Cell* c : b.page->cells) {
+      if (c != nullptr) cell_destroy(*c);
+    }
+  }
+  table_.clear();
+  pages_ = 0;
+  last_page_ = nullptr;
+  free_pages_.clear();
+  page_pool_.clear();
+  cell_chunks_.clear();
+  chunk_size_ = chunk_used_ = 0;
+  free_cells_.clear();
+  live_cells_ = 0;
+}
+
+std::size_t Shadow::split_granules() const {
+  std::size_t n = 0;
+  for (const Bucket& b : table_) {
+    if (b.page == nullptr) continue;
+    for (const Cell* c : b.page->cells) {
+      if (c != nullptr && cell_is_split(*c)) ++n;
+    }
+  }
+  return n;
 }
 
 }  // namespace weft::det

@@ -1,65 +1,46 @@
-// shadow.hpp — shadow memory: FastTrack state for every accessed byte.
+// shadow.hpp — shadow memory: FastTrack state for every accessed byte, found by address.
 //
 // Each byte remembers the last write (an epoch: slot + clock) and the reads since it: one
-// epoch while the reads are ordered, a read set (one epoch per slot) once two goroutines read
-// concurrently. A write clears the reads. Besides the epoch a stamp carries what a report
-// needs about the access: its interned call chain, its goroutine and its kind.
+// epoch while the reads are ordered, a read set once goroutines read concurrently. A write
+// clears the reads. Besides the epoch a stamp carries what a report needs about the access:
+// its interned call chain and its goroutine. The state of one 8-byte granule is a Cell
+// (shadow_cell.hpp: a few stamps with byte masks, 64 bytes, exact to the byte).
 //
-// Layout: a hash map from 8-byte granule to Granule. A granule whose touched bytes all have
-// the same state (the common case: aligned accesses of 8, or of one size per field) keeps one
-// ByteState and a mask of the bytes it covers; it splits into eight states only when accesses
-// of different extents or goroutines mix inside it, and folds back when a write leaves all its
-// touched bytes equal.
+// Layout: a flat, paged table. Memory is cut into 512-byte pages (64 granules); an
+// open-addressing hash table maps a page number to a Page, an array of 64 cell pointers; cells
+// come from chunked pools (no allocation per granule, no per-granule node). So an access costs
+// a hash probe (skipped when it hits the same page as the last one), an index, and the cell's
+// one cache line; sparse memory (a goroutine's stack, scattered heap objects) costs a 528-byte
+// page per touched 512 bytes plus 64 bytes per touched granule.
 //
-// Invariants: a granule in the map has at least one non-empty byte; `one` is empty while split.
+// Invariants: a page is in the table iff it holds at least one cell (`live` counts them); a
+// cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are on free lists.
+// Freeing a range drops whole cells and pages (and walks the page table instead of the range
+// when the range is larger than the shadow).
 #pragma once
 
-#include "frames.hpp"
-#include "vector_clock.hpp"
+#include "shadow_cell.hpp"
 
-#include <weft/detector/report.hpp>
-
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 namespace weft::det {
 
-struct Stamp {
-  Clock clock = 0;  // 0 = no access
-  Slot slot = 0;
-  FrameId site = 0;  // access location + call chain
-  InfoId info = 0;   // goroutine description
-  Access kind = Access::read;
-  bool operator==(const Stamp&) const = default;
-};
-
-struct ByteState {
-  Stamp write;
-  Stamp read;                // valid while `shared` is empty
-  std::vector<Stamp> shared; // concurrent reads (the latest per slot, maybe older ones)
-  bool empty() const { return write.clock == 0 && read.clock == 0 && shared.empty(); }
-  bool operator==(const ByteState&) const = default;
-};
-
-// Who is accessing: the goroutine's slot, its current epoch and clock, and the stamp to record.
-struct Accessor {
-  Slot slot;
-  Clock epoch;
-  const VectorClock* clock;
-  Stamp stamp;
-};
-
 struct Conflict {
   Stamp previous;
+  Access kind;         // of the previous access
   std::size_t offset;  // of the first conflicting byte, from the access's address
 };
 
 class Shadow {
  public:
+  Shadow();
+  ~Shadow();
+  Shadow(const Shadow&) = delete;
+  Shadow& operator=(const Shadow&) = delete;
+
   // Checks an access against the recorded state, records it, and returns the conflict at the
   // lowest conflicting byte, if any.
   std::optional<Conflict> access(std::uintptr_t addr, std::size_t size, Access kind,
@@ -70,37 +51,55 @@ class Shadow {
   // Calls f(Stamp&) for every recorded access (to collect or renumber goroutine infos).
   template <class F>
   void for_each_stamp(F&& f);
-  std::size_t granules() const { return map_.size(); }
-  std::size_t split_granules() const { return split_; }
+  // Granules with any state, and those whose bytes do not all share one state (walks).
+  std::size_t granules() const { return live_cells_; }
+  std::size_t split_granules() const;
 
  private:
-  struct Granule {
-    ByteState one;
-    std::uint8_t mask = 0;  // bytes `one` describes (when not split)
-    std::unique_ptr<std::array<ByteState, 8>> bytes;
+  static constexpr unsigned kPageShift = 9;
+  static constexpr unsigned kCellsPerPage = 1u << (kPageShift - 3);
+  struct Page {
+    std::uintptr_t key = 0;  // address >> kPageShift
+    std::uint32_t live = 0;  // cells in use
+    Cell* cells[kCellsPerPage] = {};
   };
-  // Returns the index of the first conflicting byte (or -1) and fills *conflict.
-  int access_granule(Granule& g, unsigned mask, Access kind, const Accessor& who,
-                     Stamp* conflict);
-  void split(Granule& g);
-  void clear_bytes(std::uintptr_t key, unsigned mask);
+  struct Bucket {
+    std::uintptr_t key = 0;
+    Page* page = nullptr;  // null: empty bucket
+  };
 
-  std::unordered_map<std::uintptr_t, Granule> map_;  // key: address / 8
-  std::size_t split_ = 0;
+  Cell& cell_at(std::uintptr_t granule_base);
+  Page* find(std::uintptr_t key) const;
+  Page* add_page(std::uintptr_t key);
+  void remove_page(Page* p);
+  void forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end);
+  Cell* new_cell();
+  void free_cell(Cell* c);
+  std::size_t home(std::uintptr_t key) const;
+  void grow_table();
+
+  std::vector<Bucket> table_;  // power-of-two size, at most half full
+  std::size_t pages_ = 0;
+  std::uintptr_t last_key_ = 0;  // one-page cache for runs of nearby accesses
+  Page* last_page_ = nullptr;
+  std::vector<Page*> free_pages_;
+  std::vector<std::unique_ptr<Page>> page_pool_;
+  struct CellChunk {
+    void operator()(Cell* p) const;
+  };
+  std::vector<std::unique_ptr<Cell, CellChunk>> cell_chunks_;
+  std::size_t chunk_size_ = 0;  // cells in the last chunk
+  std::size_t chunk_used_ = 0;  // of which handed out
+  std::vector<Cell*> free_cells_;
+  std::size_t live_cells_ = 0;
 };
 
 template <class F>
 void Shadow::for_each_stamp(F&& f) {
-  auto visit = [&](ByteState& b) {
-    if (b.write.clock != 0) f(b.write);
-    if (b.read.clock != 0) f(b.read);
-    for (Stamp& r : b.shared) f(r);
-  };
-  for (auto& [key, g] : map_) {
-    if (g.bytes) {
-      for (ByteState& b : *g.bytes) visit(b);
-    } else {
-      visit(g.one);
+  for (Bucket& b : table_) {
+    if (b.page == nullptr) continue;
+    for (Cell* c : b.page->cells) {
+      if (c != nullptr) cell_for_each_stamp(*c, f);
     }
   }
 }

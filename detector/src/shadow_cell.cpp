@@ -1,0 +1,244 @@
+// shadow_cell.cpp — FastTrack's read and write rules on one granule's entries (see
+// shadow_cell.hpp for the representation and its invariants).
+#include "shadow_cell.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace weft::det {
+namespace {
+
+bool happens_before(const Stamp& s, const Accessor& who) {
+  // Same slot: an earlier occupant's epochs are below the current one (slot reuse keeps
+  // clocks monotonic), and they happen before it; see slots.hpp.
+  const Slot slot = s.slot();
+  if (slot == who.slot) return s.clock() <= who.epoch;
+  return s.clock() <= who.clock->get(slot);
+}
+
+// Keeps in *best the conflict at the lowest byte: e conflicts with the access if their bytes
+// overlap, one of them writes, and e does not happen before it.
+void check(const Entry& e, unsigned mask, Access kind, const Accessor& who, CellConflict* best,
+           bool* found) {
+  const unsigned overlap = e.mask & mask;
+  if (overlap == 0 || (kind == Access::read && e.kind == Access::read)) return;
+  const auto byte = static_cast<unsigned>(std::countr_zero(overlap));
+  if (*found && byte >= best->byte) return;
+  if (happens_before(e.stamp, who)) return;
+  *best = CellConflict{e.stamp, e.kind, byte};
+  *found = true;
+}
+
+// The rules on a small list of entries (an inline cell, plus room for the new one).
+struct Small {
+  Entry e[Cell::kInline + 1];
+  unsigned n = 0;
+
+  void drop_empty() {
+    unsigned out = 0;
+    for (unsigned i = 0; i < n; ++i) {
+      if (e[i].mask != 0) e[out++] = e[i];
+    }
+    n = out;
+  }
+  void add(const Stamp& s, unsigned mask, Access kind) {
+    for (unsigned i = 0; i < n; ++i) {
+      if (e[i].kind == kind && e[i].stamp == s) {
+        e[i].mask = static_cast<std::uint8_t>(e[i].mask | mask);
+        return;
+      }
+    }
+    e[n++] = Entry{s, static_cast<std::uint8_t>(mask), kind};
+  }
+};
+
+Small load(const Cell& c) {
+  Small s;
+  for (unsigned i = 0; i < c.n; ++i) s.e[i] = Entry{c.stamp[i], c.mask[i], c.kind[i]};
+  s.n = c.n;
+  return s;
+}
+
+void store_inline(Cell& c, const Entry* e, unsigned n) {
+  for (unsigned i = 0; i < n; ++i) {
+    c.stamp[i] = e[i].stamp;
+    c.mask[i] = e[i].mask;
+    c.kind[i] = e[i].kind;
+  }
+  c.n = static_cast<std::uint8_t>(n);
+}
+
+void store(Cell& c, const Small& s) {
+  if (s.n <= Cell::kInline) {
+    store_inline(c, s.e, s.n);
+    return;
+  }
+  auto* sp = new Spill;
+  sp->reads.reserve(8);
+  for (unsigned i = 0; i < s.n; ++i) {
+    (s.e[i].kind == Access::read ? sp->reads : sp->writes).push_back(s.e[i]);
+  }
+  c.spill = sp;
+  c.n = 0;
+}
+
+// Back inline when the entries fit again.
+void maybe_unspill(Cell& c) {
+  Spill& sp = *c.spill;
+  if (sp.writes.size() + sp.reads.size() > Cell::kInline) return;
+  Entry e[Cell::kInline];
+  unsigned n = 0;
+  for (const Entry& w : sp.writes) e[n++] = w;
+  for (const Entry& r : sp.reads) e[n++] = r;
+  delete c.spill;
+  c.spill = nullptr;
+  store_inline(c, e, n);
+}
+
+bool access_inline(Cell& c, unsigned mask, Access kind, const Accessor& who,
+                   CellConflict* conflict) {
+  Small s = load(c);
+  bool found = false;
+  for (unsigned i = 0; i < s.n; ++i) check(s.e[i], mask, kind, who, conflict, &found);
+  for (unsigned i = 0; i < s.n; ++i) {
+    Entry& e = s.e[i];
+    if ((e.mask & mask) == 0) continue;
+    // A write ends every earlier state of its bytes; a read ends the reads ordered before it.
+    if (kind != Access::read || (e.kind == Access::read && happens_before(e.stamp, who))) {
+      e.mask = static_cast<std::uint8_t>(e.mask & ~mask);
+    }
+  }
+  s.drop_empty();
+  s.add(who.stamp, mask, kind);
+  store(c, s);
+  return found;
+}
+
+// Keeps, per slot, each byte's latest read only (older reads of a slot happen before its
+// later ones), then makes sure at least half of the capacity is free again: O(log n)
+// amortised per read.
+void compact_reads(std::vector<Entry>& reads) {
+  std::stable_sort(reads.begin(), reads.end(), [](const Entry& a, const Entry& b) {
+    return a.stamp.slot() != b.stamp.slot() ? a.stamp.slot() < b.stamp.slot()
+                                            : a.stamp.clock() > b.stamp.clock();
+  });
+  auto out = reads.begin();
+  Slot slot = 0;
+  unsigned covered = 0;
+  for (auto it = reads.begin(); it != reads.end(); ++it) {
+    if (it == reads.begin() || it->stamp.slot() != slot) {
+      slot = it->stamp.slot();
+      covered = 0;
+    }
+    const unsigned left = it->mask & ~covered;
+    covered |= it->mask;
+    if (left != 0) {
+      *out = *it;
+      out->mask = static_cast<std::uint8_t>(left);
+      ++out;
+    }
+  }
+  reads.erase(out, reads.end());
+  if (reads.size() * 2 > reads.capacity()) reads.reserve(reads.capacity() * 2);
+}
+
+void forget(std::vector<Entry>& v, unsigned mask) {
+  for (Entry& e : v) e.mask = static_cast<std::uint8_t>(e.mask & ~mask);
+  std::erase_if(v, [](const Entry& e) { return e.mask == 0; });
+}
+
+bool access_spilled(Cell& c, unsigned mask, Access kind, const Accessor& who,
+                    CellConflict* conflict) {
+  Spill& sp = *c.spill;
+  bool found = false;
+  if (kind == Access::read) {
+    if (!sp.reads.empty()) {
+      const Entry& last = sp.reads.back();
+      if (last.stamp.epoch == who.stamp.epoch && (last.mask & mask) == mask) return false;
+    }
+    for (const Entry& w : sp.writes) check(w, mask, kind, who, conflict, &found);
+    if (!sp.reads.empty()) {
+      Entry& last = sp.reads.back();
+      if (last.stamp == who.stamp) {
+        last.mask = static_cast<std::uint8_t>(last.mask | mask);
+        return found;
+      }
+      if (last.stamp.slot() == who.slot) {
+        last.mask = static_cast<std::uint8_t>(last.mask & ~mask);
+        if (last.mask == 0) sp.reads.pop_back();
+      }
+    }
+    if (sp.reads.size() == sp.reads.capacity()) compact_reads(sp.reads);
+    sp.reads.push_back(Entry{who.stamp, static_cast<std::uint8_t>(mask), kind});
+    return found;
+  }
+  for (const Entry& w : sp.writes) check(w, mask, kind, who, conflict, &found);
+  for (const Entry& r : sp.reads) check(r, mask, kind, who, conflict, &found);
+  forget(sp.writes, mask);
+  forget(sp.reads, mask);
+  auto same = std::find_if(sp.writes.begin(), sp.writes.end(), [&](const Entry& e) {
+    return e.kind == kind && e.stamp == who.stamp;
+  });
+  if (same != sp.writes.end()) {
+    same->mask = static_cast<std::uint8_t>(same->mask | mask);
+  } else {
+    sp.writes.push_back(Entry{who.stamp, static_cast<std::uint8_t>(mask), kind});
+  }
+  maybe_unspill(c);
+  return found;
+}
+
+}  // namespace
+
+bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
+                 CellConflict* conflict) {
+  if (c.spill != nullptr) return access_spilled(c, mask, kind, who, conflict);
+  // Same epoch (FastTrack's first exit): a read whose bytes this epoch already read or wrote,
+  // or a write whose bytes hold nothing but this epoch's write.
+  const std::uint64_t epoch = who.stamp.epoch;
+  if (kind == Access::read) {
+    for (unsigned i = 0; i < c.n; ++i) {
+      if (c.stamp[i].epoch == epoch && (c.mask[i] & mask) == mask) return false;
+    }
+  } else if (c.n == 1 && c.stamp[0].epoch == epoch && c.kind[0] != Access::read &&
+             (c.mask[0] & mask) == mask) {
+    return false;
+  }
+  return access_inline(c, mask, kind, who, conflict);
+}
+
+bool cell_forget(Cell& c, unsigned mask) {
+  if (c.spill != nullptr) {
+    forget(c.spill->writes, mask);
+    forget(c.spill->reads, mask);
+    maybe_unspill(c);
+    return c.spill == nullptr && c.n == 0;
+  }
+  Small s = load(c);
+  for (unsigned i = 0; i < s.n; ++i) s.e[i].mask = static_cast<std::uint8_t>(s.e[i].mask & ~mask);
+  s.drop_empty();
+  store_inline(c, s.e, s.n);
+  return c.n == 0;
+}
+
+void cell_destroy(Cell& c) {
+  delete c.spill;
+  c.spill = nullptr;
+  c.n = 0;
+}
+
+bool cell_is_split(const Cell& c) {
+  if (c.spill != nullptr) {
+    const std::uint8_t first = c.spill->writes.empty() ? c.spill->reads.front().mask
+                                                       : c.spill->writes.front().mask;
+    auto differs = [&](const Entry& e) { return e.mask != first; };
+    return std::any_of(c.spill->writes.begin(), c.spill->writes.end(), differs) ||
+           std::any_of(c.spill->reads.begin(), c.spill->reads.end(), differs);
+  }
+  for (unsigned i = 1; i < c.n; ++i) {
+    if (c.mask[i] != c.mask[0]) return true;
+  }
+  return false;
+}
+
+}  // namespace weft::det

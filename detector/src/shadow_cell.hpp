@@ -1,0 +1,111 @@
+// shadow_cell.hpp — the FastTrack state of one 8-byte granule, exact to the byte.
+//
+// A granule's state is a small set of entries, each an access stamp, the kind of that access
+// and the mask of the granule's bytes it still describes. For every byte b of the granule:
+//  (1) at most one write entry (write or update) covers b: the last write of b since b was
+//      last freed — so write masks are disjoint and there are at most eight write entries;
+//  (2) the read entries covering b are reads of b since that write. A read may be dropped
+//      from b once a later read of b happens after it: whatever does not happen after the
+//      dropped read does not happen after the later one either, so no verdict changes (this is
+//      FastTrack's "read epoch replaced by an ordered read", per byte);
+//  (3) no entry has an empty mask, and a cell with no entries is not in the shadow.
+// So per byte this is exactly FastTrack's W_b and R_b (an epoch, or a read set once reads are
+// concurrent), stored once for all the bytes that share it: a granule written whole and then
+// read by two concurrent goroutines (a shared lookup table) is 3 entries; two uint32 fields
+// read by one goroutine in two epochs are 3 entries, not 8 per-byte states.
+//
+// Layout: up to three entries inline in a 64-byte Cell (no allocation: the common cases).
+// A granule that needs more (three or more concurrent readers since the last write, or many
+// goroutines writing different bytes) moves its entries to a Spill: the write entries (at most
+// eight, by (1)) and a read list that is appended to in O(1) and compacted (latest read per
+// slot and byte) when full, so n concurrent readers cost O(log n) amortised per read. A cell
+// returns inline as soon as its entries fit again.
+#pragma once
+
+#include "frames.hpp"
+#include "vector_clock.hpp"
+
+#include <weft/detector/report.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace weft::det {
+
+// An epoch (slot, clock) packed in 64 bits; both limits are checked where epochs are made
+// (Engine::go_start, Engine::tick).
+inline constexpr unsigned kSlotBits = 24;
+inline constexpr Slot kMaxSlot = (Slot{1} << kSlotBits) - 1;
+inline constexpr Clock kMaxClock = (Clock{1} << (64 - kSlotBits)) - 1;
+
+// One recorded access: its epoch and what a report needs (call chain, goroutine).
+struct Stamp {
+  std::uint64_t epoch = 0;  // clock << kSlotBits | slot; 0 = none
+  FrameId site = 0;         // access location + call chain
+  InfoId info = 0;          // goroutine description
+  static constexpr std::uint64_t pack(Slot s, Clock c) { return c << kSlotBits | s; }
+  Slot slot() const { return static_cast<Slot>(epoch & kMaxSlot); }
+  Clock clock() const { return epoch >> kSlotBits; }
+  bool operator==(const Stamp&) const = default;
+};
+
+// Who is accessing: the goroutine's slot, its current epoch and clock, and the stamp to record.
+struct Accessor {
+  Slot slot;
+  Clock epoch;
+  const VectorClock* clock;
+  Stamp stamp;  // stamp.epoch == Stamp::pack(slot, epoch)
+};
+
+struct Entry {
+  Stamp stamp;
+  std::uint8_t mask;  // bytes of the granule it describes
+  Access kind;
+};
+
+// The conflict an access found in a granule: the earlier access at its lowest conflicting byte.
+struct CellConflict {
+  Stamp previous;
+  Access kind;
+  unsigned byte;  // index in the granule
+};
+
+struct Spill {
+  std::vector<Entry> writes;  // disjoint masks, so at most 8
+  std::vector<Entry> reads;   // appended to; compacted when full
+};
+
+struct Cell {
+  static constexpr unsigned kInline = 3;
+  Stamp stamp[kInline];
+  Spill* spill = nullptr;  // when set, the entries live there and n == 0
+  std::uint8_t mask[kInline] = {};
+  Access kind[kInline] = {};
+  std::uint8_t n = 0;  // inline entries in use, in stamp[0..n)
+};
+static_assert(sizeof(Cell) == 64);
+
+// Checks an access of the bytes in `mask` (non-empty) against the granule and records it.
+// Returns true and fills *conflict if it conflicts with an access that does not happen
+// before it.
+bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
+                 CellConflict* conflict);
+// Forgets the bytes in `mask`. Returns true if the cell is empty now (its spill is freed).
+bool cell_forget(Cell& c, unsigned mask);
+// Frees the cell's spill, if any, and empties it.
+void cell_destroy(Cell& c);
+// Whether not all of the granule's bytes share one state (a diagnostic).
+bool cell_is_split(const Cell& c);
+
+// Calls f(Stamp&) for every entry of the cell.
+template <class F>
+void cell_for_each_stamp(Cell& c, F&& f) {
+  if (c.spill != nullptr) {
+    for (Entry& e : c.spill->writes) f(e.stamp);
+    for (Entry& e : c.spill->reads) f(e.stamp);
+  } else {
+    for (unsigned i = 0; i < c.n; ++i) f(c.stamp[i]);
+  }
+}
+
+}  // namespace weft::det
