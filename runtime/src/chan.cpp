@@ -12,6 +12,7 @@
 #include <new>
 #include <vector>
 
+#include "goroutine.hpp"
 #include "scheduler.hpp"
 #include "weft/detail/chan_core.hpp"
 #include "weft/panic.hpp"
@@ -31,6 +32,11 @@ void WaitQueue::push(Waiter* w) noexcept {
     first_ = w;
   last_ = w;
   w->queued = true;
+  w->queue = this;
+  if (w->g) {
+    w->g_next = w->g->waiters;
+    w->g->waiters = w;
+  }
 }
 
 void WaitQueue::remove(Waiter* w) noexcept {
@@ -45,6 +51,19 @@ void WaitQueue::remove(Waiter* w) noexcept {
     last_ = w->prev;
   w->prev = w->next = nullptr;
   w->queued = false;
+  w->queue = nullptr;
+  if (w->g) {
+    for (Waiter** p = &w->g->waiters; *p; p = &(*p)->g_next)
+      if (*p == w) {
+        *p = w->g_next;
+        break;
+      }
+    w->g_next = nullptr;
+  }
+}
+
+void WaitQueue::unlink_all(G* g) noexcept {
+  while (Waiter* w = g->waiters) w->queue->remove(w);
 }
 
 Waiter* WaitQueue::pop() noexcept {

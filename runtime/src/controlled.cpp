@@ -15,6 +15,7 @@
 #include <exception>
 
 #include "report.hpp"
+#include "weft/detail/chan_core.hpp"
 #include "weft/instr.hpp"
 #include "weft/panic.hpp"
 
@@ -25,6 +26,10 @@ namespace {
 // `catch (const std::exception&)` in user code lets it pass.
 struct GoroutineExit {};
 
+// After main returns, the others may still finish: they get this many steps and this much
+// virtual time; whatever is alive then leaked (goleak's rule, with a virtual clock).
+constexpr std::uint64_t kLeakGraceSteps = 10'000;
+constexpr Duration kLeakGraceTime = std::chrono::minutes(1);
 // A goroutine being torn down may run this many visible operations before it is abandoned.
 constexpr std::uint64_t kTeardownSteps = 10'000;
 }  // namespace
@@ -116,7 +121,12 @@ void ControlledScheduler::visible(Location) {
   runq_.pop_back();
   if (g == self) return;
   self->state = GState::runnable;
-  switch_direct(self, g);
+  if (main_done_) {  // the loop counts the leak grace period
+    next_ = g;
+    switch_to_scheduler();
+  } else {
+    switch_direct(self, g);
+  }
 }
 
 void ControlledScheduler::access_point(Location where) {
@@ -142,7 +152,7 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   self->blocked_at = where;
   if (unlock) unlock(arg);
   ++out_.steps;
-  if (!runq_.empty()) {  // what the loop would pick, without visiting it
+  if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
     std::size_t i = pick(runq_, nullptr);
     G* g = runq_[i];
     runq_[i] = runq_.back();
@@ -226,7 +236,7 @@ void ControlledScheduler::resume(G* g) {
   G* back = cur_;
   instr::detail::active = nullptr;
   cur_ = nullptr;
-  if (back->state == GState::dead) release(back);
+  if (back->state == GState::dead && back != main_) release(back);  // main: see teardown
 }
 
 void ControlledScheduler::switch_direct(G* self, G* next) {
@@ -323,18 +333,24 @@ std::string ControlledScheduler::dump(const std::vector<G*>& gs) const {
   return s;
 }
 
-// Main has returned, so the program is over, as in Go: no other goroutine runs again.
-// A goroutine blocked then, other than in sleep, waits for something that can no longer
-// happen: it leaked. (One that is runnable was merely not done yet.)
+// Main returned and the others had their grace period: whatever is still alive leaked.
 void ControlledScheduler::check_leaks() {
-  if (!options_.report_leaks) return;
-  std::vector<G*> leaked;
-  for (G* g : live_sorted())
-    if (g->state == GState::blocked && g->reason != WaitReason::sleep) leaked.push_back(g);
-  if (leaked.empty()) return;
+  std::vector<G*> left = live_sorted();
+  std::erase(left, main_);
+  if (left.empty() || !options_.report_leaks) return;
   fail(FailureKind::leak,
-       fmt::format("goroutine leak: {} goroutine{} still blocked after main returned\n\n{}",
-                   leaked.size(), leaked.size() == 1 ? "" : "s", dump(leaked)));
+       fmt::format("goroutine leak: {} goroutine{} still alive after main returned\n\n{}",
+                   left.size(), left.size() == 1 ? "" : "s", dump(left)));
+}
+
+void ControlledScheduler::abandon(G* g) {
+  WaitQueue::unlink_all(g);
+  g->fn.reset();
+  g->state = GState::dead;
+  if (sink_) sink_->go_end(g->id);
+  stacks_.bury(g->stack);
+  g->stack = Stack{};
+  release(g);
 }
 
 void ControlledScheduler::teardown() {
@@ -360,21 +376,19 @@ void ControlledScheduler::teardown() {
         release(g);
         continue;
       }
-      if (main_done_ && g->state == GState::runnable) {
-        // Its next step would run user code after main's locals are gone: leave it where
-        // it stopped, as Go's exit does. The stack is buried, not reused: a select it was
-        // woken from may still list waiters that live there.
-        g->fn.reset();
-        g->state = GState::dead;
-        if (sink_) sink_->go_end(g->id);
-        stacks_.bury(g->stack);
-        g->stack = Stack{};
-        release(g);
+      if (main_done_) {
+        // Unwinding would run user code after main's locals are gone: leave it where it
+        // stopped, as Go's exit does.
+        abandon(g);
         continue;
       }
       teardown_steps_ = 0;
       resume(g);
     }
+  }
+  if (main_ && main_->state == GState::dead) {
+    main_stack_guard_.release();
+    release(main_);
   }
 }
 
@@ -389,10 +403,20 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
   if (sink_) sink_->iteration_begin();
   main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0);
   runq_.push_back(main_);
+  std::uint64_t grace_steps_end = 0;
+  Duration grace_clock_end{0};
   while (!out_.failure) {
     if (main_done_) {
-      check_leaks();
-      break;
+      if (!options_.report_leaks) break;
+      if (!main_stack_guard_.active()) {  // the grace period starts
+        main_stack_guard_.protect(main_->stack, main_->id);
+        grace_steps_end = out_.steps + kLeakGraceSteps;
+        grace_clock_end = clock_ + kLeakGraceTime;
+      }
+      if (out_.steps > grace_steps_end || clock_ > grace_clock_end) {
+        check_leaks();
+        break;
+      }
     }
     G* g = next_;
     next_ = nullptr;
@@ -406,8 +430,11 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
           break;
         }
         if (fire_timers()) continue;
-        fail(FailureKind::deadlock,
-             "all goroutines are asleep - deadlock!\n\n" + dump(live_sorted()));
+        if (main_done_)
+          check_leaks();
+        else
+          fail(FailureKind::deadlock,
+               "all goroutines are asleep - deadlock!\n\n" + dump(live_sorted()));
         break;
       }
       std::size_t i = pick(runq_, nullptr);

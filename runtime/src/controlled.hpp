@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "main_guard.hpp"
 #include "race.hpp"
 #include "scheduler.hpp"
 #include "strategy.hpp"
@@ -64,6 +65,7 @@ class ControlledScheduler final : public Scheduler {
   std::size_t pick(std::span<G* const> runnable, const G* current);
   bool fire_timers();
   void teardown();
+  void abandon(G* g);
   void check_leaks();
   void switch_to_scheduler();
   std::string dump(const std::vector<G*>& gs) const;
@@ -95,6 +97,7 @@ class ControlledScheduler final : public Scheduler {
   std::uint64_t timer_seq_ = 0;
   std::uint64_t teardown_steps_ = 0;
   IterationOutcome out_;
+  MainStackGuard main_stack_guard_;
 };
 
 }  // namespace weft::detail

@@ -87,9 +87,11 @@ void StackPool::bury(Stack s) {
 #ifdef WEFT_ASAN
   // Heap blocks owned by the abandoned frames stay reachable for LeakSanitizer.
   __lsan_register_root_region(s.bottom, s.size);
-#endif
   std::lock_guard<std::mutex> g(mu_);
   buried_.push_back(s);
+#else
+  put(s);  // nothing points into it any more (its waiters were unlinked): reuse it
+#endif
 }
 
 Stack StackPool::get() {

@@ -34,8 +34,9 @@ class StackPool {
   StackPool& operator=(const StackPool&) = delete;
   Stack get();
   void put(Stack s);
-  // Keeps a stack that holds an abandoned goroutine's frames out of reuse until the pool
-  // goes away (for good under LeakSanitizer, which then scans it for pointers).
+  // Takes back the stack of an abandoned goroutine (its frames were never unwound). Under
+  // LeakSanitizer it is kept out of reuse for good and scanned for pointers, so what those
+  // frames owned is not reported as leaked.
   void bury(Stack s);
   std::size_t stack_size() const noexcept { return size_; }
   // Whether p may lie in one of this pool's stacks (an envelope of all of them: cheap,

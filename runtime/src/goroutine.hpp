@@ -33,6 +33,8 @@ struct G {
   bool started = false;
   // Teardown: the iteration is over; park() answers Wake::killed and yields are no-ops.
   bool killed = false;
+  // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next).
+  struct Waiter* waiters = nullptr;
   // Scheduler-private bookkeeping.
   std::uint64_t sched_data = 0;
 };

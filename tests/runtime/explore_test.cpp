@@ -443,7 +443,7 @@ TEST(Explore, BlockedGoroutineAfterMainReturnsIsALeak) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::leak);
   EXPECT_EQ(strip_columns(r.failure->report),
-            "goroutine leak: 1 goroutine still blocked after main returned\n\n"
+            "goroutine leak: 1 goroutine still alive after main returned\n\n"
             "goroutine 2 \"stuck\" [chan receive]:\n"
             "    blocked at " + at(blocked) + "\n"
             "    created by goroutine 1 at " + at(made) + "\n");

@@ -67,6 +67,8 @@ struct Waiter {
   std::size_t case_index = 0;
   bool success = false;  // true: the transfer happened; false: woken by close
   bool queued = false;   // linked into a WaitQueue
+  class WaitQueue* queue = nullptr;  // the queue it is linked into, while queued
+  Waiter* g_next = nullptr;  // the next waiter of the same goroutine that is queued somewhere
 };
 
 class WaitQueue {
@@ -85,6 +87,8 @@ class WaitQueue {
   Waiter* pop() noexcept;
   // Whether some waiter could be woken now (drops stale select waiters).
   bool has_live() noexcept;
+  // Unlinks every waiter of g from the queues it is in (a goroutine abandoned at teardown).
+  static void unlink_all(G* g) noexcept;
 
  private:
   Waiter* first_ = nullptr;
