@@ -122,21 +122,13 @@ void Shadow::free_cell(Cell* c) {
   --live_cells_;
 }
 
-Cell& Shadow::cell_at(std::uintptr_t base) {
-  const std::uintptr_t key = base >> kPageShift;
-  Page* p = last_page_;
-  if (p == nullptr || last_key_ != key) {
-    p = find(key);
-    if (p == nullptr) p = add_page(key);
-    last_page_ = p;
+Shadow::Page& Shadow::page_at(std::uintptr_t key) {
+  if (last_page_ == nullptr || last_key_ != key) {
+    Page* p = find(key);
+    last_page_ = p != nullptr ? p : add_page(key);
     last_key_ = key;
   }
-  Cell*& c = p->cells[(base >> 3) & (kCellsPerPage - 1)];
-  if (c == nullptr) {
-    c = new_cell();
-    ++p->live;
-  }
-  return *c;
+  return *last_page_;
 }
 
 std::optional<Conflict> Shadow::access(std::uintptr_t addr, std::size_t size, Access kind,
@@ -144,10 +136,25 @@ std::optional<Conflict> Shadow::access(std::uintptr_t addr, std::size_t size, Ac
   std::optional<Conflict> result;
   if (size == 0) return result;
   const std::uintptr_t end = range_end(addr, size);
+  const std::uint64_t epoch = who.stamp.epoch;
   for (std::uintptr_t base = addr & ~std::uintptr_t{7}; base < end; base += 8) {
-    CellConflict c;
-    if (cell_access(cell_at(base), granule_mask(base, addr, end), kind, who, &c) && !result) {
-      result = Conflict{c.previous, c.kind, static_cast<std::size_t>(base + c.byte - addr)};
+    Page& p = page_at(base >> kPageShift);
+    const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
+    if (kind == Access::read && p.same[i] == epoch) continue;
+    Cell*& c = p.cells[i];
+    if (c == nullptr) {
+      c = new_cell();
+      ++p.live;
+    }
+    const unsigned mask = granule_mask(base, addr, end);
+    CellConflict cc;
+    if (cell_access(*c, mask, kind, who, &cc) && !result) {
+      result = Conflict{cc.previous, cc.kind, static_cast<std::size_t>(base + cc.byte - addr)};
+    }
+    if (mask == kAllBytes) {
+      p.same[i] = epoch;
+    } else if (kind != Access::read) {
+      p.same[i] = 0;
     }
     if (base + 8 < base) break;  // the last granule of the address space
   }
@@ -164,6 +171,7 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
     Cell*& c = p->cells[(base - page_base) >> 3];
     if (c == nullptr) continue;
     const unsigned mask = granule_mask(base, begin, end);
+    p->same[(base - page_base) >> 3] = 0;
     if (mask == kAllBytes || cell_forget(*c, mask)) {
       free_cell(c);
       c = nullptr;

@@ -10,8 +10,9 @@
 // open-addressing hash table maps a page number to a Page, an array of 64 cell pointers; cells
 // come from chunked pools (no allocation per granule, no per-granule node). So an access costs
 // a hash probe (skipped when it hits the same page as the last one), an index, and the cell's
-// one cache line; sparse memory (a goroutine's stack, scattered heap objects) costs a 528-byte
-// page per touched 512 bytes plus 64 bytes per touched granule.
+// one cache line — or, for a repeated read in the same epoch, one word of the page (`same`).
+// Sparse memory (a goroutine's stack, scattered heap objects) costs a 1 KiB page per touched
+// 512 bytes plus 64 bytes per touched granule.
 //
 // Invariants: a page is in the table iff it holds at least one cell (`live` counts them); a
 // cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are on free lists.
@@ -61,6 +62,13 @@ class Shadow {
   struct Page {
     std::uintptr_t key = 0;  // address >> kPageShift
     std::uint32_t live = 0;  // cells in use
+    // same[i]: an epoch whose accesses covered all 8 bytes of granule i with no write or free
+    // of it since (0: none). A read in that epoch changes nothing (FastTrack's same-epoch
+    // exit) and is answered here without touching the cell. Only the epoch's own goroutine
+    // can drop its entries while it is still in that epoch (anyone else would have to know
+    // the epoch, i.e. have synchronised after it, which ends it), so only writes and frees
+    // reset it. Invariant: same[i] != 0 implies cells[i] != nullptr.
+    std::uint64_t same[kCellsPerPage] = {};
     Cell* cells[kCellsPerPage] = {};
   };
   struct Bucket {
@@ -68,7 +76,7 @@ class Shadow {
     Page* page = nullptr;  // null: empty bucket
   };
 
-  Cell& cell_at(std::uintptr_t granule_base);
+  Page& page_at(std::uintptr_t key);
   Page* find(std::uintptr_t key) const;
   Page* add_page(std::uintptr_t key);
   void remove_page(Page* p);
