@@ -1,4 +1,5 @@
-// detector.cpp — Detector, the public face: every call runs under the engine's mutex.
+// detector.cpp — Detector, the public face: every call runs under the engine's mutex, unless
+// the caller serialises its calls itself (DetectorOptions::caller_serialises).
 #include <weft/detector/detector.hpp>
 
 #include "engine.hpp"
@@ -10,6 +11,7 @@ namespace {
 
 template <class Engine, class F>
 decltype(auto) locked(Engine& e, F&& f) {
+  if (e.caller_serialises) return std::forward<F>(f)();
   std::lock_guard<std::mutex> lock(e.mu);
   return std::forward<F>(f)();
 }
@@ -40,8 +42,8 @@ void Detector::release_store(GoId g, const void* sync) {
 void Detector::sync_free(const void* sync) {
   locked(*engine_, [&] { engine_->sync_free(sync); });
 }
-void Detector::lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where) {
-  locked(*engine_, [&] { engine_->lock_acquired(g, mutex, exclusive, where); });
+bool Detector::lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where) {
+  return locked(*engine_, [&] { return engine_->lock_acquired(g, mutex, exclusive, where); });
 }
 void Detector::lock_try_acquired(GoId g, const void* mutex, bool, const Loc& where) {
   locked(*engine_, [&] { engine_->lock_try_acquired(g, mutex, where); });
@@ -49,9 +51,9 @@ void Detector::lock_try_acquired(GoId g, const void* mutex, bool, const Loc& whe
 void Detector::lock_released(GoId g, const void* mutex) {
   locked(*engine_, [&] { engine_->lock_released(g, mutex); });
 }
-void Detector::access(GoId g, const void* addr, std::size_t size, Access kind,
+bool Detector::access(GoId g, const void* addr, std::size_t size, Access kind,
                       const Loc& where) {
-  locked(*engine_, [&] { engine_->access(g, addr, size, kind, where); });
+  return locked(*engine_, [&] { return engine_->access(g, addr, size, kind, where); });
 }
 void Detector::free_range(const void* addr, std::size_t size) {
   locked(*engine_, [&] { engine_->free_range(addr, size); });

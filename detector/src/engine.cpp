@@ -134,14 +134,18 @@ FrameId Detector::Engine::site(GoState& s, const Loc& where) {
   return s.cached_site;
 }
 
-void Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
+bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
                                      const Loc& where) {
   GoState& s = state(g);
   FrameId at = site(s, where);
-  for (const auto& cycle : locks_.acquired(s.held, mutex, exclusive, at, s.info)) {
-    report_cycle(cycle);
+  bool reported = false;
+  if (!s.held.empty()) {
+    for (const auto& cycle : locks_.acquired(s.held, mutex, exclusive, at, s.info)) {
+      reported |= report_cycle(cycle);
+    }
   }
   s.held.push_back({mutex, at});
+  return reported;
 }
 
 void Detector::Engine::lock_try_acquired(GoId g, const void* mutex, const Loc& where) {
@@ -159,9 +163,9 @@ void Detector::Engine::lock_released(GoId g, const void* mutex) {
   }
 }
 
-void Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access kind,
+bool Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access kind,
                               const Loc& where) {
-  if (size == 0) return;
+  if (size == 0) return false;
   GoState& s = state(g);
   ++accesses_;
   FrameId at = site(s, where);
@@ -169,8 +173,9 @@ void Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access
   Accessor who{s.slot, s.epoch, &s.clock, Stamp{Stamp::pack(s.slot, s.epoch), at, s.info}};
   auto a = reinterpret_cast<std::uintptr_t>(addr);
   if (auto conflict = shadow_.access(a, size, kind, who)) {
-    report_race(s, a, size, kind, at, *conflict);
+    return report_race(s, a, size, kind, at, *conflict);
   }
+  return false;
 }
 
 void Detector::Engine::free_range(const void* addr, std::size_t size) {
@@ -197,12 +202,12 @@ Detector::Engine::LocKey Detector::Engine::loc_key(FrameId site) const {
   return {std::string(l.file ? l.file : ""), l.line, l.column};
 }
 
-void Detector::Engine::report_race(GoState& s, std::uintptr_t addr, std::size_t size,
+bool Detector::Engine::report_race(GoState& s, std::uintptr_t addr, std::size_t size,
                                    Access kind, FrameId site, const Conflict& c) {
   ++races_;
   LocKey a = loc_key(site), b = loc_key(c.previous.site);
   if (b < a) std::swap(a, b);
-  if (!seen_races_.emplace(std::move(a), std::move(b)).second) return;
+  if (!seen_races_.emplace(std::move(a), std::move(b)).second) return false;
   Report r;
   r.kind = ReportKind::data_race;
   r.address = addr;
@@ -211,14 +216,14 @@ void Detector::Engine::report_race(GoState& s, std::uintptr_t addr, std::size_t 
   r.current = AccessRef{kind, goroutine_ref(s.info), frames_.chain(site)};
   r.previous = AccessRef{c.kind, goroutine_ref(c.previous.info),
                          frames_.chain(c.previous.site)};
-  add_report(std::move(r));
+  return add_report(std::move(r));
 }
 
-void Detector::Engine::report_cycle(const std::vector<LockGraphEdge>& cycle) {
+bool Detector::Engine::report_cycle(const std::vector<LockGraphEdge>& cycle) {
   std::vector<std::pair<LocKey, LocKey>> key;
   for (const LockGraphEdge& e : cycle) key.emplace_back(loc_key(e.held_site), loc_key(e.acquired_site));
   std::sort(key.begin(), key.end());
-  if (!seen_cycles_.insert(std::move(key)).second) return;
+  if (!seen_cycles_.insert(std::move(key)).second) return false;
   Report r;
   r.kind = ReportKind::lock_order_inversion;
   for (const LockGraphEdge& e : cycle) {
@@ -227,11 +232,13 @@ void Detector::Engine::report_cycle(const std::vector<LockGraphEdge>& cycle) {
                                goroutine_ref(e.goroutine), frames_.chain(e.held_site),
                                frames_.chain(e.acquired_site)});
   }
-  add_report(std::move(r));
+  return add_report(std::move(r));
 }
 
-void Detector::Engine::add_report(Report r) {
-  if (reports.size() < options_.max_reports) reports.push_back(std::move(r));
+bool Detector::Engine::add_report(Report r) {
+  if (reports.size() >= options_.max_reports) return false;
+  reports.push_back(std::move(r));
+  return true;
 }
 
 DetectorStats Detector::Engine::stats() const {

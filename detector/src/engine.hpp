@@ -37,11 +37,12 @@ struct GoState {
   FrameId cached_site = 0;
 };
 
-// Not thread-safe by itself: Detector takes `mu` around every call, and every other member
-// is guarded by it.
+// Not thread-safe by itself: Detector takes `mu` around every call (unless
+// caller_serialises), and every other member is guarded by it.
 class Detector::Engine {
  public:
-  explicit Engine(DetectorOptions options) : options_(options) {}
+  explicit Engine(DetectorOptions options)
+      : caller_serialises(options.caller_serialises), options_(options) {}
 
   void reset();
   void go_start(GoId g, GoId parent, std::string_view name, const Loc& created_at);
@@ -50,15 +51,16 @@ class Detector::Engine {
   void release(GoId g, const void* sync);
   void release_store(GoId g, const void* sync);
   void sync_free(const void* sync);
-  void lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
+  bool lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
   void lock_try_acquired(GoId g, const void* mutex, const Loc& where);
   void lock_released(GoId g, const void* mutex);
-  void access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
+  bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
   void free_range(const void* addr, std::size_t size);
   void func_enter(GoId g, const Loc& function);
   void func_exit(GoId g);
   DetectorStats stats() const;
 
+  const bool caller_serialises;
   std::mutex mu;
   std::vector<Report> reports;
 
@@ -67,10 +69,11 @@ class Detector::Engine {
   void tick(GoState& s);  // publish the current epoch and advance
   FrameId site(GoState& s, const Loc& where);
   GoroutineRef goroutine_ref(InfoId info) const;
-  void report_race(GoState& s, std::uintptr_t addr, std::size_t size, Access kind,
+  // These return whether a report was added.
+  bool report_race(GoState& s, std::uintptr_t addr, std::size_t size, Access kind,
                    FrameId site, const Conflict& c);
-  void report_cycle(const std::vector<LockGraphEdge>& cycle);
-  void add_report(Report r);
+  bool report_cycle(const std::vector<LockGraphEdge>& cycle);
+  bool add_report(Report r);
   void collect_infos();
 
   using LocKey = std::tuple<std::string, std::uint32_t, std::uint32_t>;

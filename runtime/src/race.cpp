@@ -9,7 +9,9 @@
 namespace weft::detail {
 
 RaceSink::RaceSink(std::vector<std::string> suppressions, const StackPool* stacks)
-    : suppressions_(std::move(suppressions)), stacks_(stacks) {}
+    : det_(det::DetectorOptions{.caller_serialises = true}),
+      suppressions_(std::move(suppressions)),
+      stacks_(stacks) {}
 
 void RaceSink::iteration_begin() {
   SinkCallGuard guard;
@@ -61,20 +63,22 @@ void RaceSink::func_exit(GoId g) {
 }
 
 void RaceSink::lock_acquired(GoId g, const void* m, bool exclusive, const Location& where) {
+  bool reported;
   {
     SinkCallGuard guard;
-    det_.lock_acquired(g, m, exclusive, loc(where));
+    reported = det_.lock_acquired(g, m, exclusive, loc(where));
   }
-  check();
+  if (reported) check();
 }
 
 void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
   if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  bool reported;
   {
     SinkCallGuard guard;
-    det_.access(g, addr, n, static_cast<det::Access>(k), loc(w));
+    reported = det_.access(g, addr, n, static_cast<det::Access>(k), loc(w));
   }
-  check();
+  if (reported) check();
 }
 
 void RaceSink::free_range(const void* addr, std::size_t n) {

@@ -37,8 +37,11 @@ class RaceSink final : public EventSink {
  private:
   static det::Loc loc(const Location& l) { return {l.file, l.function, l.line, l.column}; }
   bool suppressed(const det::Report& r) const;
+  // Fails the iteration on the first unsuppressed report (called when the detector says an
+  // event added one).
   void check();
 
+  // Fed only from the controlled scheduler's thread: constructed with caller_serialises.
   det::Detector det_;
   std::vector<std::string> suppressions_;
   const StackPool* stacks_;

@@ -18,8 +18,13 @@
 //  - Events are processed in call order; the detector is deterministic in that order (no
 //    result depends on addresses' hash order), so the same event sequence gives the same
 //    reports.
-//  - Thread safety: every method takes one internal mutex, so calls from several threads are
-//    safe; the order they take the mutex in is then the event order.
+//  - Thread safety: by default every method takes one internal mutex, so calls from several
+//    threads are safe; the order they take the mutex in is then the event order. A caller that
+//    serialises all calls itself (one thread, as under weft's controlled scheduler, or its own
+//    lock) sets DetectorOptions::caller_serialises and saves the mutex; calls that overlap in
+//    time are then undefined behaviour.
+//  - access() and lock_acquired() return whether they added a report, so a caller that acts
+//    on reports as they appear need not poll report_count() after every event.
 #pragma once
 
 #include <weft/detector/report.hpp>
@@ -34,6 +39,8 @@ namespace weft::det {
 struct DetectorOptions {
   // Stop collecting (but keep checking) after this many reports in one iteration.
   std::size_t max_reports = 1000;
+  // The caller never calls into the detector from two threads at once: no internal locking.
+  bool caller_serialises = false;
 };
 
 // Sizes of the engine's state, for tests and diagnostics.
@@ -78,16 +85,17 @@ class Detector {
 
   // Lock-order graph: g now holds `mutex` (exclusive or shared), acquired at `where`. Every
   // acquisition while holding other locks adds held → mutex edges; a new edge that closes a
-  // cycle yields a lock-order-inversion report. Happens-before is NOT implied: the runtime
-  // calls acquire/release for that.
-  void lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
+  // cycle yields a lock-order-inversion report (and returns true). Happens-before is NOT
+  // implied: the runtime calls acquire/release for that.
+  bool lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
   // A try-lock succeeded: g holds `mutex`, but a try-lock never waits, so it adds no edge
   // into `mutex` (locks acquired while holding it still get edges from it).
   void lock_try_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
   void lock_released(GoId g, const void* mutex);
 
-  // A plain memory access of `size` bytes (0 is ignored) by g. Checked byte by byte.
-  void access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
+  // A plain memory access of `size` bytes (0 is ignored) by g. Checked byte by byte. Returns
+  // true if it added a report (a race with a pair of locations not reported before).
+  bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
   // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
   // the caller reports the write of the whole object first, then frees.)
   void free_range(const void* addr, std::size_t size);
