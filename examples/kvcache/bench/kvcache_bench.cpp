@@ -5,8 +5,9 @@
 //                                             calling thread, outside any weft run
 //   kvcache_bench server [requests] [detect]  the whole server (4 workers, 4 clients,
 //                                             janitor, stats) in one weft::explore
-//                                             iteration; detect = 1 turns the race
-//                                             detector on (default off)
+//                                             iteration; detect: 0 = detector off
+//                                             (default), 1 = on (accesses are scheduling
+//                                             points too), 2 = on, accesses not scheduled
 // Prints the best of 5 runs in milliseconds and a checksum (identical in both builds).
 #include <algorithm>
 #include <chrono>
@@ -82,12 +83,13 @@ std::uint64_t run_core(int rounds) {
   return checksum + map.size();
 }
 
-std::uint64_t run_server(int requests, bool detect) {
+std::uint64_t run_server(int requests, int detect) {
   std::uint64_t checksum = 0;
   weft::ExploreOptions opt;
   opt.iterations = 1;
   opt.seed = 3;
-  opt.detect_races = detect;
+  opt.detect_races = detect != 0;
+  opt.schedule_accesses = detect != 2;
   opt.max_steps = 100'000'000;
   opt.use_environment = false;
   weft::ExploreResult r = weft::explore(
@@ -125,7 +127,7 @@ std::uint64_t run_server(int requests, bool detect) {
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "core";
   int n = argc > 2 ? std::atoi(argv[2]) : (mode == "core" ? 300000 : 4000);
-  bool detect = argc > 3 && std::atoi(argv[3]) != 0;
+  int detect = argc > 3 ? std::atoi(argv[3]) : 0;
   double best = 1e300;
   std::uint64_t checksum = 0;
   for (int rep = 0; rep < 5; ++rep) {
@@ -134,7 +136,7 @@ int main(int argc, char** argv) {
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     best = std::min(best, ms);
   }
-  std::printf("%s n=%d detect=%d best_ms=%.2f checksum=%llu\n", mode.c_str(), n, detect ? 1 : 0,
+  std::printf("%s n=%d detect=%d best_ms=%.2f checksum=%llu\n", mode.c_str(), n, detect,
               best, static_cast<unsigned long long>(checksum));
   return 0;
 }
