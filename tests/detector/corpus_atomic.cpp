@@ -77,6 +77,62 @@ std::vector<Program> atomic_programs() {
          (void)x.read();
          done.recv();
        }},
+      {"atomic_store_does_not_acquire", kRacy,
+       [] {
+         // A store observes nothing, so it orders nothing after it.
+         Shared<int> a;
+         Atomic<int> flag{0};
+         auto done = make_chan<Unit>();
+         weft::go([&] {
+           a.write(1);
+           flag.store(1);
+           done.send({});
+         });
+         let_others_run();
+         flag.store(2);
+         (void)a.read();
+         done.recv();
+       }},
+      {"atomic_overwritten_store_publishes_nothing", kRacy,
+       [] {
+         // W1's store is overwritten by W2's before main loads: main observes W2's store
+         // only, which is not ordered after W1's write.
+         Shared<int> a;
+         Atomic<int> flag{0};
+         auto done = make_chan<Unit>(2);
+         weft::go([&] {
+           a.write(1);
+           flag.store(1);
+           done.send({});
+         });
+         weft::go([&] {
+           let_others_run();
+           flag.store(2);
+           done.send({});
+         });
+         weft::sleep(std::chrono::milliseconds(2));
+         while (flag.load() != 2) weft::yield();
+         (void)a.read();
+         done.recv();
+         done.recv();
+       }},
+      {"atomic_rmw_continues_the_chain", kFree,
+       [] {
+         // W2's read-modify-write observes W1's store: a load of its result orders both.
+         Shared<int> a;
+         Atomic<int> flag{0};
+         weft::go([&] {
+           a.write(1);
+           flag.store(1);
+         });
+         weft::go([&] {
+           let_others_run();
+           flag.fetch_add(1);
+         });
+         weft::sleep(std::chrono::milliseconds(2));  // both have run
+         while (flag.load() != 2) weft::yield();
+         (void)a.read();
+       }},
       {"atomic_bool_flag", kFree,
        [] {
          Shared<int> x;

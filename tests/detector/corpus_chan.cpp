@@ -385,6 +385,77 @@ std::vector<Program> chan_programs() {
          done.recv();
        }},
 
+      {"buffered_direct_handoff_then_kth_recv_rule", kFree,
+       [] {
+         // The receiver waits on the empty buffer, so send #1 is handed over directly; the
+         // k-th receive -> (k+C)-th send rule still holds afterwards.
+         Shared<int> x;
+         auto c = make_chan<int>(1);
+         weft::go([&] {
+           (void)c.recv();  // #1, waiting
+           x.write(1);
+           (void)c.recv();  // #2
+         });
+         let_others_run();
+         c.send(1);  // #1: direct
+         c.send(2);  // #2
+         c.send(3);  // #3 waits for receive #2
+         (void)x.read();
+       }},
+      {"buffered_direct_handoff_write_after_last_recv", kRacy,
+       [] {
+         Shared<int> x;
+         auto c = make_chan<int>(1);
+         auto done = make_chan<Unit>();
+         weft::go([&] {
+           (void)c.recv();
+           (void)c.recv();
+           x.write(1);  // after receive #2: nothing waits for it
+           done.send({});
+         });
+         let_others_run();
+         c.send(1);
+         c.send(2);
+         c.send(3);
+         (void)x.read();
+         done.recv();
+       }},
+      {"buffered_capacity_1_chain_through_two_goroutines", kFree,
+       [] {
+         // send #1 -> receive #1 (R) -> send #2 completes (P) -> receive #2 (main).
+         Shared<int> a;
+         auto c = make_chan<int>(1);
+         weft::go([&] {
+           a.write(1);
+           c.send(1);
+         });
+         let_others_run();
+         weft::go([&] { (void)c.recv(); });
+         let_others_run();
+         weft::go([&] { c.send(2); });
+         (void)c.recv();
+         (void)a.read();
+       }},
+      {"buffered_capacity_2_no_chain_through_two_goroutines", kRacy,
+       [] {
+         // With capacity 2, receive #1 only orders send #3: send #2 publishes nothing of W.
+         Shared<int> a;
+         auto c = make_chan<int>(2);
+         auto done = make_chan<Unit>();
+         weft::go([&] {
+           a.write(1);
+           c.send(1);
+           done.send({});
+         });
+         let_others_run();
+         weft::go([&] { (void)c.recv(); });
+         let_others_run();
+         weft::go([&] { c.send(2); });
+         (void)c.recv();
+         (void)a.read();
+         done.recv();
+       }},
+
       // ---- close ------------------------------------------------------------------------
       {"close_happens_before_recv_that_sees_closed", kFree,
        [] {
@@ -448,6 +519,50 @@ std::vector<Program> chan_programs() {
          (void)c.recv_ok();
          (void)x.read();
          done.recv();
+       }},
+      {"close_buffered_value_received_after_close_publishes_nothing", kRacy,
+       [] {
+         // The value was sent before the write; it is received after the close, but that
+         // receive returns a value, not "closed".
+         Shared<int> x;
+         auto c = make_chan<int>(2);
+         auto done = make_chan<Unit>();
+         weft::go([&] {
+           c.send(1);
+           x.write(1);
+           c.close();
+           done.send({});
+         });
+         let_others_run();
+         (void)c.recv_ok();
+         (void)x.read();
+         done.recv();
+       }},
+      {"close_does_not_carry_an_earlier_unbuffered_handoff", kRacy,
+       [] {
+         // R's write is published to S by their rendezvous, not to whoever later sees the
+         // channel closed by an unrelated goroutine.
+         Shared<int> y;
+         auto c = make_chan<int>();
+         auto done = make_chan<Unit>(3);
+         weft::go([&] {  // S
+           c.send(1);
+           done.send({});
+         });
+         weft::go([&] {  // R
+           y.write(1);
+           (void)c.recv();
+           done.send({});
+         });
+         weft::go([&] {  // the closer
+           let_others_run();
+           c.close();
+           done.send({});
+         });
+         weft::sleep(std::chrono::milliseconds(2));
+         (void)c.recv_ok();  // closed
+         (void)y.read();
+         for (int i = 0; i < 3; ++i) done.recv();
        }},
       {"close_broadcast_to_many_readers", kFree,
        [] {
@@ -688,20 +803,23 @@ std::vector<Program> chan_programs() {
          Shared<int> a, b;
          auto ca = make_chan<int>(1);
          auto cb = make_chan<int>(1);
+         auto done = make_chan<Unit>(2);
          weft::go([&] {
            a.write(1);
            ca.send(1);
+           done.send({});
          });
          weft::go([&] {
            b.write(1);
            cb.send(1);
+           done.send({});
          });
          // Whichever case fires, both cells are read: one of them is not yet published.
          weft::select(weft::recv_case(ca), weft::recv_case(cb));
          (void)a.read();
          (void)b.read();
-         (void)ca.try_recv();
-         (void)cb.try_recv();
+         done.recv();
+         done.recv();
        }},
       {"select_reads_what_its_case_published", kFree,
        [] {

@@ -1,6 +1,7 @@
 // Corpus: what counts as the same memory. Shadow state is exact to the byte (neighbouring
 // fields are different memory, overlapping ranges of any size are the same), reads never
 // race with reads, and freed heap blocks and recycled goroutine stacks start afresh.
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -65,6 +66,45 @@ int recurse_with_locals(int depth) {
 }
 
 }  // namespace
+
+// Known wrong verdicts (see known_gap_programs): kept out of the corpus proper.
+std::vector<Program> memory_known_gaps() {
+  return {
+      {"calloc_free_reused_by_unrelated_goroutine", kFree,
+       [] {
+         in_order_without_sync(
+             [] {
+               void* p = std::calloc(1, sizeof(Pair));
+               race::write(p, sizeof(Pair));
+               std::free(p);
+             },
+             [] {
+               void* q = std::calloc(1, sizeof(Pair));
+               race::write(q, sizeof(Pair));
+               std::free(q);
+             });
+       }},
+      {"shared_ptr_last_owner_frees_in_another_goroutine", kFree,
+       [] {
+         // Each goroutine writes its own field; whichever drops the last reference deletes
+         // the object (the reference count orders the deletion after both writes).
+         weft::WaitGroup wg;
+         wg.add(2);
+         {
+           auto p = std::make_shared<Pair>();
+           weft::go([p, &wg] {
+             race::write(&p->a, sizeof p->a);
+             wg.done();
+           });
+           weft::go([p, &wg] {
+             race::write(&p->b, sizeof p->b);
+             wg.done();
+           });
+         }
+         wg.wait();
+       }},
+  };
+}
 
 std::vector<Program> memory_programs() {
   return {

@@ -2,6 +2,8 @@
 // for byte, lock-order inversions, and switching the detector off.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <source_location>
 #include <string>
 
@@ -178,6 +180,7 @@ TEST(CorpusReports, DetectRacesFalseTurnsItAllOff) {
                      misc_programs}) {
     for (const Program& p : table()) {
       if (!p.racy) continue;
+      if (std::getenv("CORPUS_VERBOSE")) std::fprintf(stderr, "detection off: %s\n", p.name.c_str());
       weft::ExploreOptions off = options(20);
       off.detect_races = false;
       auto res = weft::explore(p.body, off);

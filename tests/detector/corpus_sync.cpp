@@ -441,6 +441,19 @@ std::vector<Program> sync_programs() {
          (void)x.read();
          done.recv();
        }},
+      {"waitgroup_wait_on_zero_counter_still_acquires", kFree,
+       [] {
+         Shared<int> x;
+         weft::WaitGroup wg;
+         wg.add(1);
+         weft::go([&] {
+           x.write(1);
+           wg.done();
+         });
+         let_others_run();  // the counter is 0 before Wait: it returns at once
+         wg.wait();
+         (void)x.read();
+       }},
       {"waitgroup_two_waiters", kFree,
        [] {
          Shared<int> x;
@@ -502,6 +515,15 @@ std::vector<Program> sync_programs() {
            });
          }
          wg.wait();
+       }},
+      {"once_fast_path_publishes", kFree,
+       [] {
+         Shared<int> config;
+         weft::Once once;
+         weft::go([&] { once.do_([&] { config.write(42); }); });
+         let_others_run();  // done already: this Do returns without calling f
+         once.do_([&] { config.write(0); });
+         (void)config.read();
        }},
       {"once_skipped_by_one_reader", kRacy,
        [] {
@@ -613,6 +635,46 @@ std::vector<Program> sync_programs() {
          cond.broadcast();
          mu.unlock();
          wg.wait();
+       }},
+      {"cond_signal_without_lock_publishes_to_the_woken_waiter", kFree,
+       [] {
+         Shared<int> x;
+         weft::Mutex mu;
+         weft::Cond cond(mu);
+         weft::go([&] {
+           let_others_run();  // main is waiting by now
+           x.write(1);
+           cond.signal();  // without the lock: only the Cond orders the write
+         });
+         mu.lock();
+         cond.wait();
+         mu.unlock();
+         (void)x.read();
+       }},
+      {"cond_lost_signal_publishes_nothing", kRacy,
+       [] {
+         // A signal with no waiter is lost (Go); the wait is woken by a later one.
+         Shared<int> x;
+         weft::Mutex mu;
+         weft::Cond cond(mu);
+         auto done = make_chan<Unit>(2);
+         weft::go([&] {
+           x.write(1);
+           cond.signal();  // nobody waits yet
+           done.send({});
+         });
+         weft::go([&] {
+           weft::sleep(std::chrono::milliseconds(2));  // main waits by now
+           cond.signal();
+           done.send({});
+         });
+         let_others_run();
+         mu.lock();
+         cond.wait();
+         mu.unlock();
+         (void)x.read();
+         done.recv();
+         done.recv();
        }},
       {"cond_write_after_signal_and_unlock", kRacy,
        [] {
