@@ -1,6 +1,7 @@
 // The runtime side of weft::Atomic: a scheduling point before each operation, and its
-// happens-before edges. Stores and read-modify-writes release (join) into the atomic's
-// clock, loads acquire from it, so a store happens before a load that observes it.
+// happens-before edges. A store replaces the atomic's clock with its own (release_store), a
+// read-modify-write joins into it, loads acquire from it: so a store happens before a load
+// that observes it, and a store that was overwritten before the load publishes nothing.
 #include "weft/atomic.hpp"
 
 #include "scheduler.hpp"
@@ -22,8 +23,11 @@ void atomic_load_edge(const void* a) {
   if (EventSink* ev = sink_in_goroutine()) ev->acquire(current()->id, a);
 }
 
+// A store replaces the atomic's clock (release_store): a load that observes it is ordered
+// after this store, not after earlier stores it overwrote (which it does not observe).
+// Read-modify-writes observe the previous value, so they join (acquire + release).
 void atomic_store_edge(const void* a) {
-  if (EventSink* ev = sink_in_goroutine()) ev->release(current()->id, a);
+  if (EventSink* ev = sink_in_goroutine()) ev->release_store(current()->id, a);
 }
 
 void atomic_rmw_edge(const void* a) {

@@ -8,7 +8,9 @@
 //    acquire(slot) + release_store(slot). So send #n happens before receive #n completes,
 //    and receive #n happens before send #(n+cap) completes.
 //  - unbuffered rendezvous: both directions through the channel's own address.
-//  - close happens before a receive that returns because the channel is closed.
+//  - close happens before a receive that returns because the channel is closed: through
+//    close_sync(), not the channel's address, so that such a receive does not also acquire
+//    the last rendezvous (whose clock release_store leaves at the channel's address).
 #include <new>
 #include <vector>
 
@@ -97,10 +99,17 @@ ChanCore::ChanCore(std::size_t capacity, const ElemOps& ops) : ops_(ops), cap_(c
     buf_ = static_cast<std::byte*>(::operator new(cap_ * ops_.size, std::align_val_t{ops_.align}));
 }
 
+// The address close releases to and a receive that sees the channel closed acquires from:
+// one byte into the channel, distinct from its own address (the unbuffered rendezvous).
+const void* ChanCore::close_sync() const noexcept {
+  return reinterpret_cast<const char*>(this) + 1;
+}
+
 ChanCore::~ChanCore() {
   for (std::size_t i = 0; i < count_; ++i) ops_.destroy(slot((recvx_ + i) % cap_));
   if (EventSink* ev = events()) {
     ev->sync_free(this);
+    ev->sync_free(close_sync());
     for (std::size_t i = 0; i < cap_; ++i) ev->sync_free(slot(i));
   }
   if (buf_) ::operator delete(buf_, std::align_val_t{ops_.align});
@@ -181,7 +190,7 @@ void ChanCore::pop_buffer(void* dst, G* self) {
 }
 
 void ChanCore::closed_recv(void* dst, G* self) {
-  if (EventSink* ev = events()) ev->acquire(id_of(self), this);
+  if (EventSink* ev = events()) ev->acquire(id_of(self), close_sync());
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
 }
 
@@ -277,7 +286,7 @@ void ChanCore::close(Location where) {
     throw Panic("close of closed channel", where);
   }
   closed_ = true;
-  if (EventSink* ev = events()) ev->release(id_of(self), this);
+  if (EventSink* ev = events()) ev->release(id_of(self), close_sync());
   std::vector<G*> wake;
   while (Waiter* w = recvq_.pop()) {
     w->success = false;
@@ -344,7 +353,8 @@ void ChanCore::close_from_runtime() {
 
 void ChanCore::arm_edge(G* armer) {
   if (EventSink* ev = events()) {
-    ev->release(id_of(armer), this);
+    ev->release(id_of(armer), this);  // an unbuffered offer() syncs through it
+    ev->release(id_of(armer), close_sync());
     for (std::size_t i = 0; i < cap_; ++i) ev->release(id_of(armer), slot(i));
   }
 }

@@ -25,6 +25,9 @@ void acquire(const void* sync) {
 void release(const void* sync) {
   if (EventSink* ev = detail::events()) ev->release(self_id(), sync);
 }
+void release_store(const void* sync) {
+  if (EventSink* ev = detail::events()) ev->release_store(self_id(), sync);
+}
 void locked(const void* m, bool exclusive, Location where) {
   if (EventSink* ev = detail::events()) ev->lock_acquired(self_id(), m, exclusive, where);
 }
@@ -336,15 +339,27 @@ void Cond::wait(std::source_location where) {
   } else {
     lk_.unlock();
   }
-  acquire(this);
+  // The signal or broadcast that woke this wait left its clock at &w (see wake_waiter).
+  acquire(&w);
+  forget(&w);
   lock_fn_(lock_obj_);
+}
+
+// Dequeues the first waiter of a Cond and passes the caller's clock to it alone, so that
+// a signal happens before the wait it wakes returns, and a signal nobody waited for (lost,
+// as in Go) orders nothing. Returns the goroutine to ready, or nullptr.
+detail::G* Cond::wake_waiter() {
+  detail::Waiter* w = waiters_.pop();
+  if (!w) return nullptr;
+  release_store(w);
+  w->success = true;
+  return w->g;
 }
 
 void Cond::signal(std::source_location where) {
   detail::visible(Location::from(where));
   lk_.lock();
-  release(this);
-  detail::G* g = wake_one(waiters_, true);
+  detail::G* g = wake_waiter();
   lk_.unlock();
   if (g) detail::ready(g);
 }
@@ -352,9 +367,8 @@ void Cond::signal(std::source_location where) {
 void Cond::broadcast(std::source_location where) {
   detail::visible(Location::from(where));
   lk_.lock();
-  release(this);
   std::vector<detail::G*> wake;
-  while (detail::G* g = wake_one(waiters_, true)) wake.push_back(g);
+  while (detail::G* g = wake_waiter()) wake.push_back(g);
   lk_.unlock();
   ready_all(wake);
 }

@@ -121,6 +121,7 @@ class Cond {
   void broadcast(std::source_location where = std::source_location::current());
 
  private:
+  detail::G* wake_waiter();
   void* lock_obj_;
   void (*lock_fn_)(void*);
   void (*unlock_fn_)(void*);

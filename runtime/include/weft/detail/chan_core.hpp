@@ -127,6 +127,7 @@ class ChanCore {
   static bool recv_nil(bool block, Location where);
 
  private:
+  const void* close_sync() const noexcept;
   friend struct SelectImpl;
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
   // Locked helpers; each returns the goroutine to ready after unlocking, if any.
