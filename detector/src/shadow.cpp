@@ -131,34 +131,90 @@ Shadow::Page& Shadow::page_at(std::uintptr_t key) {
   return *last_page_;
 }
 
+bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
+                            const Accessor& who, CellConflict* out) {
+  const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
+  const std::uint64_t epoch = who.stamp.epoch;
+  if (kind == Access::read && p.same[i] == epoch) return false;
+  Cell*& c = p.cells[i];
+  if (c == nullptr) {
+    c = new_cell();
+    ++p.live;
+  }
+  const bool conflict = cell_access(*c, mask, kind, who, out);
+  if (mask == kAllBytes) {
+    p.same[i] = epoch;
+  } else if (kind != Access::read) {
+    p.same[i] = 0;
+  }
+  return conflict;
+}
+
 std::optional<Conflict> Shadow::access(std::uintptr_t addr, std::size_t size, Access kind,
                                        const Accessor& who) {
   std::optional<Conflict> result;
   if (size == 0) return result;
+  if (pending_) flush_pending();
   const std::uintptr_t end = range_end(addr, size);
-  const std::uint64_t epoch = who.stamp.epoch;
+  if (kind != Access::read && size >= kDeferBytes) return access_deferring(addr, end, kind, who);
   for (std::uintptr_t base = addr & ~std::uintptr_t{7}; base < end; base += 8) {
-    Page& p = page_at(base >> kPageShift);
-    const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
-    if (kind == Access::read && p.same[i] == epoch) continue;
-    Cell*& c = p.cells[i];
-    if (c == nullptr) {
-      c = new_cell();
-      ++p.live;
-    }
-    const unsigned mask = granule_mask(base, addr, end);
-    CellConflict cc;
-    if (cell_access(*c, mask, kind, who, &cc) && !result) {
-      result = Conflict{cc.previous, cc.kind, static_cast<std::size_t>(base + cc.byte - addr)};
-    }
-    if (mask == kAllBytes) {
-      p.same[i] = epoch;
-    } else if (kind != Access::read) {
-      p.same[i] = 0;
+    CellConflict c;
+    if (access_granule(page_at(base >> kPageShift), base, granule_mask(base, addr, end), kind,
+                       who, &c) &&
+        !result) {
+      result = Conflict{c.previous, c.kind, static_cast<std::size_t>(base + c.byte - addr)};
     }
     if (base + 8 < base) break;  // the last granule of the address space
   }
   return result;
+}
+
+std::optional<Conflict> Shadow::access_deferring(std::uintptr_t addr, std::uintptr_t end,
+                                                 Access kind, const Accessor& who) {
+  std::optional<Conflict> result;
+  std::size_t deferred = 0;
+  const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
+  for (std::uintptr_t key = first;; ++key) {
+    const std::uintptr_t page_base = key << kPageShift;
+    const std::uintptr_t lo = std::max(addr, page_base) & ~std::uintptr_t{7};
+    const std::uintptr_t hi = key == last ? end : page_base + (std::uintptr_t{1} << kPageShift);
+    if (Page* p = find(key)) {
+      for (std::uintptr_t base = lo; base < hi; base += 8) {
+        CellConflict c;
+        if (access_granule(*p, base, granule_mask(base, addr, end), kind, who, &c) && !result) {
+          result = Conflict{c.previous, c.kind, static_cast<std::size_t>(base + c.byte - addr)};
+        }
+      }
+    } else {
+      deferred += (hi - lo + 7) / 8;
+    }
+    if (key == last) break;
+  }
+  if (deferred != 0) pending_ = Pending{addr, end, who.stamp, kind, deferred};
+  return result;
+}
+
+void Shadow::flush_pending() {
+  const Pending pending = *pending_;
+  pending_.reset();
+  // An empty granule conflicts with nothing, so the accessor's clock is never consulted.
+  const Accessor who{pending.stamp.slot(), pending.stamp.clock(), nullptr, pending.stamp};
+  const std::uintptr_t first = pending.begin >> kPageShift, last = (pending.end - 1) >> kPageShift;
+  for (std::uintptr_t key = first;; ++key) {
+    if (find(key) == nullptr) {
+      Page& p = *add_page(key);
+      const std::uintptr_t page_base = key << kPageShift;
+      const std::uintptr_t lo = std::max(pending.begin, page_base) & ~std::uintptr_t{7};
+      const std::uintptr_t hi =
+          key == last ? pending.end : page_base + (std::uintptr_t{1} << kPageShift);
+      for (std::uintptr_t base = lo; base < hi; base += 8) {
+        CellConflict unused;
+        access_granule(p, base, granule_mask(base, pending.begin, pending.end), pending.kind,
+                       who, &unused);
+      }
+    }
+    if (key == last) break;
+  }
 }
 
 void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end) {
@@ -182,8 +238,16 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
 }
 
 void Shadow::free_range(std::uintptr_t addr, std::size_t size) {
-  if (size == 0 || live_cells_ == 0) return;
+  if (size == 0) return;
   const std::uintptr_t end = range_end(addr, size);
+  if (pending_) {
+    if (addr <= pending_->begin && pending_->end <= end) {
+      pending_.reset();  // freed before anyone could see it
+    } else {
+      flush_pending();
+    }
+  }
+  if (live_cells_ == 0) return;
   const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
   if (last - first >= pages_) {
     // More pages in the range than in the whole shadow: walk the table instead.
@@ -201,6 +265,7 @@ void Shadow::free_range(std::uintptr_t addr, std::size_t size) {
 }
 
 void Shadow::clear() {
+  pending_.reset();
   for (Bucket& b : table_) {
     if (b.page == nullptr) continue;
     for (Cell* c : b.page->cells) {

@@ -18,6 +18,14 @@
 // cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are on free lists.
 // Freeing a range drops whole cells and pages (and walks the page table instead of the range
 // when the range is larger than the shadow).
+//
+// Deferred block writes: `delete` reports a write of the whole block and then frees it. A
+// large write (kDeferBytes or more) is applied at once to the pages that exist, and recorded
+// for the pages that do not (they hold no state, so nothing there can conflict) as `pending_`.
+// The next shadow operation materialises it, unless it is a free_range covering it, which
+// drops it: the same final state, without creating and destroying a cell per granule of
+// memory that was never accessed. Invariant: while pending_ is set, no page in its range that
+// was absent when it was recorded has been created.
 #pragma once
 
 #include "shadow_cell.hpp"
@@ -53,7 +61,7 @@ class Shadow {
   template <class F>
   void for_each_stamp(F&& f);
   // Granules with any state, and those whose bytes do not all share one state (walks).
-  std::size_t granules() const { return live_cells_; }
+  std::size_t granules() const { return live_cells_ + (pending_ ? pending_->granules : 0); }
   std::size_t split_granules() const;
 
  private:
@@ -76,7 +84,21 @@ class Shadow {
     Page* page = nullptr;  // null: empty bucket
   };
 
+  static constexpr std::size_t kDeferBytes = 4096;
+  struct Pending {
+    std::uintptr_t begin, end;
+    Stamp stamp;
+    Access kind;
+    std::size_t granules;  // in pages that were absent
+  };
+
   Page& page_at(std::uintptr_t key);
+  // One granule: check and record. Returns true and fills *out on a conflict.
+  bool access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
+                      const Accessor& who, CellConflict* out);
+  std::optional<Conflict> access_deferring(std::uintptr_t addr, std::uintptr_t end,
+                                           Access kind, const Accessor& who);
+  void flush_pending();
   Page* find(std::uintptr_t key) const;
   Page* add_page(std::uintptr_t key);
   void remove_page(Page* p);
@@ -100,10 +122,12 @@ class Shadow {
   std::size_t chunk_used_ = 0;  // of which handed out
   std::vector<Cell*> free_cells_;
   std::size_t live_cells_ = 0;
+  std::optional<Pending> pending_;
 };
 
 template <class F>
 void Shadow::for_each_stamp(F&& f) {
+  if (pending_) f(pending_->stamp);
   for (Bucket& b : table_) {
     if (b.page == nullptr) continue;
     for (Cell* c : b.page->cells) {

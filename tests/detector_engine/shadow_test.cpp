@@ -169,6 +169,54 @@ TEST(DetectorShadow, DeleteIsAWriteThenAFree) {
   EXPECT_EQ(t.d.stats().granules, 0u);
 }
 
+// Large writes to memory with no shadow are recorded lazily (a delete of a never-accessed
+// block then costs nothing): the state must be the same as if they were applied at once.
+TEST(DetectorShadow, LargeWriteThenAccessInsideIt) {
+  Siblings t;
+  t.write(2, kX, 10, 1 << 16);
+  EXPECT_EQ(t.d.stats().granules, (1u << 16) / 8);
+  t.read(3, kX + 40000, 11, 4);  // not ordered after the write
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].previous.stack.at(0).line, 10u);
+  EXPECT_EQ(reports[0].previous.kind, Access::write);
+}
+
+TEST(DetectorShadow, LargeWriteOverPartlyShadowedMemory) {
+  Siblings t;
+  t.read(3, kX + 5000, 10, 8);  // the only shadowed granule in the block
+  t.write(2, kX + 4, 11, 10000);
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].conflict_offset, 4996u);
+  t.write(3, kX + 9000, 12, 1);  // in a page that was absent when the write came
+  EXPECT_EQ(t.races(), 1u);
+  t.write(3, kX + 10004, 13, 1);  // just after the block
+  EXPECT_EQ(t.races(), 1u);
+}
+
+TEST(DetectorShadow, LargeWriteThenFreeLeavesNothing) {
+  Siblings t;
+  t.write(2, kX + 64, 10, 8);
+  t.write(3, kX, 11, 1 << 20);  // delete: write the block, then free it
+  EXPECT_EQ(t.races(), 1u);
+  t.d.free_range(addr(kX), 1 << 20);
+  EXPECT_EQ(t.d.stats().granules, 0u);
+  t.write(2, kX + 4096, 12, 8);  // reused memory
+  EXPECT_EQ(t.races(), 1u);
+}
+
+TEST(DetectorShadow, LargeWriteThenPartialFree) {
+  Siblings t;
+  t.write(2, kX, 10, 8192);
+  t.d.free_range(addr(kX), 4096);  // the first half only
+  EXPECT_EQ(t.d.stats().granules, 512u);
+  t.write(3, kX + 100, 11, 8);
+  EXPECT_EQ(t.races(), 0u);
+  t.write(3, kX + 5000, 12, 8);
+  EXPECT_EQ(t.races(), 1u);
+}
+
 TEST(DetectorShadow, ResetForgetsEverything) {
   Siblings t;
   t.write(2, kX, 10);
