@@ -144,13 +144,16 @@ void apply_environment(ExploreOptions& o) {
   if (const char* v = std::getenv("WEFT_MAX_STEPS"); v && *v)
     o.max_steps = parse_number("WEFT_MAX_STEPS", v);
   if (const char* v = std::getenv("WEFT_STRATEGY"); v && *v) o.strategy = parse_strategy(v);
-  if (const char* v = std::getenv("WEFT_DETECT_RACES"); v && *v) {
-    std::string_view t = v;
-    if (t != "0" && t != "1")
-      throw std::invalid_argument(
-          fmt::format("WEFT_DETECT_RACES='{}' must be 0 (off) or 1 (on)", t));
-    o.detect_races = t == "1";
-  }
+  auto flag = [](const char* var, bool& out) {
+    if (const char* v = std::getenv(var); v && *v) {
+      std::string_view t = v;
+      if (t != "0" && t != "1")
+        throw std::invalid_argument(fmt::format("{}='{}' must be 0 (off) or 1 (on)", var, t));
+      out = t == "1";
+    }
+  };
+  flag("WEFT_DETECT_RACES", o.detect_races);
+  flag("WEFT_GUARD_MAIN_STACK", o.guard_main_stack);
   if (const char* v = std::getenv("WEFT_SUPPRESS"); v && *v) {
     std::string_view t = v;
     while (!t.empty()) {

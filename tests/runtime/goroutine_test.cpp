@@ -318,14 +318,15 @@ namespace {
 
 TEST(GoroutineDeathTest, UsingMainsLocalsAfterMainReturnedIsDiagnosed) {
   // After main returns the others get a grace period (to tell a leak from a late finisher),
-  // but main's locals are gone: touching one through a reference faults with an explanation
-  // (or, under AddressSanitizer, its use-after-scope report) instead of reading garbage.
+  // but main's locals are gone: with guard_main_stack, touching one through a reference
+  // stops with an explanation (under AddressSanitizer, possibly its use-after-scope report).
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
         weft::ExploreOptions o;
         o.iterations = 50;
         o.use_environment = false;
+        o.guard_main_stack = true;
         weft::explore([] {
           int local = 0;
           weft::go([&local] {

@@ -13,7 +13,7 @@
 // time; at every visible operation a Strategy picks the goroutine that runs next. Time is
 // virtual. The run stops at the first failure. The environment overrides the options:
 // WEFT_SEED, WEFT_ITERATIONS, WEFT_STRATEGY (random|pct|dfs|replay), WEFT_REPLAY=<token>,
-// WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_SUPPRESS (comma-separated suppressions),
+// WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
 // WEFT_REPORT (write the result as JSON to this path).
 #pragma once
 
@@ -49,6 +49,10 @@ struct ExploreOptions {
   std::size_t stack_size = 0;  // 0: 64 KiB, or 256 KiB under AddressSanitizer
   // Goroutines still blocked when main returns are reported as a leak.
   bool report_leaks = true;
+  // While the others finish after main returned, make main's stack inaccessible, so a
+  // goroutine that still reaches main's (destroyed) locals through a reference stops the
+  // program with an explanation. Costs two mprotect calls per iteration.
+  bool guard_main_stack = false;
   // Run the happens-before race detector (data races, lock-order inversions).
   bool detect_races = true;
   // Make every recorded memory access (instrumented code, Shared, race::*) a scheduling
