@@ -41,8 +41,7 @@ void Detector::Engine::collect_infos() {
   info_gc_threshold_ = std::max(kMinInfoGc, 2 * infos_.size());
 }
 
-GoState& Detector::Engine::state(GoId g) {
-  if (g == last_id_ && last_state_ != nullptr) return *last_state_;
+GoState& Detector::Engine::state_lookup(GoId g) {
   auto it = live_.find(g);
   if (it == live_.end()) {
     go_start(g, 0, {}, Loc{});  // unknown goroutine: a root without a name
@@ -123,15 +122,16 @@ void Detector::Engine::sync_free(const void* sync) {
 }
 
 FrameId Detector::Engine::site(GoState& s, const Loc& where) {
-  if (s.cached_site != 0 && s.cached_stack == s.stack && s.cached_loc.file == where.file &&
-      s.cached_loc.function == where.function && s.cached_loc.line == where.line &&
-      s.cached_loc.column == where.column) {
-    return s.cached_site;
+  for (const GoState::CachedSite& c : s.sites) {
+    if (c.site != 0 && c.stack == s.stack && c.loc.line == where.line &&
+        c.loc.file == where.file && c.loc.function == where.function &&
+        c.loc.column == where.column) {
+      return c.site;
+    }
   }
-  s.cached_stack = s.stack;
-  s.cached_loc = where;
-  s.cached_site = frames_.child(s.stack, where);
-  return s.cached_site;
+  GoState::CachedSite& c = s.sites[s.next_site++ % s.sites.size()];
+  c = GoState::CachedSite{s.stack, where, frames_.child(s.stack, where)};
+  return c.site;
 }
 
 bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
@@ -168,10 +168,12 @@ bool Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access
   if (size == 0) return false;
   GoState& s = state(g);
   ++accesses_;
-  FrameId at = site(s, where);
   s.last_visible = s.epoch;
-  Accessor who{s.slot, s.epoch, &s.clock, Stamp{Stamp::pack(s.slot, s.epoch), at, s.info}};
-  auto a = reinterpret_cast<std::uintptr_t>(addr);
+  const auto a = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
+  if (shadow_.same_epoch(a, size, kind, epoch)) return false;
+  FrameId at = site(s, where);
+  Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
   if (auto conflict = shadow_.access(a, size, kind, who)) {
     return report_race(s, a, size, kind, at, *conflict);
   }

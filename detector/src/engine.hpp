@@ -13,6 +13,7 @@
 
 #include <weft/detector/detector.hpp>
 
+#include <array>
 #include <mutex>
 #include <set>
 #include <string>
@@ -31,10 +32,16 @@ struct GoState {
   FrameId stack = 0;       // shadow call stack
   InfoId info = 0;
   std::vector<HeldLock> held;
-  // One-entry cache of the last access site: (stack, location) -> frame.
-  FrameId cached_stack = 0;
-  Loc cached_loc;
-  FrameId cached_site = 0;
+  // Small cache of recent sites, (stack, location) -> frame: a loop body alternates between
+  // a few (an input read, a lock, a counter update), each of which would otherwise cost a
+  // FrameTrie lookup. Replaced round-robin; site 0 (the root) marks an empty entry.
+  struct CachedSite {
+    FrameId stack = 0;
+    Loc loc;
+    FrameId site = 0;
+  };
+  std::array<CachedSite, 4> sites{};
+  unsigned next_site = 0;
 };
 
 // Not thread-safe by itself: Detector takes `mu` around every call (unless
@@ -65,7 +72,10 @@ class Detector::Engine {
   std::vector<Report> reports;
 
  private:
-  GoState& state(GoId g);
+  GoState& state(GoId g) {
+    return g == last_id_ && last_state_ != nullptr ? *last_state_ : state_lookup(g);
+  }
+  GoState& state_lookup(GoId g);
   void tick(GoState& s);  // publish the current epoch and advance
   FrameId site(GoState& s, const Loc& where);
   GoroutineRef goroutine_ref(InfoId info) const;

@@ -156,6 +156,15 @@ std::optional<Conflict> Shadow::access(std::uintptr_t addr, std::size_t size, Ac
   if (size == 0) return result;
   if (pending_) flush_pending();
   const std::uintptr_t end = range_end(addr, size);
+  if ((addr & 7) + size <= 8) {  // the common case: inside one granule
+    const std::uintptr_t base = addr & ~std::uintptr_t{7};
+    const unsigned mask = ((1u << size) - 1) << (addr & 7);
+    CellConflict c;
+    if (access_granule(page_at(addr >> kPageShift), base, mask, kind, who, &c)) {
+      result = Conflict{c.previous, c.kind, static_cast<std::size_t>(base + c.byte - addr)};
+    }
+    return result;
+  }
   if (kind != Access::read && size >= kDeferBytes) return access_deferring(addr, end, kind, who);
   for (std::uintptr_t base = addr & ~std::uintptr_t{7}; base < end; base += 8) {
     CellConflict c;
@@ -267,6 +276,7 @@ void Shadow::free_range(std::uintptr_t addr, std::size_t size) {
 void Shadow::clear() {
   pending_.reset();
   for (Bucket& b : table_) {
+    if (!any_spills()) break;
     if (b.page == nullptr) continue;
     for (Cell* c : b.page->cells) {
       if (c != nullptr) cell_destroy(*c);

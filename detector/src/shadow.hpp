@@ -54,6 +54,21 @@ class Shadow {
   // lowest conflicting byte, if any.
   std::optional<Conflict> access(std::uintptr_t addr, std::size_t size, Access kind,
                                  const Accessor& who);
+  // Whether an access of [addr, addr+size) by the epoch `epoch` is FastTrack's same-epoch
+  // exit, decided without a lookup: a read or write inside one granule of the last page used,
+  // whose bytes this epoch already covered (a read) or holds alone with a write (a write). A
+  // false answer means only "use access()".
+  bool same_epoch(std::uintptr_t addr, std::size_t size, Access kind, std::uint64_t epoch) const {
+    if ((addr & 7) + size > 8 || last_page_ == nullptr || last_key_ != addr >> kPageShift) {
+      return false;
+    }
+    const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
+    if (kind == Access::read) return last_page_->same[i] == epoch;
+    const Cell* c = last_page_->cells[i];
+    const unsigned mask = ((1u << size) - 1) << (addr & 7);
+    return c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
+           c->kind[0] != Access::read && (c->mask[0] & mask) == mask;
+  }
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
   void clear();

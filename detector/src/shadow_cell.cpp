@@ -3,10 +3,26 @@
 #include "shadow_cell.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 
 namespace weft::det {
 namespace {
+
+// Spills alive in all shadows of the process: when there are none, a shadow being cleared
+// need not visit its cells.
+std::atomic<std::size_t> live_spills{0};
+
+Spill* new_spill() {
+  live_spills.fetch_add(1, std::memory_order_relaxed);
+  return new Spill;
+}
+
+void delete_spill(Spill* sp) {
+  if (sp == nullptr) return;
+  live_spills.fetch_sub(1, std::memory_order_relaxed);
+  delete sp;
+}
 
 bool happens_before(const Stamp& s, const Accessor& who) {
   // Same slot: an earlier occupant's epochs are below the current one (slot reuse keeps
@@ -73,7 +89,7 @@ void store(Cell& c, const Small& s) {
     store_inline(c, s.e, s.n);
     return;
   }
-  auto* sp = new Spill;
+  Spill* sp = new_spill();
   sp->reads.reserve(8);
   for (unsigned i = 0; i < s.n; ++i) {
     (s.e[i].kind == Access::read ? sp->reads : sp->writes).push_back(s.e[i]);
@@ -90,7 +106,7 @@ void maybe_unspill(Cell& c) {
   unsigned n = 0;
   for (const Entry& w : sp.writes) e[n++] = w;
   for (const Entry& r : sp.reads) e[n++] = r;
-  delete c.spill;
+  delete_spill(c.spill);
   c.spill = nullptr;
   store_inline(c, e, n);
 }
@@ -221,8 +237,10 @@ bool cell_forget(Cell& c, unsigned mask) {
   return c.n == 0;
 }
 
+bool any_spills() { return live_spills.load(std::memory_order_relaxed) != 0; }
+
 void cell_destroy(Cell& c) {
-  delete c.spill;
+  delete_spill(c.spill);
   c.spill = nullptr;
   c.n = 0;
 }

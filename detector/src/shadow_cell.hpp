@@ -94,6 +94,9 @@ bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
 bool cell_forget(Cell& c, unsigned mask);
 // Frees the cell's spill, if any, and empties it.
 void cell_destroy(Cell& c);
+// Whether any cell of any shadow in the process has a spill (if not, cells can be dropped
+// without cell_destroy).
+bool any_spills();
 // Whether not all of the granule's bytes share one state (a diagnostic).
 bool cell_is_split(const Cell& c);
 

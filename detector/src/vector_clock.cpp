@@ -122,6 +122,19 @@ void VectorClock::join(const VectorClock& o) {
       delta_.clear();
     }
   }
+  // Usual case (a mutex handed between a few goroutines): every slot of o's delta is already
+  // in ours, so one merge walk raising values does it, with no search and no insertion.
+  auto it = delta_.begin();
+  bool all_present = true;
+  for (const ClockEntry& e : o.delta_) {
+    while (it != delta_.end() && it->slot < e.slot) ++it;
+    if (it == delta_.end() || it->slot != e.slot) {
+      all_present = false;
+      break;
+    }
+    it->value = std::max(it->value, e.value);
+  }
+  if (all_present) return;
   if (o.delta_.size() <= 4) {
     for (const ClockEntry& e : o.delta_) set(e.slot, e.value);
   } else {
