@@ -854,7 +854,9 @@ std::vector<Program> chan_programs() {
          Shared<int> x;
          auto c = make_chan<int>();
          auto back = make_chan<int>();
-         weft::go([&] {
+         // The child holds its own handles: its select may still touch the channels after
+         // main, woken by it, has returned (a woken select relocks every case channel).
+         weft::go([&x, c, back] {
            weft::select(weft::recv_case(c));
            x.write(2);
            weft::select(weft::send_case(back, 0));

@@ -471,9 +471,8 @@ std::vector<Program> memory_programs() {
        }},
       {"heap_object_shared_without_sync", kRacy,
        [] {
-         auto* p = new Pair{};
+         auto p = std::make_unique<Pair>();  // freed when the failed iteration unwinds
          in_parallel(2, [&](int) { race::write(&p->a, sizeof p->a); });
-         delete p;
        }},
       {"heap_object_freed_by_owner_after_handoff", kFree,
        [] {
