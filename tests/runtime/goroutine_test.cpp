@@ -341,3 +341,27 @@ TEST(GoroutineDeathTest, UsingMainsLocalsAfterMainReturnedIsDiagnosed) {
 }
 
 }  // namespace
+
+namespace {
+
+void bump(int* n) { ++*n; }
+
+TEST(Goroutine, GoWithANamedFunctionObjectSpawnsIt) {
+  // `weft::go(worker);` must be a call, not the declaration of a variable named worker.
+  auto r = weft::explore([] {
+    int n = 0;
+    auto done = weft::make_chan<int>(2);
+    auto worker = [&n, done] {
+      ++n;
+      done.send(0);
+    };
+    weft::go(worker);
+    weft::go(bump, &n);
+    done.recv();
+    weft::sleep(std::chrono::milliseconds(1));  // let bump finish
+    weft::check(n == 2, "both goroutines ran");
+  }, opts(20));
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+}  // namespace

@@ -40,14 +40,10 @@ struct ProbeChan {
 
 namespace wefx {  // "wefx::go" has the length of "weft::go"
 template <class F>
-struct go {
-  explicit go(F&& f, std::source_location w = std::source_location::current()) {
-    probe_go_at = w;
-    f();
-  }
-};
-template <class F>
-go(F&&) -> go<F>;
+void go(F&& f, std::source_location w = std::source_location::current()) {
+  probe_go_at = w;
+  f();
+}
 }  // namespace wefx
 
 namespace {

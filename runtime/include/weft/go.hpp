@@ -4,9 +4,7 @@
 //   weft::go(worker, jobs, results);               // arguments are decay-copied, as in std::thread
 //   weft::go_named("producer", [&] { ... });       // the name shows in reports
 //
-// go is a class template only so that it can capture the caller's source location after a
-// parameter pack; use it as a function. Calling it outside weft::explore / weft::run throws
-// std::logic_error.
+// Calling them outside weft::explore throws std::logic_error.
 #pragma once
 
 #include <functional>
@@ -40,27 +38,98 @@ std::unique_ptr<Callable> bind_call(F&& f, Args&&... args) {
 }
 }  // namespace detail
 
-template <class F, class... Args>
-struct go {
-  explicit go(F&& f, Args&&... args,
-              std::source_location where = std::source_location::current()) {
-    detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...), {},
-                  Location::from(where));
-  }
-};
-template <class F, class... Args>
-go(F&&, Args&&...) -> go<F, Args...>;
+// go is a set of overloads, one per argument count (up to 8), rather than a class template,
+// so that `weft::go(worker);` is a call and not the declaration of a variable named worker.
+using Here = std::source_location;
 
-template <class F, class... Args>
-struct go_named {
-  go_named(std::string name, F&& f, Args&&... args,
-           std::source_location where = std::source_location::current()) {
-    detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<Args>(args)...),
-                  std::move(name), Location::from(where));
-  }
-};
-template <class F, class... Args>
-go_named(std::string, F&&, Args&&...) -> go_named<F, Args...>;
+template <class F>
+void go(F&& f, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f)), {}, Location::from(where));
+}
+template <class F>
+void go_named(std::string name, F&& f, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f)), std::move(name), Location::from(where));
+}
+
+template <class F, class A1>
+void go(F&& f, A1&& a1, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1)), {}, Location::from(where));
+}
+template <class F, class A1>
+void go_named(std::string name, F&& f, A1&& a1, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1)), std::move(name),
+                Location::from(where));
+}
+
+template <class F, class A1, class A2>
+void go(F&& f, A1&& a1, A2&& a2, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2)), {}, Location::from(where));
+}
+template <class F, class A1, class A2>
+void go_named(std::string name, F&& f, A1&& a1, A2&& a2, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2)), std::move(name),
+                Location::from(where));
+}
+
+template <class F, class A1, class A2, class A3>
+void go(F&& f, A1&& a1, A2&& a2, A3&& a3, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3)), {}, Location::from(where));
+}
+template <class F, class A1, class A2, class A3>
+void go_named(std::string name, F&& f, A1&& a1, A2&& a2, A3&& a3, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3)), std::move(name),
+                Location::from(where));
+}
+
+template <class F, class A1, class A2, class A3, class A4>
+void go(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4)), {}, Location::from(where));
+}
+template <class F, class A1, class A2, class A3, class A4>
+void go_named(std::string name, F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4)), std::move(name),
+                Location::from(where));
+}
+
+template <class F, class A1, class A2, class A3, class A4, class A5>
+void go(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5)), {}, Location::from(where));
+}
+template <class F, class A1, class A2, class A3, class A4, class A5>
+void go_named(std::string name, F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5)), std::move(name),
+                Location::from(where));
+}
+
+template <class F, class A1, class A2, class A3, class A4, class A5, class A6>
+void go(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5), std::forward<A6>(a6)), {}, Location::from(where));
+}
+template <class F, class A1, class A2, class A3, class A4, class A5, class A6>
+void go_named(std::string name, F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5), std::forward<A6>(a6)), std::move(name),
+                Location::from(where));
+}
+
+template <class F, class A1, class A2, class A3, class A4, class A5, class A6, class A7>
+void go(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6, A7&& a7, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5), std::forward<A6>(a6), std::forward<A7>(a7)), {}, Location::from(where));
+}
+template <class F, class A1, class A2, class A3, class A4, class A5, class A6, class A7>
+void go_named(std::string name, F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6, A7&& a7, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5), std::forward<A6>(a6), std::forward<A7>(a7)), std::move(name),
+                Location::from(where));
+}
+
+template <class F, class A1, class A2, class A3, class A4, class A5, class A6, class A7, class A8>
+void go(F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6, A7&& a7, A8&& a8, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5), std::forward<A6>(a6), std::forward<A7>(a7), std::forward<A8>(a8)), {}, Location::from(where));
+}
+template <class F, class A1, class A2, class A3, class A4, class A5, class A6, class A7, class A8>
+void go_named(std::string name, F&& f, A1&& a1, A2&& a2, A3&& a3, A4&& a4, A5&& a5, A6&& a6, A7&& a7, A8&& a8, Here where = Here::current()) {
+  detail::spawn(detail::bind_call(std::forward<F>(f), std::forward<A1>(a1), std::forward<A2>(a2), std::forward<A3>(a3), std::forward<A4>(a4), std::forward<A5>(a5), std::forward<A6>(a6), std::forward<A7>(a7), std::forward<A8>(a8)), std::move(name),
+                Location::from(where));
+}
 
 // The running goroutine's id (1 is the main goroutine of an iteration).
 GoId goid();
