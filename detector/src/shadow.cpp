@@ -135,17 +135,18 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
                             const Accessor& who, CellConflict* out) {
   const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
   const std::uint64_t epoch = who.stamp.epoch;
-  if (kind == Access::read && p.same[i] == epoch) return false;
-  Cell*& c = p.cells[i];
+  Page::Granule& g = p.granules[i];
+  if (kind == Access::read && g.same == epoch) return false;
+  Cell*& c = g.cell;
   if (c == nullptr) {
     c = new_cell();
     ++p.live;
   }
   const bool conflict = cell_access(*c, mask, kind, who, out);
   if (mask == kAllBytes) {
-    p.same[i] = epoch;
+    g.same = epoch;
   } else if (kind != Access::read) {
-    p.same[i] = 0;
+    g.same = 0;
   }
   return conflict;
 }
@@ -233,10 +234,11 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
   const std::uintptr_t lo = std::max(begin, page_base) & ~std::uintptr_t{7};
   for (std::uintptr_t base = lo; base < end && base - page_base < (std::uintptr_t{1} << kPageShift);
        base += 8) {
-    Cell*& c = p->cells[(base - page_base) >> 3];
+    Page::Granule& g = p->granules[(base - page_base) >> 3];
+    Cell*& c = g.cell;
     if (c == nullptr) continue;
     const unsigned mask = granule_mask(base, begin, end);
-    p->same[(base - page_base) >> 3] = 0;
+    g.same = 0;
     if (mask == kAllBytes || cell_forget(*c, mask)) {
       free_cell(c);
       c = nullptr;
@@ -278,8 +280,8 @@ void Shadow::clear() {
   for (Bucket& b : table_) {
     if (!any_spills()) break;
     if (b.page == nullptr) continue;
-    for (Cell* c : b.page->cells) {
-      if (c != nullptr) cell_destroy(*c);
+    for (Page::Granule& g : b.page->granules) {
+      if (g.cell != nullptr) cell_destroy(*g.cell);
     }
   }
   table_.clear();
@@ -297,8 +299,8 @@ std::size_t Shadow::split_granules() const {
   std::size_t n = 0;
   for (const Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (const Cell* c : b.page->cells) {
-      if (c != nullptr && cell_is_split(*c)) ++n;
+    for (const Page::Granule& g : b.page->granules) {
+      if (g.cell != nullptr && cell_is_split(*g.cell)) ++n;
     }
   }
   return n;

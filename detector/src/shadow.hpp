@@ -7,8 +7,9 @@
 // (shadow_cell.hpp: a few stamps with byte masks, 64 bytes, exact to the byte).
 //
 // Layout: a flat, paged table. Memory is cut into 512-byte pages (64 granules); an
-// open-addressing hash table maps a page number to a Page, an array of 64 cell pointers; cells
-// come from chunked pools (no allocation per granule, no per-granule node). So an access costs
+// open-addressing hash table maps a page number to a Page, an array of 64 (same-epoch word,
+// cell pointer) pairs; cells come from chunked pools (no allocation per granule, no
+// per-granule node). So an access costs
 // a hash probe (skipped when it hits the same page as the last one), an index, and the cell's
 // one cache line — or, for a repeated read in the same epoch, one word of the page (`same`).
 // Sparse memory (a goroutine's stack, scattered heap objects) costs a 1 KiB page per touched
@@ -63,8 +64,8 @@ class Shadow {
       return false;
     }
     const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
-    if (kind == Access::read) return last_page_->same[i] == epoch;
-    const Cell* c = last_page_->cells[i];
+    if (kind == Access::read) return last_page_->granules[i].same == epoch;
+    const Cell* c = last_page_->granules[i].cell;
     const unsigned mask = ((1u << size) - 1) << (addr & 7);
     return c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
            c->kind[0] != Access::read && (c->mask[0] & mask) == mask;
@@ -85,14 +86,19 @@ class Shadow {
   struct Page {
     std::uintptr_t key = 0;  // address >> kPageShift
     std::uint32_t live = 0;  // cells in use
-    // same[i]: an epoch whose accesses covered all 8 bytes of granule i with no write or free
-    // of it since (0: none). A read in that epoch changes nothing (FastTrack's same-epoch
-    // exit) and is answered here without touching the cell. Only the epoch's own goroutine
-    // can drop its entries while it is still in that epoch (anyone else would have to know
-    // the epoch, i.e. have synchronised after it, which ends it), so only writes and frees
-    // reset it. Invariant: same[i] != 0 implies cells[i] != nullptr.
-    std::uint64_t same[kCellsPerPage] = {};
-    Cell* cells[kCellsPerPage] = {};
+    // Per granule, side by side (one cache line for both):
+    //  same: an epoch whose accesses covered all 8 bytes of the granule with no write or free
+    //    of it since (0: none). A read in that epoch changes nothing (FastTrack's same-epoch
+    //    exit) and is answered here without touching the cell. Only the epoch's own goroutine
+    //    can drop its entries while it is still in that epoch (anyone else would have to
+    //    know the epoch, i.e. have synchronised after it, which ends it), so only writes and
+    //    frees reset it. Invariant: same != 0 implies cell != nullptr.
+    //  cell: the granule's state, or null.
+    struct Granule {
+      std::uint64_t same = 0;
+      Cell* cell = nullptr;
+    };
+    Granule granules[kCellsPerPage] = {};
   };
   struct Bucket {
     std::uintptr_t key = 0;
@@ -145,8 +151,8 @@ void Shadow::for_each_stamp(F&& f) {
   if (pending_) f(pending_->stamp);
   for (Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (Cell* c : b.page->cells) {
-      if (c != nullptr) cell_for_each_stamp(*c, f);
+    for (typename Page::Granule& g : b.page->granules) {
+      if (g.cell != nullptr) cell_for_each_stamp(*g.cell, f);
     }
   }
 }

@@ -130,6 +130,60 @@ bool access_inline(Cell& c, unsigned mask, Access kind, const Accessor& who,
   return found;
 }
 
+// access_inline for a read, in place (no copy of the entries): check the writes, drop the
+// bytes of reads ordered before this one, then merge with an identical stamp or append. Falls
+// back to access_inline when a fourth entry is needed.
+bool read_inline(Cell& c, unsigned mask, const Accessor& who, CellConflict* conflict) {
+  bool found = false, dropped = false;
+  int same = -1;
+  for (unsigned i = 0; i < c.n; ++i) {
+    if (c.kind[i] == Access::read && c.stamp[i] == who.stamp) {
+      same = static_cast<int>(i);
+      continue;
+    }
+    if ((c.mask[i] & mask) == 0) continue;
+    if (c.kind[i] != Access::read) {
+      check(Entry{c.stamp[i], c.mask[i], c.kind[i]}, mask, Access::read, who, conflict, &found);
+    } else if (happens_before(c.stamp[i], who)) {
+      c.mask[i] = static_cast<std::uint8_t>(c.mask[i] & ~mask);
+      dropped |= c.mask[i] == 0;
+    }
+  }
+  if (same >= 0) {
+    c.mask[same] = static_cast<std::uint8_t>(c.mask[same] | mask);
+  } else if (dropped) {
+    // Reuse the first emptied entry, then close any other gaps.
+    unsigned out = 0;
+    bool placed = false;
+    for (unsigned i = 0; i < c.n; ++i) {
+      if (c.mask[i] == 0 && !placed) {
+        c.stamp[i] = who.stamp;
+        c.mask[i] = static_cast<std::uint8_t>(mask);
+        c.kind[i] = Access::read;
+        placed = true;
+      } else if (c.mask[i] == 0) {
+        continue;
+      }
+      if (out != i) {
+        c.stamp[out] = c.stamp[i];
+        c.mask[out] = c.mask[i];
+        c.kind[out] = c.kind[i];
+      }
+      ++out;
+    }
+    c.n = static_cast<std::uint8_t>(out);
+  } else if (c.n < Cell::kInline) {
+    c.stamp[c.n] = who.stamp;
+    c.mask[c.n] = static_cast<std::uint8_t>(mask);
+    c.kind[c.n] = Access::read;
+    ++c.n;
+  } else {
+    CellConflict unused;
+    access_inline(c, mask, Access::read, who, &unused);  // spills; the verdict is ours
+  }
+  return found;
+}
+
 // Keeps, per slot, each byte's latest read only (older reads of a slot happen before its
 // later ones), then makes sure at least half of the capacity is free again: O(log n)
 // amortised per read.
@@ -216,7 +270,9 @@ bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
     for (unsigned i = 0; i < c.n; ++i) {
       if (c.stamp[i].epoch == epoch && (c.mask[i] & mask) == mask) return false;
     }
-  } else if (c.n == 1 && c.stamp[0].epoch == epoch && c.kind[0] != Access::read &&
+    return read_inline(c, mask, who, conflict);
+  }
+  if (c.n == 1 && c.stamp[0].epoch == epoch && c.kind[0] != Access::read &&
              (c.mask[0] & mask) == mask) {
     return false;
   }
