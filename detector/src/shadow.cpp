@@ -9,7 +9,6 @@ namespace weft::det {
 namespace {
 
 constexpr unsigned kAllBytes = 0xff;
-constexpr std::size_t kMinChunk = 64, kMaxChunk = 8192;  // cells per pool chunk
 
 // The bytes of the granule at `base` that [addr, end) covers.
 unsigned granule_mask(std::uintptr_t base, std::uintptr_t addr, std::uintptr_t end) {
@@ -25,27 +24,10 @@ std::uintptr_t range_end(std::uintptr_t addr, std::size_t size) {
 
 }  // namespace
 
-void Shadow::CellChunk::operator()(Cell* p) const {
-  ::operator delete(p, std::align_val_t{alignof(Cell) < 64 ? 64 : alignof(Cell)});
-}
-
 Shadow::Shadow() = default;
 
 Shadow::~Shadow() { clear(); }
 
-std::size_t Shadow::home(std::uintptr_t key) const {
-  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & (table_.size() - 1);
-}
-
-Shadow::Page* Shadow::find(std::uintptr_t key) const {
-  if (pages_ == 0) return nullptr;
-  const std::size_t mask = table_.size() - 1;
-  for (std::size_t i = home(key);; i = (i + 1) & mask) {
-    const Bucket& b = table_[i];
-    if (b.page == nullptr) return nullptr;
-    if (b.key == key) return b.page;
-  }
-}
 
 void Shadow::grow_table() {
   std::vector<Bucket> old = std::move(table_);
@@ -61,16 +43,8 @@ void Shadow::grow_table() {
 
 Shadow::Page* Shadow::add_page(std::uintptr_t key) {
   if (2 * (pages_ + 1) > table_.size()) grow_table();
-  Page* p;
-  if (!free_pages_.empty()) {
-    p = free_pages_.back();
-    free_pages_.pop_back();
-  } else {
-    page_pool_.push_back(std::make_unique<Page>());
-    p = page_pool_.back().get();
-  }
+  Page* p = pages_pool_.make();
   p->key = key;
-  p->live = 0;
   const std::size_t mask = table_.size() - 1;
   std::size_t i = home(key);
   while (table_[i].page != nullptr) i = (i + 1) & mask;
@@ -96,30 +70,7 @@ void Shadow::remove_page(Page* p) {
   table_[i] = Bucket{};
   --pages_;
   if (last_page_ == p) last_page_ = nullptr;
-  free_pages_.push_back(p);
-}
-
-Cell* Shadow::new_cell() {
-  ++live_cells_;
-  if (!free_cells_.empty()) {
-    Cell* c = free_cells_.back();
-    free_cells_.pop_back();
-    return new (c) Cell{};
-  }
-  if (chunk_used_ == chunk_size_) {
-    chunk_size_ = std::clamp(live_cells_, kMinChunk, kMaxChunk);
-    auto* raw = static_cast<Cell*>(
-        ::operator new(chunk_size_ * sizeof(Cell), std::align_val_t{alignof(Cell) < 64 ? 64 : alignof(Cell)}));
-    cell_chunks_.emplace_back(raw);
-    chunk_used_ = 0;
-  }
-  return new (cell_chunks_.back().get() + chunk_used_++) Cell{};
-}
-
-void Shadow::free_cell(Cell* c) {
-  cell_destroy(*c);
-  free_cells_.push_back(c);
-  --live_cells_;
+  pages_pool_.release(p);
 }
 
 Shadow::Page& Shadow::page_at(std::uintptr_t key) {
@@ -139,7 +90,7 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
   if (kind == Access::read && g.same == epoch) return false;
   Cell*& c = g.cell;
   if (c == nullptr) {
-    c = new_cell();
+    c = cells_.make();
     ++p.live;
   }
   const bool conflict = cell_access(*c, mask, kind, who, out);
@@ -240,7 +191,8 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
     const unsigned mask = granule_mask(base, begin, end);
     g.same = 0;
     if (mask == kAllBytes || cell_forget(*c, mask)) {
-      free_cell(c);
+      cell_destroy(*c);
+      cells_.release(c);
       c = nullptr;
       --p->live;
     }
@@ -258,7 +210,7 @@ void Shadow::free_range(std::uintptr_t addr, std::size_t size) {
       flush_pending();
     }
   }
-  if (live_cells_ == 0) return;
+  if (cells_.live() == 0) return;
   const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
   if (last - first >= pages_) {
     // More pages in the range than in the whole shadow: walk the table instead.
@@ -287,12 +239,8 @@ void Shadow::clear() {
   table_.clear();
   pages_ = 0;
   last_page_ = nullptr;
-  free_pages_.clear();
-  page_pool_.clear();
-  cell_chunks_.clear();
-  chunk_size_ = chunk_used_ = 0;
-  free_cells_.clear();
-  live_cells_ = 0;
+  pages_pool_.clear();
+  cells_.clear();
 }
 
 std::size_t Shadow::split_granules() const {

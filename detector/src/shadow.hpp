@@ -29,6 +29,7 @@
 // was absent when it was recorded has been created.
 #pragma once
 
+#include "pool.hpp"
 #include "shadow_cell.hpp"
 
 #include <cstdint>
@@ -56,19 +57,23 @@ class Shadow {
   std::optional<Conflict> access(std::uintptr_t addr, std::size_t size, Access kind,
                                  const Accessor& who);
   // Whether an access of [addr, addr+size) by the epoch `epoch` is FastTrack's same-epoch
-  // exit, decided without a lookup: a read or write inside one granule of the last page used,
+  // exit, decided with a page lookup and no cell work: a read or write inside one granule
   // whose bytes this epoch already covered (a read) or holds alone with a write (a write). A
   // false answer means only "use access()".
-  bool same_epoch(std::uintptr_t addr, std::size_t size, Access kind, std::uint64_t epoch) const {
-    if ((addr & 7) + size > 8 || last_page_ == nullptr || last_key_ != addr >> kPageShift) {
-      return false;
+  bool same_epoch(std::uintptr_t addr, std::size_t size, Access kind, std::uint64_t epoch) {
+    if ((addr & 7) + size > 8) return false;
+    const std::uintptr_t key = addr >> kPageShift;
+    if (last_page_ == nullptr || last_key_ != key) {
+      Page* p = find(key);
+      if (p == nullptr) return false;
+      last_page_ = p;
+      last_key_ = key;
     }
-    const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
-    if (kind == Access::read) return last_page_->granules[i].same == epoch;
-    const Cell* c = last_page_->granules[i].cell;
+    const Page::Granule& g = last_page_->granules[(addr >> 3) & (kCellsPerPage - 1)];
+    if (kind == Access::read) return g.same == epoch;
     const unsigned mask = ((1u << size) - 1) << (addr & 7);
-    return c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
-           c->kind[0] != Access::read && (c->mask[0] & mask) == mask;
+    return g.cell != nullptr && g.cell->n == 1 && g.cell->stamp[0].epoch == epoch &&
+           g.cell->kind[0] != Access::read && (g.cell->mask[0] & mask) == mask;
   }
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
@@ -77,7 +82,7 @@ class Shadow {
   template <class F>
   void for_each_stamp(F&& f);
   // Granules with any state, and those whose bytes do not all share one state (walks).
-  std::size_t granules() const { return live_cells_ + (pending_ ? pending_->granules : 0); }
+  std::size_t granules() const { return cells_.live() + (pending_ ? pending_->granules : 0); }
   std::size_t split_granules() const;
 
  private:
@@ -120,29 +125,28 @@ class Shadow {
   std::optional<Conflict> access_deferring(std::uintptr_t addr, std::uintptr_t end,
                                            Access kind, const Accessor& who);
   void flush_pending();
-  Page* find(std::uintptr_t key) const;
+  Page* find(std::uintptr_t key) const {
+    if (pages_ == 0) return nullptr;
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = home(key);; i = (i + 1) & mask) {
+      const Bucket& b = table_[i];
+      if (b.page == nullptr || b.key == key) return b.page;
+    }
+  }
   Page* add_page(std::uintptr_t key);
   void remove_page(Page* p);
   void forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end);
-  Cell* new_cell();
-  void free_cell(Cell* c);
-  std::size_t home(std::uintptr_t key) const;
+  std::size_t home(std::uintptr_t key) const {
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & (table_.size() - 1);
+  }
   void grow_table();
 
   std::vector<Bucket> table_;  // power-of-two size, at most half full
   std::size_t pages_ = 0;
   std::uintptr_t last_key_ = 0;  // one-page cache for runs of nearby accesses
   Page* last_page_ = nullptr;
-  std::vector<Page*> free_pages_;
-  std::vector<std::unique_ptr<Page>> page_pool_;
-  struct CellChunk {
-    void operator()(Cell* p) const;
-  };
-  std::vector<std::unique_ptr<Cell, CellChunk>> cell_chunks_;
-  std::size_t chunk_size_ = 0;  // cells in the last chunk
-  std::size_t chunk_used_ = 0;  // of which handed out
-  std::vector<Cell*> free_cells_;
-  std::size_t live_cells_ = 0;
+  Pool<Page> pages_pool_;
+  Pool<Cell> cells_;
   std::optional<Pending> pending_;
 };
 
