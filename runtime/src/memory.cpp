@@ -37,9 +37,21 @@ void on_free(void* p, std::size_t n) noexcept {
   }
 }
 
+// Fresh memory carries no history: clear what a block freed without operator delete
+// (malloc/free) may have left in the shadow at this address.
+void on_alloc(void* p, std::size_t n) noexcept {
+  if (!instr::detail::active || in_event_sink) return;
+  SinkCallGuard guard;
+  try {
+    if (EventSink* ev = events()) ev->free_range(p, n);
+  } catch (...) {
+  }
+}
+
 void* allocate(std::size_t n) {
   void* p = std::malloc(n ? n : 1);
   if (!p) throw std::bad_alloc();
+  on_alloc(p, n);
   return p;
 }
 
@@ -48,6 +60,7 @@ void* allocate_aligned(std::size_t n, std::align_val_t a) {
   if (align < sizeof(void*)) align = sizeof(void*);
   void* p = nullptr;
   if (::posix_memalign(&p, align, n ? n : 1) != 0) throw std::bad_alloc();
+  on_alloc(p, n);
   return p;
 }
 
@@ -110,3 +123,22 @@ void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept 
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
 
 #endif  // WEFT_NO_MEMORY_HOOKS
+
+// libstdc++'s reference-count annotations (weft/glibcxx_sync.hpp).
+extern "C" void weft_happens_before(const volatile void* addr) noexcept {
+  using namespace weft::detail;
+  if (!in_goroutine() || in_event_sink) return;
+  if (weft::EventSink* ev = events()) {
+    SinkCallGuard guard;
+    ev->release(current()->id, const_cast<const void*>(addr));
+  }
+}
+
+extern "C" void weft_happens_after(const volatile void* addr) noexcept {
+  using namespace weft::detail;
+  if (!in_goroutine() || in_event_sink) return;
+  if (weft::EventSink* ev = events()) {
+    SinkCallGuard guard;
+    ev->acquire(current()->id, const_cast<const void*>(addr));
+  }
+}

@@ -36,9 +36,10 @@ std::vector<Program> atomic_programs();
 std::vector<Program> memory_programs();
 std::vector<Program> misc_programs();
 
-// Programs weft currently gets wrong, with the verdict Go's (or C++'s) memory model gives.
-// They run only as DISABLED_ tests (--gtest_also_run_disabled_tests); see corpus_test.cpp.
-std::vector<Program> memory_known_gaps();
+// Memory reused through the allocator: a block freed with free() and handed out again, and
+// an object freed by the last std::shared_ptr owner in another goroutine (the reference
+// count's synchronisation reaches the detector through weft/glibcxx_sync.hpp).
+std::vector<Program> memory_allocator_programs();
 
 // Lets a goroutine's work be ordered after another's in the schedule without any
 // happens-before edge: virtual time only advances once every goroutine is blocked.

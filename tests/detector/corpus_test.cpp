@@ -18,7 +18,7 @@ namespace {
 std::vector<Program> all_programs() {
   std::vector<Program> all;
   for (auto table : {chan_programs, sync_programs, atomic_programs, memory_programs,
-                     misc_programs}) {
+                     misc_programs, memory_allocator_programs}) {
     for (Program& p : table()) all.push_back(std::move(p));
   }
   return all;
@@ -59,25 +59,6 @@ std::string program_name(const ::testing::TestParamInfo<Program>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Detector, Corpus, ::testing::ValuesIn(programs()), program_name);
-
-// Known gaps: false reports of the operator-delete hook.
-//  - calloc_free_reused_by_unrelated_goroutine: malloc/free are not hooked, so a block freed
-//    with free() keeps its shadow; the next allocation at that address (by anyone, even a
-//    later operator new) conflicts with the stale accesses.
-//  - shared_ptr_last_owner_frees_in_another_goroutine: the reference count's acq_rel
-//    atomics are invisible to weft, so the delete by the last owner counts as a write
-//    unordered with the other owner's accesses (race-free in C++).
-class KnownGap : public Corpus {};
-TEST_P(KnownGap, Verdict) {
-  const Program& p = GetParam();
-  weft::ExploreOptions o;
-  o.use_environment = false;
-  o.iterations = p.iterations;
-  weft::ExploreResult r = weft::explore(p.body, o);
-  EXPECT_EQ(r.ok(), !p.racy) << p.name << "\n" << r;
-}
-INSTANTIATE_TEST_SUITE_P(DISABLED_Detector, KnownGap, ::testing::ValuesIn(memory_known_gaps()),
-                         program_name);
 
 TEST(CorpusTable, NamesAreUniqueAndBothVerdictsAreWellRepresented) {
   std::set<std::string> names;

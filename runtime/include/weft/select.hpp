@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <source_location>
 #include <type_traits>
@@ -28,11 +29,13 @@ namespace detail {
 struct NoHandler {};
 }  // namespace detail
 
+// Each case holds a reference to its channel, so a channel whose other handles are all
+// dropped while the select is blocked stays alive until the select has unlinked itself.
 template <class T, class F>
 class RecvCase {
  public:
-  RecvCase(detail::ChanCore* c, F fn) : chan_(c), fn_(std::move(fn)) {}
-  detail::SelectCase raw() { return {chan_, false, slot_.raw()}; }
+  RecvCase(std::shared_ptr<detail::ChanCore> c, F fn) : chan_(std::move(c)), fn_(std::move(fn)) {}
+  detail::SelectCase raw() { return {chan_.get(), false, slot_.raw()}; }
   void fire(bool received) {
     if (received || detail::elem_ops_for<T>.zero_construct) slot_.mark_full();
     if constexpr (std::is_invocable_v<F&, std::optional<T>>) {
@@ -51,7 +54,7 @@ class RecvCase {
   }
 
  private:
-  detail::ChanCore* chan_;
+  std::shared_ptr<detail::ChanCore> chan_;
   F fn_;
   detail::Slot<T> slot_;
 };
@@ -59,14 +62,15 @@ class RecvCase {
 template <class T, class F>
 class SendCase {
  public:
-  SendCase(detail::ChanCore* c, T v, F fn) : chan_(c), value_(std::move(v)), fn_(std::move(fn)) {}
-  detail::SelectCase raw() { return {chan_, true, std::addressof(value_)}; }
+  SendCase(std::shared_ptr<detail::ChanCore> c, T v, F fn)
+      : chan_(std::move(c)), value_(std::move(v)), fn_(std::move(fn)) {}
+  detail::SelectCase raw() { return {chan_.get(), true, std::addressof(value_)}; }
   void fire(bool) {
     if constexpr (std::is_invocable_v<F&>) fn_();
   }
 
  private:
-  detail::ChanCore* chan_;
+  std::shared_ptr<detail::ChanCore> chan_;
   T value_;
   F fn_;
 };
@@ -85,12 +89,12 @@ class DefaultCase {
 
 template <class Ch, class F = detail::NoHandler>
 auto recv_case(const Ch& c, F fn = {}) {
-  return RecvCase<typename Ch::value_type, F>(detail::ChanAccess::raw(c), std::move(fn));
+  return RecvCase<typename Ch::value_type, F>(detail::ChanAccess::shared(c), std::move(fn));
 }
 template <class Ch, class V, class F = detail::NoHandler>
 auto send_case(const Ch& c, V&& v, F fn = {}) {
   using T = typename Ch::value_type;
-  return SendCase<T, F>(detail::ChanAccess::raw(c), T(std::forward<V>(v)), std::move(fn));
+  return SendCase<T, F>(detail::ChanAccess::shared(c), T(std::forward<V>(v)), std::move(fn));
 }
 template <class F = detail::NoHandler>
 auto default_case(F fn = {}) {
