@@ -7,16 +7,18 @@
 // (shadow_cell.hpp: a few stamps with byte masks, 64 bytes, exact to the byte).
 //
 // Layout: a flat, paged table. Memory is cut into 512-byte pages (64 granules); an
-// open-addressing hash table maps a page number to a Page, an array of 64 (same-epoch word,
-// cell pointer) pairs; cells come from chunked pools (no allocation per granule, no
-// per-granule node). So an access costs
-// a hash probe (skipped when it hits the same page as the last one), an index, and the cell's
-// one cache line — or, for a repeated read in the same epoch, one word of the page (`same`).
-// Sparse memory (a goroutine's stack, scattered heap objects) costs a 1 KiB page per touched
-// 512 bytes plus 64 bytes per touched granule.
+// open-addressing hash table (linear probing, at most half full) maps a page number to a
+// Page, an array of 64 (same-epoch word, cell pointer) pairs. Pages and cells come from
+// pools (pool.hpp): no allocation per granule, no per-granule node. So an access costs a
+// hash probe (skipped when it hits the same page as the last one), one line of the page and
+// the cell's one cache line — and a repeated access in the same epoch (Shadow::same_epoch,
+// called by the engine before anything else) only the probe and the page line. Dense memory
+// costs 64 + 16 bytes of shadow per touched 8-byte granule; sparse memory (a goroutine's
+// stack, scattered heap objects) a 1 KiB page per touched 512 bytes plus 64 bytes per
+// touched granule.
 //
 // Invariants: a page is in the table iff it holds at least one cell (`live` counts them); a
-// cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are on free lists.
+// cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are back in their pool.
 // Freeing a range drops whole cells and pages (and walks the page table instead of the range
 // when the range is larger than the shadow).
 //

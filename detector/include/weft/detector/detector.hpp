@@ -48,7 +48,7 @@ struct DetectorStats {
   std::size_t live_goroutines = 0;
   std::size_t slots = 0;           // clock slots ever allocated since reset (live + free)
   std::size_t granules = 0;        // shadow entries (8-byte granules with any state)
-  std::size_t split_granules = 0;  // of which hold per-byte state
+  std::size_t split_granules = 0;  // of which not all bytes share one state (walks the shadow)
   std::size_t sync_objects = 0;
   std::size_t frames = 0;          // interned call-chain nodes
   std::size_t goroutine_infos = 0; // interned goroutine descriptions
