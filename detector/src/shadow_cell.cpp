@@ -276,6 +276,14 @@ bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
              (c.mask[0] & mask) == mask) {
     return false;
   }
+  // A write over all the bytes of a single ordered entry (a counter updated under a lock, a
+  // variable rewritten in a later epoch) replaces it.
+  if (c.n == 1 && (c.mask[0] & ~mask) == 0 && happens_before(c.stamp[0], who)) {
+    c.stamp[0] = who.stamp;
+    c.mask[0] = static_cast<std::uint8_t>(mask);
+    c.kind[0] = kind;
+    return false;
+  }
   return access_inline(c, mask, kind, who, conflict);
 }
 
