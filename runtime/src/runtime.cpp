@@ -19,7 +19,7 @@ Scheduler& sched() {
 }
 }  // namespace
 
-thread_local bool in_event_sink = false;
+thread_local constinit bool in_event_sink = false;
 
 Scheduler* current_scheduler() noexcept { return tls_scheduler; }
 void set_current_scheduler(Scheduler* s) noexcept { tls_scheduler = s; }

@@ -55,7 +55,7 @@ class Scheduler {
 
 // Set while this thread is inside an event sink: memory the sink itself frees is not a
 // program access (and must not re-enter the sink).
-extern thread_local bool in_event_sink;
+extern thread_local constinit bool in_event_sink;
 struct SinkCallGuard {
   bool saved = in_event_sink;
   SinkCallGuard() noexcept { in_event_sink = true; }
