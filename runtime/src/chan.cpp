@@ -94,6 +94,19 @@ namespace {
 void unlock_spin(void* p) { static_cast<SpinLock*>(p)->unlock(); }
 }  // namespace
 
+bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where) {
+  q.push(&w);
+  if (park(reason, where, &unlock_spin, &lk) == Wake::killed) {
+    if (w.queued) {  // else its sync object may be gone
+      lk.lock();
+      q.remove(&w);
+      lk.unlock();
+    }
+    exit_killed();
+  }
+  return w.success;
+}
+
 ChanCore::ChanCore(std::size_t capacity, const ElemOps& ops) : ops_(ops), cap_(capacity) {
   if (cap_)
     buf_ = static_cast<std::byte*>(::operator new(cap_ * ops_.size, std::align_val_t{ops_.align}));
@@ -220,16 +233,8 @@ bool ChanCore::send(void* elem, bool block, Location where) {
   Waiter w;
   w.g = self;
   w.elem = elem;
-  sendq_.push(&w);
-  if (park(WaitReason::chan_send, where, &unlock_spin, &lock_) == Wake::killed) {
-    if (w.queued) {  // else the channel may be gone
-      lock_.lock();
-      sendq_.remove(&w);
-      lock_.unlock();
-    }
-    exit_killed();
-  }
-  if (!w.success) throw Panic("send on closed channel", where);
+  if (!wait_in(sendq_, w, lock_, WaitReason::chan_send, where))
+    throw Panic("send on closed channel", where);
   return true;
 }
 
@@ -263,16 +268,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   Waiter w;
   w.g = self;
   w.elem = dst;
-  recvq_.push(&w);
-  if (park(WaitReason::chan_receive, where, &unlock_spin, &lock_) == Wake::killed) {
-    if (w.queued) {  // else the channel may be gone
-      lock_.lock();
-      recvq_.remove(&w);
-      lock_.unlock();
-    }
-    exit_killed();
-  }
-  if (!w.success) closed_recv(dst, self);
+  if (!wait_in(recvq_, w, lock_, WaitReason::chan_receive, where)) closed_recv(dst, self);
   *received = w.success;
   return true;
 }

@@ -46,23 +46,13 @@ void forget(const void* sync) {
   if (EventSink* ev = detail::events()) ev->sync_free(sync);
 }
 
-// Parks the current goroutine on `q` (guarded by `lk`, which the caller holds); unlinks it
-// and unwinds if the iteration is torn down meanwhile. Returns whether it was granted
-// (Waiter::success) by whoever woke it.
+// Parks the current goroutine on `q` (guarded by `lk`, which the caller holds); returns
+// whether it was granted (Waiter::success) by whoever woke it.
 bool wait_on(detail::WaitQueue& q, detail::SpinLock& lk, detail::WaitReason reason,
              Location where) {
   detail::Waiter w;
   w.g = detail::current();
-  q.push(&w);
-  if (detail::park(reason, where, &unlock_spin, &lk) == detail::Wake::killed) {
-    if (w.queued) {  // else the sync object may be gone
-      lk.lock();
-      q.remove(&w);
-      lk.unlock();
-    }
-    detail::exit_killed();
-  }
-  return w.success;
+  return detail::wait_in(q, w, lk, reason, where);
 }
 
 // Wakes the first waiter of q, marking it granted or not; returns it (to ready after the

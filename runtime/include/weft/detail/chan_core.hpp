@@ -95,6 +95,11 @@ class WaitQueue {
   Waiter* last_ = nullptr;
 };
 
+// Links w (its g set to the caller) into q, whose guard lk the caller holds, parks until a
+// waker dequeues it, and returns w.success. If the iteration is torn down meanwhile, unlinks
+// w (when its sync object still exists) and unwinds the goroutine instead of returning.
+bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where);
+
 class ChanCore {
  public:
   // Allocates the ring buffer; the channel owns the elements buffered in it.
