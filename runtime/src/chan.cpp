@@ -281,8 +281,14 @@ void ChanCore::close(Location where) {
     lock_.unlock();
     throw Panic("close of closed channel", where);
   }
-  closed_ = true;
   if (EventSink* ev = events()) ev->release(id_of(self), close_sync());
+  close_locked_and_wake();
+}
+
+// Marks the channel closed, wakes every waiter (receivers get the zero value, senders panic)
+// and unlocks. Called with lock_ held.
+void ChanCore::close_locked_and_wake() {
+  closed_ = true;
   std::vector<G*> wake;
   while (Waiter* w = recvq_.pop()) {
     w->success = false;
@@ -333,18 +339,7 @@ void ChanCore::close_from_runtime() {
     lock_.unlock();
     return;
   }
-  closed_ = true;
-  std::vector<G*> wake;
-  while (Waiter* w = recvq_.pop()) {
-    w->success = false;
-    wake.push_back(w->g);
-  }
-  while (Waiter* w = sendq_.pop()) {
-    w->success = false;
-    wake.push_back(w->g);
-  }
-  lock_.unlock();
-  for (G* g : wake) ready(g);
+  close_locked_and_wake();
 }
 
 void ChanCore::arm_edge(G* armer) {

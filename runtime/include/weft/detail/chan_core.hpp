@@ -143,6 +143,7 @@ class ChanCore {
   void slot_sync(G* g, const void* addr);
   void rendezvous(G* self, G* partner);
   void closed_recv(void* dst, G* self);
+  void close_locked_and_wake();
 
   SpinLock lock_;
   const ElemOps& ops_;
