@@ -74,6 +74,25 @@ TEST(Goroutine, ArgumentsAreDecayCopied) {
   EXPECT_TRUE(r.ok()) << r;
 }
 
+struct Counter {
+  int base = 0;
+  void add_to(weft::Chan<int> out, int n) const { out.send(base + n); }
+};
+
+TEST(Goroutine, MemberFunctionsAndMoveOnlyArguments) {
+  auto r = weft::explore([] {
+    auto out = weft::make_chan<int>(2);
+    Counter counter{100};
+    weft::go(&Counter::add_to, &counter, out, 5);  // INVOKE rules, as std::thread
+    auto owned = std::make_unique<int>(7);
+    weft::go([](weft::Chan<int> c, std::unique_ptr<int> p) { c.send(*p); }, out, std::move(owned));
+    weft::check(owned == nullptr, "a move-only argument is moved into the goroutine");
+    int a = out.recv(), b = out.recv();
+    weft::check(a + b == 112 && (a == 7 || a == 105), "both goroutines ran with their arguments");
+  }, opts(50));
+  EXPECT_TRUE(r.ok()) << r;
+}
+
 TEST(Goroutine, YieldLetsOthersRun) {
   auto r = weft::explore([] {
     bool flag = false;
