@@ -394,4 +394,10 @@ void walk_body(ASTContext& ctx, const FunctionDecl& fn, Stmt* body, const Escape
   w.frame(body);
 }
 
+void walk_initializer(ASTContext& ctx, Expr* init, const EscapeSet& escapes,
+                      const std::string& function_name, BodySink& sink, Stats& stats) {
+  Walker w(ctx, escapes, function_name, sink, stats);
+  w.TraverseStmt(init);
+}
+
 }  // namespace weft_instrument

@@ -31,6 +31,12 @@ void walk_body(clang::ASTContext& ctx, const clang::FunctionDecl& fn, clang::Stm
                const EscapeSet& escapes, const std::string& function_name, BodySink& sink,
                Stats& stats);
 
+// Proposes the edits for a default member initialiser (`int v = g;` in a class), which runs
+// inside every constructor that does not initialise the member itself. No frame: the
+// initialiser is not a function of its own.
+void walk_initializer(clang::ASTContext& ctx, clang::Expr* init, const EscapeSet& escapes,
+                      const std::string& function_name, BodySink& sink, Stats& stats);
+
 // True for calls of the hooks and helpers weft-instrument emits.
 bool is_hook_call(const clang::CallExpr& call);
 

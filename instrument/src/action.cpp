@@ -134,6 +134,32 @@ class Collector : public RecursiveASTVisitor<Collector> {
     return true;
   }
 
+  // A default member initialiser runs in the constructors that do not initialise the member,
+  // so in whichever goroutine constructs the object. Each instantiation of a class template
+  // that used the initialiser is one instance of the written text, as for function bodies.
+  bool VisitFieldDecl(FieldDecl* f) {
+    Expr* init = f->getInClassInitializer();
+    const auto* rd = dyn_cast<CXXRecordDecl>(f->getParent());
+    if (!init || !rd || rd->isDependentContext() || rd->isLambda()) return true;
+    const SourceLocation at = sm_.getExpansionLoc(init->getBeginLoc());
+    const FileID fid = sm_.getFileID(at);
+    if (!files_.instrumentable(fid)) return true;
+    const unsigned key = sm_.getFileOffset(at);
+    EditCollector& collector = edits_[fid];
+    collector.begin_instance(key);
+    find_escapes(init, escapes_);
+    BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
+                  [&collector, fid, key](FileID f, const Edit& e) {
+                    if (f == fid) collector.propose(key, e);
+                  }};
+    const CXXRecordDecl* pattern = rd->getTemplateInstantiationPattern();
+    if (!pattern) pattern = rd;
+    const std::string cls = pattern->getQualifiedNameAsString();
+    const std::string name = pattern->getIdentifier() ? cls + "::" + pattern->getName().str() : cls;
+    walk_initializer(ctx_, init, escapes_, name, sink, stats_);
+    return true;
+  }
+
   std::map<FileID, EditCollector>& edits() { return edits_; }
 
  private:

@@ -21,11 +21,18 @@ inline constexpr ::weft::instr::Site weft_sites_6eaaf998369ea519_[] = {
     {"members.cpp", "use", 27, 3},
     {"members.cpp", "use", 28, 10},
     {"members.cpp", "use", 28, 19},
+    {"members.cpp", "Defaults::Defaults", 33, 22},
+    {"members.cpp", "Defaults::Defaults", 34, 13},
+    {"members.cpp", "Defaults::Defaults", 35, 12},
+    {"members.cpp", "Boxed::Boxed", 41, 15},
+    {"members.cpp", "Limits::Limits", 49, 13},
+    {"members.cpp", "defaults", 54, 16},
+    {"members.cpp", "defaults", 56, 63},
 };
 #endif
 #line 1 "members.cpp"
-// Members: through this (written or implicit), through objects, in constructor initialisers,
-// and whole-object copies by defaulted copy operations.
+// Members: through this (written or implicit), through objects, in constructor initialisers
+// and default member initialisers, and whole-object copies by defaulted copy operations.
 int seed = 1;
 
 struct Point {
@@ -52,4 +59,32 @@ int use(Counter& c, Counter* pc) { ::weft::instr::Frame weft_frame_(::weft_sites
   Point copy = ::weft::instr::read(origin, ::weft_sites_6eaaf998369ea519_[14]);  // reads the whole global object
   ::weft::instr::write(origin, ::weft_sites_6eaaf998369ea519_[15]) = copy;        // writes it
   return ::weft::instr::read(c.hits, ::weft_sites_6eaaf998369ea519_[16]) + ::weft::instr::read(pc->misses, ::weft_sites_6eaaf998369ea519_[17]) + copy.x;
+}
+
+// Default member initialisers run in whichever goroutine constructs the object.
+struct Defaults {
+  int copy_of_seed = ::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[18]);
+  int twice{::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[19]) * 2};
+  Point at{::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[20]), 0};
+  int fixed = 7;  // nothing to record
+};
+
+template <class T>
+struct Boxed {
+  T value = T(::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[21]));  // written once, instantiated for int and long: one edit
+};
+Boxed<int> boxed_int;
+Boxed<long> boxed_long;
+
+// Still usable in constant expressions: the hooks do nothing during constant evaluation.
+struct Limits {
+  int max = 10;
+  int min = ::weft::instr::read(max, ::weft_sites_6eaaf998369ea519_[22]) - 10;
+};
+constexpr Limits limits{};
+static_assert(limits.min == 0);
+
+int defaults() { ::weft::instr::Frame weft_frame_(::weft_sites_6eaaf998369ea519_[23]);
+  Defaults d;
+  return d.copy_of_seed + d.twice + d.at.x + static_cast<int>(::weft::instr::read(boxed_long.value, ::weft_sites_6eaaf998369ea519_[24]));
 }
