@@ -65,6 +65,56 @@ Hook container_hook(const CXXMethodDecl& m, QualType object) {
   return modifiers.contains(m.getName()) ? Hook::write : Hook::read;
 }
 
+// Standard functions that only pass a reference on, or hand it to code that is instrumented
+// where it is written: what they bind is not an access of theirs.
+bool passes_references_on(const FunctionDecl& f) {
+  // A type-erased call (std::function, packaged_task) hands its arguments to user code,
+  // which records its own accesses. A templated call operator (ranges algorithms, bind,
+  // reference_wrapper) takes forwarding references: reads only, see VisitCallExpr.
+  if (const auto* m = dyn_cast<CXXMethodDecl>(&f);
+      m && m->getOverloadedOperator() == OO_Call && !m->getPrimaryTemplate())
+    return true;
+  if (!f.getIdentifier()) return false;
+  static const llvm::StringSet<> names = {
+      "move", "move_if_noexcept", "forward", "as_const", "addressof", "__addressof", "ref",
+      "cref", "launder", "get", "get_if", "tie", "forward_as_tuple", "declval", "to_address",
+      "invoke", "invoke_r", "apply", "visit", "bind", "bind_front", "bind_back", "call_once",
+      "lock", "try_lock", "begin", "end", "cbegin", "cend", "rbegin", "rend", "crbegin",
+      "crend", "data"};
+  return names.contains(f.getName());
+}
+
+// Which parameters of `f` are forwarding references (`T&&`, T deduced) in the template it
+// was instantiated from: they bind a non-const lvalue as `T&` without meaning a write.
+llvm::SmallVector<bool, 8> forwarding_params(const FunctionDecl& f) {
+  llvm::SmallVector<bool, 8> out(f.getNumParams(), false);
+  const FunctionTemplateDecl* tmpl = f.getPrimaryTemplate();
+  if (!tmpl) return out;
+  const FunctionDecl* pattern = tmpl->getTemplatedDecl();
+  const unsigned depth = tmpl->getTemplateParameters()->getDepth();
+  unsigned packs = 0;
+  for (const ParmVarDecl* p : pattern->parameters()) packs += p->isParameterPack();
+  if (packs > 1 || f.getNumParams() + packs < pattern->getNumParams()) {
+    out.assign(f.getNumParams(), true);  // cannot map the packs: assume reads only
+    return out;
+  }
+  const unsigned pack_size = f.getNumParams() + packs - pattern->getNumParams();
+  unsigned i = 0;
+  for (const ParmVarDecl* p : pattern->parameters()) {
+    QualType t = p->getType();
+    if (const auto* pe = t->getAs<PackExpansionType>()) t = pe->getPattern();
+    bool fwd = false;
+    if (const auto* r = t->getAs<RValueReferenceType>()) {
+      const QualType pointee = r->getPointeeTypeAsWritten();
+      const auto* parm = pointee->getAs<TemplateTypeParmType>();
+      fwd = parm && !pointee.hasQualifiers() && parm->getDepth() == depth;
+    }
+    for (unsigned k = 0, n = p->isParameterPack() ? pack_size : 1; k < n && i < out.size(); ++k)
+      out[i++] = fwd;
+  }
+  return out;
+}
+
 // Whether the lvalue `e` may designate memory another goroutine can reach.
 class Classifier {
  public:
@@ -190,6 +240,27 @@ class Walker : public RecursiveASTVisitor<Walker> {
     if (u->isIncrementDecrementOp()) access(u->getSubExpr(), Hook::update);
     return true;
   }
+  // Standard-library code is not instrumented, so what a std function does through a
+  // reference parameter is recorded at the call: a read through a reference to const or a
+  // forwarding reference (max, make_pair, push_back, ==), a read-modify-write through any
+  // other (swap, exchange, getline, >>). Only data is recorded, scalars and standard
+  // containers: streams, mutexes and callables passed by reference are not.
+  bool VisitCallExpr(CallExpr* c) {
+    const FunctionDecl* f = c->getDirectCallee();
+    if (!f || !in_std(*f) || passes_references_on(*f)) return true;
+    const unsigned first = isa<CXXOperatorCallExpr>(c) && isa<CXXMethodDecl>(f) ? 1 : 0;
+    const llvm::SmallVector<bool, 8> forwarding = forwarding_params(*f);
+    for (unsigned i = first; i < c->getNumArgs() && i - first < f->getNumParams(); ++i) {
+      const QualType param = f->getParamDecl(i - first)->getType();
+      const Expr* arg = c->getArg(i);
+      if (!param->isReferenceType() || isa<CXXDefaultArgExpr>(arg)) continue;
+      if (!arg->getType()->isScalarType() && !is_std_container(arg->getType())) continue;
+      const bool reads = param->getPointeeType().isConstQualified() || forwarding[i - first] ||
+                         f->getOverloadedOperator() == OO_Call;
+      access(arg, reads ? Hook::read : Hook::update);
+    }
+    return true;
+  }
   bool VisitCXXMemberCallExpr(CXXMemberCallExpr* c) {
     const CXXMethodDecl* m = c->getMethodDecl();
     const Expr* obj = c->getImplicitObjectArgument();
@@ -203,6 +274,13 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const auto* m = dyn_cast_or_null<CXXMethodDecl>(c->getDirectCallee());
     if (!m || c->getNumArgs() == 0) return true;
     const Expr* obj = c->getArg(0);
+    // `std::tie(a, b) = t;` assigns a and b inside the tuple's operator=.
+    if (const auto* tie = dyn_cast<CallExpr>(obj->IgnoreImplicit());
+        tie && m->getOverloadedOperator() == OO_Equal) {
+      const FunctionDecl* f = tie->getDirectCallee();
+      if (f && in_std(*f) && f->getIdentifier() && f->getName() == "tie")
+        for (const Expr* a : tie->arguments()) access(a, Hook::write);
+    }
     if (is_std_container(obj->getType())) {
       access(obj, container_hook(*m, obj->getType()));
     } else if ((m->isCopyAssignmentOperator() || m->isMoveAssignmentOperator()) &&

@@ -141,22 +141,22 @@ class Collector : public RecursiveASTVisitor<Collector> {
     Expr* init = f->getInClassInitializer();
     const auto* rd = dyn_cast<CXXRecordDecl>(f->getParent());
     if (!init || !rd || rd->isDependentContext() || rd->isLambda()) return true;
-    const SourceLocation at = sm_.getExpansionLoc(init->getBeginLoc());
-    const FileID fid = sm_.getFileID(at);
-    if (!files_.instrumentable(fid)) return true;
-    const unsigned key = sm_.getFileOffset(at);
-    EditCollector& collector = edits_[fid];
-    collector.begin_instance(key);
-    find_escapes(init, escapes_);
-    BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
-                  [&collector, fid, key](FileID f, const Edit& e) {
-                    if (f == fid) collector.propose(key, e);
-                  }};
     const CXXRecordDecl* pattern = rd->getTemplateInstantiationPattern();
     if (!pattern) pattern = rd;
     const std::string cls = pattern->getQualifiedNameAsString();
-    const std::string name = pattern->getIdentifier() ? cls + "::" + pattern->getName().str() : cls;
-    walk_initializer(ctx_, init, escapes_, name, sink, stats_);
+    instrument_initializer(init, pattern->getIdentifier() ? cls + "::" + pattern->getName().str()
+                                                          : cls);
+    return true;
+  }
+
+  // A default argument (`void f(int v = g)`) is evaluated by each call that omits it, in the
+  // caller's goroutine; its text is written once, at the declaration.
+  bool VisitParmVarDecl(ParmVarDecl* p) {
+    if (!p->hasDefaultArg() || p->hasUnparsedDefaultArg() || p->hasUninstantiatedDefaultArg())
+      return true;
+    const auto* fd = dyn_cast_or_null<FunctionDecl>(p->getDeclContext());
+    if (!fd || fd->isDependentContext()) return true;
+    if (Expr* init = p->getDefaultArg()) instrument_initializer(init, function_name(fd));
     return true;
   }
 
@@ -185,7 +185,25 @@ class Collector : public RecursiveASTVisitor<Collector> {
     walk_body(ctx_, *fd, body, escapes_, function_name(fd), sink, stats_);
   }
 
-  // Code that may run at compile time is left alone: the hooks are not constexpr.
+  // An expression that runs as part of other code (a default member initialiser or a
+  // default argument): its edits are reconciled across instantiations like a body's.
+  void instrument_initializer(Expr* init, const std::string& name) {
+    const SourceLocation at = sm_.getExpansionLoc(init->getBeginLoc());
+    const FileID fid = sm_.getFileID(at);
+    if (!files_.instrumentable(fid) || !visited_init_.insert(init).second) return;
+    const unsigned key = sm_.getFileOffset(at);
+    EditCollector& collector = edits_[fid];
+    collector.begin_instance(key);
+    find_escapes(init, escapes_);
+    BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
+                  [&collector, fid, key](FileID f, const Edit& e) {
+                    if (f == fid) collector.propose(key, e);
+                  }};
+    walk_initializer(ctx_, init, escapes_, name, sink, stats_);
+  }
+
+  // Code that may run at compile time (constexpr functions and what they enclose) is left
+  // alone, as README.md promises.
   static bool inside_constexpr(const FunctionDecl* fd) {
     for (const DeclContext* dc = fd->getParent(); dc; dc = dc->getParent())
       if (const auto* outer = dyn_cast<FunctionDecl>(dc)) {
@@ -209,6 +227,7 @@ class Collector : public RecursiveASTVisitor<Collector> {
   Stats& stats_;
   EscapeSet escapes_;
   llvm::DenseSet<const FunctionDecl*> visited_;
+  llvm::DenseSet<const Expr*> visited_init_;
   std::map<FileID, EditCollector> edits_;
 };
 

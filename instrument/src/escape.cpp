@@ -44,6 +44,17 @@ bool is_cast_function(const FunctionDecl* f) {
   return n == "move" || n == "forward" || n == "as_const";
 }
 
+// Standard functions that use what their reference parameters bind to during the call and
+// keep no reference to it afterwards.
+bool keeps_no_reference(const FunctionDecl* f) {
+  if (!f || !in_std(*f)) return false;
+  const OverloadedOperatorKind op = f->getOverloadedOperator();
+  if (op == OO_LessLess || op == OO_GreaterGreater) return true;  // stream insertion, extraction
+  if (!f->getIdentifier()) return false;
+  const llvm::StringRef n = f->getName();
+  return n == "swap" || n == "exchange" || n == "getline" || n == "advance";
+}
+
 bool is_hook(const FunctionDecl* f) {
   if (!f) return false;
   const std::string n = f->getQualifiedNameAsString();
@@ -66,7 +77,7 @@ class EscapeFinder : public RecursiveASTVisitor<EscapeFinder> {
   }
   bool VisitCallExpr(CallExpr* c) {
     const FunctionDecl* f = c->getDirectCallee();
-    if (is_hook(f) || is_cast_function(f)) return true;
+    if (is_hook(f) || is_cast_function(f) || keeps_no_reference(f)) return true;
     unsigned first = 0;
     if (isa<CXXOperatorCallExpr>(c) && isa_and_nonnull<CXXMethodDecl>(f)) first = 1;
     for (unsigned i = first; i < c->getNumArgs(); ++i) argument(c->getArg(i));
@@ -116,6 +127,12 @@ class EscapeFinder : public RecursiveASTVisitor<EscapeFinder> {
 };
 
 }  // namespace
+
+bool in_std(const clang::Decl& d) {
+  for (const clang::DeclContext* dc = d.getDeclContext(); dc; dc = dc->getParent())
+    if (dc->isStdNamespace()) return true;
+  return false;
+}
 
 void find_escapes(clang::Stmt* root, EscapeSet& out) {
   if (!root) return;

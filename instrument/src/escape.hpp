@@ -4,7 +4,9 @@
 // it: `&x`, binding x to a reference (a reference variable, a non-const reference parameter,
 // std::ref), an array decaying to a pointer other than for subscripting, or a by-reference
 // lambda capture (the usual way a local reaches weft::go). Passing a local to a const
-// reference parameter, calling a member function on it and copying it are not escapes.
+// reference parameter, calling a member function on it, copying it and passing it to a
+// standard function that keeps no reference (swap, exchange, getline, advance, << and >>)
+// are not escapes.
 // The analysis is conservative in one direction only: it may call a private local escaped,
 // never the reverse within the constructs listed.
 #pragma once
@@ -24,6 +26,10 @@ class EscapeSet {
  private:
   llvm::DenseSet<const clang::Decl*> vars_;
 };
+
+// Whether `d` is declared inside namespace std (directly, in an inline namespace such as
+// std::__cxx11, in a nested one such as std::ranges, or as a member of a class there).
+bool in_std(const clang::Decl& d);
 
 // Adds to `out` the locals that escape within `root` (a function body or constructor
 // initialiser, lambdas nested in it included).

@@ -1,0 +1,95 @@
+// weft-instrument: instrumented copy of stdcalls.cpp; regenerate, do not edit.
+#include "weft/instr.hpp"
+#ifndef WEFT_SITES_weft_sites_9c795593691b5d7a_
+#define WEFT_SITES_weft_sites_9c795593691b5d7a_
+inline constexpr ::weft::instr::Site weft_sites_9c795593691b5d7a_[] = {
+    {"stdcalls.cpp", "clamp_to", 25, 33},
+    {"stdcalls.cpp", "clamp_to", 25, 39},
+    {"stdcalls.cpp", "scaled", 28, 37},
+    {"stdcalls.cpp", "scaled", 28, 43},
+    {"stdcalls.cpp", "calls", 30, 29},
+    {"stdcalls.cpp", "calls", 31, 13},
+    {"stdcalls.cpp", "calls", 31, 18},
+    {"stdcalls.cpp", "calls", 32, 13},
+    {"stdcalls.cpp", "calls", 32, 22},
+    {"stdcalls.cpp", "calls", 32, 27},
+    {"stdcalls.cpp", "calls", 33, 27},
+    {"stdcalls.cpp", "calls", 34, 20},
+    {"stdcalls.cpp", "calls", 35, 9},
+    {"stdcalls.cpp", "calls", 36, 16},
+    {"stdcalls.cpp", "calls", 36, 24},
+    {"stdcalls.cpp", "calls", 37, 26},
+    {"stdcalls.cpp", "calls", 38, 15},
+    {"stdcalls.cpp", "calls", 39, 3},
+    {"stdcalls.cpp", "calls", 39, 20},
+    {"stdcalls.cpp", "calls", 40, 3},
+    {"stdcalls.cpp", "calls", 40, 22},
+    {"stdcalls.cpp", "calls", 40, 27},
+    {"stdcalls.cpp", "calls", 41, 27},
+    {"stdcalls.cpp", "calls", 41, 32},
+    {"stdcalls.cpp", "calls", 42, 3},
+    {"stdcalls.cpp", "calls", 43, 15},
+    {"stdcalls.cpp", "calls", 44, 12},
+    {"stdcalls.cpp", "calls", 44, 17},
+    {"stdcalls.cpp", "calls::<lambda>", 45, 47},
+    {"stdcalls.cpp", "calls::<lambda>", 45, 51},
+    {"stdcalls.cpp", "calls", 48, 16},
+    {"stdcalls.cpp", "calls", 49, 29},
+};
+#endif
+#line 1 "stdcalls.cpp"
+// Calls into the standard library, whose code is not instrumented: what a std function does
+// through a reference parameter is recorded at the call. A reference to const or a forwarding
+// reference is a read, any other reference a read-modify-write. Only data counts (scalars and
+// standard containers); functions that only pass a reference on are left alone. Default
+// arguments are recorded where they are written.
+#include <algorithm>
+#include <functional>
+#include <iostream>
+#include <iterator>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+int low = 1, high = 2;
+std::string name = "n";
+std::vector<int> values;
+std::vector<std::pair<int, int>> pairs;
+std::tuple<int, int> both{0, 0};
+std::mutex mu;
+int* cursor = nullptr;
+
+int clamp_to(int v, int limit = ::weft::instr::read(high, ::weft_sites_9c795593691b5d7a_[0])) { ::weft::instr::Frame weft_frame_(::weft_sites_9c795593691b5d7a_[1]); return v < limit ? v : limit; }
+
+template <class T>
+T scaled(T v, T by = static_cast<T>(::weft::instr::read(low, ::weft_sites_9c795593691b5d7a_[2]))) { ::weft::instr::Frame weft_frame_(::weft_sites_9c795593691b5d7a_[3]); return v * by; }
+
+int calls(std::istream& in) { ::weft::instr::Frame weft_frame_(::weft_sites_9c795593691b5d7a_[4]);
+  std::swap(::weft::instr::update(low, ::weft_sites_9c795593691b5d7a_[5]), ::weft::instr::update(high, ::weft_sites_9c795593691b5d7a_[6]));                     // both written
+  int top = ::weft::instr::read(std::max(::weft::instr::read(low, ::weft_sites_9c795593691b5d7a_[8]), ::weft::instr::read(high, ::weft_sites_9c795593691b5d7a_[9])), ::weft_sites_9c795593691b5d7a_[7]);            // both read
+  int was = std::exchange(::weft::instr::update(low, ::weft_sites_9c795593691b5d7a_[10]), 7);          // written
+  std::getline(in, ::weft::instr::update(name, ::weft_sites_9c795593691b5d7a_[11]));                   // name written, the stream left alone
+  in >> ::weft::instr::update(high, ::weft_sites_9c795593691b5d7a_[12]);                               // written
+  std::cout << ::weft::instr::read(name, ::weft_sites_9c795593691b5d7a_[13]) << ::weft::instr::read(low, ::weft_sites_9c795593691b5d7a_[14]) << '\n';         // name read (low is passed by value)
+  std::string greeting = ::weft::instr::read(name, ::weft_sites_9c795593691b5d7a_[15]) + "!";        // read
+  bool same = ::weft::instr::read(name, ::weft_sites_9c795593691b5d7a_[16]) == greeting;             // read
+  ::weft::instr::write(values, ::weft_sites_9c795593691b5d7a_[17]).push_back(::weft::instr::read(high, ::weft_sites_9c795593691b5d7a_[18]));                   // high read (and values written)
+  ::weft::instr::write(pairs, ::weft_sites_9c795593691b5d7a_[19]).emplace_back(::weft::instr::read(low, ::weft_sites_9c795593691b5d7a_[20]), ::weft::instr::read(high, ::weft_sites_9c795593691b5d7a_[21]));            // forwarding references: reads
+  auto p = std::make_pair(::weft::instr::read(low, ::weft_sites_9c795593691b5d7a_[22]), ::weft::instr::read(high, ::weft_sites_9c795593691b5d7a_[23]));       // reads
+  ::weft::instr::write(values, ::weft_sites_9c795593691b5d7a_[24]).push_back(std::move(top));         // a private local moved: left alone
+  int first = ::weft::instr::read(std::get<0>(both), ::weft_sites_9c795593691b5d7a_[25]);            // the element is read, not the whole tuple
+  std::tie(::weft::instr::write(low, ::weft_sites_9c795593691b5d7a_[26]), ::weft::instr::write(high, ::weft_sites_9c795593691b5d7a_[27])) = p;                  // both written, by the tuple's operator=
+  std::function<void(int&)> bump = [](int& x) { ::weft::instr::Frame weft_frame_(::weft_sites_9c795593691b5d7a_[28]); ++::weft::instr::update(x, ::weft_sites_9c795593691b5d7a_[29]); };
+  bump(low);                                // the lambda body records its own access
+  std::lock_guard<std::mutex> hold(mu);     // a mutex is not data
+  std::advance(::weft::instr::update(cursor, ::weft_sites_9c795593691b5d7a_[30]), 0);                  // written
+  std::size_t n = std::size(::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[31]));        // read
+  int* raw = std::data(values);             // only the address
+  int local = 3;
+  std::swap(local, top);                    // private locals: left alone
+  return clamp_to(was + first + local + (same ? 1 : 0)) + scaled(2) + static_cast<int>(n) +
+         (raw ? 1 : 0);
+}
