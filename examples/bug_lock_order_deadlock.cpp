@@ -9,9 +9,7 @@
 // before y in one goroutine and y before x in another, and reports a lock-order inversion
 // (a potential deadlock) even from a schedule that got lucky. Which comes first depends on
 // the seed. The fix: always take the locks in one global order (say, by account id).
-//
-// (The locks are taken with explicit lock()/unlock() so that the report points at these
-// lines; through std::lock_guard it would point into <mutex>.)
+
 #include "bodies.hpp"
 #include "weft/weft.hpp"
 

@@ -319,7 +319,7 @@ void Cond::wait(std::source_location where) {
   lk_.lock();
   waiters_.push(&w);
   lk_.unlock();
-  unlock_fn_(lock_obj_);
+  unlock_fn_(lock_obj_, where);
   lk_.lock();
   if (!w.success) {
     if (detail::park(detail::WaitReason::cond_wait, loc, &unlock_spin, &lk_) ==
@@ -337,7 +337,7 @@ void Cond::wait(std::source_location where) {
   // The signal or broadcast that woke this wait left its clock at &w (see wake_waiter).
   acquire(&w);
   forget(&w);
-  lock_fn_(lock_obj_);
+  lock_fn_(lock_obj_, where);
 }
 
 // Dequeues the first waiter of a Cond and passes the caller's clock to it alone, so that

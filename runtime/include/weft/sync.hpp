@@ -1,7 +1,7 @@
 // weft/sync.hpp — Go's sync package: Mutex, RWMutex, WaitGroup, Once, Cond.
 //
 //   weft::Mutex mu;
-//   { std::lock_guard lock(mu); counter++; }          // Mutex is Lockable
+//   { std::lock_guard lock(mu); counter++; }          // Mutex is Lockable (weft/std_locks.hpp)
 //   weft::WaitGroup wg;
 //   for (int i = 0; i < 3; ++i) { wg.add(1); weft::go([&] { work(); wg.done(); }); }
 //   wg.wait();
@@ -106,11 +106,20 @@ class Once {
 // A condition variable bound to a lock (Go's sync.Cond with its Locker).
 class Cond {
  public:
+  // The lock is released and taken again at the line that called wait() when it accepts a
+  // location (weft's mutexes, and std guards over them), otherwise by its plain members.
   template <class Lockable>
   explicit Cond(Lockable& l)
       : lock_obj_(&l),
-        lock_fn_([](void* p) { static_cast<Lockable*>(p)->lock(); }),
-        unlock_fn_([](void* p) { static_cast<Lockable*>(p)->unlock(); }) {}
+        lock_fn_([](void* p, std::source_location w) {
+          if constexpr (requires(Lockable& x) { x.lock(w); }) static_cast<Lockable*>(p)->lock(w);
+          else static_cast<Lockable*>(p)->lock();
+        }),
+        unlock_fn_([](void* p, std::source_location w) {
+          if constexpr (requires(Lockable& x) { x.unlock(w); })
+            static_cast<Lockable*>(p)->unlock(w);
+          else static_cast<Lockable*>(p)->unlock();
+        }) {}
   Cond(const Cond&) = delete;
   Cond& operator=(const Cond&) = delete;
   ~Cond();
@@ -123,10 +132,13 @@ class Cond {
  private:
   detail::G* wake_waiter();
   void* lock_obj_;
-  void (*lock_fn_)(void*);
-  void (*unlock_fn_)(void*);
+  void (*lock_fn_)(void*, std::source_location);
+  void (*unlock_fn_)(void*, std::source_location);
   detail::SpinLock lk_;
   detail::WaitQueue waiters_;  // guarded by lk_
 };
 
 }  // namespace weft
+
+// Guards from <mutex> over weft's mutexes record the caller's line.
+#include "weft/std_locks.hpp"
