@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "scheduler.hpp"
+#include "weft/go.hpp"
 
 namespace weft {
 
@@ -74,10 +75,15 @@ struct ContextImpl : std::enable_shared_from_this<ContextImpl> {
       if (auto k = w.lock()) k->cancel(e, cause, from_goroutine, where);
   }
 
+  // As in Go (time.AfterFunc), the deadline's cancel runs on a goroutine of its own: a
+  // goroutine cancelling at the same virtual instant may come first or second, and both
+  // orders are explored. Done is closed with the clock armed by with_deadline's caller.
   static void on_deadline(void* p) {
     auto* c = static_cast<ContextImpl*>(p);
     std::shared_ptr<ContextImpl> hold = std::move(c->timer_keep_alive);
-    c->cancel(ContextError::deadline_exceeded, "", false, Location{});
+    c->timer_sched->spawn_from_timer(bind_call([hold] {
+      hold->cancel(ContextError::deadline_exceeded, "", false, Location{});
+    }), "context deadline");
   }
   static void on_drop(void* p) { static_cast<ContextImpl*>(p)->timer_keep_alive.reset(); }
 

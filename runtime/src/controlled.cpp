@@ -78,6 +78,12 @@ void ControlledScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   runq_.push_back(g);
 }
 
+void ControlledScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
+  G* g = create(std::move(fn), std::move(name), Location{}, 0);
+  if (tearing_down_) return;
+  runq_.push_back(g);
+}
+
 std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* current) {
   if (runnable.size() < 2) return 0;
   std::size_t c = strategy_.pick_goroutine(runnable, current);

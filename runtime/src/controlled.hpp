@@ -39,6 +39,7 @@ class ControlledScheduler final : public Scheduler {
 
   G* current() noexcept override { return cur_; }
   void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
+  void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) override;
   void visible(Location where) override;
   void access_point(Location where) override;
   void fail_now(FailureKind kind, std::string report) override;

@@ -33,6 +33,9 @@ class Scheduler {
 
   virtual G* current() noexcept = 0;
   virtual void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) = 0;
+  // Starts a goroutine from a timer callback, as Go's time.AfterFunc does: it has no parent
+  // and runs when the scheduler picks it, so what it does interleaves with everyone else.
+  virtual void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) = 0;
   virtual void visible(Location where) = 0;
   virtual Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) = 0;
   virtual void ready(G* g) = 0;
