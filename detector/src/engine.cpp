@@ -82,7 +82,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   }
   child.clock.set(child.slot, child.epoch);
   if (infos_.size() >= info_gc_threshold_) collect_infos();
-  child.info = infos_.intern(g, name, frames_.child(spawner_stack, created_at));
+  child.info = infos_.intern(g, name, extend(spawner_stack, created_at));
   live_[g] = grant.slot;
 }
 
@@ -121,6 +121,16 @@ void Detector::Engine::sync_free(const void* sync) {
   locks_.remove(sync);
 }
 
+namespace {
+bool same_text(const char* a, const char* b) {
+  return a == b || (a && b && std::strcmp(a, b) == 0);
+}
+bool same_function(const Loc& frame, const Loc& at) {
+  return at.function && *at.function && same_text(frame.function, at.function) &&
+         same_text(frame.file, at.file);
+}
+}  // namespace
+
 FrameId Detector::Engine::site(GoState& s, const Loc& where) {
   for (const GoState::CachedSite& c : s.sites) {
     if (c.site != 0 && c.stack == s.stack && c.loc.line == where.line &&
@@ -130,8 +140,16 @@ FrameId Detector::Engine::site(GoState& s, const Loc& where) {
     }
   }
   GoState::CachedSite& c = s.sites[s.next_site++ % s.sites.size()];
-  c = GoState::CachedSite{s.stack, where, frames_.child(s.stack, where)};
+  c = GoState::CachedSite{s.stack, where, extend(s.stack, where)};
   return c.site;
+}
+
+// A location in the function whose entry is on top of the stack (instrumented code labels
+// both with the same name) replaces that entry: the chain reads access, caller, caller's
+// caller, without naming the innermost function twice.
+FrameId Detector::Engine::extend(FrameId stack, const Loc& where) {
+  if (stack != 0 && same_function(frames_.loc(stack), where)) stack = frames_.parent(stack);
+  return frames_.child(stack, where);
 }
 
 bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,

@@ -78,6 +78,7 @@ class Detector::Engine {
   GoState& state_lookup(GoId g);
   void tick(GoState& s);  // publish the current epoch and advance
   FrameId site(GoState& s, const Loc& where);
+  FrameId extend(FrameId stack, const Loc& where);
   GoroutineRef goroutine_ref(InfoId info) const;
   // These return whether a report was added.
   bool report_race(GoState& s, std::uintptr_t addr, std::size_t size, Access kind,

@@ -11,15 +11,18 @@ namespace weft::det::testing {
 namespace {
 
 const Loc kMain{"main.cpp", "int main()", 5, 3};
+const Loc kMainEntry{"main.cpp", "int main()", 4, 1};
 const Loc kRun{"app.cpp", "void run()", 20, 1};
 const Loc kGoWorker{"app.cpp", "void run()", 22, 5};
 const Loc kWork{"app.cpp", "void work(int*)", 30, 1};
 const Loc kWorkWrite{"app.cpp", "void work(int*)", 31, 7};
 const Loc kRunRead{"app.cpp", "void run()", 24, 9};
 
-// main runs run(), which spawns "worker" running work(); work writes *p, run reads it.
+// main() calls run(), which spawns "worker" running work(); work writes *p, run reads it.
+// Each access is in the function on top of its stack, so it stands in for that frame.
 void race_trace(Detector& d, const void* p) {
   d.go_start(1, 0, "main", kMain);
+  d.func_enter(1, kMainEntry);
   d.func_enter(1, kRun);
   d.go_start(7, 1, "worker", kGoWorker);
   d.func_enter(7, kWork);
@@ -33,14 +36,12 @@ WARNING: DATA RACE
 Read of size 4 by goroutine 1 ("main"):
   void run()
       app.cpp:24:9
-  void run()
-      app.cpp:20:1
+  int main()
+      main.cpp:4:1
 
 Previous write by goroutine 7 ("worker"):
   void work(int*)
       app.cpp:31:7
-  void work(int*)
-      app.cpp:30:1
 
 Goroutine 1 ("main") created at:
   int main()
@@ -49,8 +50,8 @@ Goroutine 1 ("main") created at:
 Goroutine 7 ("worker") created at:
   void run()
       app.cpp:22:5
-  void run()
-      app.cpp:20:1
+  int main()
+      main.cpp:4:1
 ==================
 )";
 
@@ -116,7 +117,24 @@ TEST(DetectorReport, RaceJsonFields) {
   EXPECT_EQ(j["previous"]["access"], "write");
   EXPECT_EQ(j["previous"]["goroutine"]["id"], 7);
   EXPECT_EQ(j["previous"]["goroutine"]["created_at"][0]["line"], 22);
-  EXPECT_EQ(j["previous"]["stack"][1]["line"], 30);
+  EXPECT_EQ(j["current"]["stack"][1]["function"], "int main()");
+  EXPECT_EQ(j["previous"]["stack"].size(), 1u);
+  EXPECT_EQ(j["previous"]["stack"][0]["line"], 31);
+}
+
+TEST(DetectorReport, AnAccessOutsideTheTopFunctionKeepsItsFrame) {
+  // A location labelled with another function (a library call inlined from a header, a
+  // sync operation's std::source_location name) does not replace the entry frame.
+  Detector d;
+  d.go_start(1, 0, "main", kMain);
+  d.go_start(2, 1, "", kGoWorker);
+  d.func_enter(2, kWork);
+  d.access(2, addr(kX), 4, Access::write, Loc{"vector", "std::vector<int>::push_back", 9, 1});
+  d.access(1, addr(kX), 4, Access::read, kRunRead);
+  auto reports = d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  ASSERT_EQ(reports[0].previous.stack.size(), 2u);
+  EXPECT_EQ(reports[0].previous.stack[1].line, 30u);
 }
 
 TEST(DetectorReport, JsonCollection) {
