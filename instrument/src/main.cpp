@@ -7,9 +7,12 @@
 // Instrumented copies go to -o DIR, mirroring their paths under --root (default: the current
 // directory); inputs are never overwritten unless --in-place is given.
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "clang/Tooling/ArgumentsAdjusters.h"
 #include "clang/Tooling/CommonOptionsParser.h"
+#include "clang/Tooling/CompilationDatabase.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -74,10 +77,11 @@ clang::tooling::ArgumentsAdjuster parse_settings() {
     clang::tooling::CommandLineArguments out;
     if (args.empty()) return out;
     out.push_back(args.front());
+    // Up front, not at the end: a command from a database may end with `-- FILE`.
+    out.push_back("-w");
     if (!has_arg(args, "-resource-dir")) out.push_back("-resource-dir=" WEFT_CLANG_RESOURCE_DIR);
     if (!has_arg(args, "-std=") && !has_arg(args, "--std")) out.push_back("-std=c++20");
     out.insert(out.end(), args.begin() + 1, args.end());
-    out.push_back("-w");
     return out;
   };
 }
@@ -93,9 +97,34 @@ void print_stats(const Stats& s) {
                << " conflicting, " << s.skipped_bitfield << " unsupported bit-fields\n";
 }
 
+// The directory given with -p, if any (as LLVM's option parser accepts it: -p DIR, -p=DIR,
+// --p=DIR), looking only before `--`.
+std::optional<std::string> build_path_arg(int argc, const char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const llvm::StringRef a(argv[i]);
+    if (a == "--") break;
+    if ((a == "-p" || a == "--p") && i + 1 < argc) return std::string(argv[i + 1]);
+    for (llvm::StringRef prefix : {"-p=", "--p="})
+      if (a.startswith(prefix)) return a.drop_front(prefix.size()).str();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, const char** argv) {
+  // Clang's option parser falls back to "running without flags" when -p names no usable
+  // compilation database; an explicit -p that cannot be honoured is an error here.
+  if (std::optional<std::string> dir = build_path_arg(argc, argv)) {
+    std::string why;
+    if (!clang::tooling::CompilationDatabase::autoDetectFromDirectory(*dir, why)) {
+      llvm::errs() << "weft-instrument: -p " << *dir
+                   << ": no compile_commands.json there or in a directory above it\n"
+                   << "  configure the build with -DCMAKE_EXPORT_COMPILE_COMMANDS=ON so it writes "
+                      "compile_commands.json, or drop -p and give the flags after --\n";
+      return 2;
+    }
+  }
   auto parser = clang::tooling::CommonOptionsParser::create(argc, argv, category,
                                                             cl::OneOrMore);
   if (!parser) {
