@@ -137,6 +137,19 @@ TEST(StdLocks, UniqueLockOwnershipFollowsTheStandard) {
   EXPECT_TRUE(r.ok()) << r;
 }
 
+TEST(StdLocks, GuardsAdoptALockAndReleaseIt) {
+  auto r = weft::explore([] {
+    weft::Mutex mu;
+    mu.lock();
+    { std::lock_guard g(mu, std::adopt_lock); }
+    weft::check(mu.try_lock(), "lock_guard released the adopted lock");
+    { std::scoped_lock g(std::adopt_lock, mu); }
+    weft::check(mu.try_lock(), "scoped_lock released the adopted lock");
+    mu.unlock();
+  }, opts(3));
+  EXPECT_TRUE(r.ok()) << r;
+}
+
 TEST(StdLocks, GuardsExcludeEachOther) {
   auto r = weft::explore([] {
     weft::RWMutex rw;

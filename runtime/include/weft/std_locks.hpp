@@ -30,6 +30,22 @@ namespace weft::detail {
 template <class M>
 concept WeftMutex = std::same_as<M, Mutex> || std::same_as<M, RWMutex>;
 
+// What lock_guard and a one-mutex scoped_lock share: lock at construction (or adopt),
+// unlock at destruction, at the line that built the guard.
+template <class M>
+class HeldLock {
+ protected:
+  HeldLock(M& m, std::source_location w) : m_(m), where_(w) { m_.lock(w); }
+  HeldLock(M& m, std::adopt_lock_t, std::source_location w) noexcept : m_(m), where_(w) {}
+  ~HeldLock() { m_.unlock(where_); }
+  HeldLock(const HeldLock&) = delete;
+  HeldLock& operator=(const HeldLock&) = delete;
+
+ private:
+  M& m_;
+  std::source_location where_;
+};
+
 // The ownership state and error rules shared by unique_lock and shared_lock; Exclusive
 // chooses lock()/unlock() or lock_shared()/unlock_shared().
 template <class M, bool Exclusive>
@@ -125,41 +141,25 @@ namespace std {
 
 template <class M>
   requires weft::detail::WeftMutex<M>
-class lock_guard<M> {
+class lock_guard<M> : weft::detail::HeldLock<M> {
  public:
   using mutex_type = M;
-  explicit lock_guard(M& m, source_location w = source_location::current()) : m_(m), where_(w) {
-    m_.lock(w);
-  }
-  lock_guard(M& m, adopt_lock_t, source_location w = source_location::current()) noexcept
-      : m_(m), where_(w) {}
-  ~lock_guard() { m_.unlock(where_); }
-  lock_guard(const lock_guard&) = delete;
-  lock_guard& operator=(const lock_guard&) = delete;
-
- private:
-  M& m_;
-  source_location where_;
+  explicit lock_guard(M& m, source_location w = source_location::current())
+      : weft::detail::HeldLock<M>(m, w) {}
+  lock_guard(M& m, adopt_lock_t t, source_location w = source_location::current()) noexcept
+      : weft::detail::HeldLock<M>(m, t, w) {}
 };
 
 // The one-mutex form; scoped_lock over several mutexes stays the standard one.
 template <class M>
   requires weft::detail::WeftMutex<M>
-class scoped_lock<M> {
+class scoped_lock<M> : weft::detail::HeldLock<M> {
  public:
   using mutex_type = M;
-  explicit scoped_lock(M& m, source_location w = source_location::current()) : m_(m), where_(w) {
-    m_.lock(w);
-  }
-  scoped_lock(adopt_lock_t, M& m, source_location w = source_location::current()) noexcept
-      : m_(m), where_(w) {}
-  ~scoped_lock() { m_.unlock(where_); }
-  scoped_lock(const scoped_lock&) = delete;
-  scoped_lock& operator=(const scoped_lock&) = delete;
-
- private:
-  M& m_;
-  source_location where_;
+  explicit scoped_lock(M& m, source_location w = source_location::current())
+      : weft::detail::HeldLock<M>(m, w) {}
+  scoped_lock(adopt_lock_t t, M& m, source_location w = source_location::current()) noexcept
+      : weft::detail::HeldLock<M>(m, t, w) {}
 };
 
 template <class M>
