@@ -5,8 +5,10 @@
 // The weft::yield() between the read and the write is where the scheduler may switch, and
 // the explorer tries schedules until it finds the one that breaks the check. The fix is a
 // Mutex around the read-modify-write (mutex-counter) or an Atomic (atomic-counter).
-// Note: once plain memory accesses are instrumented, the race detector will report this
-// as a data race before the check fails.
+// weft-examples is built through weft-instrument when Clang 16 is installed: the race
+// detector then sees the plain accesses to `counter` and reports a data race at the second
+// goroutine's access, before the check can fail. Without instrumentation the failed check
+// is what shows the bug.
 #include "bodies.hpp"
 #include "weft/weft.hpp"
 

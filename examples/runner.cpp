@@ -73,9 +73,14 @@ int exit_code(std::span<const Verdict> verdicts) noexcept {
 std::vector<Verdict> run_examples(std::span<const Example> examples,
                                   const weft::ExploreOptions& options, std::ostream& out) {
   const std::size_t width = name_width(examples);
-  fmt::print(out, "weft-examples: exploring {}, up to {} each (seed {})\n\n",
+#ifdef WEFT_EXAMPLES_INSTRUMENTED
+  constexpr const char* accesses = "built with weft-instrument: plain memory accesses are checked";
+#else
+  constexpr const char* accesses = "not instrumented: only synchronisation is checked";
+#endif
+  fmt::print(out, "weft-examples: exploring {}, up to {} each (seed {}; {})\n\n",
              plural(examples.size(), "example"), plural(options.iterations, "schedule"),
-             options.seed);
+             options.seed, accesses);
   const auto started = std::chrono::steady_clock::now();
 
   std::vector<Verdict> verdicts;

@@ -46,7 +46,18 @@ bool inserts_on_subscript(QualType t) {
   return rd && (rd->getName() == "map" || rd->getName() == "unordered_map");
 }
 
-Hook container_hook(const CXXMethodDecl& m, QualType object) {
+// What a call of `m` on a standard container does to the container object itself, if
+// anything. std::array holds its elements inline: its object is its elements, so reading
+// "the object" for a[i], begin() or data() would conflict with a write of any other element
+// (goroutines filling distinct slots). Only the whole-array modifiers count there; the
+// element access through the returned reference is recorded where it happens.
+std::optional<Hook> container_hook(const CXXMethodDecl& m, QualType object) {
+  const CXXRecordDecl* rd = object.getNonReferenceType()->getAsCXXRecordDecl();
+  if (rd && rd->getName() == "array") {
+    const bool whole = m.isCopyAssignmentOperator() || m.isMoveAssignmentOperator() ||
+                       (m.getIdentifier() && (m.getName() == "fill" || m.getName() == "swap"));
+    return whole ? std::optional<Hook>(Hook::write) : std::nullopt;
+  }
   if (m.isConst()) return Hook::read;
   static const llvm::StringSet<> modifiers = {
       "push_back", "push_front", "pop_back", "pop_front", "push", "pop", "emplace",
@@ -267,7 +278,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const auto* callee = dyn_cast<MemberExpr>(c->getCallee()->IgnoreParens());
     if (!m || !obj || !callee || callee->isArrow() || !is_std_container(obj->getType()))
       return true;
-    access(obj, container_hook(*m, obj->getType()));
+    if (std::optional<Hook> hook = container_hook(*m, obj->getType())) access(obj, *hook);
     return true;
   }
   bool VisitCXXOperatorCallExpr(CXXOperatorCallExpr* c) {
@@ -282,7 +293,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
         for (const Expr* a : tie->arguments()) access(a, Hook::write);
     }
     if (is_std_container(obj->getType())) {
-      access(obj, container_hook(*m, obj->getType()));
+      if (std::optional<Hook> hook = container_hook(*m, obj->getType())) access(obj, *hook);
     } else if ((m->isCopyAssignmentOperator() || m->isMoveAssignmentOperator()) &&
                !m->isUserProvided()) {
       // A defaulted assignment copies member by member outside any instrumented body.

@@ -59,6 +59,7 @@ TEST(Registry, NamesAreUniqueLowerCaseWordsAndEveryExampleSaysWhatItTeaches) {
 TEST(Registry, HoldsTheSeedTopicsAndTheThreeClassicBugs) {
   EXPECT_EQ(select_examples(false).size(), 15u);
   ASSERT_EQ(select_examples(true).size(), 3u);
+  EXPECT_TRUE(find_example("bug-lost-update")->expect.accepts(weft::FailureKind::data_race));
   EXPECT_TRUE(find_example("bug-lost-update")->expect.accepts(weft::FailureKind::assertion));
   EXPECT_TRUE(find_example("bug-lock-order-deadlock")->expect.accepts(weft::FailureKind::deadlock));
   EXPECT_TRUE(find_example("bug-leaked-goroutine")->expect.accepts(weft::FailureKind::leak));

@@ -3,27 +3,33 @@
 #ifndef WEFT_SITES_weft_sites_a87afe097b3e3fb8_
 #define WEFT_SITES_weft_sites_a87afe097b3e3fb8_
 inline constexpr ::weft::instr::Site weft_sites_a87afe097b3e3fb8_[] = {
-    {"containers.cpp", "containers", 12, 18},
-    {"containers.cpp", "containers", 13, 3},
-    {"containers.cpp", "containers", 14, 28},
-    {"containers.cpp", "containers", 15, 3},
-    {"containers.cpp", "containers", 15, 3},
-    {"containers.cpp", "containers", 16, 18},
-    {"containers.cpp", "containers", 16, 40},
-    {"containers.cpp", "containers", 16, 60},
-    {"containers.cpp", "containers", 17, 17},
-    {"containers.cpp", "containers", 17, 25},
-    {"containers.cpp", "containers", 18, 16},
-    {"containers.cpp", "containers", 19, 3},
-    {"containers.cpp", "containers", 19, 3},
-    {"containers.cpp", "containers", 19, 19},
-    {"containers.cpp", "containers", 19, 19},
+    {"containers.cpp", "containers", 13, 18},
+    {"containers.cpp", "containers", 14, 3},
+    {"containers.cpp", "containers", 15, 28},
+    {"containers.cpp", "containers", 16, 3},
+    {"containers.cpp", "containers", 16, 3},
+    {"containers.cpp", "containers", 17, 18},
+    {"containers.cpp", "containers", 17, 40},
+    {"containers.cpp", "containers", 17, 60},
+    {"containers.cpp", "containers", 18, 17},
+    {"containers.cpp", "containers", 18, 25},
+    {"containers.cpp", "containers", 19, 16},
+    {"containers.cpp", "containers", 20, 3},
+    {"containers.cpp", "containers", 20, 3},
+    {"containers.cpp", "containers", 20, 19},
+    {"containers.cpp", "containers", 20, 19},
+    {"containers.cpp", "arrays", 32, 19},
+    {"containers.cpp", "arrays", 33, 3},
+    {"containers.cpp", "arrays", 34, 3},
+    {"containers.cpp", "arrays", 36, 3},
+    {"containers.cpp", "arrays", 37, 10},
 };
 #endif
 #line 1 "containers.cpp"
 // Standard containers: their member functions run in system headers, so the call site
 // records the container object (a read, or a write for modifiers); element accesses and
 // iterator dereferences in user code are recorded as such. Range-for reads its range.
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,4 +50,17 @@ int containers() { ::weft::instr::Frame weft_frame_(::weft_sites_a87afe097b3e3fb
   mine.push_back(4);
   mine[0] = 5;
   return n + mine[0];
+}
+
+// std::array holds its elements inline: indexing or begin() does not read "the array" (that
+// would conflict with writes of the other elements); the element access is recorded, and
+// the whole-array modifiers write it all.
+std::array<int, 4> slots;
+
+int arrays(int i) { ::weft::instr::Frame weft_frame_(::weft_sites_a87afe097b3e3fb8_[15]);
+  ::weft::instr::write(slots[i], ::weft_sites_a87afe097b3e3fb8_[16]) = i;
+  ::weft::instr::update(slots.at(0), ::weft_sites_a87afe097b3e3fb8_[17]) += 1;
+  int* first = slots.data();
+  ::weft::instr::write(slots, ::weft_sites_a87afe097b3e3fb8_[18]).fill(7);
+  return ::weft::instr::read(*first, ::weft_sites_a87afe097b3e3fb8_[19]) + static_cast<int>(slots.size());
 }
