@@ -126,8 +126,8 @@ bool same_text(const char* a, const char* b) {
   return a == b || (a && b && std::strcmp(a, b) == 0);
 }
 bool same_function(const Loc& frame, const Loc& at) {
-  return at.function && *at.function && same_text(frame.function, at.function) &&
-         same_text(frame.file, at.file);
+  return frame.function && at.function && same_text(frame.file, at.file) &&
+         (frame.function == at.function || same_function_name(frame.function, at.function));
 }
 }  // namespace
 

@@ -2,8 +2,63 @@
 #include "frames.hpp"
 
 #include <functional>
+#include <string>
+#include <string_view>
 
 namespace weft::det {
+
+std::string qualified_function_name(std::string_view p) {
+  if (std::size_t with = p.find(" [with "); with != std::string_view::npos) p = p.substr(0, with);
+  // Drop every parenthesised group (parameter lists, the `()` of `<lambda()>`) and, after
+  // the last one, trailing qualifiers such as ` const` or ` &&`.
+  std::string s;
+  std::size_t last_group_end = std::string::npos;
+  int depth = 0;
+  for (char c : p) {
+    if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (--depth < 0) return {};
+      if (depth == 0) last_group_end = s.size();
+    } else if (depth == 0) {
+      s += c;
+    }
+  }
+  if (depth != 0) return {};
+  if (last_group_end != std::string::npos &&
+      s.find_first_of(":>", last_group_end) == std::string::npos)
+    s.resize(last_group_end);
+  // Drop template argument lists, but keep `<lambda>`.
+  std::string t;
+  depth = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (depth == 0 && s.compare(i, 8, "<lambda>") == 0) {
+      t += "<lambda>";
+      i += 7;
+    } else if (s[i] == '<') {
+      ++depth;
+    } else if (s[i] == '>') {
+      if (--depth < 0) return {};
+    } else if (depth == 0) {
+      t += s[i];
+    }
+  }
+  if (depth != 0) return {};
+  // The return type ends at the last space.
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  if (std::size_t space = t.rfind(' '); space != std::string::npos) t.erase(0, space + 1);
+  // GCC's anonymous namespace.
+  for (std::size_t at; (at = t.find("{anonymous}")) != std::string::npos;)
+    t.replace(at, 11, "(anonymous namespace)");
+  return t;
+}
+
+bool same_function_name(std::string_view frame, std::string_view at) {
+  if (frame.empty() || at.empty()) return false;
+  return frame == at || (at.find('(') != std::string_view::npos &&
+                         qualified_function_name(at) == frame);
+}
+
 namespace {
 
 std::size_t mix(std::size_t h, std::size_t v) {

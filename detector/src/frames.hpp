@@ -55,6 +55,17 @@ class FrameTrie {
   std::unordered_map<Key, FrameId, KeyHash> index_;
 };
 
+// The qualified-name form (as weft-instrument labels frames: `ns::(anonymous
+// namespace)::f::<lambda>`) of a function name in GCC's pretty form, which is what
+// std::source_location gives under GCC (`int ns::{anonymous}::f(int)::<lambda()>`): return
+// type, parameter lists, trailing qualifiers, template arguments and `[with ...]` dropped.
+// A name it cannot parse comes back in a form that matches nothing.
+std::string qualified_function_name(std::string_view pretty);
+
+// Whether a frame labelled `frame` (by weft-instrument) and a location labelled `at` (by
+// weft-instrument, or by std::source_location) name the same function.
+bool same_function_name(std::string_view frame, std::string_view at);
+
 struct GoroutineInfo {
   GoId id = 0;
   std::string name;

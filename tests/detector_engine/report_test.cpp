@@ -122,6 +122,24 @@ TEST(DetectorReport, RaceJsonFields) {
   EXPECT_EQ(j["previous"]["stack"][0]["line"], 31);
 }
 
+TEST(DetectorReport, AGoStatementNamedByGccFoldsIntoItsFunctionsFrame) {
+  // Instrumented run() spawns a goroutine; the go statement's location carries GCC's pretty
+  // name (std::source_location), the frame weft-instrument's qualified one.
+  Detector d;
+  d.go_start(1, 0, "main", kMain);
+  d.func_enter(1, kMainEntry);
+  d.func_enter(1, Loc{"app.cpp", "app::run", 20, 1});
+  d.go_start(7, 1, "worker", Loc{"app.cpp", "void app::run()", 22, 5});
+  d.access(7, addr(kX), 4, Access::write, kWorkWrite);
+  d.access(1, addr(kX), 4, Access::read, Loc{"app.cpp", "app::run", 24, 9});
+  auto reports = d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  const std::vector<Loc>& created = reports[0].previous.goroutine.created_at;
+  ASSERT_EQ(created.size(), 2u) << render_text(reports[0]);
+  EXPECT_EQ(created[0].line, 22u);
+  EXPECT_EQ(created[1].line, 4u);
+}
+
 TEST(DetectorReport, AnAccessOutsideTheTopFunctionKeepsItsFrame) {
   // A location labelled with another function (a library call inlined from a header, a
   // sync operation's std::source_location name) does not replace the entry frame.
