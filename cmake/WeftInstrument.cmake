@@ -73,8 +73,14 @@ function(weft_instrument target)
        "${root}/*.h" "${root}/*.hh" "${root}/*.hpp" "${root}/*.hxx" "${root}/*.inc")
   list(FILTER headers EXCLUDE REGEX "^${CMAKE_BINARY_DIR}/")
 
-  set(incs "$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>")
+  # The tool must parse the original headers, never the mirrors of an earlier run (which come
+  # first on the target's own include path): otherwise an edited header would not be seen
+  # and its copy would go stale.
+  string(REGEX REPLACE "([][+.*()^$?|\\\\{}])" "\\\\\\1" escaped_out "${out}")
+  set(incs "$<FILTER:$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>,EXCLUDE,^${escaped_out}(/|$)>")
   set(defs "$<TARGET_PROPERTY:${target},COMPILE_DEFINITIONS>")
+  # The include directories the tool parses with, one per line, for inspection (and a test).
+  file(GENERATE OUTPUT ${out}.include-dirs CONTENT "$<JOIN:${incs},\n>\n")
   set(stamp ${out}.stamp)
   add_custom_command(
     OUTPUT ${stamp}

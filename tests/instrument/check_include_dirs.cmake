@@ -1,0 +1,16 @@
+# check_include_dirs.cmake — the include directories weft_instrument() gives the tool (DIRS,
+# one per line) hold the ORIGINAL directory and nothing under the target's MIRROR.
+file(STRINGS "${DIRS}" dirs)
+set(found_original FALSE)
+foreach(d IN LISTS dirs)
+  string(FIND "${d}" "${MIRROR}" at)
+  if(at EQUAL 0)
+    message(FATAL_ERROR "weft-instrument would parse the instrumented mirror ${d}")
+  endif()
+  if(d STREQUAL "${ORIGINAL}")
+    set(found_original TRUE)
+  endif()
+endforeach()
+if(NOT found_original)
+  message(FATAL_ERROR "${ORIGINAL} is not among the tool's include directories:\n${dirs}")
+endif()
