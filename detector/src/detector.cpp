@@ -61,6 +61,9 @@ void Detector::free_range(const void* addr, std::size_t size) {
 void Detector::func_enter(GoId g, const Loc& function) {
   locked(*engine_, [&] { engine_->func_enter(g, function); });
 }
+void Detector::func_enter(GoId g, const Loc& function, const Loc& call) {
+  locked(*engine_, [&] { engine_->func_enter(g, function, call); });
+}
 void Detector::func_exit(GoId g) {
   locked(*engine_, [&] { engine_->func_exit(g); });
 }

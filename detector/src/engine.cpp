@@ -207,6 +207,11 @@ void Detector::Engine::func_enter(GoId g, const Loc& function) {
   s.stack = frames_.child(s.stack, function);
 }
 
+void Detector::Engine::func_enter(GoId g, const Loc& function, const Loc& call) {
+  GoState& s = state(g);
+  s.stack = frames_.child(extend(s.stack, call), function);
+}
+
 void Detector::Engine::func_exit(GoId g) {
   GoState& s = state(g);
   s.stack = frames_.parent(s.stack);

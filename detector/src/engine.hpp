@@ -64,6 +64,7 @@ class Detector::Engine {
   bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
   void free_range(const void* addr, std::size_t size);
   void func_enter(GoId g, const Loc& function);
+  void func_enter(GoId g, const Loc& function, const Loc& call);
   void func_exit(GoId g);
   DetectorStats stats() const;
 

@@ -18,6 +18,18 @@ namespace weft_instrument {
 
 using namespace clang;
 
+std::string function_name(const FunctionDecl* fd) {
+  if (const auto* m = dyn_cast<CXXMethodDecl>(fd); m && m->getParent()->isLambda()) {
+    const DeclContext* dc = m->getParent()->getDeclContext();
+    while (dc && !isa<FunctionDecl>(dc)) dc = dc->getParent();
+    if (const auto* outer = dyn_cast_or_null<FunctionDecl>(dc))
+      return function_name(outer) + "::<lambda>";
+    return "<lambda>";
+  }
+  const FunctionDecl* pattern = fd->getTemplateInstantiationPattern();
+  return (pattern ? pattern : fd)->getQualifiedNameAsString();
+}
+
 bool is_hook_call(const CallExpr& call) {
   const FunctionDecl* f = call.getDirectCallee();
   if (!f) return false;
@@ -257,6 +269,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
   // other (swap, exchange, getline, >>). Only data is recorded, scalars and standard
   // containers: streams, mutexes and callables passed by reference are not.
   bool VisitCallExpr(CallExpr* c) {
+    mark_call(*c);
     const FunctionDecl* f = c->getDirectCallee();
     if (!f || !in_std(*f) || passes_references_on(*f)) return true;
     const unsigned first = isa<CXXOperatorCallExpr>(c) && isa<CXXMethodDecl>(f) ? 1 : 0;
@@ -308,6 +321,33 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const Expr* from = c->getArg(0);
     if (!ctor->isUserProvided() || is_std_container(from->getType())) access(from, Hook::read);
     return true;
+  }
+
+  // A call of a function that weft-instrument gives a frame (a non-constexpr function with a
+  // declaration in an instrumented file) is marked with its site, so the callee's frame
+  // knows the line it was called from.
+  void mark_call(const CallExpr& c) {
+    const FunctionDecl* f = c.getDirectCallee();
+    if (!f || is_hook_call(c) || f->isConstexpr() || f->isDeleted() || in_std(*f) ||
+        f->getBuiltinID() != 0)
+      return;
+    if (const auto* m = dyn_cast<CXXMethodDecl>(f); m && (m->isDefaulted() || isa<CXXDestructorDecl>(m)))
+      return;
+    const std::string callee = function_name(f);
+    if (llvm::StringRef(callee).startswith("weft::")) return;
+    bool ours = false;
+    for (const FunctionDecl* d : f->redecls()) {
+      const SourceLocation at = sm_.getExpansionLoc(d->getLocation());
+      if (at.isValid() && sink_.in_scope(sm_.getFileID(at))) ours = true;
+    }
+    if (!ours) return;
+    if (std::optional<Span> s = span(c.getSourceRange(), /*count=*/false)) {
+      Edit e = make_edit(s->loc, Hook::call);
+      e.begin = s->begin;
+      e.end = s->end;
+      e.callee = callee;
+      sink_.accept(s->file, e);
+    }
   }
 
   void frame(const Stmt* body) {

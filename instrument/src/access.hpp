@@ -22,6 +22,8 @@ namespace weft_instrument {
 // in an instrumentable file, with the edit's offsets relative to that file.
 struct BodySink {
   std::function<bool(clang::FileID)> instrumentable;
+  // Whether functions declared in the file get frames (from this unit or another one).
+  std::function<bool(clang::FileID)> in_scope;
   std::function<void(clang::FileID, const Edit&)> accept;
 };
 
@@ -36,6 +38,10 @@ void walk_body(clang::ASTContext& ctx, const clang::FunctionDecl& fn, clang::Stm
 // initialiser is not a function of its own.
 void walk_initializer(clang::ASTContext& ctx, clang::Expr* init, const EscapeSet& escapes,
                       const std::string& function_name, BodySink& sink, Stats& stats);
+
+// How Site records name a function: qualified, from the written template for instantiations,
+// `outer::<lambda>` for a lambda's body.
+std::string function_name(const clang::FunctionDecl* fd);
 
 // True for calls of the hooks and helpers weft-instrument emits.
 bool is_hook_call(const clang::CallExpr& call);

@@ -47,21 +47,32 @@ class FilePolicy {
     if (fresh) it->second = decide(fid);
     return it->second;
   }
+  // Whether code in this file is instrumented by this run, in this translation unit or in
+  // another one (a header written by an earlier unit): the files whose functions have frames.
+  bool in_scope(FileID fid) {
+    auto [it, fresh] = scope_cache_.try_emplace(fid, false);
+    if (fresh) it->second = scope(fid);
+    return it->second;
+  }
   const std::string& path(FileID fid) const { return paths_.at(fid); }
   // A file entered twice (no include guard) has two texts' worth of edits: leave it alone.
   bool entered_once(FileID fid) const { return !reentered_.count(paths_.at(fid)); }
 
  private:
-  bool decide(FileID fid) {
+  bool scope(FileID fid) {
     if (fid.isInvalid()) return false;
     OptionalFileEntryRef fe = sm_.getFileEntryRefForID(fid);
     if (!fe || sm_.isInSystemHeader(sm_.getLocForStartOfFile(fid))) return false;
     std::string p = real_path(fe->getName());
     if (p.find("/include/weft/") != std::string::npos) return false;  // weft's own headers
-    if (fid != sm_.getMainFileID()) {
-      const auto& filter = session_.options.header_filter;
-      if (!filter || !filter->match(p)) return false;
-    }
+    if (fid == sm_.getMainFileID()) return true;
+    const auto& filter = session_.options.header_filter;
+    return filter && filter->match(p);
+  }
+
+  bool decide(FileID fid) {
+    if (!in_scope(fid)) return false;
+    std::string p = real_path(sm_.getFileEntryRefForID(fid)->getName());
     if (session_.claimed.count(p)) return false;  // written by an earlier translation unit
     auto [it, fresh] = first_.try_emplace(p, fid);
     if (!fresh && it->second != fid) reentered_.insert(p);
@@ -72,22 +83,12 @@ class FilePolicy {
   const SourceManager& sm_;
   Session& session_;
   std::map<FileID, bool> cache_;
+  std::map<FileID, bool> scope_cache_;
   std::map<FileID, std::string> paths_;
   std::map<std::string, FileID> first_;
   std::set<std::string> reentered_;
 };
 
-std::string function_name(const FunctionDecl* fd) {
-  if (const auto* m = dyn_cast<CXXMethodDecl>(fd); m && m->getParent()->isLambda()) {
-    const DeclContext* dc = m->getParent()->getDeclContext();
-    while (dc && !isa<FunctionDecl>(dc)) dc = dc->getParent();
-    if (const auto* outer = dyn_cast_or_null<FunctionDecl>(dc))
-      return function_name(outer) + "::<lambda>";
-    return "<lambda>";
-  }
-  const FunctionDecl* pattern = fd->getTemplateInstantiationPattern();
-  return (pattern ? pattern : fd)->getQualifiedNameAsString();
-}
 
 // Finds every body to instrument: ordinary functions, each instantiation of a template, each
 // lambda (each specialisation of a generic one).
@@ -179,6 +180,7 @@ class Collector : public RecursiveASTVisitor<Collector> {
         if (init->isWritten()) find_escapes(init->getInit(), escapes_);
 
     BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
+                  [this](FileID f) { return files_.in_scope(f); },
                   [&collector, fid, key](FileID f, const Edit& e) {
                     if (f == fid) collector.propose(key, e);
                   }};
@@ -196,6 +198,7 @@ class Collector : public RecursiveASTVisitor<Collector> {
     collector.begin_instance(key);
     find_escapes(init, escapes_);
     BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
+                  [this](FileID f) { return files_.in_scope(f); },
                   [&collector, fid, key](FileID f, const Edit& e) {
                     if (f == fid) collector.propose(key, e);
                   }};
@@ -325,6 +328,7 @@ class Consumer : public ASTConsumer {
       case Hook::write: ++s.writes; break;
       case Hook::update: ++s.updates; break;
       case Hook::frame: ++s.frames; break;
+      case Hook::call: ++s.calls; break;
       default: ++s.bitfields; break;
     }
   }

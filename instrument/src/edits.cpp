@@ -23,7 +23,8 @@ std::vector<Edit> remove_conflicts(std::vector<Edit> edits, Stats& stats) {
   for (std::size_t i = 0; i + 1 < edits.size(); ++i) {
     const Edit& a = edits[i];
     const Edit& b = edits[i + 1];
-    if (!is_insertion(a) && !is_insertion(b) && a.begin == b.begin && a.end == b.end)
+    if (!is_insertion(a) && !is_insertion(b) && a.begin == b.begin && a.end == b.end &&
+        (a.hook == Hook::call) == (b.hook == Hook::call))
       drop[i] = drop[i + 1] = true;
   }
   // Crossing ranges: walk them outermost first and keep a stack of the open ones.
@@ -172,12 +173,16 @@ std::string render(const RenderInput& in) {
       case Hook::bits_at:
       case Hook::bits_via:
         uses_bits = true;
-        ins.push_back({e.begin, 1, -len, open_text(e.hook)});
-        ins.push_back({e.end, 0, len, ", " + bits_args(e) + ", " + site + ")"});
+        ins.push_back({e.begin, 1, -2 * len, open_text(e.hook)});
+        ins.push_back({e.end, 0, 2 * len + 1, ", " + bits_args(e) + ", " + site + ")"});
+        break;
+      case Hook::call:  // inside any hook wrapping the same range
+        ins.push_back({e.begin, 1, -2 * len + 1, "(::weft::instr::Call(" + site + "), "});
+        ins.push_back({e.end, 0, 2 * len, ")"});
         break;
       default:
-        ins.push_back({e.begin, 1, -len, open_text(e.hook)});
-        ins.push_back({e.end, 0, len, ", " + site + ")"});
+        ins.push_back({e.begin, 1, -2 * len, open_text(e.hook)});
+        ins.push_back({e.end, 0, 2 * len + 1, ", " + site + ")"});
         break;
     }
   }
@@ -194,7 +199,9 @@ std::string render(const RenderInput& in) {
     out += "inline constexpr ::weft::instr::Site " + in.table_name + "[] = {\n";
     for (const Edit& e : in.edits) {
       out += "    {" + quote(in.display_name) + ", " + quote(e.function) + ", " +
-             std::to_string(e.line) + ", " + std::to_string(e.column) + "},\n";
+             std::to_string(e.line) + ", " + std::to_string(e.column);
+      if (e.hook == Hook::call) out += ", " + quote(e.callee);
+      out += "},\n";
     }
     out += "};\n#endif\n";
   }

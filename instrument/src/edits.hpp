@@ -6,7 +6,8 @@
 //  - Every edit is an insertion: the original text survives byte for byte, so an lvalue is
 //    never repeated (it is evaluated exactly once) and line numbers are unchanged.
 //  - Wrapped ranges accepted into one file nest properly (no two ranges cross, no two edits
-//    claim the same range with different hooks); offenders are dropped and counted.
+//    claim the same range with different hooks, except a call marker, which goes inside);
+//    offenders are dropped and counted.
 //  - An edit inside a template is kept only if every instantiation of that body proposed it.
 #pragma once
 
@@ -26,6 +27,7 @@ enum class Hook : std::uint8_t {
   bits_via,     // bit-field through a pointer: bits_via(ptr, offset, size, mode, site)->bf
   bits_this,    // bit-field through implicit this: bits_via(this, ...)->bf (insertion only)
   frame,        // weft::instr::Frame weft_frame_(site); after a body's '{'
+  call,         // (::weft::instr::Call(site), call-expression): the caller's call site
 };
 
 // Mode argument of the bit-field helpers (the instrumented copy's prelude defines them).
@@ -42,13 +44,14 @@ struct Edit {
   std::string function;
   unsigned line = 0;
   unsigned column = 0;
+  std::string callee;  // Hook::call: the function called
 
   auto key() const { return std::tie(begin, end, hook, mode, bits_offset, bits_size); }
   bool operator<(const Edit& o) const { return key() < o.key(); }
 };
 
 struct Stats {
-  unsigned reads = 0, writes = 0, updates = 0, bitfields = 0, frames = 0;
+  unsigned reads = 0, writes = 0, updates = 0, bitfields = 0, frames = 0, calls = 0;
   unsigned skipped_macro = 0;              // the access spans a macro expansion
   unsigned skipped_system_macro = 0;       // argument of a macro defined in a system header
   unsigned skipped_disagreement = 0;       // instantiations of a template disagreed

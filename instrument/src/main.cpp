@@ -89,7 +89,7 @@ clang::tooling::ArgumentsAdjuster parse_settings() {
 void print_stats(const Stats& s) {
   llvm::errs() << "weft-instrument: " << s.reads << " reads, " << s.writes << " writes, "
                << s.updates << " updates, " << s.bitfields << " bit-field accesses, "
-               << s.frames << " frames; files: " << s.files_written << " written, "
+               << s.frames << " frames, " << s.calls << " call sites; files: " << s.files_written << " written, "
                << s.files_unchanged << " unchanged\n"
                << "weft-instrument: skipped " << s.skipped_macro << " in macro expansions, "
                << s.skipped_system_macro << " in system macros, " << s.skipped_disagreement

@@ -100,6 +100,9 @@ class TeeSink final : public EventSink {
   void func_enter(GoId g, const Location& f) override {
     each([&](EventSink* s) { s->func_enter(g, f); });
   }
+  void func_enter_from(GoId g, const Location& f, const Location& call) override {
+    each([&](EventSink* s) { s->func_enter_from(g, f, call); });
+  }
   void func_exit(GoId g) override { each([&](EventSink* s) { s->func_exit(g); }); }
 
  private:

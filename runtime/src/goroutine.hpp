@@ -6,6 +6,7 @@
 //  - a dead G's stack has been returned to the pool and its callable destroyed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +36,15 @@ struct G {
   bool killed = false;
   // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next).
   struct Waiter* waiters = nullptr;
+  // Calls of instrumented functions this goroutine has begun (weft::instr::Call), innermost
+  // last; a callee's frame takes the innermost one that names it. Deeper nesting than the
+  // array holds is counted but not kept.
+  struct CallMark {
+    const void* site = nullptr;  // const weft::instr::Site*
+    bool taken = false;
+  };
+  std::array<CallMark, 8> calls{};
+  std::uint32_t ncalls = 0;
   // Scheduler-private bookkeeping.
   std::uint64_t sched_data = 0;
 };

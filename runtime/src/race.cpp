@@ -57,6 +57,10 @@ void RaceSink::func_enter(GoId g, const Location& f) {
   SinkCallGuard guard;
   det_.func_enter(g, loc(f));
 }
+void RaceSink::func_enter_from(GoId g, const Location& f, const Location& call) {
+  SinkCallGuard guard;
+  det_.func_enter(g, loc(f), loc(call));
+}
 void RaceSink::func_exit(GoId g) {
   SinkCallGuard guard;
   det_.func_exit(g);

@@ -29,6 +29,7 @@ class RaceSink final : public EventSink {
   void access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) override;
   void free_range(const void* addr, std::size_t n) override;
   void func_enter(GoId g, const Location& f) override;
+  void func_enter_from(GoId g, const Location& f, const Location& call) override;
   void func_exit(GoId g) override;
 
   // A goroutine's stack is going back to the pool: forget what was recorded on it.

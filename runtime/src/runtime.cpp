@@ -75,11 +75,47 @@ void record(const void* addr, std::size_t size, AccessKind kind, const Site& sit
                               Location{site.file, site.function, site.line, site.column});
 }
 
+namespace {
+// The last component of a qualified name: a virtual call names Base::f, the frame Derived::f.
+std::string_view last_component(const char* name) {
+  std::string_view n = name ? name : "";
+  const std::size_t colon = n.rfind("::");
+  return colon == std::string_view::npos ? n : n.substr(colon + 2);
+}
+}  // namespace
+
 void enter(const Site& fn) {
   weft::detail::Scheduler* s = weft::detail::current_scheduler();
-  if (!s || !s->current()) return;
-  if (EventSink* ev = s->events())
-    ev->func_enter(s->current()->id, Location{fn.file, fn.function, fn.line, fn.column});
+  weft::detail::G* g = s ? s->current() : nullptr;
+  if (!g) return;
+  EventSink* ev = s->events();
+  if (!ev) return;
+  const Location here{fn.file, fn.function, fn.line, fn.column};
+  if (g->ncalls > 0 && g->ncalls <= g->calls.size()) {
+    weft::detail::G::CallMark& top = g->calls[g->ncalls - 1];
+    const auto* call = static_cast<const Site*>(top.site);
+    if (!top.taken && last_component(call->callee) == last_component(fn.function)) {
+      top.taken = true;
+      ev->func_enter_from(g->id, here, Location{call->file, call->function, call->line,
+                                                call->column});
+      return;
+    }
+  }
+  ev->func_enter(g->id, here);
+}
+
+void push_call(const Site& at) {
+  weft::detail::Scheduler* s = weft::detail::current_scheduler();
+  weft::detail::G* g = s ? s->current() : nullptr;
+  if (!g) return;
+  if (g->ncalls < g->calls.size()) g->calls[g->ncalls] = {&at, false};
+  ++g->ncalls;
+}
+
+void pop_call() {
+  weft::detail::Scheduler* s = weft::detail::current_scheduler();
+  weft::detail::G* g = s ? s->current() : nullptr;
+  if (g && g->ncalls > 0) --g->ncalls;
 }
 
 void exit() {

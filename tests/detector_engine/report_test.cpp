@@ -140,6 +140,26 @@ TEST(DetectorReport, AGoStatementNamedByGccFoldsIntoItsFunctionsFrame) {
   EXPECT_EQ(created[1].line, 4u);
 }
 
+TEST(DetectorReport, AFunctionEnteredFromACallSiteShowsItsCallerAtTheCall) {
+  // main() (entered at 4) calls run() from line 9; run's access is at 24. The chain shows
+  // main at the call, not where main begins.
+  Detector d;
+  d.go_start(1, 0, "main", kMain);
+  d.func_enter(1, kMainEntry);
+  d.func_enter(1, kRun, Loc{"main.cpp", "int main()", 9, 3});
+  d.go_start(2, 1, "", kGoWorker);
+  d.access(2, addr(kX), 4, Access::write, kWorkWrite);
+  d.access(1, addr(kX), 4, Access::read, kRunRead);
+  d.func_exit(1);
+  auto reports = d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  const std::vector<Loc>& stack = reports[0].current.stack;
+  ASSERT_EQ(stack.size(), 2u) << render_text(reports[0]);
+  EXPECT_EQ(stack[0].line, 24u);
+  EXPECT_EQ(stack[1].line, 9u);
+  EXPECT_STREQ(stack[1].function, "int main()");
+}
+
 TEST(DetectorReport, AnAccessOutsideTheTopFunctionKeepsItsFrame) {
   // A location labelled with another function (a library call inlined from a header, a
   // sync operation's std::source_location name) does not replace the entry frame.

@@ -84,6 +84,11 @@ class EventSink {
 
   // Shadow call stack of instrumented code.
   virtual void func_enter(GoId /*g*/, const Location& /*fn*/) {}
+  // The same, when the caller's call site is known (weft::instr::Call): `call` is in the
+  // function on top of g's shadow stack.
+  virtual void func_enter_from(GoId g, const Location& fn, const Location& /*call*/) {
+    func_enter(g, fn);
+  }
   virtual void func_exit(GoId /*g*/) {}
 };
 

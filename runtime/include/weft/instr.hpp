@@ -6,7 +6,9 @@
 // and keeps its meaning: the lvalue is evaluated exactly once, by the caller.
 // Outside a weft run each hook costs one predictable branch on a thread-local pointer.
 // The hooks are constexpr and do nothing during constant evaluation, so rewritten
-// constexpr code still runs at compile time.
+// constexpr code still runs at compile time. Function bodies open with a Frame and calls of
+// instrumented functions are wrapped as `(weft::instr::Call(site), f(args))`, which gives
+// the race detector call chains with the line of each call.
 // Under weft::explore an access is recorded by the race detector and may also be a
 // scheduling point (ExploreOptions::schedule_accesses), so interleavings at the granularity
 // of plain memory are explored.
@@ -23,9 +25,10 @@ namespace weft::instr {
 // One per instrumented spot; weft-instrument emits them as static constants.
 struct Site {
   const char* file;
-  const char* function;
+  const char* function;  // the function the spot is in
   unsigned line;
   unsigned column;
+  const char* callee = nullptr;  // for a call site: the function called
 };
 
 namespace detail {
@@ -35,6 +38,8 @@ extern thread_local constinit void* active;
 void record(const void* addr, std::size_t size, AccessKind kind, const Site& site);
 void enter(const Site& fn);
 void exit();
+void push_call(const Site& at);
+void pop_call();
 
 template <class T>
 inline const void* address(T& lv) noexcept {
@@ -87,6 +92,25 @@ class Frame {
   }
   Frame(const Frame&) = delete;
   Frame& operator=(const Frame&) = delete;
+
+ private:
+  bool on_;
+};
+
+// Marks a call of an instrumented function, for the shadow call stack:
+// `(::weft::instr::Call(site), f(args))`. The temporary lives to the end of the full
+// expression; the callee's Frame takes `site` as the line its caller called it from, so a
+// report's call chain shows call sites, as TSan's and Go's do.
+class Call {
+ public:
+  explicit constexpr Call(const Site& at) : on_(!std::is_constant_evaluated() && active()) {
+    if (on_) detail::push_call(at);
+  }
+  constexpr ~Call() {
+    if (on_) detail::pop_call();
+  }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
 
  private:
   bool on_;

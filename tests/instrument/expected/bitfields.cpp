@@ -33,6 +33,7 @@ inline constexpr ::weft::instr::Site weft_sites_531ccf90ce1746f4_[] = {
     {"bitfields.cpp", "bitfields", 14, 25},
     {"bitfields.cpp", "bitfields", 15, 3},
     {"bitfields.cpp", "bitfields", 16, 3},
+    {"bitfields.cpp", "bitfields", 17, 3, "Flags::arm"},
     {"bitfields.cpp", "bitfields", 20, 10},
     {"bitfields.cpp", "bitfields", 20, 31},
 };
@@ -54,8 +55,8 @@ Flags global_flags;
 int bitfields(Flags* f) { ::weft::instr::Frame weft_frame_(::weft_sites_531ccf90ce1746f4_[2]);
   ::weft_instrument_::bits_at(global_flags, 4, 1, 1, ::weft_sites_531ccf90ce1746f4_[3]).mode = 2;
   ::weft_instrument_::bits_via(f, 12, 1, 2, ::weft_sites_531ccf90ce1746f4_[4])->later++;
-  f->arm();
+  (::weft::instr::Call(::weft_sites_531ccf90ce1746f4_[5]), f->arm());
   Flags mine{};
   mine.mode = 1;          // private: left alone
-  return ::weft_instrument_::bits_at(global_flags, 4, 1, 0, ::weft_sites_531ccf90ce1746f4_[5]).ready + ::weft_instrument_::bits_via(f, 4, 1, 0, ::weft_sites_531ccf90ce1746f4_[6])->mode + mine.mode;
+  return ::weft_instrument_::bits_at(global_flags, 4, 1, 0, ::weft_sites_531ccf90ce1746f4_[6]).ready + ::weft_instrument_::bits_via(f, 4, 1, 0, ::weft_sites_531ccf90ce1746f4_[7])->mode + mine.mode;
 }

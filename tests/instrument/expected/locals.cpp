@@ -8,13 +8,19 @@ inline constexpr ::weft::instr::Site weft_sites_b134bb9e77931dcc_[] = {
     {"locals.cpp", "keep", 7, 17},
     {"locals.cpp", "touch", 8, 18},
     {"locals.cpp", "run", 10, 11},
+    {"locals.cpp", "run", 13, 3, "observe"},
+    {"locals.cpp", "run", 16, 3, "go"},
     {"locals.cpp", "run::<lambda>", 16, 10},
     {"locals.cpp", "run::<lambda>", 16, 12},
     {"locals.cpp", "run", 17, 3},
     {"locals.cpp", "run", 17, 12},
+    {"locals.cpp", "run", 20, 3, "keep"},
     {"locals.cpp", "run", 21, 3},
+    {"locals.cpp", "run", 24, 3, "touch"},
     {"locals.cpp", "run", 25, 3},
+    {"locals.cpp", "run", 28, 3, "keep"},
     {"locals.cpp", "run", 29, 3},
+    {"locals.cpp", "run", 35, 3, "go"},
     {"locals.cpp", "run::<lambda>", 35, 15},
     {"locals.cpp", "run", 36, 18},
     {"locals.cpp", "run", 36, 27},
@@ -35,28 +41,28 @@ void touch(int&) { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dc
 int run() { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[4]);
   int quiet = 0;          // never escapes: left alone
   quiet += 1;
-  observe(quiet);
+  (::weft::instr::Call(::weft_sites_b134bb9e77931dcc_[5]), observe(quiet));
 
   int shared = 0;         // captured by reference
-  go([&] { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[5]); ::weft::instr::update(shared, ::weft_sites_b134bb9e77931dcc_[6])++; });
-  ::weft::instr::write(shared, ::weft_sites_b134bb9e77931dcc_[7]) = ::weft::instr::read(shared, ::weft_sites_b134bb9e77931dcc_[8]) + quiet;
+  (::weft::instr::Call(::weft_sites_b134bb9e77931dcc_[6]), go([&] { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[7]); ::weft::instr::update(shared, ::weft_sites_b134bb9e77931dcc_[8])++; }));
+  ::weft::instr::write(shared, ::weft_sites_b134bb9e77931dcc_[9]) = ::weft::instr::read(shared, ::weft_sites_b134bb9e77931dcc_[10]) + quiet;
 
   int pointed = 0;        // address taken
-  keep(&pointed);
-  ::weft::instr::write(pointed, ::weft_sites_b134bb9e77931dcc_[9]) = 2;
+  (::weft::instr::Call(::weft_sites_b134bb9e77931dcc_[11]), keep(&pointed));
+  ::weft::instr::write(pointed, ::weft_sites_b134bb9e77931dcc_[12]) = 2;
 
   int bound = 0;          // bound to a non-const reference
-  touch(bound);
-  ::weft::instr::update(bound, ::weft_sites_b134bb9e77931dcc_[10])--;
+  (::weft::instr::Call(::weft_sites_b134bb9e77931dcc_[13]), touch(bound));
+  ::weft::instr::update(bound, ::weft_sites_b134bb9e77931dcc_[14])--;
 
   int arr[4] = {};        // decays to a pointer
-  keep(arr);
-  ::weft::instr::write(arr[1], ::weft_sites_b134bb9e77931dcc_[11]) = 5;
+  (::weft::instr::Call(::weft_sites_b134bb9e77931dcc_[15]), keep(arr));
+  ::weft::instr::write(arr[1], ::weft_sites_b134bb9e77931dcc_[16]) = 5;
 
   int own[4] = {};        // only subscripted
   own[2] = 7;
 
   int copied = 1;         // captured by copy
-  go([copied] { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[12]); (void)copied; });
-  return quiet + ::weft::instr::read(shared, ::weft_sites_b134bb9e77931dcc_[13]) + ::weft::instr::read(pointed, ::weft_sites_b134bb9e77931dcc_[14]) + ::weft::instr::read(bound, ::weft_sites_b134bb9e77931dcc_[15]) + ::weft::instr::read(arr[1], ::weft_sites_b134bb9e77931dcc_[16]) + own[2] + copied;
+  (::weft::instr::Call(::weft_sites_b134bb9e77931dcc_[17]), go([copied] { ::weft::instr::Frame weft_frame_(::weft_sites_b134bb9e77931dcc_[18]); (void)copied; }));
+  return quiet + ::weft::instr::read(shared, ::weft_sites_b134bb9e77931dcc_[19]) + ::weft::instr::read(pointed, ::weft_sites_b134bb9e77931dcc_[20]) + ::weft::instr::read(bound, ::weft_sites_b134bb9e77931dcc_[21]) + ::weft::instr::read(arr[1], ::weft_sites_b134bb9e77931dcc_[22]) + own[2] + copied;
 }

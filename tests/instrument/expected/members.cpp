@@ -17,6 +17,8 @@ inline constexpr ::weft::instr::Site weft_sites_6eaaf998369ea519_[] = {
     {"members.cpp", "Counter::move_to", 18, 34},
     {"members.cpp", "Counter::move_to", 18, 42},
     {"members.cpp", "use", 23, 34},
+    {"members.cpp", "use", 24, 3, "Counter::hit"},
+    {"members.cpp", "use", 25, 3, "Counter::miss"},
     {"members.cpp", "use", 26, 16},
     {"members.cpp", "use", 27, 3},
     {"members.cpp", "use", 28, 10},
@@ -54,24 +56,24 @@ struct Counter {
 Point origin;
 
 int use(Counter& c, Counter* pc) { ::weft::instr::Frame weft_frame_(::weft_sites_6eaaf998369ea519_[13]);
-  c.hit();
-  pc->miss();
-  Point copy = ::weft::instr::read(origin, ::weft_sites_6eaaf998369ea519_[14]);  // reads the whole global object
-  ::weft::instr::write(origin, ::weft_sites_6eaaf998369ea519_[15]) = copy;        // writes it
-  return ::weft::instr::read(c.hits, ::weft_sites_6eaaf998369ea519_[16]) + ::weft::instr::read(pc->misses, ::weft_sites_6eaaf998369ea519_[17]) + copy.x;
+  (::weft::instr::Call(::weft_sites_6eaaf998369ea519_[14]), c.hit());
+  (::weft::instr::Call(::weft_sites_6eaaf998369ea519_[15]), pc->miss());
+  Point copy = ::weft::instr::read(origin, ::weft_sites_6eaaf998369ea519_[16]);  // reads the whole global object
+  ::weft::instr::write(origin, ::weft_sites_6eaaf998369ea519_[17]) = copy;        // writes it
+  return ::weft::instr::read(c.hits, ::weft_sites_6eaaf998369ea519_[18]) + ::weft::instr::read(pc->misses, ::weft_sites_6eaaf998369ea519_[19]) + copy.x;
 }
 
 // Default member initialisers run in whichever goroutine constructs the object.
 struct Defaults {
-  int copy_of_seed = ::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[18]);
-  int twice{::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[19]) * 2};
-  Point at{::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[20]), 0};
+  int copy_of_seed = ::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[20]);
+  int twice{::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[21]) * 2};
+  Point at{::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[22]), 0};
   int fixed = 7;  // nothing to record
 };
 
 template <class T>
 struct Boxed {
-  T value = T(::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[21]));  // written once, instantiated for int and long: one edit
+  T value = T(::weft::instr::read(seed, ::weft_sites_6eaaf998369ea519_[23]));  // written once, instantiated for int and long: one edit
 };
 Boxed<int> boxed_int;
 Boxed<long> boxed_long;
@@ -79,12 +81,12 @@ Boxed<long> boxed_long;
 // Still usable in constant expressions: the hooks do nothing during constant evaluation.
 struct Limits {
   int max = 10;
-  int min = ::weft::instr::read(max, ::weft_sites_6eaaf998369ea519_[22]) - 10;
+  int min = ::weft::instr::read(max, ::weft_sites_6eaaf998369ea519_[24]) - 10;
 };
 constexpr Limits limits{};
 static_assert(limits.min == 0);
 
-int defaults() { ::weft::instr::Frame weft_frame_(::weft_sites_6eaaf998369ea519_[23]);
+int defaults() { ::weft::instr::Frame weft_frame_(::weft_sites_6eaaf998369ea519_[25]);
   Defaults d;
-  return d.copy_of_seed + d.twice + d.at.x + static_cast<int>(::weft::instr::read(boxed_long.value, ::weft_sites_6eaaf998369ea519_[24]));
+  return d.copy_of_seed + d.twice + d.at.x + static_cast<int>(::weft::instr::read(boxed_long.value, ::weft_sites_6eaaf998369ea519_[26]));
 }

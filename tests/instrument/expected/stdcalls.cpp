@@ -35,6 +35,8 @@ inline constexpr ::weft::instr::Site weft_sites_9c795593691b5d7a_[] = {
     {"stdcalls.cpp", "calls::<lambda>", 45, 51},
     {"stdcalls.cpp", "calls", 48, 16},
     {"stdcalls.cpp", "calls", 49, 29},
+    {"stdcalls.cpp", "calls", 53, 10, "clamp_to"},
+    {"stdcalls.cpp", "calls", 53, 59, "scaled"},
 };
 #endif
 #line 1 "stdcalls.cpp"
@@ -90,6 +92,6 @@ int calls(std::istream& in) { ::weft::instr::Frame weft_frame_(::weft_sites_9c79
   int* raw = std::data(values);             // only the address
   int local = 3;
   std::swap(local, top);                    // private locals: left alone
-  return clamp_to(was + first + local + (same ? 1 : 0)) + scaled(2) + static_cast<int>(n) +
+  return (::weft::instr::Call(::weft_sites_9c795593691b5d7a_[32]), clamp_to(was + first + local + (same ? 1 : 0))) + (::weft::instr::Call(::weft_sites_9c795593691b5d7a_[33]), scaled(2)) + static_cast<int>(n) +
          (raw ? 1 : 0);
 }

@@ -13,7 +13,15 @@ inline constexpr ::weft::instr::Site weft_sites_74020f5ccaba21e9_[] = {
     {"templates.cpp", "reset", 20, 17},
     {"templates.cpp", "reset", 22, 3},
     {"templates.cpp", "templates", 28, 17},
+    {"templates.cpp", "templates", 31, 3, "Cell::set"},
+    {"templates.cpp", "templates", 32, 3, "Cell::set"},
+    {"templates.cpp", "templates", 33, 3, "reset"},
     {"templates.cpp", "templates", 33, 14},
+    {"templates.cpp", "templates", 34, 3, "reset"},
+    {"templates.cpp", "templates", 35, 10, "Cell::get"},
+    {"templates.cpp", "templates", 35, 37, "Cell::get"},
+    {"templates.cpp", "templates", 35, 48, "add_to_global"},
+    {"templates.cpp", "templates", 35, 67, "add_to_global"},
 };
 #endif
 #line 1 "templates.cpp"
@@ -47,9 +55,9 @@ void never_used(T* p) { *p = T(); }
 int templates() { ::weft::instr::Frame weft_frame_(::weft_sites_74020f5ccaba21e9_[9]);
   Cell<int> a;
   Cell<long> b;
-  a.set(g);
-  b.set(2);
-  reset<int>(::weft::instr::read(g, ::weft_sites_74020f5ccaba21e9_[10]));
-  reset<int&>(g);
-  return a.get() + static_cast<int>(b.get()) + add_to_global(1) + add_to_global(2L);
+  (::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[10]), a.set(g));
+  (::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[11]), b.set(2));
+  (::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[12]), reset<int>(::weft::instr::read(g, ::weft_sites_74020f5ccaba21e9_[13])));
+  (::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[14]), reset<int&>(g));
+  return (::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[15]), a.get()) + static_cast<int>((::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[16]), b.get())) + (::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[17]), add_to_global(1)) + (::weft::instr::Call(::weft_sites_74020f5ccaba21e9_[18]), add_to_global(2L));
 }

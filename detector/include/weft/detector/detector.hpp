@@ -102,6 +102,9 @@ class Detector {
 
   // Shadow call stack: g entered / left a function. Unbalanced exits are ignored.
   void func_enter(GoId g, const Loc& function);
+  // The same, entered from `call`, a location in the function on top of g's stack: the
+  // chain then shows that function at the call's line rather than where it begins.
+  void func_enter(GoId g, const Loc& function, const Loc& call);
   void func_exit(GoId g);
 
   // Reports collected since reset (or since the last take_reports), in detection order.

@@ -22,8 +22,14 @@ void program() {
   front_slot = 1;
   back_slot = 2;
   auto done = weft::make_chan<int>(2);
-  weft::go([done] { rotate(); done.send(0); });
-  weft::go([done] { reset(); done.send(0); });
+  weft::go([done] {
+    rotate();  // CALL: program::<lambda>
+    done.send(0);
+  });
+  weft::go([done] {
+    reset();  // CALL: program::<lambda>
+    done.send(0);
+  });
   done.recv();
   done.recv();
   std::printf("sum=%d\n", front_slot + back_slot > 0 ? 1 : 0);

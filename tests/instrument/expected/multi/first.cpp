@@ -4,12 +4,14 @@
 #define WEFT_SITES_weft_sites_4cd814b78f2f0086_
 inline constexpr ::weft::instr::Site weft_sites_4cd814b78f2f0086_[] = {
     {"multi/first.cpp", "first", 3, 13},
+    {"multi/first.cpp", "first", 4, 3, "add_shared"},
+    {"multi/first.cpp", "first", 5, 10, "load"},
 };
 #endif
 #line 1 "multi/first.cpp"
 #include "shared.hpp"
 
 int first() { ::weft::instr::Frame weft_frame_(::weft_sites_4cd814b78f2f0086_[0]);
-  add_shared(1);
-  return load(&shared_total);
+  (::weft::instr::Call(::weft_sites_4cd814b78f2f0086_[1]), add_shared(1));
+  return (::weft::instr::Call(::weft_sites_4cd814b78f2f0086_[2]), load(&shared_total));
 }

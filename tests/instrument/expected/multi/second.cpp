@@ -4,12 +4,14 @@
 #define WEFT_SITES_weft_sites_5acfdb092c5e38d2_
 inline constexpr ::weft::instr::Site weft_sites_5acfdb092c5e38d2_[] = {
     {"multi/second.cpp", "second", 3, 28},
+    {"multi/second.cpp", "second", 4, 3, "add_shared"},
+    {"multi/second.cpp", "second", 5, 10, "load"},
 };
 #endif
 #line 1 "multi/second.cpp"
 #include "shared.hpp"
 
 long second(const long* p) { ::weft::instr::Frame weft_frame_(::weft_sites_5acfdb092c5e38d2_[0]);
-  add_shared(2);
-  return load(p);
+  (::weft::instr::Call(::weft_sites_5acfdb092c5e38d2_[1]), add_shared(2));
+  return (::weft::instr::Call(::weft_sites_5acfdb092c5e38d2_[2]), load(p));
 }
