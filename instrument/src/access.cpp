@@ -107,6 +107,60 @@ bool passes_references_on(const FunctionDecl& f) {
   return names.contains(f.getName());
 }
 
+// Standard algorithms that touch every element of the range they are given, by how: the
+// elements of `std::sort(v.begin(), v.end())` are read and written inside the library, so
+// the call records them. Algorithms that may stop early (find, any_of, binary_search ...)
+// are not listed: recording the whole range would report elements they never touch.
+std::optional<Hook> whole_range_algorithm(const FunctionDecl& f) {
+  if (!f.getIdentifier() || !f.isInStdNamespace()) return std::nullopt;
+  static const llvm::StringSet<> reads = {
+      "accumulate", "reduce", "count", "count_if", "for_each", "copy", "copy_if", "transform",
+      "min_element", "max_element", "minmax_element", "inner_product", "transform_reduce",
+      "partial_sum", "adjacent_difference", "is_sorted", "equal"};
+  static const llvm::StringSet<> updates = {
+      "sort", "stable_sort", "partial_sort", "nth_element", "reverse", "rotate", "shuffle",
+      "fill", "generate", "iota", "replace", "replace_if", "remove", "remove_if", "unique",
+      "partition", "stable_partition", "make_heap", "sort_heap", "inplace_merge"};
+  if (updates.contains(f.getName())) return Hook::update_elements;
+  if (reads.contains(f.getName())) return Hook::read_elements;
+  return std::nullopt;
+}
+
+// If `e` is `X.begin()`-like (begin, cbegin, rbegin, crbegin; end likewise when `end`) on a
+// standard container, or `std::begin(X)`, the container expression X.
+const Expr* range_end_of(const Expr* e, bool end) {
+  e = e->IgnoreImplicit();
+  if (const auto* c = dyn_cast<CXXConstructExpr>(e); c && c->getNumArgs() == 1)
+    e = c->getArg(0)->IgnoreImplicit();  // an iterator copied or converted
+  const auto* call = dyn_cast<CallExpr>(e);
+  const FunctionDecl* f = call ? call->getDirectCallee() : nullptr;
+  if (!f || !f->getIdentifier()) return nullptr;
+  const llvm::StringRef n = f->getName();
+  const bool named = end ? (n == "end" || n == "cend" || n == "rend" || n == "crend")
+                         : (n == "begin" || n == "cbegin" || n == "rbegin" || n == "crbegin");
+  if (!named) return nullptr;
+  const Expr* object = nullptr;
+  if (const auto* m = dyn_cast<CXXMemberCallExpr>(call)) object = m->getImplicitObjectArgument();
+  else if (f->isInStdNamespace() && call->getNumArgs() == 1) object = call->getArg(0);
+  if (!object || !is_std_container(object->getType())) return nullptr;
+  return object;
+}
+
+// Whether two expressions name the same object: the same variable, or the same member of
+// the same object (`v`, `this->v`, `s.items`, `p->items`).
+bool same_object(const Expr* a, const Expr* b) {
+  a = a->IgnoreParenImpCasts();
+  b = b->IgnoreParenImpCasts();
+  if (const auto* x = dyn_cast<DeclRefExpr>(a))
+    if (const auto* y = dyn_cast<DeclRefExpr>(b)) return x->getDecl() == y->getDecl();
+  if (isa<CXXThisExpr>(a) && isa<CXXThisExpr>(b)) return true;
+  if (const auto* x = dyn_cast<MemberExpr>(a))
+    if (const auto* y = dyn_cast<MemberExpr>(b))
+      return x->getMemberDecl() == y->getMemberDecl() && x->isArrow() == y->isArrow() &&
+             same_object(x->getBase(), y->getBase());
+  return false;
+}
+
 // Which parameters of `f` are forwarding references (`T&&`, T deduced) in the template it
 // was instantiated from: they bind a non-const lvalue as `T&` without meaning a write.
 llvm::SmallVector<bool, 8> forwarding_params(const FunctionDecl& f) {
@@ -271,6 +325,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
   bool VisitCallExpr(CallExpr* c) {
     mark_call(*c);
     const FunctionDecl* f = c->getDirectCallee();
+    if (f) whole_range(*c, *f);
     if (!f || !in_std(*f) || passes_references_on(*f)) return true;
     const unsigned first = isa<CXXOperatorCallExpr>(c) && isa<CXXMethodDecl>(f) ? 1 : 0;
     const llvm::SmallVector<bool, 8> forwarding = forwarding_params(*f);
@@ -286,6 +341,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
     return true;
   }
   bool VisitCXXMemberCallExpr(CXXMemberCallExpr* c) {
+    if (ranged_.count(c)) return true;  // the container is recorded by whole_range()
     const CXXMethodDecl* m = c->getMethodDecl();
     const Expr* obj = c->getImplicitObjectArgument();
     const auto* callee = dyn_cast<MemberExpr>(c->getCallee()->IgnoreParens());
@@ -321,6 +377,23 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const Expr* from = c->getArg(0);
     if (!ctor->isUserProvided() || is_std_container(from->getType())) access(from, Hook::read);
     return true;
+  }
+
+  // `std::sort(X.begin(), X.end())` and the like: the algorithm reads (or reads and writes)
+  // every element of X inside the library; X is wrapped to record them. Only a range that is
+  // exactly one container's begin and end counts.
+  void whole_range(const CallExpr& c, const FunctionDecl& f) {
+    const std::optional<Hook> hook = whole_range_algorithm(f);
+    if (!hook || c.getNumArgs() < 2) return;
+    for (unsigned i = 0; i + 1 < c.getNumArgs(); ++i) {
+      const Expr* first = range_end_of(c.getArg(i), false);
+      const Expr* last = range_end_of(c.getArg(i + 1), true);
+      if (!first || !last || !same_object(first, last)) continue;
+      if (const auto* begin = dyn_cast<CXXMemberCallExpr>(c.getArg(i)->IgnoreImplicit()))
+        ranged_.insert(begin);
+      access(first, *hook);
+      return;  // the first range only: an output range's extent is not known
+    }
   }
 
   // A call of a function that weft-instrument gives a frame (a non-constexpr function with a
@@ -505,6 +578,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
 
   ASTContext& ctx_;
   const SourceManager& sm_;
+  llvm::DenseSet<const CXXMemberCallExpr*> ranged_;
   Classifier classify_;
   const std::string& function_;
   BodySink& sink_;

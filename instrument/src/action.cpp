@@ -329,6 +329,8 @@ class Consumer : public ASTConsumer {
       case Hook::update: ++s.updates; break;
       case Hook::frame: ++s.frames; break;
       case Hook::call: ++s.calls; break;
+      case Hook::read_elements: ++s.reads; break;
+      case Hook::update_elements: ++s.updates; break;
       default: ++s.bitfields; break;
     }
   }

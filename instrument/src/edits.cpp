@@ -63,6 +63,8 @@ const char* open_text(Hook h) {
     case Hook::read: return "::weft::instr::read(";
     case Hook::write: return "::weft::instr::write(";
     case Hook::update: return "::weft::instr::update(";
+    case Hook::read_elements: return "::weft::instr::read_elements(";
+    case Hook::update_elements: return "::weft::instr::update_elements(";
     case Hook::bits_at: return "::weft_instrument_::bits_at(";
     case Hook::bits_via: return "::weft_instrument_::bits_via(";
     default: return "";

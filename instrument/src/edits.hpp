@@ -28,6 +28,8 @@ enum class Hook : std::uint8_t {
   bits_this,    // bit-field through implicit this: bits_via(this, ...)->bf (insertion only)
   frame,        // weft::instr::Frame weft_frame_(site); after a body's '{'
   call,         // (::weft::instr::Call(site), call-expression): the caller's call site
+  read_elements,    // weft::instr::read_elements(container, site): a whole-range algorithm
+  update_elements,  // weft::instr::update_elements(container, site): one that writes
 };
 
 // Mode argument of the bit-field helpers (the instrumented copy's prelude defines them).

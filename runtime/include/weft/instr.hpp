@@ -15,6 +15,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <iterator>
 #include <memory>
 #include <type_traits>
 
@@ -45,6 +47,22 @@ template <class T>
 inline const void* address(T& lv) noexcept {
   return const_cast<const void*>(static_cast<const volatile void*>(std::addressof(lv)));
 }
+
+// A standard algorithm over a whole container, [c.begin(), c.end()): the elements with
+// `kind`, and the container object (read) where the elements do not live inside it.
+template <class C>
+void record_elements(const C& c, AccessKind kind, const Site& site) {
+  const auto object = reinterpret_cast<std::uintptr_t>(std::addressof(c));
+  if constexpr (requires { std::data(c); std::size(c); }) {
+    const auto* first = std::data(c);
+    const auto at = reinterpret_cast<std::uintptr_t>(first);
+    if (at < object || at >= object + sizeof(C)) record(std::addressof(c), sizeof(C), AccessKind::read, site);
+    if (const std::size_t n = std::size(c)) record(first, n * sizeof(*first), kind, site);
+  } else {
+    record(std::addressof(c), sizeof(C), AccessKind::read, site);
+    for (const auto& e : c) record(std::addressof(e), sizeof(e), kind, site);
+  }
+}
 }  // namespace detail
 
 inline bool active() noexcept { return __builtin_expect(detail::active != nullptr, 0); }
@@ -67,6 +85,20 @@ constexpr T& update(T& lv, const Site& site) {
   if (!std::is_constant_evaluated() && active())
     detail::record(detail::address(lv), sizeof(T), AccessKind::update, site);
   return lv;
+}
+
+// The container of a whole-range standard algorithm (`std::sort(v.begin(), v.end())`): its
+// elements are read, or read and written, inside the library.
+template <class C>
+constexpr C& read_elements(C& c, const Site& site) {
+  if (!std::is_constant_evaluated() && active()) detail::record_elements(c, AccessKind::read, site);
+  return c;
+}
+template <class C>
+constexpr C& update_elements(C& c, const Site& site) {
+  if (!std::is_constant_evaluated() && active())
+    detail::record_elements(c, AccessKind::update, site);
+  return c;
 }
 
 // Accesses that cannot be expressed as an lvalue of a complete type: a bit-field's enclosing

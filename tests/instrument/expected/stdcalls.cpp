@@ -3,40 +3,50 @@
 #ifndef WEFT_SITES_weft_sites_9c795593691b5d7a_
 #define WEFT_SITES_weft_sites_9c795593691b5d7a_
 inline constexpr ::weft::instr::Site weft_sites_9c795593691b5d7a_[] = {
-    {"stdcalls.cpp", "clamp_to", 25, 33},
-    {"stdcalls.cpp", "clamp_to", 25, 39},
-    {"stdcalls.cpp", "scaled", 28, 37},
-    {"stdcalls.cpp", "scaled", 28, 43},
-    {"stdcalls.cpp", "calls", 30, 29},
-    {"stdcalls.cpp", "calls", 31, 13},
-    {"stdcalls.cpp", "calls", 31, 18},
+    {"stdcalls.cpp", "clamp_to", 26, 33},
+    {"stdcalls.cpp", "clamp_to", 26, 39},
+    {"stdcalls.cpp", "scaled", 29, 37},
+    {"stdcalls.cpp", "scaled", 29, 43},
+    {"stdcalls.cpp", "calls", 31, 29},
     {"stdcalls.cpp", "calls", 32, 13},
-    {"stdcalls.cpp", "calls", 32, 22},
-    {"stdcalls.cpp", "calls", 32, 27},
+    {"stdcalls.cpp", "calls", 32, 18},
+    {"stdcalls.cpp", "calls", 33, 13},
+    {"stdcalls.cpp", "calls", 33, 22},
     {"stdcalls.cpp", "calls", 33, 27},
-    {"stdcalls.cpp", "calls", 34, 20},
-    {"stdcalls.cpp", "calls", 35, 9},
-    {"stdcalls.cpp", "calls", 36, 16},
-    {"stdcalls.cpp", "calls", 36, 24},
-    {"stdcalls.cpp", "calls", 37, 26},
-    {"stdcalls.cpp", "calls", 38, 15},
-    {"stdcalls.cpp", "calls", 39, 3},
-    {"stdcalls.cpp", "calls", 39, 20},
+    {"stdcalls.cpp", "calls", 34, 27},
+    {"stdcalls.cpp", "calls", 35, 20},
+    {"stdcalls.cpp", "calls", 36, 9},
+    {"stdcalls.cpp", "calls", 37, 16},
+    {"stdcalls.cpp", "calls", 37, 24},
+    {"stdcalls.cpp", "calls", 38, 26},
+    {"stdcalls.cpp", "calls", 39, 15},
     {"stdcalls.cpp", "calls", 40, 3},
-    {"stdcalls.cpp", "calls", 40, 22},
-    {"stdcalls.cpp", "calls", 40, 27},
+    {"stdcalls.cpp", "calls", 40, 20},
+    {"stdcalls.cpp", "calls", 41, 3},
+    {"stdcalls.cpp", "calls", 41, 22},
     {"stdcalls.cpp", "calls", 41, 27},
-    {"stdcalls.cpp", "calls", 41, 32},
-    {"stdcalls.cpp", "calls", 42, 3},
-    {"stdcalls.cpp", "calls", 43, 15},
-    {"stdcalls.cpp", "calls", 44, 12},
-    {"stdcalls.cpp", "calls", 44, 17},
-    {"stdcalls.cpp", "calls::<lambda>", 45, 47},
-    {"stdcalls.cpp", "calls::<lambda>", 45, 51},
-    {"stdcalls.cpp", "calls", 48, 16},
-    {"stdcalls.cpp", "calls", 49, 29},
-    {"stdcalls.cpp", "calls", 53, 10, "clamp_to"},
-    {"stdcalls.cpp", "calls", 53, 59, "scaled"},
+    {"stdcalls.cpp", "calls", 42, 27},
+    {"stdcalls.cpp", "calls", 42, 32},
+    {"stdcalls.cpp", "calls", 43, 3},
+    {"stdcalls.cpp", "calls", 44, 15},
+    {"stdcalls.cpp", "calls", 45, 12},
+    {"stdcalls.cpp", "calls", 45, 17},
+    {"stdcalls.cpp", "calls::<lambda>", 46, 47},
+    {"stdcalls.cpp", "calls::<lambda>", 46, 51},
+    {"stdcalls.cpp", "calls", 49, 16},
+    {"stdcalls.cpp", "calls", 50, 29},
+    {"stdcalls.cpp", "calls", 54, 10, "clamp_to"},
+    {"stdcalls.cpp", "calls", 54, 59, "scaled"},
+    {"stdcalls.cpp", "ranges", 60, 14},
+    {"stdcalls.cpp", "ranges", 61, 13},
+    {"stdcalls.cpp", "ranges", 61, 29},
+    {"stdcalls.cpp", "ranges", 62, 31},
+    {"stdcalls.cpp", "ranges", 62, 48},
+    {"stdcalls.cpp", "ranges", 63, 13},
+    {"stdcalls.cpp", "ranges", 63, 33},
+    {"stdcalls.cpp", "ranges", 64, 24},
+    {"stdcalls.cpp", "ranges", 64, 40},
+    {"stdcalls.cpp", "ranges", 64, 60},
 };
 #endif
 #line 1 "stdcalls.cpp"
@@ -50,6 +60,7 @@ inline constexpr ::weft::instr::Site weft_sites_9c795593691b5d7a_[] = {
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -94,4 +105,16 @@ int calls(std::istream& in) { ::weft::instr::Frame weft_frame_(::weft_sites_9c79
   std::swap(local, top);                    // private locals: left alone
   return (::weft::instr::Call(::weft_sites_9c795593691b5d7a_[32]), clamp_to(was + first + local + (same ? 1 : 0))) + (::weft::instr::Call(::weft_sites_9c795593691b5d7a_[33]), scaled(2)) + static_cast<int>(n) +
          (raw ? 1 : 0);
+}
+
+// Whole-range algorithms record the container's elements (read, or read and written);
+// partial ranges and algorithms that may stop early record only the container object.
+int ranges() { ::weft::instr::Frame weft_frame_(::weft_sites_9c795593691b5d7a_[34]);
+  std::sort(::weft::instr::update_elements(values, ::weft_sites_9c795593691b5d7a_[35]).begin(), ::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[36]).end());                       // elements read and written
+  int total = std::accumulate(::weft::instr::read_elements(values, ::weft_sites_9c795593691b5d7a_[37]).cbegin(), ::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[38]).cend(), 0);  // elements read
+  std::fill(::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[39]).begin() + 1, ::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[40]).end(), 0);                // partial: the object only
+  bool has = std::find(::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[41]).begin(), ::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[42]).end(), 3) != ::weft::instr::read(values, ::weft_sites_9c795593691b5d7a_[43]).end();  // may stop early
+  std::vector<int> mine{3, 1};
+  std::sort(mine.begin(), mine.end());                           // private: left alone
+  return total + (has ? 1 : 0) + mine[0];
 }

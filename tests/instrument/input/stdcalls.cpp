@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -52,4 +53,16 @@ int calls(std::istream& in) {
   std::swap(local, top);                    // private locals: left alone
   return clamp_to(was + first + local + (same ? 1 : 0)) + scaled(2) + static_cast<int>(n) +
          (raw ? 1 : 0);
+}
+
+// Whole-range algorithms record the container's elements (read, or read and written);
+// partial ranges and algorithms that may stop early record only the container object.
+int ranges() {
+  std::sort(values.begin(), values.end());                       // elements read and written
+  int total = std::accumulate(values.cbegin(), values.cend(), 0);  // elements read
+  std::fill(values.begin() + 1, values.end(), 0);                // partial: the object only
+  bool has = std::find(values.begin(), values.end(), 3) != values.end();  // may stop early
+  std::vector<int> mine{3, 1};
+  std::sort(mine.begin(), mine.end());                           // private: left alone
+  return total + (has ? 1 : 0) + mine[0];
 }
