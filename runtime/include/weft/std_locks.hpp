@@ -162,37 +162,26 @@ class scoped_lock<M> : weft::detail::HeldLock<M> {
       : weft::detail::HeldLock<M>(m, t, w) {}
 };
 
+// The constructors are the base's, inherited: their defaulted std::source_location still
+// names the line that constructs the guard.
 template <class M>
   requires weft::detail::WeftMutex<M>
 class unique_lock<M> : public weft::detail::OwningLock<M, true> {
   using Base = weft::detail::OwningLock<M, true>;
 
  public:
+  using Base::Base;
   unique_lock() noexcept = default;
-  explicit unique_lock(M& m, source_location w = source_location::current()) : Base(m, w) {}
-  unique_lock(M& m, defer_lock_t t, source_location w = source_location::current()) noexcept
-      : Base(m, t, w) {}
-  unique_lock(M& m, try_to_lock_t t, source_location w = source_location::current())
-      : Base(m, t, w) {}
-  unique_lock(M& m, adopt_lock_t t, source_location w = source_location::current()) noexcept
-      : Base(m, t, w) {}
   void swap(unique_lock& o) noexcept { Base::swap(o); }
 };
 
 template <>
 class shared_lock<weft::RWMutex> : public weft::detail::OwningLock<weft::RWMutex, false> {
   using Base = weft::detail::OwningLock<weft::RWMutex, false>;
-  using M = weft::RWMutex;
 
  public:
+  using Base::Base;
   shared_lock() noexcept = default;
-  explicit shared_lock(M& m, source_location w = source_location::current()) : Base(m, w) {}
-  shared_lock(M& m, defer_lock_t t, source_location w = source_location::current()) noexcept
-      : Base(m, t, w) {}
-  shared_lock(M& m, try_to_lock_t t, source_location w = source_location::current())
-      : Base(m, t, w) {}
-  shared_lock(M& m, adopt_lock_t t, source_location w = source_location::current()) noexcept
-      : Base(m, t, w) {}
   void swap(shared_lock& o) noexcept { Base::swap(o); }
 };
 
