@@ -406,14 +406,14 @@ class Walker : public RecursiveASTVisitor<Walker> {
       return;
     if (const auto* m = dyn_cast<CXXMethodDecl>(f); m && (m->isDefaulted() || isa<CXXDestructorDecl>(m)))
       return;
-    const std::string callee = function_name(f);
-    if (llvm::StringRef(callee).startswith("weft::")) return;
     bool ours = false;
     for (const FunctionDecl* d : f->redecls()) {
       const SourceLocation at = sm_.getExpansionLoc(d->getLocation());
       if (at.isValid() && sink_.in_scope(sm_.getFileID(at))) ours = true;
     }
     if (!ours) return;
+    const std::string callee = function_name(f);
+    if (llvm::StringRef(callee).startswith("weft::")) return;
     if (std::optional<Span> s = span(c.getSourceRange(), /*count=*/false)) {
       Edit e = make_edit(s->loc, Hook::call);
       e.begin = s->begin;

@@ -4,6 +4,7 @@
 #include "action.hpp"
 
 #include <map>
+#include <optional>
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -167,42 +168,39 @@ class Collector : public RecursiveASTVisitor<Collector> {
   void instrument(FunctionDecl* fd) {
     Stmt* body = fd->getBody();
     if (!body || !visited_.insert(fd).second) return;
-    const SourceLocation at = sm_.getExpansionLoc(body->getBeginLoc());
-    const FileID fid = sm_.getFileID(at);
-    if (!files_.instrumentable(fid)) return;
-    const unsigned key = sm_.getFileOffset(at);
-    EditCollector& collector = edits_[fid];
-    collector.begin_instance(key);
-
+    std::optional<BodySink> sink = begin_instance(body->getBeginLoc());
+    if (!sink) return;
     find_escapes(body, escapes_);
     if (const auto* ctor = dyn_cast<CXXConstructorDecl>(fd))
       for (const CXXCtorInitializer* init : ctor->inits())
         if (init->isWritten()) find_escapes(init->getInit(), escapes_);
-
-    BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
-                  [this](FileID f) { return files_.in_scope(f); },
-                  [&collector, fid, key](FileID f, const Edit& e) {
-                    if (f == fid) collector.propose(key, e);
-                  }};
-    walk_body(ctx_, *fd, body, escapes_, function_name(fd), sink, stats_);
+    walk_body(ctx_, *fd, body, escapes_, function_name(fd), *sink, stats_);
   }
 
   // An expression that runs as part of other code (a default member initialiser or a
   // default argument): its edits are reconciled across instantiations like a body's.
   void instrument_initializer(Expr* init, const std::string& name) {
-    const SourceLocation at = sm_.getExpansionLoc(init->getBeginLoc());
+    if (!visited_init_.insert(init).second) return;
+    std::optional<BodySink> sink = begin_instance(init->getBeginLoc());
+    if (!sink) return;
+    find_escapes(init, escapes_);
+    walk_initializer(ctx_, init, escapes_, name, *sink, stats_);
+  }
+
+  // Starts one instance of the written code that begins at `begin` (one instantiation of
+  // it, for templates) and returns where its edits go; nothing if its file is not ours.
+  std::optional<BodySink> begin_instance(SourceLocation begin) {
+    const SourceLocation at = sm_.getExpansionLoc(begin);
     const FileID fid = sm_.getFileID(at);
-    if (!files_.instrumentable(fid) || !visited_init_.insert(init).second) return;
+    if (!files_.instrumentable(fid)) return std::nullopt;
     const unsigned key = sm_.getFileOffset(at);
     EditCollector& collector = edits_[fid];
     collector.begin_instance(key);
-    find_escapes(init, escapes_);
-    BodySink sink{[this](FileID f) { return files_.instrumentable(f); },
-                  [this](FileID f) { return files_.in_scope(f); },
-                  [&collector, fid, key](FileID f, const Edit& e) {
-                    if (f == fid) collector.propose(key, e);
-                  }};
-    walk_initializer(ctx_, init, escapes_, name, sink, stats_);
+    return BodySink{[this](FileID f) { return files_.instrumentable(f); },
+                    [this](FileID f) { return files_.in_scope(f); },
+                    [&collector, fid, key](FileID f, const Edit& e) {
+                      if (f == fid) collector.propose(key, e);
+                    }};
   }
 
   // Code that may run at compile time (constexpr functions and what they enclose) is left
