@@ -16,6 +16,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "registry.hpp"
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
     auto verdicts = weft_examples::run_examples(chosen, options, std::cout);
     return weft_examples::exit_code(verdicts);
   } catch (const std::invalid_argument& e) {
-    std::cerr << "weft-examples: " << e.what() << "\n";
+    std::cerr << "weft-examples: " << e.what() << (std::string_view(e.what()).ends_with("\n") ? "" : "\n");
     return kBadInput;
   }
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ostream>
+#include <stdexcept>
 
 namespace weft_examples {
 
@@ -87,6 +88,8 @@ std::vector<Verdict> run_examples(std::span<const Example> examples,
   std::vector<std::pair<const Example*, weft::ExploreResult>> bugs;
   for (const Example& e : examples) {
     weft::ExploreResult r = weft::explore(e.body, options);
+    if (r.failure && r.failure->kind == weft::FailureKind::configuration)
+      throw std::invalid_argument(r.failure->report);  // bad input: main exits 2
     Verdict v = judge(e, r);
     verdicts.push_back(v);
     if (v == Verdict::passed) {
@@ -143,6 +146,8 @@ Verdict replay_example(const Example& example, const std::string& token, std::os
   options.replay = token;
   options.use_environment = false;  // the command line says exactly what to run
   weft::ExploreResult r = weft::explore(example.body, options);
+  if (r.failure && r.failure->kind == weft::FailureKind::configuration)
+    throw std::invalid_argument(r.failure->report);  // bad input: main exits 2
   Verdict v = judge(example, r);
   if (r.ok()) {
     fmt::print(out, "{}: the replayed schedule ran without failure{}\n", example.name,

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 
 #include "report.hpp"
 #include "weft/detail/chan_core.hpp"
@@ -88,7 +89,7 @@ std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* cur
   if (runnable.size() < 2) return 0;
   std::size_t c = strategy_.pick_goroutine(runnable, current);
   out_.schedule.push_back(static_cast<std::uint32_t>(c));
-  ++out_.decisions;
+  count_decision();
   return c;
 }
 
@@ -96,7 +97,7 @@ std::size_t ControlledScheduler::choose(std::size_t n) {
   if (n < 2 || tearing_down_) return 0;
   std::size_t c = strategy_.pick_value(n);
   out_.schedule.push_back(static_cast<std::uint32_t>(c));
-  ++out_.decisions;
+  count_decision();
   return c;
 }
 
@@ -352,9 +353,39 @@ std::vector<G*> ControlledScheduler::live_sorted() const {
   return gs;
 }
 
+// A dump lists at most kDumpListed goroutines in full (the running one first, then by id)
+// and counts the rest by state and place, so a report about 100,000 goroutines stays a
+// page long.
+constexpr std::size_t kDumpListed = 32;
+constexpr std::size_t kDumpGroups = 16;
+
 std::string ControlledScheduler::dump(const std::vector<G*>& gs) const {
+  std::vector<const G*> order(gs.begin(), gs.end());
+  auto running = std::find(order.begin(), order.end(), cur_);
+  if (running != order.end()) std::rotate(order.begin(), running, running + 1);
   std::string s;
-  for (const G* g : gs) s += goroutine_dump(*g, g == cur_);
+  const std::size_t listed = std::min(order.size(), kDumpListed);
+  for (std::size_t i = 0; i < listed; ++i) s += goroutine_dump(*order[i], order[i] == cur_);
+  if (order.size() == listed) return s;
+  std::map<std::string, std::size_t> groups;  // ordered: the text stays deterministic
+  for (std::size_t i = listed; i < order.size(); ++i) {
+    const G& g = *order[i];
+    std::string key = g.state == GState::blocked
+                          ? fmt::format("[{}] at {}", wait_reason_name(g.reason),
+                                        format_location(g.blocked_at))
+                          : std::string(g.state == GState::runnable ? "[runnable]" : "[running]");
+    ++groups[key];
+  }
+  std::vector<std::pair<std::string, std::size_t>> by_count(groups.begin(), groups.end());
+  std::stable_sort(by_count.begin(), by_count.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  s += fmt::format("... and {} more goroutines, not listed:\n", order.size() - listed);
+  std::size_t shown = std::min(by_count.size(), kDumpGroups), rest = 0;
+  for (std::size_t i = 0; i < shown; ++i)
+    s += fmt::format("    {:>8}  {}\n", by_count[i].second, by_count[i].first);
+  for (std::size_t i = shown; i < by_count.size(); ++i) rest += by_count[i].second;
+  if (rest > 0)
+    s += fmt::format("    {:>8}  in {} other states or places\n", rest, by_count.size() - shown);
   return s;
 }
 
@@ -464,6 +495,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
                "all goroutines are asleep - deadlock!\n\n" + dump(live_sorted()));
         break;
       }
+      ++out_.steps;  // running the next goroutine after one ended or blocked is a step
       std::size_t i = pick(runq_, nullptr);
       g = runq_[i];
       runq_[i] = runq_.back();
@@ -471,9 +503,19 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
     }
     resume(g);
   }
-  if (!out_.failure) {
-    std::string why = strategy_.divergence();
-    if (!why.empty()) fail(FailureKind::replay_diverged, "replay token does not match: " + why);
+  // A divergence outranks whatever the run did after it: from there on the schedule was
+  // not the token's, so a failure found then is not the one the token recorded.
+  if (std::string why = strategy_.divergence(); !why.empty()) {
+    std::string after = out_.failure ? fmt::format("; after that the run went on with the first "
+                                                   "option at each choice and ended in a {}",
+                                                   failure_kind_name(out_.failure->kind))
+                                     : std::string();
+    out_.failure.reset();
+    fail(FailureKind::replay_diverged,
+         fmt::format("replay diverged: {}{}\n\nThe token does not belong to this program (or "
+                     "to this version of it, or its inputs changed); explore again to get a "
+                     "fresh token.\n",
+                     why, after));
   }
   teardown();
   if (sink_) sink_->iteration_end();

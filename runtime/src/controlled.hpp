@@ -70,6 +70,13 @@ class ControlledScheduler final : public Scheduler {
   void check_leaks();
   void switch_to_scheduler();
   std::string dump(const std::vector<G*>& gs) const;
+  // A decision is a step at which the strategy chose (once per step, even when a select
+  // also picks a case there), so decisions <= steps always.
+  void count_decision() noexcept {
+    if (last_decision_step_ == out_.steps && out_.decisions > 0) return;
+    last_decision_step_ = out_.steps;
+    ++out_.decisions;
+  }
   std::vector<G*> live_sorted() const;
 
   // Timer heap ordered by (when, seq).
@@ -98,6 +105,7 @@ class ControlledScheduler final : public Scheduler {
   std::uint64_t timer_seq_ = 0;
   std::uint64_t teardown_steps_ = 0;
   IterationOutcome out_;
+  std::uint64_t last_decision_step_ = 0;  // the step of the latest decision
   MainStackGuard main_stack_guard_;
 };
 

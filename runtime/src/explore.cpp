@@ -8,10 +8,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
+#include <cstring>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <stdexcept>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "controlled.hpp"
 #include "race.hpp"
@@ -30,6 +34,7 @@ std::string_view failure_kind_name(FailureKind k) noexcept {
     case FailureKind::data_race: return "data race";
     case FailureKind::lock_order: return "lock-order inversion";
     case FailureKind::replay_diverged: return "replay diverged";
+    case FailureKind::configuration: return "configuration error";
   }
   return "failure";
 }
@@ -46,14 +51,15 @@ std::string_view strategy_name(StrategyKind k) noexcept {
   return "?";
 }
 
-std::uint64_t parse_number(const char* var, const char* text) {
+std::uint64_t parse_number(const char* var, const char* text, const char* example) {
   errno = 0;
   char* end = nullptr;
   unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || text[0] == '-')
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || text[0] == '+' ||
+      text[0] == ' ')
     throw std::invalid_argument(fmt::format(
         "{}='{}' is not a whole number; set it to a value such as {} or unset it", var, text,
-        std::string_view(var) == "WEFT_SEED" ? "42" : "1000"));
+        example));
   return v;
 }
 
@@ -119,33 +125,139 @@ struct BodyCall final : detail::Callable {
   void invoke() override { fn(); }
 };
 
-// Writes `text` to `path` whole or not at all: a temporary file renamed into place.
-void write_whole(const std::string& path, const std::string& text) {
-  std::filesystem::path target(path);
-  std::filesystem::path tmp = target;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error(fmt::format(
-          "WEFT_REPORT: cannot write '{}'; check that its directory exists and is writable", path));
-    }
+// Why `path` cannot take a report, or "" when it can: it must be a regular file (or not
+// exist yet) in an existing, writable directory. A symbolic link, a directory, a device or a
+// FIFO is refused rather than replaced.
+std::string report_path_problem(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode))
+      return fmt::format("WEFT_REPORT='{}' is a symbolic link; weft writes reports only to "
+                         "regular files: give the file's real path",
+                         path);
+    if (!S_ISREG(st.st_mode))
+      return fmt::format("WEFT_REPORT='{}' is {}, not a regular file; give the path of a file "
+                         "to create or replace",
+                         path,
+                         S_ISDIR(st.st_mode)                       ? "a directory"
+                         : S_ISFIFO(st.st_mode)                    ? "a FIFO"
+                         : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                   : "a special file");
+  } else if (errno != ENOENT) {
+    return fmt::format("WEFT_REPORT='{}': {}", path, std::strerror(errno));
   }
-  std::filesystem::rename(tmp, target);
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  struct stat ds {};
+  if (::stat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode))
+    return fmt::format("WEFT_REPORT='{}': the directory '{}' does not exist; create it or "
+                       "choose another path",
+                       path, dir.string());
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return fmt::format("WEFT_REPORT='{}': the directory '{}' is not writable ({}); choose "
+                       "another path",
+                       path, dir.string(), std::strerror(errno));
+  return {};
+}
+
+// Writes `text` to `path` whole or not at all: a uniquely named temporary file in the
+// target's directory, renamed over the target only once it is complete. Returns "" or why
+// it failed (the temporary file is removed then).
+std::string write_whole(const std::string& path, const std::string& text) {
+  if (std::string why = report_path_problem(path); !why.empty()) return why;
+  std::filesystem::path target(path);
+  std::filesystem::path dir = target.parent_path();
+  std::string tmp = (dir.empty() ? std::string(".") : dir.string()) + "/." +
+                    target.filename().string() + ".weft-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0)
+    return fmt::format("WEFT_REPORT='{}': cannot create a temporary file beside it: {}", path,
+                       std::strerror(errno));
+  auto fail = [&](const char* what) {
+    std::string why = fmt::format("WEFT_REPORT='{}': {}: {}; nothing was written", path, what,
+                                  std::strerror(errno));
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return why;
+  };
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("write failed");
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, 0644) != 0) return fail("chmod failed");
+  if (::fsync(fd) != 0 && errno != EINVAL) return fail("sync failed");
+  if (::close(fd) != 0) {
+    fd = -1;
+    std::string why = fmt::format("WEFT_REPORT='{}': close failed: {}; nothing was written",
+                                  path, std::strerror(errno));
+    ::unlink(tmp.c_str());
+    return why;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string why = fmt::format("WEFT_REPORT='{}': cannot move the report into place: {}; "
+                                  "nothing was written",
+                                  path, std::strerror(errno));
+    ::unlink(tmp.c_str());
+    return why;
+  }
+  return {};
+}
+
+// The WEFT_SUPPRESS list, comma-separated.
+std::vector<std::string> split_list(std::string_view t) {
+  std::vector<std::string> out;
+  while (!t.empty()) {
+    auto comma = t.find(',');
+    std::string_view item = t.substr(0, comma);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    t.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// Checks the options as a whole after the environment was applied; throws
+// std::invalid_argument naming the option.
+void validate(const ExploreOptions& o) {
+  if (o.iterations == 0)
+    throw std::invalid_argument(
+        "ExploreOptions::iterations is 0, so nothing would be explored; set it to 1 or more");
+  if (o.max_steps == 0)
+    throw std::invalid_argument(
+        "ExploreOptions::max_steps is 0, so every iteration would fail at its first step; set "
+        "it to a limit such as 100000");
+  if (o.strategy == StrategyKind::pct || o.strategy == StrategyKind::dfs)
+    throw std::invalid_argument(fmt::format(
+        "strategy {} is not available in this build yet; use random or replay",
+        strategy_name(o.strategy)));
+  if (o.strategy == StrategyKind::replay && o.replay.empty())
+    throw std::invalid_argument("strategy replay needs a token: set WEFT_REPLAY=<token> or "
+                                "ExploreOptions::replay");
 }
 
 }  // namespace
 
 void apply_environment(ExploreOptions& o) {
-  if (const char* v = std::getenv("WEFT_SEED"); v && *v) o.seed = parse_number("WEFT_SEED", v);
-  if (const char* v = std::getenv("WEFT_ITERATIONS"); v && *v)
-    o.iterations = parse_number("WEFT_ITERATIONS", v);
-  if (const char* v = std::getenv("WEFT_MAX_STEPS"); v && *v)
-    o.max_steps = parse_number("WEFT_MAX_STEPS", v);
+  if (const char* v = std::getenv("WEFT_SEED"); v && *v)
+    o.seed = parse_number("WEFT_SEED", v, "42");
+  if (const char* v = std::getenv("WEFT_ITERATIONS"); v && *v) {
+    o.iterations = parse_number("WEFT_ITERATIONS", v, "1000");
+    if (o.iterations == 0)
+      throw std::invalid_argument(
+          "WEFT_ITERATIONS=0 would explore nothing; set it to 1 or more, or unset it");
+  }
+  if (const char* v = std::getenv("WEFT_MAX_STEPS"); v && *v) {
+    o.max_steps = parse_number("WEFT_MAX_STEPS", v, "100000");
+    if (o.max_steps == 0)
+      throw std::invalid_argument(
+          "WEFT_MAX_STEPS=0 would fail every iteration at its first step; set it to a limit "
+          "such as 100000, or unset it");
+  }
   if (const char* v = std::getenv("WEFT_STRATEGY"); v && *v) o.strategy = parse_strategy(v);
   auto flag = [](const char* var, bool& out) {
     if (const char* v = std::getenv(var); v && *v) {
@@ -158,44 +270,88 @@ void apply_environment(ExploreOptions& o) {
   flag("WEFT_DETECT_RACES", o.detect_races);
   flag("WEFT_GUARD_MAIN_STACK", o.guard_main_stack);
   if (const char* v = std::getenv("WEFT_SUPPRESS"); v && *v) {
-    std::string_view t = v;
-    while (!t.empty()) {
-      auto comma = t.find(',');
-      std::string_view item = t.substr(0, comma);
-      if (!item.empty()) o.race_suppressions.emplace_back(item);
-      if (comma == std::string_view::npos) break;
-      t.remove_prefix(comma + 1);
-    }
+    std::vector<std::string> items = split_list(v);
+    (void)detail::Suppressions::parse(items, "WEFT_SUPPRESS");  // throws on a malformed entry
+    o.race_suppressions.insert(o.race_suppressions.end(), items.begin(), items.end());
   }
   if (const char* v = std::getenv("WEFT_REPLAY"); v && *v) {
+    try {
+      (void)detail::decode_token(v);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("WEFT_REPLAY: {}", e.what()));
+    }
     o.replay = v;
     o.strategy = StrategyKind::replay;
   }
+  if (const char* v = std::getenv("WEFT_REPORT"); v && *v)
+    if (std::string why = report_path_problem(v); !why.empty()) throw std::invalid_argument(why);
 }
+
+namespace {
+
+// Everything explore() needs before the first iteration, built from validated options.
+struct Prepared {
+  std::unique_ptr<detail::Strategy> strategy;
+  detail::Suppressions suppressions;
+};
+
+Prepared prepare(ExploreOptions& options) {
+  if (options.use_environment) apply_environment(options);
+  validate(options);
+  Prepared p;
+  p.suppressions = detail::Suppressions::parse(options.race_suppressions,
+                                               "ExploreOptions::race_suppressions");
+  if (options.strategy == StrategyKind::replay) {
+    const char* env = options.use_environment ? std::getenv("WEFT_REPLAY") : nullptr;
+    const char* source = env && options.replay == env ? "WEFT_REPLAY" : "ExploreOptions::replay";
+    try {
+      p.strategy = detail::make_replay_strategy(detail::decode_token(options.replay));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
+    }
+  } else {
+    p.strategy = detail::make_random_strategy(options.seed);
+  }
+  return p;
+}
+
+// With WEFT_REPORT set: the report goes to stderr first, so a failure that the file cannot
+// hold is still seen; a write error is a message, and an otherwise clean result becomes a
+// configuration failure so the test still fails.
+void write_report(ExploreResult& result) {
+  const char* path = std::getenv("WEFT_REPORT");
+  if (!path || !*path) return;
+  if (!result.ok()) std::cerr << result.to_string() << std::flush;
+  if (std::string why = write_whole(path, result.to_json()); !why.empty()) {
+    std::cerr << "weft: " << why << "\n" << std::flush;
+    if (result.ok()) result.failure = Failure{FailureKind::configuration, why + "\n"};
+  }
+}
+
+}  // namespace
 
 ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   if (detail::in_goroutine())
     throw std::logic_error("weft::explore cannot be called from inside a goroutine");
-  if (options.use_environment) apply_environment(options);
-  if (options.strategy == StrategyKind::pct || options.strategy == StrategyKind::dfs)
-    throw std::invalid_argument("strategy pct/dfs is not available in this build yet; use "
-                                "random or replay");
-
-  std::unique_ptr<detail::Strategy> strategy;
-  if (options.strategy == StrategyKind::replay) {
-    if (options.replay.empty())
-      throw std::invalid_argument("strategy replay needs a token: set WEFT_REPLAY=<token> "
-                                  "or ExploreOptions::replay");
-    strategy = detail::make_replay_strategy(detail::decode_token(options.replay));
-  } else {
-    strategy = detail::make_random_strategy(options.seed);
+  ExploreResult result;
+  result.strategy = options.strategy;
+  result.seed = options.seed;
+  Prepared prepared;
+  try {
+    prepared = prepare(options);
+  } catch (const std::invalid_argument& e) {
+    result.failure = Failure{FailureKind::configuration, std::string(e.what()) + "\n"};
+    return result;
   }
+  result.strategy = options.strategy;
+  result.seed = options.seed;
+  detail::Strategy& strategy = *prepared.strategy;
 
   detail::StackPool stacks(options.stack_size ? options.stack_size : detail::default_stack_size());
   std::unique_ptr<detail::RaceSink> race;
   std::vector<EventSink*> sinks;
   if (options.detect_races) {
-    race = std::make_unique<detail::RaceSink>(options.race_suppressions, &stacks);
+    race = std::make_unique<detail::RaceSink>(std::move(prepared.suppressions), &stacks);
     sinks.push_back(race.get());
   }
   sinks.insert(sinks.end(), options.sinks.begin(), options.sinks.end());
@@ -208,24 +364,23 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     sink = tee.get();
   }
 
-  ExploreResult result;
-  result.strategy = options.strategy;
-  result.seed = options.seed;
   BodyCall call(body);
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t iterations = options.strategy == StrategyKind::replay ? 1 : options.iterations;
   for (std::uint64_t i = 0; i < iterations; ++i) {
-    if (!strategy->begin_iteration(i)) break;
-    detail::ControlledScheduler sched(*strategy, stacks, sink, race.get(), options);
+    if (!strategy.begin_iteration(i)) break;
+    detail::ControlledScheduler sched(strategy, stacks, sink, race.get(), options);
     detail::IterationOutcome out = sched.run(call);
-    strategy->end_iteration(out.steps);
+    strategy.end_iteration(out.steps);
     ++result.iterations;
     result.steps += out.steps;
     result.decisions += out.decisions;
     if (out.failure) {
       result.failure = std::move(out.failure);
       result.iteration = i;
-      result.token = detail::encode_token(out.schedule);
+      // A diverged replay ran on padded choices: its schedule reproduces nothing.
+      if (result.failure->kind != FailureKind::replay_diverged)
+        result.token = detail::encode_token(out.schedule);
       break;
     }
     if (options.time_budget.count() > 0 &&
@@ -234,13 +389,13 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       break;
     }
   }
-  if (options.use_environment)
-    if (const char* path = std::getenv("WEFT_REPORT"); path && *path)
-      write_whole(path, result.to_json());
+  if (options.use_environment) write_report(result);
   return result;
 }
 
 std::string ExploreResult::to_string() const {
+  if (failure && failure->kind == FailureKind::configuration)
+    return fmt::format("weft: configuration error\n\n{}", failure->report);
   if (!failure)
     return fmt::format("weft: no failure in {} iteration{} (strategy {}, seed {}, {} steps){}\n",
                        iterations, iterations == 1 ? "" : "s", strategy_name(strategy), seed,
@@ -250,6 +405,9 @@ std::string ExploreResult::to_string() const {
           ? std::string("replayed schedule")
           : fmt::format("iteration {} (strategy {}, seed {})", iteration + 1,
                         strategy_name(strategy), seed);
+  if (token.empty())
+    return fmt::format("weft: {} in {}\n\n{}", failure_kind_name(failure->kind), where,
+                       failure->report);
   return fmt::format("weft: {} in {}\n\n{}\nreplay with: WEFT_REPLAY={}\n",
                      failure_kind_name(failure->kind), where, failure->report, token);
 }

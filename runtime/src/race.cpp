@@ -8,7 +8,7 @@
 
 namespace weft::detail {
 
-RaceSink::RaceSink(std::vector<std::string> suppressions, const StackPool* stacks)
+RaceSink::RaceSink(Suppressions suppressions, const StackPool* stacks)
     : det_(det::DetectorOptions{.caller_serialises = true}),
       suppressions_(std::move(suppressions)),
       stacks_(stacks) {}
@@ -99,20 +99,7 @@ void RaceSink::stack_released(const Stack& s) {
 bool RaceSink::suppressed(const det::Report& r) const {
   if (suppressions_.empty()) return false;
   auto matches = [&](const det::Loc& l) {
-    const std::string_view file = l.file, fn = l.function;
-    for (const std::string& s : suppressions_) {
-      if (s.empty()) continue;
-      if (fn.find(s) != std::string_view::npos) return true;
-      if (file.size() >= s.size() && file.substr(file.size() - s.size()) == s) return true;
-      auto colon = s.rfind(':');
-      if (colon != std::string::npos) {
-        std::string_view sfile = std::string_view(s).substr(0, colon);
-        if (file.size() >= sfile.size() && file.substr(file.size() - sfile.size()) == sfile &&
-            std::to_string(l.line) == s.substr(colon + 1))
-          return true;
-      }
-    }
-    return false;
+    return suppressions_.matches(l.file, l.function, l.line);
   };
   auto any = [&](const std::vector<det::Loc>& stack) {
     return std::any_of(stack.begin(), stack.end(), matches);

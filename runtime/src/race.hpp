@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fiber.hpp"
+#include "suppress.hpp"
 #include "weft/detector/detector.hpp"
 #include "weft/events.hpp"
 
@@ -14,7 +15,7 @@ namespace weft::detail {
 
 class RaceSink final : public EventSink {
  public:
-  RaceSink(std::vector<std::string> suppressions, const StackPool* stacks);
+  RaceSink(Suppressions suppressions, const StackPool* stacks);
 
   void iteration_begin() override;
   void go_start(const GoroutineDesc& d) override;
@@ -44,7 +45,7 @@ class RaceSink final : public EventSink {
 
   // Fed only from the controlled scheduler's thread: constructed with caller_serialises.
   det::Detector det_;
-  std::vector<std::string> suppressions_;
+  Suppressions suppressions_;
   const StackPool* stacks_;
   bool stack_accessed_ = false;  // an access fell inside the pool's stacks this iteration
 };

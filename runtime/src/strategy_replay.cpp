@@ -15,14 +15,23 @@ class ReplayStrategy final : public Strategy {
     return next(runnable.size());
   }
   std::size_t pick_value(std::size_t n) override { return next(n); }
-  std::string divergence() const override { return divergence_; }
+  // Checked when the iteration ends: a choice the token could not answer, or choices the
+  // program never asked for (the token belongs to another program or version).
+  std::string divergence() const override {
+    if (!divergence_.empty()) return divergence_;
+    if (pos_ < choices_.size())
+      return "the program ended after choice " + std::to_string(pos_) + " but the token holds " +
+             std::to_string(choices_.size()) + " (" + std::to_string(choices_.size() - pos_) +
+             " left over)";
+    return {};
+  }
 
  private:
   std::size_t next(std::size_t n) {
     if (pos_ >= choices_.size()) {
       if (divergence_.empty())
-        divergence_ = "the program asked for choice " + std::to_string(pos_ + 1) +
-                      " but the token holds only " + std::to_string(choices_.size());
+        divergence_ = "the token ended at choice " + std::to_string(choices_.size()) +
+                      ": the program asked for choice " + std::to_string(choices_.size() + 1);
       return 0;
     }
     std::uint32_t c = choices_[pos_++];

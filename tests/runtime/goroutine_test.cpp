@@ -146,14 +146,14 @@ TEST(Goroutine, ExploreInsideAGoroutineThrows) {
   int threw_in_main = 0, threw_in_child = 0;
   auto r = weft::explore([&] {
     try {
-      weft::explore([] {}, opts(1));
+      (void)weft::explore([] {}, opts(1));
     } catch (const std::logic_error&) {
       ++threw_in_main;
     }
     auto done = weft::make_chan<int>();
     weft::go([&threw_in_child, done] {
       try {
-        weft::explore([] {}, opts(1));
+        (void)weft::explore([] {}, opts(1));
       } catch (const std::logic_error&) {
         ++threw_in_child;
       }
@@ -346,7 +346,7 @@ TEST(GoroutineDeathTest, UsingMainsLocalsAfterMainReturnedIsDiagnosed) {
         o.iterations = 50;
         o.use_environment = false;
         o.guard_main_stack = true;
-        weft::explore([] {
+        (void)weft::explore([] {
           int local = 0;
           weft::go([&local] {
             weft::yield();

@@ -59,7 +59,9 @@ struct ExploreOptions {
   // point, so interleavings at the granularity of plain memory are explored.
   bool schedule_accesses = true;
   // Race reports whose accesses (or lock acquisitions) match one of these are ignored: a
-  // function-name substring, a file suffix ("src/cache.cpp") or "file:line".
+  // function name ("kv::Cache::get" or "get"; matched at a "::" boundary), a path suffix
+  // matched at a '/' boundary ("src/cache.cpp", "cache.cpp") or "file:line". Never a bare
+  // substring; a malformed entry is a configuration failure.
   std::vector<std::string> race_suppressions;
   // Apply WEFT_* environment variables on top of these options.
   bool use_environment = true;
@@ -77,6 +79,7 @@ enum class FailureKind {
   data_race,
   lock_order,
   replay_diverged,
+  configuration,  // a malformed option or WEFT_* variable, or an unwritable WEFT_REPORT
 };
 std::string_view failure_kind_name(FailureKind k) noexcept;
 
@@ -86,7 +89,9 @@ struct Failure {
   std::string report;
 };
 
-struct ExploreResult {
+// Marked [[nodiscard]]: an exploration whose result is dropped reports nothing, so a
+// `weft::explore(body);` that found a deadlock would pass silently.
+struct [[nodiscard]] ExploreResult {
   std::optional<Failure> failure;
   StrategyKind strategy = StrategyKind::random;
   std::uint64_t seed = 0;
@@ -106,10 +111,14 @@ struct ExploreResult {
 std::ostream& operator<<(std::ostream& os, const ExploreResult& r);
 
 // Explores `body`. Must not be called from inside a goroutine.
-ExploreResult explore(std::function<void()> body, ExploreOptions options = {});
+// A malformed option or WEFT_* variable is returned as a failure of kind `configuration`
+// whose report names it (no exception). Throws std::logic_error only when called from a
+// goroutine.
+[[nodiscard]] ExploreResult explore(std::function<void()> body, ExploreOptions options = {});
 
 // Applies the WEFT_* environment variables to `options`; throws std::invalid_argument with
-// a message naming the variable on a malformed value.
+// a message naming the variable on a malformed value (explore() turns that into a
+// `configuration` failure).
 void apply_environment(ExploreOptions& options);
 
 }  // namespace weft

@@ -11,11 +11,17 @@
 // a goroutine enqueues a Waiter on its own stack, parks with the channel lock released
 // after it is committed, and the waker dequeues it, completes the transfer under the lock
 // and readies it after unlocking.
+//
+// Lifetime: a ChanCore is owned by the handles (shared_ptr) and, for the whole of each
+// operation, by the operation itself: send, recv, close and select take a reference before
+// their first scheduling point, so a goroutine blocked on a channel keeps it alive even if
+// every handle to it is overwritten meanwhile (as a blocked Go send keeps its channel).
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <span>
 #include <type_traits>
@@ -100,7 +106,7 @@ class WaitQueue {
 // w (when its sync object still exists) and unwinds the goroutine instead of returning.
 bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where);
 
-class ChanCore {
+class ChanCore : public std::enable_shared_from_this<ChanCore> {
  public:
   // Allocates the ring buffer; the channel owns the elements buffered in it.
   ChanCore(std::size_t capacity, const ElemOps& ops);
