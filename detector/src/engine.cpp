@@ -11,8 +11,8 @@ namespace weft::det {
 void Detector::Engine::reset() {
   last_state_ = nullptr;
   slots_.clear();
-  by_slot_.clear();
   live_.clear();
+  spare_.clear();
   syncs_.clear();
   shadow_.clear();
   frames_.clear();
@@ -31,11 +31,11 @@ void Detector::Engine::reset() {
 // collection, so its cost (a walk over the shadow) is amortised over the spawns in between.
 void Detector::Engine::collect_infos() {
   std::vector<bool> keep(infos_.size(), false);
-  for (const auto& [id, slot] : live_) keep[by_slot_[slot].info] = true;
+  for (const auto& [id, st] : live_) keep[st->info] = true;
   shadow_.for_each_stamp([&](Stamp& s) { keep[s.info] = true; });
   locks_.for_each_edge([&](LockGraphEdge& e) { keep[e.goroutine] = true; });
   std::vector<InfoId> remap = infos_.compact(keep);
-  for (const auto& [id, slot] : live_) by_slot_[slot].info = remap[by_slot_[slot].info];
+  for (const auto& [id, st] : live_) st->info = remap[st->info];
   shadow_.for_each_stamp([&](Stamp& s) { s.info = remap[s.info]; });
   locks_.for_each_edge([&](LockGraphEdge& e) { e.goroutine = remap[e.goroutine]; });
   info_gc_threshold_ = std::max(kMinInfoGc, 2 * infos_.size());
@@ -48,7 +48,7 @@ GoState& Detector::Engine::state_lookup(GoId g) {
     it = live_.find(g);
   }
   last_id_ = g;
-  last_state_ = &by_slot_[it->second];
+  last_state_ = it->second.get();
   return *last_state_;
 }
 
@@ -65,17 +65,25 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   if (live_.count(g) != 0) go_end(g);  // contract violation: treat as a new goroutine
   auto p = parent != 0 ? live_.find(parent) : live_.end();
   const bool has_parent = p != live_.end();
-  SlotTable::Grant grant = slots_.allocate(has_parent ? &by_slot_[p->second].clock : nullptr);
+  SlotTable::Grant grant = slots_.allocate(has_parent ? &p->second->clock : nullptr);
   if (grant.slot > kMaxSlot) throw std::length_error("weft detector: too many clock slots");
-  if (grant.slot >= by_slot_.size()) by_slot_.resize(grant.slot + 1);
-  GoState& child = by_slot_[grant.slot];
+  std::unique_ptr<GoState> fresh;
+  if (spare_.empty()) {
+    fresh = std::make_unique<GoState>();
+  } else {
+    fresh = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  GoState& child = *fresh;
+  std::vector<HeldLock> held = std::move(child.held);  // keep its capacity
   child = GoState{};
+  child.held = std::move(held);
   child.id = g;
   child.slot = grant.slot;
   child.epoch = grant.start;
   FrameId spawner_stack = 0;
   if (has_parent) {
-    GoState& ps = by_slot_[p->second];
+    GoState& ps = *p->second;
     child.clock.copy_from(ps.clock);
     spawner_stack = ps.stack;
     tick(ps);
@@ -83,18 +91,18 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   child.clock.set(child.slot, child.epoch);
   if (infos_.size() >= info_gc_threshold_) collect_infos();
   child.info = infos_.intern(g, name, extend(spawner_stack, created_at));
-  live_[g] = grant.slot;
+  live_[g] = std::move(fresh);
 }
 
 void Detector::Engine::go_end(GoId g) {
   last_state_ = nullptr;
   auto it = live_.find(g);
   if (it == live_.end()) return;
-  GoState& s = by_slot_[it->second];
+  GoState& s = *it->second;
   slots_.release(s.slot, s.epoch, s.last_visible);
   s.clock.clear();
   s.held.clear();
-  s.held.shrink_to_fit();
+  if (spare_.size() < kMaxSpareStates) spare_.push_back(std::move(it->second));
   live_.erase(it);
 }
 
