@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace weft::det {
 
@@ -24,6 +25,7 @@ void Detector::Engine::reset() {
   info_gc_threshold_ = kMinInfoGc;
   accesses_ = 0;
   races_ = 0;
+  clock_work_ = 0;
 }
 
 // Drops the descriptions of goroutines that are dead and no longer named by shadow memory
@@ -56,7 +58,7 @@ void Detector::Engine::tick(GoState& s) {
   if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
   s.last_visible = s.epoch;
   ++s.epoch;
-  s.clock.set(s.slot, s.epoch);
+  clock_work_ += s.clock.set(s.slot, s.epoch);
 }
 
 void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
@@ -84,11 +86,11 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   FrameId spawner_stack = 0;
   if (has_parent) {
     GoState& ps = *p->second;
-    child.clock.copy_from(ps.clock);
+    clock_work_ += child.clock.copy_from(ps.clock);
     spawner_stack = ps.stack;
     tick(ps);
   }
-  child.clock.set(child.slot, child.epoch);
+  clock_work_ += child.clock.set(child.slot, child.epoch);
   if (infos_.size() >= info_gc_threshold_) collect_infos();
   child.info = infos_.intern(g, name, extend(spawner_stack, created_at));
   live_[g] = std::move(fresh);
@@ -109,18 +111,18 @@ void Detector::Engine::go_end(GoId g) {
 void Detector::Engine::acquire(GoId g, const void* sync) {
   GoState& s = state(g);
   auto it = syncs_.find(sync);
-  if (it != syncs_.end()) s.clock.join(it->second);
+  if (it != syncs_.end()) clock_work_ += s.clock.join(it->second);
 }
 
 void Detector::Engine::release(GoId g, const void* sync) {
   GoState& s = state(g);
-  syncs_[sync].join(s.clock);
+  clock_work_ += syncs_[sync].join(s.clock);
   tick(s);
 }
 
 void Detector::Engine::release_store(GoId g, const void* sync) {
   GoState& s = state(g);
-  syncs_[sync].copy_from(s.clock);
+  clock_work_ += syncs_[sync].copy_from(s.clock);
   tick(s);
 }
 
@@ -286,6 +288,17 @@ DetectorStats Detector::Engine::stats() const {
   st.lock_edges = locks_.edge_count();
   st.accesses = accesses_;
   st.races = races_;
+  // Storage of all clocks, each shared base once.
+  std::unordered_set<const ClockBase*> bases;
+  auto count = [&](const VectorClock& c) {
+    st.clock_entries += c.delta_entries();
+    if (c.base() != nullptr && bases.insert(c.base()).second) {
+      st.clock_entries += c.base()->entries.size();
+    }
+  };
+  for (const auto& [id, s] : live_) count(s->clock);
+  for (const auto& [sync, c] : syncs_) count(c);
+  st.clock_work = clock_work_;
   return st;
 }
 

@@ -126,6 +126,7 @@ class Detector::Engine {
   static constexpr std::size_t kMaxSpareStates = 64;
   std::uint64_t accesses_ = 0;
   std::uint64_t races_ = 0;
+  std::uint64_t clock_work_ = 0;  // sum of the costs VectorClock operations return
 };
 
 }  // namespace weft::det

@@ -49,23 +49,29 @@ struct ClockBase {
   std::vector<std::uint64_t> covers;   // ids of bases this one is known to dominate
 };
 
+// The operations that change a clock return their cost: the number of entries they wrote or
+// merged (into deltas, merged or copied bases). The engine sums it as DetectorStats::clock_work, which
+// tests use to check that synchronisation does not cost O(goroutines) each.
 class VectorClock {
  public:
   // get(s) is this clock's component for slot s (0 if absent).
   Clock get(Slot s) const;
   // set(s, v) makes component s equal to max(current, v).
-  void set(Slot s, Clock v);
+  std::size_t set(Slot s, Clock v);
   // join(o): this := this ⊔ o.
-  void join(const VectorClock& o);
+  std::size_t join(const VectorClock& o);
   // copy_from(o): this := o. May compact o first (which does not change its value), so that
   // the two share one base and copying stays cheap.
-  void copy_from(VectorClock& o);
+  std::size_t copy_from(VectorClock& o);
   void clear();
   // Number of stored entries (base + delta, counting overrides twice).
   std::size_t stored_entries() const;
+  // The shared base (null if none) and the delta's size, to count storage once per base.
+  const ClockBase* base() const { return base_.get(); }
+  std::size_t delta_entries() const { return delta_.size(); }
 
  private:
-  void compact();
+  std::size_t compact();
   bool base_dominates(const ClockBase& b) const;
 
   std::shared_ptr<const ClockBase> base_;  // may be null (all zero)
