@@ -8,6 +8,7 @@
 // Every (n, detect) point runs in a child process of its own, so its peak RSS (ru_maxrss of
 // the child, from wait4) is that point's alone. Prints a Markdown table:
 //   goroutines | off: ms/schedule, peak MiB | on: ms/schedule, peak MiB | on/off time, memory
+//   | clock entries written or merged per goroutine (weft::race::stats; flat = O(1) per sync)
 //
 // Usage: race_scale [--shape mutex|waitgroup|gate|chain] [--from N] [--to M] [--factor F]
 //                   [--reps K] [--detect both|0|1]
@@ -31,9 +32,12 @@
 namespace {
 
 struct Point {
-  double ms = 0;      // median wall time of one explored schedule
-  long maxrss_kb = 0; // peak RSS of the child process
+  double ms = 0;           // median wall time of one explored schedule
+  double clock_work = 0;   // weft::race::stats().clock_work at the end of the last schedule
+  long maxrss_kb = 0;      // peak RSS of the child process
 };
+
+double last_clock_work = 0;
 
 enum class Shape { mutex, waitgroup, gate, chain };
 
@@ -92,6 +96,7 @@ void body(std::size_t n, Shape shape) {
   sh.wg.wait();
   weft::race::read(&sh.counter, sizeof sh.counter);
   if (sh.counter != n) throw std::runtime_error("counter mismatch");
+  last_clock_work = static_cast<double>(weft::race::stats().clock_work);
 }
 
 // Runs `reps` schedules in this process; returns the median wall time in ms, or exits 1.
@@ -129,13 +134,16 @@ Point measure(std::size_t n, Shape shape, bool detect, unsigned reps) {
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     close(fd[0]);
-    double ms = run_point(n, shape, detect, reps);
-    if (write(fd[1], &ms, sizeof ms) != static_cast<ssize_t>(sizeof ms)) _exit(1);
+    const double out[2] = {run_point(n, shape, detect, reps), last_clock_work};
+    if (write(fd[1], out, sizeof out) != static_cast<ssize_t>(sizeof out)) _exit(1);
     _exit(0);
   }
   close(fd[1]);
   Point p;
-  const bool got = read(fd[0], &p.ms, sizeof p.ms) == static_cast<ssize_t>(sizeof p.ms);
+  double in[2] = {0, 0};
+  const bool got = read(fd[0], in, sizeof in) == static_cast<ssize_t>(sizeof in);
+  p.ms = in[0];
+  p.clock_work = in[1];
   close(fd[0]);
   int status = 0;
   rusage ru{};
@@ -186,16 +194,17 @@ int main(int argc, char** argv) {
     }
     if (factor < 2) throw std::invalid_argument("--factor must be at least 2");
     std::puts("| goroutines | off ms/schedule | off peak MiB | on ms/schedule | on peak MiB "
-              "| on/off time | on/off memory |");
-    std::puts("|---|---|---|---|---|---|---|");
+              "| on/off time | on/off memory | clock work per goroutine |");
+    std::puts("|---|---|---|---|---|---|---|---|");
     for (std::size_t n = from; n <= to; n *= factor) {
       Point off, on;
       if (detect != "1") off = measure(n, shape, false, reps);
       if (detect != "0") on = measure(n, shape, true, reps);
       auto mib = [](const Point& p) { return static_cast<double>(p.maxrss_kb) / 1024.0; };
-      std::printf("| %zu | %.2f | %.1f | %.2f | %.1f | %.1fx | %.1fx |\n", n, off.ms, mib(off),
-                  on.ms, mib(on), off.ms > 0 ? on.ms / off.ms : 0.0,
-                  off.maxrss_kb > 0 ? mib(on) / mib(off) : 0.0);
+      std::printf("| %zu | %.2f | %.1f | %.2f | %.1f | %.1fx | %.1fx | %.0f |\n", n, off.ms,
+                  mib(off), on.ms, mib(on), off.ms > 0 ? on.ms / off.ms : 0.0,
+                  off.maxrss_kb > 0 ? mib(on) / mib(off) : 0.0,
+                  on.clock_work / static_cast<double>(n));
       std::fflush(stdout);
       if (n > std::numeric_limits<std::size_t>::max() / factor) break;
     }
