@@ -9,7 +9,8 @@
 //   an access stamped with epoch (slot, clock) happens before g  iff  clock <= C[g][slot]
 // DetectorDifferential.* (tests/detector_engine/differential_test.cpp) replays random traces
 // through the engine and through a naive model with one never-reused component per goroutine
-// and full vector clocks, and checks that both agree.
+// and full vector clocks, and checks that both agree; its ManyLiveGoroutines variant keeps up
+// to 150 goroutines alive so that clocks outgrow their deltas and exercise every path below.
 //
 // Representation: a clock is an immutable, shared, sorted base plus a sorted delta of entries
 // that override it (value = max of both), folded into a new base when it outgrows ~sqrt(base). Copies (spawn, release_store) share the base,
@@ -20,11 +21,16 @@
 // unrelated bases cost O(entries). The join of a clock whose delta slots all appear in ours
 // (a lock handed between a few goroutines, the steady state of every mutex) is one merge walk
 // that raises values in place, with no search, insertion or allocation.
+// Cost, in DetectorStats::clock_work: a Mutex and a WaitGroup shared by n goroutines cost
+// O(sqrt n) entries per operation (RaceScale.* and bench/race_scale guard it). A persistent
+// trie instead of the sorted base makes a lone WaitGroup O(1) but a Mutex plus WaitGroup
+// O(n): their tries evolve apart by one tick per leaf and never share nodes again (tried,
+// December 2026); going below sqrt n needs tree clocks' pruning.
 //
 // Shadow memory stores epochs packed as clock << 24 | slot (shadow_cell.hpp): at most 2^24
 // slots and 2^40 ticks per slot, both checked where they are issued (Engine::go_start, tick).
 //
-// Slot reuse (memory proportional to live goroutines): see SlotTable in goroutines.hpp.
+// Slot reuse (memory proportional to live goroutines): see SlotTable in slots.hpp.
 #pragma once
 
 #include <cstddef>
