@@ -65,14 +65,23 @@ class Shadow {
   bool same_epoch(std::uintptr_t addr, std::size_t size, Access kind, std::uint64_t epoch) {
     if ((addr & 7) + size > 8) return false;
     const std::uintptr_t key = addr >> kPageShift;
+    bool jumped = false;  // to another page: likely a random access, which misses the cache
     if (last_page_ == nullptr || last_key_ != key) {
       Page* p = find(key);
       if (p == nullptr) return false;
       last_page_ = p;
       last_key_ = key;
+      jumped = true;
     }
     const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
-    if (kind == Access::read) return last_page_->same[i] == epoch;
+    if (kind == Access::read) {
+      if (last_page_->same[i] == epoch) return true;
+      // access() will need the cell: after a jump, start loading it while the caller gets
+      // there (runs within a page are left to the hardware prefetcher).
+      if (jumped)
+        if (const Cell* c = last_page_->cell[i]) __builtin_prefetch(c, 1);
+      return false;
+    }
     const unsigned mask = ((1u << size) - 1) << (addr & 7);
     const Cell* c = last_page_->cell[i];
     return c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
