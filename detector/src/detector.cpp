@@ -55,6 +55,9 @@ bool Detector::access(GoId g, const void* addr, std::size_t size, Access kind,
                       const Loc& where) {
   return locked(*engine_, [&] { return engine_->access(g, addr, size, kind, where); });
 }
+bool Detector::access_repeats(GoId g, const void* addr, std::size_t size, Access kind) {
+  return locked(*engine_, [&] { return engine_->access_repeats(g, addr, size, kind); });
+}
 void Detector::free_range(const void* addr, std::size_t size) {
   locked(*engine_, [&] { engine_->free_range(addr, size); });
 }

@@ -5,14 +5,15 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace weft::det {
 
 void Detector::Engine::reset() {
   last_state_ = nullptr;
   slots_.clear();
-  by_slot_.clear();
   live_.clear();
+  spare_.clear();
   syncs_.clear();
   shadow_.clear();
   frames_.clear();
@@ -24,6 +25,7 @@ void Detector::Engine::reset() {
   info_gc_threshold_ = kMinInfoGc;
   accesses_ = 0;
   races_ = 0;
+  clock_work_ = 0;
 }
 
 // Drops the descriptions of goroutines that are dead and no longer named by shadow memory
@@ -31,11 +33,11 @@ void Detector::Engine::reset() {
 // collection, so its cost (a walk over the shadow) is amortised over the spawns in between.
 void Detector::Engine::collect_infos() {
   std::vector<bool> keep(infos_.size(), false);
-  for (const auto& [id, slot] : live_) keep[by_slot_[slot].info] = true;
+  for (const auto& [id, st] : live_) keep[st->info] = true;
   shadow_.for_each_stamp([&](Stamp& s) { keep[s.info] = true; });
   locks_.for_each_edge([&](LockGraphEdge& e) { keep[e.goroutine] = true; });
   std::vector<InfoId> remap = infos_.compact(keep);
-  for (const auto& [id, slot] : live_) by_slot_[slot].info = remap[by_slot_[slot].info];
+  for (const auto& [id, st] : live_) st->info = remap[st->info];
   shadow_.for_each_stamp([&](Stamp& s) { s.info = remap[s.info]; });
   locks_.for_each_edge([&](LockGraphEdge& e) { e.goroutine = remap[e.goroutine]; });
   info_gc_threshold_ = std::max(kMinInfoGc, 2 * infos_.size());
@@ -48,7 +50,7 @@ GoState& Detector::Engine::state_lookup(GoId g) {
     it = live_.find(g);
   }
   last_id_ = g;
-  last_state_ = &by_slot_[it->second];
+  last_state_ = it->second.get();
   return *last_state_;
 }
 
@@ -56,7 +58,7 @@ void Detector::Engine::tick(GoState& s) {
   if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
   s.last_visible = s.epoch;
   ++s.epoch;
-  s.clock.set(s.slot, s.epoch);
+  clock_work_ += s.clock.set(s.slot, s.epoch);
 }
 
 void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
@@ -65,54 +67,62 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   if (live_.count(g) != 0) go_end(g);  // contract violation: treat as a new goroutine
   auto p = parent != 0 ? live_.find(parent) : live_.end();
   const bool has_parent = p != live_.end();
-  SlotTable::Grant grant = slots_.allocate(has_parent ? &by_slot_[p->second].clock : nullptr);
+  SlotTable::Grant grant = slots_.allocate(has_parent ? &p->second->clock : nullptr);
   if (grant.slot > kMaxSlot) throw std::length_error("weft detector: too many clock slots");
-  if (grant.slot >= by_slot_.size()) by_slot_.resize(grant.slot + 1);
-  GoState& child = by_slot_[grant.slot];
+  std::unique_ptr<GoState> fresh;
+  if (spare_.empty()) {
+    fresh = std::make_unique<GoState>();
+  } else {
+    fresh = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  GoState& child = *fresh;
+  std::vector<HeldLock> held = std::move(child.held);  // keep its capacity
   child = GoState{};
+  child.held = std::move(held);
   child.id = g;
   child.slot = grant.slot;
   child.epoch = grant.start;
   FrameId spawner_stack = 0;
   if (has_parent) {
-    GoState& ps = by_slot_[p->second];
-    child.clock.copy_from(ps.clock);
+    GoState& ps = *p->second;
+    clock_work_ += child.clock.copy_from(ps.clock);
     spawner_stack = ps.stack;
     tick(ps);
   }
-  child.clock.set(child.slot, child.epoch);
+  clock_work_ += child.clock.set(child.slot, child.epoch);
   if (infos_.size() >= info_gc_threshold_) collect_infos();
   child.info = infos_.intern(g, name, extend(spawner_stack, created_at));
-  live_[g] = grant.slot;
+  live_[g] = std::move(fresh);
 }
 
 void Detector::Engine::go_end(GoId g) {
   last_state_ = nullptr;
   auto it = live_.find(g);
   if (it == live_.end()) return;
-  GoState& s = by_slot_[it->second];
+  GoState& s = *it->second;
   slots_.release(s.slot, s.epoch, s.last_visible);
   s.clock.clear();
   s.held.clear();
-  s.held.shrink_to_fit();
+  if (spare_.size() < kMaxSpareStates) spare_.push_back(std::move(it->second));
   live_.erase(it);
 }
 
 void Detector::Engine::acquire(GoId g, const void* sync) {
   GoState& s = state(g);
   auto it = syncs_.find(sync);
-  if (it != syncs_.end()) s.clock.join(it->second);
+  if (it != syncs_.end()) clock_work_ += s.clock.join(it->second);
 }
 
 void Detector::Engine::release(GoId g, const void* sync) {
   GoState& s = state(g);
-  syncs_[sync].join(s.clock);
+  clock_work_ += syncs_[sync].join(s.clock);
   tick(s);
 }
 
 void Detector::Engine::release_store(GoId g, const void* sync) {
   GoState& s = state(g);
-  syncs_[sync].copy_from(s.clock);
+  clock_work_ += syncs_[sync].copy_from(s.clock);
   tick(s);
 }
 
@@ -278,6 +288,17 @@ DetectorStats Detector::Engine::stats() const {
   st.lock_edges = locks_.edge_count();
   st.accesses = accesses_;
   st.races = races_;
+  // Storage of all clocks, each shared base once.
+  std::unordered_set<const ClockBase*> bases;
+  auto count = [&](const VectorClock& c) {
+    st.clock_entries += c.delta_entries();
+    if (c.base() != nullptr && bases.insert(c.base()).second) {
+      st.clock_entries += c.base()->entries.size();
+    }
+  };
+  for (const auto& [id, s] : live_) count(s->clock);
+  for (const auto& [sync, c] : syncs_) count(c);
+  st.clock_work = clock_work_;
   return st;
 }
 

@@ -14,6 +14,7 @@
 #include <weft/detector/detector.hpp>
 
 #include <array>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -62,6 +63,18 @@ class Detector::Engine {
   void lock_try_acquired(GoId g, const void* mutex, const Loc& where);
   void lock_released(GoId g, const void* mutex);
   bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
+  // Only for the goroutine of the last event (anything else needs a lookup that may start a
+  // goroutine). A hit leaves last_visible alone: it was set to this epoch by the access that
+  // recorded it, and the epoch has not moved since.
+  bool access_repeats(GoId g, const void* addr, std::size_t size, Access kind) {
+    if (g != last_id_ || last_state_ == nullptr || size == 0) return false;
+    const GoState& s = *last_state_;
+    if (!shadow_.same_epoch(reinterpret_cast<std::uintptr_t>(addr), size, kind,
+                            Stamp::pack(s.slot, s.epoch)))
+      return false;
+    ++accesses_;
+    return true;
+  }
   void free_range(const void* addr, std::size_t size);
   void func_enter(GoId g, const Loc& function);
   void func_enter(GoId g, const Loc& function, const Loc& call);
@@ -93,8 +106,10 @@ class Detector::Engine {
 
   DetectorOptions options_;
   SlotTable slots_;
-  std::vector<GoState> by_slot_;
-  std::unordered_map<GoId, Slot> live_;
+  // Live goroutines only: a dead one's slot keeps just its SlotTable entry, so memory follows
+  // the goroutines alive, not all those whose slots are still allocated.
+  std::unordered_map<GoId, std::unique_ptr<GoState>> live_;
+  std::vector<std::unique_ptr<GoState>> spare_;  // states of dead goroutines, for reuse
   std::unordered_map<const void*, VectorClock> syncs_;
   Shadow shadow_;
   FrameTrie frames_;
@@ -108,8 +123,10 @@ class Detector::Engine {
   GoState* last_state_ = nullptr;
   std::size_t info_gc_threshold_ = kMinInfoGc;
   static constexpr std::size_t kMinInfoGc = 4096;
+  static constexpr std::size_t kMaxSpareStates = 64;
   std::uint64_t accesses_ = 0;
   std::uint64_t races_ = 0;
+  std::uint64_t clock_work_ = 0;  // sum of the costs VectorClock operations return
 };
 
 }  // namespace weft::det

@@ -86,18 +86,17 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
                             const Accessor& who, CellConflict* out) {
   const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
   const std::uint64_t epoch = who.stamp.epoch;
-  Page::Granule& g = p.granules[i];
-  if (kind == Access::read && g.same == epoch) return false;
-  Cell*& c = g.cell;
+  if (kind == Access::read && p.same[i] == epoch) return false;
+  Cell*& c = p.cell[i];
   if (c == nullptr) {
     c = cells_.make();
     ++p.live;
   }
   const bool conflict = cell_access(*c, mask, kind, who, out);
   if (mask == kAllBytes) {
-    g.same = epoch;
+    p.same[i] = epoch;
   } else if (kind != Access::read) {
-    g.same = 0;
+    p.same[i] = 0;
   }
   return conflict;
 }
@@ -185,11 +184,11 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
   const std::uintptr_t lo = std::max(begin, page_base) & ~std::uintptr_t{7};
   for (std::uintptr_t base = lo; base < end && base - page_base < (std::uintptr_t{1} << kPageShift);
        base += 8) {
-    Page::Granule& g = p->granules[(base - page_base) >> 3];
-    Cell*& c = g.cell;
+    const std::size_t i = (base - page_base) >> 3;
+    Cell*& c = p->cell[i];
     if (c == nullptr) continue;
     const unsigned mask = granule_mask(base, begin, end);
-    g.same = 0;
+    p->same[i] = 0;
     if (mask == kAllBytes || cell_forget(*c, mask)) {
       cell_destroy(*c);
       cells_.release(c);
@@ -232,8 +231,8 @@ void Shadow::clear() {
   for (Bucket& b : table_) {
     if (!any_spills()) break;
     if (b.page == nullptr) continue;
-    for (Page::Granule& g : b.page->granules) {
-      if (g.cell != nullptr) cell_destroy(*g.cell);
+    for (Cell* c : b.page->cell) {
+      if (c != nullptr) cell_destroy(*c);
     }
   }
   table_.clear();
@@ -247,8 +246,8 @@ std::size_t Shadow::split_granules() const {
   std::size_t n = 0;
   for (const Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (const Page::Granule& g : b.page->granules) {
-      if (g.cell != nullptr && cell_is_split(*g.cell)) ++n;
+    for (const Cell* c : b.page->cell) {
+      if (c != nullptr && cell_is_split(*c)) ++n;
     }
   }
   return n;

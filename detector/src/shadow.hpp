@@ -8,7 +8,7 @@
 //
 // Layout: a flat, paged table. Memory is cut into 512-byte pages (64 granules); an
 // open-addressing hash table (linear probing, at most half full) maps a page number to a
-// Page, an array of 64 (same-epoch word, cell pointer) pairs. Pages and cells come from
+// Page, 64 same-epoch words and 64 cell pointers. Pages and cells come from
 // pools (pool.hpp): no allocation per granule, no per-granule node. So an access costs a
 // hash probe (skipped when it hits the same page as the last one), one line of the page and
 // the cell's one cache line — and a repeated access in the same epoch (Shadow::same_epoch,
@@ -65,17 +65,27 @@ class Shadow {
   bool same_epoch(std::uintptr_t addr, std::size_t size, Access kind, std::uint64_t epoch) {
     if ((addr & 7) + size > 8) return false;
     const std::uintptr_t key = addr >> kPageShift;
+    bool jumped = false;  // to another page: likely a random access, which misses the cache
     if (last_page_ == nullptr || last_key_ != key) {
       Page* p = find(key);
       if (p == nullptr) return false;
       last_page_ = p;
       last_key_ = key;
+      jumped = true;
     }
-    const Page::Granule& g = last_page_->granules[(addr >> 3) & (kCellsPerPage - 1)];
-    if (kind == Access::read) return g.same == epoch;
+    const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
+    if (kind == Access::read) {
+      if (last_page_->same[i] == epoch) return true;
+      // access() will need the cell: after a jump, start loading it while the caller gets
+      // there (runs within a page are left to the hardware prefetcher).
+      if (jumped)
+        if (const Cell* c = last_page_->cell[i]) __builtin_prefetch(c, 1);
+      return false;
+    }
     const unsigned mask = ((1u << size) - 1) << (addr & 7);
-    return g.cell != nullptr && g.cell->n == 1 && g.cell->stamp[0].epoch == epoch &&
-           g.cell->kind[0] != Access::read && (g.cell->mask[0] & mask) == mask;
+    const Cell* c = last_page_->cell[i];
+    return c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
+           c->kind[0] != Access::read && (c->mask[0] & mask) == mask;
   }
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
@@ -93,19 +103,17 @@ class Shadow {
   struct Page {
     std::uintptr_t key = 0;  // address >> kPageShift
     std::uint32_t live = 0;  // cells in use
-    // Per granule, side by side (one cache line for both):
+    // Per granule, in two arrays (the same-epoch exit reads only the first, so its working
+    // set is one word per granule, as large as the memory it describes):
     //  same: an epoch whose accesses covered all 8 bytes of the granule with no write or free
     //    of it since (0: none). A read in that epoch changes nothing (FastTrack's same-epoch
     //    exit) and is answered here without touching the cell. Only the epoch's own goroutine
     //    can drop its entries while it is still in that epoch (anyone else would have to
     //    know the epoch, i.e. have synchronised after it, which ends it), so only writes and
-    //    frees reset it. Invariant: same != 0 implies cell != nullptr.
+    //    frees reset it. Invariant: same[i] != 0 implies cell[i] != nullptr.
     //  cell: the granule's state, or null.
-    struct Granule {
-      std::uint64_t same = 0;
-      Cell* cell = nullptr;
-    };
-    Granule granules[kCellsPerPage] = {};
+    std::uint64_t same[kCellsPerPage] = {};
+    Cell* cell[kCellsPerPage] = {};
   };
   struct Bucket {
     std::uintptr_t key = 0;
@@ -157,8 +165,8 @@ void Shadow::for_each_stamp(F&& f) {
   if (pending_) f(pending_->stamp);
   for (Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (typename Page::Granule& g : b.page->granules) {
-      if (g.cell != nullptr) cell_for_each_stamp(*g.cell, f);
+    for (Cell* c : b.page->cell) {
+      if (c != nullptr) cell_for_each_stamp(*c, f);
     }
   }
 }

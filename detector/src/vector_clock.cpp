@@ -90,23 +90,25 @@ Clock VectorClock::get(Slot s) const {
   return base_ ? std::max(d, lookup(base_->entries, s)) : d;
 }
 
-void VectorClock::set(Slot s, Clock v) {
+std::size_t VectorClock::set(Slot s, Clock v) {
   auto it = std::lower_bound(delta_.begin(), delta_.end(), s,
                              [](const ClockEntry& e, Slot x) { return e.slot < x; });
   if (it != delta_.end() && it->slot == s) {
     it->value = std::max(it->value, v);
-    return;
+    return 1;
   }
   delta_.insert(it, {s, v});
-  if (delta_.size() > max_delta(base_.get())) compact();
+  if (delta_.size() > max_delta(base_.get())) return 1 + compact();
+  return 1;
 }
 
 bool VectorClock::base_dominates(const ClockBase& b) const {
   return base_ && covers(*base_, b);
 }
 
-void VectorClock::join(const VectorClock& o) {
-  if (&o == this) return;
+std::size_t VectorClock::join(const VectorClock& o) {
+  if (&o == this) return 0;
+  std::size_t work = 0;
   if (o.base_ && !base_dominates(*o.base_)) {
     if (!base_ || covers(*o.base_, *base_)) {
       base_ = o.base_;  // o's base dominates ours: adopt it, our delta still overrides
@@ -118,6 +120,7 @@ void VectorClock::join(const VectorClock& o) {
       merge_into(tmp, delta_, merged->entries);
       merged->id = next_base_id();
       merged->covers = covers_of({base_.get(), o.base_.get()});
+      work += tmp.size() + merged->entries.size();
       base_ = std::move(merged);
       delta_.clear();
     }
@@ -134,18 +137,21 @@ void VectorClock::join(const VectorClock& o) {
     }
     it->value = std::max(it->value, e.value);
   }
-  if (all_present) return;
+  work += o.delta_.size();
+  if (all_present) return work;
   if (o.delta_.size() <= 4) {
-    for (const ClockEntry& e : o.delta_) set(e.slot, e.value);
+    for (const ClockEntry& e : o.delta_) work += set(e.slot, e.value);
   } else {
     std::vector<ClockEntry> out;
     merge_into(delta_, o.delta_, out);
     delta_.swap(out);
-    if (delta_.size() > max_delta(base_.get())) compact();
+    work += delta_.size();
+    if (delta_.size() > max_delta(base_.get())) work += compact();
   }
+  return work;
 }
 
-void VectorClock::compact() {
+std::size_t VectorClock::compact() {
   auto merged = std::make_shared<ClockBase>();
   if (base_) {
     merge_into(base_->entries, delta_, merged->entries);
@@ -154,15 +160,19 @@ void VectorClock::compact() {
   }
   merged->id = next_base_id();
   merged->covers = covers_of({base_.get()});
+  const std::size_t work = merged->entries.size();
   base_ = std::move(merged);
   delta_.clear();
+  return work;
 }
 
-void VectorClock::copy_from(VectorClock& o) {
-  if (&o == this) return;
-  if (o.delta_.size() > max_copied_delta(o.base_.get())) o.compact();
+std::size_t VectorClock::copy_from(VectorClock& o) {
+  if (&o == this) return 0;
+  std::size_t work = 0;
+  if (o.delta_.size() > max_copied_delta(o.base_.get())) work += o.compact();
   base_ = o.base_;
   delta_ = o.delta_;
+  return work + delta_.size();
 }
 
 void VectorClock::clear() {

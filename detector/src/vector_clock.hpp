@@ -9,7 +9,8 @@
 //   an access stamped with epoch (slot, clock) happens before g  iff  clock <= C[g][slot]
 // DetectorDifferential.* (tests/detector_engine/differential_test.cpp) replays random traces
 // through the engine and through a naive model with one never-reused component per goroutine
-// and full vector clocks, and checks that both agree.
+// and full vector clocks, and checks that both agree; its ManyLiveGoroutines variant keeps up
+// to 150 goroutines alive so that clocks outgrow their deltas and exercise every path below.
 //
 // Representation: a clock is an immutable, shared, sorted base plus a sorted delta of entries
 // that override it (value = max of both), folded into a new base when it outgrows ~sqrt(base). Copies (spawn, release_store) share the base,
@@ -20,11 +21,16 @@
 // unrelated bases cost O(entries). The join of a clock whose delta slots all appear in ours
 // (a lock handed between a few goroutines, the steady state of every mutex) is one merge walk
 // that raises values in place, with no search, insertion or allocation.
+// Cost, in DetectorStats::clock_work: a Mutex and a WaitGroup shared by n goroutines cost
+// O(sqrt n) entries per operation (RaceScale.* and bench/race_scale guard it). A persistent
+// trie instead of the sorted base makes a lone WaitGroup O(1) but a Mutex plus WaitGroup
+// O(n): their tries evolve apart by one tick per leaf and never share nodes again (tried,
+// December 2026); going below sqrt n needs tree clocks' pruning.
 //
 // Shadow memory stores epochs packed as clock << 24 | slot (shadow_cell.hpp): at most 2^24
 // slots and 2^40 ticks per slot, both checked where they are issued (Engine::go_start, tick).
 //
-// Slot reuse (memory proportional to live goroutines): see SlotTable in goroutines.hpp.
+// Slot reuse (memory proportional to live goroutines): see SlotTable in slots.hpp.
 #pragma once
 
 #include <cstddef>
@@ -49,23 +55,29 @@ struct ClockBase {
   std::vector<std::uint64_t> covers;   // ids of bases this one is known to dominate
 };
 
+// The operations that change a clock return their cost: the number of entries they wrote or
+// merged (into deltas, merged or copied bases). The engine sums it as DetectorStats::clock_work, which
+// tests use to check that synchronisation does not cost O(goroutines) each.
 class VectorClock {
  public:
   // get(s) is this clock's component for slot s (0 if absent).
   Clock get(Slot s) const;
   // set(s, v) makes component s equal to max(current, v).
-  void set(Slot s, Clock v);
+  std::size_t set(Slot s, Clock v);
   // join(o): this := this ⊔ o.
-  void join(const VectorClock& o);
+  std::size_t join(const VectorClock& o);
   // copy_from(o): this := o. May compact o first (which does not change its value), so that
   // the two share one base and copying stays cheap.
-  void copy_from(VectorClock& o);
+  std::size_t copy_from(VectorClock& o);
   void clear();
   // Number of stored entries (base + delta, counting overrides twice).
   std::size_t stored_entries() const;
+  // The shared base (null if none) and the delta's size, to count storage once per base.
+  const ClockBase* base() const { return base_.get(); }
+  std::size_t delta_entries() const { return delta_.size(); }
 
  private:
-  void compact();
+  std::size_t compact();
   bool base_dominates(const ClockBase& b) const;
 
   std::shared_ptr<const ClockBase> base_;  // may be null (all zero)

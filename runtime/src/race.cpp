@@ -147,6 +147,21 @@ void write(const void* addr, std::size_t size, std::source_location where) {
 void update(const void* addr, std::size_t size, std::source_location where) {
   record(addr, size, AccessKind::update, where);
 }
+Stats stats() {
+  Stats out;
+  detail::Scheduler* s = detail::current_scheduler();
+  detail::RaceSink* race = s ? s->race() : nullptr;
+  if (race == nullptr) return out;
+  const det::DetectorStats st = race->stats();
+  out.live_goroutines = st.live_goroutines;
+  out.slots = st.slots;
+  out.sync_objects = st.sync_objects;
+  out.clock_entries = st.clock_entries;
+  out.clock_work = st.clock_work;
+  out.accesses = st.accesses;
+  return out;
+}
+
 void acquire(const void* sync) {
   if (detail::in_goroutine())
     if (EventSink* ev = detail::events()) ev->acquire(detail::current()->id, sync);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fiber.hpp"
+#include "scheduler.hpp"
 #include "suppress.hpp"
 #include "weft/detector/detector.hpp"
 #include "weft/events.hpp"
@@ -32,6 +33,19 @@ class RaceSink final : public EventSink {
   void func_enter(GoId g, const Location& f) override;
   void func_enter_from(GoId g, const Location& f, const Location& call) override;
   void func_exit(GoId g) override;
+
+  // The access fast path (record_access calls it directly, see Scheduler::direct_race): an
+  // access that repeats one already recorded in the same epoch ends at the detector's
+  // same-epoch check; anything else takes access().
+  void access_direct(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
+    if (det_.access_repeats(g, addr, n, static_cast<det::Access>(k))) return;
+    access(g, addr, n, k, w);
+  }
+
+  det::DetectorStats stats() const {
+    SinkCallGuard guard;
+    return det_.stats();
+  }
 
   // A goroutine's stack is going back to the pool: forget what was recorded on it.
   void stack_released(const Stack& s);

@@ -1,6 +1,7 @@
 // The runtime's entry points: each forwards to the scheduler that runs on this OS thread.
 #include <stdexcept>
 
+#include "race.hpp"
 #include "scheduler.hpp"
 #include "weft/go.hpp"
 #include "weft/instr.hpp"
@@ -49,11 +50,17 @@ EventSink* events() noexcept { return tls_scheduler ? tls_scheduler->events() : 
 
 void record_access(const void* addr, std::size_t size, AccessKind kind, Location where) {
   Scheduler* s = tls_scheduler;
-  if (!s || !s->current()) return;
+  if (!s) return;
+  G* g = s->current();
+  if (!g) return;
+  if (RaceSink* race = s->direct_race()) {
+    race->access_direct(g->id, addr, size, kind, where);
+    return;
+  }
   EventSink* ev = s->events();
   if (!ev) return;
   s->access_point(where);
-  ev->access(s->current()->id, addr, size, kind, where);
+  ev->access(g->id, addr, size, kind, where);
 }
 
 }  // namespace weft::detail

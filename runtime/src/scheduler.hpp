@@ -27,9 +27,18 @@ struct TimerEntry {
   bool pending() const noexcept { return heap_index != static_cast<std::size_t>(-1); }
 };
 
+class RaceSink;
+
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
+
+  // The race detector of this run, or null with detection off.
+  RaceSink* race() const noexcept { return race_sink_; }
+  // The race detector, when it alone observes memory accesses and they are not scheduling
+  // points: record_access() then hands an access straight to it (the access fast path),
+  // without the EventSink dispatch. Null otherwise.
+  RaceSink* direct_race() const noexcept { return direct_race_; }
 
   virtual G* current() noexcept = 0;
   virtual void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) = 0;
@@ -54,6 +63,10 @@ class Scheduler {
   virtual void add_timer(TimerEntry* t) = 0;
   // Returns true if the timer was pending (and is no longer).
   virtual bool remove_timer(TimerEntry* t) = 0;
+
+ protected:
+  RaceSink* race_sink_ = nullptr;
+  RaceSink* direct_race_ = nullptr;
 };
 
 // Set while this thread is inside an event sink: memory the sink itself frees is not a

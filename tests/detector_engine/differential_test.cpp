@@ -8,6 +8,10 @@
 //     conflicting byte, conflicts with the current one, and does not happen before it;
 //  2. the engine misses nothing up to the first race on each byte (FastTrack's guarantee):
 //     an access that is the first to race on some byte is reported.
+// Variants: traces with up to 150 goroutines alive, so clocks grow past their delta limit
+// and are folded into shared bases, joined across unrelated bases and copied by reference
+// (vector_clock.hpp); and traces that ask access_repeats() first, as the runtime's access
+// fast path does, and skip access() when it says yes.
 #include "trace.hpp"
 
 #include <gtest/gtest.h>
@@ -41,7 +45,11 @@ constexpr std::size_t kShared = 32;       // accessed by anyone
 constexpr std::size_t kPrivate = 16;      // then one area per goroutine id
 constexpr std::size_t kBytes = kShared + 6 * kPrivate;
 constexpr int kSyncs = 3;
-constexpr int kMaxLive = 6;
+
+struct Shape {
+  std::size_t max_live = 6;  // goroutines alive at once, main included
+  bool ask_repeats = false;  // try Detector::access_repeats before every access
+};
 
 struct Model {
   std::vector<VC> clocks;               // per model goroutine
@@ -68,13 +76,14 @@ struct Model {
 // What a trace exercised, to check that the generator produces races, clean accesses and
 // slot reuse.
 struct Coverage {
-  std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0;
+  std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0;
   void operator+=(const Coverage& o) {
     accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
+    repeats += o.repeats;
   }
 };
 
-Coverage run_trace(std::uint64_t seed, int events) {
+Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
   Coverage cov;
   std::mt19937_64 rng(seed);
   Detector d(DetectorOptions{.max_reports = 1u << 20});
@@ -121,7 +130,7 @@ Coverage run_trace(std::uint64_t seed, int events) {
           break;
       }
     };
-    if (op < 8 && m.live.size() < kMaxLive) {  // go, mostly from main
+    if (op < 8 && m.live.size() < shape.max_live) {  // go, mostly from main
       GoId id = 2;
       while (m.live.count(id)) ++id;  // smallest free id: ids are reused
       auto [pid, pu] = rng() % 4 != 0 ? *m.live.find(1) : pick_live();
@@ -161,10 +170,12 @@ Coverage run_trace(std::uint64_t seed, int events) {
       m.events[ev] = now;
 
       std::size_t before = d.report_count();
-      d.access(id, reinterpret_cast<const void*>(kBase + begin), end - begin, kind,
-               Loc{file, "access", ev, 0});
+      const void* addr = reinterpret_cast<const void*>(kBase + begin);
+      const bool repeat = shape.ask_repeats && d.access_repeats(id, addr, end - begin, kind);
+      if (!repeat) d.access(id, addr, end - begin, kind, Loc{file, "access", ev, 0});
       bool reported = d.report_count() > before;
       ++cov.accesses;
+      cov.repeats += repeat ? 1 : 0;
       cov.reports += reported ? 1 : 0;
 
       bool first_race_somewhere = false;
@@ -177,7 +188,7 @@ Coverage run_trace(std::uint64_t seed, int events) {
         m.bytes[b].push_back(now);
       }
       EXPECT_TRUE(!first_race_somewhere || reported)
-          << "missed race: seed " << seed << " event " << e;
+          << "missed race: seed " << seed << " event " << e << (repeat ? " (a repeat)" : "");
       if (::testing::Test::HasFailure()) return cov;
       if (reported) {
         Report r = d.reports().back();
@@ -209,6 +220,29 @@ TEST(DetectorDifferential, RandomTracesAgreeWithFullVectorClocks) {
     if (::testing::Test::HasFailure()) return;
   }
   expect_coverage(cov);
+}
+
+TEST(DetectorDifferential, RepeatsAnsweredBeforeAccessAgree) {
+  Coverage cov;
+  for (std::uint64_t seed = 500; seed < 500 + 200 / testing::kShrink; ++seed) {
+    cov += run_trace(seed, 300, Shape{.ask_repeats = true});
+    if (::testing::Test::HasFailure()) return;
+  }
+  expect_coverage(cov);
+  EXPECT_GT(cov.repeats, cov.accesses / 100) << "too few repeats to be a test";
+}
+
+TEST(DetectorDifferential, ManyLiveGoroutinesFoldClocksIntoSharedBases) {
+  Coverage cov;
+  for (std::uint64_t seed = 2000; seed < 2002; ++seed) {
+    cov += run_trace(seed, static_cast<int>(8000 / testing::kShrink),
+                     Shape{.max_live = 150, .ask_repeats = seed % 2 == 0});
+    if (::testing::Test::HasFailure()) return;
+  }
+  EXPECT_GT(cov.reports, cov.accesses / 50) << "too few races to be a test";
+  EXPECT_LT(cov.reports, cov.accesses * 9 / 10) << "too few race-free accesses";
+  // Clocks wider than the smallest delta limit (64 entries) are folded into bases.
+  EXPECT_GT(cov.slots, 2u * 100 / testing::kShrink);
 }
 
 TEST(DetectorDifferential, LongTracesWithHeavyIdReuse) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <source_location>
 #include <utility>
 
@@ -31,6 +32,18 @@ void update(const void* addr, std::size_t size,
 // an acquire(x) that comes after it.
 void acquire(const void* sync);
 void release(const void* sync);
+
+// Sizes and costs of the race detector's state in the running iteration, so far (all zero
+// outside a run or with detection off): for tests that guard how the detector scales.
+struct Stats {
+  std::size_t live_goroutines = 0;
+  std::size_t slots = 0;          // clock slots allocated (live goroutines + reusable)
+  std::size_t sync_objects = 0;   // mutexes, WaitGroups, channels... with a clock
+  std::size_t clock_entries = 0;  // entries stored in all clocks, each shared part once
+  std::uint64_t clock_work = 0;   // clock entries written or merged by sync and spawns
+  std::uint64_t accesses = 0;     // accesses checked
+};
+Stats stats();
 
 }  // namespace weft::race
 

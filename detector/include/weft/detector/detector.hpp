@@ -55,6 +55,12 @@ struct DetectorStats {
   std::size_t lock_edges = 0;
   std::uint64_t accesses = 0;
   std::uint64_t races = 0;         // conflicts found, before deduplication
+  // Entries stored in the clocks of live goroutines and sync objects, each shared base once
+  // (walks every clock).
+  std::size_t clock_entries = 0;
+  // Clock entries written or merged by synchronisation and spawns since reset: the detector's
+  // synchronisation cost, independent of timing.
+  std::uint64_t clock_work = 0;
 };
 
 class Detector {
@@ -96,6 +102,11 @@ class Detector {
   // A plain memory access of `size` bytes (0 is ignored) by g. Checked byte by byte. Returns
   // true if it added a report (a race with a pair of locations not reported before).
   bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
+  // The same-epoch exit alone: true if this access repeats one g already recorded in its
+  // current epoch, so access() would change nothing and report nothing; the access is then
+  // counted and needs no further call. False means only "call access()". Cheap and never
+  // allocates: the fast path for callers that record every load and store.
+  bool access_repeats(GoId g, const void* addr, std::size_t size, Access kind);
   // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
   // the caller reports the write of the whole object first, then frees.)
   void free_range(const void* addr, std::size_t size);
