@@ -78,7 +78,8 @@ enum class FailureKind {
   data_race,
   lock_order,
   replay_diverged,
-  // A system limit (memory, address space, vm.max_map_count) refused a goroutine's stack.
+  // A system limit (memory, address space, vm.max_map_count) refused a goroutine's stack,
+  // or an allocation failed (std::bad_alloc escaped a goroutine).
   resource_limit,
 };
 std::string_view failure_kind_name(FailureKind k) noexcept;
