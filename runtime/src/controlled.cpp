@@ -11,9 +11,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <new>
 
 #include "report.hpp"
 #include "weft/detail/chan_core.hpp"
@@ -65,7 +68,7 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
 void ControlledScheduler::release(G* g) {
   if (g->stack.region) {
     if (race_) race_->stack_released(g->stack);
-    stacks_.put(g->stack);
+    stacks_.put(g->stack, g->ctx.lowest_sp);
   }
   std::size_t i = g->sched_data;
   live_[i] = live_.back();
@@ -196,6 +199,20 @@ void ControlledScheduler::fail(FailureKind kind, std::string report) {
 }
 
 namespace {
+std::string out_of_memory_report(const G& g) {
+  struct rlimit as {};
+  std::string limit = "the system's memory, or its overcommit limit (vm.overcommit_memory)";
+  std::string remedy = "free memory, or lower what the program allocates";
+  if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    limit = fmt::format("the address-space limit (ulimit -v {} KiB)", as.rlim_cur / 1024);
+    remedy = "raise the limit (`ulimit -v unlimited`), or lower stack_size: each goroutine "
+             "reserves it as address space";
+  }
+  return fmt::format("out of memory: an allocation failed (std::bad_alloc escaped the "
+                     "goroutine); the limit reached is {}\n\n{}\n{}\n",
+                     limit, goroutine_dump(g, true), remedy);
+}
+
 // Main's body runs below this frame's gap, so the epilogue that follows its return (the
 // final scheduling point, go_end, the switch away) runs inside the gap and leaves the
 // bytes of main's destroyed locals as they were during the leak grace period. A goroutine
@@ -227,6 +244,8 @@ void ControlledScheduler::fiber_entry(void* arg) {
     self->fail(FailureKind::panic, panic_report(*g, p.what(), p.where()));
   } catch (const CheckFailure& c) {
     self->fail(FailureKind::assertion, check_report(*g, c.what(), c.where()));
+  } catch (const std::bad_alloc&) {
+    self->out_of_memory(*g);
   } catch (const std::exception& e) {
     self->fail(FailureKind::exception, exception_report(*g, e.what()));
   } catch (...) {
@@ -246,19 +265,66 @@ void ControlledScheduler::finish(G* g) {
   switch_final(g->ctx, loop_ctx_);
 }
 
-void ControlledScheduler::enter(G* g) {
+// Makes g the running goroutine, giving it a stack on its first run. False when the system
+// refuses the stack: the iteration has then failed and g stays unstarted.
+bool ControlledScheduler::enter(G* g) {
   if (!g->started) {
+    try {
+      g->stack = stacks_.get();
+    } catch (const StackLimitReached& why) {
+      stack_refused(g, why);
+      return false;
+    }
     g->started = true;
-    g->stack = stacks_.get();
     fiber_make(g->ctx, g->stack, &fiber_entry, g);
   }
   g->state = GState::running;
   cur_ = g;
   instr::detail::active = sink_ ? g : nullptr;
+  return true;
+}
+
+namespace {
+std::string with_commas(std::size_t n) {
+  const std::string digits = std::to_string(n);
+  std::string s;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) s += ',';
+    s += digits[i];
+  }
+  return s;
+}
+}  // namespace
+
+void ControlledScheduler::stack_refused(G* g, const StackLimitReached& why) {
+  if (out_.failure || tearing_down_) return;
+  std::size_t with_stack = 0;
+  for (const G* l : live_)
+    if (l->started && l->state != GState::dead) ++with_stack;
+  try {
+    fail(FailureKind::resource_limit,
+         fmt::format("could not reserve a goroutine stack: {} at {} live goroutine{}\n\n{}\n{}\n",
+                     why.limit, with_commas(with_stack), with_stack == 1 ? "" : "s",
+                     goroutine_dump(*g, false), why.remedy));
+  } catch (const std::bad_alloc&) {
+    out_.failure = Failure{FailureKind::resource_limit, std::string()};
+    unformatted_limit_ = g->id;
+  }
+}
+
+void ControlledScheduler::out_of_memory(const G& g) noexcept {
+  if (out_.failure || tearing_down_) return;
+  stacks_.release_reserve();  // room for the report and the teardown
+  try {
+    fail(FailureKind::resource_limit, out_of_memory_report(g));
+  } catch (const std::bad_alloc&) {
+    out_.failure = Failure{FailureKind::resource_limit, std::string()};
+    unformatted_limit_ = g.id;
+  }
 }
 
 void ControlledScheduler::resume(G* g) {
-  enter(g);
+  if (!enter(g)) return;
   switch_to(loop_ctx_, g->ctx);
   // Back on the loop: cur_ is whichever goroutine switched here (goroutines also switch
   // to each other directly, see switch_direct).
@@ -269,7 +335,10 @@ void ControlledScheduler::resume(G* g) {
 }
 
 void ControlledScheduler::switch_direct(G* self, G* next) {
-  enter(next);
+  if (!enter(next)) {
+    switch_to_scheduler();  // the loop ends the iteration; self is resumed only for teardown
+    return;
+  }
   switch_to(self->ctx, next->ctx);
 }
 
@@ -407,7 +476,7 @@ void ControlledScheduler::abandon(G* g) {
   g->fn.reset();
   g->state = GState::dead;
   if (sink_) sink_->go_end(g->id);
-  stacks_.bury(g->stack);
+  stacks_.bury(g->stack, g->ctx.lowest_sp);
   g->stack = Stack{};
   release(g);
 }
@@ -432,6 +501,7 @@ void ControlledScheduler::teardown() {
         g->fn.reset();
         g->state = GState::dead;
         if (sink_) sink_->go_end(g->id);
+        if (g == main_) main_ = nullptr;  // main never got a stack (a resource limit)
         release(g);
         continue;
       }
@@ -521,6 +591,12 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
                      why, after));
   }
   teardown();
+  if (unformatted_limit_ != 0)
+    out_.failure->report = fmt::format(
+        "out of memory: goroutine {} could not get memory (its stack, or an allocation), and "
+        "the report could not be written then; the limit is the system's memory or the "
+        "process's address space (ulimit -v), lower stack_size or raise the limit\n",
+        unformatted_limit_);
   if (sink_) sink_->iteration_end();
   set_current_scheduler(outer);
   return std::move(out_);

@@ -59,7 +59,9 @@ class ControlledScheduler final : public Scheduler {
  private:
   static void fiber_entry(void* arg);
   G* create(std::unique_ptr<Callable> fn, std::string name, Location created_at, GoId parent);
-  void enter(G* g);
+  bool enter(G* g);
+  void stack_refused(G* g, const StackLimitReached& why);
+  void out_of_memory(const G& g) noexcept;
   void resume(G* g);
   void switch_direct(G* self, G* next);
   void release(G* g);
@@ -106,6 +108,9 @@ class ControlledScheduler final : public Scheduler {
   std::uint64_t teardown_steps_ = 0;
   IterationOutcome out_;
   std::uint64_t last_decision_step_ = 0;  // the step of the latest decision
+  // A resource-limit failure whose report could not be formatted (no memory left): it is
+  // written after the teardown has freed memory, naming this goroutine.
+  GoId unformatted_limit_ = 0;
   MainStackGuard main_stack_guard_;
 };
 

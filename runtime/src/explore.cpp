@@ -35,6 +35,7 @@ std::string_view failure_kind_name(FailureKind k) noexcept {
     case FailureKind::lock_order: return "lock-order inversion";
     case FailureKind::replay_diverged: return "replay diverged";
     case FailureKind::configuration: return "configuration error";
+    case FailureKind::resource_limit: return "resource limit";
   }
   return "failure";
 }

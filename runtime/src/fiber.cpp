@@ -1,12 +1,17 @@
 // Stacks and context switches; see fiber.hpp for the invariants.
 #include "fiber.hpp"
 
+#include <fmt/format.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/context/detail/fcontext.hpp>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
-#include <new>
+#include <cstring>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_ASAN 1
@@ -61,6 +66,7 @@ void asan_finish(void* fake, FiberCtx* from) {
 void trampoline(ctx::transfer_t t) {
   auto* from = static_cast<FiberCtx*>(t.data);
   from->fc = t.fctx;
+  if (t.fctx < from->lowest_sp) from->lowest_sp = t.fctx;
   asan_finish(nullptr, from);
   FiberCtx* self = from->resuming;
   auto entry = self->entry;
@@ -71,74 +77,215 @@ void trampoline(ctx::transfer_t t) {
 }
 }  // namespace
 
-StackPool::StackPool(std::size_t usable_size) {
+namespace {
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102  // Linux 6.13+
+#endif
+
+// What the kernel said the first time a pool tried a guard marker: 0 not tried yet,
+// 1 supported, 2 not supported (EINVAL). Later pools skip the failing attempt.
+std::atomic<int> markers_supported{0};
+
+constexpr std::size_t kFirstChunkSlots = 16;
+constexpr std::size_t kMaxChunkBytes = std::size_t{1} << 30;
+
+std::size_t read_number_file(const char* path) {
+  std::FILE* f = std::fopen(path, "r");
+  if (!f) return 0;
+  unsigned long long v = 0;
+  if (std::fscanf(f, "%llu", &v) != 1) v = 0;
+  std::fclose(f);
+  return static_cast<std::size_t>(v);
+}
+
+std::size_t count_mappings() {
+  std::FILE* f = std::fopen("/proc/self/maps", "r");
+  if (!f) return 0;
+  std::size_t n = 0;
+  for (int c; (c = std::fgetc(f)) != EOF;)
+    if (c == '\n') ++n;
+  std::fclose(f);
+  return n;
+}
+
+std::string kib(std::size_t bytes) { return fmt::format("{} KiB", bytes / 1024); }
+}  // namespace
+
+StackPool::StackPool(std::size_t usable_size, GuardKind guard) {
   const std::size_t p = page_size();
-  size_ = (usable_size + p - 1) / p * p;
+  size_ = (std::max<std::size_t>(usable_size, 1) + p - 1) / p * p;
+  slot_ = size_ + p;
+  if (guard == GuardKind::automatic) {
+    int known = markers_supported.load(std::memory_order_relaxed);
+    if (known == 1) guard = GuardKind::marker;
+    if (known == 2) guard = GuardKind::mprotect;
+  }
+  guard_.store(guard, std::memory_order_relaxed);
+  next_slots_ = std::clamp<std::size_t>(kMaxChunkBytes / slot_, 1, kFirstChunkSlots);
 }
 
 StackPool::~StackPool() {
-  for (Stack& s : free_) ::munmap(s.region, s.region_size);
-#ifndef WEFT_ASAN
-  for (Stack& s : buried_) ::munmap(s.region, s.region_size);
+  release_reserve();
+  for (const Chunk& c : chunks_) {
+#ifdef WEFT_ASAN
+    // LeakSanitizer keeps scanning buried stacks (registered root regions): keep their chunk.
+    bool holds_buried = std::any_of(buried_.begin(), buried_.end(), [&](const Stack& s) {
+      return static_cast<char*>(s.region) >= c.base &&
+             static_cast<char*>(s.region) < c.base + c.bytes;
+    });
+    if (holds_buried) continue;
 #endif
+    ::munmap(c.base, c.bytes);
+  }
 }
 
-void StackPool::bury(Stack s) {
+GuardKind StackPool::guard() const noexcept { return guard_.load(std::memory_order_relaxed); }
+
+void StackPool::release_reserve() noexcept {
+  if (void* r = reserve_.exchange(nullptr)) ::munmap(r, kReserveBytes);
+}
+
+void StackPool::limit_reached(const char* what, int err) {
+  release_reserve();
+  const std::size_t maps = count_mappings();
+  const std::size_t max_maps = read_number_file("/proc/sys/vm/max_map_count");
+  const std::string reserve = fmt::format(
+      "each goroutine reserves {} of address space for its stack (stack_size) plus a guard page",
+      kib(size_));
+  // The map count first: both mmap and mprotect answer ENOMEM when it runs out.
+  if (max_maps > 0 && maps + 4 >= max_maps) {
+    std::string why =
+        guard() == GuardKind::mprotect
+            ? std::string("each stack's guard page is a separate mapping here (this kernel has "
+                          "no MADV_GUARD_INSTALL, Linux 6.13+), so each goroutine costs two")
+            : std::string("the program's own mappings use them up");
+    throw StackLimitReached{
+        fmt::format("vm.max_map_count ({}) reached", max_maps),
+        fmt::format("{}; raise the limit, e.g. `sudo sysctl -w vm.max_map_count={}`, or run "
+                    "fewer goroutines at once",
+                    why, std::max<std::size_t>(max_maps * 4, 262144))};
+  }
+  struct rlimit as {};
+  if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    throw StackLimitReached{
+        fmt::format("the address-space limit (ulimit -v {} KiB) reached", as.rlim_cur / 1024),
+        fmt::format("{}; raise the limit (`ulimit -v unlimited`) or lower stack_size", reserve)};
+  }
+  if (read_number_file("/proc/sys/vm/overcommit_memory") == 2) {
+    throw StackLimitReached{
+        "the commit limit reached (vm.overcommit_memory = 2, strict accounting)",
+        fmt::format("{}, and strict accounting charges all of it; lower stack_size, or allow "
+                    "overcommit (`sudo sysctl -w vm.overcommit_memory=0`)",
+                    reserve)};
+  }
+  throw StackLimitReached{
+      fmt::format("{} failed: {}", what, std::strerror(err)),
+      fmt::format("{}; free memory or address space, or lower stack_size", reserve)};
+}
+
+void StackPool::add_chunk() {
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
+  if (chunks_.empty()) {  // address space to give back when a limit is reached
+    void* r = ::mmap(nullptr, kReserveBytes, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r != MAP_FAILED) reserve_.store(r);
+  }
+  for (;;) {
+    const std::size_t bytes = next_slots_ * slot_;
+    void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (base == MAP_FAILED) {
+      const int err = errno;
+      if (err == ENOMEM && next_slots_ > 1) {  // a smaller chunk may still fit
+        next_slots_ /= 2;
+        continue;
+      }
+      limit_reached("mmap", err);
+    }
+    // Huge pages would commit 2 MiB where a goroutine touches 4 KiB (MAP_STACK implies this
+    // from Linux 6.7 on; older kernels with THP "always" need it said).
+    ::madvise(base, bytes, MADV_NOHUGEPAGE);
+    chunks_.push_back({static_cast<char*>(base), bytes});
+    carve_next_ = static_cast<char*>(base);
+    carve_end_ = carve_next_ + bytes;
+    auto lo = reinterpret_cast<std::uintptr_t>(base);
+    if (lo < lo_.load(std::memory_order_relaxed)) lo_.store(lo, std::memory_order_relaxed);
+    if (lo + bytes > hi_.load(std::memory_order_relaxed))
+      hi_.store(lo + bytes, std::memory_order_relaxed);
+    if (bytes * 2 <= kMaxChunkBytes) next_slots_ *= 2;
+    return;
+  }
+}
+
+Stack StackPool::carve() {
+  if (carve_next_ == carve_end_) add_chunk();
+  char* slot = carve_next_;
+  const std::size_t guard = page_size();
+  for (;;) {
+    GuardKind kind = guard_.load(std::memory_order_relaxed);
+    if (kind != GuardKind::mprotect) {
+      if (::madvise(slot, guard, MADV_GUARD_INSTALL) == 0) {
+        if (kind == GuardKind::automatic) {
+          guard_.store(GuardKind::marker, std::memory_order_relaxed);
+          markers_supported.store(1, std::memory_order_relaxed);
+        }
+        break;
+      }
+      const int err = errno;
+      if (err == EINVAL) {  // a kernel before 6.13: fall back to a protected page
+        guard_.store(GuardKind::mprotect, std::memory_order_relaxed);
+        markers_supported.store(2, std::memory_order_relaxed);
+        continue;
+      }
+      limit_reached("madvise(MADV_GUARD_INSTALL)", err);
+    }
+    if (::mprotect(slot, guard, PROT_NONE) == 0) break;
+    limit_reached("mprotect", errno);
+  }
+  carve_next_ += slot_;
+  return Stack{slot, slot_, slot + guard, size_};
+}
+
+void StackPool::bury(Stack s, const void* lowest_sp) {
 #ifdef WEFT_ASAN
   // Heap blocks owned by the abandoned frames stay reachable for LeakSanitizer.
   __lsan_register_root_region(s.bottom, s.size);
+  (void)lowest_sp;
   std::lock_guard<std::mutex> g(mu_);
   buried_.push_back(s);
 #else
-  put(s);  // nothing points into it any more (its waiters were unlinked): reuse it
+  put(s, lowest_sp);  // nothing points into it any more (its waiters were unlinked): reuse it
 #endif
 }
 
 Stack StackPool::get() {
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    if (!free_.empty()) {
-      Stack s = free_.back();
-      free_.pop_back();
-      return s;
-    }
+  std::lock_guard<std::mutex> g(mu_);
+  if (!free_.empty()) {
+    auto* bottom = static_cast<char*>(free_.back());
+    free_.pop_back();
+    return Stack{bottom - page_size(), slot_, bottom, size_};
   }
-  const std::size_t guard = page_size();
-  Stack s;
-  s.region_size = size_ + guard;
-  s.region = ::mmap(nullptr, s.region_size, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (s.region == MAP_FAILED) throw std::bad_alloc();
-  if (::mprotect(s.region, guard, PROT_NONE) != 0) {
-    ::munmap(s.region, s.region_size);
-    throw std::bad_alloc();
-  }
-  s.bottom = static_cast<char*>(s.region) + guard;
-  s.size = size_;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    auto lo = reinterpret_cast<std::uintptr_t>(s.region);
-    if (lo < lo_.load(std::memory_order_relaxed)) lo_.store(lo, std::memory_order_relaxed);
-    if (lo + s.region_size > hi_.load(std::memory_order_relaxed))
-      hi_.store(lo + s.region_size, std::memory_order_relaxed);
-  }
-  return s;
+  return carve();
 }
 
-void StackPool::put(Stack s) {
+void StackPool::put(Stack s, const void* lowest_sp) {
 #ifdef WEFT_ASAN
   // A stack abandoned mid-call keeps ASan's poisoning of its frames; clear it for reuse.
   __asan_unpoison_memory_region(s.bottom, s.size);
 #endif
+  // Give back what a deep goroutine committed; the top pages stay for the next one.
+  char* keep_from = static_cast<char*>(s.bottom) + s.size - std::min(s.size, kKeepResident);
+  if (static_cast<const char*>(lowest_sp) < keep_from)
+    ::madvise(s.bottom, static_cast<std::size_t>(keep_from - static_cast<char*>(s.bottom)),
+              MADV_DONTNEED);
   std::lock_guard<std::mutex> g(mu_);
-  free_.push_back(s);
+  free_.push_back(s.bottom);
 }
 
 std::size_t default_stack_size() noexcept {
 #ifdef WEFT_ASAN
-  return 256 * 1024;
+  return 1024 * 1024;
 #else
-  return 64 * 1024;
+  return 256 * 1024;
 #endif
 }
 
@@ -148,6 +295,7 @@ void fiber_make(FiberCtx& c, const Stack& stack, void (*entry)(void*), void* arg
   c.fake_stack = nullptr;
   c.entry = entry;
   c.entry_arg = arg;
+  c.lowest_sp = static_cast<char*>(stack.bottom) + stack.size;
   void* top = static_cast<char*>(stack.bottom) + stack.size;
   c.fc = ctx::make_fcontext(top, stack.size, &trampoline);
 }
@@ -158,6 +306,7 @@ void switch_to(FiberCtx& self, FiberCtx& to) {
   ctx::transfer_t t = ctx::jump_fcontext(static_cast<ctx::fcontext_t>(to.fc), &self);
   auto* from = static_cast<FiberCtx*>(t.data);
   from->fc = t.fctx;
+  if (t.fctx < from->lowest_sp) from->lowest_sp = t.fctx;
   asan_finish(self.fake_stack, from);
 }
 

@@ -45,8 +45,9 @@ struct ExploreOptions {
   unsigned pct_depth = 3;
   // DFS: the most preemptions in one schedule.
   unsigned dfs_preemption_bound = 2;
-  // Goroutine stack size in bytes (rounded up to whole pages; a guard page is added).
-  std::size_t stack_size = 0;  // 0: 64 KiB, or 256 KiB under AddressSanitizer
+  // Usable goroutine stack size in bytes (rounded up to whole pages; a guard page is added).
+  // Reserved, not committed: only the pages a goroutine touches cost memory.
+  std::size_t stack_size = 0;  // 0: 256 KiB, or 1 MiB under AddressSanitizer
   // Goroutines still blocked when main returns are reported as a leak.
   bool report_leaks = true;
   // While the others finish after main returned, make main's stack inaccessible, so a
@@ -80,6 +81,9 @@ enum class FailureKind {
   lock_order,
   replay_diverged,
   configuration,  // a malformed option or WEFT_* variable, or an unwritable WEFT_REPORT
+  // A system limit (memory, address space, vm.max_map_count) refused a goroutine's stack,
+  // or an allocation failed (std::bad_alloc escaped a goroutine).
+  resource_limit,
 };
 std::string_view failure_kind_name(FailureKind k) noexcept;
 
