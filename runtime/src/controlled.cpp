@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "crash.hpp"
 #include "report.hpp"
 #include "weft/detail/chan_core.hpp"
 #include "weft/instr.hpp"
@@ -106,8 +107,10 @@ void ControlledScheduler::switch_to_scheduler() {
   // Back on this goroutine: the loop set cur_ = self before switching here.
 }
 
-void ControlledScheduler::visible(Location) {
+void ControlledScheduler::visible(Location where) {
   G* self = cur_;
+  self->last_op = where;
+  note_progress();
   if (self->killed) {
     if (++teardown_steps_ > kTeardownSteps) exit_killed();
     return;
@@ -156,6 +159,8 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   self->state = GState::blocked;
   self->reason = reason;
   self->blocked_at = where;
+  self->last_op = where;
+  note_progress();
   if (unlock) unlock(arg);
   ++out_.steps;
   if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
@@ -254,6 +259,7 @@ void ControlledScheduler::enter(G* g) {
 }
 
 void ControlledScheduler::resume(G* g) {
+  note_progress();
   enter(g);
   switch_to(loop_ctx_, g->ctx);
   // Back on the loop: cur_ is whichever goroutine switched here (goroutines also switch

@@ -52,6 +52,9 @@ class ControlledScheduler final : public Scheduler {
   void add_timer(TimerEntry* t) override;
   bool remove_timer(TimerEntry* t) override;
 
+  // The choices made so far in this iteration (crash and hang reports encode them).
+  const std::vector<std::uint32_t>& schedule_so_far() const noexcept { return out_.schedule; }
+
   // Called by a goroutine's fiber when its function has returned or thrown.
   [[noreturn]] void finish(G* g);
   void fail(FailureKind kind, std::string report);

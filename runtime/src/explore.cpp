@@ -14,8 +14,10 @@
 #include <stdexcept>
 
 #include "controlled.hpp"
+#include "crash.hpp"
 #include "race.hpp"
 #include "strategy.hpp"
+#include "watchdog.hpp"
 
 namespace weft {
 
@@ -30,6 +32,8 @@ std::string_view failure_kind_name(FailureKind k) noexcept {
     case FailureKind::data_race: return "data race";
     case FailureKind::lock_order: return "lock-order inversion";
     case FailureKind::replay_diverged: return "replay diverged";
+    case FailureKind::crash: return "crash";
+    case FailureKind::hang: return "hang";
   }
   return "failure";
 }
@@ -155,6 +159,8 @@ void apply_environment(ExploreOptions& o) {
       out = t == "1";
     }
   };
+  if (const char* v = std::getenv("WEFT_HANG_TIMEOUT"); v && *v)
+    o.hang_timeout = detail::parse_hang_timeout("WEFT_HANG_TIMEOUT", v);
   flag("WEFT_DETECT_RACES", o.detect_races);
   flag("WEFT_GUARD_MAIN_STACK", o.guard_main_stack);
   if (const char* v = std::getenv("WEFT_SUPPRESS"); v && *v) {
@@ -214,10 +220,19 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   BodyCall call(body);
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t iterations = options.strategy == StrategyKind::replay ? 1 : options.iterations;
+  detail::LiveRun live;  // what a crash or hang report names
+  live.strategy = options.strategy;
+  live.seed = options.seed;
+  live.stack_size = stacks.stack_size();
+  detail::CrashGuard crash_guard(live);
+  detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
   for (std::uint64_t i = 0; i < iterations; ++i) {
     if (!strategy->begin_iteration(i)) break;
     detail::ControlledScheduler sched(*strategy, stacks, sink, race.get(), options);
+    live.iteration.store(i);
+    live.sched.store(&sched);
     detail::IterationOutcome out = sched.run(call);
+    live.sched.store(nullptr);
     strategy->end_iteration(out.steps);
     ++result.iterations;
     result.steps += out.steps;
