@@ -88,7 +88,7 @@ void ControlledScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::st
 std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* current) {
   if (runnable.size() < 2) return 0;
   std::size_t c = strategy_.pick_goroutine(runnable, current);
-  out_.schedule.push_back(static_cast<std::uint32_t>(c));
+  record(c);
   ++out_.decisions;
   return c;
 }
@@ -96,9 +96,17 @@ std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* cur
 std::size_t ControlledScheduler::choose(std::size_t n) {
   if (n < 2 || tearing_down_) return 0;
   std::size_t c = strategy_.pick_value(n);
-  out_.schedule.push_back(static_cast<std::uint32_t>(c));
+  record(c);
   ++out_.decisions;
   return c;
+}
+
+void ControlledScheduler::record(std::size_t c) {
+  std::uint64_t seed = 0, index = 0;
+  if (strategy_.last_drawn(seed, index))
+    out_.schedule.push_drawn(seed, index);
+  else
+    out_.schedule.push(static_cast<std::uint32_t>(c));
 }
 
 void ControlledScheduler::switch_to_scheduler() {

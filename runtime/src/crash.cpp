@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "controlled.hpp"
+#include "schedule.hpp"
 
 namespace weft::detail {
 
@@ -163,18 +164,11 @@ void put_goroutine(RawOut& o, const G* g) noexcept {
 
 void put_token(RawOut& o, const ControlledScheduler* s) noexcept {
   o << "\nreplay with: WEFT_REPLAY=";
-  if (s) {
-    const auto& choices = s->schedule_so_far();
-    stream_token(choices.data(), choices.size(),
-                 [](void* ctx, const char* p, std::size_t n) {
-                   static_cast<RawOut*>(ctx)->put(p, n);
-                 },
-                 &o);
-  } else {
-    stream_token(nullptr, 0, [](void* ctx, const char* p, std::size_t n) {
-      static_cast<RawOut*>(ctx)->put(p, n);
-    }, &o);
-  }
+  auto put = [](void* ctx, const char* p, std::size_t n) { static_cast<RawOut*>(ctx)->put(p, n); };
+  if (s)
+    s->schedule_so_far().stream_token(put, &o);
+  else
+    ScheduleLog().stream_token(put, &o);
   o << '\n';
 }
 
@@ -279,39 +273,6 @@ bool is_stack_overflow(const void* bottom, const void* fault) noexcept {
   auto b = reinterpret_cast<std::uintptr_t>(bottom);
   auto f = reinterpret_cast<std::uintptr_t>(fault);
   return f < b && b - f <= kReach;
-}
-
-void stream_token(const std::uint32_t* choices, std::size_t n,
-                  void (*out)(void*, const char*, std::size_t), void* ctx) noexcept {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  char buf[256];
-  std::size_t len = 0;
-  auto emit = [&](char c) {
-    if (len == sizeof buf) {
-      out(ctx, buf, len);
-      len = 0;
-    }
-    buf[len++] = c;
-  };
-  for (const char* p = "w1-"; *p; ++p) emit(*p);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t c = choices[i];
-    do {
-      std::uint8_t b = c & 0x7f;
-      c >>= 7;
-      acc = (acc << 8) | (c ? b | 0x80u : b);
-      bits += 8;
-      while (bits >= 6) {
-        bits -= 6;
-        emit(kAlphabet[(acc >> bits) & 63]);
-      }
-    } while (c);
-  }
-  if (bits > 0) emit(kAlphabet[(acc << (6 - bits)) & 63]);
-  out(ctx, buf, len);
 }
 
 void write_hang_report(const LiveRun& run, const char* why) noexcept {

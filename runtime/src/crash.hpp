@@ -68,11 +68,6 @@ bool claim_fatal_report() noexcept;
 // `why` is one line ending in '\n' that says what the watchdog saw.
 void write_hang_report(const LiveRun& run, const char* why) noexcept;
 
-// Streams the replay token of `choices` ("w1-..." exactly as encode_token writes it) to
-// `out(const char*, size_t)` in pieces, without allocating. Defined in crash.cpp.
-void stream_token(const std::uint32_t* choices, std::size_t n,
-                  void (*out)(void* ctx, const char* s, std::size_t len), void* ctx) noexcept;
-
 // Whether `fault` lies just below the usable range of a stack whose lowest usable byte is
 // `bottom`: within the guard that an overflowing frame runs into.
 bool is_stack_overflow(const void* bottom, const void* fault) noexcept;

@@ -192,7 +192,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     if (options.replay.empty())
       throw std::invalid_argument("strategy replay needs a token: set WEFT_REPLAY=<token> "
                                   "or ExploreOptions::replay");
-    strategy = detail::make_replay_strategy(detail::decode_token(options.replay));
+    strategy = detail::make_replay_strategy(detail::decode_schedule(options.replay));
   } else {
     strategy = detail::make_random_strategy(options.seed);
   }
@@ -240,7 +240,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     if (out.failure) {
       result.failure = std::move(out.failure);
       result.iteration = i;
-      result.token = detail::encode_token(out.schedule);
+      result.token = out.schedule.token();
       break;
     }
     if (options.time_budget.count() > 0 &&

@@ -9,39 +9,41 @@ namespace weft::detail {
 namespace {
 class ReplayStrategy final : public Strategy {
  public:
-  explicit ReplayStrategy(std::vector<std::uint32_t> choices) : choices_(std::move(choices)) {}
+  explicit ReplayStrategy(ScheduleTape tape) : tape_(std::move(tape)) {}
   bool begin_iteration(std::uint64_t i) override { return i == 0; }
   std::size_t pick_goroutine(std::span<G* const> runnable, const G*) override {
     return next(runnable.size());
   }
   std::size_t pick_value(std::size_t n) override { return next(n); }
   std::string divergence() const override { return divergence_; }
+  bool last_drawn(std::uint64_t& seed, std::uint64_t& index) const override {
+    return tape_.last_drawn(seed, index);
+  }
 
  private:
   std::size_t next(std::size_t n) {
-    if (pos_ >= choices_.size()) {
+    if (tape_.at_end()) {
       if (divergence_.empty())
-        divergence_ = "the program asked for choice " + std::to_string(pos_ + 1) +
-                      " but the token holds only " + std::to_string(choices_.size());
+        divergence_ = "the program asked for choice " + std::to_string(tape_.position() + 1) +
+                      " but the token holds only " + std::to_string(tape_.size());
       return 0;
     }
-    std::uint32_t c = choices_[pos_++];
+    std::uint64_t c = tape_.take(n);
     if (c >= n) {
       if (divergence_.empty())
-        divergence_ = "choice " + std::to_string(pos_) + " is " + std::to_string(c) +
+        divergence_ = "choice " + std::to_string(tape_.position()) + " is " + std::to_string(c) +
                       " but only " + std::to_string(n) + " options exist there";
       return 0;
     }
     return c;
   }
-  std::vector<std::uint32_t> choices_;
-  std::size_t pos_ = 0;
+  ScheduleTape tape_;
   std::string divergence_;
 };
 }  // namespace
 
-std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint32_t> choices) {
-  return std::make_unique<ReplayStrategy>(std::move(choices));
+std::unique_ptr<Strategy> make_replay_strategy(ScheduleTape tape) {
+  return std::make_unique<ReplayStrategy>(std::move(tape));
 }
 
 }  // namespace weft::detail

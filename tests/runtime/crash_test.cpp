@@ -90,7 +90,7 @@ TEST(CrashDeathTest, NullDereferenceInAGoroutine) {
       "goroutine 2 \"nuller\" \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
       "    created by goroutine 1 at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w1-[A-Za-z0-9_-]*\n");
+      "replay with: WEFT_REPLAY=w2-[A-Za-z0-9_-]*\n");
 }
 
 TEST(CrashDeathTest, AbortInTheMainGoroutineOfALaterIteration) {
@@ -111,7 +111,7 @@ TEST(CrashDeathTest, AbortInTheMainGoroutineOfALaterIteration) {
       "goroutine 1 \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
       "    \\(the main goroutine[^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w1-");
+      "replay with: WEFT_REPLAY=w2-");
 }
 
 TEST(CrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
@@ -139,7 +139,7 @@ TEST(CrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
       "    created by goroutine 1 at [^\n]*\n"
       "goroutine stacks hold 131072 bytes: raise ExploreOptions::stack_size, or move large "
       "locals to the heap\n\n"
-      "replay with: WEFT_REPLAY=w1-");
+      "replay with: WEFT_REPLAY=w2-");
 }
 
 TEST(CrashDeathTest, ExitInAGoroutineKeepsItsStatus) {
@@ -164,7 +164,7 @@ TEST(CrashDeathTest, ExitInAGoroutineKeepsItsStatus) {
       "goroutine 2 \"quitter\" \\[running\\]:\n"
       "    last visible operation at [^\n]*\n"
       "    created by goroutine 1 at [^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w1-");
+      "replay with: WEFT_REPLAY=w2-");
 }
 
 TEST(CrashDeathTest, ExitInTheMainGoroutine) {
@@ -236,7 +236,7 @@ TEST(HangDeathTest, GoroutineSpinningWithoutVisibleOperations) {
       "goroutine 2 \"spinner\" \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
       "    created by goroutine 1 at [^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w1-");
+      "replay with: WEFT_REPLAY=w2-");
 }
 
 TEST(HangDeathTest, StdMutexHeldAcrossAChannelOperation) {
@@ -415,7 +415,7 @@ TEST(CrashReplay, TokenFromACrashReportReproducesTheCrash) {
   const char* child = "CrashChild.DISABLED_ScheduleDependentNullDereference";
   ChildRun first = run_child(child, {});
   ASSERT_TRUE(dies_of(SIGSEGV)(first.status)) << "status " << first.status << "\n" << first.err;
-  const std::string token = match(first.err, "replay with: WEFT_REPLAY=(w1-[A-Za-z0-9_-]*)\n");
+  const std::string token = match(first.err, "replay with: WEFT_REPLAY=(w2-[A-Za-z0-9_-]*)\n");
   ASSERT_FALSE(token.empty()) << first.err;
   // What crashed, and where: everything from the signal line to the token.
   const char* body_re = "\n\n(signal SIGSEGV[^]*?)\nreplay with";
@@ -426,7 +426,7 @@ TEST(CrashReplay, TokenFromACrashReportReproducesTheCrash) {
   ASSERT_TRUE(dies_of(SIGSEGV)(again.status)) << "status " << again.status << "\n" << again.err;
   EXPECT_NE(again.err.find("weft: crash in replayed schedule\n"), std::string::npos) << again.err;
   EXPECT_EQ(match(again.err, body_re), body) << again.err;
-  EXPECT_EQ(match(again.err, "replay with: WEFT_REPLAY=(w1-[A-Za-z0-9_-]*)\n"), token);
+  EXPECT_EQ(match(again.err, "replay with: WEFT_REPLAY=(w2-[A-Za-z0-9_-]*)\n"), token);
 }
 
 }  // namespace
