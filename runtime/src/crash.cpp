@@ -187,7 +187,8 @@ void report_signal(const LiveRun& run, int sig, const siginfo_t* info) noexcept 
   put_header(o, run, "crash");
   if (overflow) {
     o << "stack overflow: goroutine " << std::uint64_t{g->id} << " ran past the end of its "
-      << std::uint64_t{g->stack.size} << "-byte stack (" << signal_text(sig) << " at ";
+      << std::uint64_t{g->stack.size} << "-byte stack (" << (sig == SIGBUS ? "SIGBUS" : "SIGSEGV")
+      << " at ";
     o.hex(reinterpret_cast<std::uintptr_t>(fault)) << ")\n";
   } else {
     o << "signal " << signal_text(sig);

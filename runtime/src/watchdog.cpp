@@ -1,17 +1,38 @@
 // The watchdog; see watchdog.hpp.
 #include "watchdog.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace weft::detail {
+
+namespace {
+// Whether a debugger is attached (a goroutine stopped at a breakpoint makes no visible
+// operation either). Reads /proc with a fixed buffer: the stuck thread may hold the heap.
+bool being_debugged() noexcept {
+  int fd = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* t = std::strstr(buf, "TracerPid:");
+  if (!t) return false;
+  t += 10;
+  while (*t == ' ' || *t == '\t') ++t;
+  return *t != '0';
+}
+}  // namespace
 
 Watchdog::Watchdog(const LiveRun& run, std::chrono::milliseconds hang_timeout,
                    std::chrono::milliseconds time_budget)
@@ -50,6 +71,10 @@ void Watchdog::watch() {
     const std::uint64_t p = explore_progress.load(std::memory_order_relaxed);
     if (p != seen || !run_.sched.load()) {  // progress, or between iterations
       seen = p;
+      since = now;
+      continue;
+    }
+    if (being_debugged()) {  // stopped in a debugger: not a hang
       since = now;
       continue;
     }

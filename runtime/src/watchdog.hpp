@@ -5,7 +5,8 @@
 // A goroutine that makes no visible operation cannot be stopped: the controlled scheduler
 // regains control only at a visible operation, and a fiber stuck in a busy loop, a
 // std::mutex or a read() cannot be unwound from outside. So the watchdog reports and ends
-// the process (exit status kHangExitStatus), as a crash does.
+// the process (exit status kHangExitStatus), as a crash does. Not while a debugger is
+// attached: a goroutine stopped at a breakpoint is not a hang.
 //
 // Cost on the hot path: the exploring thread bumps explore_progress (crash.hpp) at each
 // visible operation, a relaxed load and store. The watchdog sleeps on a condition variable
