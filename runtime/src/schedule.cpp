@@ -78,7 +78,7 @@ std::invalid_argument bad_token(const std::string& why) {
 // ---------------------------------------------------------------------------------------
 // Recording.
 
-void ScheduleLog::push(std::uint32_t c) {
+void ScheduleLog::push_slow(std::uint32_t c) {
   ++size_;
   if (draw_count_) close_draws();
   if (run_count_ && c == run_value_) {
@@ -90,12 +90,8 @@ void ScheduleLog::push(std::uint32_t c) {
   run_count_ = 1;
 }
 
-void ScheduleLog::push_drawn(std::uint64_t seed, std::uint64_t index) {
+void ScheduleLog::push_drawn_slow(std::uint64_t seed, std::uint64_t index) {
   ++size_;
-  if (draw_count_ && seed == draw_seed_ && index == draw_first_ + draw_count_) {
-    ++draw_count_;
-    return;
-  }
   close_run();
   flush_literals();
   close_draws();

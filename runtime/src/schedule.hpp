@@ -34,9 +34,23 @@ class Rng;
 class ScheduleLog {
  public:
   // A choice the strategy made by its own rule.
-  void push(std::uint32_t choice);
+  void push(std::uint32_t choice) {
+    if (run_count_ && choice == run_value_ && !draw_count_) {  // the common case, inline
+      ++run_count_;
+      ++size_;
+      return;
+    }
+    push_slow(choice);
+  }
   // A choice that is draw number `index` of Rng(seed), reduced to the options.
-  void push_drawn(std::uint64_t seed, std::uint64_t index);
+  void push_drawn(std::uint64_t seed, std::uint64_t index) {
+    if (draw_count_ && seed == draw_seed_ && index == draw_first_ + draw_count_) {
+      ++draw_count_;
+      ++size_;
+      return;
+    }
+    push_drawn_slow(seed, index);
+  }
   // Choices recorded.
   std::uint64_t size() const noexcept { return size_; }
   // Bytes held by closed operations (memory use grows with these only).
@@ -53,6 +67,8 @@ class ScheduleLog {
   // Writes the open operations into `out` (room for kPendingMax bytes); returns the length.
   static constexpr std::size_t kPendingMax = 320;
   std::size_t pending_bytes(std::uint8_t* out) const noexcept;
+  void push_slow(std::uint32_t choice);
+  void push_drawn_slow(std::uint64_t seed, std::uint64_t index);
   void close_run();
   void close_draws();
   void flush_literals();

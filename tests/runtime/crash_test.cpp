@@ -118,6 +118,27 @@ TEST(CrashDeathTest, AbortInTheMainGoroutineOfALaterIteration) {
       "replay with: WEFT_REPLAY=w2-");
 }
 
+TEST(CrashDeathTest, TrapInAGoroutineIsAnIllegalInstruction) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        auto r = weft::explore([] {
+          auto c = weft::make_chan<int>();
+          weft::go_named("trapper", [c] {
+            c.send(1);
+            __builtin_trap();
+          });
+          c.recv();
+          weft::yield();
+        }, opts());
+        (void)r;
+      },
+      dies_of(SIGILL),
+      "weft: crash in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "signal SIGILL \\(illegal instruction\\) at address 0x[0-9a-f]+\n"
+      "goroutine 2 \"trapper\" \\[running\\]:\n");
+}
+
 TEST(CrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
@@ -169,6 +190,28 @@ TEST(CrashDeathTest, ExitInAGoroutineKeepsItsStatus) {
       "    last visible operation at [^\n]*\n"
       "    created by goroutine 1 at [^\n]*\n\n"
       "replay with: WEFT_REPLAY=w2-");
+}
+
+TEST(CrashDeathTest, QuickExitInAGoroutine) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        auto r = weft::explore([] {
+          weft::WaitGroup wg;
+          wg.add(1);
+          weft::go_named("quick", [&wg] {
+            weft::yield();
+            std::quick_exit(4);
+            wg.done();
+          });
+          wg.wait();
+        }, opts());
+        (void)r;
+      },
+      testing::ExitedWithCode(4),
+      "weft: crash in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "quick_exit\\(\\) called during an explored iteration; the process ends here\n"
+      "goroutine 2 \"quick\" \\[running\\]:\n");
 }
 
 TEST(CrashDeathTest, ExitInTheMainGoroutine) {
