@@ -35,6 +35,22 @@ struct LiveRun {
   std::atomic<ControlledScheduler*> sched{nullptr};  // set while an iteration runs
 };
 
+// Marks iteration `i` of `run` as running on `sched` for its lifetime (declared after the
+// scheduler, so it ends first, whether the iteration returns or throws).
+class LiveIteration {
+ public:
+  LiveIteration(LiveRun& run, ControlledScheduler& sched, std::uint64_t i) noexcept : run_(run) {
+    run_.iteration.store(i);
+    run_.sched.store(&sched);
+  }
+  ~LiveIteration() { run_.sched.store(nullptr); }
+  LiveIteration(const LiveIteration&) = delete;
+  LiveIteration& operator=(const LiveIteration&) = delete;
+
+ private:
+  LiveRun& run_;
+};
+
 // Counts visible operations (and scheduler steps) on the exploring thread; the watchdog
 // compares it over time. One writer, so a relaxed load and store (no locked instruction).
 extern std::atomic<std::uint64_t> explore_progress;

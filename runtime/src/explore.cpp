@@ -229,10 +229,11 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   for (std::uint64_t i = 0; i < iterations; ++i) {
     if (!strategy->begin_iteration(i)) break;
     detail::ControlledScheduler sched(*strategy, stacks, sink, race.get(), options);
-    live.iteration.store(i);
-    live.sched.store(&sched);
-    detail::IterationOutcome out = sched.run(call);
-    live.sched.store(nullptr);
+    detail::IterationOutcome out;
+    {
+      detail::LiveIteration running(live, sched, i);
+      out = sched.run(call);
+    }
     strategy->end_iteration(out.steps);
     ++result.iterations;
     result.steps += out.steps;

@@ -13,8 +13,8 @@
 // time; at every visible operation a Strategy picks the goroutine that runs next. Time is
 // virtual. The run stops at the first failure. The environment overrides the options:
 // WEFT_SEED, WEFT_ITERATIONS, WEFT_STRATEGY (random|pct|dfs|replay), WEFT_REPLAY=<token>,
-// WEFT_MAX_STEPS, WEFT_HANG_TIMEOUT (10s, 500ms, 0 = off), WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
-// WEFT_REPORT (write the result as JSON to this path).
+// WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
+// WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off).
 #pragma once
 
 #include <chrono>
