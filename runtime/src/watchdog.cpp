@@ -8,7 +8,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -34,72 +37,22 @@ bool being_debugged() noexcept {
 }
 }  // namespace
 
-Watchdog::Watchdog(const LiveRun& run, std::chrono::milliseconds hang_timeout,
-                   std::chrono::milliseconds time_budget)
-    : run_(run),
-      hang_timeout_(hang_timeout),
-      time_budget_(time_budget),
-      started_(std::chrono::steady_clock::now()) {
-  if (hang_timeout_.count() > 0 || time_budget_.count() > 0) thread_ = std::thread([this] { watch(); });
-}
+namespace {
 
-Watchdog::~Watchdog() {
-  if (!thread_.joinable()) return;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    stop_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
-}
+// The process's one watchdog thread and what it watches. Never destroyed: the thread is
+// detached and may be waiting on it while the process exits.
+struct Watcher {
+  std::mutex mu;
+  std::condition_variable cv;
+  const LiveRun* run = nullptr;  // guarded by mu; nullptr while idle
+  std::chrono::milliseconds hang_timeout{0}, time_budget{0};  // guarded by mu
+  std::chrono::steady_clock::time_point started;             // guarded by mu
+  std::uint64_t generation = 0;  // guarded by mu; bumped at every start and stop
 
-void Watchdog::watch() {
-  using namespace std::chrono;
-  using clock = steady_clock;
-  // Look a few times per limit, so a hang is reported within about 1.25 times the limit.
-  milliseconds tick = milliseconds(1000);
-  if (hang_timeout_.count() > 0) tick = std::min(tick, hang_timeout_ / 4);
-  if (time_budget_.count() > 0) tick = std::min(tick, time_budget_ / 4);
-  tick = std::max(tick, milliseconds(1));
+  void loop();
+};
 
-  std::uint64_t seen = explore_progress.load(std::memory_order_relaxed);
-  clock::time_point since = clock::now();
-  std::unique_lock<std::mutex> lk(mu_);
-  for (;;) {
-    if (cv_.wait_for(lk, tick, [this] { return stop_; })) return;
-    const clock::time_point now = clock::now();
-    const std::uint64_t p = explore_progress.load(std::memory_order_relaxed);
-    if (p != seen || !run_.sched.load()) {  // progress, or between iterations
-      seen = p;
-      since = now;
-      continue;
-    }
-    if (being_debugged()) {  // stopped in a debugger: not a hang
-      since = now;
-      continue;
-    }
-    const auto stuck = duration_cast<milliseconds>(now - since);
-    if (hang_timeout_.count() > 0 && stuck >= hang_timeout_) {
-      char why[160];
-      std::snprintf(why, sizeof why,
-                    "no visible operation for %lld ms (hang_timeout, WEFT_HANG_TIMEOUT)\n",
-                    static_cast<long long>(stuck.count()));
-      fire(why);
-    }
-    // The budget ran out and the goroutine has been stuck for a whole tick since then.
-    if (time_budget_.count() > 0 && now - started_ >= time_budget_ + tick && stuck >= tick) {
-      char why[200];
-      std::snprintf(why, sizeof why,
-                    "the time budget (%lld ms) ran out while no visible operation happened for "
-                    "%lld ms\n",
-                    static_cast<long long>(time_budget_.count()),
-                    static_cast<long long>(stuck.count()));
-      fire(why);
-    }
-  }
-}
-
-void Watchdog::fire(const char* why) {
+[[noreturn]] void fire(const LiveRun& run, const char* why) {
   if (claim_fatal_report()) {
     char text[512];
     std::snprintf(
@@ -108,9 +61,92 @@ void Watchdog::fire(const char* why) {
         "calls; a std::mutex or read() that weft cannot see) cannot be stopped safely, so "
         "the process ends with status %d\n",
         why, kHangExitStatus);
-    write_hang_report(run_, text);
+    write_hang_report(run, text);
   }
   ::_exit(kHangExitStatus);
+}
+
+void Watcher::loop() {
+  using namespace std::chrono;
+  using clock = steady_clock;
+  std::unique_lock<std::mutex> lk(mu);
+  for (;;) {
+    cv.wait(lk, [this] { return run != nullptr; });
+    const std::uint64_t gen = generation;
+    // Look a few times per limit, so a hang is reported within about 1.25 times the limit.
+    milliseconds tick = milliseconds(1000);
+    if (hang_timeout.count() > 0) tick = std::min(tick, hang_timeout / 4);
+    if (time_budget.count() > 0) tick = std::min(tick, time_budget / 4);
+    tick = std::max(tick, milliseconds(1));
+    std::uint64_t seen = explore_progress.load(std::memory_order_relaxed);
+    clock::time_point since = clock::now();
+    while (!cv.wait_for(lk, tick, [&] { return generation != gen; })) {
+      const clock::time_point now = clock::now();
+      const std::uint64_t p = explore_progress.load(std::memory_order_relaxed);
+      if (p != seen || !run->sched.load() || being_debugged()) {
+        seen = p;  // progress, between iterations, or stopped in a debugger
+        since = now;
+        continue;
+      }
+      const auto stuck = duration_cast<milliseconds>(now - since);
+      if (hang_timeout.count() > 0 && stuck >= hang_timeout) {
+        char why[160];
+        std::snprintf(why, sizeof why,
+                      "no visible operation for %lld ms (hang_timeout, WEFT_HANG_TIMEOUT)\n",
+                      static_cast<long long>(stuck.count()));
+        fire(*run, why);
+      }
+      // The budget ran out and the goroutine has been stuck for a whole tick since then.
+      if (time_budget.count() > 0 && now - started >= time_budget + tick && stuck >= tick) {
+        char why[200];
+        std::snprintf(why, sizeof why,
+                      "the time budget (%lld ms) ran out while no visible operation happened "
+                      "for %lld ms\n",
+                      static_cast<long long>(time_budget.count()),
+                      static_cast<long long>(stuck.count()));
+        fire(*run, why);
+      }
+    }
+  }
+}
+
+Watcher& watcher() {
+  static Watcher* w = [] {
+    auto* made = new Watcher;
+    std::thread([made] { made->loop(); }).detach();
+    return made;
+  }();
+  return *w;
+}
+
+}  // namespace
+
+Watchdog::Watchdog(const LiveRun& run, std::chrono::milliseconds hang_timeout,
+                   std::chrono::milliseconds time_budget) {
+  if (hang_timeout.count() <= 0 && time_budget.count() <= 0) return;
+  Watcher& w = watcher();
+  {
+    std::lock_guard<std::mutex> g(w.mu);
+    if (w.run) return;  // another exploration is being watched
+    w.run = &run;
+    w.hang_timeout = hang_timeout;
+    w.time_budget = time_budget;
+    w.started = std::chrono::steady_clock::now();
+    ++w.generation;
+  }
+  watching_ = true;
+  w.cv.notify_one();
+}
+
+Watchdog::~Watchdog() {
+  if (!watching_) return;
+  Watcher& w = watcher();
+  {
+    std::lock_guard<std::mutex> g(w.mu);
+    w.run = nullptr;
+    ++w.generation;
+  }
+  w.cv.notify_one();
 }
 
 std::chrono::milliseconds parse_hang_timeout(const char* var, const char* text) {

@@ -14,9 +14,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "crash.hpp"
 
@@ -25,9 +22,11 @@ namespace weft::detail {
 // The exit status of a process ended by the watchdog (as timeout(1) uses).
 constexpr int kHangExitStatus = 124;
 
+// Watches `run` for its lifetime. One thread serves the whole process (started at the first
+// use, idle between explorations), so an explore() call pays a lock and a notify, not a
+// thread start. One exploration is watched at a time; a nested or concurrent one is not.
 class Watchdog {
  public:
-  // Starts watching `run` (no thread when both limits are 0).
   Watchdog(const LiveRun& run, std::chrono::milliseconds hang_timeout,
            std::chrono::milliseconds time_budget);
   ~Watchdog();
@@ -35,17 +34,7 @@ class Watchdog {
   Watchdog& operator=(const Watchdog&) = delete;
 
  private:
-  void watch();
-  [[noreturn]] void fire(const char* why);
-
-  const LiveRun& run_;
-  std::chrono::milliseconds hang_timeout_;
-  std::chrono::milliseconds time_budget_;
-  std::chrono::steady_clock::time_point started_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  std::thread thread_;
+  bool watching_ = false;
 };
 
 // Parses a duration such as "10s", "500ms", "2m" or a bare number of seconds; "0" turns the
