@@ -18,6 +18,7 @@
 #include <map>
 #include <new>
 
+#include "crash.hpp"
 #include "report.hpp"
 #include "weft/detail/chan_core.hpp"
 #include "weft/instr.hpp"
@@ -94,7 +95,7 @@ void ControlledScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::st
 std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* current) {
   if (runnable.size() < 2) return 0;
   std::size_t c = strategy_.pick_goroutine(runnable, current);
-  out_.schedule.push_back(static_cast<std::uint32_t>(c));
+  record(c);
   count_decision();
   return c;
 }
@@ -102,9 +103,17 @@ std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* cur
 std::size_t ControlledScheduler::choose(std::size_t n) {
   if (n < 2 || tearing_down_) return 0;
   std::size_t c = strategy_.pick_value(n);
-  out_.schedule.push_back(static_cast<std::uint32_t>(c));
+  record(c);
   count_decision();
   return c;
+}
+
+void ControlledScheduler::record(std::size_t c) {
+  std::uint64_t seed = 0, index = 0;
+  if (strategy_.last_drawn(seed, index))
+    out_.schedule.push_drawn(seed, index);
+  else
+    out_.schedule.push(static_cast<std::uint32_t>(c));
 }
 
 void ControlledScheduler::switch_to_scheduler() {
@@ -113,8 +122,10 @@ void ControlledScheduler::switch_to_scheduler() {
   // Back on this goroutine: the loop set cur_ = self before switching here.
 }
 
-void ControlledScheduler::visible(Location) {
+void ControlledScheduler::visible(Location where) {
   G* self = cur_;
+  self->last_op = where;
+  note_progress();
   if (self->killed) {
     if (++teardown_steps_ > kTeardownSteps) exit_killed();
     return;
@@ -163,6 +174,8 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   self->state = GState::blocked;
   self->reason = reason;
   self->blocked_at = where;
+  self->last_op = where;
+  note_progress();
   if (unlock) unlock(arg);
   ++out_.steps;
   if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
@@ -324,6 +337,7 @@ void ControlledScheduler::out_of_memory(const G& g) noexcept {
 }
 
 void ControlledScheduler::resume(G* g) {
+  note_progress();
   if (!enter(g)) return;
   switch_to(loop_ctx_, g->ctx);
   // Back on the loop: cur_ is whichever goroutine switched here (goroutines also switch

@@ -25,7 +25,7 @@ struct IterationOutcome {
   std::optional<Failure> failure;
   std::uint64_t steps = 0;
   std::uint64_t decisions = 0;
-  std::vector<std::uint32_t> schedule;
+  ScheduleLog schedule;
 };
 
 class ControlledScheduler final : public Scheduler {
@@ -52,6 +52,9 @@ class ControlledScheduler final : public Scheduler {
   void add_timer(TimerEntry* t) override;
   bool remove_timer(TimerEntry* t) override;
 
+  // The choices made so far in this iteration (crash and hang reports encode them).
+  const ScheduleLog& schedule_so_far() const noexcept { return out_.schedule; }
+
   // Called by a goroutine's fiber when its function has returned or thrown.
   [[noreturn]] void finish(G* g);
   void fail(FailureKind kind, std::string report);
@@ -66,6 +69,7 @@ class ControlledScheduler final : public Scheduler {
   void switch_direct(G* self, G* next);
   void release(G* g);
   std::size_t pick(std::span<G* const> runnable, const G* current);
+  void record(std::size_t choice);
   bool fire_timers();
   void teardown();
   void abandon(G* g);

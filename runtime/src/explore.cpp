@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "controlled.hpp"
+#include "crash.hpp"
 #include "race.hpp"
 #include "strategy.hpp"
+#include "watchdog.hpp"
 
 namespace weft {
 
@@ -36,6 +38,8 @@ std::string_view failure_kind_name(FailureKind k) noexcept {
     case FailureKind::replay_diverged: return "replay diverged";
     case FailureKind::configuration: return "configuration error";
     case FailureKind::resource_limit: return "resource limit";
+    case FailureKind::crash: return "crash";
+    case FailureKind::hang: return "hang";
   }
   return "failure";
 }
@@ -268,6 +272,8 @@ void apply_environment(ExploreOptions& o) {
       out = t == "1";
     }
   };
+  if (const char* v = std::getenv("WEFT_HANG_TIMEOUT"); v && *v)
+    o.hang_timeout = detail::parse_hang_timeout("WEFT_HANG_TIMEOUT", v);
   flag("WEFT_DETECT_RACES", o.detect_races);
   flag("WEFT_GUARD_MAIN_STACK", o.guard_main_stack);
   if (const char* v = std::getenv("WEFT_SUPPRESS"); v && *v) {
@@ -277,7 +283,7 @@ void apply_environment(ExploreOptions& o) {
   }
   if (const char* v = std::getenv("WEFT_REPLAY"); v && *v) {
     try {
-      (void)detail::decode_token(v);
+      (void)detail::decode_schedule(v);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(fmt::format("WEFT_REPLAY: {}", e.what()));
     }
@@ -306,7 +312,7 @@ Prepared prepare(ExploreOptions& options) {
     const char* env = options.use_environment ? std::getenv("WEFT_REPLAY") : nullptr;
     const char* source = env && options.replay == env ? "WEFT_REPLAY" : "ExploreOptions::replay";
     try {
-      p.strategy = detail::make_replay_strategy(detail::decode_token(options.replay));
+      p.strategy = detail::make_replay_strategy(detail::decode_schedule(options.replay));
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
     }
@@ -368,10 +374,20 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   BodyCall call(body);
   const auto started = std::chrono::steady_clock::now();
   const std::uint64_t iterations = options.strategy == StrategyKind::replay ? 1 : options.iterations;
+  detail::LiveRun live;  // what a crash or hang report names
+  live.strategy = options.strategy;
+  live.seed = options.seed;
+  live.stack_size = stacks.stack_size();
+  detail::CrashGuard crash_guard(live);
+  detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
   for (std::uint64_t i = 0; i < iterations; ++i) {
     if (!strategy.begin_iteration(i)) break;
     detail::ControlledScheduler sched(strategy, stacks, sink, race.get(), options);
-    detail::IterationOutcome out = sched.run(call);
+    detail::IterationOutcome out;
+    {
+      detail::LiveIteration running(live, sched, i);
+      out = sched.run(call);
+    }
     strategy.end_iteration(out.steps);
     ++result.iterations;
     result.steps += out.steps;
@@ -381,7 +397,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       result.iteration = i;
       // A diverged replay ran on padded choices: its schedule reproduces nothing.
       if (result.failure->kind != FailureKind::replay_diverged)
-        result.token = detail::encode_token(out.schedule);
+        result.token = out.schedule.token();
       break;
     }
     if (options.time_budget.count() > 0 &&

@@ -28,6 +28,8 @@ struct G {
   GState state = GState::runnable;
   WaitReason reason = WaitReason::none;
   Location blocked_at;
+  // The last visible operation it reached (crash and hang reports name it).
+  Location last_op;
   std::unique_ptr<Callable> fn;
   Stack stack;
   FiberCtx ctx;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "goroutine.hpp"
+#include "schedule.hpp"
 #include "weft/explore.hpp"
 
 namespace weft::detail {
@@ -35,10 +36,15 @@ class Strategy {
   virtual void end_iteration(std::uint64_t /*steps*/) {}
   // Why a replay stopped matching the program, if it did.
   virtual std::string divergence() const { return {}; }
+  // Whether the choice just made was draw number `index` of Rng(seed), reduced to the
+  // options as Rng::below does; the schedule then records it in a few bytes (schedule.hpp).
+  virtual bool last_drawn(std::uint64_t& /*seed*/, std::uint64_t& /*index*/) const {
+    return false;
+  }
 };
 
 std::unique_ptr<Strategy> make_random_strategy(std::uint64_t seed);
-std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint32_t> choices);
+std::unique_ptr<Strategy> make_replay_strategy(ScheduleTape tape);
 
 // Deterministic 64-bit generator (splitmix64 seeding, xoshiro256** stream).
 class Rng {
@@ -54,7 +60,7 @@ class Rng {
 };
 std::uint64_t mix64(std::uint64_t x) noexcept;
 
-// Replay tokens: "w1-" followed by the choices as unsigned LEB128 in base64url.
+// Version 1 replay tokens (read, no longer written; version 2 is in schedule.hpp): "w1-" followed by the choices as unsigned LEB128 in base64url.
 std::string encode_token(std::span<const std::uint32_t> choices);
 // Throws std::invalid_argument naming what is wrong with the token.
 std::vector<std::uint32_t> decode_token(const std::string& token);

@@ -9,7 +9,7 @@ namespace weft::detail {
 namespace {
 class ReplayStrategy final : public Strategy {
  public:
-  explicit ReplayStrategy(std::vector<std::uint32_t> choices) : choices_(std::move(choices)) {}
+  explicit ReplayStrategy(ScheduleTape tape) : tape_(std::move(tape)) {}
   bool begin_iteration(std::uint64_t i) override { return i == 0; }
   std::size_t pick_goroutine(std::span<G* const> runnable, const G*) override {
     return next(runnable.size());
@@ -19,38 +19,40 @@ class ReplayStrategy final : public Strategy {
   // program never asked for (the token belongs to another program or version).
   std::string divergence() const override {
     if (!divergence_.empty()) return divergence_;
-    if (pos_ < choices_.size())
-      return "the program ended after choice " + std::to_string(pos_) + " but the token holds " +
-             std::to_string(choices_.size()) + " (" + std::to_string(choices_.size() - pos_) +
-             " left over)";
+    if (!tape_.at_end())
+      return "the program ended after choice " + std::to_string(tape_.position()) +
+             " but the token holds " + std::to_string(tape_.size()) + " (" +
+             std::to_string(tape_.size() - tape_.position()) + " left over)";
     return {};
+  }
+  bool last_drawn(std::uint64_t& seed, std::uint64_t& index) const override {
+    return tape_.last_drawn(seed, index);
   }
 
  private:
   std::size_t next(std::size_t n) {
-    if (pos_ >= choices_.size()) {
+    if (tape_.at_end()) {
       if (divergence_.empty())
-        divergence_ = "the token ended at choice " + std::to_string(choices_.size()) +
-                      ": the program asked for choice " + std::to_string(choices_.size() + 1);
+        divergence_ = "the token ended at choice " + std::to_string(tape_.size()) +
+                      ": the program asked for choice " + std::to_string(tape_.size() + 1);
       return 0;
     }
-    std::uint32_t c = choices_[pos_++];
+    std::uint64_t c = tape_.take(n);
     if (c >= n) {
       if (divergence_.empty())
-        divergence_ = "choice " + std::to_string(pos_) + " is " + std::to_string(c) +
+        divergence_ = "choice " + std::to_string(tape_.position()) + " is " + std::to_string(c) +
                       " but only " + std::to_string(n) + " options exist there";
       return 0;
     }
     return c;
   }
-  std::vector<std::uint32_t> choices_;
-  std::size_t pos_ = 0;
+  ScheduleTape tape_;
   std::string divergence_;
 };
 }  // namespace
 
-std::unique_ptr<Strategy> make_replay_strategy(std::vector<std::uint32_t> choices) {
-  return std::make_unique<ReplayStrategy>(std::move(choices));
+std::unique_ptr<Strategy> make_replay_strategy(ScheduleTape tape) {
+  return std::make_unique<ReplayStrategy>(std::move(tape));
 }
 
 }  // namespace weft::detail

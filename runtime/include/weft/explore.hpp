@@ -14,7 +14,7 @@
 // virtual. The run stops at the first failure. The environment overrides the options:
 // WEFT_SEED, WEFT_ITERATIONS, WEFT_STRATEGY (random|pct|dfs|replay), WEFT_REPLAY=<token>,
 // WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
-// WEFT_REPORT (write the result as JSON to this path).
+// WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off).
 #pragma once
 
 #include <chrono>
@@ -39,6 +39,9 @@ struct ExploreOptions {
   std::uint64_t max_steps = 100'000;
   // Stop exploring (without failure) once this much real time has passed; 0 = no budget.
   std::chrono::milliseconds time_budget{0};
+  // Real time the running goroutine may go without a visible operation before the
+  // watchdog reports a hang and ends the process (exit status 124); 0 = no watchdog.
+  std::chrono::milliseconds hang_timeout{10'000};
   // The replay token to run (strategy replay); WEFT_REPLAY sets both.
   std::string replay;
   // PCT: the bug depth d (number of priority change points + 1).
@@ -84,6 +87,8 @@ enum class FailureKind {
   // A system limit (memory, address space, vm.max_map_count) refused a goroutine's stack,
   // or an allocation failed (std::bad_alloc escaped a goroutine).
   resource_limit,
+  crash,  // a fatal signal or exit() during an iteration (reported on stderr as the process ends)
+  hang,   // the running goroutine made no visible operation for hang_timeout (likewise)
 };
 std::string_view failure_kind_name(FailureKind k) noexcept;
 

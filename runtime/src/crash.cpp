@@ -1,0 +1,358 @@
+// Crash reports; see crash.hpp for what is reported and the invariants kept.
+//
+// Everything below the handler runs in a signal handler (or in an exit hook, or on the
+// watchdog thread while the exploring thread is stuck, possibly holding the allocator's
+// lock): no allocation, no stdio, no locks. Text goes through RawOut, a fixed buffer
+// flushed with write(2).
+#include "crash.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "controlled.hpp"
+#include "schedule.hpp"
+
+namespace weft::detail {
+
+std::atomic<std::uint64_t> explore_progress{0};
+
+namespace {
+
+constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+constexpr int kMaxSignal = 32;
+
+// The run being explored, and the thread exploring it; set by the owning CrashGuard.
+std::atomic<LiveRun*> live_run{nullptr};
+std::atomic<long> live_tid{0};
+std::atomic<bool> report_written{false};
+std::atomic<bool> guard_taken{false};
+
+// Per signal: the action before ours, and whether ours is in the chain.
+struct sigaction previous[kMaxSignal];
+bool in_chain[kMaxSignal];
+
+long this_tid() noexcept { return ::syscall(SYS_gettid); }
+
+class RawOut {
+ public:
+  RawOut() = default;
+  RawOut(const RawOut&) = delete;
+  RawOut& operator=(const RawOut&) = delete;
+  ~RawOut() { flush(); }
+
+  RawOut& put(const char* s, std::size_t n) noexcept {
+    while (n > 0) {
+      if (len_ == sizeof buf_) flush();
+      std::size_t k = n < sizeof buf_ - len_ ? n : sizeof buf_ - len_;
+      std::memcpy(buf_ + len_, s, k);
+      len_ += k;
+      s += k;
+      n -= k;
+    }
+    return *this;
+  }
+  RawOut& operator<<(const char* s) noexcept { return put(s, std::strlen(s)); }
+  RawOut& operator<<(char c) noexcept { return put(&c, 1); }
+  RawOut& operator<<(std::uint64_t v) noexcept {
+    char d[24];
+    int i = sizeof d;
+    do {
+      d[--i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+    return put(d + i, sizeof d - i);
+  }
+  RawOut& hex(std::uintptr_t v) noexcept {
+    char d[2 + 2 * sizeof v];
+    int i = sizeof d;
+    do {
+      d[--i] = "0123456789abcdef"[v & 15];
+      v >>= 4;
+    } while (v);
+    d[--i] = 'x';
+    d[--i] = '0';
+    return put(d + i, sizeof d - i);
+  }
+  void flush() noexcept {
+    std::size_t off = 0;
+    while (off < len_) {
+      ssize_t w = ::write(STDERR_FILENO, buf_ + off, len_ - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;
+      off += static_cast<std::size_t>(w);
+    }
+    len_ = 0;
+  }
+
+ private:
+  char buf_[1024];
+  std::size_t len_ = 0;
+};
+
+const char* strategy_text(StrategyKind k) noexcept {
+  switch (k) {
+    case StrategyKind::random: return "random";
+    case StrategyKind::pct: return "pct";
+    case StrategyKind::dfs: return "dfs";
+    case StrategyKind::replay: return "replay";
+  }
+  return "?";
+}
+
+const char* signal_text(int sig) noexcept {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV (segmentation fault)";
+    case SIGBUS: return "SIGBUS (bus error)";
+    case SIGFPE: return "SIGFPE (arithmetic exception)";
+    case SIGILL: return "SIGILL (illegal instruction)";
+    case SIGABRT: return "SIGABRT (abort)";
+  }
+  return "a fatal signal";
+}
+
+void put_location(RawOut& o, const Location& l) noexcept {
+  if (l.line == 0) {
+    o << (l.function && l.function[0] ? l.function : "?");
+    return;
+  }
+  o << l.file << ':' << std::uint64_t{l.line} << ':' << std::uint64_t{l.column} << " in "
+    << l.function;
+}
+
+// "weft: crash in iteration 3 (strategy random, seed 1)\n\n", as ExploreResult::to_string.
+void put_header(RawOut& o, const LiveRun& run, const char* kind) noexcept {
+  o << "\nweft: " << kind << " in ";
+  if (run.strategy == StrategyKind::replay) {
+    o << "replayed schedule\n\n";
+    return;
+  }
+  o << "iteration " << run.iteration.load() + 1 << " (strategy " << strategy_text(run.strategy)
+    << ", seed " << run.seed << ")\n\n";
+}
+
+// The running goroutine in the shape of goroutine_dump(), with its last visible operation.
+void put_goroutine(RawOut& o, const G* g) noexcept {
+  if (!g) {
+    o << "no goroutine was running (the scheduler itself, or a timer callback)\n";
+    return;
+  }
+  o << "goroutine " << std::uint64_t{g->id};
+  if (!g->name.empty()) o << " \"" << g->name.c_str() << '"';
+  o << " [running]:\n";
+  if (g->last_op.line != 0 || (g->last_op.function && g->last_op.function[0])) {
+    o << "    last visible operation at ";
+    put_location(o, g->last_op);
+    o << '\n';
+  } else {
+    o << "    no visible operation yet\n";
+  }
+  if (g->parent != 0) {
+    o << "    created by goroutine " << std::uint64_t{g->parent} << " at ";
+    put_location(o, g->created_at);
+    o << '\n';
+  } else if (g->id == 1) {
+    o << "    (the main goroutine: the body given to weft::explore)\n";
+  }
+}
+
+void put_token(RawOut& o, const ControlledScheduler* s) noexcept {
+  o << "\nreplay with: WEFT_REPLAY=";
+  auto put = [](void* ctx, const char* p, std::size_t n) { static_cast<RawOut*>(ctx)->put(p, n); };
+  if (s)
+    s->schedule_so_far().stream_token(put, &o);
+  else
+    ScheduleLog().stream_token(put, &o);
+  o << '\n';
+}
+
+const G* running_goroutine(const LiveRun& run) noexcept {
+  ControlledScheduler* s = run.sched.load();
+  return s ? const_cast<ControlledScheduler*>(s)->current() : nullptr;
+}
+
+void report_signal(const LiveRun& run, int sig, const siginfo_t* info) noexcept {
+  RawOut o;
+  const G* g = running_goroutine(run);
+  const void* fault = info ? info->si_addr : nullptr;
+  bool faulted = info && info->si_code > 0 && sig != SIGABRT;
+  bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
+                  is_stack_overflow(g->stack.bottom, fault);
+  put_header(o, run, "crash");
+  if (overflow) {
+    o << "stack overflow: goroutine " << std::uint64_t{g->id} << " ran past the end of its "
+      << std::uint64_t{g->stack.size} << "-byte stack (" << (sig == SIGBUS ? "SIGBUS" : "SIGSEGV")
+      << " at ";
+    o.hex(reinterpret_cast<std::uintptr_t>(fault)) << ")\n";
+  } else {
+    o << "signal " << signal_text(sig);
+    if (faulted) {
+      o << " at address ";
+      o.hex(reinterpret_cast<std::uintptr_t>(fault));
+    } else if (info && info->si_code <= 0) {
+      o << " raised by the program (abort(), raise() or kill)";
+    }
+    o << '\n';
+  }
+  put_goroutine(o, g);
+  if (overflow)
+    o << "goroutine stacks hold " << std::uint64_t{run.stack_size}
+      << " bytes: raise ExploreOptions::stack_size, or move large locals to the heap\n";
+  put_token(o, run.sched.load());
+}
+
+void report_exit(const LiveRun& run, const char* what, int status, bool has_status) noexcept {
+  RawOut o;
+  put_header(o, run, "crash");
+  o << what;
+  if (has_status) o << " with status " << static_cast<std::uint64_t>(status & 0xff);
+  o << " called during an explored iteration; the process ends here\n";
+  put_goroutine(o, running_goroutine(run));
+  put_token(o, run.sched.load());
+}
+
+// The run whose report a signal or exit on this thread should produce, or nullptr.
+LiveRun* reportable() noexcept {
+  LiveRun* run = live_run.load();
+  if (!run || !run->sched.load() || live_tid.load() != this_tid()) return nullptr;
+  return run;
+}
+
+// Hands the signal to the action that was there before ours.
+void pass_on(int sig, siginfo_t* info, void* uc) noexcept {
+  const struct sigaction& p = previous[sig];
+  if (p.sa_flags & SA_SIGINFO) {
+    if (p.sa_sigaction) {
+      p.sa_sigaction(sig, info, uc);
+      return;
+    }
+  } else if (p.sa_handler != SIG_DFL && p.sa_handler != SIG_IGN) {
+    p.sa_handler(sig);
+    return;
+  }
+  // The default action (or ignore): put it back and let the kernel apply it. A fault
+  // happens again when the handler returns; a sent signal (abort, raise) is sent again and
+  // delivered once the handler returns and unblocks it.
+  ::sigaction(sig, &p, nullptr);
+  in_chain[sig] = false;
+  if (!info || info->si_code <= 0) ::raise(sig);
+}
+
+void on_fatal_signal(int sig, siginfo_t* info, void* uc) {
+  int saved = errno;
+  if (LiveRun* run = reportable(); run && claim_fatal_report()) report_signal(*run, sig, info);
+  pass_on(sig, info, uc);
+  errno = saved;
+}
+
+void on_exit_hook(int status, void*) {
+  if (LiveRun* run = reportable(); run && claim_fatal_report()) {
+    report_exit(*run, "exit()", status, true);
+    // The rest of exit() would run static destructors under goroutines suspended mid-call
+    // on their fiber stacks, and a leak checker would count what their frames own: end
+    // here, with the same status, once stdio is flushed.
+    std::fflush(nullptr);
+    ::_exit(status);
+  }
+}
+
+void on_quick_exit_hook() {
+  if (LiveRun* run = reportable(); run && claim_fatal_report())
+    report_exit(*run, "quick_exit()", 0, false);
+}
+
+std::once_flag exit_hooks;
+
+}  // namespace
+
+bool claim_fatal_report() noexcept { return !report_written.exchange(true); }
+
+bool is_stack_overflow(const void* bottom, const void* fault) noexcept {
+  // An overflowing frame faults in the guard below the stack, or a little further down when
+  // one frame is larger than the guard.
+  constexpr std::uintptr_t kReach = 64 * 1024;
+  auto b = reinterpret_cast<std::uintptr_t>(bottom);
+  auto f = reinterpret_cast<std::uintptr_t>(fault);
+  return f < b && b - f <= kReach;
+}
+
+void write_hang_report(const LiveRun& run, const char* why) noexcept {
+  RawOut o;
+  put_header(o, run, "hang");
+  o << why;
+  put_goroutine(o, running_goroutine(run));
+  put_token(o, run.sched.load());
+}
+
+CrashGuard::CrashGuard(LiveRun& run) {
+  if (guard_taken.exchange(true)) return;  // another explore() owns the handlers
+  owner_ = true;
+  std::call_once(exit_hooks, [] {
+    ::on_exit(&on_exit_hook, nullptr);
+    std::at_quick_exit(&on_quick_exit_hook);
+  });
+
+  // An alternate stack for this thread: the handler must not run on an overflowed fiber.
+  static_assert(sizeof(stack_t) <= sizeof old_altstack_);
+  altstack_size_ = 256 * 1024;  // roomy: a sanitizer's handler may run on it after ours
+  altstack_ = ::mmap(nullptr, altstack_size_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (altstack_ == MAP_FAILED) {
+    altstack_ = nullptr;
+  } else {
+    stack_t ss{};
+    ss.ss_sp = altstack_;
+    ss.ss_size = altstack_size_;
+    stack_t old{};
+    if (::sigaltstack(&ss, &old) == 0) {
+      had_altstack_ = true;
+      std::memcpy(old_altstack_, &old, sizeof old);
+    }
+  }
+
+  live_tid.store(this_tid());
+  live_run.store(&run);
+  for (int sig : kSignals) {
+    if (in_chain[sig]) continue;  // still in someone's chain from an earlier run
+    struct sigaction sa {};
+    sa.sa_sigaction = &on_fatal_signal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (::sigaction(sig, &sa, &previous[sig]) == 0) in_chain[sig] = true;
+  }
+}
+
+CrashGuard::~CrashGuard() {
+  if (!owner_) return;
+  for (int sig : kSignals) {
+    if (!in_chain[sig]) continue;
+    struct sigaction now {};
+    ::sigaction(sig, nullptr, &now);
+    if ((now.sa_flags & SA_SIGINFO) && now.sa_sigaction == &on_fatal_signal) {
+      ::sigaction(sig, &previous[sig], nullptr);
+      in_chain[sig] = false;
+    }  // else someone chained onto ours: stay as a pass-through
+  }
+  live_run.store(nullptr);
+  live_tid.store(0);
+  if (had_altstack_) {
+    stack_t old;
+    std::memcpy(&old, old_altstack_, sizeof old);
+    if (old.ss_flags & SS_DISABLE) {
+      old = stack_t{};
+      old.ss_flags = SS_DISABLE;
+    }
+    ::sigaltstack(&old, nullptr);
+  }
+  if (altstack_) ::munmap(altstack_, altstack_size_);
+  guard_taken.store(false);
+}
+
+}  // namespace weft::detail

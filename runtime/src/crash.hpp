@@ -1,0 +1,91 @@
+// Fatal ends of an explored iteration become reports instead of silence: a fatal signal
+// (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, a stack overflow) or exit()/quick_exit() on the
+// exploring thread prints a report of kind `crash`; the watchdog (watchdog.hpp) prints one
+// of kind `hang`. Either way the process still ends as it would have: the signal is passed
+// on to the handler that was there before (or the default action), exit() keeps its status.
+//
+// Invariants:
+//  - the handlers are installed while a CrashGuard lives (one explore() call at a time
+//    owns them; a nested or concurrent explore runs without) and put back afterwards,
+//    unless someone installed theirs on top meanwhile: then ours stays in their chain as a
+//    pass-through;
+//  - a handler runs on an alternate signal stack of the exploring thread (a fiber stack may
+//    be the thing that overflowed) and allocates nothing: it writes with write(2) from
+//    fixed buffers, and streams the replay token from the recorded schedule;
+//  - at most one fatal report is written per process.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "weft/explore.hpp"
+
+namespace weft::detail {
+
+class ControlledScheduler;
+
+// The exploration in progress, as fatal reports see it. Written by the exploring thread;
+// read by a signal handler on that thread or by the watchdog thread.
+struct LiveRun {
+  StrategyKind strategy = StrategyKind::random;
+  std::uint64_t seed = 0;
+  std::size_t stack_size = 0;                       // usable bytes of a goroutine stack
+  std::atomic<std::uint64_t> iteration{0};          // 0-based
+  std::atomic<ControlledScheduler*> sched{nullptr};  // set while an iteration runs
+};
+
+// Marks iteration `i` of `run` as running on `sched` for its lifetime (declared after the
+// scheduler, so it ends first, whether the iteration returns or throws).
+class LiveIteration {
+ public:
+  LiveIteration(LiveRun& run, ControlledScheduler& sched, std::uint64_t i) noexcept : run_(run) {
+    run_.iteration.store(i);
+    run_.sched.store(&sched);
+  }
+  ~LiveIteration() { run_.sched.store(nullptr); }
+  LiveIteration(const LiveIteration&) = delete;
+  LiveIteration& operator=(const LiveIteration&) = delete;
+
+ private:
+  LiveRun& run_;
+};
+
+// Counts visible operations (and scheduler steps) on the exploring thread; the watchdog
+// compares it over time. One writer, so a relaxed load and store (no locked instruction).
+extern std::atomic<std::uint64_t> explore_progress;
+inline void note_progress() noexcept {
+  explore_progress.store(explore_progress.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
+}
+
+// Installs the crash handlers (and an alternate signal stack on this thread) for its
+// lifetime, reporting against `run`.
+class CrashGuard {
+ public:
+  explicit CrashGuard(LiveRun& run);
+  ~CrashGuard();
+  CrashGuard(const CrashGuard&) = delete;
+  CrashGuard& operator=(const CrashGuard&) = delete;
+  bool owner() const noexcept { return owner_; }
+
+ private:
+  bool owner_ = false;
+  void* altstack_ = nullptr;
+  std::size_t altstack_size_ = 0;
+  bool had_altstack_ = false;
+  unsigned char old_altstack_[32] = {};  // the thread's previous stack_t
+};
+
+// Claims the one fatal report of this process; false if another was written already.
+bool claim_fatal_report() noexcept;
+
+// Writes a report of kind `hang` for `run` to stderr, without allocating.
+// `why` is one line ending in '\n' that says what the watchdog saw.
+void write_hang_report(const LiveRun& run, const char* why) noexcept;
+
+// Whether `fault` lies just below the usable range of a stack whose lowest usable byte is
+// `bottom`: within the guard that an overflowing frame runs into.
+bool is_stack_overflow(const void* bottom, const void* fault) noexcept;
+
+}  // namespace weft::detail

@@ -1,0 +1,130 @@
+// The recorded schedule of an iteration, kept compact as it is recorded, and the version 2
+// replay token it serialises to.
+//
+// A schedule is the sequence of choices the strategy made. Recorded naively it grows 4 bytes
+// per decision (131 MiB for a 20 M-decision livelock); its token grows a byte per decision.
+// Here it is a sequence of operations, each a varint header h (kind = h & 3, count = h >> 2)
+// and its operands, all unsigned LEB128:
+//   kind 0, literal: `count` choices follow, one varint each;
+//   kind 1, run:     one varint v follows: `count` choices, all v;
+//   kind 2, draws:   varints seed and first follow: `count` choices, the k-th (from 0) being
+//                    draw number first + k of Rng(seed), reduced to the options there as
+//                    Rng::below does (a choice among n is (draw * n) >> 64).
+// The random strategy's choices are exactly such draws, so a whole random iteration is one
+// `draws` operation of a few bytes whatever its length; other strategies' choices are
+// literal, with repeats folded into runs. Token: "w2-" + base64url of the operations.
+//
+// Invariants:
+//  - the closed operations (bytes_) followed by the open ones (pending_bytes) are the
+//    whole schedule, in order; no memory beyond the closed operations' bytes grows;
+//  - stream_token allocates nothing (a crash handler calls it).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace weft::detail {
+
+class Rng;
+
+class ScheduleLog {
+ public:
+  // A choice the strategy made by its own rule.
+  void push(std::uint32_t choice) {
+    if (run_count_ && choice == run_value_ && !draw_count_) {  // the common case, inline
+      ++run_count_;
+      ++size_;
+      return;
+    }
+    push_slow(choice);
+  }
+  // A choice that is draw number `index` of Rng(seed), reduced to the options.
+  void push_drawn(std::uint64_t seed, std::uint64_t index) {
+    if (draw_count_ && seed == draw_seed_ && index == draw_first_ + draw_count_) {
+      ++draw_count_;
+      ++size_;
+      return;
+    }
+    push_drawn_slow(seed, index);
+  }
+  // Choices recorded.
+  std::uint64_t size() const noexcept { return size_; }
+  // Bytes held by closed operations (memory use grows with these only).
+  std::size_t encoded_bytes() const noexcept { return bytes_.size(); }
+
+  // "w2-...".
+  std::string token() const;
+  // Writes the token in pieces to out(ctx, text, length); allocates nothing.
+  void stream_token(void (*out)(void* ctx, const char* s, std::size_t n), void* ctx) const noexcept;
+
+ private:
+  static constexpr std::size_t kMaxLiterals = 31;  // a literal header then fits one byte
+  static constexpr std::uint64_t kMinRun = 3;      // shorter repeats stay literal
+  // Writes the open operations into `out` (room for kPendingMax bytes); returns the length.
+  static constexpr std::size_t kPendingMax = 320;
+  std::size_t pending_bytes(std::uint8_t* out) const noexcept;
+  void push_slow(std::uint32_t choice);
+  void push_drawn_slow(std::uint64_t seed, std::uint64_t index);
+  void close_run();
+  void close_draws();
+  void flush_literals();
+
+  std::vector<std::uint8_t> bytes_;  // closed operations
+  std::uint64_t size_ = 0;
+  std::uint32_t lits_[kMaxLiterals] = {};  // open literal operation
+  std::size_t nlits_ = 0;
+  std::uint32_t run_value_ = 0;  // open run (its count may still be below kMinRun)
+  std::uint64_t run_count_ = 0;
+  std::uint64_t draw_seed_ = 0;  // open draws operation
+  std::uint64_t draw_first_ = 0;
+  std::uint64_t draw_count_ = 0;
+};
+
+// A schedule decoded from a token, read front to back by the replay strategy.
+class ScheduleTape {
+ public:
+  ScheduleTape();
+  ~ScheduleTape();
+  ScheduleTape(ScheduleTape&&) noexcept;
+  ScheduleTape& operator=(ScheduleTape&&) noexcept;
+  // From a plain list of choices (a version 1 token).
+  static ScheduleTape literal(std::vector<std::uint32_t> choices);
+  // Choices on the tape.
+  std::uint64_t size() const noexcept { return size_; }
+  std::uint64_t position() const noexcept { return pos_; }
+  bool at_end() const noexcept { return pos_ >= size_; }
+  // The next choice among `n` options (it may be >= n for a literal: the caller checks).
+  // Requires !at_end().
+  std::uint64_t take(std::size_t n);
+  // If the choice just taken came from a draws operation: its seed and draw number.
+  bool last_drawn(std::uint64_t& seed, std::uint64_t& index) const noexcept;
+
+ private:
+  friend ScheduleTape decode_schedule(const std::string& token);
+  enum class Kind : std::uint8_t { literal, run, draws };
+  struct Op {
+    Kind kind;
+    std::uint64_t count;
+    std::uint64_t a;  // literal: index of its first choice in literals_; run: value; draws: seed
+    std::uint64_t b;  // draws: number of the first draw
+  };
+  std::vector<Op> ops_;
+  std::vector<std::uint32_t> literals_;
+  std::uint64_t size_ = 0;
+  std::uint64_t pos_ = 0;
+  std::size_t op_ = 0;      // current operation
+  std::uint64_t in_op_ = 0;  // choices taken from it
+  std::unique_ptr<Rng> rng_;  // draws: the generator, positioned after the last draw taken
+  bool drawn_ = false;
+  std::uint64_t drawn_seed_ = 0, drawn_index_ = 0;
+};
+
+// Decodes a "w2-" token, or a "w1-" one (token.cpp); throws std::invalid_argument naming
+// what is wrong.
+ScheduleTape decode_schedule(const std::string& token);
+
+}  // namespace weft::detail

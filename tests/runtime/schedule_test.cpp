@@ -1,0 +1,246 @@
+// The compact schedule and version 2 replay tokens (runtime/src/schedule.hpp): what is
+// recorded decodes to the same choices, repeats and random draws stay small however long
+// the run, version 1 tokens still replay, and a long livelock's token replays its failure.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "schedule.hpp"
+#include "strategy.hpp"
+#include "weft/weft.hpp"
+
+namespace {
+
+using weft::detail::decode_schedule;
+using weft::detail::Rng;
+using weft::detail::ScheduleLog;
+using weft::detail::ScheduleTape;
+
+// One recorded choice: a literal value, or draw `index` of Rng(seed) among `n` options.
+struct Choice {
+  bool drawn;
+  std::uint32_t value;  // literal: the choice; drawn: what the draw gives among n
+  std::uint64_t seed, index;
+  std::size_t n;
+};
+
+// A mixed schedule: literal noise, long and short runs, and two streams of draws.
+std::vector<Choice> mixed_schedule(std::uint64_t seed) {
+  Rng pick(seed);
+  std::vector<Choice> out;
+  std::uint64_t stream = 0, next_draw = 0;
+  Rng draws(0);
+  for (int block = 0; block < 60; ++block) {
+    std::size_t kind = pick.below(4);
+    std::size_t len = 1 + pick.below(block % 7 == 0 ? 400 : 40);
+    if (kind == 3) {  // a stream of draws, sometimes continuing the previous one
+      if (pick.below(2) == 0 || stream == 0) {
+        stream = pick.next() | 1;
+        next_draw = 0;
+        draws = Rng(stream);
+      }
+      for (std::size_t i = 0; i < len; ++i) {
+        std::size_t n = 2 + pick.below(5);
+        out.push_back({true, static_cast<std::uint32_t>(draws.below(n)), stream, next_draw++, n});
+      }
+      continue;
+    }
+    stream = 0;  // a literal in between ends a stream (the log starts a new operation)
+    for (std::size_t i = 0; i < len; ++i) {
+      std::uint32_t v = kind == 0   ? static_cast<std::uint32_t>(pick.below(3))
+                        : kind == 1 ? 7u
+                                    : static_cast<std::uint32_t>(pick.next() >> 34);
+      out.push_back({false, v, 0, 0, 0});
+    }
+  }
+  return out;
+}
+
+TEST(Schedule, MixedScheduleRoundTrips) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::vector<Choice> choices = mixed_schedule(seed);
+    ScheduleLog log;
+    for (const Choice& c : choices) {
+      if (c.drawn)
+        log.push_drawn(c.seed, c.index);
+      else
+        log.push(c.value);
+    }
+    ASSERT_EQ(log.size(), choices.size());
+    const std::string token = log.token();
+    ASSERT_EQ(token.rfind("w2-", 0), 0u);
+    ScheduleTape tape = decode_schedule(token);
+    ASSERT_EQ(tape.size(), choices.size()) << "seed " << seed;
+    for (std::size_t i = 0; i < choices.size(); ++i) {
+      const Choice& c = choices[i];
+      ASSERT_FALSE(tape.at_end());
+      // A literal is read whatever the options; a draw is reduced to the options given.
+      std::uint64_t got = tape.take(c.drawn ? c.n : 1u << 31);
+      ASSERT_EQ(got, c.value) << "seed " << seed << " choice " << i;
+      std::uint64_t s = 0, k = 0;
+      ASSERT_EQ(tape.last_drawn(s, k), c.drawn);
+      if (c.drawn) {
+        EXPECT_EQ(s, c.seed);
+        EXPECT_EQ(k, c.index);
+      }
+    }
+    EXPECT_TRUE(tape.at_end());
+  }
+}
+
+TEST(Schedule, StreamedTokenEqualsTheToken) {
+  std::vector<Choice> choices = mixed_schedule(3);
+  ScheduleLog log;
+  for (const Choice& c : choices) c.drawn ? log.push_drawn(c.seed, c.index) : log.push(c.value);
+  std::string streamed;
+  std::size_t pieces = 0;
+  std::pair<std::string*, std::size_t*> sink{&streamed, &pieces};
+  log.stream_token([](void* ctx, const char* p, std::size_t n) {
+    auto* s = static_cast<std::pair<std::string*, std::size_t*>*>(ctx);
+    s->first->append(p, n);
+    ++*s->second;
+  }, &sink);
+  EXPECT_EQ(streamed, log.token());
+  EXPECT_GT(pieces, 1u) << "a long token is written in pieces from a fixed buffer";
+}
+
+TEST(Schedule, DrawsAndRepeatsStayBounded) {
+  ScheduleLog drawn;
+  for (std::uint64_t i = 0; i < 2'000'000; ++i) drawn.push_drawn(42, i);
+  EXPECT_EQ(drawn.size(), 2'000'000u);
+  EXPECT_EQ(drawn.encoded_bytes(), 0u) << "one open operation, nothing stored per choice";
+  EXPECT_LT(drawn.token().size(), 40u) << drawn.token();
+
+  ScheduleLog repeated;
+  for (int round = 0; round < 1000; ++round)
+    for (int i = 0; i < 1000; ++i) repeated.push(round % 2);
+  EXPECT_LT(repeated.encoded_bytes(), 4000u);
+  EXPECT_LT(repeated.token().size(), 6000u);
+  ScheduleTape tape = decode_schedule(repeated.token());
+  ASSERT_EQ(tape.size(), 1'000'000u);
+  for (int round = 0; round < 1000; ++round)
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(tape.take(2), static_cast<std::uint64_t>(round % 2));
+}
+
+TEST(Schedule, VersionOneTokensStillDecode) {
+  std::vector<std::uint32_t> choices = {0, 1, 1, 5, 200, 70000, 0, 0, 0, 3};
+  ScheduleTape tape = decode_schedule(weft::detail::encode_token(choices));
+  ASSERT_EQ(tape.size(), choices.size());
+  for (std::uint32_t c : choices) EXPECT_EQ(tape.take(1u << 20), c);
+  EXPECT_TRUE(tape.at_end());
+  EXPECT_EQ(decode_schedule("w1-").size(), 0u);
+}
+
+std::string decode_error(const std::string& token) {
+  try {
+    decode_schedule(token);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "<accepted>";
+}
+
+TEST(Schedule, MalformedVersionTwoTokens) {
+  // 0x00: an operation of no choices.
+  EXPECT_NE(decode_error("w2-AA").find("corrupt (an empty operation)"), std::string::npos);
+  // 0x05: a run of one choice whose value is missing.
+  EXPECT_NE(decode_error("w2-BQ").find("truncated"), std::string::npos) << decode_error("w2-BQ");
+  // 0x07: operation kind 3 does not exist.
+  EXPECT_NE(decode_error("w2-Bw").find("unknown operation"), std::string::npos);
+  EXPECT_NE(decode_error("w2-B*").find("invalid character '*' at position 4"), std::string::npos);
+  EXPECT_NE(decode_error("w2-A").find("truncated or corrupt"), std::string::npos);
+  EXPECT_NE(decode_error("w7-AA").find("unknown version"), std::string::npos);
+  EXPECT_EQ(decode_schedule("w2-").size(), 0u);
+}
+
+// ---------------------------------------------------------------------------------------
+// Through explore.
+
+void livelock() {
+  auto a = weft::make_chan<int>();
+  auto b = weft::make_chan<int>();
+  auto done = weft::make_chan<int>();
+  weft::go([a] {
+    for (;;) {
+      if (a.try_recv()) return;
+      weft::yield();
+    }
+  });
+  weft::go([b] {
+    for (;;) {
+      if (b.try_recv()) return;
+      weft::yield();
+    }
+  });
+  done.recv();
+}
+
+TEST(Schedule, LongLivelockTokenIsSmallAndReplays) {
+  weft::ExploreOptions o;
+  o.iterations = 3;
+  o.use_environment = false;
+  o.detect_races = false;
+  o.max_steps = 200'000;
+  auto found = weft::explore(livelock, o);
+  ASSERT_FALSE(found.ok());
+  ASSERT_EQ(found.failure->kind, weft::FailureKind::step_limit);
+  ASSERT_GT(found.decisions, 100'000u) << "every step of the livelock is a decision";
+  EXPECT_LT(found.token.size(), 2048u) << found.token.size() << " characters";
+
+  weft::ExploreOptions r = o;
+  r.strategy = weft::StrategyKind::replay;
+  r.replay = found.token;
+  auto again = weft::explore(livelock, r);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.failure->kind, weft::FailureKind::step_limit);
+  EXPECT_EQ(again.failure->report, found.failure->report);
+  EXPECT_EQ(again.token, found.token);
+}
+
+TEST(Schedule, VersionOneTokenReplaysAndItsScheduleIsRecordedLiterally) {
+  // A version 1 token (choices one by one) found by trying short ones; its replay records
+  // the choices literally, and that version 2 token replays to the same report again.
+  auto body = [] {
+    int x = 1;
+    auto done = weft::make_chan<int>(2);
+    weft::go([&x, done] { weft::yield(); x += 3; done.send(0); });
+    weft::go([&x, done] { weft::yield(); x *= 2; done.send(0); });
+    done.recv();
+    done.recv();
+    weft::check(x == 8, "add before double");
+  };
+  weft::ExploreOptions r;
+  r.use_environment = false;
+  r.strategy = weft::StrategyKind::replay;
+  std::string v1;
+  weft::ExploreResult failed;
+  for (std::size_t len = 1; len <= 6 && v1.empty(); ++len) {
+    std::vector<std::uint32_t> choices(len, 0);
+    for (;;) {
+      r.replay = weft::detail::encode_token(choices);
+      auto res = weft::explore(body, r);
+      // (a token that ends early replays on default choices: take only exact ones)
+      if (!res.ok() && res.failure->kind == weft::FailureKind::assertion &&
+          decode_schedule(res.token).size() == len) {
+        v1 = r.replay;
+        failed = res;
+        break;
+      }
+      std::size_t i = 0;  // next sequence over {0, 1, 2}
+      while (i < len && ++choices[i] == 3) choices[i++] = 0;
+      if (i == len) break;
+    }
+  }
+  ASSERT_FALSE(v1.empty()) << "some short schedule makes the double run before the add";
+  ASSERT_EQ(v1.rfind("w1-", 0), 0u);
+  ASSERT_EQ(failed.token.rfind("w2-", 0), 0u);
+  EXPECT_EQ(decode_schedule(failed.token).size(), decode_schedule(v1).size());
+  r.replay = failed.token;
+  auto again = weft::explore(body, r);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.failure->report, failed.failure->report);
+  EXPECT_EQ(again.token, failed.token);
+}
+
+}  // namespace
