@@ -208,7 +208,7 @@ void ChanCore::closed_recv(void* dst, G* self) {
 }
 
 bool ChanCore::send(void* elem, bool block, Location where) {
-  const auto keep = weak_from_this().lock();  // alive until this operation returns
+  const OpRef keep(this);  // alive until this operation returns
   visible(where);
   G* self = current();
   lock_.lock();
@@ -240,7 +240,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
 }
 
 bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
-  const auto keep = weak_from_this().lock();  // alive until this operation returns
+  const OpRef keep(this);  // alive until this operation returns
   visible(where);
   G* self = current();
   lock_.lock();
@@ -276,7 +276,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
 }
 
 void ChanCore::close(Location where) {
-  const auto keep = weak_from_this().lock();  // alive until this operation returns
+  const OpRef keep(this);  // alive until this operation returns
   visible(where);
   G* self = current();
   lock_.lock();

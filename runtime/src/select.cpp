@@ -62,10 +62,10 @@ struct SelectImpl {
   static int run(std::span<SelectCase> cases, bool has_default, bool* received, Location where) {
     // Every channel of the select stays alive until it returns, whatever happens to the
     // handles meanwhile.
-    std::vector<std::shared_ptr<ChanCore>> keep;
+    std::vector<ChanCore::OpRef> keep;
     keep.reserve(cases.size());
     for (const SelectCase& c : cases)
-      if (c.chan) keep.push_back(c.chan->weak_from_this().lock());
+      if (c.chan) keep.emplace_back(c.chan);
     visible(where);
     G* self = current();
     *received = false;

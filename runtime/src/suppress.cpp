@@ -93,8 +93,15 @@ Suppressions Suppressions::parse(const std::vector<std::string>& entries, std::s
       if (line.empty() || ec != std::errc() || p != line.data() + line.size() || n == 0)
         throw bad("has no line number after ':'");
       out.rules_.push_back({Form::file_line, std::string(file), n});
+    } else if (e.size() > 2 && e.ends_with("::") && plausible_function(e.substr(0, e.size() - 2))) {
+      out.rules_.push_back({Form::scope, std::string(e), 0});
+    } else if (e.back() == '/') {
+      std::string_view dir = e;
+      while (dir.starts_with("./")) dir.remove_prefix(2);
+      if (dir.find_first_not_of('/') == std::string_view::npos)
+        throw bad("names no directory (it would match every file)");
+      out.rules_.push_back({Form::directory, std::string(dir), 0});
     } else if (has_path) {
-      if (e.back() == '/') throw bad("names a directory, not a file");
       std::string_view name = e.substr(e.rfind('/') == std::string_view::npos ? 0 : e.rfind('/') + 1);
       if (name.empty() || name.front() == '.')
         throw bad("is not a file name (a bare extension matches nothing)");
@@ -117,6 +124,19 @@ bool Suppressions::matches(std::string_view file, std::string_view function,
       case Form::path:
         if (ends_at_boundary(file, r.text, "/")) return true;
         break;
+      case Form::directory:
+        if (r.text.front() == '/' ? file.starts_with(r.text)
+                                  : file.starts_with(r.text) ||
+                                        file.find("/" + r.text) != std::string_view::npos)
+          return true;
+        break;
+      case Form::scope: {
+        std::string_view q = qualified_name(function);
+        if (!function.empty() &&
+            (q.starts_with(r.text) || q.find("::" + r.text) != std::string_view::npos))
+          return true;
+        break;
+      }
       case Form::function:
         if (!function.empty() && ends_at_boundary(qualified_name(function), r.text, "::"))
           return true;

@@ -70,7 +70,7 @@ class Slot {
 
 template <class T>
 std::shared_ptr<ChanCore> make_core(std::size_t cap) {
-  return std::make_shared<ChanCore>(cap, elem_ops_for<T>);
+  return std::shared_ptr<ChanCore>(new ChanCore(cap, elem_ops_for<T>), ChanCore::Deleter{});
 }
 
 template <class T>

@@ -12,10 +12,14 @@
 // after it is committed, and the waker dequeues it, completes the transfer under the lock
 // and readies it after unlocking.
 //
-// Lifetime: a ChanCore is owned by the handles (shared_ptr) and, for the whole of each
-// operation, by the operation itself: send, recv, close and select take a reference before
-// their first scheduling point, so a goroutine blocked on a channel keeps it alive even if
-// every handle to it is overwritten meanwhile (as a blocked Go send keeps its channel).
+// Lifetime: a ChanCore is owned by the handles (shared_ptr, with ChanCore::Deleter) and,
+// for the whole of each operation, by the operation itself: send, recv, close and select
+// hold an OpRef from before their first scheduling point, so a goroutine blocked on a
+// channel keeps it alive even if every handle to it is overwritten meanwhile (as a blocked
+// Go send keeps its channel). The deleter of the last handle only marks the core orphaned
+// while operations are in flight; the last of them deletes it. This is a plain counter, not
+// a shared_ptr copy: libstdc++'s reference counts are happens-before edges to the race
+// detector (glibcxx_sync.hpp), and an operation must not add edges Go does not have.
 #pragma once
 
 #include <atomic>
@@ -106,8 +110,32 @@ class WaitQueue {
 // w (when its sync object still exists) and unwinds the goroutine instead of returning.
 bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where);
 
-class ChanCore : public std::enable_shared_from_this<ChanCore> {
+class ChanCore {
  public:
+  // The shared_ptr deleter: deletes now, or marks the core for the last operation in flight.
+  struct Deleter {
+    void operator()(ChanCore* c) const noexcept {
+      if (c->refs_.fetch_or(kOrphaned, std::memory_order_acq_rel) == 0) delete c;
+    }
+  };
+  // Keeps a channel alive for one operation; the caller must hold a handle when making it.
+  class OpRef {
+   public:
+    explicit OpRef(ChanCore* c) noexcept : c_(c) {
+      if (c_) c_->refs_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~OpRef() {
+      if (c_ && c_->refs_.fetch_sub(1, std::memory_order_acq_rel) == (kOrphaned | 1)) delete c_;
+    }
+    OpRef(OpRef&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+    OpRef(const OpRef&) = delete;
+    OpRef& operator=(const OpRef&) = delete;
+    OpRef& operator=(OpRef&&) = delete;
+
+   private:
+    ChanCore* c_;
+  };
+
   // Allocates the ring buffer; the channel owns the elements buffered in it.
   ChanCore(std::size_t capacity, const ElemOps& ops);
   ChanCore(const ChanCore&) = delete;
@@ -159,6 +187,8 @@ class ChanCore : public std::enable_shared_from_this<ChanCore> {
   std::size_t sendx_ = 0;  // next slot to fill
   std::size_t recvx_ = 0;  // next slot to drain
   bool closed_ = false;
+  static constexpr std::uint32_t kOrphaned = 1u << 31;
+  std::atomic<std::uint32_t> refs_{0};  // operations in flight, | kOrphaned once no handle is left
   WaitQueue recvq_;
   WaitQueue sendq_;
 };
