@@ -5,6 +5,7 @@
 // lock): no allocation, no stdio, no locks. Text goes through RawOut, a fixed buffer
 // flushed with write(2).
 #include "crash.hpp"
+#include "strategy.hpp"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -96,16 +97,6 @@ class RawOut {
   char buf_[1024];
   std::size_t len_ = 0;
 };
-
-const char* strategy_text(StrategyKind k) noexcept {
-  switch (k) {
-    case StrategyKind::random: return "random";
-    case StrategyKind::pct: return "pct";
-    case StrategyKind::dfs: return "dfs";
-    case StrategyKind::replay: return "replay";
-  }
-  return "?";
-}
 
 const char* signal_text(int sig) noexcept {
   switch (sig) {

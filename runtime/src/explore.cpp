@@ -46,15 +46,7 @@ std::string_view failure_kind_name(FailureKind k) noexcept {
 
 namespace {
 
-std::string_view strategy_name(StrategyKind k) noexcept {
-  switch (k) {
-    case StrategyKind::random: return "random";
-    case StrategyKind::pct: return "pct";
-    case StrategyKind::dfs: return "dfs";
-    case StrategyKind::replay: return "replay";
-  }
-  return "?";
-}
+std::string_view strategy_name(StrategyKind k) noexcept { return detail::strategy_text(k); }
 
 std::uint64_t parse_number(const char* var, const char* text, const char* example) {
   errno = 0;

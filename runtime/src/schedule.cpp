@@ -60,15 +60,6 @@ class Base64Out {
   int bits_ = 0;
 };
 
-int decode_char(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
 std::invalid_argument bad_token(const std::string& why) {
   return std::invalid_argument("replay token " + why + "; copy it whole from the report");
 }
@@ -240,7 +231,7 @@ ScheduleTape decode_schedule(const std::string& token) {
   std::uint32_t acc = 0;
   int bits = 0;
   for (std::size_t i = 3; i < token.size(); ++i) {
-    int v = decode_char(token[i]);
+    int v = base64url_value(token[i]);
     if (v < 0)
       throw bad_token("has an invalid character '" + std::string(1, token[i]) +
                       "' at position " + std::to_string(i));

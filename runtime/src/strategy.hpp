@@ -20,6 +20,20 @@
 
 namespace weft::detail {
 
+// The strategy's name in reports ("random", ...); a literal, safe in a signal handler.
+constexpr const char* strategy_text(StrategyKind k) noexcept {
+  switch (k) {
+    case StrategyKind::random: return "random";
+    case StrategyKind::pct: return "pct";
+    case StrategyKind::dfs: return "dfs";
+    case StrategyKind::replay: return "replay";
+  }
+  return "?";
+}
+
+// The value of one base64url character, or -1 (shared by the w1 and w2 token codecs).
+int base64url_value(char c) noexcept;
+
 class Strategy {
  public:
   virtual ~Strategy() = default;

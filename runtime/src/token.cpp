@@ -13,7 +13,9 @@ constexpr char kAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr const char* kPrefix = "w1-";
 
-int decode_char(char c) {
+}  // namespace
+
+int base64url_value(char c) noexcept {
   if (c >= 'A' && c <= 'Z') return c - 'A';
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
@@ -21,7 +23,6 @@ int decode_char(char c) {
   if (c == '_') return 63;
   return -1;
 }
-}  // namespace
 
 std::string encode_token(std::span<const std::uint32_t> choices) {
   std::string bytes;
@@ -60,7 +61,7 @@ std::vector<std::uint32_t> decode_token(const std::string& token) {
   std::uint32_t acc = 0;
   int bits = 0;
   for (std::size_t i = prefix.size(); i < token.size(); ++i) {
-    int v = decode_char(token[i]);
+    int v = base64url_value(token[i]);
     if (v < 0)
       throw std::invalid_argument("replay token has an invalid character '" +
                                   std::string(1, token[i]) + "' at position " +
