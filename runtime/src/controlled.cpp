@@ -20,7 +20,7 @@
 
 #include "crash.hpp"
 #include "report.hpp"
-#include "weft/detail/chan_core.hpp"
+#include "weft/detail/wait_queue.hpp"
 #include "weft/instr.hpp"
 #include "weft/panic.hpp"
 
