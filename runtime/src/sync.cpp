@@ -15,8 +15,6 @@
 namespace weft {
 
 namespace {
-void unlock_spin(void* p) { static_cast<detail::SpinLock*>(p)->unlock(); }
-
 GoId self_id() { return detail::id_of(detail::current()); }
 
 void acquire(const void* sync) {
@@ -322,7 +320,7 @@ void Cond::wait(std::source_location where) {
   unlock_fn_(lock_obj_, where);
   lk_.lock();
   if (!w.success) {
-    if (detail::park(detail::WaitReason::cond_wait, loc, &unlock_spin, &lk_) ==
+    if (detail::park(detail::WaitReason::cond_wait, loc, &detail::unlock_spin, &lk_) ==
         detail::Wake::killed) {
       if (w.queued) {
         lk_.lock();

@@ -76,10 +76,6 @@ bool WaitQueue::has_live() noexcept {
   return false;
 }
 
-namespace {
-void unlock_spin(void* p) { static_cast<SpinLock*>(p)->unlock(); }
-}  // namespace
-
 bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where) {
   q.push(&w);
   if (park(reason, where, &unlock_spin, &lk) == Wake::killed) {
