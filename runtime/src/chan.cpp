@@ -14,6 +14,7 @@
 #include <new>
 #include <vector>
 
+#include "hb.hpp"
 #include "scheduler.hpp"
 #include "weft/detail/chan_core.hpp"
 #include "weft/panic.hpp"
@@ -33,11 +34,9 @@ const void* ChanCore::close_sync() const noexcept {
 
 ChanCore::~ChanCore() {
   for (std::size_t i = 0; i < count_; ++i) ops_.destroy(slot((recvx_ + i) % cap_));
-  if (EventSink* ev = events()) {
-    ev->sync_free(this);
-    ev->sync_free(close_sync());
-    for (std::size_t i = 0; i < cap_; ++i) ev->sync_free(slot(i));
-  }
+  hb::sync_free(this);
+  hb::sync_free(close_sync());
+  for (std::size_t i = 0; i < cap_; ++i) hb::sync_free(slot(i));
   if (buf_) ::operator delete(buf_, std::align_val_t{ops_.align});
 }
 
@@ -49,19 +48,15 @@ std::size_t ChanCore::length() noexcept {
 }
 
 void ChanCore::slot_sync(G* g, const void* addr) {
-  if (EventSink* ev = events()) {
-    ev->acquire(id_of(g), addr);
-    ev->release_store(id_of(g), addr);
-  }
+  hb::acquire(g, addr);
+  hb::release_store(g, addr);
 }
 
 void ChanCore::rendezvous(G* self, G* partner) {
-  if (EventSink* ev = events()) {
-    ev->release_store(id_of(self), this);
-    ev->acquire(id_of(partner), this);
-    ev->release_store(id_of(partner), this);
-    ev->acquire(id_of(self), this);
-  }
+  hb::release_store(self, this);
+  hb::acquire(partner, this);
+  hb::release_store(partner, this);
+  hb::acquire(self, this);
 }
 
 G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
@@ -116,7 +111,7 @@ void ChanCore::pop_buffer(void* dst, G* self) {
 }
 
 void ChanCore::closed_recv(void* dst, G* self) {
-  if (EventSink* ev = events()) ev->acquire(id_of(self), close_sync());
+  hb::acquire(self, close_sync());
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
 }
 
@@ -197,7 +192,7 @@ void ChanCore::close(Location where) {
     lock_.unlock();
     throw Panic("close of closed channel", where);
   }
-  if (EventSink* ev = events()) ev->release(id_of(self), close_sync());
+  hb::release(self, close_sync());
   close_locked_and_wake();
 }
 
@@ -259,11 +254,9 @@ void ChanCore::close_from_runtime() {
 }
 
 void ChanCore::arm_edge(G* armer) {
-  if (EventSink* ev = events()) {
-    ev->release(id_of(armer), this);  // an unbuffered offer() syncs through it
-    ev->release(id_of(armer), close_sync());
-    for (std::size_t i = 0; i < cap_; ++i) ev->release(id_of(armer), slot(i));
-  }
+  hb::release(armer, this);  // an unbuffered offer() syncs through it
+  hb::release(armer, close_sync());
+  for (std::size_t i = 0; i < cap_; ++i) hb::release(armer, slot(i));
 }
 
 namespace {
