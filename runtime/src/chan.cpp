@@ -14,6 +14,7 @@
 #include <new>
 #include <vector>
 
+#include "dcheck.hpp"
 #include "hb.hpp"
 #include "scheduler.hpp"
 #include "weft/detail/chan_core.hpp"
@@ -32,6 +33,16 @@ const void* ChanCore::close_sync() const noexcept {
   return reinterpret_cast<const char*>(this) + 1;
 }
 
+void ChanCore::check_invariants() const noexcept {
+  WEFT_DCHECK(count_ <= cap_, "a channel's buffer holds at most its capacity");
+  WEFT_DCHECK(recvq_.empty() || count_ == 0, "receivers wait only on an empty buffer");
+  WEFT_DCHECK(sendq_.empty() || count_ == cap_, "senders wait only on a full buffer");
+  WEFT_DCHECK(cap_ == 0 || recvq_.empty() || sendq_.empty(),
+              "a buffered channel never has both senders and receivers waiting");
+  WEFT_DCHECK(!closed_ || (recvq_.empty() && sendq_.empty()),
+              "a closed channel has no waiters");
+}
+
 ChanCore::~ChanCore() {
   for (std::size_t i = 0; i < count_; ++i) ops_.destroy(slot((recvx_ + i) % cap_));
   hb::sync_free(this);
@@ -42,6 +53,7 @@ ChanCore::~ChanCore() {
 
 std::size_t ChanCore::length() noexcept {
   lock_.lock();
+  check_invariants();
   std::size_t n = count_;
   lock_.unlock();
   return n;
@@ -120,6 +132,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
   visible(where);
   G* self = current();
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     throw Panic("send on closed channel", where);
@@ -152,6 +165,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   visible(where);
   G* self = current();
   lock_.lock();
+  check_invariants();
   if (closed_ && count_ == 0) {
     lock_.unlock();
     closed_recv(dst, self);
@@ -188,6 +202,7 @@ void ChanCore::close(Location where) {
   visible(where);
   G* self = current();
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     throw Panic("close of closed channel", where);
@@ -215,6 +230,7 @@ void ChanCore::close_locked_and_wake() {
 
 bool ChanCore::offer(void* elem) {
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     return false;
@@ -246,6 +262,7 @@ bool ChanCore::offer(void* elem) {
 
 void ChanCore::close_from_runtime() {
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     return;

@@ -119,6 +119,8 @@ class ChanCore {
 
  private:
   const void* close_sync() const noexcept;
+  // Debug builds: checks the invariants at the top of this file (lock_ held).
+  void check_invariants() const noexcept;
   friend struct SelectImpl;
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
   // Locked helpers; each returns the goroutine to ready after unlocking, if any.
