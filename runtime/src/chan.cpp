@@ -60,14 +60,12 @@ std::size_t ChanCore::length() noexcept {
 }
 
 void ChanCore::slot_sync(G* g, const void* addr) {
-  hb::acquire(g, addr);
-  hb::release_store(g, addr);
+  hb::release_acquire(g, addr);
 }
 
 void ChanCore::rendezvous(G* self, G* partner) {
   hb::release_store(self, this);
-  hb::acquire(partner, this);
-  hb::release_store(partner, this);
+  hb::release_acquire(partner, this);
   hb::acquire(self, this);
 }
 

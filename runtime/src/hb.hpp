@@ -42,6 +42,15 @@ inline void release_store(const void* addr) {
   if (EventSink* ev = events()) ev->release_store(id_of(current()), addr);
 }
 
+// release_acquire (Go's racereleaseacquireg): acquire, then release_store, at addr; a
+// channel slot or rendezvous passes the goroutine's clock both ways through it.
+inline void release_acquire(const G* g, const void* addr) {
+  if (EventSink* ev = events()) {
+    ev->acquire(id_of(g), addr);
+    ev->release_store(id_of(g), addr);
+  }
+}
+
 // The sync object at addr is gone: its clock is dropped, and an object allocated there
 // later starts with none.
 inline void sync_free(const void* addr) {
