@@ -4,41 +4,35 @@
 // that observes it, and a store that was overwritten before the load publishes nothing.
 #include "weft/atomic.hpp"
 
+#include "hb.hpp"
 #include "scheduler.hpp"
 
 namespace weft::detail {
-
-namespace {
-EventSink* sink_in_goroutine() {
-  Scheduler* s = current_scheduler();
-  return s && s->current() ? s->events() : nullptr;
-}
-}  // namespace
 
 void atomic_before(Location where) {
   if (in_goroutine()) visible(where);
 }
 
 void atomic_load_edge(const void* a) {
-  if (EventSink* ev = sink_in_goroutine()) ev->acquire(current()->id, a);
+  if (in_goroutine()) hb::acquire(a);
 }
 
 // A store replaces the atomic's clock (release_store): a load that observes it is ordered
 // after this store, not after earlier stores it overwrote (which it does not observe).
 // Read-modify-writes observe the previous value, so they join (acquire + release).
 void atomic_store_edge(const void* a) {
-  if (EventSink* ev = sink_in_goroutine()) ev->release_store(current()->id, a);
+  if (in_goroutine()) hb::release_store(a);
 }
 
 void atomic_rmw_edge(const void* a) {
-  if (EventSink* ev = sink_in_goroutine()) {
-    ev->acquire(current()->id, a);
-    ev->release(current()->id, a);
+  if (in_goroutine()) {
+    hb::acquire(a);
+    hb::release(a);
   }
 }
 
 void atomic_forget(const void* a) noexcept {
-  if (EventSink* ev = events()) ev->sync_free(a);
+  hb::sync_free(a);
 }
 
 }  // namespace weft::detail

@@ -14,98 +14,13 @@
 #include <new>
 #include <vector>
 
-#include "goroutine.hpp"
+#include "dcheck.hpp"
+#include "hb.hpp"
 #include "scheduler.hpp"
 #include "weft/detail/chan_core.hpp"
 #include "weft/panic.hpp"
 
 namespace weft::detail {
-
-WaitQueue::~WaitQueue() {
-  while (Waiter* w = first_) remove(w);
-}
-
-void WaitQueue::push(Waiter* w) noexcept {
-  w->prev = last_;
-  w->next = nullptr;
-  if (last_)
-    last_->next = w;
-  else
-    first_ = w;
-  last_ = w;
-  w->queued = true;
-  w->queue = this;
-  if (w->g) {
-    w->g_next = w->g->waiters;
-    w->g->waiters = w;
-  }
-}
-
-void WaitQueue::remove(Waiter* w) noexcept {
-  if (!w->queued) return;
-  if (w->prev)
-    w->prev->next = w->next;
-  else
-    first_ = w->next;
-  if (w->next)
-    w->next->prev = w->prev;
-  else
-    last_ = w->prev;
-  w->prev = w->next = nullptr;
-  w->queued = false;
-  w->queue = nullptr;
-  if (w->g) {
-    for (Waiter** p = &w->g->waiters; *p; p = &(*p)->g_next)
-      if (*p == w) {
-        *p = w->g_next;
-        break;
-      }
-    w->g_next = nullptr;
-  }
-}
-
-void WaitQueue::unlink_all(G* g) noexcept {
-  while (Waiter* w = g->waiters) w->queue->remove(w);
-}
-
-Waiter* WaitQueue::pop() noexcept {
-  while (Waiter* w = first_) {
-    remove(w);
-    if (w->group) {
-      bool expected = false;
-      if (!w->group->done.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
-        continue;  // its select already fired through another channel
-      w->group->fired = w->case_index;
-    }
-    return w;
-  }
-  return nullptr;
-}
-
-bool WaitQueue::has_live() noexcept {
-  while (Waiter* w = first_) {
-    if (!w->group || !w->group->done.load(std::memory_order_acquire)) return true;
-    remove(w);
-  }
-  return false;
-}
-
-namespace {
-void unlock_spin(void* p) { static_cast<SpinLock*>(p)->unlock(); }
-}  // namespace
-
-bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where) {
-  q.push(&w);
-  if (park(reason, where, &unlock_spin, &lk) == Wake::killed) {
-    if (w.queued) {  // else its sync object may be gone
-      lk.lock();
-      q.remove(&w);
-      lk.unlock();
-    }
-    exit_killed();
-  }
-  return w.success;
-}
 
 ChanCore::ChanCore(std::size_t capacity, const ElemOps& ops) : ops_(ops), cap_(capacity) {
   if (cap_)
@@ -118,37 +33,40 @@ const void* ChanCore::close_sync() const noexcept {
   return reinterpret_cast<const char*>(this) + 1;
 }
 
+void ChanCore::check_invariants() const noexcept {
+  WEFT_DCHECK(count_ <= cap_, "a channel's buffer holds at most its capacity");
+  WEFT_DCHECK(recvq_.empty() || count_ == 0, "receivers wait only on an empty buffer");
+  WEFT_DCHECK(sendq_.empty() || count_ == cap_, "senders wait only on a full buffer");
+  WEFT_DCHECK(cap_ == 0 || recvq_.empty() || sendq_.empty(),
+              "a buffered channel never has both senders and receivers waiting");
+  WEFT_DCHECK(!closed_ || (recvq_.empty() && sendq_.empty()),
+              "a closed channel has no waiters");
+}
+
 ChanCore::~ChanCore() {
   for (std::size_t i = 0; i < count_; ++i) ops_.destroy(slot((recvx_ + i) % cap_));
-  if (EventSink* ev = events()) {
-    ev->sync_free(this);
-    ev->sync_free(close_sync());
-    for (std::size_t i = 0; i < cap_; ++i) ev->sync_free(slot(i));
-  }
+  hb::sync_free(this);
+  hb::sync_free(close_sync());
+  for (std::size_t i = 0; i < cap_; ++i) hb::sync_free(slot(i));
   if (buf_) ::operator delete(buf_, std::align_val_t{ops_.align});
 }
 
 std::size_t ChanCore::length() noexcept {
   lock_.lock();
+  check_invariants();
   std::size_t n = count_;
   lock_.unlock();
   return n;
 }
 
 void ChanCore::slot_sync(G* g, const void* addr) {
-  if (EventSink* ev = events()) {
-    ev->acquire(id_of(g), addr);
-    ev->release_store(id_of(g), addr);
-  }
+  hb::release_acquire(g, addr);
 }
 
 void ChanCore::rendezvous(G* self, G* partner) {
-  if (EventSink* ev = events()) {
-    ev->release_store(id_of(self), this);
-    ev->acquire(id_of(partner), this);
-    ev->release_store(id_of(partner), this);
-    ev->acquire(id_of(self), this);
-  }
+  hb::release_store(self, this);
+  hb::release_acquire(partner, this);
+  hb::acquire(self, this);
 }
 
 G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
@@ -203,7 +121,7 @@ void ChanCore::pop_buffer(void* dst, G* self) {
 }
 
 void ChanCore::closed_recv(void* dst, G* self) {
-  if (EventSink* ev = events()) ev->acquire(id_of(self), close_sync());
+  hb::acquire(self, close_sync());
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
 }
 
@@ -212,6 +130,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
   visible(where);
   G* self = current();
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     throw Panic("send on closed channel", where);
@@ -244,6 +163,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   visible(where);
   G* self = current();
   lock_.lock();
+  check_invariants();
   if (closed_ && count_ == 0) {
     lock_.unlock();
     closed_recv(dst, self);
@@ -280,11 +200,12 @@ void ChanCore::close(Location where) {
   visible(where);
   G* self = current();
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     throw Panic("close of closed channel", where);
   }
-  if (EventSink* ev = events()) ev->release(id_of(self), close_sync());
+  hb::release(self, close_sync());
   close_locked_and_wake();
 }
 
@@ -307,6 +228,7 @@ void ChanCore::close_locked_and_wake() {
 
 bool ChanCore::offer(void* elem) {
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     return false;
@@ -338,6 +260,7 @@ bool ChanCore::offer(void* elem) {
 
 void ChanCore::close_from_runtime() {
   lock_.lock();
+  check_invariants();
   if (closed_) {
     lock_.unlock();
     return;
@@ -346,11 +269,9 @@ void ChanCore::close_from_runtime() {
 }
 
 void ChanCore::arm_edge(G* armer) {
-  if (EventSink* ev = events()) {
-    ev->release(id_of(armer), this);  // an unbuffered offer() syncs through it
-    ev->release(id_of(armer), close_sync());
-    for (std::size_t i = 0; i < cap_; ++i) ev->release(id_of(armer), slot(i));
-  }
+  hb::release(armer, this);  // an unbuffered offer() syncs through it
+  hb::release(armer, close_sync());
+  for (std::size_t i = 0; i < cap_; ++i) hb::release(armer, slot(i));
 }
 
 namespace {

@@ -19,8 +19,9 @@
 #include <new>
 
 #include "crash.hpp"
+#include "dcheck.hpp"
 #include "report.hpp"
-#include "weft/detail/chan_core.hpp"
+#include "weft/detail/wait_queue.hpp"
 #include "weft/instr.hpp"
 #include "weft/panic.hpp"
 
@@ -193,6 +194,7 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
 
 void ControlledScheduler::ready(G* g) {
   if (g->state != GState::blocked) return;
+  WEFT_DCHECK(g != cur_, "runq_ never holds the running goroutine (cur_)");
   g->state = GState::runnable;
   if (!g->killed) runq_.push_back(g);
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "hb.hpp"
 #include "scheduler.hpp"
 #include "weft/instr.hpp"
 
@@ -128,17 +129,13 @@ void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcep
 extern "C" void weft_happens_before(const volatile void* addr) noexcept {
   using namespace weft::detail;
   if (!in_goroutine() || in_event_sink) return;
-  if (weft::EventSink* ev = events()) {
-    SinkCallGuard guard;
-    ev->release(current()->id, const_cast<const void*>(addr));
-  }
+  SinkCallGuard guard;
+  hb::release(const_cast<const void*>(addr));
 }
 
 extern "C" void weft_happens_after(const volatile void* addr) noexcept {
   using namespace weft::detail;
   if (!in_goroutine() || in_event_sink) return;
-  if (weft::EventSink* ev = events()) {
-    SinkCallGuard guard;
-    ev->acquire(current()->id, const_cast<const void*>(addr));
-  }
+  SinkCallGuard guard;
+  hb::acquire(const_cast<const void*>(addr));
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "hb.hpp"
 #include "scheduler.hpp"
 #include "weft/race.hpp"
 
@@ -163,12 +164,10 @@ Stats stats() {
 }
 
 void acquire(const void* sync) {
-  if (detail::in_goroutine())
-    if (EventSink* ev = detail::events()) ev->acquire(detail::current()->id, sync);
+  if (detail::in_goroutine()) detail::hb::acquire(sync);
 }
 void release(const void* sync) {
-  if (detail::in_goroutine())
-    if (EventSink* ev = detail::events()) ev->release(detail::current()->id, sync);
+  if (detail::in_goroutine()) detail::hb::release(sync);
 }
 
 }  // namespace weft::race

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fiber.hpp"
@@ -13,6 +14,10 @@
 #include "weft/events.hpp"
 
 namespace weft::detail {
+
+// Goroutine ids pass from the runtime's events to the detector unconverted: the two
+// definitions (weft/events.hpp, weft/detector/report.hpp) must name one type.
+static_assert(std::is_same_v<GoId, det::GoId>, "weft::GoId and weft::det::GoId must agree");
 
 class RaceSink final : public EventSink {
  public:

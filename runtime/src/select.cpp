@@ -24,7 +24,12 @@ struct LockSet {
 
 struct SelectImpl {
   static void lock(LockSet& s) {
-    for (ChanCore* c : s.chans) c->lock_.lock();
+    for (ChanCore* c : s.chans) {
+      c->lock_.lock();
+#ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
+      c->check_invariants();
+#endif
+    }
   }
   static void unlock(void* p) {
     auto& s = *static_cast<LockSet*>(p);

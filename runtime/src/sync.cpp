@@ -9,42 +9,14 @@
 
 #include <vector>
 
+#include "hb.hpp"
 #include "scheduler.hpp"
 #include "weft/panic.hpp"
 
 namespace weft {
 
 namespace {
-void unlock_spin(void* p) { static_cast<detail::SpinLock*>(p)->unlock(); }
-
-GoId self_id() { return detail::id_of(detail::current()); }
-
-void acquire(const void* sync) {
-  if (EventSink* ev = detail::events()) ev->acquire(self_id(), sync);
-}
-void release(const void* sync) {
-  if (EventSink* ev = detail::events()) ev->release(self_id(), sync);
-}
-// For a lock's own clock: the releaser acquired it when it locked, so its clock already
-// holds everything the lock's clock did, and a copy is exact (and cheaper than a join).
-void release_lock(const void* sync) {
-  if (EventSink* ev = detail::events()) ev->release_store(self_id(), sync);
-}
-void release_store(const void* sync) {
-  if (EventSink* ev = detail::events()) ev->release_store(self_id(), sync);
-}
-void locked(const void* m, bool exclusive, Location where) {
-  if (EventSink* ev = detail::events()) ev->lock_acquired(self_id(), m, exclusive, where);
-}
-void try_locked(const void* m, bool exclusive, Location where) {
-  if (EventSink* ev = detail::events()) ev->lock_try_acquired(self_id(), m, exclusive, where);
-}
-void unlocked(const void* m) {
-  if (EventSink* ev = detail::events()) ev->lock_released(self_id(), m);
-}
-void forget(const void* sync) {
-  if (EventSink* ev = detail::events()) ev->sync_free(sync);
-}
+namespace hb = detail::hb;
 
 // Parks the current goroutine on `q` (guarded by `lk`, which the caller holds); returns
 // whether it was granted (Waiter::success) by whoever woke it.
@@ -71,7 +43,7 @@ void ready_all(const std::vector<detail::G*>& gs) {
 
 // ---- Mutex ----
 
-Mutex::~Mutex() { forget(this); }
+Mutex::~Mutex() { hb::sync_free(this); }
 
 void Mutex::lock(std::source_location where) {
   const Location loc = Location::from(where);
@@ -83,8 +55,8 @@ void Mutex::lock(std::source_location where) {
   }
   locked_ = true;
   lk_.unlock();
-  acquire(this);
-  locked(this, true, loc);
+  hb::acquire(this);
+  hb::lock_acquired(this, true, loc);
 }
 
 bool Mutex::try_lock(std::source_location where) {
@@ -97,8 +69,8 @@ bool Mutex::try_lock(std::source_location where) {
   }
   locked_ = true;
   lk_.unlock();
-  acquire(this);
-  try_locked(this, true, loc);
+  hb::acquire(this);
+  hb::lock_try_acquired(this, true, loc);
   return true;
 }
 
@@ -110,8 +82,10 @@ void Mutex::unlock(std::source_location where) {
     lk_.unlock();
     throw Panic("sync: unlock of unlocked mutex", loc);
   }
-  release_lock(this);
-  unlocked(this);
+  // The lock's own clock: the unlocker acquired it when it locked, so its clock already
+  // holds everything the lock's clock did, and a copy is exact (and cheaper than a join).
+  hb::release_store(this);
+  hb::lock_released(this);
   locked_ = false;
   detail::G* g = wake_one(waiters_, false);
   lk_.unlock();
@@ -121,8 +95,8 @@ void Mutex::unlock(std::source_location where) {
 // ---- RWMutex ----
 
 RWMutex::~RWMutex() {
-  forget(this);
-  forget(&reader_sync_);
+  hb::sync_free(this);
+  hb::sync_free(&reader_sync_);
 }
 
 void RWMutex::lock(std::source_location where) {
@@ -136,9 +110,9 @@ void RWMutex::lock(std::source_location where) {
     writer_ = true;
     lk_.unlock();
   }
-  acquire(this);
-  acquire(&reader_sync_);
-  locked(this, true, loc);
+  hb::acquire(this);
+  hb::acquire(&reader_sync_);
+  hb::lock_acquired(this, true, loc);
 }
 
 bool RWMutex::try_lock(std::source_location where) {
@@ -151,9 +125,9 @@ bool RWMutex::try_lock(std::source_location where) {
   }
   writer_ = true;
   lk_.unlock();
-  acquire(this);
-  acquire(&reader_sync_);
-  try_locked(this, true, loc);
+  hb::acquire(this);
+  hb::acquire(&reader_sync_);
+  hb::lock_try_acquired(this, true, loc);
   return true;
 }
 
@@ -165,8 +139,8 @@ void RWMutex::unlock(std::source_location where) {
     lk_.unlock();
     throw Panic("sync: Unlock of unlocked RWMutex", loc);
   }
-  release_lock(this);
-  unlocked(this);
+  hb::release_store(this);  // a copy, as in Mutex::unlock
+  hb::lock_released(this);
   writer_ = false;
   std::vector<detail::G*> wake;
   while (detail::G* g = wake_one(readerq_, true)) {  // admit every queued reader
@@ -194,8 +168,8 @@ void RWMutex::lock_shared(std::source_location where) {
     ++readers_;
     lk_.unlock();
   }
-  acquire(this);
-  locked(this, false, loc);
+  hb::acquire(this);
+  hb::lock_acquired(this, false, loc);
 }
 
 bool RWMutex::try_lock_shared(std::source_location where) {
@@ -208,8 +182,8 @@ bool RWMutex::try_lock_shared(std::source_location where) {
   }
   ++readers_;
   lk_.unlock();
-  acquire(this);
-  try_locked(this, false, loc);
+  hb::acquire(this);
+  hb::lock_try_acquired(this, false, loc);
   return true;
 }
 
@@ -221,8 +195,8 @@ void RWMutex::unlock_shared(std::source_location where) {
     lk_.unlock();
     throw Panic("sync: RUnlock of unlocked RWMutex", loc);
   }
-  release(&reader_sync_);
-  unlocked(this);
+  hb::release(&reader_sync_);
+  hb::lock_released(this);
   --readers_;
   detail::G* g = nullptr;
   if (readers_ == 0 && writers_waiting_ > 0) {
@@ -238,13 +212,13 @@ void RWMutex::unlock_shared(std::source_location where) {
 
 // ---- WaitGroup ----
 
-WaitGroup::~WaitGroup() { forget(this); }
+WaitGroup::~WaitGroup() { hb::sync_free(this); }
 
 void WaitGroup::add(std::int64_t delta, std::source_location where) {
   const Location loc = Location::from(where);
   detail::visible(loc);
   lk_.lock();
-  if (delta < 0) release(this);
+  if (delta < 0) hb::release(this);
   counter_ += delta;
   if (counter_ < 0) {
     counter_ -= delta;
@@ -266,7 +240,7 @@ void WaitGroup::wait(std::source_location where) {
   lk_.lock();
   if (counter_ == 0) {
     lk_.unlock();
-    acquire(this);
+    hb::acquire(this);
     return;
   }
   ++waiting_;
@@ -277,7 +251,7 @@ void WaitGroup::wait(std::source_location where) {
   const bool reused = counter_ != 0 || waiting_ != 0;
   lk_.unlock();
   if (reused) throw Panic("sync: WaitGroup is reused before previous Wait has returned", loc);
-  acquire(this);
+  hb::acquire(this);
 }
 
 // ---- Once ----
@@ -308,7 +282,7 @@ void Once::do_(const std::function<void()>& f, std::source_location where) {
 
 // ---- Cond ----
 
-Cond::~Cond() { forget(this); }
+Cond::~Cond() { hb::sync_free(this); }
 
 void Cond::wait(std::source_location where) {
   const Location loc = Location::from(where);
@@ -322,7 +296,7 @@ void Cond::wait(std::source_location where) {
   unlock_fn_(lock_obj_, where);
   lk_.lock();
   if (!w.success) {
-    if (detail::park(detail::WaitReason::cond_wait, loc, &unlock_spin, &lk_) ==
+    if (detail::park(detail::WaitReason::cond_wait, loc, &detail::unlock_spin, &lk_) ==
         detail::Wake::killed) {
       if (w.queued) {
         lk_.lock();
@@ -335,8 +309,8 @@ void Cond::wait(std::source_location where) {
     lk_.unlock();
   }
   // The signal or broadcast that woke this wait left its clock at &w (see wake_waiter).
-  acquire(&w);
-  forget(&w);
+  hb::acquire(&w);
+  hb::sync_free(&w);
   lock_fn_(lock_obj_, where);
 }
 
@@ -346,7 +320,7 @@ void Cond::wait(std::source_location where) {
 detail::G* Cond::wake_waiter() {
   detail::Waiter* w = waiters_.pop();
   if (!w) return nullptr;
-  release_store(w);
+  hb::release_store(w);
   w->success = true;
   return w->g;
 }

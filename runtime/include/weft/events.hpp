@@ -19,6 +19,8 @@
 
 namespace weft {
 
+// The detector, which may not include runtime headers, declares the same type as
+// weft::det::GoId; runtime/src/race.hpp checks that the two agree.
 using GoId = std::uint64_t;
 
 // A source location that outlives the call: file and function point at static strings.

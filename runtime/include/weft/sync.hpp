@@ -20,7 +20,7 @@
 #include <functional>
 #include <source_location>
 
-#include "weft/detail/chan_core.hpp"
+#include "weft/detail/wait_queue.hpp"
 
 namespace weft {
 

@@ -13,6 +13,8 @@
 
 namespace weft::det {
 
+// The same type as the runtime's weft::GoId (weft/events.hpp), declared here because the
+// detector may not include runtime headers; the runtime's race sink checks that they agree.
 using GoId = std::uint64_t;
 
 // A source location with static lifetime (file and function are never null).

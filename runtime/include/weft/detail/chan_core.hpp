@@ -33,6 +33,7 @@
 
 #include "weft/detail/runtime.hpp"
 #include "weft/detail/spinlock.hpp"
+#include "weft/detail/wait_queue.hpp"
 
 namespace weft::detail {
 
@@ -60,55 +61,6 @@ inline constexpr ElemOps elem_ops_for{
     [](void* p) { static_cast<T*>(p)->~T(); },
     zero_constructor<T>(),
 };
-
-// One select statement that is blocked on several channels: the first waker claims it.
-struct SelectGroup {
-  std::atomic<bool> done{false};
-  std::size_t fired = 0;  // index of the case that fired
-};
-
-// A goroutine waiting on one channel (Go's sudog). Lives on the waiting goroutine's stack.
-struct Waiter {
-  G* g = nullptr;
-  void* elem = nullptr;  // send: the value to move out; receive: storage to move into
-  Waiter* prev = nullptr;
-  Waiter* next = nullptr;
-  SelectGroup* group = nullptr;  // set for select cases
-  std::size_t case_index = 0;
-  bool success = false;  // true: the transfer happened; false: woken by close
-  bool queued = false;   // linked into a WaitQueue
-  class WaitQueue* queue = nullptr;  // the queue it is linked into, while queued
-  Waiter* g_next = nullptr;  // the next waiter of the same goroutine that is queued somewhere
-};
-
-class WaitQueue {
- public:
-  WaitQueue() = default;
-  WaitQueue(const WaitQueue&) = delete;
-  WaitQueue& operator=(const WaitQueue&) = delete;
-  // A waiter still queued when its sync object dies (its goroutine is being torn down after
-  // main returned) is unlinked, so its cleanup knows not to touch the dead object.
-  ~WaitQueue();
-  bool empty() const noexcept { return first_ == nullptr; }
-  void push(Waiter* w) noexcept;
-  void remove(Waiter* w) noexcept;  // no-op when w is not queued
-  // Removes and returns the first waiter that can still be woken, claiming its select
-  // group; select waiters already claimed through another channel are dropped.
-  Waiter* pop() noexcept;
-  // Whether some waiter could be woken now (drops stale select waiters).
-  bool has_live() noexcept;
-  // Unlinks every waiter of g from the queues it is in (a goroutine abandoned at teardown).
-  static void unlink_all(G* g) noexcept;
-
- private:
-  Waiter* first_ = nullptr;
-  Waiter* last_ = nullptr;
-};
-
-// Links w (its g set to the caller) into q, whose guard lk the caller holds, parks until a
-// waker dequeues it, and returns w.success. If the iteration is torn down meanwhile, unlinks
-// w (when its sync object still exists) and unwinds the goroutine instead of returning.
-bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where);
 
 class ChanCore {
  public:
@@ -167,6 +119,8 @@ class ChanCore {
 
  private:
   const void* close_sync() const noexcept;
+  // Debug builds: checks the invariants at the top of this file (lock_ held).
+  void check_invariants() const noexcept;
   friend struct SelectImpl;
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
   // Locked helpers; each returns the goroutine to ready after unlocking, if any.

@@ -21,4 +21,8 @@ class SpinLock {
   std::atomic<bool> held_{false};
 };
 
+// Unlocks the SpinLock at `lk`: the unlock callback park() takes (an UnlockFn), so a sync
+// object's guard is released only once its goroutine is committed to parking.
+inline void unlock_spin(void* lk) noexcept { static_cast<SpinLock*>(lk)->unlock(); }
+
 }  // namespace weft::detail

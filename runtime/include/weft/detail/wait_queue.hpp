@@ -1,0 +1,71 @@
+// The wait queue (Go's sudog lists): goroutines blocked on one channel, mutex, rwmutex,
+// waitgroup or cond, in FIFO order, and the park/unlink protocol they share.
+//
+// Invariants (guarded by the lock of the sync object that owns the queue):
+//  - a Waiter is linked into at most one WaitQueue at a time; `queued` and `queue` say
+//    which, and `g->waiters` lists exactly the queued waiters whose g is g (via g_next);
+//  - pop() never returns a select waiter whose SelectGroup was already claimed: the waiter
+//    it returns has claimed its group (done == true, fired == its case_index).
+// Waiters live on the waiting goroutine's stack; a queue that dies with waiters still in it
+// (a sync object destroyed while goroutines are torn down) unlinks them first.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include "weft/detail/runtime.hpp"
+#include "weft/detail/spinlock.hpp"
+
+namespace weft::detail {
+
+// One select statement that is blocked on several channels: the first waker claims it.
+struct SelectGroup {
+  std::atomic<bool> done{false};
+  std::size_t fired = 0;  // index of the case that fired
+};
+
+// A goroutine waiting on one channel or sync object (Go's sudog). Lives on the waiting
+// goroutine's stack.
+struct Waiter {
+  G* g = nullptr;
+  void* elem = nullptr;  // send: the value to move out; receive: storage to move into
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+  SelectGroup* group = nullptr;  // set for select cases
+  std::size_t case_index = 0;
+  bool success = false;  // true: the transfer happened; false: woken by close
+  bool queued = false;   // linked into a WaitQueue
+  class WaitQueue* queue = nullptr;  // the queue it is linked into, while queued
+  Waiter* g_next = nullptr;  // the next waiter of the same goroutine that is queued somewhere
+};
+
+class WaitQueue {
+ public:
+  WaitQueue() = default;
+  WaitQueue(const WaitQueue&) = delete;
+  WaitQueue& operator=(const WaitQueue&) = delete;
+  // A waiter still queued when its sync object dies (its goroutine is being torn down after
+  // main returned) is unlinked, so its cleanup knows not to touch the dead object.
+  ~WaitQueue();
+  bool empty() const noexcept { return first_ == nullptr; }
+  void push(Waiter* w) noexcept;
+  void remove(Waiter* w) noexcept;  // no-op when w is not queued
+  // Removes and returns the first waiter that can still be woken, claiming its select
+  // group; select waiters already claimed through another channel are dropped.
+  Waiter* pop() noexcept;
+  // Whether some waiter could be woken now (drops stale select waiters).
+  bool has_live() noexcept;
+  // Unlinks every waiter of g from the queues it is in (a goroutine abandoned at teardown).
+  static void unlink_all(G* g) noexcept;
+
+ private:
+  Waiter* first_ = nullptr;
+  Waiter* last_ = nullptr;
+};
+
+// Links w (its g set to the caller) into q, whose guard lk the caller holds, parks until a
+// waker dequeues it, and returns w.success. If the iteration is torn down meanwhile, unlinks
+// w (when its sync object still exists) and unwinds the goroutine instead of returning.
+bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where);
+
+}  // namespace weft::detail

@@ -1,0 +1,72 @@
+// The happens-before hooks (Go's race.go): one thin wrapper per event that the runtime's
+// primitives report at a synchronisation edge, each doing the "is anyone listening" test
+// once, so channel, sync, atomic and annotation code calls them inline at the edge.
+//
+// Two forms, as Go's raceacquire / raceacquireg:
+//  - hb::acquire(g, addr) names the goroutine (a channel waker acting for the waiter it
+//    completes, a timer's armer); g may be null (id 0).
+//  - hb::acquire(addr) is the running goroutine, looked up only when a sink listens, so a
+//    run without one pays one test per hook. Outside a goroutine the caller checks
+//    in_goroutine() first (current() throws there).
+// The events themselves, and the edges each primitive makes, are described in
+// weft/events.hpp and in the primitive's own file (chan.cpp, sync.cpp, atomic.cpp).
+#pragma once
+
+#include <cstddef>
+
+#include "weft/detail/runtime.hpp"
+
+namespace weft::detail::hb {
+
+// acquire: the goroutine's clock joins the clock at addr.
+inline void acquire(const G* g, const void* addr) {
+  if (EventSink* ev = events()) ev->acquire(id_of(g), addr);
+}
+inline void acquire(const void* addr) {
+  if (EventSink* ev = events()) ev->acquire(id_of(current()), addr);
+}
+
+// release: the clock at addr joins the goroutine's clock.
+inline void release(const G* g, const void* addr) {
+  if (EventSink* ev = events()) ev->release(id_of(g), addr);
+}
+inline void release(const void* addr) {
+  if (EventSink* ev = events()) ev->release(id_of(current()), addr);
+}
+
+// release_store: the clock at addr becomes a copy of the goroutine's clock.
+inline void release_store(const G* g, const void* addr) {
+  if (EventSink* ev = events()) ev->release_store(id_of(g), addr);
+}
+inline void release_store(const void* addr) {
+  if (EventSink* ev = events()) ev->release_store(id_of(current()), addr);
+}
+
+// release_acquire (Go's racereleaseacquireg): acquire, then release_store, at addr; a
+// channel slot or rendezvous passes the goroutine's clock both ways through it.
+inline void release_acquire(const G* g, const void* addr) {
+  if (EventSink* ev = events()) {
+    ev->acquire(id_of(g), addr);
+    ev->release_store(id_of(g), addr);
+  }
+}
+
+// The sync object at addr is gone: its clock is dropped, and an object allocated there
+// later starts with none.
+inline void sync_free(const void* addr) {
+  if (EventSink* ev = events()) ev->sync_free(addr);
+}
+
+// Lock events of the running goroutine, for the lock-order graph and report context (the
+// lock's happens-before edges are the acquire/release calls beside them).
+inline void lock_acquired(const void* mutex, bool exclusive, Location where) {
+  if (EventSink* ev = events()) ev->lock_acquired(id_of(current()), mutex, exclusive, where);
+}
+inline void lock_try_acquired(const void* mutex, bool exclusive, Location where) {
+  if (EventSink* ev = events()) ev->lock_try_acquired(id_of(current()), mutex, exclusive, where);
+}
+inline void lock_released(const void* mutex) {
+  if (EventSink* ev = events()) ev->lock_released(id_of(current()), mutex);
+}
+
+}  // namespace weft::detail::hb

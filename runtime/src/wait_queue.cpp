@@ -1,0 +1,92 @@
+// The wait queue (see weft/detail/wait_queue.hpp): linking and unlinking waiters, claiming
+// select groups, and parking on a queue with its guard released once committed.
+#include "weft/detail/wait_queue.hpp"
+
+#include "goroutine.hpp"
+#include "scheduler.hpp"
+
+namespace weft::detail {
+
+WaitQueue::~WaitQueue() {
+  while (Waiter* w = first_) remove(w);
+}
+
+void WaitQueue::push(Waiter* w) noexcept {
+  w->prev = last_;
+  w->next = nullptr;
+  if (last_)
+    last_->next = w;
+  else
+    first_ = w;
+  last_ = w;
+  w->queued = true;
+  w->queue = this;
+  if (w->g) {
+    w->g_next = w->g->waiters;
+    w->g->waiters = w;
+  }
+}
+
+void WaitQueue::remove(Waiter* w) noexcept {
+  if (!w->queued) return;
+  if (w->prev)
+    w->prev->next = w->next;
+  else
+    first_ = w->next;
+  if (w->next)
+    w->next->prev = w->prev;
+  else
+    last_ = w->prev;
+  w->prev = w->next = nullptr;
+  w->queued = false;
+  w->queue = nullptr;
+  if (w->g) {
+    for (Waiter** p = &w->g->waiters; *p; p = &(*p)->g_next)
+      if (*p == w) {
+        *p = w->g_next;
+        break;
+      }
+    w->g_next = nullptr;
+  }
+}
+
+void WaitQueue::unlink_all(G* g) noexcept {
+  while (Waiter* w = g->waiters) w->queue->remove(w);
+}
+
+Waiter* WaitQueue::pop() noexcept {
+  while (Waiter* w = first_) {
+    remove(w);
+    if (w->group) {
+      bool expected = false;
+      if (!w->group->done.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
+        continue;  // its select already fired through another channel
+      w->group->fired = w->case_index;
+    }
+    return w;
+  }
+  return nullptr;
+}
+
+bool WaitQueue::has_live() noexcept {
+  while (Waiter* w = first_) {
+    if (!w->group || !w->group->done.load(std::memory_order_acquire)) return true;
+    remove(w);
+  }
+  return false;
+}
+
+bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where) {
+  q.push(&w);
+  if (park(reason, where, &unlock_spin, &lk) == Wake::killed) {
+    if (w.queued) {  // else its sync object may be gone
+      lk.lock();
+      q.remove(&w);
+      lk.unlock();
+    }
+    exit_killed();
+  }
+  return w.success;
+}
+
+}  // namespace weft::detail
