@@ -36,9 +36,9 @@ struct ContextImpl : std::enable_shared_from_this<ContextImpl> {
   bool has_value = false;
 
   SpinLock lk;
-  ContextError err = ContextError::none;        // guarded by lk
-  std::string cause;                             // guarded by lk
-  std::vector<std::weak_ptr<ContextImpl>> children;  // guarded by lk
+  ContextError err WEFT_GUARDED_BY(lk) = ContextError::none;
+  std::string cause WEFT_GUARDED_BY(lk);
+  std::vector<std::weak_ptr<ContextImpl>> children WEFT_GUARDED_BY(lk);
   TimerEntry timer;                              // for deadlines
   Scheduler* timer_sched = nullptr;
   std::shared_ptr<ContextImpl> timer_keep_alive;  // set while the timer is pending
@@ -62,6 +62,7 @@ struct ContextImpl : std::enable_shared_from_this<ContextImpl> {
     cause = why.empty() ? std::string(context_error_message(e)) : why;
     std::vector<std::weak_ptr<ContextImpl>> kids = std::move(children);
     children.clear();
+    const std::string reason = cause;  // for the children, read while lk is held
     lk.unlock();
     if (from_goroutine)
       chan_close(ChanAccess::raw(done), where);
@@ -72,7 +73,7 @@ struct ContextImpl : std::enable_shared_from_this<ContextImpl> {
       timer_keep_alive.reset();
     }
     for (auto& w : kids)
-      if (auto k = w.lock()) k->cancel(e, cause, from_goroutine, where);
+      if (auto k = w.lock()) k->cancel(e, reason, from_goroutine, where);
   }
 
   // As in Go (time.AfterFunc), the deadline's cancel runs on a goroutine of its own: a

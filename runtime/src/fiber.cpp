@@ -250,7 +250,7 @@ void StackPool::bury(Stack s, const void* lowest_sp) {
   // Heap blocks owned by the abandoned frames stay reachable for LeakSanitizer.
   __lsan_register_root_region(s.bottom, s.size);
   (void)lowest_sp;
-  std::lock_guard<std::mutex> g(mu_);
+  OsLock g(mu_);
   buried_.push_back(s);
 #else
   put(s, lowest_sp);  // nothing points into it any more (its waiters were unlinked): reuse it
@@ -258,7 +258,7 @@ void StackPool::bury(Stack s, const void* lowest_sp) {
 }
 
 Stack StackPool::get() {
-  std::lock_guard<std::mutex> g(mu_);
+  OsLock g(mu_);
   if (!free_.empty()) {
     auto* bottom = static_cast<char*>(free_.back());
     free_.pop_back();
@@ -277,7 +277,7 @@ void StackPool::put(Stack s, const void* lowest_sp) {
   if (static_cast<const char*>(lowest_sp) < keep_from)
     ::madvise(s.bottom, static_cast<std::size_t>(keep_from - static_cast<char*>(s.bottom)),
               MADV_DONTNEED);
-  std::lock_guard<std::mutex> g(mu_);
+  OsLock g(mu_);
   free_.push_back(s.bottom);
 }
 

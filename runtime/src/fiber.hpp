@@ -13,9 +13,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "os_mutex.hpp"
 
 namespace weft::detail {
 
@@ -89,23 +90,23 @@ class StackPool {
     char* base;
     std::size_t bytes;
   };
-  void add_chunk();           // mu_ held
-  Stack carve();              // mu_ held
-  [[noreturn]] void limit_reached(const char* what, int err);  // mu_ held
+  void add_chunk() WEFT_REQUIRES(mu_);
+  Stack carve() WEFT_REQUIRES(mu_);
+  [[noreturn]] void limit_reached(const char* what, int err) WEFT_REQUIRES(mu_);
 
   std::size_t size_;          // usable bytes per stack (whole pages)
   std::size_t slot_;          // size_ + one guard page
   std::atomic<GuardKind> guard_;
   std::atomic<std::uintptr_t> lo_{~std::uintptr_t{0}};
   std::atomic<std::uintptr_t> hi_{0};
-  std::mutex mu_;
-  std::vector<Chunk> chunks_;  // guarded by mu_
-  std::size_t next_slots_;     // slots in the next chunk (grows geometrically)
-  char* carve_next_ = nullptr; // the next fresh slot of the newest chunk
-  char* carve_end_ = nullptr;
-  std::vector<void*> free_;    // bottoms of reusable stacks; guarded by mu_
+  OsMutex mu_;
+  std::vector<Chunk> chunks_ WEFT_GUARDED_BY(mu_);
+  std::size_t next_slots_ WEFT_GUARDED_BY(mu_);  // slots in the next chunk (grows geometrically)
+  char* carve_next_ WEFT_GUARDED_BY(mu_) = nullptr;  // the next fresh slot of the newest chunk
+  char* carve_end_ WEFT_GUARDED_BY(mu_) = nullptr;
+  std::vector<void*> free_ WEFT_GUARDED_BY(mu_);  // bottoms of reusable stacks
   std::atomic<void*> reserve_{nullptr};  // kReserveBytes, mapped with the first chunk
-  std::vector<Stack> buried_;  // guarded by mu_
+  std::vector<Stack> buried_ WEFT_GUARDED_BY(mu_);
 };
 
 // The default usable stack size: 256 KiB, or 1 MiB under AddressSanitizer (its redzones

@@ -81,7 +81,7 @@ void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, con
   bool reported;
   {
     SinkCallGuard guard;
-    reported = det_.access(g, addr, n, static_cast<det::Access>(k), loc(w));
+    reported = det_.access(g, addr, n, to_det(k), loc(w));
   }
   if (reported) check();
 }

@@ -18,6 +18,13 @@ namespace weft::detail {
 // Goroutine ids pass from the runtime's events to the detector unconverted: the two
 // definitions (weft/events.hpp, weft/detector/report.hpp) must name one type.
 static_assert(std::is_same_v<GoId, det::GoId>, "weft::GoId and weft::det::GoId must agree");
+// Access kinds pass by a cast (to_det below): the two enums must list the same kinds in
+// the same order.
+static_assert(static_cast<det::Access>(AccessKind::read) == det::Access::read &&
+                  static_cast<det::Access>(AccessKind::write) == det::Access::write &&
+                  static_cast<det::Access>(AccessKind::update) == det::Access::update,
+              "weft::AccessKind and weft::det::Access must agree");
+constexpr det::Access to_det(AccessKind k) noexcept { return static_cast<det::Access>(k); }
 
 class RaceSink final : public EventSink {
  public:
@@ -43,7 +50,7 @@ class RaceSink final : public EventSink {
   // access that repeats one already recorded in the same epoch ends at the detector's
   // same-epoch check; anything else takes access().
   void access_direct(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
-    if (det_.access_repeats(g, addr, n, static_cast<det::Access>(k))) return;
+    if (det_.access_repeats(g, addr, n, to_det(k))) return;
     access(g, addr, n, k, w);
   }
 

@@ -21,7 +21,7 @@ namespace hb = detail::hb;
 // Parks the current goroutine on `q` (guarded by `lk`, which the caller holds); returns
 // whether it was granted (Waiter::success) by whoever woke it.
 bool wait_on(detail::WaitQueue& q, detail::SpinLock& lk, detail::WaitReason reason,
-             Location where) {
+             Location where) WEFT_RELEASE(lk) {
   detail::Waiter w;
   w.g = detail::current();
   return detail::wait_in(q, w, lk, reason, where);
@@ -296,15 +296,7 @@ void Cond::wait(std::source_location where) {
   unlock_fn_(lock_obj_, where);
   lk_.lock();
   if (!w.success) {
-    if (detail::park(detail::WaitReason::cond_wait, loc, &detail::unlock_spin, &lk_) ==
-        detail::Wake::killed) {
-      if (w.queued) {
-        lk_.lock();
-        waiters_.remove(&w);
-        lk_.unlock();
-      }
-      detail::exit_killed();
-    }
+    detail::park_queued(waiters_, w, lk_, detail::WaitReason::cond_wait, loc);
   } else {
     lk_.unlock();
   }

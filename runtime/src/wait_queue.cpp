@@ -78,6 +78,13 @@ bool WaitQueue::has_live() noexcept {
 
 bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where) {
   q.push(&w);
+  park_queued(q, w, lk, reason, where);
+  return w.success;
+}
+
+// park() releases lk through its callback, which the analysis cannot follow.
+void park_queued(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where)
+    WEFT_NO_THREAD_SAFETY_ANALYSIS {
   if (park(reason, where, &unlock_spin, &lk) == Wake::killed) {
     if (w.queued) {  // else its sync object may be gone
       lk.lock();
@@ -86,7 +93,6 @@ bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location 
     }
     exit_killed();
   }
-  return w.success;
 }
 
 }  // namespace weft::detail

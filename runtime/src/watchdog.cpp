@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "os_mutex.hpp"
+
 namespace weft::detail {
 
 namespace {
@@ -43,14 +45,16 @@ namespace {
 // The process's one watchdog thread and what it watches. Never destroyed: the thread is
 // detached and may be waiting on it while the process exits.
 struct Watcher {
-  std::mutex mu;
-  std::condition_variable cv;
-  const LiveRun* run = nullptr;  // guarded by mu; nullptr while idle
-  std::chrono::milliseconds hang_timeout{0}, time_budget{0};  // guarded by mu
-  std::chrono::steady_clock::time_point started;             // guarded by mu
-  std::uint64_t generation = 0;  // guarded by mu; bumped at every start and stop
+  OsMutex mu;
+  std::condition_variable_any cv;
+  const LiveRun* run WEFT_GUARDED_BY(mu) = nullptr;  // nullptr while idle
+  std::chrono::milliseconds hang_timeout WEFT_GUARDED_BY(mu){0};
+  std::chrono::milliseconds time_budget WEFT_GUARDED_BY(mu){0};
+  std::chrono::steady_clock::time_point started WEFT_GUARDED_BY(mu);
+  std::uint64_t generation WEFT_GUARDED_BY(mu) = 0;  // bumped at every start and stop
 
-  void loop();
+  // Holds mu throughout except inside cv's waits, which the analysis cannot follow.
+  void loop() WEFT_NO_THREAD_SAFETY_ANALYSIS;
 };
 
 [[noreturn]] void fire(const LiveRun& run, const char* why) {
@@ -70,9 +74,9 @@ struct Watcher {
 void Watcher::loop() {
   using namespace std::chrono;
   using clock = steady_clock;
-  std::unique_lock<std::mutex> lk(mu);
+  std::unique_lock<OsMutex> lk(mu);
   for (;;) {
-    cv.wait(lk, [this] { return run != nullptr; });
+    cv.wait(lk, [this]() WEFT_REQUIRES(mu) { return run != nullptr; });
     const std::uint64_t gen = generation;
     // Look a few times per limit, so a hang is reported within about 1.25 times the limit.
     milliseconds tick = milliseconds(1000);
@@ -81,7 +85,7 @@ void Watcher::loop() {
     tick = std::max(tick, milliseconds(1));
     std::uint64_t seen = explore_progress.load(std::memory_order_relaxed);
     clock::time_point since = clock::now();
-    while (!cv.wait_for(lk, tick, [&] { return generation != gen; })) {
+    while (!cv.wait_for(lk, tick, [&]() WEFT_REQUIRES(mu) { return generation != gen; })) {
       const clock::time_point now = clock::now();
       const std::uint64_t p = explore_progress.load(std::memory_order_relaxed);
       if (p != seen || !run->sched.load() || being_debugged()) {
@@ -141,7 +145,7 @@ Watchdog::Watchdog(const LiveRun& run, std::chrono::milliseconds hang_timeout,
   if (!started) return;
   Watcher& w = *started;
   {
-    std::lock_guard<std::mutex> g(w.mu);
+    OsLock g(w.mu);
     if (w.run) return;  // another exploration is being watched
     w.run = &run;
     w.hang_timeout = hang_timeout;
@@ -157,7 +161,7 @@ Watchdog::~Watchdog() {
   if (!watching_) return;
   Watcher& w = *watcher();
   {
-    std::lock_guard<std::mutex> g(w.mu);
+    OsLock g(w.mu);
     w.run = nullptr;
     ++w.generation;
   }

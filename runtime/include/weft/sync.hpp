@@ -38,8 +38,8 @@ class Mutex {
 
  private:
   detail::SpinLock lk_;
-  bool locked_ = false;      // guarded by lk_
-  detail::WaitQueue waiters_;  // guarded by lk_
+  bool locked_ WEFT_GUARDED_BY(lk_) = false;
+  detail::WaitQueue waiters_ WEFT_GUARDED_BY(lk_);
 };
 
 // A reader/writer mutex. A blocked writer keeps new readers out, as in Go.
@@ -64,11 +64,11 @@ class RWMutex {
 
  private:
   detail::SpinLock lk_;
-  bool writer_ = false;             // guarded by lk_
-  std::uint32_t readers_ = 0;       // active readers; guarded by lk_
-  std::uint32_t writers_waiting_ = 0;  // guarded by lk_
-  detail::WaitQueue readerq_;        // guarded by lk_
-  detail::WaitQueue writerq_;        // guarded by lk_
+  bool writer_ WEFT_GUARDED_BY(lk_) = false;
+  std::uint32_t readers_ WEFT_GUARDED_BY(lk_) = 0;       // active readers
+  std::uint32_t writers_waiting_ WEFT_GUARDED_BY(lk_) = 0;
+  detail::WaitQueue readerq_ WEFT_GUARDED_BY(lk_);
+  detail::WaitQueue writerq_ WEFT_GUARDED_BY(lk_);
   char reader_sync_ = 0;             // the address RUnlock releases to
 };
 
@@ -86,9 +86,9 @@ class WaitGroup {
 
  private:
   detail::SpinLock lk_;
-  std::int64_t counter_ = 0;   // guarded by lk_
-  std::uint32_t waiting_ = 0;  // goroutines in wait(); guarded by lk_
-  detail::WaitQueue waiters_;  // guarded by lk_
+  std::int64_t counter_ WEFT_GUARDED_BY(lk_) = 0;
+  std::uint32_t waiting_ WEFT_GUARDED_BY(lk_) = 0;  // goroutines in wait()
+  detail::WaitQueue waiters_ WEFT_GUARDED_BY(lk_);
 };
 
 class Once {
@@ -130,12 +130,12 @@ class Cond {
   void broadcast(std::source_location where = std::source_location::current());
 
  private:
-  detail::G* wake_waiter();
+  detail::G* wake_waiter() WEFT_REQUIRES(lk_);
   void* lock_obj_;
   void (*lock_fn_)(void*, std::source_location);
   void (*unlock_fn_)(void*, std::source_location);
   detail::SpinLock lk_;
-  detail::WaitQueue waiters_;  // guarded by lk_
+  detail::WaitQueue waiters_ WEFT_GUARDED_BY(lk_);
 };
 
 }  // namespace weft

@@ -120,31 +120,31 @@ class ChanCore {
  private:
   const void* close_sync() const noexcept;
   // Debug builds: checks the invariants at the top of this file (lock_ held).
-  void check_invariants() const noexcept;
+  void check_invariants() const noexcept WEFT_REQUIRES(lock_);
   friend struct SelectImpl;
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
   // Locked helpers; each returns the goroutine to ready after unlocking, if any.
-  G* send_to_waiter(Waiter* w, void* elem, G* self);
-  G* recv_from_waiter(Waiter* w, void* dst, G* self);
-  void push_buffer(void* elem, G* self);
-  void pop_buffer(void* dst, G* self);
-  void slot_sync(G* g, const void* addr);
-  void rendezvous(G* self, G* partner);
+  G* send_to_waiter(Waiter* w, void* elem, G* self) WEFT_REQUIRES(lock_);
+  G* recv_from_waiter(Waiter* w, void* dst, G* self) WEFT_REQUIRES(lock_);
+  void push_buffer(void* elem, G* self) WEFT_REQUIRES(lock_);
+  void pop_buffer(void* dst, G* self) WEFT_REQUIRES(lock_);
+  void slot_sync(G* g, const void* addr) WEFT_REQUIRES(lock_);
+  void rendezvous(G* self, G* partner) WEFT_REQUIRES(lock_);
   void closed_recv(void* dst, G* self);
-  void close_locked_and_wake();
+  void close_locked_and_wake() WEFT_RELEASE(lock_);
 
   SpinLock lock_;
   const ElemOps& ops_;
-  std::byte* buf_ = nullptr;
+  std::byte* buf_ = nullptr;  // the slots themselves are guarded by lock_
   std::size_t cap_;
-  std::size_t count_ = 0;  // elements in the buffer
-  std::size_t sendx_ = 0;  // next slot to fill
-  std::size_t recvx_ = 0;  // next slot to drain
-  bool closed_ = false;
+  std::size_t count_ WEFT_GUARDED_BY(lock_) = 0;  // elements in the buffer
+  std::size_t sendx_ WEFT_GUARDED_BY(lock_) = 0;  // next slot to fill
+  std::size_t recvx_ WEFT_GUARDED_BY(lock_) = 0;  // next slot to drain
+  bool closed_ WEFT_GUARDED_BY(lock_) = false;
   static constexpr std::uint32_t kOrphaned = 1u << 31;
   std::atomic<std::uint32_t> refs_{0};  // operations in flight, | kOrphaned once no handle is left
-  WaitQueue recvq_;
-  WaitQueue sendq_;
+  WaitQueue recvq_ WEFT_GUARDED_BY(lock_);
+  WaitQueue sendq_ WEFT_GUARDED_BY(lock_);
 };
 
 // One case of a select, type-erased. chan == nullptr is a nil channel (never ready).

@@ -5,17 +5,19 @@
 
 #include <atomic>
 
+#include "weft/detail/thread_safety.hpp"
+
 namespace weft::detail {
 
-class SpinLock {
+class WEFT_CAPABILITY("SpinLock") SpinLock {
  public:
-  void lock() noexcept {
+  void lock() noexcept WEFT_ACQUIRE() {
     while (held_.exchange(true, std::memory_order_acquire)) {
       while (held_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
     }
   }
-  bool try_lock() noexcept { return !held_.exchange(true, std::memory_order_acquire); }
-  void unlock() noexcept { held_.store(false, std::memory_order_release); }
+  bool try_lock() noexcept WEFT_TRY_ACQUIRE(true) { return !held_.exchange(true, std::memory_order_acquire); }
+  void unlock() noexcept WEFT_RELEASE() { held_.store(false, std::memory_order_release); }
 
  private:
   std::atomic<bool> held_{false};
@@ -23,6 +25,9 @@ class SpinLock {
 
 // Unlocks the SpinLock at `lk`: the unlock callback park() takes (an UnlockFn), so a sync
 // object's guard is released only once its goroutine is committed to parking.
-inline void unlock_spin(void* lk) noexcept { static_cast<SpinLock*>(lk)->unlock(); }
+// The analysis cannot see through the void*; callers that pass it are annotated instead.
+inline void unlock_spin(void* lk) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  static_cast<SpinLock*>(lk)->unlock();
+}
 
 }  // namespace weft::detail

@@ -66,6 +66,11 @@ class WaitQueue {
 // Links w (its g set to the caller) into q, whose guard lk the caller holds, parks until a
 // waker dequeues it, and returns w.success. If the iteration is torn down meanwhile, unlinks
 // w (when its sync object still exists) and unwinds the goroutine instead of returning.
-bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where);
+bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where)
+    WEFT_RELEASE(lk);
+// The parking half of wait_in, for a waiter linked into q earlier (Cond links it before it
+// releases the user's lock): releases lk once committed to parking, returns when woken.
+void park_queued(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where)
+    WEFT_RELEASE(lk);
 
 }  // namespace weft::detail
