@@ -13,14 +13,76 @@
 #
 #   add_executable(chan_race_test chan_race_test.cpp)
 #   weft_instrument(chan_race_test)
+#
+# Works inside weft's own tree (the weft-instrument target) and, after `cmake --install`,
+# from any project through find_package(weft), which defines weft::weft-instrument and
+# includes this file. The tool parses with the target's language standard (CXX_STANDARD,
+# a cxx_std_NN compile feature, or CMAKE_CXX_STANDARD; at least 20, which weft needs).
 include_guard(GLOBAL)
+
+# The -std= flag Clang 16 understands for the standard `target` is compiled with.
+function(_weft_instrument_std target out_var)
+  set(level 20)
+  get_target_property(prop ${target} CXX_STANDARD)
+  if(prop)
+    set(level ${prop})
+  elseif(CMAKE_CXX_STANDARD)
+    set(level ${CMAKE_CXX_STANDARD})
+  endif()
+  get_target_property(features ${target} COMPILE_FEATURES)
+  if(features)
+    foreach(f IN LISTS features)
+      if(f MATCHES "^cxx_std_([0-9]+)$")
+        if(CMAKE_MATCH_1 GREATER level)
+          set(level ${CMAKE_MATCH_1})
+        endif()
+      endif()
+    endforeach()
+  endif()
+  if(level LESS 20)
+    set(level 20)  # weft::weft requires C++20 and raises the target to it
+  endif()
+  # Clang 16 spells C++23 as c++2b; it knows nothing later.
+  if(level EQUAL 20)
+    set(name 20)
+  elseif(level EQUAL 23)
+    set(name 2b)
+  else()
+    message(FATAL_ERROR "weft_instrument(${target}): C++${level} is not supported by "
+                        "weft-instrument (Clang 16 parses C++20 and C++23); set the target's "
+                        "CXX_STANDARD to 20 or 23")
+  endif()
+  get_target_property(ext ${target} CXX_EXTENSIONS)
+  if(ext STREQUAL "ext-NOTFOUND")
+    set(ext ${CMAKE_CXX_EXTENSIONS})
+    if(NOT DEFINED CMAKE_CXX_EXTENSIONS)
+      set(ext ON)  # CMake's default
+    endif()
+  endif()
+  if(ext)
+    set(${out_var} "-std=gnu++${name}" PARENT_SCOPE)
+  else()
+    set(${out_var} "-std=c++${name}" PARENT_SCOPE)
+  endif()
+endfunction()
 
 function(weft_instrument target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "ROOT;HEADER_FILTER" "")
-  if(NOT TARGET weft-instrument)
-    message(FATAL_ERROR "weft_instrument(${target}): weft-instrument is not built "
-                        "(needs Clang/LLVM 16 and WEFT_BUILD_INSTRUMENT=ON)")
+  if(TARGET weft-instrument)  # inside weft's own tree
+    set(tool weft-instrument)
+  elseif(TARGET weft::weft-instrument)  # an installed weft, through find_package(weft)
+    set(tool weft::weft-instrument)
+  else()
+    message(FATAL_ERROR "weft_instrument(${target}): no weft-instrument. Inside weft's tree it "
+                        "needs Clang/LLVM 16 and WEFT_BUILD_INSTRUMENT=ON; from another project, "
+                        "find_package(weft) before calling weft_instrument, with a weft installed "
+                        "from a build that had weft-instrument")
   endif()
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "weft_instrument(${target}): no target named ${target} in this "
+                        "project; call weft_instrument after add_executable/add_library")
+  endif()
+  _weft_instrument_std(${target} std_flag)
   if(NOT ARG_ROOT)
     set(ARG_ROOT ${CMAKE_CURRENT_SOURCE_DIR})
   endif()
@@ -85,13 +147,13 @@ function(weft_instrument target)
   add_custom_command(
     OUTPUT ${stamp}
     BYPRODUCTS ${outputs}
-    COMMAND weft-instrument --root ${root} -o ${out} --header-filter=${ARG_HEADER_FILTER}
+    COMMAND ${tool} --root ${root} -o ${out} --header-filter=${ARG_HEADER_FILTER}
             ${inputs} --
             "$<$<BOOL:${incs}>:-I$<JOIN:${incs},;-I>>"
             "$<$<BOOL:${defs}>:-D$<JOIN:${defs},;-D>>"
-            -std=c++20
+            ${std_flag}
     COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
-    DEPENDS weft-instrument ${inputs} ${headers}
+    DEPENDS ${tool} ${inputs} ${headers}
     COMMENT "weft-instrument: instrumenting ${target}"
     COMMAND_EXPAND_LISTS
     VERBATIM)
