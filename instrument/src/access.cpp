@@ -304,6 +304,20 @@ class Walker : public RecursiveASTVisitor<Walker> {
   }
 
   // --- the accesses -----------------------------------------------------------------------
+  bool VisitStmt(Stmt* st) {
+    // A discarded `if constexpr` branch is instantiated as a NullStmt where it was written:
+    // no code, so no say.
+    if (!sink_.saw || isa<NullStmt>(st)) return true;
+    const SourceLocation b = st->getBeginLoc();
+    if (b.isInvalid()) return true;
+    // Both where the text is (a macro argument's spelling) and where it is expanded.
+    for (const SourceLocation at : {sm_.getFileLoc(b), sm_.getExpansionLoc(b)}) {
+      const auto [file, offset] = sm_.getDecomposedLoc(at);
+      sink_.saw(file, offset);
+    }
+    return true;
+  }
+
   bool VisitImplicitCastExpr(ImplicitCastExpr* c) {
     if (c->getCastKind() == CK_LValueToRValue) access(c->getSubExpr(), Hook::read);
     return true;
@@ -453,16 +467,21 @@ class Walker : public RecursiveASTVisitor<Walker> {
       if (const auto* u = dyn_cast<UnaryOperator>(core); u && u->isIncrementDecrementOp()) return;
     }
     if (lv->refersToBitField()) return bitfield(lv, hook);
-    if (lv->getType()->isFunctionType() || !classify_.shared(lv)) return;
+    if (lv->getType()->isFunctionType()) return;
+    const bool shared = classify_.shared(lv);
+    if (!shared && !sink_.allow) return;
     std::optional<Span> s = span(lv->getSourceRange(), /*count=*/false);
     // (x) where the parentheses come from a macro body and x from its argument.
-    if (!s && lv->IgnoreParens() != lv) s = span(lv->IgnoreParens()->getSourceRange());
-    else if (!s) s = span(lv->getSourceRange());
+    if (!s && lv->IgnoreParens() != lv) s = span(lv->IgnoreParens()->getSourceRange(), shared);
+    else if (!s) s = span(lv->getSourceRange(), shared);
     if (s) {
       Edit e = make_edit(s->loc, hook);
       e.begin = s->begin;
       e.end = s->end;
-      sink_.accept(s->file, e);
+      if (shared)
+        sink_.accept(s->file, e);
+      else
+        sink_.allow(s->file, e);
     }
   }
 
@@ -472,7 +491,8 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const auto* m = dyn_cast<MemberExpr>(lv->IgnoreParenImpCasts());
     const auto* field = m ? dyn_cast<FieldDecl>(m->getMemberDecl()) : nullptr;
     if (!field || field->getParent()->isAnonymousStructOrUnion()) {
-      ++stats_.skipped_bitfield;
+      stats_.skip(stats_.skipped_bitfield, where(lv->getBeginLoc()),
+                  "bit-field of an anonymous struct or union");
       return;
     }
     Edit e;
@@ -480,7 +500,9 @@ class Walker : public RecursiveASTVisitor<Walker> {
     location_of(*field, e.bits_offset, e.bits_size);
     const Decl* parent = field->getParent()->getCanonicalDecl();
     if (m->isImplicitAccess()) {
-      if (m->getMemberLoc().isMacroID()) return void(++stats_.skipped_macro);
+      if (m->getMemberLoc().isMacroID())
+        return stats_.skip(stats_.skipped_macro, where(m->getMemberLoc()),
+                           "bit-field named in a macro body");
       const auto [file, offset] = sm_.getDecomposedLoc(m->getMemberLoc());
       if (!sink_.instrumentable(file)) return;
       Edit x = make_edit(m->getMemberLoc(), Hook::bits_this);
@@ -494,7 +516,9 @@ class Walker : public RecursiveASTVisitor<Walker> {
     if (const auto* call = dyn_cast<CallExpr>(base); call && is_hook_call(*call)) return;
     QualType object = m->isArrow() ? base->getType()->getPointeeType() : base->getType();
     const RecordDecl* rd = object.isNull() ? nullptr : object->getAsRecordDecl();
-    if (!rd || rd->getCanonicalDecl() != parent) return void(++stats_.skipped_bitfield);
+    if (!rd || rd->getCanonicalDecl() != parent)
+      return stats_.skip(stats_.skipped_bitfield, where(lv->getBeginLoc()),
+                         "bit-field reached through a base class");
     if (!m->isArrow() && (!base->isLValue() || !classify_.shared(base))) return;
     if (std::optional<Span> s = span(base->getSourceRange())) {
       Edit x = make_edit(s->loc, m->isArrow() ? Hook::bits_via : Hook::bits_at);
@@ -547,21 +571,31 @@ class Walker : public RecursiveASTVisitor<Walker> {
   std::optional<Span> span(SourceRange r, bool count = true) {
     if (r.isInvalid()) return std::nullopt;
     if (in_system_macro(r.getBegin()) || in_system_macro(r.getEnd())) {
-      if (count) ++stats_.skipped_system_macro;
+      if (count)
+        stats_.skip(stats_.skipped_system_macro, where(r.getBegin()),
+                    "in an argument of a system-header macro");
       return std::nullopt;
     }
     const CharSourceRange cr = Lexer::makeFileCharRange(CharSourceRange::getTokenRange(r), sm_,
                                                         ctx_.getLangOpts());
     if (cr.isInvalid()) {
-      if (count && std::getenv("WEFT_INSTRUMENT_DEBUG"))
-        llvm::errs() << "skip (macro): " << r.getBegin().printToString(sm_) << "\n";
-      if (count) ++stats_.skipped_macro;
+      if (count)
+        stats_.skip(stats_.skipped_macro, where(r.getBegin()),
+                    "in a macro body");
       return std::nullopt;
     }
     const auto [file, begin] = sm_.getDecomposedLoc(cr.getBegin());
     const auto [end_file, end] = sm_.getDecomposedLoc(cr.getEnd());
     if (file != end_file || end <= begin || !sink_.instrumentable(file)) return std::nullopt;
     return Span{file, begin, end, cr.getBegin()};
+  }
+
+  // "file:line:column" of l where the user wrote it (a macro's use, for its body).
+  std::string where(SourceLocation l) const {
+    const PresumedLoc p = sm_.getPresumedLoc(sm_.getExpansionLoc(l));
+    if (p.isInvalid()) return "<unknown>";
+    return std::string(p.getFilename()) + ":" + std::to_string(p.getLine()) + ":" +
+           std::to_string(p.getColumn());
   }
 
   Edit make_edit(SourceLocation loc, Hook hook) const {

@@ -25,6 +25,12 @@ struct BodySink {
   // Whether functions declared in the file get frames (from this unit or another one).
   std::function<bool(clang::FileID)> in_scope;
   std::function<void(clang::FileID, const Edit&)> accept;
+  // For instantiations of templates only: an lvalue that needs no hook here but may be
+  // wrapped (EditCollector::allow). Empty elsewhere.
+  std::function<void(clang::FileID, const Edit&)> allow;
+  // Called with the start of every statement and expression the walk visits, so code that
+  // only some instantiations contain is reconciled among those (EditCollector::saw).
+  std::function<void(clang::FileID, unsigned)> saw;
 };
 
 // Proposes the edits for the body of `fn` (and, for constructors, its written member

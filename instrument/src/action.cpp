@@ -170,6 +170,7 @@ class Collector : public RecursiveASTVisitor<Collector> {
     if (!body || !visited_.insert(fd).second) return;
     std::optional<BodySink> sink = begin_instance(body->getBeginLoc());
     if (!sink) return;
+    if (!fd->getTemplateInstantiationPattern()) sink->allow = nullptr;  // one instance only
     find_escapes(body, escapes_);
     if (const auto* ctor = dyn_cast<CXXConstructorDecl>(fd))
       for (const CXXCtorInitializer* init : ctor->inits())
@@ -200,6 +201,12 @@ class Collector : public RecursiveASTVisitor<Collector> {
                     [this](FileID f) { return files_.in_scope(f); },
                     [&collector, fid, key](FileID f, const Edit& e) {
                       if (f == fid) collector.propose(key, e);
+                    },
+                    [&collector, fid, key](FileID f, const Edit& e) {
+                      if (f == fid) collector.allow(key, e);
+                    },
+                    [&collector, fid, key](FileID f, unsigned offset) {
+                      if (f == fid) collector.saw(key, offset);
                     }};
   }
 
@@ -258,6 +265,17 @@ bool write_if_changed(const std::string& path, const std::string& text, Stats& s
   return true;
 }
 
+}  // namespace
+
+bool write_outputs(Session& session) {
+  bool ok = true;
+  for (const auto& [path, text] : session.outputs)
+    ok = write_if_changed(path, text, session.stats) && ok;
+  return ok;
+}
+
+namespace {
+
 class Consumer : public ASTConsumer {
  public:
   explicit Consumer(Session& s) : session_(s) {}
@@ -283,7 +301,7 @@ class Consumer : public ASTConsumer {
       if (!files.instrumentable(fid) || !files.entered_once(fid)) continue;
       std::vector<Edit> edits;
       if (auto it = collector.edits().find(fid); it != collector.edits().end())
-        edits = it->second.agreed(session_.stats);
+        edits = it->second.agreed(session_.stats, files.path(fid));
       if (!emit(sm, fid, files.path(fid), std::move(edits))) session_.failed = true;
     }
   }
@@ -316,7 +334,9 @@ class Consumer : public ASTConsumer {
         }
       output = render({text, display, "weft_sites_" + fnv_hex(display) + "_", std::move(edits)});
     }
-    return write_if_changed(target, output, session_.stats);
+    // Written by write_outputs() once every unit has parsed: all copies or none.
+    session_.outputs.emplace_back(target, std::move(output));
+    return true;
   }
 
   void count(const Edit& e) {

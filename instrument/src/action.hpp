@@ -30,8 +30,14 @@ struct Session {
   std::set<std::string> claimed;  // real paths of files already written this session
   Stats stats;
   bool failed = false;            // some translation unit could not be instrumented
+  // The instrumented copies (target path, text), written only if the whole run succeeds.
+  std::vector<std::pair<std::string, std::string>> outputs;
 };
 
 std::unique_ptr<clang::tooling::FrontendActionFactory> make_action_factory(Session& session);
+
+// Writes every copy in session.outputs (through a temporary file and a rename, leaving
+// unchanged copies untouched); false, with a message, if one could not be written.
+bool write_outputs(Session& session);
 
 }  // namespace weft_instrument

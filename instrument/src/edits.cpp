@@ -14,7 +14,11 @@ constexpr const char* kMarker = "// weft-instrument: instrumented copy of ";
 bool is_insertion(const Edit& e) { return e.hook == Hook::frame || e.hook == Hook::bits_this; }
 
 // Drops edits that claim one range with different hooks, and ranges that cross another.
-std::vector<Edit> remove_conflicts(std::vector<Edit> edits, Stats& stats) {
+std::string where(const std::string& file, const Edit& e) {
+  return file + ":" + std::to_string(e.line) + ":" + std::to_string(e.column);
+}
+
+std::vector<Edit> remove_conflicts(std::vector<Edit> edits, Stats& stats, const std::string& file) {
   std::sort(edits.begin(), edits.end());
   edits.erase(std::unique(edits.begin(), edits.end(),
                           [](const Edit& a, const Edit& b) { return a.key() == b.key(); }),
@@ -47,7 +51,8 @@ std::vector<Edit> remove_conflicts(std::vector<Edit> edits, Stats& stats) {
   std::vector<Edit> kept;
   for (std::size_t i = 0; i < edits.size(); ++i) {
     if (drop[i])
-      ++stats.skipped_conflict;
+      stats.skip(stats.skipped_conflict, where(file, edits[i]),
+                 "overlapping rewrites");
     else
       kept.push_back(std::move(edits[i]));
   }
@@ -110,12 +115,6 @@ inline T* bits_via(T* obj, unsigned long offset, unsigned long size, int mode,
 #endif
 )";
 
-void note_disagreement(const Edit& e) {
-  if (std::getenv("WEFT_INSTRUMENT_DEBUG"))
-    std::fprintf(stderr, "skip (instantiations disagree): %s line %u column %u\n",
-                 e.function.c_str(), e.line, e.column);
-}
-
 }  // namespace
 
 void EditCollector::begin_instance(unsigned body_key) { ++bodies_[body_key].instances; }
@@ -128,17 +127,43 @@ void EditCollector::propose(unsigned body_key, const Edit& e) {
   ++t.instances;
 }
 
-std::vector<Edit> EditCollector::agreed(Stats& stats) const {
+void EditCollector::allow(unsigned body_key, const Edit& e) {
+  Body& body = bodies_[body_key];
+  Body::Tally& t = body.allowed[e];
+  if (t.last == body.instances) return;
+  t.last = body.instances;
+  ++t.instances;
+}
+
+void EditCollector::saw(unsigned body_key, unsigned offset) {
+  Body& body = bodies_[body_key];
+  Body::Tally& t = body.seen[offset];
+  if (t.last == body.instances) return;
+  t.last = body.instances;
+  ++t.instances;
+}
+
+std::vector<Edit> EditCollector::agreed(Stats& stats, const std::string& file) const {
   std::vector<Edit> all;
   for (const auto& [key, body] : bodies_) {
     for (const auto& [edit, tally] : body.proposals) {
-      if (tally.instances == body.instances)
+      // The instances that contain the edited code vote; insertions at no expression's start
+      // (frames) and anything not seen where it was proposed fall back to all instances.
+      unsigned voters = body.instances;
+      if (auto it = body.seen.find(edit.begin);
+          it != body.seen.end() && it->second.instances >= tally.instances)
+        voters = it->second.instances;
+      unsigned willing = tally.instances;
+      if (auto it = body.allowed.find(edit); it != body.allowed.end())
+        willing += it->second.instances;
+      if (willing >= voters)
         all.push_back(edit);
       else
-        ++stats.skipped_disagreement, note_disagreement(edit);
+        stats.skip(stats.skipped_disagreement, where(file, edit),
+                   "template instantiations disagree");
     }
   }
-  return remove_conflicts(std::move(all), stats);
+  return remove_conflicts(std::move(all), stats, file);
 }
 
 std::string quote(const std::string& s) {

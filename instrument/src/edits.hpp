@@ -8,7 +8,11 @@
 //  - Wrapped ranges accepted into one file nest properly (no two ranges cross, no two edits
 //    claim the same range with different hooks, except a call marker, which goes inside);
 //    offenders are dropped and counted.
-//  - An edit inside a template is kept only if every instantiation of that body proposed it.
+//  - An edit inside a template is kept only if every instantiation of that body that contains
+//    the edited expression proposed it. An instantiation that does not contain it (the
+//    expression is in an `if constexpr` branch it discarded) has no say, and one where the
+//    same lvalue is valid to wrap but needs no hook (a by-value parameter that another
+//    instantiation takes by reference) accepts it: the hook then records a harmless access.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +64,13 @@ struct Stats {
   unsigned skipped_conflict = 0;           // overlapping or contradictory edits
   unsigned skipped_bitfield = 0;           // bit-field whose location could not be expressed
   unsigned files_written = 0, files_unchanged = 0;
+  // Every access left uninstrumented, once each ("file:line:column" -> why), for the summary
+  // line, --explain and --strict. A spot in a template counts once, not per instantiation.
+  std::map<std::string, std::string> skipped;
+  void skip(unsigned& counter, const std::string& where, const std::string& why) {
+    ++counter;
+    skipped.emplace(where, why);
+  }
 };
 
 // Collects the edits proposed by each instantiation of each written body and keeps those
@@ -69,8 +80,14 @@ class EditCollector {
   // Starts one instance of the body whose '{' is at `body_key` (a file offset).
   void begin_instance(unsigned body_key);
   void propose(unsigned body_key, const Edit& e);
+  // The current instance could take edit `e` (its lvalue is valid to wrap) but does not need
+  // it: it does not stand in the way of instances that do.
+  void allow(unsigned body_key, const Edit& e);
+  // The current instance of the body contains an expression or statement starting at
+  // `offset`: it has a say in the edits that begin there.
+  void saw(unsigned body_key, unsigned offset);
   // The agreed edits, sorted by key, with conflicts and crossings removed.
-  std::vector<Edit> agreed(Stats& stats) const;
+  std::vector<Edit> agreed(Stats& stats, const std::string& file) const;
   bool empty() const { return bodies_.empty(); }
 
  private:
@@ -81,6 +98,8 @@ class EditCollector {
       unsigned last = 0;       // the latest of them (a macro argument may repeat an edit)
     };
     std::map<Edit, Tally> proposals;
+    std::map<Edit, Tally> allowed;
+    std::map<unsigned, Tally> seen;  // by offset: instances containing code that starts there
   };
   std::map<unsigned, Body> bodies_;
 };

@@ -7,6 +7,7 @@
 // Instrumented copies go to -o DIR, mirroring their paths under --root (default: the current
 // directory); inputs are never overwritten unless --in-place is given.
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "clang/Frontend/TextDiagnosticPrinter.h"
 
 #include "action.hpp"
 
@@ -47,6 +49,14 @@ cl::list<std::string> prefix_map(
     cl::value_desc("old=new"), cl::cat(category));
 cl::opt<bool> stats("report-stats", cl::desc("Print what was instrumented and skipped"),
                     cl::cat(category));
+cl::opt<bool> explain("explain",
+                      cl::desc("List every access left uninstrumented, with its location and "
+                               "why (also WEFT_INSTRUMENT_DEBUG=1)"),
+                      cl::cat(category));
+cl::opt<bool> strict("strict",
+                     cl::desc("Fail (exit 1, no copies written) if any access cannot be "
+                              "instrumented"),
+                     cl::cat(category));
 
 cl::extrahelp more_help(R"(
 Rewrites reads, writes and read-modify-writes of globals, statics, members, memory reached
@@ -95,6 +105,42 @@ void print_stats(const Stats& s) {
                << s.skipped_system_macro << " in system macros, " << s.skipped_disagreement
                << " where template instantiations disagree, " << s.skipped_conflict
                << " conflicting, " << s.skipped_bitfield << " unsupported bit-fields\n";
+}
+
+// Prints diagnostics as Clang does and counts the errors, including those about the command
+// line itself (an option Clang rejects), after which Clang would go on with a default.
+class CountingPrinter : public clang::TextDiagnosticPrinter {
+ public:
+  using TextDiagnosticPrinter::TextDiagnosticPrinter;
+  void HandleDiagnostic(clang::DiagnosticsEngine::Level level,
+                        const clang::Diagnostic& info) override {
+    if (level >= clang::DiagnosticsEngine::Error) ++errors;
+    TextDiagnosticPrinter::HandleDiagnostic(level, info);
+  }
+  unsigned errors = 0;
+};
+
+// The one-line summary of what was left uninstrumented (nothing when everything was), and
+// with `list` every such access. Returns how many there were.
+std::size_t print_skipped(const Stats& s, bool list) {
+  if (s.skipped.empty()) return 0;
+  std::map<std::string, unsigned> by_why;
+  for (const auto& [where, why] : s.skipped) ++by_why[why];
+  llvm::errs() << "weft-instrument: " << s.skipped.size() << " access"
+               << (s.skipped.size() == 1 ? "" : "es") << " not instrumented (";
+  const char* sep = "";
+  for (const auto& [why, n] : by_why) {
+    llvm::errs() << sep << n << " " << why;
+    sep = "; ";
+  }
+  llvm::errs() << ")";
+  if (!list) {
+    llvm::errs() << "; --explain lists them\n";
+    return s.skipped.size();
+  }
+  llvm::errs() << ":\n";
+  for (const auto& [where, why] : s.skipped) llvm::errs() << "  " << where << ": " << why << "\n";
+  return s.skipped.size();
 }
 
 // The directory given with -p, if any (as LLVM's option parser accepts it: -p DIR, -p=DIR,
@@ -156,7 +202,23 @@ int main(int argc, const char** argv) {
 
   clang::tooling::ClangTool tool(parser->getCompilations(), parser->getSourcePathList());
   tool.appendArgumentsAdjuster(parse_settings());
+  llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> diag_opts(new clang::DiagnosticOptions());
+  CountingPrinter printer(llvm::errs(), diag_opts.get());
+  tool.setDiagnosticConsumer(&printer);
   const int rc = tool.run(make_action_factory(session).get());
   if (stats) print_stats(session.stats);
-  return rc != 0 || session.failed ? 1 : 0;
+  const std::size_t skipped = print_skipped(session.stats, explain || std::getenv("WEFT_INSTRUMENT_DEBUG"));
+  // All or nothing: a unit that did not parse, or --strict with a skipped access, writes no
+  // copy at all, so a build never goes on with a stale or partial set.
+  if (rc != 0 || session.failed || printer.errors > 0) {
+    llvm::errs() << "weft-instrument: no copies written: "
+                 << "a file could not be parsed or instrumented (errors above)\n";
+    return 1;
+  }
+  if (strict && skipped > 0) {
+    llvm::errs() << "weft-instrument: no copies written: --strict and " << skipped
+                 << " access" << (skipped == 1 ? "" : "es") << " not instrumented\n";
+    return 1;
+  }
+  return write_outputs(session) ? 0 : 1;
 }

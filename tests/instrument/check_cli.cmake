@@ -5,6 +5,12 @@
 #                     and no copy written
 #   MODE=in_place     --in-place on a copy: rewritten, and unchanged by a second run
 #   MODE=outside_root a file outside --root: refused, nothing written
+#   MODE=partial      one good file and one that does not parse: exit 1, no copy at all
+#   MODE=bad_flag     a flag Clang rejects (-std=gnu++23) from compile_commands.json: exit 1,
+#                     no copy
+#   MODE=summary      an access in a macro body: exit 0, one summary line naming it, and
+#                     --explain lists its location
+#   MODE=strict       the same with --strict: exit 1, no copy
 # Also: TOOL, WORK (a scratch directory), INCLUDE (weft's runtime/include).
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/build" "${WORK}/out")
@@ -65,6 +71,56 @@ elseif(MODE STREQUAL "outside_root")
   file(GLOB_RECURSE written "${WORK}/out/*")
   if(written)
     message(FATAL_ERROR "wrote ${written} although it failed")
+  endif()
+elseif(MODE STREQUAL "partial")
+  file(WRITE "${WORK}/broken.cpp" "int broken = ;\n")
+  configure_file("${SOURCE}" "${WORK}/${name}" COPYONLY)
+  execute_process(COMMAND "${TOOL}" --root "${WORK}" -o "${WORK}/out" "${WORK}/${name}"
+                          "${WORK}/broken.cpp" -- -DFROM_DATABASE=1
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 1 OR NOT err MATCHES "no copies written")
+    message(FATAL_ERROR "expected exit 1 and 'no copies written', got ${rc}:\n${err}")
+  endif()
+  file(GLOB_RECURSE written "${WORK}/out/*")
+  if(written)
+    message(FATAL_ERROR "wrote ${written} although another file failed")
+  endif()
+elseif(MODE STREQUAL "bad_flag")
+  file(WRITE "${WORK}/build/compile_commands.json" "[{\"directory\": \"${dir}\", \"file\": \"${SOURCE}\", \"command\": \"g++ -std=gnu++23 -DFROM_DATABASE=1 -c ${SOURCE}\"}]\n")
+  execute_process(COMMAND "${TOOL}" -p "${WORK}/build" --root "${dir}" -o "${WORK}/out" "${SOURCE}"
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 1 OR NOT err MATCHES "gnu\\+\\+23")
+    message(FATAL_ERROR "expected exit 1 and an error naming -std=gnu++23, got ${rc}:\n${err}")
+  endif()
+  file(GLOB_RECURSE written "${WORK}/out/*")
+  if(written)
+    message(FATAL_ERROR "wrote ${written} although Clang rejected a flag")
+  endif()
+elseif(MODE STREQUAL "summary" OR MODE STREQUAL "strict")
+  set(src "${dir}/macro_body.cpp")
+  set(extra "")
+  if(MODE STREQUAL "strict")
+    set(extra --strict)
+  endif()
+  execute_process(COMMAND "${TOOL}" ${extra} --root "${dir}" -o "${WORK}/out" "${src}" --
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT err MATCHES "weft-instrument: 1 access not instrumented \\(1 in a macro body\\); --explain lists them")
+    message(FATAL_ERROR "expected the one-line summary, got ${rc}:\n${err}")
+  endif()
+  file(GLOB_RECURSE written "${WORK}/out/*")
+  if(MODE STREQUAL "strict")
+    if(NOT rc EQUAL 1 OR NOT err MATCHES "--strict" OR written)
+      message(FATAL_ERROR "--strict: expected exit 1 and no copy, got ${rc} ${written}:\n${err}")
+    endif()
+  else()
+    if(NOT rc EQUAL 0 OR NOT written)
+      message(FATAL_ERROR "expected exit 0 and a copy, got ${rc}:\n${err}")
+    endif()
+    execute_process(COMMAND "${TOOL}" --explain --root "${dir}" -o "${WORK}/out" "${src}" --
+                    RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0 OR NOT err MATCHES "macro_body.cpp:6:[0-9]+: in a macro body")
+      message(FATAL_ERROR "--explain: expected macro_body.cpp:6 listed, got ${rc}:\n${err}")
+    endif()
   endif()
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")

@@ -1,6 +1,8 @@
 // Templates are rewritten once, on the written text, from what their instantiations agree
-// on; where they disagree (here T = int& makes `x` shared, T = int keeps it local) the spot
-// is skipped; an uninstantiated template is left as written.
+// on. An instantiation that needs no hook on a spot another one needs (T = int& makes `x`
+// shared, T = int keeps it local) takes the hook too: the lvalue is valid to wrap in both.
+// An instantiation that discarded an `if constexpr` branch has no say in that branch. An
+// uninstantiated template is left as written.
 int g;
 
 template <class T>
@@ -25,6 +27,24 @@ void reset(T x) {
 template <class T>
 void never_used(T* p) { *p = T(); }
 
+struct Counter {
+  int n = 0;
+};
+
+template <bool B>
+void bump(Counter& s) {
+  if constexpr (!B) s.n++;  // only bump<false> has this statement
+  s.n += 2;
+}
+
+template <class T>
+int size_or_zero(const T& v) {
+  if constexpr (requires { v.size(); })
+    return static_cast<int>(v.size());
+  else
+    return g + v;  // only instantiations without size() read g
+}
+
 int templates() {
   Cell<int> a;
   Cell<long> b;
@@ -32,5 +52,9 @@ int templates() {
   b.set(2);
   reset<int>(g);
   reset<int&>(g);
+  Counter c;
+  bump<true>(c);
+  bump<false>(c);
+  size_or_zero(1);
   return a.get() + static_cast<int>(b.get()) + add_to_global(1) + add_to_global(2L);
 }
