@@ -53,6 +53,20 @@ bool is_std_container(QualType t) {
   return names.contains(rd->getName());
 }
 
+// weft's channel and context handles: a handle is data (a pointer to the channel), so a
+// member call on one (send, recv, close, len, done ...) reads the handle variable, and an
+// assignment writes it. Overwriting a handle while another goroutine uses it is a race.
+bool is_weft_handle(QualType t) {
+  const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
+  if (!rd || !rd->getIdentifier()) return false;
+  const auto* ns = dyn_cast<NamespaceDecl>(rd->getDeclContext());
+  if (!ns || !ns->getIdentifier() || ns->getName() != "weft" ||
+      !isa<TranslationUnitDecl>(ns->getDeclContext()))
+    return false;
+  static const llvm::StringSet<> names = {"Chan", "SendChan", "RecvChan", "Context"};
+  return names.contains(rd->getName());
+}
+
 bool inserts_on_subscript(QualType t) {
   const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
   return rd && (rd->getName() == "map" || rd->getName() == "unordered_map");
@@ -359,8 +373,13 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const CXXMethodDecl* m = c->getMethodDecl();
     const Expr* obj = c->getImplicitObjectArgument();
     const auto* callee = dyn_cast<MemberExpr>(c->getCallee()->IgnoreParens());
-    if (!m || !obj || !callee || callee->isArrow() || !is_std_container(obj->getType()))
+    if (!m || !obj || !callee || callee->isArrow()) return true;
+    // send() and len() are members of the handle's bases: look through the base conversion.
+    if (is_weft_handle(obj->IgnoreImpCasts()->getType())) {
+      access(obj, Hook::read);  // the handle is read to reach its channel or context
       return true;
+    }
+    if (!is_std_container(obj->getType())) return true;
     if (std::optional<Hook> hook = container_hook(*m, obj->getType())) access(obj, *hook);
     return true;
   }
@@ -602,11 +621,13 @@ class Walker : public RecursiveASTVisitor<Walker> {
     Edit e;
     e.hook = hook;
     e.function = function_;
-    const PresumedLoc p = sm_.getPresumedLoc(sm_.getFileLoc(loc));
+    const SourceLocation at = sm_.getFileLoc(loc);
+    const PresumedLoc p = sm_.getPresumedLoc(at);
     if (p.isValid()) {
       e.line = p.getLine();
       e.column = p.getColumn();
     }
+    e.site_offset = sm_.getFileOffset(at);
     return e;
   }
 

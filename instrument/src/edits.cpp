@@ -217,6 +217,35 @@ std::string render(const RenderInput& in) {
     return std::tie(a.offset, a.phase, a.order) < std::tie(b.offset, b.phase, b.order);
   });
 
+  // Where text goes in, by line and column of the original, so that columns the compiler
+  // reports for the copy can be translated back (weft::instr::ColumnShift).
+  std::vector<unsigned> line_starts{0};
+  for (std::size_t i = 0; i < in.text.size(); ++i)
+    if (in.text[i] == '\n') line_starts.push_back(static_cast<unsigned>(i + 1));
+  auto line_of = [&](unsigned offset) {
+    return static_cast<unsigned>(
+        std::upper_bound(line_starts.begin(), line_starts.end(), offset) - line_starts.begin());
+  };
+  std::vector<std::pair<unsigned, unsigned>> inserted;  // (offset, bytes), by offset
+  for (const Insertion& i : ins) {
+    if (i.text.empty()) continue;
+    if (!inserted.empty() && inserted.back().first == i.offset)
+      inserted.back().second += static_cast<unsigned>(i.text.size());
+    else
+      inserted.emplace_back(i.offset, static_cast<unsigned>(i.text.size()));
+  }
+  // The column of an edit's Site in the copy: its original column plus what was inserted
+  // on its line up to and including its own offset.
+  auto copy_column = [&](const Edit& e) {
+    const unsigned line_begin = line_starts[line_of(e.site_offset) - 1];
+    unsigned shift = 0;
+    for (auto it = std::lower_bound(inserted.begin(), inserted.end(),
+                                    std::make_pair(line_begin, 0u));
+         it != inserted.end() && it->first <= e.site_offset; ++it)
+      shift += it->second;
+    return e.column + shift;
+  };
+
   std::string out = kMarker + in.display_name + "; regenerate, do not edit.\n";
   if (!in.edits.empty()) {
     out += "#include \"weft/instr.hpp\"\n";
@@ -226,11 +255,23 @@ std::string render(const RenderInput& in) {
     out += "inline constexpr ::weft::instr::Site " + in.table_name + "[] = {\n";
     for (const Edit& e : in.edits) {
       out += "    {" + quote(in.display_name) + ", " + quote(e.function) + ", " +
-             std::to_string(e.line) + ", " + std::to_string(e.column);
+             std::to_string(e.line) + ", " + std::to_string(copy_column(e));
       if (e.hook == Hook::call) out += ", " + quote(e.callee);
       out += "},\n";
     }
-    out += "};\n#endif\n";
+    out += "};\n";
+    out += "inline constexpr ::weft::instr::ColumnShift " + in.table_name + "columns_[] = {\n";
+    for (const auto& [offset, bytes] : inserted) {
+      const unsigned line = line_of(offset);
+      out += "    {" + std::to_string(line) + ", " +
+             std::to_string(offset - line_starts[line - 1] + 1) + ", " + std::to_string(bytes) +
+             "},\n";
+    }
+    out += "};\n";
+    out += "static const ::weft::instr::ColumnMap " + in.table_name + "column_map_{" +
+           quote(in.display_name) + ", " + in.table_name + "columns_, " +
+           std::to_string(inserted.size()) + "};\n";
+    out += "#endif\n";
   }
   out += "#line 1 " + quote(in.display_name) + "\n";
   std::size_t pos = 0;

@@ -51,6 +51,7 @@ struct Edit {
   unsigned line = 0;
   unsigned column = 0;
   std::string callee;  // Hook::call: the function called
+  unsigned site_offset = 0;  // file offset of the spot the Site names (for its copy column)
 
   auto key() const { return std::tie(begin, end, hook, mode, bits_offset, bits_size); }
   bool operator<(const Edit& o) const { return key() < o.key(); }

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "columns.hpp"
 #include "controlled.hpp"
 #include "schedule.hpp"
 
@@ -114,8 +115,8 @@ void put_location(RawOut& o, const Location& l) noexcept {
     o << (l.function && l.function[0] ? l.function : "?");
     return;
   }
-  o << l.file << ':' << std::uint64_t{l.line} << ':' << std::uint64_t{l.column} << " in "
-    << l.function;
+  o << l.file << ':' << std::uint64_t{l.line} << ':'
+    << std::uint64_t{original_column(l.file, l.line, l.column)} << " in " << l.function;
 }
 
 // "weft: crash in iteration 3 (strategy random, seed 1)\n\n", as ExploreResult::to_string.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "columns.hpp"
 #include "hb.hpp"
 #include "scheduler.hpp"
 #include "weft/race.hpp"
@@ -111,6 +112,25 @@ bool RaceSink::suppressed(const det::Report& r) const {
   });
 }
 
+namespace {
+// The report with every location's column translated back from an instrumented copy's.
+det::Report with_original_columns(det::Report r) {
+  auto fix = [](std::vector<det::Loc>& locs) {
+    for (det::Loc& l : locs) l.column = original_column(l.file, l.line, l.column);
+  };
+  for (det::AccessRef* a : {&r.current, &r.previous}) {
+    fix(a->stack);
+    fix(a->goroutine.created_at);
+  }
+  for (det::LockEdge& e : r.cycle) {
+    fix(e.held_at);
+    fix(e.acquired_at);
+    fix(e.goroutine.created_at);
+  }
+  return r;
+}
+}  // namespace
+
 void RaceSink::check() {
   std::string text;
   FailureKind kind{};
@@ -124,7 +144,7 @@ void RaceSink::check() {
     if (reports.empty()) return;
     kind = reports.front().kind == det::ReportKind::data_race ? FailureKind::data_race
                                                               : FailureKind::lock_order;
-    text = det::render_text(reports.front());
+    text = det::render_text(with_original_columns(std::move(reports.front())));
   }
   if (Scheduler* s = current_scheduler()) s->fail_now(kind, std::move(text));
 }

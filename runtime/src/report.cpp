@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "columns.hpp"
+
 namespace weft::detail {
 
 std::string_view wait_reason_name(WaitReason r) noexcept {
@@ -37,7 +39,8 @@ const char* state_name(GState s) noexcept {
 
 std::string format_location(const Location& l) {
   if (l.line == 0) return l.function[0] ? std::string(l.function) : std::string("?");
-  return fmt::format("{}:{}:{} in {}", l.file, l.line, l.column, l.function);
+  return fmt::format("{}:{}:{} in {}", l.file, l.line, original_column(l.file, l.line, l.column),
+                     l.function);
 }
 
 namespace {

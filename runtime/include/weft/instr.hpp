@@ -24,7 +24,23 @@
 
 namespace weft::instr {
 
-// One per instrumented spot; weft-instrument emits them as static constants.
+// Text inserted into an instrumented copy: at original `column` of `line`, `inserted`
+// bytes. Columns the compiler reports for the copy (std::source_location, Site records)
+// are copy columns; reports translate them back through these, so every location a user
+// sees is one of the original source.
+struct ColumnShift {
+  std::uint32_t line;
+  std::uint32_t column;
+  std::uint32_t inserted;
+};
+// Registers a copy's shifts (sorted by line, then column) for `file` as the copy names it
+// in its #line directive. weft-instrument emits one static ColumnMap per copy.
+struct ColumnMap {
+  ColumnMap(const char* file, const ColumnShift* shifts, std::size_t count) noexcept;
+};
+
+// One per instrumented spot; weft-instrument emits them as static constants. `column` is
+// the column in the instrumented copy (see ColumnShift).
 struct Site {
   const char* file;
   const char* function;  // the function the spot is in

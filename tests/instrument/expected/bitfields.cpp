@@ -29,14 +29,30 @@ inline T* bits_via(T* obj, unsigned long offset, unsigned long size, int mode,
 #define WEFT_SITES_weft_sites_531ccf90ce1746f4_
 inline constexpr ::weft::instr::Site weft_sites_531ccf90ce1746f4_[] = {
     {"bitfields.cpp", "Flags::arm", 9, 14},
-    {"bitfields.cpp", "Flags::arm", 9, 16},
+    {"bitfields.cpp", "Flags::arm", 9, 165},
     {"bitfields.cpp", "bitfields", 14, 25},
-    {"bitfields.cpp", "bitfields", 15, 3},
-    {"bitfields.cpp", "bitfields", 16, 3},
-    {"bitfields.cpp", "bitfields", 17, 3, "Flags::arm"},
-    {"bitfields.cpp", "bitfields", 20, 10},
-    {"bitfields.cpp", "bitfields", 20, 31},
+    {"bitfields.cpp", "bitfields", 15, 31},
+    {"bitfields.cpp", "bitfields", 16, 32},
+    {"bitfields.cpp", "bitfields", 17, 60, "Flags::arm"},
+    {"bitfields.cpp", "bitfields", 20, 38},
+    {"bitfields.cpp", "bitfields", 20, 133},
 };
+inline constexpr ::weft::instr::ColumnShift weft_sites_531ccf90ce1746f4_columns_[] = {
+    {9, 15, 69},
+    {9, 16, 80},
+    {14, 26, 69},
+    {15, 3, 28},
+    {15, 15, 45},
+    {16, 3, 29},
+    {16, 4, 46},
+    {17, 3, 57},
+    {17, 11, 1},
+    {20, 10, 28},
+    {20, 22, 45},
+    {20, 31, 29},
+    {20, 32, 45},
+};
+static const ::weft::instr::ColumnMap weft_sites_531ccf90ce1746f4_column_map_{"bitfields.cpp", weft_sites_531ccf90ce1746f4_columns_, 13};
 #endif
 #line 1 "bitfields.cpp"
 // Bit-fields have no address: accesses record the bytes of their memory location (the run

@@ -4,16 +4,37 @@
 #define WEFT_SITES_weft_sites_9931870158f83eda_
 inline constexpr ::weft::instr::Site weft_sites_9931870158f83eda_[] = {
     {"globals.cpp", "next_id", 11, 15},
-    {"globals.cpp", "next_id", 13, 12},
+    {"globals.cpp", "next_id", 13, 34},
     {"globals.cpp", "accumulate", 16, 24},
-    {"globals.cpp", "accumulate", 17, 3},
-    {"globals.cpp", "accumulate", 17, 13},
-    {"globals.cpp", "accumulate", 18, 3},
-    {"globals.cpp", "accumulate", 19, 3},
-    {"globals.cpp", "accumulate", 20, 3},
-    {"globals.cpp", "accumulate", 21, 7},
-    {"globals.cpp", "accumulate", 21, 25},
+    {"globals.cpp", "accumulate", 17, 24},
+    {"globals.cpp", "accumulate", 17, 90},
+    {"globals.cpp", "accumulate", 18, 25},
+    {"globals.cpp", "accumulate", 19, 24},
+    {"globals.cpp", "accumulate", 20, 25},
+    {"globals.cpp", "accumulate", 21, 27},
+    {"globals.cpp", "accumulate", 21, 102},
 };
+inline constexpr ::weft::instr::ColumnShift weft_sites_9931870158f83eda_columns_[] = {
+    {11, 16, 69},
+    {13, 12, 22},
+    {13, 16, 36},
+    {16, 25, 69},
+    {17, 3, 21},
+    {17, 10, 36},
+    {17, 13, 20},
+    {17, 20, 36},
+    {18, 3, 22},
+    {18, 8, 36},
+    {19, 3, 21},
+    {19, 13, 36},
+    {20, 3, 22},
+    {20, 13, 36},
+    {21, 7, 20},
+    {21, 14, 36},
+    {21, 25, 21},
+    {21, 32, 36},
+};
+static const ::weft::instr::ColumnMap weft_sites_9931870158f83eda_column_map_{"globals.cpp", weft_sites_9931870158f83eda_columns_, 18};
 #endif
 #line 1 "globals.cpp"
 // Globals, statics, static locals and thread_locals are shared; constants never race.

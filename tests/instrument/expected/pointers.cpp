@@ -4,19 +4,44 @@
 #define WEFT_SITES_weft_sites_267a6a45ba6c126a_
 inline constexpr ::weft::instr::Site weft_sites_267a6a45ba6c126a_[] = {
     {"pointers.cpp", "sum", 5, 30},
-    {"pointers.cpp", "sum", 7, 36},
+    {"pointers.cpp", "sum", 7, 56},
     {"pointers.cpp", "fill", 11, 39},
-    {"pointers.cpp", "fill", 13, 3},
-    {"pointers.cpp", "fill", 14, 3},
-    {"pointers.cpp", "fill", 15, 3},
-    {"pointers.cpp", "fill", 16, 3},
-    {"pointers.cpp", "fill", 16, 19},
+    {"pointers.cpp", "fill", 13, 24},
+    {"pointers.cpp", "fill", 14, 24},
+    {"pointers.cpp", "fill", 15, 24},
+    {"pointers.cpp", "fill", 16, 24},
+    {"pointers.cpp", "fill", 16, 96},
     {"pointers.cpp", "walk", 24, 22},
-    {"pointers.cpp", "walk", 26, 34},
-    {"pointers.cpp", "walk", 26, 49},
+    {"pointers.cpp", "walk", 26, 54},
+    {"pointers.cpp", "walk", 26, 125},
     {"pointers.cpp", "pick", 30, 40},
-    {"pointers.cpp", "pick", 30, 49},
+    {"pointers.cpp", "pick", 30, 139},
 };
+inline constexpr ::weft::instr::ColumnShift weft_sites_267a6a45ba6c126a_columns_[] = {
+    {5, 31, 69},
+    {7, 36, 20},
+    {7, 40, 36},
+    {11, 40, 69},
+    {13, 3, 21},
+    {13, 11, 36},
+    {14, 3, 21},
+    {14, 13, 36},
+    {15, 3, 21},
+    {15, 7, 36},
+    {16, 3, 21},
+    {16, 16, 36},
+    {16, 19, 20},
+    {16, 23, 36},
+    {24, 23, 69},
+    {26, 34, 20},
+    {26, 42, 36},
+    {26, 49, 20},
+    {26, 58, 37},
+    {30, 41, 70},
+    {30, 49, 20},
+    {30, 60, 37},
+};
+static const ::weft::instr::ColumnMap weft_sites_267a6a45ba6c126a_column_map_{"pointers.cpp", weft_sites_267a6a45ba6c126a_columns_, 22};
 #endif
 #line 1 "pointers.cpp"
 // Anything reached through a pointer, a reference or an array element may be shared; each

@@ -4,9 +4,17 @@
 #define WEFT_SITES_weft_sites_8b0480cdb345f5d2_
 inline constexpr ::weft::instr::Site weft_sites_8b0480cdb345f5d2_[] = {
     {"unevaluated.cpp", "unevaluated", 12, 19},
-    {"unevaluated.cpp", "unevaluated", 18, 49},
-    {"unevaluated.cpp", "unevaluated", 19, 11},
+    {"unevaluated.cpp", "unevaluated", 18, 69},
+    {"unevaluated.cpp", "unevaluated", 19, 31},
 };
+inline constexpr ::weft::instr::ColumnShift weft_sites_8b0480cdb345f5d2_columns_[] = {
+    {12, 20, 69},
+    {18, 49, 20},
+    {18, 50, 36},
+    {19, 11, 20},
+    {19, 12, 36},
+};
+static const ::weft::instr::ColumnMap weft_sites_8b0480cdb345f5d2_column_map_{"unevaluated.cpp", weft_sites_8b0480cdb345f5d2_columns_, 5};
 #endif
 #line 1 "unevaluated.cpp"
 // Unevaluated operands, constant expressions and compile-time functions are left alone.

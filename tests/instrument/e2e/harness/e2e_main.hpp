@@ -11,6 +11,8 @@
 //                   same bytes.
 //   prog --detect   explore with the detector on (the default options) and print the
 //                   result's report; exit 0 when no failure was found, 1 otherwise.
+//   prog --report   as --run, but print the whole report: its locations must be the same
+//                   in both builds (columns of the original source, not of the copy).
 #pragma once
 
 #include <cstdio>
@@ -23,6 +25,7 @@ namespace e2e {
 
 inline int drive(int argc, char** argv, void (*body)()) {
   const bool detect = argc > 1 && std::strcmp(argv[1], "--detect") == 0;
+  const bool report = argc > 1 && std::strcmp(argv[1], "--report") == 0;
   weft::ExploreOptions opt;
   opt.use_environment = false;
   opt.seed = 11;
@@ -30,7 +33,7 @@ inline int drive(int argc, char** argv, void (*body)()) {
   opt.detect_races = detect;
   weft::ExploreResult r = weft::explore(body, opt);
   std::fflush(stdout);
-  if (detect) {
+  if (detect || report) {
     std::printf("outcome: %s\n%s",
                 r.ok() ? "ok" : std::string(weft::failure_kind_name(r.failure->kind)).c_str(),
                 r.to_string().c_str());
