@@ -10,15 +10,16 @@ namespace weft::detail {
 
 namespace {
 thread_local Scheduler* tls_scheduler = nullptr;
+}  // namespace
 
 Scheduler& sched() {
   Scheduler* s = tls_scheduler;
   if (!s || !s->current())
     throw std::logic_error(
-        "weft: goroutine operations need a weft run; call them inside weft::explore(...)");
+        "weft: goroutine operations need a weft run; call them inside weft::explore(...) or "
+        "weft::run(...)");
   return *s;
 }
-}  // namespace
 
 thread_local constinit bool in_event_sink = false;
 
@@ -69,7 +70,7 @@ namespace weft {
 
 GoId goid() { return detail::current()->id; }
 
-void yield(std::source_location where) { detail::visible(Location::from(where)); }
+void yield(std::source_location where) { detail::sched().yield(Location::from(where)); }
 
 }  // namespace weft
 

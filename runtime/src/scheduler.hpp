@@ -1,5 +1,6 @@
 // The Scheduler interface of ARCHITECTURE.md: every visible operation goes through it.
-// Two implementations: the controlled scheduler (weft::explore) and, later, the parallel one.
+// Two implementations: the controlled scheduler (weft::explore, controlled.hpp) and the
+// parallel one (weft::run, parallel.hpp).
 #pragma once
 
 #include <chrono>
@@ -46,6 +47,10 @@ class Scheduler {
   // and runs when the scheduler picks it, so what it does interleaves with everyone else.
   virtual void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) = 0;
   virtual void visible(Location where) = 0;
+  // weft::yield (Go's runtime.Gosched): let another goroutine run. Under the controlled
+  // scheduler every visible operation may already do that; the parallel scheduler, which
+  // does not preempt at visible operations, requeues the caller.
+  virtual void yield(Location where) { visible(where); }
   virtual Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) = 0;
   virtual void ready(G* g) = 0;
   [[noreturn]] virtual void exit_killed() = 0;
@@ -82,6 +87,8 @@ struct SinkCallGuard {
 
 // The scheduler running on this OS thread, or nullptr outside weft runs.
 Scheduler* current_scheduler() noexcept;
+// The scheduler of the running goroutine; throws std::logic_error outside a goroutine.
+Scheduler& sched();
 void set_current_scheduler(Scheduler* s) noexcept;
 
 }  // namespace weft::detail
