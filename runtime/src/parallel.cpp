@@ -113,6 +113,7 @@ bool Parker::wait(std::optional<std::chrono::steady_clock::time_point> deadline)
 
 ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks)
     : nprocs_(procs), stacks_(stacks) {
+  parallel_ = true;
   for (unsigned i = 0; i < procs; ++i) {
     auto p = std::make_unique<Proc>();
     p->id = i;

@@ -41,6 +41,10 @@ class Scheduler {
   // without the EventSink dispatch. Null otherwise.
   RaceSink* direct_race() const noexcept { return direct_race_; }
 
+  // The parallel scheduler: no event sink, and visible operations are not scheduling
+  // points. The runtime's entry points test this first, without a virtual call.
+  bool is_parallel() const noexcept { return parallel_; }
+
   virtual G* current() noexcept = 0;
   virtual void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) = 0;
   // Starts a goroutine from a timer callback, as Go's time.AfterFunc does: it has no parent
@@ -72,6 +76,7 @@ class Scheduler {
  protected:
   RaceSink* race_sink_ = nullptr;
   RaceSink* direct_race_ = nullptr;
+  bool parallel_ = false;
 };
 
 // Set while this thread is inside an event sink: memory the sink itself frees is not a

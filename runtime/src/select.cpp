@@ -110,7 +110,7 @@ struct SelectImpl {
               sc.chan->refs_.fetch_sub(1, std::memory_order_acq_rel) == (ChanCore::kOrphaned | 1))
             delete sc.chan;
       }
-    } keep(cases);
+    } keep(op_pins_channel() ? cases : std::span<SelectCase>{});  // see op_pins_channel
     visible(where);
     G* self = current();
     *received = false;
