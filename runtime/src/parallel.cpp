@@ -173,16 +173,19 @@ G* ParallelScheduler::new_g(Proc* p) {
   return g;
 }
 
-// A dead goroutine keeps its stack for the next one, unless it went deep (then the pool
-// gives the deep pages back).
+// A dead goroutine's stack stays with its processor for the next goroutine that starts
+// there (a spawned goroutine binds a stack only when it first runs), unless it went deep
+// (the pool then gives the deep pages back) or the processor has enough.
 void ParallelScheduler::free_g(Proc* p, G* g) {
   if (g->stack.region) {
     const char* keep_from = static_cast<const char*>(g->stack.bottom) + g->stack.size -
                             std::min(g->stack.size, StackPool::kKeepResident);
-    if (static_cast<const char*>(g->ctx.lowest_sp) < keep_from) {
+    if (static_cast<const char*>(g->ctx.lowest_sp) < keep_from ||
+        p->stacks.size() >= kLocalFreeMax)
       stacks_.put(g->stack, g->ctx.lowest_sp);
-      g->stack = Stack{};
-    }
+    else
+      p->stacks.push_back(g->stack);
+    g->stack = Stack{};
   }
   g->started = false;
   g->ncalls = 0;
@@ -318,18 +321,20 @@ void ParallelScheduler::after_switch(Proc* p) {
 
 void ParallelScheduler::execute(Proc* p, G* g) {
   if (!g->started) {
-    if (!g->stack.region) {
+    if (!p->stacks.empty()) {
+      g->stack = p->stacks.back();
+      p->stacks.pop_back();
+#ifdef WEFT_PAR_ASAN
+      // The previous goroutine's frames left ASan's poisoning behind.
+      __asan_unpoison_memory_region(g->stack.bottom, g->stack.size);
+#endif
+    } else {
       try {
         g->stack = stacks_.get();
       } catch (const StackLimitReached& why) {
         die(fmt::format("fatal error: could not reserve a goroutine stack: {}\n\n{}{}\n",
                         why.limit, goroutine_dump(*g, false), why.remedy));
       }
-    } else {
-#ifdef WEFT_PAR_ASAN
-      // The previous goroutine's frames left ASan's poisoning behind.
-      __asan_unpoison_memory_region(g->stack.bottom, g->stack.size);
-#endif
     }
     fiber_make(g->ctx, g->stack, &fiber_entry, g);
     g->started = true;
@@ -832,6 +837,10 @@ int ParallelScheduler::run(Callable& body) {
       g->fn.reset();
     } catch (...) {
     }
+  }
+  for (auto& p : procs_) {
+    for (const Stack& st : p->stacks) stacks_.put(st, static_cast<char*>(st.bottom) + st.size);
+    p->stacks.clear();
   }
   for (G* g : gs) {
     if (g->stack.region) {

@@ -84,7 +84,8 @@ struct Proc {
   std::uint32_t schedtick = 0;
   std::uint32_t runnext_streak = 0;  // consecutive runnext picks (fairness)
   std::uint64_t rng = 0;
-  std::vector<G*> gfree;  // dead goroutines, their stacks kept for the next spawn
+  std::vector<G*> gfree;          // dead goroutines, for the next spawn
+  std::vector<Stack> stacks;      // their stacks, for the next goroutine that starts here
   GoId id_next = 0, id_end = 0;
 
   bool in_idle = false;  // guarded by ParallelScheduler::idle_mu_
