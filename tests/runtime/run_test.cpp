@@ -287,6 +287,58 @@ TEST_P(RunProcs, CondQueueTakesEveryItemOnce) {
   EXPECT_EQ(sum, items * (items + 1) / 2);
 }
 
+// Goroutines that wait on a Cond and then block on a channel: a signal that dequeued a
+// waiter before it parked must not ready it later, while it waits on the channel (the
+// receive would then return as if the channel were closed, and a value would go missing).
+TEST_P(RunProcs, CondSignalNeverWakesALaterChannelWait) {
+  const long rounds = scaled(2000);
+  const int workers = 4;
+  Seen seen(rounds);
+  std::atomic<long> closed_early{0};
+  std::atomic<bool> closing{false};
+  ASSERT_EQ(weft::run([&] {
+              weft::Mutex mu;
+              weft::Cond cond(mu);
+              long tickets = 0;
+              auto values = weft::make_chan<long>();
+              weft::WaitGroup wg;
+              wg.add(workers);
+              for (int w = 0; w < workers; ++w)
+                weft::go([&, values] {
+                  for (;;) {
+                    mu.lock();
+                    while (tickets == 0) cond.wait();
+                    --tickets;
+                    mu.unlock();
+                    auto v = values.recv_ok();
+                    if (!v) {
+                      if (!closing.load()) closed_early.fetch_add(1);
+                      break;
+                    }
+                    seen.mark(*v);
+                  }
+                  wg.done();
+                });
+              for (long i = 0; i < rounds; ++i) {
+                mu.lock();
+                ++tickets;
+                cond.signal();
+                mu.unlock();
+                values.send(i);
+              }
+              mu.lock();
+              tickets += workers;
+              cond.broadcast();
+              mu.unlock();
+              closing.store(true);
+              values.close();
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(seen.missing_or_duplicated(), 0);
+  EXPECT_EQ(closed_early.load(), 0);
+}
+
 TEST_P(RunProcs, ManySpawnsAllJoin) {
   const long n = scaled(20000);
   std::atomic<long> ran{0};
