@@ -126,7 +126,7 @@ void ChanCore::closed_recv(void* dst, G* self) {
 }
 
 bool ChanCore::send(void* elem, bool block, Location where) {
-  const OpRef keep(this);  // alive until this operation returns
+  const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
   visible(where);
   G* self = current();
   lock_.lock();
@@ -159,7 +159,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
 }
 
 bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
-  const OpRef keep(this);  // alive until this operation returns
+  const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
   visible(where);
   G* self = current();
   lock_.lock();
@@ -196,7 +196,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
 }
 
 void ChanCore::close(Location where) {
-  const OpRef keep(this);  // alive until this operation returns
+  const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
   visible(where);
   G* self = current();
   lock_.lock();

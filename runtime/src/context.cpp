@@ -68,10 +68,7 @@ struct ContextImpl : std::enable_shared_from_this<ContextImpl> {
       chan_close(ChanAccess::raw(done), where);
     else
       ChanAccess::raw(done)->close_from_runtime();
-    if (timer_sched && timer.pending()) {
-      timer_sched->remove_timer(&timer);
-      timer_keep_alive.reset();
-    }
+    if (timer_sched && timer_sched->remove_timer(&timer)) timer_keep_alive.reset();
     for (auto& w : kids)
       if (auto k = w.lock()) k->cancel(e, reason, from_goroutine, where);
   }

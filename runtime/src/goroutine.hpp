@@ -13,6 +13,7 @@
 
 #include "fiber.hpp"
 #include "weft/detail/runtime.hpp"
+#include "weft/detail/spinlock.hpp"
 #include "weft/events.hpp"
 
 namespace weft::detail {
@@ -36,8 +37,14 @@ struct G {
   bool started = false;
   // Teardown: the iteration is over; park() answers Wake::killed and yields are no-ops.
   bool killed = false;
-  // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next).
+  // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next);
+  // guarded by waiters_lock, since a select's waiters sit in several channels' queues whose
+  // wakers may unlink them at the same time on different processors.
   struct Waiter* waiters = nullptr;
+  SpinLock waiters_lock;
+  // When it last blocked (CLOCK_MONOTONIC_COARSE, ns): the parallel scheduler's dumps say how
+  // long a goroutine has been waiting.
+  std::int64_t blocked_since = 0;
   // Calls of instrumented functions this goroutine has begun (weft::instr::Call), innermost
   // last; a callee's frame takes the innermost one that names it. Deeper nesting than the
   // array holds is counted but not kept.

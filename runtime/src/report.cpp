@@ -54,11 +54,15 @@ std::string created(const G& g) {
 }
 }  // namespace
 
-std::string goroutine_dump(const G& g, bool running) {
+std::string goroutine_dump(const G& g, bool running) { return goroutine_dump(g, running, {}); }
+
+std::string goroutine_dump(const G& g, bool running, std::string_view waited) {
   if (running || g.state == GState::running)
     return header(g, "running") + created(g);
   if (g.state == GState::runnable) return header(g, "runnable") + created(g);
-  return header(g, wait_reason_name(g.reason)) +
+  std::string state(wait_reason_name(g.reason));
+  if (!waited.empty()) state = fmt::format("{}, {}", state, waited);
+  return header(g, state) +
          fmt::format("    blocked at {}\n", format_location(g.blocked_at)) + created(g);
 }
 

@@ -10,15 +10,16 @@ namespace weft::detail {
 
 namespace {
 thread_local Scheduler* tls_scheduler = nullptr;
+}  // namespace
 
 Scheduler& sched() {
   Scheduler* s = tls_scheduler;
   if (!s || !s->current())
     throw std::logic_error(
-        "weft: goroutine operations need a weft run; call them inside weft::explore(...)");
+        "weft: goroutine operations need a weft run; call them inside weft::explore(...) or "
+        "weft::run(...)");
   return *s;
 }
-}  // namespace
 
 thread_local constinit bool in_event_sink = false;
 
@@ -32,7 +33,15 @@ GoId id_of(const G* g) noexcept { return g ? g->id : 0; }
 void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) {
   sched().spawn(std::move(fn), std::move(name), created_at);
 }
-void visible(Location where) { sched().visible(where); }
+void visible(Location where) {
+  Scheduler* s = tls_scheduler;
+  if (s && s->is_parallel()) return;  // not a scheduling point there
+  sched().visible(where);
+}
+bool op_pins_channel() noexcept {
+  Scheduler* s = tls_scheduler;
+  return !s || !s->is_parallel();
+}
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
   return sched().park(reason, where, unlock, arg);
 }
@@ -46,7 +55,10 @@ void exit_killed() {
   __builtin_unreachable();
 }
 std::size_t choose(std::size_t n) { return sched().choose(n); }
-EventSink* events() noexcept { return tls_scheduler ? tls_scheduler->events() : nullptr; }
+EventSink* events() noexcept {
+  Scheduler* s = tls_scheduler;
+  return s && !s->is_parallel() ? s->events() : nullptr;
+}
 
 void record_access(const void* addr, std::size_t size, AccessKind kind, Location where) {
   Scheduler* s = tls_scheduler;
@@ -69,7 +81,7 @@ namespace weft {
 
 GoId goid() { return detail::current()->id; }
 
-void yield(std::source_location where) { detail::visible(Location::from(where)); }
+void yield(std::source_location where) { detail::sched().yield(Location::from(where)); }
 
 }  // namespace weft
 

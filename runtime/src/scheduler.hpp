@@ -1,5 +1,6 @@
 // The Scheduler interface of ARCHITECTURE.md: every visible operation goes through it.
-// Two implementations: the controlled scheduler (weft::explore) and, later, the parallel one.
+// Two implementations: the controlled scheduler (weft::explore, controlled.hpp) and the
+// parallel one (weft::run, parallel.hpp).
 #pragma once
 
 #include <chrono>
@@ -40,12 +41,20 @@ class Scheduler {
   // without the EventSink dispatch. Null otherwise.
   RaceSink* direct_race() const noexcept { return direct_race_; }
 
+  // The parallel scheduler: no event sink, and visible operations are not scheduling
+  // points. The runtime's entry points test this first, without a virtual call.
+  bool is_parallel() const noexcept { return parallel_; }
+
   virtual G* current() noexcept = 0;
   virtual void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) = 0;
   // Starts a goroutine from a timer callback, as Go's time.AfterFunc does: it has no parent
   // and runs when the scheduler picks it, so what it does interleaves with everyone else.
   virtual void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) = 0;
   virtual void visible(Location where) = 0;
+  // weft::yield (Go's runtime.Gosched): let another goroutine run. Under the controlled
+  // scheduler every visible operation may already do that; the parallel scheduler, which
+  // does not preempt at visible operations, requeues the caller.
+  virtual void yield(Location where) { visible(where); }
   virtual Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) = 0;
   virtual void ready(G* g) = 0;
   [[noreturn]] virtual void exit_killed() = 0;
@@ -67,6 +76,7 @@ class Scheduler {
  protected:
   RaceSink* race_sink_ = nullptr;
   RaceSink* direct_race_ = nullptr;
+  bool parallel_ = false;
 };
 
 // Set while this thread is inside an event sink: memory the sink itself frees is not a
@@ -82,6 +92,8 @@ struct SinkCallGuard {
 
 // The scheduler running on this OS thread, or nullptr outside weft runs.
 Scheduler* current_scheduler() noexcept;
+// The scheduler of the running goroutine; throws std::logic_error outside a goroutine.
+Scheduler& sched();
 void set_current_scheduler(Scheduler* s) noexcept;
 
 }  // namespace weft::detail

@@ -8,6 +8,8 @@
 //     wake one of them claims the group, so exactly one case fires;
 //  3. woken: lock again and unlink the waiters of the cases that did not fire.
 #include <algorithm>
+#include <array>
+#include <span>
 #include <vector>
 
 #include "scheduler.hpp"
@@ -17,8 +19,33 @@
 namespace weft::detail {
 
 namespace {
+// Per-select scratch space: on the stack for up to kInline cases (every select the anchors
+// and tests write), on the heap beyond. A select used to allocate four vectors per call.
+constexpr std::size_t kInline = 8;
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(std::size_t n) {
+    if (n <= kInline) {
+      items_ = std::span<T>(inline_.data(), n);
+    } else {
+      heap_.resize(n);
+      items_ = std::span<T>(heap_);
+    }
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::span<T> items() noexcept { return items_; }
+  T& operator[](std::size_t i) noexcept { return items_[i]; }
+
+ private:
+  std::array<T, kInline> inline_{};
+  std::vector<T> heap_;
+  std::span<T> items_;
+};
+
 struct LockSet {
-  std::vector<ChanCore*> chans;  // distinct, in address order
+  std::span<ChanCore*> chans;  // distinct, in address order
 };
 }  // namespace
 
@@ -70,20 +97,32 @@ struct SelectImpl {
 
   static int run(std::span<SelectCase> cases, bool has_default, bool* received, Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     // Every channel of the select stays alive until it returns, whatever happens to the
-    // handles meanwhile.
-    std::vector<ChanCore::OpRef> keep;
-    keep.reserve(cases.size());
-    for (const SelectCase& c : cases)
-      if (c.chan) keep.emplace_back(c.chan);
+    // handles meanwhile (one OpRef per case, kept without a vector).
+    struct KeepAlive {
+      std::span<SelectCase> cases;
+      explicit KeepAlive(std::span<SelectCase> c) : cases(c) {
+        for (const SelectCase& sc : cases)
+          if (sc.chan) sc.chan->refs_.fetch_add(1, std::memory_order_relaxed);
+      }
+      ~KeepAlive() {
+        for (const SelectCase& sc : cases)
+          if (sc.chan &&
+              sc.chan->refs_.fetch_sub(1, std::memory_order_acq_rel) == (ChanCore::kOrphaned | 1))
+            delete sc.chan;
+      }
+    } keep(op_pins_channel() ? cases : std::span<SelectCase>{});  // see op_pins_channel
     visible(where);
     G* self = current();
     *received = false;
 
-    LockSet locks;
+    Scratch<ChanCore*> chans(cases.size());
+    std::size_t nchans = 0;
     for (const SelectCase& c : cases)
-      if (c.chan) locks.chans.push_back(c.chan);
-    std::sort(locks.chans.begin(), locks.chans.end(), std::less<ChanCore*>());
-    locks.chans.erase(std::unique(locks.chans.begin(), locks.chans.end()), locks.chans.end());
+      if (c.chan) chans[nchans++] = c.chan;
+    auto distinct = chans.items().first(nchans);
+    std::sort(distinct.begin(), distinct.end(), std::less<ChanCore*>());
+    LockSet locks{distinct.first(static_cast<std::size_t>(
+        std::unique(distinct.begin(), distinct.end()) - distinct.begin()))};
 
     if (locks.chans.empty() && !has_default) {  // select {}: blocks forever
       for (;;)
@@ -93,11 +132,12 @@ struct SelectImpl {
 
     // Pass 1.
     lock(locks);
-    std::vector<std::size_t> ready_cases;
+    Scratch<std::size_t> ready_cases(cases.size());
+    std::size_t nready = 0;
     for (std::size_t i = 0; i < cases.size(); ++i)
-      if (cases[i].chan && ready(cases[i].chan, cases[i].is_send)) ready_cases.push_back(i);
-    if (!ready_cases.empty()) {
-      std::size_t i = ready_cases[choose(ready_cases.size())];
+      if (cases[i].chan && ready(cases[i].chan, cases[i].is_send)) ready_cases[nready++] = i;
+    if (nready > 0) {
+      std::size_t i = ready_cases[choose(nready)];
       G* wake = complete(cases[i], self, received, locks, where);
       unlock(&locks);
       if (wake) weft::detail::ready(wake);
@@ -111,7 +151,7 @@ struct SelectImpl {
 
     // Pass 2.
     SelectGroup group;
-    std::vector<Waiter> waiters(cases.size());
+    Scratch<Waiter> waiters(cases.size());
     for (std::size_t i = 0; i < cases.size(); ++i) {
       if (!cases[i].chan) continue;
       Waiter& w = waiters[i];

@@ -296,6 +296,7 @@ void Cond::wait(std::source_location where) {
   unlock_fn_(lock_obj_, where);
   lk_.lock();
   if (!w.success) {
+    w.parked = true;
     detail::park_queued(waiters_, w, lk_, detail::WaitReason::cond_wait, loc);
   } else {
     lk_.unlock();
@@ -314,7 +315,7 @@ detail::G* Cond::wake_waiter() {
   if (!w) return nullptr;
   hb::release_store(w);
   w->success = true;
-  return w->g;
+  return w->parked ? w->g : nullptr;  // else it has not parked and will not
 }
 
 void Cond::signal(std::source_location where) {

@@ -20,12 +20,21 @@ void sleep(Duration d, std::source_location where) {
   detail::visible(loc);
   if (d <= Duration::zero()) return;
   detail::Scheduler* s = detail::current_scheduler();
-  detail::TimerEntry t;
-  t.when = s->now() + d;
-  t.fn = [](void* g) { detail::ready(static_cast<detail::G*>(g)); };
-  t.arg = detail::current();
-  s->add_timer(&t);
-  if (detail::park(detail::WaitReason::sleep, loc, nullptr, nullptr) == detail::Wake::killed) {
+  struct Sleep {
+    detail::Scheduler* s;
+    detail::TimerEntry t;
+  } sl{s, {}};
+  sl.t.when = s->now() + d;
+  sl.t.fn = [](void* g) { detail::ready(static_cast<detail::G*>(g)); };
+  sl.t.arg = detail::current();
+  // Armed once the goroutine is committed to parking (park's unlock step), so that under
+  // the parallel scheduler a timer firing on another processor never readies it early.
+  auto arm = [](void* p) {
+    auto* x = static_cast<Sleep*>(p);
+    x->s->add_timer(&x->t);
+  };
+  if (detail::park(detail::WaitReason::sleep, loc, arm, &sl) == detail::Wake::killed) {
+    detail::TimerEntry& t = sl.t;
     s->remove_timer(&t);
     detail::exit_killed();
   }
@@ -64,9 +73,10 @@ struct TimerState {
     keep_alive = self;
     sched->add_timer(&entry);
   }
+  // remove_timer decides (under the parallel scheduler, under the heap's lock): the timer
+  // may be firing on another processor right now.
   bool disarm() {
-    if (!sched || !entry.pending()) return false;
-    sched->remove_timer(&entry);
+    if (!sched || !sched->remove_timer(&entry)) return false;
     keep_alive.reset();
     return true;
   }

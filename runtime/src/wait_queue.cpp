@@ -21,9 +21,11 @@ void WaitQueue::push(Waiter* w) noexcept {
   last_ = w;
   w->queued = true;
   w->queue = this;
-  if (w->g) {
-    w->g_next = w->g->waiters;
-    w->g->waiters = w;
+  if (G* g = w->g) {
+    g->waiters_lock.lock();
+    w->g_next = g->waiters;
+    g->waiters = w;
+    g->waiters_lock.unlock();
   }
 }
 
@@ -40,13 +42,15 @@ void WaitQueue::remove(Waiter* w) noexcept {
   w->prev = w->next = nullptr;
   w->queued = false;
   w->queue = nullptr;
-  if (w->g) {
-    for (Waiter** p = &w->g->waiters; *p; p = &(*p)->g_next)
+  if (G* g = w->g) {
+    g->waiters_lock.lock();
+    for (Waiter** p = &g->waiters; *p; p = &(*p)->g_next)
       if (*p == w) {
         *p = w->g_next;
         break;
       }
     w->g_next = nullptr;
+    g->waiters_lock.unlock();
   }
 }
 

@@ -1,5 +1,5 @@
 // weft/weft.hpp — everything: goroutines, channels, select, sync, atomics, time, context,
-// explore.
+// explore, run.
 #pragma once
 
 #include "weft/atomic.hpp"
@@ -10,6 +10,7 @@
 #include "weft/go.hpp"
 #include "weft/panic.hpp"
 #include "weft/race.hpp"
+#include "weft/run.hpp"
 #include "weft/select.hpp"
 #include "weft/sync.hpp"
 #include "weft/time.hpp"

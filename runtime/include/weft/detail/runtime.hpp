@@ -55,6 +55,11 @@ GoId id_of(const G* g) noexcept;
 void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at);
 // A visible operation is about to happen: the scheduler may run another goroutine first.
 void visible(Location where);
+// Whether a channel operation must keep its channel alive from its start (OpRef): under
+// weft::explore another goroutine may run at the operation's visible() and drop the last
+// handle. Under weft::run nothing runs in between on this processor, and the caller's
+// handle keeps the channel alive, so the two atomic operations are saved.
+bool op_pins_channel() noexcept;
 // Block the current goroutine until ready(g). `unlock(arg)` runs once the goroutine is
 // committed to parking, so a waker that takes the same lock sees it parked.
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg);

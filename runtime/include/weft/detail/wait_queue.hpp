@@ -35,6 +35,10 @@ struct Waiter {
   std::size_t case_index = 0;
   bool success = false;  // true: the transfer happened; false: woken by close
   bool queued = false;   // linked into a WaitQueue
+  // Cond waiters only: set under the cond's lock once the goroutine is committed to park.
+  // A signal that dequeues a waiter before that must not ready it: the goroutine sees
+  // `success` and does not park, and may be parked elsewhere by the time a ready() came.
+  bool parked = false;
   class WaitQueue* queue = nullptr;  // the queue it is linked into, while queued
   Waiter* g_next = nullptr;  // the next waiter of the same goroutine that is queued somewhere
 };

@@ -1,0 +1,62 @@
+// weft/run.hpp — running a program on the parallel scheduler: what ships.
+//
+//   int main() {
+//     return weft::run([] {
+//       auto results = weft::make_chan<int>();
+//       for (int i = 0; i < 4; ++i) weft::go([=] { results.send(i * i); });
+//       int sum = 0;
+//       for (int i = 0; i < 4; ++i) sum += results.recv();
+//       std::printf("%d\n", sum);
+//     });
+//   }
+//
+// weft::run starts `main` as goroutine 1 on `procs` logical processors, each bound to one OS
+// thread (the calling thread is the first), and returns 0 when main returns — as in Go, the
+// program is then over: goroutines still alive are abandoned where they stopped (their
+// destructors do not run). Time is real. The same channels, select, sync, time and context
+// code runs under weft::explore and weft::run.
+//
+// Exit status 2 (the process ends, as a Go program's does):
+//  - every goroutine is blocked and no timer is pending: `fatal error: all goroutines are
+//    asleep - deadlock!` and a dump of every goroutine on stderr;
+//  - a panic (weft::Panic, a failed weft::check, any exception) escapes a goroutine:
+//    `panic: ...` and the dump;
+//  - SIGQUIT while it runs: `SIGQUIT: quit` and the dump.
+// Bad configuration (procs, WEFT_PROCS) is reported on stderr and run() returns 2 without
+// starting main.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace weft {
+
+struct RunOptions {
+  // Logical processors: goroutines that run in parallel. 0: the number of cores.
+  unsigned procs = 0;
+  // Usable goroutine stack size in bytes (whole pages; a guard page is added). 0: 256 KiB,
+  // or 1 MiB under AddressSanitizer.
+  std::size_t stack_size = 0;
+  // Apply WEFT_PROCS (1 to 1024) on top of these options.
+  bool use_environment = true;
+  // The race detector does not run under weft::run yet: true makes run() refuse to start
+  // (exit status 2 and a message); use weft::explore to find races.
+  bool detect_races = false;
+  // Dump every goroutine and exit 2 on SIGQUIT (Go's behaviour), while run() runs.
+  bool dump_on_sigquit = true;
+};
+
+// The most logical processors run() accepts.
+inline constexpr unsigned kMaxProcs = 1024;
+
+// Runs `main` as the main goroutine on the parallel scheduler; returns 0 once it returned
+// (or 2 on a configuration error). Throws std::logic_error when called from a goroutine or
+// while another run() is in progress.
+[[nodiscard]] int run(std::function<void()> main, RunOptions options = {});
+
+// Writes a dump of every goroutine of the run in progress to stderr: id, name, state
+// (running, runnable, or blocked with the reason and for how long) and where. Outside a
+// run it writes nothing. A snapshot taken while goroutines run: states may be a moment old.
+void dump_goroutines();
+
+}  // namespace weft

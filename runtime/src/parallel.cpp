@@ -1,0 +1,857 @@
+// The parallel scheduler; see parallel.hpp for the model and its invariants.
+//
+// A goroutine leaves the CPU only at a park, a yield or its end, always by switching to its
+// processor's g0, which then does what it asked (after_switch) and picks the next one:
+// find_runnable looks, in order, at due timers, (every 61st time) the global queue, runnext
+// and the ring, the global queue, then spins stealing from the others, then parks.
+//
+// Thread-local state and migration: a goroutine may resume on another OS thread than the
+// one it parked on. Nothing here keeps the address of a thread_local across a switch:
+// this_proc() is out of line and opaque to the optimiser, and is called again after every
+// switch back.
+#include "parallel.hpp"
+
+#include <fmt/format.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+
+#include "report.hpp"
+#include "weft/detail/wait_queue.hpp"
+#include "weft/panic.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WEFT_PAR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEFT_PAR_ASAN 1
+#endif
+#endif
+#ifdef WEFT_PAR_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace weft::detail {
+
+namespace {
+thread_local Proc* tls_proc = nullptr;
+
+// Out of line, with a compiler barrier, so the thread pointer is read again at each call
+// (a goroutine that parked on one thread may be resumed on another).
+[[gnu::noinline]] Proc* this_proc() noexcept {
+  asm volatile("" ::: "memory");
+  return tls_proc;
+}
+[[gnu::noinline]] void set_this_proc(Proc* p) noexcept {
+  asm volatile("" ::: "memory");
+  tls_proc = p;
+}
+
+std::int64_t coarse_now_ns() noexcept {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
+
+// How long an idle processor spins looking for work before it parks.
+constexpr std::int64_t kSpinNs = 50'000;
+// After this long spinning, a thief may also take a victim's runnext (which otherwise runs
+// on its own processor within a hand-off or two).
+constexpr std::int64_t kStealNextAfterNs = 5'000;
+// Dead goroutines a processor keeps for reuse before handing a batch to the global list.
+constexpr std::size_t kLocalFreeMax = 64;
+constexpr std::size_t kFreeBatch = 32;
+// Consecutive runnext picks before the ring gets a turn (two goroutines handing a value
+// back and forth must not starve the rest).
+constexpr std::uint32_t kRunnextStreak = 64;
+// A dump lists this many goroutines in full and counts the rest.
+constexpr std::size_t kDumpListed = 100;
+
+std::uint64_t xorshift(std::uint64_t& s) noexcept {
+  s ^= s << 13;
+  s ^= s >> 7;
+  s ^= s << 17;
+  return s;
+}
+
+std::string human_duration(std::int64_t ns) {
+  if (ns < 0) ns = 0;
+  if (ns >= 60'000'000'000) return fmt::format("{} minutes", ns / 60'000'000'000);
+  if (ns >= 1'000'000'000) return fmt::format("{:.1f}s", static_cast<double>(ns) / 1e9);
+  return fmt::format("{}ms", ns / 1'000'000);
+}
+}  // namespace
+
+// ---- Parker ----
+
+void Parker::post() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    posted_ = true;
+  }
+  cv_.notify_one();
+}
+
+bool Parker::wait(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::unique_lock<std::mutex> lk(mu_);
+  if (deadline)
+    cv_.wait_until(lk, *deadline, [&] { return posted_; });
+  else
+    cv_.wait(lk, [&] { return posted_; });
+  bool was = posted_;
+  posted_ = false;
+  return was;
+}
+
+// ---- Construction ----
+
+ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks)
+    : nprocs_(procs), stacks_(stacks) {
+  parallel_ = true;
+  for (unsigned i = 0; i < procs; ++i) {
+    auto p = std::make_unique<Proc>();
+    p->id = i;
+    p->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+    procs_.push_back(std::move(p));
+  }
+}
+
+ParallelScheduler::~ParallelScheduler() = default;
+
+G* ParallelScheduler::current() noexcept {
+  Proc* p = this_proc();
+  return p ? p->cur : nullptr;
+}
+
+Duration ParallelScheduler::now() noexcept { return std::chrono::steady_clock::now() - start_; }
+
+std::int64_t ParallelScheduler::now_ns() const noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                              start_)
+      .count();
+}
+
+std::size_t ParallelScheduler::choose(std::size_t n) {
+  if (n < 2) return 0;
+  Proc* p = this_proc();
+  return static_cast<std::size_t>(xorshift(p->rng) % n);
+}
+
+// ---- Goroutines ----
+
+GoId ParallelScheduler::next_id(Proc* p) {
+  if (p->id_next == p->id_end) {
+    constexpr GoId kBatch = 16;
+    p->id_next = next_goid_.fetch_add(kBatch, std::memory_order_relaxed);
+    p->id_end = p->id_next + kBatch;
+  }
+  return p->id_next++;
+}
+
+G* ParallelScheduler::new_g(Proc* p) {
+  if (p->gfree.empty()) {
+    gfree_lock_.lock();
+    std::size_t n = std::min(gfree_.size(), kFreeBatch);
+    p->gfree.insert(p->gfree.end(), gfree_.end() - static_cast<std::ptrdiff_t>(n), gfree_.end());
+    gfree_.resize(gfree_.size() - n);
+    gfree_lock_.unlock();
+  }
+  if (!p->gfree.empty()) {
+    G* g = p->gfree.back();
+    p->gfree.pop_back();
+    return g;
+  }
+  auto* g = new G;
+  std::lock_guard<std::mutex> lk(allg_mu_);
+  allgs_.push_back(g);
+  return g;
+}
+
+// A dead goroutine's stack stays with its processor for the next goroutine that starts
+// there (a spawned goroutine binds a stack only when it first runs), unless it went deep
+// (the pool then gives the deep pages back) or the processor has enough.
+void ParallelScheduler::free_g(Proc* p, G* g) {
+  if (g->stack.region) {
+    const char* keep_from = static_cast<const char*>(g->stack.bottom) + g->stack.size -
+                            std::min(g->stack.size, StackPool::kKeepResident);
+    if (static_cast<const char*>(g->ctx.lowest_sp) < keep_from ||
+        p->stacks.size() >= kLocalFreeMax)
+      stacks_.put(g->stack, g->ctx.lowest_sp);
+    else
+      p->stacks.push_back(g->stack);
+    g->stack = Stack{};
+  }
+  g->started = false;
+  g->ncalls = 0;
+  g->reason = WaitReason::none;
+  p->gfree.push_back(g);
+  if (p->gfree.size() > kLocalFreeMax) {
+    gfree_lock_.lock();
+    gfree_.insert(gfree_.end(), p->gfree.end() - kFreeBatch, p->gfree.end());
+    gfree_lock_.unlock();
+    p->gfree.resize(p->gfree.size() - kFreeBatch);
+  }
+}
+
+void ParallelScheduler::start(Proc* p, G* g, bool next) {
+  runq_put(p, g, next);
+  wakep();
+}
+
+void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
+                              Location created_at) {
+  Proc* p = this_proc();
+  G* g = new_g(p);
+  g->id = next_id(p);
+  g->parent = p->cur ? p->cur->id : 0;
+  g->name = std::move(name);
+  g->created_at = created_at;
+  g->fn = std::move(fn);
+  g->state = GState::runnable;
+  start(p, g, false);
+}
+
+void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
+  Proc* p = this_proc();
+  G* g = new_g(p);
+  g->id = next_id(p);
+  g->parent = 0;
+  g->name = std::move(name);
+  g->created_at = Location{};
+  g->fn = std::move(fn);
+  g->state = GState::runnable;
+  start(p, g, false);
+}
+
+void ParallelScheduler::fiber_entry(void* arg) {
+  G* g = static_cast<G*>(arg);
+  auto* self = static_cast<ParallelScheduler*>(current_scheduler());
+  try {
+    g->fn->invoke();
+    g->fn.reset();
+  } catch (const Panic& e) {
+    self->die(panic_report(*g, e.what(), e.where()));
+  } catch (const CheckFailure& e) {
+    self->die(check_report(*g, e.what(), e.where()));
+  } catch (const std::exception& e) {
+    self->die(exception_report(*g, e.what()));
+  } catch (...) {
+    self->die(exception_report(*g, "unknown exception"));
+  }
+  Proc* p = this_proc();
+  p->after = Proc::After::exit;
+  switch_final(g->ctx, p->g0);
+}
+
+Wake ParallelScheduler::park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
+  Proc* p = this_proc();
+  G* g = p->cur;
+  g->reason = reason;
+  g->blocked_at = where;
+  g->last_op = where;
+  p->after = Proc::After::park;
+  p->unlock = unlock;
+  p->unlock_arg = arg;
+  switch_to(g->ctx, p->g0);
+  // Resumed, perhaps on another processor.
+  g->reason = WaitReason::none;
+  return Wake::ready;
+}
+
+void ParallelScheduler::yield(Location where) {
+  Proc* p = this_proc();
+  G* g = p->cur;
+  g->last_op = where;
+  p->after = Proc::After::yield;
+  switch_to(g->ctx, p->g0);
+}
+
+void ParallelScheduler::ready(G* g) {
+  if (g->state != GState::blocked) return;
+  g->state = GState::runnable;
+  Proc* p = this_proc();
+  start(p, g, true);
+}
+
+void ParallelScheduler::exit_killed() {
+  // Nothing is torn down under weft::run: goroutines alive when main returns are abandoned.
+  std::fputs("weft: exit_killed() under weft::run (a runtime bug)\n", stderr);
+  std::abort();
+}
+
+void ParallelScheduler::fail_now(FailureKind, std::string report) { die(report); }
+
+// Runs on g0 right after a goroutine switched back to it.
+void ParallelScheduler::after_switch(Proc* p) {
+  G* g = p->cur;
+  p->cur = nullptr;
+  switch (p->after) {
+    case Proc::After::park: {
+      g->blocked_since = coarse_now_ns();
+      g->state = GState::blocked;
+      UnlockFn unlock = p->unlock;
+      void* arg = p->unlock_arg;
+      p->unlock = nullptr;
+      if (unlock) unlock(arg);  // from here on, a waker may resume g anywhere
+      break;
+    }
+    case Proc::After::yield:
+      g->state = GState::runnable;
+      global_put(&g, 1);
+      break;
+    case Proc::After::exit:
+      g->state = GState::dead;
+      if (g == main_) {
+        stop_all();
+      } else {
+        free_g(p, g);
+      }
+      break;
+    case Proc::After::none:
+      break;
+  }
+  p->after = Proc::After::none;
+}
+
+void ParallelScheduler::execute(Proc* p, G* g) {
+  if (!g->started) {
+    if (!p->stacks.empty()) {
+      g->stack = p->stacks.back();
+      p->stacks.pop_back();
+#ifdef WEFT_PAR_ASAN
+      // The previous goroutine's frames left ASan's poisoning behind.
+      __asan_unpoison_memory_region(g->stack.bottom, g->stack.size);
+#endif
+    } else {
+      try {
+        g->stack = stacks_.get();
+      } catch (const StackLimitReached& why) {
+        die(fmt::format("fatal error: could not reserve a goroutine stack: {}\n\n{}{}\n",
+                        why.limit, goroutine_dump(*g, false), why.remedy));
+      }
+    }
+    fiber_make(g->ctx, g->stack, &fiber_entry, g);
+    g->started = true;
+  }
+  g->state = GState::running;
+  p->cur = g;
+  switch_to(p->g0, g->ctx);
+  after_switch(p);
+}
+
+void ParallelScheduler::proc_main(Proc* p) {
+  set_this_proc(p);
+  Scheduler* outer = current_scheduler();
+  set_current_scheduler(this);
+  while (G* g = find_runnable(p)) execute(p, g);
+  set_current_scheduler(outer);
+  set_this_proc(nullptr);
+}
+
+// ---- Run queues ----
+
+void ParallelScheduler::runq_put(Proc* p, G* g, bool next) {
+  if (next) {
+    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (!old) return;
+    g = old;  // the previous runnext goes to the ring
+  }
+  for (;;) {
+    std::uint32_t h = p->head.load(std::memory_order_acquire);
+    std::uint32_t t = p->tail.load(std::memory_order_relaxed);
+    if (t - h < Proc::kRing) {
+      p->ring[t % Proc::kRing].store(g, std::memory_order_relaxed);
+      p->tail.store(t + 1, std::memory_order_release);
+      return;
+    }
+    if (runq_put_slow(p, g, h, t)) return;
+  }
+}
+
+// The ring is full: move half of it, and g, to the global queue.
+bool ParallelScheduler::runq_put_slow(Proc* p, G* g, std::uint32_t h, std::uint32_t t) {
+  constexpr std::uint32_t n = Proc::kRing / 2;
+  if (t - h != Proc::kRing) return false;
+  std::array<G*, n + 1> batch;
+  for (std::uint32_t i = 0; i < n; ++i)
+    batch[i] = p->ring[(h + i) % Proc::kRing].load(std::memory_order_relaxed);
+  if (!p->head.compare_exchange_strong(h, h + n, std::memory_order_acq_rel)) return false;
+  batch[n] = g;
+  global_put(batch.data(), batch.size());
+  return true;
+}
+
+G* ParallelScheduler::runq_get(Proc* p) {
+  G* next = p->runnext.load(std::memory_order_relaxed);
+  if (next && p->runnext_streak < kRunnextStreak &&
+      p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
+    ++p->runnext_streak;
+    return next;
+  }
+  p->runnext_streak = 0;
+  for (;;) {
+    std::uint32_t h = p->head.load(std::memory_order_acquire);
+    std::uint32_t t = p->tail.load(std::memory_order_relaxed);
+    if (t == h) break;
+    G* g = p->ring[h % Proc::kRing].load(std::memory_order_relaxed);
+    if (p->head.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel)) return g;
+  }
+  next = p->runnext.exchange(nullptr, std::memory_order_acquire);  // the streak's end
+  return next;
+}
+
+// Takes half of victim's ring into into's ring from into_tail on (not yet published).
+std::uint32_t ParallelScheduler::runq_grab(Proc* victim, Proc* into, std::uint32_t into_tail,
+                                           bool steal_next) {
+  for (;;) {
+    std::uint32_t h = victim->head.load(std::memory_order_acquire);
+    std::uint32_t t = victim->tail.load(std::memory_order_acquire);
+    std::uint32_t n = t - h;
+    n = n - n / 2;
+    if (n == 0) {
+      if (steal_next) {
+        G* next = victim->runnext.load(std::memory_order_acquire);
+        if (next) {
+          if (!victim->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel))
+            continue;
+          into->ring[into_tail % Proc::kRing].store(next, std::memory_order_relaxed);
+          return 1;
+        }
+      }
+      return 0;
+    }
+    if (n > Proc::kRing / 2) continue;  // h and t read at different moments
+    for (std::uint32_t i = 0; i < n; ++i)
+      into->ring[(into_tail + i) % Proc::kRing].store(
+          victim->ring[(h + i) % Proc::kRing].load(std::memory_order_relaxed),
+          std::memory_order_relaxed);
+    if (victim->head.compare_exchange_strong(h, h + n, std::memory_order_acq_rel)) return n;
+  }
+}
+
+G* ParallelScheduler::runq_steal(Proc* p, Proc* victim, bool steal_next) {
+  std::uint32_t t = p->tail.load(std::memory_order_relaxed);
+  std::uint32_t n = runq_grab(victim, p, t, steal_next);
+  if (n == 0) return nullptr;
+  --n;
+  G* g = p->ring[(t + n) % Proc::kRing].load(std::memory_order_relaxed);
+  if (n > 0) p->tail.store(t + n, std::memory_order_release);
+  return g;
+}
+
+G* ParallelScheduler::steal_work(Proc* p, bool steal_next) {
+  const unsigned start_at = static_cast<unsigned>(xorshift(p->rng) % nprocs_);
+  for (unsigned i = 0; i < nprocs_; ++i) {
+    Proc* victim = procs_[(start_at + i) % nprocs_].get();
+    if (victim == p) continue;
+    if (G* g = runq_steal(p, victim, steal_next)) return g;
+  }
+  return nullptr;
+}
+
+void ParallelScheduler::global_put(G* const* gs, std::size_t n) {
+  gq_lock_.lock();
+  gq_.insert(gq_.end(), gs, gs + n);
+  gq_size_.store(gq_.size(), std::memory_order_release);
+  gq_lock_.unlock();
+}
+
+// Takes a fair share of the global queue: one to run, the rest into p's ring.
+G* ParallelScheduler::global_get(Proc* p) {
+  if (gq_size_.load(std::memory_order_acquire) == 0) return nullptr;
+  gq_lock_.lock();
+  std::size_t n = std::min<std::size_t>(gq_.size(), gq_.size() / nprocs_ + 1);
+  n = std::min<std::size_t>(n, Proc::kRing / 2);
+  G* first = nullptr;
+  if (n > 0) {
+    first = gq_.front();
+    gq_.pop_front();
+    // Into the ring's free slots only (head only grows meanwhile), so nothing overflows
+    // back into the global queue whose lock is held.
+    std::uint32_t t = p->tail.load(std::memory_order_relaxed);
+    const std::uint32_t used = t - p->head.load(std::memory_order_acquire);
+    const std::size_t room = Proc::kRing - used;
+    for (std::size_t i = 1; i < n && i <= room; ++i, ++t) {
+      p->ring[t % Proc::kRing].store(gq_.front(), std::memory_order_relaxed);
+      gq_.pop_front();
+    }
+    p->tail.store(t, std::memory_order_release);
+  }
+  gq_size_.store(gq_.size(), std::memory_order_release);
+  gq_lock_.unlock();
+  return first;
+}
+
+bool ParallelScheduler::has_work() const noexcept {
+  if (gq_size_.load(std::memory_order_acquire) > 0) return true;
+  for (const auto& q : procs_) {
+    if (q->runnext.load(std::memory_order_acquire)) return true;
+    if (q->tail.load(std::memory_order_acquire) != q->head.load(std::memory_order_acquire))
+      return true;
+  }
+  return ntimers_.load(std::memory_order_acquire) > 0 &&
+         earliest_.load(std::memory_order_acquire) <= now_ns();
+}
+
+// ---- Finding work, spinning, parking ----
+
+G* ParallelScheduler::find_runnable(Proc* p) {
+  for (;;) {
+    if (stopping_.load(std::memory_order_relaxed)) return nullptr;
+    fire_timers(p);
+    if (++p->schedtick % 61 == 0)
+      if (G* g = global_get(p)) return g;
+    if (G* g = runq_get(p)) return g;
+    if (G* g = global_get(p)) return g;
+    if (nprocs_ > 1) {
+      // Spin: at most half of the busy processors do, the rest park at once.
+      if (!p->spinning) {
+        const int busy = static_cast<int>(nprocs_) - npidle_.load(std::memory_order_relaxed);
+        if (2 * nspinning_.load(std::memory_order_relaxed) < busy) {
+          p->spinning = true;
+          nspinning_.fetch_add(1, std::memory_order_seq_cst);
+        }
+      }
+      if (p->spinning) {
+        const std::int64_t began = now_ns();
+        unsigned backoff = 1;
+        for (;;) {
+          if (stopping_.load(std::memory_order_relaxed)) return nullptr;
+          const std::int64_t spun = now_ns() - began;
+          G* g = steal_work(p, spun > kStealNextAfterNs);
+          if (!g) g = global_get(p);
+          if (!g) {
+            fire_timers(p);
+            g = runq_get(p);
+          }
+          if (g) {
+            reset_spinning(p);
+            return g;
+          }
+          if (spun > kSpinNs) break;
+          for (unsigned i = 0; i < backoff; ++i) cpu_relax();
+          if (backoff < 64) backoff *= 2;
+        }
+      }
+    }
+    if (!park_proc(p)) return nullptr;
+  }
+}
+
+// A spinning processor found work: if it was the last spinner, another one goes looking,
+// in case there is more.
+void ParallelScheduler::reset_spinning(Proc* p) {
+  if (!p->spinning) return;
+  p->spinning = false;
+  if (nspinning_.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
+}
+
+// Work appeared: wake a parked processor, unless one is spinning already (it will find it).
+void ParallelScheduler::wakep() {
+  if (nprocs_ == 1) return;
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with park_proc's
+  if (npidle_.load(std::memory_order_relaxed) == 0) return;
+  if (nspinning_.load(std::memory_order_relaxed) != 0) return;
+  int expected = 0;
+  if (!nspinning_.compare_exchange_strong(expected, 1, std::memory_order_seq_cst)) return;
+  Proc* q = pop_idle();
+  if (!q) {
+    nspinning_.fetch_sub(1, std::memory_order_seq_cst);
+    return;
+  }
+  q->spinning = true;  // it inherits the count taken above
+  q->parker.post();
+}
+
+Proc* ParallelScheduler::pop_idle() {
+  std::lock_guard<std::mutex> lk(idle_mu_);
+  if (idle_.empty()) return nullptr;
+  Proc* q = idle_.back();
+  idle_.pop_back();
+  q->in_idle = false;
+  npidle_.fetch_sub(1, std::memory_order_seq_cst);
+  return q;
+}
+
+// Takes p off the idle list; false if a waker already did (and posted its parker).
+bool ParallelScheduler::leave_idle(Proc* p) {
+  std::lock_guard<std::mutex> lk(idle_mu_);
+  if (!p->in_idle) return false;
+  std::erase(idle_, p);
+  p->in_idle = false;
+  npidle_.fetch_sub(1, std::memory_order_seq_cst);
+  return true;
+}
+
+bool ParallelScheduler::park_proc(Proc* p) {
+  {
+    std::lock_guard<std::mutex> lk(idle_mu_);
+    idle_.push_back(p);
+    p->in_idle = true;
+    npidle_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  if (p->spinning) {
+    p->spinning = false;
+    nspinning_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wakep's
+  if (stopping_.load(std::memory_order_acquire)) return false;
+  if (has_work()) {
+    if (!leave_idle(p)) p->parker.wait(std::nullopt);  // a waker's post is on its way
+    return true;
+  }
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (ntimers_.load(std::memory_order_acquire) > 0) {
+    deadline = start_ + std::chrono::nanoseconds(earliest_.load(std::memory_order_acquire));
+  } else {
+    check_deadlock();
+  }
+  if (!p->parker.wait(deadline)) {  // the timer is due
+    if (!leave_idle(p)) p->parker.wait(std::nullopt);
+  }
+  return !stopping_.load(std::memory_order_acquire);
+}
+
+// Called by a processor about to park with no timer pending: if every processor is idle
+// and no work is queued, no goroutine can ever be readied again.
+void ParallelScheduler::check_deadlock() {
+  {
+    std::lock_guard<std::mutex> lk(idle_mu_);
+    if (npidle_.load(std::memory_order_seq_cst) != static_cast<int>(nprocs_)) return;
+    if (stopping_.load(std::memory_order_acquire) || has_work() ||
+        ntimers_.load(std::memory_order_acquire) > 0)
+      return;
+  }
+  die("fatal error: all goroutines are asleep - deadlock!\n");
+}
+
+// Main has returned: every processor stops at its next scheduling point.
+void ParallelScheduler::stop_all() {
+  stopping_.store(true, std::memory_order_seq_cst);
+  std::vector<Proc*> wake;
+  {
+    std::lock_guard<std::mutex> lk(idle_mu_);
+    wake.swap(idle_);
+    for (Proc* q : wake) q->in_idle = false;
+    npidle_.store(0, std::memory_order_seq_cst);
+  }
+  for (Proc* q : wake) q->parker.post();
+}
+
+// ---- Timers ----
+
+namespace {
+bool timer_before(const TimerEntry* a, const TimerEntry* b) noexcept {
+  return a->when != b->when ? a->when < b->when : a->seq < b->seq;
+}
+// Set on the thread that fires timers while it holds the heap's lock: callbacks re-arm
+// (a ticker) or stop timers without taking it again.
+thread_local bool tls_firing = false;
+[[gnu::noinline]] bool firing() noexcept {
+  asm volatile("" ::: "memory");
+  return tls_firing;
+}
+[[gnu::noinline]] void set_firing(bool v) noexcept {
+  asm volatile("" ::: "memory");
+  tls_firing = v;
+}
+}  // namespace
+
+void ParallelScheduler::heap_up(std::size_t i) {
+  while (i > 0) {
+    std::size_t up = (i - 1) / 2;
+    if (!timer_before(timers_[i], timers_[up])) break;
+    std::swap(timers_[i], timers_[up]);
+    timers_[i]->heap_index = i;
+    timers_[up]->heap_index = up;
+    i = up;
+  }
+}
+
+void ParallelScheduler::heap_down(std::size_t i) {
+  for (;;) {
+    std::size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < timers_.size() && timer_before(timers_[l], timers_[m])) m = l;
+    if (r < timers_.size() && timer_before(timers_[r], timers_[m])) m = r;
+    if (m == i) return;
+    std::swap(timers_[i], timers_[m]);
+    timers_[i]->heap_index = i;
+    timers_[m]->heap_index = m;
+    i = m;
+  }
+}
+
+void ParallelScheduler::heap_remove(TimerEntry* t) {
+  std::size_t i = t->heap_index;
+  TimerEntry* last = timers_.back();
+  timers_.pop_back();
+  t->heap_index = static_cast<std::size_t>(-1);
+  if (last != t) {
+    timers_[i] = last;
+    last->heap_index = i;
+    heap_up(i);
+    heap_down(last->heap_index);
+  }
+}
+
+void ParallelScheduler::publish_earliest() {
+  earliest_.store(timers_.empty() ? INT64_MAX : timers_.front()->when.count(),
+                  std::memory_order_release);
+  ntimers_.store(timers_.size(), std::memory_order_release);
+}
+
+void ParallelScheduler::add_timer(TimerEntry* t) {
+  const bool locked = !firing();
+  if (locked) timer_mu_.lock();
+  if (t->pending()) heap_remove(t);
+  t->seq = timer_seq_++;
+  t->heap_index = timers_.size();
+  timers_.push_back(t);
+  heap_up(t->heap_index);
+  const bool first = timers_.front() == t;
+  publish_earliest();
+  if (locked) timer_mu_.unlock();
+  if (first) wakep();  // a parked processor's deadline may now be too late
+}
+
+bool ParallelScheduler::remove_timer(TimerEntry* t) {
+  const bool locked = !firing();
+  if (locked) timer_mu_.lock();
+  const bool was = t->pending();
+  if (was) {
+    heap_remove(t);
+    publish_earliest();
+  }
+  if (locked) timer_mu_.unlock();
+  return was;
+}
+
+void ParallelScheduler::fire_timers(Proc*) {
+  if (ntimers_.load(std::memory_order_acquire) == 0) return;
+  const std::int64_t now = now_ns();
+  if (earliest_.load(std::memory_order_acquire) > now) return;
+  if (!timer_mu_.try_lock()) return;  // another processor is firing them
+  set_firing(true);
+  while (!timers_.empty() && timers_.front()->when.count() <= now) {
+    TimerEntry* t = timers_.front();
+    heap_remove(t);
+    publish_earliest();
+    t->fn(t->arg);
+  }
+  publish_earliest();
+  set_firing(false);
+  timer_mu_.unlock();
+}
+
+// ---- Dumps and fatal errors ----
+
+std::string ParallelScheduler::dump() {
+  std::vector<G*> gs;
+  {
+    std::lock_guard<std::mutex> lk(allg_mu_);
+    for (G* g : allgs_)
+      if (g->state != GState::dead) gs.push_back(g);
+  }
+  std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->id < b->id; });
+  const std::int64_t now = coarse_now_ns();
+  std::string s;
+  const std::size_t listed = std::min(gs.size(), kDumpListed);
+  for (std::size_t i = 0; i < listed; ++i) {
+    const G& g = *gs[i];
+    std::string waited =
+        g.state == GState::blocked ? human_duration(now - g.blocked_since) : std::string();
+    s += goroutine_dump(g, false, waited) + "\n";
+  }
+  if (gs.size() > listed) {
+    std::map<std::string, std::size_t> groups;
+    for (std::size_t i = listed; i < gs.size(); ++i) {
+      const G& g = *gs[i];
+      ++groups[g.state == GState::blocked ? std::string(wait_reason_name(g.reason))
+                                          : std::string(state_name(g.state))];
+    }
+    s += fmt::format("... and {} more goroutines, not listed:\n", gs.size() - listed);
+    for (const auto& [what, n] : groups) s += fmt::format("    {:>8}  [{}]\n", n, what);
+  }
+  return s;
+}
+
+void ParallelScheduler::die(const std::string& report) {
+  if (dying_.exchange(true)) {
+    for (;;) ::pause();  // another thread is writing its report and ending the process
+  }
+  std::string text = report;
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  text += '\n';
+  text += dump();
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+  std::_Exit(2);
+}
+
+// ---- The run ----
+
+int ParallelScheduler::run(Callable& body) {
+  struct BodyRef final : Callable {
+    Callable& body;
+    explicit BodyRef(Callable& b) : body(b) {}
+    void invoke() override { body.invoke(); }
+  };
+  start_ = std::chrono::steady_clock::now();
+  Proc* p0 = procs_[0].get();
+  main_ = new_g(p0);
+  main_->id = next_id(p0);
+  main_->fn = std::make_unique<BodyRef>(body);
+  main_->created_at = Location{"", "main", 0, 0};
+  main_->state = GState::runnable;
+  runq_put(p0, main_, false);
+  for (unsigned i = 1; i < nprocs_; ++i) {
+    Proc* p = procs_[i].get();
+    p->thread = std::thread([this, p] { proc_main(p); });
+  }
+  proc_main(p0);
+  for (unsigned i = 1; i < nprocs_; ++i) procs_[i]->thread.join();
+
+  // Main has returned and every processor has stopped: nothing runs any more. Timers that
+  // did not fire are dropped; goroutines still alive are abandoned where they stopped.
+  while (!timers_.empty()) {
+    TimerEntry* t = timers_.front();
+    heap_remove(t);
+    if (t->drop) t->drop(t->arg);
+  }
+  publish_earliest();
+  std::vector<G*> gs;
+  {
+    std::lock_guard<std::mutex> lk(allg_mu_);
+    gs.swap(allgs_);
+  }
+  for (G* g : gs)
+    if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
+  for (G* g : gs) {
+    try {
+      g->fn.reset();
+    } catch (...) {
+    }
+  }
+  for (auto& p : procs_) {
+    for (const Stack& st : p->stacks) stacks_.put(st, static_cast<char*>(st.bottom) + st.size);
+    p->stacks.clear();
+  }
+  for (G* g : gs) {
+    if (g->stack.region) {
+      if (g->state != GState::dead && g->started)
+        stacks_.bury(g->stack, g->ctx.lowest_sp);
+      else
+        stacks_.put(g->stack, g->ctx.lowest_sp);
+    }
+    delete g;
+  }
+  return 0;
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,198 @@
+// The parallel scheduler (weft::run): Go's G/M/P model. `procs` processors (Proc, Go's P),
+// each bound to one OS thread for the whole run (the calling thread runs the first), run
+// goroutines (G) in parallel; real time.
+//
+// Where a runnable goroutine waits:
+//  - a processor's `runnext` slot: the goroutine a channel or sync operation on that
+//    processor just readied, run next (a hand-off keeps both sides on one core);
+//  - its bounded lock-free ring (Go's runq): the owner pushes at the tail, the owner and
+//    thieves take from the head with a CAS; a full ring moves half of itself to the global
+//    queue;
+//  - the global queue (a locked deque): overflow, yields, and fairness (every 61st pick).
+// An idle processor spins briefly, stealing half of a random victim's ring (and, late in
+// its spin, a victim's runnext), then parks on its Parker. Work that appears wakes one
+// parked processor only when none is spinning (wakep), and a spinner that finds work wakes
+// another if it was the last spinner, so work never waits for a parked processor while
+// another spins, and a burst of work fans out one processor at a time.
+//
+// Invariants:
+//  - a G is in at most one of {a processor's cur, a runnext slot, a ring, the global queue,
+//    blocked in some wait queue or timer}; cur is the G whose fiber runs on that processor;
+//  - park's unlock step runs on the processor's own context (g0) after the goroutine's
+//    context is saved and its state is `blocked`, so a waker that takes the same lock may
+//    resume it on any processor at once;
+//  - nspinning_ counts the processors with spinning == true; npidle_ counts those in idle_
+//    (in_idle == true), both changed under idle_mu_ or by the owner processor only;
+//  - a processor parks only after publishing itself idle and then finding no work
+//    (Dekker-style with wakep's fence), so a wake-up is never lost;
+//  - timers live in one heap under timer_mu_; their callbacks run with it held, so
+//    remove_timer() returning false means the callback has run or is not going to.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "weft/detail/spinlock.hpp"
+
+namespace weft::detail {
+
+// Parks one OS thread: a post() before the wait() is not lost.
+class Parker {
+ public:
+  void post();
+  // Waits for a post, or until `deadline`; true if posted (the post is consumed).
+  bool wait(std::optional<std::chrono::steady_clock::time_point> deadline);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool posted_ = false;  // guarded by mu_
+};
+
+// A logical processor (Go's P) and the OS thread bound to it.
+struct Proc {
+  static constexpr std::uint32_t kRing = 256;
+
+  unsigned id = 0;
+  FiberCtx g0;       // the processor's own context, on its OS thread's stack
+  G* cur = nullptr;  // the goroutine running, or null while g0 runs
+  // What the goroutine that switched back to g0 asks g0 to do.
+  enum class After : std::uint8_t { none, park, yield, exit } after = After::none;
+  UnlockFn unlock = nullptr;
+  void* unlock_arg = nullptr;
+
+  // The run queue: head is taken by the owner and by thieves (CAS), tail written by the
+  // owner only; slots are atomics so a thief's read of a slot being rewritten is defined.
+  alignas(64) std::atomic<std::uint32_t> head{0};
+  alignas(64) std::atomic<std::uint32_t> tail{0};
+  std::atomic<G*> runnext{nullptr};
+  std::array<std::atomic<G*>, kRing> ring{};
+
+  // Owned by this processor's thread.
+  alignas(64) bool spinning = false;
+  std::uint32_t schedtick = 0;
+  std::uint32_t runnext_streak = 0;  // consecutive runnext picks (fairness)
+  std::uint64_t rng = 0;
+  std::vector<G*> gfree;          // dead goroutines, for the next spawn
+  std::vector<Stack> stacks;      // their stacks, for the next goroutine that starts here
+  GoId id_next = 0, id_end = 0;
+
+  bool in_idle = false;  // guarded by ParallelScheduler::idle_mu_
+  Parker parker;
+  std::thread thread;
+};
+
+class ParallelScheduler final : public Scheduler {
+ public:
+  ParallelScheduler(unsigned procs, StackPool& stacks);
+  ~ParallelScheduler() override;
+
+  // Runs `body` as the main goroutine; returns once it has returned and every processor
+  // has stopped. Ends the process (status 2) on a deadlock or an escaped panic.
+  int run(Callable& body);
+
+  G* current() noexcept override;
+  void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
+  void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) override;
+  void visible(Location) override {}
+  void yield(Location where) override;
+  Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
+  void ready(G* g) override;
+  [[noreturn]] void exit_killed() override;
+  std::size_t choose(std::size_t n) override;
+  EventSink* events() noexcept override { return nullptr; }
+  void access_point(Location) override {}
+  [[noreturn]] void fail_now(FailureKind kind, std::string report) override;
+  Duration now() noexcept override;
+  void add_timer(TimerEntry* t) override;
+  bool remove_timer(TimerEntry* t) override;
+
+  // Every goroutine not yet dead: id, name, state, wait reason and for how long.
+  std::string dump();
+  // Writes `report` and the dump to stderr and ends the process with status 2 (once: a
+  // second caller waits for the first to end it).
+  [[noreturn]] void die(const std::string& report);
+
+ private:
+  static void fiber_entry(void* arg);
+  void proc_main(Proc* p);
+  G* find_runnable(Proc* p);
+  void execute(Proc* p, G* g);
+  void after_switch(Proc* p);
+  G* new_g(Proc* p);
+  void free_g(Proc* p, G* g);
+  GoId next_id(Proc* p);
+  void start(Proc* p, G* g, bool next);
+
+  // Run queues.
+  void runq_put(Proc* p, G* g, bool next);
+  bool runq_put_slow(Proc* p, G* g, std::uint32_t h, std::uint32_t t);
+  G* runq_get(Proc* p);
+  std::uint32_t runq_grab(Proc* victim, Proc* into, std::uint32_t into_tail, bool steal_next);
+  G* runq_steal(Proc* p, Proc* victim, bool steal_next);
+  G* steal_work(Proc* p, bool steal_next);
+  void global_put(G* const* gs, std::size_t n);
+  G* global_get(Proc* p);
+  bool has_work() const noexcept;
+
+  // Idle processors.
+  void wakep();
+  void reset_spinning(Proc* p);
+  Proc* pop_idle();
+  bool leave_idle(Proc* p);
+  bool park_proc(Proc* p);  // false when the run is stopping
+  void check_deadlock();
+  void stop_all();
+
+  // Timers: one heap ordered by (when, seq).
+  void fire_timers(Proc* p);
+  void heap_up(std::size_t i);
+  void heap_down(std::size_t i);
+  void heap_remove(TimerEntry* t);
+  void publish_earliest();
+  std::int64_t now_ns() const noexcept;
+
+  const unsigned nprocs_;
+  StackPool& stacks_;
+  std::vector<std::unique_ptr<Proc>> procs_;
+  std::chrono::steady_clock::time_point start_;
+  G* main_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::atomic<GoId> next_goid_{1};
+
+  alignas(64) std::atomic<int> nspinning_{0};
+  std::atomic<int> npidle_{0};
+  std::mutex idle_mu_;
+  std::vector<Proc*> idle_;  // guarded by idle_mu_
+
+  alignas(64) SpinLock gq_lock_;
+  std::deque<G*> gq_;  // guarded by gq_lock_
+  std::atomic<std::size_t> gq_size_{0};
+
+  SpinLock gfree_lock_;
+  std::vector<G*> gfree_;  // guarded by gfree_lock_
+
+  std::mutex allg_mu_;
+  std::vector<G*> allgs_;  // every G made in this run, dead ones included; guarded by allg_mu_
+
+  alignas(64) std::mutex timer_mu_;
+  std::vector<TimerEntry*> timers_;  // guarded by timer_mu_
+  std::uint64_t timer_seq_ = 0;      // guarded by timer_mu_
+  std::atomic<std::int64_t> earliest_{INT64_MAX};  // the first timer's `when`, ns
+  std::atomic<std::size_t> ntimers_{0};
+
+  std::atomic<bool> dying_{false};
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,152 @@
+// weft::run (weft/run.hpp): its configuration (RunOptions, WEFT_PROCS), the one run in
+// progress per process, and the SIGQUIT dump. The scheduler itself is parallel.cpp.
+#include "weft/run.hpp"
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "parallel.hpp"
+
+namespace weft {
+
+namespace detail {
+namespace {
+
+std::atomic<ParallelScheduler*> running{nullptr};
+
+// Stacks outlive runs: an abandoned goroutine's stack stays registered with LeakSanitizer
+// (StackPool::bury) until the process ends. One pool per stack size.
+StackPool& pool_for(std::size_t size) {
+  static std::mutex mu;
+  static std::map<std::size_t, std::unique_ptr<StackPool>>* pools =
+      new std::map<std::size_t, std::unique_ptr<StackPool>>;  // never destroyed
+  std::lock_guard<std::mutex> lk(mu);
+  auto& p = (*pools)[size];
+  if (!p) p = std::make_unique<StackPool>(size);
+  return *p;
+}
+
+unsigned cores() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+// The processors to run on, or a message naming what is wrong and how to fix it.
+std::string resolve_procs(const RunOptions& o, unsigned& procs) {
+  procs = o.procs == 0 ? cores() : o.procs;
+  if (o.procs > kMaxProcs)
+    return fmt::format("RunOptions::procs = {} is more than {} logical processors; set it to "
+                       "1..{}, or 0 for the number of cores ({})",
+                       o.procs, kMaxProcs, kMaxProcs, cores());
+  if (!o.use_environment) return {};
+  const char* v = std::getenv("WEFT_PROCS");
+  if (!v || !*v) return {};
+  errno = 0;
+  char* end = nullptr;
+  unsigned long n = std::strtoul(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+    return fmt::format("WEFT_PROCS='{}' is not a whole number; set it to the number of "
+                       "logical processors (1..{}, such as 2), or unset it to use every core "
+                       "({})",
+                       v, kMaxProcs, cores());
+  if (n == 0 || n > kMaxProcs)
+    return fmt::format("WEFT_PROCS={} is out of range; set it to 1..{}, or unset it to use "
+                       "every core ({})",
+                       v, kMaxProcs, cores());
+  procs = static_cast<unsigned>(n);
+  return {};
+}
+
+// While a run is in progress with dump_on_sigquit, SIGQUIT is blocked in its threads and
+// taken by a thread that sleeps in sigwait (it uses no CPU until the signal comes).
+class SigquitDump {
+ public:
+  explicit SigquitDump(ParallelScheduler& s) : s_(s) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);  // inherited by the processors' threads
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~SigquitDump() {
+    quit_.store(true);
+    pthread_kill(thread_.native_handle(), SIGQUIT);
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigquitDump(const SigquitDump&) = delete;
+  SigquitDump& operator=(const SigquitDump&) = delete;
+
+ private:
+  void watch() {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set_, &sig) != 0) continue;
+      if (quit_.load()) return;
+      s_.die("SIGQUIT: quit\n");
+    }
+  }
+  ParallelScheduler& s_;
+  sigset_t set_{}, old_{};
+  std::atomic<bool> quit_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+}  // namespace detail
+
+int run(std::function<void()> main, RunOptions options) {
+  if (detail::in_goroutine())
+    throw std::logic_error("weft::run called from a goroutine; start goroutines with "
+                           "weft::go, and call run() once, from main()");
+  unsigned procs = 1;
+  if (std::string why = detail::resolve_procs(options, procs); !why.empty()) {
+    std::fprintf(stderr, "weft::run: configuration error: %s\n", why.c_str());
+    return 2;
+  }
+  if (options.detect_races) {
+    std::fprintf(stderr, "weft::run: configuration error: race detection is not available "
+                         "under weft::run yet (RunOptions::detect_races); find races with "
+                         "weft::explore, which runs the same code under the controlled "
+                         "scheduler\n");
+    return 2;
+  }
+  struct Main final : detail::Callable {
+    std::function<void()>& fn;
+    explicit Main(std::function<void()>& f) : fn(f) {}
+    void invoke() override { fn(); }
+  } body{main};
+  const std::size_t stack =
+      options.stack_size ? options.stack_size : detail::default_stack_size();
+  detail::ParallelScheduler s(procs, detail::pool_for(stack));
+  detail::ParallelScheduler* expected = nullptr;
+  if (!detail::running.compare_exchange_strong(expected, &s))
+    throw std::logic_error("weft::run: another run is in progress in this process; run one "
+                           "program at a time");
+  struct Clear {
+    ~Clear() { detail::running.store(nullptr); }
+  } clear;
+  std::optional<detail::SigquitDump> sigquit;
+  if (options.dump_on_sigquit) sigquit.emplace(s);
+  return s.run(body);
+}
+
+void dump_goroutines() {
+  detail::ParallelScheduler* s = detail::running.load();
+  if (!s) return;
+  std::string text = s->dump();
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace weft

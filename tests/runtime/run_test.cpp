@@ -1,0 +1,619 @@
+// weft::run, the parallel scheduler, on real OS threads. Every assertion is about an outcome
+// that does not depend on timing: counts and sums of messages (none lost, none duplicated),
+// which case a select must take, exit codes and messages of the fatal errors. The stress
+// tests run at procs 1, 2 and 4; WEFT_STRESS_SCALE=N multiplies their sizes (CI: 1).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "weft/weft.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+long scaled(long n) {
+  const char* s = std::getenv("WEFT_STRESS_SCALE");
+  long k = s ? std::atol(s) : 1;
+  return n * (k > 0 ? k : 1);
+}
+
+weft::RunOptions procs(unsigned n) {
+  weft::RunOptions o;
+  o.procs = n;
+  o.use_environment = false;
+  return o;
+}
+
+// Each value 0..n-1 must arrive exactly once.
+struct Seen {
+  explicit Seen(long n) : marks(static_cast<std::size_t>(n)) {}
+  void mark(long v) { marks[static_cast<std::size_t>(v)].fetch_add(1); }
+  long missing_or_duplicated() const {
+    long bad = 0;
+    for (const auto& m : marks) bad += m.load() != 1;
+    return bad;
+  }
+  std::vector<std::atomic<int>> marks;
+};
+
+class RunProcs : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(RunProcs, MainRunsAndRunReturnsZero) {
+  int got = 0;
+  EXPECT_EQ(weft::run([&] {
+              auto c = weft::make_chan<int>();
+              weft::go([c] { c.send(41); });
+              got = c.recv() + 1;
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(got, 42);
+}
+
+// Producers send disjoint ranges through one channel; consumers mark what they receive.
+void channel_stress(unsigned p, std::size_t cap) {
+  const long producers = 8, consumers = 4, per = scaled(5000);
+  Seen seen(producers * per);
+  std::atomic<long> received{0};
+  ASSERT_EQ(weft::run([&] {
+              auto c = weft::make_chan<long>(cap);
+              weft::WaitGroup prod, cons;
+              prod.add(producers);
+              cons.add(consumers);
+              for (long i = 0; i < producers; ++i)
+                weft::go([&, c, i] {
+                  for (long k = 0; k < per; ++k) c.send(i * per + k);
+                  prod.done();
+                });
+              for (long i = 0; i < consumers; ++i)
+                weft::go([&, c] {
+                  for (long v : c) {
+                    seen.mark(v);
+                    received.fetch_add(1);
+                  }
+                  cons.done();
+                });
+              prod.wait();
+              c.close();
+              cons.wait();
+            }, procs(p)),
+            0);
+  EXPECT_EQ(received.load(), producers * per);
+  EXPECT_EQ(seen.missing_or_duplicated(), 0);
+}
+
+TEST_P(RunProcs, UnbufferedChannelLosesAndDuplicatesNothing) { channel_stress(GetParam(), 0); }
+TEST_P(RunProcs, BufferedChannelLosesAndDuplicatesNothing) { channel_stress(GetParam(), 16); }
+
+// A chain of goroutines passes tokens along; each hop adds one.
+TEST_P(RunProcs, TokenChainKeepsEveryToken) {
+  const int n = 16;
+  const long tokens = scaled(500);
+  long total = 0, count = 0;
+  ASSERT_EQ(weft::run([&] {
+              std::vector<weft::Chan<long>> links;
+              for (int i = 0; i <= n; ++i) links.push_back(weft::make_chan<long>(i % 3));
+              for (int i = 0; i < n; ++i)
+                weft::go([in = links[i], out = links[i + 1]] {
+                  for (long v : in) out.send(v + 1);
+                  out.close();
+                });
+              weft::go([first = links[0], tokens] {
+                for (long t = 0; t < tokens; ++t) first.send(0);
+                first.close();
+              });
+              for (long h : links[n]) {
+                total += h;
+                ++count;
+              }
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(count, tokens);
+  EXPECT_EQ(total, tokens * n);
+}
+
+TEST_P(RunProcs, SelectOverManyChannelsLosesAndDuplicatesNothing) {
+  const long chans = 4, per = scaled(4000);
+  Seen seen(chans * per);
+  long got = 0;
+  ASSERT_EQ(weft::run([&] {
+              std::vector<weft::Chan<long>> cs;
+              for (long i = 0; i < chans; ++i) cs.push_back(weft::make_chan<long>(i % 2 ? 4 : 0));
+              for (long i = 0; i < chans; ++i)
+                weft::go([c = cs[i], i, per] {
+                  for (long k = 0; k < per; ++k) c.send(i * per + k);
+                  c.close();
+                });
+              std::vector<weft::Chan<long>> open = cs;
+              long live = chans;
+              while (live > 0) {
+                auto on = [&](long idx) {
+                  return [&, idx](std::optional<long> v) {
+                    if (!v) {
+                      open[idx] = weft::Chan<long>();  // nil: never ready again
+                      --live;
+                      return;
+                    }
+                    seen.mark(*v);
+                    ++got;
+                  };
+                };
+                weft::select(weft::recv_case(open[0], on(0)), weft::recv_case(open[1], on(1)),
+                             weft::recv_case(open[2], on(2)), weft::recv_case(open[3], on(3)));
+              }
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(got, chans * per);
+  EXPECT_EQ(seen.missing_or_duplicated(), 0);
+}
+
+// Senders in select race each other and plain receivers on shared channels.
+TEST_P(RunProcs, SelectSendersAndReceiversOnSharedChannels) {
+  const long senders = 6, per = scaled(2000);
+  Seen seen(senders * per);
+  std::atomic<long> got{0};
+  ASSERT_EQ(weft::run([&] {
+              auto a = weft::make_chan<long>(), b = weft::make_chan<long>(2);
+              weft::WaitGroup sent, recvd;
+              sent.add(senders);
+              recvd.add(4);
+              for (long s = 0; s < senders; ++s)
+                weft::go([&, a, b, s] {
+                  for (long k = 0; k < per; ++k)
+                    weft::select(weft::send_case(a, s * per + k), weft::send_case(b, s * per + k));
+                  sent.done();
+                });
+              for (int r = 0; r < 4; ++r)
+                weft::go([&, c = r % 2 ? a : b] {
+                  for (long v : c) {
+                    seen.mark(v);
+                    got.fetch_add(1);
+                  }
+                  recvd.done();
+                });
+              sent.wait();
+              a.close();
+              b.close();
+              recvd.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(got.load(), senders * per);
+  EXPECT_EQ(seen.missing_or_duplicated(), 0);
+}
+
+TEST_P(RunProcs, MutexLosesNoIncrement) {
+  const long workers = 8, per = scaled(20000);
+  long counter = 0;
+  ASSERT_EQ(weft::run([&] {
+              weft::Mutex mu;
+              weft::WaitGroup wg;
+              wg.add(workers);
+              for (long w = 0; w < workers; ++w)
+                weft::go([&] {
+                  for (long i = 0; i < per; ++i) {
+                    mu.lock();
+                    ++counter;
+                    if (i % 64 == 0) weft::yield();  // hand the lock over while held, too
+                    mu.unlock();
+                  }
+                  wg.done();
+                });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(counter, workers * per);
+}
+
+TEST_P(RunProcs, RWMutexExcludesWritersFromReaders) {
+  const long rounds = scaled(3000);
+  long value = 0;
+  std::atomic<long> odd{0};
+  ASSERT_EQ(weft::run([&] {
+              weft::RWMutex rw;
+              weft::WaitGroup wg;
+              wg.add(4);
+              for (int w = 0; w < 2; ++w)
+                weft::go([&] {
+                  for (long i = 0; i < rounds; ++i) {
+                    rw.lock();
+                    ++value;  // odd only while a writer holds the lock
+                    ++value;
+                    rw.unlock();
+                  }
+                  wg.done();
+                });
+              for (int r = 0; r < 2; ++r)
+                weft::go([&] {
+                  for (long i = 0; i < rounds; ++i) {
+                    rw.lock_shared();
+                    if (value % 2 != 0) odd.fetch_add(1);
+                    rw.unlock_shared();
+                  }
+                  wg.done();
+                });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(value, 4 * rounds);
+  EXPECT_EQ(odd.load(), 0);
+}
+
+// A queue guarded by a Mutex and a Cond: every item put is taken exactly once.
+TEST_P(RunProcs, CondQueueTakesEveryItemOnce) {
+  const long items = scaled(3000);
+  const int consumers = 3;
+  long sum = 0, taken = 0;
+  ASSERT_EQ(weft::run([&] {
+              weft::Mutex mu;
+              weft::Cond cond(mu);
+              std::vector<long> q;
+              weft::WaitGroup wg;
+              wg.add(consumers);
+              for (int c = 0; c < consumers; ++c)
+                weft::go([&] {
+                  for (;;) {
+                    mu.lock();
+                    while (q.empty()) cond.wait();
+                    long v = q.back();
+                    q.pop_back();
+                    if (v > 0) {
+                      sum += v;
+                      ++taken;
+                    }
+                    mu.unlock();
+                    if (v < 0) break;
+                  }
+                  wg.done();
+                });
+              for (long i = 1; i <= items; ++i) {
+                mu.lock();
+                q.push_back(i);
+                cond.signal();
+                mu.unlock();
+              }
+              mu.lock();
+              for (int c = 0; c < consumers; ++c) q.insert(q.begin(), -1);  // taken last
+              cond.broadcast();
+              mu.unlock();
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(taken, items);
+  EXPECT_EQ(sum, items * (items + 1) / 2);
+}
+
+// Goroutines that wait on a Cond and then block on a channel: a signal that dequeued a
+// waiter before it parked must not ready it later, while it waits on the channel (the
+// receive would then return as if the channel were closed, and a value would go missing).
+TEST_P(RunProcs, CondSignalNeverWakesALaterChannelWait) {
+  const long rounds = scaled(2000);
+  const int workers = 4;
+  Seen seen(rounds);
+  std::atomic<long> closed_early{0};
+  std::atomic<bool> closing{false};
+  ASSERT_EQ(weft::run([&] {
+              weft::Mutex mu;
+              weft::Cond cond(mu);
+              long tickets = 0;
+              auto values = weft::make_chan<long>();
+              weft::WaitGroup wg;
+              wg.add(workers);
+              for (int w = 0; w < workers; ++w)
+                weft::go([&, values] {
+                  for (;;) {
+                    mu.lock();
+                    while (tickets == 0) cond.wait();
+                    --tickets;
+                    mu.unlock();
+                    auto v = values.recv_ok();
+                    if (!v) {
+                      if (!closing.load()) closed_early.fetch_add(1);
+                      break;
+                    }
+                    seen.mark(*v);
+                  }
+                  wg.done();
+                });
+              for (long i = 0; i < rounds; ++i) {
+                mu.lock();
+                ++tickets;
+                cond.signal();
+                mu.unlock();
+                values.send(i);
+              }
+              mu.lock();
+              tickets += workers;
+              cond.broadcast();
+              mu.unlock();
+              closing.store(true);
+              values.close();
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(seen.missing_or_duplicated(), 0);
+  EXPECT_EQ(closed_early.load(), 0);
+}
+
+TEST_P(RunProcs, ManySpawnsAllJoin) {
+  const long n = scaled(20000);
+  std::atomic<long> ran{0};
+  ASSERT_EQ(weft::run([&] {
+              weft::WaitGroup wg;
+              wg.add(n);
+              for (long i = 0; i < n; ++i)
+                weft::go([&] {
+                  ran.fetch_add(1);
+                  wg.done();
+                });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(ran.load(), n);
+}
+
+// Timers: only outcomes that hold however late the timer fires.
+TEST_P(RunProcs, TimersFireAndStopDeterministically) {
+  bool slept = false, timed_out = false, stopped = false, ticked = false;
+  weft::ContextError err = weft::ContextError::none;
+  ASSERT_EQ(weft::run([&] {
+              auto t0 = weft::Clock::now();
+              weft::sleep(2ms);
+              slept = weft::Clock::now() - t0 >= 2ms;
+              auto never = weft::make_chan<int>();
+              int fired = weft::select(weft::recv_case(never), weft::recv_case(weft::after(1ms)));
+              timed_out = fired == 1;
+              weft::Timer t(1h);
+              stopped = t.stop();
+              weft::Ticker tick(1ms);
+              tick.c().recv();
+              tick.c().recv();
+              tick.stop();
+              ticked = true;
+              auto [ctx, cancel] = weft::with_timeout(weft::background(), 1ms);
+              ctx.done().recv();
+              err = ctx.err();
+              cancel();
+            }, procs(GetParam())),
+            0);
+  EXPECT_TRUE(slept);
+  EXPECT_TRUE(timed_out);
+  EXPECT_TRUE(stopped);
+  EXPECT_TRUE(ticked);
+  EXPECT_EQ(err, weft::ContextError::deadline_exceeded);
+}
+
+// Many goroutines sleep at once: every one of them wakes.
+TEST_P(RunProcs, EverySleeperWakes) {
+  const long n = 200;
+  std::atomic<long> woke{0};
+  ASSERT_EQ(weft::run([&] {
+              weft::WaitGroup wg;
+              wg.add(n);
+              for (long i = 0; i < n; ++i)
+                weft::go([&, i] {
+                  weft::sleep(std::chrono::microseconds(i % 7 * 100));
+                  woke.fetch_add(1);
+                  wg.done();
+                });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(woke.load(), n);
+}
+
+// Two goroutines handing a value back and forth forever must not starve a third one on
+// the same processor (runnext gives way to the queue).
+TEST_P(RunProcs, HandOffsDoNotStarveOthers) {
+  ASSERT_EQ(weft::run([&] {
+              auto ping = weft::make_chan<int>(), pong = weft::make_chan<int>();
+              auto stop = weft::make_chan<weft::Unit>();
+              weft::go([=] {
+                for (;;) pong.send(ping.recv());
+              });
+              weft::go([=] { stop.close(); });
+              for (int i = 0;; ++i) {
+                int fired = weft::select(weft::recv_case(stop), weft::default_case());
+                if (fired == 0) break;
+                ping.send(i);
+                pong.recv();
+              }
+            }, procs(GetParam())),
+            0);
+}
+
+// Main returning ends the run even with goroutines blocked forever (Go's rule).
+TEST_P(RunProcs, MainReturningAbandonsBlockedGoroutines) {
+  std::atomic<int> started{0};
+  ASSERT_EQ(weft::run([&] {
+              auto never = weft::make_chan<int>();
+              weft::WaitGroup wg;
+              wg.add(10);
+              for (int i = 0; i < 10; ++i)
+                weft::go([&, never] {
+                  started.fetch_add(1);
+                  wg.done();
+                  never.recv();
+                });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(started.load(), 10);
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, RunProcs, ::testing::Values(1u, 2u, 4u),
+                         [](const auto& info) { return "procs" + std::to_string(info.param); });
+
+TEST(Run, ReportsBadProcsAndRefusesToStart) {
+  bool ran = false;
+  weft::RunOptions o;
+  o.procs = 5000;
+  o.use_environment = false;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(weft::run([&] { ran = true; }, o), 2);
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("RunOptions::procs = 5000"), std::string::npos) << err;
+
+  ::setenv("WEFT_PROCS", "two", 1);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(weft::run([&] { ran = true; }), 2);
+  err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("WEFT_PROCS='two' is not a whole number"), std::string::npos) << err;
+  ::setenv("WEFT_PROCS", "0", 1);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(weft::run([&] { ran = true; }), 2);
+  err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("WEFT_PROCS=0 is out of range"), std::string::npos) << err;
+  ::unsetenv("WEFT_PROCS");
+
+  weft::RunOptions r;
+  r.detect_races = true;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(weft::run([&] { ran = true; }, r), 2);
+  err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("race detection is not available under weft::run"), std::string::npos);
+  EXPECT_FALSE(ran);
+}
+
+TEST(Run, WeftProcsSetsTheProcessors) {
+  // Two goroutines that each wait for the other to have started can only both spin at
+  // once on two processors; with WEFT_PROCS=2 the run must end.
+  ::setenv("WEFT_PROCS", "2", 1);
+  std::atomic<int> arrived{0};
+  EXPECT_EQ(weft::run([&] {
+              weft::WaitGroup wg;
+              wg.add(2);
+              for (int i = 0; i < 2; ++i)
+                weft::go([&] {
+                  arrived.fetch_add(1);
+                  while (arrived.load() < 2) {  // no scheduling point: needs a second processor
+                  }
+                  wg.done();
+                });
+              wg.wait();
+            }),
+            0);
+  ::unsetenv("WEFT_PROCS");
+  EXPECT_EQ(arrived.load(), 2);
+}
+
+TEST(Run, CalledFromAGoroutineThrows) {
+  bool threw = false;
+  ASSERT_EQ(weft::run([&] {
+              try {
+                (void)weft::run([] {});
+              } catch (const std::logic_error&) {
+                threw = true;
+              }
+            }, procs(2)),
+            0);
+  EXPECT_TRUE(threw);
+}
+
+TEST(RunDeathTest, DeadlockExitsTwoWithADump) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto c = weft::make_chan<int>();
+          weft::go_named("stuck sender", [c] {
+            auto d = weft::make_chan<int>();
+            d.send(1);
+          });
+          c.recv();
+        }, procs(2));
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2),
+      "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 \\[chan receive, "
+      "[^]]+\\]:\n(.|\n)*goroutine [0-9]+ \"stuck sender\" \\[chan send");
+}
+
+TEST(RunDeathTest, DeadlockOnMutexAndWaitGroup) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          weft::Mutex mu;
+          weft::WaitGroup wg;
+          wg.add(1);
+          mu.lock();
+          weft::go([&] { mu.lock(); });
+          wg.wait();
+        }, procs(1));
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2),
+      "all goroutines are asleep - deadlock!(.|\n)*sync.WaitGroup.Wait(.|\n)*sync.Mutex.Lock");
+}
+
+TEST(RunDeathTest, UnrecoveredPanicExitsTwo) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto c = weft::make_chan<int>();
+          weft::go([c] { c.close(); c.close(); });
+          c.recv();
+          weft::sleep(1h);
+        }, procs(2));
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2), "panic: close of closed channel\n\ngoroutine [0-9]+ \\[running\\]");
+}
+
+TEST(RunDeathTest, EscapedExceptionExitsTwo) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] { throw std::runtime_error("disk on fire"); }, procs(1));
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2), "panic: unhandled exception: disk on fire");
+}
+
+TEST(RunDeathTest, SigquitDumpsEveryGoroutine) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto c = weft::make_chan<int>();
+          weft::go_named("waiter", [c] { c.recv(); });
+          weft::sleep(1ms);
+          ::kill(::getpid(), SIGQUIT);
+          weft::sleep(1h);
+        }, procs(2));
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2),
+      // Whether main and the waiter have reached their sleep and receive when the signal
+      // lands is up to the OS: the dump lists them, whatever their state.
+      "SIGQUIT: quit\n\ngoroutine 1 \\[(.|\n)*goroutine [0-9]+ \"waiter\" \\[");
+}
+
+TEST(Run, DumpGoroutinesListsStatesAndReasons) {
+  std::string dump;
+  ASSERT_EQ(weft::run([&] {
+              auto c = weft::make_chan<int>();
+              auto started = weft::make_chan<weft::Unit>();
+              weft::go_named("receiver", [c, started] {
+                started.close();
+                c.recv();
+              });
+              started.recv();
+              // The receiver is blocked once c has a waiter: a send then completes.
+              testing::internal::CaptureStderr();
+              weft::dump_goroutines();
+              dump = testing::internal::GetCapturedStderr();
+              c.send(1);
+            }, procs(1)),
+            0);
+  EXPECT_NE(dump.find("goroutine 1 [running]"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\"receiver\" [chan receive, "), std::string::npos) << dump;
+}
+
+}  // namespace
