@@ -84,16 +84,16 @@ void ControlledScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   visible(created_at);
   G* g = create(std::move(fn), std::move(name), created_at, cur_->id);
   if (tearing_down_) return;  // never started; released by teardown
-  runq_.push_back(g);
+  runq_.insert(g);
 }
 
 void ControlledScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
   G* g = create(std::move(fn), std::move(name), Location{}, 0);
   if (tearing_down_) return;
-  runq_.push_back(g);
+  runq_.insert(g);
 }
 
-std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* current) {
+std::size_t ControlledScheduler::pick(const RunQueue& runnable, const G* current) {
   if (runnable.size() < 2) return 0;
   std::size_t c = strategy_.pick_goroutine(runnable, current);
   record(c);
@@ -139,11 +139,8 @@ void ControlledScheduler::visible(Location where) {
     return;
   }
   if (runq_.empty()) return;
-  runq_.push_back(self);
-  std::size_t i = pick(runq_, self);
-  G* g = runq_[i];
-  runq_[i] = runq_.back();
-  runq_.pop_back();
+  runq_.insert(self);
+  G* g = runq_.take(pick(runq_, self));
   if (g == self) return;
   self->state = GState::runnable;
   if (main_done_) {  // the loop counts the leak grace period
@@ -180,11 +177,7 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   if (unlock) unlock(arg);
   ++out_.steps;
   if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
-    std::size_t i = pick(runq_, nullptr);
-    G* g = runq_[i];
-    runq_[i] = runq_.back();
-    runq_.pop_back();
-    switch_direct(self, g);
+    switch_direct(self, runq_.take(pick(runq_, nullptr)));
   } else {
     switch_to_scheduler();
   }
@@ -196,7 +189,11 @@ void ControlledScheduler::ready(G* g) {
   if (g->state != GState::blocked) return;
   WEFT_DCHECK(g != cur_, "runq_ never holds the running goroutine (cur_)");
   g->state = GState::runnable;
-  if (!g->killed) runq_.push_back(g);
+  if (!g->killed) runq_.insert(g);
+}
+
+void ControlledScheduler::polled() {
+  if (cur_ && !tearing_down_) strategy_.on_poll(*cur_);
 }
 
 void ControlledScheduler::exit_killed() {
@@ -295,7 +292,8 @@ bool ControlledScheduler::enter(G* g) {
   }
   g->state = GState::running;
   cur_ = g;
-  instr::detail::active = sink_ ? g : nullptr;
+  // Instrumented accesses call in when someone records them or they are scheduling points.
+  instr::detail::active = sink_ || options_.schedule_accesses ? g : nullptr;
   return true;
 }
 
@@ -547,7 +545,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
   set_current_scheduler(this);
   if (sink_) sink_->iteration_begin();
   main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0);
-  runq_.push_back(main_);
+  runq_.insert(main_);
   bool grace_started = false;
   std::uint64_t grace_steps_end = 0;
   Duration grace_clock_end{0};
@@ -585,10 +583,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
         break;
       }
       ++out_.steps;  // running the next goroutine after one ended or blocked is a step
-      std::size_t i = pick(runq_, nullptr);
-      g = runq_[i];
-      runq_[i] = runq_.back();
-      runq_.pop_back();
+      g = runq_.take(pick(runq_, nullptr));
     }
     resume(g);
   }

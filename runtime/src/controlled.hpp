@@ -4,7 +4,7 @@
 // Invariants:
 //  - exactly one of {the scheduler loop, one goroutine} runs at any moment; `cur_` is the
 //    goroutine running, or nullptr while the loop runs;
-//  - runq_ holds every runnable goroutine except cur_, each once, in a deterministic order;
+//  - runq_ holds every runnable goroutine except cur_, each once, ordered by id;
 //  - the clock moves only when nothing is runnable, to the earliest pending timer;
 //  - every choice with two or more options goes to the strategy and into schedule_, and
 //    nothing else influences the run, so (strategy, seed) or the schedule replays it exactly.
@@ -47,6 +47,7 @@ class ControlledScheduler final : public Scheduler {
   void ready(G* g) override;
   [[noreturn]] void exit_killed() override;
   std::size_t choose(std::size_t n) override;
+  void polled() override;
   EventSink* events() noexcept override { return sink_; }
   Duration now() noexcept override { return clock_; }
   void add_timer(TimerEntry* t) override;
@@ -68,7 +69,7 @@ class ControlledScheduler final : public Scheduler {
   void resume(G* g);
   void switch_direct(G* self, G* next);
   void release(G* g);
-  std::size_t pick(std::span<G* const> runnable, const G* current);
+  std::size_t pick(const RunQueue& runnable, const G* current);
   void record(std::size_t choice);
   bool fire_timers();
   void teardown();
@@ -104,7 +105,7 @@ class ControlledScheduler final : public Scheduler {
   bool main_done_ = false;
   bool tearing_down_ = false;
   std::vector<G*> live_;  // every goroutine not yet released; sched_data = index
-  std::vector<G*> runq_;
+  RunQueue runq_;
   GoId next_id_ = 1;
   Duration clock_{0};
   std::vector<TimerEntry*> timers_;

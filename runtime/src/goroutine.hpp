@@ -28,8 +28,11 @@ struct G {
   GState state = GState::runnable;
   WaitReason reason = WaitReason::none;
   Location blocked_at;
-  // The last visible operation it reached (crash and hang reports name it).
+  // The last visible operation it reached (crash and hang reports name it). While it waits
+  // at a scheduling point that is its pending operation, whose kind and object are these.
   Location last_op;
+  OpKind pending = OpKind::none;
+  const void* pending_obj = nullptr;
   std::unique_ptr<Callable> fn;
   Stack stack;
   FiberCtx ctx;

@@ -32,7 +32,21 @@ GoId id_of(const G* g) noexcept { return g ? g->id : 0; }
 void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) {
   sched().spawn(std::move(fn), std::move(name), created_at);
 }
-void visible(Location where) { sched().visible(where); }
+void visible(Location where) {
+  Scheduler& s = sched();
+  G* g = s.current();
+  g->pending = OpKind::none;
+  g->pending_obj = nullptr;
+  s.visible(where);
+}
+void visible(Location where, OpKind kind, const void* obj) {
+  Scheduler& s = sched();
+  G* g = s.current();
+  g->pending = kind;
+  g->pending_obj = obj;
+  s.visible(where);
+}
+void polled() { sched().polled(); }
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
   return sched().park(reason, where, unlock, arg);
 }
@@ -57,10 +71,12 @@ void record_access(const void* addr, std::size_t size, AccessKind kind, Location
     race->access_direct(g->id, addr, size, kind, where);
     return;
   }
-  EventSink* ev = s->events();
-  if (!ev) return;
+  // A scheduling point whether or not anyone records the access: race detection and
+  // access scheduling are separate options.
+  g->pending = kind == AccessKind::read ? OpKind::read : OpKind::write;
+  g->pending_obj = addr;
   s->access_point(where);
-  ev->access(g->id, addr, size, kind, where);
+  if (EventSink* ev = s->events()) ev->access(g->id, addr, size, kind, where);
 }
 
 }  // namespace weft::detail
@@ -69,7 +85,10 @@ namespace weft {
 
 GoId goid() { return detail::current()->id; }
 
-void yield(std::source_location where) { detail::visible(Location::from(where)); }
+void yield(std::source_location where) {
+  detail::polled();  // first, so the yield's own scheduling point already lets others run
+  detail::visible(Location::from(where), detail::OpKind::yield, nullptr);
+}
 
 }  // namespace weft
 

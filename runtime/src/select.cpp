@@ -71,7 +71,7 @@ struct SelectImpl {
     keep.reserve(cases.size());
     for (const SelectCase& c : cases)
       if (c.chan) keep.emplace_back(c.chan);
-    visible(where);
+    visible(where, OpKind::select, nullptr);
     G* self = current();
     *received = false;
 
@@ -102,6 +102,7 @@ struct SelectImpl {
     }
     if (has_default) {
       unlock(&locks);
+      polled();
       return -1;
     }
 
