@@ -9,9 +9,11 @@
 // iteration.
 //
 // weft's additions:
-//  - k is learned: the most decisions seen in an earlier iteration (kInitialSteps at first);
+//  - k is learned: the most decisions seen in an earlier iteration (kInitialSteps before
+//    the first one ends);
 //  - a goroutine that polls (yield, select default, failed try_lock/try_recv) drops below
-//    every other, so a spin loop waiting for a lower-priority goroutine lets it run;
+//    every other with probability 1/2, so a spin loop waiting for a lower-priority
+//    goroutine soon lets it run, and a single yield is explored both ways;
 //  - after kBudget decisions the iteration finishes with a fair random tail, so a livelock
 //    or a leak check still ends, reported as such, instead of one goroutine starving.
 // Invariant: priorities are distinct (ties are broken by id), so the highest is unique.
@@ -38,7 +40,7 @@ class PctStrategy final : public Strategy {
     decisions_ = 0;
     poll_floor_ = 0;
     change_.clear();
-    const std::uint64_t k = std::clamp<std::uint64_t>(k_, 1, kBudget);
+    const std::uint64_t k = std::clamp<std::uint64_t>(k_ ? k_ : kInitialSteps, 1, kBudget);
     for (unsigned j = 1; j < depth_; ++j) change_.push_back(1 + rng_.below(k));
     return true;
   }
@@ -49,8 +51,11 @@ class PctStrategy final : public Strategy {
     prio_[g.id] = static_cast<std::int64_t>(1 + (rng_.next() >> 2)) + 64;
   }
 
+  // Half the time: a single yield must not always let the others go first (that would
+  // hide the orders where the yielding goroutine goes on), but a spin loop of m polls
+  // keeps the top priority with probability 2^-m only.
   void on_poll(const G& g) override {
-    if (g.id < prio_.size()) prio_[g.id] = --poll_floor_;
+    if (g.id < prio_.size() && rng_.below(2) == 0) prio_[g.id] = --poll_floor_;
   }
 
   std::size_t pick_goroutine(const RunQueue& runnable, const G*) override {
@@ -90,7 +95,7 @@ class PctStrategy final : public Strategy {
   std::vector<std::int64_t> prio_;    // by goroutine id
   std::vector<std::uint64_t> change_;  // change point j (priority j + 1) at this decision
   std::uint64_t decisions_ = 0;
-  std::uint64_t k_ = kInitialSteps;  // the most decisions an iteration took so far
+  std::uint64_t k_ = 0;  // the most decisions an iteration took so far (0: none ran yet)
   std::int64_t poll_floor_ = 0;      // the last priority given to a polling goroutine
 };
 
