@@ -126,6 +126,7 @@ void ControlledScheduler::switch_to_scheduler() {
 void ControlledScheduler::visible(Location where) {
   G* self = cur_;
   self->last_op = where;
+  ++self->ops;
   note_progress();
   if (self->killed) {
     if (++teardown_steps_ > kTeardownSteps) exit_killed();
@@ -136,6 +137,14 @@ void ControlledScheduler::visible(Location where) {
              fmt::format("step limit exceeded: {} scheduling steps without the iteration ending "
                          "(a livelock, or raise max_steps / WEFT_MAX_STEPS)\n\n{}",
                          options_.max_steps, dump(live_sorted())));
+    return;
+  }
+  if (!timers_.empty() && everyone_polls(self)) {
+    // Nothing changes until a timer fires: let the loop advance the clock (issue 13).
+    advance_clock_ = true;
+    self->state = GState::runnable;
+    runq_.insert(self);
+    switch_to_scheduler();
     return;
   }
   if (runq_.empty()) return;
@@ -192,8 +201,35 @@ void ControlledScheduler::ready(G* g) {
   if (!g->killed) runq_.insert(g);
 }
 
-void ControlledScheduler::polled() {
-  if (cur_ && !tearing_down_) strategy_.on_poll(*cur_);
+namespace {
+// A poll loop: the probe, perhaps one more check, the probe again.
+constexpr std::uint64_t kPollWindow = 2;
+// Probes in a row before a goroutine counts as spinning: a few probes in a row (checking
+// several contexts' Done) are not yet a wait.
+constexpr std::uint32_t kSpinStreak = 8;
+}  // namespace
+
+void ControlledScheduler::polled(bool probe) {
+  if (!cur_ || tearing_down_) return;
+  if (probe) {
+    G* g = cur_;
+    const bool in_row = g->polled_at != ~std::uint64_t{0} && g->ops - g->polled_at <= kPollWindow;
+    g->poll_streak = in_row ? g->poll_streak + 1 : 1;
+    g->polled_at = g->ops;
+  }
+  strategy_.on_poll(*cur_);
+}
+
+// Whether `self` and every runnable goroutine are spinning on probes, so that nothing can
+// change until a timer fires.
+bool ControlledScheduler::everyone_polls(const G* self) const {
+  auto polling = [](const G* g) {
+    return g->poll_streak >= kSpinStreak && g->ops - g->polled_at <= kPollWindow;
+  };
+  if (!polling(self)) return false;
+  bool all = true;
+  runq_.for_each([&](const G* g) { all = all && polling(g); });
+  return all;
 }
 
 void ControlledScheduler::exit_killed() {
@@ -562,6 +598,10 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
         check_leaks();
         break;
       }
+    }
+    if (advance_clock_) {  // every runnable goroutine polls: time passes (visible())
+      advance_clock_ = false;
+      fire_timers();
     }
     G* g = next_;
     next_ = nullptr;

@@ -33,6 +33,12 @@ struct G {
   Location last_op;
   OpKind pending = OpKind::none;
   const void* pending_obj = nullptr;
+  // Visible operations reached; the count when a probe (select default, failed try) last
+  // came back empty (~0: never), and how many did in a row, each within a couple of
+  // operations of the previous one: a goroutine with a long streak is spinning on a probe.
+  std::uint64_t ops = 0;
+  std::uint64_t polled_at = ~std::uint64_t{0};
+  std::uint32_t poll_streak = 0;
   std::unique_ptr<Callable> fn;
   Stack stack;
   FiberCtx ctx;

@@ -46,7 +46,7 @@ void visible(Location where, OpKind kind, const void* obj) {
   g->pending_obj = obj;
   s.visible(where);
 }
-void polled() { sched().polled(); }
+void polled(bool probe) { sched().polled(probe); }
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
   return sched().park(reason, where, unlock, arg);
 }
@@ -86,7 +86,7 @@ namespace weft {
 GoId goid() { return detail::current()->id; }
 
 void yield(std::source_location where) {
-  detail::polled();  // first, so the yield's own scheduling point already lets others run
+  detail::polled(false);  // first: the yield's own scheduling point already lets others run
   detail::visible(Location::from(where), detail::OpKind::yield, nullptr);
 }
 

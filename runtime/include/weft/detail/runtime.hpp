@@ -81,9 +81,10 @@ enum class OpKind : std::uint8_t {
 void visible(Location where);
 // The same, naming the operation (`kind` on `obj`) the goroutine performs next.
 void visible(Location where, OpKind kind, const void* obj);
-// The running goroutine polled: it yielded, took a select's default, or a try operation
-// failed; it may spin until someone else acts (strategies then let others run).
-void polled();
+// The running goroutine polled: it took a select's default or a try operation failed
+// (`probe`), or it yielded; it may spin until someone else acts (strategies then let
+// others run). Only probes let virtual time pass (controlled.hpp).
+void polled(bool probe = true);
 // Block the current goroutine until ready(g). `unlock(arg)` runs once the goroutine is
 // committed to parking, so a waker that takes the same lock sees it parked.
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg);
