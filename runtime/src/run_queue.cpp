@@ -19,7 +19,7 @@ void RunQueue::add(std::size_t pos, std::int32_t delta) noexcept {
 }
 
 void RunQueue::grow(std::size_t at_least) {
-  std::size_t cap = std::max<std::size_t>(64, capacity());
+  std::size_t cap = std::max<std::size_t>(2, capacity());  // small: each level costs a step
   while (cap < at_least) cap *= 2;
   by_id_.resize(cap, nullptr);
   tree_.assign(cap + 1, 0);
