@@ -133,10 +133,16 @@ void ControlledScheduler::visible(Location where) {
     return;
   }
   if (++out_.steps > options_.max_steps) {
+    const bool spinning = timers_.empty() && everyone_polls(self);
     fail_now(FailureKind::step_limit,
              fmt::format("step limit exceeded: {} scheduling steps without the iteration ending "
-                         "(a livelock, or raise max_steps / WEFT_MAX_STEPS)\n\n{}",
-                         options_.max_steps, dump(live_sorted())));
+                         "({})\n\n{}",
+                         options_.max_steps,
+                         spinning ? "a livelock: every runnable goroutine is spinning on a "
+                                    "select default or a failed try operation and no timer "
+                                    "is pending, so nothing can change"
+                                  : "a livelock, or raise max_steps / WEFT_MAX_STEPS",
+                         dump(live_sorted())));
     return;
   }
   if (!timers_.empty() && everyone_polls(self)) {

@@ -86,8 +86,12 @@ namespace weft {
 GoId goid() { return detail::current()->id; }
 
 void yield(std::source_location where) {
-  detail::polled(false);  // first: the yield's own scheduling point already lets others run
-  detail::visible(Location::from(where), detail::OpKind::yield, nullptr);
+  detail::Scheduler& s = detail::sched();
+  detail::G* g = s.current();
+  s.polled(false);  // first: the yield's own scheduling point already lets others run
+  g->pending = detail::OpKind::yield;
+  g->pending_obj = nullptr;
+  s.visible(Location::from(where));
 }
 
 }  // namespace weft

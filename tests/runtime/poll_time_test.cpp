@@ -115,6 +115,10 @@ TEST(PollTime, PollingWithNoTimerPendingIsStillALivelock) {
       opts(weft::StrategyKind::random));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::step_limit) << r;
+  EXPECT_NE(r.failure->report.find("spinning on a select default or a failed try operation "
+                                   "and no timer is pending"),
+            std::string::npos)
+      << r;
 }
 
 }  // namespace
