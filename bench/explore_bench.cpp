@@ -25,8 +25,10 @@ void pingpong_body() {
   done.recv();
 }
 
-weft::ExploreOptions options(std::uint64_t iterations, bool detect = false) {
+weft::ExploreOptions options(std::uint64_t iterations, bool detect = false,
+                             weft::StrategyKind strategy = weft::StrategyKind::random) {
   weft::ExploreOptions o;
+  o.strategy = strategy;
   o.iterations = iterations;
   o.use_environment = false;
   o.detect_races = detect;
@@ -34,13 +36,16 @@ weft::ExploreOptions options(std::uint64_t iterations, bool detect = false) {
 }
 
 // Iterations/s is items/s; decisions/s and steps/s are counters.
-// Arg 0: iterations per explore call; arg 1: race detection on (1) or off (0).
+// Arg 0: iterations per explore call; arg 1: race detection on (1) or off (0); arg 2: the
+// strategy, as weft::StrategyKind's value (0 random, 1 pct, 4 pos,
+// 5 portfolio).
 void BM_ExplorePingPong(benchmark::State& state) {
   const std::uint64_t per_run = static_cast<std::uint64_t>(state.range(0));
   const bool detect = state.range(1) != 0;
+  const auto strategy = static_cast<weft::StrategyKind>(state.range(2));
   std::uint64_t decisions = 0, steps = 0, iterations = 0;
   for (auto _ : state) {
-    auto r = weft::explore(pingpong_body, options(per_run, detect));
+    auto r = weft::explore(pingpong_body, options(per_run, detect, strategy));
     if (!r.ok()) state.SkipWithError("exploration failed");
     decisions += r.decisions;
     steps += r.steps;
@@ -55,9 +60,15 @@ void BM_ExplorePingPong(benchmark::State& state) {
       static_cast<double>(decisions) / static_cast<double>(iterations ? iterations : 1);
 }
 BENCHMARK(BM_ExplorePingPong)
-    ->Args({1000, 0})
-    ->Args({1000, 1})
-    ->ArgNames({"iters", "detect"})
+    ->Args({1000, 0, 0})
+    ->Args({1000, 1, 0})
+    ->ArgNames({"iters", "detect", "strategy"})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExplorePingPong)
+    ->Args({1000, 0, static_cast<int>(weft::StrategyKind::pct)})
+    ->Args({1000, 0, static_cast<int>(weft::StrategyKind::pos)})
+    ->Args({1000, 0, static_cast<int>(weft::StrategyKind::portfolio)})
+    ->ArgNames({"iters", "detect", "strategy"})
     ->Unit(benchmark::kMillisecond);
 
 // The raw cost of a switch between two goroutines through the scheduler: every yield

@@ -127,7 +127,7 @@ void ChanCore::closed_recv(void* dst, G* self) {
 
 bool ChanCore::send(void* elem, bool block, Location where) {
   const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
-  visible(where);
+  visible(where, OpKind::chan_send, this);
   G* self = current();
   lock_.lock();
   check_invariants();
@@ -148,6 +148,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
   }
   if (!block) {
     lock_.unlock();
+    polled();
     return false;
   }
   Waiter w;
@@ -160,7 +161,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
 
 bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
-  visible(where);
+  visible(where, OpKind::chan_recv, this);
   G* self = current();
   lock_.lock();
   check_invariants();
@@ -185,6 +186,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   }
   if (!block) {
     lock_.unlock();
+    polled();
     return false;
   }
   Waiter w;
@@ -197,7 +199,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
 
 void ChanCore::close(Location where) {
   const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
-  visible(where);
+  visible(where, OpKind::chan_close, this);
   G* self = current();
   lock_.lock();
   check_invariants();

@@ -84,16 +84,16 @@ void ControlledScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   visible(created_at);
   G* g = create(std::move(fn), std::move(name), created_at, cur_->id);
   if (tearing_down_) return;  // never started; released by teardown
-  runq_.push_back(g);
+  runq_.insert(g);
 }
 
 void ControlledScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
   G* g = create(std::move(fn), std::move(name), Location{}, 0);
   if (tearing_down_) return;
-  runq_.push_back(g);
+  runq_.insert(g);
 }
 
-std::size_t ControlledScheduler::pick(std::span<G* const> runnable, const G* current) {
+std::size_t ControlledScheduler::pick(const RunQueue& runnable, const G* current) {
   if (runnable.size() < 2) return 0;
   std::size_t c = strategy_.pick_goroutine(runnable, current);
   record(c);
@@ -126,24 +126,36 @@ void ControlledScheduler::switch_to_scheduler() {
 void ControlledScheduler::visible(Location where) {
   G* self = cur_;
   self->last_op = where;
+  ++self->ops;
   note_progress();
   if (self->killed) {
     if (++teardown_steps_ > kTeardownSteps) exit_killed();
     return;
   }
   if (++out_.steps > options_.max_steps) {
+    const bool spinning = timers_.empty() && everyone_polls(self);
     fail_now(FailureKind::step_limit,
              fmt::format("step limit exceeded: {} scheduling steps without the iteration ending "
-                         "(a livelock, or raise max_steps / WEFT_MAX_STEPS)\n\n{}",
-                         options_.max_steps, dump(live_sorted())));
+                         "({})\n\n{}",
+                         options_.max_steps,
+                         spinning ? "a livelock: every runnable goroutine is spinning on a "
+                                    "select default or a failed try operation and no timer "
+                                    "is pending, so nothing can change"
+                                  : "a livelock, or raise max_steps / WEFT_MAX_STEPS",
+                         dump(live_sorted())));
+    return;
+  }
+  if (!timers_.empty() && everyone_polls(self)) {
+    // Nothing changes until a timer fires: let the loop advance the clock (issue 13).
+    advance_clock_ = true;
+    self->state = GState::runnable;
+    runq_.insert(self);
+    switch_to_scheduler();
     return;
   }
   if (runq_.empty()) return;
-  runq_.push_back(self);
-  std::size_t i = pick(runq_, self);
-  G* g = runq_[i];
-  runq_[i] = runq_.back();
-  runq_.pop_back();
+  runq_.insert(self);
+  G* g = runq_.take(pick(runq_, self));
   if (g == self) return;
   self->state = GState::runnable;
   if (main_done_) {  // the loop counts the leak grace period
@@ -180,11 +192,7 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   if (unlock) unlock(arg);
   ++out_.steps;
   if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
-    std::size_t i = pick(runq_, nullptr);
-    G* g = runq_[i];
-    runq_[i] = runq_.back();
-    runq_.pop_back();
-    switch_direct(self, g);
+    switch_direct(self, runq_.take(pick(runq_, nullptr)));
   } else {
     switch_to_scheduler();
   }
@@ -196,7 +204,38 @@ void ControlledScheduler::ready(G* g) {
   if (g->state != GState::blocked) return;
   WEFT_DCHECK(g != cur_, "runq_ never holds the running goroutine (cur_)");
   g->state = GState::runnable;
-  if (!g->killed) runq_.push_back(g);
+  if (!g->killed) runq_.insert(g);
+}
+
+namespace {
+// A poll loop: the probe, perhaps one more check, the probe again.
+constexpr std::uint64_t kPollWindow = 2;
+// Probes in a row before a goroutine counts as spinning: a few probes in a row (checking
+// several contexts' Done) are not yet a wait.
+constexpr std::uint32_t kSpinStreak = 8;
+}  // namespace
+
+void ControlledScheduler::polled(bool probe) {
+  if (!cur_ || tearing_down_) return;
+  if (probe) {
+    G* g = cur_;
+    const bool in_row = g->polled_at != ~std::uint64_t{0} && g->ops - g->polled_at <= kPollWindow;
+    g->poll_streak = in_row ? g->poll_streak + 1 : 1;
+    g->polled_at = g->ops;
+  }
+  strategy_.on_poll(*cur_);
+}
+
+// Whether `self` and every runnable goroutine are spinning on probes, so that nothing can
+// change until a timer fires.
+bool ControlledScheduler::everyone_polls(const G* self) const {
+  auto polling = [](const G* g) {
+    return g->poll_streak >= kSpinStreak && g->ops - g->polled_at <= kPollWindow;
+  };
+  if (!polling(self)) return false;
+  bool all = true;
+  runq_.for_each([&](const G* g) { all = all && polling(g); });
+  return all;
 }
 
 void ControlledScheduler::exit_killed() {
@@ -295,7 +334,8 @@ bool ControlledScheduler::enter(G* g) {
   }
   g->state = GState::running;
   cur_ = g;
-  instr::detail::active = sink_ ? g : nullptr;
+  // Instrumented accesses call in when someone records them or they are scheduling points.
+  instr::detail::active = sink_ || options_.schedule_accesses ? g : nullptr;
   return true;
 }
 
@@ -547,7 +587,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
   set_current_scheduler(this);
   if (sink_) sink_->iteration_begin();
   main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0);
-  runq_.push_back(main_);
+  runq_.insert(main_);
   bool grace_started = false;
   std::uint64_t grace_steps_end = 0;
   Duration grace_clock_end{0};
@@ -564,6 +604,10 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
         check_leaks();
         break;
       }
+    }
+    if (advance_clock_) {  // every runnable goroutine polls: time passes (visible())
+      advance_clock_ = false;
+      fire_timers();
     }
     G* g = next_;
     next_ = nullptr;
@@ -585,10 +629,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
         break;
       }
       ++out_.steps;  // running the next goroutine after one ended or blocked is a step
-      std::size_t i = pick(runq_, nullptr);
-      g = runq_[i];
-      runq_[i] = runq_.back();
-      runq_.pop_back();
+      g = runq_.take(pick(runq_, nullptr));
     }
     resume(g);
   }

@@ -4,8 +4,10 @@
 // Invariants:
 //  - exactly one of {the scheduler loop, one goroutine} runs at any moment; `cur_` is the
 //    goroutine running, or nullptr while the loop runs;
-//  - runq_ holds every runnable goroutine except cur_, each once, in a deterministic order;
-//  - the clock moves only when nothing is runnable, to the earliest pending timer;
+//  - runq_ holds every runnable goroutine except cur_, each once, ordered by id;
+//  - the clock moves only when nothing is runnable or every runnable goroutine is spinning
+//    on a probe (kSpinStreak empty select-defaults or failed try operations in a row, each
+//    within two visible operations of the last), to the earliest pending timer;
 //  - every choice with two or more options goes to the strategy and into schedule_, and
 //    nothing else influences the run, so (strategy, seed) or the schedule replays it exactly.
 #pragma once
@@ -47,6 +49,7 @@ class ControlledScheduler final : public Scheduler {
   void ready(G* g) override;
   [[noreturn]] void exit_killed() override;
   std::size_t choose(std::size_t n) override;
+  void polled(bool probe) override;
   EventSink* events() noexcept override { return sink_; }
   Duration now() noexcept override { return clock_; }
   void add_timer(TimerEntry* t) override;
@@ -68,7 +71,8 @@ class ControlledScheduler final : public Scheduler {
   void resume(G* g);
   void switch_direct(G* self, G* next);
   void release(G* g);
-  std::size_t pick(std::span<G* const> runnable, const G* current);
+  std::size_t pick(const RunQueue& runnable, const G* current);
+  bool everyone_polls(const G* self) const;
   void record(std::size_t choice);
   bool fire_timers();
   void teardown();
@@ -103,8 +107,9 @@ class ControlledScheduler final : public Scheduler {
   G* main_ = nullptr;
   bool main_done_ = false;
   bool tearing_down_ = false;
+  bool advance_clock_ = false;  // set by a goroutine for the loop: fire the next timers
   std::vector<G*> live_;  // every goroutine not yet released; sched_data = index
-  std::vector<G*> runq_;
+  RunQueue runq_;
   GoId next_id_ = 1;
   Duration clock_{0};
   std::vector<TimerEntry*> timers_;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <set>
 #include <stdexcept>
 
 #include <sys/stat.h>
@@ -58,17 +60,6 @@ std::uint64_t parse_number(const char* var, const char* text, const char* exampl
         "{}='{}' is not a whole number; set it to a value such as {} or unset it", var, text,
         example));
   return v;
-}
-
-StrategyKind parse_strategy(const char* text) {
-  std::string_view s = text;
-  if (s == "random") return StrategyKind::random;
-  if (s == "replay") return StrategyKind::replay;
-  if (s == "pct" || s == "dfs")
-    throw std::invalid_argument(fmt::format(
-        "WEFT_STRATEGY='{}' is not available in this build yet; use random or replay", s));
-  throw std::invalid_argument(
-      fmt::format("WEFT_STRATEGY='{}' is unknown; use random or replay", s));
 }
 
 // Collects events for several sinks.
@@ -228,10 +219,14 @@ void validate(const ExploreOptions& o) {
     throw std::invalid_argument(
         "ExploreOptions::max_steps is 0, so every iteration would fail at its first step; set "
         "it to a limit such as 100000");
-  if (o.strategy == StrategyKind::pct || o.strategy == StrategyKind::dfs)
+  if (o.strategy == StrategyKind::pct && (o.pct_depth < 1 || o.pct_depth > 64))
     throw std::invalid_argument(fmt::format(
-        "strategy {} is not available in this build yet; use random or replay",
-        strategy_name(o.strategy)));
+        "ExploreOptions::pct_depth is {}; PCT's bug depth must be from 1 to 64 (3 is usual)",
+        o.pct_depth));
+  if (o.strategy == StrategyKind::dfs && o.dfs_preemption_bound > 64)
+    throw std::invalid_argument(fmt::format(
+        "ExploreOptions::dfs_preemption_bound is {}; use a bound from 0 to 64 (2 is usual)",
+        o.dfs_preemption_bound));
   if (o.strategy == StrategyKind::replay && o.replay.empty())
     throw std::invalid_argument("strategy replay needs a token: set WEFT_REPLAY=<token> or "
                                 "ExploreOptions::replay");
@@ -255,7 +250,16 @@ void apply_environment(ExploreOptions& o) {
           "WEFT_MAX_STEPS=0 would fail every iteration at its first step; set it to a limit "
           "such as 100000, or unset it");
   }
-  if (const char* v = std::getenv("WEFT_STRATEGY"); v && *v) o.strategy = parse_strategy(v);
+  if (const char* v = std::getenv("WEFT_STRATEGY"); v && *v) {
+    detail::apply_strategy_spec(v, o, "WEFT_STRATEGY");
+    if (o.strategy == StrategyKind::replay) {
+      try {
+        (void)detail::decode_schedule(o.replay);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(fmt::format("WEFT_STRATEGY=replay:...: {}", e.what()));
+      }
+    }
+  }
   auto flag = [](const char* var, bool& out) {
     if (const char* v = std::getenv(var); v && *v) {
       std::string_view t = v;
@@ -268,6 +272,7 @@ void apply_environment(ExploreOptions& o) {
     o.hang_timeout = detail::parse_hang_timeout("WEFT_HANG_TIMEOUT", v);
   flag("WEFT_DETECT_RACES", o.detect_races);
   flag("WEFT_GUARD_MAIN_STACK", o.guard_main_stack);
+  flag("WEFT_KEEP_GOING", o.keep_going);
   if (const char* v = std::getenv("WEFT_SUPPRESS"); v && *v) {
     std::vector<std::string> items = split_list(v);
     (void)detail::Suppressions::parse(items, "WEFT_SUPPRESS");  // throws on a malformed entry
@@ -288,6 +293,44 @@ void apply_environment(ExploreOptions& o) {
 
 namespace {
 
+// keep_going: whether exploring on after a failure of this kind can find anything else
+// (not after a broken replay or when the system refuses memory).
+bool worth_going_on(FailureKind k) {
+  return k != FailureKind::replay_diverged && k != FailureKind::resource_limit &&
+         k != FailureKind::configuration;
+}
+
+// Two failures are the same finding when they have the same kind and name the same source
+// locations (file:line), whatever the goroutine ids, steps or values in their reports.
+std::string failure_key(const Failure& f) {
+  std::set<std::string> places;
+  const std::string& r = f.report;
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    if (r[i] != ':' || i + 1 >= r.size() || !std::isdigit(static_cast<unsigned char>(r[i + 1])))
+      continue;
+    std::size_t b = i;
+    while (b > 0 && !std::isspace(static_cast<unsigned char>(r[b - 1])) && r[b - 1] != '(')
+      --b;
+    std::size_t e = i + 1;
+    while (e < r.size() && std::isdigit(static_cast<unsigned char>(r[e]))) ++e;
+    if (b < i) places.insert(r.substr(b, e - b));
+  }
+  std::string key(failure_kind_name(f.kind));
+  for (const std::string& p : places) key += "|" + p;
+  return key;
+}
+
+void note_finding(ExploreResult& result, std::set<std::string>& seen, Failure f,
+                  std::uint64_t iteration, std::string token) {
+  std::string key = failure_key(f);
+  if (seen.insert(key).second) {
+    result.findings.push_back({std::move(f), iteration, std::move(token), 1});
+    return;
+  }
+  for (ExploreResult::Finding& found : result.findings)
+    if (failure_key(found.failure) == key) ++found.count;
+}
+
 // Everything explore() needs before the first iteration, built from validated options.
 struct Prepared {
   std::unique_ptr<detail::Strategy> strategy;
@@ -300,16 +343,12 @@ Prepared prepare(ExploreOptions& options) {
   Prepared p;
   p.suppressions = detail::Suppressions::parse(options.race_suppressions,
                                                "ExploreOptions::race_suppressions");
-  if (options.strategy == StrategyKind::replay) {
+  try {
+    p.strategy = detail::make_strategy(options);
+  } catch (const std::invalid_argument& e) {
     const char* env = options.use_environment ? std::getenv("WEFT_REPLAY") : nullptr;
     const char* source = env && options.replay == env ? "WEFT_REPLAY" : "ExploreOptions::replay";
-    try {
-      p.strategy = detail::make_replay_strategy(detail::decode_schedule(options.replay));
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
-    }
-  } else {
-    p.strategy = detail::make_random_strategy(options.seed);
+    throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
   }
   return p;
 }
@@ -372,8 +411,13 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   live.stack_size = stacks.stack_size();
   detail::CrashGuard crash_guard(live);
   detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
+  if (options.strategy == StrategyKind::dfs) result.preemption_bound = options.dfs_preemption_bound;
+  std::set<std::string> seen;  // keep_going: the failures found so far (failure_key)
   for (std::uint64_t i = 0; i < iterations; ++i) {
-    if (!strategy.begin_iteration(i)) break;
+    if (!strategy.begin_iteration(i)) {
+      result.exhausted = strategy.exhausted();
+      break;
+    }
     detail::ControlledScheduler sched(strategy, stacks, sink, race.get(), options);
     detail::IterationOutcome out;
     {
@@ -385,12 +429,16 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     result.steps += out.steps;
     result.decisions += out.decisions;
     if (out.failure) {
-      result.failure = std::move(out.failure);
-      result.iteration = i;
       // A diverged replay ran on padded choices: its schedule reproduces nothing.
-      if (result.failure->kind != FailureKind::replay_diverged)
-        result.token = out.schedule.token();
-      break;
+      std::string token =
+          out.failure->kind != FailureKind::replay_diverged ? out.schedule.token() : std::string();
+      if (!result.failure) {
+        result.failure = out.failure;
+        result.iteration = i;
+        result.token = token;
+      }
+      if (!options.keep_going || !worth_going_on(out.failure->kind)) break;
+      note_finding(result, seen, std::move(*out.failure), i, std::move(token));
     }
     if (options.time_budget.count() > 0 &&
         std::chrono::steady_clock::now() - started >= options.time_budget) {
@@ -405,6 +453,10 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
 std::string ExploreResult::to_string() const {
   if (failure && failure->kind == FailureKind::configuration)
     return fmt::format("weft: configuration error\n\n{}", failure->report);
+  if (!failure && exhausted)
+    return fmt::format("weft: explored all {} schedules with \u2264 {} preemption{}: no bug "
+                       "({} steps)\n",
+                       iterations, preemption_bound, preemption_bound == 1 ? "" : "s", steps);
   if (!failure)
     return fmt::format("weft: no failure in {} iteration{} (strategy {}, seed {}, {} steps){}\n",
                        iterations, iterations == 1 ? "" : "s", strategy_name(strategy), seed,
@@ -414,11 +466,26 @@ std::string ExploreResult::to_string() const {
           ? std::string("replayed schedule")
           : fmt::format("iteration {} (strategy {}, seed {})", iteration + 1,
                         strategy_name(strategy), seed);
-  if (token.empty())
-    return fmt::format("weft: {} in {}\n\n{}", failure_kind_name(failure->kind), where,
-                       failure->report);
-  return fmt::format("weft: {} in {}\n\n{}\nreplay with: WEFT_REPLAY={}\n",
-                     failure_kind_name(failure->kind), where, failure->report, token);
+  std::string first =
+      token.empty()
+          ? fmt::format("weft: {} in {}\n\n{}", failure_kind_name(failure->kind), where,
+                        failure->report)
+          : fmt::format("weft: {} in {}\n\n{}\nreplay with: WEFT_REPLAY={}\n",
+                        failure_kind_name(failure->kind), where, failure->report, token);
+  if (findings.size() < 2) return first;
+  std::string s = fmt::format("weft: {} distinct failures in {} iterations (strategy {}, seed "
+                              "{}); each is shown once\n\n",
+                              findings.size(), iterations, strategy_name(strategy), seed);
+  for (std::size_t k = 0; k < findings.size(); ++k) {
+    const Finding& f = findings[k];
+    s += fmt::format("--- failure {} of {}: {} in iteration {} ({} iteration{} failed this "
+                     "way)\n\n{}",
+                     k + 1, findings.size(), failure_kind_name(f.failure.kind), f.iteration + 1,
+                     f.count, f.count == 1 ? "" : "s", f.failure.report);
+    if (!f.token.empty()) s += fmt::format("\nreplay with: WEFT_REPLAY={}\n", f.token);
+    s += "\n";
+  }
+  return s;
 }
 
 std::string ExploreResult::to_json() const {
@@ -431,6 +498,8 @@ std::string ExploreResult::to_json() const {
   j["steps"] = steps;
   j["decisions"] = decisions;
   j["budget_exhausted"] = budget_exhausted;
+  j["exhausted"] = exhausted;
+  if (exhausted) j["preemption_bound"] = preemption_bound;
   if (failure) {
     j["failure"] = {{"kind", failure_kind_name(failure->kind)},
                     {"iteration", iteration},
@@ -438,6 +507,16 @@ std::string ExploreResult::to_json() const {
                     {"report", failure->report}};
   } else {
     j["failure"] = nullptr;
+  }
+  if (!findings.empty()) {
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (const Finding& f : findings)
+      all.push_back({{"kind", failure_kind_name(f.failure.kind)},
+                     {"iteration", f.iteration},
+                     {"count", f.count},
+                     {"token", f.token},
+                     {"report", f.failure.report}});
+    j["findings"] = std::move(all);
   }
   return j.dump(2) + "\n";
 }

@@ -29,8 +29,17 @@ struct G {
   GState state = GState::runnable;
   WaitReason reason = WaitReason::none;
   Location blocked_at;
-  // The last visible operation it reached (crash and hang reports name it).
+  // The last visible operation it reached (crash and hang reports name it). While it waits
+  // at a scheduling point that is its pending operation, whose kind and object are these.
   Location last_op;
+  OpKind pending = OpKind::none;
+  const void* pending_obj = nullptr;
+  // Visible operations reached; the count when a probe (select default, failed try) last
+  // came back empty (~0: never), and how many did in a row, each within a couple of
+  // operations of the previous one: a goroutine with a long streak is spinning on a probe.
+  std::uint64_t ops = 0;
+  std::uint64_t polled_at = ~std::uint64_t{0};
+  std::uint32_t poll_streak = 0;
   std::unique_ptr<Callable> fn;
   Stack stack;
   FiberCtx ctx;

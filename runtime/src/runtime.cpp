@@ -34,14 +34,21 @@ void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) 
   sched().spawn(std::move(fn), std::move(name), created_at);
 }
 void visible(Location where) {
+void visible(Location where) { visible(where, OpKind::none, nullptr); }
+void visible(Location where, OpKind kind, const void* obj) {
   Scheduler* s = tls_scheduler;
   if (s && s->is_parallel()) return;  // not a scheduling point there
-  sched().visible(where);
+  Scheduler& c = sched();
+  G* g = c.current();
+  g->pending = kind;
+  g->pending_obj = obj;
+  c.visible(where);
 }
 bool op_pins_channel() noexcept {
   Scheduler* s = tls_scheduler;
   return !s || !s->is_parallel();
 }
+void polled(bool probe) { sched().polled(probe); }
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
   return sched().park(reason, where, unlock, arg);
 }
@@ -69,10 +76,12 @@ void record_access(const void* addr, std::size_t size, AccessKind kind, Location
     race->access_direct(g->id, addr, size, kind, where);
     return;
   }
-  EventSink* ev = s->events();
-  if (!ev) return;
+  // A scheduling point whether or not anyone records the access: race detection and
+  // access scheduling are separate options.
+  g->pending = kind == AccessKind::read ? OpKind::read : OpKind::write;
+  g->pending_obj = addr;
   s->access_point(where);
-  ev->access(g->id, addr, size, kind, where);
+  if (EventSink* ev = s->events()) ev->access(g->id, addr, size, kind, where);
 }
 
 }  // namespace weft::detail
@@ -81,7 +90,16 @@ namespace weft {
 
 GoId goid() { return detail::current()->id; }
 
-void yield(std::source_location where) { detail::sched().yield(Location::from(where)); }
+void yield(std::source_location where) {
+  detail::Scheduler& s = detail::sched();
+  if (!s.is_parallel()) {
+    detail::G* g = s.current();
+    s.polled(false);  // first: the yield's own scheduling point already lets others run
+    g->pending = detail::OpKind::yield;
+    g->pending_obj = nullptr;
+  }
+  s.yield(Location::from(where));
+}
 
 }  // namespace weft
 

@@ -3,7 +3,8 @@
 
 #include <stdexcept>
 
-#include "strategy.hpp"
+#include "rng.hpp"
+#include "token.hpp"
 
 namespace weft::detail {
 

@@ -59,6 +59,8 @@ class Scheduler {
   virtual void ready(G* g) = 0;
   [[noreturn]] virtual void exit_killed() = 0;
   virtual std::size_t choose(std::size_t n) = 0;
+  // The running goroutine polled (see detail::polled); only the controlled scheduler cares.
+  virtual void polled(bool /*probe*/) {}
   virtual EventSink* events() noexcept = 0;
 
   // A memory access is about to happen (instrumented code, Shared, race::*): a scheduling

@@ -111,7 +111,7 @@ struct SelectImpl {
             delete sc.chan;
       }
     } keep(op_pins_channel() ? cases : std::span<SelectCase>{});  // see op_pins_channel
-    visible(where);
+    visible(where, OpKind::select, nullptr);
     G* self = current();
     *received = false;
 
@@ -146,6 +146,7 @@ struct SelectImpl {
     }
     if (has_default) {
       unlock(&locks);
+      polled();
       return -1;
     }
 

@@ -3,53 +3,85 @@
 //
 // The controlled scheduler calls a strategy only where there is a real choice (n >= 2);
 // each answer is appended to the schedule, which serialises to the replay token. So a
-// strategy must be a pure function of its seed and the choices asked so far: nothing may
-// depend on addresses, hash order, real time or threads.
+// strategy must be a pure function of its seed and of what it was told so far (choices,
+// spawns, polls, the runnable goroutines and their pending operations): nothing may depend
+// on addresses, hash order, real time or threads. Addresses appear in pending operations
+// only to be compared for equality within one iteration.
+//
+// One file per strategy (strategy_random.cpp, _replay, _pct, _pos, _dfs, _portfolio); the
+// name table and make_strategy() are in strategy_registry.cpp.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "goroutine.hpp"
+#include "run_queue.hpp"
 #include "schedule.hpp"
 #include "weft/explore.hpp"
 
 namespace weft::detail {
 
+// Each strategy's name as WEFT_STRATEGY spells it, and the name of its parameter (the part
+// after ':'), or nullptr when it takes none.
+struct StrategyName {
+  StrategyKind kind;
+  const char* name;
+  const char* parameter;
+};
+inline constexpr StrategyName kStrategyNames[] = {
+    {StrategyKind::random, "random", nullptr},
+    {StrategyKind::pct, "pct", "depth"},
+    {StrategyKind::pos, "pos", nullptr},
+    {StrategyKind::dfs, "dfs", "preemption bound"},
+    {StrategyKind::portfolio, "portfolio", nullptr},
+    {StrategyKind::replay, "replay", "token"},
+};
+
 // The strategy's name in reports ("random", ...); a literal, safe in a signal handler.
 constexpr const char* strategy_text(StrategyKind k) noexcept {
-  switch (k) {
-    case StrategyKind::random: return "random";
-    case StrategyKind::pct: return "pct";
-    case StrategyKind::dfs: return "dfs";
-    case StrategyKind::replay: return "replay";
-  }
+  for (const StrategyName& n : kStrategyNames)
+    if (n.kind == k) return n.name;
   return "?";
 }
 
-// The value of one base64url character, or -1 (shared by the w1 and w2 token codecs).
-int base64url_value(char c) noexcept;
+// Applies a strategy spec ("random", "pct", "pct:3", "pos", "dfs:2", "portfolio",
+// "replay:<token>") to `o` (strategy, pct_depth, dfs_preemption_bound, replay). Throws
+// std::invalid_argument naming `source` and what is wrong.
+void apply_strategy_spec(std::string_view spec, ExploreOptions& o, const char* source);
+
+// Whether two pending operations may not commute: the same channel (or a select, against
+// any channel operation), the same mutex, the same address with at least one write. A
+// goroutine with no known pending operation conflicts with nothing.
+bool conflicts(OpKind a, const void* a_obj, OpKind b, const void* b_obj) noexcept;
 
 class Strategy {
  public:
   virtual ~Strategy() = default;
   // Prepares iteration `i`; false when there is nothing more to explore.
   virtual bool begin_iteration(std::uint64_t i) = 0;
-  // Picks one of `runnable` (size >= 2). `current` is the goroutine that reached the
-  // scheduling point if it can continue (it is then among `runnable`), else nullptr.
-  virtual std::size_t pick_goroutine(std::span<G* const> runnable, const G* current) = 0;
+  // Picks one of `runnable` (size >= 2, ordered by goroutine id; each G's `pending` and
+  // `last_op` describe the operation it performs if picked) by its index. `current` is the
+  // goroutine that reached the scheduling point if it can continue (it is then among
+  // `runnable`), else nullptr; picking another one then is a preemption.
+  virtual std::size_t pick_goroutine(const RunQueue& runnable, const G* current) = 0;
   // Picks a value in [0, n), n >= 2.
   virtual std::size_t pick_value(std::size_t n) = 0;
   // A goroutine was created (PCT assigns priorities here).
   virtual void on_spawn(const G& /*g*/) {}
+  // `g` polled: it yielded, took a select's default, or a try_lock / try_recv failed; it
+  // may spin until another goroutine acts, so a priority strategy should let others run.
+  virtual void on_poll(const G& /*g*/) {}
   // The iteration ended after `steps` scheduling steps.
   virtual void end_iteration(std::uint64_t /*steps*/) {}
   // Why a replay stopped matching the program, if it did.
   virtual std::string divergence() const { return {}; }
+  // After begin_iteration returned false: true if that is because every schedule in the
+  // strategy's space was run (exhaustive search), not because it gave up.
+  virtual bool exhausted() const { return false; }
   // Whether the choice just made was draw number `index` of Rng(seed), reduced to the
   // options as Rng::below does; the schedule then records it in a few bytes (schedule.hpp).
   virtual bool last_drawn(std::uint64_t& /*seed*/, std::uint64_t& /*index*/) const {
@@ -57,26 +89,15 @@ class Strategy {
   }
 };
 
+// The strategy `o` names (after apply_strategy_spec / validation). Throws
+// std::invalid_argument for a replay token that does not decode.
+std::unique_ptr<Strategy> make_strategy(const ExploreOptions& o);
+
 std::unique_ptr<Strategy> make_random_strategy(std::uint64_t seed);
 std::unique_ptr<Strategy> make_replay_strategy(ScheduleTape tape);
-
-// Deterministic 64-bit generator (splitmix64 seeding, xoshiro256** stream).
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed = 0) { reseed(seed); }
-  void reseed(std::uint64_t seed) noexcept;
-  std::uint64_t next() noexcept;
-  // Uniform in [0, n), n >= 1.
-  std::size_t below(std::size_t n) noexcept;
-
- private:
-  std::uint64_t s_[4];
-};
-std::uint64_t mix64(std::uint64_t x) noexcept;
-
-// Version 1 replay tokens (read, no longer written; version 2 is in schedule.hpp): "w1-" followed by the choices as unsigned LEB128 in base64url.
-std::string encode_token(std::span<const std::uint32_t> choices);
-// Throws std::invalid_argument naming what is wrong with the token.
-std::vector<std::uint32_t> decode_token(const std::string& token);
+std::unique_ptr<Strategy> make_pct_strategy(std::uint64_t seed, unsigned depth);
+std::unique_ptr<Strategy> make_pos_strategy(std::uint64_t seed);
+std::unique_ptr<Strategy> make_dfs_strategy(unsigned preemption_bound);
+std::unique_ptr<Strategy> make_portfolio_strategy(std::uint64_t seed);
 
 }  // namespace weft::detail

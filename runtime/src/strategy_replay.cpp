@@ -11,7 +11,7 @@ class ReplayStrategy final : public Strategy {
  public:
   explicit ReplayStrategy(ScheduleTape tape) : tape_(std::move(tape)) {}
   bool begin_iteration(std::uint64_t i) override { return i == 0; }
-  std::size_t pick_goroutine(std::span<G* const> runnable, const G*) override {
+  std::size_t pick_goroutine(const RunQueue& runnable, const G*) override {
     return next(runnable.size());
   }
   std::size_t pick_value(std::size_t n) override { return next(n); }

@@ -47,7 +47,7 @@ Mutex::~Mutex() { hb::sync_free(this); }
 
 void Mutex::lock(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
   while (locked_) {
     wait_on(waiters_, lk_, detail::WaitReason::mutex_lock, loc);
@@ -61,10 +61,11 @@ void Mutex::lock(std::source_location where) {
 
 bool Mutex::try_lock(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
   if (locked_) {
     lk_.unlock();
+    detail::polled();
     return false;
   }
   locked_ = true;
@@ -76,7 +77,7 @@ bool Mutex::try_lock(std::source_location where) {
 
 void Mutex::unlock(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::unlock, this);
   lk_.lock();
   if (!locked_) {
     lk_.unlock();
@@ -101,7 +102,7 @@ RWMutex::~RWMutex() {
 
 void RWMutex::lock(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
   if (writer_ || readers_ > 0) {
     ++writers_waiting_;
@@ -117,10 +118,11 @@ void RWMutex::lock(std::source_location where) {
 
 bool RWMutex::try_lock(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
   if (writer_ || readers_ > 0) {
     lk_.unlock();
+    detail::polled();
     return false;
   }
   writer_ = true;
@@ -133,7 +135,7 @@ bool RWMutex::try_lock(std::source_location where) {
 
 void RWMutex::unlock(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::unlock, this);
   lk_.lock();
   if (!writer_) {
     lk_.unlock();
@@ -160,7 +162,7 @@ void RWMutex::unlock(std::source_location where) {
 
 void RWMutex::lock_shared(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::rlock, this);
   lk_.lock();
   if (writer_ || writers_waiting_ > 0) {
     wait_on(readerq_, lk_, detail::WaitReason::rwmutex_rlock, loc);  // granted on wake
@@ -174,10 +176,11 @@ void RWMutex::lock_shared(std::source_location where) {
 
 bool RWMutex::try_lock_shared(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::rlock, this);
   lk_.lock();
   if (writer_ || writers_waiting_ > 0) {
     lk_.unlock();
+    detail::polled();
     return false;
   }
   ++readers_;
@@ -189,7 +192,7 @@ bool RWMutex::try_lock_shared(std::source_location where) {
 
 void RWMutex::unlock_shared(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::runlock, this);
   lk_.lock();
   if (readers_ == 0) {
     lk_.unlock();
@@ -216,7 +219,7 @@ WaitGroup::~WaitGroup() { hb::sync_free(this); }
 
 void WaitGroup::add(std::int64_t delta, std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::wait_group, this);
   lk_.lock();
   if (delta < 0) hb::release(this);
   counter_ += delta;
@@ -236,7 +239,7 @@ void WaitGroup::add(std::int64_t delta, std::source_location where) {
 
 void WaitGroup::wait(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::wait_group, this);
   lk_.lock();
   if (counter_ == 0) {
     lk_.unlock();
@@ -286,7 +289,7 @@ Cond::~Cond() { hb::sync_free(this); }
 
 void Cond::wait(std::source_location where) {
   const Location loc = Location::from(where);
-  detail::visible(loc);
+  detail::visible(loc, detail::OpKind::cond, this);
   // Enqueue before unlocking the user's lock, so a signal sent in between is not lost.
   detail::Waiter w;
   w.g = detail::current();
@@ -319,7 +322,7 @@ detail::G* Cond::wake_waiter() {
 }
 
 void Cond::signal(std::source_location where) {
-  detail::visible(Location::from(where));
+  detail::visible(Location::from(where), detail::OpKind::cond, this);
   lk_.lock();
   detail::G* g = wake_waiter();
   lk_.unlock();
@@ -327,7 +330,7 @@ void Cond::signal(std::source_location where) {
 }
 
 void Cond::broadcast(std::source_location where) {
-  detail::visible(Location::from(where));
+  detail::visible(Location::from(where), detail::OpKind::cond, this);
   lk_.lock();
   std::vector<detail::G*> wake;
   while (detail::G* g = wake_waiter()) wake.push_back(g);

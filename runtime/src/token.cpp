@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "strategy.hpp"
+#include "token.hpp"
 
 namespace weft::detail {
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "strategy.hpp"
+#include "token.hpp"
 #include "suppress.hpp"
 #include "weft/weft.hpp"
 
@@ -106,7 +107,14 @@ INSTANTIATE_TEST_SUITE_P(
                       BadVariable{"WEFT_ITERATIONS", "0", "explore nothing"},
                       BadVariable{"WEFT_ITERATIONS", "12x", "not a whole number"},
                       BadVariable{"WEFT_MAX_STEPS", "0", "first step"},
-                      BadVariable{"WEFT_STRATEGY", "fastest", "unknown"},
+                      BadVariable{"WEFT_STRATEGY", "fastest", "unknown strategy 'fastest'"},
+                      BadVariable{"WEFT_STRATEGY", "pct:0", "depth of pct"},
+                      BadVariable{"WEFT_STRATEGY", "pct:x", "whole number"},
+                      BadVariable{"WEFT_STRATEGY", "dfs:-1", "preemption bound of dfs"},
+                      BadVariable{"WEFT_STRATEGY", "pos:2", "takes no parameter"},
+                      BadVariable{"WEFT_STRATEGY", "replay:", "needs the token"},
+                      BadVariable{"WEFT_STRATEGY", "replay:w9-AA", "unknown version"},
+                      BadVariable{"WEFT_KEEP_GOING", "2", "must be 0 (off) or 1 (on)"},
                       BadVariable{"WEFT_DETECT_RACES", "yes", "must be 0 (off) or 1 (on)"},
                       BadVariable{"WEFT_REPLAY", "not-a-token", "w1-"},
                       BadVariable{"WEFT_REPLAY", "w1-AB*D", "invalid character"},
@@ -130,12 +138,19 @@ TEST(Config, ZeroIterationsOrStepsInCodeAreErrorsToo) {
             std::string::npos);
 }
 
-TEST(Config, ReplayWithoutTokenAndUnavailableStrategies) {
+TEST(Config, ReplayWithoutTokenAndOutOfRangeParameters) {
   weft::ExploreOptions o = plain_opts();
   o.strategy = weft::StrategyKind::replay;
   EXPECT_NE(config_error(weft::explore([] {}, o)).find("needs a token"), std::string::npos);
   o.strategy = weft::StrategyKind::pct;
-  EXPECT_NE(config_error(weft::explore([] {}, o)).find("not available"), std::string::npos);
+  o.pct_depth = 0;
+  EXPECT_NE(config_error(weft::explore([] {}, o)).find("ExploreOptions::pct_depth"),
+            std::string::npos);
+  o = plain_opts();
+  o.strategy = weft::StrategyKind::dfs;
+  o.dfs_preemption_bound = 1000;
+  EXPECT_NE(config_error(weft::explore([] {}, o)).find("ExploreOptions::dfs_preemption_bound"),
+            std::string::npos);
 }
 
 TEST(Config, BadTokenInOptionsNamesTheOption) {

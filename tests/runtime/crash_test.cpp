@@ -89,7 +89,7 @@ TEST(CrashDeathTest, NullDereferenceInAGoroutine) {
         (void)r;
       },
       dies_of(SIGSEGV),
-      "weft: crash in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: crash in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "signal SIGSEGV \\(segmentation fault\\) at address 0x10\n"
       "goroutine 2 \"nuller\" \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
@@ -110,7 +110,7 @@ TEST(CrashDeathTest, AbortInTheMainGoroutineOfALaterIteration) {
         (void)r;
       },
       dies_of(SIGABRT),
-      "weft: crash in iteration 3 \\(strategy random, seed 99\\)\n\n"
+      "weft: crash in iteration 3 \\(strategy portfolio, seed 99\\)\n\n"
       "signal SIGABRT \\(abort\\) raised by the program[^\n]*\n"
       "goroutine 1 \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
@@ -134,7 +134,7 @@ TEST(CrashDeathTest, TrapInAGoroutineIsAnIllegalInstruction) {
         (void)r;
       },
       dies_of(SIGILL),
-      "weft: crash in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: crash in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "signal SIGILL \\(illegal instruction\\) at address 0x[0-9a-f]+\n"
       "goroutine 2 \"trapper\" \\[running\\]:\n");
 }
@@ -156,7 +156,7 @@ TEST(CrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
         (void)r;
       },
       dies_of(SIGSEGV),
-      "weft: crash in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: crash in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "stack overflow: goroutine 2 ran past the end of its 131072-byte stack \\(SIGSEGV at "
       "0x[0-9a-f]+\\)\n"
       "goroutine 2 \"deep\" \\[running\\]:\n"
@@ -184,7 +184,7 @@ TEST(CrashDeathTest, ExitInAGoroutineKeepsItsStatus) {
         (void)r;
       },
       testing::ExitedWithCode(3),
-      "weft: crash in iteration [0-9]+ \\(strategy random, seed 7\\)\n\n"
+      "weft: crash in iteration [0-9]+ \\(strategy portfolio, seed 7\\)\n\n"
       "exit\\(\\) with status 3 called during an explored iteration; the process ends here\n"
       "goroutine 2 \"quitter\" \\[running\\]:\n"
       "    last visible operation at [^\n]*\n"
@@ -209,7 +209,7 @@ TEST(CrashDeathTest, QuickExitInAGoroutine) {
         (void)r;
       },
       testing::ExitedWithCode(4),
-      "weft: crash in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: crash in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "quick_exit\\(\\) called during an explored iteration; the process ends here\n"
       "goroutine 2 \"quick\" \\[running\\]:\n");
 }
@@ -225,7 +225,7 @@ TEST(CrashDeathTest, ExitInTheMainGoroutine) {
         (void)r;
       },
       testing::ExitedWithCode(3),
-      "weft: crash in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: crash in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "exit\\(\\) with status 3 called during an explored iteration[^\n]*\n"
       "goroutine 1 \\[running\\]:\n");
 }
@@ -277,7 +277,7 @@ TEST(HangDeathTest, GoroutineSpinningWithoutVisibleOperations) {
         (void)r;
       },
       testing::ExitedWithCode(124),
-      "weft: hang in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: hang in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "no visible operation for [0-9]+ ms \\(hang_timeout, WEFT_HANG_TIMEOUT\\)\n"
       "a goroutine that makes no visible operation [^\n]*status 124\n"
       "goroutine 2 \"spinner\" \\[running\\]:\n"
@@ -311,7 +311,7 @@ TEST(HangDeathTest, StdMutexHeldAcrossAChannelOperation) {
         (void)r;
       },
       testing::ExitedWithCode(124),
-      "weft: hang in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: hang in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "no visible operation for [0-9]+ ms[^\n]*\n"
       "[^\n]*\n"
       "goroutine 1 \\[running\\]:\n"
@@ -334,7 +334,7 @@ TEST(HangDeathTest, TimeBudgetEndsAStuckIteration) {
         (void)r;
       },
       testing::ExitedWithCode(124),
-      "weft: hang in iteration 1 \\(strategy random, seed 7\\)\n\n"
+      "weft: hang in iteration 1 \\(strategy portfolio, seed 7\\)\n\n"
       "the time budget \\(40 ms\\) ran out while no visible operation happened[^\n]*\n"
       "[^\n]*\n"
       "goroutine 1 \\[running\\]:\n");

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "schedule.hpp"
+#include "rng.hpp"
 #include "strategy.hpp"
+#include "token.hpp"
 #include "weft/weft.hpp"
 
 namespace {

@@ -11,8 +11,10 @@
 //
 // Each iteration runs `body` as the main goroutine on one OS thread, one goroutine at a
 // time; at every visible operation a Strategy picks the goroutine that runs next. Time is
-// virtual. The run stops at the first failure. The environment overrides the options:
-// WEFT_SEED, WEFT_ITERATIONS, WEFT_STRATEGY (random|pct|dfs|replay), WEFT_REPLAY=<token>,
+// virtual. The run stops at the first failure (unless keep_going). The environment
+// overrides the options: WEFT_SEED, WEFT_ITERATIONS,
+// WEFT_STRATEGY (random|pct[:depth]|pos|dfs[:preemption bound]|portfolio|replay:<token>),
+// WEFT_KEEP_GOING (0|1), WEFT_REPLAY=<token>,
 // WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
 // WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off).
 #pragma once
@@ -29,10 +31,17 @@
 
 namespace weft {
 
-enum class StrategyKind { random, pct, dfs, replay };
+// How the next goroutine is chosen (README, "Strategies"): random walk; PCT (priorities with
+// pct_depth - 1 change points); POS (partial order sampling: random priorities, refreshed
+// for the goroutines whose pending operation conflicts with the one that ran); bounded
+// exhaustive search (depth first, at most dfs_preemption_bound preemptions, stops when
+// every such schedule ran); a portfolio rotating over random, PCT and POS by iteration
+// (the default: in bench/strategy_bench it is the one strategy that finds every kernel);
+// replay of a token.
+enum class StrategyKind { random, pct, dfs, replay, pos, portfolio };
 
 struct ExploreOptions {
-  StrategyKind strategy = StrategyKind::random;
+  StrategyKind strategy = StrategyKind::portfolio;
   std::uint64_t seed = 1;
   std::uint64_t iterations = 1000;
   // Scheduling steps allowed in one iteration before it is reported as a livelock.
@@ -44,10 +53,14 @@ struct ExploreOptions {
   std::chrono::milliseconds hang_timeout{10'000};
   // The replay token to run (strategy replay); WEFT_REPLAY sets both.
   std::string replay;
-  // PCT: the bug depth d (number of priority change points + 1).
+  // PCT: the bug depth d (number of priority change points + 1), 1 or more.
   unsigned pct_depth = 3;
-  // DFS: the most preemptions in one schedule.
+  // DFS: the most preemptions in one schedule; the search stops (and says so) when every
+  // schedule within the bound has run, possibly before `iterations`.
   unsigned dfs_preemption_bound = 2;
+  // Keep exploring after a failure until `iterations`; each distinct failure (kind and
+  // source locations) is reported once, in `ExploreResult::findings`.
+  bool keep_going = false;
   // Usable goroutine stack size in bytes (rounded up to whole pages; a guard page is added).
   // Reserved, not committed: only the pages a goroutine touches cost memory.
   std::size_t stack_size = 0;  // 0: 256 KiB, or 1 MiB under AddressSanitizer
@@ -110,6 +123,17 @@ struct [[nodiscard]] ExploreResult {
   std::uint64_t decisions = 0;     // steps where the strategy had more than one choice
   std::string token;               // replay token of the failing schedule, if any
   bool budget_exhausted = false;   // stopped by time_budget
+  // Exhaustive search (dfs) ran every schedule within its preemption bound.
+  bool exhausted = false;
+  unsigned preemption_bound = 0;   // dfs: the bound searched
+  // With keep_going: every distinct failure found, the first one also in `failure`.
+  struct Finding {
+    Failure failure;
+    std::uint64_t iteration = 0;
+    std::string token;
+    std::uint64_t count = 0;  // iterations that failed this way
+  };
+  std::vector<Finding> findings;
 
   bool ok() const noexcept { return !failure.has_value(); }
   // The failure report with how to reproduce it, or a one-line summary when ok.

@@ -50,8 +50,8 @@ struct Site {
 };
 
 namespace detail {
-// Non-null exactly while the calling thread runs a goroutine of a weft run that observes
-// instrumented accesses.
+// Non-null exactly while the calling thread runs a goroutine of a weft run that records
+// instrumented accesses (race detection, an event sink) or schedules at them.
 extern thread_local constinit void* active;
 void record(const void* addr, std::size_t size, AccessKind kind, const Site& site);
 void enter(const Site& fn);

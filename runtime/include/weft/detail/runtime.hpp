@@ -53,6 +53,30 @@ G* current();
 GoId id_of(const G* g) noexcept;
 
 void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at);
+// What a goroutine is about to do at a scheduling point (its pending operation), with the
+// object it acts on: the strategies' conflict test (strategy.hpp) compares them.
+enum class OpKind : std::uint8_t {
+  none,  // not known: conflicts with nothing
+  spawn,
+  chan_send,
+  chan_recv,
+  chan_close,
+  select,  // against several channels: conflicts with every channel operation
+  lock,
+  unlock,
+  rlock,
+  runlock,
+  wait_group,
+  once,
+  cond,
+  atomic_load,
+  atomic_store,  // also read-modify-writes
+  sleep,
+  yield,
+  read,
+  write,  // also read-modify-writes
+};
+
 // A visible operation is about to happen: the scheduler may run another goroutine first.
 void visible(Location where);
 // Whether a channel operation must keep its channel alive from its start (OpRef): under
@@ -60,6 +84,12 @@ void visible(Location where);
 // handle. Under weft::run nothing runs in between on this processor, and the caller's
 // handle keeps the channel alive, so the two atomic operations are saved.
 bool op_pins_channel() noexcept;
+// The same, naming the operation (`kind` on `obj`) the goroutine performs next.
+void visible(Location where, OpKind kind, const void* obj);
+// The running goroutine polled: it took a select's default or a try operation failed
+// (`probe`), or it yielded; it may spin until someone else acts (strategies then let
+// others run). Only probes let virtual time pass (controlled.hpp).
+void polled(bool probe = true);
 // Block the current goroutine until ready(g). `unlock(arg)` runs once the goroutine is
 // committed to parking, so a waker that takes the same lock sees it parked.
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg);

@@ -1,0 +1,145 @@
+// Bounded exhaustive search: depth first over every choice (which goroutine runs, which
+// ready select case, the order of timers due together), with iterative preemption
+// bounding (Musuvathi, Qadeer: "Iterative Context Bounding for Systematic Testing of
+// Multithreaded Programs", PLDI 2007).
+//
+// A preemption is a choice, at a scheduling point where the goroutine that reached it
+// could go on, of another goroutine. Choices after a goroutine blocked or ended, select
+// cases and timer orders are free. Level b runs every schedule with exactly b preemptions
+// (level 0 also those with none): while exploring level b, an alternative that would make
+// b + 1 is not run but queued, as a prefix, for level b + 1, which explores the subtree
+// under each queued prefix. So no schedule runs twice, and when level `bound` is done every
+// schedule with at most `bound` preemptions has run: the search reports exhaustion.
+//
+// Stateless: each iteration re-runs the program from the start, following `plan_` for its
+// first choices and the default after them (the current goroutine if it can go on, else
+// option 0), and records every choice in `path_`. end_iteration() backtracks to the deepest
+// choice at or below `floor_` with an untried alternative and makes that the next plan.
+// Invariants: path_[j].preemptions counts the preemptions before choice j; the choices
+// above floor_ are fixed by the work item being explored.
+#include <algorithm>
+#include <deque>
+#include <vector>
+
+#include "strategy.hpp"
+
+namespace weft::detail {
+
+namespace {
+
+class DfsStrategy final : public Strategy {
+ public:
+  explicit DfsStrategy(unsigned bound) : max_bound_(bound) {}
+
+  bool begin_iteration(std::uint64_t) override {
+    if (done_) return false;
+    path_.clear();
+    return true;
+  }
+
+  std::size_t pick_goroutine(const RunQueue& runnable, const G* current) override {
+    return decide(runnable.size(),
+                  current ? static_cast<std::ptrdiff_t>(runnable.index_of(current)) : -1);
+  }
+
+  std::size_t pick_value(std::size_t n) override { return decide(n, -1); }
+
+  void end_iteration(std::uint64_t) override {
+    if (!backtrack()) next_work_item();
+  }
+
+  bool exhausted() const override { return done_; }
+
+ private:
+  struct Node {
+    std::uint32_t n;            // options
+    std::uint32_t chosen;
+    std::int32_t current;       // the option that continues the current goroutine, or -1
+    std::uint32_t preemptions;  // before this choice
+  };
+
+  // The default first, then the others in index order.
+  static std::uint32_t option_at(std::uint32_t pos, std::uint32_t def) {
+    if (pos == 0) return def;
+    return pos - 1 < def ? pos - 1 : pos;
+  }
+  static std::uint32_t position_of(std::uint32_t c, std::uint32_t def) {
+    if (c == def) return 0;
+    return c < def ? c + 1 : c;
+  }
+  static std::uint32_t default_of(const Node& nd) {
+    return nd.current >= 0 ? static_cast<std::uint32_t>(nd.current) : 0;
+  }
+  static bool preempts(const Node& nd, std::uint32_t c) {
+    return nd.current >= 0 && c != static_cast<std::uint32_t>(nd.current);
+  }
+
+  std::size_t decide(std::size_t n, std::ptrdiff_t cur) {
+    Node nd{static_cast<std::uint32_t>(n), 0, static_cast<std::int32_t>(cur), 0};
+    if (!path_.empty()) {
+      const Node& last = path_.back();
+      nd.preemptions = last.preemptions + (preempts(last, last.chosen) ? 1 : 0);
+    }
+    const std::size_t depth = path_.size();
+    nd.chosen = depth < plan_.size() ? std::min<std::uint32_t>(plan_[depth], nd.n - 1)
+                                     : default_of(nd);
+    path_.push_back(nd);
+    return nd.chosen;
+  }
+
+  // Makes plan_ the next schedule of the current work item; false when it has none left.
+  bool backtrack() {
+    while (path_.size() > floor_) {
+      Node& nd = path_.back();
+      const std::uint32_t def = default_of(nd);
+      for (std::uint32_t pos = position_of(nd.chosen, def) + 1; pos < nd.n; ++pos) {
+        const std::uint32_t c = option_at(pos, def);
+        if (nd.preemptions + (preempts(nd, c) ? 1 : 0) <= bound_) {
+          plan_.clear();
+          for (std::size_t j = 0; j + 1 < path_.size(); ++j) plan_.push_back(path_[j].chosen);
+          plan_.push_back(c);
+          return true;
+        }
+        // One preemption too many for this level: the next level explores it.
+        std::vector<std::uint32_t> prefix;
+        for (std::size_t j = 0; j + 1 < path_.size(); ++j) prefix.push_back(path_[j].chosen);
+        prefix.push_back(c);
+        deferred_.push_back(std::move(prefix));
+      }
+      path_.pop_back();
+    }
+    return false;
+  }
+
+  void next_work_item() {
+    while (work_.empty()) {
+      if (deferred_.empty() || bound_ >= max_bound_) {
+        done_ = true;
+        return;
+      }
+      ++bound_;
+      work_.assign(deferred_.begin(), deferred_.end());
+      deferred_.clear();
+    }
+    plan_ = std::move(work_.front());
+    work_.pop_front();
+    floor_ = plan_.size();
+  }
+
+  unsigned max_bound_;
+  unsigned bound_ = 0;                           // the level being explored
+  std::vector<std::uint32_t> plan_;              // choices to follow from the start
+  std::size_t floor_ = 0;                        // plan_ choices fixed by the work item
+  std::vector<Node> path_;                       // this iteration's choices
+  std::deque<std::vector<std::uint32_t>> work_;  // prefixes of this level still to explore
+  std::vector<std::vector<std::uint32_t>> deferred_;  // prefixes for the next level
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_dfs_strategy(unsigned preemption_bound) {
+  return std::make_unique<DfsStrategy>(preemption_bound);
+}
+
+}  // namespace weft::detail

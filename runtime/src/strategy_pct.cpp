@@ -1,0 +1,108 @@
+// PCT, probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi, Nagarakatte:
+// "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010).
+//
+// Every goroutine gets a random priority when it is created, above d; the highest-priority
+// runnable goroutine always runs. d - 1 change points are drawn uniformly among the k steps
+// an iteration is expected to take: at change point i the goroutine about to run drops to
+// priority i (below every initial one). A bug of depth d (d ordering constraints between n
+// goroutines, k steps) is then hit with probability at least 1 / (n * k^(d-1)) per
+// iteration.
+//
+// weft's additions:
+//  - k is learned: the most decisions seen in an earlier iteration (kInitialSteps before
+//    the first one ends);
+//  - a goroutine that polls (yield, select default, failed try_lock/try_recv) drops below
+//    every other with probability 1/2, so a spin loop waiting for a lower-priority
+//    goroutine soon lets it run, and a single yield is explored both ways;
+//  - after kBudget decisions the iteration finishes with a fair random tail, so a livelock
+//    or a leak check still ends, reported as such, instead of one goroutine starving.
+// Invariant: priorities are distinct (ties are broken by id), so the highest is unique.
+#include <algorithm>
+#include <vector>
+
+#include "rng.hpp"
+#include "strategy.hpp"
+
+namespace weft::detail {
+
+namespace {
+
+constexpr std::uint64_t kInitialSteps = 64;
+constexpr std::uint64_t kBudget = 20'000;
+
+class PctStrategy final : public Strategy {
+ public:
+  PctStrategy(std::uint64_t seed, unsigned depth) : seed_(seed), depth_(depth) {}
+
+  bool begin_iteration(std::uint64_t i) override {
+    rng_.reseed(seed_ ^ mix64(i ^ 0x5c7a11));
+    prio_.assign(1, 0);
+    decisions_ = 0;
+    poll_floor_ = 0;
+    change_.clear();
+    const std::uint64_t k = std::clamp<std::uint64_t>(k_ ? k_ : kInitialSteps, 1, kBudget);
+    for (unsigned j = 1; j < depth_; ++j) change_.push_back(1 + rng_.below(k));
+    return true;
+  }
+
+  void on_spawn(const G& g) override {
+    if (prio_.size() <= g.id) prio_.resize(g.id + 1, 0);
+    // Initial priorities lie far above the change points' 1..d-1.
+    prio_[g.id] = static_cast<std::int64_t>(1 + (rng_.next() >> 2)) + 64;
+  }
+
+  // Half the time: a single yield must not always let the others go first (that would
+  // hide the orders where the yielding goroutine goes on), but a spin loop of m polls
+  // keeps the top priority with probability 2^-m only.
+  void on_poll(const G& g) override {
+    if (g.id < prio_.size() && rng_.below(2) == 0) prio_[g.id] = --poll_floor_;
+  }
+
+  std::size_t pick_goroutine(const RunQueue& runnable, const G*) override {
+    ++decisions_;
+    if (decisions_ > kBudget) return rng_.below(runnable.size());  // the fair tail
+    std::size_t best = highest(runnable);
+    for (std::size_t j = 0; j < change_.size(); ++j) {
+      if (change_[j] != decisions_) continue;
+      prio_[runnable.at(best)->id] = static_cast<std::int64_t>(j + 1);
+      best = highest(runnable);
+    }
+    return best;
+  }
+
+  std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
+
+  void end_iteration(std::uint64_t) override { k_ = std::max(k_, decisions_); }
+
+ private:
+  std::size_t highest(const RunQueue& runnable) const {
+    std::size_t best = 0, j = 0;
+    std::int64_t top = 0;
+    runnable.for_each([&](const G* g) {
+      if (j == 0 || priority(g) > top) {
+        best = j;
+        top = priority(g);
+      }
+      ++j;
+    });
+    return best;
+  }
+  std::int64_t priority(const G* g) const { return g->id < prio_.size() ? prio_[g->id] : 0; }
+
+  std::uint64_t seed_;
+  unsigned depth_;
+  Rng rng_;
+  std::vector<std::int64_t> prio_;    // by goroutine id
+  std::vector<std::uint64_t> change_;  // change point j (priority j + 1) at this decision
+  std::uint64_t decisions_ = 0;
+  std::uint64_t k_ = 0;  // the most decisions an iteration took so far (0: none ran yet)
+  std::int64_t poll_floor_ = 0;      // the last priority given to a polling goroutine
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_pct_strategy(std::uint64_t seed, unsigned depth) {
+  return std::make_unique<PctStrategy>(seed, depth);
+}
+
+}  // namespace weft::detail
