@@ -21,6 +21,7 @@
 #include "crash.hpp"
 #include "dcheck.hpp"
 #include "report.hpp"
+#include "std_shim.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/instr.hpp"
 #include "weft/panic.hpp"
@@ -202,6 +203,10 @@ void ControlledScheduler::ready(G* g) {
 void ControlledScheduler::exit_killed() {
   if (std::uncaught_exceptions() == 0) throw GoroutineExit{};
   // Already unwinding: a second exception would terminate, so leave the stack as it is.
+  abandon_killed();
+}
+
+void ControlledScheduler::abandon_killed() {
   G* self = cur_;
   self->state = GState::dead;
   if (sink_) sink_->go_end(self->id);
@@ -607,6 +612,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
                      why, after));
   }
   teardown();
+  std_iteration_end();
   if (unformatted_limit_ != 0)
     out_.failure->report = fmt::format(
         "out of memory: goroutine {} could not get memory (its stack, or an allocation), and "
