@@ -93,12 +93,10 @@ const Location kOnce{"", "std::call_once (pthread_once)", 0, 0};
 // glibc keeps the mutex kind in the object (PTHREAD_MUTEX_RECURSIVE_NP and so on).
 int mutex_kind(const pthread_mutex_t* m) noexcept { return m->__data.__kind & 3; }
 
+// Read at each wait, so a test can set it around one exploration.
 bool spurious_wakeups_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("WEFT_SPURIOUS_WAKEUPS");
-    return !(v && std::strcmp(v, "0") == 0);
-  }();
-  return on;
+  const char* v = std::getenv("WEFT_SPURIOUS_WAKEUPS");
+  return !(v && std::strcmp(v, "0") == 0);
 }
 
 std::string holder(GoId g) {

@@ -15,6 +15,7 @@
 #include <barrier>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <future>
 #include <latch>
@@ -478,6 +479,105 @@ TEST(StdThread, BarrierPhasesComplete) {
         weft::check(phases == 2, "two phases completed");
       },
       100);
+}
+
+// A wait that is not in a loop: only a spurious wake-up (which the standard allows, and the
+// strategy chooses) returns it before the flag is set.
+void wait_without_loop() {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ready = false;
+  std::thread t([&] {
+    std::this_thread::sleep_for(1ms);
+    std::lock_guard lk(mu);
+    ready = true;
+    cv.notify_one();
+  });
+  bool seen = false;
+  {
+    std::unique_lock lk(mu);
+    if (!ready) cv.wait(lk);
+    seen = ready;
+  }
+  t.join();  // before the check: a failing check unwinds, and a joinable thread terminates
+  weft::check(seen, "woke before the flag was set");
+}
+
+TEST(StdThread, SpuriousWakeUpIsExploredAndCanBeTurnedOff) {
+  auto r = weft::explore(wait_without_loop, opts(200));
+  ASSERT_FALSE(r.ok()) << "no spurious wake-up was explored";
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::assertion) << r;
+
+  ::setenv("WEFT_SPURIOUS_WAKEUPS", "0", 1);
+  auto off = weft::explore(wait_without_loop, opts(200));
+  ::unsetenv("WEFT_SPURIOUS_WAKEUPS");
+  EXPECT_TRUE(off.ok()) << off;
+}
+
+TEST(StdThread, ConditionVariableAnyOverASharedMutex) {
+  expect_ok([] {
+    std::shared_mutex rw;
+    std::condition_variable_any cv;
+    int stage = 0;
+    std::thread t([&] {
+      std::unique_lock lk(rw);
+      stage = 1;
+      cv.notify_all();
+    });
+    {
+      std::shared_lock lk(rw);
+      cv.wait(lk, [&] { return stage == 1; });
+    }
+    t.join();
+  });
+}
+
+// C code: pthread_create with an argument and a result, a statically initialised mutex and
+// condition variable.
+struct CState {
+  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+  int produced = 0;
+};
+
+void* c_producer(void* p) {
+  auto* s = static_cast<CState*>(p);
+  pthread_mutex_lock(&s->mu);
+  s->produced = 5;
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  return &s->produced;
+}
+
+TEST(StdThread, PthreadCCodeRunsAsGoroutines) {
+  expect_ok([] {
+    CState s;
+    pthread_t t;
+    weft::check(pthread_create(&t, nullptr, c_producer, &s) == 0, "created");
+    pthread_mutex_lock(&s.mu);
+    while (s.produced == 0) pthread_cond_wait(&s.cv, &s.mu);
+    pthread_mutex_unlock(&s.mu);
+    void* ret = nullptr;
+    weft::check(pthread_join(t, &ret) == 0, "joined");
+    weft::check(ret == &s.produced, "the thread's result");
+    weft::check(pthread_join(t, &ret) != 0, "a thread is joined once");
+  });
+}
+
+// A mutex that lives outside the run: each iteration starts with it free, whatever the last
+// one left held, and the real object is untouched afterwards.
+std::mutex global_mu;
+
+TEST(StdThread, AMutexFromOutsideTheRunIsFreeInEachIterationAndUntouchedAfter) {
+  auto r = weft::explore(
+      [] {
+        global_mu.lock();  // never unlocked: the iteration ends holding it
+      },
+      opts(20));
+  EXPECT_TRUE(r.ok()) << r;
+  EXPECT_EQ(r.iterations, 20u);
+  ASSERT_TRUE(global_mu.try_lock()) << "the real mutex was left locked";
+  global_mu.unlock();
 }
 
 // ---------------------------------------------------------------------------------------
