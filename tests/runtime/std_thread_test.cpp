@@ -580,6 +580,29 @@ TEST(StdThread, AMutexFromOutsideTheRunIsFreeInEachIterationAndUntouchedAfter) {
   global_mu.unlock();
 }
 
+// A function-local static whose initialiser blocks: the second thread to reach it waits on
+// the guard (a futex in libstdc++), which used to block the OS thread for good.
+int slow_answer() {
+  std::this_thread::sleep_for(1ms);
+  return 42;
+}
+int& answer() {
+  static int v = slow_answer();
+  return v;
+}
+
+TEST(StdThread, AContendedStaticInitialiserWaitsAsAGoroutine) {
+  expect_ok(
+      [] {
+        int a = 0, b = 0;
+        std::thread t([&] { a = answer(); });
+        b = answer();
+        t.join();
+        weft::check(a == 42 && b == 42, "both see the initialised value");
+      },
+      5);
+}
+
 // ---------------------------------------------------------------------------------------
 // Outside a run, the C library's threads.
 
