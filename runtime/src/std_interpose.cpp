@@ -74,6 +74,12 @@ int pthread_detach(pthread_t t) noexcept {
   return WEFT_REAL(pthread_detach)(t);
 }
 
+void pthread_exit(void* ret) {
+  if (G* g = sh::caller(__builtin_return_address(0))) sh::thread_exit(g, ret);
+  WEFT_REAL(pthread_exit)(ret);
+  __builtin_unreachable();
+}
+
 pthread_t pthread_self() noexcept {
   if (G* g = sh::caller(__builtin_return_address(0))) return sh::thread_self(g);
   return WEFT_REAL(pthread_self)();

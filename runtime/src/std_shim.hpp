@@ -62,6 +62,8 @@ struct Internal {
 int thread_create(pthread_t* t, void* (*start)(void*), void* arg);
 int thread_join(G* self, pthread_t t, void** ret);
 int thread_detach(pthread_t t);
+// Ends a thread started in the run with result ret, without unwinding it.
+[[noreturn]] void thread_exit(G* self, void* ret);
 pthread_t thread_self(G* self) noexcept;
 // True if t names a thread started in this run (the others go to the C library).
 bool is_run_thread(pthread_t t) noexcept;

@@ -95,6 +95,7 @@ struct ThreadBody final : Callable {
 const Location kThreadStart{"", "std::thread (pthread_create)", 0, 0};
 const Location kJoin{"", "std::thread::join (pthread_join)", 0, 0};
 const Location kYield{"", "std::this_thread::yield (sched_yield)", 0, 0};
+const Location kExit{"", "pthread_exit", 0, 0};
 const Location kSleep{"", "std::this_thread::sleep_for (nanosleep)", 0, 0};
 
 // The address range of libgcc_s (the unwinder), found once.
@@ -193,6 +194,36 @@ int thread_join(G* self, pthread_t t, void** ret) {
   if (ret) *ret = rec.ret;
   threads.recs.erase(it);
   return 0;
+}
+
+void thread_exit(G* self, void* ret) {
+  auto by = threads.by_goroutine.find(self->id);
+  if (by == threads.by_goroutine.end()) {
+    undefined_behavior(self,
+                       "pthread_exit outside a thread started by pthread_create (weft cannot "
+                       "end the body given to explore this way; return from it instead)",
+                       kExit);
+    abandon(self);
+  }
+  auto it = threads.recs.find(by->second);
+  threads.by_goroutine.erase(by);
+  if (it != threads.recs.end()) {
+    ThreadRec& rec = *it->second;
+    rec.ret = ret;
+    rec.done = true;
+    hb::release(&rec);
+    if (rec.detached) {
+      threads.recs.erase(it);
+    } else {
+      std::vector<G*> wake;
+      while (Waiter* w = rec.joiners.pop()) wake.push_back(w->g);
+      for (G* g : wake) ready(g);
+    }
+  }
+  // The thread's frames are left as they are: their destructors do not run (glibc would
+  // unwind them).
+  current_scheduler()->abandon_killed();
+  __builtin_unreachable();
 }
 
 int thread_detach(pthread_t t) {

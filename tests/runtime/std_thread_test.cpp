@@ -564,6 +564,22 @@ TEST(StdThread, PthreadCCodeRunsAsGoroutines) {
   });
 }
 
+void* exits_early(void* p) {
+  *static_cast<int*>(p) = 1;
+  pthread_exit(p);
+}
+
+TEST(StdThread, PthreadExitEndsTheThreadWithItsResult) {
+  expect_ok([] {
+    int x = 0;
+    pthread_t t;
+    pthread_create(&t, nullptr, exits_early, &x);
+    void* ret = nullptr;
+    pthread_join(t, &ret);
+    weft::check(ret == &x && x == 1, "pthread_exit's value reaches pthread_join");
+  });
+}
+
 // A mutex that lives outside the run: each iteration starts with it free, whatever the last
 // one left held, and the real object is untouched afterwards.
 std::mutex global_mu;
