@@ -71,7 +71,10 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
 void ControlledScheduler::release(G* g) {
   if (g->stack.region) {
     if (race_) race_->stack_released(g->stack);
-    stacks_.put(g->stack, g->ctx.lowest_sp);
+    if (g->abandoned)
+      stacks_.bury(g->stack, g->ctx.lowest_sp);
+    else
+      stacks_.put(g->stack, g->ctx.lowest_sp);
   }
   std::size_t i = g->sched_data;
   live_[i] = live_.back();
@@ -208,6 +211,7 @@ void ControlledScheduler::exit_killed() {
 
 void ControlledScheduler::abandon_killed() {
   G* self = cur_;
+  self->abandoned = true;
   self->state = GState::dead;
   if (sink_) sink_->go_end(self->id);
   switch_final(self->ctx, loop_ctx_);
