@@ -21,6 +21,7 @@
 #include "crash.hpp"
 #include "dcheck.hpp"
 #include "report.hpp"
+#include "std_shim.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/instr.hpp"
 #include "weft/panic.hpp"
@@ -70,7 +71,10 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
 void ControlledScheduler::release(G* g) {
   if (g->stack.region) {
     if (race_) race_->stack_released(g->stack);
-    stacks_.put(g->stack, g->ctx.lowest_sp);
+    if (g->abandoned)
+      stacks_.bury(g->stack, g->ctx.lowest_sp);
+    else
+      stacks_.put(g->stack, g->ctx.lowest_sp);
   }
   std::size_t i = g->sched_data;
   live_[i] = live_.back();
@@ -241,7 +245,12 @@ bool ControlledScheduler::everyone_polls(const G* self) const {
 void ControlledScheduler::exit_killed() {
   if (std::uncaught_exceptions() == 0) throw GoroutineExit{};
   // Already unwinding: a second exception would terminate, so leave the stack as it is.
+  abandon_killed();
+}
+
+void ControlledScheduler::abandon_killed() {
   G* self = cur_;
+  self->abandoned = true;
   self->state = GState::dead;
   if (sink_) sink_->go_end(self->id);
   switch_final(self->ctx, loop_ctx_);
@@ -648,6 +657,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
                      why, after));
   }
   teardown();
+  std_iteration_end();
   if (unformatted_limit_ != 0)
     out_.failure->report = fmt::format(
         "out of memory: goroutine {} could not get memory (its stack, or an allocation), and "

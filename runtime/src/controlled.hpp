@@ -48,6 +48,7 @@ class ControlledScheduler final : public Scheduler {
   Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
   void ready(G* g) override;
   [[noreturn]] void exit_killed() override;
+  [[noreturn]] void abandon_killed() override;
   std::size_t choose(std::size_t n) override;
   void polled(bool probe) override;
   EventSink* events() noexcept override { return sink_; }

@@ -42,6 +42,7 @@ std::string_view failure_kind_name(FailureKind k) noexcept {
     case FailureKind::resource_limit: return "resource limit";
     case FailureKind::crash: return "crash";
     case FailureKind::hang: return "hang";
+    case FailureKind::undefined_behavior: return "undefined behavior";
   }
   return "failure";
 }

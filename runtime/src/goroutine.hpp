@@ -46,6 +46,9 @@ struct G {
   bool started = false;
   // Teardown: the iteration is over; park() answers Wake::killed and yields are no-ops.
   bool killed = false;
+  // Left without unwinding (Scheduler::abandon_killed): its stack is buried, not reused, so
+  // what its frames own stays reachable for LeakSanitizer.
+  bool abandoned = false;
   // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next);
   // guarded by waiters_lock, since a select's waiters sit in several channels' queues whose
   // wakers may unlink them at the same time on different processors.

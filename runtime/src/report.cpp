@@ -17,6 +17,12 @@ std::string_view wait_reason_name(WaitReason r) noexcept {
     case WaitReason::select_no_cases: return "select (no cases)";
     case WaitReason::sleep: return "sleep";
     case WaitReason::mutex_lock: return "sync.Mutex.Lock";
+    case WaitReason::thread_join: return "std::thread::join";
+    case WaitReason::std_mutex_lock: return "std::mutex::lock";
+    case WaitReason::std_shared_mutex_lock: return "std::shared_mutex::lock";
+    case WaitReason::std_cond_wait: return "std::condition_variable::wait";
+    case WaitReason::std_call_once: return "std::call_once";
+    case WaitReason::futex_wait: return "futex wait";
     case WaitReason::rwmutex_lock: return "sync.RWMutex.Lock";
     case WaitReason::rwmutex_rlock: return "sync.RWMutex.RLock";
     case WaitReason::waitgroup_wait: return "sync.WaitGroup.Wait";

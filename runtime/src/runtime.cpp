@@ -33,7 +33,6 @@ GoId id_of(const G* g) noexcept { return g ? g->id : 0; }
 void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) {
   sched().spawn(std::move(fn), std::move(name), created_at);
 }
-void visible(Location where) {
 void visible(Location where) { visible(where, OpKind::none, nullptr); }
 void visible(Location where, OpKind kind, const void* obj) {
   Scheduler* s = tls_scheduler;

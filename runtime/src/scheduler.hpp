@@ -58,6 +58,12 @@ class Scheduler {
   virtual Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) = 0;
   virtual void ready(G* g) = 0;
   [[noreturn]] virtual void exit_killed() = 0;
+  // Leaves a goroutine that is being torn down without unwinding its stack (std_shim.hpp:
+  // unwinding std code could destroy a joinable std::thread). Never returns.
+  [[noreturn]] virtual void abandon_killed() {
+    exit_killed();
+    __builtin_unreachable();
+  }
   virtual std::size_t choose(std::size_t n) = 0;
   // The running goroutine polled (see detail::polled); only the controlled scheduler cares.
   virtual void polled(bool /*probe*/) {}

@@ -102,6 +102,9 @@ enum class FailureKind {
   resource_limit,
   crash,  // a fatal signal or exit() during an iteration (reported on stderr as the process ends)
   hang,   // the running goroutine made no visible operation for hang_timeout (likewise)
+  // std::thread / pthread code did what C++ leaves undefined (unlocking a mutex it does not
+  // hold, locking a std::mutex twice, waiting with a mutex it does not hold).
+  undefined_behavior,
 };
 std::string_view failure_kind_name(FailureKind k) noexcept;
 

@@ -37,6 +37,13 @@ enum class WaitReason : std::uint8_t {
   cond_wait,
   once_do,
   timer_wait,
+  // std::thread code under explore (runtime/src/std_shim.hpp)
+  thread_join,
+  std_mutex_lock,
+  std_shared_mutex_lock,
+  std_cond_wait,
+  std_call_once,
+  futex_wait,  // atomic wait, latch, barrier, semaphore, future
 };
 std::string_view wait_reason_name(WaitReason r) noexcept;
 

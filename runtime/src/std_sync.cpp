@@ -1,0 +1,352 @@
+// std::mutex (and its timed and recursive kinds), std::shared_mutex, std::condition_variable
+// and std::call_once on goroutines: pthread mutexes, read-write locks, condition variables
+// and once controls, served from side tables keyed by the object's address (see
+// std_shim.hpp for the invariants).
+//
+// A mutex follows weft::Mutex: unlock wakes one waiter, which then competes with any
+// goroutine arriving at lock() (barging), so exploration covers both outcomes. A read-write
+// lock prefers readers, as glibc's default does. A condition-variable wait may wake
+// spuriously, as the standard allows: the strategy chooses, at each wait, whether it does
+// (at most twice in a row for one goroutine, so a correct `while (!ready) cv.wait(lk)` loop
+// always ends), so a wait that is not in a loop re-checking its condition is found, and a
+// replay makes the same choices. WEFT_SPURIOUS_WAKEUPS=0 turns that off.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "goroutine.hpp"
+#include "hb.hpp"
+#include "std_shim.hpp"
+#include "weft/detail/wait_queue.hpp"
+
+namespace weft::detail::shim {
+
+namespace {
+
+// Owners are goroutine ids, not G pointers: a goroutine may end while holding a lock, and its
+// G is then freed (and its memory may hold the next goroutine).
+struct MutexState {
+  GoId owner = 0;
+  unsigned depth = 0;  // a recursive mutex's lock count
+  WaitQueue waiters;
+};
+
+struct RwState {
+  GoId writer = 0;
+  std::map<GoId, unsigned> readers;  // read locks held, by goroutine
+  WaitQueue readq;
+  WaitQueue writeq;
+};
+
+struct CondState {
+  WaitQueue waiters;
+};
+
+struct OnceState {
+  GoId runner = 0;
+  WaitQueue waiters;
+};
+
+template <class State>
+using Table = std::unordered_map<const void*, std::unique_ptr<State>>;
+
+struct Tables {
+  Table<MutexState> mutexes;
+  Table<RwState> rwlocks;
+  Table<CondState> conds;
+  Table<OnceState> onces;
+  std::map<GoId, unsigned> spurious_in_a_row;
+};
+thread_local Tables tables;
+
+template <class State>
+State& entry(Table<State>& t, const void* key) {
+  std::unique_ptr<State>& p = t[key];
+  if (!p) p = std::make_unique<State>();
+  return *p;
+}
+
+template <class State>
+State* find(Table<State>& t, const void* key) {
+  auto it = t.find(key);
+  return it == t.end() ? nullptr : it->second.get();
+}
+
+const Location kLock{"", "std::mutex::lock (pthread_mutex_lock)", 0, 0};
+const Location kTryLock{"", "std::mutex::try_lock (pthread_mutex_trylock)", 0, 0};
+const Location kUnlock{"", "std::mutex::unlock (pthread_mutex_unlock)", 0, 0};
+const Location kRead{"", "std::shared_mutex::lock_shared (pthread_rwlock_rdlock)", 0, 0};
+const Location kWrite{"", "std::shared_mutex::lock (pthread_rwlock_wrlock)", 0, 0};
+const Location kRwUnlock{"", "std::shared_mutex::unlock (pthread_rwlock_unlock)", 0, 0};
+const Location kWait{"", "std::condition_variable::wait (pthread_cond_wait)", 0, 0};
+const Location kSignal{"", "std::condition_variable::notify_one (pthread_cond_signal)", 0, 0};
+const Location kBroadcast{"", "std::condition_variable::notify_all (pthread_cond_broadcast)",
+                          0, 0};
+const Location kOnce{"", "std::call_once (pthread_once)", 0, 0};
+
+// glibc keeps the mutex kind in the object (PTHREAD_MUTEX_RECURSIVE_NP and so on).
+int mutex_kind(const pthread_mutex_t* m) noexcept { return m->__data.__kind & 3; }
+
+// Read at each wait, so a test can set it around one exploration.
+bool spurious_wakeups_enabled() {
+  const char* v = std::getenv("WEFT_SPURIOUS_WAKEUPS");
+  return !(v && std::strcmp(v, "0") == 0);
+}
+
+std::string holder(GoId g) {
+  return g ? fmt::format("goroutine {}", g) : std::string("no thread");
+}
+
+// The owner's unlock, once checked: the lock's clock passes on, one waiter is woken.
+void release_mutex(pthread_mutex_t* m, MutexState& st) {
+  hb::release_store(m);
+  hb::lock_released(m);
+  st.owner = 0;
+  st.depth = 0;
+  if (Waiter* w = st.waiters.pop()) {
+    ready(w->g);  // its entry stays: the woken goroutine looks it up again
+    return;
+  }
+  tables.mutexes.erase(m);
+}
+
+}  // namespace
+
+// ---- mutexes ----
+
+int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
+               const timespec* deadline) {
+  const Location& loc = try_only ? kTryLock : kLock;
+  visible(loc);
+  MutexState* st = &entry(tables.mutexes, m);
+  if (st->owner == self->id) {
+    if (mutex_kind(m) == PTHREAD_MUTEX_RECURSIVE_NP) {
+      ++st->depth;
+      return 0;
+    }
+    if (mutex_kind(m) == PTHREAD_MUTEX_ERRORCHECK_NP) return EDEADLK;
+    if (try_only) return EBUSY;
+    undefined_behavior(self, "a std::mutex locked again by the thread that holds it", loc);
+    return EDEADLK;
+  }
+  while (st->owner) {
+    if (try_only) return EBUSY;
+    const bool woken = wait_on(self, st->waiters, WaitReason::std_mutex_lock, loc, clk, deadline);
+    st = &entry(tables.mutexes, m);
+    if (!woken) {
+      if (!st->owner && st->waiters.empty()) tables.mutexes.erase(m);
+      return ETIMEDOUT;
+    }
+  }
+  st->owner = self->id;
+  st->depth = 1;
+  hb::acquire(m);
+  if (try_only)
+    hb::lock_try_acquired(m, true, loc);
+  else
+    hb::lock_acquired(m, true, loc);
+  return 0;
+}
+
+int mutex_unlock(G* self, pthread_mutex_t* m) {
+  visible(kUnlock);
+  MutexState* st = find(tables.mutexes, m);
+  if (!st || st->owner != self->id) {
+    if (mutex_kind(m) == PTHREAD_MUTEX_ERRORCHECK_NP) return EPERM;
+    undefined_behavior(self,
+                       fmt::format("unlock of a std::mutex that this thread does not hold "
+                                   "(held by {})",
+                                   holder(st ? st->owner : 0)),
+                       kUnlock);
+    return EPERM;
+  }
+  if (--st->depth > 0) return 0;
+  release_mutex(m, *st);
+  return 0;
+}
+
+int mutex_destroy(pthread_mutex_t* m) {
+  MutexState* st = find(tables.mutexes, m);
+  if (!st) return 0;
+  if (st->owner) return EBUSY;
+  return 0;
+}
+
+// ---- read-write locks ----
+
+int rwlock_lock(G* self, pthread_rwlock_t* l, bool exclusive, bool try_only, clockid_t clk,
+                const timespec* deadline) {
+  const Location& loc = exclusive ? kWrite : kRead;
+  visible(loc);
+  RwState* st = &entry(tables.rwlocks, l);
+  if (st->writer == self->id || (exclusive && st->readers.count(self->id))) {
+    if (try_only) return EBUSY;
+    undefined_behavior(self, "a std::shared_mutex locked again by the thread that holds it",
+                       loc);
+    return EDEADLK;
+  }
+  for (;;) {
+    const bool free = exclusive ? !st->writer && st->readers.empty() : !st->writer;
+    if (free) break;
+    if (try_only) return EBUSY;
+    const bool woken = wait_on(self, exclusive ? st->writeq : st->readq,
+                               WaitReason::std_shared_mutex_lock,
+                               loc, clk, deadline);
+    st = &entry(tables.rwlocks, l);
+    if (!woken) {
+      if (!st->writer && st->readers.empty() && st->readq.empty() && st->writeq.empty())
+        tables.rwlocks.erase(l);
+      return ETIMEDOUT;
+    }
+  }
+  const char* reader_sync = reinterpret_cast<const char*>(l) + 1;
+  hb::acquire(l);
+  if (exclusive) {
+    st->writer = self->id;
+    hb::acquire(reader_sync);
+  } else {
+    ++st->readers[self->id];
+  }
+  if (try_only)
+    hb::lock_try_acquired(l, exclusive, loc);
+  else
+    hb::lock_acquired(l, exclusive, loc);
+  return 0;
+}
+
+int rwlock_unlock(G* self, pthread_rwlock_t* l) {
+  visible(kRwUnlock);
+  RwState* st = find(tables.rwlocks, l);
+  auto reader = st ? st->readers.find(self->id) : decltype(st->readers)::iterator{};
+  if (!st || (st->writer != self->id && reader == st->readers.end())) {
+    undefined_behavior(self, "unlock of a std::shared_mutex that this thread does not hold",
+                       kRwUnlock);
+    return EPERM;
+  }
+  std::vector<G*> wake;
+  if (st->writer == self->id) {
+    hb::release_store(l);
+    st->writer = 0;
+    while (Waiter* w = st->readq.pop()) wake.push_back(w->g);
+    if (Waiter* w = st->writeq.pop()) wake.push_back(w->g);
+  } else {
+    hb::release(reinterpret_cast<const char*>(l) + 1);
+    if (--reader->second == 0) st->readers.erase(reader);
+    if (st->readers.empty())
+      if (Waiter* w = st->writeq.pop()) wake.push_back(w->g);
+  }
+  hb::lock_released(l);
+  if (wake.empty() && !st->writer && st->readers.empty() && st->readq.empty() &&
+      st->writeq.empty())
+    tables.rwlocks.erase(l);
+  for (G* g : wake) ready(g);
+  return 0;
+}
+
+// ---- condition variables ----
+
+int cond_wait(G* self, pthread_cond_t* c, pthread_mutex_t* m, clockid_t clk,
+              const timespec* deadline) {
+  visible(kWait);
+  MutexState* ms = find(tables.mutexes, m);
+  if (!ms || ms->owner != self->id) {
+    undefined_behavior(self,
+                       "std::condition_variable::wait with a mutex this thread does not hold",
+                       kWait);
+    return EPERM;
+  }
+  unsigned& in_a_row = tables.spurious_in_a_row[self->id];
+  const bool spurious = spurious_wakeups_enabled() && in_a_row < 2 && choose(2) == 1;
+  in_a_row = spurious ? in_a_row + 1 : 0;
+  const unsigned depth = ms->depth;
+  release_mutex(m, *ms);
+  bool timed_out = false;
+  if (spurious) {
+    visible(kWait);  // others may run before the wait returns
+  } else {
+    CondState& cs = entry(tables.conds, c);
+    // The waiter is queued before anyone else runs, so a signal after the unlock reaches it.
+    timed_out = !wait_on(self, cs.waiters, WaitReason::std_cond_wait, kWait, clk, deadline);
+    if (CondState* now = find(tables.conds, c); now && now->waiters.empty())
+      tables.conds.erase(c);
+    if (!timed_out) hb::acquire(c);
+  }
+  mutex_lock(self, m, false, CLOCK_REALTIME, nullptr);
+  if (MutexState* again = find(tables.mutexes, m)) again->depth = depth;
+  return timed_out ? ETIMEDOUT : 0;
+}
+
+int cond_wake(G* /*self*/, pthread_cond_t* c, bool all) {
+  visible(all ? kBroadcast : kSignal);
+  CondState* cs = find(tables.conds, c);
+  if (!cs) return 0;  // nobody waits: the notification is lost, as the standard says
+  std::vector<G*> wake;
+  while (Waiter* w = cs->waiters.pop()) {
+    wake.push_back(w->g);
+    if (!all) break;
+  }
+  // The notifier's clock reaches the waits it wakes (and a notification nobody waited for
+  // orders nothing).
+  if (!wake.empty()) hb::release(c);
+  if (cs->waiters.empty()) tables.conds.erase(c);
+  for (G* g : wake) ready(g);
+  return 0;
+}
+
+int cond_destroy(pthread_cond_t* c) {
+  CondState* cs = find(tables.conds, c);
+  if (cs && !cs->waiters.empty()) return EBUSY;
+  return 0;
+}
+
+// ---- once ----
+
+int once(G* self, pthread_once_t* o, void (*init)()) {
+  // libstdc++'s call_once passes its callable through two thread-locals, which every
+  // goroutine on this thread shares: keep this caller's before anyone else runs.
+  void* const callable = std::__once_callable;
+  void (*const call)() = std::__once_call;
+  constexpr int kDone = 2;  // glibc's __PTHREAD_ONCE_DONE
+  for (;;) {
+    if (__atomic_load_n(o, __ATOMIC_ACQUIRE) == kDone) {
+      hb::acquire(o);
+      return 0;
+    }
+    visible(kOnce);
+    if (__atomic_load_n(o, __ATOMIC_ACQUIRE) == kDone) continue;
+    OnceState& st = entry(tables.onces, o);
+    if (!st.runner) break;
+    wait_on(self, st.waiters, WaitReason::std_call_once, kOnce, 0, nullptr);
+  }
+  entry(tables.onces, o).runner = self->id;
+  auto wake_all = [o] {
+    std::vector<G*> wake;
+    if (OnceState* st = find(tables.onces, o)) {
+      while (Waiter* w = st->waiters.pop()) wake.push_back(w->g);
+      tables.onces.erase(o);
+    }
+    for (G* g : wake) ready(g);
+  };
+  std::__once_callable = callable;
+  std::__once_call = call;
+  try {
+    init();
+  } catch (...) {
+    wake_all();  // the once is not done: a woken waiter runs it
+    throw;
+  }
+  hb::release(o);
+  __atomic_store_n(o, kDone, __ATOMIC_RELEASE);
+  wake_all();
+  return 0;
+}
+
+void reset_sync() noexcept { tables = Tables{}; }
+
+}  // namespace weft::detail::shim
