@@ -224,6 +224,10 @@ void validate(const ExploreOptions& o) {
   if (o.iterations == 0)
     throw std::invalid_argument(
         "ExploreOptions::iterations is 0, so nothing would be explored; set it to 1 or more");
+  if (o.first_iteration > UINT64_MAX - o.iterations)
+    throw std::invalid_argument(fmt::format(
+        "first_iteration {} + iterations {} overflows a 64-bit iteration index; lower them",
+        o.first_iteration, o.iterations));
   if (o.max_steps == 0)
     throw std::invalid_argument(
         "ExploreOptions::max_steps is 0, so every iteration would fail at its first step; set "
@@ -242,6 +246,10 @@ void validate(const ExploreOptions& o) {
 void apply_environment(ExploreOptions& o) {
   if (const char* v = std::getenv("WEFT_SEED"); v && *v)
     o.seed = parse_number("WEFT_SEED", v, "42");
+  if (const char* v = std::getenv("WEFT_FIRST_ITERATION"); v && *v)
+    o.first_iteration = parse_number("WEFT_FIRST_ITERATION", v, "0");
+  if (const char* v = std::getenv("WEFT_TIME_BUDGET"); v && *v)
+    o.time_budget = detail::parse_hang_timeout("WEFT_TIME_BUDGET", v);
   if (const char* v = std::getenv("WEFT_ITERATIONS"); v && *v) {
     o.iterations = parse_number("WEFT_ITERATIONS", v, "1000");
     if (o.iterations == 0)
@@ -365,14 +373,16 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
 
   BodyCall call(body);
   const auto started = std::chrono::steady_clock::now();
-  const std::uint64_t iterations = options.strategy == StrategyKind::replay ? 1 : options.iterations;
+  const std::uint64_t first = options.strategy == StrategyKind::replay ? 0 : options.first_iteration;
+  const std::uint64_t end =
+      first + (options.strategy == StrategyKind::replay ? 1 : options.iterations);
   detail::LiveRun live;  // what a crash or hang report names
   live.strategy = options.strategy;
   live.seed = options.seed;
   live.stack_size = stacks.stack_size();
   detail::CrashGuard crash_guard(live);
   detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
-  for (std::uint64_t i = 0; i < iterations; ++i) {
+  for (std::uint64_t i = first; i < end; ++i) {
     if (!strategy.begin_iteration(i)) break;
     detail::ControlledScheduler sched(strategy, stacks, sink, race.get(), options);
     detail::IterationOutcome out;
@@ -394,7 +404,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     }
     if (options.time_budget.count() > 0 &&
         std::chrono::steady_clock::now() - started >= options.time_budget) {
-      result.budget_exhausted = i + 1 < iterations;
+      result.budget_exhausted = i + 1 < end;
       break;
     }
   }
