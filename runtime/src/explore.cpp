@@ -21,6 +21,7 @@
 #include "crash.hpp"
 #include "race.hpp"
 #include "strategy.hpp"
+#include "trace.hpp"
 #include "watchdog.hpp"
 
 namespace weft {
@@ -300,6 +301,7 @@ namespace {
 struct Prepared {
   std::unique_ptr<detail::Strategy> strategy;
   detail::Suppressions suppressions;
+  std::unique_ptr<detail::TraceRecorder> trace;  // WEFT_TRACE on a replay
 };
 
 Prepared prepare(ExploreOptions& options) {
@@ -319,6 +321,7 @@ Prepared prepare(ExploreOptions& options) {
   } else {
     p.strategy = detail::make_random_strategy(options.seed);
   }
+  p.trace = detail::trace_from_environment(options);
   return p;
 }
 
@@ -362,6 +365,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     sinks.push_back(race.get());
   }
   sinks.insert(sinks.end(), options.sinks.begin(), options.sinks.end());
+  if (prepared.trace) sinks.push_back(prepared.trace.get());
   std::unique_ptr<TeeSink> tee;
   EventSink* sink = nullptr;
   if (sinks.size() == 1) {
@@ -408,6 +412,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       break;
     }
   }
+  if (prepared.trace) prepared.trace->finish(result);
   if (options.use_environment) write_report(result);
   return result;
 }

@@ -14,7 +14,8 @@
 // virtual. The run stops at the first failure. The environment overrides the options:
 // WEFT_SEED, WEFT_FIRST_ITERATION, WEFT_ITERATIONS, WEFT_TIME_BUDGET, WEFT_STRATEGY (random|pct|dfs|replay), WEFT_REPLAY=<token>,
 // WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
-// WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off).
+// WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off),
+// WEFT_TRACE (on a replay: write every event to this path, runtime/src/trace.hpp).
 #pragma once
 
 #include <chrono>
