@@ -356,3 +356,89 @@ TEST_F(Cli, JUnitShowsEachExplorationAsATestCase) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Traces: Chrome trace event JSON and the HTML timeline of a replayed schedule.
+
+std::size_t count(const std::string& s, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(Cli, AReplayExportsItsTraceAsChromeJsonAndHtml) {
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "20", "-j", "1", "--max-findings", "1",
+                                                      "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  Result rp = weft({"replay", token, "-e", "Kernels.AssertsOnSomeSchedules", "--trace", path("t.json"),
+                    "--html", path("t.html"), "--events", path("e.jsonl"), "--", KERNELS});
+  ASSERT_EQ(rp.code, 1) << describe(rp);
+  EXPECT_NE(rp.out.find("trace: " + path("t.html")), std::string::npos) << describe(rp);
+
+  // Chrome: a named track per goroutine (main and the two it starts), events on them, flow
+  // arrows in start/finish pairs, and the finding marked.
+  json c = read_json("t.json");
+  ASSERT_TRUE(c["traceEvents"].is_array());
+  std::set<std::uint64_t> tracks, used;
+  std::map<std::uint64_t, int> flows;
+  std::size_t findings = 0;
+  for (const json& e : c["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "thread_name") tracks.insert(e["tid"].get<std::uint64_t>());
+    if (e["ph"] == "X") {
+      used.insert(e["tid"].get<std::uint64_t>());
+      ASSERT_TRUE(e["ts"].is_number());
+      findings += e["cat"] == "finding";
+    }
+    if (e["ph"] == "s") flows[e["id"]] += 1;
+    if (e["ph"] == "f") flows[e["id"]] += 10;
+  }
+  EXPECT_EQ(tracks, (std::set<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(used, tracks);
+  EXPECT_GE(flows.size(), 2u);
+  for (const auto& [id, v] : flows) EXPECT_EQ(v, 11) << "flow " << id << " lacks its start or end";
+  EXPECT_GE(findings, 1u);
+  EXPECT_EQ(c["otherData"]["failure"], "assertion failure");
+
+  // HTML: one file, no script and nothing fetched; a lane per goroutine; the finding drawn.
+  std::string html = weft::cli::read_file(path("t.html"));
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(count(html, "<g class=\"lane\""), 3u);
+  EXPECT_GE(count(html, "class=\"ev finding\""), 1u);
+  EXPECT_NE(html.find("assertion failure"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("href="), std::string::npos);
+
+  // weft trace converts the kept events the same way.
+  Result t = weft({"trace", path("e.jsonl"), "--chrome", path("t2.json")});
+  ASSERT_EQ(t.code, 0) << describe(t);
+  EXPECT_EQ(read_json("t2.json")["traceEvents"].size(), c["traceEvents"].size());
+}
+
+TEST_F(Cli, ACrashedReplayStillLeavesItsTrace) {
+  Result r = weft(explore("SegfaultsOnOneSchedule", {"-n", "30", "-j", "1", "--max-findings", "1",
+                                                      "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  Result rp = weft({"replay", token, "-e", "Kernels.SegfaultsOnOneSchedule", "--html", path("c.html"),
+                    "--", KERNELS});
+  ASSERT_EQ(rp.code, 1) << describe(rp);
+  std::string html = weft::cli::read_file(path("c.html"));
+  EXPECT_NE(html.find("Result: <span class=\"verdict\">crash</span>"), std::string::npos);
+  EXPECT_GE(count(html, "<circle"), 8u);  // the two goroutines' yields and appends
+  EXPECT_GE(count(html, "class=\"ev finding\""), 1u);  // where goroutine 1 was when it crashed
+}
+
+TEST_F(Cli, TraceRejectsWhatIsNotATrace) {
+  { std::ofstream(path("x.jsonl")) << "{\"schema\": \"weft.run/1\"}\n"; }
+  Result r = weft({"trace", path("x.jsonl"), "--html", path("x.html")});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("not a weft trace"), std::string::npos) << describe(r);
+  Result none = weft({"trace", path("x.jsonl")});
+  EXPECT_EQ(none.code, 2) << describe(none);
+}
+
+}  // namespace

@@ -44,11 +44,17 @@ struct ReplayConfig {
   std::string protocol = "auto";
   std::string exploration;  // may be empty when the binary has exactly one
   std::string token;
-  std::string trace_path;   // WEFT_TRACE for the worker
+  std::string trace_path;   // Chrome trace event JSON
+  std::string html_path;    // the HTML timeline
+  std::string events_path;  // the runtime's own trace (weft.trace/1 JSON Lines)
   bool show_output = false; // print the worker's own stdout/stderr too
 };
 // Re-runs one schedule and prints its report; returns the exit code.
 int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err);
+
+// Converts a runtime trace (weft.trace/1) to Chrome trace JSON and/or HTML; returns 0.
+int run_trace_export(const std::string& events_path, const std::string& chrome_path,
+                     const std::string& html_path, const std::string& title, std::ostream& out);
 
 // The command line that replays `token` of exploration `name`.
 std::string replay_command(const Target& t, const std::string& name, const std::string& token);

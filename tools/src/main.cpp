@@ -2,8 +2,9 @@
 //
 //   weft list    [options] -- ./test-binary [args]
 //   weft explore [options] -- ./test-binary [args]
-//   weft replay  TOKEN [-e NAME] [--trace FILE] -- ./test-binary [args]
+//   weft replay  TOKEN [-e NAME] [--trace FILE] [--html FILE] -- ./test-binary [args]
 //   weft report  FILE.json... [--format text|json|sarif|junit]
+//   weft trace   EVENTS.jsonl [--chrome FILE] [--html FILE]
 //
 // Exit status of every command: 0 no finding, 1 findings, 2 bad usage or an environment
 // error (a binary that cannot be run or listed, a malformed WEFT_* variable, ...).
@@ -173,7 +174,15 @@ int main(int argc, char** argv) {
   replay->add_option("-e,--exploration", rp.exploration,
                      "the exploration the token came from (needed when the binary has several)")
       ->option_text("NAME");
-  replay->add_option("--trace", rp.trace_path, "write the schedule's trace (WEFT_TRACE) to FILE")
+  replay->add_option("--trace", rp.trace_path,
+                     "write the schedule's trace as Chrome trace event JSON (Perfetto, "
+                     "chrome://tracing) to FILE")
+      ->option_text("FILE");
+  replay->add_option("--html", rp.html_path,
+                     "write the schedule as a self-contained HTML timeline to FILE")
+      ->option_text("FILE");
+  replay->add_option("--events", rp.events_path,
+                     "keep the runtime's own trace (weft.trace/1 JSON Lines) in FILE")
       ->option_text("FILE");
   replay->add_option("--protocol", rp.protocol, "gtest, weft or auto")
       ->check(CLI::IsMember({"auto", "gtest", "weft"}))
@@ -199,13 +208,22 @@ int main(int argc, char** argv) {
                      "SARIF: make source paths under DIR relative to it (uriBaseId SRCROOT)")
       ->option_text("DIR");
 
-  const std::set<std::string> commands{"list", "explore", "replay", "report"};
+  const std::set<std::string> commands{"list", "explore", "replay", "report", "trace"};
   if (argc >= 2 && argv[1][0] != '-' && !commands.count(argv[1])) {
-    std::cerr << fmt::format("weft: unknown command '{}'; use list, explore, replay or report "
+    std::cerr << fmt::format("weft: unknown command '{}'; use list, explore, replay, report or trace "
                              "(weft --help)\n",
                              argv[1]);
     return kExitUsage;
   }
+  // weft trace
+  std::string trace_in, trace_chrome, trace_html;
+  auto* trace = app.add_subcommand(
+      "trace", "Convert a runtime trace (weft replay --events, or WEFT_TRACE) to Chrome trace "
+               "JSON and/or an HTML timeline.");
+  trace->add_option("events", trace_in, "the weft.trace/1 file")->required()->check(CLI::ExistingFile);
+  trace->add_option("--chrome", trace_chrome, "write Chrome trace event JSON to FILE")->option_text("FILE");
+  trace->add_option("--html", trace_html, "write the HTML timeline to FILE")->option_text("FILE");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -244,6 +262,14 @@ int main(int argc, char** argv) {
     }
 
     if (*replay) return run_replay(rp, std::cout, std::cerr);
+
+    if (*trace) {
+      if (trace_chrome.empty() && trace_html.empty())
+        throw UsageError("weft trace: say what to write: --chrome FILE, --html FILE, or both");
+      return run_trace_export(trace_in, trace_chrome, trace_html,
+                              "weft trace " + std::filesystem::path(trace_in).filename().string(),
+                              std::cout);
+    }
 
     if (*report) {
       std::vector<RunResult> parts;

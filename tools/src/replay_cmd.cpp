@@ -3,13 +3,40 @@
 #include <fmt/ostream.h>
 
 #include <nlohmann/json.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <ostream>
 
 #include "explore_cmd.hpp"
 #include "outcome.hpp"
 #include "process.hpp"
+#include "trace_export.hpp"
 
 namespace weft::cli {
+
+namespace {
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f || !(f << text) || !f.flush())
+    throw UsageError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+}
+}  // namespace
+
+int run_trace_export(const std::string& events_path, const std::string& chrome_path,
+                     const std::string& html_path, const std::string& title, std::ostream& out) {
+  Trace trace = parse_trace(read_file(events_path), events_path);
+  if (!chrome_path.empty()) {
+    write_text(chrome_path, chrome_trace(trace, title));
+    fmt::print(out, "trace: {}\n", chrome_path);
+  }
+  if (!html_path.empty()) {
+    write_text(html_path, html_timeline(trace, title));
+    fmt::print(out, "trace: {}\n", html_path);
+  }
+  return kExitClean;
+}
 
 int run_list(const std::vector<std::string>& command, const std::string& protocol, bool json,
              std::ostream& out) {
@@ -60,7 +87,10 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   WorkerRequest req;
   req.replay = cfg.token;
   req.report_path = (tmp.path() / "replay.json").string();
-  req.trace_path = cfg.trace_path;
+  const bool tracing = !cfg.trace_path.empty() || !cfg.html_path.empty() || !cfg.events_path.empty();
+  const std::string events =
+      !cfg.events_path.empty() ? cfg.events_path : (tmp.path() / "trace.jsonl").string();
+  if (tracing) req.trace_path = events;
   const std::string out_path = (tmp.path() / "replay.out").string();
   const std::string err_path = (tmp.path() / "replay.err").string();
   ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
@@ -71,6 +101,26 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
     err << werr;
   }
   WorkerOutcome o = interpret(0, 1, st, read_file(req.report_path), wout, werr);
+  // The trace first: a crashed replay still leaves the events up to the crash.
+  std::vector<std::string> written;
+  if (tracing && !o.error && std::filesystem::exists(events)) {
+    Trace trace = parse_trace(read_file(events), events);
+    if (o.finding && trace.report.empty()) {
+      trace.failure = o.finding->kind;
+      trace.report = o.finding->report;
+      trace.ok = false;
+    }
+    const std::string title = fmt::format("weft replay of {} ({})", name, cfg.token);
+    if (!cfg.trace_path.empty()) {
+      write_text(cfg.trace_path, chrome_trace(trace, title));
+      written.push_back(cfg.trace_path);
+    }
+    if (!cfg.html_path.empty()) {
+      write_text(cfg.html_path, html_timeline(trace, title));
+      written.push_back(cfg.html_path);
+    }
+    if (!cfg.events_path.empty()) written.push_back(cfg.events_path);
+  }
   if (o.error) {
     fmt::print(err, "weft replay: {}{}", *o.error, o.error->ends_with('\n') ? "" : "\n");
     return kExitUsage;
@@ -82,6 +132,7 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   }
   if (!o.finding) {
     fmt::print(out, "weft: the replayed schedule of {} ran without failure\n", name);
+    for (const auto& w : written) fmt::print(out, "trace: {}\n", w);
     return kExitClean;
   }
   const Finding& f = *o.finding;
@@ -94,7 +145,8 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   fmt::print(out, "weft: {} in the replayed schedule of {}{}\n\n{}", f.kind, name,
              f.ended.empty() ? "" : fmt::format(" (the worker ended with {})", f.ended), f.report);
   if (!f.report.ends_with('\n')) out << '\n';
-  if (!cfg.trace_path.empty()) fmt::print(out, "\ntrace: {}\n", cfg.trace_path);
+  for (const auto& w : written) fmt::print(out, "\ntrace: {}", w);
+  if (!written.empty()) out << '\n';
   return kExitFindings;
 }
 
