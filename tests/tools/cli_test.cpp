@@ -215,6 +215,17 @@ TEST_F(Cli, ASegfaultingWorkerIsAFindingAndTheRestGoesOn) {
                             {"-n", "120", "-j", "1", "--max-findings", "1000", "--report", path("one.json")}));
   ASSERT_EQ(one.code, 1) << describe(one);
   EXPECT_EQ(read_json("one.json")["explorations"][0]["findings"], ex["findings"]);
+  // With --trace-dir each finding gets its HTML timeline, named in the result.
+  Result traced = weft(explore("SegfaultsOnOneSchedule", {"-n", "40", "-j", "2", "--max-findings", "1000",
+                                                          "--trace-dir", path("traces"), "--report", path("t.json")}));
+  ASSERT_EQ(traced.code, 1) << describe(traced);
+  ASSERT_GE(read_json("t.json")["explorations"][0]["findings"].size(), 1u);
+  for (const json& f : read_json("t.json")["explorations"][0]["findings"]) {
+    std::string html = f["trace"];
+    EXPECT_EQ(html.rfind(path("traces") + "/Kernels.SegfaultsOnOneSchedule-iteration-", 0), 0u) << html;
+    EXPECT_NE(weft::cli::read_file(html).find("class=\"ev finding\""), std::string::npos) << html;
+    EXPECT_NE(traced.out.find("trace:       " + html), std::string::npos) << describe(traced);
+  }
   // Its token reproduces the crash.
   Result rp = weft({"replay", ex["findings"][0]["token"], "-e", "Kernels.SegfaultsOnOneSchedule", "--", KERNELS});
   EXPECT_EQ(rp.code, 1) << describe(rp);
@@ -236,6 +247,18 @@ TEST_F(Cli, AHangingWorkerIsAFindingAndTheRestGoesOn) {
     EXPECT_EQ(f["kind"], "hang");
     EXPECT_NE(f["ended"].get<std::string>().find("124"), std::string::npos) << f.dump(2);
   }
+}
+
+TEST_F(Cli, TheProgressLineIsDrawnOnATerminalOnly) {
+  // Not a terminal here: auto draws nothing, always draws (on stderr, never on stdout).
+  Result quiet = weft({"explore", "-e", "Kernels.Clean", "-n", "40", "--batch", "5", "--", KERNELS});
+  ASSERT_EQ(quiet.code, 0) << describe(quiet);
+  EXPECT_EQ(quiet.err, "");
+  Result shown = weft({"explore", "-e", "Kernels.Clean", "-n", "40", "--batch", "5", "-j", "1",
+                       "--progress", "always", "--", KERNELS});
+  ASSERT_EQ(shown.code, 0) << describe(shown);
+  EXPECT_NE(shown.err.find("/40 iterations"), std::string::npos) << describe(shown);
+  EXPECT_EQ(shown.out.find("/40 iterations"), std::string::npos);
 }
 
 TEST_F(Cli, ATestThatNeverExploresIsNotedNotFailed) {

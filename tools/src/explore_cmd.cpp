@@ -18,11 +18,14 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <cctype>
 #include <map>
 #include <ostream>
 
 #include "outcome.hpp"
 #include "process.hpp"
+#include "trace_export.hpp"
 
 namespace weft::cli {
 
@@ -244,6 +247,44 @@ RunResult run_explore(const ExploreConfig& cfg) {
     for (const Range& g : missing) list += fmt::format("{}[{}, {})", list.empty() ? "" : ", ", g.first, g.end);
     ex.notes.push_back(fmt::format("iterations not explored: {}{}", list,
                                    result.budget_exhausted ? " (time budget)" : ""));
+  }
+  // 4. With --trace-dir: each finding's schedule replayed once more, traced, as HTML.
+  if (!cfg.trace_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.trace_dir, ec);
+    if (ec)
+      throw UsageError(fmt::format("--trace-dir '{}': cannot create it: {}", cfg.trace_dir, ec.message()));
+    for (ExplorationResult& ex : result.explorations) {
+      for (Finding& f : ex.findings) {
+        if (f.token.empty()) continue;
+        std::string stem;
+        for (char c : ex.name) stem += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+        stem += f.iteration ? fmt::format("-iteration-{}", *f.iteration + 1) : "-replay";
+        const std::string events = (tmp.path() / (stem + ".jsonl")).string();
+        const std::string html = (std::filesystem::path(cfg.trace_dir) / (stem + ".html")).string();
+        WorkerRequest req;
+        req.replay = f.token;
+        req.report_path = (tmp.path() / (stem + ".json")).string();
+        req.trace_path = events;
+        (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
+                             (tmp.path() / (stem + ".out")).string(),
+                             (tmp.path() / (stem + ".err")).string()));
+        if (!std::filesystem::exists(events)) {
+          ex.notes.push_back(fmt::format("no trace of the finding in iteration {}: its replay wrote none",
+                                         f.iteration ? *f.iteration + 1 : 0));
+          continue;
+        }
+        Trace trace = parse_trace(read_file(events), events);
+        if (trace.report.empty()) {
+          trace.failure = f.kind;
+          trace.report = f.report;
+        }
+        std::ofstream out(html, std::ios::binary | std::ios::trunc);
+        out << html_timeline(trace, fmt::format("{}: {} ({})", ex.name, f.kind, f.token));
+        if (!out.flush()) throw UsageError(fmt::format("cannot write '{}'", html));
+        f.trace = html;
+      }
+    }
   }
   result.seconds = elapsed_ms() / 1000.0;
   return result;

@@ -29,6 +29,7 @@ struct ExploreConfig {
   std::string max_steps;             // WEFT_MAX_STEPS for the workers ("" = theirs)
   bool progress = false;             // draw the progress line on stderr
   bool keep_temp = false;
+  std::string trace_dir;             // replay each finding there and write its HTML timeline
 };
 
 // Runs the exploration; prints nothing except the progress line (the caller renders the

@@ -163,6 +163,9 @@ int main(int argc, char** argv) {
   explore->add_option("--progress", progress, "progress line on stderr: auto (when a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
+  explore->add_option("--trace-dir", ex.trace_dir,
+                      "replay each finding once more with tracing and write its HTML timeline to DIR")
+      ->option_text("DIR");
   explore->add_flag("--keep-temp", ex.keep_temp, "keep the workers' output and reports (for debugging weft)");
   explore->add_option("command", ex.command, "-- the test binary and its arguments")->required();
 

@@ -116,6 +116,7 @@ std::string render_text(const RunResult& r) {
       out += f.report;
       if (!f.report.empty() && f.report.back() != '\n') out += '\n';
       if (!f.replay.empty()) out += fmt::format("\nreplay with: {}\n", f.replay);
+      if (!f.trace.empty()) out += fmt::format("trace:       {}\n", f.trace);
     }
   }
   for (const auto& err : r.errors) out += fmt::format("\nerror: {}{}", err, err.ends_with('\n') ? "" : "\n");

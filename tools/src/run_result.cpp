@@ -111,6 +111,7 @@ Finding finding_from(const nlohmann::json& f, const std::string& where) {
   x.report = f.value("report", std::string());
   x.ended = f.value("ended", std::string());
   x.replay = f.value("replay", std::string());
+  x.trace = f.value("trace", std::string());
   return x;
 }
 
@@ -148,6 +149,7 @@ nlohmann::ordered_json to_json(const RunResult& r) {
       o2["report"] = f.report;
       o2["ended"] = f.ended;
       o2["replay"] = f.replay;
+      if (!f.trace.empty()) o2["trace"] = f.trace;
       fs.push_back(std::move(o2));
     }
     o["findings"] = std::move(fs);

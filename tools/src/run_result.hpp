@@ -28,6 +28,7 @@ struct Finding {
   std::string report;  // the runtime's report text
   std::string ended;   // how the worker ended when that is part of the finding ("signal ...")
   std::string replay;  // the command that replays it
+  std::string trace;   // the HTML timeline of its schedule (weft explore --trace-dir)
 };
 
 // Iterations [first, end).
