@@ -85,6 +85,17 @@ TEST(Outcome, AReportedFailureAndAConfigurationError) {
   auto c = interpret(0, 1, ExitStatus{false, 1, 0}, "", "weft: configuration error\n\nWEFT_X bad\n", "");
   ASSERT_TRUE(c.error);
   EXPECT_NE(c.error->find("WEFT_X bad"), std::string::npos);
+  // A clean report with exit status 1: a failed GoogleTest test, but for the weft protocol
+  // (weft-examples missing a bug in its batch) the report is the verdict.
+  std::string clean = R"({"schema":"weft.explore/1","ok":true,"strategy":"random","seed":1,
+    "iterations":4,"steps":8,"decisions":2,"budget_exhausted":false,"failure":null})";
+  auto gtest = interpret(0, 4, ExitStatus{false, 1, 0}, clean, "[  FAILED  ] X.Y\n", "");
+  ASSERT_TRUE(gtest.finding);
+  EXPECT_EQ(gtest.finding->kind, "test failure");
+  EXPECT_EQ(gtest.covered_end, 4u);
+  auto weftp = interpret(0, 4, ExitStatus{false, 1, 0}, clean, "MISS x\n", "", false);
+  EXPECT_FALSE(weftp.finding);
+  EXPECT_EQ(weftp.covered_end, 4u);
   auto none = interpret(0, 4, ExitStatus{}, "", "", "");
   EXPECT_FALSE(none.ran_explore);
   EXPECT_FALSE(none.finding);

@@ -196,7 +196,8 @@ RunResult run_explore(const ExploreConfig& cfg) {
     const Work& w = r.work;
     ExplorationResult& ex = result.explorations[w.exploration];
     WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report),
-                                read_file(r.out), read_file(r.err));
+                                read_file(r.out), read_file(r.err),
+                                target.protocol == Protocol::gtest);
     if (o.error) {
       result.errors.push_back(fmt::format("{}: {}", ex.name, *o.error));
       stopped[w.exploration] = true;

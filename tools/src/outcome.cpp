@@ -56,7 +56,7 @@ std::optional<FatalReport> parse_fatal_report(const std::string& err) {
 
 WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
                         const std::string& report_json, const std::string& out,
-                        const std::string& err) {
+                        const std::string& err, bool status_is_verdict) {
   WorkerOutcome w;
   w.covered_end = first;
   const std::uint64_t end = first + count;
@@ -90,7 +90,7 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
       w.covered_end = std::min(end, *w.finding->iteration + 1);
     } else {
       w.covered_end = std::min(end, first + ran);
-      if (!status.success()) {
+      if (!status.success() && (status_is_verdict || status.signaled)) {
         // The exploration passed, but the binary failed (an EXPECT after explore(), or an
         // earlier explore() call in the same test).
         Finding f;

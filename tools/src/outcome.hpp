@@ -36,8 +36,11 @@ struct WorkerOutcome {
 };
 
 // `first`/`count`: the iterations the worker was given (count 1 for a replay).
+// `status_is_verdict`: a non-zero exit after a clean report is a `test failure` (GoogleTest:
+// an EXPECT failed); for the weft protocol the report alone is the verdict (weft-examples
+// exits 1 when a bug example's bug was not in the iterations it was given).
 WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
                         const std::string& report_json, const std::string& out,
-                        const std::string& err);
+                        const std::string& err, bool status_is_verdict = true);
 
 }  // namespace weft::cli

@@ -100,7 +100,8 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
     out << wout;
     err << werr;
   }
-  WorkerOutcome o = interpret(0, 1, st, read_file(req.report_path), wout, werr);
+  WorkerOutcome o = interpret(0, 1, st, read_file(req.report_path), wout, werr,
+                              t.protocol == Protocol::gtest);
   // The trace first: a crashed replay still leaves the events up to the crash.
   std::vector<std::string> written;
   if (tracing && !o.error && std::filesystem::exists(events)) {
