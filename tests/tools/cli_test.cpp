@@ -226,8 +226,9 @@ TEST_F(Cli, ASegfaultingWorkerIsAFindingAndTheRestGoesOn) {
   Result traced = weft(explore("SegfaultsOnOneSchedule", {"-n", "40", "-j", "2", "--max-findings", "1000",
                                                           "--trace-dir", path("traces"), "--report", path("t.json")}));
   ASSERT_EQ(traced.code, 1) << describe(traced);
-  ASSERT_GE(read_json("t.json")["explorations"][0]["findings"].size(), 1u);
-  for (const json& f : read_json("t.json")["explorations"][0]["findings"]) {
+  const json traced_findings = read_json("t.json")["explorations"][0]["findings"];
+  ASSERT_GE(traced_findings.size(), 1u);
+  for (const json& f : traced_findings) {
     std::string html = f["trace"];
     EXPECT_EQ(html.rfind(path("traces") + "/Kernels.SegfaultsOnOneSchedule-iteration-", 0), 0u) << html;
     EXPECT_NE(weft::cli::read_file(html).find("class=\"ev finding\""), std::string::npos) << html;
