@@ -23,6 +23,7 @@
 #include "crash.hpp"
 #include "race.hpp"
 #include "strategy.hpp"
+#include "trace.hpp"
 #include "watchdog.hpp"
 
 namespace weft {
@@ -216,6 +217,10 @@ void validate(const ExploreOptions& o) {
   if (o.iterations == 0)
     throw std::invalid_argument(
         "ExploreOptions::iterations is 0, so nothing would be explored; set it to 1 or more");
+  if (o.first_iteration > UINT64_MAX - o.iterations)
+    throw std::invalid_argument(fmt::format(
+        "first_iteration {} + iterations {} overflows a 64-bit iteration index; lower them",
+        o.first_iteration, o.iterations));
   if (o.max_steps == 0)
     throw std::invalid_argument(
         "ExploreOptions::max_steps is 0, so every iteration would fail at its first step; set "
@@ -238,6 +243,10 @@ void validate(const ExploreOptions& o) {
 void apply_environment(ExploreOptions& o) {
   if (const char* v = std::getenv("WEFT_SEED"); v && *v)
     o.seed = parse_number("WEFT_SEED", v, "42");
+  if (const char* v = std::getenv("WEFT_FIRST_ITERATION"); v && *v)
+    o.first_iteration = parse_number("WEFT_FIRST_ITERATION", v, "0");
+  if (const char* v = std::getenv("WEFT_TIME_BUDGET"); v && *v)
+    o.time_budget = detail::parse_hang_timeout("WEFT_TIME_BUDGET", v);
   if (const char* v = std::getenv("WEFT_ITERATIONS"); v && *v) {
     o.iterations = parse_number("WEFT_ITERATIONS", v, "1000");
     if (o.iterations == 0)
@@ -336,6 +345,7 @@ void note_finding(ExploreResult& result, std::set<std::string>& seen, Failure f,
 struct Prepared {
   std::unique_ptr<detail::Strategy> strategy;
   detail::Suppressions suppressions;
+  std::unique_ptr<detail::TraceRecorder> trace;  // WEFT_TRACE on a replay
 };
 
 Prepared prepare(ExploreOptions& options) {
@@ -351,6 +361,7 @@ Prepared prepare(ExploreOptions& options) {
     const char* source = env && options.replay == env ? "WEFT_REPLAY" : "ExploreOptions::replay";
     throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
   }
+  p.trace = detail::trace_from_environment(options);
   return p;
 }
 
@@ -394,6 +405,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     sinks.push_back(race.get());
   }
   sinks.insert(sinks.end(), options.sinks.begin(), options.sinks.end());
+  if (prepared.trace) sinks.push_back(prepared.trace.get());
   std::unique_ptr<TeeSink> tee;
   EventSink* sink = nullptr;
   if (sinks.size() == 1) {
@@ -405,7 +417,9 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
 
   BodyCall call(body);
   const auto started = std::chrono::steady_clock::now();
-  const std::uint64_t iterations = options.strategy == StrategyKind::replay ? 1 : options.iterations;
+  const std::uint64_t first = options.strategy == StrategyKind::replay ? 0 : options.first_iteration;
+  const std::uint64_t end =
+      first + (options.strategy == StrategyKind::replay ? 1 : options.iterations);
   detail::LiveRun live;  // what a crash or hang report names
   live.strategy = options.strategy;
   live.seed = options.seed;
@@ -414,7 +428,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
   if (options.strategy == StrategyKind::dfs) result.preemption_bound = options.dfs_preemption_bound;
   std::set<std::string> seen;  // keep_going: the failures found so far (failure_key)
-  for (std::uint64_t i = 0; i < iterations; ++i) {
+  for (std::uint64_t i = first; i < end; ++i) {
     if (!strategy.begin_iteration(i)) {
       result.exhausted = strategy.exhausted();
       break;
@@ -443,10 +457,11 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     }
     if (options.time_budget.count() > 0 &&
         std::chrono::steady_clock::now() - started >= options.time_budget) {
-      result.budget_exhausted = i + 1 < iterations;
+      result.budget_exhausted = i + 1 < end;
       break;
     }
   }
+  if (prepared.trace) prepared.trace->finish(result);
   if (options.use_environment) write_report(result);
   return result;
 }

@@ -12,11 +12,12 @@
 // Each iteration runs `body` as the main goroutine on one OS thread, one goroutine at a
 // time; at every visible operation a Strategy picks the goroutine that runs next. Time is
 // virtual. The run stops at the first failure (unless keep_going). The environment
-// overrides the options: WEFT_SEED, WEFT_ITERATIONS,
+// overrides the options: WEFT_SEED, WEFT_FIRST_ITERATION, WEFT_ITERATIONS, WEFT_TIME_BUDGET,
 // WEFT_STRATEGY (random|pct[:depth]|pos|dfs[:preemption bound]|portfolio|replay:<token>),
 // WEFT_KEEP_GOING (0|1), WEFT_REPLAY=<token>,
 // WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
-// WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off).
+// WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off),
+// WEFT_TRACE (on a replay: write every event to this path, runtime/src/trace.hpp).
 #pragma once
 
 #include <chrono>
@@ -44,6 +45,10 @@ struct ExploreOptions {
   StrategyKind strategy = StrategyKind::portfolio;
   std::uint64_t seed = 1;
   std::uint64_t iterations = 1000;
+  // The index of the first iteration: iteration i's schedule depends only on (seed, i), so
+  // runs over [first_iteration, first_iteration + iterations) split one seed's iterations
+  // between processes or machines with no overlap and no gap (the weft CLI's --jobs, --shard).
+  std::uint64_t first_iteration = 0;
   // Scheduling steps allowed in one iteration before it is reported as a livelock.
   std::uint64_t max_steps = 100'000;
   // Stop exploring (without failure) once this much real time has passed; 0 = no budget.

@@ -1,0 +1,503 @@
+// The weft executable end to end: every command, every exit code, crash and hang isolation,
+// the seed split across jobs and shards, SARIF's required fields, JUnit, merging.
+// The binaries explored are kernels.cpp (GoogleTest) and list_kernel.cpp (--list protocol).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace {
+
+using weft::cli::Environment;
+using weft::cli::TempDir;
+using nlohmann::json;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+ protected:
+  // Runs `weft args...` with `env` added to this process's environment.
+  Result weft(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
+    args.insert(args.begin(), WEFT_CLI);
+    Environment e = Environment::inherited();
+    e.unset("GTEST_TOTAL_SHARDS");
+    e.unset("GTEST_SHARD_INDEX");
+    for (const auto& [k, v] : env) e.set(k, v);
+    const std::string out = path("out.txt"), err = path("err.txt");
+    weft::cli::ExitStatus st = weft::cli::wait_for(weft::cli::spawn(args, e, out, err));
+    Result r;
+    r.code = st.signaled ? 128 + st.signal : st.code;
+    r.out = weft::cli::read_file(out);
+    r.err = weft::cli::read_file(err);
+    return r;
+  }
+  std::string path(const std::string& name) const { return (tmp_.path() / name).string(); }
+  json read_json(const std::string& name) const {
+    return json::parse(weft::cli::read_file(path(name)));
+  }
+  // The explore command line for one kernel exploration.
+  std::vector<std::string> explore(const std::string& kernel, std::vector<std::string> opts) {
+    std::vector<std::string> a{"explore", "-e", "Kernels." + kernel, "--progress", "never"};
+    a.insert(a.end(), opts.begin(), opts.end());
+    a.push_back("--");
+    a.push_back(KERNELS);
+    return a;
+  }
+
+  TempDir tmp_;
+};
+
+std::string describe(const Result& r) {
+  return "exit " + std::to_string(r.code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+// ---------------------------------------------------------------------------------------
+// Usage: --help everywhere, clear errors, exit 2.
+
+TEST_F(Cli, HelpOnEveryCommandSucceeds) {
+  for (std::vector<std::string> a : {std::vector<std::string>{"--help"}, {"explore", "--help"},
+                                     {"replay", "--help"}, {"list", "--help"}, {"report", "--help"}}) {
+    Result r = weft(a);
+    EXPECT_EQ(r.code, 0) << describe(r);
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << describe(r);
+  }
+  EXPECT_NE(weft({"explore", "--help"}).out.find("--jobs"), std::string::npos);
+  EXPECT_NE(weft({"--help"}).out.find("2 bad usage"), std::string::npos);
+}
+
+TEST_F(Cli, UnknownFlagsAndBadValuesExit2WithAMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  std::vector<Case> cases{
+      {{"explore", "--frobnicate", "--", KERNELS}, "frobnicate"},
+      {{"explore", "--jobs", "0", "--", KERNELS}, "at least 1"},
+      {{"explore", "--iterations", "many", "--", KERNELS}, "whole number"},
+      {{"explore", "--shard", "4/4", "--", KERNELS}, "0 <= K < N"},
+      {{"explore", "--shard", "two", "--", KERNELS}, "not a shard"},
+      {{"explore", "--time-budget", "5parsecs", "--", KERNELS}, "not a duration"},
+      {{"explore", "--strategy", "luck", "--", KERNELS}, "luck"},
+      {{"explore", "--hang-timeout", "soon", "--", KERNELS}, "--hang-timeout 'soon'"},
+      {{"explore", "--", "/nonexistent/bin"}, "does not exist"},
+      {{"explore", "-e", "Kernels.Nope", "--", KERNELS}, "no exploration named 'Kernels.Nope'"},
+      {{"explore"}, "command"},
+      {{"frobnicate"}, "unknown command 'frobnicate'"},
+      {{"replay", "not-a-token", "--", KERNELS}, "not a replay token"},
+      {{"replay", "w2-AAAA", "--", KERNELS}, "-e NAME"},
+      {{"report", "/nonexistent.json"}, "nonexistent"},
+      {{"report", "--format", "pdf", WEFT_CLI}, "pdf"},
+  };
+  for (const Case& c : cases) {
+    Result r = weft(c.args);
+    EXPECT_EQ(r.code, 2) << c.args[0] << " " << describe(r);
+    EXPECT_NE((r.out + r.err).find(c.says), std::string::npos) << describe(r);
+  }
+}
+
+TEST_F(Cli, AMalformedWeftVariableIsAnEnvironmentError) {
+  Result r = weft(explore("Clean", {"-n", "4"}), {{"WEFT_MAX_STEPS", "lots"}});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("WEFT_MAX_STEPS='lots'"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, AReportThatIsNotWeftJsonIsAnError) {
+  std::string bad = path("bad.json"), other = path("other.json");
+  { std::ofstream(bad) << "{ not json"; }
+  { std::ofstream(other) << R"({"schema": "someone.else/3"})"; }
+  Result r = weft({"report", bad});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("not valid JSON"), std::string::npos) << describe(r);
+  r = weft({"report", other});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("someone.else/3"), std::string::npos) << describe(r);
+}
+
+// ---------------------------------------------------------------------------------------
+// list
+
+TEST_F(Cli, ListsAGoogleTestBinary) {
+  Result r = weft({"list", "--", KERNELS});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  for (const char* name : {"Kernels.Clean", "Kernels.SegfaultsOnOneSchedule", "Kernels.LogsIterations"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << describe(r);
+  Result j = weft({"list", "--json", "--", KERNELS});
+  ASSERT_EQ(j.code, 0) << describe(j);
+  json l = json::parse(j.out);
+  EXPECT_EQ(l["protocol"], "gtest");
+  EXPECT_EQ(l["explorations"].size(), 6u);
+}
+
+TEST_F(Cli, ListsAndExploresABinaryThatAnswersList) {
+  Result r = weft({"list", "--", LIST_KERNEL});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find("fine"), std::string::npos);
+  EXPECT_NE(r.out.find("leaky  a sender nobody receives from"), std::string::npos) << describe(r);
+  Result ok = weft({"explore", "-e", "fine", "-n", "5", "--", LIST_KERNEL});
+  EXPECT_EQ(ok.code, 0) << describe(ok);
+  Result leak = weft({"explore", "-e", "leaky", "-n", "5", "--report", path("leak.json"), "--", LIST_KERNEL});
+  EXPECT_EQ(leak.code, 1) << describe(leak);
+  json j = read_json("leak.json");
+  EXPECT_EQ(j["protocol"], "weft");
+  EXPECT_EQ(j["explorations"][0]["findings"][0]["kind"], "goroutine leak");
+  // Its replay command names the protocol and the exploration, and reproduces the leak.
+  std::string token = j["explorations"][0]["findings"][0]["token"];
+  Result rp = weft({"replay", token, "-e", "leaky", "--", LIST_KERNEL});
+  EXPECT_EQ(rp.code, 1) << describe(rp);
+  EXPECT_NE(rp.out.find("goroutine leak"), std::string::npos) << describe(rp);
+}
+
+// ---------------------------------------------------------------------------------------
+// explore: exit codes, findings, crash and hang isolation.
+
+TEST_F(Cli, ACleanExplorationExits0AndCoversEveryIteration) {
+  Result r = weft(explore("Clean", {"-n", "50", "-j", "2", "--report", path("r.json")}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find("ok    Kernels.Clean  (50 iterations)"), std::string::npos) << describe(r);
+  json j = read_json("r.json");
+  EXPECT_EQ(j["schema"], "weft.run/1");
+  EXPECT_EQ(j["explorations"][0]["covered"], json::parse("[[0, 50]]"));
+  EXPECT_EQ(j["findings"], 0);
+}
+
+TEST_F(Cli, FindingsExit1AndEachReplays) {
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "40", "-j", "2", "--max-findings", "3",
+                                                      "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  json j = read_json("r.json");
+  const json& fs = j["explorations"][0]["findings"];
+  // Workers already running when the third finding arrives finish and report theirs too.
+  ASSERT_GE(fs.size(), 3u) << j.dump(2);
+  for (const json& f : fs) {
+    EXPECT_EQ(f["kind"], "assertion failure");
+    EXPECT_EQ(f["token"].get<std::string>().rfind("w2-", 0), 0u);
+    EXPECT_NE(f["replay"].get<std::string>().find("-e Kernels.AssertsOnSomeSchedules"), std::string::npos);
+  }
+  EXPECT_NE(j["explorations"][0]["notes"].dump().find("--max-findings"), std::string::npos);
+  Result rp = weft({"replay", fs[0]["token"], "-e", "Kernels.AssertsOnSomeSchedules", "--", KERNELS});
+  EXPECT_EQ(rp.code, 1) << describe(rp);
+  EXPECT_NE(rp.out.find("goroutine 1 appended first"), std::string::npos) << describe(rp);
+}
+
+TEST_F(Cli, ASegfaultingWorkerIsAFindingAndTheRestGoesOn) {
+  Result r = weft(explore("SegfaultsOnOneSchedule",
+                          {"-n", "120", "-j", "2", "--max-findings", "1000", "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  json j = read_json("r.json");
+  const json& ex = j["explorations"][0];
+  // Every iteration was explored, though workers died.
+  EXPECT_EQ(ex["covered"], json::parse("[[0, 120]]")) << ex.dump(2);
+  ASSERT_GE(ex["findings"].size(), 2u) << ex.dump(2);
+  std::vector<std::uint64_t> iterations;
+  for (const json& f : ex["findings"]) {
+    EXPECT_EQ(f["kind"], "crash");
+    // The signal ends the worker (under AddressSanitizer, its handler's exit status does).
+    EXPECT_FALSE(f["ended"].get<std::string>().empty()) << f.dump(2);
+    EXPECT_NE(f["report"].get<std::string>().find("signal SIGSEGV (segmentation fault) at address"), std::string::npos);
+    ASSERT_TRUE(f["iteration"].is_number());
+    iterations.push_back(f["iteration"]);
+  }
+  EXPECT_TRUE(std::is_sorted(iterations.begin(), iterations.end()));
+  EXPECT_EQ(std::adjacent_find(iterations.begin(), iterations.end()), iterations.end());
+  // The same run with one job finds the same crashes: the split changes nothing.
+  Result one = weft(explore("SegfaultsOnOneSchedule",
+                            {"-n", "120", "-j", "1", "--max-findings", "1000", "--report", path("one.json")}));
+  ASSERT_EQ(one.code, 1) << describe(one);
+  // (Compared by iteration and token: the report names the faulting address, which ASLR moves.)
+  auto key = [](const json& fs) {
+    std::vector<std::pair<std::uint64_t, std::string>> k;
+    for (const json& f : fs) k.emplace_back(f["iteration"], f["token"]);
+    return k;
+  };
+  EXPECT_EQ(key(read_json("one.json")["explorations"][0]["findings"]), key(ex["findings"]));
+  // With --trace-dir each finding gets its HTML timeline, named in the result.
+  Result traced = weft(explore("SegfaultsOnOneSchedule", {"-n", "40", "-j", "2", "--max-findings", "1000",
+                                                          "--trace-dir", path("traces"), "--report", path("t.json")}));
+  ASSERT_EQ(traced.code, 1) << describe(traced);
+  const json traced_findings = read_json("t.json")["explorations"][0]["findings"];
+  ASSERT_GE(traced_findings.size(), 1u);
+  for (const json& f : traced_findings) {
+    std::string html = f["trace"];
+    EXPECT_EQ(html.rfind(path("traces") + "/Kernels.SegfaultsOnOneSchedule-iteration-", 0), 0u) << html;
+    EXPECT_NE(weft::cli::read_file(html).find("class=\"ev finding\""), std::string::npos) << html;
+    EXPECT_NE(traced.out.find("trace:       " + html), std::string::npos) << describe(traced);
+  }
+  // Its token reproduces the crash.
+  Result rp = weft({"replay", ex["findings"][0]["token"], "-e", "Kernels.SegfaultsOnOneSchedule", "--", KERNELS});
+  EXPECT_EQ(rp.code, 1) << describe(rp);
+  EXPECT_NE(rp.out.find("crash in the replayed schedule"), std::string::npos) << describe(rp);
+  EXPECT_NE(rp.out.find("SIGSEGV"), std::string::npos) << describe(rp);
+}
+
+// The watchdog's limit is tiny and the goroutine spins forever on the hanging schedule, so
+// the outcome does not depend on timing.
+TEST_F(Cli, AHangingWorkerIsAFindingAndTheRestGoesOn) {
+  Result r = weft(explore("HangsOnOneSchedule", {"-n", "30", "-j", "2", "--max-findings", "1000",
+                                                  "--hang-timeout", "100ms", "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  json j = read_json("r.json");
+  const json& ex = j["explorations"][0];
+  EXPECT_EQ(ex["covered"], json::parse("[[0, 30]]")) << ex.dump(2);
+  ASSERT_GE(ex["findings"].size(), 1u);
+  for (const json& f : ex["findings"]) {
+    EXPECT_EQ(f["kind"], "hang");
+    EXPECT_NE(f["ended"].get<std::string>().find("124"), std::string::npos) << f.dump(2);
+  }
+}
+
+TEST_F(Cli, TheProgressLineIsDrawnOnATerminalOnly) {
+  // Not a terminal here: auto draws nothing, always draws (on stderr, never on stdout).
+  Result quiet = weft({"explore", "-e", "Kernels.Clean", "-n", "40", "--batch", "5", "--", KERNELS});
+  ASSERT_EQ(quiet.code, 0) << describe(quiet);
+  EXPECT_EQ(quiet.err, "");
+  Result shown = weft({"explore", "-e", "Kernels.Clean", "-n", "40", "--batch", "5", "-j", "1",
+                       "--progress", "always", "--", KERNELS});
+  ASSERT_EQ(shown.code, 0) << describe(shown);
+  EXPECT_NE(shown.err.find("/40 iterations"), std::string::npos) << describe(shown);
+  EXPECT_EQ(shown.out.find("/40 iterations"), std::string::npos);
+}
+
+// The README's first command: the bundled examples, through the --list protocol.
+TEST_F(Cli, ExploresTheBundledExamples) {
+#ifndef WEFT_EXAMPLES
+  GTEST_SKIP() << "weft-examples is not built (WEFT_BUILD_EXAMPLES=OFF)";
+#else
+  Result r = weft({"explore", "-n", "60", "-j", "2", "--max-findings", "1", "-e", "pipeline", "-e",
+                   "bug-leaked-goroutine", "-e", "bug-lock-order-deadlock", "--trace-dir", path("traces"),
+                   "--report", path("r.json"), "--", WEFT_EXAMPLES});
+  ASSERT_EQ(r.code, 1) << describe(r);
+  json j = read_json("r.json");
+  EXPECT_EQ(j["protocol"], "weft");
+  std::map<std::string, json> by_name;
+  for (const json& e : j["explorations"]) by_name[e["name"]] = e;
+  EXPECT_TRUE(by_name["pipeline"]["findings"].empty());
+  EXPECT_EQ(by_name["pipeline"]["covered"], json::parse("[[0, 60]]"));
+  ASSERT_FALSE(by_name["bug-leaked-goroutine"]["findings"].empty());
+  EXPECT_EQ(by_name["bug-leaked-goroutine"]["findings"][0]["kind"], "goroutine leak");
+  ASSERT_FALSE(by_name["bug-lock-order-deadlock"]["findings"].empty());
+  std::string kind = by_name["bug-lock-order-deadlock"]["findings"][0]["kind"];
+  EXPECT_TRUE(kind == "deadlock" || kind == "lock-order inversion") << kind;
+  for (const char* name : {"bug-leaked-goroutine", "bug-lock-order-deadlock"}) {
+    const json& f = by_name[name]["findings"][0];
+    EXPECT_NE(r.out.find(f["replay"].get<std::string>()), std::string::npos) << describe(r);
+    EXPECT_TRUE(std::filesystem::exists(f["trace"].get<std::string>())) << f.dump(2);
+  }
+#endif
+}
+
+TEST_F(Cli, ATestThatNeverExploresIsNotedNotFailed) {
+  Result r = weft(explore("NeverExplores", {"-n", "10", "-j", "2"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find("without calling weft::explore"), std::string::npos) << describe(r);
+}
+
+// ---------------------------------------------------------------------------------------
+// The seed's iterations split across jobs and shards: none twice, none skipped.
+
+std::vector<std::uint64_t> logged(const std::string& file) {
+  std::vector<std::uint64_t> v;
+  std::istringstream in(weft::cli::read_file(file));
+  for (std::uint64_t x; in >> x;) v.push_back(x);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::vector<std::uint64_t> iota(std::uint64_t from, std::uint64_t to) {
+  std::vector<std::uint64_t> v;
+  for (std::uint64_t i = from; i < to; ++i) v.push_back(i);
+  return v;
+}
+
+TEST_F(Cli, JobsSplitTheIterationsWithNoOverlapAndNoGap) {
+  Result r = weft(explore("LogsIterations", {"-n", "103", "-j", "3", "--batch", "7"}),
+                  {{"KERNEL_LOG", path("log")}});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(logged(path("log")), iota(0, 103));
+}
+
+TEST_F(Cli, ShardsSplitTheIterationsAndReportMergesThem) {
+  std::vector<std::string> reports;
+  for (int k = 0; k < 3; ++k) {
+    std::string rep = path("shard" + std::to_string(k) + ".json");
+    Result r = weft(explore("LogsIterations", {"-n", "50", "-j", "2", "--shard", std::to_string(k) + "/3",
+                                               "--report", rep}),
+                    {{"KERNEL_LOG", path("log")}});
+    ASSERT_EQ(r.code, 0) << describe(r);
+    reports.push_back(rep);
+  }
+  EXPECT_EQ(logged(path("log")), iota(0, 50));
+  std::vector<std::string> args{"report", "--format", "json"};
+  args.insert(args.end(), reports.begin(), reports.end());
+  Result m = weft(args);
+  ASSERT_EQ(m.code, 0) << describe(m);
+  json j = json::parse(m.out);
+  EXPECT_EQ(j["shards"], json::parse("[[0, 50]]"));
+  EXPECT_EQ(j["explorations"][0]["covered"], json::parse("[[0, 50]]"));
+  EXPECT_EQ(j["explorations"][0]["iterations"], 50);
+  // The same shard twice is an error, not a double count.
+  Result twice = weft({"report", reports[0], reports[0]});
+  EXPECT_EQ(twice.code, 2) << describe(twice);
+}
+
+TEST_F(Cli, GoogleTestShardVariablesChooseTheSlice) {
+  Result r = weft(explore("LogsIterations", {"-n", "20", "--report", path("r.json")}),
+                  {{"KERNEL_LOG", path("log")}, {"GTEST_TOTAL_SHARDS", "4"}, {"GTEST_SHARD_INDEX", "2"},
+                   {"GTEST_SHARD_STATUS_FILE", path("status")}});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(logged(path("log")), iota(10, 15));
+  EXPECT_EQ(read_json("r.json")["shards"], json::parse("[[10, 15]]"));
+  EXPECT_TRUE(std::filesystem::exists(path("status")));
+  Result bad = weft(explore("Clean", {"-n", "20"}), {{"GTEST_TOTAL_SHARDS", "4"}, {"GTEST_SHARD_INDEX", "9"}});
+  EXPECT_EQ(bad.code, 2) << describe(bad);
+  EXPECT_NE(bad.err.find("GTEST_SHARD_INDEX"), std::string::npos) << describe(bad);
+}
+
+// ---------------------------------------------------------------------------------------
+// report: SARIF and JUnit.
+
+TEST_F(Cli, SarifHasTheRequiredFieldsAndPointsAtTheSource) {
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "20", "--max-findings", "2", "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  Result s = weft({"report", "--format", "sarif", path("r.json")});
+  ASSERT_EQ(s.code, 1) << describe(s);  // the exit code still says: findings
+  json j = json::parse(s.out);
+  // sarif-2.1.0 schema: sarifLog requires version and runs; run requires tool; tool requires
+  // driver; toolComponent requires name; result requires message (with text).
+  EXPECT_EQ(j["version"], "2.1.0");
+  ASSERT_TRUE(j["runs"].is_array());
+  ASSERT_EQ(j["runs"].size(), 1u);
+  const json& run = j["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"]["name"], "weft");
+  const json& results = run["results"];
+  ASSERT_EQ(results.size(), read_json("r.json")["findings"].get<std::size_t>());
+  ASSERT_GE(results.size(), 2u);
+  std::set<std::string> rule_ids;
+  for (const json& rule : run["tool"]["driver"]["rules"]) rule_ids.insert(rule["id"]);
+  for (const json& res : results) {
+    ASSERT_TRUE(res["message"]["text"].is_string());
+    EXPECT_EQ(res["ruleId"], "weft/assertion-failure");
+    EXPECT_TRUE(rule_ids.count(res["ruleId"]));
+    EXPECT_TRUE(res["level"] == "error");
+    ASSERT_TRUE(res["locations"].is_array()) << res.dump(2);
+    const json& phys = res["locations"][0]["physicalLocation"];
+    EXPECT_NE(phys["artifactLocation"]["uri"].get<std::string>().find("kernels.cpp"), std::string::npos)
+        << res.dump(2);
+    EXPECT_GE(phys["region"]["startLine"].get<int>(), 1);
+  }
+  // With --source-root, paths under it are relative to SRCROOT.
+  std::string root = WEFT_SOURCE_DIR;
+  json rel = json::parse(weft({"report", "--format", "sarif", "--source-root", root, path("r.json")}).out);
+  const json& loc = rel["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+  EXPECT_EQ(loc["uriBaseId"], "SRCROOT") << loc.dump();
+  EXPECT_EQ(loc["uri"], "tests/tools/kernels.cpp");
+}
+
+TEST_F(Cli, JUnitShowsEachExplorationAsATestCase) {
+  Result r = weft({"explore", "-e", "Kernels.Clean", "-e", "Kernels.AssertsOnSomeSchedules", "-n", "20",
+                   "--max-findings", "1", "--format", "junit", "--progress", "never", "--", KERNELS});
+  ASSERT_EQ(r.code, 1) << describe(r);
+  EXPECT_EQ(r.out.rfind("<?xml", 0), 0u);
+  EXPECT_NE(r.out.find("<testsuites name=\"weft\" tests=\"2\" failures=\"1\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("<testcase classname=\"weft_cli_kernels\" name=\"Kernels.Clean\">"), std::string::npos);
+  EXPECT_NE(r.out.find("<failure type=\"assertion failure\""), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Traces: Chrome trace event JSON and the HTML timeline of a replayed schedule.
+
+std::size_t count(const std::string& s, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(Cli, AReplayExportsItsTraceAsChromeJsonAndHtml) {
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "20", "-j", "1", "--max-findings", "1",
+                                                      "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  Result rp = weft({"replay", token, "-e", "Kernels.AssertsOnSomeSchedules", "--trace", path("t.json"),
+                    "--html", path("t.html"), "--events", path("e.jsonl"), "--", KERNELS});
+  ASSERT_EQ(rp.code, 1) << describe(rp);
+  EXPECT_NE(rp.out.find("trace: " + path("t.html")), std::string::npos) << describe(rp);
+
+  // Chrome: a named track per goroutine (main and the two it starts), events on them, flow
+  // arrows in start/finish pairs, and the finding marked.
+  json c = read_json("t.json");
+  ASSERT_TRUE(c["traceEvents"].is_array());
+  std::set<std::uint64_t> tracks, used;
+  std::map<std::uint64_t, int> flows;
+  std::size_t findings = 0;
+  for (const json& e : c["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "thread_name") tracks.insert(e["tid"].get<std::uint64_t>());
+    if (e["ph"] == "X") {
+      used.insert(e["tid"].get<std::uint64_t>());
+      ASSERT_TRUE(e["ts"].is_number());
+      findings += e["cat"] == "finding";
+    }
+    if (e["ph"] == "s") flows[e["id"]] += 1;
+    if (e["ph"] == "f") flows[e["id"]] += 10;
+  }
+  EXPECT_EQ(tracks, (std::set<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(used, tracks);
+  EXPECT_GE(flows.size(), 2u);
+  for (const auto& [id, v] : flows) EXPECT_EQ(v, 11) << "flow " << id << " lacks its start or end";
+  EXPECT_GE(findings, 1u);
+  EXPECT_EQ(c["otherData"]["failure"], "assertion failure");
+
+  // HTML: one file, no script and nothing fetched; a lane per goroutine; the finding drawn.
+  std::string html = weft::cli::read_file(path("t.html"));
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_EQ(count(html, "<g class=\"lane\""), 3u);
+  EXPECT_GE(count(html, "class=\"ev finding\""), 1u);
+  EXPECT_NE(html.find("assertion failure"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_EQ(html.find("href="), std::string::npos);
+
+  // weft trace converts the kept events the same way.
+  Result t = weft({"trace", path("e.jsonl"), "--chrome", path("t2.json")});
+  ASSERT_EQ(t.code, 0) << describe(t);
+  EXPECT_EQ(read_json("t2.json")["traceEvents"].size(), c["traceEvents"].size());
+}
+
+TEST_F(Cli, ACrashedReplayStillLeavesItsTrace) {
+  Result r = weft(explore("SegfaultsOnOneSchedule", {"-n", "30", "-j", "1", "--max-findings", "1",
+                                                      "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  Result rp = weft({"replay", token, "-e", "Kernels.SegfaultsOnOneSchedule", "--html", path("c.html"),
+                    "--", KERNELS});
+  ASSERT_EQ(rp.code, 1) << describe(rp);
+  std::string html = weft::cli::read_file(path("c.html"));
+  EXPECT_NE(html.find("Result: <span class=\"verdict\">crash</span>"), std::string::npos);
+  EXPECT_GE(count(html, "<circle"), 8u);  // the two goroutines' yields and appends
+  EXPECT_GE(count(html, "class=\"ev finding\""), 1u);  // where goroutine 1 was when it crashed
+}
+
+TEST_F(Cli, TraceRejectsWhatIsNotATrace) {
+  { std::ofstream(path("x.jsonl")) << "{\"schema\": \"weft.run/1\"}\n"; }
+  Result r = weft({"trace", path("x.jsonl"), "--html", path("x.html")});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("not a weft trace"), std::string::npos) << describe(r);
+  Result none = weft({"trace", path("x.jsonl")});
+  EXPECT_EQ(none.code, 2) << describe(none);
+}
+
+}  // namespace

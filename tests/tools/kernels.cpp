@@ -1,0 +1,100 @@
+// Kernels for the weft CLI tests (cli_test.cpp): a GoogleTest binary whose explorations pass,
+// fail on some schedules, segfault on one schedule, hang on one schedule, log the iterations
+// they run, or never explore. The CLI tests run it through `weft`; it is not a test suite of
+// its own (CTest does not run it directly, since most of these fail on purpose).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "weft/weft.hpp"
+
+namespace {
+
+// Two goroutines each yield, then append their id, twice; the order is the schedule.
+std::vector<int> two_goroutine_order() {
+  std::vector<int> order;
+  auto done = weft::make_chan<int>(2);
+  for (int id = 1; id <= 2; ++id)
+    weft::go([&order, done, id] {
+      for (int k = 0; k < 2; ++k) {
+        weft::yield();
+        order.push_back(id);
+      }
+      done.send(id);
+    });
+  (void)done.recv();
+  (void)done.recv();
+  return order;
+}
+
+// A page nobody may touch: a store there is a real SIGSEGV, which neither UBSan (a null
+// store would be its error, not a signal) nor ASan (the page is not poisoned) stops first.
+volatile int* forbidden_page() {
+  static void* page = ::mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return static_cast<volatile int*>(page);
+}
+volatile bool spin_forever = true;
+
+}  // namespace
+
+TEST(Kernels, Clean) {
+  auto r = weft::explore([] {
+    auto c = weft::make_chan<int>();
+    weft::go([c] { c.send(42); });
+    weft::check(c.recv() == 42, "received the value sent");
+  });
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+TEST(Kernels, AssertsOnSomeSchedules) {
+  auto r = weft::explore([] {
+    auto order = two_goroutine_order();
+    weft::check(order.front() == 1, "goroutine 1 appended first");
+  });
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+TEST(Kernels, SegfaultsOnOneSchedule) {
+  auto r = weft::explore([] {
+    auto order = two_goroutine_order();
+    if (order == std::vector<int>{2, 2, 1, 1}) *forbidden_page() = 1;
+  });
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+TEST(Kernels, HangsOnOneSchedule) {
+  auto r = weft::explore([] {
+    auto order = two_goroutine_order();
+    if (order == std::vector<int>{2, 2, 1, 1})
+      while (spin_forever) {
+      }
+  });
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+// Appends the index of every iteration it runs to $KERNEL_LOG, one per line: the index is
+// WEFT_FIRST_ITERATION plus the iterations this process ran before.
+TEST(Kernels, LogsIterations) {
+  const char* log = std::getenv("KERNEL_LOG");
+  const char* first_text = std::getenv("WEFT_FIRST_ITERATION");
+  std::uint64_t first = first_text ? std::stoull(first_text) : 0;
+  std::uint64_t calls = 0;
+  auto r = weft::explore([&] {
+    (void)two_goroutine_order();
+    if (!log) return;
+    std::string line = std::to_string(first + calls++) + "\n";
+    int fd = ::open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd >= 0) {
+      (void)!::write(fd, line.data(), line.size());
+      ::close(fd);
+    }
+  });
+  EXPECT_TRUE(r.ok()) << r;
+}
+
+TEST(Kernels, NeverExplores) { EXPECT_EQ(1 + 1, 2); }

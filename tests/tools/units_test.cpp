@@ -1,0 +1,207 @@
+// The weft CLI's parts on their own: shard slices, coverage ranges, reading a worker's end,
+// listings, merging, rendering.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "outcome.hpp"
+#include "render.hpp"
+#include "run_result.hpp"
+#include "target.hpp"
+
+namespace {
+
+using namespace weft::cli;
+
+TEST(ShardSlice, TheSlicesPartitionTheIterations) {
+  for (std::uint64_t total : {0ull, 1ull, 7ull, 1000ull, 1001ull, ~0ull}) {
+    for (std::uint64_t n : {1ull, 2ull, 3ull, 7ull, 64ull}) {
+      std::uint64_t at = 0;
+      for (std::uint64_t k = 0; k < n; ++k) {
+        Range s = shard_slice(total, k, n);
+        EXPECT_EQ(s.first, at) << total << " " << k << "/" << n;
+        EXPECT_LE(s.first, s.end);
+        // Sizes differ by at most one.
+        EXPECT_LE(s.end - s.first - total / n, 1u);
+        at = s.end;
+      }
+      EXPECT_EQ(at, total) << total << " / " << n;
+    }
+  }
+}
+
+TEST(Ranges, AddMergesAndCountsOverlap) {
+  std::vector<Range> rs;
+  EXPECT_EQ(add_range(rs, {10, 20}), 0u);
+  EXPECT_EQ(add_range(rs, {0, 5}), 0u);
+  EXPECT_EQ(add_range(rs, {5, 10}), 0u);
+  EXPECT_EQ(rs, (std::vector<Range>{{0, 20}}));
+  EXPECT_EQ(add_range(rs, {15, 25}), 5u);
+  EXPECT_EQ(rs, (std::vector<Range>{{0, 25}}));
+  EXPECT_EQ(range_total(rs), 25u);
+  std::vector<Range> holes{{2, 4}, {6, 8}};
+  EXPECT_EQ(gaps(holes, {0, 10}), (std::vector<Range>{{0, 2}, {4, 6}, {8, 10}}));
+  EXPECT_TRUE(gaps(rs, {0, 25}).empty());
+}
+
+TEST(FatalReport, ReadsTheCrashHeaderReportAndToken) {
+  std::string err =
+      "[ RUN      ] Kernels.X\n\nweft: crash in iteration 17 (strategy random, seed 3)\n\n"
+      "signal SIGSEGV (segmentation fault) at address 0x0\ngoroutine 1 [running]:\n"
+      "    last visible operation at /src/k.cpp:12:7 in f\n\nreplay with: WEFT_REPLAY=w2-abc_-9\n";
+  auto f = parse_fatal_report(err);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, "crash");
+  EXPECT_EQ(f->iteration, 16u);
+  EXPECT_EQ(f->seed, 3u);
+  EXPECT_EQ(f->strategy, "random");
+  EXPECT_EQ(f->token, "w2-abc_-9");
+  EXPECT_EQ(f->report.rfind("signal SIGSEGV", 0), 0u) << f->report;
+  EXPECT_NE(f->report.find("k.cpp:12:7"), std::string::npos);
+  EXPECT_FALSE(parse_fatal_report("weft: no failure in 3 iterations\n"));
+}
+
+TEST(Outcome, ACrashCoversUpToItsIterationAndTheRestResumes) {
+  ExitStatus segv{true, 0, 11};
+  std::string err = "\nweft: crash in iteration 8 (strategy random, seed 1)\n\nboom\n\nreplay with: WEFT_REPLAY=w2-x\n";
+  auto o = interpret(5, 10, segv, "", "", err);
+  ASSERT_TRUE(o.finding);
+  EXPECT_EQ(o.finding->kind, "crash");
+  EXPECT_EQ(o.covered_end, 8u);  // iterations 5, 6, 7 (the crash was in index 7)
+  EXPECT_TRUE(o.resumable);
+  EXPECT_NE(o.finding->ended.find("SIGSEGV"), std::string::npos) << o.finding->ended;
+}
+
+TEST(Outcome, AReportedFailureAndAConfigurationError) {
+  std::string fail = R"({"schema":"weft.explore/1","ok":false,"strategy":"random","seed":1,
+    "iterations":3,"steps":30,"decisions":9,"budget_exhausted":false,
+    "failure":{"kind":"deadlock","iteration":12,"token":"w2-t","report":"all asleep\n"}})";
+  auto o = interpret(10, 10, ExitStatus{false, 1, 0}, fail, "", "");
+  ASSERT_TRUE(o.finding);
+  EXPECT_EQ(o.finding->kind, "deadlock");
+  EXPECT_EQ(o.finding->iteration, 12u);
+  EXPECT_EQ(o.covered_end, 13u);
+  EXPECT_TRUE(o.resumable);
+  auto c = interpret(0, 1, ExitStatus{false, 1, 0}, "", "weft: configuration error\n\nWEFT_X bad\n", "");
+  ASSERT_TRUE(c.error);
+  EXPECT_NE(c.error->find("WEFT_X bad"), std::string::npos);
+  // A clean report with exit status 1: a failed GoogleTest test, but for the weft protocol
+  // (weft-examples missing a bug in its batch) the report is the verdict.
+  std::string clean = R"({"schema":"weft.explore/1","ok":true,"strategy":"random","seed":1,
+    "iterations":4,"steps":8,"decisions":2,"budget_exhausted":false,"failure":null})";
+  auto gtest = interpret(0, 4, ExitStatus{false, 1, 0}, clean, "[  FAILED  ] X.Y\n", "");
+  ASSERT_TRUE(gtest.finding);
+  EXPECT_EQ(gtest.finding->kind, "test failure");
+  EXPECT_EQ(gtest.covered_end, 4u);
+  auto weftp = interpret(0, 4, ExitStatus{false, 1, 0}, clean, "MISS x\n", "", false);
+  EXPECT_FALSE(weftp.finding);
+  EXPECT_EQ(weftp.covered_end, 4u);
+  auto none = interpret(0, 4, ExitStatus{}, "", "", "");
+  EXPECT_FALSE(none.ran_explore);
+  EXPECT_FALSE(none.finding);
+}
+
+TEST(Listing, GoogleTestListsWithParametersAndComments) {
+  auto l = parse_gtest_list(
+      "Running main() from gtest_main.cc\nSuite.\n  A\n  B  # GetParam() = 3\nP/Typed/0.  # TypeParam = int\n  C\n");
+  ASSERT_EQ(l.size(), 3u);
+  EXPECT_EQ(l[0].name, "Suite.A");
+  EXPECT_EQ(l[1].name, "Suite.B");
+  EXPECT_EQ(l[1].description, "GetParam() = 3");
+  EXPECT_EQ(l[2].name, "P/Typed/0.C");
+  auto w = parse_weft_list("pipeline   stages joined by channels\n\nleak\n");
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].name, "pipeline");
+  EXPECT_EQ(w[0].description, "stages joined by channels");
+  EXPECT_EQ(w[1].name, "leak");
+}
+
+TEST(WorkerEnvironment, TheCliOwnsSeedsAndShardsAndPassesTheRestOn) {
+  Environment base;
+  base.set("WEFT_SEED", "99");
+  base.set("GTEST_TOTAL_SHARDS", "4");
+  base.set("WEFT_SUPPRESS", "foo.cpp");
+  WorkerRequest req;
+  req.seed = 5;
+  req.first = 40;
+  req.count = 10;
+  req.report_path = "/tmp/r.json";
+  Environment e = worker_environment(base, req);
+  EXPECT_EQ(*e.get("WEFT_SEED"), "5");
+  EXPECT_EQ(*e.get("WEFT_FIRST_ITERATION"), "40");
+  EXPECT_EQ(*e.get("WEFT_ITERATIONS"), "10");
+  EXPECT_EQ(*e.get("WEFT_REPORT"), "/tmp/r.json");
+  EXPECT_EQ(e.get("GTEST_TOTAL_SHARDS"), nullptr);
+  EXPECT_EQ(*e.get("WEFT_SUPPRESS"), "foo.cpp");
+}
+
+RunResult shard_result(Range slice, std::vector<Finding> findings = {}) {
+  RunResult r;
+  r.binary = "/b";
+  r.iterations = 30;
+  r.shard_count = 3;
+  r.shards = {slice};
+  r.explorations.push_back({"S.T", {slice}, 5, std::move(findings), {}});
+  return r;
+}
+
+TEST(Merge, ShardsUniteAndTheirFindingsAreKept) {
+  Finding f;
+  f.kind = "deadlock";
+  f.iteration = 12;
+  auto m = merge({shard_result({10, 20}, {f}), shard_result({0, 10}), shard_result({20, 30})});
+  EXPECT_EQ(m.shards, (std::vector<Range>{{0, 30}}));
+  ASSERT_EQ(m.explorations.size(), 1u);
+  EXPECT_EQ(m.explorations[0].covered, (std::vector<Range>{{0, 30}}));
+  EXPECT_EQ(m.explorations[0].steps, 15u);
+  EXPECT_EQ(m.finding_count(), 1u);
+  EXPECT_EQ(m.exit_code(), kExitFindings);
+  // The same shard twice is an error; a different run cannot be merged.
+  auto twice = merge({shard_result({0, 10}), shard_result({0, 10})});
+  EXPECT_EQ(twice.exit_code(), kExitUsage);
+  RunResult other = shard_result({10, 20});
+  other.seed = 2;
+  EXPECT_THROW(merge({shard_result({0, 10}), other}), UsageError);
+}
+
+TEST(Json, RoundTripsAndReadsAnExploreResult) {
+  Finding f;
+  f.kind = "crash";
+  f.token = "w2-q";
+  f.report = "signal\n";
+  RunResult r = shard_result({0, 10}, {f});
+  RunResult back = from_json(nlohmann::json::parse(to_json(r).dump()), "x.json", "x");
+  EXPECT_EQ(to_json(back), to_json(r));
+  auto single = from_json(nlohmann::json::parse(R"({"schema":"weft.explore/1","ok":true,
+     "strategy":"random","seed":4,"iterations":50,"steps":9,"decisions":1,
+     "budget_exhausted":false,"failure":null})"), "y.json", "y");
+  ASSERT_EQ(single.explorations.size(), 1u);
+  EXPECT_EQ(single.explorations[0].name, "y");
+  EXPECT_EQ(single.explorations[0].covered, (std::vector<Range>{{0, 50}}));
+  EXPECT_EQ(single.exit_code(), kExitClean);
+  EXPECT_THROW(from_json(nlohmann::json::parse(R"({"schema":"other/9"})"), "z", "z"), UsageError);
+  EXPECT_THROW(from_json(nlohmann::json::parse(R"({"schema":"weft.run/1"})"), "z", "z"), UsageError);
+}
+
+TEST(Render, ReportLocationsAreFoundInOrderOnce) {
+  auto l = report_locations("at /a/b.cpp:12:3 in f\n  /a/c.hpp:7 in g\n  /a/b.cpp:12:9 in f\n");
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_EQ(l[0].file, "/a/b.cpp");
+  EXPECT_EQ(l[0].line, 12u);
+  EXPECT_EQ(l[0].column, 3u);
+  EXPECT_EQ(l[1].file, "/a/c.hpp");
+  EXPECT_EQ(l[1].line, 7u);
+}
+
+TEST(Render, JUnitEscapesReportText) {
+  Finding f;
+  f.kind = "panic";
+  f.iteration = 0;
+  f.report = "value <1> & \"two\"\n";
+  auto x = render_junit(shard_result({0, 1}, {f}));
+  EXPECT_NE(x.find("value &lt;1&gt; &amp; &quot;two&quot;"), std::string::npos) << x;
+  EXPECT_EQ(x.find("<1>"), std::string::npos);
+  EXPECT_NE(x.find("<failure type=\"panic\""), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,294 @@
+// `weft explore`: the work queue of (exploration, iteration range) batches, run by up to
+// `jobs` worker processes at once.
+//
+// Invariants:
+//  - every iteration of an exploration's shard slice is handed to exactly one worker, once:
+//    the slice is cut into disjoint batches, and when a worker stops early (a finding, a
+//    crash) only the iterations after the one it stopped in are queued again;
+//  - a worker's iterations count as covered only when its report (or its crash report)
+//    says they ran; what no worker covered is listed as a gap, never silently dropped.
+#include "explore_cmd.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <cctype>
+#include <map>
+#include <ostream>
+
+#include "outcome.hpp"
+#include "process.hpp"
+#include "trace_export.hpp"
+
+namespace weft::cli {
+
+namespace {
+
+struct Work {
+  std::size_t exploration;  // index into the explorations
+  std::uint64_t first, count;
+};
+
+struct Running {
+  Work work;
+  std::string out, err, report;
+};
+
+// The explorations to run: all of them, or the ones named (each must exist).
+std::vector<Exploration> choose(const std::vector<Exploration>& all,
+                                const std::vector<std::string>& only, const Target& t) {
+  if (only.empty()) return all;
+  std::vector<Exploration> out;
+  for (const std::string& name : only) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const Exploration& e) { return e.name == name; });
+    if (it == all.end())
+      throw UsageError(fmt::format("'{}' has no exploration named '{}'; see: weft list -- {}",
+                                   t.binary, name, command_line({t.binary})));
+    out.push_back(*it);
+  }
+  return out;
+}
+
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool on) : on_(on) {}
+  void draw(std::uint64_t done, std::uint64_t total, std::size_t findings, std::size_t workers,
+            double seconds, std::optional<double> left) {
+    if (!on_) return;
+    double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+    std::string line = fmt::format("weft: {}/{} iterations, {:.0f}/s, {} finding{}, {} worker{}",
+                                   done, total, rate, findings, findings == 1 ? "" : "s", workers,
+                                   workers == 1 ? "" : "s");
+    if (left) line += fmt::format(", {:.0f}s left", *left);
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  ~ProgressLine() {
+    if (drawn_) {
+      std::fprintf(stderr, "\r\033[K");
+      std::fflush(stderr);
+    }
+  }
+
+ private:
+  bool on_;
+  bool drawn_ = false;
+};
+
+}  // namespace
+
+std::string replay_command(const Target& t, const std::string& name, const std::string& token) {
+  std::vector<std::string> argv{"weft", "replay", token, "-e", name};
+  if (t.protocol == Protocol::weft) {
+    argv.push_back("--protocol");
+    argv.push_back("weft");
+  }
+  argv.push_back("--");
+  argv.push_back(t.binary);
+  argv.insert(argv.end(), t.args.begin(), t.args.end());
+  return command_line(argv);
+}
+
+RunResult run_explore(const ExploreConfig& cfg) {
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - started)
+                                          .count());
+  };
+  Target target = make_target(cfg.command, cfg.protocol);
+  Environment base = Environment::inherited();
+  if (!cfg.hang_timeout.empty()) base.set("WEFT_HANG_TIMEOUT", cfg.hang_timeout);
+  if (!cfg.max_steps.empty()) base.set("WEFT_MAX_STEPS", cfg.max_steps);
+  TempDir tmp;
+  if (cfg.keep_temp) tmp.keep();
+  std::vector<Exploration> chosen =
+      choose(list_explorations(target, base, tmp.path().string()), cfg.only, target);
+
+  RunResult result;
+  result.binary = target.binary;
+  result.args = target.args;
+  result.protocol = protocol_name(target.protocol);
+  result.strategy = cfg.strategy;
+  result.seed = cfg.seed;
+  result.iterations = cfg.iterations;
+  result.shard_count = cfg.shard_count;
+  const Range slice = shard_slice(cfg.iterations, cfg.shard_index, cfg.shard_count);
+  result.shards = {slice};
+  if (chosen.empty()) {
+    result.errors.push_back(fmt::format("'{}' lists no explorations", target.binary));
+    return result;
+  }
+
+  // 1. Cut each exploration's slice into batches.
+  const std::uint64_t len = slice.end - slice.first;
+  const unsigned jobs = std::max(1u, cfg.jobs);
+  std::uint64_t batch = cfg.batch;
+  if (batch == 0) {
+    // A few batches per worker, so the explorations share the workers evenly and the
+    // progress line moves; at least 1, at most 10000 iterations per process.
+    batch = std::clamp<std::uint64_t>((len + jobs * 4 - 1) / (jobs * 4), 1, 10000);
+  }
+  std::deque<Work> queue;
+  for (std::size_t e = 0; e < chosen.size(); ++e) {
+    result.explorations.push_back({chosen[e].name, {}, 0, {}, {}});
+    for (std::uint64_t f = slice.first; f < slice.end; f += std::min(batch, slice.end - f))
+      queue.push_back({e, f, std::min(batch, slice.end - f)});
+  }
+  const std::uint64_t total = len * chosen.size();
+
+  // 2. Run them, `jobs` at a time.
+  std::map<pid_t, Running> running;
+  std::vector<bool> stopped(chosen.size(), false);  // max_findings reached, or no explore()
+  std::uint64_t done = 0, serial = 0;
+  bool out_of_time = false;
+  ProgressLine progress(cfg.progress);
+  auto drop_queued = [&](std::size_t e) {
+    std::erase_if(queue, [&](const Work& w) { return w.exploration == e; });
+  };
+  while (!queue.empty() || !running.empty()) {
+    while (running.size() < jobs && !queue.empty() && !out_of_time) {
+      std::optional<std::uint64_t> budget;
+      if (cfg.time_budget_ms > 0) {
+        std::uint64_t used = elapsed_ms();
+        if (used >= cfg.time_budget_ms) {
+          out_of_time = true;
+          break;
+        }
+        budget = cfg.time_budget_ms - used;
+      }
+      Work w = queue.front();
+      queue.pop_front();
+      const std::string stem = fmt::format("{}/w{}", tmp.path().string(), serial++);
+      Running r{w, stem + ".out", stem + ".err", stem + ".json"};
+      WorkerRequest req;
+      req.strategy = cfg.strategy;
+      req.seed = cfg.seed;
+      req.first = w.first;
+      req.count = w.count;
+      req.report_path = r.report;
+      req.time_budget_ms = budget;
+      pid_t pid = spawn(exploration_argv(target, chosen[w.exploration].name),
+                        worker_environment(base, req), r.out, r.err);
+      running.emplace(pid, std::move(r));
+    }
+    if (running.empty()) break;
+    std::vector<pid_t> pids;
+    for (const auto& [p, _] : running) pids.push_back(p);
+    auto ended = wait_any(pids, std::chrono::milliseconds(200));
+    std::optional<double> left;
+    if (cfg.time_budget_ms > 0)
+      left = std::max(0.0, (static_cast<double>(cfg.time_budget_ms) - elapsed_ms()) / 1000.0);
+    if (!ended) {
+      progress.draw(done, total, result.finding_count(), running.size(), elapsed_ms() / 1000.0, left);
+      continue;
+    }
+    Running r = std::move(running.at(ended->first));
+    running.erase(ended->first);
+    const Work& w = r.work;
+    ExplorationResult& ex = result.explorations[w.exploration];
+    WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report),
+                                read_file(r.out), read_file(r.err),
+                                target.protocol == Protocol::gtest);
+    if (o.error) {
+      result.errors.push_back(fmt::format("{}: {}", ex.name, *o.error));
+      stopped[w.exploration] = true;
+      drop_queued(w.exploration);
+      continue;
+    }
+    if (!o.ran_explore) {
+      if (!stopped[w.exploration])
+        ex.notes.push_back("the test ran without calling weft::explore: nothing was explored");
+      stopped[w.exploration] = true;
+      drop_queued(w.exploration);
+      continue;
+    }
+    done += o.covered_end - w.first;
+    add_range(ex.covered, {w.first, o.covered_end});
+    ex.steps += o.steps;
+    result.budget_exhausted |= o.budget_exhausted;
+    if (o.finding) {
+      Finding f = std::move(*o.finding);
+      if (f.strategy.empty()) f.strategy = cfg.strategy;
+      if (f.seed == 0) f.seed = cfg.seed;
+      if (!f.token.empty()) f.replay = replay_command(target, ex.name, f.token);
+      ex.findings.push_back(std::move(f));
+      if (ex.findings.size() >= cfg.max_findings && !stopped[w.exploration]) {
+        stopped[w.exploration] = true;
+        ex.notes.push_back(fmt::format("stopped after {} finding{} (--max-findings)",
+                                       ex.findings.size(), ex.findings.size() == 1 ? "" : "s"));
+        drop_queued(w.exploration);
+      }
+    }
+    // The rest of the batch goes on in a fresh worker.
+    if (o.resumable && !stopped[w.exploration] && !out_of_time)
+      queue.push_front({w.exploration, o.covered_end, w.first + w.count - o.covered_end});
+    progress.draw(done, total, result.finding_count(), running.size(), elapsed_ms() / 1000.0, left);
+  }
+  if (out_of_time) result.budget_exhausted = true;
+
+  // 3. Say what was not covered, and why.
+  for (std::size_t e = 0; e < chosen.size(); ++e) {
+    ExplorationResult& ex = result.explorations[e];
+    std::sort(ex.findings.begin(), ex.findings.end(), [](const Finding& a, const Finding& b) {
+      return a.iteration.value_or(UINT64_MAX) < b.iteration.value_or(UINT64_MAX);
+    });
+    if (range_total(ex.covered) == 0 && !ex.notes.empty()) continue;
+    auto missing = gaps(ex.covered, slice);
+    if (missing.empty()) continue;
+    std::string list;
+    for (const Range& g : missing) list += fmt::format("{}[{}, {})", list.empty() ? "" : ", ", g.first, g.end);
+    ex.notes.push_back(fmt::format("iterations not explored: {}{}", list,
+                                   result.budget_exhausted ? " (time budget)" : ""));
+  }
+  // 4. With --trace-dir: each finding's schedule replayed once more, traced, as HTML.
+  if (!cfg.trace_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.trace_dir, ec);
+    if (ec)
+      throw UsageError(fmt::format("--trace-dir '{}': cannot create it: {}", cfg.trace_dir, ec.message()));
+    for (ExplorationResult& ex : result.explorations) {
+      for (Finding& f : ex.findings) {
+        if (f.token.empty()) continue;
+        std::string stem;
+        for (char c : ex.name) stem += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+        stem += f.iteration ? fmt::format("-iteration-{}", *f.iteration + 1) : "-replay";
+        const std::string events = (tmp.path() / (stem + ".jsonl")).string();
+        const std::string html = (std::filesystem::path(cfg.trace_dir) / (stem + ".html")).string();
+        WorkerRequest req;
+        req.replay = f.token;
+        req.report_path = (tmp.path() / (stem + ".json")).string();
+        req.trace_path = events;
+        (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
+                             (tmp.path() / (stem + ".out")).string(),
+                             (tmp.path() / (stem + ".err")).string()));
+        if (!std::filesystem::exists(events)) {
+          ex.notes.push_back(fmt::format("no trace of the finding in iteration {}: its replay wrote none",
+                                         f.iteration ? *f.iteration + 1 : 0));
+          continue;
+        }
+        Trace trace = parse_trace(read_file(events), events);
+        if (trace.report.empty()) {
+          trace.failure = f.kind;
+          trace.report = f.report;
+        }
+        std::ofstream out(html, std::ios::binary | std::ios::trunc);
+        out << html_timeline(trace, fmt::format("{}: {} ({})", ex.name, f.kind, f.token));
+        if (!out.flush()) throw UsageError(fmt::format("cannot write '{}'", html));
+        f.trace = html;
+      }
+    }
+  }
+  result.seconds = elapsed_ms() / 1000.0;
+  return result;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,63 @@
+// `weft explore`, `weft list` and `weft replay`: driving a test binary's explorations in
+// worker processes.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "run_result.hpp"
+#include "target.hpp"
+
+namespace weft::cli {
+
+struct ExploreConfig {
+  std::vector<std::string> command;  // the binary and its arguments
+  std::string protocol = "auto";
+  std::vector<std::string> only;     // exploration names (empty: all)
+  std::string strategy = "random";
+  std::uint64_t seed = 1;
+  std::uint64_t iterations = 1000;   // per exploration, over all shards
+  std::uint64_t shard_index = 0, shard_count = 1;
+  unsigned jobs = 1;
+  std::uint64_t batch = 0;           // iterations per worker; 0 = chosen from jobs
+  std::uint64_t max_findings = 10;   // per exploration; its remaining iterations are skipped
+  std::uint64_t time_budget_ms = 0;  // 0 = none
+  std::string hang_timeout;          // WEFT_HANG_TIMEOUT for the workers ("" = theirs)
+  std::string max_steps;             // WEFT_MAX_STEPS for the workers ("" = theirs)
+  bool progress = false;             // draw the progress line on stderr
+  bool keep_temp = false;
+  std::string trace_dir;             // replay each finding there and write its HTML timeline
+};
+
+// Runs the exploration; prints nothing except the progress line (the caller renders the
+// result). Throws UsageError on bad input or a binary that cannot be listed or run.
+RunResult run_explore(const ExploreConfig& cfg);
+
+// Reads and prints the explorations of `command` (one per line: name, then description).
+int run_list(const std::vector<std::string>& command, const std::string& protocol, bool json,
+             std::ostream& out);
+
+struct ReplayConfig {
+  std::vector<std::string> command;
+  std::string protocol = "auto";
+  std::string exploration;  // may be empty when the binary has exactly one
+  std::string token;
+  std::string trace_path;   // Chrome trace event JSON
+  std::string html_path;    // the HTML timeline
+  std::string events_path;  // the runtime's own trace (weft.trace/1 JSON Lines)
+  bool show_output = false; // print the worker's own stdout/stderr too
+};
+// Re-runs one schedule and prints its report; returns the exit code.
+int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err);
+
+// Converts a runtime trace (weft.trace/1) to Chrome trace JSON and/or HTML; returns 0.
+int run_trace_export(const std::string& events_path, const std::string& chrome_path,
+                     const std::string& html_path, const std::string& title, std::ostream& out);
+
+// The command line that replays `token` of exploration `name`.
+std::string replay_command(const Target& t, const std::string& name, const std::string& token);
+
+}  // namespace weft::cli

@@ -1,0 +1,302 @@
+// weft: the command line for exploring, replaying and reporting (tools/PROTOCOL.md).
+//
+//   weft list    [options] -- ./test-binary [args]
+//   weft explore [options] -- ./test-binary [args]
+//   weft replay  TOKEN [-e NAME] [--trace FILE] [--html FILE] -- ./test-binary [args]
+//   weft report  FILE.json... [--format text|json|sarif|junit]
+//   weft trace   EVENTS.jsonl [--chrome FILE] [--html FILE]
+//
+// Exit status of every command: 0 no finding, 1 findings, 2 bad usage or an environment
+// error (a binary that cannot be run or listed, a malformed WEFT_* variable, ...).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "explore_cmd.hpp"
+#include "process.hpp"
+#include "render.hpp"
+#include "run_result.hpp"
+
+namespace {
+
+using namespace weft::cli;
+
+// "3/8" -> {3, 8}, with 0 <= K < N.
+std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text, const std::string& what) {
+  auto slash = text.find('/');
+  auto number = [&](std::string_view s) -> std::optional<std::uint64_t> {
+    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::nullopt;
+    return std::stoull(std::string(s));
+  };
+  std::optional<std::uint64_t> k, n;
+  if (slash != std::string::npos) {
+    k = number(std::string_view(text).substr(0, slash));
+    n = number(std::string_view(text).substr(slash + 1));
+  }
+  if (!k || !n || *n == 0 || *k >= *n)
+    throw UsageError(fmt::format("{} '{}' is not a shard: use K/N with 0 <= K < N, such as 0/4 "
+                                 "(the first of four), as GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS count",
+                                 what, text));
+  return {*k, *n};
+}
+
+// "10s", "500ms", "2m" -> milliseconds.
+std::uint64_t parse_duration(const std::string& text, const std::string& what) {
+  std::size_t digits = text.find_first_not_of("0123456789");
+  if (digits == std::string::npos) digits = text.size();
+  std::string unit = text.substr(digits);
+  std::uint64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
+  if (digits == 0 || digits > 12 || scale == 0)
+    throw UsageError(fmt::format("{} '{}' is not a duration; use a whole number with a unit: "
+                                 "500ms, 30s, 10m, 1h",
+                                 what, text));
+  return std::stoull(text.substr(0, digits)) * scale;
+}
+
+CLI::Validator positive() {
+  return CLI::Validator(
+      [](const std::string& s) {
+        return !s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos &&
+                       s.find_first_not_of('0') != std::string::npos
+                   ? std::string()
+                   : std::string("must be a whole number of at least 1");
+      },
+      "N");
+}
+
+CLI::Validator whole() {
+  return CLI::Validator(
+      [](const std::string& s) {
+        return !s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : std::string("must be a whole number");
+      },
+      "N");
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f || !(f << text) || !f.flush())
+    throw UsageError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+}
+
+constexpr const char* kExitCodes =
+    "Exit status: 0 no finding, 1 findings, 2 bad usage or environment error.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"weft: explore the interleavings of a test binary's weft explorations, replay a "
+               "failing schedule, and render reports for people and CI.\n" +
+                   std::string(kExitCodes),
+               "weft"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "weft 0.1.0");
+
+  // weft list
+  auto* list = app.add_subcommand("list", "List the explorations a test binary contains.");
+  std::vector<std::string> list_command;
+  std::string list_protocol = "auto";
+  bool list_json = false;
+  list->add_option("--protocol", list_protocol,
+                   "how to talk to the binary: gtest (--gtest_list_tests), weft (--list) or auto")
+      ->check(CLI::IsMember({"auto", "gtest", "weft"}))
+      ->capture_default_str();
+  list->add_flag("--json", list_json, "print the list as JSON");
+  list->add_option("command", list_command, "-- the test binary and its arguments")->required();
+
+  // weft explore
+  ExploreConfig ex;
+  ex.jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::string shard, time_budget, report_path, format = "text", progress = "auto";
+  auto* explore = app.add_subcommand(
+      "explore",
+      "Explore every exploration of a test binary (or the ones named with -e) in worker "
+      "processes, the seed's iterations split between them with no overlap and no gap. A worker "
+      "that crashes or hangs is a finding; the iterations after it go on in a fresh worker.\n" +
+          std::string(kExitCodes));
+  explore->add_option("-n,--iterations", ex.iterations, "iterations per exploration (over all shards)")
+      ->check(positive())
+      ->capture_default_str();
+  explore->add_option("-s,--seed", ex.seed, "seed of the strategy")->check(whole())->capture_default_str();
+  explore->add_option("--strategy", ex.strategy, "random, pct or dfs (as the binary's weft supports)")
+      ->check(CLI::IsMember({"random", "pct", "dfs"}))
+      ->capture_default_str();
+  explore->add_option("-j,--jobs", ex.jobs, "worker processes at once (default: the number of cores)")
+      ->check(positive());
+  explore->add_option("--shard", shard,
+                      "run shard K of N (0 <= K < N): the K-th of N disjoint slices of the "
+                      "iterations; default from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS")
+      ->option_text("K/N");
+  explore->add_option("--time-budget", time_budget, "stop starting new work after this long (500ms, 30s, 10m)")
+      ->option_text("DURATION");
+  explore->add_option("--max-findings", ex.max_findings,
+                      "findings per exploration before its remaining iterations are skipped")
+      ->check(positive())
+      ->capture_default_str();
+  explore->add_option("--hang-timeout", ex.hang_timeout,
+                      "a worker whose goroutine makes no visible operation this long is a hang "
+                      "finding (WEFT_HANG_TIMEOUT: 10s, 500ms; 0 = off)")
+      ->option_text("DURATION");
+  explore->add_option("--max-steps", ex.max_steps,
+                      "scheduling steps per iteration before it is a step-limit finding (WEFT_MAX_STEPS)")
+      ->check(positive());
+  explore->add_option("--batch", ex.batch, "iterations per worker process (default: a few batches per job)")
+      ->check(positive());
+  explore->add_option("-e,--exploration", ex.only, "explore only this one (repeatable; see weft list)")
+      ->option_text("NAME");
+  explore->add_option("--protocol", ex.protocol, "gtest, weft or auto")
+      ->check(CLI::IsMember({"auto", "gtest", "weft"}))
+      ->capture_default_str();
+  explore->add_option("--report", report_path, "also write the result as JSON (weft.run/1) to FILE")
+      ->option_text("FILE");
+  explore->add_option("--format", format, "what to print: text, json, sarif or junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
+      ->capture_default_str();
+  explore->add_option("--progress", progress, "progress line on stderr: auto (when a terminal), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  explore->add_option("--trace-dir", ex.trace_dir,
+                      "replay each finding once more with tracing and write its HTML timeline to DIR")
+      ->option_text("DIR");
+  explore->add_flag("--keep-temp", ex.keep_temp, "keep the workers' output and reports (for debugging weft)");
+  explore->add_option("command", ex.command, "-- the test binary and its arguments")->required();
+
+  // weft replay
+  ReplayConfig rp;
+  auto* replay = app.add_subcommand(
+      "replay", "Re-run one schedule of one exploration and print its report.\n" + std::string(kExitCodes));
+  replay->add_option("token", rp.token, "the replay token (w2-...) from a report")->required();
+  replay->add_option("-e,--exploration", rp.exploration,
+                     "the exploration the token came from (needed when the binary has several)")
+      ->option_text("NAME");
+  replay->add_option("--trace", rp.trace_path,
+                     "write the schedule's trace as Chrome trace event JSON (Perfetto, "
+                     "chrome://tracing) to FILE")
+      ->option_text("FILE");
+  replay->add_option("--html", rp.html_path,
+                     "write the schedule as a self-contained HTML timeline to FILE")
+      ->option_text("FILE");
+  replay->add_option("--events", rp.events_path,
+                     "keep the runtime's own trace (weft.trace/1 JSON Lines) in FILE")
+      ->option_text("FILE");
+  replay->add_option("--protocol", rp.protocol, "gtest, weft or auto")
+      ->check(CLI::IsMember({"auto", "gtest", "weft"}))
+      ->capture_default_str();
+  replay->add_flag("--show-output", rp.show_output, "also print the binary's own output");
+  replay->add_option("command", rp.command, "-- the test binary and its arguments")->required();
+
+  // weft report
+  std::vector<std::string> report_files;
+  std::string report_format = "text", report_out, source_root;
+  auto* report = app.add_subcommand(
+      "report",
+      "Render saved results (weft explore --report, or a WEFT_REPORT file); several files "
+      "(the shards of one run) are merged into one result.\n" + std::string(kExitCodes));
+  report->add_option("files", report_files, "JSON files (weft.run/1 or weft.explore/1)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  report->add_option("--format", report_format, "text, json, sarif or junit")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
+      ->capture_default_str();
+  report->add_option("-o,--output", report_out, "write to FILE instead of stdout")->option_text("FILE");
+  report->add_option("--source-root", source_root,
+                     "SARIF: make source paths under DIR relative to it (uriBaseId SRCROOT)")
+      ->option_text("DIR");
+
+  const std::set<std::string> commands{"list", "explore", "replay", "report", "trace"};
+  if (argc >= 2 && argv[1][0] != '-' && !commands.count(argv[1])) {
+    std::cerr << fmt::format("weft: unknown command '{}'; use list, explore, replay, report or trace "
+                             "(weft --help)\n",
+                             argv[1]);
+    return kExitUsage;
+  }
+  // weft trace
+  std::string trace_in, trace_chrome, trace_html;
+  auto* trace = app.add_subcommand(
+      "trace", "Convert a runtime trace (weft replay --events, or WEFT_TRACE) to Chrome trace "
+               "JSON and/or an HTML timeline.");
+  trace->add_option("events", trace_in, "the weft.trace/1 file")->required()->check(CLI::ExistingFile);
+  trace->add_option("--chrome", trace_chrome, "write Chrome trace event JSON to FILE")->option_text("FILE");
+  trace->add_option("--html", trace_html, "write the HTML timeline to FILE")->option_text("FILE");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // --help and --version print and succeed
+    return code == 0 ? 0 : kExitUsage;
+  }
+
+  try {
+    if (*list) return run_list(list_command, list_protocol, list_json, std::cout);
+
+    if (*explore) {
+      if (!shard.empty()) {
+        std::tie(ex.shard_index, ex.shard_count) = parse_shard(shard, "--shard");
+      } else if (const char* total = std::getenv("GTEST_TOTAL_SHARDS"); total && *total) {
+        const char* index = std::getenv("GTEST_SHARD_INDEX");
+        std::tie(ex.shard_index, ex.shard_count) = parse_shard(
+            fmt::format("{}/{}", index ? index : "", total), "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
+        // GoogleTest's protocol: a runner that honours sharding touches this file.
+        if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE"); status && *status)
+          std::ofstream(status, std::ios::app);
+      }
+      if (!ex.hang_timeout.empty() &&
+          (ex.hang_timeout.find_first_not_of("0123456789") == 0 ||
+           !std::set<std::string>{"", "ms", "s", "m"}.count(
+               ex.hang_timeout.substr(std::min(ex.hang_timeout.size(),
+                                               ex.hang_timeout.find_first_not_of("0123456789"))))))
+        throw UsageError(fmt::format("--hang-timeout '{}' is not a duration; use 10s, 500ms or 2m "
+                                     "(0 turns the watchdog off)",
+                                     ex.hang_timeout));
+      if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
+      ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
+      RunResult result = run_explore(ex);
+      if (!report_path.empty()) write_output(report_path, to_json(result).dump(2) + "\n");
+      std::cout << render(result, parse_format(format));
+      return result.exit_code();
+    }
+
+    if (*replay) return run_replay(rp, std::cout, std::cerr);
+
+    if (*trace) {
+      if (trace_chrome.empty() && trace_html.empty())
+        throw UsageError("weft trace: say what to write: --chrome FILE, --html FILE, or both");
+      return run_trace_export(trace_in, trace_chrome, trace_html,
+                              "weft trace " + std::filesystem::path(trace_in).filename().string(),
+                              std::cout);
+    }
+
+    if (*report) {
+      std::vector<RunResult> parts;
+      for (const auto& file : report_files) {
+        std::string text = read_file(file);
+        nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_discarded())
+          throw UsageError(fmt::format("{}: not valid JSON; give a file written by weft explore "
+                                       "--report or by WEFT_REPORT",
+                                       file));
+        parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
+      }
+      RunResult merged = merge(parts);
+      std::string text = render(merged, parse_format(report_format), {source_root});
+      if (report_out.empty())
+        std::cout << text;
+      else
+        write_output(report_out, text);
+      return merged.exit_code();
+    }
+  } catch (const UsageError& e) {
+    std::string msg = e.what();
+    std::cerr << "weft: " << msg << (msg.ends_with('\n') ? "" : "\n");
+    return kExitUsage;
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,168 @@
+// Child processes; see process.hpp.
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace weft::cli {
+
+Environment Environment::inherited() {
+  Environment e;
+  for (char** p = environ; p && *p; ++p) {
+    std::string_view kv = *p;
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    e.vars_[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+  }
+  return e;
+}
+
+const std::string* Environment::get(const std::string& name) const {
+  auto it = vars_.find(name);
+  return it == vars_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Environment::entries() const {
+  std::vector<std::string> out;
+  out.reserve(vars_.size());
+  for (const auto& [k, v] : vars_) out.push_back(k + "=" + v);
+  return out;
+}
+
+std::string ExitStatus::describe() const {
+  if (!signaled) return fmt::format("exit status {}", code);
+  const char* name = sigabbrev_np(signal);
+  const char* what = sigdescr_np(signal);
+  return fmt::format("signal SIG{} ({})", name ? name : std::to_string(signal).c_str(),
+                     what ? what : "unknown");
+}
+
+std::string resolve_program(const std::string& program) {
+  if (program.empty()) throw UsageError("no test binary given: put it after '--'");
+  auto check = [&](const std::string& path) -> bool {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) {
+    struct stat st {};
+    if (::stat(program.c_str(), &st) != 0)
+      throw UsageError(fmt::format("test binary '{}' does not exist ({}); build it or check the path",
+                                   program, std::strerror(errno)));
+    if (!S_ISREG(st.st_mode))
+      throw UsageError(fmt::format("test binary '{}' is not a regular file", program));
+    if (::access(program.c_str(), X_OK) != 0)
+      throw UsageError(fmt::format("test binary '{}' is not executable (chmod +x it)", program));
+    return program;
+  }
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/bin:/bin";
+  while (true) {
+    auto colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    if (check(candidate)) return candidate;
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  throw UsageError(fmt::format(
+      "test binary '{}' was not found in PATH; give its path, such as ./{}", program, program));
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
+            const std::string& stdout_path, const std::string& stderr_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, stdout_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> entries = env.entries();
+  std::vector<char*> envp;
+  for (auto& e : entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0)
+    throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(rc)));
+  return pid;
+}
+
+namespace {
+ExitStatus decode(int status) {
+  ExitStatus s;
+  if (WIFSIGNALED(status)) {
+    s.signaled = true;
+    s.signal = WTERMSIG(status);
+  } else {
+    s.code = WEXITSTATUS(status);
+  }
+  return s;
+}
+}  // namespace
+
+std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& pids,
+                                                     std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    for (pid_t p : pids) {
+      int status = 0;
+      pid_t r = ::waitpid(p, &status, WNOHANG);
+      if (r == p) return std::pair{p, decode(status)};
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+ExitStatus wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return decode(status);
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base && *base ? base : "/tmp") + "/weft-XXXXXX";
+  if (!::mkdtemp(templ.data()))
+    throw UsageError(fmt::format("cannot create a temporary directory '{}': {} (set TMPDIR to a "
+                                 "writable directory)",
+                                 templ, std::strerror(errno)));
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  if (keep_) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace weft::cli

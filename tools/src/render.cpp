@@ -1,0 +1,270 @@
+// Rendering; see render.hpp.
+#include "render.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "process.hpp"
+
+namespace weft::cli {
+
+Format parse_format(const std::string& name) {
+  if (name == "text") return Format::text;
+  if (name == "json") return Format::json;
+  if (name == "sarif") return Format::sarif;
+  if (name == "junit") return Format::junit;
+  throw UsageError(fmt::format("format '{}' is unknown; use text, json, sarif or junit", name));
+}
+
+std::vector<SourceLocation> report_locations(const std::string& report) {
+  static const std::regex loc(
+      R"(([^\s:()'"]+\.(?:cpp|cc|cxx|c|hpp|hh|hxx|h|ipp|inl)):(\d+)(?::(\d+))?)");
+  std::vector<SourceLocation> out;
+  std::set<std::pair<std::string, std::uint64_t>> seen;
+  for (auto it = std::sregex_iterator(report.begin(), report.end(), loc);
+       it != std::sregex_iterator(); ++it) {
+    SourceLocation l{(*it)[1], std::stoull((*it)[2]), (*it)[3].matched ? std::stoull((*it)[3]) : 0};
+    if (l.line == 0 || !seen.emplace(l.file, l.line).second) continue;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+namespace {
+
+std::string ranges_text(const std::vector<Range>& rs) {
+  std::string s;
+  for (const Range& r : rs) s += fmt::format("{}[{}, {})", s.empty() ? "" : ", ", r.first, r.end);
+  return s.empty() ? "none" : s;
+}
+
+std::string finding_title(const Finding& f) {
+  std::string where = f.iteration ? fmt::format("iteration {} (strategy {}, seed {})",
+                                                *f.iteration + 1, f.strategy, f.seed)
+                                  : std::string("no iteration (outside the explored schedules)");
+  return fmt::format("{} in {}{}", f.kind, where,
+                     f.ended.empty() ? "" : fmt::format("; the worker ended with {}", f.ended));
+}
+
+std::string rule_id(const std::string& kind) {
+  std::string id = "weft/";
+  for (char c : kind) id += c == ' ' ? '-' : c;
+  return id;
+}
+
+std::string file_uri(const std::string& path) {
+  std::string out = "file://";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("/-_.~", c))
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 allows no control characters but tab, newline, carriage return.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          out += fmt::format("&#x{:X};", 0xFFFD);
+        else
+          out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_text(const RunResult& r) {
+  std::string out;
+  std::string shard;
+  if (r.shard_count > 1) shard = fmt::format(", shard slice {}", ranges_text(r.shards));
+  out += fmt::format("weft: {} ({}), strategy {}, seed {}, {} iterations per exploration{}\n\n",
+                     r.binary.empty() ? "(report)" : r.binary,
+                     r.protocol.empty() ? "?" : r.protocol, r.strategy, r.seed, r.iterations,
+                     shard);
+  std::size_t width = 0;
+  for (const auto& e : r.explorations) width = std::max(width, e.name.size());
+  for (const auto& e : r.explorations) {
+    const std::uint64_t n = range_total(e.covered);
+    if (e.findings.empty()) {
+      out += fmt::format("ok    {:<{}}  ({} iteration{})\n", e.name, width, n, n == 1 ? "" : "s");
+    } else {
+      out += fmt::format("FAIL  {:<{}}  {} finding{} in {} iteration{}\n", e.name, width,
+                         e.findings.size(), e.findings.size() == 1 ? "" : "s", n, n == 1 ? "" : "s");
+    }
+    for (const auto& note : e.notes) out += fmt::format("      note: {}\n", note);
+  }
+  for (const auto& e : r.explorations) {
+    for (const auto& f : e.findings) {
+      out += fmt::format("\n=== {}: {}\n\n", e.name, finding_title(f));
+      out += f.report;
+      if (!f.report.empty() && f.report.back() != '\n') out += '\n';
+      if (!f.replay.empty()) out += fmt::format("\nreplay with: {}\n", f.replay);
+      if (!f.trace.empty()) out += fmt::format("trace:       {}\n", f.trace);
+    }
+  }
+  for (const auto& err : r.errors) out += fmt::format("\nerror: {}{}", err, err.ends_with('\n') ? "" : "\n");
+  out += fmt::format("\nsummary: {} exploration{}, {} finding{}, {} error{} ({:.1f}s){}\n",
+                     r.explorations.size(), r.explorations.size() == 1 ? "" : "s",
+                     r.finding_count(), r.finding_count() == 1 ? "" : "s", r.errors.size(),
+                     r.errors.size() == 1 ? "" : "s", r.seconds,
+                     r.budget_exhausted ? "; stopped by the time budget" : "");
+  return out;
+}
+
+std::string render_sarif(const RunResult& r, const RenderOptions& opt) {
+  using json = nlohmann::ordered_json;
+  std::string root = opt.source_root;
+  if (!root.empty()) {
+    root = std::filesystem::weakly_canonical(root).string();
+    if (root.back() != '/') root += '/';
+  }
+  auto artifact = [&](const std::string& file) {
+    if (!root.empty()) {
+      if (file.rfind(root, 0) == 0)
+        return json{{"uri", file.substr(root.size())}, {"uriBaseId", "SRCROOT"}};
+      // A path relative to wherever the compiler ran ("../../src/x.cpp"): the shortest
+      // tail of it that names a file under the root.
+      if (!file.empty() && file[0] != '/') {
+        std::vector<std::filesystem::path> parts;
+        for (const auto& p : std::filesystem::path(file).lexically_normal()) parts.push_back(p);
+        for (std::size_t i = 0; i < parts.size(); ++i) {
+          if (parts[i] == ".." || parts[i] == ".") continue;
+          std::filesystem::path tailp;
+          for (std::size_t k = i; k < parts.size(); ++k) tailp /= parts[k];
+          if (std::filesystem::is_regular_file(std::filesystem::path(root) / tailp))
+            return json{{"uri", tailp.generic_string()}, {"uriBaseId", "SRCROOT"}};
+        }
+      }
+    }
+    if (!file.empty() && file[0] == '/') return json{{"uri", file_uri(file)}};
+    return json{{"uri", file}};
+  };
+  std::set<std::string> kinds;
+  json results = json::array();
+  for (const auto& e : r.explorations) {
+    for (const auto& f : e.findings) {
+      kinds.insert(f.kind);
+      json res;
+      res["ruleId"] = rule_id(f.kind);
+      res["level"] = "error";
+      std::string text = fmt::format("{}: {} in {}.", e.name, f.kind,
+                                     f.iteration ? fmt::format("iteration {}", *f.iteration + 1)
+                                                 : std::string("a worker"));
+      if (!f.replay.empty()) text += " Replay with: " + f.replay;
+      res["message"] = {{"text", text + "\n\n" + f.report}};
+      auto locs = report_locations(f.report);
+      json locations = json::array(), related = json::array();
+      for (std::size_t i = 0; i < locs.size(); ++i) {
+        json region{{"startLine", locs[i].line}};
+        if (locs[i].column > 0) region["startColumn"] = locs[i].column;
+        json phys{{"physicalLocation", {{"artifactLocation", artifact(locs[i].file)}, {"region", region}}}};
+        if (i == 0) {
+          locations.push_back(std::move(phys));
+        } else {
+          phys["id"] = i;
+          related.push_back(std::move(phys));
+        }
+      }
+      if (!locations.empty()) res["locations"] = std::move(locations);
+      if (!related.empty()) res["relatedLocations"] = std::move(related);
+      json props{{"exploration", e.name}, {"strategy", f.strategy}, {"seed", f.seed}};
+      if (f.iteration) props["iteration"] = *f.iteration;
+      if (!f.token.empty()) props["replayToken"] = f.token;
+      res["properties"] = std::move(props);
+      if (!f.token.empty()) res["partialFingerprints"] = {{"weftReplayToken/v1", f.token}};
+      results.push_back(std::move(res));
+    }
+  }
+  json rules = json::array();
+  for (const auto& k : kinds)
+    rules.push_back({{"id", rule_id(k)},
+                     {"name", k},
+                     {"shortDescription", {{"text", "weft found a " + k}}},
+                     {"defaultConfiguration", {{"level", "error"}}}});
+  json run;
+  run["tool"] = {{"driver",
+                  {{"name", "weft"},
+                   {"version", "0.1.0"},
+                   {"informationUri", "https://example.invalid/weft"},
+                   {"rules", rules}}}};
+  if (!root.empty()) run["originalUriBaseIds"] = {{"SRCROOT", {{"uri", file_uri(root)}}}};
+  run["results"] = std::move(results);
+  json invocation{{"executionSuccessful", r.errors.empty()}};
+  if (!r.errors.empty()) {
+    json notes = json::array();
+    for (const auto& err : r.errors) notes.push_back({{"level", "error"}, {"message", {{"text", err}}}});
+    invocation["toolExecutionNotifications"] = std::move(notes);
+  }
+  run["invocations"] = json::array({invocation});
+  json log;
+  log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  log["version"] = "2.1.0";
+  log["runs"] = json::array({run});
+  return log.dump(2) + "\n";
+}
+
+std::string render_junit(const RunResult& r) {
+  std::size_t failures = 0;
+  for (const auto& e : r.explorations) failures += !e.findings.empty();
+  const std::string suite = r.binary.empty() ? "weft" : std::filesystem::path(r.binary).filename().string();
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"weft\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
+                     r.explorations.size() + r.errors.size(), failures, r.errors.size(), r.seconds);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
+                     xml_escape(suite), r.explorations.size() + r.errors.size(), failures, r.errors.size(), r.seconds);
+  for (const auto& e : r.explorations) {
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n", xml_escape(suite), xml_escape(e.name));
+    if (!e.findings.empty()) {
+      std::string body;
+      for (const auto& f : e.findings) {
+        body += finding_title(f) + "\n\n" + f.report;
+        if (!f.replay.empty()) body += "\nreplay with: " + f.replay + "\n";
+        body += "\n";
+      }
+      const Finding& first = e.findings.front();
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                         xml_escape(first.kind),
+                         xml_escape(fmt::format("{} finding{}; first: {}", e.findings.size(),
+                                                e.findings.size() == 1 ? "" : "s", finding_title(first))),
+                         xml_escape(body));
+    }
+    out += fmt::format("      <system-out>{}</system-out>\n",
+                       xml_escape(fmt::format("{} iterations explored: {}", range_total(e.covered),
+                                              ranges_text(e.covered))));
+    out += "    </testcase>\n";
+  }
+  for (const auto& err : r.errors)
+    out += fmt::format("    <testcase classname=\"{}\" name=\"weft\">\n      <error message=\"{}\">{}</error>\n    </testcase>\n",
+                       xml_escape(suite), xml_escape(err.substr(0, err.find('\n'))), xml_escape(err));
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+std::string render(const RunResult& r, Format f, const RenderOptions& opt) {
+  switch (f) {
+    case Format::text: return render_text(r);
+    case Format::json: return to_json(r).dump(2) + "\n";
+    case Format::sarif: return render_sarif(r, opt);
+    case Format::junit: return render_junit(r);
+  }
+  return {};
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,154 @@
+// `weft list` and `weft replay`.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <nlohmann/json.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "explore_cmd.hpp"
+#include "outcome.hpp"
+#include "process.hpp"
+#include "trace_export.hpp"
+
+namespace weft::cli {
+
+namespace {
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f || !(f << text) || !f.flush())
+    throw UsageError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+}
+}  // namespace
+
+int run_trace_export(const std::string& events_path, const std::string& chrome_path,
+                     const std::string& html_path, const std::string& title, std::ostream& out) {
+  Trace trace = parse_trace(read_file(events_path), events_path);
+  if (!chrome_path.empty()) {
+    write_text(chrome_path, chrome_trace(trace, title));
+    fmt::print(out, "trace: {}\n", chrome_path);
+  }
+  if (!html_path.empty()) {
+    write_text(html_path, html_timeline(trace, title));
+    fmt::print(out, "trace: {}\n", html_path);
+  }
+  return kExitClean;
+}
+
+int run_list(const std::vector<std::string>& command, const std::string& protocol, bool json,
+             std::ostream& out) {
+  Target t = make_target(command, protocol);
+  TempDir tmp;
+  auto all = list_explorations(t, Environment::inherited(), tmp.path().string());
+  if (json) {
+    nlohmann::ordered_json j;
+    j["binary"] = t.binary;
+    j["protocol"] = protocol_name(t.protocol);
+    auto a = nlohmann::ordered_json::array();
+    for (const auto& e : all) a.push_back({{"name", e.name}, {"description", e.description}});
+    j["explorations"] = std::move(a);
+    out << j.dump(2) << "\n";
+    return kExitClean;
+  }
+  std::size_t width = 0;
+  for (const auto& e : all) width = std::max(width, e.name.size());
+  for (const auto& e : all) {
+    if (e.description.empty())
+      fmt::print(out, "{}\n", e.name);
+    else
+      fmt::print(out, "{:<{}}  {}\n", e.name, width, e.description);
+  }
+  return kExitClean;
+}
+
+int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
+  if (cfg.token.rfind("w1-", 0) != 0 && cfg.token.rfind("w2-", 0) != 0)
+    throw UsageError(fmt::format("'{}' is not a replay token: tokens start with w1- or w2- (copy "
+                                 "it from a report's 'replay with:' line)",
+                                 cfg.token));
+  Target t = make_target(cfg.command, cfg.protocol);
+  Environment base = Environment::inherited();
+  TempDir tmp;
+  std::string name = cfg.exploration;
+  auto all = list_explorations(t, base, tmp.path().string());
+  if (name.empty()) {
+    if (all.size() != 1)
+      throw UsageError(fmt::format("'{}' has {} explorations; name the one the token came from "
+                                   "with -e NAME (see: weft list -- {})",
+                                   t.binary, all.size(), command_line({t.binary})));
+    name = all.front().name;
+  } else if (std::none_of(all.begin(), all.end(), [&](const Exploration& e) { return e.name == name; })) {
+    throw UsageError(fmt::format("'{}' has no exploration named '{}'; see: weft list -- {}",
+                                 t.binary, name, command_line({t.binary})));
+  }
+  WorkerRequest req;
+  req.replay = cfg.token;
+  req.report_path = (tmp.path() / "replay.json").string();
+  const bool tracing = !cfg.trace_path.empty() || !cfg.html_path.empty() || !cfg.events_path.empty();
+  const std::string events =
+      !cfg.events_path.empty() ? cfg.events_path : (tmp.path() / "trace.jsonl").string();
+  if (tracing) req.trace_path = events;
+  const std::string out_path = (tmp.path() / "replay.out").string();
+  const std::string err_path = (tmp.path() / "replay.err").string();
+  ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
+                                 out_path, err_path));
+  const std::string wout = read_file(out_path), werr = read_file(err_path);
+  if (cfg.show_output) {
+    out << wout;
+    err << werr;
+  }
+  WorkerOutcome o = interpret(0, 1, st, read_file(req.report_path), wout, werr,
+                              t.protocol == Protocol::gtest);
+  // The trace first: a crashed replay still leaves the events up to the crash.
+  std::vector<std::string> written;
+  if (tracing && !o.error && std::filesystem::exists(events)) {
+    Trace trace = parse_trace(read_file(events), events);
+    if (o.finding && trace.report.empty()) {
+      trace.failure = o.finding->kind;
+      trace.report = o.finding->report;
+      trace.ok = false;
+    }
+    const std::string title = fmt::format("weft replay of {} ({})", name, cfg.token);
+    if (!cfg.trace_path.empty()) {
+      write_text(cfg.trace_path, chrome_trace(trace, title));
+      written.push_back(cfg.trace_path);
+    }
+    if (!cfg.html_path.empty()) {
+      write_text(cfg.html_path, html_timeline(trace, title));
+      written.push_back(cfg.html_path);
+    }
+    if (!cfg.events_path.empty()) written.push_back(cfg.events_path);
+  }
+  if (o.error) {
+    fmt::print(err, "weft replay: {}{}", *o.error, o.error->ends_with('\n') ? "" : "\n");
+    return kExitUsage;
+  }
+  if (!o.ran_explore) {
+    fmt::print(err, "weft replay: '{}' ran without calling weft::explore, so nothing was replayed\n",
+               name);
+    return kExitUsage;
+  }
+  if (!o.finding) {
+    fmt::print(out, "weft: the replayed schedule of {} ran without failure\n", name);
+    for (const auto& w : written) fmt::print(out, "trace: {}\n", w);
+    return kExitClean;
+  }
+  const Finding& f = *o.finding;
+  if (f.kind == "replay diverged") {
+    fmt::print(err, "weft replay: the token does not fit {}'s schedules (was it made by another "
+                    "exploration or another build?)\n\n{}",
+               name, f.report);
+    return kExitUsage;
+  }
+  fmt::print(out, "weft: {} in the replayed schedule of {}{}\n\n{}", f.kind, name,
+             f.ended.empty() ? "" : fmt::format(" (the worker ended with {})", f.ended), f.report);
+  if (!f.report.ends_with('\n')) out << '\n';
+  for (const auto& w : written) fmt::print(out, "\ntrace: {}", w);
+  if (!written.empty()) out << '\n';
+  return kExitFindings;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,69 @@
+// The test binary the CLI drives, and the protocol it speaks (tools/PROTOCOL.md):
+//  - gtest: a GoogleTest binary. Listing is `--gtest_list_tests`; exploration NAME
+//    (Suite.Test) runs with `--gtest_filter=NAME`.
+//  - weft:  any other program (weft-examples). Listing is `--list` (one exploration per
+//    line, its name first, then optional text); NAME runs with `--only NAME`.
+// Either way the exploration reads the WEFT_* variables the CLI sets (worker_environment)
+// and writes its result to WEFT_REPORT, as weft::explore does.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace weft::cli {
+
+enum class Protocol { gtest, weft };
+const char* protocol_name(Protocol p) noexcept;
+
+struct Target {
+  std::string binary;             // resolved path
+  std::vector<std::string> args;  // given after the binary
+  Protocol protocol = Protocol::gtest;
+};
+
+// `protocol` is "auto", "gtest" or "weft"; auto picks gtest when the binary contains
+// GoogleTest's --gtest_list_tests flag. Throws UsageError.
+Target make_target(const std::vector<std::string>& command, const std::string& protocol);
+
+struct Exploration {
+  std::string name;
+  std::string description;  // may be empty
+};
+
+// Parses the output of --gtest_list_tests / --list.
+std::vector<Exploration> parse_gtest_list(const std::string& text);
+std::vector<Exploration> parse_weft_list(const std::string& text);
+
+// Runs the listing command; throws UsageError (with the binary's stderr) when it fails.
+std::vector<Exploration> list_explorations(const Target& t, const Environment& env,
+                                           const std::string& scratch_dir);
+
+// argv that runs exploration `name` of `t`.
+std::vector<std::string> exploration_argv(const Target& t, const std::string& name);
+
+// What one worker is asked to do.
+struct WorkerRequest {
+  std::string strategy = "random";
+  std::uint64_t seed = 1;
+  std::uint64_t first = 0;
+  std::uint64_t count = 1;
+  std::string replay;  // a token: replay instead of exploring
+  std::string report_path;
+  std::string trace_path;  // WEFT_TRACE, replay only
+  std::optional<std::uint64_t> time_budget_ms;
+};
+
+// The variables the CLI owns are removed from `base` (a user's WEFT_SEED must not change
+// what a worker explores; GTEST_TOTAL_SHARDS would make GoogleTest skip the test), then set
+// from `req`. Other WEFT_* variables (WEFT_SUPPRESS, WEFT_MAX_STEPS, ...) pass through.
+Environment worker_environment(const Environment& base, const WorkerRequest& req);
+
+// A shell-quoted command line (for the replay hints the CLI prints).
+std::string shell_quote(const std::string& s);
+std::string command_line(const std::vector<std::string>& argv);
+
+}  // namespace weft::cli
