@@ -57,7 +57,7 @@ struct Threads {
 };
 thread_local Threads threads;
 
-ControlledScheduler& sched() { return *static_cast<ControlledScheduler*>(current_scheduler()); }
+ControlledScheduler& controlled() { return *static_cast<ControlledScheduler*>(current_scheduler()); }
 
 Duration to_duration(const timespec& t) {
   return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
@@ -249,7 +249,7 @@ bool wait_on(G* self, WaitQueue& q, WaitReason reason, const Location& where, cl
     bool timed_out = false;
   } wait;
   wait.w.g = self;
-  ControlledScheduler& s = sched();
+  ControlledScheduler& s = controlled();
   TimerEntry t;
   if (deadline) {
     timespec now{};
@@ -277,7 +277,7 @@ bool wait_on(G* self, WaitQueue& q, WaitReason reason, const Location& where, cl
 }
 
 void undefined_behavior(G* self, const std::string& what, const Location& where) {
-  sched().fail_now(FailureKind::undefined_behavior,
+  controlled().fail_now(FailureKind::undefined_behavior,
                    fmt::format("undefined behavior: {}\n\n{}    at {}\n", what,
                                goroutine_dump(*self, true), format_location(where)));
 }
@@ -295,7 +295,7 @@ void sleep_for(G* self, const timespec& d) {
   visible(kSleep);
   const Duration dur = to_duration(d);
   if (dur <= Duration::zero()) return;
-  ControlledScheduler& s = sched();
+  ControlledScheduler& s = controlled();
   TimerEntry t;
   t.when = s.now() + dur;
   t.fn = [](void* g) { ready(static_cast<G*>(g)); };

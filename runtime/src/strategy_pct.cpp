@@ -9,8 +9,11 @@
 // iteration.
 //
 // weft's additions:
-//  - k is learned: the most decisions seen in an earlier iteration (kInitialSteps before
-//    the first one ends);
+//  - k is not known before an iteration runs, and must not be learned from earlier ones
+//    (iteration i's schedule depends only on the seed and i, so runs over disjoint ranges
+//    of iterations split one exploration exactly: the weft CLI's --jobs and --shard). Each
+//    iteration guesses k = kInitialSteps * 2^r, r uniform in [0, kGuesses): a bug of depth d
+//    is then hit with probability at least 1 / (kGuesses * n * (2k)^(d-1));
 //  - a goroutine that polls (yield, select default, failed try_lock/try_recv) drops below
 //    every other with probability 1/2, so a spin loop waiting for a lower-priority
 //    goroutine soon lets it run, and a single yield is explored both ways;
@@ -27,7 +30,8 @@ namespace weft::detail {
 
 namespace {
 
-constexpr std::uint64_t kInitialSteps = 64;
+constexpr std::uint64_t kInitialSteps = 16;
+constexpr unsigned kGuesses = 11;  // k up to 16 * 2^10 = 16,384
 constexpr std::uint64_t kBudget = 20'000;
 
 class PctStrategy final : public Strategy {
@@ -40,7 +44,7 @@ class PctStrategy final : public Strategy {
     decisions_ = 0;
     poll_floor_ = 0;
     change_.clear();
-    const std::uint64_t k = std::clamp<std::uint64_t>(k_ ? k_ : kInitialSteps, 1, kBudget);
+    const std::uint64_t k = std::min<std::uint64_t>(kInitialSteps << rng_.below(kGuesses), kBudget);
     for (unsigned j = 1; j < depth_; ++j) change_.push_back(1 + rng_.below(k));
     return true;
   }
@@ -72,8 +76,6 @@ class PctStrategy final : public Strategy {
 
   std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
 
-  void end_iteration(std::uint64_t) override { k_ = std::max(k_, decisions_); }
-
  private:
   std::size_t highest(const RunQueue& runnable) const {
     std::size_t best = 0, j = 0;
@@ -95,7 +97,6 @@ class PctStrategy final : public Strategy {
   std::vector<std::int64_t> prio_;    // by goroutine id
   std::vector<std::uint64_t> change_;  // change point j (priority j + 1) at this decision
   std::uint64_t decisions_ = 0;
-  std::uint64_t k_ = 0;  // the most decisions an iteration took so far (0: none ran yet)
   std::int64_t poll_floor_ = 0;      // the last priority given to a polling goroutine
 };
 

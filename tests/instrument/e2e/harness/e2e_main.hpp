@@ -5,8 +5,9 @@
 // built twice, plain and through weft_instrument(); this header lives outside the
 // instrumented root, so the driver itself is never rewritten.
 //
-//   prog --run      explore 25 iterations with the race detector off and print what the
-//                   body prints plus the outcome. The hooks are inactive then, so the plain
+//   prog --run      explore 25 iterations with the race detector and access scheduling off
+//                   and print what the body prints plus the outcome. The hooks are inactive
+//                   then, so the plain
 //                   and the instrumented build follow the same schedules and must print the
 //                   same bytes.
 //   prog --detect   explore with the detector on (the default options) and print the
@@ -31,6 +32,9 @@ inline int drive(int argc, char** argv, void (*body)()) {
   opt.seed = 11;
   opt.iterations = detect ? 2000 : 25;
   opt.detect_races = detect;
+  // Accesses are scheduling points only with --detect: otherwise the instrumented build's
+  // hooks stay inactive and it follows the plain build's schedules exactly.
+  opt.schedule_accesses = detect;
   weft::ExploreResult r = weft::explore(body, opt);
   std::fflush(stdout);
   if (detect || report) {
