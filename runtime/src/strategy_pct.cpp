@@ -11,9 +11,11 @@
 // weft's additions:
 //  - k is not known before an iteration runs, and must not be learned from earlier ones
 //    (iteration i's schedule depends only on the seed and i, so runs over disjoint ranges
-//    of iterations split one exploration exactly: the weft CLI's --jobs and --shard). Each
-//    iteration guesses k = kInitialSteps * 2^r, r uniform in [0, kGuesses): a bug of depth d
-//    is then hit with probability at least 1 / (kGuesses * n * (2k)^(d-1));
+//    of iterations split one exploration exactly: the weft CLI's --jobs and --shard). So
+//    each change point is drawn log-uniformly over [1, kBudget]: step s is picked with
+//    probability about 1 / (s * ln kBudget) >= 1 / (10 * k), which favours the early steps
+//    where short programs' bugs are, and a bug of depth d is hit with probability at least
+//    1 / (n * (10k)^(d-1));
 //  - a goroutine that polls (yield, select default, failed try_lock/try_recv) drops below
 //    every other with probability 1/2, so a spin loop waiting for a lower-priority
 //    goroutine soon lets it run, and a single yield is explored both ways;
@@ -21,6 +23,7 @@
 //    or a leak check still ends, reported as such, instead of one goroutine starving.
 // Invariant: priorities are distinct (ties are broken by id), so the highest is unique.
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "rng.hpp"
@@ -30,8 +33,6 @@ namespace weft::detail {
 
 namespace {
 
-constexpr std::uint64_t kInitialSteps = 16;
-constexpr unsigned kGuesses = 11;  // k up to 16 * 2^10 = 16,384
 constexpr std::uint64_t kBudget = 20'000;
 
 class PctStrategy final : public Strategy {
@@ -44,8 +45,7 @@ class PctStrategy final : public Strategy {
     decisions_ = 0;
     poll_floor_ = 0;
     change_.clear();
-    const std::uint64_t k = std::min<std::uint64_t>(kInitialSteps << rng_.below(kGuesses), kBudget);
-    for (unsigned j = 1; j < depth_; ++j) change_.push_back(1 + rng_.below(k));
+    for (unsigned j = 1; j < depth_; ++j) change_.push_back(log_uniform_step());
     return true;
   }
 
@@ -75,6 +75,14 @@ class PctStrategy final : public Strategy {
   }
 
   std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
+
+  // A step in [1, kBudget], step s with probability proportional to 1/s: a uniform
+  // exponent, then a uniform step among those of that magnitude.
+  std::uint64_t log_uniform_step() {
+    const double u = static_cast<double>(rng_.next() >> 11) * 0x1.0p-53;  // [0, 1)
+    const double hi = std::exp(u * std::log(static_cast<double>(kBudget)));
+    return std::clamp<std::uint64_t>(static_cast<std::uint64_t>(hi), 1, kBudget);
+  }
 
  private:
   std::size_t highest(const RunQueue& runnable) const {
