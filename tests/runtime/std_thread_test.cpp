@@ -6,6 +6,10 @@
 // must replay to the same report), a correct program that must pass every iteration, a
 // misuse C++ leaves undefined that must be reported, and real threads outside a run that
 // must still be real.
+//
+// Every std::this_thread::sleep_for below runs inside an explored body, where the
+// interposition makes it virtual time (no real waiting; SleepForAndSteadyClockUseVirtualTime checks a one-hour sleep
+// returns at once): they are what is tested, not timing the tests depend on.
 #include <pthread.h>
 #include <sys/wait.h>
 
