@@ -407,62 +407,9 @@ void ControlledScheduler::switch_direct(G* self, G* next) {
   switch_to(self->ctx, next->ctx);
 }
 
-bool ControlledScheduler::timer_before(const TimerEntry* a, const TimerEntry* b) noexcept {
-  return a->when != b->when ? a->when < b->when : a->seq < b->seq;
-}
+void ControlledScheduler::add_timer(TimerEntry* t) { timers_.push(t); }
 
-void ControlledScheduler::heap_up(std::size_t i) {
-  while (i > 0) {
-    std::size_t p = (i - 1) / 2;
-    if (!timer_before(timers_[i], timers_[p])) break;
-    std::swap(timers_[i], timers_[p]);
-    timers_[i]->heap_index = i;
-    timers_[p]->heap_index = p;
-    i = p;
-  }
-}
-
-void ControlledScheduler::heap_down(std::size_t i) {
-  for (;;) {
-    std::size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < timers_.size() && timer_before(timers_[l], timers_[m])) m = l;
-    if (r < timers_.size() && timer_before(timers_[r], timers_[m])) m = r;
-    if (m == i) return;
-    std::swap(timers_[i], timers_[m]);
-    timers_[i]->heap_index = i;
-    timers_[m]->heap_index = m;
-    i = m;
-  }
-}
-
-void ControlledScheduler::add_timer(TimerEntry* t) {
-  if (t->pending()) remove_timer(t);
-  t->seq = timer_seq_++;
-  t->heap_index = timers_.size();
-  timers_.push_back(t);
-  heap_up(t->heap_index);
-}
-
-bool ControlledScheduler::remove_timer(TimerEntry* t) {
-  if (!t->pending()) return false;
-  std::size_t i = t->heap_index;
-  TimerEntry* last = timers_.back();
-  timers_.pop_back();
-  t->heap_index = static_cast<std::size_t>(-1);
-  if (last != t) {
-    timers_[i] = last;
-    last->heap_index = i;
-    heap_up(i);
-    heap_down(last->heap_index);
-  }
-  return true;
-}
-
-TimerEntry* ControlledScheduler::heap_pop() {
-  TimerEntry* t = timers_.front();
-  remove_timer(t);
-  return t;
-}
+bool ControlledScheduler::remove_timer(TimerEntry* t) { return timers_.remove(t); }
 
 // Advances the clock to the earliest timer and fires every timer due then, in an order the
 // strategy chooses. False when no timer is pending.
@@ -471,7 +418,7 @@ bool ControlledScheduler::fire_timers() {
   Duration at = timers_.front()->when;
   if (at > clock_) clock_ = at;
   std::vector<TimerEntry*> due;
-  while (!timers_.empty() && timers_.front()->when <= clock_) due.push_back(heap_pop());
+  while (!timers_.empty() && timers_.front()->when <= clock_) due.push_back(timers_.pop());
   ++out_.steps;  // a ticker nobody reads must still reach the step limit
   while (!due.empty()) {
     std::size_t i = choose(due.size());
@@ -551,7 +498,7 @@ void ControlledScheduler::teardown() {
   runq_.clear();
   next_ = nullptr;
   while (!timers_.empty()) {
-    TimerEntry* t = heap_pop();
+    TimerEntry* t = timers_.pop();
     if (t->drop) t->drop(t->arg);
   }
   // Newest first: a goroutine may still use objects on the stack of the one that started

@@ -19,6 +19,7 @@
 #include "race.hpp"
 #include "scheduler.hpp"
 #include "strategy.hpp"
+#include "timer_heap.hpp"
 #include "weft/explore.hpp"
 
 namespace weft::detail {
@@ -90,11 +91,6 @@ class ControlledScheduler final : public Scheduler {
   }
   std::vector<G*> live_sorted() const;
 
-  // Timer heap ordered by (when, seq).
-  static bool timer_before(const TimerEntry* a, const TimerEntry* b) noexcept;
-  void heap_up(std::size_t i);
-  void heap_down(std::size_t i);
-  TimerEntry* heap_pop();
 
   Strategy& strategy_;
   StackPool& stacks_;
@@ -113,8 +109,7 @@ class ControlledScheduler final : public Scheduler {
   RunQueue runq_;
   GoId next_id_ = 1;
   Duration clock_{0};
-  std::vector<TimerEntry*> timers_;
-  std::uint64_t timer_seq_ = 0;
+  TimerHeap timers_;
   std::uint64_t teardown_steps_ = 0;
   IterationOutcome out_;
   std::uint64_t last_decision_step_ = 0;  // the step of the latest decision

@@ -647,9 +647,6 @@ void ParallelScheduler::stop_all() {
 // ---- Timers ----
 
 namespace {
-bool timer_before(const TimerEntry* a, const TimerEntry* b) noexcept {
-  return a->when != b->when ? a->when < b->when : a->seq < b->seq;
-}
 // Set on the thread that fires timers while it holds the heap's lock: callbacks re-arm
 // (a ticker) or stop timers without taking it again.
 thread_local bool tls_firing = false;
@@ -663,43 +660,6 @@ thread_local bool tls_firing = false;
 }
 }  // namespace
 
-void ParallelScheduler::heap_up(std::size_t i) {
-  while (i > 0) {
-    std::size_t up = (i - 1) / 2;
-    if (!timer_before(timers_[i], timers_[up])) break;
-    std::swap(timers_[i], timers_[up]);
-    timers_[i]->heap_index = i;
-    timers_[up]->heap_index = up;
-    i = up;
-  }
-}
-
-void ParallelScheduler::heap_down(std::size_t i) {
-  for (;;) {
-    std::size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < timers_.size() && timer_before(timers_[l], timers_[m])) m = l;
-    if (r < timers_.size() && timer_before(timers_[r], timers_[m])) m = r;
-    if (m == i) return;
-    std::swap(timers_[i], timers_[m]);
-    timers_[i]->heap_index = i;
-    timers_[m]->heap_index = m;
-    i = m;
-  }
-}
-
-void ParallelScheduler::heap_remove(TimerEntry* t) {
-  std::size_t i = t->heap_index;
-  TimerEntry* last = timers_.back();
-  timers_.pop_back();
-  t->heap_index = static_cast<std::size_t>(-1);
-  if (last != t) {
-    timers_[i] = last;
-    last->heap_index = i;
-    heap_up(i);
-    heap_down(last->heap_index);
-  }
-}
-
 void ParallelScheduler::publish_earliest() {
   earliest_.store(timers_.empty() ? INT64_MAX : timers_.front()->when.count(),
                   std::memory_order_release);
@@ -709,11 +669,7 @@ void ParallelScheduler::publish_earliest() {
 void ParallelScheduler::add_timer(TimerEntry* t) {
   const bool locked = !firing();
   if (locked) timer_mu_.lock();
-  if (t->pending()) heap_remove(t);
-  t->seq = timer_seq_++;
-  t->heap_index = timers_.size();
-  timers_.push_back(t);
-  heap_up(t->heap_index);
+  timers_.push(t);
   const bool first = timers_.front() == t;
   publish_earliest();
   if (locked) timer_mu_.unlock();
@@ -723,11 +679,8 @@ void ParallelScheduler::add_timer(TimerEntry* t) {
 bool ParallelScheduler::remove_timer(TimerEntry* t) {
   const bool locked = !firing();
   if (locked) timer_mu_.lock();
-  const bool was = t->pending();
-  if (was) {
-    heap_remove(t);
-    publish_earliest();
-  }
+  const bool was = timers_.remove(t);
+  if (was) publish_earliest();
   if (locked) timer_mu_.unlock();
   return was;
 }
@@ -739,8 +692,7 @@ void ParallelScheduler::fire_timers(Proc*) {
   if (!timer_mu_.try_lock()) return;  // another processor is firing them
   set_firing(true);
   while (!timers_.empty() && timers_.front()->when.count() <= now) {
-    TimerEntry* t = timers_.front();
-    heap_remove(t);
+    TimerEntry* t = timers_.pop();
     publish_earliest();
     t->fn(t->arg);
   }
@@ -820,8 +772,7 @@ int ParallelScheduler::run(Callable& body) {
   // Main has returned and every processor has stopped: nothing runs any more. Timers that
   // did not fire are dropped; goroutines still alive are abandoned where they stopped.
   while (!timers_.empty()) {
-    TimerEntry* t = timers_.front();
-    heap_remove(t);
+    TimerEntry* t = timers_.pop();
     if (t->drop) t->drop(t->arg);
   }
   publish_earliest();

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "scheduler.hpp"
+#include "timer_heap.hpp"
 #include "weft/detail/spinlock.hpp"
 
 namespace weft::detail {
@@ -157,9 +158,6 @@ class ParallelScheduler final : public Scheduler {
 
   // Timers: one heap ordered by (when, seq).
   void fire_timers(Proc* p);
-  void heap_up(std::size_t i);
-  void heap_down(std::size_t i);
-  void heap_remove(TimerEntry* t);
   void publish_earliest();
   std::int64_t now_ns() const noexcept;
 
@@ -187,8 +185,7 @@ class ParallelScheduler final : public Scheduler {
   std::vector<G*> allgs_;  // every G made in this run, dead ones included; guarded by allg_mu_
 
   alignas(64) std::mutex timer_mu_;
-  std::vector<TimerEntry*> timers_;  // guarded by timer_mu_
-  std::uint64_t timer_seq_ = 0;      // guarded by timer_mu_
+  TimerHeap timers_;  // guarded by timer_mu_
   std::atomic<std::int64_t> earliest_{INT64_MAX};  // the first timer's `when`, ns
   std::atomic<std::size_t> ntimers_{0};
 
