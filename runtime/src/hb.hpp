@@ -57,6 +57,17 @@ inline void sync_free(const void* addr) {
   if (EventSink* ev = events()) ev->sync_free(addr);
 }
 
+// A memory access that models a rule of a primitive rather than user data (Go's race.Read /
+// race.Write inside sync): a WaitGroup's Add from zero "reads" the group and its first
+// blocking Wait "writes" it, so the two race unless one happens before the other.
+inline void model_access(const void* addr, std::size_t size, AccessKind kind, Location where) {
+  if (EventSink* ev = events()) ev->access(id_of(current()), addr, size, kind, where);
+}
+// The memory a modelled access used is gone (the object is destroyed).
+inline void model_free(const void* addr, std::size_t size) {
+  if (EventSink* ev = events()) ev->free_range(addr, size);
+}
+
 // Lock events of the running goroutine, for the lock-order graph and report context (the
 // lock's happens-before edges are the acquire/release calls beside them).
 inline void lock_acquired(const void* mutex, bool exclusive, Location where) {

@@ -2,6 +2,7 @@
 #include "race.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include "columns.hpp"
 #include "hb.hpp"
@@ -131,6 +132,15 @@ det::Report with_original_columns(det::Report r) {
 }
 }  // namespace
 
+namespace {
+// Whether a frame is one of WaitGroup's modelled accesses (sync.cpp).
+bool names_wait_group(const std::vector<det::Loc>& stack) {
+  return std::any_of(stack.begin(), stack.end(), [](const det::Loc& l) {
+    return std::string_view(l.function).starts_with("weft::WaitGroup::");
+  });
+}
+}  // namespace
+
 void RaceSink::check() {
   std::string text;
   FailureKind kind{};
@@ -144,7 +154,17 @@ void RaceSink::check() {
     if (reports.empty()) return;
     kind = reports.front().kind == det::ReportKind::data_race ? FailureKind::data_race
                                                               : FailureKind::lock_order;
+    const det::Report& r = reports.front();
+    const bool wait_group_rule = kind == FailureKind::data_race &&
+                                 (names_wait_group(r.current.stack) ||
+                                  names_wait_group(r.previous.stack));
     text = det::render_text(with_original_columns(std::move(reports.front())));
+    if (wait_group_rule) {
+      text += "\nThis is WaitGroup misuse: an Add that raises the counter from zero is not "
+              "ordered before a Wait\nthat blocks, so in another schedule Wait returns before the "
+              "work was counted. Call Add\nbefore starting the goroutine (or before the Wait "
+              "is reachable), not inside it.\n";
+    }
   }
   if (Scheduler* s = current_scheduler()) s->fail_now(kind, std::move(text));
 }

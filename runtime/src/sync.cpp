@@ -215,7 +215,22 @@ void RWMutex::unlock_shared(std::source_location where) {
 
 // ---- WaitGroup ----
 
-WaitGroup::~WaitGroup() { hb::sync_free(this); }
+// Go's race detector rule for WaitGroups: an Add that raises the counter from zero must
+// happen before a Wait that blocks, or Wait may return before the work was counted (the
+// classic wg.Add inside the goroutine). Modelled as Go does: that Add reads the group, the
+// first blocking Wait writes it (one byte at the group's address, which no user code touches),
+// so a schedule where they are unordered is a data race even when Wait happened to block.
+namespace {
+Location wait_group_frame(Location where, const char* function) {
+  where.function = function;
+  return where;
+}
+}  // namespace
+
+WaitGroup::~WaitGroup() {
+  hb::sync_free(this);
+  hb::model_free(this, 1);
+}
 
 void WaitGroup::add(std::int64_t delta, std::source_location where) {
   const Location loc = Location::from(where);
@@ -228,6 +243,7 @@ void WaitGroup::add(std::int64_t delta, std::source_location where) {
     lk_.unlock();
     throw Panic("sync: negative WaitGroup counter", loc);
   }
+  const bool from_zero = delta > 0 && counter_ == delta;
   std::vector<detail::G*> wake;
   if (counter_ == 0 && waiting_ > 0) {
     waiting_ = 0;
@@ -235,6 +251,9 @@ void WaitGroup::add(std::int64_t delta, std::source_location where) {
   }
   lk_.unlock();
   ready_all(wake);
+  if (from_zero) {
+    hb::model_access(this, 1, AccessKind::read, wait_group_frame(loc, "weft::WaitGroup::add"));
+  }
 }
 
 void WaitGroup::wait(std::source_location where) {
@@ -245,6 +264,14 @@ void WaitGroup::wait(std::source_location where) {
     lk_.unlock();
     hb::acquire(this);
     return;
+  }
+  if (waiting_ == 0 && detail::events()) {
+    // The first Wait to block, recorded without the lock (a race report may end the
+    // iteration from inside the sink). Only a controlled run has a sink, and there nothing
+    // else runs before the lock is taken again: no visible operation lies in between.
+    lk_.unlock();
+    hb::model_access(this, 1, AccessKind::write, wait_group_frame(loc, "weft::WaitGroup::wait"));
+    lk_.lock();
   }
   ++waiting_;
   wait_on(waiters_, lk_, detail::WaitReason::waitgroup_wait, loc);
