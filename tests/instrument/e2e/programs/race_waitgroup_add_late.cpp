@@ -1,5 +1,7 @@
 // Racy: WaitGroup.Add inside the goroutine (Go's classic mistake): main's Wait can return
-// before the worker has even registered, then read the result.
+// before the worker has even registered, then read the result. Without instrumentation weft
+// still reports the misuse itself (Go's WaitGroup rule: Add from zero unordered with Wait).
+// PLAIN: This is WaitGroup misuse
 #include <cstdio>
 
 #include "e2e_main.hpp"
