@@ -20,7 +20,7 @@ namespace {
 // only a priority change point at the right step gives.
 constexpr std::uint64_t kBudget = 2'000;
 constexpr std::uint64_t kDeepBudget = 20'000;
-constexpr std::uint64_t kFixedSchedules = 300;
+constexpr std::uint64_t kFixedSchedules = 500;
 
 class BugKernel : public ::testing::TestWithParam<Kernel> {};
 
