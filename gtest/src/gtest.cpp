@@ -147,6 +147,23 @@ std::string replay_command(const ExploreResult& r) {
   return failed;
 }
 
+ExploreOptions isolated(std::uint64_t iterations) {
+  ExploreOptions o;
+  o.iterations = iterations;
+  o.use_environment = false;
+  return o;
+}
+
+void expect_every_schedule_passes(std::function<void()> body, const ExploreOptions& options,
+                                  std::source_location where) {
+  ::testing::ScopedTrace at(where.file_name(), static_cast<int>(where.line()), "explored here");
+  const ExploreResult r = explore(std::move(body), options);
+  EXPECT_NO_CONCURRENCY_BUG(r);
+  if (r.ok() && !r.exhausted) {
+    EXPECT_EQ(r.iterations, options.iterations) << "the exploration stopped early: " << r;
+  }
+}
+
 void run_test(void (*body)(), ExploreOptions options) {
   const bool explored = explored_tests().count(current_test_name()) > 0;
   try {

@@ -127,6 +127,21 @@ TEST(WeftGtest, RunTestReportsTheBodysFailure) {
                           "an increment was lost");
 }
 
+TEST(WeftGtest, EverySchedulePassesNamesTheCallerOnFailure) {
+  ::testing::TestPartResultArray parts;
+  {
+    ::testing::ScopedFakeTestPartResultReporter capture(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &parts);
+    weft::gtest::expect_every_schedule_passes(lost_update, checks_only());
+    weft::gtest::expect_every_schedule_passes(locked_update, checks_only(30));
+  }
+  ASSERT_EQ(parts.size(), 1) << "the failing body only";
+  const std::string msg = parts.GetTestPartResult(0).message();
+  EXPECT_NE(msg.find("an increment was lost"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("explored here"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gtest_test.cpp"), std::string::npos) << msg;
+}
+
 int explored_calls = 0;
 WEFT_TEST_WITH(WeftGtest, ExploredWithOptions, quiet(25)) {
   ++explored_calls;

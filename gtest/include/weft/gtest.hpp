@@ -25,7 +25,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <iosfwd>
+#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -63,6 +65,17 @@ bool apply_shard(ExploreOptions& options);
 // The command that replays `r`'s failing schedule of the running test:
 // `WEFT_REPLAY=<token> <binary> --gtest_filter=<Suite>.<Name>`; empty when there is no token.
 std::string replay_command(const ExploreResult& r);
+
+// Options for a test that must not be steered by WEFT_* variables (weft's own tests:
+// their assertions depend on the exact strategy, seed and iteration count).
+ExploreOptions isolated(std::uint64_t iterations = 200);
+
+// Explores `body` and records a test failure, with the report and replay command, unless
+// every one of options.iterations schedules ran and passed; the failure names the caller's
+// line.
+void expect_every_schedule_passes(
+    std::function<void()> body, const ExploreOptions& options,
+    std::source_location where = std::source_location::current());
 
 // The predicate formatter behind EXPECT_NO_CONCURRENCY_BUG.
 ::testing::AssertionResult no_concurrency_bug(const char* expression, const ExploreResult& r);
