@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();
-        const bool hit = !r.ok() && r.failure->kind == k.expect;
+        const bool hit = !r.ok() && k.expected(r.failure->kind);
         if (!r.ok() && !hit) ++other_kind;
         found += hit;
         schedules.push_back(hit ? static_cast<double>(r.iteration + 1) : static_cast<double>(cap));

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct Kernel {
   bool races;
   bool deep = false;            // needs a long prefix of one goroutine (see above)
   std::uint64_t max_steps = 0;  // the step limit for a livelock kernel; 0: the default
+  // A second kind the same bug may show as first, in some schedules.
+  std::optional<weft::FailureKind> also = std::nullopt;
+
+  bool expected(weft::FailureKind k) const { return k == expect || (also && k == *also); }
 };
 
 // Every kernel, in a stable order (names unique).
