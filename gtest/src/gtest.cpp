@@ -167,7 +167,9 @@ void expect_every_schedule_passes(std::function<void()> body, const ExploreOptio
 void run_test(void (*body)(), ExploreOptions options) {
   const bool explored = explored_tests().count(current_test_name()) > 0;
   try {
-    if (explored && !apply_shard(options)) return;  // nothing of this test in this shard
+    if (explored && !apply_shard(options))
+      GTEST_SKIP() << "no iteration of this test falls in shard " << shard().index << " of "
+                   << shard().count;
   } catch (const std::invalid_argument&) {
     // A malformed WEFT_* variable: explore() reports it as a configuration failure.
   }

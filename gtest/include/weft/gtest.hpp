@@ -20,7 +20,9 @@
 // then runs in every shard and explores its own slice of the iterations (iteration i is a
 // function of the seed and i only, so the slices together are exactly the unsharded run),
 // while every other test (EXPECT_NO_CONCURRENCY_BUG in a plain TEST too) runs in exactly
-// one shard, as GoogleTest would run it.
+// one shard, as GoogleTest would run it. dfs and replay are not split: shard 0 runs them
+// whole. A shard with no iteration of a test reports it skipped. A sharded explored test
+// does not write WEFT_REPORT (the WEFT_* variables are applied before its slice is cut).
 #pragma once
 
 #include <gtest/gtest.h>
