@@ -1,5 +1,6 @@
 // Channel kernels: leaks after a timeout or an early return, double close, sends on a
-// closed channel, dropped notifications, result channels too small for their pool.
+// closed channel, close of a nil channel, dropped notifications, result channels too small
+// for their pool, a merge loop that stops early, a closed channel's zero value taken for data.
 #include <memory>
 
 #include "kernel.hpp"
@@ -299,6 +300,81 @@ void dispatchers_close(bool fixed) {
 void dispatchers_close_bug() { dispatchers_close(false); }
 void dispatchers_close_fix() { dispatchers_close(true); }
 
+// Close of a nil channel on shutdown (channel misuse, depth 1: shutdown runs before the
+// goroutine that lazily makes the channel). Fix: make the channel before anything can
+// shut it down.
+void close_nil_on_shutdown(bool fixed) {
+  weft::Mutex mu;
+  weft::Chan<int> events;  // nil until the listener makes it
+  if (fixed) events = weft::make_chan<int>(1);
+  weft::WaitGroup wg;
+  wg.add(1);
+  weft::go([&] {
+    std::scoped_lock l(mu);
+    if (!fixed) events = weft::make_chan<int>(1);
+    wg.done();
+  });
+  {
+    std::scoped_lock l(mu);
+    events.close();
+  }
+  wg.wait();
+}
+void close_nil_on_shutdown_bug() { close_nil_on_shutdown(false); }
+void close_nil_on_shutdown_fix() { close_nil_on_shutdown(true); }
+
+// A merge loop that ends at the first closed input (leak, depth 1: one input closes while
+// the other still has values to send). The loop runs while both inputs are open instead of
+// while either is, so the other producer blocks forever. Fix: disable a closed input (nil
+// it) and loop until both are.
+void merge_loop(bool fixed) {
+  auto a = weft::make_chan<int>();
+  auto b = weft::make_chan<int>();
+  weft::go([a] { a.close(); });
+  weft::go([b] {
+    b.send(1);
+    b.send(2);
+    b.close();
+  });
+  weft::Chan<int> ina = a, inb = b;
+  bool a_open = true, b_open = true;
+  while (fixed ? (a_open || b_open) : (a_open && b_open)) {
+    weft::select(weft::recv_case(ina, [&](std::optional<int> v) {
+                   if (!v) { a_open = false; ina = {}; }
+                 }),
+                 weft::recv_case(inb, [&](std::optional<int> v) {
+                   if (!v) { b_open = false; inb = {}; }
+                 }));
+  }
+}
+void merge_loop_bug() { merge_loop(false); }
+void merge_loop_fix() { merge_loop(true); }
+
+// A zero value taken for a job (channel misuse, depth 0): two workers each take one job
+// with a plain receive, but only one job is sent before the channel is closed; the other
+// worker gets the zero value of a closed channel and runs it. Fix: the comma-ok receive.
+void zero_after_close(bool fixed) {
+  auto jobs = weft::make_chan<int>(1);
+  weft::Atomic<int> bogus{0};
+  weft::WaitGroup wg;
+  wg.add(2);
+  for (int w = 0; w < 2; ++w)
+    weft::go([&, jobs] {
+      if (fixed) {
+        if (auto j = jobs.recv_ok(); j && *j == 0) bogus.store(1);
+      } else if (jobs.recv() == 0) {
+        bogus.store(1);  // job ids start at 1: this is no job
+      }
+      wg.done();
+    });
+  jobs.send(7);
+  jobs.close();
+  wg.wait();
+  weft::check(bogus.load() == 0, "a worker ran the zero value of a closed channel");
+}
+void zero_after_close_bug() { zero_after_close(false); }
+void zero_after_close_fix() { zero_after_close(true); }
+
 }  // namespace
 
 void add_channel_kernels(std::vector<Kernel>& out) {
@@ -318,6 +394,9 @@ void add_channel_kernels(std::vector<Kernel>& out) {
       {"select_assumed_priority", kSelectMisuse, 1, select_priority_bug, select_priority_fix, K::assertion, true},
       {"select_default_spin", kSelectMisuse, 1, spin_default_bug, spin_default_fix, K::step_limit, true, false, 2000},
       {"dispatchers_double_close", kChannelMisuse, 0, dispatchers_close_bug, dispatchers_close_fix, K::panic, true},
+      {"close_nil_on_shutdown", kChannelMisuse, 1, close_nil_on_shutdown_bug, close_nil_on_shutdown_fix, K::panic, true},
+      {"merge_ends_at_first_close", kLeak, 1, merge_loop_bug, merge_loop_fix, K::leak, true},
+      {"zero_value_after_close", kChannelMisuse, 0, zero_after_close_bug, zero_after_close_fix, K::assertion, true},
   });
 }
 
