@@ -14,7 +14,8 @@ namespace {
 // WaitGroup.Add inside the goroutine (sync misuse, depth 1: Wait runs before a worker's
 // Add). Wait returns early and main reads the results before they are written; or, when
 // an Add lands while Wait is returning, Go's "WaitGroup is reused before previous Wait has
-// returned" panic. Fix: Add before `go`.
+// returned" panic. With the detector on, Go's rule reports it first: an Add that raises the
+// counter from zero races with a Wait not ordered after it. Fix: Add before `go`.
 void wg_add_inside(bool fixed) {
   weft::WaitGroup wg;
   weft::Atomic<int> done{0};
@@ -211,7 +212,8 @@ void wait_unconditionally_fix() { wait_unconditionally(true); }
 void add_sync_kernels(std::vector<Kernel>& out) {
   using K = weft::FailureKind;
   out.insert(out.end(), {
-      {"waitgroup_add_in_goroutine", kSyncMisuse, 1, wg_add_inside_bug, wg_add_inside_fix, K::assertion, true, false, 0, K::panic},
+      {"waitgroup_add_in_goroutine", kSyncMisuse, 1, wg_add_inside_bug, wg_add_inside_fix, K::assertion, false, false, 0, K::panic},
+      {"waitgroup_add_in_goroutine_detected", kSyncMisuse, 1, wg_add_inside_bug, wg_add_inside_fix, K::data_race, true, false, 0, K::assertion},
       {"waitgroup_double_done", kSyncMisuse, 1, wg_double_done_bug, wg_double_done_fix, K::panic, true},
       {"waitgroup_done_skipped", kCommunicationDeadlock, 0, wg_done_skipped_bug, wg_done_skipped_fix, K::deadlock, true},
       {"lost_cond_wakeup", kCommunicationDeadlock, 2, lost_wakeup_bug, lost_wakeup_fix, K::deadlock, false},
