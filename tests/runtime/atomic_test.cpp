@@ -5,6 +5,8 @@
 // std::atomic behaviour outside a weft run.
 #include <gtest/gtest.h>
 
+#include <source_location>
+
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "recorder.hpp"
+#include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -21,17 +24,13 @@ using weft_test::Point;
 using weft_test::Recorder;
 
 weft::ExploreOptions opts(std::uint64_t iterations = 200) {
-  weft::ExploreOptions o;
-  o.iterations = iterations;
-  o.use_environment = false;
-  return o;
+  return weft::gtest::isolated(iterations);
 }
 
 template <class F>
-void expect_ok(F body, std::uint64_t iterations = 200) {
-  auto r = weft::explore(body, opts(iterations));
-  EXPECT_TRUE(r.ok()) << r;
-  EXPECT_EQ(r.iterations, iterations);
+void expect_ok(F body, std::uint64_t iterations = 200,
+               std::source_location where = std::source_location::current()) {
+  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
 }
 
 // The integer operations, as a check list usable inside and outside a weft run.

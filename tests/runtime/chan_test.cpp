@@ -11,23 +11,20 @@
 #include <string>
 #include <vector>
 
+#include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 200) {
-  weft::ExploreOptions o;
-  o.iterations = iterations;
-  o.use_environment = false;
-  return o;
+  return weft::gtest::isolated(iterations);
 }
 
 // Runs `body` under explore and expects every interleaving to pass.
 template <class F>
-void expect_ok(F body, std::uint64_t iterations = 200) {
-  auto r = weft::explore(body, opts(iterations));
-  EXPECT_TRUE(r.ok()) << r;
-  EXPECT_EQ(r.iterations, iterations);
+void expect_ok(F body, std::uint64_t iterations = 200,
+               std::source_location where = std::source_location::current()) {
+  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
 }
 
 // Lets every other runnable goroutine make progress (many scheduling points).

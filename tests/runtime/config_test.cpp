@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,9 @@ struct BadVariable {
   const char* value;
   const char* expect;  // a piece of the message
 };
+
+// GoogleTest names the parameter in a failure as "WEFT_SEED=abc", not as raw bytes.
+void PrintTo(const BadVariable& v, std::ostream* os) { *os << v.name << "=" << v.value; }
 
 class ConfigBadVariable : public ::testing::TestWithParam<BadVariable> {};
 

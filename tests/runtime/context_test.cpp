@@ -4,6 +4,8 @@
 // observe, and "cancel happens before a receive from done() that returns because of it".
 #include <gtest/gtest.h>
 
+#include <source_location>
+
 #include <chrono>
 #include <optional>
 #include <set>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "recorder.hpp"
+#include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
 using namespace std::chrono_literals;
@@ -23,17 +26,13 @@ using TP = weft::Clock::time_point;
 using weft::ContextError;
 
 weft::ExploreOptions opts(std::uint64_t iterations = 100) {
-  weft::ExploreOptions o;
-  o.iterations = iterations;
-  o.use_environment = false;
-  return o;
+  return weft::gtest::isolated(iterations);
 }
 
 template <class F>
-void expect_ok(F body, std::uint64_t iterations = 100) {
-  auto r = weft::explore(body, opts(iterations));
-  EXPECT_TRUE(r.ok()) << r;
-  EXPECT_EQ(r.iterations, iterations);
+void expect_ok(F body, std::uint64_t iterations = 100,
+               std::source_location where = std::source_location::current()) {
+  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
 }
 
 weft::Duration since_start() { return weft::Clock::now().time_since_epoch(); }

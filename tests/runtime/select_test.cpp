@@ -1,6 +1,8 @@
 // Conformance: Go's select statement ("Select statements" in the Go specification).
 #include <gtest/gtest.h>
 
+#include <source_location>
+
 #include <array>
 #include <memory>
 #include <optional>
@@ -8,23 +10,21 @@
 #include <string>
 #include <vector>
 
+#include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 200, std::uint64_t seed = 1) {
-  weft::ExploreOptions o;
-  o.iterations = iterations;
+  weft::ExploreOptions o = weft::gtest::isolated(iterations);
   o.seed = seed;
-  o.use_environment = false;
   return o;
 }
 
 template <class F>
-void expect_ok(F body, std::uint64_t iterations = 200) {
-  auto r = weft::explore(body, opts(iterations));
-  EXPECT_TRUE(r.ok()) << r;
-  EXPECT_EQ(r.iterations, iterations);
+void expect_ok(F body, std::uint64_t iterations = 200,
+               std::source_location where = std::source_location::current()) {
+  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
 }
 
 void settle(int n = 30) {

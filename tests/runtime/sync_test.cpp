@@ -9,6 +9,8 @@
 // is now blocked in Lock" a deterministic precondition rather than a lucky schedule.
 #include <gtest/gtest.h>
 
+#include <source_location>
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "recorder.hpp"
+#include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
 using namespace std::chrono_literals;
@@ -29,17 +32,13 @@ using weft_test::Point;
 using weft_test::Recorder;
 
 weft::ExploreOptions opts(std::uint64_t iterations = 200) {
-  weft::ExploreOptions o;
-  o.iterations = iterations;
-  o.use_environment = false;
-  return o;
+  return weft::gtest::isolated(iterations);
 }
 
 template <class F>
-void expect_ok(F body, std::uint64_t iterations = 200) {
-  auto r = weft::explore(body, opts(iterations));
-  EXPECT_TRUE(r.ok()) << r;
-  EXPECT_EQ(r.iterations, iterations);
+void expect_ok(F body, std::uint64_t iterations = 200,
+               std::source_location where = std::source_location::current()) {
+  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
 }
 
 // Every other goroutine runs until it blocks (or ends) before this returns.

@@ -5,6 +5,8 @@
 // received".
 #include <gtest/gtest.h>
 
+#include <source_location>
+
 #include <chrono>
 #include <optional>
 #include <set>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "recorder.hpp"
+#include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
 using namespace std::chrono_literals;
@@ -23,17 +26,13 @@ using weft_test::Recorder;
 using TP = weft::Clock::time_point;
 
 weft::ExploreOptions opts(std::uint64_t iterations = 100) {
-  weft::ExploreOptions o;
-  o.iterations = iterations;
-  o.use_environment = false;
-  return o;
+  return weft::gtest::isolated(iterations);
 }
 
 template <class F>
-void expect_ok(F body, std::uint64_t iterations = 100) {
-  auto r = weft::explore(body, opts(iterations));
-  EXPECT_TRUE(r.ok()) << r;
-  EXPECT_EQ(r.iterations, iterations);
+void expect_ok(F body, std::uint64_t iterations = 100,
+               std::source_location where = std::source_location::current()) {
+  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
 }
 
 // Virtual time since the iteration began.
