@@ -59,6 +59,11 @@ class ControlledScheduler final : public Scheduler {
   // The choices made so far in this iteration (crash and hang reports encode them).
   const ScheduleLog& schedule_so_far() const noexcept { return out_.schedule; }
 
+  // Once this many goroutines are alive, a goroutine that blocks has its stack compacted
+  // (stack_compact.hpp), and so has every one already blocked then; 0: never. explore()
+  // sets it when compaction can work in this process.
+  void compact_stacks_from(std::size_t live) noexcept { compact_from_ = live; }
+
   // Called by a goroutine's fiber when its function has returned or thrown.
   [[noreturn]] void finish(G* g);
   void fail(FailureKind kind, std::string report);
@@ -89,6 +94,8 @@ class ControlledScheduler final : public Scheduler {
     ++out_.decisions;
   }
   std::vector<G*> live_sorted() const;
+  void want_compacted(G* self);
+  void compact_off_cpu(const G* next);
 
   // Timer heap ordered by (when, seq).
   static bool timer_before(const TimerEntry* a, const TimerEntry* b) noexcept;
@@ -122,6 +129,11 @@ class ControlledScheduler final : public Scheduler {
   // written after the teardown has freed memory, naming this goroutine.
   GoId unformatted_limit_ = 0;
   MainStackGuard main_stack_guard_;
+  // Stack compaction: the threshold (0: off), whether the goroutines blocked before it was
+  // reached were queued too, and the goroutines to compact once they are off the CPU.
+  std::size_t compact_from_ = 0;
+  bool compact_swept_ = false;
+  std::vector<G*> compact_pending_;
 };
 
 }  // namespace weft::detail
