@@ -22,6 +22,14 @@
 #endif
 #endif
 
+namespace {
+#ifdef WEFT_COMPACT_ASAN
+constexpr bool kAsan = true;
+#else
+constexpr bool kAsan = false;
+#endif
+}  // namespace
+
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102  // Linux 6.13+
 #endif
@@ -94,19 +102,11 @@ void bytes_back(G& g) noexcept {
 }  // namespace
 
 bool compaction_available(const StackPool& pool) noexcept {
-#ifdef WEFT_COMPACT_ASAN
-  (void)pool;
-  return false;
-#else
-  return pool.guard() == GuardKind::marker;
-#endif
+  return !kAsan && pool.guard() == GuardKind::marker;
 }
 
 bool compact_stack(G& g) noexcept {
-#ifdef WEFT_COMPACT_ASAN
-  (void)g;
-  return false;
-#else
+  if (kAsan) return false;  // the copy would read poisoned redzones
   if (g.compacted) {
     if (!g.compacted->bytes_back) return true;
     std::free(g.compacted);  // a fault brought them back: take a fresh copy
@@ -140,7 +140,6 @@ bool compact_stack(G& g) noexcept {
   g.ctx.lowest_sp = sp;
   compacted_total.fetch_add(1, std::memory_order_relaxed);
   return true;
-#endif
 }
 
 void restore_stack(G& g) noexcept {
