@@ -8,6 +8,8 @@
 //  - the clock moves only when nothing is runnable or every runnable goroutine is spinning
 //    on a probe (kSpinStreak empty select-defaults or failed try operations in a row, each
 //    within two visible operations of the last), to the earliest pending timer;
+//  - the goroutine that runs is never compacted (stack_compact.hpp): enter() brings its
+//    stack back first, and a goroutine is compacted only once another one runs;
 //  - every choice with two or more options goes to the strategy and into schedule_, and
 //    nothing else influences the run, so (strategy, seed) or the schedule replays it exactly.
 #pragma once
