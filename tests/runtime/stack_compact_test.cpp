@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <numeric>
@@ -405,6 +407,36 @@ TEST(StackCompactDeathTest, ANullDereferenceAmongCompactedStacksIsStillACrash) {
       },
       dies_of_segv,
       "signal SIGSEGV \\(segmentation fault\\) at address 0x10\ngoroutine 1 \\[running\\]");
+}
+
+// The watchdog still names the spinning goroutine when the others are compacted.
+TEST(StackCompactDeathTest, AHangAmongCompactedStacksIsStillReported) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        weft::ExploreOptions o = opts(1);
+        o.hang_timeout = std::chrono::milliseconds(50);
+        auto r = weft::explore([] {
+          auto block = weft::make_chan<int>();
+          auto c = weft::make_chan<int>();
+          for (int i = 0; i < 4; ++i) weft::go([block] { (void)block.recv(); });
+          weft::go_named("spinner", [c] {
+            c.send(1);
+            std::atomic<bool> stop{false};
+            while (!stop.load(std::memory_order_relaxed)) {
+            }
+          });
+          c.recv();
+          block.close();
+        }, o);
+        (void)r;
+      },
+      ::testing::ExitedWithCode(124),
+      "weft: hang in iteration 1 [^\n]*\n\n"
+      "no visible operation for [0-9]+ ms [^\n]*\n"
+      "[^\n]*\n"
+      "goroutine 6 \"spinner\" \\[running\\]:\n"
+      "    last visible operation at [^\n]*stack_compact_test.cpp:[0-9]+:[0-9]+");
 }
 
 }  // namespace
