@@ -11,6 +11,7 @@
 #include <cstring>
 #include <new>
 
+#include "crash.hpp"
 #include "goroutine.hpp"
 #include "weft/detail/wait_queue.hpp"
 
@@ -107,6 +108,7 @@ bool compaction_available(const StackPool& pool) noexcept {
 
 bool compact_stack(G& g) noexcept {
   if (kAsan) return false;  // the copy would read poisoned redzones
+  note_progress();  // runtime work (the watchdog): a sweep compacts thousands at once
   if (g.compacted) {
     if (!g.compacted->bytes_back) return true;
     std::free(g.compacted);  // a fault brought them back: take a fresh copy
@@ -169,6 +171,9 @@ CompactionCounts compaction_counts() noexcept {
 }
 
 Waiter* unproxy_waiter(Waiter* w) noexcept {
+  // Runtime work, not a hang: a close() that wakes a million compacted receivers restores
+  // each of them here, which takes seconds on a loaded machine.
+  note_progress();
   auto* p = static_cast<WaiterProxy*>(w);
   Waiter* o = p->original;
   G* g = p->g;
