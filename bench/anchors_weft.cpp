@@ -40,6 +40,10 @@ weft::ExploreOptions one_iteration(bool detect) {
   o.use_environment = false;
   o.report_leaks = false;
   o.max_steps = ~std::uint64_t{0};
+  // The one WEFT_* variable read here: WEFT_COMPACT_STACKS=0 measures without stack
+  // compaction (ExploreOptions::compact_stacks_from).
+  if (const char* v = std::getenv("WEFT_COMPACT_STACKS"); v && *v)
+    o.compact_stacks_from = std::strtoull(v, nullptr, 10);
   return o;
 }
 

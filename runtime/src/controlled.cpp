@@ -21,6 +21,7 @@
 #include "crash.hpp"
 #include "dcheck.hpp"
 #include "report.hpp"
+#include "stack_compact.hpp"
 #include "std_shim.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/instr.hpp"
@@ -69,6 +70,8 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
 }
 
 void ControlledScheduler::release(G* g) {
+  if (g->compact_pending) std::erase(compact_pending_, g);
+  if (g->compacted) restore_stack(*g);
   if (g->stack.region) {
     if (race_) race_->stack_released(g->stack);
     if (g->abandoned)
@@ -195,6 +198,8 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   note_progress();
   if (unlock) unlock(arg);
   ++out_.steps;
+  if (compact_from_ != 0 && live_.size() >= compact_from_ && compaction_available(stacks_))
+    want_compacted(self);
   if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
     switch_direct(self, runq_.take(pick(runq_, nullptr)));
   } else {
@@ -328,6 +333,38 @@ void ControlledScheduler::finish(G* g) {
   switch_final(g->ctx, loop_ctx_);
 }
 
+// Queues self (blocking now) to be compacted once off the CPU; the first time, also every
+// goroutine that blocked before the threshold was reached.
+void ControlledScheduler::want_compacted(G* self) {
+  if (!compact_swept_) {
+    compact_swept_ = true;
+    for (G* g : live_)
+      if (g != self && g->started && g->state == GState::blocked && !g->compact_pending) {
+        g->compact_pending = true;
+        compact_pending_.push_back(g);
+      }
+  }
+  if (!self->compact_pending) {
+    self->compact_pending = true;
+    compact_pending_.push_back(self);
+  }
+}
+
+// Compacts the queued goroutines that are still blocked, except the one whose stack this
+// runs on (cur_, kept for later) and `next`, about to run.
+void ControlledScheduler::compact_off_cpu(const G* next) {
+  std::size_t kept = 0;
+  for (G* g : compact_pending_) {
+    if (g == cur_) {
+      compact_pending_[kept++] = g;
+      continue;
+    }
+    g->compact_pending = false;
+    if (g != next && g->state == GState::blocked) compact_stack(*g);
+  }
+  compact_pending_.resize(kept);
+}
+
 // Makes g the running goroutine, giving it a stack on its first run. False when the system
 // refuses the stack: the iteration has then failed and g stays unstarted.
 bool ControlledScheduler::enter(G* g) {
@@ -341,6 +378,8 @@ bool ControlledScheduler::enter(G* g) {
     g->started = true;
     fiber_make(g->ctx, g->stack, &fiber_entry, g);
   }
+  if (!compact_pending_.empty()) compact_off_cpu(g);
+  if (g->compacted) restore_stack(*g);
   g->state = GState::running;
   cur_ = g;
   // Instrumented accesses call in when someone records them or they are scheduling points.
@@ -484,6 +523,7 @@ void ControlledScheduler::check_leaks() {
 }
 
 void ControlledScheduler::abandon(G* g) {
+  if (g->compacted) restore_stack(*g);
   WaitQueue::unlink_all(g);
   g->fn.reset();
   g->state = GState::dead;

@@ -8,6 +8,8 @@
 //  - the clock moves only when nothing is runnable or every runnable goroutine is spinning
 //    on a probe (kSpinStreak empty select-defaults or failed try operations in a row, each
 //    within two visible operations of the last), to the earliest pending timer;
+//  - the goroutine that runs is never compacted (stack_compact.hpp): enter() brings its
+//    stack back first, and a goroutine is compacted only once another one runs;
 //  - every choice with two or more options goes to the strategy and into schedule_, and
 //    nothing else influences the run, so (strategy, seed) or the schedule replays it exactly.
 #pragma once
@@ -60,6 +62,11 @@ class ControlledScheduler final : public Scheduler {
   // The choices made so far in this iteration (crash and hang reports encode them).
   const ScheduleLog& schedule_so_far() const noexcept { return out_.schedule; }
 
+  // Once this many goroutines are alive, a goroutine that blocks has its stack compacted
+  // (stack_compact.hpp), and so has every one already blocked then; 0: never. explore()
+  // sets it when compaction can work in this process.
+  void compact_stacks_from(std::size_t live) noexcept { compact_from_ = live; }
+
   // Called by a goroutine's fiber when its function has returned or thrown.
   [[noreturn]] void finish(G* g);
   void fail(FailureKind kind, std::string report);
@@ -90,6 +97,8 @@ class ControlledScheduler final : public Scheduler {
     ++out_.decisions;
   }
   std::vector<G*> live_sorted() const;
+  void want_compacted(G* self);
+  void compact_off_cpu(const G* next);
 
 
   Strategy& strategy_;
@@ -117,6 +126,11 @@ class ControlledScheduler final : public Scheduler {
   // written after the teardown has freed memory, naming this goroutine.
   GoId unformatted_limit_ = 0;
   MainStackGuard main_stack_guard_;
+  // Stack compaction: the threshold (0: off), whether the goroutines blocked before it was
+  // reached were queued too, and the goroutines to compact once they are off the CPU.
+  std::size_t compact_from_ = 0;
+  bool compact_swept_ = false;
+  std::vector<G*> compact_pending_;
 };
 
 }  // namespace weft::detail

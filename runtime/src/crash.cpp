@@ -8,6 +8,7 @@
 #include "strategy.hpp"
 
 #include <signal.h>
+#include <ucontext.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "columns.hpp"
 #include "controlled.hpp"
 #include "schedule.hpp"
+#include "stack_compact.hpp"
 
 namespace weft::detail {
 
@@ -237,8 +239,44 @@ void pass_on(int sig, siginfo_t* info, void* uc) noexcept {
   if (!info || info->si_code <= 0) ::raise(sig);
 }
 
+// The stack pointer of the interrupted context, or 0 where this port does not know it.
+std::uintptr_t interrupted_sp(const void* uc) noexcept {
+  const auto* u = static_cast<const ucontext_t*>(uc);
+  if (!u) return 0;
+#if defined(__x86_64__)
+  return static_cast<std::uintptr_t>(u->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+  return static_cast<std::uintptr_t>(u->uc_mcontext.sp);
+#else
+  return 0;
+#endif
+}
+
+// A fault in a compacted goroutine's stack (stack_compact.hpp) is no crash: its bytes go
+// back and the access runs again. Not when the running goroutine overflowed into it: its
+// stack pointer is then at or below the end of its own stack (a neighbour's top lies right
+// below that end, so the faulting address alone cannot tell).
+bool fault_in_compacted_stack(int sig, const siginfo_t* info, const void* uc) noexcept {
+  if (sig != SIGSEGV || !info || info->si_code <= 0) return false;
+  if (LiveRun* run = live_run.load()) {
+    const G* g = run->sched.load() && live_tid.load() == this_tid() ? running_goroutine(*run)
+                                                                     : nullptr;
+    if (g && g->stack.bottom && is_stack_overflow(g->stack.bottom, info->si_addr)) {
+      const std::uintptr_t sp = interrupted_sp(uc);
+      const auto bottom = reinterpret_cast<std::uintptr_t>(g->stack.bottom);
+      constexpr std::uintptr_t kSlack = 4096;  // a frame being set up near the end
+      if (sp == 0 || sp < bottom + kSlack) return false;
+    }
+  }
+  return restore_stack_at_fault(info->si_addr);
+}
+
 void on_fatal_signal(int sig, siginfo_t* info, void* uc) {
   int saved = errno;
+  if (fault_in_compacted_stack(sig, info, uc)) {
+    errno = saved;
+    return;
+  }
   if (LiveRun* run = reportable(); run && claim_fatal_report()) report_signal(*run, sig, info);
   pass_on(sig, info, uc);
   errno = saved;

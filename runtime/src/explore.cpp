@@ -260,6 +260,8 @@ void apply_environment(ExploreOptions& o) {
           "WEFT_MAX_STEPS=0 would fail every iteration at its first step; set it to a limit "
           "such as 100000, or unset it");
   }
+  if (const char* v = std::getenv("WEFT_COMPACT_STACKS"); v && *v)
+    o.compact_stacks_from = parse_number("WEFT_COMPACT_STACKS", v, "10000 (or 0 for never)");
   if (const char* v = std::getenv("WEFT_STRATEGY"); v && *v) {
     detail::apply_strategy_spec(v, o, "WEFT_STRATEGY");
     if (o.strategy == StrategyKind::replay) {
@@ -434,6 +436,8 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       break;
     }
     detail::ControlledScheduler sched(strategy, stacks, sink, race.get(), options);
+    // Compaction needs the fault handler that brings a compacted stack back.
+    if (crash_guard.owner()) sched.compact_stacks_from(options.compact_stacks_from);
     detail::IterationOutcome out;
     {
       detail::LiveIteration running(live, sched, i);

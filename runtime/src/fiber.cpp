@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_ASAN 1
@@ -109,7 +110,70 @@ std::size_t count_mappings() {
 }
 
 std::string kib(std::size_t bytes) { return fmt::format("{} KiB", bytes / 1024); }
+
+// The process-wide table of stack chunks that StackPool::owner_at searches (a fault in a
+// compacted stack, see stack_compact.hpp). Entries are claimed under chunk_table_mu and
+// never move; an entry is live while its base is non-zero. 4,096 chunks hold millions of
+// stacks (chunks grow to 1 GiB); a chunk that finds the table full is not compacted.
+struct ChunkEntry {
+  std::atomic<std::uintptr_t> base{0};
+  std::size_t bytes = 0;
+  std::size_t slot = 0;
+  std::atomic<void*>* owners = nullptr;  // one per slot
+};
+constexpr int kMaxChunks = 4096;
+ChunkEntry chunk_table[kMaxChunks];
+std::atomic<int> chunk_table_used{0};  // owner_at scans [0, used)
+OsMutex chunk_table_mu;
+
+int register_chunk(char* base, std::size_t bytes, std::size_t slot) {
+  OsLock g(chunk_table_mu);
+  const int used = chunk_table_used.load(std::memory_order_relaxed);
+  int i = 0;
+  while (i < used && chunk_table[i].base.load(std::memory_order_relaxed) != 0) ++i;
+  if (i == kMaxChunks) return -1;
+  ChunkEntry& e = chunk_table[i];
+  e.bytes = bytes;
+  e.slot = slot;
+  e.owners = new (std::nothrow) std::atomic<void*>[bytes / slot]();
+  if (!e.owners) return -1;
+  e.base.store(reinterpret_cast<std::uintptr_t>(base), std::memory_order_release);
+  if (i == used) chunk_table_used.store(used + 1, std::memory_order_release);
+  return i;
+}
+
+void unregister_chunk(int i) {
+  if (i < 0) return;
+  OsLock g(chunk_table_mu);
+  ChunkEntry& e = chunk_table[i];
+  e.base.store(0, std::memory_order_release);
+  delete[] e.owners;
+  e.owners = nullptr;
+}
+
+// The owner cell of the slot holding address a, or nullptr.
+std::atomic<void*>* owner_cell(std::uintptr_t a) noexcept {
+  const int used = chunk_table_used.load(std::memory_order_acquire);
+  for (int i = 0; i < used; ++i) {
+    const ChunkEntry& e = chunk_table[i];
+    const std::uintptr_t base = e.base.load(std::memory_order_acquire);
+    if (base != 0 && a >= base && a - base < e.bytes) return &e.owners[(a - base) / e.slot];
+  }
+  return nullptr;
+}
 }  // namespace
+
+bool StackPool::set_owner(const Stack& s, void* owner) noexcept {
+  std::atomic<void*>* cell = owner_cell(reinterpret_cast<std::uintptr_t>(s.bottom));
+  if (!cell) return false;
+  cell->store(owner, std::memory_order_release);
+  return true;
+}
+
+void* StackPool::owner_at(const void* p) noexcept {
+  std::atomic<void*>* cell = owner_cell(reinterpret_cast<std::uintptr_t>(p));
+  return cell ? cell->load(std::memory_order_acquire) : nullptr;
+}
 
 StackPool::StackPool(std::size_t usable_size, GuardKind guard) {
   const std::size_t p = page_size();
@@ -127,6 +191,7 @@ StackPool::StackPool(std::size_t usable_size, GuardKind guard) {
 StackPool::~StackPool() {
   release_reserve();
   for (const Chunk& c : chunks_) {
+    unregister_chunk(c.registered);
 #ifdef WEFT_ASAN
     // LeakSanitizer keeps scanning buried stacks (registered root regions): keep their chunk.
     bool holds_buried = std::any_of(buried_.begin(), buried_.end(), [&](const Stack& s) {
@@ -204,7 +269,8 @@ void StackPool::add_chunk() {
     // Huge pages would commit 2 MiB where a goroutine touches 4 KiB (MAP_STACK implies this
     // from Linux 6.7 on; older kernels with THP "always" need it said).
     ::madvise(base, bytes, MADV_NOHUGEPAGE);
-    chunks_.push_back({static_cast<char*>(base), bytes});
+    chunks_.push_back({static_cast<char*>(base), bytes,
+                       register_chunk(static_cast<char*>(base), bytes, slot_)});
     carve_next_ = static_cast<char*>(base);
     carve_end_ = carve_next_ + bytes;
     auto lo = reinterpret_cast<std::uintptr_t>(base);

@@ -78,6 +78,13 @@ class StackPool {
     auto a = reinterpret_cast<std::uintptr_t>(p);
     return a >= lo_.load(std::memory_order_relaxed) && a < hi_.load(std::memory_order_relaxed);
   }
+  // Stack compaction (stack_compact.hpp): records `owner` (nullptr: none) as the owner of the
+  // stack `s`, so that a fault anywhere in its slot can find it. False when the slot cannot
+  // be recorded (the process-wide table of chunks is full): then do not compact it.
+  static bool set_owner(const Stack& s, void* owner) noexcept;
+  // The owner recorded for the stack slot (guard page included) that holds `p`, in any pool;
+  // nullptr if none. Async-signal-safe: it allocates nothing and takes no lock.
+  static void* owner_at(const void* p) noexcept;
 
   // Bytes a returned stack keeps resident at its top (where the next goroutine starts).
   // More than the 16 KiB gap main's body runs below (controlled.cpp), so main, whose stack
@@ -89,6 +96,7 @@ class StackPool {
   struct Chunk {
     char* base;
     std::size_t bytes;
+    int registered;  // index in the process-wide chunk table (owner_at), or -1
   };
   void add_chunk() WEFT_REQUIRES(mu_);
   Stack carve() WEFT_REQUIRES(mu_);

@@ -49,6 +49,10 @@ struct G {
   // Left without unwinding (Scheduler::abandon_killed): its stack is buried, not reused, so
   // what its frames own stays reachable for LeakSanitizer.
   bool abandoned = false;
+  // Stack compaction (stack_compact.hpp): queued to be compacted once off the CPU, and the
+  // saved bytes while compacted (or until it runs again).
+  bool compact_pending = false;
+  struct CompactedStack* compacted = nullptr;
   // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next);
   // guarded by waiters_lock, since a select's waiters sit in several channels' queues whose
   // wakers may unlink them at the same time on different processors.

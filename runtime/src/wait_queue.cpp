@@ -30,6 +30,7 @@ void WaitQueue::push(Waiter* w) noexcept {
 }
 
 void WaitQueue::remove(Waiter* w) noexcept {
+  if (w->proxy) w = unproxy_waiter(w);
   if (!w->queued) return;
   if (w->prev)
     w->prev->next = w->next;
@@ -58,8 +59,20 @@ void WaitQueue::unlink_all(G* g) noexcept {
   while (Waiter* w = g->waiters) w->queue->remove(w);
 }
 
+void WaitQueue::replace(Waiter* w, Waiter* with) noexcept {
+  if (w->prev)
+    w->prev->next = with;
+  else
+    first_ = with;
+  if (w->next)
+    w->next->prev = with;
+  else
+    last_ = with;
+}
+
 Waiter* WaitQueue::pop() noexcept {
   while (Waiter* w = first_) {
+    if (w->proxy) w = unproxy_waiter(w);
     remove(w);
     if (w->group) {
       bool expected = false;
@@ -74,6 +87,7 @@ Waiter* WaitQueue::pop() noexcept {
 
 bool WaitQueue::has_live() noexcept {
   while (Waiter* w = first_) {
+    if (w->proxy && w->group) w = unproxy_waiter(w);
     if (!w->group || !w->group->done.load(std::memory_order_acquire)) return true;
     remove(w);
   }

@@ -15,7 +15,8 @@
 // overrides the options: WEFT_SEED, WEFT_FIRST_ITERATION, WEFT_ITERATIONS, WEFT_TIME_BUDGET,
 // WEFT_STRATEGY (random|pct[:depth]|pos|dfs[:preemption bound]|portfolio|replay:<token>),
 // WEFT_KEEP_GOING (0|1), WEFT_REPLAY=<token>,
-// WEFT_MAX_STEPS, WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
+// WEFT_MAX_STEPS, WEFT_COMPACT_STACKS (goroutines alive from which blocked stacks are
+// compacted; 0 = never), WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
 // WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off),
 // WEFT_TRACE (on a replay: write every event to this path, runtime/src/trace.hpp).
 #pragma once
@@ -69,6 +70,11 @@ struct ExploreOptions {
   // Usable goroutine stack size in bytes (rounded up to whole pages; a guard page is added).
   // Reserved, not committed: only the pages a goroutine touches cost memory.
   std::size_t stack_size = 0;  // 0: 256 KiB, or 1 MiB under AddressSanitizer
+  // Once this many goroutines are alive, a goroutine that blocks gives its stack pages back
+  // to the system: the bytes it uses go to a heap copy and come back to the same addresses
+  // before it runs again. 0: never. Needs Linux 6.13+ (guard markers); off under
+  // AddressSanitizer and in an explore() nested in another.
+  std::size_t compact_stacks_from = 10'000;
   // Goroutines still blocked when main returns are reported as a leak.
   bool report_leaks = true;
   // While the others finish after main returned, make main's stack inaccessible, so a

@@ -39,6 +39,9 @@ struct Waiter {
   // A signal that dequeues a waiter before that must not ready it: the goroutine sees
   // `success` and does not park, and may be parked elsewhere by the time a ready() came.
   bool parked = false;
+  // A heap copy standing in for a waiter whose goroutine's stack is compacted (a
+  // WaiterProxy, runtime/src/stack_compact.hpp): queues link it instead of the original.
+  bool proxy = false;
   class WaitQueue* queue = nullptr;  // the queue it is linked into, while queued
   Waiter* g_next = nullptr;  // the next waiter of the same goroutine that is queued somewhere
 };
@@ -61,6 +64,9 @@ class WaitQueue {
   bool has_live() noexcept;
   // Unlinks every waiter of g from the queues it is in (a goroutine abandoned at teardown).
   static void unlink_all(G* g) noexcept;
+  // Links `with` where the queued waiter `w` is, with w's neighbours (stack compaction
+  // swaps a waiter and its proxy); w's own links are left as they were.
+  void replace(Waiter* w, Waiter* with) noexcept;
 
  private:
   Waiter* first_ = nullptr;
@@ -70,6 +76,10 @@ class WaitQueue {
 // Links w (its g set to the caller) into q, whose guard lk the caller holds, parks until a
 // waker dequeues it, and returns w.success. If the iteration is torn down meanwhile, unlinks
 // w (when its sync object still exists) and unwinds the goroutine instead of returning.
+// Puts a proxy's original waiter back in its place (its goroutine's stack restored first)
+// and returns the original; stack_compact.cpp. Wakers see only originals.
+Waiter* unproxy_waiter(Waiter* proxy) noexcept;
+
 bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where)
     WEFT_RELEASE(lk);
 // The parking half of wait_in, for a waiter linked into q earlier (Cond links it before it
