@@ -263,6 +263,13 @@ bool access_spilled(Cell& c, unsigned mask, Access kind, const Accessor& who,
 bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
                  CellConflict* conflict) {
   if (c.spill != nullptr) return access_spilled(c, mask, kind, who, conflict);
+  if (c.n == 0) {  // a fresh cell: nothing to check
+    c.stamp[0] = who.stamp;
+    c.mask[0] = static_cast<std::uint8_t>(mask);
+    c.kind[0] = kind;
+    c.n = 1;
+    return false;
+  }
   // Same epoch (FastTrack's first exit): a read whose bytes this epoch already read or wrote,
   // or a write whose bytes hold nothing but this epoch's write.
   const std::uint64_t epoch = who.stamp.epoch;

@@ -32,11 +32,12 @@
 
 namespace weft::det {
 
-// An epoch (slot, clock) packed in 64 bits; both limits are checked where epochs are made
+// An epoch (slot, clock) packed in 64 bits, the top one left clear (the shadow's same-epoch
+// words use it as a flag, see same_epoch.hpp); both limits are checked where epochs are made
 // (Engine::go_start, Engine::tick).
 inline constexpr unsigned kSlotBits = 24;
 inline constexpr Slot kMaxSlot = (Slot{1} << kSlotBits) - 1;
-inline constexpr Clock kMaxClock = (Clock{1} << (64 - kSlotBits)) - 1;
+inline constexpr Clock kMaxClock = (Clock{1} << (63 - kSlotBits)) - 1;
 
 // One recorded access: its epoch and what a report needs (call chain, goroutine).
 struct Stamp {
