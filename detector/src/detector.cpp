@@ -67,6 +67,9 @@ bool Detector::access_bound(GoId g, const void* addr, std::size_t size, Access k
   return locked(*engine_,
                 [&] { return engine_->access_bound(g, addr, size, kind, where, owner); });
 }
+bool Detector::write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where) {
+  return locked(*engine_, [&] { return engine_->write_then_free(g, addr, size, where); });
+}
 void Detector::free_range(const void* addr, std::size_t size) {
   locked(*engine_, [&] { engine_->free_range(addr, size); });
 }

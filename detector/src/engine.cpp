@@ -231,6 +231,26 @@ void Detector::Engine::free_range(const void* addr, std::size_t size) {
   shadow_.free_range(reinterpret_cast<std::uintptr_t>(addr), size);
 }
 
+// access() of a write, then free_range(): the write's conflicts are what access() would find
+// (the lowest conflicting byte of the first granule with one), but nothing is recorded,
+// since the free drops it at once.
+bool Detector::Engine::write_then_free(GoId g, const void* addr, std::size_t size,
+                                       const Loc& where) {
+  if (size == 0) return false;
+  GoState& s = state(g);
+  ++accesses_;
+  s.last_visible = s.epoch;
+  const auto a = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
+  const FrameId at = site(s, where);
+  const Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
+  const std::optional<Conflict> conflict = shadow_.check_write(a, size, who);
+  bool reported = false;
+  if (conflict) reported = report_race(s, a, size, Access::write, at, *conflict);
+  shadow_.free_range(a, size);
+  return reported;
+}
+
 void Detector::Engine::func_enter(GoId g, const Loc& function) {
   GoState& s = state(g);
   s.stack = frames_.child(s.stack, function);

@@ -89,6 +89,7 @@ class Detector::Engine {
     view.epoch = Stamp::pack(last_state_->slot, last_state_->epoch);
   }
   void free_range(const void* addr, std::size_t size);
+  bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
   void func_enter(GoId g, const Loc& function);
   void func_enter(GoId g, const Loc& function, const Loc& call);
   void func_exit(GoId g);

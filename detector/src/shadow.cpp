@@ -159,6 +159,32 @@ std::optional<Conflict> Shadow::access_deferring(std::uintptr_t addr, std::uintp
   return result;
 }
 
+std::optional<Conflict> Shadow::check_write(std::uintptr_t addr, std::size_t size,
+                                            const Accessor& who) {
+  std::optional<Conflict> result;
+  if (size == 0) return result;
+  if (pending_) flush_pending();
+  if (cells_.live() == 0) return result;
+  const std::uintptr_t end = range_end(addr, size);
+  const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
+  for (std::uintptr_t key = first;; ++key) {
+    if (const Page* p = find(key)) {
+      const std::uintptr_t page_base = key << kPageShift;
+      const std::uintptr_t lo = std::max(addr, page_base) & ~std::uintptr_t{7};
+      const std::uintptr_t hi = key == last ? end : page_base + (std::uintptr_t{1} << kPageShift);
+      for (std::uintptr_t base = lo; base < hi; base += 8) {
+        const Cell* c = p->cell((base >> 3) & (kCellsPerPage - 1));
+        CellConflict cc;
+        if (c != nullptr && cell_check_write(*c, granule_mask(base, addr, end), who, &cc))
+          return Conflict{cc.previous, cc.kind, static_cast<std::size_t>(base + cc.byte - addr)};
+        if (base + 8 < base) break;  // the last granule of the address space
+      }
+    }
+    if (key == last) break;
+  }
+  return result;
+}
+
 void Shadow::flush_pending() {
   const Pending pending = *pending_;
   pending_.reset();

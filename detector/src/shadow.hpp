@@ -102,6 +102,9 @@ class Shadow {
   template <class MakeWho>
   bool access_in_granule(std::uintptr_t addr, std::size_t size, Access kind,
                          std::uint64_t epoch, MakeWho&& make_who, Conflict* out, bool* repeat);
+  // What access() of a write of [addr, addr+size) would return, without recording it.
+  std::optional<Conflict> check_write(std::uintptr_t addr, std::size_t size,
+                                      const Accessor& who);
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
   void clear();

@@ -91,6 +91,9 @@ static_assert(sizeof(Cell) == 64);
 // before it.
 bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
                  CellConflict* conflict);
+// The verdict cell_access() would give a write of the bytes in `mask`, without recording it.
+bool cell_check_write(const Cell& c, unsigned mask, const Accessor& who,
+                      CellConflict* conflict);
 // Forgets the bytes in `mask`. Returns true if the cell is empty now (its spill is freed).
 bool cell_forget(Cell& c, unsigned mask);
 // Frees the cell's spill, if any, and empties it.

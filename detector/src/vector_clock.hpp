@@ -28,7 +28,8 @@
 // December 2026); going below sqrt n needs tree clocks' pruning.
 //
 // Shadow memory stores epochs packed as clock << 24 | slot (shadow_cell.hpp): at most 2^24
-// slots and 2^40 ticks per slot, both checked where they are issued (Engine::go_start, tick).
+// slots and 2^39 ticks per slot (bit 63 is the shadow's sole-write flag), both checked where
+// they are issued (Engine::go_start, tick).
 //
 // Slot reuse (memory proportional to live goroutines): see SlotTable in slots.hpp.
 #pragma once

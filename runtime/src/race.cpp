@@ -100,6 +100,16 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
   if (reported) check();
 }
 
+void RaceSink::write_then_free(GoId g, const void* addr, std::size_t n, const Location& w) {
+  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  bool reported;
+  {
+    SinkCallGuard guard;
+    reported = det_.write_then_free(g, addr, n, loc(w));
+  }
+  if (reported) check();
+}
+
 void RaceSink::free_range(const void* addr, std::size_t n) {
   SinkCallGuard guard;
   det_.free_range(addr, n);

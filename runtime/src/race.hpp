@@ -68,6 +68,9 @@ class RaceSink final : public EventSink {
   void lock_released(GoId g, const void* m) override;
   void access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) override;
   void free_range(const void* addr, std::size_t n) override;
+  // `delete` by g (memory.cpp): access() of a write of the block, then free_range(), in
+  // one pass (Detector::write_then_free).
+  void write_then_free(GoId g, const void* addr, std::size_t n, const Location& w);
   void func_enter(GoId g, const Location& f) override;
   void func_enter_from(GoId g, const Location& f, const Location& call) override;
   void func_exit(GoId g) override;

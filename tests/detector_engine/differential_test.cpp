@@ -12,9 +12,10 @@
 // and are folded into shared bases, joined across unrelated bases and copied by reference
 // (vector_clock.hpp); traces that ask access_repeats() first and skip access() when it says
 // yes; and traces that use the SameEpochView as the runtime's inline hook does (skip the
-// access when view()->repeats() holds for the bound goroutine, else access_bound()), fed in
-// parallel to a twin detector that sees every access through access(): both must give the
-// same reports, in the same order, and count the same accesses.
+// access when view()->repeats() holds for the bound goroutine, else access_bound(), and
+// write_then_free() for a delete), fed in parallel to a twin detector that sees every access
+// through access() (and a delete as a write and a free): both must give the same reports, in
+// the same order, and count the same accesses.
 #include "trace.hpp"
 
 #include <gtest/gtest.h>
@@ -81,9 +82,10 @@ struct Model {
 // slot reuse.
 struct Coverage {
   std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0, view_hits = 0;
+  std::size_t deletes = 0;
   void operator+=(const Coverage& o) {
     accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
-    repeats += o.repeats, view_hits += o.view_hits;
+    repeats += o.repeats, view_hits += o.view_hits, deletes += o.deletes;
   }
 };
 
@@ -166,7 +168,34 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
       sync(id, u, static_cast<int>(rng() % kSyncs), kind < 3 ? 0 : kind < 6 ? 1 : 2);
     } else if (op < 52) {  // free
       std::size_t begin = rng() % kBytes;
-      free(begin, 1 + rng() % 16);
+      std::size_t len = 1 + rng() % 16;
+      if (shape.use_view && rng() % 2 != 0) {
+        // A `delete` by a live goroutine: the fused write_then_free against the twin's write
+        // and free (the model's verdicts on that write are the twin's, checked elsewhere).
+        auto [id, u] = pick_live();
+        const std::size_t end = std::min(kBytes, begin + len);
+        const void* at = reinterpret_cast<const void*>(kBase + begin);
+        const Loc where{file, "delete", ev, 0};
+        d.write_then_free(id, at, end - begin, where);
+        twin.access(id, at, end - begin, Access::write, where);
+        EXPECT_EQ(d.report_count(), twin.report_count()) << "seed " << seed << " event " << e;
+        if (::testing::Test::HasFailure()) return cov;
+        if (d.report_count() > 0) {
+          const Report a = d.reports().back(), b = twin.reports().back();
+          EXPECT_EQ(a.address + a.conflict_offset, b.address + b.conflict_offset);
+          EXPECT_EQ(a.previous.stack.at(0).line, b.previous.stack.at(0).line);
+          EXPECT_EQ(a.previous.kind, b.previous.kind);
+        }
+        twin.free_range(at, end - begin);
+        ++cov.deletes;
+        for (std::size_t b = begin; b < end; ++b) {
+          m.bytes[b].clear();
+          m.raced[b] = false;
+        }
+        m.events[ev] = PastAccess{u, m.clocks[u][u], true, ev, kBase + begin, kBase + end};
+        continue;
+      }
+      free(begin, len);
     } else {  // access
       auto [id, u] = pick_live();
       static constexpr std::size_t kSizes[] = {1, 2, 4, 8, 16, 3, 12};
@@ -281,6 +310,7 @@ TEST(DetectorDifferential, InlineViewAgreesWithFullChecks) {
   }
   expect_coverage(cov);
   EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
+  EXPECT_GT(cov.deletes, 100u / testing::kShrink) << "too few deletes to be a test";
 }
 
 TEST(DetectorDifferential, ManyLiveGoroutinesFoldClocksIntoSharedBases) {

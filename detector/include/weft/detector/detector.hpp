@@ -122,6 +122,9 @@ class Detector {
   // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
   // the caller reports the write of the whole object first, then frees.)
   void free_range(const void* addr, std::size_t size);
+  // access(g, addr, size, write, where) then free_range(addr, size) (a `delete`), with the
+  // same reports, in one pass that checks the write without recording it.
+  bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
 
   // Shadow call stack: g entered / left a function. Unbalanced exits are ignored.
   void func_enter(GoId g, const Loc& function);
