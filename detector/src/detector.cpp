@@ -58,6 +58,18 @@ bool Detector::access(GoId g, const void* addr, std::size_t size, Access kind,
 bool Detector::access_repeats(GoId g, const void* addr, std::size_t size, Access kind) {
   return locked(*engine_, [&] { return engine_->access_repeats(g, addr, size, kind); });
 }
+SameEpochView* Detector::view() noexcept { return &engine_->view; }
+void Detector::bind_view(GoId g, const void* owner) {
+  locked(*engine_, [&] { engine_->bind_view(g, owner); });
+}
+bool Detector::access_bound(GoId g, const void* addr, std::size_t size, Access kind,
+                            const Loc& where, const void* owner) {
+  return locked(*engine_,
+                [&] { return engine_->access_bound(g, addr, size, kind, where, owner); });
+}
+bool Detector::write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where) {
+  return locked(*engine_, [&] { return engine_->write_then_free(g, addr, size, where); });
+}
 void Detector::free_range(const void* addr, std::size_t size) {
   locked(*engine_, [&] { engine_->free_range(addr, size); });
 }

@@ -11,6 +11,8 @@ namespace weft::det {
 
 void Detector::Engine::reset() {
   last_state_ = nullptr;
+  drop_view();
+  view.hits = 0;
   slots_.clear();
   live_.clear();
   spare_.clear();
@@ -56,6 +58,7 @@ GoState& Detector::Engine::state_lookup(GoId g) {
 
 void Detector::Engine::tick(GoState& s) {
   if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
+  drop_view();
   s.last_visible = s.epoch;
   ++s.epoch;
   clock_work_ += s.clock.set(s.slot, s.epoch);
@@ -64,6 +67,7 @@ void Detector::Engine::tick(GoState& s) {
 void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
                                 const Loc& created_at) {
   last_state_ = nullptr;
+  drop_view();
   if (live_.count(g) != 0) go_end(g);  // contract violation: treat as a new goroutine
   auto p = parent != 0 ? live_.find(parent) : live_.end();
   const bool has_parent = p != live_.end();
@@ -98,6 +102,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
 
 void Detector::Engine::go_end(GoId g) {
   last_state_ = nullptr;
+  drop_view();
   auto it = live_.find(g);
   if (it == live_.end()) return;
   GoState& s = *it->second;
@@ -199,6 +204,20 @@ bool Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access
   s.last_visible = s.epoch;
   const auto a = reinterpret_cast<std::uintptr_t>(addr);
   const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
+  if ((a & 7) + size <= 8) {  // inside one granule: one page lookup for everything
+    FrameId at = 0;
+    Accessor who{};
+    auto make_who = [&]() -> const Accessor& {
+      at = site(s, where);
+      who = Accessor{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
+      return who;
+    };
+    Conflict conflict{};
+    bool repeat = false;
+    if (!shadow_.access_in_granule(a, size, kind, epoch, make_who, &conflict, &repeat))
+      return false;
+    return report_race(s, a, size, kind, at, conflict);
+  }
   if (shadow_.same_epoch(a, size, kind, epoch)) return false;
   FrameId at = site(s, where);
   Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
@@ -210,6 +229,26 @@ bool Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access
 
 void Detector::Engine::free_range(const void* addr, std::size_t size) {
   shadow_.free_range(reinterpret_cast<std::uintptr_t>(addr), size);
+}
+
+// access() of a write, then free_range(): the write's conflicts are what access() would find
+// (the lowest conflicting byte of the first granule with one), but nothing is recorded,
+// since the free drops it at once.
+bool Detector::Engine::write_then_free(GoId g, const void* addr, std::size_t size,
+                                       const Loc& where) {
+  if (size == 0) return false;
+  GoState& s = state(g);
+  ++accesses_;
+  s.last_visible = s.epoch;
+  const auto a = reinterpret_cast<std::uintptr_t>(addr);
+  const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
+  const FrameId at = site(s, where);
+  const Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
+  const std::optional<Conflict> conflict = shadow_.check_write(a, size, who);
+  bool reported = false;
+  if (conflict) reported = report_race(s, a, size, Access::write, at, *conflict);
+  shadow_.free_range(a, size);
+  return reported;
 }
 
 void Detector::Engine::func_enter(GoId g, const Loc& function) {
@@ -286,7 +325,7 @@ DetectorStats Detector::Engine::stats() const {
   st.frames = frames_.size();
   st.goroutine_infos = infos_.size();
   st.lock_edges = locks_.edge_count();
-  st.accesses = accesses_;
+  st.accesses = accesses_ + view.hits;
   st.races = races_;
   // Storage of all clocks, each shared base once.
   std::unordered_set<const ClockBase*> bases;

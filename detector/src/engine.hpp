@@ -50,7 +50,7 @@ struct GoState {
 class Detector::Engine {
  public:
   explicit Engine(DetectorOptions options)
-      : caller_serialises(options.caller_serialises), options_(options) {}
+      : caller_serialises(options.caller_serialises), options_(options), shadow_(view.ways) {}
 
   void reset();
   void go_start(GoId g, GoId parent, std::string_view name, const Loc& created_at);
@@ -75,7 +75,21 @@ class Detector::Engine {
     ++accesses_;
     return true;
   }
+  // access(), then bind_view(g, owner) (Detector::access_bound).
+  bool access_bound(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where,
+                    const void* owner) {
+    const bool reported = access(g, addr, size, kind, where);
+    bind_view(g, owner);
+    return reported;
+  }
+  // Points the view at g, in its current epoch, for `owner` (Detector::bind_view).
+  void bind_view(GoId g, const void* owner) {
+    if (g != last_id_ || last_state_ == nullptr) return;
+    view.owner = owner;
+    view.epoch = Stamp::pack(last_state_->slot, last_state_->epoch);
+  }
   void free_range(const void* addr, std::size_t size);
+  bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
   void func_enter(GoId g, const Loc& function);
   void func_enter(GoId g, const Loc& function, const Loc& call);
   void func_exit(GoId g);
@@ -84,6 +98,8 @@ class Detector::Engine {
   const bool caller_serialises;
   std::mutex mu;
   std::vector<Report> reports;
+  // Declared before shadow_, which keeps its page cache (and clears it when destroyed).
+  SameEpochView view;
 
  private:
   GoState& state(GoId g) {
@@ -91,6 +107,8 @@ class Detector::Engine {
   }
   GoState& state_lookup(GoId g);
   void tick(GoState& s);  // publish the current epoch and advance
+  // The goroutine the view is bound to may change epoch or state: unbind it.
+  void drop_view() { view.owner = nullptr; }
   FrameId site(GoState& s, const Loc& where);
   FrameId extend(FrameId stack, const Loc& where);
   GoroutineRef goroutine_ref(InfoId info) const;

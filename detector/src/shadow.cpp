@@ -24,7 +24,7 @@ std::uintptr_t range_end(std::uintptr_t addr, std::size_t size) {
 
 }  // namespace
 
-Shadow::Shadow() = default;
+Shadow::Shadow(SameEpochView::Way* ways) : ways_(ways) {}
 
 Shadow::~Shadow() { clear(); }
 
@@ -70,14 +70,15 @@ void Shadow::remove_page(Page* p) {
   table_[i] = Bucket{};
   --pages_;
   if (last_page_ == p) last_page_ = nullptr;
+  SameEpochView::Way& way = ways_[p->key & (SameEpochView::kWays - 1)];
+  if (way.key == p->key) way = SameEpochView::Way{};
   pages_pool_.release(p);
 }
 
 Shadow::Page& Shadow::page_at(std::uintptr_t key) {
   if (last_page_ == nullptr || last_key_ != key) {
     Page* p = find(key);
-    last_page_ = p != nullptr ? p : add_page(key);
-    last_key_ = key;
+    remember(p != nullptr ? p : add_page(key));
   }
   return *last_page_;
 }
@@ -86,17 +87,21 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
                             const Accessor& who, CellConflict* out) {
   const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
   const std::uint64_t epoch = who.stamp.epoch;
-  if (kind == Access::read && p.same[i] == epoch) return false;
-  Cell*& c = p.cell[i];
+  ShadowGranule& g = p.g[i];
+  if (kind == Access::read && (g.same & ~kSoleWrite) == epoch) return false;
+  Cell* c = static_cast<Cell*>(g.cell);
   if (c == nullptr) {
-    c = cells_.make();
+    g.cell = c = cells_.make();
     ++p.live;
   }
   const bool conflict = cell_access(*c, mask, kind, who, out);
   if (mask == kAllBytes) {
-    p.same[i] = epoch;
+    // A write of all the bytes leaves its entry alone in the cell (shadow_cell.hpp (1), (2)).
+    g.same = kind == Access::read ? epoch : epoch | kSoleWrite;
   } else if (kind != Access::read) {
-    p.same[i] = 0;
+    g.same = 0;
+  } else {
+    g.same &= ~kSoleWrite;  // the read may have added an entry
   }
   return conflict;
 }
@@ -154,6 +159,32 @@ std::optional<Conflict> Shadow::access_deferring(std::uintptr_t addr, std::uintp
   return result;
 }
 
+std::optional<Conflict> Shadow::check_write(std::uintptr_t addr, std::size_t size,
+                                            const Accessor& who) {
+  std::optional<Conflict> result;
+  if (size == 0) return result;
+  if (pending_) flush_pending();
+  if (cells_.live() == 0) return result;
+  const std::uintptr_t end = range_end(addr, size);
+  const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
+  for (std::uintptr_t key = first;; ++key) {
+    if (const Page* p = find(key)) {
+      const std::uintptr_t page_base = key << kPageShift;
+      const std::uintptr_t lo = std::max(addr, page_base) & ~std::uintptr_t{7};
+      const std::uintptr_t hi = key == last ? end : page_base + (std::uintptr_t{1} << kPageShift);
+      for (std::uintptr_t base = lo; base < hi; base += 8) {
+        const Cell* c = p->cell((base >> 3) & (kCellsPerPage - 1));
+        CellConflict cc;
+        if (c != nullptr && cell_check_write(*c, granule_mask(base, addr, end), who, &cc))
+          return Conflict{cc.previous, cc.kind, static_cast<std::size_t>(base + cc.byte - addr)};
+        if (base + 8 < base) break;  // the last granule of the address space
+      }
+    }
+    if (key == last) break;
+  }
+  return result;
+}
+
 void Shadow::flush_pending() {
   const Pending pending = *pending_;
   pending_.reset();
@@ -185,14 +216,15 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
   for (std::uintptr_t base = lo; base < end && base - page_base < (std::uintptr_t{1} << kPageShift);
        base += 8) {
     const std::size_t i = (base - page_base) >> 3;
-    Cell*& c = p->cell[i];
-    if (c == nullptr) continue;
+    ShadowGranule& g = p->g[i];
+    if (g.cell == nullptr) continue;
+    Cell* c = static_cast<Cell*>(g.cell);
     const unsigned mask = granule_mask(base, begin, end);
-    p->same[i] = 0;
+    g.same = 0;
     if (mask == kAllBytes || cell_forget(*c, mask)) {
       cell_destroy(*c);
       cells_.release(c);
-      c = nullptr;
+      g.cell = nullptr;
       --p->live;
     }
   }
@@ -231,10 +263,12 @@ void Shadow::clear() {
   for (Bucket& b : table_) {
     if (!any_spills()) break;
     if (b.page == nullptr) continue;
-    for (Cell* c : b.page->cell) {
-      if (c != nullptr) cell_destroy(*c);
+    for (ShadowGranule& g : b.page->g) {
+      if (g.cell != nullptr) cell_destroy(*static_cast<Cell*>(g.cell));
     }
   }
+  if (pages_ != 0 || !table_.empty())
+    std::fill(ways_, ways_ + SameEpochView::kWays, SameEpochView::Way{});
   table_.clear();
   pages_ = 0;
   last_page_ = nullptr;
@@ -246,8 +280,8 @@ std::size_t Shadow::split_granules() const {
   std::size_t n = 0;
   for (const Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (const Cell* c : b.page->cell) {
-      if (c != nullptr && cell_is_split(*c)) ++n;
+    for (const ShadowGranule& g : b.page->g) {
+      if (g.cell != nullptr && cell_is_split(*static_cast<const Cell*>(g.cell))) ++n;
     }
   }
   return n;

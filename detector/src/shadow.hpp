@@ -7,8 +7,9 @@
 // (shadow_cell.hpp: a few stamps with byte masks, 64 bytes, exact to the byte).
 //
 // Layout: a flat, paged table. Memory is cut into 512-byte pages (64 granules); an
-// open-addressing hash table (linear probing, at most half full) maps a page number to a
-// Page, 64 same-epoch words and 64 cell pointers. Pages and cells come from
+// open-addressing hash table (linear probing, at most half full), behind the direct-mapped
+// page cache of the detector's SameEpochView, maps a page number to a Page: 64 pairs of a
+// same-epoch word and a cell pointer. Pages and cells come from
 // pools (pool.hpp): no allocation per granule, no per-granule node. So an access costs a
 // hash probe (skipped when it hits the same page as the last one), one line of the page and
 // the cell's one cache line — and a repeated access in the same epoch (Shadow::same_epoch,
@@ -34,8 +35,12 @@
 #include "pool.hpp"
 #include "shadow_cell.hpp"
 
+#include <weft/detector/same_epoch.hpp>
+
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <optional>
 #include <vector>
 
@@ -49,7 +54,9 @@ struct Conflict {
 
 class Shadow {
  public:
-  Shadow();
+  // `ways`: the page cache of the detector's SameEpochView, which the shadow keeps true
+  // (same_epoch.hpp): filled on lookups, emptied before a page leaves.
+  explicit Shadow(SameEpochView::Way* ways);
   ~Shadow();
   Shadow(const Shadow&) = delete;
   Shadow& operator=(const Shadow&) = delete;
@@ -69,24 +76,35 @@ class Shadow {
     if (last_page_ == nullptr || last_key_ != key) {
       Page* p = find(key);
       if (p == nullptr) return false;
-      last_page_ = p;
-      last_key_ = key;
+      remember(p);
       jumped = true;
     }
     const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
+    const std::uint64_t word = last_page_->g[i].same;
     if (kind == Access::read) {
-      if (last_page_->same[i] == epoch) return true;
+      if ((word & ~kSoleWrite) == epoch) return true;
       // access() will need the cell: after a jump, start loading it while the caller gets
       // there (runs within a page are left to the hardware prefetcher).
       if (jumped)
-        if (const Cell* c = last_page_->cell[i]) __builtin_prefetch(c, 1);
+        if (const Cell* c = last_page_->cell(i)) __builtin_prefetch(c, 1);
       return false;
     }
+    if (word == (epoch | kSoleWrite)) return true;
     const unsigned mask = ((1u << size) - 1) << (addr & 7);
-    const Cell* c = last_page_->cell[i];
+    const Cell* c = last_page_->cell(i);
     return c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
            c->kind[0] != Access::read && (c->mask[0] & mask) == mask;
   }
+  // An access inside one granule (the common case), as same_epoch() then access() would do
+  // it, with one page lookup: true on a conflict (filled in *out). *repeat says whether it
+  // was the same-epoch exit, in which case `make_who()` (which builds the accessor, interning
+  // the call site) is never called and nothing changes.
+  template <class MakeWho>
+  bool access_in_granule(std::uintptr_t addr, std::size_t size, Access kind,
+                         std::uint64_t epoch, MakeWho&& make_who, Conflict* out, bool* repeat);
+  // What access() of a write of [addr, addr+size) would return, without recording it.
+  std::optional<Conflict> check_write(std::uintptr_t addr, std::size_t size,
+                                      const Accessor& who);
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
   void clear();
@@ -98,22 +116,25 @@ class Shadow {
   std::size_t split_granules() const;
 
  private:
-  static constexpr unsigned kPageShift = 9;
+  static constexpr unsigned kPageShift = SameEpochView::kPageShift;
   static constexpr unsigned kCellsPerPage = 1u << (kPageShift - 3);
+  static constexpr std::uint64_t kSoleWrite = SameEpochView::kSoleWrite;
   struct Page {
     std::uintptr_t key = 0;  // address >> kPageShift
     std::uint32_t live = 0;  // cells in use
-    // Per granule, in two arrays (the same-epoch exit reads only the first, so its working
-    // set is one word per granule, as large as the memory it describes):
+    // Per granule, side by side (ShadowGranule, same_epoch.hpp):
     //  same: an epoch whose accesses covered all 8 bytes of the granule with no write or free
     //    of it since (0: none). A read in that epoch changes nothing (FastTrack's same-epoch
     //    exit) and is answered here without touching the cell. Only the epoch's own goroutine
     //    can drop its entries while it is still in that epoch (anyone else would have to
     //    know the epoch, i.e. have synchronised after it, which ends it), so only writes and
-    //    frees reset it. Invariant: same[i] != 0 implies cell[i] != nullptr.
-    //  cell: the granule's state, or null.
-    std::uint64_t same[kCellsPerPage] = {};
-    Cell* cell[kCellsPerPage] = {};
+    //    frees reset it. With kSoleWrite set, the cell is exactly that epoch's write (or
+    //    update) of all 8 bytes, so a write in the epoch changes nothing either; any other
+    //    access of the granule clears the flag. Invariant: same[i] != 0 implies
+    //    cell[i] != nullptr.
+    //  cell: the granule's state (a Cell), or null.
+    ShadowGranule g[kCellsPerPage] = {};
+    Cell* cell(std::size_t i) const { return static_cast<Cell*>(g[i].cell); }
   };
   struct Bucket {
     std::uintptr_t key = 0;
@@ -129,6 +150,12 @@ class Shadow {
   };
 
   Page& page_at(std::uintptr_t key);
+  // Makes p the one-page cache and puts it in its way of the view's page cache.
+  void remember(Page* p) {
+    last_page_ = p;
+    last_key_ = p->key;
+    ways_[p->key & (SameEpochView::kWays - 1)] = SameEpochView::Way{p->key, p->g};
+  }
   // One granule: check and record. Returns true and fills *out on a conflict.
   bool access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
                       const Accessor& who, CellConflict* out);
@@ -136,6 +163,13 @@ class Shadow {
                                            Access kind, const Accessor& who);
   void flush_pending();
   Page* find(std::uintptr_t key) const {
+    // The view's cache first: a way names a page of the shadow.
+    const SameEpochView::Way& w = ways_[key & (SameEpochView::kWays - 1)];
+    if (w.key == key) {
+      static_assert(std::is_standard_layout_v<Page>);
+      return reinterpret_cast<Page*>(const_cast<char*>(reinterpret_cast<const char*>(w.granules)) -
+                                     offsetof(Page, g));
+    }
     if (pages_ == 0) return nullptr;
     const std::size_t mask = table_.size() - 1;
     for (std::size_t i = home(key);; i = (i + 1) & mask) {
@@ -155,18 +189,56 @@ class Shadow {
   std::size_t pages_ = 0;
   std::uintptr_t last_key_ = 0;  // one-page cache for runs of nearby accesses
   Page* last_page_ = nullptr;
+  SameEpochView::Way* ways_;  // the view's page cache (kWays entries)
   Pool<Page> pages_pool_;
   Pool<Cell> cells_;
   std::optional<Pending> pending_;
 };
+
+template <class MakeWho>
+bool Shadow::access_in_granule(std::uintptr_t addr, std::size_t size, Access kind,
+                               std::uint64_t epoch, MakeWho&& make_who, Conflict* out,
+                               bool* repeat) {
+  if (pending_) flush_pending();
+  const std::uintptr_t key = addr >> kPageShift;
+  const std::uintptr_t base = addr & ~std::uintptr_t{7};
+  const unsigned mask = ((1u << size) - 1) << (addr & 7);
+  const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
+  Page* p = last_page_ != nullptr && last_key_ == key ? last_page_ : find(key);
+  if (p != nullptr) {
+    if (p != last_page_) remember(p);
+    const ShadowGranule& g = p->g[i];
+    // same_epoch()'s exits.
+    if (kind == Access::read ? (g.same & ~kSoleWrite) == epoch : g.same == (epoch | kSoleWrite)) {
+      *repeat = true;
+      return false;
+    }
+    if (kind != Access::read) {
+      const Cell* c = static_cast<const Cell*>(g.cell);
+      if (c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
+          c->kind[0] != Access::read && (c->mask[0] & mask) == mask) {
+        *repeat = true;
+        return false;
+      }
+    }
+  } else {
+    p = add_page(key);
+    remember(p);
+  }
+  *repeat = false;
+  CellConflict c;
+  if (!access_granule(*p, base, mask, kind, make_who(), &c)) return false;
+  *out = Conflict{c.previous, c.kind, static_cast<std::size_t>(base + c.byte - addr)};
+  return true;
+}
 
 template <class F>
 void Shadow::for_each_stamp(F&& f) {
   if (pending_) f(pending_->stamp);
   for (Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (Cell* c : b.page->cell) {
-      if (c != nullptr) cell_for_each_stamp(*c, f);
+    for (const ShadowGranule& g : b.page->g) {
+      if (g.cell != nullptr) cell_for_each_stamp(*static_cast<Cell*>(g.cell), f);
     }
   }
 }

@@ -263,6 +263,13 @@ bool access_spilled(Cell& c, unsigned mask, Access kind, const Accessor& who,
 bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
                  CellConflict* conflict) {
   if (c.spill != nullptr) return access_spilled(c, mask, kind, who, conflict);
+  if (c.n == 0) {  // a fresh cell: nothing to check
+    c.stamp[0] = who.stamp;
+    c.mask[0] = static_cast<std::uint8_t>(mask);
+    c.kind[0] = kind;
+    c.n = 1;
+    return false;
+  }
   // Same epoch (FastTrack's first exit): a read whose bytes this epoch already read or wrote,
   // or a write whose bytes hold nothing but this epoch's write.
   const std::uint64_t epoch = who.stamp.epoch;
@@ -285,6 +292,22 @@ bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
     return false;
   }
   return access_inline(c, mask, kind, who, conflict);
+}
+
+// cell_access() checks a write against every entry (its fast exits apply only when the
+// single entry happens before the write, which check() finds as well), writes before reads
+// in a spill, keeping the lowest conflicting byte and the first entry on a tie.
+bool cell_check_write(const Cell& c, unsigned mask, const Accessor& who,
+                      CellConflict* conflict) {
+  bool found = false;
+  if (c.spill != nullptr) {
+    for (const Entry& w : c.spill->writes) check(w, mask, Access::write, who, conflict, &found);
+    for (const Entry& r : c.spill->reads) check(r, mask, Access::write, who, conflict, &found);
+    return found;
+  }
+  for (unsigned i = 0; i < c.n; ++i)
+    check(Entry{c.stamp[i], c.mask[i], c.kind[i]}, mask, Access::write, who, conflict, &found);
+  return found;
 }
 
 bool cell_forget(Cell& c, unsigned mask) {

@@ -32,11 +32,12 @@
 
 namespace weft::det {
 
-// An epoch (slot, clock) packed in 64 bits; both limits are checked where epochs are made
+// An epoch (slot, clock) packed in 64 bits, the top one left clear (the shadow's same-epoch
+// words use it as a flag, see same_epoch.hpp); both limits are checked where epochs are made
 // (Engine::go_start, Engine::tick).
 inline constexpr unsigned kSlotBits = 24;
 inline constexpr Slot kMaxSlot = (Slot{1} << kSlotBits) - 1;
-inline constexpr Clock kMaxClock = (Clock{1} << (64 - kSlotBits)) - 1;
+inline constexpr Clock kMaxClock = (Clock{1} << (63 - kSlotBits)) - 1;
 
 // One recorded access: its epoch and what a report needs (call chain, goroutine).
 struct Stamp {
@@ -90,6 +91,9 @@ static_assert(sizeof(Cell) == 64);
 // before it.
 bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
                  CellConflict* conflict);
+// The verdict cell_access() would give a write of the bytes in `mask`, without recording it.
+bool cell_check_write(const Cell& c, unsigned mask, const Accessor& who,
+                      CellConflict* conflict);
 // Forgets the bytes in `mask`. Returns true if the cell is empty now (its spill is freed).
 bool cell_forget(Cell& c, unsigned mask);
 // Frees the cell's spill, if any, and empties it.

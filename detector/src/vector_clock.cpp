@@ -85,12 +85,17 @@ std::vector<std::uint64_t> covers_of(std::initializer_list<const ClockBase*> sou
 
 }  // namespace
 
-Clock VectorClock::get(Slot s) const {
+Clock VectorClock::get_slow(Slot s) const {
   Clock d = lookup(delta_, s);
-  return base_ ? std::max(d, lookup(base_->entries, s)) : d;
+  const Clock v = base_ ? std::max(d, lookup(base_->entries, s)) : d;
+  const unsigned i = memo_next_++ & 1;
+  memo_slot_[i] = s;
+  memo_value_[i] = v;
+  return v;
 }
 
 std::size_t VectorClock::set(Slot s, Clock v) {
+  forget_memo();
   auto it = std::lower_bound(delta_.begin(), delta_.end(), s,
                              [](const ClockEntry& e, Slot x) { return e.slot < x; });
   if (it != delta_.end() && it->slot == s) {
@@ -108,6 +113,7 @@ bool VectorClock::base_dominates(const ClockBase& b) const {
 
 std::size_t VectorClock::join(const VectorClock& o) {
   if (&o == this) return 0;
+  forget_memo();
   std::size_t work = 0;
   if (o.base_ && !base_dominates(*o.base_)) {
     if (!base_ || covers(*o.base_, *base_)) {
@@ -168,6 +174,7 @@ std::size_t VectorClock::compact() {
 
 std::size_t VectorClock::copy_from(VectorClock& o) {
   if (&o == this) return 0;
+  forget_memo();
   std::size_t work = 0;
   if (o.delta_.size() > max_copied_delta(o.base_.get())) work += o.compact();
   base_ = o.base_;
@@ -176,6 +183,7 @@ std::size_t VectorClock::copy_from(VectorClock& o) {
 }
 
 void VectorClock::clear() {
+  forget_memo();
   base_.reset();
   delta_.clear();
 }

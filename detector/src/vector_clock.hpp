@@ -28,7 +28,8 @@
 // December 2026); going below sqrt n needs tree clocks' pruning.
 //
 // Shadow memory stores epochs packed as clock << 24 | slot (shadow_cell.hpp): at most 2^24
-// slots and 2^40 ticks per slot, both checked where they are issued (Engine::go_start, tick).
+// slots and 2^39 ticks per slot (bit 63 is the shadow's sole-write flag), both checked where
+// they are issued (Engine::go_start, tick).
 //
 // Slot reuse (memory proportional to live goroutines): see SlotTable in slots.hpp.
 #pragma once
@@ -60,8 +61,14 @@ struct ClockBase {
 // tests use to check that synchronisation does not cost O(goroutines) each.
 class VectorClock {
  public:
-  // get(s) is this clock's component for slot s (0 if absent).
-  Clock get(Slot s) const;
+  // get(s) is this clock's component for slot s (0 if absent). The last two slots asked for
+  // are remembered (an access checks against the same few goroutines' epochs again and
+  // again); every change of the clock forgets them.
+  Clock get(Slot s) const {
+    if (memo_slot_[0] == s) return memo_value_[0];
+    if (memo_slot_[1] == s) return memo_value_[1];
+    return get_slow(s);
+  }
   // set(s, v) makes component s equal to max(current, v).
   std::size_t set(Slot s, Clock v);
   // join(o): this := this ⊔ o.
@@ -79,6 +86,15 @@ class VectorClock {
  private:
   std::size_t compact();
   bool base_dominates(const ClockBase& b) const;
+  Clock get_slow(Slot s) const;
+  void forget_memo() {
+    memo_slot_[0] = memo_slot_[1] = kNoSlot;
+  }
+
+  static constexpr Slot kNoSlot = ~Slot{0};  // above any slot (shadow_cell.hpp: kMaxSlot)
+  mutable Slot memo_slot_[2] = {kNoSlot, kNoSlot};
+  mutable Clock memo_value_[2] = {0, 0};
+  mutable unsigned memo_next_ = 0;
 
   std::shared_ptr<const ClockBase> base_;  // may be null (all zero)
   std::vector<ClockEntry> delta_;          // sorted by slot, no duplicates

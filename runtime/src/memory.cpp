@@ -9,6 +9,7 @@
 #include <new>
 
 #include "hb.hpp"
+#include "race.hpp"
 #include "scheduler.hpp"
 #include "weft/instr.hpp"
 
@@ -31,8 +32,14 @@ void on_free(void* p, std::size_t n) noexcept {
   try {
     if (EventSink* ev = events()) {
       const Location where{"", "operator delete", 0, 0};
-      if (in_goroutine()) ev->access(current()->id, p, n, AccessKind::write, where);
-      ev->free_range(p, n);
+      if (!in_goroutine()) {
+        ev->free_range(p, n);
+      } else if (RaceSink* race = current_scheduler()->race(); race != nullptr && ev == race) {
+        race->write_then_free(current()->id, p, n, where);  // the same, in one pass
+      } else {
+        ev->access(current()->id, p, n, AccessKind::write, where);
+        ev->free_range(p, n);
+      }
     }
   } catch (...) {
   }

@@ -88,6 +88,29 @@ void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, con
   if (reported) check();
 }
 
+void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, AccessKind k,
+                             const Location& w) {
+  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  bool reported;
+  {
+    SinkCallGuard guard;
+    // The view then answers g's next repeats inline (weft/detail/access.hpp): its owner
+    // token is what instr::detail::active holds while g runs.
+    reported = det_.access_bound(g.id, addr, n, to_det(k), loc(w), &g);
+  }
+  if (reported) check();
+}
+
+void RaceSink::write_then_free(GoId g, const void* addr, std::size_t n, const Location& w) {
+  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  bool reported;
+  {
+    SinkCallGuard guard;
+    reported = det_.write_then_free(g, addr, n, loc(w));
+  }
+  if (reported) check();
+}
+
 void RaceSink::free_range(const void* addr, std::size_t n) {
   SinkCallGuard guard;
   det_.free_range(addr, n);
@@ -171,23 +194,15 @@ void RaceSink::check() {
 
 }  // namespace weft::detail
 
+namespace weft::detail {
+void record_annotated(const void* addr, std::size_t size, AccessKind kind,
+                      std::source_location where) {
+  record_access(addr, size, kind, Location::from(where));
+}
+}  // namespace weft::detail
+
 namespace weft::race {
 
-namespace {
-void record(const void* addr, std::size_t size, AccessKind kind, std::source_location where) {
-  detail::record_access(addr, size, kind, Location::from(where));
-}
-}  // namespace
-
-void read(const void* addr, std::size_t size, std::source_location where) {
-  record(addr, size, AccessKind::read, where);
-}
-void write(const void* addr, std::size_t size, std::source_location where) {
-  record(addr, size, AccessKind::write, where);
-}
-void update(const void* addr, std::size_t size, std::source_location where) {
-  record(addr, size, AccessKind::update, where);
-}
 Stats stats() {
   Stats out;
   detail::Scheduler* s = detail::current_scheduler();

@@ -3,6 +3,7 @@
 // the access that revealed it, so the replay token ends exactly there.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "fiber.hpp"
 #include "scheduler.hpp"
 #include "suppress.hpp"
+#include "weft/detail/access.hpp"
 #include "weft/detector/detector.hpp"
 #include "weft/events.hpp"
 
@@ -25,6 +27,30 @@ static_assert(static_cast<det::Access>(AccessKind::read) == det::Access::read &&
                   static_cast<det::Access>(AccessKind::update) == det::Access::update,
               "weft::AccessKind and weft::det::Access must agree");
 constexpr det::Access to_det(AccessKind k) noexcept { return static_cast<det::Access>(k); }
+
+// The inline access path reads the detector's SameEpochView through its mirror AccessView
+// (weft/detail/access.hpp): the two must have the same layout and constants.
+static_assert(std::is_standard_layout_v<det::SameEpochView> &&
+              std::is_standard_layout_v<AccessView> &&
+              sizeof(det::SameEpochView) == sizeof(AccessView) &&
+              offsetof(det::SameEpochView, owner) == offsetof(AccessView, owner) &&
+              offsetof(det::SameEpochView, epoch) == offsetof(AccessView, epoch) &&
+              offsetof(det::SameEpochView, hits) == offsetof(AccessView, hits) &&
+              offsetof(det::SameEpochView, ways) == offsetof(AccessView, ways),
+              "AccessView must mirror det::SameEpochView");
+static_assert(sizeof(det::SameEpochView::Way) == sizeof(AccessView::Way) &&
+              offsetof(det::SameEpochView::Way, key) == offsetof(AccessView::Way, key) &&
+              offsetof(det::SameEpochView::Way, granules) ==
+                  offsetof(AccessView::Way, granules),
+              "AccessView::Way must mirror det::SameEpochView::Way");
+static_assert(sizeof(det::ShadowGranule) == sizeof(AccessGranule) &&
+              offsetof(det::ShadowGranule, same) == offsetof(AccessGranule, same) &&
+              offsetof(det::ShadowGranule, cell) == offsetof(AccessGranule, cell),
+              "AccessGranule must mirror det::ShadowGranule");
+static_assert(det::SameEpochView::kPageShift == AccessView::kPageShift &&
+                  det::SameEpochView::kWays == AccessView::kWays &&
+                  det::SameEpochView::kSoleWrite == AccessView::kSoleWrite,
+              "AccessView's constants must be the detector's");
 
 class RaceSink final : public EventSink {
  public:
@@ -42,17 +68,22 @@ class RaceSink final : public EventSink {
   void lock_released(GoId g, const void* m) override;
   void access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) override;
   void free_range(const void* addr, std::size_t n) override;
+  // `delete` by g (memory.cpp): access() of a write of the block, then free_range(), in
+  // one pass (Detector::write_then_free).
+  void write_then_free(GoId g, const void* addr, std::size_t n, const Location& w);
   void func_enter(GoId g, const Location& f) override;
   void func_enter_from(GoId g, const Location& f, const Location& call) override;
   void func_exit(GoId g) override;
 
-  // The access fast path (record_access calls it directly, see Scheduler::direct_race): an
-  // access that repeats one already recorded in the same epoch ends at the detector's
-  // same-epoch check; anything else takes access().
-  void access_direct(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
-    if (det_.access_repeats(g, addr, n, to_det(k))) return;
-    access(g, addr, n, k, w);
-  }
+  // The access path when the detector alone observes accesses (record_access calls it
+  // directly, see Scheduler::direct_race): an access that repeats one already recorded in
+  // the same epoch ends at the detector's same-epoch check; anything else is checked in full.
+  // Then the detector's view is bound to g, so g's next repeats end inline, before any call
+  // (weft/detail/access.hpp).
+  void access_direct(const G& g, const void* addr, std::size_t n, AccessKind k,
+                     const Location& w);
+  // The detector's same-epoch view, as the inline access path sees it (detail::access_view).
+  AccessView* view() noexcept { return reinterpret_cast<AccessView*>(det_.view()); }
 
   det::DetectorStats stats() const {
     SinkCallGuard guard;

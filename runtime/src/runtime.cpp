@@ -23,8 +23,14 @@ Scheduler& sched() {
 
 thread_local constinit bool in_event_sink = false;
 
+thread_local constinit AccessView* access_view = nullptr;
+
 Scheduler* current_scheduler() noexcept { return tls_scheduler; }
-void set_current_scheduler(Scheduler* s) noexcept { tls_scheduler = s; }
+void set_current_scheduler(Scheduler* s) noexcept {
+  tls_scheduler = s;
+  RaceSink* race = s != nullptr ? s->direct_race() : nullptr;
+  access_view = race != nullptr ? race->view() : nullptr;
+}
 
 bool in_goroutine() noexcept { return tls_scheduler && tls_scheduler->current(); }
 G* current() { return sched().current(); }
@@ -72,7 +78,7 @@ void record_access(const void* addr, std::size_t size, AccessKind kind, Location
   G* g = s->current();
   if (!g) return;
   if (RaceSink* race = s->direct_race()) {
-    race->access_direct(g->id, addr, size, kind, where);
+    race->access_direct(*g, addr, size, kind, where);
     return;
   }
   // A scheduling point whether or not anyone records the access: race detection and

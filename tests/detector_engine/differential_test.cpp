@@ -10,8 +10,12 @@
 //     an access that is the first to race on some byte is reported.
 // Variants: traces with up to 150 goroutines alive, so clocks grow past their delta limit
 // and are folded into shared bases, joined across unrelated bases and copied by reference
-// (vector_clock.hpp); and traces that ask access_repeats() first, as the runtime's access
-// fast path does, and skip access() when it says yes.
+// (vector_clock.hpp); traces that ask access_repeats() first and skip access() when it says
+// yes; and traces that use the SameEpochView as the runtime's inline hook does (skip the
+// access when view()->repeats() holds for the bound goroutine, else access_bound(), and
+// write_then_free() for a delete), fed in parallel to a twin detector that sees every access
+// through access() (and a delete as a write and a free): both must give the same reports, in
+// the same order, and count the same accesses.
 #include "trace.hpp"
 
 #include <gtest/gtest.h>
@@ -40,7 +44,7 @@ struct PastAccess {
   std::uintptr_t begin, end;
 };
 
-constexpr std::uintptr_t kBase = 0x4000;
+constexpr std::uintptr_t kBase = 0x4000 - 40;  // straddles a 512-byte shadow page
 constexpr std::size_t kShared = 32;       // accessed by anyone
 constexpr std::size_t kPrivate = 16;      // then one area per goroutine id
 constexpr std::size_t kBytes = kShared + 6 * kPrivate;
@@ -49,6 +53,7 @@ constexpr int kSyncs = 3;
 struct Shape {
   std::size_t max_live = 6;  // goroutines alive at once, main included
   bool ask_repeats = false;  // try Detector::access_repeats before every access
+  bool use_view = false;     // the inline view, checked against a twin detector
 };
 
 struct Model {
@@ -76,20 +81,29 @@ struct Model {
 // What a trace exercised, to check that the generator produces races, clean accesses and
 // slot reuse.
 struct Coverage {
-  std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0;
+  std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0, view_hits = 0;
+  std::size_t deletes = 0;
   void operator+=(const Coverage& o) {
     accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
-    repeats += o.repeats;
+    repeats += o.repeats, view_hits += o.view_hits, deletes += o.deletes;
   }
 };
 
 Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
   Coverage cov;
   std::mt19937_64 rng(seed);
-  Detector d(DetectorOptions{.max_reports = 1u << 20});
+  Detector d(DetectorOptions{.max_reports = 1u << 20, .caller_serialises = shape.use_view});
+  Detector twin(DetectorOptions{.max_reports = 1u << 20});  // use_view: every access in full
+  // Every event but accesses goes to both.
+  auto both = [&](auto&& f) {
+    f(d);
+    if (shape.use_view) f(twin);
+  };
+  // The view's owner token for goroutine id (ids are reused, as goroutine records are).
+  auto token = [](GoId id) { return reinterpret_cast<const void*>(0x1000 + id); };
   Model m;
   const char* file = "diff.cpp";
-  d.go_start(1, 0, "main", Loc{file, "main", 0, 0});
+  both([&](Detector& x) { x.go_start(1, 0, "main", Loc{file, "main", 0, 0}); });
   m.spawn(1, nullptr);
   m.events.resize(static_cast<std::size_t>(events));
   auto sync_addr = [](int s) { return reinterpret_cast<const void*>(0x100000 + 64 * s); };
@@ -104,7 +118,9 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
     int op = static_cast<int>(rng() % 100);
     auto free = [&](std::size_t begin, std::size_t len) {
       std::size_t end = std::min(kBytes, begin + len);
-      d.free_range(reinterpret_cast<const void*>(kBase + begin), end - begin);
+      both([&](Detector& x) {
+        x.free_range(reinterpret_cast<const void*>(kBase + begin), end - begin);
+      });
       for (std::size_t b = begin; b < end; ++b) {
         m.bytes[b].clear();
         m.raced[b] = false;
@@ -115,16 +131,16 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
     auto sync = [&](GoId id, std::size_t u, int s, int kind) {
       switch (kind) {
         case 0:
-          d.acquire(id, sync_addr(s));
+          both([&](Detector& x) { x.acquire(id, sync_addr(s)); });
           join(m.clocks[u], m.syncs[s]);
           break;
         case 1:
-          d.release(id, sync_addr(s));
+          both([&](Detector& x) { x.release(id, sync_addr(s)); });
           join(m.syncs[s], m.clocks[u]);
           ++m.clocks[u][u];
           break;
         default:
-          d.release_store(id, sync_addr(s));
+          both([&](Detector& x) { x.release_store(id, sync_addr(s)); });
           m.syncs[s] = m.clocks[u];
           ++m.clocks[u][u];
           break;
@@ -134,14 +150,14 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
       GoId id = 2;
       while (m.live.count(id)) ++id;  // smallest free id: ids are reused
       auto [pid, pu] = rng() % 4 != 0 ? *m.live.find(1) : pick_live();
-      d.go_start(id, pid, "g", Loc{file, "go", ev, 0});
+      both([&](Detector& x) { x.go_start(id, pid, "g", Loc{file, "go", ev, 0}); });
       ++cov.spawns;
       m.spawn(id, &pu);
     } else if (op < 14 && m.live.size() > 1) {  // goroutine ends, usually after wg.Done()
       auto [id, u] = pick_live();
       if (id == 1) continue;
       if (rng() % 2 != 0) sync(id, u, 0, 1);
-      d.go_end(id);
+      both([&](Detector& x) { x.go_end(id); });
       m.live.erase(id);
       if (rng() % 2 != 0) free(kShared + (id - 1) % 6 * kPrivate, kPrivate);  // its "stack"
     } else if (op < 20) {  // main: wg.Wait()
@@ -152,7 +168,34 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
       sync(id, u, static_cast<int>(rng() % kSyncs), kind < 3 ? 0 : kind < 6 ? 1 : 2);
     } else if (op < 52) {  // free
       std::size_t begin = rng() % kBytes;
-      free(begin, 1 + rng() % 16);
+      std::size_t len = 1 + rng() % 16;
+      if (shape.use_view && rng() % 2 != 0) {
+        // A `delete` by a live goroutine: the fused write_then_free against the twin's write
+        // and free (the model's verdicts on that write are the twin's, checked elsewhere).
+        auto [id, u] = pick_live();
+        const std::size_t end = std::min(kBytes, begin + len);
+        const void* at = reinterpret_cast<const void*>(kBase + begin);
+        const Loc where{file, "delete", ev, 0};
+        d.write_then_free(id, at, end - begin, where);
+        twin.access(id, at, end - begin, Access::write, where);
+        EXPECT_EQ(d.report_count(), twin.report_count()) << "seed " << seed << " event " << e;
+        if (::testing::Test::HasFailure()) return cov;
+        if (d.report_count() > 0) {
+          const Report a = d.reports().back(), b = twin.reports().back();
+          EXPECT_EQ(a.address + a.conflict_offset, b.address + b.conflict_offset);
+          EXPECT_EQ(a.previous.stack.at(0).line, b.previous.stack.at(0).line);
+          EXPECT_EQ(a.previous.kind, b.previous.kind);
+        }
+        twin.free_range(at, end - begin);
+        ++cov.deletes;
+        for (std::size_t b = begin; b < end; ++b) {
+          m.bytes[b].clear();
+          m.raced[b] = false;
+        }
+        m.events[ev] = PastAccess{u, m.clocks[u][u], true, ev, kBase + begin, kBase + end};
+        continue;
+      }
+      free(begin, len);
     } else {  // access
       auto [id, u] = pick_live();
       static constexpr std::size_t kSizes[] = {1, 2, 4, 8, 16, 3, 12};
@@ -171,9 +214,36 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
 
       std::size_t before = d.report_count();
       const void* addr = reinterpret_cast<const void*>(kBase + begin);
-      const bool repeat = shape.ask_repeats && d.access_repeats(id, addr, end - begin, kind);
-      if (!repeat) d.access(id, addr, end - begin, kind, Loc{file, "access", ev, 0});
+      const Loc where{file, "access", ev, 0};
+      bool repeat = false;
+      if (shape.use_view) {
+        SameEpochView& v = *d.view();
+        repeat = v.owner == token(id) && v.repeats(addr, end - begin, kind);
+        if (repeat) {
+          ++v.hits;
+          ++cov.view_hits;
+        } else {
+          d.access_bound(id, addr, end - begin, kind, where, token(id));
+        }
+        twin.access(id, addr, end - begin, kind, where);
+      } else {
+        repeat = shape.ask_repeats && d.access_repeats(id, addr, end - begin, kind);
+        if (!repeat) d.access(id, addr, end - begin, kind, where);
+      }
       bool reported = d.report_count() > before;
+      if (shape.use_view) {
+        EXPECT_EQ(d.report_count(), twin.report_count()) << "seed " << seed << " event " << e;
+        EXPECT_EQ(d.stats().accesses, twin.stats().accesses) << "seed " << seed << " event " << e;
+        if (::testing::Test::HasFailure()) return cov;
+        if (reported) {
+          const Report a = d.reports().back(), b = twin.reports().back();
+          EXPECT_EQ(a.address, b.address);
+          EXPECT_EQ(a.conflict_offset, b.conflict_offset);
+          EXPECT_EQ(a.previous.stack.at(0).line, b.previous.stack.at(0).line);
+          EXPECT_EQ(a.previous.goroutine.id, b.previous.goroutine.id);
+          EXPECT_EQ(a.previous.kind, b.previous.kind);
+        }
+      }
       ++cov.accesses;
       cov.repeats += repeat ? 1 : 0;
       cov.reports += reported ? 1 : 0;
@@ -230,6 +300,17 @@ TEST(DetectorDifferential, RepeatsAnsweredBeforeAccessAgree) {
   }
   expect_coverage(cov);
   EXPECT_GT(cov.repeats, cov.accesses / 100) << "too few repeats to be a test";
+}
+
+TEST(DetectorDifferential, InlineViewAgreesWithFullChecks) {
+  Coverage cov;
+  for (std::uint64_t seed = 700; seed < 700 + 300 / testing::kShrink; ++seed) {
+    cov += run_trace(seed, 300, Shape{.use_view = true});
+    if (::testing::Test::HasFailure()) return;
+  }
+  expect_coverage(cov);
+  EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
+  EXPECT_GT(cov.deletes, 100u / testing::kShrink) << "too few deletes to be a test";
 }
 
 TEST(DetectorDifferential, ManyLiveGoroutinesFoldClocksIntoSharedBases) {

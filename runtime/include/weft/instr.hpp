@@ -4,7 +4,9 @@
 // returns the same lvalue, so `x = y + 1` becomes
 //     weft::instr::write(x, site_a) = weft::instr::read(y, site_b) + 1;
 // and keeps its meaning: the lvalue is evaluated exactly once, by the caller.
-// Outside a weft run each hook costs one predictable branch on a thread-local pointer.
+// Outside a weft run each hook costs one predictable branch on a thread-local pointer; under
+// race detection an access that repeats one of its goroutine's current epoch ends inline
+// too (weft/detail/access.hpp).
 // The hooks are constexpr and do nothing during constant evaluation, so rewritten
 // constexpr code still runs at compile time. Function bodies open with a Frame and calls of
 // instrumented functions are wrapped as `(weft::instr::Call(site), f(args))`, which gives
@@ -20,6 +22,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "weft/detail/access.hpp"
 #include "weft/events.hpp"
 
 namespace weft::instr {
@@ -85,20 +88,23 @@ inline bool active() noexcept { return __builtin_expect(detail::active != nullpt
 
 template <class T>
 constexpr T& read(T& lv, const Site& site) {
-  if (!std::is_constant_evaluated() && active())
+  if (!std::is_constant_evaluated() && active() &&
+      !weft::detail::access_repeats(detail::address(lv), sizeof(T), AccessKind::read))
     detail::record(detail::address(lv), sizeof(T), AccessKind::read, site);
   return lv;
 }
 template <class T>
 constexpr T& write(T& lv, const Site& site) {
-  if (!std::is_constant_evaluated() && active())
+  if (!std::is_constant_evaluated() && active() &&
+      !weft::detail::access_repeats(detail::address(lv), sizeof(T), AccessKind::write))
     detail::record(detail::address(lv), sizeof(T), AccessKind::write, site);
   return lv;
 }
 // Read-modify-write: compound assignment, ++ and --.
 template <class T>
 constexpr T& update(T& lv, const Site& site) {
-  if (!std::is_constant_evaluated() && active())
+  if (!std::is_constant_evaluated() && active() &&
+      !weft::detail::access_repeats(detail::address(lv), sizeof(T), AccessKind::update))
     detail::record(detail::address(lv), sizeof(T), AccessKind::update, site);
   return lv;
 }

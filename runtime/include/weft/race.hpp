@@ -9,7 +9,8 @@
 //   weft::race::write(&buf, sizeof buf);
 //   weft::race::release(&flag);  ...  weft::race::acquire(&flag);   // custom synchronisation
 //
-// Outside a weft run (or with detection off) these only cost a branch.
+// Outside a weft run (or with detection off) these only cost a branch; with detection on, an
+// access that repeats one of the same goroutine in the same epoch costs a few loads inline.
 #pragma once
 
 #include <cstddef>
@@ -17,17 +18,35 @@
 #include <source_location>
 #include <utility>
 
+#include "weft/detail/access.hpp"
 #include "weft/events.hpp"
+
+namespace weft::detail {
+// The out-of-line part of race::read/write/update (race.cpp): what access_done() leaves.
+void record_annotated(const void* addr, std::size_t size, AccessKind kind,
+                      std::source_location where);
+}  // namespace weft::detail
 
 namespace weft::race {
 
-// Records an access of `size` bytes at `addr` by the running goroutine.
-void read(const void* addr, std::size_t size,
-          std::source_location where = std::source_location::current());
-void write(const void* addr, std::size_t size,
-           std::source_location where = std::source_location::current());
-void update(const void* addr, std::size_t size,
-            std::source_location where = std::source_location::current());
+// Records an access of `size` bytes at `addr` by the running goroutine. Inline: an access
+// nobody observes, or one that repeats an access of the goroutine's current epoch, ends here
+// (weft/detail/access.hpp).
+inline void read(const void* addr, std::size_t size,
+                 std::source_location where = std::source_location::current()) {
+  if (!weft::detail::access_done(addr, size, AccessKind::read))
+    weft::detail::record_annotated(addr, size, AccessKind::read, where);
+}
+inline void write(const void* addr, std::size_t size,
+                  std::source_location where = std::source_location::current()) {
+  if (!weft::detail::access_done(addr, size, AccessKind::write))
+    weft::detail::record_annotated(addr, size, AccessKind::write, where);
+}
+inline void update(const void* addr, std::size_t size,
+                   std::source_location where = std::source_location::current()) {
+  if (!weft::detail::access_done(addr, size, AccessKind::update))
+    weft::detail::record_annotated(addr, size, AccessKind::update, where);
+}
 // Happens-before through `sync`: everything before release(x) happens before what follows
 // an acquire(x) that comes after it.
 void acquire(const void* sync);

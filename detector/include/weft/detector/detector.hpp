@@ -28,6 +28,7 @@
 #pragma once
 
 #include <weft/detector/report.hpp>
+#include <weft/detector/same_epoch.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -107,9 +108,23 @@ class Detector {
   // counted and needs no further call. False means only "call access()". Cheap and never
   // allocates: the fast path for callers that record every load and store.
   bool access_repeats(GoId g, const void* addr, std::size_t size, Access kind);
+  // The same-epoch exit as data (same_epoch.hpp), for callers that test it inline: after an
+  // access by g, bind_view(g, owner) points the view at g's current epoch with the caller's
+  // token `owner` (the detector keeps the view true from then on, unbinding it when that
+  // epoch ends). The caller may then skip any access by g for which view()->repeats() holds,
+  // adding it to view()->hits (so stats() counts it). The pointer is stable for the
+  // detector's lifetime; the view is for callers that serialise their calls (no lock).
+  SameEpochView* view() noexcept;
+  void bind_view(GoId g, const void* owner);
+  // access(g, ...) then bind_view(g, owner), in one call.
+  bool access_bound(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where,
+                    const void* owner);
   // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
   // the caller reports the write of the whole object first, then frees.)
   void free_range(const void* addr, std::size_t size);
+  // access(g, addr, size, write, where) then free_range(addr, size) (a `delete`), with the
+  // same reports, in one pass that checks the write without recording it.
+  bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
 
   // Shadow call stack: g entered / left a function. Unbalanced exits are ignored.
   void func_enter(GoId g, const Loc& function);
