@@ -273,10 +273,11 @@ class Shrinker {
 
  private:
   // Keeps `guide`'s run if it fails the same way and is smaller; false when it does not.
-  bool attempt(Deviations guide) {
+  bool attempt(Deviations guide, Run* keep = nullptr) {
     if (used_ >= budget_) return false;
     ++used_;
     Run r = traced(run_, nullptr, std::move(guide));
+    if (keep) *keep = r;
     if (!same_failure(r.out, key_) || !smaller(r, best_)) return false;
     best_ = std::move(r);
     improved_ = true;
@@ -294,8 +295,9 @@ class Shrinker {
   // only one chunk, else drop one; on success go on from what the run really deviated by,
   // else split finer. The empty set (the default schedule) is tried first.
   void drop() {
-    if (!best_.devs.empty() && attempt({})) return;
-    single_preemptions();
+    Run plain;  // the default schedule
+    if (!best_.devs.empty() && attempt({}, &plain)) return;
+    single_preemptions(plain);
     {
       std::size_t n = 2;
       while (best_.devs.size() >= 1 && used_ < budget_) {
@@ -316,7 +318,12 @@ class Shrinker {
   // nearest the failure), switching to the goroutine that was running when the failure
   // happened (an ordering bug: it must run there), else to the one the run switched to.
   // Within half the budget.
-  void single_preemptions() {
+  //
+  // The failing run's preemptions may sit where the default schedule never passes (they
+  // preempted goroutines the default runs later), so then: the default schedule with one
+  // preemption to the failing goroutine, at each point of the default schedule where it
+  // could run, the latest first. Within two thirds of the budget.
+  void single_preemptions(const Run& plain) {
     if (best_.preemptions < 2) return;
     const Trace& t = best_.trace;
     const GoId failing = t.choices.empty() ? 0 : t.choices.back().chosen_id;
@@ -329,7 +336,14 @@ class Shrinker {
           tries.push_back({k, {false, failing, true}});
       tries.push_back({k, {false, c->chosen_id, true}});
     }
-    const unsigned stop = used_ + (budget_ - used_) / 2;
+    const Trace& d = plain.trace;
+    for (auto c = d.choices.rbegin(); c != d.choices.rend(); ++c) {
+      if (c->value || c->current == 0 || c->current == failing) continue;
+      for (std::size_t i = 0; i < c->n; ++i)
+        if (d.runnable[c->first + i].id == failing)
+          tries.push_back({{c->running, c->ops, c->sub}, {false, failing, true}});
+    }
+    const unsigned stop = used_ + (budget_ - used_) * 2 / 3;
     for (std::size_t i = 0; i < tries.size() && used_ < stop; ++i)
       if (attempt({tries[i]})) return;
   }
