@@ -548,7 +548,7 @@ std::string ExploreResult::stats_line() const {
   if (per_strategy.size() > 1) {
     s += "; per strategy:";
     for (std::size_t k = 0; k < per_strategy.size(); ++k)
-      s += fmt::format("{} {} ({} failed)", k ? "," : "", per_strategy[k].name,
+      s += fmt::format("{} {} {} ({} failed)", k ? "," : "", per_strategy[k].name,
                        per_strategy[k].iterations, per_strategy[k].failures);
   }
   if (strategy == StrategyKind::dfs)

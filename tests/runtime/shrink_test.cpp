@@ -351,6 +351,10 @@ TEST(ExploreStats, CountIterationsSchedulesGoroutinesAndStrategies) {
   EXPECT_EQ(r.per_strategy[1].failures, 10u) << "iterations 1, 5, 9, ... are pct:3's";
   EXPECT_EQ(r.per_strategy[0].failures + r.per_strategy[2].failures + r.per_strategy[3].failures,
             0u);
+  EXPECT_NE(r.stats_line().find("per strategy: random 10 (0 failed), pct:3 10 (10 failed), pos 10 "
+                                "(0 failed), pct:2 10 (0 failed)"),
+            std::string::npos)
+      << r.stats_line();
   // Decisions per second, and the JSON.
   auto timed = weft::explore(three, opts(StrategyKind::random, 50));
   EXPECT_GT(timed.decisions, 0u);
