@@ -64,6 +64,7 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
   g->state = GState::runnable;
   g->sched_data = live_.size();
   live_.push_back(g);
+  if (live_.size() > out_.peak_goroutines) out_.peak_goroutines = live_.size();
   if (sink_) sink_->go_start({g->id, parent, g->name, created_at});
   strategy_.on_spawn(*g);
   return g;
@@ -117,6 +118,7 @@ std::size_t ControlledScheduler::choose(std::size_t n) {
 }
 
 void ControlledScheduler::record(std::size_t c) {
+  out_.schedule_hash = (out_.schedule_hash ^ (c + 1)) * 0x100000001b3ull;
   std::uint64_t seed = 0, index = 0;
   if (strategy_.last_drawn(seed, index))
     out_.schedule.push_drawn(seed, index);

@@ -31,6 +31,10 @@ struct IterationOutcome {
   std::uint64_t steps = 0;
   std::uint64_t decisions = 0;
   ScheduleLog schedule;
+  // FNV-1a over the choices (each + 1), so equal choice sequences hash equal whatever
+  // strategy made them (ExploreResult::distinct_schedules).
+  std::uint64_t schedule_hash = 0xcbf29ce484222325ull;
+  std::size_t peak_goroutines = 0;  // the most goroutines alive at once
 };
 
 class ControlledScheduler final : public Scheduler {

@@ -21,7 +21,9 @@
 
 #include "controlled.hpp"
 #include "crash.hpp"
+#include "explore_stats.hpp"
 #include "race.hpp"
+#include "shrink.hpp"
 #include "strategy.hpp"
 #include "trace.hpp"
 #include "watchdog.hpp"
@@ -299,6 +301,30 @@ void apply_environment(ExploreOptions& o) {
     o.replay = v;
     o.strategy = StrategyKind::replay;
   }
+  flag("WEFT_CHECK_DETERMINISM", o.check_determinism);
+  if (const char* v = std::getenv("WEFT_MINIMIZE_REPLAYS"); v && *v) {
+    std::uint64_t n = parse_number("WEFT_MINIMIZE_REPLAYS", v, "50");
+    if (n > 100'000)
+      throw std::invalid_argument(fmt::format(
+          "WEFT_MINIMIZE_REPLAYS={} is more replays than shrinking one failure needs; use 0 "
+          "(off) to 100000 (50 is usual)",
+          n));
+    o.minimize_replays = static_cast<unsigned>(n);
+  }
+  if (const char* v = std::getenv("WEFT_MINIMIZE"); v && *v) {
+    try {
+      (void)detail::decode_schedule(v);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("WEFT_MINIMIZE: {}", e.what()));
+    }
+    const char* replay = std::getenv("WEFT_REPLAY");
+    if (replay && *replay && std::string_view(replay) != v)
+      throw std::invalid_argument("WEFT_MINIMIZE and WEFT_REPLAY name different tokens; set "
+                                  "only WEFT_MINIMIZE=<token> to replay a token and shrink it");
+    o.replay = v;
+    o.strategy = StrategyKind::replay;
+    o.minimize_replayed = true;
+  }
   if (const char* v = std::getenv("WEFT_REPORT"); v && *v)
     if (std::string why = report_path_problem(v); !why.empty()) throw std::invalid_argument(why);
 }
@@ -313,34 +339,28 @@ bool worth_going_on(FailureKind k) {
 }
 
 // Two failures are the same finding when they have the same kind and name the same source
-// locations (file:line), whatever the goroutine ids, steps or values in their reports.
-std::string failure_key(const Failure& f) {
-  std::set<std::string> places;
-  const std::string& r = f.report;
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    if (r[i] != ':' || i + 1 >= r.size() || !std::isdigit(static_cast<unsigned char>(r[i + 1])))
-      continue;
-    std::size_t b = i;
-    while (b > 0 && !std::isspace(static_cast<unsigned char>(r[b - 1])) && r[b - 1] != '(')
-      --b;
-    std::size_t e = i + 1;
-    while (e < r.size() && std::isdigit(static_cast<unsigned char>(r[e]))) ++e;
-    if (b < i) places.insert(r.substr(b, e - b));
-  }
-  std::string key(failure_kind_name(f.kind));
-  for (const std::string& p : places) key += "|" + p;
-  return key;
-}
-
+// locations (detail::failure_key), whatever the goroutine ids, steps or values in their reports.
 void note_finding(ExploreResult& result, std::set<std::string>& seen, Failure f,
-                  std::uint64_t iteration, std::string token) {
-  std::string key = failure_key(f);
+                  std::uint64_t iteration, std::string token, ScheduleCheck check) {
+  std::string key = detail::failure_key(f);
   if (seen.insert(key).second) {
-    result.findings.push_back({std::move(f), iteration, std::move(token), 1});
+    result.findings.push_back({std::move(f), iteration, std::move(token), 1, std::move(check)});
     return;
   }
   for (ExploreResult::Finding& found : result.findings)
-    if (failure_key(found.failure) == key) ++found.count;
+    if (detail::failure_key(found.failure) == key) ++found.count;
+}
+
+// Whether a failure of this kind gets the nondeterminism check and shrinking: not a broken
+// replay or configuration, nor what ends the process (crash, hang) or a refused resource.
+bool worth_checking(FailureKind k) {
+  return worth_going_on(k) && k != FailureKind::crash && k != FailureKind::hang;
+}
+
+std::string fixed_strategy_name(const ExploreOptions& o) {
+  if (o.strategy == StrategyKind::pct) return fmt::format("pct:{}", o.pct_depth);
+  if (o.strategy == StrategyKind::dfs) return fmt::format("dfs:{}", o.dfs_preemption_bound);
+  return std::string(strategy_name(o.strategy));
 }
 
 // Everything explore() needs before the first iteration, built from validated options.
@@ -430,6 +450,9 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
   if (options.strategy == StrategyKind::dfs) result.preemption_bound = options.dfs_preemption_bound;
   std::set<std::string> seen;  // keep_going: the failures found so far (failure_key)
+  detail::ExploreStats stats(fixed_strategy_name(options));
+  const bool polish = options.strategy != StrategyKind::replay || options.minimize_replayed;
+  const detail::ShrinkSettings shrink{options.check_determinism, options.minimize_replays};
   for (std::uint64_t i = first; i < end; ++i) {
     if (!strategy.begin_iteration(i)) {
       result.exhausted = strategy.exhausted();
@@ -444,6 +467,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       out = sched.run(call);
     }
     strategy.end_iteration(out.steps);
+    stats.add(out, strategy.member_name());
     ++result.iterations;
     result.steps += out.steps;
     result.decisions += out.decisions;
@@ -451,13 +475,26 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       // A diverged replay ran on padded choices: its schedule reproduces nothing.
       std::string token =
           out.failure->kind != FailureKind::replay_diverged ? out.schedule.token() : std::string();
+      Failure failure = std::move(*out.failure);
+      ScheduleCheck check;
+      if (polish && worth_checking(failure.kind) &&
+          (!options.keep_going || !seen.count(detail::failure_key(failure)))) {
+        // Replays see only the race detector: user sinks and the trace saw the iteration.
+        auto replay = [&](detail::Strategy& s) {
+          detail::ControlledScheduler again(s, stacks, race.get(), race.get(), options);
+          detail::LiveIteration running(live, again, i);
+          return again.run(call);
+        };
+        detail::check_and_shrink(replay, failure, token, check, shrink);
+      }
       if (!result.failure) {
-        result.failure = out.failure;
+        result.failure = failure;
         result.iteration = i;
         result.token = token;
+        result.check = check;
       }
-      if (!options.keep_going || !worth_going_on(out.failure->kind)) break;
-      note_finding(result, seen, std::move(*out.failure), i, std::move(token));
+      if (!options.keep_going || !worth_going_on(failure.kind)) break;
+      note_finding(result, seen, std::move(failure), i, std::move(token), std::move(check));
     }
     if (options.time_budget.count() > 0 &&
         std::chrono::steady_clock::now() - started >= options.time_budget) {
@@ -465,9 +502,63 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       break;
     }
   }
+  stats.finish(result);
   if (prepared.trace) prepared.trace->finish(result);
   if (options.use_environment) write_report(result);
   return result;
+}
+
+namespace {
+
+// The lines after a failure's report: how to replay it, whether it reproduced, how much it
+// shrank.
+std::string check_text(const ScheduleCheck& c, const std::string& token) {
+  std::string s;
+  if (!token.empty()) s += fmt::format("\nreplay with: WEFT_REPLAY={}\n", token);
+  if (!c.deterministic()) s += fmt::format("\nnot reproducible: {}\n", c.nondeterminism);
+  if (c.shrunk)
+    s += fmt::format("shrunk: {} \u2192 {} preemption{}, {} \u2192 {} steps ({} replays); as "
+                     "found: WEFT_REPLAY={}\n",
+                     c.preemptions_before, c.preemptions_after,
+                     c.preemptions_after == 1 ? "" : "s", c.steps_before, c.steps_after,
+                     c.replays, c.original_token);
+  return s;
+}
+
+nlohmann::ordered_json check_json(const ScheduleCheck& c) {
+  nlohmann::ordered_json j;
+  j["replayed"] = c.replayed;
+  j["deterministic"] = c.deterministic();
+  if (!c.deterministic()) j["nondeterminism"] = c.nondeterminism;
+  j["shrunk"] = c.shrunk;
+  j["replays"] = c.replays;
+  j["preemptions_before"] = c.preemptions_before;
+  j["preemptions_after"] = c.preemptions_after;
+  j["steps_before"] = c.steps_before;
+  j["steps_after"] = c.steps_after;
+  if (c.shrunk) j["original_token"] = c.original_token;
+  return j;
+}
+
+}  // namespace
+
+// Deterministic (no times), so a report stays byte-identical for a given seed.
+std::string ExploreResult::stats_line() const {
+  std::string s = fmt::format("stats: {} iteration{}, {} distinct schedule{}, {} steps, {} "
+                              "decisions, peak {} goroutine{}",
+                              iterations, iterations == 1 ? "" : "s", distinct_schedules,
+                              distinct_schedules == 1 ? "" : "s", steps, decisions,
+                              peak_goroutines, peak_goroutines == 1 ? "" : "s");
+  if (per_strategy.size() > 1) {
+    s += "; per strategy:";
+    for (std::size_t k = 0; k < per_strategy.size(); ++k)
+      s += fmt::format("{} {} {} ({} failed)", k ? "," : "", per_strategy[k].name,
+                       per_strategy[k].iterations, per_strategy[k].failures);
+  }
+  if (strategy == StrategyKind::dfs)
+    s += exhausted ? fmt::format("; every schedule with \u2264 {} preemptions ran", preemption_bound)
+                   : fmt::format("; the bound of {} preemptions was not exhausted", preemption_bound);
+  return s + "\n";
 }
 
 std::string ExploreResult::to_string() const {
@@ -475,24 +566,22 @@ std::string ExploreResult::to_string() const {
     return fmt::format("weft: configuration error\n\n{}", failure->report);
   if (!failure && exhausted)
     return fmt::format("weft: explored all {} schedules with \u2264 {} preemption{}: no bug "
-                       "({} steps)\n",
-                       iterations, preemption_bound, preemption_bound == 1 ? "" : "s", steps);
+                       "({} steps)\n{}",
+                       iterations, preemption_bound, preemption_bound == 1 ? "" : "s", steps,
+                       stats_line());
   if (!failure)
-    return fmt::format("weft: no failure in {} iteration{} (strategy {}, seed {}, {} steps){}\n",
+    return fmt::format("weft: no failure in {} iteration{} (strategy {}, seed {}, {} steps){}\n{}",
                        iterations, iterations == 1 ? "" : "s", strategy_name(strategy), seed,
-                       steps, budget_exhausted ? "; stopped by the time budget" : "");
+                       steps, budget_exhausted ? "; stopped by the time budget" : "",
+                       stats_line());
   std::string where =
       strategy == StrategyKind::replay
           ? std::string("replayed schedule")
           : fmt::format("iteration {} (strategy {}, seed {})", iteration + 1,
                         strategy_name(strategy), seed);
-  std::string first =
-      token.empty()
-          ? fmt::format("weft: {} in {}\n\n{}", failure_kind_name(failure->kind), where,
-                        failure->report)
-          : fmt::format("weft: {} in {}\n\n{}\nreplay with: WEFT_REPLAY={}\n",
-                        failure_kind_name(failure->kind), where, failure->report, token);
-  if (findings.size() < 2) return first;
+  std::string first = fmt::format("weft: {} in {}\n\n{}{}", failure_kind_name(failure->kind),
+                                  where, failure->report, check_text(check, token));
+  if (findings.size() < 2) return first + (strategy == StrategyKind::replay ? "" : stats_line());
   std::string s = fmt::format("weft: {} distinct failures in {} iterations (strategy {}, seed "
                               "{}); each is shown once\n\n",
                               findings.size(), iterations, strategy_name(strategy), seed);
@@ -502,10 +591,10 @@ std::string ExploreResult::to_string() const {
                      "way)\n\n{}",
                      k + 1, findings.size(), failure_kind_name(f.failure.kind), f.iteration + 1,
                      f.count, f.count == 1 ? "" : "s", f.failure.report);
-    if (!f.token.empty()) s += fmt::format("\nreplay with: WEFT_REPLAY={}\n", f.token);
+    s += check_text(f.check, f.token);
     s += "\n";
   }
-  return s;
+  return s + stats_line();
 }
 
 std::string ExploreResult::to_json() const {
@@ -524,7 +613,8 @@ std::string ExploreResult::to_json() const {
     j["failure"] = {{"kind", failure_kind_name(failure->kind)},
                     {"iteration", iteration},
                     {"token", token},
-                    {"report", failure->report}};
+                    {"report", failure->report},
+                    {"check", check_json(check)}};
   } else {
     j["failure"] = nullptr;
   }
@@ -535,9 +625,25 @@ std::string ExploreResult::to_json() const {
                      {"iteration", f.iteration},
                      {"count", f.count},
                      {"token", f.token},
-                     {"report", f.failure.report}});
+                     {"report", f.failure.report},
+                     {"check", check_json(f.check)}});
     j["findings"] = std::move(all);
   }
+  nlohmann::ordered_json st;
+  st["distinct_schedules"] = distinct_schedules;
+  st["peak_goroutines"] = peak_goroutines;
+  if (strategy == StrategyKind::dfs) {
+    st["preemption_bound"] = preemption_bound;
+    st["bound_exhausted"] = exhausted;
+  }
+  nlohmann::ordered_json per = nlohmann::ordered_json::array();
+  for (const StrategyStats& p : per_strategy)
+    per.push_back({{"name", p.name}, {"iterations", p.iterations}, {"failures", p.failures}});
+  st["per_strategy"] = std::move(per);
+  // Real time: the only fields that differ between two runs of the same seed.
+  st["seconds"] = seconds;
+  st["decisions_per_second"] = decisions_per_second();
+  j["stats"] = std::move(st);
   return j.dump(2) + "\n";
 }
 

@@ -82,6 +82,8 @@ class Strategy {
   // After begin_iteration returned false: true if that is because every schedule in the
   // strategy's space was run (exhaustive search), not because it gave up.
   virtual bool exhausted() const { return false; }
+  // The portfolio: the name of the member running this iteration ("pct:3"); others nullptr.
+  virtual const char* member_name() const { return nullptr; }
   // Whether the choice just made was draw number `index` of Rng(seed), reduced to the
   // options as Rng::below does; the schedule then records it in a few bytes (schedule.hpp).
   virtual bool last_drawn(std::uint64_t& /*seed*/, std::uint64_t& /*index*/) const {

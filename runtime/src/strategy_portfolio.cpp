@@ -20,6 +20,7 @@ class PortfolioStrategy final : public Strategy {
   }
 
   bool begin_iteration(std::uint64_t i) override {
+    active_name_ = kNames[i % members_.size()];
     active_ = members_[i % members_.size()].get();
     return active_->begin_iteration(i / members_.size());
   }
@@ -33,8 +34,11 @@ class PortfolioStrategy final : public Strategy {
   bool last_drawn(std::uint64_t& seed, std::uint64_t& index) const override {
     return active_->last_drawn(seed, index);
   }
+  const char* member_name() const override { return active_name_; }
 
  private:
+  static constexpr const char* kNames[] = {"random", "pct:3", "pos", "pct:2"};  // as members_
+  const char* active_name_ = nullptr;
   std::vector<std::unique_ptr<Strategy>> members_;
   Strategy* active_ = nullptr;
 };

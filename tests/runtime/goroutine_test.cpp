@@ -21,6 +21,15 @@ weft::ExploreOptions opts(std::uint64_t iterations = 100, std::uint64_t seed = 1
   return o;
 }
 
+// Without the replays that check and shrink a failure: tests that count what the body's
+// runs constructed and destroyed count the explored iterations only.
+weft::ExploreOptions opts_without_replays(std::uint64_t iterations) {
+  weft::ExploreOptions o = opts(iterations);
+  o.check_determinism = false;
+  o.minimize_replays = 0;
+  return o;
+}
+
 TEST(Goroutine, MainIsGoroutineOne) {
   int iterations = 0;
   auto r = weft::explore([&] {
@@ -207,7 +216,7 @@ TEST(Goroutine, BlockedGoroutinesAreUnwoundWhenAnIterationFails) {
     spawn_blocked_holders(3, constructed, destroyed);
     weft::go([] { weft::check(false, "fail with three goroutines blocked"); });
     weft::make_chan<int>().recv();
-  }, opts(10));
+  }, opts_without_replays(10));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::assertion);
   EXPECT_EQ(constructed, 3);
@@ -221,7 +230,7 @@ TEST(Goroutine, GoroutinesLeftWhenMainFailsAreAbandonedNotUnwound) {
   auto r = weft::explore([&] {
     spawn_blocked_holders(3, constructed, destroyed);
     weft::check(false, "main fails with three goroutines blocked");
-  }, opts(10));
+  }, opts_without_replays(10));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::assertion);
   EXPECT_EQ(constructed, 3);
@@ -233,7 +242,7 @@ TEST(Goroutine, BlockedGoroutinesAreUnwoundAfterADeadlock) {
   auto r = weft::explore([&] {
     spawn_blocked_holders(4, constructed, destroyed);
     weft::make_chan<int>().recv();
-  }, opts(10));
+  }, opts_without_replays(10));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock);
   EXPECT_EQ(constructed, 4);
@@ -275,7 +284,7 @@ TEST(Goroutine, GoroutinesSleepingOrInSelectAreUnwound) {
     weft::sleep(std::chrono::milliseconds(1));  // both are blocked now
     weft::go([] { weft::check(false, "fail while main is alive: the others are unwound"); });
     weft::make_chan<int>().recv();
-  }, opts(20));
+  }, opts_without_replays(20));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(constructed, 2);
   EXPECT_EQ(constructed, destroyed);
@@ -288,7 +297,7 @@ TEST(Goroutine, UnstartedGoroutinesAreDestroyedWithTheirCaptures) {
     auto holder = std::make_shared<Counted>(constructed, destroyed);
     weft::go([holder] {});
     weft::check(false, "fail at once");
-  }, opts(30));
+  }, opts_without_replays(30));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(constructed, 1);
   EXPECT_EQ(destroyed, 1);

@@ -50,6 +50,13 @@ struct ReplayConfig {
   std::string events_path;  // the runtime's own trace (weft.trace/1 JSON Lines)
   bool show_output = false; // print the worker's own stdout/stderr too
 };
+// Throws UsageError unless `token` looks like a replay token (w1-/w2-).
+void check_token(const std::string& token);
+// The exploration a token is for: `name`, checked against the binary's list, or its only
+// one when `name` is empty; throws UsageError otherwise.
+std::string token_exploration(const Target& t, const Environment& base, const std::string& dir,
+                              const std::string& name);
+
 // Re-runs one schedule and prints its report; returns the exit code.
 int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err);
 

@@ -3,6 +3,7 @@
 //   weft list    [options] -- ./test-binary [args]
 //   weft explore [options] -- ./test-binary [args]
 //   weft replay  TOKEN [-e NAME] [--trace FILE] [--html FILE] -- ./test-binary [args]
+//   weft minimize TOKEN [-e NAME] [--replays N] -- ./test-binary [args]
 //   weft report  FILE.json... [--format text|json|sarif|junit]
 //   weft trace   EVENTS.jsonl [--chrome FILE] [--html FILE]
 //
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "explore_cmd.hpp"
+#include "minimize_cmd.hpp"
 #include "process.hpp"
 #include "render.hpp"
 #include "run_result.hpp"
@@ -193,6 +195,28 @@ int main(int argc, char** argv) {
   replay->add_flag("--show-output", rp.show_output, "also print the binary's own output");
   replay->add_option("command", rp.command, "-- the test binary and its arguments")->required();
 
+  // weft minimize
+  MinimizeConfig mz;
+  auto* minimize = app.add_subcommand(
+      "minimize",
+      "Shrink a failing schedule of one exploration: replay the token, then look for a schedule "
+      "with fewer preemptions and steps that fails the same way (kind and source locations), "
+      "and print its token and report. The binary's own shrinker does the work "
+      "(WEFT_MINIMIZE).\n" + std::string(kExitCodes));
+  minimize->add_option("token", mz.token, "the replay token (w2-...) of a failing schedule")->required();
+  minimize->add_option("-e,--exploration", mz.exploration,
+                       "the exploration the token came from (needed when the binary has several)")
+      ->option_text("NAME");
+  minimize->add_option("--replays", mz.replays,
+                       "the most candidate schedules to run (WEFT_MINIMIZE_REPLAYS; default: the "
+                       "binary's, 50)")
+      ->check(positive());
+  minimize->add_option("--protocol", mz.protocol, "gtest, weft or auto")
+      ->check(CLI::IsMember({"auto", "gtest", "weft"}))
+      ->capture_default_str();
+  minimize->add_flag("--show-output", mz.show_output, "also print the binary's own output");
+  minimize->add_option("command", mz.command, "-- the test binary and its arguments")->required();
+
   // weft report
   std::vector<std::string> report_files;
   std::string report_format = "text", report_out, source_root;
@@ -211,10 +235,10 @@ int main(int argc, char** argv) {
                      "SARIF: make source paths under DIR relative to it (uriBaseId SRCROOT)")
       ->option_text("DIR");
 
-  const std::set<std::string> commands{"list", "explore", "replay", "report", "trace"};
+  const std::set<std::string> commands{"list", "explore", "replay", "minimize", "report", "trace"};
   if (argc >= 2 && argv[1][0] != '-' && !commands.count(argv[1])) {
-    std::cerr << fmt::format("weft: unknown command '{}'; use list, explore, replay, report or trace "
-                             "(weft --help)\n",
+    std::cerr << fmt::format("weft: unknown command '{}'; use list, explore, replay, minimize, "
+                             "report or trace (weft --help)\n",
                              argv[1]);
     return kExitUsage;
   }
@@ -265,6 +289,8 @@ int main(int argc, char** argv) {
     }
 
     if (*replay) return run_replay(rp, std::cout, std::cerr);
+
+    if (*minimize) return run_minimize(mz, std::cout, std::cerr);
 
     if (*trace) {
       if (trace_chrome.empty() && trace_html.empty())

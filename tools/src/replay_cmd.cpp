@@ -64,26 +64,35 @@ int run_list(const std::vector<std::string>& command, const std::string& protoco
   return kExitClean;
 }
 
-int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
-  if (cfg.token.rfind("w1-", 0) != 0 && cfg.token.rfind("w2-", 0) != 0)
+void check_token(const std::string& token) {
+  if (token.rfind("w1-", 0) != 0 && token.rfind("w2-", 0) != 0)
     throw UsageError(fmt::format("'{}' is not a replay token: tokens start with w1- or w2- (copy "
                                  "it from a report's 'replay with:' line)",
-                                 cfg.token));
-  Target t = make_target(cfg.command, cfg.protocol);
-  Environment base = Environment::inherited();
-  TempDir tmp;
-  std::string name = cfg.exploration;
-  auto all = list_explorations(t, base, tmp.path().string());
+                                 token));
+}
+
+std::string token_exploration(const Target& t, const Environment& base, const std::string& dir,
+                              const std::string& name) {
+  auto all = list_explorations(t, base, dir);
   if (name.empty()) {
     if (all.size() != 1)
       throw UsageError(fmt::format("'{}' has {} explorations; name the one the token came from "
                                    "with -e NAME (see: weft list -- {})",
                                    t.binary, all.size(), command_line({t.binary})));
-    name = all.front().name;
-  } else if (std::none_of(all.begin(), all.end(), [&](const Exploration& e) { return e.name == name; })) {
+    return all.front().name;
+  }
+  if (std::none_of(all.begin(), all.end(), [&](const Exploration& e) { return e.name == name; }))
     throw UsageError(fmt::format("'{}' has no exploration named '{}'; see: weft list -- {}",
                                  t.binary, name, command_line({t.binary})));
-  }
+  return name;
+}
+
+int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
+  check_token(cfg.token);
+  Target t = make_target(cfg.command, cfg.protocol);
+  Environment base = Environment::inherited();
+  TempDir tmp;
+  const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration);
   WorkerRequest req;
   req.replay = cfg.token;
   req.report_path = (tmp.path() / "replay.json").string();

@@ -133,12 +133,15 @@ std::vector<std::string> exploration_argv(const Target& t, const std::string& na
 Environment worker_environment(const Environment& base, const WorkerRequest& req) {
   Environment e = base;
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
-                        "WEFT_REPLAY", "WEFT_REPORT", "WEFT_TRACE", "WEFT_TIME_BUDGET",
+                        "WEFT_REPLAY", "WEFT_MINIMIZE", "WEFT_REPORT", "WEFT_TRACE",
+                        "WEFT_TIME_BUDGET",
                         "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER"})
     e.unset(v);
   e.set("WEFT_REPORT", req.report_path);
   if (!req.replay.empty()) {
-    e.set("WEFT_REPLAY", req.replay);
+    e.set(req.minimize ? "WEFT_MINIMIZE" : "WEFT_REPLAY", req.replay);
+    if (req.minimize_replays)
+      e.set("WEFT_MINIMIZE_REPLAYS", std::to_string(*req.minimize_replays));
     if (!req.trace_path.empty()) e.set("WEFT_TRACE", req.trace_path);
     return e;
   }

@@ -52,6 +52,8 @@ struct WorkerRequest {
   std::uint64_t first = 0;
   std::uint64_t count = 1;
   std::string replay;  // a token: replay instead of exploring
+  bool minimize = false;  // with replay: shrink it if it fails (WEFT_MINIMIZE)
+  std::optional<unsigned> minimize_replays;  // WEFT_MINIMIZE_REPLAYS
   std::string report_path;
   std::string trace_path;  // WEFT_TRACE, replay only
   std::optional<std::uint64_t> time_budget_ms;

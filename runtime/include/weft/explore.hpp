@@ -18,7 +18,9 @@
 // WEFT_MAX_STEPS, WEFT_COMPACT_STACKS (goroutines alive from which blocked stacks are
 // compacted; 0 = never), WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
 // WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off),
-// WEFT_TRACE (on a replay: write every event to this path, runtime/src/trace.hpp).
+// WEFT_TRACE (on a replay: write every event to this path, runtime/src/trace.hpp),
+// WEFT_CHECK_DETERMINISM (0|1), WEFT_MINIMIZE_REPLAYS (replays to shrink a failure; 0 = off),
+// WEFT_MINIMIZE=<token> (replay that token and shrink it if it fails: `weft minimize`).
 #pragma once
 
 #include <chrono>
@@ -91,6 +93,18 @@ struct ExploreOptions {
   // matched at a '/' boundary ("src/cache.cpp", "cache.cpp") or "file:line". Never a bare
   // substring; a malformed entry is a configuration failure.
   std::vector<std::string> race_suppressions;
+  // Before a failure is reported, replay its schedule once; if the replay does not fail the
+  // same way (kind and source locations), the result says so (ExploreResult::check): the
+  // program depends on something weft does not control. Failures only: no cost otherwise.
+  bool check_determinism = true;
+  // Then shrink the failing schedule (fewer preemptions, fewer steps), re-running at most
+  // this many candidate schedules; the result's token and report are the shrunk ones.
+  // 0 = report the schedule as found.
+  unsigned minimize_replays = 50;
+  // With strategy replay: check and shrink the replayed schedule too if it fails (what
+  // `weft minimize` asks for through WEFT_MINIMIZE=<token>); otherwise a replay is reported
+  // as it ran.
+  bool minimize_replayed = false;
   // Apply WEFT_* environment variables on top of these options.
   bool use_environment = true;
   // Observers of every event (tests use a recorder); not owned.
@@ -125,6 +139,24 @@ struct Failure {
   std::string report;
 };
 
+// What weft did with a failing schedule before reporting it (README, "Shrinking").
+struct ScheduleCheck {
+  // The schedule was replayed once to check that it fails the same way.
+  bool replayed = false;
+  // Empty when the replay reproduced the failure; otherwise why not and where the runs
+  // parted (the choice, the goroutines that could run there in each run).
+  std::string nondeterminism;
+  // Shrinking: the replays it ran (with the final check of the shrunk token), and the
+  // failing schedule's size before and after. shrunk is false when nothing smaller failed
+  // the same way (then before == after) or shrinking was off.
+  bool shrunk = false;
+  unsigned replays = 0;
+  std::uint64_t preemptions_before = 0, preemptions_after = 0;
+  std::uint64_t steps_before = 0, steps_after = 0;
+  std::string original_token;  // the schedule as found, when shrunk
+  bool deterministic() const noexcept { return nondeterminism.empty(); }
+};
+
 // Marked [[nodiscard]]: an exploration whose result is dropped reports nothing, so a
 // `weft::explore(body);` that found a deadlock would pass silently.
 struct [[nodiscard]] ExploreResult {
@@ -140,19 +172,40 @@ struct [[nodiscard]] ExploreResult {
   // Exhaustive search (dfs) ran every schedule within its preemption bound.
   bool exhausted = false;
   unsigned preemption_bound = 0;   // dfs: the bound searched
+  // Statistics of the whole exploration (the nondeterminism check's and the shrinker's
+  // replays are not counted in them).
+  std::uint64_t distinct_schedules = 0;  // iterations with a choice sequence not seen before
+  std::size_t peak_goroutines = 0;       // the most goroutines alive at once in an iteration
+  double seconds = 0;                    // real time explore() took
+  double decisions_per_second() const noexcept { return seconds > 0 ? decisions / seconds : 0; }
+  // Per strategy (the portfolio's members by name, e.g. "pct:3"; else the one strategy):
+  // iterations it ran and how many of them failed.
+  struct StrategyStats {
+    std::string name;
+    std::uint64_t iterations = 0;
+    std::uint64_t failures = 0;
+  };
+  std::vector<StrategyStats> per_strategy;
+  // The nondeterminism check and shrinking of `failure`.
+  ScheduleCheck check;
   // With keep_going: every distinct failure found, the first one also in `failure`.
   struct Finding {
     Failure failure;
     std::uint64_t iteration = 0;
     std::string token;
     std::uint64_t count = 0;  // iterations that failed this way
+    ScheduleCheck check;
   };
   std::vector<Finding> findings;
 
   bool ok() const noexcept { return !failure.has_value(); }
   // The failure report with how to reproduce it, or a one-line summary when ok.
   std::string to_string() const;
-  // The result as JSON (see README, "Report formats").
+  // "stats: 1000 iterations, 987 distinct schedules, ..." (deterministic: no times).
+  std::string stats_line() const;
+  // The result as JSON (see README, "Report formats"); its "stats" object holds the
+  // statistics, with the only fields that vary between runs of one seed: seconds and
+  // decisions_per_second.
   std::string to_json() const;
 };
 std::ostream& operator<<(std::ostream& os, const ExploreResult& r);
