@@ -63,8 +63,23 @@ std::size_t RunResult::finding_count() const {
   return n;
 }
 
+std::size_t RunResult::new_finding_count() const {
+  std::size_t n = 0;
+  for (const auto& e : explorations)
+    for (const auto& f : e.findings) n += !f.expected.value_or(false);
+  return n;
+}
+
+std::size_t RunResult::missing_count() const {
+  std::size_t n = 0;
+  for (const auto& e : explorations) n += e.missing;
+  return n;
+}
+
 int RunResult::exit_code() const {
   if (!errors.empty()) return kExitUsage;
+  if (!expect_file.empty())
+    return new_finding_count() > 0 || missing_count() > 0 ? kExitFindings : kExitClean;
   return finding_count() > 0 ? kExitFindings : kExitClean;
 }
 
@@ -150,14 +165,24 @@ nlohmann::ordered_json to_json(const RunResult& r) {
       o2["ended"] = f.ended;
       o2["replay"] = f.replay;
       if (!f.trace.empty()) o2["trace"] = f.trace;
+      if (f.expected) o2["expected"] = *f.expected;
       fs.push_back(std::move(o2));
     }
     o["findings"] = std::move(fs);
     o["notes"] = e.notes;
+    if (!r.expect_file.empty()) {
+      o["expected_kinds"] = e.expected_kinds;
+      o["missing"] = e.missing;
+    }
     ex.push_back(std::move(o));
   }
   j["explorations"] = std::move(ex);
   j["errors"] = r.errors;
+  if (!r.expect_file.empty())
+    j["expect"] = {{"file", r.expect_file},
+                   {"new_findings", r.new_finding_count()},
+                   {"missing", r.missing_count()},
+                   {"missing_judged", r.missing_judged}};
   return j;
 }
 
