@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
       "report",
       "Render saved results (weft explore --report, or a WEFT_REPORT file); several files "
       "(the shards of one run) are merged into one result.\n" + std::string(kExitCodes));
-  report->add_option("files", report_files, "JSON files (weft.run/1 or weft.explore/1)")
+  report->add_option("files", report_files, "JSON files (weft.run/1, or a WEFT_REPORT file: weft.explore/1 or weft.explore-runs/1)")
       ->required()
       ->check(CLI::ExistingFile);
   report->add_option("--format", report_format, "text, json, sarif or junit")

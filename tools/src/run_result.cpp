@@ -193,6 +193,27 @@ RunResult from_json(const nlohmann::json& j, const std::string& source, const st
                                  source));
   const std::string schema = j["schema"];
   RunResult r;
+  if (schema == "weft.explore-runs/1") {
+    // Every explore() call of one process (runtime/src/report_file.hpp): each run becomes
+    // an exploration, `name#1`, `name#2`, ... in call order.
+    if (!j.contains("runs") || !j["runs"].is_array() || j["runs"].empty())
+      throw UsageError(source + ": the field 'runs' is missing, empty or not an array");
+    std::size_t k = 0;
+    for (const auto& run : j["runs"]) {
+      ++k;
+      RunResult one = from_json(run, fmt::format("{}: run {}", source, k), fmt::format("{}#{}", name, k));
+      if (k == 1) {
+        r = one;
+        continue;
+      }
+      r.iterations = std::max(r.iterations, one.iterations);
+      r.shards = {{0, r.iterations}};
+      r.budget_exhausted |= one.budget_exhausted;
+      for (auto& e : one.explorations) r.explorations.push_back(std::move(e));
+      for (auto& e : one.errors) r.errors.push_back(std::move(e));
+    }
+    return r;
+  }
   if (schema == "weft.explore/1") {
     // One weft::explore call: which iterations it covered is not recorded, only how many.
     r.strategy = field<std::string>(j, "strategy", source);
@@ -220,7 +241,7 @@ RunResult from_json(const nlohmann::json& j, const std::string& source, const st
   }
   if (schema != "weft.run/1")
     throw UsageError(fmt::format("{}: schema '{}' is not one this weft reads (weft.run/1, "
-                                 "weft.explore/1)",
+                                 "weft.explore/1, weft.explore-runs/1)",
                                  source, schema));
   r.binary = field<std::string>(j, "binary", source);
   r.args = j.value("args", std::vector<std::string>{});
