@@ -3,6 +3,7 @@
 # present. Run as root on a fresh machine:   cmake/install-deps.sh
 #   --bench   also the side-by-side anchors' toolchains (Go 1.19, Boost.Fiber 1.81)
 #   --no-clang  skip Clang/LLVM 16 (weft-instrument is then skipped by CMake)
+#   --no-browser  skip Chromium (the HTML trace's browser test is then skipped)
 set -euo pipefail
 
 packages=(
@@ -10,15 +11,19 @@ packages=(
   libboost-context1.81-dev nlohmann-json3-dev libcli11-dev libfmt-dev
 )
 with_clang=1
+with_browser=1
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(golang-1.19-go libboost-fiber1.81-dev) ;;
     --no-clang) with_clang=0 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --no-browser) with_browser=0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install-deps: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
 [ "$with_clang" = 1 ] && packages+=(clang-16 libclang-16-dev llvm-16-dev)
+# Headless Chromium loads the HTML trace in tests/tools/browser_test.cpp.
+[ "$with_browser" = 1 ] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do

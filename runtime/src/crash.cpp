@@ -7,6 +7,7 @@
 #include "crash.hpp"
 #include "strategy.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <ucontext.h>
 #include <sys/mman.h>
@@ -21,6 +22,7 @@
 
 #include "columns.hpp"
 #include "controlled.hpp"
+#include "report_file.hpp"
 #include "schedule.hpp"
 #include "stack_compact.hpp"
 
@@ -45,14 +47,31 @@ bool in_chain[kMaxSignal];
 
 long this_tid() noexcept { return ::syscall(SYS_gettid); }
 
+// The body of the fatal report (what follows its header, before the token), kept for the
+// JSON file. Static: at most one fatal report per process.
+struct Capture {
+  char text[16 * 1024];
+  std::size_t len = 0;
+  bool truncated = false;
+};
+Capture fatal_body;
+
 class RawOut {
  public:
   RawOut() = default;
+  explicit RawOut(int fd) noexcept : fd_(fd) {}
   RawOut(const RawOut&) = delete;
   RawOut& operator=(const RawOut&) = delete;
   ~RawOut() { flush(); }
 
   RawOut& put(const char* s, std::size_t n) noexcept {
+    if (capture_) {
+      std::size_t room = sizeof capture_->text - capture_->len;
+      std::size_t k = n < room ? n : room;
+      std::memcpy(capture_->text + capture_->len, s, k);
+      capture_->len += k;
+      capture_->truncated |= k < n;
+    }
     while (n > 0) {
       if (len_ == sizeof buf_) flush();
       std::size_t k = n < sizeof buf_ - len_ ? n : sizeof buf_ - len_;
@@ -85,21 +104,50 @@ class RawOut {
     d[--i] = '0';
     return put(d + i, sizeof d - i);
   }
-  void flush() noexcept {
+  // While set, what is put is also copied to `c` (as much as fits).
+  void capture(Capture* c) noexcept { capture_ = c; }
+  // Whether every byte flushed so far was written.
+  bool flush() noexcept {
     std::size_t off = 0;
     while (off < len_) {
-      ssize_t w = ::write(STDERR_FILENO, buf_ + off, len_ - off);
+      ssize_t w = ::write(fd_, buf_ + off, len_ - off);
       if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) break;
+      if (w <= 0) {
+        failed_ = true;
+        break;
+      }
       off += static_cast<std::size_t>(w);
     }
     len_ = 0;
+    return !failed_;
   }
 
  private:
+  int fd_ = STDERR_FILENO;
   char buf_[1024];
   std::size_t len_ = 0;
+  Capture* capture_ = nullptr;
+  bool failed_ = false;
 };
+
+// `text` as the inside of a JSON string.
+void put_json_escaped(RawOut& o, const char* text, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      o << '\\' << static_cast<char>(c);
+    } else if (c == '\n') {
+      o << "\\n";
+    } else if (c == '\t') {
+      o << "\\t";
+    } else if (c < 0x20) {
+      char u[7] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
+      o << u;
+    } else {
+      o << static_cast<char>(c);
+    }
+  }
+}
 
 const char* signal_text(int sig) noexcept {
   switch (sig) {
@@ -157,14 +205,50 @@ void put_goroutine(RawOut& o, const G* g) noexcept {
   }
 }
 
-void put_token(RawOut& o, const ControlledScheduler* s) noexcept {
-  o << "\nreplay with: WEFT_REPLAY=";
+void put_token_text(RawOut& o, const ControlledScheduler* s) noexcept {
   auto put = [](void* ctx, const char* p, std::size_t n) { static_cast<RawOut*>(ctx)->put(p, n); };
   if (s)
     s->schedule_so_far().stream_token(put, &o);
   else
     ScheduleLog().stream_token(put, &o);
+}
+
+void put_token(RawOut& o, const ControlledScheduler* s) noexcept {
+  o << "\nreplay with: WEFT_REPLAY=";
+  put_token_text(o, s);
   o << '\n';
+}
+
+// With WEFT_REPORT set, the fatal report as JSON too (report_file.hpp), after the text
+// reached stderr: the armed template, this iteration, the token and the captured body,
+// into a temporary file renamed over the target once complete.
+void write_fatal_json(const LiveRun& run, const char* kind) noexcept {
+  const FatalReportTemplate* t = fatal_report_file();
+  if (!t) return;
+  int fd = ::open(t->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  bool ok;
+  {
+    RawOut o(fd);
+    const std::uint64_t i = run.iteration.load();
+    o << t->prefix << t->run_head << "\"iterations\": "
+      << (t->replay ? std::uint64_t{1} : i - t->first_iteration + 1)
+      << ", \"budget_exhausted\": false, \"exhausted\": false, \"failure\": {\"kind\": \"" << kind
+      << "\", \"iteration\": " << i << ", \"token\": \"";
+    put_token_text(o, run.sched.load());
+    o << "\", \"report\": \"";
+    std::size_t len = fatal_body.len;
+    if (fatal_body.truncated)  // not the first bytes of a character cut in two
+      while (len > 0 && static_cast<unsigned char>(fatal_body.text[len - 1]) >= 0x80) --len;
+    put_json_escaped(o, fatal_body.text, len);
+    if (fatal_body.truncated) o << "...\\n(the rest of this report is on stderr)\\n";
+    o << "\"}}" << t->suffix;
+    ok = o.flush();
+  }
+  if (::close(fd) == 0 && ok)
+    ::rename(t->tmp, t->path);
+  else
+    ::unlink(t->tmp);
 }
 
 const G* running_goroutine(const LiveRun& run) noexcept {
@@ -180,6 +264,7 @@ void report_signal(const LiveRun& run, int sig, const siginfo_t* info) noexcept 
   bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
                   is_stack_overflow(g->stack.bottom, fault);
   put_header(o, run, "crash");
+  o.capture(&fatal_body);
   if (overflow) {
     o << "stack overflow: goroutine " << std::uint64_t{g->id} << " ran past the end of its "
       << std::uint64_t{g->stack.size} << "-byte stack (" << (sig == SIGBUS ? "SIGBUS" : "SIGSEGV")
@@ -199,17 +284,24 @@ void report_signal(const LiveRun& run, int sig, const siginfo_t* info) noexcept 
   if (overflow)
     o << "goroutine stacks hold " << std::uint64_t{run.stack_size}
       << " bytes: raise ExploreOptions::stack_size, or move large locals to the heap\n";
+  o.capture(nullptr);
   put_token(o, run.sched.load());
+  o.flush();
+  write_fatal_json(run, "crash");
 }
 
 void report_exit(const LiveRun& run, const char* what, int status, bool has_status) noexcept {
   RawOut o;
   put_header(o, run, "crash");
+  o.capture(&fatal_body);
   o << what;
   if (has_status) o << " with status " << static_cast<std::uint64_t>(status & 0xff);
   o << " called during an explored iteration; the process ends here\n";
   put_goroutine(o, running_goroutine(run));
+  o.capture(nullptr);
   put_token(o, run.sched.load());
+  o.flush();
+  write_fatal_json(run, "crash");
 }
 
 // The run whose report a signal or exit on this thread should produce, or nullptr.
@@ -316,9 +408,13 @@ bool is_stack_overflow(const void* bottom, const void* fault) noexcept {
 void write_hang_report(const LiveRun& run, const char* why) noexcept {
   RawOut o;
   put_header(o, run, "hang");
+  o.capture(&fatal_body);
   o << why;
   put_goroutine(o, running_goroutine(run));
+  o.capture(nullptr);
   put_token(o, run.sched.load());
+  o.flush();
+  write_fatal_json(run, "hang");
 }
 
 CrashGuard::CrashGuard(LiveRun& run) {

@@ -23,6 +23,7 @@
 #include "crash.hpp"
 #include "explore_stats.hpp"
 #include "race.hpp"
+#include "report_file.hpp"
 #include "shrink.hpp"
 #include "strategy.hpp"
 #include "trace.hpp"
@@ -117,89 +118,6 @@ struct BodyCall final : detail::Callable {
   void invoke() override { fn(); }
 };
 
-// Why `path` cannot take a report, or "" when it can: it must be a regular file (or not
-// exist yet) in an existing, writable directory. A symbolic link, a directory, a device or a
-// FIFO is refused rather than replaced.
-std::string report_path_problem(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0) {
-    if (S_ISLNK(st.st_mode))
-      return fmt::format("WEFT_REPORT='{}' is a symbolic link; weft writes reports only to "
-                         "regular files: give the file's real path",
-                         path);
-    if (!S_ISREG(st.st_mode))
-      return fmt::format("WEFT_REPORT='{}' is {}, not a regular file; give the path of a file "
-                         "to create or replace",
-                         path,
-                         S_ISDIR(st.st_mode)                       ? "a directory"
-                         : S_ISFIFO(st.st_mode)                    ? "a FIFO"
-                         : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-                                                                   : "a special file");
-  } else if (errno != ENOENT) {
-    return fmt::format("WEFT_REPORT='{}': {}", path, std::strerror(errno));
-  }
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  struct stat ds {};
-  if (::stat(dir.c_str(), &ds) != 0 || !S_ISDIR(ds.st_mode))
-    return fmt::format("WEFT_REPORT='{}': the directory '{}' does not exist; create it or "
-                       "choose another path",
-                       path, dir.string());
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    return fmt::format("WEFT_REPORT='{}': the directory '{}' is not writable ({}); choose "
-                       "another path",
-                       path, dir.string(), std::strerror(errno));
-  return {};
-}
-
-// Writes `text` to `path` whole or not at all: a uniquely named temporary file in the
-// target's directory, renamed over the target only once it is complete. Returns "" or why
-// it failed (the temporary file is removed then).
-std::string write_whole(const std::string& path, const std::string& text) {
-  if (std::string why = report_path_problem(path); !why.empty()) return why;
-  std::filesystem::path target(path);
-  std::filesystem::path dir = target.parent_path();
-  std::string tmp = (dir.empty() ? std::string(".") : dir.string()) + "/." +
-                    target.filename().string() + ".weft-XXXXXX";
-  int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    return fmt::format("WEFT_REPORT='{}': cannot create a temporary file beside it: {}", path,
-                       std::strerror(errno));
-  auto fail = [&](const char* what) {
-    std::string why = fmt::format("WEFT_REPORT='{}': {}: {}; nothing was written", path, what,
-                                  std::strerror(errno));
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return why;
-  };
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("write failed");
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::fchmod(fd, 0644) != 0) return fail("chmod failed");
-  if (::fsync(fd) != 0 && errno != EINVAL) return fail("sync failed");
-  if (::close(fd) != 0) {
-    fd = -1;
-    std::string why = fmt::format("WEFT_REPORT='{}': close failed: {}; nothing was written",
-                                  path, std::strerror(errno));
-    ::unlink(tmp.c_str());
-    return why;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = fmt::format("WEFT_REPORT='{}': cannot move the report into place: {}; "
-                                  "nothing was written",
-                                  path, std::strerror(errno));
-    ::unlink(tmp.c_str());
-    return why;
-  }
-  return {};
-}
-
 // The WEFT_SUPPRESS list, comma-separated.
 std::vector<std::string> split_list(std::string_view t) {
   std::vector<std::string> out;
@@ -248,7 +166,7 @@ void apply_environment(ExploreOptions& o) {
   if (const char* v = std::getenv("WEFT_FIRST_ITERATION"); v && *v)
     o.first_iteration = parse_number("WEFT_FIRST_ITERATION", v, "0");
   if (const char* v = std::getenv("WEFT_TIME_BUDGET"); v && *v)
-    o.time_budget = detail::parse_hang_timeout("WEFT_TIME_BUDGET", v);
+    o.time_budget = detail::parse_duration("WEFT_TIME_BUDGET", v, "0 means no budget");
   if (const char* v = std::getenv("WEFT_ITERATIONS"); v && *v) {
     o.iterations = parse_number("WEFT_ITERATIONS", v, "1000");
     if (o.iterations == 0)
@@ -326,7 +244,8 @@ void apply_environment(ExploreOptions& o) {
     o.minimize_replayed = true;
   }
   if (const char* v = std::getenv("WEFT_REPORT"); v && *v)
-    if (std::string why = report_path_problem(v); !why.empty()) throw std::invalid_argument(why);
+    if (std::string why = detail::report_path_problem(v); !why.empty())
+      throw std::invalid_argument(why);
 }
 
 namespace {
@@ -394,7 +313,8 @@ void write_report(ExploreResult& result) {
   const char* path = std::getenv("WEFT_REPORT");
   if (!path || !*path) return;
   if (!result.ok()) std::cerr << result.to_string() << std::flush;
-  if (std::string why = write_whole(path, result.to_json()); !why.empty()) {
+  if (std::string why = detail::write_report_file(path, result.to_json(), result.ok());
+      !why.empty()) {
     std::cerr << "weft: " << why << "\n" << std::flush;
     if (result.ok()) result.failure = Failure{FailureKind::configuration, why + "\n"};
   }
@@ -413,6 +333,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     prepared = prepare(options);
   } catch (const std::invalid_argument& e) {
     result.failure = Failure{FailureKind::configuration, std::string(e.what()) + "\n"};
+    if (options.use_environment) write_report(result);  // the failure reaches WEFT_REPORT too
     return result;
   }
   result.strategy = options.strategy;
@@ -447,6 +368,8 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   live.seed = options.seed;
   live.stack_size = stacks.stack_size();
   detail::CrashGuard crash_guard(live);
+  detail::FatalReportFile fatal_file(options.use_environment ? std::getenv("WEFT_REPORT") : nullptr,
+                                     options, first);
   detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
   if (options.strategy == StrategyKind::dfs) result.preemption_bound = options.dfs_preemption_bound;
   std::set<std::string> seen;  // keep_going: the failures found so far (failure_key)

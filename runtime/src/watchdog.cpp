@@ -169,6 +169,10 @@ Watchdog::~Watchdog() {
 }
 
 std::chrono::milliseconds parse_hang_timeout(const char* var, const char* text) {
+  return parse_duration(var, text, "0 turns the watchdog off");
+}
+
+std::chrono::milliseconds parse_duration(const char* var, const char* text, const char* zero_means) {
   std::string_view t = text;
   std::size_t digits = 0;
   while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
@@ -179,7 +183,7 @@ std::chrono::milliseconds parse_hang_timeout(const char* var, const char* text) 
   if (digits == 0 || scale == 0 || errno != 0 || v > 1'000'000'000ULL)
     throw std::invalid_argument(std::string(var) + "='" + std::string(t) +
                                 "' is not a duration; use a whole number with a unit, such "
-                                "as 10s, 500ms or 2m (0 turns the watchdog off)");
+                                "as 10s, 500ms or 2m (" + zero_means + ")");
   return std::chrono::milliseconds(static_cast<long long>(v) * scale);
 }
 

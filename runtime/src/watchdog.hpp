@@ -40,5 +40,7 @@ class Watchdog {
 // Parses a duration such as "10s", "500ms", "2m" or a bare number of seconds; "0" turns the
 // watchdog off. Throws std::invalid_argument naming `var` on anything else.
 std::chrono::milliseconds parse_hang_timeout(const char* var, const char* text);
+// The same for any duration variable; `zero_means` ends the message ("0 means no budget").
+std::chrono::milliseconds parse_duration(const char* var, const char* text, const char* zero_means);
 
 }  // namespace weft::detail

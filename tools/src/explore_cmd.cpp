@@ -85,8 +85,13 @@ class ProgressLine {
 
 }  // namespace
 
+std::string& weft_command() {
+  static std::string self = "weft";
+  return self;
+}
+
 std::string replay_command(const Target& t, const std::string& name, const std::string& token) {
-  std::vector<std::string> argv{"weft", "replay", token, "-e", name};
+  std::vector<std::string> argv{weft_command(), "replay", token, "-e", name};
   if (t.protocol == Protocol::weft) {
     argv.push_back("--protocol");
     argv.push_back("weft");
@@ -110,8 +115,12 @@ RunResult run_explore(const ExploreConfig& cfg) {
   if (!cfg.max_steps.empty()) base.set("WEFT_MAX_STEPS", cfg.max_steps);
   TempDir tmp;
   if (cfg.keep_temp) tmp.keep();
-  std::vector<Exploration> chosen =
-      choose(list_explorations(target, base, tmp.path().string()), cfg.only, target);
+  const std::vector<Exploration> listed = list_explorations(target, base, tmp.path().string());
+  std::vector<std::string> listed_names;
+  for (const Exploration& e : listed) listed_names.push_back(e.name);
+  // A misspelt name in --expect is found before anything runs.
+  if (cfg.expect) check_names(*cfg.expect, listed_names, fmt::format("'{}'", target.binary));
+  std::vector<Exploration> chosen = choose(listed, cfg.only, target);
 
   RunResult result;
   result.binary = target.binary;
@@ -287,6 +296,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
       }
     }
   }
+  if (cfg.expect) judge(result, *cfg.expect, listed_names);
   result.seconds = elapsed_ms() / 1000.0;
   return result;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "expect.hpp"
 #include "run_result.hpp"
 #include "target.hpp"
 
@@ -30,6 +31,7 @@ struct ExploreConfig {
   bool progress = false;             // draw the progress line on stderr
   bool keep_temp = false;
   std::string trace_dir;             // replay each finding there and write its HTML timeline
+  const Expectations* expect = nullptr;  // --expect: judge the findings against these
 };
 
 // Runs the exploration; prints nothing except the progress line (the caller renders the
@@ -63,6 +65,10 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err);
 // Converts a runtime trace (weft.trace/1) to Chrome trace JSON and/or HTML; returns 0.
 int run_trace_export(const std::string& events_path, const std::string& chrome_path,
                      const std::string& html_path, const std::string& title, std::ostream& out);
+
+// How the printed commands call weft: "weft", or the path it was run by (set by main, so
+// `build/release/tools/weft explore` prints replay commands that work as they are).
+std::string& weft_command();
 
 // The command line that replays `token` of exploration `name`.
 std::string replay_command(const Target& t, const std::string& name, const std::string& token);

@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "expect.hpp"
 #include "explore_cmd.hpp"
 #include "minimize_cmd.hpp"
 #include "process.hpp"
@@ -168,6 +169,16 @@ int main(int argc, char** argv) {
   explore->add_option("--trace-dir", ex.trace_dir,
                       "replay each finding once more with tracing and write its HTML timeline to DIR")
       ->option_text("DIR");
+  std::string expect_path, save_expect_path;
+  explore->add_option("--expect", expect_path,
+                      "FILE lists the findings the run is meant to have (an exploration per "
+                      "line, then its kinds separated by '|'): exit 0 when the findings are "
+                      "exactly those, 1 on a new or a missing one")
+      ->option_text("FILE");
+  explore->add_option("--save-expect", save_expect_path,
+                      "write the kinds found per exploration to FILE, as --expect reads them "
+                      "(a first baseline)")
+      ->option_text("FILE");
   explore->add_flag("--keep-temp", ex.keep_temp, "keep the workers' output and reports (for debugging weft)");
   explore->add_option("command", ex.command, "-- the test binary and its arguments")->required();
 
@@ -224,13 +235,17 @@ int main(int argc, char** argv) {
       "report",
       "Render saved results (weft explore --report, or a WEFT_REPORT file); several files "
       "(the shards of one run) are merged into one result.\n" + std::string(kExitCodes));
-  report->add_option("files", report_files, "JSON files (weft.run/1 or weft.explore/1)")
+  report->add_option("files", report_files, "JSON files (weft.run/1, or a WEFT_REPORT file: weft.explore/1 or weft.explore-runs/1)")
       ->required()
       ->check(CLI::ExistingFile);
   report->add_option("--format", report_format, "text, json, sarif or junit")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
       ->capture_default_str();
   report->add_option("-o,--output", report_out, "write to FILE instead of stdout")->option_text("FILE");
+  std::string report_expect;
+  report->add_option("--expect", report_expect,
+                     "judge the (merged) findings against FILE, as weft explore --expect does")
+      ->option_text("FILE");
   report->add_option("--source-root", source_root,
                      "SARIF: make source paths under DIR relative to it (uriBaseId SRCROOT)")
       ->option_text("DIR");
@@ -251,6 +266,9 @@ int main(int argc, char** argv) {
   trace->add_option("--chrome", trace_chrome, "write Chrome trace event JSON to FILE")->option_text("FILE");
   trace->add_option("--html", trace_html, "write the HTML timeline to FILE")->option_text("FILE");
 
+  // A weft run by its path (not found on PATH) prints replay commands with that path.
+  if (argc > 0 && std::string_view(argv[0]).find('/') != std::string_view::npos)
+    weft_command() = argv[0];
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -282,8 +300,14 @@ int main(int argc, char** argv) {
                                      ex.hang_timeout));
       if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
       ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
+      std::optional<Expectations> expectations;
+      if (!expect_path.empty()) {
+        expectations = read_expectations(expect_path);
+        ex.expect = &*expectations;
+      }
       RunResult result = run_explore(ex);
       if (!report_path.empty()) write_output(report_path, to_json(result).dump(2) + "\n");
+      if (!save_expect_path.empty()) write_output(save_expect_path, expectations_text(result));
       std::cout << render(result, parse_format(format));
       return result.exit_code();
     }
@@ -312,6 +336,7 @@ int main(int argc, char** argv) {
         parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
       }
       RunResult merged = merge(parts);
+      if (!report_expect.empty()) judge(merged, read_expectations(report_expect));
       std::string text = render(merged, parse_format(report_format), {source_root});
       if (report_out.empty())
         std::cout << text;

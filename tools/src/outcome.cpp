@@ -64,6 +64,18 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   // 1. The worker finished its explore() call and wrote the result.
   if (!report_json.empty()) {
     nlohmann::json j = nlohmann::json::parse(report_json, nullptr, false);
+    // A test that called explore() more than once wrote all its results (the runtime's
+    // weft.explore-runs/1): the first that failed is the finding, else the last one.
+    if (!j.is_discarded() && j.is_object() && j.value("schema", "") == "weft.explore-runs/1" &&
+        j["runs"].is_array() && !j["runs"].empty()) {
+      nlohmann::json pick = j["runs"].back();
+      for (const auto& run : j["runs"])
+        if (run.is_object() && run.contains("failure") && run["failure"].is_object()) {
+          pick = run;
+          break;
+        }
+      j = std::move(pick);
+    }
     if (j.is_discarded() || !j.is_object() || j.value("schema", "") != "weft.explore/1") {
       w.error = "the worker wrote a WEFT_REPORT that is not weft.explore/1 JSON; is the binary "
                 "built with the same weft?";
@@ -86,6 +98,8 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
       f.strategy = j.value("strategy", std::string());
       f.token = fail.value("token", std::string());
       f.report = fail.value("report", std::string());
+      // Written by the runtime as the worker died (report_file.hpp): how it ended matters.
+      if (kind == "crash" || kind == "hang") f.ended = status.describe();
       w.finding = std::move(f);
       w.covered_end = std::min(end, *w.finding->iteration + 1);
     } else {

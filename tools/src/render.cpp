@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -90,6 +91,76 @@ std::string xml_escape(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+// Findings of one exploration that are the same bug: the same kind at the same source lines
+// (goroutine ids, iterations and values aside). The text shows each group's first finding
+// in full and names the iterations of the rest.
+struct Group {
+  const Finding* first = nullptr;
+  std::vector<const Finding*> more;
+};
+
+std::vector<Group> group_findings(const std::vector<Finding>& findings) {
+  std::vector<Group> groups;
+  std::vector<std::string> keys;
+  for (const Finding& f : findings) {
+    std::set<std::string> places;  // in any order: which goroutine came first does not matter
+    for (const SourceLocation& l : report_locations(f.report))
+      places.insert(fmt::format("{}:{}", l.file, l.line));
+    std::string key = f.kind;
+    for (const std::string& p : places) key += "|" + p;
+    auto at = std::find(keys.begin(), keys.end(), key);
+    if (at == keys.end()) {
+      keys.push_back(key);
+      groups.push_back({&f, {}});
+    } else {
+      groups[static_cast<std::size_t>(at - keys.begin())].more.push_back(&f);
+    }
+  }
+  return groups;
+}
+
+std::string kinds_text(const std::set<std::string>& kinds) {
+  std::string s;
+  for (const auto& k : kinds) s += (s.empty() ? "" : " or ") + k;
+  return s;
+}
+
+// The line for one exploration in the list at the top.
+std::string exploration_line(const RunResult& r, const ExplorationResult& e, std::size_t width) {
+  const std::uint64_t n = range_total(e.covered);
+  const std::string its = fmt::format("{} iteration{}", n, n == 1 ? "" : "s");
+  const std::size_t count = e.findings.size();
+  std::set<std::string> kinds;
+  std::size_t fresh = 0;
+  for (const auto& f : e.findings) {
+    kinds.insert(f.kind);
+    fresh += !f.expected.value_or(false);
+  }
+  std::string found;
+  for (const auto& k : kinds) found += (found.empty() ? "" : ", ") + k;
+  if (r.expect_file.empty()) {
+    if (count == 0) return fmt::format("ok    {:<{}}  ({})\n", e.name, width, its);
+    return fmt::format("FAIL  {:<{}}  {} finding{} in {}: {}\n", e.name, width, count,
+                       count == 1 ? "" : "s", its, found);
+  }
+  if (fresh > 0)
+    return fmt::format("NEW   {:<{}}  {} unexpected finding{} in {}: {}{}\n", e.name, width, fresh,
+                       fresh == 1 ? "" : "s", its, found,
+                       e.expected_kinds.empty()
+                           ? std::string()
+                           : fmt::format(" (expected {})", kinds_text(e.expected_kinds)));
+  if (e.missing)
+    return fmt::format("MISS  {:<{}}  expected {}, not found in {}\n", e.name, width,
+                       kinds_text(e.expected_kinds), its);
+  if (count == 0) return fmt::format("ok    {:<{}}  ({})\n", e.name, width, its);
+  return fmt::format("ok    {:<{}}  found as expected: {} ({} finding{} in {})\n", e.name, width,
+                     found, count, count == 1 ? "" : "s", its);
+}
+
+}  // namespace
+
 std::string render_text(const RunResult& r) {
   std::string out;
   std::string shard;
@@ -101,22 +172,30 @@ std::string render_text(const RunResult& r) {
   std::size_t width = 0;
   for (const auto& e : r.explorations) width = std::max(width, e.name.size());
   for (const auto& e : r.explorations) {
-    const std::uint64_t n = range_total(e.covered);
-    if (e.findings.empty()) {
-      out += fmt::format("ok    {:<{}}  ({} iteration{})\n", e.name, width, n, n == 1 ? "" : "s");
-    } else {
-      out += fmt::format("FAIL  {:<{}}  {} finding{} in {} iteration{}\n", e.name, width,
-                         e.findings.size(), e.findings.size() == 1 ? "" : "s", n, n == 1 ? "" : "s");
-    }
+    out += exploration_line(r, e, width);
     for (const auto& note : e.notes) out += fmt::format("      note: {}\n", note);
   }
   for (const auto& e : r.explorations) {
-    for (const auto& f : e.findings) {
-      out += fmt::format("\n=== {}: {}\n\n", e.name, finding_title(f));
+    for (const Group& g : group_findings(e.findings)) {
+      const Finding& f = *g.first;
+      std::string mark;
+      if (f.expected) mark = *f.expected ? " [expected]" : " [NEW: not in the expected findings]";
+      out += fmt::format("\n=== {}: {}{}\n\n", e.name, finding_title(f), mark);
       out += f.report;
       if (!f.report.empty() && f.report.back() != '\n') out += '\n';
       if (!f.replay.empty()) out += fmt::format("\nreplay with: {}\n", f.replay);
       if (!f.trace.empty()) out += fmt::format("trace:       {}\n", f.trace);
+      if (!g.more.empty()) {
+        out += fmt::format("the same {} at the same lines in {} more iteration{} (replay: the "
+                           "command above with its token):\n",
+                           f.kind, g.more.size(), g.more.size() == 1 ? "" : "s");
+        for (const Finding* m : g.more) {
+          out += fmt::format("  iteration {}: {}", m->iteration ? std::to_string(*m->iteration + 1) : "?",
+                             m->token.empty() ? "(no token)" : m->token);
+          if (!m->trace.empty()) out += fmt::format("  trace:       {}", m->trace);
+          out += '\n';
+        }
+      }
     }
   }
   for (const auto& err : r.errors) out += fmt::format("\nerror: {}{}", err, err.ends_with('\n') ? "" : "\n");
@@ -125,6 +204,15 @@ std::string render_text(const RunResult& r) {
                      r.finding_count(), r.finding_count() == 1 ? "" : "s", r.errors.size(),
                      r.errors.size() == 1 ? "" : "s", r.seconds,
                      r.budget_exhausted ? "; stopped by the time budget" : "");
+  if (!r.expect_file.empty()) {
+    const std::size_t fresh = r.new_finding_count(), missing = r.missing_count();
+    out += fmt::format("expected findings ({}): {} found as expected, {} new, {} missing{} -> {}\n",
+                       r.expect_file, r.finding_count() - fresh, fresh, missing,
+                       r.missing_judged ? "" : " (missing ones are judged over all shards)",
+                       fresh == 0 && missing == 0 && r.errors.empty()
+                           ? "as expected"
+                           : "NOT AS EXPECTED");
+  }
   return out;
 }
 

@@ -63,8 +63,23 @@ std::size_t RunResult::finding_count() const {
   return n;
 }
 
+std::size_t RunResult::new_finding_count() const {
+  std::size_t n = 0;
+  for (const auto& e : explorations)
+    for (const auto& f : e.findings) n += !f.expected.value_or(false);
+  return n;
+}
+
+std::size_t RunResult::missing_count() const {
+  std::size_t n = 0;
+  for (const auto& e : explorations) n += e.missing;
+  return n;
+}
+
 int RunResult::exit_code() const {
   if (!errors.empty()) return kExitUsage;
+  if (!expect_file.empty())
+    return new_finding_count() > 0 || missing_count() > 0 ? kExitFindings : kExitClean;
   return finding_count() > 0 ? kExitFindings : kExitClean;
 }
 
@@ -150,14 +165,24 @@ nlohmann::ordered_json to_json(const RunResult& r) {
       o2["ended"] = f.ended;
       o2["replay"] = f.replay;
       if (!f.trace.empty()) o2["trace"] = f.trace;
+      if (f.expected) o2["expected"] = *f.expected;
       fs.push_back(std::move(o2));
     }
     o["findings"] = std::move(fs);
     o["notes"] = e.notes;
+    if (!r.expect_file.empty()) {
+      o["expected_kinds"] = e.expected_kinds;
+      o["missing"] = e.missing;
+    }
     ex.push_back(std::move(o));
   }
   j["explorations"] = std::move(ex);
   j["errors"] = r.errors;
+  if (!r.expect_file.empty())
+    j["expect"] = {{"file", r.expect_file},
+                   {"new_findings", r.new_finding_count()},
+                   {"missing", r.missing_count()},
+                   {"missing_judged", r.missing_judged}};
   return j;
 }
 
@@ -168,6 +193,27 @@ RunResult from_json(const nlohmann::json& j, const std::string& source, const st
                                  source));
   const std::string schema = j["schema"];
   RunResult r;
+  if (schema == "weft.explore-runs/1") {
+    // Every explore() call of one process (runtime/src/report_file.hpp): each run becomes
+    // an exploration, `name#1`, `name#2`, ... in call order.
+    if (!j.contains("runs") || !j["runs"].is_array() || j["runs"].empty())
+      throw UsageError(source + ": the field 'runs' is missing, empty or not an array");
+    std::size_t k = 0;
+    for (const auto& run : j["runs"]) {
+      ++k;
+      RunResult one = from_json(run, fmt::format("{}: run {}", source, k), fmt::format("{}#{}", name, k));
+      if (k == 1) {
+        r = one;
+        continue;
+      }
+      r.iterations = std::max(r.iterations, one.iterations);
+      r.shards = {{0, r.iterations}};
+      r.budget_exhausted |= one.budget_exhausted;
+      for (auto& e : one.explorations) r.explorations.push_back(std::move(e));
+      for (auto& e : one.errors) r.errors.push_back(std::move(e));
+    }
+    return r;
+  }
   if (schema == "weft.explore/1") {
     // One weft::explore call: which iterations it covered is not recorded, only how many.
     r.strategy = field<std::string>(j, "strategy", source);
@@ -195,7 +241,7 @@ RunResult from_json(const nlohmann::json& j, const std::string& source, const st
   }
   if (schema != "weft.run/1")
     throw UsageError(fmt::format("{}: schema '{}' is not one this weft reads (weft.run/1, "
-                                 "weft.explore/1)",
+                                 "weft.explore/1, weft.explore-runs/1)",
                                  source, schema));
   r.binary = field<std::string>(j, "binary", source);
   r.args = j.value("args", std::vector<std::string>{});

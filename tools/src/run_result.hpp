@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct Finding {
   std::string ended;   // how the worker ended when that is part of the finding ("signal ...")
   std::string replay;  // the command that replays it
   std::string trace;   // the HTML timeline of its schedule (weft explore --trace-dir)
+  // With --expect (expect.hpp): whether this finding is one the expectations list.
+  std::optional<bool> expected;
 };
 
 // Iterations [first, end).
@@ -54,6 +57,10 @@ struct ExplorationResult {
   std::uint64_t steps = 0;
   std::vector<Finding> findings;
   std::vector<std::string> notes;
+  // With --expect: the kinds listed for this exploration (empty: it must find nothing), and
+  // whether none of them was found (judged only over every shard's iterations).
+  std::set<std::string> expected_kinds{};
+  bool missing = false;
 };
 
 struct RunResult {
@@ -69,8 +76,14 @@ struct RunResult {
   double seconds = 0;
   std::vector<ExplorationResult> explorations;
   std::vector<std::string> errors;  // environment errors (exit 2)
+  // With --expect: the file, and whether missing findings could be judged (every shard's
+  // iterations are in this result). Then exit_code() is 1 only for a new or missing finding.
+  std::string expect_file;
+  bool missing_judged = false;
 
   std::size_t finding_count() const;
+  std::size_t new_finding_count() const;  // with --expect: findings not expected
+  std::size_t missing_count() const;      // with --expect: explorations whose bug was not found
   int exit_code() const;
 };
 

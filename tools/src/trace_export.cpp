@@ -203,6 +203,45 @@ std::string chrome_trace(const Trace& t, const std::string& title) {
   return out.dump(1) + "\n";
 }
 
+namespace {
+
+// The page's only script (inline; it fetches nothing): once laid out, it measures what the
+// browser drew and writes it on <body> as data-drawn-lanes (goroutine lanes with an area),
+// data-drawn-events (operation dots inside the drawing) and data-drawn-findings (of those,
+// the red ones the report names), so a headless browser's --dump-dom shows whether the
+// timeline was drawn (tests/tools/browser_test.cpp). Clicking a dot marks its table row.
+constexpr const char* kSelfCheck = R"(
+(function () {
+  var svg = document.querySelector('svg');
+  var box = svg ? svg.getBoundingClientRect() : null;
+  function drawn(el) {
+    var r = el.getBoundingClientRect();
+    return box && r.width > 0 && r.height > 0 && r.left >= box.left - 1 && r.right <= box.right + 1 &&
+           r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+  }
+  function count(sel, extra) {
+    var n = 0;
+    document.querySelectorAll(sel).forEach(function (el) { if (drawn(el) && (!extra || extra(el))) n++; });
+    return n;
+  }
+  var red = function (el) { return getComputedStyle(el).fill.replace(/\s/g, '') === 'rgb(220,38,38)'; };
+  document.body.setAttribute('data-drawn-lanes', count('g.lane rect'));
+  document.body.setAttribute('data-drawn-events', count('circle.ev'));
+  document.body.setAttribute('data-drawn-findings', count('circle.ev.finding', red));
+  var rows = document.querySelectorAll('table tr');
+  document.querySelectorAll('circle.ev').forEach(function (c, k) {
+    c.addEventListener('click', function () {
+      var row = rows[k + 1];
+      if (!row) return;
+      row.scrollIntoView({block: 'center'});
+      row.style.outline = '2px solid #2563eb';
+    });
+  });
+})();
+)";
+
+}  // namespace
+
 std::string html_timeline(const Trace& t, const std::string& title) {
   constexpr int kLaneH = 34, kStepW = 16, kLeft = 200, kTop = 30;
   std::map<std::uint64_t, int> lane;
@@ -309,12 +348,14 @@ dashed: go). Red dots are the operations the report names. Hover a dot for its d
 <table>
 <tr><th>step</th><th>goroutine</th><th>operation</th><th>virtual ns</th><th>where</th></tr>
 {7}</table>
+<script>{9}</script>
 </body>
 </html>
 )",
                      html_escape(title), t.failure.empty() && t.has_result ? "#15803d" : "#b91c1c",
                      html_escape(verdict), t.events.size(), lane.size(), svg,
-                     html_escape(t.report.empty() ? "(none)" : t.report), rows, ended);
+                     html_escape(t.report.empty() ? "(none)" : t.report), rows, ended,
+                     kSelfCheck);
 }
 
 }  // namespace weft::cli
