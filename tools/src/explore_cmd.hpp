@@ -18,7 +18,7 @@ struct ExploreConfig {
   std::vector<std::string> command;  // the binary and its arguments
   std::string protocol = "auto";
   std::vector<std::string> only;     // exploration names (empty: all)
-  std::string strategy = "random";
+  std::string strategy = "portfolio";
   std::uint64_t seed = 1;
   std::uint64_t iterations = 1000;   // per exploration, over all shards
   std::uint64_t shard_index = 0, shard_count = 1;

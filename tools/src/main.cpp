@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -74,6 +75,18 @@ CLI::Validator positive() {
       "N");
 }
 
+// A strategy as WEFT_STRATEGY spells it; the binary's weft checks the parameter's range.
+CLI::Validator strategy_name() {
+  return CLI::Validator(
+      [](const std::string& s) {
+        static const std::regex name("(portfolio|random|pos)|(pct|dfs)(:[0-9]{1,4})?");
+        return std::regex_match(s, name)
+                   ? std::string()
+                   : "'" + s + "' is not a strategy: use portfolio, random, pos, pct, pct:DEPTH, dfs or dfs:BOUND";
+      },
+      "NAME");
+}
+
 CLI::Validator whole() {
   return CLI::Validator(
       [](const std::string& s) {
@@ -129,8 +142,9 @@ int main(int argc, char** argv) {
       ->check(positive())
       ->capture_default_str();
   explore->add_option("-s,--seed", ex.seed, "seed of the strategy")->check(whole())->capture_default_str();
-  explore->add_option("--strategy", ex.strategy, "random, pct or dfs (as the binary's weft supports)")
-      ->check(CLI::IsMember({"random", "pct", "dfs"}))
+  explore->add_option("--strategy", ex.strategy,
+                      "portfolio, random, pos, pct[:DEPTH] or dfs[:PREEMPTION BOUND] (WEFT_STRATEGY)")
+      ->check(strategy_name())
       ->capture_default_str();
   explore->add_option("-j,--jobs", ex.jobs, "worker processes at once (default: the number of cores)")
       ->check(positive());

@@ -47,7 +47,7 @@ std::vector<std::string> exploration_argv(const Target& t, const std::string& na
 
 // What one worker is asked to do.
 struct WorkerRequest {
-  std::string strategy = "random";
+  std::string strategy = "portfolio";
   std::uint64_t seed = 1;
   std::uint64_t first = 0;
   std::uint64_t count = 1;
