@@ -7,6 +7,7 @@
 // admits one waiting writer, and while a writer waits no new reader gets in.
 #include "weft/sync.hpp"
 
+#include <exception>
 #include <vector>
 
 #include "hb.hpp"
@@ -17,6 +18,15 @@ namespace weft {
 
 namespace {
 namespace hb = detail::hb;
+
+// An iteration that ends while a goroutine waits in Cond::wait unwinds that goroutine from
+// inside the wait, which does not take the user's lock again; a guard (std::unique_lock,
+// scoped_lock) around the wait then unlocks a lock it does not hold. That unlock belongs to
+// the teardown, not to the program, and a panic thrown while unwinding would terminate the
+// process instead of reporting the iteration's failure (a deadlock), so it is let go.
+bool unwinding_from_teardown() noexcept {
+  return std::uncaught_exceptions() > 0 && detail::in_goroutine() && detail::current()->killed;
+}
 
 // Parks the current goroutine on `q` (guarded by `lk`, which the caller holds); returns
 // whether it was granted (Waiter::success) by whoever woke it.
@@ -81,6 +91,7 @@ void Mutex::unlock(std::source_location where) {
   lk_.lock();
   if (!locked_) {
     lk_.unlock();
+    if (unwinding_from_teardown()) return;
     throw Panic("sync: unlock of unlocked mutex", loc);
   }
   // The lock's own clock: the unlocker acquired it when it locked, so its clock already
@@ -139,6 +150,7 @@ void RWMutex::unlock(std::source_location where) {
   lk_.lock();
   if (!writer_) {
     lk_.unlock();
+    if (unwinding_from_teardown()) return;
     throw Panic("sync: Unlock of unlocked RWMutex", loc);
   }
   hb::release_store(this);  // a copy, as in Mutex::unlock
@@ -196,6 +208,7 @@ void RWMutex::unlock_shared(std::source_location where) {
   lk_.lock();
   if (readers_ == 0) {
     lk_.unlock();
+    if (unwinding_from_teardown()) return;
     throw Panic("sync: RUnlock of unlocked RWMutex", loc);
   }
   hb::release(&reader_sync_);

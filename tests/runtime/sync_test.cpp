@@ -1240,4 +1240,34 @@ TEST(WaitGroupRule, NotRecordedWithDetectionOff) {
   EXPECT_TRUE(r.ok()) << r;
 }
 
+// A guard around Cond::wait (std::unique_lock, as C++ code writes it) in an iteration that
+// ends in a deadlock: teardown unwinds the waiter out of the wait without the lock, and the
+// guard's unlock must not turn the deadlock report into a crash (std::terminate).
+TEST(SyncCond, GuardAroundWaitInADeadlockedIterationReportsTheDeadlock) {
+  auto r = weft::explore(
+      [] {
+        weft::Mutex mu;
+        weft::Cond c(mu);
+        weft::WaitGroup wg;
+        weft::RWMutex rw;
+        wg.add(2);
+        weft::go([&] {
+          std::unique_lock<weft::Mutex> l(mu);
+          c.wait();  // nobody signals
+          wg.done();
+        });
+        weft::go([&] {
+          std::unique_lock<weft::RWMutex> w(rw);
+          weft::Cond c2(rw);
+          c2.wait();
+          wg.done();
+        });
+        wg.wait();
+      },
+      opts(20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock) << r;
+  EXPECT_NE(r.failure->report.find("sync.Cond.Wait"), std::string::npos) << r;
+}
+
 }  // namespace
