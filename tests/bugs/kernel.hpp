@@ -13,10 +13,9 @@
 //     schedule (no real time, no addresses, no unseeded randomness);
 //   - goroutines that may outlive main (leaks) capture only handles and shared_ptrs, never
 //     main's locals;
-//   - the fixed twin has the same shape and goroutines, and no failure in any schedule;
-//   - no RAII guard is held across Cond::wait: a goroutine torn down while waiting (after a
-//     deadlock was found) unwinds without its lock, and the guard's unlock would then panic
-//     in a destructor (a runtime limitation, reported with this corpus).
+//   - the fixed twin has the same shape and goroutines, and no failure in any schedule.
+// (A guard held across Cond::wait is fine: SyncCond.GuardAroundWaitInADeadlockedIteration...
+// checks that teardown's unwinding through it reports the deadlock.)
 #pragma once
 
 #include <cstdint>
