@@ -177,7 +177,7 @@ bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
       reported |= report_cycle(cycle);
     }
   }
-  s.held.push_back({mutex, at});
+  s.held.push_back({mutex, at, exclusive});
   return reported;
 }
 

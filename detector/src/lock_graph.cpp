@@ -6,11 +6,66 @@
 
 namespace weft::det {
 
-bool LockGraph::has_edge(const void* from, const void* to) const {
+LockGraphEdge* LockGraph::find_edge(const void* from, const void* to) {
   auto it = out_.find(from);
-  if (it == out_.end()) return false;
-  return std::any_of(it->second.begin(), it->second.end(),
-                     [&](const LockGraphEdge& e) { return e.to == to; });
+  if (it == out_.end()) return nullptr;
+  for (LockGraphEdge& e : it->second)
+    if (e.to == to) return &e;
+  return nullptr;
+}
+
+namespace {
+std::vector<const void*> intersect(const std::vector<const void*>& a,
+                                   const std::vector<const void*>& b) {
+  std::vector<const void*> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+// Path searches with gates give up after this many edge visits (and then report the cycle
+// found without gates: a possible false alarm rather than a missed deadlock).
+constexpr std::size_t kGateSearchBudget = 10'000;
+}  // namespace
+
+std::vector<LockGraphEdge> LockGraph::ungated_path(const void* from, const void* to,
+                                                   const std::vector<const void*>& gates) const {
+  if (gates.empty()) return path(from, to);
+  struct Frame {
+    const void* node;
+    std::size_t next;
+    std::vector<const void*> common;  // gates shared by every edge so far
+  };
+  std::vector<Frame> stack{{from, 0, gates}};
+  std::vector<LockGraphEdge> edges;
+  std::unordered_set<const void*> on_path{from};
+  std::size_t budget = kGateSearchBudget;
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    auto it = out_.find(top.node);
+    if (it == out_.end() || top.next >= it->second.size()) {
+      on_path.erase(top.node);
+      stack.pop_back();
+      if (!edges.empty()) edges.pop_back();
+      continue;
+    }
+    if (budget-- == 0) return path(from, to);
+    const LockGraphEdge& e = it->second[top.next++];
+    std::vector<const void*> common = intersect(top.common, e.gates);
+    if (common.empty()) {
+      // No gate left in common: any way on to `to` closes an ungated cycle.
+      std::vector<LockGraphEdge> rest = e.to == to ? std::vector<LockGraphEdge>{} : path(e.to, to);
+      if (e.to == to || !rest.empty()) {
+        edges.push_back(e);
+        edges.insert(edges.end(), rest.begin(), rest.end());
+        return edges;
+      }
+      continue;
+    }
+    if (e.to == to || on_path.count(e.to)) continue;  // gated all the way, or a loop
+    edges.push_back(e);
+    on_path.insert(e.to);
+    stack.push_back({e.to, 0, std::move(common)});
+  }
+  return {};
 }
 
 // A path of edges from `from` to `to`, or empty. Iterative DFS in insertion order.
@@ -48,14 +103,29 @@ std::vector<std::vector<LockGraphEdge>> LockGraph::acquired(const std::vector<He
                                                             FrameId site, InfoId who) {
   std::vector<std::vector<LockGraphEdge>> cycles;
   for (const HeldLock& h : held) {
-    if (h.mutex == mutex || has_edge(h.mutex, mutex)) continue;
-    LockGraphEdge edge{h.mutex, mutex, exclusive, who, h.site, site};
-    std::vector<LockGraphEdge> cycle = path(mutex, h.mutex);
-    out_[h.mutex].push_back(edge);
-    in_[mutex].push_back(h.mutex);
-    ++edges_;
+    if (h.mutex == mutex) continue;
+    std::vector<const void*> gates;
+    for (const HeldLock& g : held)
+      if (g.exclusive && g.mutex != h.mutex && g.mutex != mutex) gates.push_back(g.mutex);
+    std::sort(gates.begin(), gates.end());
+    gates.erase(std::unique(gates.begin(), gates.end()), gates.end());
+    LockGraphEdge* edge = find_edge(h.mutex, mutex);
+    if (edge) {
+      // Seen before: it keeps only the gates held every time; if that lost one, a cycle
+      // through it may now close without a common gate.
+      std::vector<const void*> kept = intersect(edge->gates, gates);
+      if (kept.size() == edge->gates.size()) continue;
+      edge->gates = std::move(kept);
+    } else {
+      out_[h.mutex].push_back(LockGraphEdge{h.mutex, mutex, exclusive, who, h.site, site, gates});
+      in_[mutex].push_back(h.mutex);
+      ++edges_;
+      edge = &out_[h.mutex].back();
+    }
+    LockGraphEdge closing = *edge;
+    std::vector<LockGraphEdge> cycle = ungated_path(mutex, h.mutex, closing.gates);
     if (!cycle.empty()) {
-      cycle.push_back(edge);
+      cycle.push_back(std::move(closing));
       cycles.push_back(std::move(cycle));
     }
   }

@@ -8,6 +8,13 @@
 // acquisition sites of an edge are kept. A cycle is looked for only when an edge is new, by a
 // depth-first search from its head in edge insertion order, so the result is deterministic.
 // Re-acquiring a held lock adds no self-edge.
+//
+// Gate locks (GoodLock): an edge also keeps the locks its goroutine held exclusively besides
+// `from` — intersected over every acquisition of the edge — and a cycle whose edges all hold
+// one common gate is not reported: the gate serialises those acquisitions, so the cycle can
+// never close (dining philosophers who take both forks under a waiter's lock). A cycle is
+// reported when some path closes it without a common gate; if an edge loses its gate later,
+// its cycles are looked for again.
 #pragma once
 
 #include "frames.hpp"
@@ -21,6 +28,7 @@ namespace weft::det {
 struct HeldLock {
   const void* mutex;
   FrameId site;  // where it was acquired (with call chain)
+  bool exclusive = false;  // held for writing: only such a lock can be a gate
 };
 
 struct LockGraphEdge {
@@ -30,6 +38,7 @@ struct LockGraphEdge {
   InfoId goroutine;
   FrameId held_site;    // where `from` was acquired
   FrameId acquired_site;  // where `to` was acquired
+  std::vector<const void*> gates;  // sorted: held exclusively at every acquisition of `to`
 };
 
 class LockGraph {
@@ -53,8 +62,12 @@ class LockGraph {
   }
 
  private:
-  bool has_edge(const void* from, const void* to) const;
+  LockGraphEdge* find_edge(const void* from, const void* to);
   std::vector<LockGraphEdge> path(const void* from, const void* to) const;
+  // A path from `from` to `to` whose edges share no gate with each other and with `gates`;
+  // empty if none was found within a bounded search.
+  std::vector<LockGraphEdge> ungated_path(const void* from, const void* to,
+                                          const std::vector<const void*>& gates) const;
 
   std::unordered_map<const void*, std::vector<LockGraphEdge>> out_;  // in insertion order
   std::unordered_map<const void*, std::vector<const void*>> in_;
