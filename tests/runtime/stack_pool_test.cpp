@@ -106,8 +106,10 @@ TEST(StackPool, GuardMarkersKeepTheMapCountFlat) {
   const std::size_t before = mappings();
   std::vector<Stack> got;
   for (int i = 0; i < 5000; ++i) got.push_back(pool.get());
-  // 5,000 stacks in a handful of chunks (fewer still where the chunks merge).
-  EXPECT_LT(mappings(), before + 20);
+  // 5,000 stacks in a handful of chunks (fewer still where the chunks merge), against 10,000
+  // mappings with mprotect guards. The bound leaves room for the allocator's own mappings
+  // (AddressSanitizer's allocator maps fresh regions as the vector and the owner table grow).
+  EXPECT_LT(mappings(), before + 100);
 }
 
 void write_below(const Stack& s) { static_cast<volatile char*>(s.bottom)[-1] = 1; }
