@@ -144,7 +144,7 @@ TEST(StdThread, IfInsteadOfWhileAroundWaitIsFoundAndReplays) {
   // Known limit, left for LeakSanitizer to ignore here: when an iteration fails, a std::thread
   // whose goroutine is abandoned at teardown (never started) keeps the state std::thread
   // allocated for it, because the pthread start argument is opaque to weft.
-  LeakCheckOff no_leak_check;
+  [[maybe_unused]] LeakCheckOff no_leak_check;
   auto r = weft::explore([] { producers_and_consumers(BoundedQueue::Bug::if_not_while); },
                          opts(500));
   ASSERT_FALSE(r.ok()) << "the missing re-check was not found";
