@@ -80,57 +80,40 @@ TEST(RaceFastPath, InstrumentedAccessesOfAnotherGoroutineAreChecked) {
   EXPECT_EQ(r.failure->kind, weft::FailureKind::data_race) << r;
 }
 
-// main writes x under the lock, unlocks (a new epoch) and writes it again outside the lock;
-// the sleeper (which wakes only once main has blocked, so the order is fixed) reads x under
-// the lock. It knows main's first write, not the second: a race in every schedule, missed
-// if the second write were taken for a repeat of the first.
+// main writes x `under_lock` times under the lock, unlocks (a new epoch) and, if asked,
+// writes it once more outside the lock; the sleeper (which wakes only once main has blocked,
+// so the order is fixed) reads x under the lock.
+void writes_then_locked_read(int under_lock, bool write_after_unlock) {
+  weft::Mutex mu;
+  weft::WaitGroup wg;
+  std::uint64_t x = 0;
+  wg.add(1);
+  weft::go([&] {
+    weft::sleep(std::chrono::seconds(1));
+    mu.lock();
+    weft::race::read(&x, sizeof x);
+    mu.unlock();
+    wg.done();
+  });
+  mu.lock();
+  for (int i = 0; i < under_lock; ++i) weft::race::write(&x, sizeof x);
+  mu.unlock();
+  if (write_after_unlock) weft::race::write(&x, sizeof x);
+  wg.wait();
+}
+
+// The reader knows main's first write, not the second: a race in every schedule, missed if
+// the second write were taken for a repeat of the first.
 TEST(RaceFastPath, AWriteAfterAnUnlockIsNotARepeatOfTheOneBefore) {
-  auto r = weft::explore(
-      [] {
-        weft::Mutex mu;
-        weft::WaitGroup wg;
-        std::uint64_t x = 0;
-        wg.add(1);
-        weft::go([&] {
-          weft::sleep(std::chrono::seconds(1));
-          mu.lock();
-          weft::race::read(&x, sizeof x);
-          mu.unlock();
-          wg.done();
-        });
-        mu.lock();
-        weft::race::write(&x, sizeof x);
-        mu.unlock();
-        weft::race::write(&x, sizeof x);
-        wg.wait();
-      },
-      direct(5));
+  auto r = weft::explore([] { writes_then_locked_read(1, true); }, direct(5));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::data_race) << r;
   EXPECT_EQ(r.iterations, 1u) << "the race is in every schedule";
 }
 
-// Without the second write the same program is clean: the first one happens before the read.
+// Without the second write the same program is clean: the writes happen before the read.
 TEST(RaceFastPath, WritesBeforeAnUnlockAreKnownToTheNextLocker) {
-  auto r = weft::explore(
-      [] {
-        weft::Mutex mu;
-        weft::WaitGroup wg;
-        std::uint64_t x = 0;
-        wg.add(1);
-        weft::go([&] {
-          weft::sleep(std::chrono::seconds(1));
-          mu.lock();
-          weft::race::read(&x, sizeof x);
-          mu.unlock();
-          wg.done();
-        });
-        mu.lock();
-        for (int i = 0; i < 3; ++i) weft::race::write(&x, sizeof x);
-        mu.unlock();
-        wg.wait();
-      },
-      direct(5));
+  auto r = weft::explore([] { writes_then_locked_read(3, false); }, direct(5));
   EXPECT_TRUE(r.ok()) << r;
 }
 
