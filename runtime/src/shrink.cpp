@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -53,12 +54,13 @@ std::string Trace::describe(std::size_t k) const {
                        "together) while goroutine {} ran; value {} was taken",
                        c.n, c.running, c.chosen);
   std::string s;
-  for (std::size_t i = 0; i < c.n; ++i) {
+  for (std::size_t i = 0; i < c.stored; ++i) {
     const RunnableAt& r = runnable[c.first + i];
     if (!s.empty()) s += ", ";
     s += fmt::format("goroutine {}", r.id);
     if (r.where.line != 0) s += fmt::format(" at {}:{}", base_name(r.where.file), r.where.line);
   }
+  if (c.stored < c.n) s += fmt::format(" and {} more goroutines", c.n - c.stored);
   return fmt::format("{} could run; goroutine {} ran", s, c.chosen_id);
 }
 
@@ -87,7 +89,8 @@ class TracingStrategy final : public Strategy {
                              : start(last_, last_ops_, runnable.size(), false);
     c.current = current ? current->id : 0;
     c.first = trace_.runnable.size();
-    for (std::size_t i = 0; i < runnable.size(); ++i)
+    c.stored = std::min<std::uint32_t>(c.n, kTracedRunnable);
+    for (std::size_t i = 0; i < c.stored; ++i)
       trace_.runnable.push_back({runnable[i]->id, runnable[i]->last_op});
     std::size_t pick;
     if (inner_) {
@@ -215,7 +218,7 @@ std::string where_parted(const Trace& a, const Trace& b) {
     const TracedChoice& x = a.choices[k];
     const TracedChoice& y = b.choices[k];
     bool differ = x.value != y.value || x.n != y.n || x.current != y.current;
-    for (std::size_t i = 0; !differ && !x.value && i < x.n; ++i)
+    for (std::size_t i = 0; !differ && !x.value && i < x.stored; ++i)
       differ = a.runnable[x.first + i].id != b.runnable[y.first + i].id;
     if (differ)
       return fmt::format("two replays of the same token parted at choice {}: in the first, {}; "
@@ -331,7 +334,7 @@ class Shrinker {
     for (auto c = t.choices.rbegin(); c != t.choices.rend(); ++c) {
       if (c->value || c->current == 0 || c->chosen_id == c->current) continue;
       const Key k{c->running, c->ops, c->sub};
-      for (std::size_t i = 0; i < c->n; ++i)
+      for (std::size_t i = 0; i < c->stored; ++i)
         if (GoId id = t.runnable[c->first + i].id; id == failing && id != c->chosen_id && id != c->current)
           tries.push_back({k, {false, failing, true}});
       tries.push_back({k, {false, c->chosen_id, true}});
@@ -339,7 +342,7 @@ class Shrinker {
     const Trace& d = plain.trace;
     for (auto c = d.choices.rbegin(); c != d.choices.rend(); ++c) {
       if (c->value || c->current == 0 || c->current == failing) continue;
-      for (std::size_t i = 0; i < c->n; ++i)
+      for (std::size_t i = 0; i < c->stored; ++i)
         if (d.runnable[c->first + i].id == failing)
           tries.push_back({{c->running, c->ops, c->sub}, {false, failing, true}});
     }

@@ -49,7 +49,12 @@ struct TracedChoice {
   std::uint32_t chosen = 0;  // the option taken
   GoId chosen_id = 0;        // goroutine choices: the goroutine picked
   std::size_t first = 0;     // goroutine choices: its runnable set in Trace::runnable
+  std::uint32_t stored = 0;  // how many of the n runnable goroutines are kept there (at most
+                             // kTracedRunnable: a trace stays linear in the choices made, also
+                             // with thousands of runnable goroutines)
 };
+
+inline constexpr std::uint32_t kTracedRunnable = 32;
 
 struct RunnableAt {
   GoId id;
