@@ -284,6 +284,17 @@ TEST(FailureData, ARaceGivesOneStackPerAccess) {
   EXPECT_EQ(stacks[1].frames.at(0).line, 9u);
 }
 
+TEST(FailureData, JUnitNamesTheMessageAndWhere) {
+  auto o = interpret(0, 3, ExitStatus{false, 0, 0}, kDeadlockReport, "", "");
+  ASSERT_TRUE(o.finding);
+  auto x = render_junit(shard_result({0, 3}, {*o.finding}));
+  EXPECT_NE(x.find("first: deadlock in iteration 3 (strategy random, seed 7): all goroutines are "
+                   "asleep - deadlock!\""),
+            std::string::npos)
+      << x;
+  EXPECT_NE(x.find("at /src/a.cpp:12\n"), std::string::npos) << x;
+}
+
 // Findings of older workers (text only) still get their locations from the text.
 TEST(FailureData, WithoutFieldsTheTextIsRead) {
   Finding f;

@@ -385,15 +385,19 @@ std::string render_junit(const RunResult& r) {
     if (!e.findings.empty()) {
       std::string body;
       for (const auto& f : e.findings) {
-        body += finding_title(f) + "\n\n" + f.report;
+        body += finding_title(f) + "\n";
+        if (auto locs = finding_locations(f); !locs.empty())
+          body += fmt::format("at {}:{}\n", locs.front().file, locs.front().line);
+        body += "\n" + f.report;
         if (!f.replay.empty()) body += "\nreplay with: " + f.replay + "\n";
         body += "\n";
       }
       const Finding& first = e.findings.front();
       out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
                          xml_escape(first.kind),
-                         xml_escape(fmt::format("{} finding{}; first: {}", e.findings.size(),
-                                                e.findings.size() == 1 ? "" : "s", finding_title(first))),
+                         xml_escape(fmt::format("{} finding{}; first: {}{}", e.findings.size(),
+                                                e.findings.size() == 1 ? "" : "s", finding_title(first),
+                                                first.message.empty() ? "" : ": " + first.message)),
                          xml_escape(body));
     }
     out += fmt::format("      <system-out>{}</system-out>\n",
