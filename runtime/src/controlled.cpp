@@ -143,15 +143,15 @@ void ControlledScheduler::visible(Location where) {
   }
   if (++out_.steps > options_.max_steps) {
     const bool spinning = timers_.empty() && everyone_polls(self);
-    fail_now(FailureKind::step_limit,
-             fmt::format("step limit exceeded: {} scheduling steps without the iteration ending "
-                         "({})\n\n{}",
-                         options_.max_steps,
-                         spinning ? "a livelock: every runnable goroutine is spinning on a "
-                                    "select default or a failed try operation and no timer "
-                                    "is pending, so nothing can change"
-                                  : "a livelock, or raise max_steps / WEFT_MAX_STEPS",
-                         dump(live_sorted())));
+    fail_now(dump(FailureKind::step_limit,
+                  fmt::format("step limit exceeded: {} scheduling steps without the iteration "
+                              "ending ({})",
+                              options_.max_steps,
+                              spinning ? "a livelock: every runnable goroutine is spinning on a "
+                                         "select default or a failed try operation and no timer "
+                                         "is pending, so nothing can change"
+                                       : "a livelock, or raise max_steps / WEFT_MAX_STEPS"),
+                  live_sorted()));
     return;
   }
   if (!timers_.empty() && everyone_polls(self)) {
@@ -180,7 +180,11 @@ void ControlledScheduler::access_point(Location where) {
 }
 
 void ControlledScheduler::fail_now(FailureKind kind, std::string report) {
-  fail(kind, std::move(report));
+  fail_now(text_failure(kind, std::move(report)));
+}
+
+void ControlledScheduler::fail_now(Failure f) {
+  fail(std::move(f));
   G* self = cur_;
   if (!self || self->killed || tearing_down_) return;
   self->state = GState::runnable;
@@ -264,8 +268,20 @@ void ControlledScheduler::abandon_killed() {
 }
 
 void ControlledScheduler::fail(FailureKind kind, std::string report) {
+  fail(text_failure(kind, std::move(report)));
+}
+
+void ControlledScheduler::fail(Failure f) {
   if (out_.failure || tearing_down_) return;  // the first failure wins
-  out_.failure = Failure{kind, std::move(report)};
+  out_.failure = std::move(f);
+}
+
+void ControlledScheduler::lock_held(const void* mutex, bool exclusive, Location where) {
+  if (cur_) held_.acquired(*cur_, mutex, exclusive, where);
+}
+
+void ControlledScheduler::lock_dropped(const void* mutex) {
+  if (cur_) held_.released(cur_->id, mutex);
 }
 
 namespace {
@@ -311,15 +327,18 @@ void ControlledScheduler::fiber_entry(void* arg) {
     if (g == self->main_) self->visible(Location{"", "main returns", 0, 0});
   } catch (const GoroutineExit&) {
   } catch (const Panic& p) {
-    self->fail(FailureKind::panic, panic_report(*g, p.what(), p.where()));
+    self->fail(panic_failure(FailureKind::panic, *g, fmt::format("panic: {}", p.what()),
+                             p.where(), &self->held_));
   } catch (const CheckFailure& c) {
-    self->fail(FailureKind::assertion, check_report(*g, c.what(), c.where()));
+    self->fail(panic_failure(FailureKind::assertion, *g,
+                             fmt::format("assertion failed: {}", c.what()), c.where(),
+                             &self->held_));
   } catch (const std::bad_alloc&) {
     self->out_of_memory(*g);
   } catch (const std::exception& e) {
-    self->fail(FailureKind::exception, exception_report(*g, e.what()));
+    self->fail(exception_failure(*g, e.what(), &self->held_));
   } catch (...) {
-    self->fail(FailureKind::exception, exception_report(*g, "unknown exception"));
+    self->fail(exception_failure(*g, "unknown exception", &self->held_));
   }
   self->finish(g);
 }
@@ -478,40 +497,9 @@ std::vector<G*> ControlledScheduler::live_sorted() const {
   return gs;
 }
 
-// A dump lists at most kDumpListed goroutines in full (the running one first, then by id)
-// and counts the rest by state and place, so a report about 100,000 goroutines stays a
-// page long.
-constexpr std::size_t kDumpListed = 32;
-constexpr std::size_t kDumpGroups = 16;
-
-std::string ControlledScheduler::dump(const std::vector<G*>& gs) const {
-  std::vector<const G*> order(gs.begin(), gs.end());
-  auto running = std::find(order.begin(), order.end(), cur_);
-  if (running != order.end()) std::rotate(order.begin(), running, running + 1);
-  std::string s;
-  const std::size_t listed = std::min(order.size(), kDumpListed);
-  for (std::size_t i = 0; i < listed; ++i) s += goroutine_dump(*order[i], order[i] == cur_);
-  if (order.size() == listed) return s;
-  std::map<std::string, std::size_t> groups;  // ordered: the text stays deterministic
-  for (std::size_t i = listed; i < order.size(); ++i) {
-    const G& g = *order[i];
-    std::string key = g.state == GState::blocked
-                          ? fmt::format("[{}] at {}", wait_reason_name(g.reason),
-                                        format_location(g.blocked_at))
-                          : std::string(g.state == GState::runnable ? "[runnable]" : "[running]");
-    ++groups[key];
-  }
-  std::vector<std::pair<std::string, std::size_t>> by_count(groups.begin(), groups.end());
-  std::stable_sort(by_count.begin(), by_count.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  s += fmt::format("... and {} more goroutines, not listed:\n", order.size() - listed);
-  std::size_t shown = std::min(by_count.size(), kDumpGroups), rest = 0;
-  for (std::size_t i = 0; i < shown; ++i)
-    s += fmt::format("    {:>8}  {}\n", by_count[i].second, by_count[i].first);
-  for (std::size_t i = shown; i < by_count.size(); ++i) rest += by_count[i].second;
-  if (rest > 0)
-    s += fmt::format("    {:>8}  in {} other states or places\n", rest, by_count.size() - shown);
-  return s;
+Failure ControlledScheduler::dump(FailureKind kind, std::string message,
+                                  const std::vector<G*>& gs) const {
+  return dump_failure(kind, std::move(message), gs, cur_, &held_);
 }
 
 // Main returned and the others had their grace period: whatever is still alive leaked.
@@ -519,9 +507,10 @@ void ControlledScheduler::check_leaks() {
   std::vector<G*> left = live_sorted();
   std::erase(left, main_);
   if (left.empty() || !options_.report_leaks) return;
-  fail(FailureKind::leak,
-       fmt::format("goroutine leak: {} goroutine{} still alive after main returned\n\n{}",
-                   left.size(), left.size() == 1 ? "" : "s", dump(left)));
+  fail(dump(FailureKind::leak,
+            fmt::format("goroutine leak: {} goroutine{} still alive after main returned",
+                        left.size(), left.size() == 1 ? "" : "s"),
+            left));
 }
 
 void ControlledScheduler::abandon(G* g) {
@@ -612,18 +601,19 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
     if (!g) {
       if (runq_.empty()) {
         if (out_.steps > options_.max_steps) {
-          fail(FailureKind::step_limit,
-               fmt::format("step limit exceeded: {} scheduling steps without the iteration "
-                           "ending (only timers keep firing)\n\n{}",
-                           options_.max_steps, dump(live_sorted())));
+          fail(dump(FailureKind::step_limit,
+                    fmt::format("step limit exceeded: {} scheduling steps without the "
+                                "iteration ending (only timers keep firing)",
+                                options_.max_steps),
+                    live_sorted()));
           break;
         }
         if (fire_timers()) continue;
         if (main_done_)
           check_leaks();
         else
-          fail(FailureKind::deadlock,
-               "all goroutines are asleep - deadlock!\n\n" + dump(live_sorted()));
+          fail(dump(FailureKind::deadlock, "all goroutines are asleep - deadlock!",
+                    live_sorted()));
         break;
       }
       ++out_.steps;  // running the next goroutine after one ended or blocked is a step
@@ -653,6 +643,8 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
         "the report could not be written then; the limit is the system's memory or the "
         "process's address space (ulimit -v), lower stack_size or raise the limit\n",
         unformatted_limit_);
+  if (unformatted_limit_ != 0)
+    out_.failure->message = out_.failure->report.substr(0, out_.failure->report.find('\n'));
   if (sink_) sink_->iteration_end();
   set_current_scheduler(outer);
   return std::move(out_);

@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "held_locks.hpp"
 #include "main_guard.hpp"
 #include "race.hpp"
 #include "scheduler.hpp"
@@ -52,6 +53,9 @@ class ControlledScheduler final : public Scheduler {
   void visible(Location where) override;
   void access_point(Location where) override;
   void fail_now(FailureKind kind, std::string report) override;
+  void fail_now(Failure f) override;
+  void lock_held(const void* mutex, bool exclusive, Location where) override;
+  void lock_dropped(const void* mutex) override;
   Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
   void ready(G* g) override;
   [[noreturn]] void exit_killed() override;
@@ -74,6 +78,7 @@ class ControlledScheduler final : public Scheduler {
   // Called by a goroutine's fiber when its function has returned or thrown.
   [[noreturn]] void finish(G* g);
   void fail(FailureKind kind, std::string report);
+  void fail(Failure f);
 
  private:
   static void fiber_entry(void* arg);
@@ -92,7 +97,7 @@ class ControlledScheduler final : public Scheduler {
   void abandon(G* g);
   void check_leaks();
   void switch_to_scheduler();
-  std::string dump(const std::vector<G*>& gs) const;
+  Failure dump(FailureKind kind, std::string message, const std::vector<G*>& gs) const;
   // A decision is a step at which the strategy chose (once per step, even when a select
   // also picks a case there), so decisions <= steps always.
   void count_decision() noexcept {
@@ -130,6 +135,7 @@ class ControlledScheduler final : public Scheduler {
   // written after the teardown has freed memory, naming this goroutine.
   GoId unformatted_limit_ = 0;
   MainStackGuard main_stack_guard_;
+  HeldLocks held_;  // the locks each goroutine holds, for reports
   // Stack compaction: the threshold (0: off), whether the goroutines blocked before it was
   // reached were queued too, and the goroutines to compact once they are off the CPU.
   std::size_t compact_from_ = 0;

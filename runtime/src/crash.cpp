@@ -219,6 +219,38 @@ void put_token(RawOut& o, const ControlledScheduler* s) noexcept {
   o << '\n';
 }
 
+const G* running_goroutine(const LiveRun& run) noexcept;
+
+void put_frame_json(RawOut& o, const Location& l) noexcept {
+  const char* file = l.file ? l.file : "";
+  const char* fn = l.function ? l.function : "";
+  o << "{\"function\": \"";
+  put_json_escaped(o, fn, std::strlen(fn));
+  o << "\", \"file\": \"";
+  put_json_escaped(o, file, std::strlen(file));
+  o << "\", \"line\": " << std::uint64_t{l.line} << ", \"column\": "
+    << std::uint64_t{original_column(l.file, l.line, l.column)} << "}";
+}
+
+// The failure's fields (weft::Failure) that the fatal path knows: the running goroutine,
+// where its last visible operation was, and who created it.
+void put_running_json(RawOut& o, const G* g) noexcept {
+  const bool placed = g && g->last_op.line != 0;
+  o << ", \"locations\": [";
+  if (placed) put_frame_json(o, g->last_op);
+  o << "], \"goroutines\": [";
+  if (g) {
+    o << "{\"id\": " << std::uint64_t{g->id} << ", \"name\": \"";
+    put_json_escaped(o, g->name.c_str(), g->name.size());
+    o << "\", \"state\": \"running\", \"stack\": [";
+    if (placed) put_frame_json(o, g->last_op);
+    o << "], \"parent\": " << std::uint64_t{g->parent} << ", \"created_at\": [";
+    if (g->parent != 0) put_frame_json(o, g->created_at);
+    o << "], \"locks\": []}";
+  }
+  o << "]";
+}
+
 // With WEFT_REPORT set, the fatal report as JSON too (report_file.hpp), after the text
 // reached stderr: the armed template, this iteration, the token and the captured body,
 // into a temporary file renamed over the target once complete.
@@ -242,7 +274,13 @@ void write_fatal_json(const LiveRun& run, const char* kind) noexcept {
       while (len > 0 && static_cast<unsigned char>(fatal_body.text[len - 1]) >= 0x80) --len;
     put_json_escaped(o, fatal_body.text, len);
     if (fatal_body.truncated) o << "...\\n(the rest of this report is on stderr)\\n";
-    o << "\"}}" << t->suffix;
+    o << "\", \"message\": \"";
+    std::size_t first_line = 0;
+    while (first_line < len && fatal_body.text[first_line] != '\n') ++first_line;
+    put_json_escaped(o, fatal_body.text, first_line);
+    o << "\"";
+    put_running_json(o, running_goroutine(run));
+    o << "}}" << t->suffix;
     ok = o.flush();
   }
   if (::close(fd) == 0 && ok)

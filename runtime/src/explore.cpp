@@ -24,6 +24,7 @@
 #include "explore_stats.hpp"
 #include "race.hpp"
 #include "report_file.hpp"
+#include "report_json.hpp"
 #include "shrink.hpp"
 #include "strategy.hpp"
 #include "trace.hpp"
@@ -316,7 +317,7 @@ void write_report(ExploreResult& result) {
   if (std::string why = detail::write_report_file(path, result.to_json(), result.ok());
       !why.empty()) {
     std::cerr << "weft: " << why << "\n" << std::flush;
-    if (result.ok()) result.failure = Failure{FailureKind::configuration, why + "\n"};
+    if (result.ok()) result.failure = Failure{FailureKind::configuration, why + "\n", why};
   }
 }
 
@@ -333,6 +334,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     prepared = prepare(options);
   } catch (const std::invalid_argument& e) {
     result.failure = Failure{FailureKind::configuration, std::string(e.what()) + "\n"};
+    result.failure->message = e.what();
     if (options.use_environment) write_report(result);  // the failure reaches WEFT_REPORT too
     return result;
   }
@@ -463,6 +465,22 @@ nlohmann::ordered_json check_json(const ScheduleCheck& c) {
   return j;
 }
 
+// One failure as data: what reproduces it, its text, and its fields (report_json.hpp).
+nlohmann::ordered_json failure_json(const Failure& f, std::uint64_t iteration,
+                                    const std::string& token, const ScheduleCheck& c,
+                                    const ExploreResult& r) {
+  nlohmann::ordered_json j;
+  j["kind"] = failure_kind_name(f.kind);
+  j["iteration"] = iteration;
+  j["token"] = token;
+  j["seed"] = r.seed;
+  j["strategy"] = strategy_name(r.strategy);
+  j["report"] = f.report;
+  detail::add_failure_fields(j, f);
+  j["check"] = check_json(c);
+  return j;
+}
+
 }  // namespace
 
 // Deterministic (no times), so a report stays byte-identical for a given seed.
@@ -533,23 +551,17 @@ std::string ExploreResult::to_json() const {
   j["exhausted"] = exhausted;
   if (exhausted) j["preemption_bound"] = preemption_bound;
   if (failure) {
-    j["failure"] = {{"kind", failure_kind_name(failure->kind)},
-                    {"iteration", iteration},
-                    {"token", token},
-                    {"report", failure->report},
-                    {"check", check_json(check)}};
+    j["failure"] = failure_json(*failure, iteration, token, check, *this);
   } else {
     j["failure"] = nullptr;
   }
   if (!findings.empty()) {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
-    for (const Finding& f : findings)
-      all.push_back({{"kind", failure_kind_name(f.failure.kind)},
-                     {"iteration", f.iteration},
-                     {"count", f.count},
-                     {"token", f.token},
-                     {"report", f.failure.report},
-                     {"check", check_json(f.check)}});
+    for (const Finding& f : findings) {
+      nlohmann::ordered_json one = failure_json(f.failure, f.iteration, f.token, f.check, *this);
+      one["count"] = f.count;
+      all.push_back(std::move(one));
+    }
     j["findings"] = std::move(all);
   }
   nlohmann::ordered_json st;

@@ -16,6 +16,12 @@
 
 #include "weft/detail/runtime.hpp"
 
+namespace weft::detail {
+// The controlled scheduler's record of who holds which lock (runtime.cpp; no-op elsewhere).
+void note_lock_held(const void* mutex, bool exclusive, Location where);
+void note_lock_dropped(const void* mutex);
+}  // namespace weft::detail
+
 namespace weft::detail::hb {
 
 // acquire: the goroutine's clock joins the clock at addr.
@@ -71,12 +77,15 @@ inline void model_free(const void* addr, std::size_t size) {
 // Lock events of the running goroutine, for the lock-order graph and report context (the
 // lock's happens-before edges are the acquire/release calls beside them).
 inline void lock_acquired(const void* mutex, bool exclusive, Location where) {
+  note_lock_held(mutex, exclusive, where);
   if (EventSink* ev = events()) ev->lock_acquired(id_of(current()), mutex, exclusive, where);
 }
 inline void lock_try_acquired(const void* mutex, bool exclusive, Location where) {
+  note_lock_held(mutex, exclusive, where);
   if (EventSink* ev = events()) ev->lock_try_acquired(id_of(current()), mutex, exclusive, where);
 }
 inline void lock_released(const void* mutex) {
+  note_lock_dropped(mutex);
   if (EventSink* ev = events()) ev->lock_released(id_of(current()), mutex);
 }
 

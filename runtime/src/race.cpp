@@ -1,7 +1,10 @@
 // The detector bridge (see race.hpp) and the manual annotations of weft/race.hpp.
 #include "race.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include "columns.hpp"
@@ -164,8 +167,72 @@ bool names_wait_group(const std::vector<det::Loc>& stack) {
 }
 }  // namespace
 
+namespace {
+Location to_location(const det::Loc& l) { return {l.file, l.function, l.line, l.column}; }
+std::vector<Location> to_locations(const std::vector<det::Loc>& ls) {
+  std::vector<Location> out;
+  for (const det::Loc& l : ls) out.push_back(to_location(l));
+  return out;
+}
+void add_place(std::vector<Location>& out, const det::Loc& l) {
+  if (l.line == 0) return;
+  for (const Location& o : out)
+    if (o.line == l.line && std::string_view(o.file) == l.file) return;
+  out.push_back(to_location(l));
+}
+void add_goroutine(Failure& f, const det::GoroutineRef& g) {
+  for (const FailureGoroutine& d : f.goroutines)
+    if (d.id == g.id) return;
+  FailureGoroutine d;
+  d.id = g.id;
+  d.name = g.name;
+  d.created_at = to_locations(g.created_at);
+  f.goroutines.push_back(std::move(d));
+}
+
+// The detector's report (columns already original) as the fields of a Failure; `text` is
+// its rendering.
+Failure race_failure(FailureKind kind, const det::Report& r, std::string text) {
+  Failure f{kind, std::move(text)};
+  if (r.kind == det::ReportKind::data_race) {
+    f.message = fmt::format("data race: {} of size {} by goroutine {}, previous {} by goroutine {}",
+                            det::to_string(r.current.kind), r.size, r.current.goroutine.id,
+                            det::to_string(r.previous.kind), r.previous.goroutine.id);
+    for (const det::AccessRef* a : {&r.current, &r.previous}) {
+      f.accesses.push_back({det::to_string(a->kind), a == &r.current ? r.size : 0,
+                            a->goroutine.id, to_locations(a->stack)});
+      add_goroutine(f, a->goroutine);
+    }
+    for (const det::AccessRef* a : {&r.current, &r.previous})
+      for (const det::Loc& l : a->stack) add_place(f.locations, l);
+  } else {
+    std::vector<std::uintptr_t> names;
+    auto name = [&](std::uintptr_t m) {
+      auto it = std::find(names.begin(), names.end(), m);
+      if (it == names.end()) it = names.insert(names.end(), m);
+      return fmt::format("M{}", it - names.begin() + 1);
+    };
+    f.message = fmt::format("lock-order inversion: a cycle of {} locks (potential deadlock)",
+                            r.cycle.size());
+    for (const det::LockEdge& e : r.cycle) {
+      f.cycle.push_back({name(e.held), name(e.acquired), e.exclusive, e.goroutine.id,
+                         to_locations(e.held_at), to_locations(e.acquired_at)});
+      add_goroutine(f, e.goroutine);
+      if (!e.acquired_at.empty()) add_place(f.locations, e.acquired_at.front());
+      if (!e.held_at.empty()) add_place(f.locations, e.held_at.front());
+    }
+  }
+  for (const FailureGoroutine& g : f.goroutines)
+    if (!g.created_at.empty()) add_place(f.locations, det::Loc{g.created_at.front().file,
+                                                               g.created_at.front().function,
+                                                               g.created_at.front().line,
+                                                               g.created_at.front().column});
+  return f;
+}
+}  // namespace
+
 void RaceSink::check() {
-  std::string text;
+  std::optional<Failure> failure;
   FailureKind kind{};
   {
     SinkCallGuard guard;
@@ -181,15 +248,17 @@ void RaceSink::check() {
     const bool wait_group_rule = kind == FailureKind::data_race &&
                                  (names_wait_group(r.current.stack) ||
                                   names_wait_group(r.previous.stack));
-    text = det::render_text(with_original_columns(std::move(reports.front())));
+    const det::Report report = with_original_columns(std::move(reports.front()));
+    std::string text = det::render_text(report);
     if (wait_group_rule) {
       text += "\nThis is WaitGroup misuse: an Add that raises the counter from zero is not "
               "ordered before a Wait\nthat blocks, so in another schedule Wait returns before the "
               "work was counted. Call Add\nbefore starting the goroutine (or before the Wait "
               "is reachable), not inside it.\n";
     }
+    failure = race_failure(kind, report, std::move(text));
   }
-  if (Scheduler* s = current_scheduler()) s->fail_now(kind, std::move(text));
+  if (Scheduler* s = current_scheduler()) s->fail_now(std::move(*failure));
 }
 
 }  // namespace weft::detail

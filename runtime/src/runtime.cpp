@@ -1,6 +1,7 @@
 // The runtime's entry points: each forwards to the scheduler that runs on this OS thread.
 #include <stdexcept>
 
+#include "hb.hpp"
 #include "race.hpp"
 #include "scheduler.hpp"
 #include "weft/go.hpp"
@@ -48,6 +49,14 @@ void visible(Location where, OpKind kind, const void* obj) {
   g->pending = kind;
   g->pending_obj = obj;
   c.visible(where);
+}
+void note_lock_held(const void* mutex, bool exclusive, Location where) {
+  Scheduler* s = tls_scheduler;
+  if (s && !s->is_parallel()) s->lock_held(mutex, exclusive, where);
+}
+void note_lock_dropped(const void* mutex) {
+  Scheduler* s = tls_scheduler;
+  if (s && !s->is_parallel()) s->lock_dropped(mutex);
 }
 bool op_pins_channel() noexcept {
   Scheduler* s = tls_scheduler;

@@ -74,6 +74,13 @@ class Scheduler {
   virtual void access_point(Location where) = 0;
   // Fails the run now, from inside the running goroutine (a race found at an access).
   virtual void fail_now(FailureKind kind, std::string report) = 0;
+  // The same with the failure as data (weft::Failure); a scheduler that keeps only text
+  // takes its report.
+  virtual void fail_now(Failure f) { fail_now(f.kind, std::move(f.report)); }
+  // The running goroutine took / gave back a lock (reports say who holds what, and where
+  // it was taken); only the controlled scheduler keeps them.
+  virtual void lock_held(const void* /*mutex*/, bool /*exclusive*/, Location /*where*/) {}
+  virtual void lock_dropped(const void* /*mutex*/) {}
 
   // Time since the run started (virtual under the controlled scheduler).
   virtual Duration now() noexcept = 0;

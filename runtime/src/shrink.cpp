@@ -15,6 +15,13 @@ namespace weft::detail {
 
 std::string failure_key(const Failure& f) {
   std::set<std::string> places;
+  if (!f.locations.empty()) {  // a failure as data: the places it names
+    for (const Location& l : f.locations) places.insert(fmt::format("{}:{}", l.file, l.line));
+    std::string key(failure_kind_name(f.kind));
+    for (const std::string& p : places) key += "|" + p;
+    return key;
+  }
+  // A failure known only as text: every "file:line" it names.
   const std::string& r = f.report;
   for (std::size_t i = 0; i < r.size(); ++i) {
     if (r[i] != ':' || i + 1 >= r.size() || !std::isdigit(static_cast<unsigned char>(r[i + 1])))

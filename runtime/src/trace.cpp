@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "goroutine.hpp"
+#include "report_json.hpp"
 #include "scheduler.hpp"
 
 namespace weft::detail {
@@ -160,6 +161,7 @@ void TraceRecorder::finish(const ExploreResult& r) {
   if (r.failure) {
     j["failure"] = failure_kind_name(r.failure->kind);
     j["report"] = r.failure->report;
+    add_failure_fields(j, *r.failure);
   }
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   (void)!::write(fd_, line.data(), line.size());

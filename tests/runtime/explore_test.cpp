@@ -267,16 +267,18 @@ TEST(Explore, TruncatedTokenNeverReplaysAsAPass) {
 // Deadlock reports: Go's "all goroutines are asleep" with one entry per goroutine.
 
 TEST(Explore, DeadlockReportMainBlockedOnReceive) {
-  std::source_location here;
+  std::source_location here, made;
   auto r = weft::explore([&] {
-    auto c = weft::make_chan<int>();
+    made = std::source_location::current(); auto c = weft::make_chan<int>();
     here = std::source_location::current(); c.recv();
   }, opts(3));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock);
+  // The channel's creation site too (issue 13, "Reports a person can act on").
   EXPECT_EQ(strip_columns(r.failure->report),
             "all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\n"
-            "    blocked at " + at(here) + "\n");
+            "    blocked at " + at(here) + "\n"
+            "    on a channel made at " + at(made) + "\n");
   // Columns are present and positive in the unstripped text.
   EXPECT_TRUE(std::regex_search(r.failure->report,
                                 std::regex(":" + std::to_string(here.line()) + ":[1-9][0-9]* in ")))
@@ -284,10 +286,10 @@ TEST(Explore, DeadlockReportMainBlockedOnReceive) {
 }
 
 TEST(Explore, DeadlockReportNamedGoroutineBlockedOnSend) {
-  std::source_location main_at, worker_at, created_at;
+  std::source_location main_at, worker_at, created_at, work_made, done_made;
   auto r = weft::explore([&] {
-    auto work = weft::make_chan<int>();
-    auto done = weft::make_chan<int>();
+    work_made = std::source_location::current(); auto work = weft::make_chan<int>();
+    done_made = std::source_location::current(); auto done = weft::make_chan<int>();
     created_at = std::source_location::current(); weft::go_named("worker", [&, work] { worker_at = std::source_location::current(); work.send(1); });
     main_at = std::source_location::current(); done.recv();
   }, opts(50));
@@ -297,17 +299,19 @@ TEST(Explore, DeadlockReportNamedGoroutineBlockedOnSend) {
             "all goroutines are asleep - deadlock!\n\n"
             "goroutine 1 [chan receive]:\n"
             "    blocked at " + at(main_at) + "\n"
+            "    on a channel made at " + at(done_made) + "\n"
             "goroutine 2 \"worker\" [chan send]:\n"
             "    blocked at " + at(worker_at) + "\n"
+            "    on a channel made at " + at(work_made) + "\n"
             "    created by goroutine 1 at " + at(created_at) + "\n");
 }
 
 TEST(Explore, DeadlockReportTwoGoroutinesWaitingOnEachOther) {
-  std::source_location main_at, a_at, b_at, a_made, b_made;
+  std::source_location main_at, a_at, b_at, a_made, b_made, x_made, y_made, done_made;
   auto r = weft::explore([&] {
-    auto x = weft::make_chan<int>();
-    auto y = weft::make_chan<int>();
-    auto done = weft::make_chan<int>();
+    x_made = std::source_location::current(); auto x = weft::make_chan<int>();
+    y_made = std::source_location::current(); auto y = weft::make_chan<int>();
+    done_made = std::source_location::current(); auto done = weft::make_chan<int>();
     a_made = std::source_location::current(); weft::go([&, x, y] { a_at = std::source_location::current(); x.recv(); y.send(1); });
     b_made = std::source_location::current(); weft::go([&, x, y] { b_at = std::source_location::current(); y.recv(); x.send(1); });
     main_at = std::source_location::current(); done.recv();
@@ -318,11 +322,14 @@ TEST(Explore, DeadlockReportTwoGoroutinesWaitingOnEachOther) {
             "all goroutines are asleep - deadlock!\n\n"
             "goroutine 1 [chan receive]:\n"
             "    blocked at " + at(main_at) + "\n"
+            "    on a channel made at " + at(done_made) + "\n"
             "goroutine 2 [chan receive]:\n"
             "    blocked at " + at(a_at) + "\n"
+            "    on a channel made at " + at(x_made) + "\n"
             "    created by goroutine 1 at " + at(a_made) + "\n"
             "goroutine 3 [chan receive]:\n"
             "    blocked at " + at(b_at) + "\n"
+            "    on a channel made at " + at(y_made) + "\n"
             "    created by goroutine 1 at " + at(b_made) + "\n");
 }
 
@@ -453,9 +460,9 @@ TEST(Explore, FirstFailureStopsTheRun) {
 // Leaks: goroutines still blocked when main returns.
 
 TEST(Explore, BlockedGoroutineAfterMainReturnsIsALeak) {
-  std::source_location blocked, made;
+  std::source_location blocked, made, c_made;
   auto r = weft::explore([&] {
-    auto c = weft::make_chan<int>();
+    c_made = std::source_location::current(); auto c = weft::make_chan<int>();
     made = std::source_location::current(); weft::go_named("stuck", [&, c] { blocked = std::source_location::current(); c.recv(); });
   }, opts(20));
   ASSERT_FALSE(r.ok());
@@ -464,6 +471,7 @@ TEST(Explore, BlockedGoroutineAfterMainReturnsIsALeak) {
             "goroutine leak: 1 goroutine still alive after main returned\n\n"
             "goroutine 2 \"stuck\" [chan receive]:\n"
             "    blocked at " + at(blocked) + "\n"
+            "    on a channel made at " + at(c_made) + "\n"
             "    created by goroutine 1 at " + at(made) + "\n");
 }
 

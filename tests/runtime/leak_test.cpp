@@ -28,7 +28,7 @@ weft::ExploreOptions opts(std::uint64_t iterations = 50) {
 }
 
 // ---- probes: same call shapes as weft::go and Chan::send, recording their locations ----
-std::source_location probe_go_at, probe_send_at;
+std::source_location probe_go_at, probe_send_at, probe_make_at;
 
 struct ProbeChan {
   void send(int, std::source_location w = std::source_location::current()) const {
@@ -43,6 +43,11 @@ template <class F>
 void go(F&& f, std::source_location w = std::source_location::current()) {
   probe_go_at = w;
   f();
+}
+template <class T>
+int make_chan(std::size_t = 0, std::source_location w = std::source_location::current()) {
+  probe_make_at = w;
+  return 0;
 }
 }  // namespace wefx
 
@@ -62,6 +67,8 @@ TEST(Leak, BlockedSenderIsReportedWithTheExactDump) {
   std::string blocked_at, created_at;
   auto r = weft::explore([&] {
     auto c = weft::make_chan<int>();
+    auto d = wefx::make_chan<int>();  // the probe of the line above
+    (void)d;
     ProbeChan p;
     weft::go([c] { c.send(1); });
     wefx::go([p] { p.send(1); });
@@ -76,6 +83,7 @@ TEST(Leak, BlockedSenderIsReportedWithTheExactDump) {
             "\n"
             "goroutine 2 [chan send]:\n"
             "    blocked at " + blocked_at + "\n"
+            "    on a channel made at " + line_above(probe_make_at) + "\n"
             "    created by goroutine 1 at " + created_at + "\n");
   EXPECT_EQ(weft::failure_kind_name(weft::FailureKind::leak), "goroutine leak");
 }

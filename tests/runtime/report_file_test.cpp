@@ -248,6 +248,14 @@ TEST(ReportFileDeathTest, ACrashIsWrittenAsJsonAfterTheEarlierRuns) {
   EXPECT_EQ(report.rfind("signal SIGSEGV (segmentation fault) at address 0x10\n", 0), 0u) << report;
   EXPECT_NE(report.find("goroutine 2 \"nuller \"quoted\"\" [running]:"), std::string::npos) << report;
   EXPECT_EQ(report.find("replay with"), std::string::npos) << report;  // the token has its field
+  // The failure as data, written by the fatal path: its first line and the running goroutine.
+  EXPECT_EQ(crash["failure"]["message"], "signal SIGSEGV (segmentation fault) at address 0x10");
+  ASSERT_EQ(crash["failure"]["goroutines"].size(), 1u) << crash.dump(2);
+  EXPECT_EQ(crash["failure"]["goroutines"][0]["id"], 2);
+  EXPECT_EQ(crash["failure"]["goroutines"][0]["name"], "nuller \"quoted\"");
+  EXPECT_EQ(crash["failure"]["goroutines"][0]["state"], "running");
+  EXPECT_EQ(crash["failure"]["goroutines"][0]["parent"], 1);
+  EXPECT_EQ(crash["failure"]["goroutines"][0]["created_at"].size(), 1u);
   // Nothing but the report is left in the directory (no temporary file).
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(target.parent_path())) files += e.exists();
@@ -283,6 +291,11 @@ TEST(ReportFileDeathTest, AHangIsWrittenAsJson) {
   EXPECT_EQ(j["failure"]["token"].get<std::string>().rfind("w2-", 0), 0u) << j.dump(2);
   EXPECT_NE(j["failure"]["report"].get<std::string>().find("goroutine 2 \"spinner\" [running]"),
             std::string::npos) << j.dump(2);
+  ASSERT_EQ(j["failure"]["goroutines"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["failure"]["goroutines"][0]["name"], "spinner");
+  // Its last visible operation (the send) is where the hang is placed.
+  ASSERT_EQ(j["failure"]["locations"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["failure"]["locations"][0]["file"].get<std::string>(), __FILE__);
   fs::remove_all(target.parent_path());
 }
 

@@ -204,4 +204,105 @@ TEST(Render, JUnitEscapesReportText) {
   EXPECT_NE(x.find("<failure type=\"panic\""), std::string::npos);
 }
 
+// A worker's failure as data (weft.explore/1 from the runtime): the CLI reads its fields,
+// not its text, and renders SARIF locations and stacks from them.
+const char* kDeadlockReport = R"({"schema":"weft.explore/1","ok":false,"strategy":"random",
+  "seed":7,"iterations":3,"steps":40,"decisions":2,"budget_exhausted":false,
+  "failure":{"kind":"deadlock","iteration":2,"token":"w2-t","seed":7,"strategy":"random",
+    "report":"all goroutines are asleep - deadlock!\n\n(text that names no file)\n",
+    "message":"all goroutines are asleep - deadlock!",
+    "locations":[{"function":"f","file":"/src/a.cpp","line":12,"column":5},
+                 {"function":"g","file":"/src/b.cpp","line":30,"column":3}],
+    "goroutines":[{"id":2,"name":"worker","state":"blocked","wait":"chan send",
+      "stack":[{"function":"f","file":"/src/a.cpp","line":12,"column":5},
+               {"function":"run","file":"/src/a.cpp","line":40,"column":9}],
+      "parent":1,"created_at":[{"function":"g","file":"/src/b.cpp","line":30,"column":3}],
+      "locks":[{"mutex":"M1","exclusive":true,
+                "acquired_at":[{"function":"f","file":"/src/a.cpp","line":10,"column":3}]}],
+      "channel_created_at":[{"function":"g","file":"/src/b.cpp","line":20,"column":11}]}],
+    "check":{"replayed":true,"deterministic":true}}})";
+
+TEST(FailureData, TheWorkersFieldsAreReadNotItsText) {
+  auto o = interpret(0, 3, ExitStatus{false, 0, 0}, kDeadlockReport, "", "");
+  ASSERT_TRUE(o.finding);
+  const Finding& f = *o.finding;
+  EXPECT_EQ(f.kind, "deadlock");
+  EXPECT_EQ(f.message, "all goroutines are asleep - deadlock!");
+  ASSERT_EQ(f.locations.size(), 2u);
+  EXPECT_EQ(f.locations[0].file, "/src/a.cpp");
+  EXPECT_EQ(f.locations[0].line, 12u);
+  EXPECT_EQ(f.locations[0].column, 5u);
+  EXPECT_EQ(f.locations[0].function, "f");
+  // The report text names no location: what the CLI shows comes from the fields.
+  EXPECT_TRUE(report_locations(f.report).empty());
+  EXPECT_EQ(finding_locations(f).size(), 2u);
+  EXPECT_EQ(f.details["goroutines"][0]["locks"][0]["mutex"], "M1");
+
+  // weft.run/1 keeps the fields, and reads them back.
+  RunResult r = shard_result({0, 3}, {f});
+  const nlohmann::json j = nlohmann::json::parse(to_json(r).dump());
+  const nlohmann::json& saved = j["explorations"][0]["findings"][0];
+  EXPECT_EQ(saved["message"], f.message);
+  EXPECT_EQ(saved["locations"][1]["line"], 30);
+  EXPECT_EQ(saved["goroutines"][0]["channel_created_at"][0]["line"], 20);
+  RunResult back = from_json(j, "x.json", "x");
+  EXPECT_EQ(to_json(back), to_json(r));
+}
+
+TEST(FailureData, SarifLocationsAndStacksComeFromTheFields) {
+  auto o = interpret(0, 3, ExitStatus{false, 0, 0}, kDeadlockReport, "", "");
+  ASSERT_TRUE(o.finding);
+  const nlohmann::json sarif =
+      nlohmann::json::parse(render_sarif(shard_result({0, 3}, {*o.finding}), {}));
+  const nlohmann::json& res = sarif["runs"][0]["results"][0];
+  const nlohmann::json& first = res["locations"][0]["physicalLocation"];
+  EXPECT_EQ(first["artifactLocation"]["uri"], "file:///src/a.cpp");
+  EXPECT_EQ(first["region"]["startLine"], 12);
+  EXPECT_EQ(first["region"]["startColumn"], 5);
+  EXPECT_EQ(res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], "f");
+  ASSERT_EQ(res["relatedLocations"].size(), 1u);
+  EXPECT_EQ(res["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 30);
+  ASSERT_EQ(res["stacks"].size(), 1u);
+  EXPECT_EQ(res["stacks"][0]["message"]["text"], "goroutine 2 \"worker\" [chan send]");
+  ASSERT_EQ(res["stacks"][0]["frames"].size(), 2u);
+  EXPECT_EQ(res["stacks"][0]["frames"][1]["location"]["physicalLocation"]["region"]["startLine"], 40);
+  EXPECT_NE(res["message"]["text"].get<std::string>().find("all goroutines are asleep"),
+            std::string::npos);
+}
+
+TEST(FailureData, ARaceGivesOneStackPerAccess) {
+  Finding f;
+  f.kind = "data race";
+  f.iteration = 0;
+  f.details = nlohmann::json::parse(R"({"accesses":[
+    {"access":"write","size":4,"goroutine":3,"stack":[{"function":"w","file":"/s/x.cpp","line":5,"column":1}]},
+    {"access":"read","goroutine":2,"stack":[{"function":"r","file":"/s/x.cpp","line":9,"column":1}]}]})");
+  auto stacks = failure_stacks(f);
+  ASSERT_EQ(stacks.size(), 2u);
+  EXPECT_EQ(stacks[0].title, "current write by goroutine 3");
+  EXPECT_EQ(stacks[1].title, "previous read by goroutine 2");
+  EXPECT_EQ(stacks[1].frames.at(0).line, 9u);
+}
+
+TEST(FailureData, JUnitNamesTheMessageAndWhere) {
+  auto o = interpret(0, 3, ExitStatus{false, 0, 0}, kDeadlockReport, "", "");
+  ASSERT_TRUE(o.finding);
+  auto x = render_junit(shard_result({0, 3}, {*o.finding}));
+  EXPECT_NE(x.find("first: deadlock in iteration 3 (strategy random, seed 7): all goroutines are "
+                   "asleep - deadlock!\""),
+            std::string::npos)
+      << x;
+  EXPECT_NE(x.find("at /src/a.cpp:12\n"), std::string::npos) << x;
+}
+
+// Findings of older workers (text only) still get their locations from the text.
+TEST(FailureData, WithoutFieldsTheTextIsRead) {
+  Finding f;
+  f.kind = "panic";
+  f.report = "panic: x\n\ngoroutine 1 [running]:\n    at /a/b.cpp:12:3 in f\n";
+  auto l = finding_locations(f);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].line, 12u);
+}
+
 }  // namespace

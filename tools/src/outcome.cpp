@@ -98,6 +98,7 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
       f.strategy = j.value("strategy", std::string());
       f.token = fail.value("token", std::string());
       f.report = fail.value("report", std::string());
+      read_failure_fields(fail, f);
       // Written by the runtime as the worker died (report_file.hpp): how it ended matters.
       if (kind == "crash" || kind == "hang") f.ended = status.describe();
       w.finding = std::move(f);

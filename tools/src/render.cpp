@@ -29,7 +29,8 @@ std::vector<SourceLocation> report_locations(const std::string& report) {
   std::set<std::pair<std::string, std::uint64_t>> seen;
   for (auto it = std::sregex_iterator(report.begin(), report.end(), loc);
        it != std::sregex_iterator(); ++it) {
-    SourceLocation l{(*it)[1], std::stoull((*it)[2]), (*it)[3].matched ? std::stoull((*it)[3]) : 0};
+    SourceLocation l{(*it)[1], std::stoull((*it)[2]), (*it)[3].matched ? std::stoull((*it)[3]) : 0,
+                     {}};
     if (l.line == 0 || !seen.emplace(l.file, l.line).second) continue;
     out.push_back(std::move(l));
   }
@@ -106,7 +107,7 @@ std::vector<Group> group_findings(const std::vector<Finding>& findings) {
   std::vector<std::string> keys;
   for (const Finding& f : findings) {
     std::set<std::string> places;  // in any order: which goroutine came first does not matter
-    for (const SourceLocation& l : report_locations(f.report))
+    for (const SourceLocation& l : finding_locations(f))
       places.insert(fmt::format("{}:{}", l.file, l.line));
     std::string key = f.kind;
     for (const std::string& p : places) key += "|" + p;
@@ -160,6 +161,55 @@ std::string exploration_line(const RunResult& r, const ExplorationResult& e, std
 }
 
 }  // namespace
+
+std::vector<FailureStack> failure_stacks(const Finding& f) {
+  std::vector<FailureStack> out;
+  auto frames = [](const nlohmann::json& a) {
+    std::vector<SourceLocation> fs;
+    if (!a.is_array()) return fs;
+    for (const auto& l : a)
+      if (l.is_object() && l.value("line", std::uint64_t{0}) > 0)
+        fs.push_back({l.value("file", std::string()), l.value("line", std::uint64_t{0}),
+                      l.value("column", std::uint64_t{0}), l.value("function", std::string())});
+    return fs;
+  };
+  const nlohmann::json& d = f.details;
+  if (d.contains("accesses") && d["accesses"].is_array()) {
+    std::size_t k = 0;
+    for (const auto& a : d["accesses"]) {
+      if (!a.is_object()) continue;
+      std::string title = fmt::format("{} {} by goroutine {}", k++ == 0 ? "current" : "previous",
+                                      a.value("access", std::string("access")),
+                                      a.value("goroutine", std::uint64_t{0}));
+      if (auto fs = frames(a.value("stack", nlohmann::json())); !fs.empty())
+        out.push_back({std::move(title), std::move(fs)});
+    }
+  }
+  if (d.contains("cycle") && d["cycle"].is_array())
+    for (const auto& e : d["cycle"]) {
+      if (!e.is_object()) continue;
+      std::string title = fmt::format("goroutine {} locks {} while holding {}",
+                                      e.value("goroutine", std::uint64_t{0}),
+                                      e.value("acquired", std::string("?")),
+                                      e.value("held", std::string("?")));
+      if (auto fs = frames(e.value("acquired_at", nlohmann::json())); !fs.empty())
+        out.push_back({std::move(title), std::move(fs)});
+    }
+  if (d.contains("goroutines") && d["goroutines"].is_array() && !d.contains("accesses") &&
+      !d.contains("cycle"))
+    for (const auto& g : d["goroutines"]) {
+      if (!g.is_object()) continue;
+      const std::string state = g.value("wait", g.value("state", std::string()));
+      std::string title = fmt::format("goroutine {}{}{}", g.value("id", std::uint64_t{0}),
+                                      g.value("name", std::string()).empty()
+                                          ? std::string()
+                                          : fmt::format(" \"{}\"", g.value("name", std::string())),
+                                      state.empty() ? std::string() : " [" + state + "]");
+      if (auto fs = frames(g.value("stack", nlohmann::json())); !fs.empty())
+        out.push_back({std::move(title), std::move(fs)});
+    }
+  return out;
+}
 
 std::string render_text(const RunResult& r) {
   std::string out;
@@ -256,13 +306,19 @@ std::string render_sarif(const RunResult& r, const RenderOptions& opt) {
                                      f.iteration ? fmt::format("iteration {}", *f.iteration + 1)
                                                  : std::string("a worker"));
       if (!f.replay.empty()) text += " Replay with: " + f.replay;
+      if (!f.message.empty()) text += "\n" + f.message;
       res["message"] = {{"text", text + "\n\n" + f.report}};
-      auto locs = report_locations(f.report);
+      auto locs = finding_locations(f);
+      auto physical = [&](const SourceLocation& l) {
+        json region{{"startLine", l.line}};
+        if (l.column > 0) region["startColumn"] = l.column;
+        json phys{{"physicalLocation", {{"artifactLocation", artifact(l.file)}, {"region", region}}}};
+        if (!l.function.empty()) phys["logicalLocations"] = json::array({{{"fullyQualifiedName", l.function}}});
+        return phys;
+      };
       json locations = json::array(), related = json::array();
       for (std::size_t i = 0; i < locs.size(); ++i) {
-        json region{{"startLine", locs[i].line}};
-        if (locs[i].column > 0) region["startColumn"] = locs[i].column;
-        json phys{{"physicalLocation", {{"artifactLocation", artifact(locs[i].file)}, {"region", region}}}};
+        json phys = physical(locs[i]);
         if (i == 0) {
           locations.push_back(std::move(phys));
         } else {
@@ -272,6 +328,13 @@ std::string render_sarif(const RunResult& r, const RenderOptions& opt) {
       }
       if (!locations.empty()) res["locations"] = std::move(locations);
       if (!related.empty()) res["relatedLocations"] = std::move(related);
+      json stacks = json::array();
+      for (const FailureStack& st : failure_stacks(f)) {
+        json frames = json::array();
+        for (const SourceLocation& l : st.frames) frames.push_back({{"location", physical(l)}});
+        stacks.push_back({{"message", {{"text", st.title}}}, {"frames", std::move(frames)}});
+      }
+      if (!stacks.empty()) res["stacks"] = std::move(stacks);
       json props{{"exploration", e.name}, {"strategy", f.strategy}, {"seed", f.seed}};
       if (f.iteration) props["iteration"] = *f.iteration;
       if (!f.token.empty()) props["replayToken"] = f.token;
@@ -322,15 +385,19 @@ std::string render_junit(const RunResult& r) {
     if (!e.findings.empty()) {
       std::string body;
       for (const auto& f : e.findings) {
-        body += finding_title(f) + "\n\n" + f.report;
+        body += finding_title(f) + "\n";
+        if (auto locs = finding_locations(f); !locs.empty())
+          body += fmt::format("at {}:{}\n", locs.front().file, locs.front().line);
+        body += "\n" + f.report;
         if (!f.replay.empty()) body += "\nreplay with: " + f.replay + "\n";
         body += "\n";
       }
       const Finding& first = e.findings.front();
       out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
                          xml_escape(first.kind),
-                         xml_escape(fmt::format("{} finding{}; first: {}", e.findings.size(),
-                                                e.findings.size() == 1 ? "" : "s", finding_title(first))),
+                         xml_escape(fmt::format("{} finding{}; first: {}{}", e.findings.size(),
+                                                e.findings.size() == 1 ? "" : "s", finding_title(first),
+                                                first.message.empty() ? "" : ": " + first.message)),
                          xml_escape(body));
     }
     out += fmt::format("      <system-out>{}</system-out>\n",

@@ -14,13 +14,16 @@ enum class Format { text, json, sarif, junit };
 // Throws UsageError on an unknown name.
 Format parse_format(const std::string& name);
 
-struct SourceLocation {
-  std::string file;
-  std::uint64_t line = 0;
-  std::uint64_t column = 0;
-};
-// The source locations a report names ("file.cpp:12:7 in f"), first mention first, each once.
+// The source locations a report's text names (for findings without failure data) ("file.cpp:12:7 in f"), first mention first, each once.
 std::vector<SourceLocation> report_locations(const std::string& report);
+
+// The call chains a finding's data holds, innermost frame first: a race's two accesses, a
+// lock-order cycle's acquisitions, or each goroutine's position (deadlock, leak, panic).
+struct FailureStack {
+  std::string title;  // "goroutine 2 "worker" [chan send]", "current write by goroutine 3"
+  std::vector<SourceLocation> frames;
+};
+std::vector<FailureStack> failure_stacks(const Finding& f);
 
 struct RenderOptions {
   std::string source_root;  // SARIF: URIs relative to it (uriBaseId SRCROOT) where possible

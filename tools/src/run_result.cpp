@@ -7,6 +7,7 @@
 #include <map>
 
 #include "process.hpp"
+#include "render.hpp"
 
 namespace weft::cli {
 
@@ -127,10 +128,34 @@ Finding finding_from(const nlohmann::json& f, const std::string& where) {
   x.ended = f.value("ended", std::string());
   x.replay = f.value("replay", std::string());
   x.trace = f.value("trace", std::string());
+  read_failure_fields(f, x);
   return x;
 }
 
 }  // namespace
+
+void read_failure_fields(const nlohmann::json& failure, Finding& f) {
+  if (!failure.is_object()) return;
+  if (failure.contains("message") && failure["message"].is_string())
+    f.message = failure["message"].get<std::string>();
+  if (failure.contains("locations") && failure["locations"].is_array()) {
+    for (const auto& l : failure["locations"]) {
+      if (!l.is_object() || !l.contains("file") || !l["file"].is_string() ||
+          !l.contains("line") || !l["line"].is_number_unsigned())
+        continue;
+      f.locations.push_back({l["file"].get<std::string>(), l["line"].get<std::uint64_t>(),
+                             l.value("column", std::uint64_t{0}),
+                             l.value("function", std::string())});
+    }
+  }
+  for (const char* key : {"goroutines", "goroutines_omitted", "accesses", "cycle"})
+    if (failure.contains(key)) f.details[key] = failure[key];
+}
+
+std::vector<SourceLocation> finding_locations(const Finding& f) {
+  if (!f.locations.empty()) return f.locations;
+  return report_locations(f.report);
+}
 
 nlohmann::ordered_json to_json(const RunResult& r) {
   nlohmann::ordered_json j;
@@ -162,6 +187,15 @@ nlohmann::ordered_json to_json(const RunResult& r) {
       o2["strategy"] = f.strategy;
       o2["token"] = f.token;
       o2["report"] = f.report;
+      if (!f.message.empty()) o2["message"] = f.message;
+      if (!f.locations.empty()) {
+        auto ls = nlohmann::ordered_json::array();
+        for (const SourceLocation& l : f.locations)
+          ls.push_back({{"function", l.function}, {"file", l.file}, {"line", l.line},
+                        {"column", l.column}});
+        o2["locations"] = std::move(ls);
+      }
+      for (const auto& [k, v] : f.details.items()) o2[k] = v;
       o2["ended"] = f.ended;
       o2["replay"] = f.replay;
       if (!f.trace.empty()) o2["trace"] = f.trace;

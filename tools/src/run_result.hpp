@@ -19,6 +19,14 @@ constexpr int kExitClean = 0;     // no finding
 constexpr int kExitFindings = 1;  // at least one finding
 constexpr int kExitUsage = 2;     // bad usage, or an environment error (nothing trustworthy ran)
 
+// A source location a report names (a frame of weft.explore/1's failure fields).
+struct SourceLocation {
+  std::string file;
+  std::uint64_t line = 0;
+  std::uint64_t column = 0;
+  std::string function;
+};
+
 struct Finding {
   std::string kind;  // a weft failure kind ("deadlock", "data race", ...), "crash", "hang",
                      // or "test failure" (the binary failed outside weft's reports)
@@ -27,6 +35,14 @@ struct Finding {
   std::string strategy;
   std::string token;   // replay token; empty when the failure has none
   std::string report;  // the runtime's report text
+  // The failure as data (weft::Failure, through the worker's JSON): its first line, the
+  // locations that identify it (where it happened first), and the rest of its fields
+  // ("goroutines", "goroutines_omitted", "accesses", "cycle") as the worker wrote them.
+  // Empty for findings that have no such data (a worker that died outside an iteration,
+  // a test failure, reports of an older weft).
+  std::string message;
+  std::vector<SourceLocation> locations;
+  nlohmann::json details = nlohmann::json::object();
   std::string ended;   // how the worker ended when that is part of the finding ("signal ...")
   std::string replay;  // the command that replays it
   std::string trace;   // the HTML timeline of its schedule (weft explore --trace-dir)
@@ -88,6 +104,12 @@ struct RunResult {
 };
 
 nlohmann::ordered_json to_json(const RunResult& r);
+// The failure fields of a weft.explore/1 (or weft.run/1) failure object into `f`: message,
+// locations and details. Frames that are not objects with "file" and "line" are skipped.
+void read_failure_fields(const nlohmann::json& failure, Finding& f);
+// The locations that identify a finding: its own, or (no data) those its text names.
+std::vector<SourceLocation> finding_locations(const Finding& f);
+
 // Reads weft.run/1 or weft.explore/1 (the latter becomes one exploration named `name`).
 // Throws UsageError naming `source` and the problem.
 RunResult from_json(const nlohmann::json& j, const std::string& source, const std::string& name);

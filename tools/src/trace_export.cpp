@@ -84,6 +84,16 @@ Trace parse_trace(const std::string& jsonl, const std::string& source) {
       t.ok = j.value("ok", true);
       t.failure = j.value("failure", "");
       t.report = j.value("report", "");
+      if (j.contains("locations") && j["locations"].is_array()) {
+        t.has_failure_data = true;
+        for (const auto& l : j["locations"])
+          if (l.is_object())
+            t.failure_places.emplace_back(l.value("file", std::string()),
+                                          l.value("line", std::uint64_t{0}));
+        for (const auto& g : j.value("goroutines", nlohmann::json::array()))
+          if (g.is_object() && g.contains("state"))  // dumped (a race's have no state)
+            t.failure_goroutines.push_back(g.value("id", std::uint64_t{0}));
+      }
       continue;
     }
     TraceEvent e;
@@ -114,14 +124,21 @@ Trace parse_trace(const std::string& jsonl, const std::string& source) {
 
 std::vector<std::size_t> highlighted(const Trace& t) {
   std::vector<std::size_t> out;
-  if (t.report.empty()) return out;
-  auto locs = report_locations(t.report);
-  // The goroutines the report dumps ("goroutine 3 [chan receive]:"): where each last was.
-  static const std::regex dumped(R"(goroutine (\d+)[^\n]*\[[^\]\n]*\]:)");
+  if (t.report.empty() && !t.has_failure_data) return out;
+  // The failure's places, and the goroutines it names: where each last was. From the
+  // failure's data; a trace of an older weft has only the text ("goroutine 3 [...]:").
+  std::vector<SourceLocation> locs;
   std::set<std::uint64_t> named;
-  for (auto it = std::sregex_iterator(t.report.begin(), t.report.end(), dumped);
-       it != std::sregex_iterator(); ++it)
-    named.insert(std::stoull((*it)[1]));
+  if (t.has_failure_data) {
+    for (const auto& [file, line] : t.failure_places) locs.push_back({file, line, 0, {}});
+    named.insert(t.failure_goroutines.begin(), t.failure_goroutines.end());
+  } else {
+    locs = report_locations(t.report);
+    static const std::regex dumped(R"(goroutine (\d+)[^\n]*\[[^\]\n]*\]:)");
+    for (auto it = std::sregex_iterator(t.report.begin(), t.report.end(), dumped);
+         it != std::sregex_iterator(); ++it)
+      named.insert(std::stoull((*it)[1]));
+  }
   std::set<std::size_t> last;
   for (std::uint64_t g : named) {
     for (std::size_t k = t.events.size(); k-- > 0;)

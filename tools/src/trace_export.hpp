@@ -32,6 +32,11 @@ struct Trace {
   bool ok = true;
   std::string failure;  // kind
   std::string report;
+  // The failure as data, when the trace's result line has it: the locations that
+  // identify it and the goroutines it names.
+  bool has_failure_data = false;
+  std::vector<std::pair<std::string, std::uint64_t>> failure_places;  // file, line
+  std::vector<std::uint64_t> failure_goroutines;
   // Goroutine ids in order of first appearance, with their names.
   std::vector<std::pair<std::uint64_t, std::string>> goroutines;
 };

@@ -69,8 +69,10 @@ class Slot {
 };
 
 template <class T>
-std::shared_ptr<ChanCore> make_core(std::size_t cap) {
-  return std::shared_ptr<ChanCore>(new ChanCore(cap, elem_ops_for<T>), ChanCore::Deleter{});
+std::shared_ptr<ChanCore> make_core(std::size_t cap, Location made_at = {}) {
+  auto* core = new ChanCore(cap, elem_ops_for<T>);
+  core->made_at = made_at;
+  return std::shared_ptr<ChanCore>(core, ChanCore::Deleter{});
 }
 
 template <class T>
@@ -236,7 +238,11 @@ class Chan : public ChanBase, public SendOps<T, Chan<T>>, public RecvOps<T, Chan
  public:
   using value_type = T;
   Chan() = default;  // the nil channel
-  static Chan make(std::size_t capacity = 0) { return Chan(detail::make_core<T>(capacity)); }
+  // `where` is the channel's creation site, which reports of goroutines waiting on it name.
+  static Chan make(std::size_t capacity = 0,
+                   std::source_location where = std::source_location::current()) {
+    return Chan(detail::make_core<T>(capacity, Location::from(where)));
+  }
 
  private:
   explicit Chan(std::shared_ptr<detail::ChanCore> c) : ChanBase(std::move(c)) {}
@@ -261,8 +267,9 @@ class RecvChan : public ChanBase, public RecvOps<T, RecvChan<T>> {
 };
 
 template <class T>
-Chan<T> make_chan(std::size_t capacity = 0) {
-  return Chan<T>::make(capacity);
+Chan<T> make_chan(std::size_t capacity = 0,
+                  std::source_location where = std::source_location::current()) {
+  return Chan<T>::make(capacity, where);
 }
 
 }  // namespace weft

@@ -95,6 +95,8 @@ class ChanCore {
   ~ChanCore();
 
   std::size_t capacity() const noexcept { return cap_; }
+  // Where the channel was made (make_chan); reports of goroutines waiting on it name it.
+  Location made_at;
   std::size_t length() noexcept;
 
   // Go's chansend. Moves *elem into the channel. Returns false only when !block and the

@@ -1,0 +1,29 @@
+// Locks held per goroutine; see held_locks.hpp.
+#include "held_locks.hpp"
+
+#include <algorithm>
+
+namespace weft::detail {
+
+void HeldLocks::acquired(const G& g, const void* mutex, bool exclusive, Location where) {
+  HeldLock h;
+  h.mutex = mutex;
+  h.holder = g.id;
+  h.exclusive = exclusive;
+  h.where = where;
+  h.ncalls = std::min<std::uint32_t>(g.ncalls, static_cast<std::uint32_t>(g.calls.size()));
+  for (std::uint32_t i = 0; i < h.ncalls; ++i) h.calls[i] = g.calls[i].site;
+  held_.push_back(h);
+}
+
+void HeldLocks::released(GoId g, const void* mutex) {
+  auto mine = std::find_if(held_.rbegin(), held_.rend(), [&](const HeldLock& h) {
+    return h.mutex == mutex && h.holder == g;
+  });
+  if (mine == held_.rend())
+    mine = std::find_if(held_.rbegin(), held_.rend(),
+                        [&](const HeldLock& h) { return h.mutex == mutex; });
+  if (mine != held_.rend()) held_.erase(std::next(mine).base());
+}
+
+}  // namespace weft::detail

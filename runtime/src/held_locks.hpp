@@ -1,0 +1,39 @@
+// Which goroutine holds which lock, and where it took it: the controlled scheduler keeps
+// this so a deadlock, leak or step-limit report can say, per goroutine, the locks it holds
+// (with the call chain at each lock) and who holds the mutex a goroutine waits for.
+//
+// Invariants:
+//  - one entry per (mutex, holder) acquisition not yet released, in acquisition order;
+//  - a release by a goroutine that does not hold the mutex (Go allows unlocking a Mutex
+//    another goroutine locked) drops the latest entry of that mutex, whoever holds it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "goroutine.hpp"
+
+namespace weft::detail {
+
+struct HeldLock {
+  const void* mutex = nullptr;
+  GoId holder = 0;
+  bool exclusive = true;
+  Location where;
+  // The holder's marked calls then (G::calls), innermost last: its call chain at the lock.
+  std::array<const void*, 8> calls{};
+  std::uint32_t ncalls = 0;
+};
+
+class HeldLocks {
+ public:
+  void acquired(const G& g, const void* mutex, bool exclusive, Location where);
+  void released(GoId g, const void* mutex);
+  const std::vector<HeldLock>& all() const noexcept { return held_; }
+
+ private:
+  std::vector<HeldLock> held_;
+};
+
+}  // namespace weft::detail
