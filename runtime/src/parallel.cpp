@@ -12,6 +12,8 @@
 #include "parallel.hpp"
 
 #include <fmt/format.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,22 +93,40 @@ std::string human_duration(std::int64_t ns) {
 // ---- Parker ----
 
 void Parker::post() {
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    posted_ = true;
-  }
-  cv_.notify_one();
+  if (state_.exchange(1, std::memory_order_release) == -1)
+    ::syscall(SYS_futex, &state_, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
 bool Parker::wait(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::unique_lock<std::mutex> lk(mu_);
-  if (deadline)
-    cv_.wait_until(lk, *deadline, [&] { return posted_; });
-  else
-    cv_.wait(lk, [&] { return posted_; });
-  bool was = posted_;
-  posted_ = false;
-  return was;
+  int s = 0;
+  if (!state_.compare_exchange_strong(s, -1, std::memory_order_acquire)) {
+    state_.store(0, std::memory_order_relaxed);  // it was 1: consume the post
+    return true;
+  }
+  struct timespec at {};
+  if (deadline) {
+    // steady_clock is CLOCK_MONOTONIC, FUTEX_WAIT_BITSET's clock for an absolute timeout.
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        deadline->time_since_epoch())
+                        .count();
+    at.tv_sec = ns / 1'000'000'000;
+    at.tv_nsec = ns % 1'000'000'000;
+  }
+  for (;;) {
+    ::syscall(SYS_futex, &state_, FUTEX_WAIT_BITSET_PRIVATE, -1, deadline ? &at : nullptr,
+              nullptr, FUTEX_BITSET_MATCH_ANY);
+    if (state_.load(std::memory_order_acquire) == 1) {
+      state_.store(0, std::memory_order_relaxed);
+      return true;
+    }
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+      int e = -1;
+      if (state_.compare_exchange_strong(e, 0, std::memory_order_acquire)) return false;
+      state_.store(0, std::memory_order_relaxed);  // posted just now
+      return true;
+    }
+    // A spurious wake-up (a signal, or the word changed and changed back): sleep again.
+  }
 }
 
 // ---- Construction ----

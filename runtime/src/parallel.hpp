@@ -53,7 +53,9 @@
 
 namespace weft::detail {
 
-// Parks one OS thread: a post() before the wait() is not lost.
+// Parks one OS thread: a post() before the wait() is not lost (posts before a wait merge
+// into one). One thread waits; any may post. A futex word, so a post to a thread that is
+// not asleep is one atomic exchange, and only a post to a sleeping one is a system call.
 class Parker {
  public:
   void post();
@@ -61,9 +63,9 @@ class Parker {
   bool wait(std::optional<std::chrono::steady_clock::time_point> deadline);
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool posted_ = false;  // guarded by mu_
+  // 0: nothing; 1: posted; -1: the waiter sleeps (or is about to). Posters only store 1;
+  // only the waiter moves it away from 1.
+  std::atomic<int> state_{0};
 };
 
 // An OS thread that runs the calls of weft::blocking, one at a time: it switches into the
