@@ -12,6 +12,8 @@
 #include "parallel.hpp"
 
 #include <fmt/format.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,28 +93,46 @@ std::string human_duration(std::int64_t ns) {
 // ---- Parker ----
 
 void Parker::post() {
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    posted_ = true;
-  }
-  cv_.notify_one();
+  if (state_.exchange(1, std::memory_order_release) == -1)
+    ::syscall(SYS_futex, &state_, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
 bool Parker::wait(std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::unique_lock<std::mutex> lk(mu_);
-  if (deadline)
-    cv_.wait_until(lk, *deadline, [&] { return posted_; });
-  else
-    cv_.wait(lk, [&] { return posted_; });
-  bool was = posted_;
-  posted_ = false;
-  return was;
+  int s = 0;
+  if (!state_.compare_exchange_strong(s, -1, std::memory_order_acquire)) {
+    state_.store(0, std::memory_order_relaxed);  // it was 1: consume the post
+    return true;
+  }
+  struct timespec at {};
+  if (deadline) {
+    // steady_clock is CLOCK_MONOTONIC, FUTEX_WAIT_BITSET's clock for an absolute timeout.
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        deadline->time_since_epoch())
+                        .count();
+    at.tv_sec = ns / 1'000'000'000;
+    at.tv_nsec = ns % 1'000'000'000;
+  }
+  for (;;) {
+    ::syscall(SYS_futex, &state_, FUTEX_WAIT_BITSET_PRIVATE, -1, deadline ? &at : nullptr,
+              nullptr, FUTEX_BITSET_MATCH_ANY);
+    if (state_.load(std::memory_order_acquire) == 1) {
+      state_.store(0, std::memory_order_relaxed);
+      return true;
+    }
+    if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+      int e = -1;
+      if (state_.compare_exchange_strong(e, 0, std::memory_order_acquire)) return false;
+      state_.store(0, std::memory_order_relaxed);  // posted just now
+      return true;
+    }
+    // A spurious wake-up (a signal, or the word changed and changed back): sleep again.
+  }
 }
 
 // ---- Construction ----
 
-ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks)
-    : nprocs_(procs), stacks_(stacks) {
+ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned max_threads)
+    : nprocs_(procs), max_threads_(max_threads), stacks_(stacks) {
   parallel_ = true;
   for (unsigned i = 0; i < procs; ++i) {
     auto p = std::make_unique<Proc>();
@@ -264,6 +284,13 @@ Wake ParallelScheduler::park(WaitReason reason, Location where, UnlockFn unlock,
   return Wake::ready;
 }
 
+// weft::blocking's first step (parallel_blocking.cpp): to g0, which hands g to a worker.
+void ParallelScheduler::leave_for_blocking(G* g) {
+  Proc* p = this_proc();
+  p->after = Proc::After::blocking;
+  switch_to(g->ctx, p->g0);
+}
+
 void ParallelScheduler::yield(Location where) {
   Proc* p = this_proc();
   G* g = p->cur;
@@ -312,6 +339,12 @@ void ParallelScheduler::after_switch(Proc* p) {
       } else {
         free_g(p, g);
       }
+      break;
+    case Proc::After::blocking:
+      g->blocked_since = coarse_now_ns();
+      g->state = GState::blocked;
+      nblocking_.fetch_add(1, std::memory_order_seq_cst);
+      submit_blocking(g);  // from here on, a worker may run it
       break;
     case Proc::After::none:
       break;
@@ -505,10 +538,16 @@ G* ParallelScheduler::find_runnable(Proc* p) {
   for (;;) {
     if (stopping_.load(std::memory_order_relaxed)) return nullptr;
     fire_timers(p);
-    if (++p->schedtick % 61 == 0)
-      if (G* g = global_get(p)) return g;
-    if (G* g = runq_get(p)) return g;
-    if (G* g = global_get(p)) return g;
+    G* g = nullptr;
+    if (++p->schedtick % 61 == 0) g = global_get(p);
+    if (!g) g = runq_get(p);
+    if (!g) g = global_get(p);
+    if (g) {
+      // A processor woken by wakep comes back spinning: it stops counting as a spinner
+      // before it runs anything, or later work would not wake another processor.
+      reset_spinning(p);
+      return g;
+    }
     if (nprocs_ > 1) {
       // Spin: at most half of the busy processors do, the rest park at once.
       if (!p->spinning) {
@@ -554,7 +593,11 @@ void ParallelScheduler::reset_spinning(Proc* p) {
 
 // Work appeared: wake a parked processor, unless one is spinning already (it will find it).
 void ParallelScheduler::wakep() {
-  if (nprocs_ == 1) return;
+  if (nprocs_ == 1) return;  // the one processor made the work itself: it is awake
+  wake_from_outside();
+}
+
+void ParallelScheduler::wake_from_outside() {
   std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with park_proc's
   if (npidle_.load(std::memory_order_relaxed) == 0) return;
   if (nspinning_.load(std::memory_order_relaxed) != 0) return;
@@ -624,6 +667,9 @@ void ParallelScheduler::check_deadlock() {
   {
     std::lock_guard<std::mutex> lk(idle_mu_);
     if (npidle_.load(std::memory_order_seq_cst) != static_cast<int>(nprocs_)) return;
+    // A goroutine in a blocking call will be back on the global queue once it returns
+    // (counted out only after it is queued, so one of these two tests sees it).
+    if (nblocking_.load(std::memory_order_seq_cst) > 0) return;
     if (stopping_.load(std::memory_order_acquire) || has_work() ||
         ntimers_.load(std::memory_order_acquire) > 0)
       return;
@@ -768,6 +814,7 @@ int ParallelScheduler::run(Callable& body) {
   }
   proc_main(p0);
   for (unsigned i = 1; i < nprocs_; ++i) procs_[i]->thread.join();
+  close_blocking();
 
   // Main has returned and every processor has stopped: nothing runs any more. Timers that
   // did not fire are dropped; goroutines still alive are abandoned where they stopped.
@@ -781,6 +828,12 @@ int ParallelScheduler::run(Callable& body) {
     std::lock_guard<std::mutex> lk(allg_mu_);
     gs.swap(allgs_);
   }
+  // A goroutine still inside a blocking call is left to it: its worker returns into its
+  // stack and closure whenever the call ends, so those stay (leaked, like the worker).
+  const auto in_call = [](const G* g) {
+    return g->state == GState::blocked && g->reason == WaitReason::blocking_call;
+  };
+  std::erase_if(gs, in_call);
   for (G* g : gs)
     if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
   for (G* g : gs) {

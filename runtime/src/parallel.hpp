@@ -26,7 +26,12 @@
 //  - a processor parks only after publishing itself idle and then finding no work
 //    (Dekker-style with wakep's fence), so a wake-up is never lost;
 //  - timers live in one heap under timer_mu_; their callbacks run with it held, so
-//    remove_timer() returning false means the callback has run or is not going to.
+//    remove_timer() returning false means the callback has run or is not going to;
+//  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
+//    blocking_call, counted in nblocking_) and f runs on its own stack on a worker thread
+//    of the BlockingPool, never on a processor's thread, so processors stay bound to their
+//    threads; when f returns the worker puts the goroutine on the global queue. The
+//    processors' threads plus the pool's workers never exceed max_threads.
 #pragma once
 
 #include <array>
@@ -48,7 +53,9 @@
 
 namespace weft::detail {
 
-// Parks one OS thread: a post() before the wait() is not lost.
+// Parks one OS thread: a post() before the wait() is not lost (posts before a wait merge
+// into one). One thread waits; any may post. A futex word, so a post to a thread that is
+// not asleep is one atomic exchange, and only a post to a sleeping one is a system call.
 class Parker {
  public:
   void post();
@@ -56,9 +63,29 @@ class Parker {
   bool wait(std::optional<std::chrono::steady_clock::time_point> deadline);
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool posted_ = false;  // guarded by mu_
+  // 0: nothing; 1: posted; -1: the waiter sleeps (or is about to). Posters only store 1;
+  // only the waiter moves it away from 1.
+  std::atomic<int> state_{0};
+};
+
+// An OS thread that runs the calls of weft::blocking, one at a time: it switches into the
+// goroutine, which runs the call on its own stack and switches back.
+struct BlockingWorker {
+  Parker parker;
+  FiberCtx native;    // the worker thread's own context while a goroutine runs on it
+  G* job = nullptr;   // the goroutine whose call it runs; guarded by BlockingPool::mu
+  std::thread thread;
+};
+
+// The workers of one run. Shared by the scheduler and each worker thread: a call still in
+// progress when the run ends keeps its worker (and the pool) alive until it returns.
+struct BlockingPool {
+  std::mutex mu;
+  std::condition_variable returned;  // returning fell to zero
+  std::vector<std::unique_ptr<BlockingWorker>> all;  // guarded by mu
+  std::vector<BlockingWorker*> idle;                  // guarded by mu
+  int returning = 0;    // guarded by mu: workers handing a goroutine back to the scheduler
+  bool closed = false;  // guarded by mu: the run is over
 };
 
 // A logical processor (Go's P) and the OS thread bound to it.
@@ -69,7 +96,7 @@ struct Proc {
   FiberCtx g0;       // the processor's own context, on its OS thread's stack
   G* cur = nullptr;  // the goroutine running, or null while g0 runs
   // What the goroutine that switched back to g0 asks g0 to do.
-  enum class After : std::uint8_t { none, park, yield, exit } after = After::none;
+  enum class After : std::uint8_t { none, park, yield, exit, blocking } after = After::none;
   UnlockFn unlock = nullptr;
   void* unlock_arg = nullptr;
 
@@ -96,7 +123,9 @@ struct Proc {
 
 class ParallelScheduler final : public Scheduler {
  public:
-  ParallelScheduler(unsigned procs, StackPool& stacks);
+  // `max_threads`: the most OS threads the run may use (its processors' and the workers of
+  // weft::blocking); more is a fatal error.
+  ParallelScheduler(unsigned procs, StackPool& stacks, unsigned max_threads);
   ~ParallelScheduler() override;
 
   // Runs `body` as the main goroutine; returns once it has returned and every processor
@@ -118,6 +147,10 @@ class ParallelScheduler final : public Scheduler {
   Duration now() noexcept override;
   void add_timer(TimerEntry* t) override;
   bool remove_timer(TimerEntry* t) override;
+
+  // weft::blocking: runs fn(arg) on a worker thread while this goroutine's processor runs
+  // others; returns (or rethrows what fn threw) on whichever processor picks it up next.
+  void blocking(void (*fn)(void*), void* arg, Location where);
 
   // Every goroutine not yet dead: id, name, state, wait reason and for how long.
   std::string dump();
@@ -147,8 +180,18 @@ class ParallelScheduler final : public Scheduler {
   G* global_get(Proc* p);
   bool has_work() const noexcept;
 
+  // weft::blocking's workers (parallel_blocking.cpp).
+  void leave_for_blocking(G* g);
+  void submit_blocking(G* g);
+  void end_blocking(G* g);
+  void close_blocking();
+  static void worker_main(std::shared_ptr<BlockingPool> pool, BlockingWorker* w,
+                          ParallelScheduler* s);
+
   // Idle processors.
   void wakep();
+  // wakep for work that a thread other than a processor's made (a blocking call's worker).
+  void wake_from_outside();
   void reset_spinning(Proc* p);
   Proc* pop_idle();
   bool leave_idle(Proc* p);
@@ -162,6 +205,7 @@ class ParallelScheduler final : public Scheduler {
   std::int64_t now_ns() const noexcept;
 
   const unsigned nprocs_;
+  const unsigned max_threads_;
   StackPool& stacks_;
   std::vector<std::unique_ptr<Proc>> procs_;
   std::chrono::steady_clock::time_point start_;
@@ -190,6 +234,10 @@ class ParallelScheduler final : public Scheduler {
   std::atomic<std::size_t> ntimers_{0};
 
   std::atomic<bool> dying_{false};
+
+  // Goroutines inside weft::blocking (not a deadlock while any is).
+  alignas(64) std::atomic<int> nblocking_{0};
+  std::shared_ptr<BlockingPool> pool_ = std::make_shared<BlockingPool>();
 };
 
 }  // namespace weft::detail

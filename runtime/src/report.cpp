@@ -35,6 +35,7 @@ std::string_view wait_reason_name(WaitReason r) noexcept {
     case WaitReason::cond_wait: return "sync.Cond.Wait";
     case WaitReason::once_do: return "sync.Once.Do";
     case WaitReason::timer_wait: return "timer";
+    case WaitReason::blocking_call: return "blocking call";
   }
   return "unknown";
 }

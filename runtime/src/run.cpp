@@ -114,6 +114,14 @@ int run(std::function<void()> main, RunOptions options) {
     std::fprintf(stderr, "weft::run: configuration error: %s\n", why.c_str());
     return 2;
   }
+  if (options.max_threads < procs) {
+    std::fprintf(stderr,
+                 "weft::run: configuration error: RunOptions::max_threads = %u is fewer than "
+                 "the %u logical processors (each needs a thread); raise it to at least %u "
+                 "(default 10000), or run on fewer processors\n",
+                 options.max_threads, procs, procs);
+    return 2;
+  }
   if (options.detect_races) {
     std::fprintf(stderr, "weft::run: configuration error: race detection is not available "
                          "under weft::run yet (RunOptions::detect_races); find races with "
@@ -128,7 +136,7 @@ int run(std::function<void()> main, RunOptions options) {
   } body{main};
   const std::size_t stack =
       options.stack_size ? options.stack_size : detail::default_stack_size();
-  detail::ParallelScheduler s(procs, detail::pool_for(stack));
+  detail::ParallelScheduler s(procs, detail::pool_for(stack), options.max_threads);
   detail::ParallelScheduler* expected = nullptr;
   if (!detail::running.compare_exchange_strong(expected, &s))
     throw std::logic_error("weft::run: another run is in progress in this process; run one "

@@ -142,7 +142,9 @@ namespace shim {
 
 G* caller(const void* ret) noexcept {
   Scheduler* s = current_scheduler();
-  if (!s || in_event_sink || internal_depth > 0) return nullptr;
+  // Under weft::run std code uses the OS primitives: answered before the virtual call and
+  // the dynamic_cast (a string compare), which every std::mutex of the scheduler paid.
+  if (!s || s->is_parallel() || in_event_sink || internal_depth > 0) return nullptr;
   G* g = s->current();
   if (!g || g->state != GState::running) return nullptr;
   if (!dynamic_cast<ControlledScheduler*>(s)) return nullptr;

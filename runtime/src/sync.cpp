@@ -55,30 +55,60 @@ void ready_all(const std::vector<detail::G*>& gs) {
 
 Mutex::~Mutex() { hb::sync_free(this); }
 
+namespace {
+constexpr std::uint32_t kLocked = 1;   // held
+constexpr std::uint32_t kWaiters = 2;  // a goroutine may be queued in waiters_
+
+// Under weft::run nothing observes a Mutex operation (no scheduling point, no detector),
+// so an uncontended lock or unlock is one compare-and-swap.
+bool unobserved() noexcept {
+  detail::Scheduler* s = detail::current_scheduler();
+  return s && s->is_parallel() && !s->race();
+}
+}  // namespace
+
 void Mutex::lock(std::source_location where) {
+  if (unobserved()) {
+    std::uint32_t s = 0;
+    if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return;
+  }
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
-  while (locked_) {
+  for (;;) {
+    std::uint32_t s = state_.load(std::memory_order_relaxed);
+    if (!(s & kLocked)) {
+      if (state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire)) break;
+      continue;
+    }
+    // Announce the wait in the same step that sees it held: a holder's uncontended unlock
+    // (0 from kLocked only) then fails and comes here to wake us.
+    if (!state_.compare_exchange_weak(s, s | kWaiters, std::memory_order_relaxed)) continue;
     wait_on(waiters_, lk_, detail::WaitReason::mutex_lock, loc);
     lk_.lock();
   }
-  locked_ = true;
   lk_.unlock();
   hb::acquire(this);
   hb::lock_acquired(this, true, loc);
 }
 
 bool Mutex::try_lock(std::source_location where) {
+  if (unobserved()) {
+    std::uint32_t s = 0;
+    if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return true;
+  }
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
-  if (locked_) {
+  std::uint32_t s = state_.load(std::memory_order_relaxed);
+  while (!(s & kLocked) &&
+         !state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire)) {
+  }
+  if (s & kLocked) {
     lk_.unlock();
     detail::polled();
     return false;
   }
-  locked_ = true;
   lk_.unlock();
   hb::acquire(this);
   hb::lock_try_acquired(this, true, loc);
@@ -86,10 +116,14 @@ bool Mutex::try_lock(std::source_location where) {
 }
 
 void Mutex::unlock(std::source_location where) {
+  if (unobserved()) {
+    std::uint32_t s = kLocked;
+    if (state_.compare_exchange_strong(s, 0, std::memory_order_release)) return;
+  }
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::unlock, this);
   lk_.lock();
-  if (!locked_) {
+  if (!(state_.load(std::memory_order_relaxed) & kLocked)) {
     lk_.unlock();
     if (unwinding_from_teardown()) return;
     throw Panic("sync: unlock of unlocked mutex", loc);
@@ -98,8 +132,9 @@ void Mutex::unlock(std::source_location where) {
   // holds everything the lock's clock did, and a copy is exact (and cheaper than a join).
   hb::release_store(this);
   hb::lock_released(this);
-  locked_ = false;
   detail::G* g = wake_one(waiters_, false);
+  // Only lk_'s holder changes a held state_ with kWaiters set, so a plain store is safe.
+  state_.store(waiters_.empty() ? 0 : kWaiters, std::memory_order_release);
   lk_.unlock();
   if (g) detail::ready(g);
 }

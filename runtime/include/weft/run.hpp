@@ -28,6 +28,12 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
+#include <source_location>
+#include <type_traits>
+#include <utility>
+
+#include "weft/events.hpp"
 
 namespace weft {
 
@@ -44,6 +50,11 @@ struct RunOptions {
   bool detect_races = false;
   // Dump every goroutine and exit 2 on SIGQUIT (Go's behaviour), while run() runs.
   bool dump_on_sigquit = true;
+  // The most OS threads the run may use: one per processor plus one per weft::blocking
+  // call in progress (Go's debug.SetMaxThreads). A blocking call beyond it ends the
+  // program: `fatal error: thread exhaustion`, a goroutine dump, exit status 2. Must be at
+  // least the processors.
+  unsigned max_threads = 10'000;
 };
 
 // The most logical processors run() accepts.
@@ -58,5 +69,53 @@ inline constexpr unsigned kMaxProcs = 1024;
 // (running, runnable, or blocked with the reason and for how long) and where. Outside a
 // run it writes nothing. A snapshot taken while goroutines run: states may be a moment old.
 void dump_goroutines();
+
+namespace detail {
+void run_blocking(void (*fn)(void*), void* arg, Location where);
+}
+
+// Runs f() — a call that may block its OS thread (a read, a wait on a std::future, a C
+// library that sleeps) — and returns what it returns, or rethrows what it throws. Under
+// weft::run the goroutine's processor runs the other goroutines meanwhile: f runs on a
+// thread of its own (one of a pool, RunOptions::max_threads), on the goroutine's stack.
+// f must not use weft's goroutine operations (channels, sync, go, sleep): they throw
+// std::logic_error there. Outside weft::run (under weft::explore, or outside any run) f
+// simply runs on the calling thread. A call still in progress when main returns is
+// abandoned with its goroutine; its thread ends when the call returns.
+//
+//   auto n = weft::blocking([&] { return ::read(fd, buf, sizeof buf); });
+template <class F>
+std::invoke_result_t<F&> blocking(F&& f,
+                                  std::source_location where = std::source_location::current()) {
+  using R = std::invoke_result_t<F&>;
+  using Fn = std::remove_reference_t<F>;
+  if constexpr (std::is_void_v<R>) {
+    detail::run_blocking([](void* a) { (*static_cast<Fn*>(a))(); }, &f, Location::from(where));
+  } else if constexpr (std::is_reference_v<R>) {
+    struct Call {
+      Fn* f;
+      std::remove_reference_t<R>* result;
+    } call{&f, nullptr};
+    detail::run_blocking(
+        [](void* a) {
+          auto* c = static_cast<Call*>(a);
+          c->result = &(*c->f)();
+        },
+        &call, Location::from(where));
+    return static_cast<R>(*call.result);
+  } else {
+    struct Call {
+      Fn* f;
+      std::optional<R> result;
+    } call{&f, std::nullopt};
+    detail::run_blocking(
+        [](void* a) {
+          auto* c = static_cast<Call*>(a);
+          c->result.emplace((*c->f)());
+        },
+        &call, Location::from(where));
+    return std::move(*call.result);
+  }
+}
 
 }  // namespace weft

@@ -16,6 +16,7 @@
 // Misuse panics with Go's messages ("sync: unlock of unlocked mutex", ...).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <source_location>
@@ -38,7 +39,10 @@ class Mutex {
 
  private:
   detail::SpinLock lk_;
-  bool locked_ WEFT_GUARDED_BY(lk_) = false;
+  // kLocked | kWaiters (sync.cpp). Changed under lk_, except by weft::run's uncontended
+  // lock and unlock: one compare-and-swap from 0 to kLocked and back, which fails (and
+  // goes the locked way) whenever kWaiters is set.
+  std::atomic<std::uint32_t> state_{0};
   detail::WaitQueue waiters_ WEFT_GUARDED_BY(lk_);
 };
 

@@ -44,6 +44,8 @@ enum class WaitReason : std::uint8_t {
   std_cond_wait,
   std_call_once,
   futex_wait,  // atomic wait, latch, barrier, semaphore, future
+  // weft::run: in weft::blocking(f), f running on a thread of its own
+  blocking_call,
 };
 std::string_view wait_reason_name(WaitReason r) noexcept;
 
