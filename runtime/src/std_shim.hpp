@@ -106,6 +106,7 @@ void undefined_behavior(G* self, const std::string& what, const Location& where)
 void reset_threads() noexcept;
 void reset_sync() noexcept;
 void reset_futex() noexcept;
+void reset_atomics() noexcept;  // std_atomic.cpp
 
 // Abandons the calling goroutine, killed at teardown, without unwinding it.
 [[noreturn]] void abandon(G* self);

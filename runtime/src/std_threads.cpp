@@ -340,6 +340,7 @@ bool virtual_time(clockid_t clk, timespec* out) noexcept {
 
 void std_iteration_end() noexcept {
   shim::reset_futex();
+  shim::reset_atomics();
   shim::reset_sync();
   shim::reset_threads();
 }
