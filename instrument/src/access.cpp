@@ -67,6 +67,38 @@ bool is_weft_handle(QualType t) {
   return names.contains(rd->getName());
 }
 
+// std::atomic<T> and std::atomic_flag, whose operations are inline builtins that no
+// interposed function sees: each operation gets the proxy of weft/instr_atomic.hpp.
+bool is_std_atomic(QualType t) {
+  const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
+  if (!rd || !rd->isInStdNamespace() || !rd->getIdentifier()) return false;
+  return rd->getName() == "atomic" || rd->getName() == "atomic_flag";
+}
+bool is_std_atomic_ref(QualType t) {
+  const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
+  return rd && rd->isInStdNamespace() && rd->getIdentifier() && rd->getName() == "atomic_ref";
+}
+
+// The free functions of <atomic> that weft/instr_atomic.hpp's weft::instr::hooked::std
+// defines.
+bool is_atomic_free_function(const FunctionDecl& f) {
+  if (!f.getIdentifier() || !f.isInStdNamespace()) return false;
+  static const llvm::StringSet<> names = {
+      "atomic_load", "atomic_load_explicit", "atomic_store", "atomic_store_explicit",
+      "atomic_exchange", "atomic_exchange_explicit", "atomic_compare_exchange_weak",
+      "atomic_compare_exchange_weak_explicit", "atomic_compare_exchange_strong",
+      "atomic_compare_exchange_strong_explicit", "atomic_fetch_add", "atomic_fetch_add_explicit",
+      "atomic_fetch_sub", "atomic_fetch_sub_explicit", "atomic_fetch_and",
+      "atomic_fetch_and_explicit", "atomic_fetch_or", "atomic_fetch_or_explicit",
+      "atomic_fetch_xor", "atomic_fetch_xor_explicit", "atomic_wait", "atomic_wait_explicit",
+      "atomic_notify_one", "atomic_notify_all", "atomic_flag_test_and_set",
+      "atomic_flag_test_and_set_explicit", "atomic_flag_clear", "atomic_flag_clear_explicit",
+      "atomic_flag_test", "atomic_flag_test_explicit", "atomic_flag_wait",
+      "atomic_flag_wait_explicit", "atomic_flag_notify_one", "atomic_flag_notify_all",
+      "atomic_thread_fence"};
+  return names.contains(f.getName());
+}
+
 bool inserts_on_subscript(QualType t) {
   const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
   return rd && (rd->getName() == "map" || rd->getName() == "unordered_map");
@@ -353,6 +385,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
   bool VisitCallExpr(CallExpr* c) {
     mark_call(*c);
     const FunctionDecl* f = c->getDirectCallee();
+    if (f && is_atomic_free_function(*f)) return atomic_free(*c);
     if (f) whole_range(*c, *f);
     if (!f || !in_std(*f) || passes_references_on(*f)) return true;
     const unsigned first = isa<CXXOperatorCallExpr>(c) && isa<CXXMethodDecl>(f) ? 1 : 0;
@@ -373,6 +406,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const CXXMethodDecl* m = c->getMethodDecl();
     const Expr* obj = c->getImplicitObjectArgument();
     const auto* callee = dyn_cast<MemberExpr>(c->getCallee()->IgnoreParens());
+    if (m && obj && callee && atomic_operation(*m, *obj, callee->isArrow())) return true;
     if (!m || !obj || !callee || callee->isArrow()) return true;
     // send() and len() are members of the handle's bases: look through the base conversion.
     if (is_weft_handle(obj->IgnoreImpCasts()->getType())) {
@@ -387,6 +421,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const auto* m = dyn_cast_or_null<CXXMethodDecl>(c->getDirectCallee());
     if (!m || c->getNumArgs() == 0) return true;
     const Expr* obj = c->getArg(0);
+    if (atomic_operation(*m, *obj, false)) return true;
     // `std::tie(a, b) = t;` assigns a and b inside the tuple's operator=.
     if (const auto* tie = dyn_cast<CallExpr>(obj->IgnoreImplicit());
         tie && m->getOverloadedOperator() == OO_Equal) {
@@ -409,6 +444,69 @@ class Walker : public RecursiveASTVisitor<Walker> {
     if (!ctor || !ctor->isCopyOrMoveConstructor() || c->getNumArgs() == 0) return true;
     const Expr* from = c->getArg(0);
     if (!ctor->isUserProvided() || is_std_container(from->getType())) access(from, Hook::read);
+    return true;
+  }
+
+  // An operation on a std::atomic or std::atomic_flag (a member call, an operator, the
+  // conversion to T): the object expression gets the proxy, `atomic(a, site).op(...)`, or
+  // for `p->op(...)` the pointer, `atomic_via(p, site)->op(...)`. True if `obj` is one.
+  bool atomic_operation(const CXXMethodDecl& m, const Expr& obj, bool arrow) {
+    const Expr* core = obj.IgnoreImpCasts();  // through the conversion to __atomic_base
+    QualType t = core->getType();
+    if (arrow) t = t->isPointerType() ? t->getPointeeType() : QualType();
+    if (t.isNull()) return false;
+    if (is_std_atomic_ref(t)) {
+      stats_.skip(stats_.skipped_atomic_ref, where(obj.getBeginLoc()),
+                  "operation on a std::atomic_ref (not modelled: use std::atomic)");
+      return true;
+    }
+    if (!is_std_atomic(t)) return false;
+    if (isa<CXXConstructorDecl, CXXDestructorDecl>(m) ||
+        (m.getIdentifier() && m.getName() == "is_lock_free"))
+      return true;
+    if (!arrow) {
+      access(core, Hook::atomic);
+      return true;
+    }
+    // The pointee of `p->` may be shared whatever p is; the pointer's own read, if any, is
+    // its own (inner) edit on the same text.
+    if (std::optional<Span> s = span(core->getSourceRange())) {
+      Edit e = make_edit(s->loc, Hook::atomic_via);
+      e.begin = s->begin;
+      e.end = s->end;
+      sink_.accept(s->file, e);
+    }
+    return true;
+  }
+
+  // `std::atomic_fetch_add(&a, 1)` -> `::weft::instr::hooked::std::atomic_fetch_add(&a, 1)`:
+  // the prefix depends on how the name is written (`std::x`, `::std::x`, or `x`).
+  bool atomic_free(const CallExpr& c) {
+    const auto* ref = dyn_cast<DeclRefExpr>(c.getCallee()->IgnoreImpCasts());
+    if (!ref) {
+      stats_.skip(stats_.skipped_atomic_ref, where(c.getBeginLoc()),
+                  "atomic free function called through a pointer");
+      return true;
+    }
+    std::optional<Span> s = span(ref->getSourceRange());
+    if (!s) return true;
+    Edit e = make_edit(s->loc, Hook::atomic_free);
+    e.begin = e.end = s->begin;
+    const NestedNameSpecifier* q = ref->getQualifier();
+    if (!q) {
+      e.prefix = "::weft::instr::hooked::std::";
+    } else if (q->getKind() == NestedNameSpecifier::Namespace && q->getPrefix() &&
+               q->getPrefix()->getKind() == NestedNameSpecifier::Global) {
+      e.prefix = "::weft::instr::hooked";
+    } else if (q->getKind() == NestedNameSpecifier::Namespace && !q->getPrefix() &&
+               q->getAsNamespace()->getName() == "std") {
+      e.prefix = "::weft::instr::hooked::";
+    } else {
+      stats_.skip(stats_.skipped_atomic_ref, where(c.getBeginLoc()),
+                  "atomic free function named through an alias or a using-declaration");
+      return true;
+    }
+    sink_.accept(s->file, e);
     return true;
   }
 

@@ -349,6 +349,9 @@ class Consumer : public ASTConsumer {
       case Hook::call: ++s.calls; break;
       case Hook::read_elements: ++s.reads; break;
       case Hook::update_elements: ++s.updates; break;
+      case Hook::atomic:
+      case Hook::atomic_via:
+      case Hook::atomic_free: ++s.atomics; break;
       default: ++s.bitfields; break;
     }
   }
