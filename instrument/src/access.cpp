@@ -326,6 +326,17 @@ class Walker : public RecursiveASTVisitor<Walker> {
   bool TraverseTypeLoc(TypeLoc) { return true; }  // decltype, array bounds, template args
   bool TraverseTemplateArgumentLoc(const TemplateArgumentLoc&) { return true; }
   bool TraverseCXXRecordDecl(CXXRecordDecl*) { return true; }  // local classes: own bodies
+  // `co_yield x` is `co_await promise.yield_value(x)`, a call the compiler wrote at the
+  // keyword: only x is the user's code (marking the call would wrap the keyword alone).
+  bool TraverseCoyieldExpr(CoyieldExpr* e) {
+    Expr* op = e->getOperand();
+    if (const auto* call = dyn_cast_or_null<CallExpr>(op ? op->IgnoreImplicit() : nullptr)) {
+      for (const Expr* a : call->arguments())
+        if (!TraverseStmt(const_cast<Expr*>(a))) return false;
+      return true;
+    }
+    return op ? TraverseStmt(op) : true;
+  }
   bool TraverseVarDecl(VarDecl* v) { return v->isConstexpr() ? true : Base::TraverseVarDecl(v); }
   bool TraverseCallExpr(CallExpr* c) { return is_hook_call(*c) ? true : Base::TraverseCallExpr(c); }
   bool TraverseLambdaExpr(LambdaExpr* l) {  // the body is instrumented as a function of its own
