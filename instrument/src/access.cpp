@@ -585,6 +585,8 @@ class Walker : public RecursiveASTVisitor<Walker> {
     FileID file;
     unsigned begin, end;
     SourceLocation loc;
+    unsigned macro_body = 0;  // in a macro body: its first token (raw location), else 0
+    unsigned macro_use = 0;   // and the expansion
   };
 
   void access(const Expr* lv, Hook hook) {
@@ -600,17 +602,63 @@ class Walker : public RecursiveASTVisitor<Walker> {
     if (!shared && !sink_.allow) return;
     std::optional<Span> s = span(lv->getSourceRange(), /*count=*/false);
     // (x) where the parentheses come from a macro body and x from its argument.
-    if (!s && lv->IgnoreParens() != lv) s = span(lv->IgnoreParens()->getSourceRange(), shared);
-    else if (!s) s = span(lv->getSourceRange(), shared);
-    if (s) {
-      Edit e = make_edit(s->loc, hook);
-      e.begin = s->begin;
-      e.end = s->end;
-      if (shared)
-        sink_.accept(s->file, e);
-      else
-        sink_.allow(s->file, e);
+    if (!s && lv->IgnoreParens() != lv) s = span(lv->IgnoreParens()->getSourceRange(), false);
+    // Written inside the body of a macro of the user's: the hook goes into the #define.
+    if (!s) s = macro_span(lv->getSourceRange());
+    if (!s) {  // counted: why it could not be rewritten
+      span(lv->IgnoreParens() != lv ? lv->IgnoreParens()->getSourceRange() : lv->getSourceRange(),
+           shared);
+      return;
     }
+    Edit e = make_edit(s->loc, hook);
+    e.begin = s->begin;
+    e.end = s->end;
+    e.macro_body = s->macro_body;
+    e.macro_use = s->macro_use;
+    // A macro body's hook serves every expansion: each must be able to take it (the
+    // translation unit's check, see Collector), whether or not this one needs it.
+    if (shared || s->macro_body)
+      sink_.accept(s->file, e);
+    else
+      sink_.allow(s->file, e);
+  }
+
+  // The text of `r` in the #define of the macro whose body it was expanded from, when both
+  // ends lie in one expansion, not nested in another, of a macro written in an instrumentable
+  // file (a macro argument counts at its parameter's place in the body). The hook written
+  // there serves every expansion; the translation unit keeps it only if each expansion of
+  // the macro proposed it (action.cpp).
+  std::optional<Span> macro_span(SourceRange r) {
+    if (r.isInvalid() || in_system_macro(r.getBegin()) || in_system_macro(r.getEnd()))
+      return std::nullopt;
+    struct End {
+      SourceLocation spelling;
+      FileID expansion;
+    };
+    auto body = [&](SourceLocation l) -> std::optional<End> {
+      if (!l.isMacroID()) return std::nullopt;
+      if (sm_.isMacroArgExpansion(l)) {
+        l = sm_.getImmediateExpansionRange(l).getBegin();  // the parameter in the body
+        if (!l.isMacroID() || sm_.isMacroArgExpansion(l)) return std::nullopt;
+      }
+      const SourceLocation spelling = sm_.getImmediateSpellingLoc(l);
+      if (spelling.isMacroID()) return std::nullopt;  // a body another macro wrote
+      if (sm_.getImmediateExpansionRange(l).getBegin().isMacroID())
+        return std::nullopt;  // an expansion inside another macro's expansion
+      return End{spelling, sm_.getFileID(l)};
+    };
+    const std::optional<End> b = body(r.getBegin());
+    const std::optional<End> e = body(r.getEnd());
+    if (!b || !e || b->expansion != e->expansion) return std::nullopt;
+    const auto [file, begin] = sm_.getDecomposedLoc(b->spelling);
+    const auto [end_file, last] = sm_.getDecomposedLoc(e->spelling);
+    const unsigned end = last + Lexer::MeasureTokenLength(e->spelling, sm_, ctx_.getLangOpts());
+    if (file != end_file || end <= begin || !sink_.instrumentable(file)) return std::nullopt;
+    const SrcMgr::ExpansionInfo& x = sm_.getSLocEntry(b->expansion).getExpansion();
+    Span s{file, begin, end, b->spelling};
+    s.macro_body = x.getSpellingLoc().getRawEncoding();
+    s.macro_use = b->expansion.getHashValue();
+    return s;
   }
 
   // A bit-field has no address: record the bytes of its memory location (the maximal run of

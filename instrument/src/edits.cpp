@@ -124,6 +124,24 @@ inline T* bits_via(T* obj, unsigned long offset, unsigned long size, int mode,
 #endif
 )";
 
+const char* kMacroHelpers = R"(#ifndef WEFT_INSTRUMENT_MACRO_
+#define WEFT_INSTRUMENT_MACRO_
+// An access written in a macro body is reported where the macro was expanded (the column
+// only where the compiler can say it: Clang's __builtin_COLUMN, 0 elsewhere).
+#if defined(__clang__)
+#define WEFT_INSTRUMENT_COLUMN_ __builtin_COLUMN()
+#else
+#define WEFT_INSTRUMENT_COLUMN_ 0u
+#endif
+namespace weft_instrument_ {
+constexpr ::weft::instr::Site in_macro(const ::weft::instr::Site& s, unsigned line,
+                                       unsigned column, const char* function) {
+  return {s.file, function, line, column};
+}
+}  // namespace weft_instrument_
+#endif
+)";
+
 }  // namespace
 
 void EditCollector::begin_instance(unsigned body_key) { ++bodies_[body_key].instances; }
@@ -194,9 +212,14 @@ std::string render(const RenderInput& in) {
   std::vector<Insertion> ins;
   bool uses_bits = false;
   bool uses_atomics = false;
+  bool uses_macro = false;
   for (std::size_t i = 0; i < in.edits.size(); ++i) {
     const Edit& e = in.edits[i];
-    const std::string site = site_ref(in, i);
+    const std::string site =
+        e.macro_body ? "::weft_instrument_::in_macro(" + site_ref(in, i) +
+                           ", __LINE__, WEFT_INSTRUMENT_COLUMN_, __builtin_FUNCTION())"
+                     : site_ref(in, i);
+    uses_macro = uses_macro || e.macro_body;
     const long long len = static_cast<long long>(e.end) - e.begin;
     switch (e.hook) {
       case Hook::frame:
@@ -271,6 +294,7 @@ std::string render(const RenderInput& in) {
     out += "#include \"weft/instr.hpp\"\n";
     if (uses_atomics) out += "#include \"weft/instr_atomic.hpp\"\n";
     if (uses_bits) out += kBitsHelpers;
+    if (uses_macro) out += kMacroHelpers;
     const std::string guard = "WEFT_SITES_" + in.table_name;
     out += "#ifndef " + guard + "\n#define " + guard + "\n";
     out += "inline constexpr ::weft::instr::Site " + in.table_name + "[] = {\n";

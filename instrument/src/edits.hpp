@@ -57,6 +57,11 @@ struct Edit {
   unsigned column = 0;
   std::string callee;  // Hook::call: the function called
   std::string prefix;  // Hook::atomic_free: the text inserted
+  // In a macro body (the edit is in the #define): the raw location of the body's first token
+  // (which macro) and the expansion that proposed it; 0 elsewhere. The Site then takes the
+  // line, column and function of each expansion (__builtin_LINE() ...).
+  unsigned macro_body = 0;
+  unsigned macro_use = 0;
   unsigned site_offset = 0;  // file offset of the spot the Site names (for its copy column)
 
   auto key() const { return std::tie(begin, end, hook, mode, bits_offset, bits_size); }
