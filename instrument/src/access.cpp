@@ -67,6 +67,38 @@ bool is_weft_handle(QualType t) {
   return names.contains(rd->getName());
 }
 
+// std::atomic<T> and std::atomic_flag, whose operations are inline builtins that no
+// interposed function sees: each operation gets the proxy of weft/instr_atomic.hpp.
+bool is_std_atomic(QualType t) {
+  const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
+  if (!rd || !rd->isInStdNamespace() || !rd->getIdentifier()) return false;
+  return rd->getName() == "atomic" || rd->getName() == "atomic_flag";
+}
+bool is_std_atomic_ref(QualType t) {
+  const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
+  return rd && rd->isInStdNamespace() && rd->getIdentifier() && rd->getName() == "atomic_ref";
+}
+
+// The free functions of <atomic> that weft/instr_atomic.hpp's weft::instr::hooked::std
+// defines.
+bool is_atomic_free_function(const FunctionDecl& f) {
+  if (!f.getIdentifier() || !f.isInStdNamespace()) return false;
+  static const llvm::StringSet<> names = {
+      "atomic_load", "atomic_load_explicit", "atomic_store", "atomic_store_explicit",
+      "atomic_exchange", "atomic_exchange_explicit", "atomic_compare_exchange_weak",
+      "atomic_compare_exchange_weak_explicit", "atomic_compare_exchange_strong",
+      "atomic_compare_exchange_strong_explicit", "atomic_fetch_add", "atomic_fetch_add_explicit",
+      "atomic_fetch_sub", "atomic_fetch_sub_explicit", "atomic_fetch_and",
+      "atomic_fetch_and_explicit", "atomic_fetch_or", "atomic_fetch_or_explicit",
+      "atomic_fetch_xor", "atomic_fetch_xor_explicit", "atomic_wait", "atomic_wait_explicit",
+      "atomic_notify_one", "atomic_notify_all", "atomic_flag_test_and_set",
+      "atomic_flag_test_and_set_explicit", "atomic_flag_clear", "atomic_flag_clear_explicit",
+      "atomic_flag_test", "atomic_flag_test_explicit", "atomic_flag_wait",
+      "atomic_flag_wait_explicit", "atomic_flag_notify_one", "atomic_flag_notify_all",
+      "atomic_thread_fence"};
+  return names.contains(f.getName());
+}
+
 bool inserts_on_subscript(QualType t) {
   const CXXRecordDecl* rd = t.getNonReferenceType()->getAsCXXRecordDecl();
   return rd && (rd->getName() == "map" || rd->getName() == "unordered_map");
@@ -294,6 +326,17 @@ class Walker : public RecursiveASTVisitor<Walker> {
   bool TraverseTypeLoc(TypeLoc) { return true; }  // decltype, array bounds, template args
   bool TraverseTemplateArgumentLoc(const TemplateArgumentLoc&) { return true; }
   bool TraverseCXXRecordDecl(CXXRecordDecl*) { return true; }  // local classes: own bodies
+  // `co_yield x` is `co_await promise.yield_value(x)`, a call the compiler wrote at the
+  // keyword: only x is the user's code (marking the call would wrap the keyword alone).
+  bool TraverseCoyieldExpr(CoyieldExpr* e) {
+    Expr* op = e->getOperand();
+    if (const auto* call = dyn_cast_or_null<CallExpr>(op ? op->IgnoreImplicit() : nullptr)) {
+      for (const Expr* a : call->arguments())
+        if (!TraverseStmt(const_cast<Expr*>(a))) return false;
+      return true;
+    }
+    return op ? TraverseStmt(op) : true;
+  }
   bool TraverseVarDecl(VarDecl* v) { return v->isConstexpr() ? true : Base::TraverseVarDecl(v); }
   bool TraverseCallExpr(CallExpr* c) { return is_hook_call(*c) ? true : Base::TraverseCallExpr(c); }
   bool TraverseLambdaExpr(LambdaExpr* l) {  // the body is instrumented as a function of its own
@@ -353,6 +396,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
   bool VisitCallExpr(CallExpr* c) {
     mark_call(*c);
     const FunctionDecl* f = c->getDirectCallee();
+    if (f && is_atomic_free_function(*f)) return atomic_free(*c);
     if (f) whole_range(*c, *f);
     if (!f || !in_std(*f) || passes_references_on(*f)) return true;
     const unsigned first = isa<CXXOperatorCallExpr>(c) && isa<CXXMethodDecl>(f) ? 1 : 0;
@@ -373,6 +417,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const CXXMethodDecl* m = c->getMethodDecl();
     const Expr* obj = c->getImplicitObjectArgument();
     const auto* callee = dyn_cast<MemberExpr>(c->getCallee()->IgnoreParens());
+    if (m && obj && callee && atomic_operation(*m, *obj, callee->isArrow())) return true;
     if (!m || !obj || !callee || callee->isArrow()) return true;
     // send() and len() are members of the handle's bases: look through the base conversion.
     if (is_weft_handle(obj->IgnoreImpCasts()->getType())) {
@@ -387,6 +432,7 @@ class Walker : public RecursiveASTVisitor<Walker> {
     const auto* m = dyn_cast_or_null<CXXMethodDecl>(c->getDirectCallee());
     if (!m || c->getNumArgs() == 0) return true;
     const Expr* obj = c->getArg(0);
+    if (atomic_operation(*m, *obj, false)) return true;
     // `std::tie(a, b) = t;` assigns a and b inside the tuple's operator=.
     if (const auto* tie = dyn_cast<CallExpr>(obj->IgnoreImplicit());
         tie && m->getOverloadedOperator() == OO_Equal) {
@@ -409,6 +455,69 @@ class Walker : public RecursiveASTVisitor<Walker> {
     if (!ctor || !ctor->isCopyOrMoveConstructor() || c->getNumArgs() == 0) return true;
     const Expr* from = c->getArg(0);
     if (!ctor->isUserProvided() || is_std_container(from->getType())) access(from, Hook::read);
+    return true;
+  }
+
+  // An operation on a std::atomic or std::atomic_flag (a member call, an operator, the
+  // conversion to T): the object expression gets the proxy, `atomic(a, site).op(...)`, or
+  // for `p->op(...)` the pointer, `atomic_via(p, site)->op(...)`. True if `obj` is one.
+  bool atomic_operation(const CXXMethodDecl& m, const Expr& obj, bool arrow) {
+    const Expr* core = obj.IgnoreImpCasts();  // through the conversion to __atomic_base
+    QualType t = core->getType();
+    if (arrow) t = t->isPointerType() ? t->getPointeeType() : QualType();
+    if (t.isNull()) return false;
+    if (is_std_atomic_ref(t)) {
+      stats_.skip(stats_.skipped_atomic_ref, where(obj.getBeginLoc()),
+                  "operation on a std::atomic_ref (not modelled: use std::atomic)");
+      return true;
+    }
+    if (!is_std_atomic(t)) return false;
+    if (isa<CXXConstructorDecl, CXXDestructorDecl>(m) ||
+        (m.getIdentifier() && m.getName() == "is_lock_free"))
+      return true;
+    if (!arrow) {
+      access(core, Hook::atomic);
+      return true;
+    }
+    // The pointee of `p->` may be shared whatever p is; the pointer's own read, if any, is
+    // its own (inner) edit on the same text.
+    if (std::optional<Span> s = span(core->getSourceRange())) {
+      Edit e = make_edit(s->loc, Hook::atomic_via);
+      e.begin = s->begin;
+      e.end = s->end;
+      sink_.accept(s->file, e);
+    }
+    return true;
+  }
+
+  // `std::atomic_fetch_add(&a, 1)` -> `::weft::instr::hooked::std::atomic_fetch_add(&a, 1)`:
+  // the prefix depends on how the name is written (`std::x`, `::std::x`, or `x`).
+  bool atomic_free(const CallExpr& c) {
+    const auto* ref = dyn_cast<DeclRefExpr>(c.getCallee()->IgnoreImpCasts());
+    if (!ref) {
+      stats_.skip(stats_.skipped_atomic_ref, where(c.getBeginLoc()),
+                  "atomic free function called through a pointer");
+      return true;
+    }
+    std::optional<Span> s = span(ref->getSourceRange());
+    if (!s) return true;
+    Edit e = make_edit(s->loc, Hook::atomic_free);
+    e.begin = e.end = s->begin;
+    const NestedNameSpecifier* q = ref->getQualifier();
+    if (!q) {
+      e.prefix = "::weft::instr::hooked::std::";
+    } else if (q->getKind() == NestedNameSpecifier::Namespace && q->getPrefix() &&
+               q->getPrefix()->getKind() == NestedNameSpecifier::Global) {
+      e.prefix = "::weft::instr::hooked";
+    } else if (q->getKind() == NestedNameSpecifier::Namespace && !q->getPrefix() &&
+               q->getAsNamespace()->getName() == "std") {
+      e.prefix = "::weft::instr::hooked::";
+    } else {
+      stats_.skip(stats_.skipped_atomic_ref, where(c.getBeginLoc()),
+                  "atomic free function named through an alias or a using-declaration");
+      return true;
+    }
+    sink_.accept(s->file, e);
     return true;
   }
 
@@ -476,6 +585,8 @@ class Walker : public RecursiveASTVisitor<Walker> {
     FileID file;
     unsigned begin, end;
     SourceLocation loc;
+    unsigned macro_body = 0;  // in a macro body: its first token (raw location), else 0
+    unsigned macro_use = 0;   // and the expansion
   };
 
   void access(const Expr* lv, Hook hook) {
@@ -491,17 +602,63 @@ class Walker : public RecursiveASTVisitor<Walker> {
     if (!shared && !sink_.allow) return;
     std::optional<Span> s = span(lv->getSourceRange(), /*count=*/false);
     // (x) where the parentheses come from a macro body and x from its argument.
-    if (!s && lv->IgnoreParens() != lv) s = span(lv->IgnoreParens()->getSourceRange(), shared);
-    else if (!s) s = span(lv->getSourceRange(), shared);
-    if (s) {
-      Edit e = make_edit(s->loc, hook);
-      e.begin = s->begin;
-      e.end = s->end;
-      if (shared)
-        sink_.accept(s->file, e);
-      else
-        sink_.allow(s->file, e);
+    if (!s && lv->IgnoreParens() != lv) s = span(lv->IgnoreParens()->getSourceRange(), false);
+    // Written inside the body of a macro of the user's: the hook goes into the #define.
+    if (!s) s = macro_span(lv->getSourceRange());
+    if (!s) {  // counted: why it could not be rewritten
+      span(lv->IgnoreParens() != lv ? lv->IgnoreParens()->getSourceRange() : lv->getSourceRange(),
+           shared);
+      return;
     }
+    Edit e = make_edit(s->loc, hook);
+    e.begin = s->begin;
+    e.end = s->end;
+    e.macro_body = s->macro_body;
+    e.macro_use = s->macro_use;
+    // A macro body's hook serves every expansion: each must be able to take it (the
+    // translation unit's check, see Collector), whether or not this one needs it.
+    if (shared || s->macro_body)
+      sink_.accept(s->file, e);
+    else
+      sink_.allow(s->file, e);
+  }
+
+  // The text of `r` in the #define of the macro whose body it was expanded from, when both
+  // ends lie in one expansion, not nested in another, of a macro written in an instrumentable
+  // file (a macro argument counts at its parameter's place in the body). The hook written
+  // there serves every expansion; the translation unit keeps it only if each expansion of
+  // the macro proposed it (action.cpp).
+  std::optional<Span> macro_span(SourceRange r) {
+    if (r.isInvalid() || in_system_macro(r.getBegin()) || in_system_macro(r.getEnd()))
+      return std::nullopt;
+    struct End {
+      SourceLocation spelling;
+      FileID expansion;
+    };
+    auto body = [&](SourceLocation l) -> std::optional<End> {
+      if (!l.isMacroID()) return std::nullopt;
+      if (sm_.isMacroArgExpansion(l)) {
+        l = sm_.getImmediateExpansionRange(l).getBegin();  // the parameter in the body
+        if (!l.isMacroID() || sm_.isMacroArgExpansion(l)) return std::nullopt;
+      }
+      const SourceLocation spelling = sm_.getImmediateSpellingLoc(l);
+      if (spelling.isMacroID()) return std::nullopt;  // a body another macro wrote
+      if (sm_.getImmediateExpansionRange(l).getBegin().isMacroID())
+        return std::nullopt;  // an expansion inside another macro's expansion
+      return End{spelling, sm_.getFileID(l)};
+    };
+    const std::optional<End> b = body(r.getBegin());
+    const std::optional<End> e = body(r.getEnd());
+    if (!b || !e || b->expansion != e->expansion) return std::nullopt;
+    const auto [file, begin] = sm_.getDecomposedLoc(b->spelling);
+    const auto [end_file, last] = sm_.getDecomposedLoc(e->spelling);
+    const unsigned end = last + Lexer::MeasureTokenLength(e->spelling, sm_, ctx_.getLangOpts());
+    if (file != end_file || end <= begin || !sink_.instrumentable(file)) return std::nullopt;
+    const SrcMgr::ExpansionInfo& x = sm_.getSLocEntry(b->expansion).getExpansion();
+    Span s{file, begin, end, b->spelling};
+    s.macro_body = x.getSpellingLoc().getRawEncoding();
+    s.macro_use = b->expansion.getHashValue();
+    return s;
   }
 
   // A bit-field has no address: record the bytes of its memory location (the maximal run of

@@ -11,6 +11,9 @@
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendAction.h"
 #include "clang/Lex/Lexer.h"
+#include "clang/Lex/MacroInfo.h"
+#include "clang/Lex/PPCallbacks.h"
+#include "clang/Lex/Preprocessor.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -164,6 +167,11 @@ class Collector : public RecursiveASTVisitor<Collector> {
 
   std::map<FileID, EditCollector>& edits() { return edits_; }
 
+  // The expansions of one macro that proposed an edit in its body: (file, begin, end, hook)
+  // -> expansions.
+  using MacroKey = std::tuple<FileID, unsigned, unsigned, Hook>;
+  const std::map<MacroKey, std::set<unsigned>>& macro_proposals() const { return macro_; }
+
  private:
   void instrument(FunctionDecl* fd) {
     Stmt* body = fd->getBody();
@@ -199,8 +207,10 @@ class Collector : public RecursiveASTVisitor<Collector> {
     collector.begin_instance(key);
     return BodySink{[this](FileID f) { return files_.instrumentable(f); },
                     [this](FileID f) { return files_.in_scope(f); },
-                    [&collector, fid, key](FileID f, const Edit& e) {
-                      if (f == fid) collector.propose(key, e);
+                    [this, &collector, fid, key](FileID f, const Edit& e) {
+                      if (f != fid) return;
+                      collector.propose(key, e);
+                      if (e.macro_body) macro_[{f, e.begin, e.end, e.hook}].insert(e.macro_use);
                     },
                     [&collector, fid, key](FileID f, const Edit& e) {
                       if (f == fid) collector.allow(key, e);
@@ -237,6 +247,24 @@ class Collector : public RecursiveASTVisitor<Collector> {
   llvm::DenseSet<const FunctionDecl*> visited_;
   llvm::DenseSet<const Expr*> visited_init_;
   std::map<FileID, EditCollector> edits_;
+  std::map<MacroKey, std::set<unsigned>> macro_;
+};
+
+// Counts the expansions of each macro (by the raw location of its body's first token), so
+// an edit in a macro body is kept only if every expansion proposed it: one the walk never
+// reached (a global initialiser, a constexpr function, an unevaluated operand, another
+// macro's body) or where the text is no access keeps the #define unchanged.
+class MacroExpansions : public PPCallbacks {
+ public:
+  explicit MacroExpansions(std::map<unsigned, unsigned>& counts) : counts_(counts) {}
+  void MacroExpands(const Token&, const MacroDefinition& md, SourceRange,
+                    const MacroArgs*) override {
+    const MacroInfo* mi = md.getMacroInfo();
+    if (mi && mi->getNumTokens() > 0) ++counts_[mi->tokens_begin()->getLocation().getRawEncoding()];
+  }
+
+ private:
+  std::map<unsigned, unsigned>& counts_;
 };
 
 // Writes `text` to `path` through a temporary file and a rename, unless it is already there.
@@ -278,7 +306,8 @@ namespace {
 
 class Consumer : public ASTConsumer {
  public:
-  explicit Consumer(Session& s) : session_(s) {}
+  Consumer(Session& s, const std::map<unsigned, unsigned>& expansions)
+      : session_(s), expansions_(expansions) {}
 
   void HandleTranslationUnit(ASTContext& ctx) override {
     if (ctx.getDiagnostics().hasErrorOccurred()) {
@@ -302,11 +331,33 @@ class Consumer : public ASTConsumer {
       std::vector<Edit> edits;
       if (auto it = collector.edits().find(fid); it != collector.edits().end())
         edits = it->second.agreed(session_.stats, files.path(fid));
+      keep_whole_macros(collector, fid, files.path(fid), edits);
       if (!emit(sm, fid, files.path(fid), std::move(edits))) session_.failed = true;
     }
   }
 
  private:
+  // Drops the macro-body edits that not every expansion of their macro proposed.
+  void keep_whole_macros(const Collector& collector, FileID fid, const std::string& path,
+                         std::vector<Edit>& edits) {
+    std::vector<Edit> kept;
+    for (Edit& e : edits) {
+      if (e.macro_body) {
+        const auto it = collector.macro_proposals().find({fid, e.begin, e.end, e.hook});
+        const auto n = expansions_.find(e.macro_body);
+        const std::size_t proposed = it == collector.macro_proposals().end() ? 0 : it->second.size();
+        if (n == expansions_.end() || proposed < n->second) {
+          session_.stats.skip(session_.stats.skipped_macro,
+                              path + ":" + std::to_string(e.line) + ":" + std::to_string(e.column),
+                              "in a macro body");
+          continue;
+        }
+      }
+      kept.push_back(std::move(e));
+    }
+    edits = std::move(kept);
+  }
+
   bool emit(const SourceManager& sm, FileID fid, const std::string& path,
             std::vector<Edit> edits) {
     const Options& opt = session_.options;
@@ -349,22 +400,31 @@ class Consumer : public ASTConsumer {
       case Hook::call: ++s.calls; break;
       case Hook::read_elements: ++s.reads; break;
       case Hook::update_elements: ++s.updates; break;
+      case Hook::atomic:
+      case Hook::atomic_via:
+      case Hook::atomic_free: ++s.atomics; break;
       default: ++s.bitfields; break;
     }
   }
 
   Session& session_;
+  const std::map<unsigned, unsigned>& expansions_;
 };
 
 class Action : public ASTFrontendAction {
  public:
   explicit Action(Session& s) : session_(s) {}
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance&, llvm::StringRef) override {
-    return std::make_unique<Consumer>(session_);
+    return std::make_unique<Consumer>(session_, expansions_);
+  }
+  bool BeginSourceFileAction(CompilerInstance& ci) override {
+    ci.getPreprocessor().addPPCallbacks(std::make_unique<MacroExpansions>(expansions_));
+    return true;
   }
 
  private:
   Session& session_;
+  std::map<unsigned, unsigned> expansions_;
 };
 
 class Factory : public tooling::FrontendActionFactory {

@@ -11,7 +11,13 @@ namespace {
 
 constexpr const char* kMarker = "// weft-instrument: instrumented copy of ";
 
-bool is_insertion(const Edit& e) { return e.hook == Hook::frame || e.hook == Hook::bits_this; }
+bool is_insertion(const Edit& e) {
+  return e.hook == Hook::frame || e.hook == Hook::bits_this || e.hook == Hook::atomic_free;
+}
+
+// Edits that may share one range, from the innermost: a call marker, one access hook, an
+// atomic_via around both (`atomic_via(read(p, s1), s2)->load()`).
+int layer(Hook h) { return h == Hook::call ? 0 : h == Hook::atomic_via ? 2 : 1; }
 
 // Drops edits that claim one range with different hooks, and ranges that cross another.
 std::string where(const std::string& file, const Edit& e) {
@@ -24,12 +30,14 @@ std::vector<Edit> remove_conflicts(std::vector<Edit> edits, Stats& stats, const 
                           [](const Edit& a, const Edit& b) { return a.key() == b.key(); }),
               edits.end());
   std::vector<bool> drop(edits.size(), false);
-  for (std::size_t i = 0; i + 1 < edits.size(); ++i) {
-    const Edit& a = edits[i];
-    const Edit& b = edits[i + 1];
-    if (!is_insertion(a) && !is_insertion(b) && a.begin == b.begin && a.end == b.end &&
-        (a.hook == Hook::call) == (b.hook == Hook::call))
-      drop[i] = drop[i + 1] = true;
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    for (std::size_t j = i + 1; j < edits.size(); ++j) {
+      const Edit& a = edits[i];
+      const Edit& b = edits[j];
+      if (a.begin != b.begin || a.end != b.end) break;
+      if (!is_insertion(a) && !is_insertion(b) && layer(a.hook) == layer(b.hook))
+        drop[i] = drop[j] = true;
+    }
   }
   // Crossing ranges: walk them outermost first and keep a stack of the open ones.
   std::vector<std::size_t> order;
@@ -70,6 +78,7 @@ const char* open_text(Hook h) {
     case Hook::update: return "::weft::instr::update(";
     case Hook::read_elements: return "::weft::instr::read_elements(";
     case Hook::update_elements: return "::weft::instr::update_elements(";
+    case Hook::atomic: return "::weft::instr::atomic(";
     case Hook::bits_at: return "::weft_instrument_::bits_at(";
     case Hook::bits_via: return "::weft_instrument_::bits_via(";
     default: return "";
@@ -110,6 +119,24 @@ inline T* bits_via(T* obj, unsigned long offset, unsigned long size, int mode,
                    const ::weft::instr::Site& site) {
   bits(obj, offset, size, mode, site);
   return obj;
+}
+}  // namespace weft_instrument_
+#endif
+)";
+
+const char* kMacroHelpers = R"(#ifndef WEFT_INSTRUMENT_MACRO_
+#define WEFT_INSTRUMENT_MACRO_
+// An access written in a macro body is reported where the macro was expanded (the column
+// only where the compiler can say it: Clang's __builtin_COLUMN, 0 elsewhere).
+#if defined(__clang__)
+#define WEFT_INSTRUMENT_COLUMN_ __builtin_COLUMN()
+#else
+#define WEFT_INSTRUMENT_COLUMN_ 0u
+#endif
+namespace weft_instrument_ {
+constexpr ::weft::instr::Site in_macro(const ::weft::instr::Site& s, unsigned line,
+                                       unsigned column, const char* function) {
+  return {s.file, function, line, column};
 }
 }  // namespace weft_instrument_
 #endif
@@ -184,9 +211,15 @@ bool is_instrumented(const std::string& text) { return text.rfind(kMarker, 0) ==
 std::string render(const RenderInput& in) {
   std::vector<Insertion> ins;
   bool uses_bits = false;
+  bool uses_atomics = false;
+  bool uses_macro = false;
   for (std::size_t i = 0; i < in.edits.size(); ++i) {
     const Edit& e = in.edits[i];
-    const std::string site = site_ref(in, i);
+    const std::string site =
+        e.macro_body ? "::weft_instrument_::in_macro(" + site_ref(in, i) +
+                           ", __LINE__, WEFT_INSTRUMENT_COLUMN_, __builtin_FUNCTION())"
+                     : site_ref(in, i);
+    uses_macro = uses_macro || e.macro_body;
     const long long len = static_cast<long long>(e.end) - e.begin;
     switch (e.hook) {
       case Hook::frame:
@@ -203,11 +236,21 @@ std::string render(const RenderInput& in) {
         ins.push_back({e.begin, 1, -2 * len, open_text(e.hook)});
         ins.push_back({e.end, 0, 2 * len + 1, ", " + bits_args(e) + ", " + site + ")"});
         break;
+      case Hook::atomic_free:
+        uses_atomics = true;
+        ins.push_back({e.begin, 2, 0, e.prefix});
+        break;
+      case Hook::atomic_via:  // outside any hook wrapping the same range
+        uses_atomics = true;
+        ins.push_back({e.begin, 1, -2 * len - 1, "::weft::instr::atomic_via("});
+        ins.push_back({e.end, 0, 2 * len + 2, ", " + site + ")"});
+        break;
       case Hook::call:  // inside any hook wrapping the same range
         ins.push_back({e.begin, 1, -2 * len + 1, "(::weft::instr::Call(" + site + "), "});
         ins.push_back({e.end, 0, 2 * len, ")"});
         break;
       default:
+        if (e.hook == Hook::atomic) uses_atomics = true;
         ins.push_back({e.begin, 1, -2 * len, open_text(e.hook)});
         ins.push_back({e.end, 0, 2 * len + 1, ", " + site + ")"});
         break;
@@ -249,7 +292,9 @@ std::string render(const RenderInput& in) {
   std::string out = kMarker + in.display_name + "; regenerate, do not edit.\n";
   if (!in.edits.empty()) {
     out += "#include \"weft/instr.hpp\"\n";
+    if (uses_atomics) out += "#include \"weft/instr_atomic.hpp\"\n";
     if (uses_bits) out += kBitsHelpers;
+    if (uses_macro) out += kMacroHelpers;
     const std::string guard = "WEFT_SITES_" + in.table_name;
     out += "#ifndef " + guard + "\n#define " + guard + "\n";
     out += "inline constexpr ::weft::instr::Site " + in.table_name + "[] = {\n";

@@ -34,6 +34,11 @@ enum class Hook : std::uint8_t {
   call,         // (::weft::instr::Call(site), call-expression): the caller's call site
   read_elements,    // weft::instr::read_elements(container, site): a whole-range algorithm
   update_elements,  // weft::instr::update_elements(container, site): one that writes
+  atomic,       // weft::instr::atomic(obj, site).op(...): an operation on a std::atomic
+  atomic_via,   // weft::instr::atomic_via(ptr, site)->op(...): the same through `->`, around
+                // any hook on the pointer expression itself
+  atomic_free,  // `::weft::instr::hooked::` before `std::atomic_xxx(` (insertion only; the
+                // text inserted depends on how the name is qualified, see `prefix`)
 };
 
 // Mode argument of the bit-field helpers (the instrumented copy's prelude defines them).
@@ -51,6 +56,12 @@ struct Edit {
   unsigned line = 0;
   unsigned column = 0;
   std::string callee;  // Hook::call: the function called
+  std::string prefix;  // Hook::atomic_free: the text inserted
+  // In a macro body (the edit is in the #define): the raw location of the body's first token
+  // (which macro) and the expansion that proposed it; 0 elsewhere. The Site then takes the
+  // line, column and function of each expansion (__builtin_LINE() ...).
+  unsigned macro_body = 0;
+  unsigned macro_use = 0;
   unsigned site_offset = 0;  // file offset of the spot the Site names (for its copy column)
 
   auto key() const { return std::tie(begin, end, hook, mode, bits_offset, bits_size); }
@@ -59,11 +70,13 @@ struct Edit {
 
 struct Stats {
   unsigned reads = 0, writes = 0, updates = 0, bitfields = 0, frames = 0, calls = 0;
+  unsigned atomics = 0;                    // operations on std::atomic / std::atomic_flag
   unsigned skipped_macro = 0;              // the access spans a macro expansion
   unsigned skipped_system_macro = 0;       // argument of a macro defined in a system header
   unsigned skipped_disagreement = 0;       // instantiations of a template disagreed
   unsigned skipped_conflict = 0;           // overlapping or contradictory edits
   unsigned skipped_bitfield = 0;           // bit-field whose location could not be expressed
+  unsigned skipped_atomic_ref = 0;         // an atomic operation weft does not model
   unsigned files_written = 0, files_unchanged = 0;
   // Every access left uninstrumented, once each ("file:line:column" -> why), for the summary
   // line, --explain and --strict. A spot in a template counts once, not per instantiation.

@@ -99,12 +99,14 @@ clang::tooling::ArgumentsAdjuster parse_settings() {
 void print_stats(const Stats& s) {
   llvm::errs() << "weft-instrument: " << s.reads << " reads, " << s.writes << " writes, "
                << s.updates << " updates, " << s.bitfields << " bit-field accesses, "
-               << s.frames << " frames, " << s.calls << " call sites; files: " << s.files_written << " written, "
+               << s.frames << " frames, " << s.calls << " call sites, " << s.atomics
+               << " atomic operations; files: " << s.files_written << " written, "
                << s.files_unchanged << " unchanged\n"
                << "weft-instrument: skipped " << s.skipped_macro << " in macro expansions, "
                << s.skipped_system_macro << " in system macros, " << s.skipped_disagreement
                << " where template instantiations disagree, " << s.skipped_conflict
-               << " conflicting, " << s.skipped_bitfield << " unsupported bit-fields\n";
+               << " conflicting, " << s.skipped_bitfield << " unsupported bit-fields, "
+               << s.skipped_atomic_ref << " atomic operations not modelled\n";
 }
 
 // Prints diagnostics as Clang does and counts the errors, including those about the command

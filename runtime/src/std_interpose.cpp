@@ -60,7 +60,8 @@ extern "C" {
 
 int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*start)(void*),
                    void* arg) noexcept {
-  if (sh::caller(__builtin_return_address(0))) return sh::thread_create(t, start, arg);
+  if (sh::caller(__builtin_return_address(0)))
+    return sh::thread_create(t, start, arg, __builtin_return_address(0));
   return WEFT_REAL(pthread_create)(t, attr, start, arg);
 }
 

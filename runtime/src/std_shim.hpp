@@ -21,6 +21,9 @@
 //    happens-before edges: unlock -> next lock, thread start (the spawn) and end -> join,
 //    signal/broadcast -> the wait it wakes, the end of a once's routine -> every later
 //    pthread_once on it, FUTEX_WAKE -> the FUTEX_WAIT it wakes;
+//  - a std::thread whose goroutine never started (abandoned at teardown) has its state (the
+//    callable and its arguments, a std::thread::_State its start routine would own) destroyed
+//    with the goroutine's body, so nothing it captured leaks;
 //  - a goroutine killed at teardown is abandoned where it stands, never unwound: unwinding
 //    would destroy joinable std::thread objects (std::terminate) and leave noexcept
 //    destructors that join or unlock by exception.
@@ -59,7 +62,9 @@ struct Internal {
 };
 
 // Threads (std_threads.cpp).
-int thread_create(pthread_t* t, void* (*start)(void*), void* arg);
+// `caller` is pthread_create's return address: from std::thread's own start, `arg` is the
+// thread's state (std::thread::_State), destroyed here if the thread never starts.
+int thread_create(pthread_t* t, void* (*start)(void*), void* arg, const void* caller);
 int thread_join(G* self, pthread_t t, void** ret);
 int thread_detach(pthread_t t);
 // Ends a thread started in the run with result ret, without unwinding it.
@@ -106,6 +111,7 @@ void undefined_behavior(G* self, const std::string& what, const Location& where)
 void reset_threads() noexcept;
 void reset_sync() noexcept;
 void reset_futex() noexcept;
+void reset_atomics() noexcept;  // std_atomic.cpp
 
 // Abandons the calling goroutine, killed at teardown, without unwinding it.
 [[noreturn]] void abandon(G* self);

@@ -11,6 +11,7 @@
 // same in every iteration and every replay.
 #include <fmt/format.h>
 
+#include <dlfcn.h>
 #include <link.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 
 #include <map>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "controlled.hpp"
@@ -64,12 +66,24 @@ Duration to_duration(const timespec& t) {
 }
 
 // The run's thread body: start(arg), then the thread's end, which its join acquires.
+// A std::thread's start argument is the thread's state (the callable and its arguments),
+// which the start routine owns and destroys: if the goroutine is abandoned at teardown
+// before it started, the body destroys the state instead, as the routine would have.
 struct ThreadBody final : Callable {
   void* (*start)(void*);
   void* arg;
   std::uint64_t id;
-  ThreadBody(void* (*s)(void*), void* a, std::uint64_t i) : start(s), arg(a), id(i) {}
+  bool owns_std_state;
+  bool started = false;
+  ThreadBody(void* (*s)(void*), void* a, std::uint64_t i, bool state)
+      : start(s), arg(a), id(i), owns_std_state(state) {}
+  ThreadBody(const ThreadBody&) = delete;
+  ThreadBody& operator=(const ThreadBody&) = delete;
+  ~ThreadBody() override {
+    if (!started && owns_std_state) delete static_cast<std::thread::_State*>(arg);
+  }
   void invoke() override {
+    started = true;
     if (auto it = threads.recs.find(id); it != threads.recs.end()) {
       it->second->g = current()->id;
       threads.by_goroutine[current()->id] = id;
@@ -167,13 +181,23 @@ void check_killed(G* self) {
 
 // ---- threads ----
 
-int thread_create(pthread_t* t, void* (*start)(void*), void* arg) {
+// Whether pthread_create was called by std::thread's start (libstdc++'s
+// std::thread::_M_start_thread, which std::jthread uses too): then `arg` is a
+// std::thread::_State that the start routine deletes.
+static bool from_std_thread_start(const void* caller) noexcept {
+  Dl_info info;
+  if (!caller || !::dladdr(caller, &info) || !info.dli_sname) return false;
+  return std::strstr(info.dli_sname, "_ZNSt6thread15_M_start_thread") == info.dli_sname;
+}
+
+int thread_create(pthread_t* t, void* (*start)(void*), void* arg, const void* caller) {
   const std::uint64_t id = kThreadTag | threads.next_serial++;
   auto rec = std::make_unique<ThreadRec>();
   threads.recs.emplace(id, std::move(rec));
   *t = static_cast<pthread_t>(id);
   // The spawn is the visible operation (and the happens-before edge to the thread's start).
-  spawn(std::make_unique<ThreadBody>(start, arg, id), "std::thread", kThreadStart);
+  spawn(std::make_unique<ThreadBody>(start, arg, id, from_std_thread_start(caller)),
+        "std::thread", kThreadStart);
   return 0;
 }
 
@@ -342,6 +366,7 @@ bool virtual_time(clockid_t clk, timespec* out) noexcept {
 
 void std_iteration_end() noexcept {
   shim::reset_futex();
+  shim::reset_atomics();
   shim::reset_sync();
   shim::reset_threads();
 }
