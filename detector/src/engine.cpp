@@ -271,11 +271,8 @@ bool Detector::Engine::write_then_free(GoId g, const void* addr, std::size_t siz
   const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
   const FrameId at = site(s, where);
   const Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}, s.tag};
-  const std::optional<Conflict> conflict = shadow_.check_write(a, size, who);
-  bool reported = false;
-  if (conflict) reported = report_race(s, a, size, Access::write, at, *conflict);
-  shadow_.free_range(a, size);
-  return reported;
+  const std::optional<Conflict> conflict = shadow_.write_then_free(a, size, who);
+  return conflict && report_race(s, a, size, Access::write, at, *conflict);
 }
 
 void Detector::Engine::func_enter(GoId g, const Loc& function) {

@@ -211,7 +211,8 @@ void Shadow::flush_pending() {
   }
 }
 
-void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end) {
+void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end,
+                            const Accessor* writer, std::optional<Conflict>* conflict) {
   Page* p = find(key);
   if (p == nullptr) return;
   const std::uintptr_t page_base = key << kPageShift;
@@ -224,6 +225,9 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
     if (ci == 0) continue;
     Cell& c = cells_.at(ci);
     const unsigned mask = granule_mask(base, begin, end);
+    CellConflict cc;
+    if (writer != nullptr && !*conflict && cell_check_write(c, mask, *writer, &cc))
+      *conflict = Conflict{cc.previous, cc.kind, static_cast<std::size_t>(base + cc.byte - begin)};
     w = word(ci, 0);
     if (mask == kAllBytes || cell_forget(c, mask)) {
       cell_destroy(c);
@@ -233,6 +237,28 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
     }
   }
   if (p->live == 0) remove_page(p);
+}
+
+std::optional<Conflict> Shadow::write_then_free(std::uintptr_t addr, std::size_t size,
+                                                const Accessor& who) {
+  std::optional<Conflict> result;
+  if (size == 0) return result;
+  if (pending_) flush_pending();  // the write is checked against it, then frees it
+  if (cells_.live() == 0) return result;
+  const std::uintptr_t end = range_end(addr, size);
+  const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
+  if (last - first >= pages_) {
+    result = check_write(addr, size, who);
+    free_range(addr, size);
+    return result;
+  }
+  // One walk: each granule is checked, then forgotten (its line is still in the cache).
+  // Pages are visited in address order, so the first conflict found is the lowest.
+  for (std::uintptr_t key = first;; ++key) {
+    forget_in_page(key, addr, end, &who, &result);
+    if (key == last) break;
+  }
+  return result;
 }
 
 void Shadow::free_range(std::uintptr_t addr, std::size_t size) {

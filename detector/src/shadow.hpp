@@ -107,6 +107,9 @@ class Shadow {
                                       const Accessor& who);
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
+  // check_write() then free_range(), in one walk over the range's granules.
+  std::optional<Conflict> write_then_free(std::uintptr_t addr, std::size_t size,
+                                          const Accessor& who);
   void clear();
   // Calls f(Stamp&) for every recorded access (to collect or renumber goroutine infos).
   template <class F>
@@ -202,7 +205,10 @@ class Shadow {
   }
   Page* add_page(std::uintptr_t key);
   void remove_page(Page* p);
-  void forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end);
+  // Forgets [begin, end) in page `key`; with a writer, first checks each granule as
+  // check_write() would, keeping the first conflict in *conflict (offsets from begin).
+  void forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end,
+                      const Accessor* writer = nullptr, std::optional<Conflict>* conflict = nullptr);
   std::size_t home(std::uintptr_t key) const {
     return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & (table_.size() - 1);
   }
