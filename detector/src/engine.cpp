@@ -25,6 +25,8 @@ void Detector::Engine::reset() {
   seen_cycles_.clear();
   reports.clear();
   info_gc_threshold_ = kMinInfoGc;
+  next_tag_ = 1;
+  tag_generations_ = 0;
   accesses_ = 0;
   races_ = 0;
   clock_work_ = 0;
@@ -61,7 +63,31 @@ void Detector::Engine::tick(GoState& s) {
   drop_view();
   s.last_visible = s.epoch;
   ++s.epoch;
+  s.tag = new_tag();
   clock_work_ += s.clock.set(s.slot, s.epoch);
+}
+
+std::uint32_t Detector::Engine::new_tag() {
+  if (next_tag_ >= tag_limit_) {
+    // Number the live goroutines' current epochs 1..n and carry their words over; every
+    // other tag in the shadow belongs to an epoch that has ended and can never match again.
+    drop_view();
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> renamed;  // (old, new), by old
+    renamed.reserve(live_.size());
+    next_tag_ = 1;
+    for (auto& [id, st] : live_) {
+      renamed.emplace_back(st->tag, next_tag_);
+      st->tag = next_tag_++;
+    }
+    std::sort(renamed.begin(), renamed.end());
+    shadow_.retag([&](std::uint32_t old) -> std::uint32_t {
+      auto it = std::lower_bound(renamed.begin(), renamed.end(),
+                                 std::pair<std::uint32_t, std::uint32_t>{old, 0});
+      return it != renamed.end() && it->first == old ? it->second : 0;
+    });
+    ++tag_generations_;
+  }
+  return next_tag_++;
 }
 
 void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
@@ -94,6 +120,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
     spawner_stack = ps.stack;
     tick(ps);
   }
+  child.tag = new_tag();  // after the parent's tick, which may renumber the live goroutines
   clock_work_ += child.clock.set(child.slot, child.epoch);
   if (infos_.size() >= info_gc_threshold_) collect_infos();
   child.info = infos_.intern(g, name, extend(spawner_stack, created_at));
@@ -209,18 +236,18 @@ bool Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access
     Accessor who{};
     auto make_who = [&]() -> const Accessor& {
       at = site(s, where);
-      who = Accessor{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
+      who = Accessor{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}, s.tag};
       return who;
     };
     Conflict conflict{};
     bool repeat = false;
-    if (!shadow_.access_in_granule(a, size, kind, epoch, make_who, &conflict, &repeat))
+    if (!shadow_.access_in_granule(a, size, kind, epoch, s.tag, make_who, &conflict, &repeat))
       return false;
     return report_race(s, a, size, kind, at, conflict);
   }
-  if (shadow_.same_epoch(a, size, kind, epoch)) return false;
+  if (shadow_.same_epoch(a, size, kind, epoch, s.tag)) return false;
   FrameId at = site(s, where);
-  Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
+  Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}, s.tag};
   if (auto conflict = shadow_.access(a, size, kind, who)) {
     return report_race(s, a, size, kind, at, *conflict);
   }
@@ -243,12 +270,9 @@ bool Detector::Engine::write_then_free(GoId g, const void* addr, std::size_t siz
   const auto a = reinterpret_cast<std::uintptr_t>(addr);
   const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
   const FrameId at = site(s, where);
-  const Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}};
-  const std::optional<Conflict> conflict = shadow_.check_write(a, size, who);
-  bool reported = false;
-  if (conflict) reported = report_race(s, a, size, Access::write, at, *conflict);
-  shadow_.free_range(a, size);
-  return reported;
+  const Accessor who{s.slot, s.epoch, &s.clock, Stamp{epoch, at, s.info}, s.tag};
+  const std::optional<Conflict> conflict = shadow_.write_then_free(a, size, who);
+  return conflict && report_race(s, a, size, Access::write, at, *conflict);
 }
 
 void Detector::Engine::func_enter(GoId g, const Loc& function) {
@@ -338,6 +362,7 @@ DetectorStats Detector::Engine::stats() const {
   for (const auto& [id, s] : live_) count(s->clock);
   for (const auto& [sync, c] : syncs_) count(c);
   st.clock_work = clock_work_;
+  st.epoch_tag_generations = tag_generations_;
   return st;
 }
 

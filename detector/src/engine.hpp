@@ -13,6 +13,7 @@
 
 #include <weft/detector/detector.hpp>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,7 @@ struct GoState {
   GoId id = 0;
   Slot slot = 0;
   Clock epoch = 0;         // == clock.get(slot)
+  std::uint32_t tag = 0;   // the epoch's tag in shadow words (same_epoch.hpp), never 0
   Clock last_visible = 0;  // last epoch others may have seen (access, release, spawn)
   VectorClock clock;
   FrameId stack = 0;       // shadow call stack
@@ -50,7 +52,11 @@ struct GoState {
 class Detector::Engine {
  public:
   explicit Engine(DetectorOptions options)
-      : caller_serialises(options.caller_serialises), options_(options), shadow_(view.ways) {}
+      : caller_serialises(options.caller_serialises),
+        options_(options),
+        tag_limit_(options.epoch_tag_limit != 0 ? std::min(options.epoch_tag_limit, kMaxTag)
+                                                : kMaxTag),
+        shadow_(&view) {}
 
   void reset();
   void go_start(GoId g, GoId parent, std::string_view name, const Loc& created_at);
@@ -70,7 +76,7 @@ class Detector::Engine {
     if (g != last_id_ || last_state_ == nullptr || size == 0) return false;
     const GoState& s = *last_state_;
     if (!shadow_.same_epoch(reinterpret_cast<std::uintptr_t>(addr), size, kind,
-                            Stamp::pack(s.slot, s.epoch)))
+                            Stamp::pack(s.slot, s.epoch), s.tag))
       return false;
     ++accesses_;
     return true;
@@ -86,7 +92,7 @@ class Detector::Engine {
   void bind_view(GoId g, const void* owner) {
     if (g != last_id_ || last_state_ == nullptr) return;
     view.owner = owner;
-    view.epoch = Stamp::pack(last_state_->slot, last_state_->epoch);
+    view.tag = last_state_->tag;
   }
   void free_range(const void* addr, std::size_t size);
   bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
@@ -107,6 +113,12 @@ class Detector::Engine {
   }
   GoState& state_lookup(GoId g);
   void tick(GoState& s);  // publish the current epoch and advance
+  // A tag for an epoch that begins now: unique among the epochs whose tags the shadow may
+  // hold. When the numbers reach tag_limit_, the live goroutines' current epochs are
+  // numbered again from 1, their words in the shadow take the new numbers and every other
+  // tag is cleared (it names an epoch that has ended, which no access can be in again), so
+  // tags fit in 31 bits however long the run, and the shadow answers exactly as before.
+  std::uint32_t new_tag();
   // The goroutine the view is bound to may change epoch or state: unbind it.
   void drop_view() { view.owner = nullptr; }
   FrameId site(GoState& s, const Loc& where);
@@ -123,6 +135,12 @@ class Detector::Engine {
   LocKey loc_key(FrameId site) const;
 
   DetectorOptions options_;
+  // Tags stay below 2^31 (kSoleWrite is the 32nd bit) with room to renumber every slot.
+  static constexpr std::uint32_t kMaxTag = (std::uint32_t{1} << 31) - (std::uint32_t{1} << 25);
+  static_assert(kMaxSlot < (std::uint32_t{1} << 25));
+  const std::uint32_t tag_limit_;
+  std::uint32_t next_tag_ = 1;
+  std::uint64_t tag_generations_ = 0;  // times the tags started over
   SlotTable slots_;
   // Live goroutines only: a dead one's slot keeps just its SlotTable entry, so memory follows
   // the goroutines alive, not all those whose slots are still allocated.

@@ -2,7 +2,8 @@
 // grow with use (64 objects, then as many as are live, up to 512 KiB per chunk) and recycled
 // through a free list. Objects never move, so callers keep plain pointers; allocated in use
 // order, neighbours in time are neighbours in memory (whatever state the process heap is in).
-// Memory goes back only on clear() or destruction. Used for shadow pages and cells.
+// Memory goes back only on clear() or destruction. Used for shadow pages (cells have their
+// own arena, cell_arena.hpp, addressed by 32-bit index).
 #pragma once
 
 #include <algorithm>

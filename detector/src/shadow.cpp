@@ -24,7 +24,7 @@ std::uintptr_t range_end(std::uintptr_t addr, std::size_t size) {
 
 }  // namespace
 
-Shadow::Shadow(SameEpochView::Way* ways) : ways_(ways) {}
+Shadow::Shadow(SameEpochView* view) : ways_(view->ways), cells_(&view->cells) {}
 
 Shadow::~Shadow() { clear(); }
 
@@ -86,23 +86,25 @@ Shadow::Page& Shadow::page_at(std::uintptr_t key) {
 bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
                             const Accessor& who, CellConflict* out) {
   const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
-  const std::uint64_t epoch = who.stamp.epoch;
-  ShadowGranule& g = p.g[i];
-  if (kind == Access::read && (g.same & ~kSoleWrite) == epoch) return false;
-  Cell* c = static_cast<Cell*>(g.cell);
-  if (c == nullptr) {
-    g.cell = c = cells_.make();
+  const std::uint32_t tag = who.tag;
+  ShadowWord& w = p.w[i];
+  if (kind == Access::read && tag != 0 && (tag_of(w) & ~kSoleWrite) == tag) return false;
+  std::uint32_t ci = cell_of(w);
+  if (ci == 0) {
+    ci = cells_.make();
     ++p.live;
   }
-  const bool conflict = cell_access(*c, mask, kind, who, out);
+  const bool conflict = cell_access(cells_.at(ci), mask, kind, who, out);
+  std::uint32_t t = tag_of(w);
   if (mask == kAllBytes) {
     // A write of all the bytes leaves its entry alone in the cell (shadow_cell.hpp (1), (2)).
-    g.same = kind == Access::read ? epoch : epoch | kSoleWrite;
+    t = tag == 0 ? 0 : kind == Access::read ? tag : tag | kSoleWrite;
   } else if (kind != Access::read) {
-    g.same = 0;
+    t = 0;
   } else {
-    g.same &= ~kSoleWrite;  // the read may have added an entry
+    t &= ~kSoleWrite;  // the read may have added an entry
   }
+  w = word(ci, t);
   return conflict;
 }
 
@@ -173,9 +175,9 @@ std::optional<Conflict> Shadow::check_write(std::uintptr_t addr, std::size_t siz
       const std::uintptr_t lo = std::max(addr, page_base) & ~std::uintptr_t{7};
       const std::uintptr_t hi = key == last ? end : page_base + (std::uintptr_t{1} << kPageShift);
       for (std::uintptr_t base = lo; base < hi; base += 8) {
-        const Cell* c = p->cell((base >> 3) & (kCellsPerPage - 1));
+        const std::uint32_t ci = cell_of(p->w[(base >> 3) & (kCellsPerPage - 1)]);
         CellConflict cc;
-        if (c != nullptr && cell_check_write(*c, granule_mask(base, addr, end), who, &cc))
+        if (ci != 0 && cell_check_write(cells_.at(ci), granule_mask(base, addr, end), who, &cc))
           return Conflict{cc.previous, cc.kind, static_cast<std::size_t>(base + cc.byte - addr)};
         if (base + 8 < base) break;  // the last granule of the address space
       }
@@ -188,8 +190,9 @@ std::optional<Conflict> Shadow::check_write(std::uintptr_t addr, std::size_t siz
 void Shadow::flush_pending() {
   const Pending pending = *pending_;
   pending_.reset();
-  // An empty granule conflicts with nothing, so the accessor's clock is never consulted.
-  const Accessor who{pending.stamp.slot(), pending.stamp.clock(), nullptr, pending.stamp};
+  // An empty granule conflicts with nothing, so the accessor's clock is never consulted. No
+  // tag: the writer's epoch may have been renumbered since (a word without one is exact).
+  const Accessor who{pending.stamp.slot(), pending.stamp.clock(), nullptr, pending.stamp, 0};
   const std::uintptr_t first = pending.begin >> kPageShift, last = (pending.end - 1) >> kPageShift;
   for (std::uintptr_t key = first;; ++key) {
     if (find(key) == nullptr) {
@@ -208,7 +211,8 @@ void Shadow::flush_pending() {
   }
 }
 
-void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end) {
+void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end,
+                            const Accessor* writer, std::optional<Conflict>* conflict) {
   Page* p = find(key);
   if (p == nullptr) return;
   const std::uintptr_t page_base = key << kPageShift;
@@ -216,19 +220,45 @@ void Shadow::forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintp
   for (std::uintptr_t base = lo; base < end && base - page_base < (std::uintptr_t{1} << kPageShift);
        base += 8) {
     const std::size_t i = (base - page_base) >> 3;
-    ShadowGranule& g = p->g[i];
-    if (g.cell == nullptr) continue;
-    Cell* c = static_cast<Cell*>(g.cell);
+    ShadowWord& w = p->w[i];
+    const std::uint32_t ci = cell_of(w);
+    if (ci == 0) continue;
+    Cell& c = cells_.at(ci);
     const unsigned mask = granule_mask(base, begin, end);
-    g.same = 0;
-    if (mask == kAllBytes || cell_forget(*c, mask)) {
-      cell_destroy(*c);
-      cells_.release(c);
-      g.cell = nullptr;
+    CellConflict cc;
+    if (writer != nullptr && !*conflict && cell_check_write(c, mask, *writer, &cc))
+      *conflict = Conflict{cc.previous, cc.kind, static_cast<std::size_t>(base + cc.byte - begin)};
+    w = word(ci, 0);
+    if (mask == kAllBytes || cell_forget(c, mask)) {
+      cell_destroy(c);
+      cells_.release(ci);
+      w = 0;
       --p->live;
     }
   }
   if (p->live == 0) remove_page(p);
+}
+
+std::optional<Conflict> Shadow::write_then_free(std::uintptr_t addr, std::size_t size,
+                                                const Accessor& who) {
+  std::optional<Conflict> result;
+  if (size == 0) return result;
+  if (pending_) flush_pending();  // the write is checked against it, then frees it
+  if (cells_.live() == 0) return result;
+  const std::uintptr_t end = range_end(addr, size);
+  const std::uintptr_t first = addr >> kPageShift, last = (end - 1) >> kPageShift;
+  if (last - first >= pages_) {
+    result = check_write(addr, size, who);
+    free_range(addr, size);
+    return result;
+  }
+  // One walk: each granule is checked, then forgotten (its line is still in the cache).
+  // Pages are visited in address order, so the first conflict found is the lowest.
+  for (std::uintptr_t key = first;; ++key) {
+    forget_in_page(key, addr, end, &who, &result);
+    if (key == last) break;
+  }
+  return result;
 }
 
 void Shadow::free_range(std::uintptr_t addr, std::size_t size) {
@@ -263,8 +293,8 @@ void Shadow::clear() {
   for (Bucket& b : table_) {
     if (!any_spills()) break;
     if (b.page == nullptr) continue;
-    for (ShadowGranule& g : b.page->g) {
-      if (g.cell != nullptr) cell_destroy(*static_cast<Cell*>(g.cell));
+    for (const ShadowWord w : b.page->w) {
+      if (cell_of(w) != 0) cell_destroy(cells_.at(cell_of(w)));
     }
   }
   if (pages_ != 0 || !table_.empty())
@@ -280,8 +310,8 @@ std::size_t Shadow::split_granules() const {
   std::size_t n = 0;
   for (const Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (const ShadowGranule& g : b.page->g) {
-      if (g.cell != nullptr && cell_is_split(*static_cast<const Cell*>(g.cell))) ++n;
+    for (const ShadowWord w : b.page->w) {
+      if (cell_of(w) != 0 && cell_is_split(cells_.at(cell_of(w)))) ++n;
     }
   }
   return n;

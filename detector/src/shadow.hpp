@@ -8,18 +8,19 @@
 //
 // Layout: a flat, paged table. Memory is cut into 512-byte pages (64 granules); an
 // open-addressing hash table (linear probing, at most half full), behind the direct-mapped
-// page cache of the detector's SameEpochView, maps a page number to a Page: 64 pairs of a
-// same-epoch word and a cell pointer. Pages and cells come from
-// pools (pool.hpp): no allocation per granule, no per-granule node. So an access costs a
-// hash probe (skipped when it hits the same page as the last one), one line of the page and
-// the cell's one cache line — and a repeated access in the same epoch (Shadow::same_epoch,
-// called by the engine before anything else) only the probe and the page line. Dense memory
-// costs 64 + 16 bytes of shadow per touched 8-byte granule; sparse memory (a goroutine's
-// stack, scattered heap objects) a 1 KiB page per touched 512 bytes plus 64 bytes per
-// touched granule.
+// page cache of the detector's SameEpochView, maps a page number to a Page: 64 granule words,
+// each an epoch tag for the same-epoch exit and a 32-bit index of the granule's cell in a
+// CellArena (cell_arena.hpp). Pages and cells come from pools: no allocation per granule, no
+// per-granule node. So an access costs a hash probe (skipped when it hits the same page as
+// the last one), one line of the page (eight granules' words) and the cell's one cache line
+// — and a repeated access in the same epoch (Shadow::same_epoch, or the view inline) only the
+// probe and the word. Dense memory costs 64 + 8 bytes of shadow per touched 8-byte granule;
+// sparse memory (a goroutine's stack, scattered heap objects) a 576-byte page per touched 512
+// bytes plus 64 bytes per touched granule.
 //
 // Invariants: a page is in the table iff it holds at least one cell (`live` counts them); a
-// cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are back in their pool.
+// cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are back in their pool;
+// a word with a tag has a cell.
 // Freeing a range drops whole cells and pages (and walks the page table instead of the range
 // when the range is larger than the shadow).
 //
@@ -32,6 +33,7 @@
 // was absent when it was recorded has been created.
 #pragma once
 
+#include "cell_arena.hpp"
 #include "pool.hpp"
 #include "shadow_cell.hpp"
 
@@ -54,9 +56,9 @@ struct Conflict {
 
 class Shadow {
  public:
-  // `ways`: the page cache of the detector's SameEpochView, which the shadow keeps true
-  // (same_epoch.hpp): filled on lookups, emptied before a page leaves.
-  explicit Shadow(SameEpochView::Way* ways);
+  // `view`: the detector's SameEpochView, whose page cache and cell arena view the shadow
+  // keeps true (same_epoch.hpp): ways filled on lookups, emptied before a page leaves.
+  explicit Shadow(SameEpochView* view);
   ~Shadow();
   Shadow(const Shadow&) = delete;
   Shadow& operator=(const Shadow&) = delete;
@@ -65,11 +67,12 @@ class Shadow {
   // lowest conflicting byte, if any.
   std::optional<Conflict> access(std::uintptr_t addr, std::size_t size, Access kind,
                                  const Accessor& who);
-  // Whether an access of [addr, addr+size) by the epoch `epoch` is FastTrack's same-epoch
-  // exit, decided with a page lookup and no cell work: a read or write inside one granule
-  // whose bytes this epoch already covered (a read) or holds alone with a write (a write). A
-  // false answer means only "use access()".
-  bool same_epoch(std::uintptr_t addr, std::size_t size, Access kind, std::uint64_t epoch) {
+  // Whether an access of [addr, addr+size) in the epoch `epoch` (packed), tagged `tag`, is
+  // FastTrack's same-epoch exit, decided with a page lookup and no cell work: a read or
+  // write inside one granule whose bytes this epoch already covered (a read) or holds alone
+  // with a write (a write). A false answer means only "use access()".
+  bool same_epoch(std::uintptr_t addr, std::size_t size, Access kind, std::uint64_t epoch,
+                  std::uint32_t tag) {
     if ((addr & 7) + size > 8) return false;
     const std::uintptr_t key = addr >> kPageShift;
     bool jumped = false;  // to another page: likely a random access, which misses the cache
@@ -80,20 +83,16 @@ class Shadow {
       jumped = true;
     }
     const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
-    const std::uint64_t word = last_page_->g[i].same;
+    const ShadowWord word = last_page_->w[i];
     if (kind == Access::read) {
-      if ((word & ~kSoleWrite) == epoch) return true;
+      if ((tag_of(word) & ~kSoleWrite) == tag) return true;
       // access() will need the cell: after a jump, start loading it while the caller gets
       // there (runs within a page are left to the hardware prefetcher).
-      if (jumped)
-        if (const Cell* c = last_page_->cell(i)) __builtin_prefetch(c, 1);
+      if (jumped && cell_of(word) != 0) __builtin_prefetch(&cells_.at(cell_of(word)), 1);
       return false;
     }
-    if (word == (epoch | kSoleWrite)) return true;
-    const unsigned mask = ((1u << size) - 1) << (addr & 7);
-    const Cell* c = last_page_->cell(i);
-    return c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
-           c->kind[0] != Access::read && (c->mask[0] & mask) == mask;
+    if (tag_of(word) == (tag | kSoleWrite)) return true;
+    return cell_of(word) != 0 && write_repeats(cells_.at(cell_of(word)), addr, size, epoch);
   }
   // An access inside one granule (the common case), as same_epoch() then access() would do
   // it, with one page lookup: true on a conflict (filled in *out). *repeat says whether it
@@ -101,12 +100,16 @@ class Shadow {
   // the call site) is never called and nothing changes.
   template <class MakeWho>
   bool access_in_granule(std::uintptr_t addr, std::size_t size, Access kind,
-                         std::uint64_t epoch, MakeWho&& make_who, Conflict* out, bool* repeat);
+                         std::uint64_t epoch, std::uint32_t tag, MakeWho&& make_who,
+                         Conflict* out, bool* repeat);
   // What access() of a write of [addr, addr+size) would return, without recording it.
   std::optional<Conflict> check_write(std::uintptr_t addr, std::size_t size,
                                       const Accessor& who);
   // Forgets the state of [addr, addr+size).
   void free_range(std::uintptr_t addr, std::size_t size);
+  // check_write() then free_range(), in one walk over the range's granules.
+  std::optional<Conflict> write_then_free(std::uintptr_t addr, std::size_t size,
+                                          const Accessor& who);
   void clear();
   // Calls f(Stamp&) for every recorded access (to collect or renumber goroutine infos).
   template <class F>
@@ -114,27 +117,51 @@ class Shadow {
   // Granules with any state, and those whose bytes do not all share one state (walks).
   std::size_t granules() const { return cells_.live() + (pending_ ? pending_->granules : 0); }
   std::size_t split_granules() const;
+  // The detector's tags start over: every granule word's tag t (kSoleWrite aside) becomes
+  // rename(t), and 0 (none) when that is 0; the flag stays with a renamed tag.
+  template <class Rename>
+  void retag(Rename&& rename) {
+    for (Bucket& b : table_) {
+      if (b.page == nullptr) continue;
+      for (ShadowWord& w : b.page->w) {
+        const std::uint32_t t = tag_of(w);
+        if (t == 0) continue;
+        const std::uint32_t to = rename(t & ~kSoleWrite);
+        w = word(cell_of(w), to == 0 ? 0 : to | (t & kSoleWrite));
+      }
+    }
+  }
 
  private:
   static constexpr unsigned kPageShift = SameEpochView::kPageShift;
   static constexpr unsigned kCellsPerPage = 1u << (kPageShift - 3);
-  static constexpr std::uint64_t kSoleWrite = SameEpochView::kSoleWrite;
-  struct Page {
+  static constexpr std::uint32_t kSoleWrite = SameEpochView::kSoleWrite;
+  static std::uint32_t tag_of(ShadowWord w) { return static_cast<std::uint32_t>(w); }
+  static std::uint32_t cell_of(ShadowWord w) { return static_cast<std::uint32_t>(w >> 32); }
+  static ShadowWord word(std::uint32_t cell, std::uint32_t tag) {
+    return ShadowWord{cell} << 32 | tag;
+  }
+  // A write of [addr, addr+size) in `epoch` changes nothing in c: c holds only that epoch's
+  // write of (at least) those bytes.
+  static bool write_repeats(const Cell& c, std::uintptr_t addr, std::size_t size,
+                            std::uint64_t epoch) {
+    const unsigned mask = ((1u << size) - 1) << (addr & 7);
+    return c.n == 1 && c.stamp[0].epoch == epoch && c.kind[0] != Access::read &&
+           (c.mask[0] & mask) == mask;
+  }
+  struct alignas(64) Page {
+    // Per granule (same_epoch.hpp), the low 32 bits: the tag of an epoch whose accesses
+    // covered all 8 bytes of the granule with no write or free of it since (0: none). A read
+    // in that epoch changes nothing (FastTrack's same-epoch exit) and is answered here
+    // without touching the cell. Only the epoch's own goroutine can drop its entries while
+    // it is still in that epoch (anyone else would have to know the epoch, i.e. have
+    // synchronised after it, which ends it), so only writes and frees reset it. With
+    // kSoleWrite set, the cell is exactly that epoch's write (or update) of all 8 bytes, so
+    // a write in the epoch changes nothing either; any other access of the granule clears
+    // the flag. The high 32 bits: the granule's cell in cells_, or 0.
+    ShadowWord w[kCellsPerPage] = {};
     std::uintptr_t key = 0;  // address >> kPageShift
     std::uint32_t live = 0;  // cells in use
-    // Per granule, side by side (ShadowGranule, same_epoch.hpp):
-    //  same: an epoch whose accesses covered all 8 bytes of the granule with no write or free
-    //    of it since (0: none). A read in that epoch changes nothing (FastTrack's same-epoch
-    //    exit) and is answered here without touching the cell. Only the epoch's own goroutine
-    //    can drop its entries while it is still in that epoch (anyone else would have to
-    //    know the epoch, i.e. have synchronised after it, which ends it), so only writes and
-    //    frees reset it. With kSoleWrite set, the cell is exactly that epoch's write (or
-    //    update) of all 8 bytes, so a write in the epoch changes nothing either; any other
-    //    access of the granule clears the flag. Invariant: same[i] != 0 implies
-    //    cell[i] != nullptr.
-    //  cell: the granule's state (a Cell), or null.
-    ShadowGranule g[kCellsPerPage] = {};
-    Cell* cell(std::size_t i) const { return static_cast<Cell*>(g[i].cell); }
   };
   struct Bucket {
     std::uintptr_t key = 0;
@@ -154,7 +181,7 @@ class Shadow {
   void remember(Page* p) {
     last_page_ = p;
     last_key_ = p->key;
-    ways_[p->key & (SameEpochView::kWays - 1)] = SameEpochView::Way{p->key, p->g};
+    ways_[p->key & (SameEpochView::kWays - 1)] = SameEpochView::Way{p->key, p->w};
   }
   // One granule: check and record. Returns true and fills *out on a conflict.
   bool access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
@@ -166,9 +193,8 @@ class Shadow {
     // The view's cache first: a way names a page of the shadow.
     const SameEpochView::Way& w = ways_[key & (SameEpochView::kWays - 1)];
     if (w.key == key) {
-      static_assert(std::is_standard_layout_v<Page>);
-      return reinterpret_cast<Page*>(const_cast<char*>(reinterpret_cast<const char*>(w.granules)) -
-                                     offsetof(Page, g));
+      static_assert(std::is_standard_layout_v<Page> && offsetof(Page, w) == 0);
+      return reinterpret_cast<Page*>(const_cast<ShadowWord*>(w.words));
     }
     if (pages_ == 0) return nullptr;
     const std::size_t mask = table_.size() - 1;
@@ -179,7 +205,10 @@ class Shadow {
   }
   Page* add_page(std::uintptr_t key);
   void remove_page(Page* p);
-  void forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end);
+  // Forgets [begin, end) in page `key`; with a writer, first checks each granule as
+  // check_write() would, keeping the first conflict in *conflict (offsets from begin).
+  void forget_in_page(std::uintptr_t key, std::uintptr_t begin, std::uintptr_t end,
+                      const Accessor* writer = nullptr, std::optional<Conflict>* conflict = nullptr);
   std::size_t home(std::uintptr_t key) const {
     return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & (table_.size() - 1);
   }
@@ -191,14 +220,14 @@ class Shadow {
   Page* last_page_ = nullptr;
   SameEpochView::Way* ways_;  // the view's page cache (kWays entries)
   Pool<Page> pages_pool_;
-  Pool<Cell> cells_;
+  CellArena cells_;
   std::optional<Pending> pending_;
 };
 
 template <class MakeWho>
 bool Shadow::access_in_granule(std::uintptr_t addr, std::size_t size, Access kind,
-                               std::uint64_t epoch, MakeWho&& make_who, Conflict* out,
-                               bool* repeat) {
+                               std::uint64_t epoch, std::uint32_t tag, MakeWho&& make_who,
+                               Conflict* out, bool* repeat) {
   if (pending_) flush_pending();
   const std::uintptr_t key = addr >> kPageShift;
   const std::uintptr_t base = addr & ~std::uintptr_t{7};
@@ -207,19 +236,14 @@ bool Shadow::access_in_granule(std::uintptr_t addr, std::size_t size, Access kin
   Page* p = last_page_ != nullptr && last_key_ == key ? last_page_ : find(key);
   if (p != nullptr) {
     if (p != last_page_) remember(p);
-    const ShadowGranule& g = p->g[i];
+    const ShadowWord w = p->w[i];
     // same_epoch()'s exits.
-    if (kind == Access::read ? (g.same & ~kSoleWrite) == epoch : g.same == (epoch | kSoleWrite)) {
+    if (kind == Access::read ? (tag_of(w) & ~kSoleWrite) == tag
+                             : tag_of(w) == (tag | kSoleWrite) ||
+                                   (cell_of(w) != 0 &&
+                                    write_repeats(cells_.at(cell_of(w)), addr, size, epoch))) {
       *repeat = true;
       return false;
-    }
-    if (kind != Access::read) {
-      const Cell* c = static_cast<const Cell*>(g.cell);
-      if (c != nullptr && c->n == 1 && c->stamp[0].epoch == epoch &&
-          c->kind[0] != Access::read && (c->mask[0] & mask) == mask) {
-        *repeat = true;
-        return false;
-      }
     }
   } else {
     p = add_page(key);
@@ -237,8 +261,8 @@ void Shadow::for_each_stamp(F&& f) {
   if (pending_) f(pending_->stamp);
   for (Bucket& b : table_) {
     if (b.page == nullptr) continue;
-    for (const ShadowGranule& g : b.page->g) {
-      if (g.cell != nullptr) cell_for_each_stamp(*static_cast<Cell*>(g.cell), f);
+    for (const ShadowWord w : b.page->w) {
+      if (cell_of(w) != 0) cell_for_each_stamp(cells_.at(cell_of(w)), f);
     }
   }
 }

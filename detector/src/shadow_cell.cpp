@@ -24,7 +24,7 @@ void delete_spill(Spill* sp) {
   delete sp;
 }
 
-bool happens_before(const Stamp& s, const Accessor& who) {
+[[gnu::always_inline]] inline bool happens_before(const Stamp& s, const Accessor& who) {
   // Same slot: an earlier occupant's epochs are below the current one (slot reuse keeps
   // clocks monotonic), and they happen before it; see slots.hpp.
   const Slot slot = s.slot();
@@ -34,8 +34,9 @@ bool happens_before(const Stamp& s, const Accessor& who) {
 
 // Keeps in *best the conflict at the lowest byte: e conflicts with the access if their bytes
 // overlap, one of them writes, and e does not happen before it.
-void check(const Entry& e, unsigned mask, Access kind, const Accessor& who, CellConflict* best,
-           bool* found) {
+// Inlined: called per entry on every recorded access that is not a repeat.
+[[gnu::always_inline]] inline void check(const Entry& e, unsigned mask, Access kind,
+                                         const Accessor& who, CellConflict* best, bool* found) {
   const unsigned overlap = e.mask & mask;
   if (overlap == 0 || (kind == Access::read && e.kind == Access::read)) return;
   const auto byte = static_cast<unsigned>(std::countr_zero(overlap));

@@ -26,6 +26,7 @@
 #include "vector_clock.hpp"
 
 #include <weft/detector/report.hpp>
+#include <weft/detector/same_epoch.hpp>
 
 #include <cstdint>
 #include <vector>
@@ -55,7 +56,8 @@ struct Accessor {
   Slot slot;
   Clock epoch;
   const VectorClock* clock;
-  Stamp stamp;  // stamp.epoch == Stamp::pack(slot, epoch)
+  Stamp stamp;            // stamp.epoch == Stamp::pack(slot, epoch)
+  std::uint32_t tag = 0;  // the epoch's tag in shadow words (same_epoch.hpp); 0: none
 };
 
 struct Entry {
@@ -84,7 +86,7 @@ struct Cell {
   Access kind[kInline] = {};
   std::uint8_t n = 0;  // inline entries in use, in stamp[0..n)
 };
-static_assert(sizeof(Cell) == 64);
+static_assert(sizeof(Cell) == 64 && sizeof(Cell) == CellArenaView::kCellBytes);
 
 // Checks an access of the bytes in `mask` (non-empty) against the granule and records it.
 // Returns true and fills *conflict if it conflicts with an access that does not happen

@@ -266,7 +266,18 @@ void RaceSink::check() {
 namespace weft::detail {
 void record_annotated(const void* addr, std::size_t size, AccessKind kind,
                       std::source_location where) {
-  record_access(addr, size, kind, Location::from(where));
+  // record_access's direct case without its by-value Location (whose copy, read back as
+  // wider words than it was written in, stalled every call on store forwarding).
+  const Location at = Location::from(where);
+  if (Scheduler* s = current_scheduler()) {
+    if (RaceSink* race = s->direct_race()) {
+      if (const G* g = s->current()) {
+        race->access_direct(*g, addr, size, kind, at);
+        return;
+      }
+    }
+  }
+  record_access(addr, size, kind, at);
 }
 }  // namespace weft::detail
 

@@ -34,22 +34,26 @@ static_assert(std::is_standard_layout_v<det::SameEpochView> &&
               std::is_standard_layout_v<AccessView> &&
               sizeof(det::SameEpochView) == sizeof(AccessView) &&
               offsetof(det::SameEpochView, owner) == offsetof(AccessView, owner) &&
-              offsetof(det::SameEpochView, epoch) == offsetof(AccessView, epoch) &&
+              offsetof(det::SameEpochView, tag) == offsetof(AccessView, tag) &&
               offsetof(det::SameEpochView, hits) == offsetof(AccessView, hits) &&
+              offsetof(det::SameEpochView, cells) == offsetof(AccessView, cells) &&
               offsetof(det::SameEpochView, ways) == offsetof(AccessView, ways),
               "AccessView must mirror det::SameEpochView");
+static_assert(std::is_same_v<decltype(det::SameEpochView::tag), decltype(AccessView::tag)> &&
+                  std::is_same_v<det::ShadowWord, std::uint64_t>,
+              "AccessView's field types must be the detector's");
 static_assert(sizeof(det::SameEpochView::Way) == sizeof(AccessView::Way) &&
               offsetof(det::SameEpochView::Way, key) == offsetof(AccessView::Way, key) &&
-              offsetof(det::SameEpochView::Way, granules) ==
-                  offsetof(AccessView::Way, granules),
+              offsetof(det::SameEpochView::Way, words) == offsetof(AccessView::Way, words),
               "AccessView::Way must mirror det::SameEpochView::Way");
-static_assert(sizeof(det::ShadowGranule) == sizeof(AccessGranule) &&
-              offsetof(det::ShadowGranule, same) == offsetof(AccessGranule, same) &&
-              offsetof(det::ShadowGranule, cell) == offsetof(AccessGranule, cell),
-              "AccessGranule must mirror det::ShadowGranule");
+static_assert(sizeof(det::CellArenaView) == sizeof(AccessView::Cells) &&
+                  offsetof(det::CellArenaView, chunks) == offsetof(AccessView::Cells, chunks),
+              "AccessView::Cells must mirror det::CellArenaView");
 static_assert(det::SameEpochView::kPageShift == AccessView::kPageShift &&
                   det::SameEpochView::kWays == AccessView::kWays &&
-                  det::SameEpochView::kSoleWrite == AccessView::kSoleWrite,
+                  det::SameEpochView::kSoleWrite == AccessView::kSoleWrite &&
+                  det::CellArenaView::kChunkShift == AccessView::kChunkShift &&
+                  det::CellArenaView::kCellBytes == AccessView::kCellBytes,
               "AccessView's constants must be the detector's");
 
 class RaceSink final : public EventSink {

@@ -54,6 +54,9 @@ struct Shape {
   std::size_t max_live = 6;  // goroutines alive at once, main included
   bool ask_repeats = false;  // try Detector::access_repeats before every access
   bool use_view = false;     // the inline view, checked against a twin detector
+  // Epoch tags of the view's detector start over after this many epochs (0: the default),
+  // so the shadow's words are cleared and renumbered many times in one trace.
+  std::uint32_t tag_limit = 0;
 };
 
 struct Model {
@@ -82,17 +85,20 @@ struct Model {
 // slot reuse.
 struct Coverage {
   std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0, view_hits = 0;
-  std::size_t deletes = 0;
+  std::size_t deletes = 0, tag_generations = 0;
   void operator+=(const Coverage& o) {
     accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
     repeats += o.repeats, view_hits += o.view_hits, deletes += o.deletes;
+    tag_generations += o.tag_generations;
   }
 };
 
 Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
   Coverage cov;
   std::mt19937_64 rng(seed);
-  Detector d(DetectorOptions{.max_reports = 1u << 20, .caller_serialises = shape.use_view});
+  Detector d(DetectorOptions{.max_reports = 1u << 20,
+                             .caller_serialises = shape.use_view,
+                             .epoch_tag_limit = shape.tag_limit});
   Detector twin(DetectorOptions{.max_reports = 1u << 20});  // use_view: every access in full
   // Every event but accesses goes to both.
   auto both = [&](auto&& f) {
@@ -274,6 +280,7 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
     }
   }
   cov.slots = d.stats().slots - 1;  // without main's
+  cov.tag_generations = d.stats().epoch_tag_generations;
   return cov;
 }
 
@@ -311,6 +318,21 @@ TEST(DetectorDifferential, InlineViewAgreesWithFullChecks) {
   expect_coverage(cov);
   EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
   EXPECT_GT(cov.deletes, 100u / testing::kShrink) << "too few deletes to be a test";
+}
+
+// Tags that run out every few dozen epochs: each time, the shadow's words lose their tags
+// and the live goroutines are numbered again, so tag numbers are reused by other epochs
+// while old words could still name them. The inline view must still answer exactly.
+TEST(DetectorDifferential, InlineViewAgreesWhenEpochTagsStartOver) {
+  Coverage cov;
+  for (std::uint64_t seed = 900; seed < 900 + 200 / testing::kShrink; ++seed) {
+    const auto limit = 8 + static_cast<std::uint32_t>(seed % 24);
+    cov += run_trace(seed, 300, Shape{.use_view = true, .tag_limit = limit});
+    if (::testing::Test::HasFailure()) return;
+  }
+  expect_coverage(cov);
+  EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
+  EXPECT_GT(cov.tag_generations, 200u / testing::kShrink) << "tags never started over";
 }
 
 TEST(DetectorDifferential, ManyLiveGoroutinesFoldClocksIntoSharedBases) {

@@ -17,10 +17,11 @@ using testing::kX;
 const void* token(GoId g) { return reinterpret_cast<const void*>(0x1000 + g); }
 
 struct ViewTrace {
-  Detector d{DetectorOptions{.caller_serialises = true}};
+  Detector d;
   SameEpochView& v = *d.view();
 
-  ViewTrace() {
+  explicit ViewTrace(std::uint32_t tag_limit = 0)
+      : d(DetectorOptions{.caller_serialises = true, .epoch_tag_limit = tag_limit}) {
     d.go_start(1, 0, "main", at(1, "main"));
     d.go_start(2, 1, "worker", at(2, "main"));
   }
@@ -164,6 +165,66 @@ TEST(SameEpochView, AnsweredAccessesAreCountedAndResetForgetsEverything) {
   EXPECT_EQ(t.v.hits, 0u);
   EXPECT_EQ(t.d.stats().accesses, 0u);
   for (const SameEpochView::Way& w : t.v.ways) EXPECT_EQ(w.key, SameEpochView::kNoPage);
+}
+
+// Epoch tags are 31-bit numbers (same_epoch.hpp); here they run out every few epochs. When
+// they start over, no word keeps an old number: a later epoch that gets the same number must
+// not find its access answered as a repeat of another epoch's; a live epoch keeps its
+// repeats under its new number.
+TEST(SameEpochView, TagsThatStartOverNeverAnswerForAnotherEpoch) {
+  ViewTrace t(/*tag_limit=*/6);
+  EXPECT_FALSE(t.access(2, kX, 8, Access::write, 10));
+  EXPECT_FALSE(t.access(2, kX + 8, 8, Access::write, 10));
+  EXPECT_TRUE(t.repeats(2, kX, 8, Access::read));
+  const std::uint32_t tag2 = t.v.tag;
+  // Goroutine 1 moves through epochs (releases nobody acquires) until the tags start over and
+  // it holds goroutine 2's old number.
+  bool reused = false;
+  for (int i = 0; i < 40 && !reused; ++i) {
+    t.d.release(1, testing::sync_obj(0));
+    t.access(1, kX + 64, 8, Access::write, 11);  // binds the view to 1's current epoch
+    reused = t.v.tag == tag2;
+  }
+  ASSERT_TRUE(reused) << "the test needs goroutine 1 to receive goroutine 2's old tag";
+  EXPECT_GT(t.d.stats().epoch_tag_generations, 0u);
+  // Goroutine 1 has never synchronised with 2: its read of kX races with 2's write. Were
+  // kX's word still tagged with that number, the view would answer it as a repeat.
+  EXPECT_FALSE(t.repeats(1, kX, 8, Access::read));
+  EXPECT_FALSE(t.access(1, kX, 8, Access::read, 12));
+  ASSERT_EQ(t.d.report_count(), 1u);
+  EXPECT_EQ(t.d.reports()[0].previous.stack.at(0).line, 10u);
+  // Goroutine 2 is still in the epoch of its writes, now under another number: once the view
+  // is bound to it again, its word for kX + 8 answers under the new number.
+  EXPECT_FALSE(t.access(2, kX + 16, 8, Access::write, 13));
+  EXPECT_NE(t.v.tag, tag2);
+  EXPECT_TRUE(t.repeats(2, kX + 8, 8, Access::write));
+  EXPECT_TRUE(t.repeats(2, kX + 8, 8, Access::read));
+  EXPECT_FALSE(t.repeats(2, kX, 8, Access::read)) << "1's read holds kX's word now";
+  EXPECT_EQ(t.d.report_count(), 1u);
+}
+
+// More granules than one chunk of the cell arena (cell_arena.hpp) holds, freed and reused:
+// every granule keeps its own state.
+TEST(SameEpochView, CellsBeyondOneArenaChunkKeepTheirOwnState) {
+  ViewTrace t;
+  constexpr std::size_t kGranules = 3 * 8192 + 5;
+  for (std::size_t i = 0; i < kGranules; ++i) t.access(2, kX + 8 * i, 8, Access::write, 10);
+  EXPECT_EQ(t.d.stats().granules, kGranules);
+  for (std::size_t i = 0; i < kGranules; i += 97)
+    EXPECT_TRUE(t.repeats(2, kX + 8 * i, 8, Access::read));
+  // Free the first half, let goroutine 1 write it (reusing those cells), then goroutine 2
+  // reads every granule: only the second half is its own, the first half races with 1.
+  t.d.free_range(addr(kX), 8 * (kGranules / 2));
+  for (std::size_t i = 0; i < kGranules / 2; ++i) t.access(1, kX + 8 * i, 8, Access::write, 11);
+  EXPECT_EQ(t.d.stats().granules, kGranules);
+  EXPECT_EQ(t.d.report_count(), 0u);
+  EXPECT_FALSE(t.access(2, kX + 8 * (kGranules / 2), 8, Access::read, 12)) << "binds the view";
+  for (std::size_t i = kGranules / 2; i < kGranules; ++i)
+    EXPECT_TRUE(t.access(2, kX + 8 * i, 8, Access::read, 12));
+  EXPECT_EQ(t.d.report_count(), 0u);
+  EXPECT_FALSE(t.access(2, kX, 8, Access::read, 13));
+  ASSERT_EQ(t.d.report_count(), 1u);
+  EXPECT_EQ(t.d.reports()[0].previous.stack.at(0).line, 11u);
 }
 
 }  // namespace

@@ -42,6 +42,9 @@ struct DetectorOptions {
   std::size_t max_reports = 1000;
   // The caller never calls into the detector from two threads at once: no internal locking.
   bool caller_serialises = false;
+  // For tests: the shadow's epoch tags (same_epoch.hpp) start over after this many epochs
+  // instead of about two billion (0: the default), to exercise that path.
+  std::uint32_t epoch_tag_limit = 0;
 };
 
 // Sizes of the engine's state, for tests and diagnostics.
@@ -62,6 +65,8 @@ struct DetectorStats {
   // Clock entries written or merged by synchronisation and spawns since reset: the detector's
   // synchronisation cost, independent of timing.
   std::uint64_t clock_work = 0;
+  // Times the shadow's epoch tags ran out and started over (DetectorOptions::epoch_tag_limit).
+  std::uint64_t epoch_tag_generations = 0;
 };
 
 class Detector {

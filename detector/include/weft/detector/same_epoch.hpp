@@ -19,11 +19,18 @@
 //    freed granules' words below);
 //  - a cache way names a page that is in the shadow, and points at that page's words; a page
 //    leaves its way before it leaves the shadow;
-//  - a page's word for a granule is an epoch E (with kSoleWrite when the granule's whole state
-//    is E's write of all eight bytes) only while E's accesses cover the granule with no write
-//    or free by anyone since; 0 otherwise.
-// Epochs are packed as in the shadow (clock << 24 | slot); clocks stay below 2^39, so bit 63
-// is free for kSoleWrite.
+//  - a page's word for a granule holds, in its low 32 bits, an epoch tag T (with kSoleWrite
+//    when the granule's whole state is T's write of all eight bytes) only while T's accesses
+//    cover the granule with no write or free by anyone since; 0 otherwise. Its high 32 bits
+//    are the granule's cell (its state) in the detector's cell arena, 0 for none.
+// An epoch tag is a 31-bit number the detector gives each (goroutine, epoch) when the epoch
+// begins (Detector::Engine::new_tag): two epochs alive at once never share one, and 0 is
+// none. When the numbers run out the detector numbers the live goroutines' current epochs
+// again from 1, moves their words to the new numbers and clears every other tag in the
+// shadow, so no word keeps a number that a later epoch may receive.
+// Tags are not the epochs the shadow's cells keep (slot, clock: 63 bits): 32 bits leave room
+// for the cell index in one 8-byte word, so the same-epoch check and the way to the state
+// share a cache line with seven neighbouring granules.
 #pragma once
 
 #include <weft/detector/report.hpp>
@@ -33,43 +40,53 @@
 
 namespace weft::det {
 
-// One 8-byte granule's entry in a shadow page: its same-epoch word (see above) and its state
-// (the detector's Cell, or null), side by side, so the access that finds the word not to
-// repeat has the state's address in the same cache line.
-struct ShadowGranule {
-  std::uint64_t same = 0;
-  void* cell = nullptr;
+// One 8-byte granule's word in a shadow page: its epoch tag (low 32 bits, see above) and its
+// cell index (high 32 bits).
+using ShadowWord = std::uint64_t;
+
+// Where the detector keeps its cells: cell i is chunks[i >> kChunkShift][i & (kChunkCells-1)],
+// each kCellBytes long (index 0 is never used).
+struct CellArenaView {
+  static constexpr unsigned kChunkShift = 13;
+  static constexpr std::uint32_t kChunkCells = std::uint32_t{1} << kChunkShift;
+  static constexpr std::size_t kCellBytes = 64;
+  const void* const* chunks = nullptr;
+  const void* cell(std::uint32_t i) const noexcept {
+    return static_cast<const char*>(chunks[i >> kChunkShift]) +
+           std::size_t{i & (kChunkCells - 1)} * kCellBytes;
+  }
 };
 
 struct SameEpochView {
   static constexpr unsigned kPageShift = 9;   // 512-byte pages of 64 granules
   static constexpr unsigned kWays = 1024;     // pages cached (512 KiB of memory)
-  static constexpr std::uint64_t kSoleWrite = std::uint64_t{1} << 63;
+  static constexpr std::uint32_t kSoleWrite = std::uint32_t{1} << 31;
   static constexpr std::uintptr_t kNoPage = ~std::uintptr_t{0};  // an empty way's key
 
   struct Way {
     std::uintptr_t key = kNoPage;  // address >> kPageShift
-    const ShadowGranule* granules = nullptr;  // the page's 64 granules
+    const ShadowWord* words = nullptr;  // the page's 64 granule words
   };
 
   const void* owner = nullptr;  // the goroutine the view is for; nullptr: none
-  std::uint64_t epoch = 0;      // its current epoch, packed
+  std::uint32_t tag = 0;        // its current epoch's tag (never 0 while owner is set)
   std::uint64_t hits = 0;       // accesses answered by callers through the view
+  CellArenaView cells;          // for prefetching a granule's state
   Way ways[kWays];
 
-  // Whether an access by `owner`, in `epoch`, repeats one already recorded (see above).
+  // Whether an access by `owner`, in the epoch tagged `tag`, repeats one already recorded (see above).
   bool repeats(const void* addr, std::size_t size, Access kind) const noexcept {
     const auto a = reinterpret_cast<std::uintptr_t>(addr);
     // Inside one granule (size 0 wraps around and fails too).
     if (size - 1 > 7 - (a & 7)) return false;
     const std::uintptr_t key = a >> kPageShift;
-    const Way& w = ways[key & (kWays - 1)];
-    if (w.key != key) return false;
-    const ShadowGranule& g = w.granules[(a >> 3) & ((1u << (kPageShift - 3)) - 1)];
-    if (kind == Access::read ? (g.same & ~kSoleWrite) == epoch : g.same == (epoch | kSoleWrite))
-      return true;
-    // The detector will need the granule's state: start loading it now (a no-op for null).
-    __builtin_prefetch(g.cell, 1);
+    const Way& way = ways[key & (kWays - 1)];
+    if (way.key != key) return false;
+    const ShadowWord w = way.words[(a >> 3) & ((1u << (kPageShift - 3)) - 1)];
+    const auto t = static_cast<std::uint32_t>(w);
+    if (kind == Access::read ? (t & ~kSoleWrite) == tag : t == (tag | kSoleWrite)) return true;
+    // The detector will need the granule's state: start loading it now.
+    if (const auto c = static_cast<std::uint32_t>(w >> 32)) __builtin_prefetch(cells.cell(c), 1);
     return false;
   }
 };

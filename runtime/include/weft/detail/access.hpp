@@ -25,26 +25,28 @@ extern thread_local constinit void* active;
 
 namespace weft::detail {
 
-// The detector's det::SameEpochView and det::ShadowGranule (weft/detector/same_epoch.hpp,
+// The detector's det::SameEpochView and det::CellArenaView (weft/detector/same_epoch.hpp,
 // which says what the fields mean and which invariants the detector keeps), seen from here.
 // Instrumented code is compiled with weft's runtime headers only, so these mirror the
 // detector's types rather than include them; runtime/src/race.hpp checks that every field,
 // offset and constant agrees.
-struct AccessGranule {
-  std::uint64_t same;
-  void* cell;
-};
 struct AccessView {
   static constexpr unsigned kPageShift = 9;
   static constexpr unsigned kWays = 1024;
-  static constexpr std::uint64_t kSoleWrite = std::uint64_t{1} << 63;
+  static constexpr std::uint32_t kSoleWrite = std::uint32_t{1} << 31;
+  static constexpr unsigned kChunkShift = 13;
+  static constexpr std::size_t kCellBytes = 64;
   struct Way {
     std::uintptr_t key;
-    const AccessGranule* granules;
+    const std::uint64_t* words;  // a granule's word: epoch tag (low half), cell index (high)
+  };
+  struct Cells {
+    const void* const* chunks;
   };
   const void* owner;
-  std::uint64_t epoch;
+  std::uint32_t tag;
   std::uint64_t hits;
+  Cells cells;
   Way ways[kWays];
 
   // det::SameEpochView::repeats.
@@ -52,13 +54,18 @@ struct AccessView {
     const auto a = reinterpret_cast<std::uintptr_t>(addr);
     if (size - 1 > 7 - (a & 7)) return false;  // not inside one granule, or empty
     const std::uintptr_t key = a >> kPageShift;
-    const Way& w = ways[key & (kWays - 1)];
-    if (w.key != key) return false;
-    const AccessGranule& g = w.granules[(a >> 3) & ((1u << (kPageShift - 3)) - 1)];
-    if (kind == AccessKind::read ? (g.same & ~kSoleWrite) == epoch
-                                 : g.same == (epoch | kSoleWrite))
+    const Way& way = ways[key & (kWays - 1)];
+    if (way.key != key) return false;
+    const std::uint64_t w = way.words[(a >> 3) & ((1u << (kPageShift - 3)) - 1)];
+    const auto t = static_cast<std::uint32_t>(w);
+    if (kind == AccessKind::read ? (t & ~kSoleWrite) == tag : t == (tag | kSoleWrite))
       return true;
-    __builtin_prefetch(g.cell, 1);  // the detector will need the granule's state
+    if (const auto c = static_cast<std::uint32_t>(w >> 32)) {  // the detector will need it
+      const std::uint32_t chunk_mask = (std::uint32_t{1} << kChunkShift) - 1;
+      __builtin_prefetch(static_cast<const char*>(cells.chunks[c >> kChunkShift]) +
+                             std::size_t{c & chunk_mask} * kCellBytes,
+                         1);
+    }
     return false;
   }
 };
