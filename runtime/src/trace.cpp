@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "goroutine.hpp"
+#include "identity.hpp"
 #include "scheduler.hpp"
 
 namespace weft::detail {
@@ -90,6 +91,7 @@ void TraceRecorder::go_start(const GoroutineDesc& d) {
   Event e{"spawn", d.parent, "", d.created_at, {}};
   e.extra["child"] = d.id;
   e.extra["name"] = std::string(d.name);
+  e.extra["identity"] = format_identity(d.identity);
   emit(e);
 }
 
