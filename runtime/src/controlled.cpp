@@ -334,6 +334,7 @@ void ControlledScheduler::finish(G* g) {
   }
   g->state = GState::dead;
   if (g == main_) main_done_ = true;
+  strategy_.on_exit(*g);
   if (sink_) sink_->go_end(g->id);
   switch_final(g->ctx, loop_ctx_);
 }
