@@ -7,7 +7,7 @@
 // milliseconds are not.
 //
 //   build/rel/bench/bug_corpus_bench [--seeds 20] [--cap 10000] [--fixed 10000]
-//                                    [--kernel NAME]... [--no-fixed]
+//                                    [--kernel NAME]... [--strategy NAME]... [--no-fixed]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +30,8 @@ struct Strat {
 const Strat kStrategies[] = {
     {"random", weft::StrategyKind::random, 0}, {"pct:3", weft::StrategyKind::pct, 3},
     {"pos", weft::StrategyKind::pos, 0},       {"dfs:2", weft::StrategyKind::dfs, 2},
+    {"urw", weft::StrategyKind::urw, 0},       {"surw", weft::StrategyKind::surw, 0},
+    {"mutate", weft::StrategyKind::mutate, 0},
     {"portfolio", weft::StrategyKind::portfolio, 0},
 };
 
@@ -64,21 +66,27 @@ struct Totals {
 int main(int argc, char** argv) {
   std::uint64_t seeds = 20, cap = 10'000, fixed_schedules = 10'000;
   bool run_fixed = true;
-  std::vector<std::string> only;
+  std::vector<std::string> only, only_strategies;
   for (int i = 1; i < argc; ++i) {
     auto number = [&] { return std::strtoull(argv[++i], nullptr, 10); };
     if (!std::strcmp(argv[i], "--seeds") && i + 1 < argc) seeds = number();
     else if (!std::strcmp(argv[i], "--cap") && i + 1 < argc) cap = number();
     else if (!std::strcmp(argv[i], "--fixed") && i + 1 < argc) fixed_schedules = number();
     else if (!std::strcmp(argv[i], "--kernel") && i + 1 < argc) only.emplace_back(argv[++i]);
+    else if (!std::strcmp(argv[i], "--strategy") && i + 1 < argc) only_strategies.emplace_back(argv[++i]);
     else if (!std::strcmp(argv[i], "--no-fixed")) run_fixed = false;
     else {
       std::fprintf(stderr,
-                   "usage: %s [--seeds N] [--cap N] [--fixed N] [--kernel NAME]... [--no-fixed]\n",
+                   "usage: %s [--seeds N] [--cap N] [--fixed N] [--kernel NAME]... "
+                   "[--strategy NAME]... [--no-fixed]\n",
                    argv[0]);
       return 2;
     }
   }
+  auto wanted = [&](const Strat& s) {
+    return only_strategies.empty() ||
+           std::find(only_strategies.begin(), only_strategies.end(), s.name) != only_strategies.end();
+  };
   std::map<std::string, Totals> totals;
   std::printf("| kernel | class | depth | races | strategy | found | median schedules | p90 "
               "schedules | median ms | fixed-twin failures |\n");
@@ -86,6 +94,7 @@ int main(int argc, char** argv) {
   for (const weft_bugs::Kernel& k : weft_bugs::kernels()) {
     if (!only.empty() && std::find(only.begin(), only.end(), k.name) == only.end()) continue;
     for (const Strat& s : kStrategies) {
+      if (!wanted(s)) continue;
       std::vector<double> schedules, millis;
       std::uint64_t found = 0, other_kind = 0;
       const std::uint64_t runs = s.kind == weft::StrategyKind::dfs ? 1 : seeds;
@@ -129,6 +138,7 @@ int main(int argc, char** argv) {
               "schedules (all kernels x seeds) | p90 | fixed twins failing |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (const Strat& s : kStrategies) {
+    if (!wanted(s)) continue;
     const Totals& t = totals[s.name];
     std::printf("| %s | %d | %d | %.0f | %.0f | %llu |\n", s.name, t.kernels_found,
                 t.kernels_missed, percentile(t.all, 0.5), percentile(t.all, 0.9),

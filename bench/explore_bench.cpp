@@ -38,7 +38,7 @@ weft::ExploreOptions options(std::uint64_t iterations, bool detect = false,
 // Iterations/s is items/s; decisions/s and steps/s are counters.
 // Arg 0: iterations per explore call; arg 1: race detection on (1) or off (0); arg 2: the
 // strategy, as weft::StrategyKind's value (0 random, 1 pct, 4 pos,
-// 5 portfolio).
+// 5 portfolio, 6 surw, 7 urw, 8 mutate).
 void BM_ExplorePingPong(benchmark::State& state) {
   const std::uint64_t per_run = static_cast<std::uint64_t>(state.range(0));
   const bool detect = state.range(1) != 0;
@@ -68,12 +68,17 @@ BENCHMARK(BM_ExplorePingPong)
     ->Args({1000, 0, static_cast<int>(weft::StrategyKind::pct)})
     ->Args({1000, 0, static_cast<int>(weft::StrategyKind::pos)})
     ->Args({1000, 0, static_cast<int>(weft::StrategyKind::portfolio)})
+    ->Args({1000, 0, static_cast<int>(weft::StrategyKind::surw)})
+    ->Args({1000, 0, static_cast<int>(weft::StrategyKind::urw)})
+    ->Args({1000, 0, static_cast<int>(weft::StrategyKind::mutate)})
     ->ArgNames({"iters", "detect", "strategy"})
     ->Unit(benchmark::kMillisecond);
 
 // The raw cost of a switch between two goroutines through the scheduler: every yield
-// with another goroutine runnable is a decision (random walk), usually a switch.
+// with another goroutine runnable is a decision, usually a switch. Arg: the strategy, as in
+// BM_ExplorePingPong.
 void BM_YieldDecision(benchmark::State& state) {
+  const auto strategy = static_cast<weft::StrategyKind>(state.range(0));
   std::uint64_t decisions = 0;
   for (auto _ : state) {
     auto r = weft::explore(
@@ -86,7 +91,7 @@ void BM_YieldDecision(benchmark::State& state) {
           for (int i = 0; i < 10000; ++i) weft::yield();
           done.recv();
         },
-        options(1));
+        options(1, false, strategy));
     decisions += r.decisions;
   }
   state.counters["decisions/s"] =
@@ -94,7 +99,15 @@ void BM_YieldDecision(benchmark::State& state) {
   state.counters["ns/decision"] = benchmark::Counter(
       static_cast<double>(decisions), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
-BENCHMARK(BM_YieldDecision)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_YieldDecision)
+    ->Arg(static_cast<int>(weft::StrategyKind::random))
+    ->Arg(static_cast<int>(weft::StrategyKind::pct))
+    ->Arg(static_cast<int>(weft::StrategyKind::pos))
+    ->Arg(static_cast<int>(weft::StrategyKind::surw))
+    ->Arg(static_cast<int>(weft::StrategyKind::urw))
+    ->Arg(static_cast<int>(weft::StrategyKind::mutate))
+    ->ArgName("strategy")
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -147,7 +147,9 @@ struct Strat {
 const Strat kStrategies[] = {
     {"random", weft::StrategyKind::random, 0}, {"pct:2", weft::StrategyKind::pct, 2},
     {"pct:3", weft::StrategyKind::pct, 3},     {"pos", weft::StrategyKind::pos, 0},
-    {"dfs:2", weft::StrategyKind::dfs, 2},     {"portfolio", weft::StrategyKind::portfolio, 0},
+    {"dfs:2", weft::StrategyKind::dfs, 2},     {"urw", weft::StrategyKind::urw, 0},
+    {"surw", weft::StrategyKind::surw, 0},     {"mutate", weft::StrategyKind::mutate, 0},
+    {"portfolio", weft::StrategyKind::portfolio, 0},
 };
 
 double percentile(std::vector<double> v, double p) {

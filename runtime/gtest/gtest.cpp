@@ -188,6 +188,9 @@ const char* strategy_word(StrategyKind k) {
     case StrategyKind::replay: return "replay";
     case StrategyKind::pos: return "pos";
     case StrategyKind::portfolio: return "portfolio";
+    case StrategyKind::surw: return "surw";
+    case StrategyKind::urw: return "urw";
+    case StrategyKind::mutate: return "mutate";
   }
   return "?";
 }

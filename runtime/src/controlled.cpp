@@ -54,10 +54,11 @@ ControlledScheduler::~ControlledScheduler() {
 }
 
 G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
-                               Location created_at, GoId parent) {
+                               Location created_at, GoId parent, std::uint64_t identity) {
   auto* g = new G;
   g->id = next_id_++;
   g->parent = parent;
+  g->identity = identity;
   g->name = std::move(name);
   g->created_at = created_at;
   g->fn = std::move(fn);
@@ -65,7 +66,7 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
   g->sched_data = live_.size();
   live_.push_back(g);
   if (live_.size() > out_.peak_goroutines) out_.peak_goroutines = live_.size();
-  if (sink_) sink_->go_start({g->id, parent, g->name, created_at});
+  if (sink_) sink_->go_start({g->id, parent, g->name, created_at, identity});
   strategy_.on_spawn(*g);
   return g;
 }
@@ -90,13 +91,15 @@ void ControlledScheduler::release(G* g) {
 void ControlledScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
                                 Location created_at) {
   visible(created_at);
-  G* g = create(std::move(fn), std::move(name), created_at, cur_->id);
+  const std::uint64_t identity = identities_.child(cur_->identity, site_hash(created_at));
+  G* g = create(std::move(fn), std::move(name), created_at, cur_->id, identity);
   if (tearing_down_) return;  // never started; released by teardown
   runq_.insert(g);
 }
 
 void ControlledScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
-  G* g = create(std::move(fn), std::move(name), Location{}, 0);
+  const std::uint64_t identity = identities_.child(kTimerRootIdentity, name_hash(name));
+  G* g = create(std::move(fn), std::move(name), Location{}, 0, identity);
   if (tearing_down_) return;
   runq_.insert(g);
 }
@@ -350,6 +353,7 @@ void ControlledScheduler::finish(G* g) {
   }
   g->state = GState::dead;
   if (g == main_) main_done_ = true;
+  strategy_.on_exit(*g);
   if (sink_) sink_->go_end(g->id);
   switch_final(g->ctx, loop_ctx_);
 }
@@ -573,7 +577,8 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
   if (sink_) sink_->iteration_begin();
-  main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0);
+  main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0,
+                 kMainIdentity);
   runq_.insert(main_);
   bool grace_started = false;
   std::uint64_t grace_steps_end = 0;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "held_locks.hpp"
+#include "identity.hpp"
 #include "main_guard.hpp"
 #include "race.hpp"
 #include "scheduler.hpp"
@@ -82,7 +83,8 @@ class ControlledScheduler final : public Scheduler {
 
  private:
   static void fiber_entry(void* arg);
-  G* create(std::unique_ptr<Callable> fn, std::string name, Location created_at, GoId parent);
+  G* create(std::unique_ptr<Callable> fn, std::string name, Location created_at, GoId parent,
+            std::uint64_t identity);
   bool enter(G* g);
   void stack_refused(G* g, const StackLimitReached& why);
   void out_of_memory(const G& g) noexcept;
@@ -126,6 +128,7 @@ class ControlledScheduler final : public Scheduler {
   std::vector<G*> live_;  // every goroutine not yet released; sched_data = index
   RunQueue runq_;
   GoId next_id_ = 1;
+  IdentityMinter identities_;  // stable identities of this iteration's goroutines
   Duration clock_{0};
   TimerHeap timers_;
   std::uint64_t teardown_steps_ = 0;

@@ -24,6 +24,8 @@ const char* state_name(GState s) noexcept;
 struct G {
   GoId id = 0;
   GoId parent = 0;
+  // Stable across iterations (identity.hpp); 0 under the parallel scheduler.
+  std::uint64_t identity = 0;
   std::string name;
   Location created_at;
   GState state = GState::runnable;

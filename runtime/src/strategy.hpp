@@ -8,7 +8,8 @@
 // on addresses, hash order, real time or threads. Addresses appear in pending operations
 // only to be compared for equality within one iteration.
 //
-// One file per strategy (strategy_random.cpp, _replay, _pct, _pos, _dfs, _portfolio); the
+// One file per strategy (strategy_random.cpp, _replay, _pct, _pos, _surw, _mutate, _dfs,
+// _portfolio); the
 // name table and make_strategy() are in strategy_registry.cpp.
 #pragma once
 
@@ -36,6 +37,9 @@ inline constexpr StrategyName kStrategyNames[] = {
     {StrategyKind::random, "random", nullptr},
     {StrategyKind::pct, "pct", "depth"},
     {StrategyKind::pos, "pos", nullptr},
+    {StrategyKind::surw, "surw", nullptr},
+    {StrategyKind::urw, "urw", nullptr},
+    {StrategyKind::mutate, "mutate", nullptr},
     {StrategyKind::dfs, "dfs", "preemption bound"},
     {StrategyKind::portfolio, "portfolio", nullptr},
     {StrategyKind::replay, "replay", "token"},
@@ -75,6 +79,8 @@ class Strategy {
   // `g` polled: it yielded, took a select's default, or a try_lock / try_recv failed; it
   // may spin until another goroutine acts, so a priority strategy should let others run.
   virtual void on_poll(const G& /*g*/) {}
+  // `g`'s function returned, threw, or was unwound by teardown; g.ops is its final count.
+  virtual void on_exit(const G& /*g*/) {}
   // The iteration ended after `steps` scheduling steps.
   virtual void end_iteration(std::uint64_t /*steps*/) {}
   // Why a replay stopped matching the program, if it did.
@@ -99,6 +105,9 @@ std::unique_ptr<Strategy> make_random_strategy(std::uint64_t seed);
 std::unique_ptr<Strategy> make_replay_strategy(ScheduleTape tape);
 std::unique_ptr<Strategy> make_pct_strategy(std::uint64_t seed, unsigned depth);
 std::unique_ptr<Strategy> make_pos_strategy(std::uint64_t seed);
+// URW (selective = false) or SURW (selective = true): strategy_surw.cpp.
+std::unique_ptr<Strategy> make_surw_strategy(std::uint64_t seed, bool selective);
+std::unique_ptr<Strategy> make_mutate_strategy(std::uint64_t seed);
 std::unique_ptr<Strategy> make_dfs_strategy(unsigned preemption_bound);
 std::unique_ptr<Strategy> make_portfolio_strategy(std::uint64_t seed);
 

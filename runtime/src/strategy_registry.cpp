@@ -93,6 +93,9 @@ std::unique_ptr<Strategy> make_strategy(const ExploreOptions& o) {
     case StrategyKind::random: return make_random_strategy(o.seed);
     case StrategyKind::pct: return make_pct_strategy(o.seed, o.pct_depth);
     case StrategyKind::pos: return make_pos_strategy(o.seed);
+    case StrategyKind::surw: return make_surw_strategy(o.seed, true);
+    case StrategyKind::urw: return make_surw_strategy(o.seed, false);
+    case StrategyKind::mutate: return make_mutate_strategy(o.seed);
     case StrategyKind::dfs: return make_dfs_strategy(o.dfs_preemption_bound);
     case StrategyKind::portfolio: return make_portfolio_strategy(o.seed);
     case StrategyKind::replay: return make_replay_strategy(decode_schedule(o.replay));

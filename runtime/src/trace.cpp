@@ -15,6 +15,7 @@
 
 #include "goroutine.hpp"
 #include "report_json.hpp"
+#include "identity.hpp"
 #include "scheduler.hpp"
 
 namespace weft::detail {
@@ -91,6 +92,7 @@ void TraceRecorder::go_start(const GoroutineDesc& d) {
   Event e{"spawn", d.parent, "", d.created_at, {}};
   e.extra["child"] = d.id;
   e.extra["name"] = std::string(d.name);
+  e.extra["identity"] = format_identity(d.identity);
   emit(e);
 }
 

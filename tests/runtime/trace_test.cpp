@@ -81,6 +81,9 @@ TEST(Trace, AReplayWritesEveryEventWithItsEdgesAndTheResult) {
       spawned_producer = true;
       EXPECT_EQ(e["g"], 1);
       EXPECT_EQ(e["child"], 2);
+      // Its stable identity (identity.hpp): "g:" and 12 hex digits.
+      EXPECT_EQ(e["identity"].get<std::string>().rfind("g:", 0), 0u) << e;
+      EXPECT_EQ(e["identity"].get<std::string>().size(), 14u) << e;
       EXPECT_NE(e["file"].get<std::string>().find("trace_test.cpp"), std::string::npos) << e;
     }
     if (e["op"] == "acquire" && e["g"] == 1 && e.contains("from")) {

@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   explore->add_option("-s,--seed", ex.seed, "seed of the strategy")->check(whole())->capture_default_str();
   explore->add_option("--strategy", ex.strategy,
-                      "portfolio, random, pos, pct[:DEPTH] or dfs[:PREEMPTION BOUND] (WEFT_STRATEGY)")
+                      "portfolio, random, pos, surw, urw, mutate, pct[:DEPTH] or dfs[:PREEMPTION BOUND] (WEFT_STRATEGY)")
       ->check(strategy_name())
       ->capture_default_str();
   explore->add_option("-j,--jobs", ex.jobs, "worker processes at once (default: the number of cores)")

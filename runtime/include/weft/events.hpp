@@ -42,6 +42,10 @@ struct GoroutineDesc {
   GoId parent = 0;
   std::string_view name;   // may be empty
   Location created_at;
+  // The same logical goroutine has the same identity in every schedule of a program: a hash
+  // of its parent's identity, the `go` site and its ordinal among the parent's children
+  // there (0 outside weft::explore).
+  std::uint64_t identity = 0;
 };
 
 class EventSink {

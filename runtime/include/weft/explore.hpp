@@ -39,10 +39,14 @@ namespace weft {
 // pct_depth - 1 change points); POS (partial order sampling: random priorities, refreshed
 // for the goroutines whose pending operation conflicts with the one that ran); bounded
 // exhaustive search (depth first, at most dfs_preemption_bound preemptions, stops when
-// every such schedule ran); a portfolio rotating over random, PCT and POS by iteration
-// (the default: in bench/strategy_bench it is the one strategy that finds every kernel);
-// replay of a token.
-enum class StrategyKind { random, pct, dfs, replay, pos, portfolio };
+// every such schedule ran); URW and SURW (uniform random walks over interleavings: each
+// goroutine weighted by its estimated remaining events, learned from the earlier iterations
+// by stable goroutine identity; SURW only where conflicting operations can be reordered);
+// a portfolio rotating over these by iteration (the default: in bench/strategy_bench it is
+// the one strategy that finds every kernel); replay of a token.
+// `mutate`: a grey-box fuzzer over choice streams (mutates the schedules that reached new
+// coverage: new pairs of conflicting operations in a row, blocking states, select outcomes).
+enum class StrategyKind { random, pct, dfs, replay, pos, portfolio, surw, urw, mutate };
 
 struct ExploreOptions {
   StrategyKind strategy = StrategyKind::portfolio;

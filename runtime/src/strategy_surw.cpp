@@ -1,0 +1,201 @@
+// URW and SURW, uniform random walks over interleavings (after Zhao, Wolff, Mathur,
+// Roychoudhury: "Selectively Uniform Concurrency Testing", ASPLOS 2025).
+//
+// A random walk picks uniformly among the runnable goroutines at each step, so a goroutine
+// with many steps left is almost surely interleaved early with the others: the schedules
+// where one goroutine runs a long prefix alone (the ordering bugs random walk misses) are
+// exponentially rare. If instead each goroutine is picked with probability proportional
+// to the events it has left, every interleaving of the goroutines' event sequences is
+// equally likely (a uniform shuffle, drawn one event at a time).
+//
+// The events left are not known before the iteration ends, so they are estimated from the
+// earlier iterations of this exploration, by stable goroutine identity (identity.hpp): a
+// goroutine's own visible operations, and its subtree's (itself and every goroutine it
+// created, transitively). A goroutine's weight is
+//     max(1, own estimate - operations done) + (subtree estimate - own estimate
+//                                              - subtree estimates of the children created)
+// so the events its future children will run count for it until they exist, and a
+// goroutine never seen before weighs as the average goroutine seen so far.
+//
+// SURW (`surw`) applies the weighted choice only at interesting decisions: where the
+// goroutine that reached the scheduling point can go on and its pending operation commutes
+// with every other runnable goroutine's (conflicts() is false for each), it goes on, since
+// running the others first reaches no new order of conflicting operations. A yield, a spawn,
+// a sleep or an operation not described (OpKind::none) is always interesting, and so is any
+// decision while another runnable goroutine's next operation is not known (one not started
+// yet), and the decision after a goroutine polled (a spin loop must let the others run).
+// URW (`urw`) chooses by weight at every decision.
+//
+// Adaptive: iteration i depends on (seed, i) and on the iterations this exploration ran
+// before it, so unlike random, PCT and POS an iteration run alone (first_iteration) is not
+// the same schedule. Replay tokens are exact all the same: they record the choices.
+//
+// With more than kWeighMax goroutines runnable, a decision is uniform (weighing is linear).
+//
+// Invariants: by goroutine id, own_[id] and rest_[id] are the estimates of goroutine id
+// (its own events, its descendants' events) and born_[id] the subtree estimates of the
+// children it has created in this iteration; estimates_ holds, by identity, the
+// estimates learned from the iterations that ended.
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include "rng.hpp"
+#include "strategy.hpp"
+
+namespace weft::detail {
+
+namespace {
+
+constexpr std::size_t kWeighMax = 64;
+
+class SurwStrategy final : public Strategy {
+ public:
+  SurwStrategy(std::uint64_t seed, bool selective) : seed_(seed), selective_(selective) {}
+
+  bool begin_iteration(std::uint64_t i) override {
+    rng_.reseed(seed_ ^ mix64(i ^ 0x5e1ec7));
+    own_.assign(1, 0);
+    rest_.assign(1, 0);
+    born_.assign(1, 0);
+    seen_.assign(1, 0);
+    identity_.assign(1, 0);
+    parent_.assign(1, 0);
+    polled_ = false;
+    return true;
+  }
+
+  void on_spawn(const G& g) override {
+    grow(g.id);
+    identity_[g.id] = g.identity;
+    parent_[g.id] = g.parent;
+    Estimate e{default_own(), default_own()};
+    if (auto it = estimates_.find(g.identity); it != estimates_.end()) e = it->second;
+    own_[g.id] = e.own;
+    rest_[g.id] = e.subtree > e.own ? e.subtree - e.own : 0;
+    if (g.parent != 0 && g.parent < born_.size()) born_[g.parent] += e.subtree;
+  }
+
+  std::size_t pick_goroutine(const RunQueue& runnable, const G* current) override {
+    const bool polled = polled_;
+    polled_ = false;
+    // Weighing is O(runnable); past kWeighMax runnable goroutines a decision is uniform,
+    // so a program that releases 200,000 goroutines at once still costs O(log n) a step.
+    if (runnable.size() > kWeighMax) return rng_.below(runnable.size());
+    if (selective_ && current && !polled && !interesting(runnable, current)) {
+      note(runnable);
+      return runnable.index_of(current);
+    }
+    std::uint64_t total = 0;
+    runnable.for_each([&](const G* g) {
+      seen_at(g);
+      total += weight(g);
+    });
+    std::uint64_t r = rng_.below(total);
+    std::size_t j = 0, chosen = 0;
+    bool found = false;
+    runnable.for_each([&](const G* g) {
+      if (found) return;
+      const std::uint64_t w = weight(g);
+      if (r < w) {
+        chosen = j;
+        found = true;
+      } else {
+        r -= w;
+        ++j;
+      }
+    });
+    return chosen;
+  }
+
+  std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
+
+  // A goroutine that polls may spin until another acts: the next decision is interesting.
+  void on_poll(const G&) override { polled_ = true; }
+
+  // The final count: a goroutine that ran alone at its end was not seen at a decision then.
+  void on_exit(const G& g) override { seen_at(&g); }
+
+  // Learns each goroutine's own and subtree events (as operations seen) by identity.
+  // Children have larger ids than their parents, so one pass from the highest id adds
+  // each finished subtree into its parent's.
+  void end_iteration(std::uint64_t) override {
+    std::vector<std::uint64_t> subtree(seen_.begin(), seen_.end());
+    for (std::size_t id = subtree.size(); id-- > 1;)
+      if (parent_[id] != 0 && parent_[id] < id) subtree[parent_[id]] += subtree[id];
+    for (std::size_t id = 1; id < seen_.size(); ++id) {
+      if (identity_[id] == 0) continue;
+      Estimate fresh{std::max<std::uint64_t>(seen_[id], 1), std::max<std::uint64_t>(subtree[id], 1)};
+      auto [it, inserted] = estimates_.try_emplace(identity_[id], fresh);
+      if (!inserted) {  // the mean of the old estimate and this iteration, rounded up
+        it->second.own = (it->second.own + fresh.own + 1) / 2;
+        it->second.subtree = (it->second.subtree + fresh.subtree + 1) / 2;
+      }
+      own_total_ += fresh.own;
+      ++own_count_;
+    }
+  }
+
+ private:
+  struct Estimate {
+    std::uint64_t own;
+    std::uint64_t subtree;
+  };
+
+  std::uint64_t default_own() const {
+    return own_count_ ? std::max<std::uint64_t>(own_total_ / own_count_, 1) : 1;
+  }
+
+  std::uint64_t weight(const G* g) const {
+    const std::uint64_t own = own_[g->id] > g->ops ? own_[g->id] - g->ops : 1;
+    const std::uint64_t unborn = rest_[g->id] > born_[g->id] ? rest_[g->id] - born_[g->id] : 0;
+    return own + unborn;
+  }
+
+  // Whether the choice at `current`'s pending operation can order conflicting operations.
+  bool interesting(const RunQueue& runnable, const G* current) const {
+    switch (current->pending) {
+      case OpKind::none:
+      case OpKind::yield:
+      case OpKind::spawn:
+      case OpKind::sleep: return true;
+      default: break;
+    }
+    bool any = false;
+    runnable.for_each([&](const G* g) {
+      if (!any && g != current)  // one not started yet (none) may do anything first
+        any = g->pending == OpKind::none ||
+              conflicts(g->pending, g->pending_obj, current->pending, current->pending_obj);
+    });
+    return any;
+  }
+
+  void note(const RunQueue& runnable) {
+    runnable.for_each([&](const G* g) { seen_at(g); });
+  }
+  void seen_at(const G* g) {
+    if (g->id < seen_.size() && g->ops > seen_[g->id]) seen_[g->id] = g->ops;
+  }
+  void grow(GoId id) {
+    if (id < own_.size()) return;
+    for (auto* v : {&own_, &rest_, &born_, &seen_, &identity_}) v->resize(id + 1, 0);
+    parent_.resize(id + 1, 0);
+  }
+
+  std::uint64_t seed_;
+  bool selective_;
+  bool polled_ = false;  // a goroutine polled since the last decision
+  Rng rng_;
+  std::vector<std::uint64_t> own_, rest_, born_, seen_, identity_;  // by goroutine id
+  std::vector<GoId> parent_;
+  std::unordered_map<std::uint64_t, Estimate> estimates_;  // by identity, across iterations
+  std::uint64_t own_total_ = 0, own_count_ = 0;            // for goroutines not seen yet
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_surw_strategy(std::uint64_t seed, bool selective) {
+  return std::make_unique<SurwStrategy>(seed, selective);
+}
+
+}  // namespace weft::detail
