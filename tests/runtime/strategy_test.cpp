@@ -14,6 +14,7 @@
 #include "run_queue.hpp"
 #include "strategy.hpp"
 #include "weft/instr.hpp"
+#include "depth_kernels.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -114,22 +115,7 @@ TEST(RunQueue, OrderedByIdWhateverTheInsertionOrder) {
 // ---------------------------------------------------------------------------------------
 // Bug kernels of known depth.
 
-// Depth 1 with a long prefix: `writer` must make all k writes before `reader` reads once.
-// A random walk needs about 2^k tries; PCT needs the writer's priority above the reader's.
-void deep_prefix(int k) {
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= k; ++i) x.write(i);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != k, "the reader saw every write");
-    wg.done();
-  });
-  wg.wait();
-}
+using weft_test::deep_prefix;
 
 // Depth 2: the reader's one read must fall after the writer's k-th write and before its
 // reset (two ordering constraints).

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "strategy.hpp"
+#include "depth_kernels.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -28,23 +29,7 @@ weft::ExploreOptions opts(StrategyKind k, std::uint64_t iterations, std::uint64_
   return o;
 }
 
-// Depth 1 with a long prefix: the writer's k writes all come before the reader's one read.
-// Uniform over interleavings, the read falls last with probability about 1/(k+1); a random
-// walk's chance is about 2^-k.
-void deep_prefix(int k) {
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= k; ++i) x.write(i);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != k, "the reader saw every write");
-    wg.done();
-  });
-  wg.wait();
-}
+using weft_test::deep_prefix;
 
 // The first failing iteration (1-based), or 0.
 std::uint64_t first_failure(void (*body)(int), int k, const weft::ExploreOptions& o) {

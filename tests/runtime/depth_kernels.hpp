@@ -1,0 +1,26 @@
+// Bug kernels of known depth shared by the strategy tests (strategy_test, surw_test).
+#pragma once
+
+#include "weft/weft.hpp"
+
+namespace weft_test {
+
+// Depth 1 with a long prefix: the writer's k writes must all come before the reader's one
+// read. A random walk's chance is about 2^-k; uniform over interleavings about 1/(k+1); PCT
+// needs the writer's priority above the reader's.
+inline void deep_prefix(int k) {
+  weft::Shared<int> x{0};
+  weft::WaitGroup wg;
+  wg.add(2);
+  weft::go([&] {
+    for (int i = 1; i <= k; ++i) x.write(i);
+    wg.done();
+  });
+  weft::go([&] {
+    weft::check(x.read() != k, "the reader saw every write");
+    wg.done();
+  });
+  wg.wait();
+}
+
+}  // namespace weft_test
