@@ -23,11 +23,14 @@ weft::ExploreOptions opts() {
 std::string here(int line) { return "std_site_test.cpp:" + std::to_string(line) + ":"; }
 
 int thread_line = 0;
+int lock_line = 0;
 
 void deadlock_on_join() {
   std::mutex mu;
   std::lock_guard held(mu);
-  std::thread t([&] { std::lock_guard lk(mu); }); thread_line = __LINE__;
+  std::thread t([&] {
+    lock_line = __LINE__; std::lock_guard lk(mu);
+  }); thread_line = __LINE__;
   t.join();  // waits for a thread that waits for `held`
 }
 
@@ -47,6 +50,23 @@ TEST(StdSite, DeadlockReportNamesTheLineThatStartedTheThread) {
   ASSERT_NE(thread_line, 0);
   EXPECT_NE(r.failure->report.find(here(thread_line)), std::string::npos) << r;
   EXPECT_NE(r.failure->report.find("std::thread (pthread_create) in"), std::string::npos) << r;
+  // The thread blocked on the mutex is shown at its lock_guard.
+  ASSERT_NE(lock_line, 0);
+  EXPECT_NE(r.failure->report.find(here(lock_line) + "0 in std::mutex::lock"), std::string::npos)
+      << r;
+}
+
+TEST(StdSite, UnlockOfAMutexNotHeldNamesTheLine) {
+  static int unlock_line = 0;
+  auto r = weft::explore(
+      [] {
+        std::mutex mu;
+        mu.unlock(); unlock_line = __LINE__;
+      },
+      opts());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::undefined_behavior) << r;
+  EXPECT_NE(r.failure->report.find(here(unlock_line)), std::string::npos) << r;
 }
 
 TEST(StdSite, LeakReportNamesTheLineThatStartedTheThread) {
