@@ -182,10 +182,19 @@ void check_killed(G* self) {
 // Whether pthread_create was called by std::thread's start (libstdc++'s
 // std::thread::_M_start_thread, which std::jthread uses too): then `arg` is a
 // std::thread::_State that the start routine deletes.
+// dladdr scans libstdc++'s symbol table (microseconds): the answer for the last caller of
+// each kind is kept, since std::thread always calls from the same place.
 static bool from_std_thread_start(const void* caller) noexcept {
+  static std::atomic<const void*> start{nullptr}, other{nullptr};
+  if (!caller) return false;
+  if (caller == start.load(std::memory_order_relaxed)) return true;
+  if (caller == other.load(std::memory_order_relaxed)) return false;
   Dl_info info;
-  if (!caller || !::dladdr(caller, &info) || !info.dli_sname) return false;
-  return std::strstr(info.dli_sname, "_ZNSt6thread15_M_start_thread") == info.dli_sname;
+  const bool is_start =
+      ::dladdr(caller, &info) && info.dli_sname &&
+      std::strstr(info.dli_sname, "_ZNSt6thread15_M_start_thread") == info.dli_sname;
+  (is_start ? start : other).store(caller, std::memory_order_relaxed);
+  return is_start;
 }
 
 int thread_create(pthread_t* t, void* (*start)(void*), void* arg, const void* caller) {
