@@ -38,6 +38,7 @@ bool foreign(const char* file) {
 struct Resolved {
   bool known = false;  // symbolised with a file: user's (site set) or foreign
   bool user = false;
+  bool passed = false;  // without a file, but weft's or a library's: look further out
   Location site;
 };
 
@@ -75,17 +76,6 @@ int on_frame(void* data, std::uintptr_t, const char* file, int line, const char*
   return 1;  // the innermost user frame: stop
 }
 
-struct Stack {
-  std::uintptr_t pcs[12];
-  int n = 0;
-};
-
-int on_pc(void* data, std::uintptr_t pc) {
-  auto* st = static_cast<Stack*>(data);
-  st->pcs[st->n++] = pc;
-  return st->n == 12 ? 1 : 0;
-}
-
 void on_symbol(void* data, std::uintptr_t, const char* name, std::uintptr_t, std::uintptr_t) {
   *static_cast<const char**>(data) = name;
 }
@@ -103,6 +93,33 @@ bool weft_or_library(Sites& s, std::uintptr_t pc) {
   return name && (std::strncmp(name, "_ZN4weft", 8) == 0 || std::strncmp(name, "pthread_", 8) == 0);
 }
 
+
+// One frame of the unwind, outermost-bound: stops at the first frame that decides.
+struct Walk {
+  Sites* s;
+  const Location* fallback;
+  int frames = 0;
+  Location answer;
+};
+
+int on_pc(void* data, std::uintptr_t pc) {
+  auto* w = static_cast<Walk*>(data);
+  Sites& s = *w->s;
+  auto [it, fresh] = s.by_pc.try_emplace(pc);
+  if (fresh) {
+    PcWalk pw{&s, {}, w->fallback->function};
+    backtrace_pcinfo(s.state, pc, on_frame, ignore_error, &pw);
+    if (!pw.r.known) pw.r.passed = weft_or_library(s, pc);
+    it->second = pw.r;
+  }
+  if (it->second.user) {
+    w->answer = it->second.site;
+    return 1;
+  }
+  if (!it->second.known && !it->second.passed) return 1;  // the user's, without -g
+  return ++w->frames == 12 ? 1 : 0;
+}
+
 }  // namespace
 
 Location user_site(const Location& fallback) {
@@ -111,20 +128,9 @@ Location user_site(const Location& fallback) {
   OsLock lock(s.mu);
   if (!s.state) s.state = backtrace_create_state(nullptr, /*threaded=*/1, ignore_error, nullptr);
   if (!s.state) return fallback;
-  Stack stack;
-  backtrace_simple(s.state, /*skip=*/1, on_pc, ignore_error, &stack);
-  for (int i = 0; i < stack.n; ++i) {
-    auto [it, fresh] = s.by_pc.try_emplace(stack.pcs[i]);
-    if (fresh) {
-      PcWalk w{&s, {}, fallback.function};
-      backtrace_pcinfo(s.state, stack.pcs[i], on_frame, ignore_error, &w);
-      it->second = w.r;
-    }
-    if (it->second.user) return it->second.site;
-    if (!it->second.known && !weft_or_library(s, stack.pcs[i])) return fallback;
-
-  }
-  return fallback;
+  Walk w{&s, &fallback, 0, fallback};
+  backtrace_simple(s.state, /*skip=*/1, on_pc, ignore_error, &w);
+  return w.answer;
 }
 
 #else
