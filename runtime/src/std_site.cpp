@@ -93,8 +93,8 @@ bool weft_or_library(Sites& s, std::uintptr_t pc) {
   return name && (std::strncmp(name, "_ZN4weft", 8) == 0 || std::strncmp(name, "pthread_", 8) == 0);
 }
 
-
-// One frame of the unwind, outermost-bound: stops at the first frame that decides.
+// The unwind, innermost frame first; it stops at the first frame that decides. The cache
+// is by return address alone: one address makes one call, so one kind of std call (what).
 struct Walk {
   Sites* s;
   const Location* fallback;
