@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "crash.hpp"
 #include "os_mutex.hpp"
 #include "std_shim.hpp"
 
@@ -107,10 +108,13 @@ int on_pc(void* data, std::uintptr_t pc) {
   Sites& s = *w->s;
   auto [it, fresh] = s.by_pc.try_emplace(pc);
   if (fresh) {
+    explore_busy.store(true, std::memory_order_relaxed);  // the watchdog's hang clock stops
     PcWalk pw{&s, {}, w->fallback->function};
     backtrace_pcinfo(s.state, pc, on_frame, ignore_error, &pw);
     if (!pw.r.known) pw.r.passed = weft_or_library(s, pc);
     it->second = pw.r;
+    note_progress();
+    explore_busy.store(false, std::memory_order_relaxed);
   }
   if (it->second.user) {
     w->answer = it->second.site;
