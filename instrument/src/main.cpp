@@ -208,7 +208,14 @@ int main(int argc, const char** argv) {
   CountingPrinter printer(llvm::errs(), diag_opts.get());
   tool.setDiagnosticConsumer(&printer);
   const int rc = tool.run(make_action_factory(session).get());
-  if (stats) print_stats(session.stats);
+  // The counts are printed last, once the copies are written, so "written" counts them.
+  struct PrintStats {
+    const Session& session;
+    bool on;
+    ~PrintStats() {
+      if (on) print_stats(session.stats);
+    }
+  } print_at_exit{session, stats};
   const std::size_t skipped = print_skipped(session.stats, explain || std::getenv("WEFT_INSTRUMENT_DEBUG"));
   // All or nothing: a unit that did not parse, or --strict with a skipped access, writes no
   // copy at all, so a build never goes on with a stale or partial set.

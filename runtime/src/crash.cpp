@@ -29,6 +29,7 @@
 namespace weft::detail {
 
 std::atomic<std::uint64_t> explore_progress{0};
+std::atomic<bool> explore_busy{false};
 
 namespace {
 

@@ -54,6 +54,10 @@ class LiveIteration {
 // Counts visible operations (and scheduler steps) on the exploring thread; the watchdog
 // compares it over time. One writer, so a relaxed load and store (no locked instruction).
 extern std::atomic<std::uint64_t> explore_progress;
+// Set by the exploring thread around weft's own slow work between visible operations (the
+// first symbolisation of a std call's site reads the program's debug information): the
+// watchdog does not count that time as a hang.
+extern std::atomic<bool> explore_busy;
 inline void note_progress() noexcept {
   explore_progress.store(explore_progress.load(std::memory_order_relaxed) + 1,
                          std::memory_order_relaxed);

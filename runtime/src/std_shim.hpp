@@ -64,6 +64,11 @@ struct Internal {
 // Threads (std_threads.cpp).
 // `caller` is pthread_create's return address: from std::thread's own start, `arg` is the
 // thread's state (std::thread::_State), destroyed here if the thread never starts.
+// The user's file:line of the std call being made (std_site.cpp): the innermost frame of
+// the calling stack outside the C++ library and weft, described as "<fallback.function> in
+// <the user's function>"; `fallback` itself when that is unknown (no debug information).
+// Symbolised once per call site per process, not once per call.
+Location user_site(const Location& fallback);
 int thread_create(pthread_t* t, void* (*start)(void*), void* arg, const void* caller);
 int thread_join(G* self, pthread_t t, void** ret);
 int thread_detach(pthread_t t);

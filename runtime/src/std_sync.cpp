@@ -132,12 +132,17 @@ int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
     }
     if (mutex_kind(m) == PTHREAD_MUTEX_ERRORCHECK_NP) return EDEADLK;
     if (try_only) return EBUSY;
-    undefined_behavior(self, "a std::mutex locked again by the thread that holds it", loc);
+    undefined_behavior(self, "a std::mutex locked again by the thread that holds it",
+                       user_site(loc));
     return EDEADLK;
   }
+  // Only a lock that waits is shown where the user took it (a blocked goroutine is reported
+  // there): the uncontended path does not unwind.
+  const Location where = st->owner && !try_only ? user_site(loc) : loc;
   while (st->owner) {
     if (try_only) return EBUSY;
-    const bool woken = wait_on(self, st->waiters, WaitReason::std_mutex_lock, loc, clk, deadline);
+    const bool woken =
+        wait_on(self, st->waiters, WaitReason::std_mutex_lock, where, clk, deadline);
     st = &entry(tables.mutexes, m);
     if (!woken) {
       if (!st->owner && st->waiters.empty()) tables.mutexes.erase(m);
@@ -163,7 +168,7 @@ int mutex_unlock(G* self, pthread_mutex_t* m) {
                        fmt::format("unlock of a std::mutex that this thread does not hold "
                                    "(held by {})",
                                    holder(st ? st->owner : 0)),
-                       kUnlock);
+                       user_site(kUnlock));
     return EPERM;
   }
   if (--st->depth > 0) return 0;

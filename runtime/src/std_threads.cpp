@@ -206,7 +206,7 @@ int thread_create(pthread_t* t, void* (*start)(void*), void* arg, const void* ca
   *t = static_cast<pthread_t>(id);
   // The spawn is the visible operation (and the happens-before edge to the thread's start).
   spawn(std::make_unique<ThreadBody>(start, arg, id, from_std_thread_start(caller)),
-        "std::thread", kThreadStart);
+        "std::thread", user_site(kThreadStart));
   return 0;
 }
 

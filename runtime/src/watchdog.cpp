@@ -88,8 +88,9 @@ void Watcher::loop() {
     while (!cv.wait_for(lk, tick, [&]() WEFT_REQUIRES(mu) { return generation != gen; })) {
       const clock::time_point now = clock::now();
       const std::uint64_t p = explore_progress.load(std::memory_order_relaxed);
-      if (p != seen || !run->sched.load() || being_debugged()) {
-        seen = p;  // progress, between iterations, or stopped in a debugger
+      if (p != seen || !run->sched.load() || being_debugged() ||
+          explore_busy.load(std::memory_order_relaxed)) {
+        seen = p;  // progress, between iterations, stopped in a debugger, or weft's own work
         since = now;
         continue;
       }

@@ -311,6 +311,54 @@ TEST(StdThread, SleepForAndSteadyClockUseVirtualTime) {
       5);
 }
 
+TEST(StdThread, SystemClockAndSleepUntilUseVirtualTime) {
+  // system_clock reads a fixed base plus the run's virtual time: the same instant at the
+  // start of every iteration, and sleep_until wakes exactly at its deadline on both clocks.
+  static std::vector<std::chrono::system_clock::time_point> starts;
+  starts.clear();
+  expect_ok(
+      [] {
+        const auto wall0 = std::chrono::system_clock::now();
+        const auto mono0 = std::chrono::steady_clock::now();
+        starts.push_back(wall0);
+        std::this_thread::sleep_until(wall0 + 90min);
+        weft::check(std::chrono::system_clock::now() == wall0 + 90min, "woke at the wall deadline");
+        std::this_thread::sleep_until(mono0 + 2h);
+        weft::check(std::chrono::steady_clock::now() == mono0 + 2h, "woke at the steady deadline");
+        // A deadline already past returns at once, leaving the clock where it was.
+        std::this_thread::sleep_until(wall0);
+        weft::check(std::chrono::steady_clock::now() == mono0 + 2h, "a past deadline returns at once");
+      },
+      5);
+  ASSERT_EQ(starts.size(), 5u);
+  for (const auto& t : starts) EXPECT_EQ(t, starts.front());
+  // Virtual, not the machine's: a real clock would have moved on between iterations, and
+  // after a real two-hour sleep the test would not have finished.
+  EXPECT_NE(starts.front(), std::chrono::system_clock::now());
+}
+
+TEST(StdThread, SleepUntilOrdersThreadsByTheirDeadlines) {
+  expect_ok([] {
+    std::mutex mu;
+    std::vector<int> order;
+    const auto t0 = std::chrono::system_clock::now();
+    std::thread late([&] {
+      std::this_thread::sleep_until(t0 + 3s);
+      std::lock_guard lk(mu);
+      order.push_back(3);
+    });
+    std::thread early([&] {
+      std::this_thread::sleep_until(t0 + 1s);
+      std::lock_guard lk(mu);
+      order.push_back(1);
+    });
+    late.join();
+    early.join();
+    weft::check(order == std::vector<int>{1, 3}, "the earlier deadline wakes first");
+    weft::check(std::chrono::system_clock::now() == t0 + 3s, "the run ended at the last deadline");
+  });
+}
+
 TEST(StdThread, WaitForTimesOutAtItsVirtualDeadline) {
   expect_ok(
       [] {
@@ -487,6 +535,51 @@ TEST(StdThread, LatchSemaphoreAndFutureBlockAsGoroutines) {
     a.join();
     b.join();
   });
+}
+
+// A pool of two connections guarded by std::counting_semaphore: a worker that gives its
+// permit back before it has let go of its connection lets a third worker in while both are
+// still in use.
+static void connection_pool(bool release_early) {
+  std::counting_semaphore<2> permits(2);
+  std::mutex mu;
+  int in_use = 0;
+  auto worker = [&] {
+    permits.acquire();
+    {
+      std::lock_guard lk(mu);
+      ++in_use;
+      weft::check(in_use <= 2, "more connections in use than the pool has");
+    }
+    if (release_early) permits.release();  // the bug: the permit goes back first
+    {
+      std::lock_guard lk(mu);
+      --in_use;
+    }
+    if (!release_early) permits.release();
+  };
+  std::thread a(worker), b(worker), c(worker);
+  a.join();
+  b.join();
+  c.join();
+  weft::check(in_use == 0, "every connection returned");
+}
+
+TEST(StdThread, CountingSemaphoreBoundsThePool) {
+  expect_ok([] { connection_pool(false); }, 300);
+}
+
+TEST(StdThread, CountingSemaphoreReleasedEarlyIsFoundAndReplays) {
+  auto r = weft::explore([] { connection_pool(true); }, opts(500));
+  ASSERT_FALSE(r.ok()) << "the early release was not found";
+  EXPECT_EQ(r.failure->kind, weft::FailureKind::assertion) << r;
+  EXPECT_TRUE(contains(r.failure->report, "more connections in use than the pool has")) << r;
+  weft::ExploreOptions replay = opts(1);
+  replay.strategy = weft::StrategyKind::replay;
+  replay.replay = r.token;
+  auto again = weft::explore([] { connection_pool(true); }, replay);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.failure->report, r.failure->report);
 }
 
 TEST(StdThread, AsyncRunsOnAGoroutine) {
