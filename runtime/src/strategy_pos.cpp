@@ -30,15 +30,7 @@ class PosStrategy final : public Strategy {
 
   void on_spawn(const G& g) override {
     if (prio_.size() <= g.id) prio_.resize(g.id + 1, 0);
-    prio_[g.id] = draw();
-  }
-
-  // A poller (a yield, a failed CAS or try_lock) may spin until another goroutine acts:
-  // half the time its priority drops below every drawn one (0; drawn ones are never 0), so
-  // a spin of m polls keeps it on top with probability 2^-m only, as in PCT, while a single
-  // yield still lets it go on in half the schedules.
-  void on_poll(const G& g) override {
-    if (g.id < prio_.size() && rng_.below(2) == 0) prio_[g.id] = 0;
+    prio_[g.id] = rng_.next();
   }
 
   std::size_t pick_goroutine(const RunQueue& runnable, const G*) override {
@@ -66,9 +58,8 @@ class PosStrategy final : public Strategy {
   std::uint64_t priority(const G* g) const { return g->id < prio_.size() ? prio_[g->id] : 0; }
   void refresh(const G* g) {
     if (prio_.size() <= g->id) prio_.resize(g->id + 1, 0);
-    prio_[g->id] = draw();
+    prio_[g->id] = rng_.next();
   }
-  std::uint64_t draw() { return rng_.next() | 1; }  // never 0, a poller's priority
 
   std::uint64_t seed_;
   Rng rng_;
