@@ -160,7 +160,7 @@ FatalReportFile::FatalReportFile(const char* path, const ExploreOptions& options
       prefix_ = doc.substr(0, doc.size() - 4) + ",\n";  // without "\n]}\n"
       suffix_ = "\n]}\n";
     } else {
-      suffix_ = "\n";
+      suffix_.assign(1, '\n');  // not `= "\n"`: GCC 12 -O3 raises a false -Wrestrict on it
     }
   }
   head_ = fmt::format("{{\"schema\": \"weft.explore/1\", \"ok\": false, \"strategy\": {}, "
