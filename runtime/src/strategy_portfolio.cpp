@@ -39,6 +39,7 @@ class PortfolioStrategy final : public Strategy {
   void on_spawn(const G& g) override { active_->on_spawn(g); }
   void on_poll(const G& g) override { active_->on_poll(g); }
   void on_exit(const G& g) override { active_->on_exit(g); }
+  RunQueueWatcher* watcher() override { return active_->watcher(); }
   void end_iteration(std::uint64_t steps) override { active_->end_iteration(steps); }
   bool last_drawn(std::uint64_t& seed, std::uint64_t& index) const override {
     return active_->last_drawn(seed, index);

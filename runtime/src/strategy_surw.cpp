@@ -30,6 +30,10 @@
 // before it, so unlike random, PCT and POS an iteration run alone (first_iteration) is not
 // the same schedule. Replay tokens are exact all the same: they record the choices.
 //
+// A goroutine that polls again and again (a spin loop, PollStreaks) weighs 1 while it spins:
+// its estimate counts the polls of earlier iterations, and a spin that outweighs the
+// goroutine it waits for would wait longer in each iteration (up to the step limit).
+//
 // With more than kWeighMax goroutines runnable, a decision is uniform (weighing is linear).
 //
 // Invariants: by goroutine id, own_[id] and rest_[id] are the estimates of goroutine id
@@ -42,6 +46,7 @@
 
 #include "rng.hpp"
 #include "strategy.hpp"
+#include "strategy_top.hpp"
 
 namespace weft::detail {
 
@@ -62,6 +67,7 @@ class SurwStrategy final : public Strategy {
     identity_.assign(1, 0);
     parent_.assign(1, 0);
     polled_ = false;
+    streaks_.reset();
     return true;
   }
 
@@ -111,7 +117,10 @@ class SurwStrategy final : public Strategy {
   std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
 
   // A goroutine that polls may spin until another acts: the next decision is interesting.
-  void on_poll(const G&) override { polled_ = true; }
+  void on_poll(const G& g) override {
+    polled_ = true;
+    streaks_.polled(g);
+  }
 
   // The final count: a goroutine that ran alone at its end was not seen at a decision then.
   void on_exit(const G& g) override { seen_at(&g); }
@@ -147,6 +156,7 @@ class SurwStrategy final : public Strategy {
   }
 
   std::uint64_t weight(const G* g) const {
+    if (streaks_.spinning(*g)) return 1;
     const std::uint64_t own = own_[g->id] > g->ops ? own_[g->id] - g->ops : 1;
     const std::uint64_t unborn = rest_[g->id] > born_[g->id] ? rest_[g->id] - born_[g->id] : 0;
     return own + unborn;
@@ -188,6 +198,7 @@ class SurwStrategy final : public Strategy {
   Rng rng_;
   std::vector<std::uint64_t> own_, rest_, born_, seen_, identity_;  // by goroutine id
   std::vector<GoId> parent_;
+  PollStreaks streaks_;
   std::unordered_map<std::uint64_t, Estimate> estimates_;  // by identity, across iterations
   std::uint64_t own_total_ = 0, own_count_ = 0;            // for goroutines not seen yet
 };
