@@ -92,26 +92,20 @@ class SurwStrategy final : public Strategy {
       note(runnable);
       return runnable.index_of(current);
     }
+    // One pass over the run queue (for_each may descend its tree once per goroutine).
+    std::size_t n = 0;
     std::uint64_t total = 0;
     runnable.for_each([&](const G* g) {
       seen_at(g);
-      total += weight(g);
+      weights_[n] = weight(g);
+      total += weights_[n++];
     });
     std::uint64_t r = rng_.below(total);
-    std::size_t j = 0, chosen = 0;
-    bool found = false;
-    runnable.for_each([&](const G* g) {
-      if (found) return;
-      const std::uint64_t w = weight(g);
-      if (r < w) {
-        chosen = j;
-        found = true;
-      } else {
-        r -= w;
-        ++j;
-      }
-    });
-    return chosen;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (r < weights_[j]) return j;
+      r -= weights_[j];
+    }
+    return n - 1;  // not reached: r < total
   }
 
   std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
@@ -199,6 +193,7 @@ class SurwStrategy final : public Strategy {
   std::vector<std::uint64_t> own_, rest_, born_, seen_, identity_;  // by goroutine id
   std::vector<GoId> parent_;
   PollStreaks streaks_;
+  std::uint64_t weights_[kWeighMax] = {};  // the runnable goroutines' weights at a decision
   std::unordered_map<std::uint64_t, Estimate> estimates_;  // by identity, across iterations
   std::uint64_t own_total_ = 0, own_count_ = 0;            // for goroutines not seen yet
 };
