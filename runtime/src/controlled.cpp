@@ -47,6 +47,7 @@ ControlledScheduler::ControlledScheduler(Strategy& strategy, StackPool& stacks, 
     : strategy_(strategy), stacks_(stacks), sink_(sink), race_(race), options_(options) {
   race_sink_ = race;
   if (race != nullptr && sink == race && !options.schedule_accesses) direct_race_ = race;
+  runq_.watch(strategy.watcher());
 }
 
 ControlledScheduler::~ControlledScheduler() {

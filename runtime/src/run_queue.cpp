@@ -8,6 +8,7 @@
 namespace weft::detail {
 
 void RunQueue::clear() noexcept {
+  if (watcher_) for_each([&](const G* g) { watcher_->dequeued(*g); });
   std::fill(by_id_.begin(), by_id_.end(), nullptr);
   std::fill(tree_.begin(), tree_.end(), 0);
   size_ = 0;
@@ -38,6 +39,7 @@ void RunQueue::insert(G* g) {
   by_id_[g->id - 1] = g;
   add(g->id, 1);
   ++size_;
+  if (watcher_) watcher_->queued(*g);
 }
 
 G* RunQueue::at(std::size_t i) const noexcept {
@@ -63,6 +65,7 @@ G* RunQueue::take(std::size_t i) noexcept {
   by_id_[g->id - 1] = nullptr;
   add(g->id, -1);
   --size_;
+  if (watcher_) watcher_->dequeued(*g);
   return g;
 }
 

@@ -5,6 +5,10 @@
 //
 // A Fenwick tree over goroutine ids counts the queued ones: insert and take update it,
 // at(i) descends it to the i-th queued id, index_of(g) sums the counts below g's id.
+// for_each visits the queued goroutines by at() when they are few among many ids, so a
+// strategy that looks at a handful of runnable goroutines does not pay for every id ever
+// used. A watcher (a strategy's own index of the runnable goroutines, RunQueueWatcher) is
+// told of every goroutine queued and taken.
 // Invariants: by_id_[id - 1] is the queued goroutine with that id or nullptr; tree_ holds
 // the Fenwick sums of (by_id_[k] != nullptr) over k < capacity(); size_ is their total.
 #pragma once
@@ -16,6 +20,16 @@
 #include "goroutine.hpp"
 
 namespace weft::detail {
+
+// Told of each change to a RunQueue it watches (RunQueue::watch).
+class RunQueueWatcher {
+ public:
+  virtual void queued(const G& g) = 0;
+  virtual void dequeued(const G& g) noexcept = 0;
+
+ protected:
+  ~RunQueueWatcher() = default;
+};
 
 class RunQueue {
  public:
@@ -31,9 +45,15 @@ class RunQueue {
   std::size_t index_of(const G* g) const noexcept;
   // Removes and returns at(i).
   G* take(std::size_t i) noexcept;
-  // Calls f(g) for each queued goroutine in id order.
+  // From now on, tells `w` (or nobody: nullptr) of each insert and take.
+  void watch(RunQueueWatcher* w) noexcept { watcher_ = w; }
+  // Calls f(g) for each queued goroutine in id order: O(min(ids, 32 size())).
   template <class F>
   void for_each(F&& f) const {
+    if (size_ * 32 < capacity()) {  // at() costs about log2(capacity()) <= 32 steps
+      for (std::size_t i = 0; i < size_; ++i) f(at(i));
+      return;
+    }
     std::size_t left = size_;
     for (std::size_t k = 0; left > 0; ++k)
       if (G* g = by_id_[k]) {
@@ -51,6 +71,7 @@ class RunQueue {
   std::vector<std::uint32_t> tree_;  // 1-based; tree_[0] unused
   std::size_t size_ = 0;
   std::size_t top_bit_ = 0;  // the highest power of two <= capacity()
+  RunQueueWatcher* watcher_ = nullptr;
 };
 
 }  // namespace weft::detail

@@ -79,6 +79,10 @@ class Strategy {
   // `g` polled: it yielded, took a select's default, or a try_lock / try_recv failed; it
   // may spin until another goroutine acts, so a priority strategy should let others run.
   virtual void on_poll(const G& /*g*/) {}
+  // The strategy's own index of the runnable goroutines, told of every goroutine queued and
+  // taken during an iteration (the scheduler attaches it after begin_iteration), so a
+  // decision need not scan them all; nullptr when the strategy keeps none.
+  virtual RunQueueWatcher* watcher() { return nullptr; }
   // `g`'s function returned, threw, or was unwound by teardown; g.ops is its final count.
   virtual void on_exit(const G& /*g*/) {}
   // The iteration ended after `steps` scheduling steps.

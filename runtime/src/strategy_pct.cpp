@@ -17,17 +17,23 @@
 //    where short programs' bugs are, and a bug of depth d is hit with probability at least
 //    1 / (n * (10k)^(d-1));
 //  - a goroutine that polls (yield, select default, failed try_lock/try_recv) drops below
-//    every other with probability 1/2, so a spin loop waiting for a lower-priority
-//    goroutine soon lets it run, and a single yield is explored both ways;
+//    every other with probability 1/2, and always when it polls again within a few
+//    operations (a spin loop, PollStreaks): so a single yield is explored both ways, and a
+//    spin waiting for a lower-priority goroutine lets it run after two polls at most;
 //  - after kBudget decisions the iteration finishes with a fair random tail, so a livelock
 //    or a leak check still ends, reported as such, instead of one goroutine starving.
-// Invariant: priorities are distinct (ties are broken by id), so the highest is unique.
+//  - the highest-priority runnable goroutine is kept in a tree (TopByKey), so a decision
+//    costs O(log n) with n goroutines alive.
+// Invariant: priorities are distinct (ties are broken by id), so the highest is unique;
+// top_ holds each goroutine's priority as its key (key(p), order-preserving).
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "dcheck.hpp"
 #include "rng.hpp"
 #include "strategy.hpp"
+#include "strategy_top.hpp"
 
 namespace weft::detail {
 
@@ -41,7 +47,8 @@ class PctStrategy final : public Strategy {
 
   bool begin_iteration(std::uint64_t i) override {
     rng_.reseed(seed_ ^ mix64(i ^ 0x5c7a11));
-    prio_.assign(1, 0);
+    top_.reset();
+    streaks_.reset();
     decisions_ = 0;
     poll_floor_ = 0;
     change_.clear();
@@ -50,28 +57,30 @@ class PctStrategy final : public Strategy {
   }
 
   void on_spawn(const G& g) override {
-    if (prio_.size() <= g.id) prio_.resize(g.id + 1, 0);
     // Initial priorities lie far above the change points' 1..d-1.
-    prio_[g.id] = static_cast<std::int64_t>(1 + (rng_.next() >> 2)) + 64;
+    set(g.id, static_cast<std::int64_t>(1 + (rng_.next() >> 2)) + 64);
   }
 
-  // Half the time: a single yield must not always let the others go first (that would
-  // hide the orders where the yielding goroutine goes on), but a spin loop of m polls
-  // keeps the top priority with probability 2^-m only.
+  // The first poll of a streak half the time: a single yield must not always let the
+  // others go first (that would hide the orders where the yielding goroutine goes on); a
+  // poll that continues a streak always.
   void on_poll(const G& g) override {
-    if (g.id < prio_.size() && rng_.below(2) == 0) prio_[g.id] = --poll_floor_;
+    if (streaks_.polled(g) >= 2 || rng_.below(2) == 0) set(g.id, --poll_floor_);
   }
+
+  RunQueueWatcher* watcher() override { return &top_; }
 
   std::size_t pick_goroutine(const RunQueue& runnable, const G*) override {
     ++decisions_;
     if (decisions_ > kBudget) return rng_.below(runnable.size());  // the fair tail
-    std::size_t best = highest(runnable);
+    const G* best = top_.top();
+    WEFT_DCHECK(best != nullptr, "PCT watches the run queue it picks from");
     for (std::size_t j = 0; j < change_.size(); ++j) {
       if (change_[j] != decisions_) continue;
-      prio_[runnable.at(best)->id] = static_cast<std::int64_t>(j + 1);
-      best = highest(runnable);
+      set(best->id, static_cast<std::int64_t>(j + 1));
+      best = top_.top();
     }
-    return best;
+    return runnable.index_of(best);
   }
 
   std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
@@ -85,24 +94,15 @@ class PctStrategy final : public Strategy {
   }
 
  private:
-  std::size_t highest(const RunQueue& runnable) const {
-    std::size_t best = 0, j = 0;
-    std::int64_t top = 0;
-    runnable.for_each([&](const G* g) {
-      if (j == 0 || priority(g) > top) {
-        best = j;
-        top = priority(g);
-      }
-      ++j;
-    });
-    return best;
+  void set(GoId id, std::int64_t priority) {  // as a key ordered as the priorities are
+    top_.set_key(id, static_cast<std::uint64_t>(priority) ^ (std::uint64_t{1} << 63));
   }
-  std::int64_t priority(const G* g) const { return g->id < prio_.size() ? prio_[g->id] : 0; }
 
   std::uint64_t seed_;
   unsigned depth_;
   Rng rng_;
-  std::vector<std::int64_t> prio_;    // by goroutine id
+  TopByKey top_;                      // the priorities, by goroutine id
+  PollStreaks streaks_;
   std::vector<std::uint64_t> change_;  // change point j (priority j + 1) at this decision
   std::uint64_t decisions_ = 0;
   std::int64_t poll_floor_ = 0;      // the last priority given to a polling goroutine

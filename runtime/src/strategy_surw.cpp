@@ -30,6 +30,10 @@
 // before it, so unlike random, PCT and POS an iteration run alone (first_iteration) is not
 // the same schedule. Replay tokens are exact all the same: they record the choices.
 //
+// A goroutine that polls again and again (a spin loop, PollStreaks) weighs 1 while it spins:
+// its estimate counts the polls of earlier iterations, and a spin that outweighs the
+// goroutine it waits for would wait longer in each iteration (up to the step limit).
+//
 // With more than kWeighMax goroutines runnable, a decision is uniform (weighing is linear).
 //
 // Invariants: by goroutine id, own_[id] and rest_[id] are the estimates of goroutine id
@@ -42,6 +46,7 @@
 
 #include "rng.hpp"
 #include "strategy.hpp"
+#include "strategy_top.hpp"
 
 namespace weft::detail {
 
@@ -62,6 +67,7 @@ class SurwStrategy final : public Strategy {
     identity_.assign(1, 0);
     parent_.assign(1, 0);
     polled_ = false;
+    streaks_.reset();
     return true;
   }
 
@@ -86,32 +92,29 @@ class SurwStrategy final : public Strategy {
       note(runnable);
       return runnable.index_of(current);
     }
+    // One pass over the run queue (for_each may descend its tree once per goroutine).
+    std::size_t n = 0;
     std::uint64_t total = 0;
     runnable.for_each([&](const G* g) {
       seen_at(g);
-      total += weight(g);
+      weights_[n] = weight(g);
+      total += weights_[n++];
     });
     std::uint64_t r = rng_.below(total);
-    std::size_t j = 0, chosen = 0;
-    bool found = false;
-    runnable.for_each([&](const G* g) {
-      if (found) return;
-      const std::uint64_t w = weight(g);
-      if (r < w) {
-        chosen = j;
-        found = true;
-      } else {
-        r -= w;
-        ++j;
-      }
-    });
-    return chosen;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (r < weights_[j]) return j;
+      r -= weights_[j];
+    }
+    return n - 1;  // not reached: r < total
   }
 
   std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
 
   // A goroutine that polls may spin until another acts: the next decision is interesting.
-  void on_poll(const G&) override { polled_ = true; }
+  void on_poll(const G& g) override {
+    polled_ = true;
+    streaks_.polled(g);
+  }
 
   // The final count: a goroutine that ran alone at its end was not seen at a decision then.
   void on_exit(const G& g) override { seen_at(&g); }
@@ -147,6 +150,7 @@ class SurwStrategy final : public Strategy {
   }
 
   std::uint64_t weight(const G* g) const {
+    if (streaks_.spinning(*g)) return 1;
     const std::uint64_t own = own_[g->id] > g->ops ? own_[g->id] - g->ops : 1;
     const std::uint64_t unborn = rest_[g->id] > born_[g->id] ? rest_[g->id] - born_[g->id] : 0;
     return own + unborn;
@@ -188,6 +192,8 @@ class SurwStrategy final : public Strategy {
   Rng rng_;
   std::vector<std::uint64_t> own_, rest_, born_, seen_, identity_;  // by goroutine id
   std::vector<GoId> parent_;
+  PollStreaks streaks_;
+  std::uint64_t weights_[kWeighMax] = {};  // the runnable goroutines' weights at a decision
   std::unordered_map<std::uint64_t, Estimate> estimates_;  // by identity, across iterations
   std::uint64_t own_total_ = 0, own_count_ = 0;            // for goroutines not seen yet
 };

@@ -2,13 +2,16 @@
 // data race within its iteration budget, a race-free one must pass every iteration.
 //
 // The programs run with use_environment=false and seed 1, so the verdicts do not depend on
-// WEFT_*. For robustness checks: CORPUS_SEED=<n> picks another seed, CORPUS_VERBOSE=1
+// WEFT_*. For robustness checks: CORPUS_SEED=<n> picks another seed, CORPUS_STRATEGY=<spec>
+// another strategy (as WEFT_STRATEGY spells it: pos, pct:3, surw, ...), CORPUS_VERBOSE=1
 // prints how many iterations each program took.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "corpus.hpp"
 
@@ -29,6 +32,25 @@ const std::vector<Program>& programs() {
   return all;
 }
 
+// CORPUS_STRATEGY: a strategy without parameter, or pct:<depth>.
+void set_strategy(const std::string& spec, weft::ExploreOptions& o) {
+  static const std::pair<const char*, weft::StrategyKind> names[] = {
+      {"random", weft::StrategyKind::random}, {"pct", weft::StrategyKind::pct},
+      {"pos", weft::StrategyKind::pos},       {"surw", weft::StrategyKind::surw},
+      {"urw", weft::StrategyKind::urw},       {"mutate", weft::StrategyKind::mutate},
+      {"portfolio", weft::StrategyKind::portfolio}};
+  const std::string name = spec.substr(0, spec.find(':'));
+  for (const auto& [n, kind] : names)
+    if (name == n) {
+      o.strategy = kind;
+      if (kind == weft::StrategyKind::pct && name.size() < spec.size())
+        o.pct_depth = static_cast<unsigned>(std::stoul(spec.substr(name.size() + 1)));
+      return;
+    }
+  FAIL() << "CORPUS_STRATEGY=" << spec
+         << ": unknown strategy; use random, pct[:depth], pos, surw, urw, mutate or portfolio";
+}
+
 class Corpus : public ::testing::TestWithParam<Program> {};
 
 TEST_P(Corpus, Verdict) {
@@ -38,6 +60,7 @@ TEST_P(Corpus, Verdict) {
   o.iterations = p.iterations;
   o.seed = 1;
   if (const char* seed = std::getenv("CORPUS_SEED")) o.seed = std::strtoull(seed, nullptr, 10);
+  if (const char* spec = std::getenv("CORPUS_STRATEGY")) set_strategy(spec, o);
   o.race_suppressions = p.suppressions;
   weft::ExploreResult r = weft::explore(p.body, o);
   if (std::getenv("CORPUS_VERBOSE"))

@@ -343,16 +343,16 @@ TEST(ExploreStats, CountIterationsSchedulesGoroutinesAndStrategies) {
                          o);
   ASSERT_FALSE(r.ok());
   ASSERT_EQ(r.per_strategy.size(), 4u);
-  EXPECT_EQ(r.per_strategy[0].name, "random");
-  EXPECT_EQ(r.per_strategy[1].name, "pct:3");
-  EXPECT_EQ(r.per_strategy[2].name, "pos");
-  EXPECT_EQ(r.per_strategy[3].name, "pct:2");
+  EXPECT_EQ(r.per_strategy[0].name, "urw");
+  EXPECT_EQ(r.per_strategy[1].name, "pos");
+  EXPECT_EQ(r.per_strategy[2].name, "pct:3");
+  EXPECT_EQ(r.per_strategy[3].name, "surw");
   for (const auto& s : r.per_strategy) EXPECT_EQ(s.iterations, 10u) << s.name;
-  EXPECT_EQ(r.per_strategy[1].failures, 10u) << "iterations 1, 5, 9, ... are pct:3's";
+  EXPECT_EQ(r.per_strategy[1].failures, 10u) << "iterations 1, 5, 9, ... are pos's";
   EXPECT_EQ(r.per_strategy[0].failures + r.per_strategy[2].failures + r.per_strategy[3].failures,
             0u);
-  EXPECT_NE(r.stats_line().find("per strategy: random 10 (0 failed), pct:3 10 (10 failed), pos 10 "
-                                "(0 failed), pct:2 10 (0 failed)"),
+  EXPECT_NE(r.stats_line().find("per strategy: urw 10 (0 failed), pos 10 (10 failed), pct:3 10 "
+                                "(0 failed), surw 10 (0 failed)"),
             std::string::npos)
       << r.stats_line();
   // Decisions per second, and the JSON.

@@ -82,7 +82,13 @@ TEST(SmokeSync, LockOrderDeadlockFound) {
     weft::go([&] { std::lock_guard la(a); std::lock_guard lb(b); wg.done(); });
     weft::go([&] { std::lock_guard lb(b); std::lock_guard la(a); wg.done(); });
     wg.wait();
-  }, opts());
+  }, [] {
+    // The random walk's first schedule closes the cycle; with the default portfolio the
+    // first schedule may not, and the detector then reports the inversion first.
+    weft::ExploreOptions o = opts();
+    o.strategy = weft::StrategyKind::random;
+    return o;
+  }());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock) << r;
 }

@@ -112,6 +112,26 @@ TEST(RunQueue, OrderedByIdWhateverTheInsertionOrder) {
   EXPECT_TRUE(std::equal(seen.begin(), seen.end(), in.begin(), in.end()));
 }
 
+TEST(RunQueue, TellsItsWatcherAndVisitsAFewAmongManyIds) {
+  struct Counter final : weft::detail::RunQueueWatcher {
+    std::set<weft::GoId> in;
+    void queued(const weft::detail::G& g) override { EXPECT_TRUE(in.insert(g.id).second); }
+    void dequeued(const weft::detail::G& g) noexcept override { EXPECT_EQ(in.erase(g.id), 1u); }
+  } watcher;
+  std::vector<weft::detail::G> gs(5000);
+  for (std::size_t i = 0; i < gs.size(); ++i) gs[i].id = i + 1;
+  weft::detail::RunQueue q;
+  q.watch(&watcher);
+  for (auto& g : gs) q.insert(&g);
+  while (q.size() > 3) q.take(0);  // the three highest ids are left: for_each goes by at()
+  EXPECT_EQ(watcher.in, (std::set<weft::GoId>{4998, 4999, 5000}));
+  std::vector<weft::GoId> seen;
+  q.for_each([&](const weft::detail::G* g) { seen.push_back(g->id); });
+  EXPECT_EQ(seen, (std::vector<weft::GoId>{4998, 4999, 5000}));
+  q.clear();
+  EXPECT_TRUE(watcher.in.empty()) << "clear() tells the watcher of each goroutine it drops";
+}
+
 // ---------------------------------------------------------------------------------------
 // Bug kernels of known depth.
 
