@@ -304,6 +304,7 @@ void Shadow::clear() {
   last_page_ = nullptr;
   pages_pool_.clear();
   cells_.clear();
+  std::fill(std::begin(tag_epochs_), std::end(tag_epochs_), TagEpoch{});
 }
 
 std::size_t Shadow::split_granules() const {
