@@ -78,7 +78,7 @@ void Shadow::remove_page(Page* p) {
 Shadow::Page& Shadow::page_at(std::uintptr_t key) {
   if (last_page_ == nullptr || last_key_ != key) {
     Page* p = find(key);
-    remember(p != nullptr ? p : add_page(key));
+    remember(p != nullptr ? p : add_page(key), key);
   }
   return *last_page_;
 }

@@ -79,7 +79,7 @@ class Shadow {
     if (last_page_ == nullptr || last_key_ != key) {
       Page* p = find(key);
       if (p == nullptr) return false;
-      remember(p);
+      remember(p, key);
       jumped = true;
     }
     const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
@@ -213,11 +213,13 @@ class Shadow {
   };
 
   Page& page_at(std::uintptr_t key);
-  // Makes p the one-page cache and puts it in its way of the view's page cache.
-  void remember(Page* p) {
+  // Makes p, the page of `key`, the one-page cache and puts it in its way of the view's
+  // page cache. The caller passes the key it looked p up by: p->key sits on the page's last
+  // cache line, which a random access would otherwise miss on for that alone.
+  void remember(Page* p, std::uintptr_t key) {
     last_page_ = p;
-    last_key_ = p->key;
-    ways_[p->key & (SameEpochView::kWays - 1)] = SameEpochView::Way{p->key, p->w};
+    last_key_ = key;
+    ways_[key & (SameEpochView::kWays - 1)] = SameEpochView::Way{key, p->w};
   }
   // One granule: check and record. Returns true and fills *out on a conflict.
   bool access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
@@ -272,7 +274,7 @@ bool Shadow::access_in_granule(std::uintptr_t addr, std::size_t size, Access kin
   const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
   Page* p = last_page_ != nullptr && last_key_ == key ? last_page_ : find(key);
   if (p != nullptr) {
-    if (p != last_page_) remember(p);
+    if (p != last_page_) remember(p, key);
     const ShadowWord w = p->w[i];
     // same_epoch()'s exits.
     if (kind == Access::read ? (tag_of(w) & ~kSoleWrite) == tag
@@ -284,7 +286,7 @@ bool Shadow::access_in_granule(std::uintptr_t addr, std::size_t size, Access kin
     }
   } else {
     p = add_page(key);
-    remember(p);
+    remember(p, key);
   }
   *repeat = false;
   const Accessor& who = make_who();
