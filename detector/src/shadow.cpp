@@ -100,7 +100,13 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
     // A write of all the bytes leaves its entry alone in the cell (shadow_cell.hpp (1), (2)).
     t = tag == 0 ? 0 : kind == Access::read ? tag : tag | kSoleWrite;
   } else if (kind != Access::read) {
-    t = 0;
+    // A partial write that completes its epoch's write of the whole granule (the second of
+    // two uint32 stores) leaves the cell as one whole write would: flag it the same way, so
+    // that the epoch's repeats and others' first reads take the short paths.
+    const Cell& c = cells_.at(ci);
+    const bool whole = c.spill == nullptr && c.n == 1 && c.mask[0] == kAllBytes &&
+                       c.kind[0] != Access::read && c.stamp[0].epoch == who.stamp.epoch;
+    t = tag != 0 && whole ? tag | kSoleWrite : 0;
   } else {
     t &= ~kSoleWrite;  // the read may have added an entry
   }

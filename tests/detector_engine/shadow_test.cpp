@@ -43,6 +43,30 @@ TEST(DetectorShadow, FirstReadAfterAnOrderedWholeWriteIsRecorded) {
   EXPECT_EQ(reports[1].conflict_offset, 0u);
 }
 
+// Two halves written in one epoch at one site make one whole write (the state a single
+// 8-byte write leaves): a reader ordered after it, and a concurrent writer of each half.
+TEST(DetectorShadow, HalvesWrittenInOneEpochActAsAWholeWrite) {
+  Trace t;
+  t.write(1, kX, 10, 4);
+  t.write(1, kX + 4, 10, 4);
+  t.go(2, 1, "reader");
+  t.go(3, 1, "writer");
+  t.read(2, kX, 20, 4);
+  t.read(2, kX + 4, 21, 4);
+  EXPECT_EQ(t.races(), 0u);
+  EXPECT_EQ(t.d.stats().split_granules, 1u) << "the reads' two halves are separate entries";
+  t.write(3, kX + 4, 30, 4);
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].previous.kind, Access::read);
+  EXPECT_EQ(reports[0].previous.stack.at(0).line, 21u);
+  // main writes a half again in a later epoch, concurrent with 2's read of it.
+  t.write(1, kX, 40, 4);
+  reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].previous.stack.at(0).line, 20u);
+}
+
 TEST(DetectorShadow, FirstReadAfterAnUnorderedWholeWriteRaces) {
   Trace t;
   t.go(2, 1, "writer");
