@@ -18,6 +18,12 @@
 // sparse memory (a goroutine's stack, scattered heap objects) a 576-byte page per touched 512
 // bytes plus 64 bytes per touched granule.
 //
+// A first read of a granule written whole by one epoch (kSoleWrite) that happens before the
+// reader is decided from the word and a small map of recent tags' epochs, and recorded with
+// stores only (read_after_sole_write): a table filled by one goroutine and then read by
+// others does not wait for each cell's cache line. The map may hold a later epoch of the
+// tag's goroutine than the write's, which can only send an access to the full check.
+//
 // Invariants: a page is in the table iff it holds at least one cell (`live` counts them); a
 // cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are back in their pool;
 // a word with a tag has a cell.
