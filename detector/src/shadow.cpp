@@ -103,9 +103,12 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
     // A partial write that completes its epoch's write of the whole granule (the second of
     // two uint32 stores) leaves the cell as one whole write would: flag it the same way, so
     // that the epoch's repeats and others' first reads take the short paths.
+    // (Write kinds named, not "not a read": a kind added later must opt in.)
     const Cell& c = cells_.at(ci);
-    const bool whole = c.spill == nullptr && c.n == 1 && c.mask[0] == kAllBytes &&
-                       c.kind[0] != Access::read && c.stamp[0].epoch == who.stamp.epoch;
+    const auto writes = [](Access k) { return k == Access::write || k == Access::update; };
+    const bool whole = writes(kind) && c.spill == nullptr && c.n == 1 &&
+                       c.mask[0] == kAllBytes && writes(c.kind[0]) &&
+                       c.stamp[0].epoch == who.stamp.epoch;
     t = tag != 0 && whole ? tag | kSoleWrite : 0;
   } else {
     t &= ~kSoleWrite;  // the read may have added an entry
