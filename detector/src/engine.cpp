@@ -64,6 +64,7 @@ void Detector::Engine::tick(GoState& s) {
   s.last_visible = s.epoch;
   ++s.epoch;
   s.tag = new_tag();
+  shadow_.note_tag(s.tag, Stamp::pack(s.slot, s.epoch));
   clock_work_ += s.clock.set(s.slot, s.epoch);
 }
 
@@ -78,6 +79,7 @@ std::uint32_t Detector::Engine::new_tag() {
     for (auto& [id, st] : live_) {
       renamed.emplace_back(st->tag, next_tag_);
       st->tag = next_tag_++;
+      shadow_.note_tag(st->tag, Stamp::pack(st->slot, st->epoch));
     }
     std::sort(renamed.begin(), renamed.end());
     shadow_.retag([&](std::uint32_t old) -> std::uint32_t {
@@ -121,6 +123,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
     tick(ps);
   }
   child.tag = new_tag();  // after the parent's tick, which may renumber the live goroutines
+  shadow_.note_tag(child.tag, Stamp::pack(child.slot, child.epoch));
   clock_work_ += child.clock.set(child.slot, child.epoch);
   if (infos_.size() >= info_gc_threshold_) collect_infos();
   child.info = infos_.intern(g, name, extend(spawner_stack, created_at));
@@ -223,10 +226,26 @@ void Detector::Engine::lock_released(GoId g, const void* mutex) {
   }
 }
 
-bool Detector::Engine::access(GoId g, const void* addr, std::size_t size, Access kind,
-                              const Loc& where) {
+bool Detector::Engine::access_owned(const void* addr, std::size_t size, Access kind,
+                                    const Loc& where) {
+  if (bound_ == nullptr)
+    throw std::logic_error("weft detector: access_owned() needs a bound view (bind_view)");
   if (size == 0) return false;
-  GoState& s = state(g);
+  last_id_ = bound_->id;
+  last_state_ = bound_;
+  return access_of(*bound_, addr, size, kind, where);
+}
+
+// Defined here, not in detector.cpp, so that the engine's access path is inlined into the
+// one call a caller with a bound view makes.
+bool Detector::access_owned(const void* addr, std::size_t size, Access kind, const Loc& where) {
+  if (engine_->caller_serialises) return engine_->access_owned(addr, size, kind, where);
+  std::lock_guard<std::mutex> lock(engine_->mu);
+  return engine_->access_owned(addr, size, kind, where);
+}
+
+bool Detector::Engine::access_of(GoState& s, const void* addr, std::size_t size, Access kind,
+                                 const Loc& where) {
   ++accesses_;
   s.last_visible = s.epoch;
   const auto a = reinterpret_cast<std::uintptr_t>(addr);

@@ -68,7 +68,11 @@ class Detector::Engine {
   bool lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
   void lock_try_acquired(GoId g, const void* mutex, const Loc& where);
   void lock_released(GoId g, const void* mutex);
-  bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where);
+  bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where) {
+    return size != 0 && access_of(state(g), addr, size, kind, where);
+  }
+  // access() by the goroutine the view is bound to (Detector::access_owned).
+  bool access_owned(const void* addr, std::size_t size, Access kind, const Loc& where);
   // Only for the goroutine of the last event (anything else needs a lookup that may start a
   // goroutine). A hit leaves last_visible alone: it was set to this epoch by the access that
   // recorded it, and the epoch has not moved since.
@@ -93,6 +97,7 @@ class Detector::Engine {
     if (g != last_id_ || last_state_ == nullptr) return;
     view.owner = owner;
     view.tag = last_state_->tag;
+    bound_ = last_state_;
   }
   void free_range(const void* addr, std::size_t size);
   bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
@@ -120,7 +125,12 @@ class Detector::Engine {
   // tags fit in 31 bits however long the run, and the shadow answers exactly as before.
   std::uint32_t new_tag();
   // The goroutine the view is bound to may change epoch or state: unbind it.
-  void drop_view() { view.owner = nullptr; }
+  void drop_view() {
+    view.owner = nullptr;
+    bound_ = nullptr;
+  }
+  // An access of size > 0 by s (access() after its goroutine lookup).
+  bool access_of(GoState& s, const void* addr, std::size_t size, Access kind, const Loc& where);
   FrameId site(GoState& s, const Loc& where);
   FrameId extend(FrameId stack, const Loc& where);
   GoroutineRef goroutine_ref(InfoId info) const;
@@ -157,6 +167,9 @@ class Detector::Engine {
   // by go_start/go_end/reset, which may move or retire states.
   GoId last_id_ = 0;
   GoState* last_state_ = nullptr;
+  // The goroutine the view is bound to (null when view.owner is): every event that may move
+  // or retire a state (go_start, go_end, reset) or end its epoch (tick) unbinds the view.
+  GoState* bound_ = nullptr;
   std::size_t info_gc_threshold_ = kMinInfoGc;
   static constexpr std::size_t kMinInfoGc = 4096;
   static constexpr std::size_t kMaxSpareStates = 64;

@@ -78,7 +78,7 @@ void Shadow::remove_page(Page* p) {
 Shadow::Page& Shadow::page_at(std::uintptr_t key) {
   if (last_page_ == nullptr || last_key_ != key) {
     Page* p = find(key);
-    remember(p != nullptr ? p : add_page(key));
+    remember(p != nullptr ? p : add_page(key), key);
   }
   return *last_page_;
 }
@@ -100,7 +100,16 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
     // A write of all the bytes leaves its entry alone in the cell (shadow_cell.hpp (1), (2)).
     t = tag == 0 ? 0 : kind == Access::read ? tag : tag | kSoleWrite;
   } else if (kind != Access::read) {
-    t = 0;
+    // A partial write that completes its epoch's write of the whole granule (the second of
+    // two uint32 stores) leaves the cell as one whole write would: flag it the same way, so
+    // that the epoch's repeats and others' first reads take the short paths.
+    // (Write kinds named, not "not a read": a kind added later must opt in.)
+    const Cell& c = cells_.at(ci);
+    const auto writes = [](Access k) { return k == Access::write || k == Access::update; };
+    const bool whole = writes(kind) && c.spill == nullptr && c.n == 1 &&
+                       c.mask[0] == kAllBytes && writes(c.kind[0]) &&
+                       c.stamp[0].epoch == who.stamp.epoch;
+    t = tag != 0 && whole ? tag | kSoleWrite : 0;
   } else {
     t &= ~kSoleWrite;  // the read may have added an entry
   }
@@ -304,6 +313,7 @@ void Shadow::clear() {
   last_page_ = nullptr;
   pages_pool_.clear();
   cells_.clear();
+  std::fill(std::begin(tag_epochs_), std::end(tag_epochs_), TagEpoch{});
 }
 
 std::size_t Shadow::split_granules() const {

@@ -18,6 +18,12 @@
 // sparse memory (a goroutine's stack, scattered heap objects) a 576-byte page per touched 512
 // bytes plus 64 bytes per touched granule.
 //
+// A first read of a granule written whole by one epoch (kSoleWrite) that happens before the
+// reader is decided from the word and a small map of recent tags' epochs, and recorded with
+// stores only (read_after_sole_write): a table filled by one goroutine and then read by
+// others does not wait for each cell's cache line. The map may hold a later epoch of the
+// tag's goroutine than the write's, which can only send an access to the full check.
+//
 // Invariants: a page is in the table iff it holds at least one cell (`live` counts them); a
 // cell is non-empty (shadow_cell.hpp (3)); pages and cells not in use are back in their pool;
 // a word with a tag has a cell.
@@ -79,7 +85,7 @@ class Shadow {
     if (last_page_ == nullptr || last_key_ != key) {
       Page* p = find(key);
       if (p == nullptr) return false;
-      remember(p);
+      remember(p, key);
       jumped = true;
     }
     const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
@@ -102,6 +108,13 @@ class Shadow {
   bool access_in_granule(std::uintptr_t addr, std::size_t size, Access kind,
                          std::uint64_t epoch, std::uint32_t tag, MakeWho&& make_who,
                          Conflict* out, bool* repeat);
+  // The epoch (packed) that the tag `tag` was given to, for read_after_sole_write(). The
+  // detector calls it for every tag it hands out (Engine::new_tag's callers and its
+  // renumbering); a tag may be remembered with a later epoch of its goroutine than the one
+  // whose words carry it, which only makes the check below fail more often.
+  void note_tag(std::uint32_t tag, std::uint64_t epoch) {
+    tag_epochs_[tag & (kTagEpochs - 1)] = TagEpoch{tag, epoch};
+  }
   // What access() of a write of [addr, addr+size) would return, without recording it.
   std::optional<Conflict> check_write(std::uintptr_t addr, std::size_t size,
                                       const Accessor& who);
@@ -149,6 +162,35 @@ class Shadow {
     return c.n == 1 && c.stamp[0].epoch == epoch && c.kind[0] != Access::read &&
            (c.mask[0] & mask) == mask;
   }
+  static constexpr unsigned kAllBytes = 0xff;
+  // A read of the bytes in `mask` of the granule whose word is w, which holds kSoleWrite:
+  // its cell is exactly one write of all 8 bytes, by the epoch tagged tag_of(w). When that
+  // epoch is known (tag_epochs_) and happens before the reader, the read cannot conflict
+  // and cell_access() would append it as the cell's second entry: do that with stores only,
+  // so a first read of a granule does not wait for its cell's cache line (the load that
+  // dominates a shared table's first reads). Returns false, changing nothing, otherwise.
+  bool read_after_sole_write(ShadowWord& w, unsigned mask, const Accessor& who) {
+    const std::uint32_t writer = tag_of(w) & ~kSoleWrite;
+    const TagEpoch& te = tag_epochs_[writer & (kTagEpochs - 1)];
+    if (te.tag != writer || who.tag == 0) return false;
+    const auto slot = static_cast<Slot>(te.epoch & kMaxSlot);
+    const Clock clock = te.epoch >> kSlotBits;
+    if (slot == who.slot ? clock > who.epoch : clock > who.clock->get(slot)) return false;
+    Cell& c = cells_.at(cell_of(w));
+    c.stamp[1] = who.stamp;
+    c.mask[1] = static_cast<std::uint8_t>(mask);
+    c.kind[1] = Access::read;
+    c.n = 2;
+    // As access_granule() leaves the word after a read.
+    w = word(cell_of(w), mask == kAllBytes ? who.tag : writer);
+    return true;
+  }
+  static constexpr std::size_t kTagEpochs = 256;
+  struct TagEpoch {
+    std::uint32_t tag = 0;  // 0: none
+    std::uint64_t epoch = 0;
+  };
+
   struct alignas(64) Page {
     // Per granule (same_epoch.hpp), the low 32 bits: the tag of an epoch whose accesses
     // covered all 8 bytes of the granule with no write or free of it since (0: none). A read
@@ -177,11 +219,13 @@ class Shadow {
   };
 
   Page& page_at(std::uintptr_t key);
-  // Makes p the one-page cache and puts it in its way of the view's page cache.
-  void remember(Page* p) {
+  // Makes p, the page of `key`, the one-page cache and puts it in its way of the view's
+  // page cache. The caller passes the key it looked p up by: p->key sits on the page's last
+  // cache line, which a random access would otherwise miss on for that alone.
+  void remember(Page* p, std::uintptr_t key) {
     last_page_ = p;
-    last_key_ = p->key;
-    ways_[p->key & (SameEpochView::kWays - 1)] = SameEpochView::Way{p->key, p->w};
+    last_key_ = key;
+    ways_[key & (SameEpochView::kWays - 1)] = SameEpochView::Way{key, p->w};
   }
   // One granule: check and record. Returns true and fills *out on a conflict.
   bool access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
@@ -222,6 +266,7 @@ class Shadow {
   Pool<Page> pages_pool_;
   CellArena cells_;
   std::optional<Pending> pending_;
+  TagEpoch tag_epochs_[kTagEpochs];  // direct-mapped by tag: recently issued tags' epochs
 };
 
 template <class MakeWho>
@@ -235,7 +280,7 @@ bool Shadow::access_in_granule(std::uintptr_t addr, std::size_t size, Access kin
   const std::size_t i = (addr >> 3) & (kCellsPerPage - 1);
   Page* p = last_page_ != nullptr && last_key_ == key ? last_page_ : find(key);
   if (p != nullptr) {
-    if (p != last_page_) remember(p);
+    if (p != last_page_) remember(p, key);
     const ShadowWord w = p->w[i];
     // same_epoch()'s exits.
     if (kind == Access::read ? (tag_of(w) & ~kSoleWrite) == tag
@@ -247,11 +292,15 @@ bool Shadow::access_in_granule(std::uintptr_t addr, std::size_t size, Access kin
     }
   } else {
     p = add_page(key);
-    remember(p);
+    remember(p, key);
   }
   *repeat = false;
+  const Accessor& who = make_who();
+  if (kind == Access::read && (tag_of(p->w[i]) & kSoleWrite) != 0 &&
+      read_after_sole_write(p->w[i], mask, who))
+    return false;
   CellConflict c;
-  if (!access_granule(*p, base, mask, kind, make_who(), &c)) return false;
+  if (!access_granule(*p, base, mask, kind, who, &c)) return false;
   *out = Conflict{c.previous, c.kind, static_cast<std::size_t>(base + c.byte - addr)};
   return true;
 }

@@ -98,8 +98,23 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
   {
     SinkCallGuard guard;
     // The view then answers g's next repeats inline (weft/detail/access.hpp): its owner
-    // token is what instr::detail::active holds while g runs.
-    reported = det_.access_bound(g.id, addr, n, to_det(k), loc(w), &g);
+    // token is what instr::detail::active holds while g runs. When it is g's already, the
+    // detector's direct entry skips the goroutine lookup and the rebinding.
+    reported = det_.view()->owner == &g
+                   ? det_.access_owned(addr, n, to_det(k), loc(w))
+                   : det_.access_bound(g.id, addr, n, to_det(k), loc(w), &g);
+  }
+  if (reported) check();
+}
+
+void RaceSink::access_owned(const void* addr, std::size_t n, AccessKind k,
+                            const std::source_location& w) {
+  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  bool reported;
+  {
+    SinkCallGuard guard;
+    reported = det_.access_owned(addr, n, to_det(k),
+                                 det::Loc{w.file_name(), w.function_name(), w.line(), w.column()});
   }
   if (reported) check();
 }
@@ -266,6 +281,15 @@ void RaceSink::check() {
 namespace weft::detail {
 void record_annotated(const void* addr, std::size_t size, AccessKind kind,
                       std::source_location where) {
+  // The running goroutine's view is bound and missed inline (access.hpp): the detector's
+  // direct entry, with no scheduler or goroutine lookup.
+  if (RaceSink* race = access_race) {
+    const void* owner = instr::detail::active;
+    if (owner != nullptr && race->view()->owner == owner) {
+      race->access_owned(addr, size, kind, where);
+      return;
+    }
+  }
   // record_access's direct case without its by-value Location (whose copy, read back as
   // wider words than it was written in, stalled every call on store forwarding).
   const Location at = Location::from(where);

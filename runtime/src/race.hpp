@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <source_location>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -56,6 +57,11 @@ static_assert(det::SameEpochView::kPageShift == AccessView::kPageShift &&
                   det::CellArenaView::kCellBytes == AccessView::kCellBytes,
               "AccessView's constants must be the detector's");
 
+class RaceSink;
+// The race detector of the run on this thread when it alone observes accesses (the sink
+// behind detail::access_view), else null; set with the thread's scheduler.
+extern thread_local constinit RaceSink* access_race;
+
 class RaceSink final : public EventSink {
  public:
   RaceSink(Suppressions suppressions, const StackPool* stacks);
@@ -86,6 +92,10 @@ class RaceSink final : public EventSink {
   // (weft/detail/access.hpp).
   void access_direct(const G& g, const void* addr, std::size_t n, AccessKind k,
                      const Location& w);
+  // An access by the goroutine the detector's view is bound to (view()->owner is
+  // instr::detail::active): the detector's direct entry (Detector::access_owned), for
+  // record_annotated when the inline same-epoch check missed.
+  void access_owned(const void* addr, std::size_t n, AccessKind k, const std::source_location& w);
   // The detector's same-epoch view, as the inline access path sees it (detail::access_view).
   AccessView* view() noexcept { return reinterpret_cast<AccessView*>(det_.view()); }
 

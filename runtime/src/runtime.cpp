@@ -25,12 +25,14 @@ Scheduler& sched() {
 thread_local constinit bool in_event_sink = false;
 
 thread_local constinit AccessView* access_view = nullptr;
+thread_local constinit RaceSink* access_race = nullptr;
 
 Scheduler* current_scheduler() noexcept { return tls_scheduler; }
 void set_current_scheduler(Scheduler* s) noexcept {
   tls_scheduler = s;
   RaceSink* race = s != nullptr ? s->direct_race() : nullptr;
   access_view = race != nullptr ? race->view() : nullptr;
+  access_race = race;
 }
 
 bool in_goroutine() noexcept { return tls_scheduler && tls_scheduler->current(); }

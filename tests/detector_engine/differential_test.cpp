@@ -12,7 +12,8 @@
 // and are folded into shared bases, joined across unrelated bases and copied by reference
 // (vector_clock.hpp); traces that ask access_repeats() first and skip access() when it says
 // yes; and traces that use the SameEpochView as the runtime's inline hook does (skip the
-// access when view()->repeats() holds for the bound goroutine, else access_bound(), and
+// access when view()->repeats() holds for the bound goroutine, else access_owned() when the
+// view is bound to it and access_bound() when not, and
 // write_then_free() for a delete), fed in parallel to a twin detector that sees every access
 // through access() (and a delete as a write and a free): both must give the same reports, in
 // the same order, and count the same accesses.
@@ -85,10 +86,10 @@ struct Model {
 // slot reuse.
 struct Coverage {
   std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0, view_hits = 0;
-  std::size_t deletes = 0, tag_generations = 0;
+  std::size_t deletes = 0, tag_generations = 0, owned = 0;
   void operator+=(const Coverage& o) {
     accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
-    repeats += o.repeats, view_hits += o.view_hits, deletes += o.deletes;
+    repeats += o.repeats, view_hits += o.view_hits, deletes += o.deletes, owned += o.owned;
     tag_generations += o.tag_generations;
   }
 };
@@ -228,6 +229,9 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
         if (repeat) {
           ++v.hits;
           ++cov.view_hits;
+        } else if (v.owner == token(id)) {  // bound to id, missed: the direct entry
+          d.access_owned(addr, end - begin, kind, where);
+          ++cov.owned;
         } else {
           d.access_bound(id, addr, end - begin, kind, where, token(id));
         }
@@ -317,6 +321,7 @@ TEST(DetectorDifferential, InlineViewAgreesWithFullChecks) {
   }
   expect_coverage(cov);
   EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
+  EXPECT_GT(cov.owned, cov.accesses / 20) << "too few accesses through access_owned()";
   EXPECT_GT(cov.deletes, 100u / testing::kShrink) << "too few deletes to be a test";
 }
 

@@ -12,6 +12,7 @@ namespace {
 using testing::addr;
 using testing::at;
 using testing::kX;
+using testing::kY;
 
 // The runtime's token for goroutine g (its goroutine record); here any distinct pointer.
 const void* token(GoId g) { return reinterpret_cast<const void*>(0x1000 + g); }
@@ -56,6 +57,20 @@ TEST(SameEpochView, AnswersRepeatsOfAWholeGranuleInTheSameEpoch) {
   EXPECT_FALSE(t.repeats(2, kX + 3, 0, Access::read));
   EXPECT_FALSE(t.repeats(2, kX + 8, 8, Access::read));
   EXPECT_FALSE(t.repeats(1, kX, 8, Access::read));
+}
+
+// Two halves written by one epoch at one site leave the state of one whole write: its
+// repeats are answered inline as a whole write's are. At two sites they stay two entries.
+TEST(SameEpochView, HalvesWrittenAtOneSiteRepeatAsAWholeWrite) {
+  ViewTrace t;
+  t.access(2, kX, 4, Access::write, 10);
+  EXPECT_FALSE(t.repeats(2, kX, 8, Access::write));
+  t.access(2, kX + 4, 4, Access::write, 10);
+  EXPECT_TRUE(t.repeats(2, kX, 8, Access::write));
+  EXPECT_TRUE(t.repeats(2, kX + 2, 2, Access::read));
+  t.access(2, kY, 4, Access::write, 11);
+  t.access(2, kY + 4, 4, Access::write, 12);
+  EXPECT_FALSE(t.repeats(2, kY, 8, Access::write));
 }
 
 TEST(SameEpochView, PartialCoverageIsNotARepeat) {

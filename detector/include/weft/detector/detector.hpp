@@ -124,6 +124,11 @@ class Detector {
   // access(g, ...) then bind_view(g, owner), in one call.
   bool access_bound(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where,
                     const void* owner);
+  // The access of the goroutine the view is bound to (view()->owner is set and is the
+  // caller's token for it): access_bound() for that goroutine, without looking it up; the
+  // view stays bound (an access ends no epoch). The direct entry for a caller whose inline
+  // view()->repeats() check missed. Throws std::logic_error when the view is not bound.
+  bool access_owned(const void* addr, std::size_t size, Access kind, const Loc& where);
   // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
   // the caller reports the write of the whole object first, then frees.)
   void free_range(const void* addr, std::size_t size);
