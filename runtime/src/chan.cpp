@@ -59,11 +59,15 @@ std::size_t ChanCore::length() noexcept {
   return n;
 }
 
+// Both are called before any park of the operation (running_parallel reads the thread's
+// scheduler; see scheduler.hpp). Under weft::run nobody listens: skip the calls.
 void ChanCore::slot_sync(G* g, const void* addr) {
+  if (running_parallel()) return;
   hb::release_acquire(g, addr);
 }
 
 void ChanCore::rendezvous(G* self, G* partner) {
+  if (running_parallel()) return;
   hb::release_store(self, this);
   hb::release_acquire(partner, this);
   hb::acquire(self, this);
@@ -125,10 +129,17 @@ void ChanCore::closed_recv(void* dst, G* self) {
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
 }
 
+// The running goroutine, read once at an operation's start (par: under weft::run).
+static G* op_self(bool par) {
+  G* g = par ? tls_scheduler->current() : nullptr;
+  return g ? g : current();  // current() throws outside a goroutine
+}
+
 bool ChanCore::send(void* elem, bool block, Location where) {
-  const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
-  visible(where, OpKind::chan_send, this);
-  G* self = current();
+  const bool par = running_parallel();
+  const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
+  if (!par) visible(where, OpKind::chan_send, this);
+  G* self = op_self(par);
   lock_.lock();
   check_invariants();
   if (closed_) {
@@ -160,9 +171,10 @@ bool ChanCore::send(void* elem, bool block, Location where) {
 }
 
 bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
-  const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
-  visible(where, OpKind::chan_recv, this);
-  G* self = current();
+  const bool par = running_parallel();
+  const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
+  if (!par) visible(where, OpKind::chan_recv, this);
+  G* self = op_self(par);
   lock_.lock();
   check_invariants();
   if (closed_ && count_ == 0) {

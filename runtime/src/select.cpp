@@ -110,9 +110,13 @@ struct SelectImpl {
               sc.chan->refs_.fetch_sub(1, std::memory_order_acq_rel) == (ChanCore::kOrphaned | 1))
             delete sc.chan;
       }
-    } keep(op_pins_channel() ? cases : std::span<SelectCase>{});  // see op_pins_channel
-    visible(where, OpKind::select, nullptr);
-    G* self = current();
+    };
+    // Read once, before any park (see running_parallel).
+    const bool par = running_parallel();
+    KeepAlive keep(par ? std::span<SelectCase>{} : cases);  // see op_pins_channel
+    if (!par) visible(where, OpKind::select, nullptr);
+    G* self = par ? tls_scheduler->current() : nullptr;
+    if (!self) self = current();  // throws outside a goroutine
     *received = false;
 
     Scratch<ChanCore*> chans(cases.size());

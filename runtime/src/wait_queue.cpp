@@ -22,10 +22,13 @@ void WaitQueue::push(Waiter* w) noexcept {
   w->queued = true;
   w->queue = this;
   if (G* g = w->g) {
-    g->waiters_lock.lock();
+    // Only a select's waiters can be linked and unlinked under different queues' locks at
+    // once (goroutine.hpp); any other waiter is its goroutine's only one, under this
+    // queue's lock alone.
+    if (w->group) g->waiters_lock.lock();
     w->g_next = g->waiters;
     g->waiters = w;
-    g->waiters_lock.unlock();
+    if (w->group) g->waiters_lock.unlock();
   }
 }
 
@@ -44,14 +47,14 @@ void WaitQueue::remove(Waiter* w) noexcept {
   w->queued = false;
   w->queue = nullptr;
   if (G* g = w->g) {
-    g->waiters_lock.lock();
+    if (w->group) g->waiters_lock.lock();  // see push
     for (Waiter** p = &g->waiters; *p; p = &(*p)->g_next)
       if (*p == w) {
         *p = w->g_next;
         break;
       }
     w->g_next = nullptr;
-    g->waiters_lock.unlock();
+    if (w->group) g->waiters_lock.unlock();
   }
 }
 
