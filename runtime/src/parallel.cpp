@@ -668,9 +668,11 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
     if (!leave_idle(p)) p->parker.wait(std::nullopt);  // a waker's post is on its way
     return true;
   }
-  // Goroutines are queued on other processors: watch them, unless another idle one does.
+  // Another processor runs goroutines or has some queued: watch it, unless another idle
+  // one does. (Watching only while something is queued would stop and restart the watcher,
+  // a futex wake each time, at every hand-off: runnext is empty half the time.)
   bool watching = false;
-  if (any_queued(p)) {
+  if (others_busy(p)) {
     Proc* none = nullptr;
     watching = watcher_.compare_exchange_strong(none, p, std::memory_order_seq_cst);
     if (watching) look(p);
@@ -697,7 +699,7 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
       if (queue_stuck(p)) {
         *stuck = true;
       } else {
-        if (any_queued(p)) {
+        if (others_busy(p)) {
           p->nap_ns = std::min(p->nap_ns * 2, kNapMaxNs);
           continue;  // the owners are switching goroutines: nap on
         }
@@ -716,6 +718,10 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
   if (watching) leave_watch(p);
   p->nap_ns = kNapMinNs;
   return !stopping_.load(std::memory_order_acquire);
+}
+
+bool ParallelScheduler::others_busy(const Proc* p) const noexcept {
+  return npidle_.load(std::memory_order_seq_cst) < static_cast<int>(nprocs_) || any_queued(p);
 }
 
 bool ParallelScheduler::any_queued(const Proc* p) const noexcept {

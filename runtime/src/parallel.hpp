@@ -15,15 +15,17 @@
 // the last spinner, so work never waits for a parked processor while another spins, and a
 // burst of work fans out one processor at a time.
 //
-// A goroutine readied into runnext wakes nobody: its waker usually blocks within a few
-// operations (a channel hand-off), and then runs it on the same processor, with no system
-// call and no cache line crossing cores. Spinners do not take runnext either. Instead one
-// idle processor, the watcher, parks with a timeout (a nap, doubling from kNapMinNs up to
-// kNapMaxNs while nothing is stuck) and on each timeout takes the runnext of any processor
-// that has not switched goroutines (its `ticks` unchanged) for the whole nap: a goroutine
-// readied behind one that computes for long still runs in parallel, after at most a nap
-// (Go's sysmon preempts after 10 ms). A ready() into runnext wakes an idle processor only
-// when there is no watcher, and a watcher that leaves wakes one if some runnext is set.
+// A readied goroutine wakes nobody: it goes to runnext (pushing the previous one into the
+// ring), and its waker usually blocks within a few operations (a channel hand-off) and then
+// runs it on the same processor, with no system call and no cache line crossing cores.
+// Spinners do not take runnext either. Instead one idle processor, the watcher, parks with
+// a timeout (a nap, doubling from kNapMinNs up to kNapMaxNs while nothing is stuck, for as
+// long as another processor is busy) and on each timeout takes the runnext of a processor
+// that has not switched goroutines (its `ticks` unchanged) for the whole nap, or half of a
+// ring whose goroutines queued at its last look are still there: a goroutine readied behind
+// one that computes for long still runs in parallel, after at most a nap (Go's sysmon
+// preempts after 10 ms). A ready() wakes an idle processor only when there is no watcher,
+// and a watcher that leaves wakes one if goroutines are queued. Spawning wakes as before.
 //
 // Invariants:
 //  - a G is in at most one of {a processor's cur, a runnext slot, a ring, the global queue,
@@ -225,6 +227,8 @@ class ParallelScheduler final : public Scheduler {
   // The runnext slots and rings of processors other than p: any goroutine queued; any
   // stuck since the last look (see queue_stuck); look() records what the next compares.
   bool any_queued(const Proc* p) const noexcept;
+  // Some processor other than p (idle itself) is running or has goroutines queued.
+  bool others_busy(const Proc* p) const noexcept;
   bool queue_stuck(Proc* p) noexcept;
   void look(Proc* p) noexcept;
   void watch_runnext();
