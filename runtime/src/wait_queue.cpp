@@ -7,6 +7,22 @@
 
 namespace weft::detail {
 
+namespace {
+// g's list of queued waiters; the caller holds g->waiters_lock when w is a select's.
+void list_waiter(G* g, Waiter* w) noexcept {
+  w->g_next = g->waiters;
+  g->waiters = w;
+}
+void unlist_waiter(G* g, Waiter* w) noexcept {
+  for (Waiter** p = &g->waiters; *p; p = &(*p)->g_next)
+    if (*p == w) {
+      *p = w->g_next;
+      break;
+    }
+  w->g_next = nullptr;
+}
+}  // namespace
+
 WaitQueue::~WaitQueue() {
   while (Waiter* w = first_) remove(w);
 }
@@ -25,10 +41,13 @@ void WaitQueue::push(Waiter* w) noexcept {
     // Only a select's waiters can be linked and unlinked under different queues' locks at
     // once (goroutine.hpp); any other waiter is its goroutine's only one, under this
     // queue's lock alone.
-    if (w->group) g->waiters_lock.lock();
-    w->g_next = g->waiters;
-    g->waiters = w;
-    if (w->group) g->waiters_lock.unlock();
+    if (w->group) {
+      g->waiters_lock.lock();
+      list_waiter(g, w);
+      g->waiters_lock.unlock();
+    } else {
+      list_waiter(g, w);
+    }
   }
 }
 
@@ -47,14 +66,13 @@ void WaitQueue::remove(Waiter* w) noexcept {
   w->queued = false;
   w->queue = nullptr;
   if (G* g = w->g) {
-    if (w->group) g->waiters_lock.lock();  // see push
-    for (Waiter** p = &g->waiters; *p; p = &(*p)->g_next)
-      if (*p == w) {
-        *p = w->g_next;
-        break;
-      }
-    w->g_next = nullptr;
-    if (w->group) g->waiters_lock.unlock();
+    if (w->group) {  // see push
+      g->waiters_lock.lock();
+      unlist_waiter(g, w);
+      g->waiters_lock.unlock();
+    } else {
+      unlist_waiter(g, w);
+    }
   }
 }
 
