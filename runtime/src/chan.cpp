@@ -59,11 +59,16 @@ std::size_t ChanCore::length() noexcept {
   return n;
 }
 
+// Both are called before any park of the operation (running_parallel reads the thread's
+// scheduler; see scheduler.hpp). Under weft::run nobody listens: the hot callers skip the
+// calls (they are not inlined), and the functions return at once.
 void ChanCore::slot_sync(G* g, const void* addr) {
+  if (running_parallel()) return;
   hb::release_acquire(g, addr);
 }
 
 void ChanCore::rendezvous(G* self, G* partner) {
+  if (running_parallel()) return;
   hb::release_store(self, this);
   hb::release_acquire(partner, this);
   hb::acquire(self, this);
@@ -71,10 +76,12 @@ void ChanCore::rendezvous(G* self, G* partner) {
 
 G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
   if (cap_ == 0) {
-    rendezvous(self, w->g);
+    if (!running_parallel()) rendezvous(self, w->g);
   } else {  // the buffer is empty: the value passes through the next slot
-    slot_sync(self, slot(recvx_));
-    slot_sync(w->g, slot(recvx_));
+    if (!running_parallel()) {
+      slot_sync(self, slot(recvx_));
+      slot_sync(w->g, slot(recvx_));
+    }
     // It used that slot: advance both indices past it (as Go's send() does under the race
     // detector), or the next send would reuse the slot and falsely acquire this receive.
     recvx_ = (recvx_ + 1) % cap_;
@@ -87,14 +94,15 @@ G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
 
 G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
   if (cap_ == 0) {
-    rendezvous(self, w->g);
+    if (!running_parallel()) rendezvous(self, w->g);
     if (dst) ops_.move_construct(dst, w->elem);
   } else {  // the buffer is full: take its head, put the sender's value at its tail
     void* s = slot(recvx_);
-    slot_sync(self, s);
+    const bool listen = !running_parallel();
+    if (listen) slot_sync(self, s);
     if (dst) ops_.move_construct(dst, s);
     ops_.destroy(s);
-    slot_sync(w->g, s);
+    if (listen) slot_sync(w->g, s);
     ops_.move_construct(s, w->elem);
     recvx_ = (recvx_ + 1) % cap_;
     sendx_ = recvx_;
@@ -105,7 +113,7 @@ G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
 
 void ChanCore::push_buffer(void* elem, G* self) {
   void* s = slot(sendx_);
-  slot_sync(self, s);
+  if (!running_parallel()) slot_sync(self, s);
   ops_.move_construct(s, elem);
   sendx_ = (sendx_ + 1) % cap_;
   ++count_;
@@ -113,7 +121,7 @@ void ChanCore::push_buffer(void* elem, G* self) {
 
 void ChanCore::pop_buffer(void* dst, G* self) {
   void* s = slot(recvx_);
-  slot_sync(self, s);
+  if (!running_parallel()) slot_sync(self, s);
   if (dst) ops_.move_construct(dst, s);
   ops_.destroy(s);
   recvx_ = (recvx_ + 1) % cap_;
@@ -125,17 +133,26 @@ void ChanCore::closed_recv(void* dst, G* self) {
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
 }
 
+// The running goroutine, read once at an operation's start (par: under weft::run).
+static G* op_self(bool par) {
+  G* g = par ? tls_scheduler->current() : nullptr;
+  return g ? g : current();  // current() throws outside a goroutine
+}
+
 bool ChanCore::send(void* elem, bool block, Location where) {
-  const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
-  visible(where, OpKind::chan_send, this);
-  G* self = current();
+  const bool par = running_parallel();
+  const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
+  if (!par) visible(where, OpKind::chan_send, this);
+  G* self = op_self(par);
   lock_.lock();
+#ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
   check_invariants();
+#endif
   if (closed_) {
     lock_.unlock();
     throw Panic("send on closed channel", where);
   }
-  if (Waiter* w = recvq_.pop()) {
+  if (Waiter* w = recvq_.empty() ? nullptr : recvq_.pop()) {
     G* wake = send_to_waiter(w, elem, self);
     lock_.unlock();
     ready(wake);
@@ -160,18 +177,21 @@ bool ChanCore::send(void* elem, bool block, Location where) {
 }
 
 bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
-  const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
-  visible(where, OpKind::chan_recv, this);
-  G* self = current();
+  const bool par = running_parallel();
+  const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
+  if (!par) visible(where, OpKind::chan_recv, this);
+  G* self = op_self(par);
   lock_.lock();
+#ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
   check_invariants();
+#endif
   if (closed_ && count_ == 0) {
     lock_.unlock();
     closed_recv(dst, self);
     *received = false;
     return true;
   }
-  if (Waiter* w = sendq_.pop()) {
+  if (Waiter* w = sendq_.empty() ? nullptr : sendq_.pop()) {
     G* wake = recv_from_waiter(w, dst, self);
     lock_.unlock();
     ready(wake);

@@ -56,8 +56,8 @@ struct G {
   bool compact_pending = false;
   struct CompactedStack* compacted = nullptr;
   // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next);
-  // guarded by waiters_lock, since a select's waiters sit in several channels' queues whose
-  // wakers may unlink them at the same time on different processors.
+  // guarded by waiters_lock for a select's (they sit in several channels' queues whose wakers
+  // may unlink them at once on different processors); any other waiter is alone, under its queue's lock.
   struct Waiter* waiters = nullptr;
   SpinLock waiters_lock;
   // When it last blocked (CLOCK_MONOTONIC_COARSE, ns): the parallel scheduler's dumps say how

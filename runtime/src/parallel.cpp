@@ -62,10 +62,10 @@ std::int64_t coarse_now_ns() noexcept {
 inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
 
 // How long an idle processor spins looking for work before it parks.
-constexpr std::int64_t kSpinNs = 50'000;
-// After this long spinning, a thief may also take a victim's runnext (which otherwise runs
-// on its own processor within a hand-off or two).
-constexpr std::int64_t kStealNextAfterNs = 5'000;
+constexpr std::int64_t kSpinNs = 10'000;
+// The watcher's naps (see parallel.hpp): the first, and the longest after doubling.
+constexpr std::int64_t kNapMinNs = 50'000;
+constexpr std::int64_t kNapMaxNs = 2'000'000;
 // Dead goroutines a processor keeps for reuse before handing a batch to the global list.
 constexpr std::size_t kLocalFreeMax = 64;
 constexpr std::size_t kFreeBatch = 32;
@@ -138,6 +138,9 @@ ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned
     auto p = std::make_unique<Proc>();
     p->id = i;
     p->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+    p->seen_ticks.assign(procs, 0);
+    p->seen_tail.assign(procs, 0);
+    p->nap_ns = kNapMinNs;
     procs_.push_back(std::move(p));
   }
 }
@@ -219,9 +222,15 @@ void ParallelScheduler::free_g(Proc* p, G* g) {
   }
 }
 
+// A new goroutine is work for another processor: wake one. A readied one (next) wakes
+// nobody, even when it pushed the old runnext into the ring: the watcher takes what stays
+// queued for a whole nap (parallel.hpp).
 void ParallelScheduler::start(Proc* p, G* g, bool next) {
   runq_put(p, g, next);
-  wakep();
+  if (!next)
+    wakep();
+  else if (nprocs_ > 1)
+    watch_runnext();
 }
 
 void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
@@ -374,6 +383,7 @@ void ParallelScheduler::execute(Proc* p, G* g) {
   }
   g->state = GState::running;
   p->cur = g;
+  p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   switch_to(p->g0, g->ctx);
   after_switch(p);
 }
@@ -389,10 +399,11 @@ void ParallelScheduler::proc_main(Proc* p) {
 
 // ---- Run queues ----
 
-void ParallelScheduler::runq_put(Proc* p, G* g, bool next) {
+bool ParallelScheduler::runq_put(Proc* p, G* g, bool next) {
   if (next) {
-    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
-    if (!old) return;
+    // seq_cst: pairs with park_proc's and leave_watch's (see watch_runnext).
+    G* old = p->runnext.exchange(g, std::memory_order_seq_cst);
+    if (!old) return false;
     g = old;  // the previous runnext goes to the ring
   }
   for (;;) {
@@ -401,9 +412,9 @@ void ParallelScheduler::runq_put(Proc* p, G* g, bool next) {
     if (t - h < Proc::kRing) {
       p->ring[t % Proc::kRing].store(g, std::memory_order_relaxed);
       p->tail.store(t + 1, std::memory_order_release);
-      return;
+      return true;
     }
-    if (runq_put_slow(p, g, h, t)) return;
+    if (runq_put_slow(p, g, h, t)) return true;
   }
 }
 
@@ -521,9 +532,10 @@ G* ParallelScheduler::global_get(Proc* p) {
   return first;
 }
 
-bool ParallelScheduler::has_work() const noexcept {
+bool ParallelScheduler::has_work(bool local) const noexcept {
   if (gq_size_.load(std::memory_order_acquire) > 0) return true;
   for (const auto& q : procs_) {
+    if (!local) break;
     if (q->runnext.load(std::memory_order_acquire)) return true;
     if (q->tail.load(std::memory_order_acquire) != q->head.load(std::memory_order_acquire))
       return true;
@@ -563,7 +575,7 @@ G* ParallelScheduler::find_runnable(Proc* p) {
         for (;;) {
           if (stopping_.load(std::memory_order_relaxed)) return nullptr;
           const std::int64_t spun = now_ns() - began;
-          G* g = steal_work(p, spun > kStealNextAfterNs);
+          G* g = steal_work(p, false);  // runnext is the watcher's (parallel.hpp)
           if (!g) g = global_get(p);
           if (!g) {
             fire_timers(p);
@@ -579,7 +591,14 @@ G* ParallelScheduler::find_runnable(Proc* p) {
         }
       }
     }
-    if (!park_proc(p)) return nullptr;
+    bool stuck = false;
+    if (!park_proc(p, &stuck)) return nullptr;
+    if (stuck) {
+      if (G* g = steal_work(p, true)) {
+        reset_spinning(p);
+        return g;
+      }
+    }
   }
 }
 
@@ -632,7 +651,7 @@ bool ParallelScheduler::leave_idle(Proc* p) {
   return true;
 }
 
-bool ParallelScheduler::park_proc(Proc* p) {
+bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
   {
     std::lock_guard<std::mutex> lk(idle_mu_);
     idle_.push_back(p);
@@ -645,20 +664,115 @@ bool ParallelScheduler::park_proc(Proc* p) {
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wakep's
   if (stopping_.load(std::memory_order_acquire)) return false;
-  if (has_work()) {
+  if (has_work(false)) {
     if (!leave_idle(p)) p->parker.wait(std::nullopt);  // a waker's post is on its way
     return true;
   }
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Another processor runs goroutines or has some queued: watch it, unless another idle
+  // one does. (Watching only while something is queued would stop and restart the watcher,
+  // a futex wake each time, at every hand-off: runnext is empty half the time.)
+  bool watching = false;
+  if (others_busy(p)) {
+    Proc* none = nullptr;
+    watching = watcher_.compare_exchange_strong(none, p, std::memory_order_seq_cst);
+    if (watching) look(p);
+  }
+  std::optional<std::chrono::steady_clock::time_point> timer;
   if (ntimers_.load(std::memory_order_acquire) > 0) {
-    deadline = start_ + std::chrono::nanoseconds(earliest_.load(std::memory_order_acquire));
-  } else {
+    timer = start_ + std::chrono::nanoseconds(earliest_.load(std::memory_order_acquire));
+  } else if (!watching) {
     check_deadlock();
   }
-  if (!p->parker.wait(deadline)) {  // the timer is due
-    if (!leave_idle(p)) p->parker.wait(std::nullopt);
+  for (;;) {
+    auto deadline = timer;
+    bool nap = false;
+    if (watching) {
+      const auto wake_at = std::chrono::steady_clock::now() + std::chrono::nanoseconds(p->nap_ns);
+      if (!deadline || wake_at < *deadline) {
+        deadline = wake_at;
+        nap = true;
+      }
+    }
+    if (p->parker.wait(deadline)) break;  // a waker took p off the idle list
+    if (stopping_.load(std::memory_order_acquire)) break;
+    if (nap && !has_work(false)) {
+      if (queue_stuck(p)) {
+        *stuck = true;
+      } else {
+        if (others_busy(p)) {
+          p->nap_ns = std::min(p->nap_ns * 2, kNapMaxNs);
+          continue;  // the owners are switching goroutines: nap on
+        }
+        // Nothing to watch: park for good (or until the timer), unless the deadlock
+        // check ends the run.
+        leave_watch(p);
+        watching = false;
+        if (!timer) check_deadlock();
+        continue;
+      }
+    }
+    // Due work (a timer, a globally queued goroutine, a stuck one): leave the idle list.
+    if (!leave_idle(p)) p->parker.wait(std::nullopt);  // a waker's post is on its way
+    break;
   }
+  if (watching) leave_watch(p);
+  p->nap_ns = kNapMinNs;
   return !stopping_.load(std::memory_order_acquire);
+}
+
+bool ParallelScheduler::others_busy(const Proc* p) const noexcept {
+  return npidle_.load(std::memory_order_seq_cst) < static_cast<int>(nprocs_) || any_queued(p);
+}
+
+bool ParallelScheduler::any_queued(const Proc* p) const noexcept {
+  for (const auto& q : procs_) {
+    if (q.get() == p) continue;
+    if (q->runnext.load(std::memory_order_seq_cst)) return true;
+    if (q->tail.load(std::memory_order_seq_cst) != q->head.load(std::memory_order_seq_cst))
+      return true;
+  }
+  return false;
+}
+
+void ParallelScheduler::look(Proc* p) noexcept {
+  for (const auto& q : procs_) {
+    p->seen_ticks[q->id] = q->ticks.load(std::memory_order_relaxed);
+    p->seen_tail[q->id] = q->tail.load(std::memory_order_acquire);
+  }
+}
+
+// Stuck: a runnext whose processor has not switched goroutines since the last look, or a
+// ring whose goroutines queued at the last look are not all gone.
+bool ParallelScheduler::queue_stuck(Proc* p) noexcept {
+  bool stuck = false;
+  for (const auto& q : procs_) {
+    if (q.get() == p) continue;
+    const std::uint32_t ticks = q->ticks.load(std::memory_order_relaxed);
+    if (ticks == p->seen_ticks[q->id] && q->runnext.load(std::memory_order_acquire))
+      stuck = true;
+    const std::uint32_t head = q->head.load(std::memory_order_acquire);
+    if (static_cast<std::int32_t>(head - p->seen_tail[q->id]) < 0 &&
+        q->tail.load(std::memory_order_acquire) != head)
+      stuck = true;
+  }
+  look(p);
+  return stuck;
+}
+
+// A goroutine was just put in an empty runnext: if processors are idle and none watches,
+// wake one (it becomes the watcher when it finds nothing else to do).
+void ParallelScheduler::watch_runnext() {
+  if (watcher_.load(std::memory_order_seq_cst) != nullptr) return;
+  if (npidle_.load(std::memory_order_seq_cst) == 0) return;
+  wakep();
+}
+
+// p stops watching (it found work, or nothing is left to watch): if a runnext is set and
+// another processor is idle, wake one to take over.
+void ParallelScheduler::leave_watch(Proc* p) {
+  Proc* me = p;
+  if (!watcher_.compare_exchange_strong(me, nullptr, std::memory_order_seq_cst)) return;
+  if (any_queued(p) && npidle_.load(std::memory_order_seq_cst) > 0) wakep();
 }
 
 // Called by a processor about to park with no timer pending: if every processor is idle

@@ -9,11 +9,23 @@
 //    thieves take from the head with a CAS; a full ring moves half of itself to the global
 //    queue;
 //  - the global queue (a locked deque): overflow, yields, and fairness (every 61st pick).
-// An idle processor spins briefly, stealing half of a random victim's ring (and, late in
-// its spin, a victim's runnext), then parks on its Parker. Work that appears wakes one
-// parked processor only when none is spinning (wakep), and a spinner that finds work wakes
-// another if it was the last spinner, so work never waits for a parked processor while
-// another spins, and a burst of work fans out one processor at a time.
+// An idle processor spins briefly, stealing half of a random victim's ring, then parks on
+// its Parker. Work that appears in a ring or the global queue wakes one parked processor
+// only when none is spinning (wakep), and a spinner that finds work wakes another if it was
+// the last spinner, so work never waits for a parked processor while another spins, and a
+// burst of work fans out one processor at a time.
+//
+// A readied goroutine wakes nobody: it goes to runnext (pushing the previous one into the
+// ring), and its waker usually blocks within a few operations (a channel hand-off) and then
+// runs it on the same processor, with no system call and no cache line crossing cores.
+// Spinners do not take runnext either. Instead one idle processor, the watcher, parks with
+// a timeout (a nap, doubling from kNapMinNs up to kNapMaxNs while nothing is stuck, for as
+// long as another processor is busy) and on each timeout takes the runnext of a processor
+// that has not switched goroutines (its `ticks` unchanged) for the whole nap, or half of a
+// ring whose goroutines queued at its last look are still there: a goroutine readied behind
+// one that computes for long still runs in parallel, after at most a nap (Go's sysmon
+// preempts after 10 ms). A ready() wakes an idle processor only when there is no watcher,
+// and a watcher that leaves wakes one if goroutines are queued. Spawning wakes as before.
 //
 // Invariants:
 //  - a G is in at most one of {a processor's cur, a runnext slot, a ring, the global queue,
@@ -25,6 +37,10 @@
 //    (in_idle == true), both changed under idle_mu_ or by the owner processor only;
 //  - a processor parks only after publishing itself idle and then finding no work
 //    (Dekker-style with wakep's fence), so a wake-up is never lost;
+//  - while some processor's runnext holds a goroutine and another processor is idle, a
+//    watcher exists or is being woken (ready's seq_cst exchange and watcher_ load pair with
+//    park_proc's npidle_/watcher_ updates and runnext loads), so runnext is never stranded
+//    behind a goroutine that does not block;
 //  - timers live in one heap under timer_mu_; their callbacks run with it held, so
 //    remove_timer() returning false means the callback has run or is not going to;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
@@ -103,6 +119,8 @@ struct Proc {
   // The run queue: head is taken by the owner and by thieves (CAS), tail written by the
   // owner only; slots are atomics so a thief's read of a slot being rewritten is defined.
   alignas(64) std::atomic<std::uint32_t> head{0};
+  // Goroutines this processor has started running (a watcher compares it across a nap).
+  std::atomic<std::uint32_t> ticks{0};
   alignas(64) std::atomic<std::uint32_t> tail{0};
   std::atomic<G*> runnext{nullptr};
   std::array<std::atomic<G*>, kRing> ring{};
@@ -115,6 +133,11 @@ struct Proc {
   std::vector<G*> gfree;          // dead goroutines, for the next spawn
   std::vector<Stack> stacks;      // their stacks, for the next goroutine that starts here
   GoId id_next = 0, id_end = 0;
+
+  // As the watcher: each processor's ticks when last looked at, and the next nap's length.
+  std::vector<std::uint32_t> seen_ticks;
+  std::vector<std::uint32_t> seen_tail;
+  std::int64_t nap_ns = 0;
 
   bool in_idle = false;  // guarded by ParallelScheduler::idle_mu_
   Parker parker;
@@ -170,7 +193,8 @@ class ParallelScheduler final : public Scheduler {
   void start(Proc* p, G* g, bool next);
 
   // Run queues.
-  void runq_put(Proc* p, G* g, bool next);
+  // True when g (or the runnext it displaced) went to the ring or the global queue.
+  bool runq_put(Proc* p, G* g, bool next);
   bool runq_put_slow(Proc* p, G* g, std::uint32_t h, std::uint32_t t);
   G* runq_get(Proc* p);
   std::uint32_t runq_grab(Proc* victim, Proc* into, std::uint32_t into_tail, bool steal_next);
@@ -178,7 +202,9 @@ class ParallelScheduler final : public Scheduler {
   G* steal_work(Proc* p, bool steal_next);
   void global_put(G* const* gs, std::size_t n);
   G* global_get(Proc* p);
-  bool has_work() const noexcept;
+  // Work queued: in the global queue, due timers, and unless !local the processors' rings
+  // and runnext slots.
+  bool has_work(bool local = true) const noexcept;
 
   // weft::blocking's workers (parallel_blocking.cpp).
   void leave_for_blocking(G* g);
@@ -195,7 +221,18 @@ class ParallelScheduler final : public Scheduler {
   void reset_spinning(Proc* p);
   Proc* pop_idle();
   bool leave_idle(Proc* p);
-  bool park_proc(Proc* p);  // false when the run is stopping
+  // Parks p until work appears; false when the run is stopping. *stuck: p woke as the
+  // watcher because some processor's runnext is stuck (steal it).
+  bool park_proc(Proc* p, bool* stuck);
+  // The runnext slots and rings of processors other than p: any goroutine queued; any
+  // stuck since the last look (see queue_stuck); look() records what the next compares.
+  bool any_queued(const Proc* p) const noexcept;
+  // Some processor other than p (idle itself) is running or has goroutines queued.
+  bool others_busy(const Proc* p) const noexcept;
+  bool queue_stuck(Proc* p) noexcept;
+  void look(Proc* p) noexcept;
+  void watch_runnext();
+  void leave_watch(Proc* p);
   void check_deadlock();
   void stop_all();
 
@@ -215,6 +252,7 @@ class ParallelScheduler final : public Scheduler {
 
   alignas(64) std::atomic<int> nspinning_{0};
   std::atomic<int> npidle_{0};
+  std::atomic<Proc*> watcher_{nullptr};  // the idle processor that naps watching runnext
   std::mutex idle_mu_;
   std::vector<Proc*> idle_;  // guarded by idle_mu_
 

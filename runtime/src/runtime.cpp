@@ -9,9 +9,7 @@
 
 namespace weft::detail {
 
-namespace {
-thread_local Scheduler* tls_scheduler = nullptr;
-}  // namespace
+thread_local constinit Scheduler* tls_scheduler = nullptr;
 
 Scheduler& sched() {
   Scheduler* s = tls_scheduler;
@@ -36,7 +34,12 @@ void set_current_scheduler(Scheduler* s) noexcept {
 }
 
 bool in_goroutine() noexcept { return tls_scheduler && tls_scheduler->current(); }
-G* current() { return sched().current(); }
+G* current() {
+  Scheduler* s = tls_scheduler;
+  G* g = s ? s->current() : nullptr;
+  if (!g) return sched().current();  // throws: not in a goroutine
+  return g;
+}
 GoId id_of(const G* g) noexcept { return g ? g->id : 0; }
 
 void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) {

@@ -107,6 +107,14 @@ struct SinkCallGuard {
 
 // The scheduler running on this OS thread, or nullptr outside weft runs.
 Scheduler* current_scheduler() noexcept;
+// The same, inline, for the operations' fast paths. A goroutine may resume on another OS
+// thread after it parks: read it once at an operation's start, never after a park.
+extern thread_local constinit Scheduler* tls_scheduler;
+// Whether the goroutine calling runs under weft::run (no event sink, no scheduling points).
+inline bool running_parallel() noexcept {
+  Scheduler* s = tls_scheduler;
+  return s != nullptr && s->is_parallel();
+}
 // The scheduler of the running goroutine; throws std::logic_error outside a goroutine.
 Scheduler& sched();
 void set_current_scheduler(Scheduler* s) noexcept;

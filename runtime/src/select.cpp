@@ -9,7 +9,10 @@
 //  3. woken: lock again and unlink the waiters of the cases that did not fire.
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <memory>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "scheduler.hpp"
@@ -24,10 +27,16 @@ namespace {
 constexpr std::size_t kInline = 8;
 template <class T>
 class Scratch {
+  static_assert(std::is_trivially_destructible_v<T>);
+
  public:
+  // Default-initialised: nothing written for pointers and indices (each is written before it
+  // is read), the member initialisers for a Waiter; only the n items used.
   explicit Scratch(std::size_t n) {
     if (n <= kInline) {
-      items_ = std::span<T>(inline_.data(), n);
+      T* p = reinterpret_cast<T*>(inline_);
+      std::uninitialized_default_construct_n(p, n);
+      items_ = std::span<T>(p, n);
     } else {
       heap_.resize(n);
       items_ = std::span<T>(heap_);
@@ -39,10 +48,17 @@ class Scratch {
   T& operator[](std::size_t i) noexcept { return items_[i]; }
 
  private:
-  std::array<T, kInline> inline_{};
+  alignas(T) std::byte inline_[sizeof(T) * kInline];
   std::vector<T> heap_;
   std::span<T> items_;
 };
+
+// Sorts a few channel pointers (a select has two or three cases; std::sort's call costs more).
+void sort_small(std::span<ChanCore*> v) noexcept {
+  for (std::size_t i = 1; i < v.size(); ++i)
+    for (std::size_t j = i; j > 0 && std::less<ChanCore*>()(v[j], v[j - 1]); --j)
+      std::swap(v[j], v[j - 1]);
+}
 
 struct LockSet {
   std::span<ChanCore*> chans;  // distinct, in address order
@@ -110,9 +126,13 @@ struct SelectImpl {
               sc.chan->refs_.fetch_sub(1, std::memory_order_acq_rel) == (ChanCore::kOrphaned | 1))
             delete sc.chan;
       }
-    } keep(op_pins_channel() ? cases : std::span<SelectCase>{});  // see op_pins_channel
-    visible(where, OpKind::select, nullptr);
-    G* self = current();
+    };
+    // Read once, before any park (see running_parallel).
+    const bool par = running_parallel();
+    KeepAlive keep(par ? std::span<SelectCase>{} : cases);  // see op_pins_channel
+    if (!par) visible(where, OpKind::select, nullptr);
+    G* self = par ? tls_scheduler->current() : nullptr;
+    if (!self) self = current();  // throws outside a goroutine
     *received = false;
 
     Scratch<ChanCore*> chans(cases.size());
@@ -120,7 +140,10 @@ struct SelectImpl {
     for (const SelectCase& c : cases)
       if (c.chan) chans[nchans++] = c.chan;
     auto distinct = chans.items().first(nchans);
-    std::sort(distinct.begin(), distinct.end(), std::less<ChanCore*>());
+    if (distinct.size() <= kInline)
+      sort_small(distinct);
+    else
+      std::sort(distinct.begin(), distinct.end(), std::less<ChanCore*>());
     LockSet locks{distinct.first(static_cast<std::size_t>(
         std::unique(distinct.begin(), distinct.end()) - distinct.begin()))};
 

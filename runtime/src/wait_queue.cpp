@@ -7,6 +7,22 @@
 
 namespace weft::detail {
 
+namespace {
+// g's list of queued waiters; the caller holds g->waiters_lock when w is a select's.
+void list_waiter(G* g, Waiter* w) noexcept {
+  w->g_next = g->waiters;
+  g->waiters = w;
+}
+void unlist_waiter(G* g, Waiter* w) noexcept {
+  for (Waiter** p = &g->waiters; *p; p = &(*p)->g_next)
+    if (*p == w) {
+      *p = w->g_next;
+      break;
+    }
+  w->g_next = nullptr;
+}
+}  // namespace
+
 WaitQueue::~WaitQueue() {
   while (Waiter* w = first_) remove(w);
 }
@@ -22,10 +38,16 @@ void WaitQueue::push(Waiter* w) noexcept {
   w->queued = true;
   w->queue = this;
   if (G* g = w->g) {
-    g->waiters_lock.lock();
-    w->g_next = g->waiters;
-    g->waiters = w;
-    g->waiters_lock.unlock();
+    // Only a select's waiters can be linked and unlinked under different queues' locks at
+    // once (goroutine.hpp); any other waiter is its goroutine's only one, under this
+    // queue's lock alone.
+    if (w->group) {
+      g->waiters_lock.lock();
+      list_waiter(g, w);
+      g->waiters_lock.unlock();
+    } else {
+      list_waiter(g, w);
+    }
   }
 }
 
@@ -44,14 +66,13 @@ void WaitQueue::remove(Waiter* w) noexcept {
   w->queued = false;
   w->queue = nullptr;
   if (G* g = w->g) {
-    g->waiters_lock.lock();
-    for (Waiter** p = &g->waiters; *p; p = &(*p)->g_next)
-      if (*p == w) {
-        *p = w->g_next;
-        break;
-      }
-    w->g_next = nullptr;
-    g->waiters_lock.unlock();
+    if (w->group) {  // see push
+      g->waiters_lock.lock();
+      unlist_waiter(g, w);
+      g->waiters_lock.unlock();
+    } else {
+      unlist_waiter(g, w);
+    }
   }
 }
 

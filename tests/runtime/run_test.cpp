@@ -426,6 +426,37 @@ TEST_P(RunProcs, HandOffsDoNotStarveOthers) {
             0);
 }
 
+// A goroutine readied by a hand-off waits in its waker's runnext (or ring), and no wake-up
+// is sent for it; with more than one processor it must still run beside a waker that never
+// blocks again (here: spins until the readied goroutines have run). try_send on an
+// unbuffered channel succeeds only into a parked receiver, so main is the waker every time.
+// One readied goroutine sits in runnext; with two, the first is pushed into the ring.
+TEST_P(RunProcs, ReadiedGoroutinesRunBesideAWakerThatNeverBlocks) {
+  if (GetParam() < 2) GTEST_SKIP() << "one processor runs one goroutine at a time";
+  for (int readied = 1; readied <= 2; ++readied) {
+    for (int round = 0; round < 20; ++round) {
+      std::atomic<int> ran{0};
+      ASSERT_EQ(weft::run([&] {
+                  std::vector<weft::Chan<int>> cs;
+                  for (int i = 0; i < readied; ++i) {
+                    auto c = weft::make_chan<int>();
+                    cs.push_back(c);
+                    weft::go([&ran, c] {
+                      c.recv();
+                      ran.fetch_add(1);
+                    });
+                  }
+                  for (auto& c : cs)
+                    while (!c.try_send(1)) weft::yield();
+                  while (ran.load() < readied) {
+                  }
+                }, procs(GetParam())),
+                0);
+      EXPECT_EQ(ran.load(), readied);
+    }
+  }
+}
+
 // Main returning ends the run even with goroutines blocked forever (Go's rule).
 TEST_P(RunProcs, MainReturningAbandonsBlockedGoroutines) {
   std::atomic<int> started{0};
