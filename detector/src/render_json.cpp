@@ -7,16 +7,12 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "render_common.hpp"
+
 namespace weft::det {
 namespace {
 
 using nlohmann::json;
-
-std::string hex(std::uintptr_t a) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%016" PRIxPTR, a);
-  return buf;
-}
 
 json frames(const std::vector<Loc>& stack) {
   json out = json::array();

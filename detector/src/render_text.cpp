@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "render_common.hpp"
+
 namespace weft::det {
 namespace {
 
@@ -26,12 +28,6 @@ void add(std::string& out, const T& first, const Rest&... rest) {
     out += first;
   }
   add(out, rest...);
-}
-
-std::string hex(std::uintptr_t a) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%016" PRIxPTR, a);
-  return buf;
 }
 
 const char* or_unknown(const char* s) { return s != nullptr && *s != '\0' ? s : "??"; }

@@ -73,7 +73,7 @@ constexpr std::size_t kFreeBatch = 32;
 // back and forth must not starve the rest).
 constexpr std::uint32_t kRunnextStreak = 64;
 // A dump lists this many goroutines in full and counts the rest.
-constexpr std::size_t kDumpListed = 100;
+constexpr std::size_t kRunDumpListed = 100;
 
 std::uint64_t xorshift(std::uint64_t& s) noexcept {
   s ^= s << 13;
@@ -873,7 +873,7 @@ std::string ParallelScheduler::dump() {
   std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->id < b->id; });
   const std::int64_t now = coarse_now_ns();
   std::string s;
-  const std::size_t listed = std::min(gs.size(), kDumpListed);
+  const std::size_t listed = std::min(gs.size(), kRunDumpListed);
   for (std::size_t i = 0; i < listed; ++i) {
     const G& g = *gs[i];
     std::string waited =

@@ -10,7 +10,6 @@ namespace weft::detail {
 
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr const char* kPrefix2 = "w2-";
 enum : std::uint64_t { kLiteral = 0, kRun = 1, kDraws = 2 };
 
@@ -35,11 +34,11 @@ class Base64Out {
     bits_ += 8;
     while (bits_ >= 6) {
       bits_ -= 6;
-      put_char(kAlphabet[(acc_ >> bits_) & 63]);
+      put_char(kBase64Url[(acc_ >> bits_) & 63]);
     }
   }
   void finish() {
-    if (bits_ > 0) put_char(kAlphabet[(acc_ << (6 - bits_)) & 63]);
+    if (bits_ > 0) put_char(kBase64Url[(acc_ << (6 - bits_)) & 63]);
     bits_ = 0;
     out_(ctx_, buf_, len_);
     len_ = 0;

@@ -9,8 +9,6 @@
 namespace weft::detail {
 
 namespace {
-constexpr char kAlphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr const char* kPrefix = "w1-";
 
 }  // namespace
@@ -41,10 +39,10 @@ std::string encode_token(std::span<const std::uint32_t> choices) {
     bits += 8;
     while (bits >= 6) {
       bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 63]);
+      out.push_back(kBase64Url[(acc >> bits) & 63]);
     }
   }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+  if (bits > 0) out.push_back(kBase64Url[(acc << (6 - bits)) & 63]);
   return out;
 }
 

@@ -9,6 +9,10 @@
 
 namespace weft::detail {
 
+// The 64 base64url digits, in value order.
+inline constexpr char kBase64Url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 // The value of one base64url character, or -1.
 int base64url_value(char c) noexcept;
 

@@ -7,17 +7,11 @@
 #include <map>
 
 #include "process.hpp"
+#include "text.hpp"
 
 namespace weft::cli {
 
 namespace {
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::string joined(const std::set<std::string>& kinds) {
   std::string s;

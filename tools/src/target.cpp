@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "text.hpp"
+
 namespace weft::cli {
 
 const char* protocol_name(Protocol p) noexcept { return p == Protocol::gtest ? "gtest" : "weft"; }
@@ -27,14 +29,7 @@ bool file_contains(const std::string& path, std::string_view needle) {
   return false;
 }
 
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::string tail(const std::string& s, std::size_t n) {
+std::string last_chars(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);
 }
 
@@ -114,7 +109,7 @@ std::vector<Exploration> list_explorations(const Target& t, const Environment& e
     throw UsageError(fmt::format(
         "'{}' could not list its explorations ({} from {}); is it a GoogleTest binary or a "
         "program that answers --list? (--protocol gtest|weft chooses)\n{}",
-        t.binary, st.describe(), command_line(argv), tail(err.empty() ? out : err, 2000)));
+        t.binary, st.describe(), command_line(argv), last_chars(err.empty() ? out : err, 2000)));
   return t.protocol == Protocol::gtest ? parse_gtest_list(out) : parse_weft_list(out);
 }
 

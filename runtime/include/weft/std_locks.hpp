@@ -33,13 +33,13 @@ concept WeftMutex = std::same_as<M, Mutex> || std::same_as<M, RWMutex>;
 // What lock_guard and a one-mutex scoped_lock share: lock at construction (or adopt),
 // unlock at destruction, at the line that built the guard.
 template <class M>
-class HeldLock {
+class LockHolder {
  protected:
-  HeldLock(M& m, std::source_location w) : m_(m), where_(w) { m_.lock(w); }
-  HeldLock(M& m, std::adopt_lock_t, std::source_location w) noexcept : m_(m), where_(w) {}
-  ~HeldLock() { m_.unlock(where_); }
-  HeldLock(const HeldLock&) = delete;
-  HeldLock& operator=(const HeldLock&) = delete;
+  LockHolder(M& m, std::source_location w) : m_(m), where_(w) { m_.lock(w); }
+  LockHolder(M& m, std::adopt_lock_t, std::source_location w) noexcept : m_(m), where_(w) {}
+  ~LockHolder() { m_.unlock(where_); }
+  LockHolder(const LockHolder&) = delete;
+  LockHolder& operator=(const LockHolder&) = delete;
 
  private:
   M& m_;
@@ -141,25 +141,25 @@ namespace std {
 
 template <class M>
   requires weft::detail::WeftMutex<M>
-class lock_guard<M> : weft::detail::HeldLock<M> {
+class lock_guard<M> : weft::detail::LockHolder<M> {
  public:
   using mutex_type = M;
   explicit lock_guard(M& m, source_location w = source_location::current())
-      : weft::detail::HeldLock<M>(m, w) {}
+      : weft::detail::LockHolder<M>(m, w) {}
   lock_guard(M& m, adopt_lock_t t, source_location w = source_location::current()) noexcept
-      : weft::detail::HeldLock<M>(m, t, w) {}
+      : weft::detail::LockHolder<M>(m, t, w) {}
 };
 
 // The one-mutex form; scoped_lock over several mutexes stays the standard one.
 template <class M>
   requires weft::detail::WeftMutex<M>
-class scoped_lock<M> : weft::detail::HeldLock<M> {
+class scoped_lock<M> : weft::detail::LockHolder<M> {
  public:
   using mutex_type = M;
   explicit scoped_lock(M& m, source_location w = source_location::current())
-      : weft::detail::HeldLock<M>(m, w) {}
+      : weft::detail::LockHolder<M>(m, w) {}
   scoped_lock(adopt_lock_t t, M& m, source_location w = source_location::current()) noexcept
-      : weft::detail::HeldLock<M>(m, t, w) {}
+      : weft::detail::LockHolder<M>(m, t, w) {}
 };
 
 // The constructors are the base's, inherited: their defaulted std::source_location still
