@@ -158,8 +158,12 @@ void Detector::Engine::acquire(GoId g, const void* sync) {
 }
 
 void Detector::Engine::order_release(GoState& s, const void* sync, bool store) {
+  // Not published: the unlock of a lock it holds, or any release while it holds a lock for
+  // reading, which is how a reader's unlock reaches the writer (RWMutex's and
+  // std::shared_mutex's reader address is a separate object). The latter also drops a real
+  // handoff made while holding a read lock: a possible extra report, never a missed one.
   for (const HeldLock& h : s.held)
-    if (h.mutex == sync) return;
+    if (h.mutex == sync || !h.exclusive) return;
   if (s.id <= UINT32_MAX) s.order.set(static_cast<Slot>(s.id), s.epoch);
   VectorClock& o = order_syncs_[sync];
   if (store) {

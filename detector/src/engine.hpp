@@ -157,7 +157,8 @@ class Detector::Engine {
   // Order clocks (GoState::order) are kept from the first acquisition made while holding
   // another lock: a happens-before chain that matters to the lock graph starts at such an
   // acquisition, so nothing earlier is needed. A release publishes the order clock unless
-  // the releasing goroutine holds the object as a lock (a mutex's own edges never order).
+  // the releasing goroutine holds the object as a lock (a mutex's own edges never order) or
+  // holds any lock for reading (a reader's unlock releases to a separate address).
   bool order_on_ = false;
   std::unordered_map<const void*, VectorClock> order_syncs_;
   void order_release(GoState& s, const void* sync, bool store);

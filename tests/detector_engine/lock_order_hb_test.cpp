@@ -125,5 +125,28 @@ TEST(DetectorLockOrderHb, OrderIsPerPairAndAThirdGoroutineCanStillClose) {
   EXPECT_EQ(reports[0].cycle[1].held_at.at(0).line, 30u);
 }
 
+TEST(DetectorLockOrderHb, AReadersUnlockDoesNotOrderTheWriter) {
+  // "r" holds B and read-locks A; RUnlock releases to A's separate reader address, which the
+  // writer acquires. That is a lock's edge: "w" (Lock A, then B) can still deadlock with "r".
+  const void* const a_readers = sync_obj(30);
+  Trace t;
+  t.go(2, 1, "r");
+  t.go(3, 1, "w");
+  t.d.acquire(2, B);
+  t.d.lock_acquired(2, B, true, at(10));
+  t.d.acquire(2, A);
+  t.d.lock_acquired(2, A, false, at(11));  // RLock
+  t.d.release(2, a_readers);               // RUnlock
+  t.d.lock_released(2, A);
+  t.d.release_store(2, B);
+  t.d.lock_released(2, B);
+  t.d.acquire(3, A);
+  t.d.acquire(3, a_readers);  // Lock waits for the readers
+  t.d.lock_acquired(3, A, true, at(20));
+  t.d.acquire(3, B);
+  t.d.lock_acquired(3, B, true, at(21));
+  EXPECT_EQ(t.d.take_reports().size(), 1u);
+}
+
 }  // namespace
 }  // namespace weft::det::testing
