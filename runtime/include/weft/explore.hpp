@@ -159,6 +159,12 @@ struct FailureGoroutine {
   std::vector<FailureLock> locks;    // the locks it holds
   // What it waits on: a channel's creation site, or the mutex (its name) and its holders.
   std::vector<Location> channel_created_at;
+  // Blocked in a select: each case's channel, in case order (nil channels left out).
+  struct SelectWait {
+    bool send = false;             // a send case; else a receive case
+    Location channel_created_at;   // line 0 if unknown
+  };
+  std::vector<SelectWait> select_waits;
   std::string waits_for_mutex;
   std::vector<GoId> mutex_held_by;
 };
