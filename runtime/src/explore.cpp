@@ -556,8 +556,7 @@ std::string warnings_text(const std::vector<Failure>& warnings, std::uint64_t it
   std::string s;
   for (const Failure& w : warnings)
     s += fmt::format("\nweft: warning: {} that no schedule closed into a deadlock ({} "
-                     "iteration{} explored, half of them steered to interleave its "
-                     "acquisitions)\n\n{}",
+                     "iteration{} explored)\n\n{}",
                      failure_kind_name(w.kind), iterations, iterations == 1 ? "" : "s",
                      w.report);
   return s;
