@@ -3,6 +3,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <unordered_set>
@@ -21,6 +22,8 @@ void Detector::Engine::reset() {
   frames_.clear();
   infos_.clear();
   locks_.clear();
+  order_on_ = false;
+  order_syncs_.clear();
   seen_races_.clear();
   seen_cycles_.clear();
   reports.clear();
@@ -39,11 +42,11 @@ void Detector::Engine::collect_infos() {
   std::vector<bool> keep(infos_.size(), false);
   for (const auto& [id, st] : live_) keep[st->info] = true;
   shadow_.for_each_stamp([&](Stamp& s) { keep[s.info] = true; });
-  locks_.for_each_edge([&](LockGraphEdge& e) { keep[e.goroutine] = true; });
+  locks_.for_each_info([&](InfoId& info) { keep[info] = true; });
   std::vector<InfoId> remap = infos_.compact(keep);
   for (const auto& [id, st] : live_) st->info = remap[st->info];
   shadow_.for_each_stamp([&](Stamp& s) { s.info = remap[s.info]; });
-  locks_.for_each_edge([&](LockGraphEdge& e) { e.goroutine = remap[e.goroutine]; });
+  locks_.for_each_info([&](InfoId& info) { info = remap[info]; });
   info_gc_threshold_ = std::max(kMinInfoGc, 2 * infos_.size());
 }
 
@@ -119,6 +122,10 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   if (has_parent) {
     GoState& ps = *p->second;
     clock_work_ += child.clock.copy_from(ps.clock);
+    if (order_on_) {
+      if (ps.id <= UINT32_MAX) ps.order.set(static_cast<Slot>(ps.id), ps.epoch);
+      child.order.copy_from(ps.order);
+    }
     spawner_stack = ps.stack;
     tick(ps);
   }
@@ -138,6 +145,7 @@ void Detector::Engine::go_end(GoId g) {
   GoState& s = *it->second;
   slots_.release(s.slot, s.epoch, s.last_visible);
   s.clock.clear();
+  s.order.clear();
   s.held.clear();
   if (spare_.size() < kMaxSpareStates) spare_.push_back(std::move(it->second));
   live_.erase(it);
@@ -147,22 +155,44 @@ void Detector::Engine::acquire(GoId g, const void* sync) {
   GoState& s = state(g);
   auto it = syncs_.find(sync);
   if (it != syncs_.end()) clock_work_ += s.clock.join(it->second);
+  if (order_on_) {
+    if (auto o = order_syncs_.find(sync); o != order_syncs_.end()) s.order.join(o->second);
+  }
+}
+
+void Detector::Engine::order_release(GoState& s, const void* sync, bool store) {
+  // Not published: the unlock of a lock it holds, or any release while it holds a lock for
+  // reading, which is how a reader's unlock reaches the writer (RWMutex's and
+  // std::shared_mutex's reader address is a separate object). The latter also drops a real
+  // handoff made while holding a read lock: a possible extra report, never a missed one.
+  for (const HeldLock& h : s.held)
+    if (h.mutex == sync || !h.exclusive) return;
+  if (s.id <= UINT32_MAX) s.order.set(static_cast<Slot>(s.id), s.epoch);
+  VectorClock& o = order_syncs_[sync];
+  if (store) {
+    o.copy_from(s.order);
+  } else {
+    o.join(s.order);
+  }
 }
 
 void Detector::Engine::release(GoId g, const void* sync) {
   GoState& s = state(g);
   clock_work_ += syncs_[sync].join(s.clock);
+  if (order_on_) order_release(s, sync, false);
   tick(s);
 }
 
 void Detector::Engine::release_store(GoId g, const void* sync) {
   GoState& s = state(g);
   clock_work_ += syncs_[sync].copy_from(s.clock);
+  if (order_on_) order_release(s, sync, true);
   tick(s);
 }
 
 void Detector::Engine::sync_free(const void* sync) {
   syncs_.erase(sync);
+  order_syncs_.erase(sync);
   locks_.remove(sync);
 }
 
@@ -203,17 +233,20 @@ bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
   FrameId at = site(s, where);
   bool reported = false;
   if (!s.held.empty()) {
-    for (const auto& cycle : locks_.acquired(s.held, mutex, exclusive, at, s.info)) {
+    order_on_ = true;
+    for (const auto& cycle : locks_.acquired(s.held, mutex, exclusive, at, s.info, g, s.epoch)) {
       reported |= report_cycle(cycle);
     }
   }
-  s.held.push_back({mutex, at, exclusive});
+  s.held.push_back({mutex, at, exclusive, {}});
+  if (order_on_) s.held.back().order.copy_from(s.order);
   return reported;
 }
 
 void Detector::Engine::lock_try_acquired(GoId g, const void* mutex, const Loc& where) {
   GoState& s = state(g);
-  s.held.push_back({mutex, site(s, where)});
+  s.held.push_back({mutex, site(s, where), false, {}});
+  if (order_on_) s.held.back().order.copy_from(s.order);
 }
 
 void Detector::Engine::lock_released(GoId g, const void* mutex) {

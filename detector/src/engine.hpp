@@ -32,6 +32,9 @@ struct GoState {
   std::uint32_t tag = 0;   // the epoch's tag in shadow words (same_epoch.hpp), never 0
   Clock last_visible = 0;  // last epoch others may have seen (access, release, spawn)
   VectorClock clock;
+  // Happens-before without the edges of mutexes, for the lock-order refinement
+  // (lock_graph.hpp): indexed by goroutine id, kept only once order_on_.
+  VectorClock order;
   FrameId stack = 0;       // shadow call stack
   InfoId info = 0;
   std::vector<HeldLock> held;
@@ -161,6 +164,14 @@ class Detector::Engine {
   FrameTrie frames_;
   GoroutineTable infos_;
   LockGraph locks_;
+  // Order clocks (GoState::order) are kept from the first acquisition made while holding
+  // another lock: a happens-before chain that matters to the lock graph starts at such an
+  // acquisition, so nothing earlier is needed. A release publishes the order clock unless
+  // the releasing goroutine holds the object as a lock (a mutex's own edges never order) or
+  // holds any lock for reading (a reader's unlock releases to a separate address).
+  bool order_on_ = false;
+  std::unordered_map<const void*, VectorClock> order_syncs_;
+  void order_release(GoState& s, const void* sync, bool store);
   std::set<std::pair<LocKey, LocKey>> seen_races_;
   std::set<std::vector<std::pair<LocKey, LocKey>>> seen_cycles_;
   // The goroutine of the last event (most events come in runs from one goroutine). Dropped

@@ -100,7 +100,8 @@ std::vector<LockGraphEdge> LockGraph::path(const void* from, const void* to) con
 
 std::vector<std::vector<LockGraphEdge>> LockGraph::acquired(const std::vector<HeldLock>& held,
                                                             const void* mutex, bool exclusive,
-                                                            FrameId site, InfoId who) {
+                                                            FrameId site, InfoId who, GoId go,
+                                                            Clock epoch) {
   std::vector<std::vector<LockGraphEdge>> cycles;
   for (const HeldLock& h : held) {
     if (h.mutex == mutex) continue;
@@ -109,24 +110,35 @@ std::vector<std::vector<LockGraphEdge>> LockGraph::acquired(const std::vector<He
       if (g.exclusive && g.mutex != h.mutex && g.mutex != mutex) gates.push_back(g.mutex);
     std::sort(gates.begin(), gates.end());
     gates.erase(std::unique(gates.begin(), gates.end()), gates.end());
+    EdgeOccurrence occurrence{go, who, h.site, site, epoch, {}};
+    occurrence.held_order = h.order;
     LockGraphEdge* edge = find_edge(h.mutex, mutex);
     if (edge) {
       // Seen before: it keeps only the gates held every time; if that lost one, a cycle
-      // through it may now close without a common gate.
+      // through it may now close without a common gate. A cycle through it that was dropped
+      // for happens-before may close with this acquisition.
+      const bool recheck = edge->recheck;
+      record(*edge, std::move(occurrence));
       std::vector<const void*> kept = intersect(edge->gates, gates);
-      if (kept.size() == edge->gates.size()) continue;
+      const bool lost_gate = kept.size() != edge->gates.size();
+      if (!lost_gate && !recheck) continue;
       edge->gates = std::move(kept);
     } else {
-      out_[h.mutex].push_back(LockGraphEdge{h.mutex, mutex, exclusive, who, h.site, site, gates});
+      out_[h.mutex].push_back(LockGraphEdge{h.mutex, mutex, exclusive, who, h.site, site, gates,
+                                            {}, false, false});
       in_[mutex].push_back(h.mutex);
       ++edges_;
       edge = &out_[h.mutex].back();
+      record(*edge, std::move(occurrence));
     }
     LockGraphEdge closing = *edge;
     std::vector<LockGraphEdge> cycle = ungated_path(mutex, h.mutex, closing.gates);
-    if (!cycle.empty()) {
-      cycle.push_back(std::move(closing));
+    if (cycle.empty()) continue;
+    cycle.push_back(std::move(closing));
+    if (choose_concurrent(cycle)) {
       cycles.push_back(std::move(cycle));
+    } else {
+      for (const LockGraphEdge& e : cycle) find_edge(e.from, e.to)->recheck = true;
     }
   }
   return cycles;

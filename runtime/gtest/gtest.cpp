@@ -124,8 +124,13 @@ bool apply_shard(ExploreOptions& o) {
     apply_environment(o);
     o.use_environment = false;
   }
-  if (o.strategy == StrategyKind::replay || o.strategy == StrategyKind::dfs)
-    return shard().index == 0;
+  if (o.strategy == StrategyKind::replay) return shard().index == 0;
+  if (o.strategy == StrategyKind::dfs) {  // the search tree is split, not the iterations
+    if (o.dfs_shards != 1) return shard().index == 0;  // already split by WEFT_DFS_SHARD
+    o.dfs_shard = shard().index;
+    o.dfs_shards = shard().count;
+    return true;
+  }
   const Slice s = shard_slice(o.first_iteration, o.iterations, shard().index, shard().count);
   o.first_iteration = s.first;
   o.iterations = s.iterations;

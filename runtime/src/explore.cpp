@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +26,7 @@
 #include "race.hpp"
 #include "report_file.hpp"
 #include "report_json.hpp"
+#include "lock_order_steer.hpp"
 #include "shrink.hpp"
 #include "strategy.hpp"
 #include "trace.hpp"
@@ -154,6 +156,10 @@ void validate(const ExploreOptions& o) {
     throw std::invalid_argument(fmt::format(
         "ExploreOptions::dfs_preemption_bound is {}; use a bound from 0 to 64 (2 is usual)",
         o.dfs_preemption_bound));
+  if (o.dfs_shards == 0 || o.dfs_shard >= o.dfs_shards)
+    throw std::invalid_argument(fmt::format(
+        "ExploreOptions::dfs_shard {} of dfs_shards {}: use 0 <= dfs_shard < dfs_shards",
+        o.dfs_shard, o.dfs_shards));
   if (o.strategy == StrategyKind::replay && o.replay.empty())
     throw std::invalid_argument("strategy replay needs a token: set WEFT_REPLAY=<token> or "
                                 "ExploreOptions::replay");
@@ -206,6 +212,33 @@ void apply_environment(ExploreOptions& o) {
   flag("WEFT_DETECT_RACES", o.detect_races);
   flag("WEFT_GUARD_MAIN_STACK", o.guard_main_stack);
   flag("WEFT_KEEP_GOING", o.keep_going);
+  if (const char* v = std::getenv("WEFT_DFS_SHARD"); v && *v) {
+    std::string_view t = v;
+    const auto slash = t.find('/');
+    std::uint64_t k = 0, n = 0;
+    const bool parsed =
+        slash != std::string_view::npos &&
+        std::from_chars(t.data(), t.data() + slash, k).ptr == t.data() + slash && slash > 0 &&
+        std::from_chars(t.data() + slash + 1, t.data() + t.size(), n).ptr ==
+            t.data() + t.size() &&
+        slash + 1 < t.size();
+    if (!parsed || n == 0 || k >= n)
+      throw std::invalid_argument(fmt::format(
+          "WEFT_DFS_SHARD='{}' is not a shard of the dfs search: use K/N with 0 <= K < N, such "
+          "as 0/4",
+          t));
+    o.dfs_shard = k;
+    o.dfs_shards = n;
+  }
+  if (const char* v = std::getenv("WEFT_LOCK_ORDER"); v && *v) {
+    std::string_view t = v;
+    if (t != "fail" && t != "warn")
+      throw std::invalid_argument(fmt::format(
+          "WEFT_LOCK_ORDER='{}' must be fail (a lock-order inversion fails the run) or warn "
+          "(try to close it into a deadlock; warn if no schedule does)",
+          t));
+    o.lock_order = t == "warn" ? LockOrderMode::warn : LockOrderMode::fail;
+  }
   if (const char* v = std::getenv("WEFT_SUPPRESS"); v && *v) {
     std::vector<std::string> items = split_list(v);
     (void)detail::Suppressions::parse(items, "WEFT_SUPPRESS");  // throws on a malformed entry
@@ -340,7 +373,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   }
   result.strategy = options.strategy;
   result.seed = options.seed;
-  detail::Strategy& strategy = *prepared.strategy;
+  detail::Strategy* chosen = prepared.strategy.get();
 
   detail::StackPool stacks(options.stack_size ? options.stack_size : detail::default_stack_size());
   std::unique_ptr<detail::RaceSink> race;
@@ -349,6 +382,16 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
     race = std::make_unique<detail::RaceSink>(std::move(prepared.suppressions), &stacks);
     sinks.push_back(race.get());
   }
+  std::unique_ptr<detail::LockOrderSteer> steer;  // lock_order = warn
+  if (race && options.lock_order == LockOrderMode::warn) {
+    const bool may_steer =
+        options.strategy != StrategyKind::dfs && options.strategy != StrategyKind::replay;
+    steer = std::make_unique<detail::LockOrderSteer>(*chosen, may_steer);
+    race->divert_lock_order([s = steer.get()](Failure f) { s->cycle_found(std::move(f)); });
+    sinks.push_back(steer.get());
+    chosen = steer.get();
+  }
+  detail::Strategy& strategy = *chosen;
   sinks.insert(sinks.end(), options.sinks.begin(), options.sinks.end());
   if (prepared.trace) sinks.push_back(prepared.trace.get());
   std::unique_ptr<TeeSink> tee;
@@ -392,6 +435,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       out = sched.run(call);
     }
     strategy.end_iteration(out.steps);
+    if (!strategy.counts_last_iteration()) continue;  // another dfs shard's schedule
     stats.add(out, strategy.member_name());
     ++result.iterations;
     result.steps += out.steps;
@@ -426,6 +470,11 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       result.budget_exhausted = i + 1 < end;
       break;
     }
+  }
+  if (steer) {
+    std::vector<const Failure*> closers{result.failure ? &*result.failure : nullptr};
+    for (const ExploreResult::Finding& f : result.findings) closers.push_back(&f.failure);
+    result.warnings = steer->unclosed(closers);
   }
   stats.finish(result);
   if (prepared.trace) prepared.trace->finish(result);
@@ -502,40 +551,55 @@ std::string ExploreResult::stats_line() const {
   return s + "\n";
 }
 
+namespace {
+std::string warnings_text(const std::vector<Failure>& warnings, std::uint64_t iterations) {
+  std::string s;
+  for (const Failure& w : warnings)
+    s += fmt::format("\nweft: warning: {} that no schedule closed into a deadlock ({} "
+                     "iteration{} explored)\n\n{}",
+                     failure_kind_name(w.kind), iterations, iterations == 1 ? "" : "s",
+                     w.report);
+  return s;
+}
+}  // namespace
+
 std::string ExploreResult::to_string() const {
-  if (failure && failure->kind == FailureKind::configuration)
-    return fmt::format("weft: configuration error\n\n{}", failure->report);
-  if (!failure && exhausted)
-    return fmt::format("weft: explored all {} schedules with \u2264 {} preemption{}: no bug "
-                       "({} steps)\n{}",
-                       iterations, preemption_bound, preemption_bound == 1 ? "" : "s", steps,
-                       stats_line());
-  if (!failure)
-    return fmt::format("weft: no failure in {} iteration{} (strategy {}, seed {}, {} steps){}\n{}",
-                       iterations, iterations == 1 ? "" : "s", strategy_name(strategy), seed,
-                       steps, budget_exhausted ? "; stopped by the time budget" : "",
-                       stats_line());
-  std::string where =
-      strategy == StrategyKind::replay
-          ? std::string("replayed schedule")
-          : fmt::format("iteration {} (strategy {}, seed {})", iteration + 1,
-                        strategy_name(strategy), seed);
-  std::string first = fmt::format("weft: {} in {}\n\n{}{}", failure_kind_name(failure->kind),
-                                  where, failure->report, check_text(check, token));
-  if (findings.size() < 2) return first + (strategy == StrategyKind::replay ? "" : stats_line());
-  std::string s = fmt::format("weft: {} distinct failures in {} iterations (strategy {}, seed "
-                              "{}); each is shown once\n\n",
-                              findings.size(), iterations, strategy_name(strategy), seed);
-  for (std::size_t k = 0; k < findings.size(); ++k) {
-    const Finding& f = findings[k];
-    s += fmt::format("--- failure {} of {}: {} in iteration {} ({} iteration{} failed this "
-                     "way)\n\n{}",
-                     k + 1, findings.size(), failure_kind_name(f.failure.kind), f.iteration + 1,
-                     f.count, f.count == 1 ? "" : "s", f.failure.report);
-    s += check_text(f.check, f.token);
-    s += "\n";
-  }
-  return s + stats_line();
+  auto text = [&]() -> std::string {
+    if (failure && failure->kind == FailureKind::configuration)
+      return fmt::format("weft: configuration error\n\n{}", failure->report);
+    if (!failure && exhausted)
+      return fmt::format("weft: explored all {} schedules with \u2264 {} preemption{}: no bug "
+                         "({} steps)\n{}",
+                         iterations, preemption_bound, preemption_bound == 1 ? "" : "s", steps,
+                         stats_line());
+    if (!failure)
+      return fmt::format("weft: no failure in {} iteration{} (strategy {}, seed {}, {} steps){}\n{}",
+                         iterations, iterations == 1 ? "" : "s", strategy_name(strategy), seed,
+                         steps, budget_exhausted ? "; stopped by the time budget" : "",
+                         stats_line());
+    std::string where =
+        strategy == StrategyKind::replay
+            ? std::string("replayed schedule")
+            : fmt::format("iteration {} (strategy {}, seed {})", iteration + 1,
+                          strategy_name(strategy), seed);
+    std::string first = fmt::format("weft: {} in {}\n\n{}{}", failure_kind_name(failure->kind),
+                                    where, failure->report, check_text(check, token));
+    if (findings.size() < 2) return first + (strategy == StrategyKind::replay ? "" : stats_line());
+    std::string s = fmt::format("weft: {} distinct failures in {} iterations (strategy {}, seed "
+                                "{}); each is shown once\n\n",
+                                findings.size(), iterations, strategy_name(strategy), seed);
+    for (std::size_t k = 0; k < findings.size(); ++k) {
+      const Finding& f = findings[k];
+      s += fmt::format("--- failure {} of {}: {} in iteration {} ({} iteration{} failed this "
+                       "way)\n\n{}",
+                       k + 1, findings.size(), failure_kind_name(f.failure.kind), f.iteration + 1,
+                       f.count, f.count == 1 ? "" : "s", f.failure.report);
+      s += check_text(f.check, f.token);
+      s += "\n";
+    }
+    return s + stats_line();
+  };
+  return text() + warnings_text(warnings, iterations);
 }
 
 std::string ExploreResult::to_json() const {
@@ -563,6 +627,11 @@ std::string ExploreResult::to_json() const {
       all.push_back(std::move(one));
     }
     j["findings"] = std::move(all);
+  }
+  if (!warnings.empty()) {
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (const Failure& w : warnings) all.push_back(failure_json(w, 0, "", ScheduleCheck{}, *this));
+    j["warnings"] = std::move(all);
   }
   nlohmann::ordered_json st;
   st["distinct_schedules"] = distinct_schedules;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fiber.hpp"
 #include "weft/detail/runtime.hpp"
@@ -72,6 +73,14 @@ struct G {
   };
   std::array<CallMark, 8> calls{};
   std::uint32_t ncalls = 0;
+  // While blocked in a select: each case's channel (its creation site) and direction, in
+  // case order, for deadlock and leak dumps. Stale once it returns (read only while
+  // reason == select).
+  struct SelectWait {
+    Location channel_made_at;
+    bool send = false;
+  };
+  std::vector<SelectWait> select_waits;
   // Scheduler-private bookkeeping.
   std::uint64_t sched_data = 0;
 };

@@ -256,6 +256,16 @@ void RaceSink::check() {
     reports.erase(std::remove_if(reports.begin(), reports.end(),
                                  [&](const det::Report& r) { return suppressed(r); }),
                   reports.end());
+    if (divert_lock_order_) {
+      for (det::Report& r : reports) {
+        if (r.kind == det::ReportKind::data_race) continue;
+        det::Report cycle = with_original_columns(std::move(r));
+        divert_lock_order_(race_failure(FailureKind::lock_order, cycle, det::render_text(cycle)));
+      }
+      std::erase_if(reports, [](const det::Report& r) {
+        return r.kind != det::ReportKind::data_race;
+      });
+    }
     if (reports.empty()) return;
     kind = reports.front().kind == det::ReportKind::data_race ? FailureKind::data_race
                                                               : FailureKind::lock_order;

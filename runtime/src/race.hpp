@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <source_location>
 #include <string>
 #include <type_traits>
@@ -107,6 +108,10 @@ class RaceSink final : public EventSink {
   // A goroutine's stack is going back to the pool: forget what was recorded on it.
   void stack_released(const Stack& s);
 
+  // ExploreOptions::lock_order = warn: lock-order inversions go to `f` (lock_order_steer.hpp)
+  // instead of failing the iteration; data races still fail it.
+  void divert_lock_order(std::function<void(Failure)> f) { divert_lock_order_ = std::move(f); }
+
  private:
   static det::Loc loc(const Location& l) { return {l.file, l.function, l.line, l.column}; }
   bool suppressed(const det::Report& r) const;
@@ -119,6 +124,7 @@ class RaceSink final : public EventSink {
   Suppressions suppressions_;
   const StackPool* stacks_;
   bool stack_accessed_ = false;  // an access fell inside the pool's stacks this iteration
+  std::function<void(Failure)> divert_lock_order_;
 };
 
 }  // namespace weft::detail

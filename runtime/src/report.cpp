@@ -175,6 +175,9 @@ FailureGoroutine describe_goroutine(const G& g, bool running, const Location* at
       const Location made = static_cast<const ChanCore*>(g.pending_obj)->made_at;
       if (made.line != 0) d.channel_created_at.push_back(original(made));
     }
+    if (g.reason == WaitReason::select)
+      for (const G::SelectWait& w : g.select_waits)
+        d.select_waits.push_back({w.send, original(w.channel_made_at)});
     if (waits_on_mutex(g)) {
       d.waits_for_mutex = names.name(g.pending_obj);
       if (locks)
@@ -210,6 +213,9 @@ std::string render_goroutine(const FailureGoroutine& g) {
                      plain_location(g.stack[i]));
   if (!g.channel_created_at.empty())
     s += fmt::format("    on a channel made at {}\n", plain_location(g.channel_created_at.front()));
+  for (const FailureGoroutine::SelectWait& w : g.select_waits)
+    s += fmt::format("    case {} a channel made at {}\n", w.send ? "send to" : "receive from",
+                     plain_location(w.channel_created_at));
   if (!g.waits_for_mutex.empty()) {
     s += fmt::format("    waiting for mutex {}", g.waits_for_mutex);
     for (std::size_t i = 0; i < g.mutex_held_by.size(); ++i)

@@ -31,6 +31,13 @@ json goroutine(const FailureGoroutine& g) {
     j["locks"] = std::move(locks);
   }
   if (!g.channel_created_at.empty()) j["channel_created_at"] = frames_json(g.channel_created_at);
+  if (!g.select_waits.empty()) {
+    json waits = json::array();
+    for (const FailureGoroutine::SelectWait& w : g.select_waits)
+      waits.push_back({{"op", w.send ? "send" : "receive"},
+                       {"channel_created_at", frames_json({w.channel_created_at})}});
+    j["select_waits"] = std::move(waits);
+  }
   if (!g.waits_for_mutex.empty()) {
     j["waits_for_mutex"] = g.waits_for_mutex;
     j["mutex_held_by"] = g.mutex_held_by;

@@ -176,8 +176,10 @@ struct SelectImpl {
     // Pass 2.
     SelectGroup group;
     Scratch<Waiter> waiters(cases.size());
+    self->select_waits.clear();
     for (std::size_t i = 0; i < cases.size(); ++i) {
       if (!cases[i].chan) continue;
+      self->select_waits.push_back({cases[i].chan->made_at, cases[i].is_send});
       Waiter& w = waiters[i];
       w.g = self;
       w.elem = cases[i].elem;

@@ -89,6 +89,10 @@ class Strategy {
   virtual void end_iteration(std::uint64_t /*steps*/) {}
   // Why a replay stopped matching the program, if it did.
   virtual std::string divergence() const { return {}; }
+  // Whether the iteration that just ended is one of this strategy's schedules; false for a
+  // sharded dfs's run of another shard's schedule, which it needed only to find its own
+  // (explore() then neither counts, checks nor reports it).
+  virtual bool counts_last_iteration() const { return true; }
   // After begin_iteration returned false: true if that is because every schedule in the
   // strategy's space was run (exhaustive search), not because it gave up.
   virtual bool exhausted() const { return false; }
@@ -112,7 +116,9 @@ std::unique_ptr<Strategy> make_pos_strategy(std::uint64_t seed);
 // URW (selective = false) or SURW (selective = true): strategy_surw.cpp.
 std::unique_ptr<Strategy> make_surw_strategy(std::uint64_t seed, bool selective);
 std::unique_ptr<Strategy> make_mutate_strategy(std::uint64_t seed);
-std::unique_ptr<Strategy> make_dfs_strategy(unsigned preemption_bound);
+// Shard `shard` of `shards` of the search (ExploreOptions::dfs_shard, strategy_dfs.cpp).
+std::unique_ptr<Strategy> make_dfs_strategy(unsigned preemption_bound, std::uint64_t shard = 0,
+                                            std::uint64_t shards = 1);
 std::unique_ptr<Strategy> make_portfolio_strategy(std::uint64_t seed);
 
 }  // namespace weft::detail

@@ -17,6 +17,15 @@
 // choice at or below `floor_` with an untried alternative and makes that the next plan.
 // Invariants: path_[j].preemptions counts the preemptions before choice j; the choices
 // above floor_ are fixed by the work item being explored.
+//
+// Sharding (ExploreOptions::dfs_shard / dfs_shards): a schedule belongs to the shard its
+// first kSplitDepth choices (all of them, if it has fewer) hash to. A plan of at least
+// kSplitDepth choices fixes that key for its whole subtree, so a shard drops the plans
+// (and deferred prefixes) of other shards without running them. A shorter plan's subtree
+// mixes shards: every shard runs it, to discover the choices below it, and counts the
+// schedule only if it is its own (counts_last_iteration). So each schedule is counted by
+// exactly one shard, and a shard runs at most the schedules of the tree's top kSplitDepth
+// choices besides its own.
 #include <algorithm>
 #include <deque>
 #include <vector>
@@ -29,7 +38,8 @@ namespace {
 
 class DfsStrategy final : public Strategy {
  public:
-  explicit DfsStrategy(unsigned bound) : max_bound_(bound) {}
+  DfsStrategy(unsigned bound, std::uint64_t shard, std::uint64_t shards)
+      : max_bound_(bound), shard_(shard), shards_(shards == 0 ? 1 : shards) {}
 
   bool begin_iteration(std::uint64_t) override {
     if (done_) return false;
@@ -45,10 +55,14 @@ class DfsStrategy final : public Strategy {
   std::size_t pick_value(std::size_t n) override { return decide(n, -1); }
 
   void end_iteration(std::uint64_t) override {
+    std::vector<std::uint32_t> choices;
+    for (const Node& nd : path_) choices.push_back(nd.chosen);
+    own_last_ = owns(choices);
     if (!backtrack()) next_work_item();
   }
 
   bool exhausted() const override { return done_; }
+  bool counts_last_iteration() const override { return own_last_; }
 
  private:
   struct Node {
@@ -87,6 +101,27 @@ class DfsStrategy final : public Strategy {
     return nd.chosen;
   }
 
+  static constexpr std::size_t kSplitDepth = 4;
+
+  // Whether the schedules starting with `prefix` are this shard's; true for a prefix too
+  // short to decide (shorter than kSplitDepth), which must be run to be split.
+  bool decided_elsewhere(const std::vector<std::uint32_t>& prefix) const {
+    return shards_ > 1 && prefix.size() >= kSplitDepth && !owns(prefix);
+  }
+  // The shard of a schedule (or of every schedule under a prefix of kSplitDepth or more).
+  bool owns(const std::vector<std::uint32_t>& choices) const {
+    if (shards_ <= 1) return true;
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the key's choices
+    const std::size_t n = std::min(choices.size(), kSplitDepth);
+    for (std::size_t j = 0; j < n; ++j) {
+      h ^= choices[j] + 1;
+      h *= 1099511628211ull;
+    }
+    h ^= n;
+    h *= 1099511628211ull;
+    return h % shards_ == shard_;
+  }
+
   // Makes plan_ the next schedule of the current work item; false when it has none left.
   bool backtrack() {
     while (path_.size() > floor_) {
@@ -94,16 +129,15 @@ class DfsStrategy final : public Strategy {
       const std::uint32_t def = default_of(nd);
       for (std::uint32_t pos = position_of(nd.chosen, def) + 1; pos < nd.n; ++pos) {
         const std::uint32_t c = option_at(pos, def);
-        if (nd.preemptions + (preempts(nd, c) ? 1 : 0) <= bound_) {
-          plan_.clear();
-          for (std::size_t j = 0; j + 1 < path_.size(); ++j) plan_.push_back(path_[j].chosen);
-          plan_.push_back(c);
-          return true;
-        }
-        // One preemption too many for this level: the next level explores it.
         std::vector<std::uint32_t> prefix;
         for (std::size_t j = 0; j + 1 < path_.size(); ++j) prefix.push_back(path_[j].chosen);
         prefix.push_back(c);
+        if (decided_elsewhere(prefix)) continue;  // another shard's subtree
+        if (nd.preemptions + (preempts(nd, c) ? 1 : 0) <= bound_) {
+          plan_ = std::move(prefix);
+          return true;
+        }
+        // One preemption too many for this level: the next level explores it.
         deferred_.push_back(std::move(prefix));
       }
       path_.pop_back();
@@ -127,6 +161,8 @@ class DfsStrategy final : public Strategy {
   }
 
   unsigned max_bound_;
+  std::uint64_t shard_ = 0, shards_ = 1;
+  bool own_last_ = true;                         // the last schedule is this shard's
   unsigned bound_ = 0;                           // the level being explored
   std::vector<std::uint32_t> plan_;              // choices to follow from the start
   std::size_t floor_ = 0;                        // plan_ choices fixed by the work item
@@ -138,8 +174,9 @@ class DfsStrategy final : public Strategy {
 
 }  // namespace
 
-std::unique_ptr<Strategy> make_dfs_strategy(unsigned preemption_bound) {
-  return std::make_unique<DfsStrategy>(preemption_bound);
+std::unique_ptr<Strategy> make_dfs_strategy(unsigned preemption_bound, std::uint64_t shard,
+                                            std::uint64_t shards) {
+  return std::make_unique<DfsStrategy>(preemption_bound, shard, shards);
 }
 
 }  // namespace weft::detail

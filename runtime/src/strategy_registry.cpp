@@ -96,7 +96,8 @@ std::unique_ptr<Strategy> make_strategy(const ExploreOptions& o) {
     case StrategyKind::surw: return make_surw_strategy(o.seed, true);
     case StrategyKind::urw: return make_surw_strategy(o.seed, false);
     case StrategyKind::mutate: return make_mutate_strategy(o.seed);
-    case StrategyKind::dfs: return make_dfs_strategy(o.dfs_preemption_bound);
+    case StrategyKind::dfs:
+      return make_dfs_strategy(o.dfs_preemption_bound, o.dfs_shard, o.dfs_shards);
     case StrategyKind::portfolio: return make_portfolio_strategy(o.seed);
     case StrategyKind::replay: return make_replay_strategy(decode_schedule(o.replay));
   }

@@ -377,19 +377,24 @@ TEST(Select, SameChannelInTwoCases) {
 }
 
 TEST(Select, BlockedSelectIsReportedWithItsLocation) {
-  std::source_location here;
+  std::source_location here, a_made, b_made;
   auto r = weft::explore([&] {
-    auto a = weft::make_chan<int>();
-    auto b = weft::make_chan<int>(1);
+    a_made = std::source_location::current(); auto a = weft::make_chan<int>();
+    b_made = std::source_location::current(); auto b = weft::make_chan<int>(1);
     b.send(0);
     here = std::source_location::current(); weft::select(weft::recv_case(a), weft::send_case(b, 1));
   }, opts(5));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::deadlock);
+  auto at = [&](const std::source_location& l) {
+    return std::string(l.file_name()) + ":" + std::to_string(l.line()) + " in " + here.function_name();
+  };
+  // Each case's channel with its creation site, in the select's order (issue 13).
   EXPECT_EQ(strip_columns(r.failure->report),
             std::string("all goroutines are asleep - deadlock!\n\ngoroutine 1 [select]:\n") +
-                "    blocked at " + here.file_name() + ":" + std::to_string(here.line()) +
-                " in " + here.function_name() + "\n");
+                "    blocked at " + at(here) + "\n" +
+                "    case receive from a channel made at " + at(a_made) + "\n" +
+                "    case send to a channel made at " + at(b_made) + "\n");
 }
 
 }  // namespace

@@ -286,7 +286,7 @@ std::vector<std::vector<int>> drive(weft::detail::Strategy& s, int threads, int 
       schedule.push_back(cur);
     }
     s.end_iteration(schedule.size());
-    schedules.push_back(schedule);
+    if (s.counts_last_iteration()) schedules.push_back(schedule);  // (sharded dfs)
     if (i > 100'000) break;
   }
   return schedules;
@@ -348,6 +348,36 @@ TEST(Dfs, RunsExactlyTheSchedulesWithinTheBoundOnce) {
   EXPECT_EQ(drive(*dfs0, 2, 3).size(), 2u);
   auto dfs9 = weft::detail::make_dfs_strategy(9);
   EXPECT_EQ(drive(*dfs9, 2, 3).size(), 20u);
+}
+
+TEST(Dfs, ShardsSplitTheSearchTreeWithNoOverlapAndNoGap) {
+  for (int threads : {2, 3}) {
+    for (unsigned bound : {0u, 2u, 8u}) {
+      auto whole = weft::detail::make_dfs_strategy(bound);
+      const auto all = drive(*whole, threads, 3);
+      const std::set<std::vector<int>> expected(all.begin(), all.end());
+      for (std::uint64_t shards : {2u, 3u, 5u}) {
+        std::multiset<std::vector<int>> counted;
+        std::size_t nonempty = 0;
+        for (std::uint64_t k = 0; k < shards; ++k) {
+          auto part = weft::detail::make_dfs_strategy(bound, k, shards);
+          const auto ran = drive(*part, threads, 3);
+          EXPECT_TRUE(part->exhausted());
+          counted.insert(ran.begin(), ran.end());
+          nonempty += ran.empty() ? 0 : 1;
+        }
+        const std::set<std::vector<int>> distinct(counted.begin(), counted.end());
+        EXPECT_EQ(counted.size(), distinct.size())
+            << "a schedule counted by two shards: " << threads << " threads, bound " << bound
+            << ", " << shards << " shards";
+        EXPECT_EQ(distinct, expected)
+            << threads << " threads, bound " << bound << ", " << shards << " shards";
+        if (expected.size() >= 20) {
+          EXPECT_GE(nonempty, 2u) << "the tree was not split";
+        }
+      }
+    }
+  }
 }
 
 TEST(Dfs, SaysWhenTheSpaceIsExhausted) {

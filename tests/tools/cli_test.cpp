@@ -137,7 +137,7 @@ TEST_F(Cli, ListsAGoogleTestBinary) {
   ASSERT_EQ(j.code, 0) << describe(j);
   json l = json::parse(j.out);
   EXPECT_EQ(l["protocol"], "gtest");
-  EXPECT_EQ(l["explorations"].size(), 6u);
+  EXPECT_EQ(l["explorations"].size(), 7u);
 }
 
 TEST_F(Cli, ListsAndExploresABinaryThatAnswersList) {
@@ -362,6 +362,43 @@ TEST_F(Cli, GoogleTestShardVariablesChooseTheSlice) {
   Result bad = weft(explore("Clean", {"-n", "20"}), {{"GTEST_TOTAL_SHARDS", "4"}, {"GTEST_SHARD_INDEX", "9"}});
   EXPECT_EQ(bad.code, 2) << describe(bad);
   EXPECT_NE(bad.err.find("GTEST_SHARD_INDEX"), std::string::npos) << describe(bad);
+}
+
+// dfs splits its search tree, not iterations: the parts that jobs and shards run add up to
+// the whole search, each exhausted.
+TEST_F(Cli, DfsShardsAndJobsSplitTheSearchTree) {
+  Result whole = weft(explore("LogsItsSearch", {"--strategy", "dfs:4", "-n", "100000", "-j", "1"}),
+                      {{"KERNEL_LOG", path("whole")}});
+  ASSERT_EQ(whole.code, 0) << describe(whole);
+  for (int k = 0; k < 2; ++k) {
+    Result r = weft(explore("LogsItsSearch", {"--strategy", "dfs:4", "-n", "100000", "-j", "2", "--shard",
+                                              std::to_string(k) + "/2"}),
+                    {{"KERNEL_LOG", path("parts")}});
+    ASSERT_EQ(r.code, 0) << describe(r);
+    EXPECT_EQ(r.out.find("not exhausted"), std::string::npos) << describe(r);
+  }
+  auto read = [&](const std::string& name) {
+    std::vector<std::pair<std::uint64_t, int>> v;
+    std::istringstream in(weft::cli::read_file(path(name)));
+    for (std::uint64_t n; in >> n;) {
+      int exhausted = 0;
+      in >> exhausted;
+      v.emplace_back(n, exhausted);
+    }
+    return v;
+  };
+  const auto one = read("whole");
+  const auto parts = read("parts");
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_EQ(parts.size(), 4u);  // 2 shards x 2 jobs
+  EXPECT_EQ(one[0].second, 1);
+  std::uint64_t sum = 0;
+  for (const auto& [n, exhausted] : parts) {
+    sum += n;
+    EXPECT_EQ(exhausted, 1);
+  }
+  EXPECT_GT(one[0].first, 4u);
+  EXPECT_EQ(sum, one[0].first);
 }
 
 // ---------------------------------------------------------------------------------------

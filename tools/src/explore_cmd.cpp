@@ -34,6 +34,7 @@ namespace {
 struct Work {
   std::size_t exploration;  // index into the explorations
   std::uint64_t first, count;
+  std::string dfs_part;     // dfs: "K/N", the part of the search tree (WEFT_DFS_SHARD)
 };
 
 struct Running {
@@ -137,9 +138,12 @@ RunResult run_explore(const ExploreConfig& cfg) {
     return result;
   }
 
-  // 1. Cut each exploration's slice into batches.
-  const std::uint64_t len = slice.end - slice.first;
+  // 1. Cut each exploration's slice into batches. dfs is not indexed by iteration: each
+  // worker gets a part of the search tree instead (shard K of N with J jobs: parts K*J+j of
+  // N*J, WEFT_DFS_SHARD), with the whole iteration count as its cap, and is never resumed.
+  const bool dfs = cfg.strategy.rfind("dfs", 0) == 0;
   const unsigned jobs = std::max(1u, cfg.jobs);
+  const std::uint64_t len = slice.end - slice.first;
   std::uint64_t batch = cfg.batch;
   if (batch == 0) {
     // A few batches per worker, so the explorations share the workers evenly and the
@@ -149,10 +153,16 @@ RunResult run_explore(const ExploreConfig& cfg) {
   std::deque<Work> queue;
   for (std::size_t e = 0; e < chosen.size(); ++e) {
     result.explorations.push_back({chosen[e].name, {}, 0, {}, {}});
+    if (dfs) {
+      for (unsigned j = 0; j < jobs; ++j)
+        queue.push_back({e, 0, cfg.iterations,
+                         fmt::format("{}/{}", cfg.shard_index * jobs + j, cfg.shard_count * jobs)});
+      continue;
+    }
     for (std::uint64_t f = slice.first; f < slice.end; f += std::min(batch, slice.end - f))
-      queue.push_back({e, f, std::min(batch, slice.end - f)});
+      queue.push_back({e, f, std::min(batch, slice.end - f), {}});
   }
-  const std::uint64_t total = len * chosen.size();
+  const std::uint64_t total = dfs ? cfg.iterations * jobs * chosen.size() : len * chosen.size();
 
   // 2. Run them, `jobs` at a time.
   std::map<pid_t, Running> running;
@@ -185,6 +195,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
       req.count = w.count;
       req.report_path = r.report;
       req.time_budget_ms = budget;
+      req.dfs_shard = w.dfs_part;
       pid_t pid = spawn(exploration_argv(target, chosen[w.exploration].name),
                         worker_environment(base, req), r.out, r.err);
       running.emplace(pid, std::move(r));
@@ -221,7 +232,15 @@ RunResult run_explore(const ExploreConfig& cfg) {
       continue;
     }
     done += o.covered_end - w.first;
-    add_range(ex.covered, {w.first, o.covered_end});
+    if (dfs) {  // a restarted search would run its first schedules again: never resumed
+      o.resumable = false;
+      if (!o.search_exhausted && !o.finding && !o.budget_exhausted)
+        ex.notes.push_back(fmt::format("part {} of the dfs search was not exhausted within {} "
+                                       "iterations",
+                                       w.dfs_part, w.count));
+    } else {
+      add_range(ex.covered, {w.first, o.covered_end});
+    }
     ex.steps += o.steps;
     result.budget_exhausted |= o.budget_exhausted;
     if (o.finding) {
@@ -239,7 +258,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
     }
     // The rest of the batch goes on in a fresh worker.
     if (o.resumable && !stopped[w.exploration] && !out_of_time)
-      queue.push_front({w.exploration, o.covered_end, w.first + w.count - o.covered_end});
+      queue.push_front({w.exploration, o.covered_end, w.first + w.count - o.covered_end, {}});
     progress.draw(done, total, result.finding_count(), running.size(), elapsed_ms() / 1000.0, left);
   }
   if (out_of_time) result.budget_exhausted = true;
@@ -251,6 +270,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
       return a.iteration.value_or(UINT64_MAX) < b.iteration.value_or(UINT64_MAX);
     });
     if (range_total(ex.covered) == 0 && !ex.notes.empty()) continue;
+    if (dfs) continue;  // parts of a search tree, not iteration ranges: noted above
     auto missing = gaps(ex.covered, slice);
     if (missing.empty()) continue;
     std::string list;

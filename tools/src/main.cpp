@@ -150,7 +150,8 @@ int main(int argc, char** argv) {
       ->check(positive());
   explore->add_option("--shard", shard,
                       "run shard K of N (0 <= K < N): the K-th of N disjoint slices of the "
-                      "iterations; default from GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS")
+                      "iterations (dfs: of its search tree); default from "
+                      "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS")
       ->option_text("K/N");
   explore->add_option("--time-budget", time_budget, "stop starting new work after this long (500ms, 30s, 10m)")
       ->option_text("DURATION");

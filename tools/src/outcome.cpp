@@ -84,6 +84,7 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     const std::uint64_t ran = j.value("iterations", std::uint64_t{0});
     w.steps = j.value("steps", std::uint64_t{0});
     w.budget_exhausted = j.value("budget_exhausted", false);
+    w.search_exhausted = j.value("exhausted", false);
     const nlohmann::json& fail = j["failure"];
     if (fail.is_object()) {
       const std::string kind = fail.value("kind", "failure");

@@ -31,6 +31,7 @@ struct WorkerOutcome {
   std::optional<std::string> error;  // a configuration or environment error
   bool ran_explore = true;           // false: the binary exited 0 without a report
   bool budget_exhausted = false;
+  bool search_exhausted = false;     // dfs: every schedule of its (shard of the) search ran
   // Whether the rest of the range, [covered_end, first + count), can go on in a fresh worker.
   bool resumable = false;
 };

@@ -129,7 +129,7 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   Environment e = base;
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
                         "WEFT_REPLAY", "WEFT_MINIMIZE", "WEFT_REPORT", "WEFT_TRACE",
-                        "WEFT_TIME_BUDGET",
+                        "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD",
                         "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER"})
     e.unset(v);
   e.set("WEFT_REPORT", req.report_path);
@@ -145,6 +145,7 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   e.set("WEFT_FIRST_ITERATION", std::to_string(req.first));
   e.set("WEFT_ITERATIONS", std::to_string(req.count));
   if (req.time_budget_ms) e.set("WEFT_TIME_BUDGET", fmt::format("{}ms", *req.time_budget_ms));
+  if (!req.dfs_shard.empty()) e.set("WEFT_DFS_SHARD", req.dfs_shard);
   return e;
 }
 

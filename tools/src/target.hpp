@@ -57,6 +57,7 @@ struct WorkerRequest {
   std::string report_path;
   std::string trace_path;  // WEFT_TRACE, replay only
   std::optional<std::uint64_t> time_budget_ms;
+  std::string dfs_shard;  // "K/N": this worker's part of a dfs search (WEFT_DFS_SHARD)
 };
 
 // The variables the CLI owns are removed from `base` (a user's WEFT_SEED must not change

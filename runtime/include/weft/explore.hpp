@@ -48,6 +48,12 @@ namespace weft {
 // coverage: new pairs of conflicting operations in a row, blocking states, select outcomes).
 enum class StrategyKind { random, pct, dfs, replay, pos, portfolio, surw, urw, mutate };
 
+// What a lock-order inversion (a cycle in the lock graph that no gate lock or happens-before
+// rules out) does: `fail` the iteration at the acquisition that closed the cycle, or `warn`:
+// keep running, steer later schedules to interleave the cycle's acquisitions, report the
+// deadlock if one is reached, and otherwise list the cycle in ExploreResult::warnings.
+enum class LockOrderMode { fail, warn };
+
 struct ExploreOptions {
   StrategyKind strategy = StrategyKind::portfolio;
   std::uint64_t seed = 1;
@@ -70,6 +76,13 @@ struct ExploreOptions {
   // DFS: the most preemptions in one schedule; the search stops (and says so) when every
   // schedule within the bound has run, possibly before `iterations`.
   unsigned dfs_preemption_bound = 2;
+  // DFS split across processes (WEFT_DFS_SHARD=K/N; the weft CLI's --shard and GoogleTest's
+  // sharding set it): shard K of N explores only the schedules whose first choices hash to
+  // K, so the N shards together run every schedule of the search exactly once. Each shard
+  // also re-runs the few schedules it needs to discover those first choices; they are not
+  // counted, checked or reported by it.
+  std::uint64_t dfs_shard = 0;
+  std::uint64_t dfs_shards = 1;
   // Keep exploring after a failure until `iterations`; each distinct failure (kind and
   // source locations) is reported once, in `ExploreResult::findings`.
   bool keep_going = false;
@@ -89,6 +102,9 @@ struct ExploreOptions {
   bool guard_main_stack = false;
   // Run the happens-before race detector (data races, lock-order inversions).
   bool detect_races = true;
+  // Lock-order inversions: fail at once, or try to close the cycle and warn if no schedule
+  // did (WEFT_LOCK_ORDER=fail|warn).
+  LockOrderMode lock_order = LockOrderMode::fail;
   // Make every recorded memory access (instrumented code, Shared, race::*) a scheduling
   // point, so interleavings at the granularity of plain memory are explored.
   bool schedule_accesses = true;
@@ -159,6 +175,12 @@ struct FailureGoroutine {
   std::vector<FailureLock> locks;    // the locks it holds
   // What it waits on: a channel's creation site, or the mutex (its name) and its holders.
   std::vector<Location> channel_created_at;
+  // Blocked in a select: each case's channel, in case order (nil channels left out).
+  struct SelectWait {
+    bool send = false;             // a send case; else a receive case
+    Location channel_created_at;   // line 0 if unknown
+  };
+  std::vector<SelectWait> select_waits;
   std::string waits_for_mutex;
   std::vector<GoId> mutex_held_by;
 };
@@ -259,9 +281,13 @@ struct [[nodiscard]] ExploreResult {
     ScheduleCheck check;
   };
   std::vector<Finding> findings;
+  // lock_order = warn: the lock-order inversions that no explored schedule closed into a
+  // deadlock (kind lock_order; they do not make the result fail).
+  std::vector<Failure> warnings;
 
   bool ok() const noexcept { return !failure.has_value(); }
-  // The failure report with how to reproduce it, or a one-line summary when ok.
+  // The failure report with how to reproduce it, or a one-line summary when ok; then the
+  // warnings.
   std::string to_string() const;
   // "stats: 1000 iterations, 987 distinct schedules, ..." (deterministic: no times).
   std::string stats_line() const;

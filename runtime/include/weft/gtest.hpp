@@ -20,8 +20,9 @@
 // then runs in every shard and explores its own slice of the iterations (iteration i is a
 // function of the seed and i only, so the slices together are exactly the unsharded run),
 // while every other test (EXPECT_NO_CONCURRENCY_BUG in a plain TEST too) runs in exactly
-// one shard, as GoogleTest would run it. dfs and replay are not split: shard 0 runs them
-// whole. A shard with no iteration of a test reports it skipped. A sharded explored test
+// one shard, as GoogleTest would run it. dfs splits its search tree instead
+// (ExploreOptions::dfs_shard); a replay is not split: shard 0 runs it. A shard with no
+// iteration of a test reports it skipped. A sharded explored test
 // does not write WEFT_REPORT (the WEFT_* variables are applied before its slice is cut).
 #pragma once
 
@@ -59,8 +60,8 @@ bool register_explored(const char* suite, const char* name);
 
 // `options` for this process's shard: with use_environment, the WEFT_* variables are
 // applied first (and use_environment cleared), then [first_iteration, first_iteration +
-// iterations) is cut to this shard's slice. A replay, and dfs (whose schedules are not
-// indexed by iteration), run whole in shard 0. Returns false when this shard has nothing to
+// iterations) is cut to this shard's slice. dfs (whose schedules are not indexed by
+// iteration) gets this shard's part of its search tree; a replay runs whole in shard 0. Returns false when this shard has nothing to
 // explore; throws std::invalid_argument on a malformed WEFT_* variable.
 bool apply_shard(ExploreOptions& options);
 
