@@ -375,6 +375,22 @@ class Walker : public RecursiveASTVisitor<Walker> {
     return true;
   }
 
+  // A use of a thread_local: under a controlled run every std::thread is a goroutine on one
+  // OS thread, so it becomes the running goroutine's own copy, goroutine_local(x)
+  // (weft/instr_local.hpp). Unevaluated uses (sizeof, decltype) are left as they are.
+  bool VisitDeclRefExpr(DeclRefExpr* r) {
+    const auto* v = dyn_cast<VarDecl>(r->getDecl());
+    if (!v || v->getTLSKind() == VarDecl::TLS_None || r->isNonOdrUse() != NOUR_None) return true;
+    if (sm_.isInSystemHeader(sm_.getSpellingLoc(v->getLocation()))) return true;
+    if (std::optional<Span> s = span(r->getSourceRange())) {
+      Edit e = make_edit(s->loc, Hook::local);
+      e.begin = s->begin;
+      e.end = s->end;
+      sink_.accept(s->file, e);
+    }
+    return true;
+  }
+
   bool VisitImplicitCastExpr(ImplicitCastExpr* c) {
     if (c->getCastKind() == CK_LValueToRValue) access(c->getSubExpr(), Hook::read);
     return true;
