@@ -30,8 +30,10 @@ json goroutine(const GoroutineRef& g) {
 }
 
 json access(const AccessRef& a) {
-  return {{"access", to_string(a.kind)}, {"goroutine", goroutine(a.goroutine)},
-          {"stack", frames(a.stack)}};
+  json j = {{"access", to_string(a.kind)}, {"goroutine", goroutine(a.goroutine)},
+            {"stack", frames(a.stack)}};
+  if (is_atomic(a.kind)) j["atomic"] = true;
+  return j;
 }
 
 json to_json(const Report& r, const RenderOptions& o) {

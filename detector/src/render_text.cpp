@@ -54,12 +54,14 @@ std::string who(const GoroutineRef& g) {
 }
 
 std::string capitalised(Access a) {
-  switch (a) {
-    case Access::read: return "Read";
-    case Access::write: return "Write";
-    case Access::update: return "Read-modify-write";
+  const char* what = "Access";
+  switch (plain(a)) {
+    case Access::read: what = is_atomic(a) ? "read" : "Read"; break;
+    case Access::write: what = is_atomic(a) ? "write" : "Write"; break;
+    case Access::update: what = is_atomic(a) ? "read-modify-write" : "Read-modify-write"; break;
+    default: break;
   }
-  return "Access";
+  return is_atomic(a) ? std::string("Atomic ") + what : std::string(what);
 }
 
 std::string lower(Access a) {
@@ -152,10 +154,11 @@ const char* to_string(ReportKind kind) noexcept {
 }
 
 const char* to_string(Access kind) noexcept {
-  switch (kind) {
+  switch (plain(kind)) {
     case Access::read: return "read";
     case Access::write: return "write";
     case Access::update: return "update";
+    default: break;
   }
   return "unknown";
 }

@@ -96,7 +96,11 @@ bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access 
   }
   const bool conflict = cell_access(cells_.at(ci), mask, kind, who, out);
   std::uint32_t t = tag_of(w);
-  if (mask == kAllBytes) {
+  if (is_atomic(kind)) {
+    // An atomic access never makes a plain one a repeat: a load may add an entry, and a
+    // store or RMW adds one a plain read of anyone's current epoch must check.
+    t = writes(kind) ? 0 : t & ~kSoleWrite;
+  } else if (mask == kAllBytes) {
     // A write of all the bytes leaves its entry alone in the cell (shadow_cell.hpp (1), (2)).
     t = tag == 0 ? 0 : kind == Access::read ? tag : tag | kSoleWrite;
   } else if (kind != Access::read) {

@@ -155,11 +155,11 @@ class Shadow {
     return ShadowWord{cell} << 32 | tag;
   }
   // A write of [addr, addr+size) in `epoch` changes nothing in c: c holds only that epoch's
-  // write of (at least) those bytes.
+  // plain write of (at least) those bytes.
   static bool write_repeats(const Cell& c, std::uintptr_t addr, std::size_t size,
                             std::uint64_t epoch) {
     const unsigned mask = ((1u << size) - 1) << (addr & 7);
-    return c.n == 1 && c.stamp[0].epoch == epoch && c.kind[0] != Access::read &&
+    return c.n == 1 && c.stamp[0].epoch == epoch && !kept_as_read(c.kind[0]) &&
            (c.mask[0] & mask) == mask;
   }
   static constexpr unsigned kAllBytes = 0xff;

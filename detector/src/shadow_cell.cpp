@@ -33,12 +33,12 @@ void delete_spill(Spill* sp) {
 }
 
 // Keeps in *best the conflict at the lowest byte: e conflicts with the access if their bytes
-// overlap, one of them writes, and e does not happen before it.
+// overlap, one of them writes, not both are atomic, and e does not happen before it.
 // Inlined: called per entry on every recorded access that is not a repeat.
 [[gnu::always_inline]] inline void check(const Entry& e, unsigned mask, Access kind,
                                          const Accessor& who, CellConflict* best, bool* found) {
   const unsigned overlap = e.mask & mask;
-  if (overlap == 0 || (kind == Access::read && e.kind == Access::read)) return;
+  if (overlap == 0 || !conflicting(e.kind, kind)) return;
   const auto byte = static_cast<unsigned>(std::countr_zero(overlap));
   if (*found && byte >= best->byte) return;
   if (happens_before(e.stamp, who)) return;
@@ -93,7 +93,8 @@ void store(Cell& c, const Small& s) {
   Spill* sp = new_spill();
   sp->reads.reserve(8);
   for (unsigned i = 0; i < s.n; ++i) {
-    (s.e[i].kind == Access::read ? sp->reads : sp->writes).push_back(s.e[i]);
+    (kept_as_read(s.e[i].kind) ? sp->reads : sp->writes).push_back(s.e[i]);
+    sp->atomic_writes = sp->atomic_writes || (is_atomic(s.e[i].kind) && writes(s.e[i].kind));
   }
   c.spill = sp;
   c.n = 0;
@@ -120,8 +121,10 @@ bool access_inline(Cell& c, unsigned mask, Access kind, const Accessor& who,
   for (unsigned i = 0; i < s.n; ++i) {
     Entry& e = s.e[i];
     if ((e.mask & mask) == 0) continue;
-    // A write ends every earlier state of its bytes; a read ends the reads ordered before it.
-    if (kind != Access::read || (e.kind == Access::read && happens_before(e.stamp, who))) {
+    // A plain write ends every earlier state of its bytes; a read or an atomic access ends
+    // the entries ordered before it that it covers.
+    if (!kept_as_read(kind) ||
+        (kept_as_read(e.kind) && covers(kind, e.kind) && happens_before(e.stamp, who))) {
       e.mask = static_cast<std::uint8_t>(e.mask & ~mask);
     }
   }
@@ -185,20 +188,23 @@ bool read_inline(Cell& c, unsigned mask, const Accessor& who, CellConflict* conf
   return found;
 }
 
-// Keeps, per slot, each byte's latest read only (older reads of a slot happen before its
-// later ones), then makes sure at least half of the capacity is free again: O(log n)
-// amortised per read.
+// Keeps, per slot and kind, each byte's latest read only (older reads of a slot happen
+// before its later ones), then makes sure at least half of the capacity is free again:
+// O(log n) amortised per read.
 void compact_reads(std::vector<Entry>& reads) {
   std::stable_sort(reads.begin(), reads.end(), [](const Entry& a, const Entry& b) {
-    return a.stamp.slot() != b.stamp.slot() ? a.stamp.slot() < b.stamp.slot()
-                                            : a.stamp.clock() > b.stamp.clock();
+    if (a.stamp.slot() != b.stamp.slot()) return a.stamp.slot() < b.stamp.slot();
+    if (a.kind != b.kind) return a.kind < b.kind;
+    return a.stamp.clock() > b.stamp.clock();
   });
   auto out = reads.begin();
   Slot slot = 0;
+  Access kind = Access::read;
   unsigned covered = 0;
   for (auto it = reads.begin(); it != reads.end(); ++it) {
-    if (it == reads.begin() || it->stamp.slot() != slot) {
+    if (it == reads.begin() || it->stamp.slot() != slot || it->kind != kind) {
       slot = it->stamp.slot();
+      kind = it->kind;
       covered = 0;
     }
     const unsigned left = it->mask & ~covered;
@@ -218,23 +224,50 @@ void forget(std::vector<Entry>& v, unsigned mask) {
   std::erase_if(v, [](const Entry& e) { return e.mask == 0; });
 }
 
+// An atomic access of a spilled cell: checked against every entry, then kept as a read is,
+// ending the reads ordered before it that it covers.
+bool atomic_spilled(Cell& c, unsigned mask, Access kind, const Accessor& who,
+                    CellConflict* conflict) {
+  Spill& sp = *c.spill;
+  bool found = false;
+  for (const Entry& w : sp.writes) check(w, mask, kind, who, conflict, &found);
+  for (const Entry& r : sp.reads) check(r, mask, kind, who, conflict, &found);
+  for (Entry& r : sp.reads) {
+    if ((r.mask & mask) != 0 && covers(kind, r.kind) && happens_before(r.stamp, who))
+      r.mask = static_cast<std::uint8_t>(r.mask & ~mask);
+  }
+  std::erase_if(sp.reads, [](const Entry& e) { return e.mask == 0; });
+  if (sp.reads.size() == sp.reads.capacity()) compact_reads(sp.reads);
+  sp.reads.push_back(Entry{who.stamp, static_cast<std::uint8_t>(mask), kind});
+  sp.atomic_writes = sp.atomic_writes || writes(kind);
+  maybe_unspill(c);
+  return found;
+}
+
 bool access_spilled(Cell& c, unsigned mask, Access kind, const Accessor& who,
                     CellConflict* conflict) {
   Spill& sp = *c.spill;
   bool found = false;
+  if (is_atomic(kind)) return atomic_spilled(c, mask, kind, who, conflict);
   if (kind == Access::read) {
     if (!sp.reads.empty()) {
       const Entry& last = sp.reads.back();
-      if (last.stamp.epoch == who.stamp.epoch && (last.mask & mask) == mask) return false;
+      if (last.stamp.epoch == who.stamp.epoch && last.kind == Access::read &&
+          (last.mask & mask) == mask)
+        return false;
     }
     for (const Entry& w : sp.writes) check(w, mask, kind, who, conflict, &found);
+    if (sp.atomic_writes) {  // atomic stores and RMWs race with a plain read
+      for (const Entry& r : sp.reads)
+        if (writes(r.kind)) check(r, mask, kind, who, conflict, &found);
+    }
     if (!sp.reads.empty()) {
       Entry& last = sp.reads.back();
-      if (last.stamp == who.stamp) {
+      if (last.stamp == who.stamp && last.kind == Access::read) {
         last.mask = static_cast<std::uint8_t>(last.mask | mask);
         return found;
       }
-      if (last.stamp.slot() == who.slot) {
+      if (last.stamp.slot() == who.slot && covers(kind, last.kind)) {
         last.mask = static_cast<std::uint8_t>(last.mask & ~mask);
         if (last.mask == 0) sp.reads.pop_back();
       }
@@ -271,16 +304,21 @@ bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
     c.n = 1;
     return false;
   }
+  // Atomic accesses take the general rules (no same-epoch exit: they are rare, and each is a
+  // scheduling point anyway).
+  if (is_atomic(kind)) return access_inline(c, mask, kind, who, conflict);
   // Same epoch (FastTrack's first exit): a read whose bytes this epoch already read or wrote,
-  // or a write whose bytes hold nothing but this epoch's write.
+  // or a write whose bytes hold nothing but this epoch's write (plain accesses: an atomic
+  // one does not conflict with all that a plain one does).
   const std::uint64_t epoch = who.stamp.epoch;
   if (kind == Access::read) {
     for (unsigned i = 0; i < c.n; ++i) {
-      if (c.stamp[i].epoch == epoch && (c.mask[i] & mask) == mask) return false;
+      if (c.stamp[i].epoch == epoch && !is_atomic(c.kind[i]) && (c.mask[i] & mask) == mask)
+        return false;
     }
     return read_inline(c, mask, who, conflict);
   }
-  if (c.n == 1 && c.stamp[0].epoch == epoch && c.kind[0] != Access::read &&
+  if (c.n == 1 && c.stamp[0].epoch == epoch && !kept_as_read(c.kind[0]) &&
              (c.mask[0] & mask) == mask) {
     return false;
   }

@@ -60,6 +60,24 @@ struct Accessor {
   std::uint32_t tag = 0;  // the epoch's tag in shadow words (same_epoch.hpp); 0: none
 };
 
+// Atomic accesses (report.hpp) in a granule. Two accesses conflict when their bytes overlap,
+// one of them writes and not both are atomic. An atomic access is kept as reads are, in the
+// set of a byte's accesses since its last plain write (so (1) and (2) above speak of plain
+// writes, and "reads" there means every kind kept_as_read): atomic stores of a byte may be
+// concurrent without a race, and a plain read racing any one of them must find it. A kept
+// entry is dropped for a later one it happens before only when the later one conflicts with
+// everything it conflicts with (covers): a plain read drops plain and atomic reads, an atomic
+// store or RMW drops atomic loads, stores and RMWs, an atomic load only atomic loads.
+constexpr bool writes(Access a) { return plain(a) != Access::read; }
+constexpr bool conflicting(Access a, Access b) {
+  return (writes(a) || writes(b)) && !(is_atomic(a) && is_atomic(b));
+}
+constexpr bool kept_as_read(Access a) { return !writes(a) || is_atomic(a); }
+constexpr bool covers(Access later, Access earlier) {
+  return earlier == Access::atomic_read || earlier == later ||
+         (is_atomic(earlier) && is_atomic(later) && writes(earlier) && writes(later));
+}
+
 struct Entry {
   Stamp stamp;
   std::uint8_t mask;  // bytes of the granule it describes
@@ -76,6 +94,7 @@ struct CellConflict {
 struct Spill {
   std::vector<Entry> writes;  // disjoint masks, so at most 8
   std::vector<Entry> reads;   // appended to; compacted when full
+  bool atomic_writes = false;  // reads may hold atomic stores or RMWs (a plain read checks them)
 };
 
 struct Cell {

@@ -375,6 +375,22 @@ class Walker : public RecursiveASTVisitor<Walker> {
     return true;
   }
 
+  // A use of a thread_local: under a controlled run every std::thread is a goroutine on one
+  // OS thread, so it becomes the running goroutine's own copy, goroutine_local(x)
+  // (weft/instr_local.hpp). Unevaluated uses (sizeof, decltype) are left as they are.
+  bool VisitDeclRefExpr(DeclRefExpr* r) {
+    const auto* v = dyn_cast<VarDecl>(r->getDecl());
+    if (!v || v->getTLSKind() == VarDecl::TLS_None || r->isNonOdrUse() != NOUR_None) return true;
+    if (sm_.isInSystemHeader(sm_.getSpellingLoc(v->getLocation()))) return true;
+    if (std::optional<Span> s = span(r->getSourceRange())) {
+      Edit e = make_edit(s->loc, Hook::local);
+      e.begin = s->begin;
+      e.end = s->end;
+      sink_.accept(s->file, e);
+    }
+    return true;
+  }
+
   bool VisitImplicitCastExpr(ImplicitCastExpr* c) {
     if (c->getCastKind() == CK_LValueToRValue) access(c->getSubExpr(), Hook::read);
     return true;
@@ -458,31 +474,29 @@ class Walker : public RecursiveASTVisitor<Walker> {
     return true;
   }
 
-  // An operation on a std::atomic or std::atomic_flag (a member call, an operator, the
-  // conversion to T): the object expression gets the proxy, `atomic(a, site).op(...)`, or
-  // for `p->op(...)` the pointer, `atomic_via(p, site)->op(...)`. True if `obj` is one.
+  // An operation on a std::atomic, std::atomic_flag or std::atomic_ref (a member call, an
+  // operator, the conversion to T): the object expression gets the proxy,
+  // `atomic(a, site).op(...)`, or for `p->op(...)` the pointer, `atomic_via(p, site)->op(...)`.
+  // True if `obj` is one.
   bool atomic_operation(const CXXMethodDecl& m, const Expr& obj, bool arrow) {
     const Expr* core = obj.IgnoreImpCasts();  // through the conversion to __atomic_base
     QualType t = core->getType();
     if (arrow) t = t->isPointerType() ? t->getPointeeType() : QualType();
     if (t.isNull()) return false;
-    if (is_std_atomic_ref(t)) {
-      stats_.skip(stats_.skipped_atomic_ref, where(obj.getBeginLoc()),
-                  "operation on a std::atomic_ref (not modelled: use std::atomic)");
-      return true;
-    }
-    if (!is_std_atomic(t)) return false;
+    const bool ref = is_std_atomic_ref(t);
+    if (!ref && !is_std_atomic(t)) return false;
     if (isa<CXXConstructorDecl, CXXDestructorDecl>(m) ||
         (m.getIdentifier() && m.getName() == "is_lock_free"))
       return true;
-    if (!arrow) {
+    if (!arrow && !ref) {
       access(core, Hook::atomic);
       return true;
     }
-    // The pointee of `p->` may be shared whatever p is; the pointer's own read, if any, is
-    // its own (inner) edit on the same text.
+    // The pointee of `p->` may be shared whatever p is, and so may the object an atomic_ref
+    // (often a local or a temporary) refers to: always wrapped. The pointer's own read, if
+    // any, is its own (inner) edit on the same text.
     if (std::optional<Span> s = span(core->getSourceRange())) {
-      Edit e = make_edit(s->loc, Hook::atomic_via);
+      Edit e = make_edit(s->loc, arrow ? Hook::atomic_via : Hook::atomic);
       e.begin = s->begin;
       e.end = s->end;
       sink_.accept(s->file, e);

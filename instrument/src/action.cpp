@@ -403,6 +403,7 @@ class Consumer : public ASTConsumer {
       case Hook::atomic:
       case Hook::atomic_via:
       case Hook::atomic_free: ++s.atomics; break;
+      case Hook::local: ++s.locals; break;
       default: ++s.bitfields; break;
     }
   }

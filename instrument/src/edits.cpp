@@ -15,9 +15,12 @@ bool is_insertion(const Edit& e) {
   return e.hook == Hook::frame || e.hook == Hook::bits_this || e.hook == Hook::atomic_free;
 }
 
-// Edits that may share one range, from the innermost: a call marker, one access hook, an
+// Edits that may share one range, from the innermost: a call marker or a thread_local's
+// accessor (never on one range: one is a call, the other a name), one access hook, an
 // atomic_via around both (`atomic_via(read(p, s1), s2)->load()`).
-int layer(Hook h) { return h == Hook::call ? 0 : h == Hook::atomic_via ? 2 : 1; }
+int layer(Hook h) {
+  return h == Hook::call || h == Hook::local ? 0 : h == Hook::atomic_via ? 2 : 1;
+}
 
 // Drops edits that claim one range with different hooks, and ranges that cross another.
 std::string where(const std::string& file, const Edit& e) {
@@ -212,6 +215,7 @@ std::string render(const RenderInput& in) {
   std::vector<Insertion> ins;
   bool uses_bits = false;
   bool uses_atomics = false;
+  bool uses_locals = false;
   bool uses_macro = false;
   for (std::size_t i = 0; i < in.edits.size(); ++i) {
     const Edit& e = in.edits[i];
@@ -244,6 +248,11 @@ std::string render(const RenderInput& in) {
         uses_atomics = true;
         ins.push_back({e.begin, 1, -2 * len - 1, "::weft::instr::atomic_via("});
         ins.push_back({e.end, 0, 2 * len + 2, ", " + site + ")"});
+        break;
+      case Hook::local:  // inside any hook wrapping the same range
+        uses_locals = true;
+        ins.push_back({e.begin, 1, -2 * len + 1, "::weft::instr::goroutine_local("});
+        ins.push_back({e.end, 0, 2 * len, ")"});
         break;
       case Hook::call:  // inside any hook wrapping the same range
         ins.push_back({e.begin, 1, -2 * len + 1, "(::weft::instr::Call(" + site + "), "});
@@ -293,6 +302,7 @@ std::string render(const RenderInput& in) {
   if (!in.edits.empty()) {
     out += "#include \"weft/instr.hpp\"\n";
     if (uses_atomics) out += "#include \"weft/instr_atomic.hpp\"\n";
+    if (uses_locals) out += "#include \"weft/instr_local.hpp\"\n";
     if (uses_bits) out += kBitsHelpers;
     if (uses_macro) out += kMacroHelpers;
     const std::string guard = "WEFT_SITES_" + in.table_name;

@@ -39,6 +39,8 @@ enum class Hook : std::uint8_t {
                 // any hook on the pointer expression itself
   atomic_free,  // `::weft::instr::hooked::` before `std::atomic_xxx(` (insertion only; the
                 // text inserted depends on how the name is qualified, see `prefix`)
+  local,        // weft::instr::goroutine_local(x): a use of a thread_local, inside any hook
+                // wrapping the same range
 };
 
 // Mode argument of the bit-field helpers (the instrumented copy's prelude defines them).
@@ -71,6 +73,7 @@ struct Edit {
 struct Stats {
   unsigned reads = 0, writes = 0, updates = 0, bitfields = 0, frames = 0, calls = 0;
   unsigned atomics = 0;                    // operations on std::atomic / std::atomic_flag
+  unsigned locals = 0;                     // uses of thread_local variables
   unsigned skipped_macro = 0;              // the access spans a macro expansion
   unsigned skipped_system_macro = 0;       // argument of a macro defined in a system header
   unsigned skipped_disagreement = 0;       // instantiations of a template disagreed

@@ -100,7 +100,7 @@ void print_stats(const Stats& s) {
   llvm::errs() << "weft-instrument: " << s.reads << " reads, " << s.writes << " writes, "
                << s.updates << " updates, " << s.bitfields << " bit-field accesses, "
                << s.frames << " frames, " << s.calls << " call sites, " << s.atomics
-               << " atomic operations; files: " << s.files_written << " written, "
+               << " atomic operations, " << s.locals << " thread_local uses; files: " << s.files_written << " written, "
                << s.files_unchanged << " unchanged\n"
                << "weft-instrument: skipped " << s.skipped_macro << " in macro expansions, "
                << s.skipped_system_macro << " in system macros, " << s.skipped_disagreement

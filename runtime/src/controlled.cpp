@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <exception>
 #include <map>
 #include <new>
@@ -130,10 +131,15 @@ void ControlledScheduler::record(std::size_t c) {
     out_.schedule.push(static_cast<std::uint32_t>(c));
 }
 
+// errno is the OS thread's, which every goroutine of a controlled run shares: each switch
+// away keeps the goroutine's own on its stack and puts it back when it runs again, so a
+// std::thread sees only the errno it set (as on a thread of its own).
 void ControlledScheduler::switch_to_scheduler() {
   G* self = cur_;
+  const int own_errno = errno;
   switch_to(self->ctx, loop_ctx_);
   // Back on this goroutine: the loop set cur_ = self before switching here.
+  errno = own_errno;
 }
 
 void ControlledScheduler::visible(Location where) {
@@ -321,12 +327,14 @@ constexpr std::size_t kMainEpilogueGap = 16 * 1024;
 void ControlledScheduler::fiber_entry(void* arg) {
   auto* self = static_cast<ControlledScheduler*>(current_scheduler());
   G* g = static_cast<G*>(arg);
+  errno = 0;  // a new thread's errno starts at 0
   try {
     if (g == self->main_)
       invoke_below_gap(*g->fn);
     else
       g->fn->invoke();
     g->fn.reset();
+    shim::end_goroutine_locals(g);  // its thread_locals, as a thread's end destroys them
     // Main's return ends the program, so let the strategy run others first once more.
     if (g == self->main_) self->visible(Location{"", "main returns", 0, 0});
   } catch (const GoroutineExit&) {
@@ -469,7 +477,9 @@ void ControlledScheduler::switch_direct(G* self, G* next) {
     switch_to_scheduler();  // the loop ends the iteration; self is resumed only for teardown
     return;
   }
+  const int own_errno = errno;  // see switch_to_scheduler
   switch_to(self->ctx, next->ctx);
+  errno = own_errno;
 }
 
 void ControlledScheduler::add_timer(TimerEntry* t) { timers_.push(t); }

@@ -210,12 +210,15 @@ void add_goroutine(Failure& f, const det::GoroutineRef& g) {
 Failure race_failure(FailureKind kind, const det::Report& r, std::string text) {
   Failure f{kind, std::move(text)};
   if (r.kind == det::ReportKind::data_race) {
+    auto kind = [](det::Access k) {
+      return fmt::format("{}{}", det::is_atomic(k) ? "atomic " : "", det::to_string(k));
+    };
     f.message = fmt::format("data race: {} of size {} by goroutine {}, previous {} by goroutine {}",
-                            det::to_string(r.current.kind), r.size, r.current.goroutine.id,
-                            det::to_string(r.previous.kind), r.previous.goroutine.id);
+                            kind(r.current.kind), r.size, r.current.goroutine.id,
+                            kind(r.previous.kind), r.previous.goroutine.id);
     for (const det::AccessRef* a : {&r.current, &r.previous}) {
       f.accesses.push_back({det::to_string(a->kind), a == &r.current ? r.size : 0,
-                            a->goroutine.id, to_locations(a->stack)});
+                            a->goroutine.id, to_locations(a->stack), det::is_atomic(a->kind)});
       add_goroutine(f, a->goroutine);
     }
     for (const det::AccessRef* a : {&r.current, &r.previous})

@@ -26,7 +26,10 @@ static_assert(std::is_same_v<GoId, det::GoId>, "weft::GoId and weft::det::GoId m
 // the same order.
 static_assert(static_cast<det::Access>(AccessKind::read) == det::Access::read &&
                   static_cast<det::Access>(AccessKind::write) == det::Access::write &&
-                  static_cast<det::Access>(AccessKind::update) == det::Access::update,
+                  static_cast<det::Access>(AccessKind::update) == det::Access::update &&
+                  static_cast<det::Access>(AccessKind::atomic_read) == det::Access::atomic_read &&
+                  static_cast<det::Access>(AccessKind::atomic_write) == det::Access::atomic_write &&
+                  static_cast<det::Access>(AccessKind::atomic_update) == det::Access::atomic_update,
               "weft::AccessKind and weft::det::Access must agree");
 constexpr det::Access to_det(AccessKind k) noexcept { return static_cast<det::Access>(k); }
 

@@ -64,6 +64,7 @@ void add_failure_fields(json& j, const Failure& f) {
     for (const FailureAccess& a : f.accesses) {
       json o{{"access", a.access}, {"goroutine", a.goroutine}, {"stack", frames_json(a.stack)}};
       if (a.size > 0) o["size"] = a.size;
+      if (a.atomic) o["atomic"] = true;
       as.push_back(std::move(o));
     }
     j["accesses"] = std::move(as);

@@ -1,11 +1,12 @@
 // std::atomic and std::atomic_flag under weft::explore: the runtime side of the proxy that
 // weft-instrument wraps around each atomic operation (weft/instr_atomic.hpp).
 //
-// Each operation is a visible operation (a scheduling point) and an access of the atomic
-// object, recorded as a read: two atomic operations never race (reads do not conflict),
-// while a plain write of the object (its construction, a memcpy over it, the delete of the
-// block that holds it) races with any atomic operation not ordered before it. A plain *read*
-// racing an atomic store is not reported: that needs an atomic access kind in the detector.
+// Each operation is a visible operation (a scheduling point) and an atomic access of the
+// object (AccessKind::atomic_read for a load, atomic_write for a store, atomic_update for a
+// read-modify-write): two atomic operations never race, while a plain write of the object
+// (its construction, a memcpy over it, the delete of the block that holds it, a write
+// through a non-atomic alias) races with any atomic operation not ordered with it, and a
+// plain read with an atomic store or read-modify-write not ordered with it.
 //
 // Happens-before, by memory order (C++20 [atomics.order], the atomic's clock at its address):
 //  - a load with acquire (consume, acquire, acq_rel, seq_cst) acquires the atomic's clock;
@@ -98,10 +99,13 @@ bool atomic_begin(const void* obj, std::size_t size, AtomicOp op, const Site& si
                         obj);
   if (op == AtomicOp::notify) return true;
   weft::detail::Scheduler* s = weft::detail::current_scheduler();
+  const AccessKind kind = op == AtomicOp::load    ? AccessKind::atomic_read
+                         : op == AtomicOp::store ? AccessKind::atomic_write
+                                                 : AccessKind::atomic_update;
   if (weft::detail::RaceSink* race = s->direct_race())
-    race->access_direct(*g, obj, size, AccessKind::read, where);
+    race->access_direct(*g, obj, size, kind, where);
   else if (EventSink* ev = s->events())
-    ev->access(g->id, obj, size, AccessKind::read, where);
+    ev->access(g->id, obj, size, kind, where);
   return true;
 }
 

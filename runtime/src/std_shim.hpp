@@ -117,6 +117,9 @@ void reset_threads() noexcept;
 void reset_sync() noexcept;
 void reset_futex() noexcept;
 void reset_atomics() noexcept;  // std_atomic.cpp
+void reset_locals() noexcept;   // std_local.cpp
+// g has ended: its copies of thread_locals are destroyed (std_local.cpp).
+void end_goroutine_locals(const G* g) noexcept;
 
 // Abandons the calling goroutine, killed at teardown, without unwinding it.
 [[noreturn]] void abandon(G* self);

@@ -376,6 +376,7 @@ bool virtual_time(clockid_t clk, timespec* out) noexcept {
 void std_iteration_end() noexcept {
   shim::reset_futex();
   shim::reset_atomics();
+  shim::reset_locals();
   shim::reset_sync();
   shim::reset_threads();
 }

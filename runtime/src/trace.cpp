@@ -148,9 +148,11 @@ void TraceRecorder::access(GoId g, const void* addr, std::size_t size, AccessKin
                            const Location& where) {
   if (where.line == 0) return;  // the allocator's frees, not the program's accesses
   SinkCallGuard guard;
-  Event e{k == AccessKind::read ? "read" : k == AccessKind::write ? "write" : "update", g,
+  const auto base = static_cast<AccessKind>(static_cast<std::uint8_t>(k) & 3);
+  Event e{base == AccessKind::read ? "read" : base == AccessKind::write ? "write" : "update", g,
           object(addr, 'a'), where, {}};
   e.extra["size"] = size;
+  if (k != base) e.extra["atomic"] = true;
   emit(e);
 }
 

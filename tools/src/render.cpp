@@ -178,7 +178,8 @@ std::vector<FailureStack> failure_stacks(const Finding& f) {
     std::size_t k = 0;
     for (const auto& a : d["accesses"]) {
       if (!a.is_object()) continue;
-      std::string title = fmt::format("{} {} by goroutine {}", k++ == 0 ? "current" : "previous",
+      std::string title = fmt::format("{} {}{} by goroutine {}", k++ == 0 ? "current" : "previous",
+                                      a.value("atomic", false) ? "atomic " : "",
                                       a.value("access", std::string("access")),
                                       a.value("goroutine", std::uint64_t{0}));
       if (auto fs = frames(a.value("stack", nlohmann::json())); !fs.empty())

@@ -35,7 +35,16 @@ struct Location {
   }
 };
 
-enum class AccessKind : std::uint8_t { read, write, update /* read-modify-write */ };
+// An atomic operation (std::atomic, std::atomic_ref under weft-instrument) is recorded with
+// an atomic_* kind: it never races with another atomic operation, only with plain accesses.
+enum class AccessKind : std::uint8_t {
+  read,
+  write,
+  update,  // read-modify-write
+  atomic_read = 4,
+  atomic_write,
+  atomic_update,
+};
 
 struct GoroutineDesc {
   GoId id = 0;

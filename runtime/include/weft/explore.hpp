@@ -190,6 +190,7 @@ struct FailureAccess {
   std::size_t size = 0;  // bytes (the current access only; 0 for the previous one)
   GoId goroutine = 0;
   std::vector<Location> stack;
+  bool atomic = false;  // an atomic operation (std::atomic, std::atomic_ref)
 };
 // One edge of a lock-order cycle: `goroutine` took `acquired` while holding `held`.
 struct FailureLockEdge {

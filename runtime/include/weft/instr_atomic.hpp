@@ -1,6 +1,8 @@
 // weft/instr_atomic.hpp — std::atomic and std::atomic_flag under weft::explore: the hooks
 // that weft-instrument wraps around each operation on one, in the instrumented copy.
 //
+// std::atomic_ref<T> gets the same proxy; the object it accesses is the referenced T.
+//
 // libstdc++'s atomics are inline compiler builtins, so no interposed function sees them
 // (unlike std::mutex, see runtime/src/std_shim.hpp); and rewriting the type std::atomic<T>
 // into a weft type would change the layout and ABI of every structure that holds one and
@@ -82,6 +84,32 @@ std::uint64_t bits_of(const T& v) {
   return out;
 }
 
+// The object an operation on `a` accesses, and its size: the std::atomic or std::atomic_flag
+// itself, or for a std::atomic_ref<T> the T it refers to. A C++20 atomic_ref does not say
+// where that is, but it is (in libstdc++ and libc++) a pointer to it and nothing else, so its
+// bytes are that pointer; the static_assert stops a library where that is not so.
+template <class A>
+struct target {
+  static const void* address(A& a) noexcept {
+    return const_cast<const void*>(static_cast<const volatile void*>(std::addressof(a)));
+  }
+  static constexpr std::size_t size = sizeof(A);
+};
+template <class T>
+struct target<const ::std::atomic_ref<T>> {
+  using Ref = ::std::atomic_ref<T>;
+  static_assert(sizeof(Ref) == sizeof(T*) && ::std::is_trivially_copyable_v<Ref>,
+                "weft expects std::atomic_ref<T> to hold only a T*");
+  static const void* address(const Ref& a) noexcept {
+    T* p;
+    std::memcpy(static_cast<void*>(&p), static_cast<const void*>(std::addressof(a)), sizeof p);
+    return p;
+  }
+  static constexpr std::size_t size = sizeof(T);
+};
+template <class T>
+struct target<::std::atomic_ref<T>> : target<const ::std::atomic_ref<T>> {};
+
 // The value type of std::atomic<T>; a type nothing converts to for std::atomic_flag.
 template <class A, class = void>
 struct value_of {
@@ -95,7 +123,8 @@ struct value_of<A, std::void_t<typename A::value_type>> {
 
 }  // namespace detail
 
-// One operation on the std::atomic<T> or std::atomic_flag `A` (maybe const or volatile).
+// One operation on the std::atomic<T>, std::atomic_flag or std::atomic_ref<T> `A` (maybe
+// const or volatile).
 template <class A>
 class AtomicAccess {
   using Op = detail::AtomicOp;
@@ -201,10 +230,10 @@ class AtomicAccess {
   auto operator^=(V v) const { return rmw([&] { return a_ ^= v; }); }
 
  private:
-  const void* addr() const noexcept {
-    return const_cast<const void*>(static_cast<const volatile void*>(std::addressof(a_)));
+  const void* addr() const noexcept { return detail::target<A>::address(a_); }
+  bool begin(Op op) const {
+    return detail::atomic_begin(addr(), detail::target<A>::size, op, site_);
   }
-  bool begin(Op op) const { return detail::atomic_begin(addr(), sizeof(A), op, site_); }
   template <class T>
   void end(Op op, std::memory_order mo, const T& value, bool probe) const {
     detail::atomic_end(addr(), op, mo, detail::bits_of(value), probe);
@@ -274,6 +303,13 @@ class AtomicArrow {
 template <class A>
 AtomicAccess<A> atomic(A& a, const Site& site) noexcept {
   return AtomicAccess<A>(a, site);
+}
+// A std::atomic_ref, also a temporary one (`std::atomic_ref<int>(x).store(1)`): every
+// operation of atomic_ref is const, and a temporary lives to the end of the full expression.
+template <class T>
+AtomicAccess<const ::std::atomic_ref<T>> atomic(const ::std::atomic_ref<T>& a,
+                                              const Site& site) noexcept {
+  return AtomicAccess<const ::std::atomic_ref<T>>(a, site);
 }
 template <class A>
 AtomicArrow<A> atomic_via(A* p, const Site& site) noexcept {

@@ -1,5 +1,6 @@
 // weft-instrument: instrumented copy of globals.cpp; regenerate, do not edit.
 #include "weft/instr.hpp"
+#include "weft/instr_local.hpp"
 #ifndef WEFT_SITES_weft_sites_9931870158f83eda_
 #define WEFT_SITES_weft_sites_9931870158f83eda_
 inline constexpr ::weft::instr::Site weft_sites_9931870158f83eda_[] = {
@@ -10,7 +11,8 @@ inline constexpr ::weft::instr::Site weft_sites_9931870158f83eda_[] = {
     {"globals.cpp", "accumulate", 17, 90},
     {"globals.cpp", "accumulate", 18, 25},
     {"globals.cpp", "accumulate", 19, 24},
-    {"globals.cpp", "accumulate", 20, 25},
+    {"globals.cpp", "accumulate", 20, 56},
+    {"globals.cpp", "accumulate", 20, 56},
     {"globals.cpp", "accumulate", 21, 27},
     {"globals.cpp", "accumulate", 21, 102},
 };
@@ -27,12 +29,12 @@ inline constexpr ::weft::instr::ColumnShift weft_sites_9931870158f83eda_columns_
     {18, 8, 36},
     {19, 3, 21},
     {19, 13, 36},
-    {20, 3, 22},
-    {20, 13, 36},
+    {20, 3, 53},
+    {20, 13, 37},
     {21, 7, 20},
     {21, 14, 36},
     {21, 25, 21},
-    {21, 32, 36},
+    {21, 32, 37},
 };
 static const ::weft::instr::ColumnMap weft_sites_9931870158f83eda_column_map_{"globals.cpp", weft_sites_9931870158f83eda_columns_, 18};
 #endif
@@ -56,6 +58,6 @@ void accumulate(int n) { ::weft::instr::Frame weft_frame_(::weft_sites_993187015
   ::weft::instr::write(counter, ::weft_sites_9931870158f83eda_[3]) = ::weft::instr::read(counter, ::weft_sites_9931870158f83eda_[4]) + n;    // read and write
   ::weft::instr::update(total, ::weft_sites_9931870158f83eda_[5]) += n * kStep;       // read-modify-write; kStep is a constant
   ::weft::instr::write(ns::nested, ::weft_sites_9931870158f83eda_[6]) = kLimit;      // kLimit is a constant
-  ::weft::instr::update(per_thread, ::weft_sites_9931870158f83eda_[7])++;
-  if (::weft::instr::read(counter, ::weft_sites_9931870158f83eda_[8]) > kLimit) ::weft::instr::write(counter, ::weft_sites_9931870158f83eda_[9]) = 0;
+  ::weft::instr::update(::weft::instr::goroutine_local(per_thread), ::weft_sites_9931870158f83eda_[7])++;
+  if (::weft::instr::read(counter, ::weft_sites_9931870158f83eda_[9]) > kLimit) ::weft::instr::write(counter, ::weft_sites_9931870158f83eda_[10]) = 0;
 }

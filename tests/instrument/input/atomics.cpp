@@ -1,5 +1,6 @@
-// std::atomic and std::atomic_flag: every operation gets the proxy of weft/instr_atomic.hpp
-// (member calls, operators, the implicit conversion, `->`, the free functions and fences);
+// std::atomic, std::atomic_flag and std::atomic_ref: every operation gets the proxy of
+// weft/instr_atomic.hpp (member calls, operators, the implicit conversion, `->`, the free
+// functions and fences);
 // is_lock_free, construction and private atomics are left alone.
 #include <atomic>
 
@@ -51,4 +52,16 @@ int left_alone() {
   std::atomic<int> mine{0};  // private: not shared with anyone
   mine.store(1);
   return counter.is_lock_free() ? mine.load() : 0;
+}
+
+// std::atomic_ref: a named reference (even a private one: what it refers to may be shared),
+// a temporary, and operators; all wrapped.
+int plain_total = 0;
+int through_atomic_ref() {
+  std::atomic_ref<int> total(plain_total);
+  total.fetch_add(2, std::memory_order_relaxed);
+  total = 4;
+  ++total;
+  std::atomic_ref<int>(plain_total).store(1, std::memory_order_release);
+  return total.load(std::memory_order_acquire) + total;
 }

@@ -25,13 +25,30 @@ struct Loc {
   std::uint32_t column = 0;
 };
 
-enum class Access : std::uint8_t { read, write, update /* read-modify-write */ };
+// What an access does. An atomic operation (std::atomic, std::atomic_ref) is the same kind
+// with kAtomicBit set: two atomic accesses never race with each other, while an atomic
+// store or read-modify-write races with a plain read or write that is not ordered with it,
+// and an atomic load with a plain write (C++ [intro.races]).
+enum class Access : std::uint8_t {
+  read,
+  write,
+  update,  // read-modify-write
+  atomic_read = 4,
+  atomic_write,
+  atomic_update,
+};
+inline constexpr std::uint8_t kAtomicBit = 4;
+constexpr bool is_atomic(Access a) noexcept { return (static_cast<std::uint8_t>(a) & kAtomicBit) != 0; }
+// The kind without the atomic bit.
+constexpr Access plain(Access a) noexcept {
+  return static_cast<Access>(static_cast<std::uint8_t>(a) & ~kAtomicBit);
+}
 
 enum class ReportKind : std::uint8_t { data_race, lock_order_inversion };
 
 // "data race" / "lock-order inversion": the `kind` string of the text and JSON forms.
 const char* to_string(ReportKind kind) noexcept;
-// "read" / "write" / "update".
+// "read" / "write" / "update", atomic or not (is_atomic says which).
 const char* to_string(Access kind) noexcept;
 
 // A goroutine as a report names it.
