@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
-namespace weft::det::testing {
+// Its own namespace: its A, B and nested() differ from lock_order_test.cpp's, which share a
+// unity batch with it.
+namespace weft::det::testing::hb {
 namespace {
 
 const void* const A = sync_obj(1);
@@ -149,4 +151,4 @@ TEST(DetectorLockOrderHb, AReadersUnlockDoesNotOrderTheWriter) {
 }
 
 }  // namespace
-}  // namespace weft::det::testing
+}  // namespace weft::det::testing::hb
