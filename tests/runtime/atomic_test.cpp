@@ -18,6 +18,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace atomic_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft_test::Point;
@@ -255,3 +257,5 @@ TEST(AtomicHappensBefore, ReadModifyWritesChain) {
 }
 
 }  // namespace
+
+}  // namespace atomic_test

@@ -14,6 +14,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace chan_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 200) {
@@ -642,3 +644,5 @@ TEST(Chan, RangeLoopBlockedIsReportedAtTheLoop) {
 }
 
 }  // namespace
+
+}  // namespace chan_test

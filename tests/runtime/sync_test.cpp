@@ -24,6 +24,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace sync_test {  // this file's names, apart from the other tests' in a unity build
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -1305,3 +1307,5 @@ TEST(LockOrderGates, PhilosophersWithoutAWaiterAreReported) {
 }
 
 }  // namespace
+
+}  // namespace sync_test
