@@ -15,23 +15,19 @@
 #include <vector>
 
 #include "recorder.hpp"
+#include "test_support.hpp"
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
+
+namespace atomic_test {  // this file's names, apart from the other tests' in a unity build
 
 namespace {
 
 using weft_test::Point;
 using weft_test::Recorder;
 
-weft::ExploreOptions opts(std::uint64_t iterations = 200) {
-  return weft::gtest::isolated(iterations);
-}
-
-template <class F>
-void expect_ok(F body, std::uint64_t iterations = 200,
-               std::source_location where = std::source_location::current()) {
-  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
-}
+using weft_test::expect_ok;
+using weft_test::opts;
 
 // The integer operations, as a check list usable inside and outside a weft run.
 template <class Check>
@@ -255,3 +251,5 @@ TEST(AtomicHappensBefore, ReadModifyWritesChain) {
 }
 
 }  // namespace
+
+}  // namespace atomic_test

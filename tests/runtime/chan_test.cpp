@@ -11,21 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace chan_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
-weft::ExploreOptions opts(std::uint64_t iterations = 200) {
-  return weft::gtest::isolated(iterations);
-}
-
-// Runs `body` under explore and expects every interleaving to pass.
-template <class F>
-void expect_ok(F body, std::uint64_t iterations = 200,
-               std::source_location where = std::source_location::current()) {
-  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
-}
+using weft_test::expect_ok;
+using weft_test::opts;
 
 // Lets every other runnable goroutine make progress (many scheduling points).
 void settle(int n = 30) {
@@ -642,3 +637,5 @@ TEST(Chan, RangeLoopBlockedIsReportedAtTheLoop) {
 }
 
 }  // namespace
+
+}  // namespace chan_test

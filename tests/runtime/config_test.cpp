@@ -20,6 +20,8 @@
 #include "suppress.hpp"
 #include "weft/weft.hpp"
 
+namespace config_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -457,3 +459,5 @@ TEST(ConfigChannel, OverwritingHandlesOfABlockedSelectDoesNotFreeThem) {
 }
 
 }  // namespace
+
+}  // namespace config_test

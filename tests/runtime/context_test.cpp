@@ -16,6 +16,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace context_test {  // this file's names, apart from the other tests' in a unity build
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -367,3 +369,5 @@ TEST(ContextHappensBefore, CreatingATimeoutBeforeTheReceiveFromDone) {
 }
 
 }  // namespace
+
+}  // namespace context_test

@@ -22,6 +22,8 @@
 
 extern char** environ;
 
+namespace crash_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -473,3 +475,5 @@ TEST(CrashReplay, TokenFromACrashReportReproducesTheCrash) {
 }
 
 }  // namespace
+
+}  // namespace crash_test

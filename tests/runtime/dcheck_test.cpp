@@ -5,6 +5,8 @@
 
 #include "dcheck.hpp"
 
+namespace dcheck_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 #ifndef NDEBUG
@@ -31,3 +33,5 @@ TEST(DCheck, ReleaseBuildsDoNotEvaluateTheCondition) {
 #endif
 
 }  // namespace
+
+}  // namespace dcheck_test

@@ -11,6 +11,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace dfs_shard_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 // Two goroutines of three steps each, and main waiting for them.
@@ -85,3 +87,5 @@ TEST(DfsShard, TheEnvironmentVariableSetsTheShardAndRejectsMalformedOnes) {
 }
 
 }  // namespace
+
+}  // namespace dfs_shard_test

@@ -10,6 +10,8 @@
 #include "recorder.hpp"
 #include "weft/weft.hpp"
 
+namespace events_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft_test::Point;
@@ -349,3 +351,5 @@ TEST(Events, ChannelsFreedReportSyncFree) {
 }
 
 }  // namespace
+
+}  // namespace events_test

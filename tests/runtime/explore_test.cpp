@@ -14,6 +14,8 @@
 
 #include "weft/weft.hpp"
 
+namespace explore_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -572,3 +574,5 @@ TEST(Explore, SleepingMainWithBlockedGoroutineIsNotADeadlockUntilTimersRunOut) {
 }
 
 }  // namespace
+
+}  // namespace explore_test

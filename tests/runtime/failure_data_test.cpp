@@ -14,6 +14,8 @@
 #include "weft/instr.hpp"
 #include "weft/weft.hpp"
 
+namespace failure_data_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 20) {
@@ -312,3 +314,5 @@ TEST(FailureData, LockOrderInversionCarriesTheCycle) {
 }
 
 }  // namespace
+
+}  // namespace failure_data_test

@@ -9,6 +9,8 @@
 
 #include "weft/weft.hpp"
 
+namespace first_iteration_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t first, std::uint64_t iterations) {
@@ -83,3 +85,5 @@ TEST(FirstIteration, MalformedOrOverflowingIsAConfigurationFailure) {
 }
 
 }  // namespace
+
+}  // namespace first_iteration_test

@@ -11,6 +11,8 @@
 
 #include "weft/weft.hpp"
 
+namespace goroutine_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 100, std::uint64_t seed = 1) {
@@ -393,3 +395,5 @@ TEST(Goroutine, GoWithANamedFunctionObjectSpawnsIt) {
 }
 
 }  // namespace
+
+}  // namespace goroutine_test

@@ -10,6 +10,8 @@
 
 #include "weft/weft.hpp"
 
+namespace identity_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 // Per iteration: each goroutine's name with its id and its identity.
@@ -113,3 +115,5 @@ TEST(Identity, ChildrenOfOneSiteDifferByOrdinalAndSitesDiffer) {
 }
 
 }  // namespace
+
+}  // namespace identity_test

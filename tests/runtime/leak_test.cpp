@@ -16,6 +16,8 @@
 
 #include "weft/weft.hpp"
 
+namespace leak_test {  // this file's names, apart from the other tests' in a unity build
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -249,3 +251,5 @@ TEST(Leak, ReportIsDeterministicForASeed) {
 }
 
 }  // namespace
+
+}  // namespace leak_test

@@ -10,6 +10,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace lock_order_hb_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 // "ab" takes A then B; "ba" takes B then A. With `handoff`, "ab" sends on a channel after it
@@ -76,3 +78,5 @@ TEST(LockOrderHb, TheSameLocksWithoutTheHandoffAreReported) {
 }
 
 }  // namespace
+
+}  // namespace lock_order_hb_test

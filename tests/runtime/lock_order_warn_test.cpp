@@ -10,6 +10,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace lock_order_warn_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 constexpr int kPrefix = 40;
@@ -154,3 +156,5 @@ TEST(LockOrderWarn, TheEnvironmentVariableSetsTheModeAndRejectsOtherValues) {
 }
 
 }  // namespace
+
+}  // namespace lock_order_warn_test

@@ -14,6 +14,8 @@
 #include "weft/instr_atomic.hpp"
 #include "weft/weft.hpp"
 
+namespace poll_strategy_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::StrategyKind;
@@ -195,3 +197,5 @@ TEST(PollingStrategies, ASingleYieldIsExploredBothWays) {
 }
 
 }  // namespace
+
+}  // namespace poll_strategy_test

@@ -10,6 +10,8 @@
 
 #include "weft/weft.hpp"
 
+namespace poll_time_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -122,3 +124,5 @@ TEST(PollTime, PollingWithNoTimerPendingIsStillALivelock) {
 }
 
 }  // namespace
+
+}  // namespace poll_time_test

@@ -12,6 +12,8 @@
 #include "weft/instr.hpp"
 #include "weft/weft.hpp"
 
+namespace race_fast_path_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions direct(std::uint64_t iterations) {
@@ -148,3 +150,5 @@ TEST(RaceFastPath, FreedAndReusedMemoryIsNoRace) {
 }
 
 }  // namespace
+
+}  // namespace race_fast_path_test

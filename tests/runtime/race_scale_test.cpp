@@ -14,6 +14,8 @@
 
 #include "weft/weft.hpp"
 
+namespace race_scale_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 #if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
@@ -103,3 +105,5 @@ TEST(RaceScale, StatsAreZeroWithDetectionOff) {
 }
 
 }  // namespace
+
+}  // namespace race_scale_test

@@ -18,6 +18,8 @@
 
 #include "weft/weft.hpp"
 
+namespace report_file_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -300,3 +302,5 @@ TEST(ReportFileDeathTest, AHangIsWrittenAsJson) {
 }
 
 }  // namespace
+
+}  // namespace report_file_test

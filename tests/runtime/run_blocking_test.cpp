@@ -21,6 +21,8 @@ extern "C" const char* __lsan_default_suppressions() {
          "leak:Blocking_DumpShowsAGoroutineInACall_Test\n";
 }
 
+namespace run_blocking_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::RunOptions opts(unsigned procs, unsigned max_threads = 10'000) {
@@ -234,3 +236,5 @@ TEST(BlockingDeathTest, MoreCallsThanThreadsIsThreadExhaustion) {
 }
 
 }  // namespace
+
+}  // namespace run_blocking_test

@@ -7,6 +7,8 @@
 
 #include "weft/weft.hpp"
 
+namespace run_mutex_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::RunOptions opts(unsigned procs) {
@@ -97,3 +99,5 @@ TEST(RunMutexDeathTest, UnlockOfUnlockedMutexPanics) {
 }
 
 }  // namespace
+
+}  // namespace run_mutex_test

@@ -13,6 +13,8 @@
 
 #include "weft/weft.hpp"
 
+namespace run_test {  // this file's names, apart from the other tests' in a unity build
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -648,3 +650,5 @@ TEST(Run, DumpGoroutinesListsStatesAndReasons) {
 }
 
 }  // namespace
+
+}  // namespace run_test

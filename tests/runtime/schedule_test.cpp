@@ -12,6 +12,8 @@
 #include "token.hpp"
 #include "weft/weft.hpp"
 
+namespace schedule_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::detail::decode_schedule;
@@ -246,3 +248,5 @@ TEST(Schedule, VersionOneTokenReplaysAndItsScheduleIsRecordedLiterally) {
 }
 
 }  // namespace
+
+}  // namespace schedule_test

@@ -13,6 +13,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace select_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 200, std::uint64_t seed = 1) {
@@ -398,3 +400,5 @@ TEST(Select, BlockedSelectIsReportedWithItsLocation) {
 }
 
 }  // namespace
+
+}  // namespace select_test

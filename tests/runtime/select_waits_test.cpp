@@ -10,6 +10,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace select_waits_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 std::string place(const std::source_location& l) {
@@ -80,3 +82,5 @@ TEST(SelectWaits, ALeakedSelectListsItsChannelsAndASingleReceiveDoesNot) {
 }
 
 }  // namespace
+
+}  // namespace select_waits_test

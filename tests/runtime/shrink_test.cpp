@@ -10,6 +10,8 @@
 
 #include "weft/weft.hpp"
 
+namespace shrink_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::StrategyKind;
@@ -370,3 +372,5 @@ TEST(ExploreStats, CountIterationsSchedulesGoroutinesAndStrategies) {
 }
 
 }  // namespace
+
+}  // namespace shrink_test

@@ -4,6 +4,8 @@
 
 #include "weft/weft.hpp"
 
+namespace smoke_sync_test {  // this file's names, apart from the other tests' in a unity build
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -154,3 +156,5 @@ TEST(SmokeRace, LockOrderInversionWithoutDeadlock) {
 }
 
 }  // namespace
+
+}  // namespace smoke_sync_test

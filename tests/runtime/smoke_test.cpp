@@ -2,6 +2,8 @@
 
 #include "weft/weft.hpp"
 
+namespace smoke_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 100) {
@@ -56,3 +58,5 @@ TEST(Smoke, SelectAndClose) {
 }
 
 }  // namespace
+
+}  // namespace smoke_test

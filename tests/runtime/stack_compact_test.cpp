@@ -20,6 +20,8 @@
 #include "stack_compact.hpp"
 #include "weft/weft.hpp"
 
+namespace stack_compact_test {  // this file's names, apart from the other tests' in a unity build
+
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_TEST_ASAN 1
 #elif defined(__has_feature)
@@ -440,3 +442,5 @@ TEST(StackCompactDeathTest, AHangAmongCompactedStacksIsStillReported) {
 }
 
 }  // namespace
+
+}  // namespace stack_compact_test

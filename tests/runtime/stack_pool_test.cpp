@@ -12,6 +12,8 @@
 
 #include "fiber.hpp"
 
+namespace stack_pool_test {  // this file's names, apart from the other tests' in a unity build
+
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_TEST_ASAN 1
 #elif defined(__has_feature)
@@ -147,3 +149,5 @@ TEST(StackPool, WithMprotectGuardsTheMapCountLimitIsReported) {
 }
 
 }  // namespace
+
+}  // namespace stack_pool_test

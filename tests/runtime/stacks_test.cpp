@@ -13,6 +13,8 @@
 
 #include "weft/weft.hpp"
 
+namespace stacks_test {  // this file's names, apart from the other tests' in a unity build
+
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_TEST_ASAN 1
 #elif defined(__has_feature)
@@ -204,3 +206,5 @@ TEST(StacksDeathTest, AFullMapCountIsAResourceLimitFailureNamingTheSysctl) {
 }
 
 }  // namespace
+
+}  // namespace stacks_test

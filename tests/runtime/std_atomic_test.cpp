@@ -20,6 +20,8 @@
 #include "weft/instr_atomic.hpp"
 #include "weft/weft.hpp"
 
+namespace std_atomic_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::instr::atomic;
@@ -316,3 +318,5 @@ TEST(StdAtomic, ProxyOperationsReturnWhatStdAtomicReturns) {
 }
 
 }  // namespace
+
+}  // namespace std_atomic_test

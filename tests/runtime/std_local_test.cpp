@@ -19,6 +19,8 @@
 #include "weft/instr_local.hpp"
 #include "weft/weft.hpp"
 
+namespace std_local_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::instr::goroutine_local;
@@ -174,3 +176,5 @@ TEST(StdErrno, ANewThreadStartsWithZero) {
 }
 
 }  // namespace
+
+}  // namespace std_local_test

@@ -10,6 +10,8 @@
 
 #include "weft/weft.hpp"
 
+namespace std_locks_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 weft::ExploreOptions opts(std::uint64_t iterations = 20) {
@@ -195,3 +197,5 @@ TEST(StdLocks, CondWaitsThroughAUniqueLock) {
 }
 
 }  // namespace
+
+}  // namespace std_locks_test

@@ -33,6 +33,8 @@
 
 #include "weft/weft.hpp"
 
+namespace std_thread_test {  // this file's names, apart from the other tests' in a unity build
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -789,3 +791,5 @@ TEST(StdThreadDeathTest, DestroyingAJoinableThreadIsACrashWithAToken) {
 }
 
 }  // namespace
+
+}  // namespace std_thread_test

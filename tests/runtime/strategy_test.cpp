@@ -17,6 +17,8 @@
 #include "depth_kernels.hpp"
 #include "weft/weft.hpp"
 
+namespace strategy_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::StrategyKind;
@@ -551,3 +553,5 @@ TEST(AccessScheduling, IsIndependentOfRaceDetection) {
 }
 
 }  // namespace
+
+}  // namespace strategy_test

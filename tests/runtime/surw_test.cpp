@@ -15,6 +15,8 @@
 #include "depth_kernels.hpp"
 #include "weft/weft.hpp"
 
+namespace surw_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::StrategyKind;
@@ -220,3 +222,5 @@ TEST(Mutate, FailingSchedulesReplayExactly) {
 }
 
 }  // namespace
+
+}  // namespace surw_test

@@ -21,8 +21,11 @@
 #include <vector>
 
 #include "recorder.hpp"
+#include "test_support.hpp"
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
+
+namespace sync_test {  // this file's names, apart from the other tests' in a unity build
 
 using namespace std::chrono_literals;
 
@@ -31,15 +34,8 @@ namespace {
 using weft_test::Point;
 using weft_test::Recorder;
 
-weft::ExploreOptions opts(std::uint64_t iterations = 200) {
-  return weft::gtest::isolated(iterations);
-}
-
-template <class F>
-void expect_ok(F body, std::uint64_t iterations = 200,
-               std::source_location where = std::source_location::current()) {
-  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
-}
+using weft_test::expect_ok;
+using weft_test::opts;
 
 // Every other goroutine runs until it blocks (or ends) before this returns.
 void settle() { weft::sleep(1ms); }
@@ -1305,3 +1301,5 @@ TEST(LockOrderGates, PhilosophersWithoutAWaiterAreReported) {
 }
 
 }  // namespace
+
+}  // namespace sync_test

@@ -17,6 +17,8 @@
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
+namespace time_test {  // this file's names, apart from the other tests' in a unity build
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -300,3 +302,5 @@ TEST(TimeHappensBefore, ArmingATimerBeforeReceivingItsFire) {
 }
 
 }  // namespace
+
+}  // namespace time_test

@@ -9,6 +9,8 @@
 
 #include "timer_heap.hpp"
 
+namespace timer_heap_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using weft::detail::TimerEntry;
@@ -82,3 +84,5 @@ TEST(TimerHeap, StaysOrderedUnderManyRandomPushesAndRemovals) {
 }
 
 }  // namespace
+
+}  // namespace timer_heap_test

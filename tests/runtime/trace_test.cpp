@@ -16,6 +16,8 @@
 
 #include "weft/weft.hpp"
 
+namespace trace_test {  // this file's names, apart from the other tests' in a unity build
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -135,3 +137,5 @@ TEST(Trace, OnlyAReplayIsTracedAndABadPathIsAConfigurationFailure) {
 }
 
 }  // namespace
+
+}  // namespace trace_test

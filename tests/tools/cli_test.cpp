@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "process.hpp"
+#include "run_result.hpp"
 
 namespace {
 
@@ -21,10 +22,7 @@ using weft::cli::Environment;
 using weft::cli::TempDir;
 using nlohmann::json;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using weft_cli_test::Result;
 
 class Cli : public ::testing::Test {
  protected:

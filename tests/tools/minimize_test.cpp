@@ -10,13 +10,11 @@
 #include <vector>
 
 #include "process.hpp"
+#include "run_result.hpp"
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using weft_cli_test::Result;
 
 class Minimize : public ::testing::Test {
  protected:

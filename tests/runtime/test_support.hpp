@@ -1,0 +1,26 @@
+// Helpers that several of the runtime's test files share, defined once here rather than
+// copied into each file (where, in a unity build, the copies would also collide).
+#pragma once
+
+#include <cstdint>
+#include <source_location>
+
+#include "weft/gtest.hpp"
+#include "weft/weft.hpp"
+
+namespace weft_test {
+
+// Options for an exploration of `iterations` schedules that no WEFT_* variable steers.
+inline weft::ExploreOptions opts(std::uint64_t iterations = 200) {
+  return weft::gtest::isolated(iterations);
+}
+
+// Explores `body` with opts(iterations) and expects every schedule to pass; a failure names
+// the caller's line.
+template <class F>
+void expect_ok(F body, std::uint64_t iterations = 200,
+               std::source_location where = std::source_location::current()) {
+  weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
+}
+
+}  // namespace weft_test
