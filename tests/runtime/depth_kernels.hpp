@@ -1,4 +1,5 @@
-// Bug kernels of known depth shared by the strategy tests (strategy_test, surw_test).
+// Bug kernels of known depth shared by the strategy tests (strategy_test, surw_test,
+// lock_order_warn_test).
 #pragma once
 
 #include "weft/weft.hpp"
@@ -18,6 +19,32 @@ inline void deep_prefix(int k) {
   });
   weft::go([&] {
     weft::check(x.read() != k, "the reader saw every write");
+    wg.done();
+  });
+  wg.wait();
+}
+
+// Two mutexes taken in opposite orders: "ab" takes A then B at once; "ba" first makes
+// `prefix` scheduling points of other work, then takes B then A. They deadlock only if "ab"
+// stays between its two locks for all of "ba"'s prefix (about one random schedule in
+// 2^prefix); with prefix 0 it is the plain depth-2 inversion.
+inline void lock_inversion(int prefix) {
+  weft::Mutex a, b;
+  weft::WaitGroup wg;
+  wg.add(2);
+  weft::go([&] {
+    a.lock();
+    b.lock();
+    b.unlock();
+    a.unlock();
+    wg.done();
+  });
+  weft::go([&] {
+    for (int i = 0; i < prefix; ++i) weft::yield();
+    b.lock();
+    a.lock();
+    a.unlock();
+    b.unlock();
     wg.done();
   });
   wg.wait();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "depth_kernels.hpp"
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
@@ -16,30 +17,9 @@ namespace {
 
 constexpr int kPrefix = 40;
 
-// "ab" takes A then B at once; "ba" does kPrefix scheduling points of other work first, then
-// takes B then A. They deadlock only if "ab" stays between its two locks for all of "ba"'s
-// prefix: about one random schedule in 2^40.
-void late_inversion() {
-  weft::Mutex a, b;
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    a.lock();
-    b.lock();
-    b.unlock();
-    a.unlock();
-    wg.done();
-  });
-  weft::go([&] {
-    for (int i = 0; i < kPrefix; ++i) weft::yield();
-    b.lock();
-    a.lock();
-    a.unlock();
-    b.unlock();
-    wg.done();
-  });
-  wg.wait();
-}
+// The inversion is closed only if "ab" stays between its two locks for all of "ba"'s
+// kPrefix yields: about one random schedule in 2^40.
+void late_inversion() { weft_test::lock_inversion(kPrefix); }
 
 // The same inversion, but "ba" starts only after "ab" set `done` under the mutex `m`, which
 // it polls. The order comes from m's edges and a flag, which the detector does not count as

@@ -232,26 +232,7 @@ TEST(Pct, APollingGoroutineLetsTheOthersRun) {
 TEST(Pos, FindsTheDeepPrefixBugAndADeadlock) {
   EXPECT_GE(first_failure([] { deep_prefix(30); }, opts(StrategyKind::pos, 200)), 1u);
   auto r = weft::explore(
-      [] {
-        weft::Mutex a, b;
-        weft::WaitGroup wg;
-        wg.add(2);
-        weft::go([&] {
-          a.lock();
-          b.lock();
-          b.unlock();
-          a.unlock();
-          wg.done();
-        });
-        weft::go([&] {
-          b.lock();
-          a.lock();
-          a.unlock();
-          b.unlock();
-          wg.done();
-        });
-        wg.wait();
-      },
+      [] { weft_test::lock_inversion(0); },
       [] {
         auto o = opts(StrategyKind::pos, 200);
         o.detect_races = false;  // no lock-order report: the deadlock itself
