@@ -165,19 +165,26 @@ TEST_P(Blocking, CallStillInProgressWhenMainReturnsIsAbandoned) {
 
 TEST_P(Blocking, DumpShowsAGoroutineInACall) {
   std::string dump;
-  ASSERT_EQ(weft::run([&] {
-              std::promise<void> entered, release;
-              weft::go_named("reader", [&] {
-                weft::blocking([&] {
-                  entered.set_value();
-                  release.get_future().wait();
+  // The reader's call may still be inside release's future when main returns (and even after
+  // this test ends): the promises are shared with it, not locals of main, which a loaded
+  // machine showed as a segfault when main's frame went first.
+  struct Sync {
+    std::promise<void> entered, release;
+    std::shared_future<void> released = release.get_future().share();
+  };
+  auto sync = std::make_shared<Sync>();
+  ASSERT_EQ(weft::run([sync, &dump] {
+              weft::go_named("reader", [sync] {
+                weft::blocking([sync] {
+                  sync->entered.set_value();
+                  sync->released.wait();
                 });
               });
-              weft::blocking([&] { entered.get_future().wait(); });
+              weft::blocking([sync] { sync->entered.get_future().wait(); });
               testing::internal::CaptureStderr();
               weft::dump_goroutines();
               dump = testing::internal::GetCapturedStderr();
-              release.set_value();
+              sync->release.set_value();
             }, opts(GetParam())),
             0);
   EXPECT_NE(dump.find("\"reader\" [blocking call, "), std::string::npos) << dump;
