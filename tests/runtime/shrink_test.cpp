@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "test_support.hpp"
 #include "weft/weft.hpp"
 
 namespace shrink_test {  // this file's names, apart from the other tests' in a unity build
@@ -16,14 +17,7 @@ namespace {
 
 using weft::StrategyKind;
 
-weft::ExploreOptions opts(StrategyKind k, std::uint64_t iterations, std::uint64_t seed = 1) {
-  weft::ExploreOptions o;
-  o.strategy = k;
-  o.iterations = iterations;
-  o.seed = seed;
-  o.use_environment = false;
-  return o;
-}
+using weft_test::opts;  // test_support.hpp
 
 // Depth 2 (one preemption): the reader's one read must fall after the writer's k-th write
 // and before its reset.

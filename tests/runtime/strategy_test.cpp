@@ -15,6 +15,7 @@
 #include "strategy.hpp"
 #include "weft/instr.hpp"
 #include "depth_kernels.hpp"
+#include "test_support.hpp"
 #include "weft/weft.hpp"
 
 namespace strategy_test {  // this file's names, apart from the other tests' in a unity build
@@ -23,14 +24,7 @@ namespace {
 
 using weft::StrategyKind;
 
-weft::ExploreOptions opts(StrategyKind k, std::uint64_t iterations, std::uint64_t seed = 1) {
-  weft::ExploreOptions o;
-  o.strategy = k;
-  o.iterations = iterations;
-  o.seed = seed;
-  o.use_environment = false;
-  return o;
-}
+using weft_test::opts;  // test_support.hpp
 
 // ---------------------------------------------------------------------------------------
 // The registry.

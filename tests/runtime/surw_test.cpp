@@ -13,6 +13,7 @@
 
 #include "strategy.hpp"
 #include "depth_kernels.hpp"
+#include "test_support.hpp"
 #include "weft/weft.hpp"
 
 namespace surw_test {  // this file's names, apart from the other tests' in a unity build
@@ -22,11 +23,7 @@ namespace {
 using weft::StrategyKind;
 
 weft::ExploreOptions opts(StrategyKind k, std::uint64_t iterations, std::uint64_t seed = 1) {
-  weft::ExploreOptions o;
-  o.strategy = k;
-  o.iterations = iterations;
-  o.seed = seed;
-  o.use_environment = false;
+  weft::ExploreOptions o = weft_test::opts(k, iterations, seed);
   o.detect_races = false;  // the strategy must reach the assertion itself
   return o;
 }

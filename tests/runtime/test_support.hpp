@@ -15,6 +15,17 @@ inline weft::ExploreOptions opts(std::uint64_t iterations = 200) {
   return weft::gtest::isolated(iterations);
 }
 
+// Options for `iterations` schedules of strategy `k` from `seed`, no WEFT_* variable steering.
+inline weft::ExploreOptions opts(weft::StrategyKind k, std::uint64_t iterations,
+                                 std::uint64_t seed = 1) {
+  weft::ExploreOptions o;
+  o.strategy = k;
+  o.iterations = iterations;
+  o.seed = seed;
+  o.use_environment = false;
+  return o;
+}
+
 // Explores `body` with opts(iterations) and expects every schedule to pass; a failure names
 // the caller's line.
 template <class F>
