@@ -22,6 +22,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "crash.hpp"
 #include "report.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/panic.hpp"
@@ -388,7 +389,13 @@ void ParallelScheduler::execute(Proc* p, G* g) {
   after_switch(p);
 }
 
+const G* ParallelScheduler::running_here() noexcept {
+  Proc* p = this_proc();
+  return p ? p->cur : nullptr;
+}
+
 void ParallelScheduler::proc_main(Proc* p) {
+  ThreadAltStack altstack;  // a goroutine's stack overflow is reported (crash.hpp)
   set_this_proc(p);
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
