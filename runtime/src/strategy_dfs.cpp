@@ -28,6 +28,7 @@
 // choices besides its own.
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "strategy.hpp"
@@ -55,16 +56,34 @@ class DfsStrategy final : public Strategy {
   std::size_t pick_value(std::size_t n) override { return decide(n, -1); }
 
   void end_iteration(std::uint64_t) override {
-    std::vector<std::uint32_t> choices;
-    for (const Node& nd : path_) choices.push_back(nd.chosen);
-    own_last_ = owns(choices);
-    if (!backtrack()) next_work_item();
+    auto choices = std::make_shared<std::vector<std::uint32_t>>();
+    choices->reserve(path_.size());
+    for (const Node& nd : path_) choices->push_back(nd.chosen);
+    own_last_ = owns(Prefix{choices, static_cast<std::uint32_t>(choices->size()), 0, false});
+    if (!backtrack(choices)) next_work_item();
   }
 
   bool exhausted() const override { return done_; }
   bool counts_last_iteration() const override { return own_last_; }
 
  private:
+  // A prefix of choices: the first `len` choices of a run, then `last` if `more`. Prefixes
+  // branching off one run share its choices, so deferring every alternative of a run of n
+  // choices costs O(n), not O(n^2).
+  struct Prefix {
+    std::shared_ptr<const std::vector<std::uint32_t>> run;
+    std::uint32_t len = 0;
+    std::uint32_t last = 0;
+    bool more = false;
+    std::size_t size() const noexcept { return len + (more ? 1 : 0); }
+    std::uint32_t at(std::size_t j) const noexcept { return j < len ? (*run)[j] : last; }
+    std::vector<std::uint32_t> choices() const {
+      std::vector<std::uint32_t> v(run->begin(), run->begin() + len);
+      if (more) v.push_back(last);
+      return v;
+    }
+  };
+
   struct Node {
     std::uint32_t n;            // options
     std::uint32_t chosen;
@@ -105,16 +124,16 @@ class DfsStrategy final : public Strategy {
 
   // Whether the schedules starting with `prefix` are this shard's; true for a prefix too
   // short to decide (shorter than kSplitDepth), which must be run to be split.
-  bool decided_elsewhere(const std::vector<std::uint32_t>& prefix) const {
+  bool decided_elsewhere(const Prefix& prefix) const {
     return shards_ > 1 && prefix.size() >= kSplitDepth && !owns(prefix);
   }
   // The shard of a schedule (or of every schedule under a prefix of kSplitDepth or more).
-  bool owns(const std::vector<std::uint32_t>& choices) const {
+  bool owns(const Prefix& choices) const {
     if (shards_ <= 1) return true;
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the key's choices
     const std::size_t n = std::min(choices.size(), kSplitDepth);
     for (std::size_t j = 0; j < n; ++j) {
-      h ^= choices[j] + 1;
+      h ^= choices.at(j) + 1;
       h *= 1099511628211ull;
     }
     h ^= n;
@@ -123,18 +142,17 @@ class DfsStrategy final : public Strategy {
   }
 
   // Makes plan_ the next schedule of the current work item; false when it has none left.
-  bool backtrack() {
+  // `run` holds the choices of the run that just ended (path_'s).
+  bool backtrack(const std::shared_ptr<const std::vector<std::uint32_t>>& run) {
     while (path_.size() > floor_) {
       Node& nd = path_.back();
       const std::uint32_t def = default_of(nd);
       for (std::uint32_t pos = position_of(nd.chosen, def) + 1; pos < nd.n; ++pos) {
         const std::uint32_t c = option_at(pos, def);
-        std::vector<std::uint32_t> prefix;
-        for (std::size_t j = 0; j + 1 < path_.size(); ++j) prefix.push_back(path_[j].chosen);
-        prefix.push_back(c);
+        Prefix prefix{run, static_cast<std::uint32_t>(path_.size() - 1), c, true};
         if (decided_elsewhere(prefix)) continue;  // another shard's subtree
         if (nd.preemptions + (preempts(nd, c) ? 1 : 0) <= bound_) {
-          plan_ = std::move(prefix);
+          plan_ = prefix.choices();
           return true;
         }
         // One preemption too many for this level: the next level explores it.
@@ -155,7 +173,7 @@ class DfsStrategy final : public Strategy {
       work_.assign(deferred_.begin(), deferred_.end());
       deferred_.clear();
     }
-    plan_ = std::move(work_.front());
+    plan_ = work_.front().choices();
     work_.pop_front();
     floor_ = plan_.size();
   }
@@ -167,8 +185,8 @@ class DfsStrategy final : public Strategy {
   std::vector<std::uint32_t> plan_;              // choices to follow from the start
   std::size_t floor_ = 0;                        // plan_ choices fixed by the work item
   std::vector<Node> path_;                       // this iteration's choices
-  std::deque<std::vector<std::uint32_t>> work_;  // prefixes of this level still to explore
-  std::vector<std::vector<std::uint32_t>> deferred_;  // prefixes for the next level
+  std::deque<Prefix> work_;                      // prefixes of this level still to explore
+  std::vector<Prefix> deferred_;                 // prefixes for the next level
   bool done_ = false;
 };
 
