@@ -28,7 +28,6 @@
 // choices besides its own.
 #include <algorithm>
 #include <deque>
-#include <memory>
 #include <vector>
 
 #include "strategy.hpp"
@@ -56,33 +55,57 @@ class DfsStrategy final : public Strategy {
   std::size_t pick_value(std::size_t n) override { return decide(n, -1); }
 
   void end_iteration(std::uint64_t) override {
-    auto choices = std::make_shared<std::vector<std::uint32_t>>();
-    choices->reserve(path_.size());
-    for (const Node& nd : path_) choices->push_back(nd.chosen);
-    own_last_ = owns(Prefix{choices, static_cast<std::uint32_t>(choices->size()), 0, false});
-    if (!backtrack(choices)) next_work_item();
+    std::vector<std::uint32_t> choices;
+    choices.reserve(path_.size());
+    for (const Node& nd : path_) choices.push_back(nd.chosen);
+    const std::uint32_t run = keep_run(std::move(choices));
+    own_last_ = owns(Prefix{run, static_cast<std::uint32_t>(runs_[run].size()), 0, false});
+    const bool more = backtrack(run);
+    if (refs_[run] == 0) drop_run(run);  // no deferred prefix names it
+    if (!more) next_work_item();
   }
 
   bool exhausted() const override { return done_; }
   bool counts_last_iteration() const override { return own_last_; }
 
  private:
-  // A prefix of choices: the first `len` choices of a run, then `last` if `more`. Prefixes
-  // branching off one run share its choices, so deferring every alternative of a run of n
-  // choices costs O(n), not O(n^2).
+  // A prefix of choices: the first `len` choices of kept run `run` (runs_), then `last` if
+  // `more`. Prefixes branching off one run share its choices, so deferring every
+  // alternative of a run of n choices costs O(n), not O(n^2). refs_ counts the prefixes in
+  // deferred_ and work_ that name each run; a run none names is dropped.
   struct Prefix {
-    std::shared_ptr<const std::vector<std::uint32_t>> run;
+    std::uint32_t run = 0;
     std::uint32_t len = 0;
     std::uint32_t last = 0;
     bool more = false;
     std::size_t size() const noexcept { return len + (more ? 1 : 0); }
-    std::uint32_t at(std::size_t j) const noexcept { return j < len ? (*run)[j] : last; }
-    std::vector<std::uint32_t> choices() const {
-      std::vector<std::uint32_t> v(run->begin(), run->begin() + len);
-      if (more) v.push_back(last);
-      return v;
-    }
   };
+  std::uint32_t choice_at(const Prefix& p, std::size_t j) const noexcept {
+    return j < p.len ? runs_[p.run][j] : p.last;
+  }
+  std::vector<std::uint32_t> choices_of(const Prefix& p) const {
+    std::vector<std::uint32_t> v(runs_[p.run].begin(), runs_[p.run].begin() + p.len);
+    if (p.more) v.push_back(p.last);
+    return v;
+  }
+  std::uint32_t keep_run(std::vector<std::uint32_t> choices) {
+    std::uint32_t slot;
+    if (free_runs_.empty()) {
+      slot = static_cast<std::uint32_t>(runs_.size());
+      runs_.emplace_back();
+      refs_.push_back(0);
+    } else {
+      slot = free_runs_.back();
+      free_runs_.pop_back();
+    }
+    runs_[slot] = std::move(choices);
+    refs_[slot] = 0;
+    return slot;
+  }
+  void drop_run(std::uint32_t run) {
+    runs_[run] = std::vector<std::uint32_t>();
+    free_runs_.push_back(run);
+  }
 
   struct Node {
     std::uint32_t n;            // options
@@ -133,7 +156,7 @@ class DfsStrategy final : public Strategy {
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the key's choices
     const std::size_t n = std::min(choices.size(), kSplitDepth);
     for (std::size_t j = 0; j < n; ++j) {
-      h ^= choices.at(j) + 1;
+      h ^= choice_at(choices, j) + 1;
       h *= 1099511628211ull;
     }
     h ^= n;
@@ -142,8 +165,8 @@ class DfsStrategy final : public Strategy {
   }
 
   // Makes plan_ the next schedule of the current work item; false when it has none left.
-  // `run` holds the choices of the run that just ended (path_'s).
-  bool backtrack(const std::shared_ptr<const std::vector<std::uint32_t>>& run) {
+  // `run` is the kept run of the iteration that just ended (path_'s choices).
+  bool backtrack(std::uint32_t run) {
     while (path_.size() > floor_) {
       Node& nd = path_.back();
       const std::uint32_t def = default_of(nd);
@@ -152,11 +175,12 @@ class DfsStrategy final : public Strategy {
         Prefix prefix{run, static_cast<std::uint32_t>(path_.size() - 1), c, true};
         if (decided_elsewhere(prefix)) continue;  // another shard's subtree
         if (nd.preemptions + (preempts(nd, c) ? 1 : 0) <= bound_) {
-          plan_ = prefix.choices();
+          plan_ = choices_of(prefix);
           return true;
         }
         // One preemption too many for this level: the next level explores it.
-        deferred_.push_back(std::move(prefix));
+        ++refs_[run];
+        deferred_.push_back(prefix);
       }
       path_.pop_back();
     }
@@ -173,7 +197,8 @@ class DfsStrategy final : public Strategy {
       work_.assign(deferred_.begin(), deferred_.end());
       deferred_.clear();
     }
-    plan_ = work_.front().choices();
+    plan_ = choices_of(work_.front());
+    if (--refs_[work_.front().run] == 0) drop_run(work_.front().run);
     work_.pop_front();
     floor_ = plan_.size();
   }
@@ -187,6 +212,9 @@ class DfsStrategy final : public Strategy {
   std::vector<Node> path_;                       // this iteration's choices
   std::deque<Prefix> work_;                      // prefixes of this level still to explore
   std::vector<Prefix> deferred_;                 // prefixes for the next level
+  std::vector<std::vector<std::uint32_t>> runs_;  // the runs prefixes branch from, by slot
+  std::vector<std::size_t> refs_;                // by slot: prefixes naming the run
+  std::vector<std::uint32_t> free_runs_;         // slots of dropped runs
   bool done_ = false;
 };
 
