@@ -1,9 +1,11 @@
 // The bug-kernel corpus (tests/bugs/) against every strategy: for each buggy kernel, over
 // fixed seeds, whether the strategy finds the kernel's failure (of its expected kind) within
-// the cap, and the median and p90 schedules and the median milliseconds to it; for each fixed
-// twin, the failures in `--fixed` schedules per strategy (there must be none). Each kernel
-// runs with its own race-detector setting (off for the deep-ordering ones); fixed twins run
-// with the detector on. Schedule counts are deterministic for a given weft version; the
+// the cap, the median and p90 schedules to it, and the median milliseconds to it (the
+// exploration up to the first failure: the failing schedule is neither replayed for the
+// nondeterminism check nor shrunk; a miss counts the whole cap); for each fixed twin, the
+// failures in `--fixed` schedules per strategy (there must be none). Each kernel runs with
+// its own race-detector setting (off for the deep-ordering ones); fixed twins run with the
+// detector on. Schedule counts are deterministic for a given weft version; the
 // milliseconds are not.
 //
 //   build/rel/bench/bug_corpus_bench [--seeds 20] [--cap 10000] [--fixed 10000]
@@ -18,36 +20,18 @@
 #include <vector>
 
 #include "kernel.hpp"
+#include "strategies.hpp"
 #include "weft/weft.hpp"
 
 namespace {
 
-struct Strat {
-  const char* name;
-  weft::StrategyKind kind;
-  unsigned param;
-};
-const Strat kStrategies[] = {
-    {"random", weft::StrategyKind::random, 0}, {"pct:3", weft::StrategyKind::pct, 3},
-    {"pos", weft::StrategyKind::pos, 0},       {"dfs:2", weft::StrategyKind::dfs, 2},
-    {"urw", weft::StrategyKind::urw, 0},       {"surw", weft::StrategyKind::surw, 0},
-    {"mutate", weft::StrategyKind::mutate, 0},
-    {"portfolio", weft::StrategyKind::portfolio, 0},
-};
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
+using weft_bench::percentile;
+using weft_bench::Strat;
 
 weft::ExploreOptions options(const weft_bugs::Kernel& k, bool fixed, const Strat& s,
                              std::uint64_t seed, std::uint64_t iterations) {
   weft::ExploreOptions o = weft_bugs::options_for(k, fixed);
-  o.strategy = s.kind;
-  if (s.kind == weft::StrategyKind::pct) o.pct_depth = s.param;
-  if (s.kind == weft::StrategyKind::dfs) o.dfs_preemption_bound = s.param;
+  weft_bench::apply(s, o);
   o.seed = seed;
   o.iterations = iterations;
   o.hang_timeout = std::chrono::milliseconds(0);
@@ -58,6 +42,7 @@ struct Totals {
   int kernels_found = 0;     // found in every seed
   int kernels_missed = 0;    // found in no seed
   std::vector<double> all;   // schedules to the first failure, every (kernel, seed)
+  std::vector<double> millis;  // milliseconds to it, every (kernel, seed)
   std::uint64_t fixed_failures = 0;
 };
 
@@ -83,24 +68,26 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto wanted = [&](const Strat& s) {
-    return only_strategies.empty() ||
-           std::find(only_strategies.begin(), only_strategies.end(), s.name) != only_strategies.end();
-  };
+  if (!weft_bench::names_known(only_strategies, weft_bench::kStrategies)) return 2;
+  auto wanted = [&](const Strat& s) { return weft_bench::wanted(s, only_strategies); };
   std::map<std::string, Totals> totals;
-  std::printf("| kernel | class | depth | races | strategy | found | median schedules | p90 "
-              "schedules | median ms | fixed-twin failures |\n");
+  std::printf("| kernel | class | depth | races | strategy | found | median schedules | median "
+              "ms | p90 schedules | fixed-twin failures |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   for (const weft_bugs::Kernel& k : weft_bugs::kernels()) {
     if (!only.empty() && std::find(only.begin(), only.end(), k.name) == only.end()) continue;
-    for (const Strat& s : kStrategies) {
+    for (const Strat& s : weft_bench::kStrategies) {
       if (!wanted(s)) continue;
       std::vector<double> schedules, millis;
       std::uint64_t found = 0, other_kind = 0;
       const std::uint64_t runs = s.kind == weft::StrategyKind::dfs ? 1 : seeds;
       for (std::uint64_t seed = 1; seed <= runs; ++seed) {
+        // The time to the failure, without the replays that check and shrink it.
+        weft::ExploreOptions o = options(k, false, s, seed, cap);
+        o.check_determinism = false;
+        o.minimize_replays = 0;
         const auto t0 = std::chrono::steady_clock::now();
-        auto r = weft::explore(k.buggy, options(k, false, s, seed, cap));
+        auto r = weft::explore(k.buggy, o);
         const double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                 .count();
@@ -114,6 +101,7 @@ int main(int argc, char** argv) {
       t.kernels_found += found == runs;
       t.kernels_missed += found == 0;
       t.all.insert(t.all.end(), schedules.begin(), schedules.end());
+      t.millis.insert(t.millis.end(), millis.begin(), millis.end());
       std::string fixed_cell = "-";
       if (run_fixed) {
         auto r = weft::explore(k.fixed, options(k, true, s, 1, fixed_schedules));
@@ -123,25 +111,26 @@ int main(int argc, char** argv) {
                             : std::string(weft::failure_kind_name(r.failure->kind)) + " at " +
                                   std::to_string(r.iteration + 1);
       }
-      std::printf("| %.*s | %.*s | %u | %s | %s | %llu/%llu%s | %.0f | %.0f | %.2f | %s |\n",
+      std::printf("| %.*s | %.*s | %u | %s | %s | %llu/%llu%s | %.0f | %.2f | %.0f | %s |\n",
                   static_cast<int>(k.name.size()), k.name.data(),
                   static_cast<int>(k.bug_class.size()), k.bug_class.data(), k.depth,
                   k.races ? "on" : "off", s.name, static_cast<unsigned long long>(found),
                   static_cast<unsigned long long>(runs),
                   other_kind ? (" (" + std::to_string(other_kind) + " other kind)").c_str() : "",
-                  percentile(schedules, 0.5), percentile(schedules, 0.9),
-                  percentile(millis, 0.5), fixed_cell.c_str());
+                  percentile(schedules, 0.5), percentile(millis, 0.5),
+                  percentile(schedules, 0.9), fixed_cell.c_str());
       std::fflush(stdout);
     }
   }
   std::printf("\n| strategy | kernels found in every seed | kernels never found | median "
-              "schedules (all kernels x seeds) | p90 | fixed twins failing |\n");
-  std::printf("|---|---|---|---|---|---|\n");
-  for (const Strat& s : kStrategies) {
+              "schedules (all kernels x seeds) | median ms | p90 schedules | fixed twins "
+              "failing |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  for (const Strat& s : weft_bench::kStrategies) {
     if (!wanted(s)) continue;
     const Totals& t = totals[s.name];
-    std::printf("| %s | %d | %d | %.0f | %.0f | %llu |\n", s.name, t.kernels_found,
-                t.kernels_missed, percentile(t.all, 0.5), percentile(t.all, 0.9),
-                static_cast<unsigned long long>(t.fixed_failures));
+    std::printf("| %s | %d | %d | %.0f | %.2f | %.0f | %llu |\n", s.name, t.kernels_found,
+                t.kernels_missed, percentile(t.all, 0.5), percentile(t.millis, 0.5),
+                percentile(t.all, 0.9), static_cast<unsigned long long>(t.fixed_failures));
   }
 }

@@ -76,9 +76,11 @@ BENCHMARK(BM_ExplorePingPong)
 
 // The raw cost of a switch between two goroutines through the scheduler: every yield
 // with another goroutine runnable is a decision, usually a switch. Arg: the strategy, as in
-// BM_ExplorePingPong.
+// BM_ExplorePingPong (2 is dfs, with its default bound). The portfolio runs four
+// iterations per call, one of each member (urw, pos, pct:3, surw); the others one.
 void BM_YieldDecision(benchmark::State& state) {
   const auto strategy = static_cast<weft::StrategyKind>(state.range(0));
+  const std::uint64_t iterations = strategy == weft::StrategyKind::portfolio ? 4 : 1;
   std::uint64_t decisions = 0;
   for (auto _ : state) {
     auto r = weft::explore(
@@ -91,7 +93,7 @@ void BM_YieldDecision(benchmark::State& state) {
           for (int i = 0; i < 10000; ++i) weft::yield();
           done.recv();
         },
-        options(1, false, strategy));
+        options(iterations, false, strategy));
     decisions += r.decisions;
   }
   state.counters["decisions/s"] =
@@ -106,6 +108,8 @@ BENCHMARK(BM_YieldDecision)
     ->Arg(static_cast<int>(weft::StrategyKind::surw))
     ->Arg(static_cast<int>(weft::StrategyKind::urw))
     ->Arg(static_cast<int>(weft::StrategyKind::mutate))
+    ->Arg(static_cast<int>(weft::StrategyKind::portfolio))
+    ->Arg(static_cast<int>(weft::StrategyKind::dfs))
     ->ArgName("strategy")
     ->Unit(benchmark::kMillisecond);
 

@@ -6,7 +6,7 @@
 // a given weft version.
 //
 //   build/rel/bench/shrink_bench [--seeds 20] [--strategy random|pct|pos|portfolio]
-//                                [--replays 50]
+//                                [--replays 50] [--kernel NAME]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -15,42 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "depth_kernels.hpp"
 #include "weft/weft.hpp"
 
 namespace {
 
-// Depth 1 (no preemption): the writer's k writes all come before the reader's one read.
-void reader_after_all_writes() {
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= 6; ++i) x.write(i);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != 6, "the read came after every write");
-    wg.done();
-  });
-  wg.wait();
-}
-
-// Depth 2: the read falls between the writer's last write and its reset.
-void read_before_reset() {
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= 4; ++i) x.write(i);
-    x.write(0);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != 4, "the read saw the value before the reset");
-    wg.done();
-  });
-  wg.wait();
-}
+// The kernels of depth_kernels.hpp (deep_prefix(6): depth 1; between_writes(4): the read
+// falls between the last write and the reset, depth 2; lock_inversion(0): depth 2;
+// flag_before_value: depth 3) and these.
 
 // Depth 2 with bystanders: two goroutines taking turns on their own mutex.
 void read_before_reset_with_noise() {
@@ -67,7 +39,7 @@ void read_before_reset_with_noise() {
       }
       wg.done();
     });
-  read_before_reset();
+  weft_test::between_writes(4);
   wg.wait();
 }
 
@@ -84,47 +56,6 @@ void lost_increment() {
     });
   wg.wait();
   weft::check(counter.read() == 3, "an increment was lost");
-}
-
-// Depth 2: two mutexes taken in opposite orders deadlock.
-void opposite_lock_order() {
-  weft::Mutex a, b;
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    a.lock();
-    b.lock();
-    b.unlock();
-    a.unlock();
-    wg.done();
-  });
-  weft::go([&] {
-    b.lock();
-    a.lock();
-    a.unlock();
-    b.unlock();
-    wg.done();
-  });
-  wg.wait();
-}
-
-// Depth 3: the check must run after the first publisher's flag and before the second's
-// value, with a worker in between.
-void flag_before_value() {
-  weft::Shared<int> flag{0}, value{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    flag.write(1);
-    value.write(1);
-    flag.write(0);
-    wg.done();
-  });
-  weft::go([&] {
-    if (flag.read() == 1) weft::check(value.read() == 0 || flag.read() == 1, "torn read");
-    wg.done();
-  });
-  wg.wait();
 }
 
 struct Kernel {
@@ -145,34 +76,48 @@ int main(int argc, char** argv) {
   unsigned seeds = 20, replays = 50;
   weft::StrategyKind strategy = weft::StrategyKind::random;
   const char* strategy_text = "random";
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--seeds")) seeds = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--kernel")) only = argv[i + 1];
     else if (!std::strcmp(argv[i], "--replays"))
       replays = static_cast<unsigned>(std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--strategy")) {
       strategy_text = argv[i + 1];
       std::string s = argv[i + 1];
+      if (s != "random" && s != "pct" && s != "pos" && s != "portfolio") {
+        std::fprintf(stderr, "--strategy %s: unknown; one of random pct pos portfolio\n",
+                     s.c_str());
+        return 2;
+      }
       strategy = s == "pct" ? weft::StrategyKind::pct
                  : s == "pos" ? weft::StrategyKind::pos
                  : s == "portfolio" ? weft::StrategyKind::portfolio
                                     : weft::StrategyKind::random;
     } else {
-      std::fprintf(stderr, "usage: shrink_bench [--seeds N] [--strategy S] [--replays N]\n");
+      std::fprintf(stderr,
+                   "usage: shrink_bench [--seeds N] [--strategy S] [--replays N] [--kernel NAME]\n");
       return 2;
     }
   }
   const std::vector<Kernel> kernels = {
-      {"reader_after_all_writes", 1, reader_after_all_writes},
-      {"read_before_reset", 2, read_before_reset},
+      {"reader_after_all_writes", 1, [] { weft_test::deep_prefix(6); }},
+      {"read_before_reset", 2, [] { weft_test::between_writes(4); }},
       {"read_before_reset_with_noise", 2, read_before_reset_with_noise},
       {"lost_increment", 2, lost_increment},
-      {"opposite_lock_order", 2, opposite_lock_order},
-      {"flag_before_value", 3, flag_before_value},
+      {"opposite_lock_order", 2, [] { weft_test::lock_inversion(0); }},
+      {"flag_before_value", 3, weft_test::flag_before_value},
   };
   std::printf("strategy %s, %u seeds, replay budget %u\n", strategy_text, seeds, replays);
   std::printf("%-30s %5s %5s %9s %9s %9s %9s %9s %6s\n", "kernel", "depth", "found", "pre.before",
               "pre.after", "max.after", "steps.bef", "steps.aft", "replays");
+  if (!only.empty() && std::none_of(kernels.begin(), kernels.end(),
+                                    [&](const Kernel& k) { return only == k.name; })) {
+    std::fprintf(stderr, "--kernel %s: unknown\n", only.c_str());
+    return 2;
+  }
   for (const Kernel& k : kernels) {
+    if (!only.empty() && only != k.name) continue;
     std::vector<std::uint64_t> pb, pa, sb, sa, rp;
     for (unsigned seed = 1; seed <= seeds; ++seed) {
       weft::ExploreOptions o;

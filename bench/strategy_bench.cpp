@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "depth_kernels.hpp"
+#include "strategies.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -39,69 +41,12 @@ void lost_update() {
   weft::check(counter == 2, "an increment was lost");
 }
 
-// Depth 2: each goroutine takes its first lock before the other's second.
-void lock_order() {
-  weft::Mutex a, b;
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    a.lock();
-    b.lock();
-    b.unlock();
-    a.unlock();
-    wg.done();
-  });
-  weft::go([&] {
-    b.lock();
-    a.lock();
-    a.unlock();
-    b.unlock();
-    wg.done();
-  });
-  wg.wait();
-}
-
 // Depth 1: main gives up (select default) before the worker sent; the worker leaks.
 void leak_on_default() {
   auto result = weft::make_chan<int>();
   weft::go([result] { result.send(42); });
   weft::yield();
   weft::select(weft::recv_case(result, [](int) {}), weft::default_case([] {}));
-}
-
-// Depth 1, long prefix: the writer's 30 writes all come before the reader's one read.
-void deep_prefix() {
-  constexpr int k = 30;
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= k; ++i) x.write(i);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != k, "the reader saw every write");
-    wg.done();
-  });
-  wg.wait();
-}
-
-// Depth 2: the read falls between the writer's 20th write and its reset.
-void between_writes() {
-  constexpr int k = 20;
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= k; ++i) x.write(i);
-    x.write(0);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != k, "the reader saw the 20th write before the reset");
-    wg.done();
-  });
-  wg.wait();
 }
 
 // Depth 2, long prefix: a lock-order deadlock that closes only if `late` stays unscheduled
@@ -133,17 +78,20 @@ struct Kernel {
   const char* name;
   void (*body)();
 };
+// Depth 2, depth 1 with a 30-write prefix, depth 2 around the 20th write: depth_kernels.hpp.
 const Kernel kKernels[] = {
-    {"lost_update", lost_update},     {"lock_order", lock_order},
-    {"leak_on_default", leak_on_default}, {"deep_prefix_30", deep_prefix},
-    {"between_writes_20", between_writes}, {"deep_deadlock_20", deep_deadlock},
+    {"lost_update", lost_update},
+    {"lock_order", [] { weft_test::lock_inversion(0); }},
+    {"leak_on_default", leak_on_default},
+    {"deep_prefix_30", [] { weft_test::deep_prefix(30); }},
+    {"between_writes_20", [] { weft_test::between_writes(20); }},
+    {"deep_deadlock_20", deep_deadlock},
 };
 
-struct Strat {
-  const char* name;
-  weft::StrategyKind kind;
-  unsigned param;
-};
+using weft_bench::percentile;
+using weft_bench::Strat;
+
+// Every strategy of weft_bench::kStrategies, and PCT at depth 2 too.
 const Strat kStrategies[] = {
     {"random", weft::StrategyKind::random, 0}, {"pct:2", weft::StrategyKind::pct, 2},
     {"pct:3", weft::StrategyKind::pct, 3},     {"pos", weft::StrategyKind::pos, 0},
@@ -151,12 +99,6 @@ const Strat kStrategies[] = {
     {"surw", weft::StrategyKind::surw, 0},     {"mutate", weft::StrategyKind::mutate, 0},
     {"portfolio", weft::StrategyKind::portfolio, 0},
 };
-
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const std::size_t i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
 
 }  // namespace
 
@@ -183,9 +125,7 @@ int main(int argc, char** argv) {
       for (std::uint64_t seed = 1; seed <= runs; ++seed) {
         weft::ExploreOptions o;
         o.use_environment = false;
-        o.strategy = s.kind;
-        if (s.kind == weft::StrategyKind::pct) o.pct_depth = s.param;
-        if (s.kind == weft::StrategyKind::dfs) o.dfs_preemption_bound = s.param;
+        weft_bench::apply(s, o);
         o.seed = seed;
         o.iterations = cap;
         o.detect_races = detect;

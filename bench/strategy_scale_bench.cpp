@@ -15,21 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "strategies.hpp"
 #include "weft/weft.hpp"
 
 namespace {
 
-struct Strat {
-  const char* name;
-  weft::StrategyKind kind;
-  unsigned param;
-};
-const Strat kStrategies[] = {
-    {"random", weft::StrategyKind::random, 0}, {"pct:3", weft::StrategyKind::pct, 3},
-    {"pos", weft::StrategyKind::pos, 0},       {"urw", weft::StrategyKind::urw, 0},
-    {"surw", weft::StrategyKind::surw, 0},     {"mutate", weft::StrategyKind::mutate, 0},
-    {"dfs:2", weft::StrategyKind::dfs, 2},     {"portfolio", weft::StrategyKind::portfolio, 0},
-};
+using weft_bench::Strat;
 
 bool released_all(long n, const Strat& s) {
   weft::ExploreOptions o;
@@ -39,9 +30,7 @@ bool released_all(long n, const Strat& s) {
   o.report_leaks = false;
   o.hang_timeout = std::chrono::milliseconds(0);
   o.max_steps = 40 * static_cast<std::uint64_t>(n);
-  o.strategy = s.kind;
-  if (s.kind == weft::StrategyKind::pct) o.pct_depth = s.param;
-  if (s.kind == weft::StrategyKind::dfs) o.dfs_preemption_bound = s.param;
+  weft_bench::apply(s, o);
   long released = 0;
   const auto t0 = std::chrono::steady_clock::now();
   weft::ExploreResult r = weft::explore(
@@ -98,21 +87,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "-n wants a positive number of goroutines, such as 200000\n");
     return 2;
   }
+  if (!weft_bench::names_known(only, weft_bench::kStrategies)) return 2;
   bool ok = true;
-  for (const std::string& name : only) {
-    bool known = false;
-    for (const Strat& s : kStrategies) known = known || name == s.name;
-    if (!known) {
-      std::fprintf(stderr, "--strategy %s: unknown; one of random pct:3 pos urw surw mutate dfs:2 portfolio\n",
-                   name.c_str());
-      return 2;
-    }
-  }
   std::printf("%ld goroutines released at once, one iteration per strategy\n", n);
-  for (const Strat& s : kStrategies) {
-    bool wanted = only.empty();
-    for (const std::string& name : only) wanted = wanted || name == s.name;
-    if (wanted) ok = released_all(n, s) && ok;
-  }
+  for (const Strat& s : weft_bench::kStrategies)
+    if (weft_bench::wanted(s, only)) ok = released_all(n, s) && ok;
   return ok ? 0 : 1;
 }

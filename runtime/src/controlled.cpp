@@ -96,14 +96,14 @@ void ControlledScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   const std::uint64_t identity = identities_.child(cur_->identity, site_hash(created_at));
   G* g = create(std::move(fn), std::move(name), created_at, cur_->id, identity);
   if (tearing_down_) return;  // never started; released by teardown
-  runq_.insert(g);
+  enqueue(g);
 }
 
 void ControlledScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
   const std::uint64_t identity = identities_.child(kTimerRootIdentity, name_hash(name));
   G* g = create(std::move(fn), std::move(name), Location{}, 0, identity);
   if (tearing_down_) return;
-  runq_.insert(g);
+  enqueue(g);
 }
 
 std::size_t ControlledScheduler::pick(const RunQueue& runnable, const G* current) {
@@ -168,13 +168,13 @@ void ControlledScheduler::visible(Location where) {
     // Nothing changes until a timer fires: let the loop advance the clock (issue 13).
     advance_clock_ = true;
     self->state = GState::runnable;
-    runq_.insert(self);
+    enqueue(self);
     switch_to_scheduler();
     return;
   }
   if (runq_.empty()) return;
-  runq_.insert(self);
-  G* g = runq_.take(pick(runq_, self));
+  enqueue(self);
+  G* g = dequeue(pick(runq_, self));
   if (g == self) return;
   self->state = GState::runnable;
   if (main_done_) {  // the loop counts the leak grace period
@@ -183,6 +183,16 @@ void ControlledScheduler::visible(Location where) {
   } else {
     switch_direct(self, g);
   }
+}
+
+// weft::yield: a poll (first: the yield's own scheduling point already lets others run),
+// then the scheduling point, with the yield as the pending operation.
+void ControlledScheduler::yield(Location where) {
+  G* self = cur_;
+  polled(false);
+  self->pending = OpKind::yield;
+  self->pending_obj = nullptr;
+  visible(where);
 }
 
 void ControlledScheduler::access_point(Location where) {
@@ -217,7 +227,7 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   if (compact_from_ != 0 && live_.size() >= compact_from_ && compaction_available(stacks_))
     want_compacted(self);
   if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
-    switch_direct(self, runq_.take(pick(runq_, nullptr)));
+    switch_direct(self, dequeue(pick(runq_, nullptr)));
   } else {
     switch_to_scheduler();
   }
@@ -229,7 +239,7 @@ void ControlledScheduler::ready(G* g) {
   if (g->state != GState::blocked) return;
   WEFT_DCHECK(g != cur_, "runq_ never holds the running goroutine (cur_)");
   g->state = GState::runnable;
-  if (!g->killed) runq_.insert(g);
+  if (!g->killed) enqueue(g);
 }
 
 namespace {
@@ -251,16 +261,28 @@ void ControlledScheduler::polled(bool probe) {
   strategy_.on_poll(*cur_);
 }
 
+namespace {
+// Whether g is spinning on a probe: kSpinStreak probes in a row, the last one just now.
+bool spins_on_probe(const G* g) noexcept {
+  return g->poll_streak >= kSpinStreak && g->ops - g->polled_at <= kPollWindow;
+}
+}  // namespace
+
+void ControlledScheduler::enqueue(G* g) {
+  runq_.insert(g);
+  spinning_queued_ += spins_on_probe(g);
+}
+
+G* ControlledScheduler::dequeue(std::size_t i) {
+  G* g = runq_.take(i);
+  spinning_queued_ -= spins_on_probe(g);
+  return g;
+}
+
 // Whether `self` and every runnable goroutine are spinning on probes, so that nothing can
-// change until a timer fires.
+// change until a timer fires. O(1): the queued ones are counted as they are queued.
 bool ControlledScheduler::everyone_polls(const G* self) const {
-  auto polling = [](const G* g) {
-    return g->poll_streak >= kSpinStreak && g->ops - g->polled_at <= kPollWindow;
-  };
-  if (!polling(self)) return false;
-  bool all = true;
-  runq_.for_each([&](const G* g) { all = all && polling(g); });
-  return all;
+  return spins_on_probe(self) && spinning_queued_ == runq_.size();
 }
 
 void ControlledScheduler::exit_killed() {
@@ -542,6 +564,7 @@ void ControlledScheduler::abandon(G* g) {
 void ControlledScheduler::teardown() {
   tearing_down_ = true;
   runq_.clear();
+  spinning_queued_ = 0;
   next_ = nullptr;
   while (!timers_.empty()) {
     TimerEntry* t = timers_.pop();
@@ -590,7 +613,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
   if (sink_) sink_->iteration_begin();
   main_ = create(std::make_unique<BodyRef>(body), "", Location{"", "main", 0, 0}, 0,
                  kMainIdentity);
-  runq_.insert(main_);
+  enqueue(main_);
   bool grace_started = false;
   std::uint64_t grace_steps_end = 0;
   Duration grace_clock_end{0};
@@ -633,7 +656,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
         break;
       }
       ++out_.steps;  // running the next goroutine after one ended or blocked is a step
-      g = runq_.take(pick(runq_, nullptr));
+      g = dequeue(pick(runq_, nullptr));
     }
     resume(g);
   }

@@ -52,6 +52,7 @@ class ControlledScheduler final : public Scheduler {
   void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
   void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) override;
   void visible(Location where) override;
+  void yield(Location where) override;
   void access_point(Location where) override;
   void fail_now(FailureKind kind, std::string report) override;
   void fail_now(Failure f) override;
@@ -93,6 +94,10 @@ class ControlledScheduler final : public Scheduler {
   void release(G* g);
   std::size_t pick(const RunQueue& runnable, const G* current);
   bool everyone_polls(const G* self) const;
+  // runq_.insert / take that also count the queued goroutines spinning on a probe (a
+  // queued goroutine does not run, so whether it spins cannot change while it is queued).
+  void enqueue(G* g);
+  G* dequeue(std::size_t i);
   void record(std::size_t choice);
   bool fire_timers();
   void teardown();
@@ -127,6 +132,7 @@ class ControlledScheduler final : public Scheduler {
   bool advance_clock_ = false;  // set by a goroutine for the loop: fire the next timers
   std::vector<G*> live_;  // every goroutine not yet released; sched_data = index
   RunQueue runq_;
+  std::size_t spinning_queued_ = 0;  // goroutines in runq_ spinning on a probe (spins_on_probe)
   GoId next_id_ = 1;
   IdentityMinter identities_;  // stable identities of this iteration's goroutines
   Duration clock_{0};

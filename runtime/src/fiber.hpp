@@ -1,5 +1,6 @@
 // Fibers: pooled stacks with a guard page, and context switches on Boost.Context's
-// fcontext, annotated for AddressSanitizer.
+// fcontext (made by its make_fcontext; on x86-64 switched by weft's own jump, fiber.cpp),
+// annotated for AddressSanitizer.
 //
 // Invariants:
 //  - a Stack's usable range is [bottom, bottom + size); the page below bottom is a guard

@@ -109,16 +109,9 @@ namespace weft {
 
 GoId goid() { return detail::current()->id; }
 
-void yield(std::source_location where) {
-  detail::Scheduler& s = detail::sched();
-  if (!s.is_parallel()) {
-    detail::G* g = s.current();
-    s.polled(false);  // first: the yield's own scheduling point already lets others run
-    g->pending = detail::OpKind::yield;
-    g->pending_obj = nullptr;
-  }
-  s.yield(Location::from(where));
-}
+// The controlled scheduler notes the poll and the pending operation (ControlledScheduler::
+// yield); the parallel one requeues the caller.
+void yield(std::source_location where) { detail::sched().yield(Location::from(where)); }
 
 }  // namespace weft
 

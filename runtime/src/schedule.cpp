@@ -109,9 +109,12 @@ void ScheduleLog::close_run() {
 
 void ScheduleLog::flush_literals() {
   if (nlits_ == 0) return;
-  auto put = [this](std::uint8_t b) { bytes_.push_back(b); };
+  std::uint8_t buf[2 + kMaxLiterals * 5];  // a one- or two-byte header, 32-bit varints
+  std::size_t n = 0;
+  auto put = [&](std::uint8_t b) { buf[n++] = b; };
   put_varint(put, std::uint64_t{nlits_} << 2 | kLiteral);
   for (std::size_t i = 0; i < nlits_; ++i) put_varint(put, lits_[i]);
+  bytes_.insert(bytes_.end(), buf, buf + n);
   nlits_ = 0;
 }
 

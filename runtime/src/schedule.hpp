@@ -40,6 +40,14 @@ class ScheduleLog {
       ++size_;
       return;
     }
+    if (run_count_ == 1 && !draw_count_ && nlits_ < kMaxLiterals) {
+      // A choice that differs from a lone one (goroutines taking turns): the lone one
+      // becomes a literal, as push_slow's close_run would make it.
+      lits_[nlits_++] = run_value_;
+      run_value_ = choice;
+      ++size_;
+      return;
+    }
     push_slow(choice);
   }
   // A choice that is draw number `index` of Rng(seed), reduced to the options.

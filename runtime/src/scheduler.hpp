@@ -51,10 +51,10 @@ class Scheduler {
   // and runs when the scheduler picks it, so what it does interleaves with everyone else.
   virtual void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) = 0;
   virtual void visible(Location where) = 0;
-  // weft::yield (Go's runtime.Gosched): let another goroutine run. Under the controlled
-  // scheduler every visible operation may already do that; the parallel scheduler, which
-  // does not preempt at visible operations, requeues the caller.
-  virtual void yield(Location where) { visible(where); }
+  // weft::yield (Go's runtime.Gosched): let another goroutine run. The controlled scheduler
+  // tells the strategy of the poll and makes it a scheduling point; the parallel
+  // scheduler, which does not preempt at visible operations, requeues the caller.
+  virtual void yield(Location where) = 0;
   virtual Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) = 0;
   virtual void ready(G* g) = 0;
   [[noreturn]] virtual void exit_killed() = 0;

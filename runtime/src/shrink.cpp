@@ -105,9 +105,14 @@ class TracingStrategy final : public Strategy {
     } else {
       pick = current ? runnable.index_of(current) : 0;
       auto it = guide_.find({c.running, c.ops, c.sub});
-      if (it != guide_.end() && !it->second.value)
+      if (it != guide_.end() && !it->second.value) {
+        bool found = false;
         for (std::size_t i = 0; i < runnable.size(); ++i)
-          if (runnable[i]->id == it->second.target) pick = i;
+          if (runnable[i]->id == it->second.target) pick = i, found = true;
+        // A preemption whose goroutine cannot run here (not created yet, or blocked, in
+        // this candidate) still preempts: to the lowest id that can.
+        if (!found && current && it->second.preemption) pick = pick == 0 ? 1 : 0;
+      }
     }
     if (pick >= runnable.size()) pick = 0;  // a diverged replay answers 0 (ReplayStrategy)
     c.chosen = static_cast<std::uint32_t>(pick);
@@ -270,11 +275,12 @@ class Shrinker {
   Shrinker(const RunIteration& run, std::string key, Run start, unsigned budget)
       : run_(run), key_(std::move(key)), best_(std::move(start)), budget_(budget) {}
 
-  // Drops deviations, then moves the preemptions left earlier. A non-preemptive deviation
-  // (who runs after a goroutine blocked) can be what forces a preemption later on, so both
-  // kinds are dropped together.
+  // Drops deviations, then tries pairs of the preemptions left, then moves the preemptions
+  // left earlier. A non-preemptive deviation (who runs after a goroutine blocked) can be
+  // what forces a preemption later on, so both kinds are dropped together.
   void shrink() {
     drop();
+    pairs();
     move_earlier();
   }
   unsigned used() const noexcept { return used_; }
@@ -356,6 +362,23 @@ class Shrinker {
     const unsigned stop = used_ + (budget_ - used_) * 2 / 3;
     for (std::size_t i = 0; i < tries.size() && used_ < stop; ++i)
       if (attempt({tries[i]})) return;
+  }
+
+  // A bug of depth 3 needs two preemptions, and dropping deviations can stop above two:
+  // when each preemption left is what lets another one happen, no single one can go. Then
+  // the default schedule with just two of the run's preemptions, the pair nearest the
+  // failure first, within what is left of the budget.
+  void pairs() {
+    if (best_.preemptions < 3) return;
+    std::vector<std::pair<Key, Deviation>> ps;  // the preemptions, in the run's order
+    for (const TracedChoice& c : best_.trace.choices)
+      if (!c.value && c.current != 0 && c.chosen_id != c.current)
+        ps.push_back({{c.running, c.ops, c.sub}, {false, c.chosen_id, true}});
+    for (std::size_t j = ps.size(); j-- > 1;)
+      for (std::size_t i = j; i-- > 0;) {
+        if (used_ >= budget_) return;
+        if (attempt({ps[i], ps[j]})) return;
+      }
   }
 
   // Runs each of the n chunks of `ks` alone (keep) or each complement (!keep); true at the

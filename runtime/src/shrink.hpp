@@ -8,10 +8,13 @@
 // keys each deviation not by its position in the choice stream but by the point the running
 // goroutine had reached (its id and its count of visible operations: TracedChoice).
 // Dropping one deviation then leaves the others at the same points of their goroutines' progress, so a candidate stays
-// meaningful although the choice stream around it changed. A candidate runs leniently
-// (a deviation whose goroutine is not runnable there, or whose key is never reached, is
-// skipped) and is kept only if it fails the same way (kind and source locations) with
-// fewer preemptions, or as many and fewer deviations, or as many and fewer steps. The run
+// meaningful although the choice stream around it changed. A candidate runs leniently: a
+// deviation whose key is never reached is skipped, and so is one whose goroutine is not
+// runnable there, except that a preemption still preempts, to the lowest id that can run
+// (what often matters is that the running goroutine stops there, and the goroutine the
+// preemption favoured may not exist yet in the candidate). A candidate is kept only if it
+// fails the same way (kind and source locations) with fewer preemptions, or as many and
+// fewer deviations, or as many and fewer steps. The run
 // records its choices as plain indices, so the kept candidate's token is an exact, strict
 // one; it is replayed strictly once more before it replaces the original.
 //

@@ -56,15 +56,57 @@ class DfsStrategy final : public Strategy {
 
   void end_iteration(std::uint64_t) override {
     std::vector<std::uint32_t> choices;
+    choices.reserve(path_.size());
     for (const Node& nd : path_) choices.push_back(nd.chosen);
-    own_last_ = owns(choices);
-    if (!backtrack()) next_work_item();
+    const std::uint32_t run = keep_run(std::move(choices));
+    own_last_ = owns(Prefix{run, static_cast<std::uint32_t>(runs_[run].size()), 0, false});
+    const bool more = backtrack(run);
+    if (refs_[run] == 0) drop_run(run);  // no deferred prefix names it
+    if (!more) next_work_item();
   }
 
   bool exhausted() const override { return done_; }
   bool counts_last_iteration() const override { return own_last_; }
 
  private:
+  // A prefix of choices: the first `len` choices of kept run `run` (runs_), then `last` if
+  // `more`. Prefixes branching off one run share its choices, so deferring every
+  // alternative of a run of n choices costs O(n), not O(n^2). refs_ counts the prefixes in
+  // deferred_ and work_ that name each run; a run none names is dropped.
+  struct Prefix {
+    std::uint32_t run = 0;
+    std::uint32_t len = 0;
+    std::uint32_t last = 0;
+    bool more = false;
+    std::size_t size() const noexcept { return len + (more ? 1 : 0); }
+  };
+  std::uint32_t choice_at(const Prefix& p, std::size_t j) const noexcept {
+    return j < p.len ? runs_[p.run][j] : p.last;
+  }
+  std::vector<std::uint32_t> choices_of(const Prefix& p) const {
+    std::vector<std::uint32_t> v(runs_[p.run].begin(), runs_[p.run].begin() + p.len);
+    if (p.more) v.push_back(p.last);
+    return v;
+  }
+  std::uint32_t keep_run(std::vector<std::uint32_t> choices) {
+    std::uint32_t slot;
+    if (free_runs_.empty()) {
+      slot = static_cast<std::uint32_t>(runs_.size());
+      runs_.emplace_back();
+      refs_.push_back(0);
+    } else {
+      slot = free_runs_.back();
+      free_runs_.pop_back();
+    }
+    runs_[slot] = std::move(choices);
+    refs_[slot] = 0;
+    return slot;
+  }
+  void drop_run(std::uint32_t run) {
+    runs_[run] = std::vector<std::uint32_t>();
+    free_runs_.push_back(run);
+  }
+
   struct Node {
     std::uint32_t n;            // options
     std::uint32_t chosen;
@@ -105,16 +147,16 @@ class DfsStrategy final : public Strategy {
 
   // Whether the schedules starting with `prefix` are this shard's; true for a prefix too
   // short to decide (shorter than kSplitDepth), which must be run to be split.
-  bool decided_elsewhere(const std::vector<std::uint32_t>& prefix) const {
+  bool decided_elsewhere(const Prefix& prefix) const {
     return shards_ > 1 && prefix.size() >= kSplitDepth && !owns(prefix);
   }
   // The shard of a schedule (or of every schedule under a prefix of kSplitDepth or more).
-  bool owns(const std::vector<std::uint32_t>& choices) const {
+  bool owns(const Prefix& choices) const {
     if (shards_ <= 1) return true;
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the key's choices
     const std::size_t n = std::min(choices.size(), kSplitDepth);
     for (std::size_t j = 0; j < n; ++j) {
-      h ^= choices[j] + 1;
+      h ^= choice_at(choices, j) + 1;
       h *= 1099511628211ull;
     }
     h ^= n;
@@ -123,22 +165,22 @@ class DfsStrategy final : public Strategy {
   }
 
   // Makes plan_ the next schedule of the current work item; false when it has none left.
-  bool backtrack() {
+  // `run` is the kept run of the iteration that just ended (path_'s choices).
+  bool backtrack(std::uint32_t run) {
     while (path_.size() > floor_) {
       Node& nd = path_.back();
       const std::uint32_t def = default_of(nd);
       for (std::uint32_t pos = position_of(nd.chosen, def) + 1; pos < nd.n; ++pos) {
         const std::uint32_t c = option_at(pos, def);
-        std::vector<std::uint32_t> prefix;
-        for (std::size_t j = 0; j + 1 < path_.size(); ++j) prefix.push_back(path_[j].chosen);
-        prefix.push_back(c);
+        Prefix prefix{run, static_cast<std::uint32_t>(path_.size() - 1), c, true};
         if (decided_elsewhere(prefix)) continue;  // another shard's subtree
         if (nd.preemptions + (preempts(nd, c) ? 1 : 0) <= bound_) {
-          plan_ = std::move(prefix);
+          plan_ = choices_of(prefix);
           return true;
         }
         // One preemption too many for this level: the next level explores it.
-        deferred_.push_back(std::move(prefix));
+        ++refs_[run];
+        deferred_.push_back(prefix);
       }
       path_.pop_back();
     }
@@ -155,7 +197,8 @@ class DfsStrategy final : public Strategy {
       work_.assign(deferred_.begin(), deferred_.end());
       deferred_.clear();
     }
-    plan_ = std::move(work_.front());
+    plan_ = choices_of(work_.front());
+    if (--refs_[work_.front().run] == 0) drop_run(work_.front().run);
     work_.pop_front();
     floor_ = plan_.size();
   }
@@ -167,8 +210,11 @@ class DfsStrategy final : public Strategy {
   std::vector<std::uint32_t> plan_;              // choices to follow from the start
   std::size_t floor_ = 0;                        // plan_ choices fixed by the work item
   std::vector<Node> path_;                       // this iteration's choices
-  std::deque<std::vector<std::uint32_t>> work_;  // prefixes of this level still to explore
-  std::vector<std::vector<std::uint32_t>> deferred_;  // prefixes for the next level
+  std::deque<Prefix> work_;                      // prefixes of this level still to explore
+  std::vector<Prefix> deferred_;                 // prefixes for the next level
+  std::vector<std::vector<std::uint32_t>> runs_;  // the runs prefixes branch from, by slot
+  std::vector<std::size_t> refs_;                // by slot: prefixes naming the run
+  std::vector<std::uint32_t> free_runs_;         // slots of dropped runs
   bool done_ = false;
 };
 

@@ -41,6 +41,10 @@ namespace weft::detail {
 namespace {
 
 constexpr std::size_t kRefreshMax = 64;
+// Objects whose emptied IdSet is kept (no free and allocation each time a goroutine queues
+// on it): beyond that many, an emptied one is freed (a program that touches millions of
+// addresses).
+constexpr std::size_t kKeptSets = 1024;
 constexpr std::uint64_t kHighBand = std::uint64_t{1} << 63;
 
 bool is_chan(OpKind k) {
@@ -65,6 +69,8 @@ class IdSet {
     where[ids_[i]] = i;
     ids_.pop_back();
   }
+  // Makes an emptied set like a new one (the cursor at the start), keeping its memory.
+  void restart() noexcept { cursor_ = 0; }
   // Up to `max` ids from the cursor on, moving the cursor past them.
   template <class F>
   void take_turns(std::size_t max, F&& f) {
@@ -140,7 +146,12 @@ class PosStrategy final : public Strategy, public RunQueueWatcher {
     if (k != OpKind::select && obj) {
       auto it = by_obj_.find(obj);
       it->second.erase(g.id, at_obj_);
-      if (it->second.empty()) by_obj_.erase(it);
+      if (it->second.empty()) {  // kept for the object's next waiter, up to kKeptSets objects
+        if (by_obj_.size() <= kKeptSets)
+          it->second.restart();
+        else
+          by_obj_.erase(it);
+      }
     }
     if (is_chan(k)) chans_.erase(g.id, at_chan_);
     if (k == OpKind::select) selects_.erase(g.id, at_select_);
@@ -168,6 +179,7 @@ class PosStrategy final : public Strategy, public RunQueueWatcher {
     std::size_t total = 0;
     for (IdSet* s : sets)
       if (s) total += s->size();
+    if (total == 0) return;  // a yield, or no one waits on the object
     if (total <= kRefreshMax + 1) {  // run itself may be among them
       few_.clear();
       for (IdSet* s : sets)
@@ -195,8 +207,9 @@ class PosStrategy final : public Strategy, public RunQueueWatcher {
   TopByKey top_;  // priorities by goroutine id
   PollStreaks streaks_;
   std::uint64_t poll_floor_ = 0;  // the next poller's priority: below every earlier one
-  // The queued goroutines by pending operation: under its object (not selects), among the
-  // channel operations (selects too), among the selects.
+  // The queued goroutines by pending operation: under its object (not selects; an emptied
+  // set may stay, see kKeptSets), among the channel operations (selects too), among the
+  // selects.
   std::unordered_map<const void*, IdSet> by_obj_;
   IdSet chans_, selects_;
   std::vector<std::uint32_t> at_obj_, at_chan_, at_select_;  // by id: position in its set

@@ -1,5 +1,6 @@
-// Bug kernels of known depth shared by the strategy tests (strategy_test, surw_test,
-// lock_order_warn_test).
+// Bug kernels of known depth shared by the strategy tests (strategy_test, shrink_test,
+// surw_test, lock_order_warn_test) and the strategy benchmarks (bench/strategy_bench.cpp,
+// bench/shrink_bench.cpp include this file).
 #pragma once
 
 #include "weft/weft.hpp"
@@ -19,6 +20,43 @@ inline void deep_prefix(int k) {
   });
   weft::go([&] {
     weft::check(x.read() != k, "the reader saw every write");
+    wg.done();
+  });
+  wg.wait();
+}
+
+// Depth 2: the reader's one read falls between the writer's k-th write and its reset to 0.
+inline void between_writes(int k) {
+  weft::Shared<int> x{0};
+  weft::WaitGroup wg;
+  wg.add(2);
+  weft::go([&] {
+    for (int i = 1; i <= k; ++i) x.write(i);
+    x.write(0);
+    wg.done();
+  });
+  weft::go([&] {
+    weft::check(x.read() != k, "the reader saw the k-th write before the reset");
+    wg.done();
+  });
+  wg.wait();
+}
+
+// Depth 3: the reader sees the flag set, then the value written after it, then the flag
+// cleared: it must run after the writer's first write, stop before the writer's second and
+// go on only after its third (two preemptions).
+inline void flag_before_value() {
+  weft::Shared<int> flag{0}, value{0};
+  weft::WaitGroup wg;
+  wg.add(2);
+  weft::go([&] {
+    flag.write(1);
+    value.write(1);
+    flag.write(0);
+    wg.done();
+  });
+  weft::go([&] {
+    if (flag.read() == 1) weft::check(value.read() == 0 || flag.read() == 1, "torn read");
     wg.done();
   });
   wg.wait();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "depth_kernels.hpp"
 #include "test_support.hpp"
 #include "weft/weft.hpp"
 
@@ -18,24 +19,6 @@ namespace {
 using weft::StrategyKind;
 
 using weft_test::opts;  // test_support.hpp
-
-// Depth 2 (one preemption): the reader's one read must fall after the writer's k-th write
-// and before its reset.
-void between_two_writes(int k) {
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= k; ++i) x.write(i);
-    x.write(0);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != k, "the reader saw the last write before the reset");
-    wg.done();
-  });
-  wg.wait();
-}
 
 // Depth 2 with noise: two bystanders that take turns on their own mutex add preemptions a
 // random walk makes and the bug does not need.
@@ -53,7 +36,7 @@ void with_bystanders() {
       }
       wg.done();
     });
-  between_two_writes(3);
+  weft_test::between_writes(3);
   wg.wait();
 }
 
@@ -99,6 +82,28 @@ TEST(Shrink, ADepthTwoBugShrinksToOnePreemptionWithinTheBudget) {
   }
   EXPECT_GE(found, 3) << "the random walk finds the bug for most seeds";
   EXPECT_GE(cut, 1) << "the random walk's schedules carry preemptions the bug does not need";
+}
+
+// A depth-3 bug needs two preemptions. PCT's failing schedules carry more (it preempts main
+// so the writer runs before the reader exists), and dropping deviations alone stopped at
+// four: each of those preemptions was what let another happen. Candidates now preempt where
+// the run did even when the goroutine it switched to cannot run there, and pairs of the
+// preemptions left are tried.
+TEST(Shrink, ADepthThreeBugShrinksToTwoPreemptionsWithinTheBudget) {
+  for (StrategyKind kind : {StrategyKind::pct, StrategyKind::random}) {
+    int found = 0;
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+      weft::ExploreOptions o = opts(kind, 10'000, seed);
+      o.detect_races = false;  // the assertion is the failure
+      auto r = weft::explore(weft_test::flag_before_value, o);
+      if (r.ok()) continue;
+      ++found;
+      ASSERT_EQ(r.failure->kind, weft::FailureKind::assertion) << r;
+      EXPECT_LE(expect_shrunk_well(weft_test::flag_before_value, r, 50), 2u)
+          << "seed " << seed << "\n" << r;
+    }
+    EXPECT_GE(found, 4) << "the strategy finds the bug for most seeds";
+  }
 }
 
 TEST(Shrink, ARaceNeedsNoPreemptionOnceShrunk) {
@@ -222,7 +227,7 @@ TEST(Nondeterminism, TheReportSaysWhereTheRunsParted) {
 }
 
 TEST(Nondeterminism, ADeterministicFailureIsNotFlagged) {
-  auto r = weft::explore([] { between_two_writes(2); }, [] {
+  auto r = weft::explore([] { weft_test::between_writes(2); }, [] {
     weft::ExploreOptions o = opts(StrategyKind::random, 5000);
     o.detect_races = false;
     return o;

@@ -13,6 +13,7 @@
 
 #include "run_queue.hpp"
 #include "strategy.hpp"
+#include "strategy_top.hpp"
 #include "weft/instr.hpp"
 #include "depth_kernels.hpp"
 #include "test_support.hpp"
@@ -128,28 +129,64 @@ TEST(RunQueue, TellsItsWatcherAndVisitsAFewAmongManyIds) {
   EXPECT_TRUE(watcher.in.empty()) << "clear() tells the watcher of each goroutine it drops";
 }
 
+// The highest key among the queued goroutines, as PCT and POS find it: the same answer as a
+// scan in id order (highest key, lowest id among equal keys) while the queue grows past the
+// size where TopByKey builds its tree and shrinks below the size where it drops it, again
+// and again, with keys changing all along.
+TEST(TopByKey, AnswersAsAScanInIdOrderAcrossItsTwoModes) {
+  using weft::detail::TopByKey;
+  std::vector<weft::detail::G> gs(400);
+  for (std::size_t i = 0; i < gs.size(); ++i) gs[i].id = i + 1;
+  TopByKey top;
+  std::vector<std::uint64_t> key(gs.size() + 1, 0);
+  std::set<weft::GoId> queued;
+  std::uint64_t x = 12345;
+  auto draw = [&](std::uint64_t n) {  // a fixed linear congruential sequence
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return (x >> 33) % n;
+  };
+  auto scan = [&]() -> const weft::detail::G* {
+    const weft::detail::G* best = nullptr;
+    for (weft::GoId id : queued)
+      if (!best || key[id] > key[best->id]) best = &gs[id - 1];
+    return best;
+  };
+  std::size_t most = 0, builds = 0;
+  bool big = false;
+  for (int round = 0; round < 6; ++round) {
+    // Grow to about 3 * kScanMax (more in later rounds), then shrink to 2 queued.
+    const std::size_t high = TopByKey::kScanMax * 3 + static_cast<std::size_t>(round) * 40;
+    for (int phase = 0; phase < 2; ++phase) {
+      while (phase == 0 ? queued.size() < high : queued.size() > 2) {
+        const weft::GoId id = draw(gs.size()) + 1;
+        const std::uint64_t k = draw(8);  // few distinct keys: ties are common
+        if (draw(3) == 0) {
+          key[id] = k;
+          top.set_key(id, k);
+        } else if (queued.count(id) && (phase == 1 || draw(4) == 0)) {
+          top.dequeued(gs[id - 1]);
+          queued.erase(id);
+        } else if (!queued.count(id) && phase == 0) {
+          top.queued(gs[id - 1]);
+          queued.insert(id);
+        }
+        ASSERT_EQ(top.top(), scan()) << "round " << round << ", " << queued.size() << " queued";
+        most = std::max(most, queued.size());
+        if (queued.size() > TopByKey::kScanMax && !big) ++builds;
+        big = queued.size() > TopByKey::kScanMax ? true : queued.size() < TopByKey::kScanMin ? false : big;
+      }
+    }
+  }
+  EXPECT_GT(most, TopByKey::kScanMax * 3);
+  EXPECT_EQ(builds, 6u) << "each round crossed into the tree and back";
+  top.reset();
+  EXPECT_EQ(top.top(), nullptr);
+}
+
 // ---------------------------------------------------------------------------------------
 // Bug kernels of known depth.
 
 using weft_test::deep_prefix;
-
-// Depth 2: the reader's one read must fall after the writer's k-th write and before its
-// reset (two ordering constraints).
-void between_two_writes(int k) {
-  weft::Shared<int> x{0};
-  weft::WaitGroup wg;
-  wg.add(2);
-  weft::go([&] {
-    for (int i = 1; i <= k; ++i) x.write(i);
-    x.write(0);
-    wg.done();
-  });
-  weft::go([&] {
-    weft::check(x.read() != k, "the reader saw the last write before the reset");
-    wg.done();
-  });
-  wg.wait();
-}
 
 // The first failing iteration (1-based), or 0.
 std::uint64_t first_failure(const std::function<void()>& body, weft::ExploreOptions o) {
@@ -183,7 +220,7 @@ TEST(Pct, FindsADepthTwoBugWithinItsGuarantee) {
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
     weft::ExploreOptions o = opts(StrategyKind::pct, bound, seed);
     o.pct_depth = 2;
-    std::uint64_t at = first_failure([] { between_two_writes(20); }, o);
+    std::uint64_t at = first_failure([] { weft_test::between_writes(20); }, o);
     EXPECT_GE(at, 1u) << "seed " << seed << ": not found in " << bound;
     worst = std::max(worst, at);
   }
@@ -422,13 +459,13 @@ TEST(StrategyReplay, EveryStrategysFailingScheduleReplaysExactly) {
                          StrategyKind::dfs, StrategyKind::portfolio}) {
     weft::ExploreOptions o = opts(k, 20'000, 3);
     o.detect_races = false;
-    auto found = weft::explore([] { between_two_writes(6); }, o);
+    auto found = weft::explore([] { weft_test::between_writes(6); }, o);
     ASSERT_FALSE(found.ok()) << weft::detail::strategy_text(k);
     ASSERT_FALSE(found.token.empty());
     weft::ExploreOptions rep = opts(StrategyKind::replay, 1);
     rep.detect_races = false;
     rep.replay = found.token;
-    auto again = weft::explore([] { between_two_writes(6); }, rep);
+    auto again = weft::explore([] { weft_test::between_writes(6); }, rep);
     ASSERT_FALSE(again.ok()) << weft::detail::strategy_text(k);
     EXPECT_EQ(again.failure->kind, found.failure->kind);
     EXPECT_EQ(again.failure->report, found.failure->report) << weft::detail::strategy_text(k);
