@@ -2,8 +2,9 @@
 //
 // A goroutine leaves the CPU only at a park, a yield or its end, always by switching to its
 // processor's g0, which then does what it asked (after_switch) and picks the next one:
-// find_runnable looks, in order, at due timers, (every 61st time) the global queue, runnext
-// and the ring, the global queue, then spins stealing from the others, then parks.
+// find_runnable looks, in order, at due timers (its own heap's, then every other's), (every
+// 61st time) the global queue, runnext and the ring, the global queue, then spins stealing
+// from the others, then parks.
 //
 // Thread-local state and migration: a goroutine may resume on another OS thread than the
 // one it parked on. Nothing here keeps the address of a thread_local across a switch:
@@ -547,8 +548,7 @@ bool ParallelScheduler::has_work(bool local) const noexcept {
     if (q->tail.load(std::memory_order_acquire) != q->head.load(std::memory_order_acquire))
       return true;
   }
-  return ntimers_.load(std::memory_order_acquire) > 0 &&
-         earliest_.load(std::memory_order_acquire) <= now_ns();
+  return timer_due();
 }
 
 // ---- Finding work, spinning, parking ----
@@ -659,6 +659,7 @@ bool ParallelScheduler::leave_idle(Proc* p) {
 }
 
 bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
+  p->parked_until.store(INT64_MAX, std::memory_order_seq_cst);  // not known yet: wake me
   {
     std::lock_guard<std::mutex> lk(idle_mu_);
     idle_.push_back(p);
@@ -671,6 +672,9 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wakep's
   if (stopping_.load(std::memory_order_acquire)) return false;
+  // Read after publishing p idle (the fence above pairs with add_timer's): a timer armed
+  // later either is seen here or sees parked_until still INT64_MAX and wakes p.
+  const std::int64_t first_timer = earliest_timer();
   if (has_work(false)) {
     if (!leave_idle(p)) p->parker.wait(std::nullopt);  // a waker's post is on its way
     return true;
@@ -685,8 +689,9 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
     if (watching) look(p);
   }
   std::optional<std::chrono::steady_clock::time_point> timer;
-  if (ntimers_.load(std::memory_order_acquire) > 0) {
-    timer = start_ + std::chrono::nanoseconds(earliest_.load(std::memory_order_acquire));
+  if (first_timer != INT64_MAX) {
+    timer = start_ + std::chrono::nanoseconds(first_timer);
+    p->parked_until.store(first_timer, std::memory_order_seq_cst);
   } else if (!watching) {
     check_deadlock();
   }
@@ -724,6 +729,7 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
   }
   if (watching) leave_watch(p);
   p->nap_ns = kNapMinNs;
+  p->parked_until.store(INT64_MAX, std::memory_order_relaxed);
   return !stopping_.load(std::memory_order_acquire);
 }
 
@@ -792,7 +798,7 @@ void ParallelScheduler::check_deadlock() {
     // (counted out only after it is queued, so one of these two tests sees it).
     if (nblocking_.load(std::memory_order_seq_cst) > 0) return;
     if (stopping_.load(std::memory_order_acquire) || has_work() ||
-        ntimers_.load(std::memory_order_acquire) > 0)
+        earliest_timer() != INT64_MAX)
       return;
   }
   die("fatal error: all goroutines are asleep - deadlock!\n");
@@ -814,58 +820,122 @@ void ParallelScheduler::stop_all() {
 // ---- Timers ----
 
 namespace {
-// Set on the thread that fires timers while it holds the heap's lock: callbacks re-arm
-// (a ticker) or stop timers without taking it again.
-thread_local bool tls_firing = false;
-[[gnu::noinline]] bool firing() noexcept {
+// The processor whose heap this thread is firing, its lock held: callbacks re-arm (a
+// ticker) or stop timers of that heap without taking the lock again.
+thread_local Proc* tls_firing = nullptr;
+[[gnu::noinline]] Proc* firing_heap() noexcept {
   asm volatile("" ::: "memory");
   return tls_firing;
 }
-[[gnu::noinline]] void set_firing(bool v) noexcept {
+[[gnu::noinline]] void set_firing_heap(Proc* q) noexcept {
   asm volatile("" ::: "memory");
-  tls_firing = v;
+  tls_firing = q;
 }
 }  // namespace
 
-void ParallelScheduler::publish_earliest() {
-  earliest_.store(timers_.empty() ? INT64_MAX : timers_.front()->when.count(),
-                  std::memory_order_release);
-  ntimers_.store(timers_.size(), std::memory_order_release);
+void ParallelScheduler::publish_earliest(Proc* q) noexcept {
+  q->timer_earliest.store(q->timers.empty() ? INT64_MAX : q->timers.front()->when.count(),
+                          std::memory_order_seq_cst);
 }
 
-void ParallelScheduler::add_timer(TimerEntry* t) {
-  const bool locked = !firing();
-  if (locked) timer_mu_.lock();
-  timers_.push(t);
-  const bool first = timers_.front() == t;
-  publish_earliest();
-  if (locked) timer_mu_.unlock();
-  if (first) wakep();  // a parked processor's deadline may now be too late
+std::int64_t ParallelScheduler::earliest_timer() const noexcept {
+  std::int64_t first = INT64_MAX;
+  for (const auto& q : procs_)
+    first = std::min(first, q->timer_earliest.load(std::memory_order_seq_cst));
+  return first;
 }
 
-bool ParallelScheduler::remove_timer(TimerEntry* t) {
-  const bool locked = !firing();
-  if (locked) timer_mu_.lock();
-  const bool was = timers_.remove(t);
-  if (was) publish_earliest();
-  if (locked) timer_mu_.unlock();
-  return was;
+bool ParallelScheduler::timer_due() const noexcept {
+  const std::int64_t first = earliest_timer();
+  return first != INT64_MAX && first <= now_ns();
 }
 
-void ParallelScheduler::fire_timers(Proc*) {
-  if (ntimers_.load(std::memory_order_acquire) == 0) return;
-  const std::int64_t now = now_ns();
-  if (earliest_.load(std::memory_order_acquire) > now) return;
-  if (!timer_mu_.try_lock()) return;  // another processor is firing them
-  set_firing(true);
-  while (!timers_.empty() && timers_.front()->when.count() <= now) {
-    TimerEntry* t = timers_.pop();
-    publish_earliest();
-    t->fn(t->arg);
+// The heap's lock is taken unless this thread holds it already (firing that heap), which
+// the lock analysis cannot follow.
+void ParallelScheduler::add_timer(TimerEntry* t) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  if (t->heap_owner.load(std::memory_order_acquire) >= 0) remove_timer(t);  // re-armed
+  Proc* const firing = firing_heap();
+  Proc* q = firing ? firing : this_proc();
+  if (!q) q = procs_[0].get();  // not on a processor (no goroutine arms from there today)
+  if (q != firing) q->timer_lock.lock();
+  q->timers.push(t);
+  t->heap_owner.store(static_cast<int>(q->id), std::memory_order_release);
+  // Read before the lock goes: from then on t may fire on another processor and be gone.
+  const std::int64_t when = t->when.count();
+  const bool first = q->timers.front() == t;
+  if (first) publish_earliest(q);
+  if (q != firing) q->timer_lock.unlock();
+  if (first && nprocs_ > 1) wake_for_timer(when);
+}
+
+// Parked processors sleep until the earliest timer they saw; one armed earlier than all of
+// those deadlines needs one of them awake (it parks again until the new earliest). The
+// running processors look at every heap at each scheduling point.
+void ParallelScheduler::wake_for_timer(std::int64_t when) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with park_proc's
+  if (npidle_.load(std::memory_order_seq_cst) == 0) return;
+  for (const auto& q : procs_)
+    if (q->parked_until.load(std::memory_order_seq_cst) <= when) return;  // it wakes in time
+  if (Proc* q = pop_idle()) q->parker.post();
+}
+
+bool ParallelScheduler::remove_timer(TimerEntry* t) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  Proc* const firing = firing_heap();
+  for (;;) {
+    const int owner = t->heap_owner.load(std::memory_order_acquire);
+    if (owner < 0) {
+      // In no heap: stopped, fired, or firing right now, its callback perhaps still running
+      // on another processor. The result must not come before that callback's end.
+      bool waited = false;
+      for (const auto& q : procs_) {
+        if (q.get() == firing || q->firing.load(std::memory_order_acquire) != t) continue;
+        q->timer_lock.lock();  // held for the whole callback
+        q->timer_lock.unlock();
+        waited = true;
+      }
+      if (waited && t->heap_owner.load(std::memory_order_acquire) >= 0) continue;  // re-armed
+      return false;
+    }
+    Proc* q = procs_[static_cast<unsigned>(owner)].get();
+    if (q != firing) q->timer_lock.lock();
+    bool removed = false;
+    if (t->heap_owner.load(std::memory_order_relaxed) == owner) {
+      const bool was_first = q->timers.front() == t;
+      removed = q->timers.remove(t);
+      t->heap_owner.store(-1, std::memory_order_release);
+      if (was_first) publish_earliest(q);
+    }
+    if (q != firing) q->timer_lock.unlock();
+    if (removed) return true;
+    // It left q's heap meanwhile (fired, or stopped by someone else): look again.
   }
-  publish_earliest();
-  set_firing(false);
-  timer_mu_.unlock();
+}
+
+void ParallelScheduler::fire_timers(Proc* p) {
+  std::int64_t now = -1;
+  for (unsigned i = 0; i < nprocs_; ++i) {  // its own heap first
+    Proc* q = procs_[(p->id + i) % nprocs_].get();
+    const std::int64_t first = q->timer_earliest.load(std::memory_order_acquire);
+    if (first == INT64_MAX) continue;
+    if (now < 0) now = now_ns();
+    if (first <= now) fire_due(q, now);
+  }
+}
+
+void ParallelScheduler::fire_due(Proc* q, std::int64_t now) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  if (firing_heap() || !q->timer_lock.try_lock()) return;  // another thread fires them
+  set_firing_heap(q);
+  while (!q->timers.empty() && q->timers.front()->when.count() <= now) {
+    TimerEntry* t = q->timers.pop();
+    q->firing.store(t, std::memory_order_release);  // before heap_owner: see remove_timer
+    t->heap_owner.store(-1, std::memory_order_release);
+    publish_earliest(q);
+    t->fn(t->arg);  // t may be gone from here on (a sleeper it readied has returned)
+  }
+  q->firing.store(nullptr, std::memory_order_release);
+  publish_earliest(q);
+  set_firing_heap(nullptr);
+  q->timer_lock.unlock();
 }
 
 // ---- Dumps and fatal errors ----
@@ -939,11 +1009,14 @@ int ParallelScheduler::run(Callable& body) {
 
   // Main has returned and every processor has stopped: nothing runs any more. Timers that
   // did not fire are dropped; goroutines still alive are abandoned where they stopped.
-  while (!timers_.empty()) {
-    TimerEntry* t = timers_.pop();
-    if (t->drop) t->drop(t->arg);
+  for (auto& q : procs_) {
+    while (!q->timers.empty()) {
+      TimerEntry* t = q->timers.pop();
+      t->heap_owner.store(-1, std::memory_order_relaxed);
+      if (t->drop) t->drop(t->arg);
+    }
+    publish_earliest(q.get());
   }
-  publish_earliest();
   std::vector<G*> gs;
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
