@@ -25,6 +25,7 @@
 
 #include "crash.hpp"
 #include "report.hpp"
+#include "stack_compact.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/panic.hpp"
 
@@ -333,6 +334,7 @@ void ParallelScheduler::after_switch(Proc* p) {
     case Proc::After::park: {
       g->blocked_since = coarse_now_ns();
       g->state = GState::blocked;
+      if (compact_from_ != 0) maybe_compact(p, g);  // before a waker can see it
       UnlockFn unlock = p->unlock;
       void* arg = p->unlock_arg;
       p->unlock = nullptr;
@@ -345,6 +347,7 @@ void ParallelScheduler::after_switch(Proc* p) {
       break;
     case Proc::After::exit:
       g->state = GState::dead;
+      ++nended_;
       if (g == main_) {
         stop_all();
       } else {
@@ -354,6 +357,7 @@ void ParallelScheduler::after_switch(Proc* p) {
     case Proc::After::blocking:
       g->blocked_since = coarse_now_ns();
       g->state = GState::blocked;
+      if (compact_from_ != 0) stop_compacting();  // the worker will run beside p
       nblocking_.fetch_add(1, std::memory_order_seq_cst);
       submit_blocking(g);  // from here on, a worker may run it
       break;
@@ -383,6 +387,7 @@ void ParallelScheduler::execute(Proc* p, G* g) {
     fiber_make(g->ctx, g->stack, &fiber_entry, g);
     g->started = true;
   }
+  if (g->compacted) restore_stack(*g);
   g->state = GState::running;
   p->cur = g;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -403,6 +408,39 @@ void ParallelScheduler::proc_main(Proc* p) {
   while (G* g = find_runnable(p)) execute(p, g);
   set_current_scheduler(outer);
   set_this_proc(nullptr);
+}
+
+// ---- Stack compaction (one processor; see parallel.hpp) ----
+
+// g has just blocked (on g0, its queues' locks still held): once enough goroutines are
+// alive, its stack goes to a heap copy; the first time, so do the stacks of the goroutines
+// that blocked before the threshold was reached.
+void ParallelScheduler::maybe_compact(Proc* p, G* g) {
+  // A sleeper's timer entry is on its stack, and arming it (the unlock step) would touch it.
+  if (g->reason == WaitReason::sleep || !compaction_available(stacks_)) return;
+  // Goroutines made: the ids handed out, less those p holds unused (one processor).
+  const std::uint64_t made =
+      next_goid_.load(std::memory_order_relaxed) - 1 - (p->id_end - p->id_next);
+  if (made < nended_ || made - nended_ < compact_from_) return;
+  if (!compact_swept_) {
+    compact_swept_ = true;
+    std::lock_guard<std::mutex> lk(allg_mu_);
+    for (G* o : allgs_)
+      if (o != g && o->started && o->state == GState::blocked &&
+          o->reason != WaitReason::blocking_call && o->reason != WaitReason::sleep &&
+          !o->compacted)
+        compact_stack(*o);
+  }
+  compact_stack(*g);
+}
+
+// A blocking call is starting: its worker thread will run beside the processor, so no stack
+// may stay compacted (a restore is not atomic for other threads): bring every one back.
+void ParallelScheduler::stop_compacting() {
+  compact_from_ = 0;
+  std::lock_guard<std::mutex> lk(allg_mu_);
+  for (G* o : allgs_)
+    if (o->compacted) restore_stack(*o);
 }
 
 // ---- Run queues ----
@@ -1028,6 +1066,8 @@ int ParallelScheduler::run(Callable& body) {
     return g->state == GState::blocked && g->reason == WaitReason::blocking_call;
   };
   std::erase_if(gs, in_call);
+  for (G* g : gs)
+    if (g->compacted) restore_stack(*g);
   for (G* g : gs)
     if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
   for (G* g : gs) {

@@ -54,6 +54,14 @@
 //    one idle processor (it parks again until the new earliest); parked_until is INT64_MAX
 //    from before a processor publishes itself idle until it has read the heaps (Dekker-style
 //    with add_timer's fence), so an arm is never missed;
+//  - stack compaction (stack_compact.hpp) runs only while one thread runs goroutines: one
+//    processor and no weft::blocking call made yet (the first one brings every compacted
+//    stack back and ends compaction for the run). A goroutine is compacted on g0 in
+//    after_switch, before park's unlock step, so no waker can resume it before the copy is
+//    done; execute() brings its bytes back (and its waiters' places in their queues)
+//    before switching into it. Why not with more threads: guard markers cannot be filled
+//    atomically, so a restore would let another thread see (or write) the empty pages
+//    between taking the markers away and copying the bytes back;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
 //    blocking_call, counted in nblocking_) and f runs on its own stack on a worker thread
 //    of the BlockingPool, never on a processor's thread, so processors stay bound to their
@@ -193,6 +201,10 @@ class ParallelScheduler final : public Scheduler {
   void add_timer(TimerEntry* t) override;
   bool remove_timer(TimerEntry* t) override;
 
+  // Stack compaction from `live` goroutines alive (0: never); see the invariants. run.cpp
+  // sets it, before run(), when the fault handler that restores a touched stack is in place.
+  void compact_stacks_from(std::size_t live) noexcept { compact_from_ = nprocs_ == 1 ? live : 0; }
+
   // weft::blocking: runs fn(arg) on a worker thread while this goroutine's processor runs
   // others; returns (or rethrows what fn threw) on whichever processor picks it up next.
   void blocking(void (*fn)(void*), void* arg, Location where);
@@ -258,6 +270,10 @@ class ParallelScheduler final : public Scheduler {
   void check_deadlock();
   void stop_all();
 
+  // Stack compaction (one processor only).
+  void maybe_compact(Proc* p, G* g);
+  void stop_compacting();
+
   // Timers: one heap per processor, each ordered by (when, seq).
   void fire_timers(Proc* p);
   // Fires q's timers due at `now` unless another thread holds its heap.
@@ -297,6 +313,12 @@ class ParallelScheduler final : public Scheduler {
 
   std::atomic<bool> dying_{false};
 
+  // Stack compaction: the threshold (0: off), whether the goroutines blocked before it was
+  // reached were compacted too, and goroutines ended (live = ids handed out - ended). Used
+  // by the one processor's thread only.
+  std::size_t compact_from_ = 0;
+  bool compact_swept_ = false;
+  std::uint64_t nended_ = 0;
 
   // Goroutines inside weft::blocking (not a deadlock while any is).
   alignas(64) std::atomic<int> nblocking_{0};
