@@ -334,11 +334,13 @@ void ParallelScheduler::after_switch(Proc* p) {
     case Proc::After::park: {
       g->blocked_since = coarse_now_ns();
       g->state = GState::blocked;
-      if (compact_from_ != 0) maybe_compact(p, g);  // before a waker can see it
       UnlockFn unlock = p->unlock;
       void* arg = p->unlock_arg;
       p->unlock = nullptr;
       if (unlock) unlock(arg);  // from here on, a waker may resume g anywhere
+      // Only after the unlock step, which may read g's stack (select's lock list): while
+      // compaction is on, every waker runs on this thread, so none has resumed g yet.
+      if (compact_from_ != 0) maybe_compact(p, g);
       break;
     }
     case Proc::After::yield:
@@ -412,7 +414,7 @@ void ParallelScheduler::proc_main(Proc* p) {
 
 // ---- Stack compaction (one processor; see parallel.hpp) ----
 
-// g has just blocked (on g0, its queues' locks still held): once enough goroutines are
+// g has just blocked (on g0, after park's unlock step): once enough goroutines are
 // alive, its stack goes to a heap copy; the first time, so do the stacks of the goroutines
 // that blocked before the threshold was reached.
 void ParallelScheduler::maybe_compact(Proc* p, G* g) {

@@ -57,9 +57,9 @@
 //  - stack compaction (stack_compact.hpp) runs only while one thread runs goroutines: one
 //    processor and no weft::blocking call made yet (the first one brings every compacted
 //    stack back and ends compaction for the run). A goroutine is compacted on g0 in
-//    after_switch, before park's unlock step, so no waker can resume it before the copy is
-//    done; execute() brings its bytes back (and its waiters' places in their queues)
-//    before switching into it. Why not with more threads: guard markers cannot be filled
+//    after_switch, right after park's unlock step (which may read its stack): every waker
+//    runs on this same thread then, so none resumes it before the copy is done; execute()
+//    brings its bytes back (and its waiters' places in their queues) before switching in. Why not with more threads: guard markers cannot be filled
 //    atomically, so a restore would let another thread see (or write) the empty pages
 //    between taking the markers away and copying the bytes back;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
