@@ -437,17 +437,12 @@ std::uintptr_t interrupted_sp(const void* uc) noexcept {
 // below that end, so the faulting address alone cannot tell).
 bool fault_in_compacted_stack(int sig, const siginfo_t* info, const void* uc) noexcept {
   if (sig != SIGSEGV || !info || info->si_code <= 0) return false;
-  if (LiveRun* run = live_run.load()) {
-    const G* g = run->sched.load() && live_tid.load() == this_tid() ? running_goroutine(*run)
-                                                                     : nullptr;
-    if (g && g->stack.bottom && is_stack_overflow(g->stack.bottom, info->si_addr)) {
-      const std::uintptr_t sp = interrupted_sp(uc);
-      const auto bottom = reinterpret_cast<std::uintptr_t>(g->stack.bottom);
-      constexpr std::uintptr_t kSlack = 4096;  // a frame being set up near the end
-      if (sp == 0 || sp < bottom + kSlack) return false;
-    }
-  }
-  return restore_stack_at_fault(info->si_addr);
+  const G* g = nullptr;
+  if (LiveRun* run = live_run.load())
+    g = run->sched.load() && live_tid.load() == this_tid() ? running_goroutine(*run) : nullptr;
+  else if (auto running = run_running.load())
+    g = running();  // weft::run: the goroutine on this processor's thread
+  return restore_compacted_at_fault(info, uc, g);
 }
 
 void on_fatal_signal(int sig, siginfo_t* info, void* uc) {
@@ -517,6 +512,19 @@ bool is_stack_overflow(const void* bottom, const void* fault) noexcept {
   auto b = reinterpret_cast<std::uintptr_t>(bottom);
   auto f = reinterpret_cast<std::uintptr_t>(fault);
   return f < b && b - f <= kReach;
+}
+
+bool restore_compacted_at_fault(const siginfo_t* info, const void* uc,
+                                const G* running) noexcept {
+  if (!info || info->si_code <= 0) return false;
+  if (running && running->stack.bottom &&
+      is_stack_overflow(running->stack.bottom, info->si_addr)) {
+    const std::uintptr_t sp = interrupted_sp(uc);
+    const auto bottom = reinterpret_cast<std::uintptr_t>(running->stack.bottom);
+    constexpr std::uintptr_t kSlack = 4096;  // a frame being set up near the end
+    if (sp == 0 || sp < bottom + kSlack) return false;
+  }
+  return restore_stack_at_fault(info->si_addr);
 }
 
 void write_hang_report(const LiveRun& run, const char* why) noexcept {

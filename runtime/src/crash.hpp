@@ -15,6 +15,8 @@
 //  - at most one fatal report is written per process.
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -107,6 +109,8 @@ class RunCrashGuard {
   ~RunCrashGuard();
   RunCrashGuard(const RunCrashGuard&) = delete;
   RunCrashGuard& operator=(const RunCrashGuard&) = delete;
+  // Whether this run owns the handlers (stack compaction needs them).
+  bool owner() const noexcept { return owner_; }
 
  private:
   bool owner_ = false;
@@ -122,5 +126,12 @@ void write_hang_report(const LiveRun& run, const char* why) noexcept;
 // Whether `fault` lies just below the usable range of a stack whose lowest usable byte is
 // `bottom`: within the guard that an overflowing frame runs into.
 bool is_stack_overflow(const void* bottom, const void* fault) noexcept;
+
+// Whether a SIGSEGV (`info`, interrupted context `uc`) touched a compacted stack
+// (stack_compact.hpp) whose bytes are now back, so the access can run again. `running`: the
+// goroutine running on the faulting thread, if known; its stack overflowing into a
+// neighbour's compacted one is a crash, not such a touch. Async-signal-safe.
+bool restore_compacted_at_fault(const siginfo_t* info, const void* uc,
+                                const G* running) noexcept;
 
 }  // namespace weft::detail

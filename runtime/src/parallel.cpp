@@ -2,8 +2,9 @@
 //
 // A goroutine leaves the CPU only at a park, a yield or its end, always by switching to its
 // processor's g0, which then does what it asked (after_switch) and picks the next one:
-// find_runnable looks, in order, at due timers, (every 61st time) the global queue, runnext
-// and the ring, the global queue, then spins stealing from the others, then parks.
+// find_runnable looks, in order, at due timers (its own heap's, then every other's), (every
+// 61st time) the global queue, runnext and the ring, the global queue, then spins stealing
+// from the others, then parks.
 //
 // Thread-local state and migration: a goroutine may resume on another OS thread than the
 // one it parked on. Nothing here keeps the address of a thread_local across a switch:
@@ -24,6 +25,7 @@
 
 #include "crash.hpp"
 #include "report.hpp"
+#include "stack_compact.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/panic.hpp"
 
@@ -336,6 +338,9 @@ void ParallelScheduler::after_switch(Proc* p) {
       void* arg = p->unlock_arg;
       p->unlock = nullptr;
       if (unlock) unlock(arg);  // from here on, a waker may resume g anywhere
+      // Only after the unlock step, which may read g's stack (select's lock list): while
+      // compaction is on, every waker runs on this thread, so none has resumed g yet.
+      if (compact_from_ != 0) maybe_compact(p, g);
       break;
     }
     case Proc::After::yield:
@@ -344,6 +349,7 @@ void ParallelScheduler::after_switch(Proc* p) {
       break;
     case Proc::After::exit:
       g->state = GState::dead;
+      ++nended_;
       if (g == main_) {
         stop_all();
       } else {
@@ -353,6 +359,7 @@ void ParallelScheduler::after_switch(Proc* p) {
     case Proc::After::blocking:
       g->blocked_since = coarse_now_ns();
       g->state = GState::blocked;
+      if (compact_from_ != 0) stop_compacting();  // the worker will run beside p
       nblocking_.fetch_add(1, std::memory_order_seq_cst);
       submit_blocking(g);  // from here on, a worker may run it
       break;
@@ -382,6 +389,7 @@ void ParallelScheduler::execute(Proc* p, G* g) {
     fiber_make(g->ctx, g->stack, &fiber_entry, g);
     g->started = true;
   }
+  if (g->compacted) restore_stack(*g);
   g->state = GState::running;
   p->cur = g;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -402,6 +410,39 @@ void ParallelScheduler::proc_main(Proc* p) {
   while (G* g = find_runnable(p)) execute(p, g);
   set_current_scheduler(outer);
   set_this_proc(nullptr);
+}
+
+// ---- Stack compaction (one processor; see parallel.hpp) ----
+
+// g has just blocked (on g0, after park's unlock step): once enough goroutines are
+// alive, its stack goes to a heap copy; the first time, so do the stacks of the goroutines
+// that blocked before the threshold was reached.
+void ParallelScheduler::maybe_compact(Proc* p, G* g) {
+  // A sleeper's timer entry is on its stack, and arming it (the unlock step) would touch it.
+  if (g->reason == WaitReason::sleep || !compaction_available(stacks_)) return;
+  // Goroutines made: the ids handed out, less those p holds unused (one processor).
+  const std::uint64_t made =
+      next_goid_.load(std::memory_order_relaxed) - 1 - (p->id_end - p->id_next);
+  if (made < nended_ || made - nended_ < compact_from_) return;
+  if (!compact_swept_) {
+    compact_swept_ = true;
+    std::lock_guard<std::mutex> lk(allg_mu_);
+    for (G* o : allgs_)
+      if (o != g && o->started && o->state == GState::blocked &&
+          o->reason != WaitReason::blocking_call && o->reason != WaitReason::sleep &&
+          !o->compacted)
+        compact_stack(*o);
+  }
+  compact_stack(*g);
+}
+
+// A blocking call is starting: its worker thread will run beside the processor, so no stack
+// may stay compacted (a restore is not atomic for other threads): bring every one back.
+void ParallelScheduler::stop_compacting() {
+  compact_from_ = 0;
+  std::lock_guard<std::mutex> lk(allg_mu_);
+  for (G* o : allgs_)
+    if (o->compacted) restore_stack(*o);
 }
 
 // ---- Run queues ----
@@ -547,8 +588,7 @@ bool ParallelScheduler::has_work(bool local) const noexcept {
     if (q->tail.load(std::memory_order_acquire) != q->head.load(std::memory_order_acquire))
       return true;
   }
-  return ntimers_.load(std::memory_order_acquire) > 0 &&
-         earliest_.load(std::memory_order_acquire) <= now_ns();
+  return timer_due();
 }
 
 // ---- Finding work, spinning, parking ----
@@ -659,6 +699,7 @@ bool ParallelScheduler::leave_idle(Proc* p) {
 }
 
 bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
+  p->parked_until.store(INT64_MAX, std::memory_order_seq_cst);  // not known yet: wake me
   {
     std::lock_guard<std::mutex> lk(idle_mu_);
     idle_.push_back(p);
@@ -671,6 +712,9 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wakep's
   if (stopping_.load(std::memory_order_acquire)) return false;
+  // Read after publishing p idle (the fence above pairs with add_timer's): a timer armed
+  // later either is seen here or sees parked_until still INT64_MAX and wakes p.
+  const std::int64_t first_timer = earliest_timer();
   if (has_work(false)) {
     if (!leave_idle(p)) p->parker.wait(std::nullopt);  // a waker's post is on its way
     return true;
@@ -685,8 +729,9 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
     if (watching) look(p);
   }
   std::optional<std::chrono::steady_clock::time_point> timer;
-  if (ntimers_.load(std::memory_order_acquire) > 0) {
-    timer = start_ + std::chrono::nanoseconds(earliest_.load(std::memory_order_acquire));
+  if (first_timer != INT64_MAX) {
+    timer = start_ + std::chrono::nanoseconds(first_timer);
+    p->parked_until.store(first_timer, std::memory_order_seq_cst);
   } else if (!watching) {
     check_deadlock();
   }
@@ -724,6 +769,7 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
   }
   if (watching) leave_watch(p);
   p->nap_ns = kNapMinNs;
+  p->parked_until.store(INT64_MAX, std::memory_order_relaxed);
   return !stopping_.load(std::memory_order_acquire);
 }
 
@@ -792,7 +838,7 @@ void ParallelScheduler::check_deadlock() {
     // (counted out only after it is queued, so one of these two tests sees it).
     if (nblocking_.load(std::memory_order_seq_cst) > 0) return;
     if (stopping_.load(std::memory_order_acquire) || has_work() ||
-        ntimers_.load(std::memory_order_acquire) > 0)
+        earliest_timer() != INT64_MAX)
       return;
   }
   die("fatal error: all goroutines are asleep - deadlock!\n");
@@ -814,58 +860,122 @@ void ParallelScheduler::stop_all() {
 // ---- Timers ----
 
 namespace {
-// Set on the thread that fires timers while it holds the heap's lock: callbacks re-arm
-// (a ticker) or stop timers without taking it again.
-thread_local bool tls_firing = false;
-[[gnu::noinline]] bool firing() noexcept {
+// The processor whose heap this thread is firing, its lock held: callbacks re-arm (a
+// ticker) or stop timers of that heap without taking the lock again.
+thread_local Proc* tls_firing = nullptr;
+[[gnu::noinline]] Proc* firing_heap() noexcept {
   asm volatile("" ::: "memory");
   return tls_firing;
 }
-[[gnu::noinline]] void set_firing(bool v) noexcept {
+[[gnu::noinline]] void set_firing_heap(Proc* q) noexcept {
   asm volatile("" ::: "memory");
-  tls_firing = v;
+  tls_firing = q;
 }
 }  // namespace
 
-void ParallelScheduler::publish_earliest() {
-  earliest_.store(timers_.empty() ? INT64_MAX : timers_.front()->when.count(),
-                  std::memory_order_release);
-  ntimers_.store(timers_.size(), std::memory_order_release);
+void ParallelScheduler::publish_earliest(Proc* q) noexcept {
+  q->timer_earliest.store(q->timers.empty() ? INT64_MAX : q->timers.front()->when.count(),
+                          std::memory_order_seq_cst);
 }
 
-void ParallelScheduler::add_timer(TimerEntry* t) {
-  const bool locked = !firing();
-  if (locked) timer_mu_.lock();
-  timers_.push(t);
-  const bool first = timers_.front() == t;
-  publish_earliest();
-  if (locked) timer_mu_.unlock();
-  if (first) wakep();  // a parked processor's deadline may now be too late
+std::int64_t ParallelScheduler::earliest_timer() const noexcept {
+  std::int64_t first = INT64_MAX;
+  for (const auto& q : procs_)
+    first = std::min(first, q->timer_earliest.load(std::memory_order_seq_cst));
+  return first;
 }
 
-bool ParallelScheduler::remove_timer(TimerEntry* t) {
-  const bool locked = !firing();
-  if (locked) timer_mu_.lock();
-  const bool was = timers_.remove(t);
-  if (was) publish_earliest();
-  if (locked) timer_mu_.unlock();
-  return was;
+bool ParallelScheduler::timer_due() const noexcept {
+  const std::int64_t first = earliest_timer();
+  return first != INT64_MAX && first <= now_ns();
 }
 
-void ParallelScheduler::fire_timers(Proc*) {
-  if (ntimers_.load(std::memory_order_acquire) == 0) return;
-  const std::int64_t now = now_ns();
-  if (earliest_.load(std::memory_order_acquire) > now) return;
-  if (!timer_mu_.try_lock()) return;  // another processor is firing them
-  set_firing(true);
-  while (!timers_.empty() && timers_.front()->when.count() <= now) {
-    TimerEntry* t = timers_.pop();
-    publish_earliest();
-    t->fn(t->arg);
+// The heap's lock is taken unless this thread holds it already (firing that heap), which
+// the lock analysis cannot follow.
+void ParallelScheduler::add_timer(TimerEntry* t) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  if (t->heap_owner.load(std::memory_order_acquire) >= 0) remove_timer(t);  // re-armed
+  Proc* const firing = firing_heap();
+  Proc* q = firing ? firing : this_proc();
+  if (!q) q = procs_[0].get();  // not on a processor (no goroutine arms from there today)
+  if (q != firing) q->timer_lock.lock();
+  q->timers.push(t);
+  t->heap_owner.store(static_cast<int>(q->id), std::memory_order_release);
+  // Read before the lock goes: from then on t may fire on another processor and be gone.
+  const std::int64_t when = t->when.count();
+  const bool first = q->timers.front() == t;
+  if (first) publish_earliest(q);
+  if (q != firing) q->timer_lock.unlock();
+  if (first && nprocs_ > 1) wake_for_timer(when);
+}
+
+// Parked processors sleep until the earliest timer they saw; one armed earlier than all of
+// those deadlines needs one of them awake (it parks again until the new earliest). The
+// running processors look at every heap at each scheduling point.
+void ParallelScheduler::wake_for_timer(std::int64_t when) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with park_proc's
+  if (npidle_.load(std::memory_order_seq_cst) == 0) return;
+  for (const auto& q : procs_)
+    if (q->parked_until.load(std::memory_order_seq_cst) <= when) return;  // it wakes in time
+  if (Proc* q = pop_idle()) q->parker.post();
+}
+
+bool ParallelScheduler::remove_timer(TimerEntry* t) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  Proc* const firing = firing_heap();
+  for (;;) {
+    const int owner = t->heap_owner.load(std::memory_order_acquire);
+    if (owner < 0) {
+      // In no heap: stopped, fired, or firing right now, its callback perhaps still running
+      // on another processor. The result must not come before that callback's end.
+      bool waited = false;
+      for (const auto& q : procs_) {
+        if (q.get() == firing || q->firing.load(std::memory_order_acquire) != t) continue;
+        q->timer_lock.lock();  // held for the whole callback
+        q->timer_lock.unlock();
+        waited = true;
+      }
+      if (waited && t->heap_owner.load(std::memory_order_acquire) >= 0) continue;  // re-armed
+      return false;
+    }
+    Proc* q = procs_[static_cast<unsigned>(owner)].get();
+    if (q != firing) q->timer_lock.lock();
+    bool removed = false;
+    if (t->heap_owner.load(std::memory_order_relaxed) == owner) {
+      const bool was_first = q->timers.front() == t;
+      removed = q->timers.remove(t);
+      t->heap_owner.store(-1, std::memory_order_release);
+      if (was_first) publish_earliest(q);
+    }
+    if (q != firing) q->timer_lock.unlock();
+    if (removed) return true;
+    // It left q's heap meanwhile (fired, or stopped by someone else): look again.
   }
-  publish_earliest();
-  set_firing(false);
-  timer_mu_.unlock();
+}
+
+void ParallelScheduler::fire_timers(Proc* p) {
+  std::int64_t now = -1;
+  for (unsigned i = 0; i < nprocs_; ++i) {  // its own heap first
+    Proc* q = procs_[(p->id + i) % nprocs_].get();
+    const std::int64_t first = q->timer_earliest.load(std::memory_order_acquire);
+    if (first == INT64_MAX) continue;
+    if (now < 0) now = now_ns();
+    if (first <= now) fire_due(q, now);
+  }
+}
+
+void ParallelScheduler::fire_due(Proc* q, std::int64_t now) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  if (firing_heap() || !q->timer_lock.try_lock()) return;  // another thread fires them
+  set_firing_heap(q);
+  while (!q->timers.empty() && q->timers.front()->when.count() <= now) {
+    TimerEntry* t = q->timers.pop();
+    q->firing.store(t, std::memory_order_release);  // before heap_owner: see remove_timer
+    t->heap_owner.store(-1, std::memory_order_release);
+    publish_earliest(q);
+    t->fn(t->arg);  // t may be gone from here on (a sleeper it readied has returned)
+  }
+  q->firing.store(nullptr, std::memory_order_release);
+  publish_earliest(q);
+  set_firing_heap(nullptr);
+  q->timer_lock.unlock();
 }
 
 // ---- Dumps and fatal errors ----
@@ -939,11 +1049,14 @@ int ParallelScheduler::run(Callable& body) {
 
   // Main has returned and every processor has stopped: nothing runs any more. Timers that
   // did not fire are dropped; goroutines still alive are abandoned where they stopped.
-  while (!timers_.empty()) {
-    TimerEntry* t = timers_.pop();
-    if (t->drop) t->drop(t->arg);
+  for (auto& q : procs_) {
+    while (!q->timers.empty()) {
+      TimerEntry* t = q->timers.pop();
+      t->heap_owner.store(-1, std::memory_order_relaxed);
+      if (t->drop) t->drop(t->arg);
+    }
+    publish_earliest(q.get());
   }
-  publish_earliest();
   std::vector<G*> gs;
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
@@ -955,6 +1068,8 @@ int ParallelScheduler::run(Callable& body) {
     return g->state == GState::blocked && g->reason == WaitReason::blocking_call;
   };
   std::erase_if(gs, in_call);
+  for (G* g : gs)
+    if (g->compacted) restore_stack(*g);
   for (G* g : gs)
     if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
   for (G* g : gs) {

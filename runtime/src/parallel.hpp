@@ -41,8 +41,27 @@
 //    watcher exists or is being woken (ready's seq_cst exchange and watcher_ load pair with
 //    park_proc's npidle_/watcher_ updates and runnext loads), so runnext is never stranded
 //    behind a goroutine that does not block;
-//  - timers live in one heap under timer_mu_; their callbacks run with it held, so
-//    remove_timer() returning false means the callback has run or is not going to;
+//  - timers live in per-processor heaps: a timer goes to the heap of the processor that
+//    armed it (a ticker re-armed by its own callback stays in the heap it fired from), and
+//    TimerEntry::heap_owner names the heap while it is pending, written under that heap's
+//    lock. Every processor fires the due timers of every heap at each scheduling point
+//    (try-locking the heap: its owner may be busy in a goroutine that never blocks, or
+//    parked), and an idle processor parks until the earliest timer of all heaps;
+//  - a callback runs with its heap's lock held and Proc::firing naming its timer, so
+//    remove_timer() returning false means the callback has run or is not going to: a
+//    remover that finds the timer in no heap waits out a callback in progress;
+//  - a timer armed earlier than every parked processor's deadline (Proc::parked_until) wakes
+//    one idle processor (it parks again until the new earliest); parked_until is INT64_MAX
+//    from before a processor publishes itself idle until it has read the heaps (Dekker-style
+//    with add_timer's fence), so an arm is never missed;
+//  - stack compaction (stack_compact.hpp) runs only while one thread runs goroutines: one
+//    processor and no weft::blocking call made yet (the first one brings every compacted
+//    stack back and ends compaction for the run). A goroutine is compacted on g0 in
+//    after_switch, right after park's unlock step (which may read its stack): every waker
+//    runs on this same thread then, so none resumes it before the copy is done; execute()
+//    brings its bytes back (and its waiters' places in their queues) before switching in. Why not with more threads: guard markers cannot be filled
+//    atomically, so a restore would let another thread see (or write) the empty pages
+//    between taking the markers away and copying the bytes back;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
 //    blocking_call, counted in nblocking_) and f runs on its own stack on a worker thread
 //    of the BlockingPool, never on a processor's thread, so processors stay bound to their
@@ -142,6 +161,15 @@ struct Proc {
   bool in_idle = false;  // guarded by ParallelScheduler::idle_mu_
   Parker parker;
   std::thread thread;
+
+  // Timers armed on this processor (see the invariants in the file comment).
+  alignas(64) SpinLock timer_lock;
+  TimerHeap timers;                                  // guarded by timer_lock
+  // What the other processors read (each scheduling point), apart from the lock's line.
+  alignas(64) std::atomic<std::int64_t> timer_earliest{INT64_MAX};  // first `when`, ns
+  std::atomic<TimerEntry*> firing{nullptr};          // whose callback runs under timer_lock
+  // While parked: the deadline it sleeps until (INT64_MAX: none, or not known yet).
+  std::atomic<std::int64_t> parked_until{INT64_MAX};
 };
 
 class ParallelScheduler final : public Scheduler {
@@ -172,6 +200,10 @@ class ParallelScheduler final : public Scheduler {
   Duration now() noexcept override;
   void add_timer(TimerEntry* t) override;
   bool remove_timer(TimerEntry* t) override;
+
+  // Stack compaction from `live` goroutines alive (0: never); see the invariants. run.cpp
+  // sets it, before run(), when the fault handler that restores a touched stack is in place.
+  void compact_stacks_from(std::size_t live) noexcept { compact_from_ = nprocs_ == 1 ? live : 0; }
 
   // weft::blocking: runs fn(arg) on a worker thread while this goroutine's processor runs
   // others; returns (or rethrows what fn threw) on whichever processor picks it up next.
@@ -238,9 +270,20 @@ class ParallelScheduler final : public Scheduler {
   void check_deadlock();
   void stop_all();
 
-  // Timers: one heap ordered by (when, seq).
+  // Stack compaction (one processor only).
+  void maybe_compact(Proc* p, G* g);
+  void stop_compacting();
+
+  // Timers: one heap per processor, each ordered by (when, seq).
   void fire_timers(Proc* p);
-  void publish_earliest();
+  // Fires q's timers due at `now` unless another thread holds its heap.
+  void fire_due(Proc* q, std::int64_t now);
+  static void publish_earliest(Proc* q) noexcept;
+  // The earliest pending timer of all heaps, INT64_MAX if none.
+  std::int64_t earliest_timer() const noexcept;
+  bool timer_due() const noexcept;
+  // A timer due at `when` was armed: wake an idle processor unless a parked one wakes by then.
+  void wake_for_timer(std::int64_t when);
   std::int64_t now_ns() const noexcept;
 
   const unsigned nprocs_;
@@ -268,12 +311,14 @@ class ParallelScheduler final : public Scheduler {
   std::mutex allg_mu_;
   std::vector<G*> allgs_;  // every G made in this run, dead ones included; guarded by allg_mu_
 
-  alignas(64) std::mutex timer_mu_;
-  TimerHeap timers_;  // guarded by timer_mu_
-  std::atomic<std::int64_t> earliest_{INT64_MAX};  // the first timer's `when`, ns
-  std::atomic<std::size_t> ntimers_{0};
-
   std::atomic<bool> dying_{false};
+
+  // Stack compaction: the threshold (0: off), whether the goroutines blocked before it was
+  // reached were compacted too, and goroutines ended (live = ids handed out - ended). Used
+  // by the one processor's thread only.
+  std::size_t compact_from_ = 0;
+  bool compact_swept_ = false;
+  std::uint64_t nended_ = 0;
 
   // Goroutines inside weft::blocking (not a deadlock while any is).
   alignas(64) std::atomic<int> nblocking_{0};

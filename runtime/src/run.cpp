@@ -69,6 +69,24 @@ std::string resolve_procs(const RunOptions& o, unsigned& procs) {
   return {};
 }
 
+// RunOptions::compact_stacks_from, with WEFT_COMPACT_STACKS on top; or a message.
+std::string resolve_compaction(const RunOptions& o, std::size_t& from) {
+  from = o.compact_stacks_from;
+  if (!o.use_environment) return {};
+  const char* v = std::getenv("WEFT_COMPACT_STACKS");
+  if (!v || !*v) return {};
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+    return fmt::format("WEFT_COMPACT_STACKS='{}' is not a whole number; set it to the number "
+                       "of live goroutines from which blocked stacks are compacted (such as "
+                       "10000), or 0 for never",
+                       v);
+  from = static_cast<std::size_t>(n);
+  return {};
+}
+
 // While a run is in progress with dump_on_sigquit, SIGQUIT is blocked in its threads and
 // taken by a thread that sleeps in sigwait (it uses no CPU until the signal comes).
 class SigquitDump {
@@ -115,6 +133,11 @@ int run(std::function<void()> main, RunOptions options) {
     std::fprintf(stderr, "weft::run: configuration error: %s\n", why.c_str());
     return 2;
   }
+  std::size_t compact_from = 0;
+  if (std::string why = detail::resolve_compaction(options, compact_from); !why.empty()) {
+    std::fprintf(stderr, "weft::run: configuration error: %s\n", why.c_str());
+    return 2;
+  }
   if (options.max_threads < procs) {
     std::fprintf(stderr,
                  "weft::run: configuration error: RunOptions::max_threads = %u is fewer than "
@@ -148,6 +171,9 @@ int run(std::function<void()> main, RunOptions options) {
   std::optional<detail::SigquitDump> sigquit;
   if (options.dump_on_sigquit) sigquit.emplace(s);
   detail::RunCrashGuard crash(&detail::ParallelScheduler::running_here);
+  // Compaction needs the handlers, which bring a touched compacted stack back (they outlive
+  // s.run(), whose teardown restores the stacks of abandoned goroutines).
+  if (compact_from != 0 && crash.owner()) s.compact_stacks_from(compact_from);
   return s.run(body);
 }
 

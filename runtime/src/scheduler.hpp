@@ -3,6 +3,7 @@
 // parallel one (weft::run, parallel.hpp).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -25,6 +26,9 @@ struct TimerEntry {
   void* arg = nullptr;
   void (*drop)(void*) = nullptr;  // called instead of fn if the run ends before it fires
   std::size_t heap_index = static_cast<std::size_t>(-1);  // position in the heap, or -1
+  // The parallel scheduler: the processor whose heap holds it, or -1 (not pending, or being
+  // fired). Written under that heap's lock; read without it to find the lock to take.
+  std::atomic<int> heap_owner{-1};
   bool pending() const noexcept { return heap_index != static_cast<std::size_t>(-1); }
 };
 

@@ -13,7 +13,11 @@
 // one gets the original back, in place, with the stack restored.
 //
 // Invariants:
-//  - only a suspended goroutine is compacted, and only by the controlled scheduler's thread;
+//  - only a suspended goroutine is compacted, and only while one thread runs goroutines:
+//    the controlled scheduler's, or under weft::run the one processor's while no
+//    weft::blocking call was made (parallel.hpp). A restore takes the markers away before
+//    it copies the bytes back, so another thread touching the stack meanwhile would see
+//    empty pages;
 //  - a goroutine that runs is not compacted and none of its waiters is a proxy (the
 //    scheduler calls restore_stack before switching into it);
 //  - while g's bytes are out, its slot's owner (StackPool::owner_at) is g and the range

@@ -1,7 +1,8 @@
 // The pending timers of one scheduler: a binary min-heap ordered by (when, seq), where seq is
 // the order in which timers were added, so timers due at the same instant keep that order.
 // Each entry records its own position (TimerEntry::heap_index), which makes removal O(log n).
-// Not synchronised: the controlled scheduler owns its heap; the parallel one holds its lock.
+// Not synchronised: the controlled scheduler owns its heap; the parallel one keeps one per
+// processor, each under that processor's lock.
 #pragma once
 
 #include <cstddef>

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -439,6 +440,219 @@ TEST(StackCompactDeathTest, AHangAmongCompactedStacksIsStillReported) {
       "[^\n]*\n"
       "goroutine 6 \"spinner\" \\[running\\]:\n"
       "    last visible operation at [^\n]*stack_compact_test.cpp:[0-9]+:[0-9]+");
+}
+
+// ---- Under weft::run: on one processor, with no weft::blocking call made yet ----
+
+weft::RunOptions run_opts(std::size_t compact_from, unsigned procs = 1) {
+  weft::RunOptions o;
+  o.procs = procs;
+  o.use_environment = false;
+  o.compact_stacks_from = compact_from;
+  return o;
+}
+
+TEST(RunStackCompact, BlockedGoroutinesAreCompactedAndWakeWithTheirStacksIntact) {
+  const bool compacts = expect_compaction();
+  const std::uint64_t before = compacted_so_far();
+  std::string log;
+  ASSERT_EQ(weft::run([&] { log = blocked_everywhere(40); }, run_opts(1)), 0);
+  EXPECT_EQ(std::count(log.begin(), log.end(), ','), 40);
+  if (compacts) {
+    // Each of the 160 blocks at least once: main yields long enough for all of them to run.
+    EXPECT_GE(compacted_so_far() - before, 160u);
+  }
+}
+
+TEST(RunStackCompact, OthersWritingIntoACompactedStackSeeAndKeepTheRightBytes) {
+  const bool compacts = expect_compaction();
+  const std::uint64_t faults = fault_restores_so_far();
+  long sum = 0;
+  bool slots_ok = true;
+  ASSERT_EQ(weft::run([&] {
+              long local_sum = 0;
+              long slots[64] = {};
+              weft::WaitGroup wg;
+              wg.add(64);
+              for (int i = 0; i < 64; ++i)
+                weft::go([&, i] {  // they run once main is blocked in wait(), compacted
+                  slots[i] = i * 3;
+                  local_sum += i;
+                  wg.done();
+                });
+              wg.wait();
+              sum = local_sum;
+              for (int i = 0; i < 64; ++i) slots_ok = slots_ok && slots[i] == i * 3;
+            }, run_opts(1)),
+            0);
+  EXPECT_EQ(sum, 64 * 63 / 2);
+  EXPECT_TRUE(slots_ok);
+  if (compacts) {
+    EXPECT_GT(fault_restores_so_far(), faults);
+  }
+}
+
+TEST(RunStackCompact, APointerToAParkedGoroutinesLocalStaysValid) {
+  long seen = 0;
+  ASSERT_EQ(weft::run([&] {
+              auto where = weft::make_chan<long*>(1);
+              auto wake = weft::make_chan<int>();
+              auto result = weft::make_chan<long>(1);
+              weft::go([=] {
+                long mine = 5;
+                where.send(&mine);
+                (void)wake.recv();
+                result.send(mine);
+              });
+              long* p = where.recv();
+              weft::yield();  // the owner blocks in recv, compacted
+              *p = 77;
+              wake.send(1);
+              seen = result.recv();
+            }, run_opts(1)),
+            0);
+  EXPECT_EQ(seen, 77);
+}
+
+// A select's waiters sit in three channels' queues while it is compacted (as heap proxies);
+// woken through one, it comes back with the others unlinked, blocks again, and so on.
+TEST(RunStackCompact, SelectsOverSeveralChannelsWakeIntactRoundAfterRound) {
+  constexpr int kGoroutines = 30, kRounds = 4;
+  long total = 0;
+  int bad = 0;
+  ASSERT_EQ(weft::run([&] {
+              auto a = weft::make_chan<long>(), b = weft::make_chan<long>(),
+                   c = weft::make_chan<long>();
+              auto sums = weft::make_chan<long>(kGoroutines);
+              for (int g = 0; g < kGoroutines; ++g)
+                weft::go([=, &bad] {
+                  long sum = 0;
+                  for (int r = 0; r < kRounds; ++r) {
+                    long v = 0;
+                    if (!locals_survive(g * 10 + r, [&] {
+                          weft::select(weft::recv_case(a, [&](long x) { v = x; }),
+                                       weft::recv_case(b, [&](long x) { v = x; }),
+                                       weft::recv_case(c, [&](long x) { v = x; }));
+                        }))
+                      ++bad;
+                    sum += v;
+                  }
+                  sums.send(sum);
+                });
+              for (long i = 1; i <= kGoroutines * kRounds; ++i) {
+                const auto& ch = i % 3 == 0 ? a : i % 3 == 1 ? b : c;
+                ch.send(i);
+              }
+              for (int g = 0; g < kGoroutines; ++g) total += sums.recv();
+            }, run_opts(1)),
+            0);
+  const long n = kGoroutines * kRounds;
+  EXPECT_EQ(total, n * (n + 1) / 2);
+  EXPECT_EQ(bad, 0);
+}
+
+// Goroutines made beyond the threshold are counted with those blocked before it: below it
+// nothing is compacted, past it every blocked one is (the earlier ones when it is reached).
+TEST(RunStackCompact, TheThresholdCountsLiveGoroutines) {
+  const bool compacts = expect_compaction();
+  for (const std::size_t from : {std::size_t{100}, std::size_t{50}}) {
+    const std::uint64_t before = compacted_so_far();
+    ASSERT_EQ(weft::run([] {
+                auto block = weft::make_chan<int>();
+                weft::WaitGroup wg;
+                wg.add(60);
+                for (int i = 0; i < 60; ++i)
+                  weft::go([&wg, block] {
+                    wg.done();
+                    (void)block.recv();
+                  });
+                wg.wait();
+                block.close();
+              }, run_opts(from)),
+              0);
+    if (from == 100) {
+      EXPECT_EQ(compacted_so_far(), before);
+    } else if (compacts) {
+      EXPECT_GE(compacted_so_far() - before, 60u);  // 61 alive, main included
+    }
+  }
+}
+
+// The first weft::blocking call brings every compacted stack back (its worker thread runs
+// beside the processor) and ends compaction for the run; the goroutines still wake intact.
+TEST(RunStackCompact, TheFirstBlockingCallEndsCompaction) {
+  const bool compacts = expect_compaction();
+  std::uint64_t at_call = 0, after_call = 0;
+  int bad = 0;
+  const std::uint64_t before = compacted_so_far();
+  ASSERT_EQ(weft::run([&] {
+              auto block = weft::make_chan<int>();
+              weft::WaitGroup started, finished;
+              auto spawn = [&](int n, int seed) {
+                started.add(n);
+                finished.add(n);
+                for (int i = 0; i < n; ++i)
+                  weft::go([&, i, seed, block] {
+                    if (!locals_survive(seed + i, [&] {
+                          started.done();
+                          (void)block.recv();
+                        }))
+                      ++bad;
+                    finished.done();
+                  });
+                started.wait();
+              };
+              spawn(20, 0);
+              at_call = compacted_so_far();
+              weft::blocking([] {});
+              spawn(20, 100);  // these block after the call: not compacted
+              after_call = compacted_so_far();
+              block.close();
+              finished.wait();
+            }, run_opts(1)),
+            0);
+  EXPECT_EQ(bad, 0);
+  if (compacts) {
+    EXPECT_GE(at_call - before, 20u);
+    EXPECT_EQ(after_call, at_call);
+  }
+}
+
+TEST(RunStackCompact, NotOnMoreThanOneProcessor) {
+  const std::uint64_t before = compacted_so_far();
+  ASSERT_EQ(weft::run([] { blocked_everywhere(10); }, run_opts(1, 2)), 0);
+  EXPECT_EQ(compacted_so_far(), before);
+}
+
+TEST(RunStackCompact, TheEnvironmentSetsTheThresholdAndABadValueIsRefused) {
+  weft::RunOptions o = run_opts(1);
+  o.use_environment = true;
+  ::setenv("WEFT_COMPACT_STACKS", "0", 1);
+  const std::uint64_t before = compacted_so_far();
+  EXPECT_EQ(weft::run([] { blocked_everywhere(4); }, o), 0);
+  EXPECT_EQ(compacted_so_far(), before);
+  ::setenv("WEFT_COMPACT_STACKS", "lots", 1);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(weft::run([] {}, o), 2);
+  const std::string err = testing::internal::GetCapturedStderr();
+  ::unsetenv("WEFT_COMPACT_STACKS");
+  EXPECT_NE(err.find("WEFT_COMPACT_STACKS='lots' is not a whole number"), std::string::npos)
+      << err;
+}
+
+// The run's fault handler passes every other SIGSEGV on: a bad pointer is still a crash.
+TEST(RunStackCompactDeathTest, ANullDereferenceAmongCompactedStacksIsStillACrash) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto block = weft::make_chan<int>();
+          for (int i = 0; i < 4; ++i) weft::go([block] { (void)block.recv(); });
+          weft::yield();
+          write_through(reinterpret_cast<int*>(std::uintptr_t{0x10}));
+        }, run_opts(1));
+      },
+      dies_of_segv, "");
 }
 
 }  // namespace
