@@ -55,13 +55,15 @@ struct RunOptions {
   // program: `fatal error: thread exhaustion`, a goroutine dump, exit status 2. Must be at
   // least the processors.
   unsigned max_threads = 10'000;
-  // Once this many goroutines are alive, a goroutine that blocks gives its stack pages back
-  // to the system (its used bytes go to a heap copy until it runs again), as under
-  // weft::explore. 0: never. Applies on one processor (procs = 1) with no weft::blocking
+  // Opt-in (0, the default: never): once this many goroutines are alive, a goroutine that
+  // blocks gives its stack pages back to the system (its used bytes go to a heap copy until
+  // it runs again), as under weft::explore — about a third of the memory per blocked
+  // goroutine, at several µs of CPU each time a compacted goroutine wakes (a program that
+  // keeps 20,000 goroutines alive and blocks often ran ~5x slower). Applies on one processor (procs = 1) with no weft::blocking
   // call made so far (the first one brings every compacted stack back and ends it for the
   // run); needs Linux 6.13+ (guard markers); off under AddressSanitizer. WEFT_COMPACT_STACKS
   // overrides it unless use_environment is false.
-  std::size_t compact_stacks_from = 10'000;
+  std::size_t compact_stacks_from = 0;
 };
 
 // The most logical processors run() accepts.
