@@ -339,8 +339,9 @@ void record_annotated(const void* addr, std::size_t size, AccessKind kind,
   // The running goroutine's view is bound and missed inline (access.hpp): the detector's
   // direct entry, with no scheduler or goroutine lookup.
   if (RaceSink* race = access_race) {
+    // access_view is race's view (set with it): read inline, not through the detector.
     const void* owner = instr::detail::active;
-    if (owner != nullptr && race->view()->owner == owner) {
+    if (owner != nullptr && access_view->owner == owner) {
       race->access_owned(addr, size, kind, where);
       return;
     }
