@@ -13,6 +13,13 @@
 #include "race_workloads.hpp"
 #include "weft/weft.hpp"
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define WEFT_BENCH_UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#else
+#define WEFT_BENCH_UNDER_VALGRIND() false
+#endif
+
 namespace weft_bench {
 
 // Goroutines, weft::Mutex, and every shared access recorded through weft::race (read, write,
@@ -75,8 +82,13 @@ struct WeftRun {
   std::string error;      // empty when the run succeeded and the checksum matched
 };
 
+// Whether the bench runs under valgrind (callgrind, cachegrind: the way to count its
+// instructions): the run is then some 50x slower, and a worker's loop without a visible
+// operation outlasts the watchdog's default hang timeout.
+inline bool under_valgrind() { return WEFT_BENCH_UNDER_VALGRIND(); }
+
 // Runs `w` once inside weft::explore (1 iteration, no access scheduling), with the race
-// detector on or off.
+// detector on or off. Under valgrind the watchdog is off (see under_valgrind).
 inline WeftRun run_weft(Workload w, const Params& p, bool detect) {
   weft::ExploreOptions o;
   o.iterations = 1;
@@ -84,6 +96,7 @@ inline WeftRun run_weft(Workload w, const Params& p, bool detect) {
   o.detect_races = detect;
   o.schedule_accesses = false;
   o.max_steps = std::numeric_limits<std::uint64_t>::max();
+  if (under_valgrind()) o.hang_timeout = std::chrono::milliseconds{0};
   WeftRun run;
   const double c0 = process_cpu_ns();
   const auto t0 = std::chrono::steady_clock::now();

@@ -63,12 +63,15 @@ GoState& Detector::Engine::state_lookup(GoId g) {
 
 void Detector::Engine::tick(GoState& s) {
   if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
-  drop_view();
   s.last_visible = s.epoch;
   ++s.epoch;
-  s.tag = new_tag();
+  s.tag = new_tag();  // renumbering the tags unbinds the view
   shadow_.note_tag(s.tag, Stamp::pack(s.slot, s.epoch));
   clock_work_ += s.clock.set(s.slot, s.epoch);
+  // The view follows its goroutine into the new epoch: the words of the old one no longer
+  // match, and a goroutine that unlocks and goes on accessing memory keeps its inline path.
+  // Another goroutine's tick leaves the view's goroutine and epoch as they were.
+  if (bound_ == &s) view.tag = s.tag;
 }
 
 std::uint32_t Detector::Engine::new_tag() {
@@ -116,6 +119,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   child = GoState{};
   child.held = std::move(held);
   child.id = g;
+  child.serial = next_serial_++;
   child.slot = grant.slot;
   child.epoch = grant.start;
   FrameId spawner_stack = 0;
@@ -153,8 +157,9 @@ void Detector::Engine::go_end(GoId g) {
 
 void Detector::Engine::acquire(GoId g, const void* sync) {
   GoState& s = state(g);
-  auto it = syncs_.find(sync);
-  if (it != syncs_.end()) clock_work_ += s.clock.join(it->second);
+  // A clock s stored itself, unchanged since, is a past value of s's own: nothing to join.
+  if (SyncClock* c = syncs_.find(sync); c != nullptr && c->stored_by != s.serial)
+    clock_work_ += s.clock.join(c->clock);
   if (order_on_) {
     if (auto o = order_syncs_.find(sync); o != order_syncs_.end()) s.order.join(o->second);
   }
@@ -178,14 +183,20 @@ void Detector::Engine::order_release(GoState& s, const void* sync, bool store) {
 
 void Detector::Engine::release(GoId g, const void* sync) {
   GoState& s = state(g);
-  clock_work_ += syncs_[sync].join(s.clock);
+  SyncClock& c = syncs_.get(sync);
+  clock_work_ += c.clock.join(s.clock);
+  // Joined with s's clock, a snapshot of s's stays one (of its value now); anything else is
+  // a mix.
+  if (c.stored_by != s.serial) c.stored_by = 0;
   if (order_on_) order_release(s, sync, false);
   tick(s);
 }
 
 void Detector::Engine::release_store(GoId g, const void* sync) {
   GoState& s = state(g);
-  clock_work_ += syncs_[sync].copy_from(s.clock);
+  SyncClock& c = syncs_.get(sync);
+  clock_work_ += c.clock.copy_from(s.clock);
+  c.stored_by = s.serial;
   if (order_on_) order_release(s, sync, true);
   tick(s);
 }
@@ -206,15 +217,7 @@ bool same_function(const Loc& frame, const Loc& at) {
 }
 }  // namespace
 
-FrameId Detector::Engine::site(GoState& s, const Loc& where) {
-  for (const GoState::CachedSite& c : s.sites) {
-    if (c.site != 0 && c.stack == s.stack && c.loc.line == where.line &&
-        c.loc.file == where.file && c.loc.function == where.function &&
-        c.loc.column == where.column) {
-      return c.site;
-    }
-  }
-  GoState::CachedSite& c = s.sites[s.next_site++ % s.sites.size()];
+FrameId Detector::Engine::site_miss(GoState& s, const Loc& where, GoState::CachedSite& c) {
   c = GoState::CachedSite{s.stack, where, extend(s.stack, where)};
   return c.site;
 }
@@ -238,8 +241,11 @@ bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
       reported |= report_cycle(cycle);
     }
   }
-  s.held.push_back({mutex, at, exclusive, {}});
-  if (order_on_) s.held.back().order.copy_from(s.order);
+  HeldLock& h = s.held.emplace_back();  // in place: its order clock stays empty until used
+  h.mutex = mutex;
+  h.site = at;
+  h.exclusive = exclusive;
+  if (order_on_) h.order.copy_from(s.order);
   return reported;
 }
 
@@ -259,14 +265,8 @@ void Detector::Engine::lock_released(GoId g, const void* mutex) {
   }
 }
 
-bool Detector::Engine::access_owned(const void* addr, std::size_t size, Access kind,
-                                    const Loc& where) {
-  if (bound_ == nullptr)
-    throw std::logic_error("weft detector: access_owned() needs a bound view (bind_view)");
-  if (size == 0) return false;
-  last_id_ = bound_->id;
-  last_state_ = bound_;
-  return access_of(*bound_, addr, size, kind, where);
+void Detector::Engine::unbound_access() {
+  throw std::logic_error("weft detector: access_owned() needs a bound view (bind_view)");
 }
 
 // Defined here, not in detector.cpp, so that the engine's access path is inlined into the
@@ -412,7 +412,7 @@ DetectorStats Detector::Engine::stats() const {
     }
   };
   for (const auto& [id, s] : live_) count(s->clock);
-  for (const auto& [sync, c] : syncs_) count(c);
+  syncs_.for_each_clock(count);
   st.clock_work = clock_work_;
   st.epoch_tag_generations = tag_generations_;
   return st;

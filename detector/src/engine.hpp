@@ -9,6 +9,7 @@
 #include "lock_graph.hpp"
 #include "shadow.hpp"
 #include "slots.hpp"
+#include "sync_table.hpp"
 #include "vector_clock.hpp"
 
 #include <weft/detector/detector.hpp>
@@ -27,6 +28,7 @@ namespace weft::det {
 
 struct GoState {
   GoId id = 0;
+  std::uint64_t serial = 0;  // unique to this goroutine among all since reset (SyncClock)
   Slot slot = 0;
   Clock epoch = 0;         // == clock.get(slot)
   std::uint32_t tag = 0;   // the epoch's tag in shadow words (same_epoch.hpp), never 0
@@ -40,14 +42,15 @@ struct GoState {
   std::vector<HeldLock> held;
   // Small cache of recent sites, (stack, location) -> frame: a loop body alternates between
   // a few (an input read, a lock, a counter update), each of which would otherwise cost a
-  // FrameTrie lookup. Replaced round-robin; site 0 (the root) marks an empty entry.
+  // FrameTrie lookup. Direct-mapped by line and column (Engine::site), so a hit is a few
+  // instructions and one entry's compare; site 0 (the root) marks an empty entry.
   struct CachedSite {
     FrameId stack = 0;
     Loc loc;
     FrameId site = 0;
   };
-  std::array<CachedSite, 4> sites{};
-  unsigned next_site = 0;
+  static constexpr unsigned kSiteBits = 3;
+  std::array<CachedSite, 1u << kSiteBits> sites{};
 };
 
 // Not thread-safe by itself: Detector takes `mu` around every call (unless
@@ -75,7 +78,13 @@ class Detector::Engine {
     return size != 0 && access_of(state(g), addr, size, kind, where);
   }
   // access() by the goroutine the view is bound to (Detector::access_owned).
-  bool access_owned(const void* addr, std::size_t size, Access kind, const Loc& where);
+  bool access_owned(const void* addr, std::size_t size, Access kind, const Loc& where) {
+    if (bound_ == nullptr) unbound_access();
+    if (size == 0) return false;
+    last_id_ = bound_->id;
+    last_state_ = bound_;
+    return access_of(*bound_, addr, size, kind, where);
+  }
   // Only for the goroutine of the last event (anything else needs a lookup that may start a
   // goroutine). A hit leaves last_visible alone: it was set to this epoch by the access that
   // recorded it, and the epoch has not moved since.
@@ -120,6 +129,7 @@ class Detector::Engine {
     return g == last_id_ && last_state_ != nullptr ? *last_state_ : state_lookup(g);
   }
   GoState& state_lookup(GoId g);
+  [[noreturn]] static void unbound_access();
   void tick(GoState& s);  // publish the current epoch and advance
   // A tag for an epoch that begins now: unique among the epochs whose tags the shadow may
   // hold. When the numbers reach tag_limit_, the live goroutines' current epochs are
@@ -134,7 +144,18 @@ class Detector::Engine {
   }
   // An access of size > 0 by s (access() after its goroutine lookup).
   bool access_of(GoState& s, const void* addr, std::size_t size, Access kind, const Loc& where);
-  FrameId site(GoState& s, const Loc& where);
+  // The frame of an access or lock at `where` on s's current stack: the cache's entry for
+  // it (GoState::sites), else site_miss.
+  FrameId site(GoState& s, const Loc& where) {
+    GoState::CachedSite& c =
+        s.sites[(where.line ^ (where.line >> GoState::kSiteBits) ^ (where.column << 1)) &
+                ((1u << GoState::kSiteBits) - 1)];
+    if (c.site != 0 && c.loc.line == where.line && c.loc.column == where.column &&
+        c.stack == s.stack && c.loc.file == where.file && c.loc.function == where.function)
+      return c.site;
+    return site_miss(s, where, c);
+  }
+  FrameId site_miss(GoState& s, const Loc& where, GoState::CachedSite& c);
   FrameId extend(FrameId stack, const Loc& where);
   GoroutineRef goroutine_ref(InfoId info) const;
   // These return whether a report was added.
@@ -159,7 +180,8 @@ class Detector::Engine {
   // the goroutines alive, not all those whose slots are still allocated.
   std::unordered_map<GoId, std::unique_ptr<GoState>> live_;
   std::vector<std::unique_ptr<GoState>> spare_;  // states of dead goroutines, for reuse
-  std::unordered_map<const void*, VectorClock> syncs_;
+  SyncTable syncs_;
+  std::uint64_t next_serial_ = 1;
   Shadow shadow_;
   FrameTrie frames_;
   GoroutineTable infos_;
@@ -179,7 +201,8 @@ class Detector::Engine {
   GoId last_id_ = 0;
   GoState* last_state_ = nullptr;
   // The goroutine the view is bound to (null when view.owner is): every event that may move
-  // or retire a state (go_start, go_end, reset) or end its epoch (tick) unbinds the view.
+  // or retire a state (go_start, go_end, reset) unbinds the view; one that ends its epoch
+  // (tick) moves the view to the new epoch's tag.
   GoState* bound_ = nullptr;
   std::size_t info_gc_threshold_ = kMinInfoGc;
   static constexpr std::size_t kMinInfoGc = 4096;

@@ -322,6 +322,13 @@ bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
              (c.mask[0] & mask) == mask) {
     return false;
   }
+  // The same epoch's write of other bytes at the same site (the halves of a granule filled
+  // by 4-byte stores, a struct's fields): one entry covers them all, as access_inline would
+  // leave it.
+  if (c.n == 1 && c.kind[0] == kind && c.stamp[0] == who.stamp) {
+    c.mask[0] = static_cast<std::uint8_t>(c.mask[0] | mask);
+    return false;
+  }
   // A write over all the bytes of a single ordered entry (a counter updated under a lock, a
   // variable rewritten in a later epoch) replaces it.
   if (c.n == 1 && (c.mask[0] & ~mask) == 0 && happens_before(c.stamp[0], who)) {

@@ -95,9 +95,15 @@ Clock VectorClock::get_slow(Slot s) const {
 }
 
 std::size_t VectorClock::set(Slot s, Clock v) {
-  forget_memo();
-  auto it = std::lower_bound(delta_.begin(), delta_.end(), s,
-                             [](const ClockEntry& e, Slot x) { return e.slot < x; });
+  raise_memo(s, v);  // compact() below keeps every value
+  // A goroutine's tick sets its own slot, in a delta of a few entries: a short walk.
+  auto it = delta_.begin();
+  if (delta_.size() <= 8) {
+    while (it != delta_.end() && it->slot < s) ++it;
+  } else {
+    it = std::lower_bound(delta_.begin(), delta_.end(), s,
+                          [](const ClockEntry& e, Slot x) { return e.slot < x; });
+  }
   if (it != delta_.end() && it->slot == s) {
     it->value = std::max(it->value, v);
     return 1;
@@ -113,9 +119,9 @@ bool VectorClock::base_dominates(const ClockBase& b) const {
 
 std::size_t VectorClock::join(const VectorClock& o) {
   if (&o == this) return 0;
-  forget_memo();
   std::size_t work = 0;
   if (o.base_ && !base_dominates(*o.base_)) {
+    forget_memo();
     if (!base_ || covers(*o.base_, *base_)) {
       base_ = o.base_;  // o's base dominates ours: adopt it, our delta still overrides
     } else {
@@ -132,7 +138,8 @@ std::size_t VectorClock::join(const VectorClock& o) {
     }
   }
   // Usual case (a mutex handed between a few goroutines): every slot of o's delta is already
-  // in ours, so one merge walk raising values does it, with no search and no insertion.
+  // in ours, so one merge walk raising values does it, with no search and no insertion (and
+  // the remembered components raised with them).
   auto it = delta_.begin();
   bool all_present = true;
   for (const ClockEntry& e : o.delta_) {
@@ -141,10 +148,14 @@ std::size_t VectorClock::join(const VectorClock& o) {
       all_present = false;
       break;
     }
-    it->value = std::max(it->value, e.value);
+    if (e.value > it->value) {
+      it->value = e.value;
+      raise_memo(e.slot, e.value);
+    }
   }
   work += o.delta_.size();
   if (all_present) return work;
+  forget_memo();
   if (o.delta_.size() <= 4) {
     for (const ClockEntry& e : o.delta_) work += set(e.slot, e.value);
   } else {

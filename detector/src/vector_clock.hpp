@@ -63,7 +63,8 @@ class VectorClock {
  public:
   // get(s) is this clock's component for slot s (0 if absent). The last two slots asked for
   // are remembered (an access checks against the same few goroutines' epochs again and
-  // again); every change of the clock forgets them.
+  // again); a change of the clock raises what it remembers (set, a join that only raises
+  // components of its delta) or forgets it (anything else).
   Clock get(Slot s) const {
     if (memo_slot_[0] == s) return memo_value_[0];
     if (memo_slot_[1] == s) return memo_value_[1];
@@ -89,6 +90,11 @@ class VectorClock {
   Clock get_slow(Slot s) const;
   void forget_memo() {
     memo_slot_[0] = memo_slot_[1] = kNoSlot;
+  }
+  // Component s is now at least v.
+  void raise_memo(Slot s, Clock v) {
+    for (unsigned i = 0; i < 2; ++i)
+      if (memo_slot_[i] == s && memo_value_[i] < v) memo_value_[i] = v;
   }
 
   static constexpr Slot kNoSlot = ~Slot{0};  // above any slot (shadow_cell.hpp: kMaxSlot)

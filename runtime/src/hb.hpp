@@ -17,6 +17,7 @@
 #include "weft/detail/runtime.hpp"
 
 namespace weft::detail {
+class Scheduler;
 // The controlled scheduler's record of who holds which lock (runtime.cpp; no-op elsewhere).
 void note_lock_held(const void* mutex, bool exclusive, Location where);
 void note_lock_dropped(const void* mutex);
@@ -88,5 +89,13 @@ inline void lock_released(const void* mutex) {
   note_lock_dropped(mutex);
   if (EventSink* ev = events()) ev->lock_released(id_of(current()), mutex);
 }
+
+// An exclusive lock's two edges under the controlled scheduler `s` (the running goroutine's
+// scheduler, not parallel): mutex_locked is acquire(mutex) then lock_acquired(mutex, true,
+// where); mutex_unlocking is release_store(mutex) then lock_released(mutex). When the race
+// detector alone observes the run (Scheduler::direct_race), each pair is one call into it
+// (race.cpp), the scheduler's lock record updated directly.
+void mutex_locked(Scheduler& s, const void* mutex, Location where);
+void mutex_unlocking(Scheduler& s, const void* mutex);
 
 }  // namespace weft::detail::hb

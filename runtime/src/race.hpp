@@ -100,6 +100,11 @@ class RaceSink final : public EventSink {
   // instr::detail::active): the detector's direct entry (Detector::access_owned), for
   // record_annotated when the inline same-epoch check missed.
   void access_owned(const void* addr, std::size_t n, AccessKind k, const std::source_location& w);
+  // A Mutex's (or RWMutex writer's) lock and unlock when the detector alone observes the
+  // run (Scheduler::direct_race): acquire then lock_acquired, and release_store then
+  // lock_released, each pair in one call (sync.cpp, through hb::mutex_locked/unlocking).
+  void mutex_locked(GoId g, const void* m, const Location& where);
+  void mutex_unlocking(GoId g, const void* m);
   // The detector's same-epoch view, as the inline access path sees it (detail::access_view).
   AccessView* view() noexcept { return reinterpret_cast<AccessView*>(det_.view()); }
 

@@ -61,19 +61,50 @@ constexpr std::uint32_t kWaiters = 2;  // a goroutine may be queued in waiters_
 
 // Under weft::run nothing observes a Mutex operation (no scheduling point, no detector),
 // so an uncontended lock or unlock is one compare-and-swap.
-bool unobserved() noexcept {
-  detail::Scheduler* s = detail::current_scheduler();
+bool unobserved(const detail::Scheduler* s) noexcept {
   return s && s->is_parallel() && !s->race();
+}
+// Under weft::explore one OS thread runs every goroutine, and the running one gives the
+// thread up only at a visible operation or a park: between the scheduling point and the
+// end of the operation nobody else can look at state_. So an uncontended lock or unlock
+// there is a plain load and store, without lk_ or a read-modify-write (each a full barrier
+// that waits for every pending store, the detector's included). The first goroutine that
+// waits takes the general path, which sets kWaiters, so the unlock that must wake it
+// finds state_ != kLocked and takes it too.
+bool controlled(const detail::Scheduler* s) noexcept { return s && !s->is_parallel(); }
+
+// detail::visible(where, kind, obj) under the controlled scheduler `s`, already looked up:
+// the same scheduling point, without finding the scheduler and the goroutine again.
+void controlled_visible(detail::Scheduler& s, Location where, detail::OpKind kind,
+                        const void* obj) {
+  detail::G* g = s.current();
+  if (g == nullptr) {
+    detail::visible(where, kind, obj);  // not in a goroutine: its error
+    return;
+  }
+  g->pending = kind;
+  g->pending_obj = obj;
+  s.visible(where);
 }
 }  // namespace
 
 void Mutex::lock(std::source_location where) {
-  if (unobserved()) {
+  detail::Scheduler* const sched = detail::tls_scheduler;
+  if (unobserved(sched)) {
     std::uint32_t s = 0;
     if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return;
   }
   const Location loc = Location::from(where);
-  detail::visible(loc, detail::OpKind::lock, this);
+  if (controlled(sched)) {
+    controlled_visible(*sched, loc, detail::OpKind::lock, this);
+    if (state_.load(std::memory_order_relaxed) == 0) {
+      state_.store(kLocked, std::memory_order_relaxed);
+      hb::mutex_locked(*sched, this, loc);
+      return;
+    }
+  } else {
+    detail::visible(loc, detail::OpKind::lock, this);
+  }
   lk_.lock();
   for (;;) {
     std::uint32_t s = state_.load(std::memory_order_relaxed);
@@ -93,7 +124,7 @@ void Mutex::lock(std::source_location where) {
 }
 
 bool Mutex::try_lock(std::source_location where) {
-  if (unobserved()) {
+  if (unobserved(detail::tls_scheduler)) {
     std::uint32_t s = 0;
     if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return true;
   }
@@ -116,12 +147,22 @@ bool Mutex::try_lock(std::source_location where) {
 }
 
 void Mutex::unlock(std::source_location where) {
-  if (unobserved()) {
+  detail::Scheduler* const sched = detail::tls_scheduler;
+  if (unobserved(sched)) {
     std::uint32_t s = kLocked;
     if (state_.compare_exchange_strong(s, 0, std::memory_order_release)) return;
   }
   const Location loc = Location::from(where);
-  detail::visible(loc, detail::OpKind::unlock, this);
+  if (controlled(sched)) {
+    controlled_visible(*sched, loc, detail::OpKind::unlock, this);
+    if (state_.load(std::memory_order_relaxed) == kLocked) {
+      hb::mutex_unlocking(*sched, this);  // release_store: a copy, see below
+      state_.store(0, std::memory_order_relaxed);
+      return;
+    }
+  } else {
+    detail::visible(loc, detail::OpKind::unlock, this);
+  }
   lk_.lock();
   if (!(state_.load(std::memory_order_relaxed) & kLocked)) {
     lk_.unlock();

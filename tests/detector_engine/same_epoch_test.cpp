@@ -88,18 +88,31 @@ TEST(SameEpochView, PartialCoverageIsNotARepeat) {
   EXPECT_FALSE(t.repeats(2, kX + 16, 4, Access::read));
 }
 
-TEST(SameEpochView, ReleasesAndSpawnsUnbindItAcquiresDoNot) {
+// A release ends its goroutine's epoch: the view follows it into the next one, where nothing
+// it did before is a repeat. Another goroutine's release, and acquires, leave the view as it
+// is; a spawn or a goroutine's end unbinds it.
+TEST(SameEpochView, ReleasesMoveItSpawnsUnbindItAcquiresDoNot) {
   ViewTrace t;
   t.access(2, kX, 8, Access::write, 10);
+  const std::uint32_t first = t.v.tag;
   t.d.acquire(2, testing::sync_obj(0));
   EXPECT_TRUE(t.repeats(2, kX, 8, Access::write)) << "an acquire does not change the epoch";
   t.d.release(2, testing::sync_obj(0));
-  EXPECT_EQ(t.v.owner, nullptr);
-  t.access(2, kX, 8, Access::write, 11);
+  EXPECT_EQ(t.v.owner, token(2));
+  EXPECT_NE(t.v.tag, first);
+  EXPECT_FALSE(t.repeats(2, kX, 8, Access::write)) << "the write was in the epoch before";
+  EXPECT_FALSE(t.repeats(2, kX, 8, Access::read));
+  EXPECT_FALSE(t.access(2, kX, 8, Access::write, 11));
   EXPECT_TRUE(t.repeats(2, kX, 8, Access::write));
-  t.d.release_store(1, testing::sync_obj(1));  // anyone's epoch change unbinds
-  EXPECT_EQ(t.v.owner, nullptr);
+  t.d.release_store(2, testing::sync_obj(1));
+  EXPECT_EQ(t.v.owner, token(2));
+  EXPECT_FALSE(t.repeats(2, kX, 8, Access::read));
   t.access(2, kX, 8, Access::write, 12);
+  const std::uint32_t third = t.v.tag;
+  t.d.release_store(1, testing::sync_obj(1));  // another goroutine's epoch
+  EXPECT_EQ(t.v.owner, token(2));
+  EXPECT_EQ(t.v.tag, third);
+  EXPECT_TRUE(t.repeats(2, kX, 8, Access::write));
   t.d.go_start(3, 2, "child", at(13));
   EXPECT_EQ(t.v.owner, nullptr);
   t.access(2, kX, 8, Access::write, 14);

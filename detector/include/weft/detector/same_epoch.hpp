@@ -13,10 +13,12 @@
 // write of a granule whose only state is that epoch's write of all of it. Anything else
 // (another page, an access across two granules, a first access) answers false: "ask the
 // detector". The detector keeps the view true at all times:
-//  - `owner` is cleared (nullptr) whenever the bound goroutine's epoch could change or its
-//    state move: any release, spawn, go_start, go_end or reset. Acquires, lock-order events,
-//    frees and call-stack events leave it (they do not change an epoch; a free resets the
-//    freed granules' words below);
+//  - `owner` is cleared (nullptr) whenever the bound goroutine's state could move: any
+//    go_start (a spawn), go_end or reset, and when the tags start over (below). When the
+//    bound goroutine's own epoch ends (its release or release_store), `tag` becomes the new
+//    epoch's, whose accesses no word names yet. Acquires, lock-order events, frees,
+//    call-stack events and other goroutines' releases leave the view as it is (they do not
+//    change its goroutine's epoch; a free resets the freed granules' words below);
 //  - a cache way names a page that is in the shadow, and points at that page's words; a page
 //    leaves its way before it leaves the shadow;
 //  - a page's word for a granule holds, in its low 32 bits, an epoch tag T (with kSoleWrite
