@@ -609,14 +609,14 @@ G* ParallelScheduler::find_runnable(Proc* p) {
     }
     if (nprocs_ > 1) {
       // Spin: at most half of the busy processors do, the rest park at once.
-      if (!p->spinning) {
+      if (!p->spinning.load(std::memory_order_relaxed)) {
         const int busy = static_cast<int>(nprocs_) - npidle_.load(std::memory_order_relaxed);
         if (2 * nspinning_.load(std::memory_order_relaxed) < busy) {
-          p->spinning = true;
+          p->spinning.store(true, std::memory_order_relaxed);
           nspinning_.fetch_add(1, std::memory_order_seq_cst);
         }
       }
-      if (p->spinning) {
+      if (p->spinning.load(std::memory_order_relaxed)) {
         const std::int64_t began = now_ns();
         unsigned backoff = 1;
         for (;;) {
@@ -652,8 +652,8 @@ G* ParallelScheduler::find_runnable(Proc* p) {
 // A spinning processor found work: if it was the last spinner, another one goes looking,
 // in case there is more.
 void ParallelScheduler::reset_spinning(Proc* p) {
-  if (!p->spinning) return;
-  p->spinning = false;
+  if (!p->spinning.load(std::memory_order_relaxed)) return;
+  p->spinning.store(false, std::memory_order_relaxed);
   if (nspinning_.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
 }
 
@@ -674,7 +674,7 @@ void ParallelScheduler::wake_from_outside() {
     nspinning_.fetch_sub(1, std::memory_order_seq_cst);
     return;
   }
-  q->spinning = true;  // it inherits the count taken above
+  q->spinning.store(true, std::memory_order_relaxed);  // it inherits the count taken above
   q->parker.post();
 }
 
@@ -706,8 +706,8 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
     p->in_idle = true;
     npidle_.fetch_add(1, std::memory_order_seq_cst);
   }
-  if (p->spinning) {
-    p->spinning = false;
+  if (p->spinning.load(std::memory_order_relaxed)) {
+    p->spinning.store(false, std::memory_order_relaxed);
     nspinning_.fetch_sub(1, std::memory_order_seq_cst);
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wakep's

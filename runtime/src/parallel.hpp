@@ -144,8 +144,10 @@ struct Proc {
   std::atomic<G*> runnext{nullptr};
   std::array<std::atomic<G*>, kRing> ring{};
 
-  // Owned by this processor's thread.
-  alignas(64) bool spinning = false;
+  // Owned by this processor's thread, but for `spinning`, which a waker that takes p off the
+  // idle list writes while p itself may still read it (park_proc): atomic, relaxed (the
+  // parker's post orders what matters; ThreadSanitizer reported the plain bool).
+  alignas(64) std::atomic<bool> spinning{false};
   std::uint32_t schedtick = 0;
   std::uint32_t runnext_streak = 0;  // consecutive runnext picks (fairness)
   std::uint64_t rng = 0;
