@@ -22,6 +22,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "dcheck.hpp"
 #include "report.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/panic.hpp"
@@ -66,9 +67,12 @@ constexpr std::int64_t kSpinNs = 10'000;
 // The watcher's naps (see parallel.hpp): the first, and the longest after doubling.
 constexpr std::int64_t kNapMinNs = 50'000;
 constexpr std::int64_t kNapMaxNs = 2'000'000;
-// Dead goroutines a processor keeps for reuse before handing a batch to the global list.
-constexpr std::size_t kLocalFreeMax = 64;
+// Dead goroutines' records a processor keeps for reuse before handing a batch to the global
+// list, and stacks before giving them back to the pool; records are made kGSlab at a time.
+constexpr std::size_t kLocalFreeMax = 128;
 constexpr std::size_t kFreeBatch = 32;
+constexpr std::size_t kLocalStacksMax = 64;
+constexpr std::size_t kGSlab = 32;
 // Consecutive runnext picks before the ring gets a turn (two goroutines handing a value
 // back and forth must not starve the rest).
 constexpr std::uint32_t kRunnextStreak = 64;
@@ -168,7 +172,7 @@ std::size_t ParallelScheduler::choose(std::size_t n) {
 
 // ---- Goroutines ----
 
-GoId ParallelScheduler::next_id(Proc* p) {
+inline GoId ParallelScheduler::next_id(Proc* p) {
   if (p->id_next == p->id_end) {
     constexpr GoId kBatch = 16;
     p->id_next = next_goid_.fetch_add(kBatch, std::memory_order_relaxed);
@@ -177,39 +181,51 @@ GoId ParallelScheduler::next_id(Proc* p) {
   return p->id_next++;
 }
 
-G* ParallelScheduler::new_g(Proc* p) {
-  if (p->gfree.empty()) {
-    gfree_lock_.lock();
-    std::size_t n = std::min(gfree_.size(), kFreeBatch);
-    p->gfree.insert(p->gfree.end(), gfree_.end() - static_cast<std::ptrdiff_t>(n), gfree_.end());
-    gfree_.resize(gfree_.size() - n);
-    gfree_lock_.unlock();
-  }
-  if (!p->gfree.empty()) {
-    G* g = p->gfree.back();
-    p->gfree.pop_back();
-    return g;
-  }
-  auto* g = new G;
-  std::lock_guard<std::mutex> lk(allg_mu_);
-  allgs_.push_back(g);
+// A processor takes goroutine records from its own free list; when that is empty, a batch
+// from the global one (dead goroutines other processors had too many of), and when that is
+// empty too, a fresh slab of kGSlab: one allocation and one allg_mu_ lock per slab.
+inline G* ParallelScheduler::new_g(Proc* p) {
+  if (p->gfree.empty()) refill_gfree(p);
+  G* g = p->gfree.back();
+  p->gfree.pop_back();
   return g;
+}
+
+void ParallelScheduler::refill_gfree(Proc* p) {
+  gfree_lock_.lock();
+  const std::size_t n = std::min(gfree_.size(), kFreeBatch);
+  p->gfree.insert(p->gfree.end(), gfree_.end() - static_cast<std::ptrdiff_t>(n), gfree_.end());
+  gfree_.resize(gfree_.size() - n);
+  gfree_lock_.unlock();
+  if (n > 0) return;
+  G* slab = new G[kGSlab];
+  for (std::size_t i = 0; i < kGSlab; ++i) slab[i].state = GState::dead;  // not in dumps yet
+  {
+    std::lock_guard<std::mutex> lk(allg_mu_);
+    gslabs_.push_back(slab);
+  }
+  for (std::size_t i = kGSlab; i-- > 0;) p->gfree.push_back(&slab[i]);
 }
 
 // A dead goroutine's stack stays with its processor for the next goroutine that starts
 // there (a spawned goroutine binds a stack only when it first runs), unless it went deep
-// (the pool then gives the deep pages back) or the processor has enough.
+// (the pool then gives the deep pages back) or the processor has enough. Its record goes
+// back to the processor's free list with nothing of the goroutine left in it that the next
+// one would show or use (its body was destroyed when it returned).
 void ParallelScheduler::free_g(Proc* p, G* g) {
   if (g->stack.region) {
     const char* keep_from = static_cast<const char*>(g->stack.bottom) + g->stack.size -
                             std::min(g->stack.size, StackPool::kKeepResident);
     if (static_cast<const char*>(g->ctx.lowest_sp) < keep_from ||
-        p->stacks.size() >= kLocalFreeMax)
+        p->stacks.size() >= kLocalStacksMax)
       stacks_.put(g->stack, g->ctx.lowest_sp);
     else
       p->stacks.push_back(g->stack);
     g->stack = Stack{};
   }
+  WEFT_DCHECK(!g->fn && !g->body, "a dead goroutine's body was destroyed");
+  WEFT_DCHECK(!g->waiters && !g->compacted && !g->compact_pending,
+              "a dead goroutine is in no wait queue and its stack is not compacted");
   g->started = false;
   g->ncalls = 0;
   g->reason = WaitReason::none;
@@ -233,6 +249,27 @@ void ParallelScheduler::start(Proc* p, G* g, bool next) {
     watch_runnext();
 }
 
+// Queues a goroutine just made on p. When that filled p's ring, the spawning goroutine
+// yields: p runs what it queued before it spawns more (its records and stacks come back
+// hot, instead of a ring spilling half of itself to the global queue at every 128 spawns
+// and a million fresh records for a loop of a million spawns). Go's scheduler preempts a
+// goroutine that spawns without blocking in the same way, after 10 ms.
+inline void ParallelScheduler::launch(Proc* p, G* g) {
+  // runq_put(p, g, false), with its common case (room in the ring) written out.
+  const std::uint32_t h = p->head.load(std::memory_order_acquire);
+  const std::uint32_t t = p->tail.load(std::memory_order_relaxed);
+  if (t - h < Proc::kRing) {
+    p->ring[t % Proc::kRing].store(g, std::memory_order_relaxed);
+    p->tail.store(t + 1, std::memory_order_release);
+  } else {
+    runq_put(p, g, false);
+  }
+  if (nprocs_ > 1) wake_from_outside();  // wakep()
+  if (t + 1 - h >= Proc::kRing && p->cur != nullptr &&
+      t + 1 - p->head.load(std::memory_order_acquire) >= Proc::kRing)
+    yield(g->created_at);
+}
+
 void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
                               Location created_at) {
   Proc* p = this_proc();
@@ -243,7 +280,7 @@ void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   g->created_at = created_at;
   g->fn = std::move(fn);
   g->state = GState::runnable;
-  start(p, g, false);
+  launch(p, g);
 }
 
 void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
@@ -258,12 +295,56 @@ void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::stri
   start(p, g, false);
 }
 
+inline SpawnSlot ParallelScheduler::reserve() {
+  Proc* p = this_proc();
+  if (p == nullptr || p->cur == nullptr) return {};  // spawn() says what is wrong
+  G* g = new_g(p);
+  return {g, g->body_slot};
+}
+
+// Building the body may have run goroutine code (a copy constructor), so the processor is
+// looked up again.
+inline void ParallelScheduler::commit(G* g, Callable* body, std::string&& name,
+                                      Location created_at) {
+  Proc* p = this_proc();
+  g->id = next_id(p);
+  g->parent = p->cur->id;
+  if (!name.empty() || !g->name.empty()) g->name = std::move(name);
+  g->created_at = created_at;
+  g->body = body;
+  g->state = GState::runnable;
+  launch(p, g);
+}
+
+inline void ParallelScheduler::cancel(G* g) noexcept {
+  Proc* p = this_proc();
+  p->gfree.push_back(g);  // never queued: still dead, with no body and no stack
+}
+
+SpawnSlot spawn_reserve() {
+  Scheduler* s = tls_scheduler;
+  if (s == nullptr || !s->is_parallel()) return {};
+  return static_cast<ParallelScheduler*>(s)->reserve();
+}
+
+void spawn_commit(G* g, Callable* body, std::string&& name, Location created_at) {
+  static_cast<ParallelScheduler*>(tls_scheduler)->commit(g, body, std::move(name), created_at);
+}
+
+void spawn_cancel(G* g) noexcept { static_cast<ParallelScheduler*>(tls_scheduler)->cancel(g); }
+
 void ParallelScheduler::fiber_entry(void* arg) {
   G* g = static_cast<G*>(arg);
   auto* self = static_cast<ParallelScheduler*>(current_scheduler());
   try {
-    g->fn->invoke();
-    g->fn.reset();
+    if (Callable* body = g->body) {
+      body->invoke();
+      g->body = nullptr;
+      body->~Callable();
+    } else {
+      g->fn->invoke();
+      g->fn.reset();
+    }
   } catch (const Panic& e) {
     self->die(panic_report(*g, e.what(), e.where()));
   } catch (const CheckFailure& e) {
@@ -867,8 +948,9 @@ std::string ParallelScheduler::dump() {
   std::vector<G*> gs;
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
-    for (G* g : allgs_)
-      if (g->state != GState::dead) gs.push_back(g);
+    for (G* slab : gslabs_)
+      for (std::size_t i = 0; i < kGSlab; ++i)
+        if (slab[i].state != GState::dead) gs.push_back(&slab[i]);
   }
   std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->id < b->id; });
   const std::int64_t now = coarse_now_ns();
@@ -937,21 +1019,37 @@ int ParallelScheduler::run(Callable& body) {
     if (t->drop) t->drop(t->arg);
   }
   publish_earliest();
-  std::vector<G*> gs;
+  std::vector<G*> slabs;
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
-    gs.swap(allgs_);
+    slabs.swap(gslabs_);
   }
   // A goroutine still inside a blocking call is left to it: its worker returns into its
-  // stack and closure whenever the call ends, so those stay (leaked, like the worker).
+  // stack and closure whenever the call ends, so those stay (leaked, like the worker, with
+  // the rest of its slab).
   const auto in_call = [](const G* g) {
     return g->state == GState::blocked && g->reason == WaitReason::blocking_call;
   };
-  std::erase_if(gs, in_call);
+  std::vector<G*> gs;
+  std::vector<G*> freed_slabs;
+  for (G* slab : slabs) {
+    bool keep = false;
+    for (std::size_t i = 0; i < kGSlab; ++i) {
+      if (in_call(&slab[i]))
+        keep = true;
+      else
+        gs.push_back(&slab[i]);
+    }
+    if (!keep) freed_slabs.push_back(slab);
+  }
   for (G* g : gs)
     if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
   for (G* g : gs) {
     try {
+      if (Callable* body = g->body) {
+        g->body = nullptr;
+        body->~Callable();
+      }
       g->fn.reset();
     } catch (...) {
     }
@@ -966,9 +1064,10 @@ int ParallelScheduler::run(Callable& body) {
         stacks_.bury(g->stack, g->ctx.lowest_sp);
       else
         stacks_.put(g->stack, g->ctx.lowest_sp);
+      g->stack = Stack{};
     }
-    delete g;
   }
+  for (G* slab : freed_slabs) delete[] slab;
   return 0;
 }
 

@@ -27,6 +27,13 @@
 // preempts after 10 ms). A ready() wakes an idle processor only when there is no watcher,
 // and a watcher that leaves wakes one if goroutines are queued. Spawning wakes as before.
 //
+// Spawning: go() takes a record (G) from its processor's free list and builds the body in
+// the record itself when it fits (G::body_slot), so a spawn allocates nothing and takes no
+// lock; the record gets a stack only when it first runs, the last dead goroutine's stack of
+// that processor (still in cache). A spawn that fills its processor's ring yields the
+// spawner, so the processor runs what it queued (a loop of a million go() calls reuses a
+// few hundred records and one stack instead of making a million of each).
+//
 // Invariants:
 //  - a G is in at most one of {a processor's cur, a runnext slot, a ring, the global queue,
 //    blocked in some wait queue or timer}; cur is the G whose fiber runs on that processor;
@@ -130,7 +137,7 @@ struct Proc {
   std::uint32_t schedtick = 0;
   std::uint32_t runnext_streak = 0;  // consecutive runnext picks (fairness)
   std::uint64_t rng = 0;
-  std::vector<G*> gfree;          // dead goroutines, for the next spawn
+  std::vector<G*> gfree;          // dead goroutines' records, for the next spawn (LIFO: hot)
   std::vector<Stack> stacks;      // their stacks, for the next goroutine that starts here
   GoId id_next = 0, id_end = 0;
 
@@ -158,6 +165,11 @@ class ParallelScheduler final : public Scheduler {
   G* current() noexcept override;
   void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
   void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) override;
+  // go()'s allocation-free path (detail::spawn_reserve): a record from the processor's
+  // pool for the caller to build the body in, queued by commit (or given back by cancel).
+  SpawnSlot reserve();
+  void commit(G* g, Callable* body, std::string&& name, Location created_at);
+  void cancel(G* g) noexcept;
   void visible(Location) override {}
   void yield(Location where) override;
   Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
@@ -188,7 +200,9 @@ class ParallelScheduler final : public Scheduler {
   void execute(Proc* p, G* g);
   void after_switch(Proc* p);
   G* new_g(Proc* p);
+  void refill_gfree(Proc* p);
   void free_g(Proc* p, G* g);
+  void launch(Proc* p, G* g);
   GoId next_id(Proc* p);
   void start(Proc* p, G* g, bool next);
 
@@ -264,7 +278,9 @@ class ParallelScheduler final : public Scheduler {
   std::vector<G*> gfree_;  // guarded by gfree_lock_
 
   std::mutex allg_mu_;
-  std::vector<G*> allgs_;  // every G made in this run, dead ones included; guarded by allg_mu_
+  // Every G made in this run, dead ones included, in slabs of kGSlab (parallel.cpp); a
+  // record not yet spawned, or dead, has state dead. Guarded by allg_mu_.
+  std::vector<G*> gslabs_;
 
   alignas(64) std::mutex timer_mu_;
   TimerHeap timers_;  // guarded by timer_mu_
