@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 #include "dcheck.hpp"
 #include "report.hpp"
@@ -181,6 +182,16 @@ inline GoId ParallelScheduler::next_id(Proc* p) {
   return p->id_next++;
 }
 
+namespace {
+// Whether a goroutine was seen below the top kKeepResident bytes of its stack (the pool gives
+// the pages below back when it takes the stack).
+bool went_deep(const Stack& s, const FiberCtx& c) noexcept {
+  const char* keep_from = static_cast<const char*>(s.bottom) + s.size -
+                          std::min(s.size, StackPool::kKeepResident);
+  return static_cast<const char*>(c.lowest_sp) < keep_from;
+}
+}  // namespace
+
 // A processor takes goroutine records from its own free list; when that is empty, a batch
 // from the global one (dead goroutines other processors had too many of), and when that is
 // empty too, a fresh slab of kGSlab: one allocation and one allg_mu_ lock per slab.
@@ -214,10 +225,7 @@ void ParallelScheduler::refill_gfree(Proc* p) {
 // one would show or use (its body was destroyed when it returned).
 void ParallelScheduler::free_g(Proc* p, G* g) {
   if (g->stack.region) {
-    const char* keep_from = static_cast<const char*>(g->stack.bottom) + g->stack.size -
-                            std::min(g->stack.size, StackPool::kKeepResident);
-    if (static_cast<const char*>(g->ctx.lowest_sp) < keep_from ||
-        p->stacks.size() >= kLocalStacksMax)
+    if (went_deep(g->stack, g->ctx) || p->stacks.size() >= kLocalStacksMax)
       stacks_.put(g->stack, g->ctx.lowest_sp);
     else
       p->stacks.push_back(g->stack);
@@ -333,9 +341,8 @@ void spawn_commit(G* g, Callable* body, std::string&& name, Location created_at)
 
 void spawn_cancel(G* g) noexcept { static_cast<ParallelScheduler*>(tls_scheduler)->cancel(g); }
 
-void ParallelScheduler::fiber_entry(void* arg) {
-  G* g = static_cast<G*>(arg);
-  auto* self = static_cast<ParallelScheduler*>(current_scheduler());
+// Runs g's body and destroys it; a panic that escapes ends the process.
+void ParallelScheduler::run_body(G* g) {
   try {
     if (Callable* body = g->body) {
       body->invoke();
@@ -346,17 +353,58 @@ void ParallelScheduler::fiber_entry(void* arg) {
       g->fn.reset();
     }
   } catch (const Panic& e) {
-    self->die(panic_report(*g, e.what(), e.where()));
+    die(panic_report(*g, e.what(), e.where()));
   } catch (const CheckFailure& e) {
-    self->die(check_report(*g, e.what(), e.where()));
+    die(check_report(*g, e.what(), e.where()));
   } catch (const std::exception& e) {
-    self->die(exception_report(*g, e.what()));
+    die(exception_report(*g, e.what()));
   } catch (...) {
-    self->die(exception_report(*g, "unknown exception"));
+    die(exception_report(*g, "unknown exception"));
+  }
+}
+
+// A stack starts here, with a goroutine's body, and then runs the bodies of the goroutines
+// that start on it after that one (start_here) until one leaves it through g0.
+void ParallelScheduler::fiber_entry(void* arg) {
+  G* g = static_cast<G*>(arg);
+  auto* self = static_cast<ParallelScheduler*>(current_scheduler());
+  for (;;) {
+    self->run_body(g);
+    G* next = self->start_here(this_proc(), g);
+    if (next == nullptr) break;
+    g = next;
   }
   Proc* p = this_proc();
   p->after = Proc::After::exit;
   switch_final(g->ctx, p->g0);
+}
+
+// g's body has returned, on g's stack. What g0 would run next, if it has not started yet,
+// starts right here: it takes the stack over (with its context: where it was seen deepest)
+// and g's record is freed, without a switch to g0, a fresh context and a switch back.
+// Anything else leaves through g0 as before: main (its end ends the run), a stack that went
+// deep (the pool gives its deep pages back), the run stopping, nothing to run, or a
+// goroutine that has started (handed to g0 in p->handoff, so it is not looked for twice).
+G* ParallelScheduler::start_here(Proc* p, G* g) {
+  if (g == main_ || went_deep(g->stack, g->ctx)) return nullptr;
+  p->cur = nullptr;  // as on g0: timer callbacks run with no goroutine current
+  G* next = find_local(p);
+  p->cur = g;
+  if (next == nullptr) return nullptr;
+  if (next->started) {
+    p->handoff = next;
+    return nullptr;
+  }
+  g->state = GState::dead;
+  next->stack = g->stack;
+  next->ctx = g->ctx;
+  g->stack = Stack{};
+  free_g(p, g);
+  next->started = true;
+  next->state = GState::running;
+  p->cur = next;
+  p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  return next;
 }
 
 Wake ParallelScheduler::park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
@@ -473,7 +521,13 @@ void ParallelScheduler::proc_main(Proc* p) {
   set_this_proc(p);
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
-  while (G* g = find_runnable(p)) execute(p, g);
+  for (;;) {
+    G* g = std::exchange(p->handoff, nullptr);
+    if (g != nullptr ? stopping_.load(std::memory_order_relaxed)
+                     : (g = find_runnable(p)) == nullptr)
+      break;
+    execute(p, g);
+  }
   set_current_scheduler(outer);
   set_this_proc(nullptr);
 }
@@ -627,20 +681,26 @@ bool ParallelScheduler::has_work(bool local) const noexcept {
 
 // ---- Finding work, spinning, parking ----
 
+// find_runnable's first look, which a goroutine that ends makes too (start_here).
+G* ParallelScheduler::find_local(Proc* p) {
+  if (stopping_.load(std::memory_order_relaxed)) return nullptr;
+  fire_timers(p);
+  G* g = nullptr;
+  if (++p->schedtick % 61 == 0) g = global_get(p);
+  if (!g) g = runq_get(p);
+  if (!g) g = global_get(p);
+  if (g) {
+    // A processor woken by wakep comes back spinning: it stops counting as a spinner
+    // before it runs anything, or later work would not wake another processor.
+    reset_spinning(p);
+  }
+  return g;
+}
+
 G* ParallelScheduler::find_runnable(Proc* p) {
   for (;;) {
+    if (G* g = find_local(p)) return g;
     if (stopping_.load(std::memory_order_relaxed)) return nullptr;
-    fire_timers(p);
-    G* g = nullptr;
-    if (++p->schedtick % 61 == 0) g = global_get(p);
-    if (!g) g = runq_get(p);
-    if (!g) g = global_get(p);
-    if (g) {
-      // A processor woken by wakep comes back spinning: it stops counting as a spinner
-      // before it runs anything, or later work would not wake another processor.
-      reset_spinning(p);
-      return g;
-    }
     if (nprocs_ > 1) {
       // Spin: at most half of the busy processors do, the rest park at once.
       if (!p->spinning) {

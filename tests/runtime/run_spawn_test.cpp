@@ -129,6 +129,42 @@ TEST_P(RunSpawn, SpawnsFromEveryProcessorAllRunOnce) {
   EXPECT_EQ(bad, 0);
 }
 
+// A goroutine that ends starts the next one on its own stack when that one has not started
+// yet; one that then blocks keeps the stack, and the next starts on another. Goroutines
+// blocked at once each keep their frames: a canary written before blocking is intact after.
+TEST_P(RunSpawn, GoroutinesStartedOnAFinishedOnesStackKeepTheirFrames) {
+  constexpr int n = 300;
+  std::vector<const void*> frames(n);
+  std::atomic<int> intact{0};
+  ASSERT_EQ(weft::run([&] {
+              auto release = weft::make_chan<weft::Unit>();
+              weft::WaitGroup blocked, done;
+              blocked.add(n);
+              done.add(2 * n);
+              for (int i = 0; i < n; ++i) {
+                weft::go([&] { done.done(); });  // ends at once: the next may start on its stack
+                weft::go([&, i, release] {
+                  long canary[16];  // its address escapes: kept in memory across recv()
+                  for (long& c : canary) c = i * 1000 + 7;
+                  frames[static_cast<std::size_t>(i)] = canary;
+                  blocked.done();
+                  release.recv();
+                  bool ok = true;
+                  for (long c : canary) ok = ok && c == i * 1000 + 7;
+                  if (ok) intact.fetch_add(1);
+                  done.done();
+                });
+              }
+              blocked.wait();
+              release.close();
+              done.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(intact.load(), n);
+  const std::set<const void*> distinct(frames.begin(), frames.end());
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(n));
+}
+
 INSTANTIATE_TEST_SUITE_P(Procs, RunSpawn, ::testing::Values(1u, 2u, 4u),
                          [](const auto& info) { return "procs" + std::to_string(info.param); });
 
