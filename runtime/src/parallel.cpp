@@ -168,7 +168,9 @@ std::int64_t ParallelScheduler::now_ns() const noexcept {
 std::size_t ParallelScheduler::choose(std::size_t n) {
   if (n < 2) return 0;
   Proc* p = this_proc();
-  return static_cast<std::size_t>(xorshift(p->rng) % n);
+  // Scaled to [0, n) by a widening multiply rather than a division.
+  return static_cast<std::size_t>(
+      (static_cast<unsigned __int128>(xorshift(p->rng)) * n) >> 64);
 }
 
 // ---- Goroutines ----
