@@ -271,6 +271,7 @@ TEST(RunSpawnReuse, ABodyThatThrowsWhileBuiltLeavesItsRecordForTheNextSpawn) {
               try {
                 // Small enough for the slot: go() copies it there, after taking a record.
                 const auto body = [&, t = Tracked(&live), x = ThrowsOnCopy()] {
+                  (void)x;
                   ran.fetch_add(1);
                 };
                 static_assert(sizeof(weft::detail::BoundCall<decltype(body)>) <=
