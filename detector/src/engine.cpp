@@ -133,7 +133,7 @@ void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
   shadow_.note_tag(child.tag, Stamp::pack(child.slot, child.epoch));
   clock_work_ += child.clock.set(child.slot, child.epoch);
   if (infos_.size() >= info_gc_threshold_) collect_infos();
-  child.info = infos_.intern(g, name, extend(spawner_stack, created_at));
+  child.info = infos_.intern(g, name, parent, extend(spawner_stack, created_at));
   live_[g] = std::move(fresh);
 }
 
@@ -344,7 +344,7 @@ void Detector::Engine::func_exit(GoId g) {
 
 GoroutineRef Detector::Engine::goroutine_ref(InfoId info) const {
   const GoroutineInfo& gi = infos_.get(info);
-  return GoroutineRef{gi.id, gi.name, frames_.chain(gi.created_at)};
+  return GoroutineRef{gi.id, gi.name, gi.parent, frames_.chain(gi.created_at)};
 }
 
 Detector::Engine::LocKey Detector::Engine::loc_key(FrameId site) const {

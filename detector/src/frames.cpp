@@ -97,13 +97,14 @@ void FrameTrie::clear() {
 }
 
 std::size_t GoroutineTable::KeyHash::operator()(const Key& k) const noexcept {
-  return mix(mix(std::hash<GoId>{}(k.id), k.created_at), std::hash<std::string>{}(k.name));
+  return mix(mix(mix(std::hash<GoId>{}(k.id), k.parent), k.created_at),
+             std::hash<std::string>{}(k.name));
 }
 
-InfoId GoroutineTable::intern(GoId id, std::string_view name, FrameId created_at) {
-  Key key{id, created_at, std::string(name)};
+InfoId GoroutineTable::intern(GoId id, std::string_view name, GoId parent, FrameId created_at) {
+  Key key{id, parent, created_at, std::string(name)};
   auto [it, inserted] = index_.try_emplace(std::move(key), static_cast<InfoId>(infos_.size()));
-  if (inserted) infos_.push_back({id, std::string(name), created_at});
+  if (inserted) infos_.push_back({id, std::string(name), parent, created_at});
   return it->second;
 }
 
@@ -114,7 +115,8 @@ std::vector<InfoId> GoroutineTable::compact(const std::vector<bool>& keep) {
   for (InfoId i = 0; i < infos_.size(); ++i) {
     if (!keep[i]) continue;
     remap[i] = static_cast<InfoId>(kept.size());
-    index_.emplace(Key{infos_[i].id, infos_[i].created_at, infos_[i].name}, remap[i]);
+    index_.emplace(Key{infos_[i].id, infos_[i].parent, infos_[i].created_at, infos_[i].name},
+                   remap[i]);
     kept.push_back(std::move(infos_[i]));
   }
   infos_ = std::move(kept);

@@ -69,12 +69,13 @@ bool same_function_name(std::string_view frame, std::string_view at);
 struct GoroutineInfo {
   GoId id = 0;
   std::string name;
+  GoId parent = 0;         // the spawner; 0: a root goroutine
   FrameId created_at = 0;  // node of (spawner's stack + go statement)
 };
 
 class GoroutineTable {
  public:
-  InfoId intern(GoId id, std::string_view name, FrameId created_at);
+  InfoId intern(GoId id, std::string_view name, GoId parent, FrameId created_at);
   const GoroutineInfo& get(InfoId i) const { return infos_[i]; }
   // compact(keep) drops the descriptions not marked in `keep` and returns, for each old id,
   // its new id (kDropped if dropped).
@@ -86,6 +87,7 @@ class GoroutineTable {
  private:
   struct Key {
     GoId id;
+    GoId parent;
     FrameId created_at;
     std::string name;
     bool operator==(const Key&) const = default;

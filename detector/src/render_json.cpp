@@ -26,7 +26,10 @@ json frames(const std::vector<Loc>& stack) {
 }
 
 json goroutine(const GoroutineRef& g) {
-  return {{"id", g.id}, {"name", g.name}, {"created_at", frames(g.created_at)}};
+  return {{"id", g.id},
+          {"name", g.name},
+          {"parent", g.parent},
+          {"created_at", frames(g.created_at)}};
 }
 
 json access(const AccessRef& a) {

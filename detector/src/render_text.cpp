@@ -40,6 +40,10 @@ void frames(std::string& out, const std::vector<Loc>& stack) {
   for (const Loc& l : stack) {
     out += "  ";
     out += or_unknown(l.function);
+    if (l.line == 0 && (l.file == nullptr || *l.file == '\0')) {
+      out += '\n';  // a place known only by what it is (a std call built without -g)
+      continue;
+    }
     out += "\n      ";
     out += or_unknown(l.file);
     add(out, ":", l.line, ":", l.column, "\n");
@@ -75,7 +79,8 @@ bool has_site(const GoroutineRef& g) {
          (g.created_at.front().line != 0 || *or_unknown(g.created_at.front().file) != '?');
 }
 
-// "Goroutine N created at:" sections, once per distinct goroutine, in order of appearance.
+// "Goroutine N created by goroutine P at:" sections ("created at:" for a root goroutine with a
+// site), once per distinct goroutine, in order of appearance.
 void creation_sections(std::string& out, const std::vector<const GoroutineRef*>& gs) {
   std::vector<const GoroutineRef*> done;
   for (const GoroutineRef* g : gs) {
@@ -88,7 +93,10 @@ void creation_sections(std::string& out, const std::vector<const GoroutineRef*>&
     std::string w = who(*g);
     w[0] = 'G';
     out += '\n';
-    if (has_site(*g)) {
+    if (g->parent != 0) {
+      add(out, w, " created by goroutine ", g->parent, " at:\n");
+      frames(out, g->created_at);
+    } else if (has_site(*g)) {
       out += w + " created at:\n";
       frames(out, g->created_at);
     } else {

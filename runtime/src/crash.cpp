@@ -41,6 +41,8 @@ std::atomic<LiveRun*> live_run{nullptr};
 std::atomic<long> live_tid{0};
 std::atomic<bool> report_written{false};
 std::atomic<bool> guard_taken{false};
+// While a weft::run owns the handlers (RunCrashGuard): the goroutine on the calling thread.
+std::atomic<const G* (*)() noexcept> run_running{nullptr};
 
 // Per signal: the action before ours, and whether ours is in the chain.
 struct sigaction previous[kMaxSignal];
@@ -343,6 +345,52 @@ void report_exit(const LiveRun& run, const char* what, int status, bool has_stat
   write_fatal_json(run, "crash");
 }
 
+// A fatal signal on one of weft::run's threads, in the words of the run's other fatal errors
+// (ParallelScheduler::die): the process ends with the signal after this.
+void report_run_signal(const G* g, int sig, const siginfo_t* info) noexcept {
+  RawOut o;
+  const void* fault = info ? info->si_addr : nullptr;
+  bool faulted = info && info->si_code > 0 && sig != SIGABRT;
+  bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
+                  is_stack_overflow(g->stack.bottom, fault);
+  o << "\nfatal error: ";
+  if (overflow) {
+    o << "stack overflow: goroutine " << std::uint64_t{g->id} << " ran past the end of its "
+      << std::uint64_t{g->stack.size} << "-byte stack (" << (sig == SIGBUS ? "SIGBUS" : "SIGSEGV")
+      << " at ";
+    o.hex(reinterpret_cast<std::uintptr_t>(fault)) << ")\n";
+  } else {
+    o << "signal " << signal_text(sig);
+    if (faulted) {
+      o << " at address ";
+      o.hex(reinterpret_cast<std::uintptr_t>(fault));
+    } else if (info && info->si_code <= 0) {
+      o << " raised by the program (abort(), raise() or kill)";
+    }
+    o << " under weft::run\n";
+  }
+  o << '\n';
+  if (g) {
+    // Under run no last operation is recorded: who it is and where it was created.
+    o << "goroutine " << std::uint64_t{g->id};
+    if (!g->name.empty()) o << " \"" << g->name.c_str() << '"';
+    o << " [running]:\n";
+    if (g->parent != 0) {
+      o << "    created by goroutine " << std::uint64_t{g->parent} << " at ";
+      put_location(o, g->created_at);
+      o << '\n';
+    } else {
+      o << "    (the main goroutine: the body given to weft::run)\n";
+    }
+  } else {
+    o << "no goroutine was running on this thread (the scheduler itself, a timer callback "
+         "or a weft::blocking call)\n";
+  }
+  if (overflow)
+    o << "raise RunOptions::stack_size, or move large locals to the heap\n";
+  o.flush();
+}
+
 // The run whose report a signal or exit on this thread should produce, or nullptr.
 LiveRun* reportable() noexcept {
   LiveRun* run = live_run.load();
@@ -408,7 +456,11 @@ void on_fatal_signal(int sig, siginfo_t* info, void* uc) {
     errno = saved;
     return;
   }
-  if (LiveRun* run = reportable(); run && claim_fatal_report()) report_signal(*run, sig, info);
+  if (LiveRun* run = reportable(); run && claim_fatal_report()) {
+    report_signal(*run, sig, info);
+  } else if (auto running = run_running.load(); running && claim_fatal_report()) {
+    report_run_signal(running(), sig, info);
+  }
   pass_on(sig, info, uc);
   errno = saved;
 }
@@ -430,6 +482,29 @@ void on_quick_exit_hook() {
 }
 
 std::once_flag exit_hooks;
+
+void install_handlers() noexcept {
+  for (int sig : kSignals) {
+    if (in_chain[sig]) continue;  // still in someone's chain from an earlier run
+    struct sigaction sa {};
+    sa.sa_sigaction = &on_fatal_signal;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (::sigaction(sig, &sa, &previous[sig]) == 0) in_chain[sig] = true;
+  }
+}
+
+void remove_handlers() noexcept {
+  for (int sig : kSignals) {
+    if (!in_chain[sig]) continue;
+    struct sigaction now {};
+    ::sigaction(sig, nullptr, &now);
+    if ((now.sa_flags & SA_SIGINFO) && now.sa_sigaction == &on_fatal_signal) {
+      ::sigaction(sig, &previous[sig], nullptr);
+      in_chain[sig] = false;
+    }  // else someone chained onto ours: stay as a pass-through
+  }
+}
 
 }  // namespace
 
@@ -456,6 +531,38 @@ void write_hang_report(const LiveRun& run, const char* why) noexcept {
   write_fatal_json(run, "hang");
 }
 
+ThreadAltStack::ThreadAltStack() noexcept {
+  static_assert(sizeof(stack_t) <= sizeof old_);
+  size_ = 256 * 1024;  // roomy: a sanitizer's handler may run on it after ours
+  stack_ = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                  -1, 0);
+  if (stack_ == MAP_FAILED) {
+    stack_ = nullptr;
+    return;
+  }
+  stack_t ss{};
+  ss.ss_sp = stack_;
+  ss.ss_size = size_;
+  stack_t old{};
+  if (::sigaltstack(&ss, &old) == 0) {
+    installed_ = true;
+    std::memcpy(old_, &old, sizeof old);
+  }
+}
+
+ThreadAltStack::~ThreadAltStack() {
+  if (installed_) {
+    stack_t old;
+    std::memcpy(&old, old_, sizeof old);
+    if (old.ss_flags & SS_DISABLE) {
+      old = stack_t{};
+      old.ss_flags = SS_DISABLE;
+    }
+    ::sigaltstack(&old, nullptr);
+  }
+  if (stack_) ::munmap(stack_, size_);
+}
+
 CrashGuard::CrashGuard(LiveRun& run) {
   if (guard_taken.exchange(true)) return;  // another explore() owns the handlers
   owner_ = true;
@@ -464,59 +571,30 @@ CrashGuard::CrashGuard(LiveRun& run) {
     std::at_quick_exit(&on_quick_exit_hook);
   });
 
-  // An alternate stack for this thread: the handler must not run on an overflowed fiber.
-  static_assert(sizeof(stack_t) <= sizeof old_altstack_);
-  altstack_size_ = 256 * 1024;  // roomy: a sanitizer's handler may run on it after ours
-  altstack_ = ::mmap(nullptr, altstack_size_, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (altstack_ == MAP_FAILED) {
-    altstack_ = nullptr;
-  } else {
-    stack_t ss{};
-    ss.ss_sp = altstack_;
-    ss.ss_size = altstack_size_;
-    stack_t old{};
-    if (::sigaltstack(&ss, &old) == 0) {
-      had_altstack_ = true;
-      std::memcpy(old_altstack_, &old, sizeof old);
-    }
-  }
-
   live_tid.store(this_tid());
   live_run.store(&run);
-  for (int sig : kSignals) {
-    if (in_chain[sig]) continue;  // still in someone's chain from an earlier run
-    struct sigaction sa {};
-    sa.sa_sigaction = &on_fatal_signal;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    if (::sigaction(sig, &sa, &previous[sig]) == 0) in_chain[sig] = true;
-  }
+  install_handlers();
 }
 
 CrashGuard::~CrashGuard() {
   if (!owner_) return;
-  for (int sig : kSignals) {
-    if (!in_chain[sig]) continue;
-    struct sigaction now {};
-    ::sigaction(sig, nullptr, &now);
-    if ((now.sa_flags & SA_SIGINFO) && now.sa_sigaction == &on_fatal_signal) {
-      ::sigaction(sig, &previous[sig], nullptr);
-      in_chain[sig] = false;
-    }  // else someone chained onto ours: stay as a pass-through
-  }
+  remove_handlers();
   live_run.store(nullptr);
   live_tid.store(0);
-  if (had_altstack_) {
-    stack_t old;
-    std::memcpy(&old, old_altstack_, sizeof old);
-    if (old.ss_flags & SS_DISABLE) {
-      old = stack_t{};
-      old.ss_flags = SS_DISABLE;
-    }
-    ::sigaltstack(&old, nullptr);
-  }
-  if (altstack_) ::munmap(altstack_, altstack_size_);
+  guard_taken.store(false);
+}
+
+RunCrashGuard::RunCrashGuard(const G* (*running)() noexcept) {
+  if (guard_taken.exchange(true)) return;  // an explore() owns the handlers
+  owner_ = true;
+  run_running.store(running);
+  install_handlers();
+}
+
+RunCrashGuard::~RunCrashGuard() {
+  if (!owner_) return;
+  remove_handlers();
+  run_running.store(nullptr);
   guard_taken.store(false);
 }
 

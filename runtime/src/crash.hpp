@@ -24,6 +24,7 @@
 namespace weft::detail {
 
 class ControlledScheduler;
+struct G;
 
 // The exploration in progress, as fatal reports see it. Written by the exploring thread;
 // read by a signal handler on that thread or by the watchdog thread.
@@ -63,6 +64,22 @@ inline void note_progress() noexcept {
                          std::memory_order_relaxed);
 }
 
+// An alternate signal stack for the calling thread while it lives (the previous one put back
+// afterwards): a crash handler must not run on a goroutine stack that has just overflowed.
+class ThreadAltStack {
+ public:
+  ThreadAltStack() noexcept;
+  ~ThreadAltStack();
+  ThreadAltStack(const ThreadAltStack&) = delete;
+  ThreadAltStack& operator=(const ThreadAltStack&) = delete;
+
+ private:
+  void* stack_ = nullptr;
+  std::size_t size_ = 0;
+  bool installed_ = false;
+  unsigned char old_[32] = {};  // the thread's previous stack_t
+};
+
 // Installs the crash handlers (and an alternate signal stack on this thread) for its
 // lifetime, reporting against `run`.
 class CrashGuard {
@@ -75,10 +92,24 @@ class CrashGuard {
 
  private:
   bool owner_ = false;
-  void* altstack_ = nullptr;
-  std::size_t altstack_size_ = 0;
-  bool had_altstack_ = false;
-  unsigned char old_altstack_[32] = {};  // the thread's previous stack_t
+  ThreadAltStack altstack_;
+};
+
+// The same handlers for a weft::run in progress (parallel scheduler): a fatal signal on a
+// processor's thread prints which goroutine crashed (id, name, where it was created, its last
+// visible operation) before the process ends as it would have. `running` gives the goroutine
+// on the calling thread (nullptr in the scheduler itself); it must be async-signal-safe. Each
+// processor thread holds a ThreadAltStack so that a stack overflow is reported too. Does
+// nothing while an explore() owns the handlers.
+class RunCrashGuard {
+ public:
+  explicit RunCrashGuard(const G* (*running)() noexcept);
+  ~RunCrashGuard();
+  RunCrashGuard(const RunCrashGuard&) = delete;
+  RunCrashGuard& operator=(const RunCrashGuard&) = delete;
+
+ private:
+  bool owner_ = false;
 };
 
 // Claims the one fatal report of this process; false if another was written already.

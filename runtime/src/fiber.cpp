@@ -22,6 +22,18 @@
 #endif
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_TSAN 1
+#endif
+#endif
+
+#ifdef WEFT_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
 #ifdef WEFT_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
@@ -43,6 +55,18 @@ void asan_start(void** fake_slot, const FiberCtx& to) {
   __sanitizer_start_switch_fiber(fake_slot, to.stack_bottom, to.stack_size);
 #else
   (void)fake_slot;
+  (void)to;
+#endif
+}
+
+// Tells ThreadSanitizer that this thread goes on as `to`'s fiber.
+void tsan_switch(FiberCtx& self, FiberCtx& to) {
+#ifdef WEFT_TSAN
+  if (!self.tsan_fiber) self.tsan_fiber = __tsan_get_current_fiber();
+  if (!to.tsan_fiber) to.tsan_fiber = __tsan_create_fiber(0);
+  __tsan_switch_to_fiber(to.tsan_fiber, 0);
+#else
+  (void)self;
   (void)to;
 #endif
 }
@@ -368,6 +392,7 @@ void fiber_make(FiberCtx& c, const Stack& stack, void (*entry)(void*), void* arg
 
 void switch_to(FiberCtx& self, FiberCtx& to) {
   self.resuming = &to;
+  tsan_switch(self, to);
   asan_start(&self.fake_stack, to);
   ctx::transfer_t t = ctx::jump_fcontext(static_cast<ctx::fcontext_t>(to.fc), &self);
   auto* from = static_cast<FiberCtx*>(t.data);
@@ -378,6 +403,7 @@ void switch_to(FiberCtx& self, FiberCtx& to) {
 
 void switch_final(FiberCtx& self, FiberCtx& to) {
   self.resuming = &to;
+  tsan_switch(self, to);
   asan_start(nullptr, to);
   ctx::jump_fcontext(static_cast<ctx::fcontext_t>(to.fc), &self);
   std::abort();

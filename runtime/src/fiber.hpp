@@ -7,7 +7,10 @@
 //  - a FiberCtx's `fc` is valid only while that context is suspended; switch_to() stores
 //    the suspended context of the side that jumps into the FiberCtx it passes along;
 //  - under ASan every switch is bracketed by __sanitizer_start/finish_switch_fiber, and a
-//    context that is left for good passes no fake-stack slot so ASan frees it.
+//    context that is left for good passes no fake-stack slot so ASan frees it;
+//  - under ThreadSanitizer every switch is announced with __tsan_switch_to_fiber (with
+//    synchronisation: what a goroutine did before it was switched out happens before what
+//    the next one on that thread does), so TSan checks the runtime's own threads.
 #pragma once
 
 #include <atomic>
@@ -124,6 +127,10 @@ std::size_t default_stack_size() noexcept;
 struct FiberCtx {
   void* fc = nullptr;               // boost::context::detail::fcontext_t
   void* fake_stack = nullptr;       // ASan's fake-stack handle while suspended
+  // ThreadSanitizer's fiber for this context (WEFT_SANITIZE_THREAD builds only): an OS
+  // thread's own context takes the thread's at its first switch away, a goroutine's is
+  // created at the first switch into it and kept when its G is reused.
+  void* tsan_fiber = nullptr;
   const void* stack_bottom = nullptr;
   std::size_t stack_size = 0;
   void (*entry)(void*) = nullptr;   // set by fiber_make until the first switch into it

@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "crash.hpp"
 #include "dcheck.hpp"
 #include "report.hpp"
 #include "weft/detail/wait_queue.hpp"
@@ -399,7 +400,11 @@ G* ParallelScheduler::start_here(Proc* p, G* g) {
   }
   g->state = GState::dead;
   next->stack = g->stack;
+  // The running context becomes next's, ThreadSanitizer's fiber included (each context
+  // keeps a fiber of its own: g's record gets the one next had, if any, for its reuse).
+  void* next_fiber = next->ctx.tsan_fiber;
   next->ctx = g->ctx;
+  g->ctx.tsan_fiber = next_fiber;
   g->stack = Stack{};
   free_g(p, g);
   next->started = true;
@@ -519,7 +524,13 @@ void ParallelScheduler::execute(Proc* p, G* g) {
   after_switch(p);
 }
 
+const G* ParallelScheduler::running_here() noexcept {
+  Proc* p = this_proc();
+  return p ? p->cur : nullptr;
+}
+
 void ParallelScheduler::proc_main(Proc* p) {
+  ThreadAltStack altstack;  // a goroutine's stack overflow is reported (crash.hpp)
   set_this_proc(p);
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);

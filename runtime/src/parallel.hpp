@@ -167,6 +167,8 @@ class ParallelScheduler final : public Scheduler {
   int run(Callable& body);
 
   G* current() noexcept override;
+  // The goroutine on the calling thread, or nullptr; async-signal-safe (the crash handler's).
+  static const G* running_here() noexcept;
   void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
   void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) override;
   // go()'s allocation-free path (detail::spawn_reserve): a record from the processor's

@@ -201,6 +201,7 @@ void add_goroutine(Failure& f, const det::GoroutineRef& g) {
   FailureGoroutine d;
   d.id = g.id;
   d.name = g.name;
+  d.parent = g.parent;
   d.created_at = to_locations(g.created_at);
   f.goroutines.push_back(std::move(d));
 }

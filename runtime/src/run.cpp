@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "crash.hpp"
 #include "parallel.hpp"
 
 namespace weft {
@@ -146,6 +147,7 @@ int run(std::function<void()> main, RunOptions options) {
   } clear;
   std::optional<detail::SigquitDump> sigquit;
   if (options.dump_on_sigquit) sigquit.emplace(s);
+  detail::RunCrashGuard crash(&detail::ParallelScheduler::running_here);
   return s.run(body);
 }
 

@@ -78,9 +78,24 @@ struct SelectImpl {
 #endif
     }
   }
+  // Also park()'s callback, run on the processor after the goroutine switched out: once the
+  // first lock is released a waker may resume the goroutine on another processor, and its
+  // stack, where `p` and the channel list live, is in use again (ThreadSanitizer caught the
+  // next select overwriting the list while this loop still read it). So the list is copied
+  // off that stack before anything is released.
   static void unlock(void* p) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    auto& s = *static_cast<LockSet*>(p);
-    for (auto it = s.chans.rbegin(); it != s.chans.rend(); ++it) (*it)->lock_.unlock();
+    const std::span<ChanCore*> chans = static_cast<LockSet*>(p)->chans;
+    const std::size_t n = chans.size();
+    ChanCore* inline_copy[kInline];
+    std::vector<ChanCore*> heap_copy;
+    ChanCore** copy = inline_copy;
+    if (n > kInline) {
+      heap_copy.assign(chans.begin(), chans.end());
+      copy = heap_copy.data();
+    } else {
+      std::copy(chans.begin(), chans.end(), inline_copy);
+    }
+    for (std::size_t i = n; i-- > 0;) copy[i]->lock_.unlock();
   }
 
   static bool ready(ChanCore* c, bool is_send) WEFT_NO_THREAD_SAFETY_ANALYSIS {

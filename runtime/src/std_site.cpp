@@ -5,10 +5,13 @@
 // return address names neither. The call stack is unwound (a few return addresses) and each
 // address is symbolised with libgcc's libbacktrace, inlined frames included, innermost first;
 // the first frame whose file is neither a system header or library (/usr/..., glibc's
-// ../sysdeps) nor weft's own (runtime/src, include/weft) is the user's. A return address is
-// symbolised once per process: the answer is cached and its strings kept for good, so a
-// Location may point at them. Without debug information (no -g) nothing has a file, and the
-// caller's own description is kept.
+// ../sysdeps) nor weft's own (runtime/src, include/weft) is the user's; frames without line
+// information are passed over when they are a shared library's, weft's or a std template's
+// (by symbol), so the user's frame is found however deep the library's frames go (at -O0
+// a std::async has thirteen between the user's call and weft's thread_create). A
+// return address is symbolised once per process: the answer is cached and its strings kept
+// for good, so a Location may point at them. Without debug information (no -g) nothing has a
+// file, and the caller's own description is kept.
 #include <dlfcn.h>
 
 #include <cstdint>
@@ -81,9 +84,17 @@ void on_symbol(void* data, std::uintptr_t, const char* name, std::uintptr_t, std
   *static_cast<const char**>(data) = name;
 }
 
-// A frame without line information is passed over when it is weft's (built without -g:
-// its functions, or the pthread functions it interposes) or in a shared library
-// (libstdc++.so); any other is the user's, built without -g, whose line is unknown.
+// Mangled-name prefixes of functions that are never the user's: weft's own (built without
+// -g), the pthread functions it interposes, and the standard library's templates, which a
+// translation unit built without -g instantiates in the program itself (the linker may keep
+// that copy for a user's file that has line information: the user's frame is further out).
+constexpr const char* kNotUsers[] = {"_ZN4weft", "_ZNK4weft", "pthread_", "__pthread",
+                                     "_ZNSt",    "_ZNKSt",    "_ZSt",     "_ZN9__gnu_cxx",
+                                     "_ZNK9__gnu_cxx", "__gthread"};
+
+// A frame without line information is passed over when it is in a shared library
+// (libstdc++.so, libc.so) or its symbol is one of kNotUsers; any other is the user's, built
+// without -g, whose line is unknown.
 bool weft_or_library(Sites& s, std::uintptr_t pc) {
   Dl_info info;
   if (::dladdr(reinterpret_cast<void*>(pc), &info) && info.dli_fname &&
@@ -91,8 +102,17 @@ bool weft_or_library(Sites& s, std::uintptr_t pc) {
     return true;
   const char* name = nullptr;
   backtrace_syminfo(s.state, pc, on_symbol, ignore_error, &name);
-  return name && (std::strncmp(name, "_ZN4weft", 8) == 0 || std::strncmp(name, "pthread_", 8) == 0);
+  if (!name) return false;
+  for (const char* prefix : kNotUsers)
+    if (std::strncmp(name, prefix, std::strlen(prefix)) == 0) return true;
+  return false;
 }
+
+// How many frames that are not the user's the walk passes before it gives up (and keeps the
+// caller's description): deeper than any library path from a std call to the interposed
+// function (thirteen for a std::async at -O0), bounded for a stack with no user
+// frame at all (a library's own thread), whose walk would otherwise reach the stack's base.
+constexpr int kMaxPassed = 64;
 
 // The unwind, innermost frame first; it stops at the first frame that decides. The cache
 // is by return address alone: one address makes one call, so one kind of std call (what).
@@ -121,7 +141,7 @@ int on_pc(void* data, std::uintptr_t pc) {
     return 1;
   }
   if (!it->second.known && !it->second.passed) return 1;  // the user's, without -g
-  return ++w->frames == 12 ? 1 : 0;
+  return ++w->frames == kMaxPassed ? 1 : 0;
 }
 
 }  // namespace

@@ -2,23 +2,8 @@
 # fresh prefix, configure and build tests/consumer/project against it (find_package(weft),
 # weft_instrument(), a C++23 target), run it and expect the race it contains to be found.
 # -DBUILD_DIR=<weft build tree> -DWORK=<scratch dir> -DPROJECT=<consumer source dir>
-file(REMOVE_RECURSE "${WORK}")
-set(prefix "${WORK}/prefix")
-macro(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (exit ${rc}):\n${out}\n${err}")
-  endif()
-endmacro()
-step("cmake --install" ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
-foreach(f bin/weft-instrument lib/cmake/weft/WeftInstrument.cmake lib/cmake/weft/weftConfig.cmake)
-  if(NOT EXISTS "${prefix}/${f}")
-    message(FATAL_ERROR "the install has no ${f}")
-  endif()
-endforeach()
-step("configuring the consumer" ${CMAKE_COMMAND} -S "${PROJECT}" -B "${WORK}/build"
-     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
-step("building the consumer" ${CMAKE_COMMAND} --build "${WORK}/build" -j2)
+set(INSTALLED bin/weft-instrument lib/cmake/weft/WeftInstrument.cmake lib/cmake/weft/weftConfig.cmake)
+include("${CMAKE_CURRENT_LIST_DIR}/install_and_build.cmake")
 # The tool parsed the target as C++23 (Clang 16 spells it c++2b or gnu++2b).
 file(GLOB_RECURSE copies "${WORK}/build/weft-instrumented/consumer_race/*.cpp")
 if(NOT copies)

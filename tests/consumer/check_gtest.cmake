@@ -3,25 +3,10 @@
 # tests/consumer/gtest_project against it (find_package(weft), weft::weft, weft::gtest_main),
 # and run its tests.
 # -DBUILD_DIR=<weft build tree> -DWORK=<scratch dir> -DPROJECT=<consumer source dir>
-file(REMOVE_RECURSE "${WORK}")
-set(prefix "${WORK}/prefix")
-macro(step what)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (exit ${rc}):\n${out}\n${err}")
-  endif()
-endmacro()
-step("cmake --install" ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
-foreach(f include/weft/weft.hpp include/weft/gtest.hpp lib/libweft.a lib/libweft_gtest.a
-          lib/libweft_gtest_main.a lib/cmake/weft/weftConfig.cmake
-          lib/cmake/weft/weftGtestTargets.cmake)
-  if(NOT EXISTS "${prefix}/${f}")
-    message(FATAL_ERROR "the install has no ${f}")
-  endif()
-endforeach()
-step("configuring the consumer" ${CMAKE_COMMAND} -S "${PROJECT}" -B "${WORK}/build"
-     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=${BUILD_TYPE})
-step("building the consumer" ${CMAKE_COMMAND} --build "${WORK}/build" -j2)
+set(INSTALLED include/weft/weft.hpp include/weft/gtest.hpp lib/libweft.a lib/libweft_gtest.a
+              lib/libweft_gtest_main.a lib/cmake/weft/weftConfig.cmake
+              lib/cmake/weft/weftGtestTargets.cmake)
+include("${CMAKE_CURRENT_LIST_DIR}/install_and_build.cmake")
 execute_process(COMMAND "${WORK}/build/consumer_gtest" RESULT_VARIABLE rc OUTPUT_VARIABLE out
                 ERROR_VARIABLE err)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "\\[  PASSED  \\] 2 tests")

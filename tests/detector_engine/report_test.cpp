@@ -31,6 +31,14 @@ void race_trace(Detector& d, const void* p) {
   d.access(1, p, 4, Access::read, kRunRead);
 }
 
+// The parent the previous access's goroutine carries in the report itself.
+GoId reports_parent_of(const Detector& d, GoId g) {
+  for (const Report& r : d.reports())
+    for (const AccessRef* a : {&r.current, &r.previous})
+      if (a->goroutine.id == g) return a->goroutine.parent;
+  return ~GoId{0};
+}
+
 const char* const kRaceText = R"(==================
 WARNING: DATA RACE
 Read of size 4 by goroutine 1 ("main"):
@@ -47,7 +55,7 @@ Goroutine 1 ("main") created at:
   int main()
       main.cpp:5:3
 
-Goroutine 7 ("worker") created at:
+Goroutine 7 ("worker") created by goroutine 1 at:
   void run()
       app.cpp:22:5
   int main()
@@ -96,7 +104,7 @@ TEST(DetectorReport, ConflictOffsetInText) {
                       "offset 4):"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("Goroutine 2 created at:"), std::string::npos) << text;
+  EXPECT_NE(text.find("Goroutine 2 created by goroutine 1 at:"), std::string::npos) << text;
 }
 
 TEST(DetectorReport, RaceJsonFields) {
@@ -117,6 +125,9 @@ TEST(DetectorReport, RaceJsonFields) {
   EXPECT_EQ(j["previous"]["access"], "write");
   EXPECT_EQ(j["previous"]["goroutine"]["id"], 7);
   EXPECT_EQ(j["previous"]["goroutine"]["created_at"][0]["line"], 22);
+  EXPECT_EQ(j["current"]["goroutine"]["parent"], 0);
+  EXPECT_EQ(j["previous"]["goroutine"]["parent"], 1);
+  EXPECT_EQ(reports_parent_of(d, 7), 1u);
   EXPECT_EQ(j["current"]["stack"][1]["function"], "int main()");
   EXPECT_EQ(j["previous"]["stack"].size(), 1u);
   EXPECT_EQ(j["previous"]["stack"][0]["line"], 31);
@@ -219,11 +230,11 @@ Mutex M2 previously acquired by the same goroutine at:
   g
       b.cpp:20:1
 
-Goroutine 2 ("a") created at:
+Goroutine 2 ("a") created by goroutine 1 at:
   int main()
       main.cpp:6:3
 
-Goroutine 3 ("b") created at:
+Goroutine 3 ("b") created by goroutine 1 at:
   int main()
       main.cpp:7:3
 ==================
@@ -310,6 +321,25 @@ TEST(DetectorReport, MaxReportsCapsTheList) {
   }
   EXPECT_EQ(d.report_count(), 3u);
   EXPECT_EQ(d.stats().races, 10u);
+}
+
+// A goroutine whose site is only a description (the runtime's for a std::thread started in
+// code without line information) still names its spawner, and the site is one line.
+TEST(DetectorReport, ASpawnedGoroutineWithoutAFileNamesItsParent) {
+  Detector d;
+  d.go_start(1, 0, "main", Loc{});
+  d.go_start(2, 1, "std::thread", Loc{"", "std::thread (pthread_create)", 0, 0});
+  d.access(2, addr(kX), 4, Access::write, at(10));
+  d.access(1, addr(kX), 4, Access::write, at(11));
+  const std::string text = render_text(d.reports());
+  EXPECT_NE(text.find("\nGoroutine 2 (\"std::thread\") created by goroutine 1 at:\n"
+                      "  std::thread (pthread_create)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("??:0:0"), std::string::npos) << text;
+  EXPECT_NE(text.find("Goroutine 1 (\"main\") is a root goroutine."), std::string::npos) << text;
+  EXPECT_EQ(text.find("Goroutine 2 (\"std::thread\") is a root goroutine"), std::string::npos)
+      << text;
 }
 
 TEST(DetectorReport, RootWithoutSiteAndUnnamedGoroutines) {

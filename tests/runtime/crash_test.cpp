@@ -258,6 +258,81 @@ TEST(CrashDeathTest, FaultAfterExploreReturnedGoesToThePreviousHandler) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Crashes under weft::run: the goroutine that crashed is named before the process ends as
+// the signal would have ended it.
+
+weft::RunOptions run_opts(unsigned procs, std::size_t stack_size = 0) {
+  weft::RunOptions o;
+  o.procs = procs;
+  o.stack_size = stack_size;
+  o.use_environment = false;
+  return o;
+}
+
+TEST(RunCrashDeathTest, NullDereferenceInAGoroutineNamesIt) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto done = weft::make_chan<int>();
+          weft::go_named("nuller", [done] {
+            write_through(kNullField);
+            done.send(1);
+          });
+          done.recv();
+        }, run_opts(2));
+      },
+      dies_of(SIGSEGV),
+      "fatal error: signal SIGSEGV \\(segmentation fault\\) at address 0x10 under weft::run\n\n"
+      "goroutine [0-9]+ \"nuller\" \\[running\\]:\n"  // ids are handed out per processor
+      "    created by goroutine 1 at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n");
+}
+
+TEST(RunCrashDeathTest, AbortInTheMainGoroutine) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto c = weft::make_chan<int>(1);
+          c.send(1);
+          std::abort();
+        }, run_opts(1));
+      },
+      dies_of(SIGABRT),
+      "fatal error: signal SIGABRT \\(abort\\) raised by the program[^\n]* under weft::run\n\n"
+      "goroutine 1 \\[running\\]:\n"
+      "    \\(the main goroutine: the body given to weft::run\\)\n");
+}
+
+TEST(RunCrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto done = weft::make_chan<int>();
+          weft::go_named("deep", [done] { done.send(recurse(0)); });
+          done.recv();
+        }, run_opts(2, 128 * 1024));
+      },
+      dies_of(SIGSEGV),
+      "fatal error: stack overflow: goroutine [0-9]+ ran past the end of its 131072-byte "
+      "stack \\(SIGSEGV at 0x[0-9a-f]+\\)\n\n"
+      "goroutine [0-9]+ \"deep\" \\[running\\]:\n"
+      "    created by goroutine 1 at [^\n]*\n"
+      "raise RunOptions::stack_size, or move large locals to the heap\n");
+}
+
+TEST(RunCrashDeathTest, FaultAfterRunReturnedGoesToThePreviousHandler) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        int status = weft::run([] { weft::yield(); }, run_opts(2));
+        if (status == 0) write_through(kNullField);
+      },
+      dies_of(SIGSEGV), kAsan ? "" : "^$");
+}
+
+// ---------------------------------------------------------------------------------------
 // Hangs.
 
 TEST(HangDeathTest, GoroutineSpinningWithoutVisibleOperations) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <source_location>
@@ -290,6 +291,42 @@ TEST(FailureData, DataRaceCarriesBothAccessesWithTheirStacks) {
   const nlohmann::json j = nlohmann::json::parse(r.to_json());
   ASSERT_EQ(j["failure"]["accesses"].size(), 2u);
   EXPECT_EQ(j["failure"]["accesses"][0]["stack"][0]["line"], f.accesses[0].stack.front().line);
+}
+
+// A race's goroutines carry who started each, as a dump's do: here a grandchild of main races
+// with main, so its parent is the goroutine between them, not main; main is the only root.
+TEST(FailureData, RaceGoroutinesCarryTheirParents) {
+  static int value = 0;
+  weft::GoId main_id = 0, middle_id = 0, inner_id = 0;
+  auto r = weft::explore([&] {
+    main_id = weft::goid();
+    auto done = weft::make_chan<weft::Unit>(1);
+    weft::go_named("middle", [&, done] {
+      middle_id = weft::goid();
+      weft::go_named("inner", [&, done] {
+        inner_id = weft::goid();
+        weft::race::write(&value, sizeof value);
+        done.send({});
+      });
+    });
+    weft::race::write(&value, sizeof value);  // not ordered with inner's write
+    done.recv();
+  }, opts(20));
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.failure->kind, weft::FailureKind::data_race) << r;
+  ASSERT_NE(middle_id, main_id);
+  std::map<weft::GoId, weft::GoId> parent;
+  for (const weft::FailureGoroutine& g : r.failure->goroutines) parent[g.id] = g.parent;
+  EXPECT_EQ(parent, (std::map<weft::GoId, weft::GoId>{{main_id, 0}, {inner_id, middle_id}})) << r;
+  const std::string created = "Goroutine " + std::to_string(inner_id) +
+                              " (\"inner\") created by goroutine " + std::to_string(middle_id) +
+                              " at:\n";
+  EXPECT_NE(r.failure->report.find(created), std::string::npos) << r;
+  const nlohmann::json j = nlohmann::json::parse(r.to_json());
+  std::map<weft::GoId, weft::GoId> in_json;
+  for (const auto& g : j["failure"]["goroutines"])
+    in_json[g["id"].get<weft::GoId>()] = g["parent"].get<weft::GoId>();
+  EXPECT_EQ(in_json, parent) << j.dump(2);
 }
 
 TEST(FailureData, LockOrderInversionCarriesTheCycle) {

@@ -139,6 +139,97 @@ TEST(StdLocal, OutsideARunTheAccessorIsTheVariable) {
   EXPECT_EQ(&goroutine_local(counter), &counter);
 }
 
+// ---- where goroutine_local does not reach (README, "Not covered") ---------------------------
+
+// Code that weft-instrument did not rewrite (a library linked in, a file not instrumented)
+// uses the OS thread's variable itself: every goroutine of a controlled run shares it, and
+// since every iteration runs on the thread that called explore, what one iteration leaves
+// there is what the next one (and the caller, after the run) sees.
+thread_local int library_hits = 0;  // never used through the accessor
+
+TEST(StdLocal, WithoutTheAccessorTheVariableOutlivesEachIteration) {
+  library_hits = 0;
+  std::vector<int> seen;  // what each iteration's thread found on entry
+  auto r = weft::explore(
+      [&] {
+        std::thread t([&] {
+          seen.push_back(library_hits);
+          ++library_hits;
+        });
+        t.join();
+        ++library_hits;
+      },
+      opts(5));
+  ASSERT_TRUE(r.ok()) << r;
+  ASSERT_EQ(seen.size(), r.iterations);
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    EXPECT_EQ(seen[i], static_cast<int>(2 * i)) << "iteration " << i;
+  EXPECT_EQ(library_hits, static_cast<int>(2 * r.iterations));
+  library_hits = 0;
+}
+
+// A goroutine's copy is made from the OS thread's variable as it is at the goroutine's first
+// use, not from the declaration's initialiser: whatever changed the OS thread's variable
+// before — a global's initialiser (instrumented code outside a run uses the variable
+// itself), code before explore, uninstrumented code inside the run — is what every copy
+// starts from, where a new OS thread would start from the declared value.
+thread_local int configured = 1;
+const int configured_at_startup = (goroutine_local(configured) = 5);  // runs before main
+
+TEST(StdLocal, CopiesStartFromTheOsThreadsValueNotTheDeclaredOne) {
+  ASSERT_EQ(configured_at_startup, 5);
+  int in_goroutine = 0, after_library = 0, in_os_thread = 0;
+  auto r = weft::explore(
+      [&] {
+        std::thread a([&] { in_goroutine = goroutine_local(configured); });
+        a.join();
+        configured = 9;  // uninstrumented code in the run: the OS thread's variable
+        std::thread b([&] { after_library = goroutine_local(configured); });
+        b.join();
+        configured = 5;
+      },
+      opts(1));
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_EQ(in_goroutine, 5);
+  EXPECT_EQ(after_library, 9);
+  // Outside a run std::thread is an OS thread, whose variable starts as declared.
+  std::thread real([&] { in_os_thread = goroutine_local(configured); });
+  real.join();
+  EXPECT_EQ(in_os_thread, 1);
+}
+
+// Under weft::run (the parallel scheduler) the accessor is the variable itself: a goroutine
+// sees its processor's OS thread's variable, shared with every goroutine that runs there
+// (with one processor, the thread that called run).
+thread_local int per_processor = 100;
+
+TEST(StdLocal, UnderTheParallelSchedulerGoroutinesShareTheirProcessorsVariable) {
+  per_processor = 100;
+  int second_saw = 0;
+  weft::RunOptions o;
+  o.procs = 1;
+  o.use_environment = false;
+  const int status = weft::run(
+      [&] {
+        auto done = weft::make_chan<weft::Unit>();
+        weft::go([=] {
+          ++goroutine_local(per_processor);
+          done.send({});
+        });
+        done.recv();
+        weft::go([&, done] {
+          second_saw = goroutine_local(per_processor);
+          done.send({});
+        });
+        done.recv();
+      },
+      o);
+  ASSERT_EQ(status, 0);
+  EXPECT_EQ(second_saw, 101);
+  EXPECT_EQ(per_processor, 101);
+  per_processor = 100;
+}
+
 // ---- errno ----------------------------------------------------------------------------------
 
 void keep_errno(int mine) {

@@ -4,10 +4,13 @@
 // CMakeLists.txt): without debug information there is no line to name.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "test_support.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -39,6 +42,16 @@ void leak_detached() {
   mu.lock();
   std::thread([] { std::lock_guard lk(mu); }).detach(); thread_line = __LINE__;
   // returns with the detached thread blocked on `mu` for good
+}
+
+int shared_value = 0;
+
+// The thread's write and main's are not ordered: a data race in every schedule.
+void race_with_a_thread() {
+  auto write = [] { weft::race::write(&shared_value, sizeof shared_value); };
+  std::thread t(write); thread_line = __LINE__;
+  write();
+  t.join();
 }
 
 }  // namespace
@@ -75,4 +88,41 @@ TEST(StdSite, LeakReportNamesTheLineThatStartedTheThread) {
   EXPECT_EQ(r.failure->kind, weft::FailureKind::leak) << r;
   ASSERT_NE(thread_line, 0);
   EXPECT_NE(r.failure->report.find(here(thread_line)), std::string::npos) << r;
+}
+
+// A race report reads like Go's: the std::thread's goroutine was created by main at the
+// line of its construction, and only main is a root goroutine; the JSON says the same.
+TEST(StdSite, RaceReportNamesTheThreadsParentAndLine) {
+  auto r = weft::explore(race_with_a_thread, opts());
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.failure->kind, weft::FailureKind::data_race) << r;
+  const weft::FailureGoroutine* thread = nullptr;
+  const weft::FailureGoroutine* spawner = nullptr;
+  for (const weft::FailureGoroutine& g : r.failure->goroutines)
+    (g.name == "std::thread" ? thread : spawner) = &g;
+  ASSERT_TRUE(thread && spawner) << r;
+  EXPECT_EQ(thread->parent, spawner->id) << r;
+  EXPECT_EQ(spawner->parent, 0u) << r;
+  ASSERT_NE(thread_line, 0);
+  const auto lines = weft_test::creation_lines(r.failure->report, thread->id);
+  ASSERT_GE(lines.size(), 3u) << r;
+  EXPECT_EQ(lines[0], "Goroutine " + std::to_string(thread->id) +
+                          " (\"std::thread\") created by goroutine " +
+                          std::to_string(spawner->id) + " at:")
+      << r;
+  EXPECT_EQ(lines[1].rfind("  std::thread (pthread_create) in ", 0), 0u) << r;
+  EXPECT_NE(lines[2].find(here(thread_line)), std::string::npos) << r;  // this file, its line
+  const nlohmann::json j = nlohmann::json::parse(r.to_json());
+  bool saw_thread = false;
+  for (const auto& g : j["failure"]["goroutines"]) {
+    if (g["name"] == "std::thread") {
+      saw_thread = true;
+      EXPECT_EQ(g["parent"], spawner->id) << g;
+      ASSERT_FALSE(g["created_at"].empty()) << g;
+      EXPECT_EQ(g["created_at"][0]["line"], thread_line) << g;
+    } else {
+      EXPECT_EQ(g["parent"], 0) << g;
+    }
+  }
+  EXPECT_TRUE(saw_thread) << j.dump(2);
 }

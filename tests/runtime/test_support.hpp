@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <source_location>
+#include <string>
+#include <vector>
 
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
@@ -32,6 +34,22 @@ template <class F>
 void expect_ok(F body, std::uint64_t iterations = 200,
                std::source_location where = std::source_location::current()) {
   weft::gtest::expect_every_schedule_passes(body, opts(iterations), where);
+}
+
+// The lines of the section of a race or lock-order report that says where goroutine `g` was
+// created ("Goroutine G ... created by goroutine P at:" or "... is a root goroutine.", then
+// its frames); empty when the report has none.
+inline std::vector<std::string> creation_lines(const std::string& report, weft::GoId g) {
+  std::vector<std::string> lines;
+  const std::string head = "\nGoroutine " + std::to_string(g) + " ";
+  std::size_t at = report.find(head);
+  if (at == std::string::npos) return lines;
+  for (std::size_t b = at + 1, e; (e = report.find('\n', b)) != std::string::npos; b = e + 1) {
+    std::string line = report.substr(b, e - b);
+    if (line.empty() || line.starts_with("=====")) break;
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 }  // namespace weft_test

@@ -55,6 +55,7 @@ const char* to_string(Access kind) noexcept;
 struct GoroutineRef {
   GoId id = 0;
   std::string name;             // may be empty
+  GoId parent = 0;              // the goroutine that started it; 0: a root goroutine
   std::vector<Loc> created_at;  // the go statement first, then the spawner's call chain
 };
 
