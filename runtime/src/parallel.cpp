@@ -193,6 +193,15 @@ bool went_deep(const Stack& s, const FiberCtx& c) noexcept {
                           std::min(s.size, StackPool::kKeepResident);
   return static_cast<const char*>(c.lowest_sp) < keep_from;
 }
+
+// Slabs of records that outlive their run (a goroutine still inside weft::blocking when the
+// run ended): listed here, a root for LeakSanitizer, never freed.
+void keep_for_good(G* slab) {
+  static std::mutex mu;
+  static auto* kept = new std::vector<G*>;
+  std::lock_guard<std::mutex> lk(mu);
+  kept->push_back(slab);
+}
 }  // namespace
 
 // A processor takes goroutine records from its own free list; when that is empty, a batch
@@ -1098,8 +1107,8 @@ int ParallelScheduler::run(Callable& body) {
     slabs.swap(gslabs_);
   }
   // A goroutine still inside a blocking call is left to it: its worker returns into its
-  // stack and closure whenever the call ends, so those stay (leaked, like the worker, with
-  // the rest of its slab).
+  // stack and closure whenever the call ends, so those stay, and its record's slab is kept
+  // for the rest of the process (keep_for_good).
   const auto in_call = [](const G* g) {
     return g->state == GState::blocked && g->reason == WaitReason::blocking_call;
   };
@@ -1113,7 +1122,10 @@ int ParallelScheduler::run(Callable& body) {
       else
         gs.push_back(&slab[i]);
     }
-    if (!keep) freed_slabs.push_back(slab);
+    if (keep)
+      keep_for_good(slab);
+    else
+      freed_slabs.push_back(slab);
   }
   for (G* g : gs)
     if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
