@@ -3,7 +3,8 @@
 // Invariants:
 //  - state == running for exactly the goroutine whose fiber is on the CPU (per processor);
 //  - state == blocked implies `reason` != none and `blocked_at` says where it blocked;
-//  - a dead G's stack has been returned to the pool and its callable destroyed.
+//  - a dead G's stack has been returned to the pool and its body destroyed (fn and body
+//    null).
 #pragma once
 
 #include <array>
@@ -43,7 +44,10 @@ struct G {
   std::uint64_t ops = 0;
   std::uint64_t polled_at = ~std::uint64_t{0};
   std::uint32_t poll_streak = 0;
+  // The body: on the heap in `fn`, or (weft::run, go.hpp's spawn_body) built in place in
+  // body_slot, with `body` pointing at it until it has run and been destroyed.
   std::unique_ptr<Callable> fn;
+  Callable* body = nullptr;
   Stack stack;
   FiberCtx ctx;
   bool started = false;
@@ -83,6 +87,8 @@ struct G {
   std::vector<SelectWait> select_waits;
   // Scheduler-private bookkeeping.
   std::uint64_t sched_data = 0;
+  // Room for a small body (see `body`), last: only go() and the goroutine itself touch it.
+  alignas(kInlineBodyAlign) unsigned char body_slot[kInlineBodyBytes];
 };
 
 }  // namespace weft::detail

@@ -22,8 +22,10 @@
 #include <cstdio>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 #include "crash.hpp"
+#include "dcheck.hpp"
 #include "report.hpp"
 #include "stack_compact.hpp"
 #include "weft/detail/wait_queue.hpp"
@@ -69,9 +71,12 @@ constexpr std::int64_t kSpinNs = 10'000;
 // The watcher's naps (see parallel.hpp): the first, and the longest after doubling.
 constexpr std::int64_t kNapMinNs = 50'000;
 constexpr std::int64_t kNapMaxNs = 2'000'000;
-// Dead goroutines a processor keeps for reuse before handing a batch to the global list.
-constexpr std::size_t kLocalFreeMax = 64;
+// Dead goroutines' records a processor keeps for reuse before handing a batch to the global
+// list, and stacks before giving them back to the pool; records are made kGSlab at a time.
+constexpr std::size_t kLocalFreeMax = 128;
 constexpr std::size_t kFreeBatch = 32;
+constexpr std::size_t kLocalStacksMax = 64;
+constexpr std::size_t kGSlab = 32;
 // Consecutive runnext picks before the ring gets a turn (two goroutines handing a value
 // back and forth must not starve the rest).
 constexpr std::uint32_t kRunnextStreak = 64;
@@ -166,12 +171,14 @@ std::int64_t ParallelScheduler::now_ns() const noexcept {
 std::size_t ParallelScheduler::choose(std::size_t n) {
   if (n < 2) return 0;
   Proc* p = this_proc();
-  return static_cast<std::size_t>(xorshift(p->rng) % n);
+  // Scaled to [0, n) by a widening multiply rather than a division.
+  return static_cast<std::size_t>(
+      (static_cast<unsigned __int128>(xorshift(p->rng)) * n) >> 64);
 }
 
 // ---- Goroutines ----
 
-GoId ParallelScheduler::next_id(Proc* p) {
+inline GoId ParallelScheduler::next_id(Proc* p) {
   if (p->id_next == p->id_end) {
     constexpr GoId kBatch = 16;
     p->id_next = next_goid_.fetch_add(kBatch, std::memory_order_relaxed);
@@ -180,39 +187,67 @@ GoId ParallelScheduler::next_id(Proc* p) {
   return p->id_next++;
 }
 
-G* ParallelScheduler::new_g(Proc* p) {
-  if (p->gfree.empty()) {
-    gfree_lock_.lock();
-    std::size_t n = std::min(gfree_.size(), kFreeBatch);
-    p->gfree.insert(p->gfree.end(), gfree_.end() - static_cast<std::ptrdiff_t>(n), gfree_.end());
-    gfree_.resize(gfree_.size() - n);
-    gfree_lock_.unlock();
-  }
-  if (!p->gfree.empty()) {
-    G* g = p->gfree.back();
-    p->gfree.pop_back();
-    return g;
-  }
-  auto* g = new G;
-  std::lock_guard<std::mutex> lk(allg_mu_);
-  allgs_.push_back(g);
+namespace {
+// Whether a goroutine was seen below the top kKeepResident bytes of its stack (the pool gives
+// the pages below back when it takes the stack).
+bool went_deep(const Stack& s, const FiberCtx& c) noexcept {
+  const char* keep_from = static_cast<const char*>(s.bottom) + s.size -
+                          std::min(s.size, StackPool::kKeepResident);
+  return static_cast<const char*>(c.lowest_sp) < keep_from;
+}
+
+// Slabs of records that outlive their run (a goroutine still inside weft::blocking when the
+// run ended): listed here, a root for LeakSanitizer, never freed.
+void keep_for_good(G* slab) {
+  static std::mutex mu;
+  static auto* kept = new std::vector<G*>;
+  std::lock_guard<std::mutex> lk(mu);
+  kept->push_back(slab);
+}
+}  // namespace
+
+// A processor takes goroutine records from its own free list; when that is empty, a batch
+// from the global one (dead goroutines other processors had too many of), and when that is
+// empty too, a fresh slab of kGSlab: one allocation and one allg_mu_ lock per slab.
+inline G* ParallelScheduler::new_g(Proc* p) {
+  if (p->gfree.empty()) refill_gfree(p);
+  G* g = p->gfree.back();
+  p->gfree.pop_back();
   return g;
+}
+
+void ParallelScheduler::refill_gfree(Proc* p) {
+  gfree_lock_.lock();
+  const std::size_t n = std::min(gfree_.size(), kFreeBatch);
+  p->gfree.insert(p->gfree.end(), gfree_.end() - static_cast<std::ptrdiff_t>(n), gfree_.end());
+  gfree_.resize(gfree_.size() - n);
+  gfree_lock_.unlock();
+  if (n > 0) return;
+  G* slab = new G[kGSlab];
+  for (std::size_t i = 0; i < kGSlab; ++i) slab[i].state = GState::dead;  // not in dumps yet
+  {
+    std::lock_guard<std::mutex> lk(allg_mu_);
+    gslabs_.push_back(slab);
+  }
+  for (std::size_t i = kGSlab; i-- > 0;) p->gfree.push_back(&slab[i]);
 }
 
 // A dead goroutine's stack stays with its processor for the next goroutine that starts
 // there (a spawned goroutine binds a stack only when it first runs), unless it went deep
-// (the pool then gives the deep pages back) or the processor has enough.
+// (the pool then gives the deep pages back) or the processor has enough. Its record goes
+// back to the processor's free list with nothing of the goroutine left in it that the next
+// one would show or use (its body was destroyed when it returned).
 void ParallelScheduler::free_g(Proc* p, G* g) {
   if (g->stack.region) {
-    const char* keep_from = static_cast<const char*>(g->stack.bottom) + g->stack.size -
-                            std::min(g->stack.size, StackPool::kKeepResident);
-    if (static_cast<const char*>(g->ctx.lowest_sp) < keep_from ||
-        p->stacks.size() >= kLocalFreeMax)
+    if (went_deep(g->stack, g->ctx) || p->stacks.size() >= kLocalStacksMax)
       stacks_.put(g->stack, g->ctx.lowest_sp);
     else
       p->stacks.push_back(g->stack);
     g->stack = Stack{};
   }
+  WEFT_DCHECK(!g->fn && !g->body, "a dead goroutine's body was destroyed");
+  WEFT_DCHECK(!g->waiters && !g->compacted && !g->compact_pending,
+              "a dead goroutine is in no wait queue and its stack is not compacted");
   g->started = false;
   g->ncalls = 0;
   g->reason = WaitReason::none;
@@ -236,6 +271,27 @@ void ParallelScheduler::start(Proc* p, G* g, bool next) {
     watch_runnext();
 }
 
+// Queues a goroutine just made on p. When that filled p's ring, the spawning goroutine
+// yields: p runs what it queued before it spawns more (its records and stacks come back
+// hot, instead of a ring spilling half of itself to the global queue at every 128 spawns
+// and a million fresh records for a loop of a million spawns). Go's scheduler preempts a
+// goroutine that spawns without blocking in the same way, after 10 ms.
+inline void ParallelScheduler::launch(Proc* p, G* g) {
+  // runq_put(p, g, false), with its common case (room in the ring) written out.
+  const std::uint32_t h = p->head.load(std::memory_order_acquire);
+  const std::uint32_t t = p->tail.load(std::memory_order_relaxed);
+  if (t - h < Proc::kRing) {
+    p->ring[t % Proc::kRing].store(g, std::memory_order_relaxed);
+    p->tail.store(t + 1, std::memory_order_release);
+  } else {
+    runq_put(p, g, false);
+  }
+  if (nprocs_ > 1) wake_from_outside();  // wakep()
+  if (t + 1 - h >= Proc::kRing && p->cur != nullptr &&
+      t + 1 - p->head.load(std::memory_order_acquire) >= Proc::kRing)
+    yield(g->created_at);
+}
+
 void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
                               Location created_at) {
   Proc* p = this_proc();
@@ -246,7 +302,7 @@ void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   g->created_at = created_at;
   g->fn = std::move(fn);
   g->state = GState::runnable;
-  start(p, g, false);
+  launch(p, g);
 }
 
 void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
@@ -261,24 +317,113 @@ void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::stri
   start(p, g, false);
 }
 
+inline SpawnSlot ParallelScheduler::reserve() {
+  Proc* p = this_proc();
+  if (p == nullptr || p->cur == nullptr) return {};  // spawn() says what is wrong
+  G* g = new_g(p);
+  return {g, g->body_slot};
+}
+
+// Building the body may have run goroutine code (a copy constructor), so the processor is
+// looked up again.
+inline void ParallelScheduler::commit(G* g, Callable* body, std::string&& name,
+                                      Location created_at) {
+  Proc* p = this_proc();
+  g->id = next_id(p);
+  g->parent = p->cur->id;
+  if (!name.empty() || !g->name.empty()) g->name = std::move(name);
+  g->created_at = created_at;
+  g->body = body;
+  g->state = GState::runnable;
+  launch(p, g);
+}
+
+inline void ParallelScheduler::cancel(G* g) noexcept {
+  Proc* p = this_proc();
+  p->gfree.push_back(g);  // never queued: still dead, with no body and no stack
+}
+
+SpawnSlot spawn_reserve() {
+  Scheduler* s = tls_scheduler;
+  if (s == nullptr || !s->is_parallel()) return {};
+  return static_cast<ParallelScheduler*>(s)->reserve();
+}
+
+void spawn_commit(G* g, Callable* body, std::string&& name, Location created_at) {
+  static_cast<ParallelScheduler*>(tls_scheduler)->commit(g, body, std::move(name), created_at);
+}
+
+void spawn_cancel(G* g) noexcept { static_cast<ParallelScheduler*>(tls_scheduler)->cancel(g); }
+
+// Runs g's body and destroys it; a panic that escapes ends the process.
+void ParallelScheduler::run_body(G* g) {
+  try {
+    if (Callable* body = g->body) {
+      body->invoke();
+      g->body = nullptr;
+      body->~Callable();
+    } else {
+      g->fn->invoke();
+      g->fn.reset();
+    }
+  } catch (const Panic& e) {
+    die(panic_report(*g, e.what(), e.where()));
+  } catch (const CheckFailure& e) {
+    die(check_report(*g, e.what(), e.where()));
+  } catch (const std::exception& e) {
+    die(exception_report(*g, e.what()));
+  } catch (...) {
+    die(exception_report(*g, "unknown exception"));
+  }
+}
+
+// A stack starts here, with a goroutine's body, and then runs the bodies of the goroutines
+// that start on it after that one (start_here) until one leaves it through g0.
 void ParallelScheduler::fiber_entry(void* arg) {
   G* g = static_cast<G*>(arg);
   auto* self = static_cast<ParallelScheduler*>(current_scheduler());
-  try {
-    g->fn->invoke();
-    g->fn.reset();
-  } catch (const Panic& e) {
-    self->die(panic_report(*g, e.what(), e.where()));
-  } catch (const CheckFailure& e) {
-    self->die(check_report(*g, e.what(), e.where()));
-  } catch (const std::exception& e) {
-    self->die(exception_report(*g, e.what()));
-  } catch (...) {
-    self->die(exception_report(*g, "unknown exception"));
+  for (;;) {
+    self->run_body(g);
+    G* next = self->start_here(this_proc(), g);
+    if (next == nullptr) break;
+    g = next;
   }
   Proc* p = this_proc();
   p->after = Proc::After::exit;
   switch_final(g->ctx, p->g0);
+}
+
+// g's body has returned, on g's stack. What g0 would run next, if it has not started yet,
+// starts right here: it takes the stack over (with its context: where it was seen deepest)
+// and g's record is freed, without a switch to g0, a fresh context and a switch back.
+// Anything else leaves through g0 as before: main (its end ends the run), a stack that went
+// deep (the pool gives its deep pages back), the run stopping, nothing to run, or a
+// goroutine that has started (handed to g0 in p->handoff, so it is not looked for twice).
+G* ParallelScheduler::start_here(Proc* p, G* g) {
+  if (g == main_ || went_deep(g->stack, g->ctx)) return nullptr;
+  p->cur = nullptr;  // as on g0: timer callbacks run with no goroutine current
+  G* next = find_local(p);
+  p->cur = g;
+  if (next == nullptr) return nullptr;
+  if (next->started) {
+    p->handoff = next;
+    return nullptr;
+  }
+  g->state = GState::dead;
+  nended_.fetch_add(1, std::memory_order_relaxed);
+  next->stack = g->stack;
+  // The running context becomes next's, ThreadSanitizer's fiber included (each context
+  // keeps a fiber of its own: g's record gets the one next had, if any, for its reuse).
+  void* next_fiber = next->ctx.tsan_fiber;
+  next->ctx = g->ctx;
+  g->ctx.tsan_fiber = next_fiber;
+  g->stack = Stack{};
+  free_g(p, g);
+  next->started = true;
+  next->state = GState::running;
+  p->cur = next;
+  p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  return next;
 }
 
 Wake ParallelScheduler::park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
@@ -349,7 +494,7 @@ void ParallelScheduler::after_switch(Proc* p) {
       break;
     case Proc::After::exit:
       g->state = GState::dead;
-      ++nended_;
+      nended_.fetch_add(1, std::memory_order_relaxed);
       if (g == main_) {
         stop_all();
       } else {
@@ -407,7 +552,13 @@ void ParallelScheduler::proc_main(Proc* p) {
   set_this_proc(p);
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
-  while (G* g = find_runnable(p)) execute(p, g);
+  for (;;) {
+    G* g = std::exchange(p->handoff, nullptr);
+    if (g != nullptr ? stopping_.load(std::memory_order_relaxed)
+                     : (g = find_runnable(p)) == nullptr)
+      break;
+    execute(p, g);
+  }
   set_current_scheduler(outer);
   set_this_proc(nullptr);
 }
@@ -423,15 +574,19 @@ void ParallelScheduler::maybe_compact(Proc* p, G* g) {
   // Goroutines made: the ids handed out, less those p holds unused (one processor).
   const std::uint64_t made =
       next_goid_.load(std::memory_order_relaxed) - 1 - (p->id_end - p->id_next);
-  if (made < nended_ || made - nended_ < compact_from_) return;
+  const std::uint64_t ended = nended_.load(std::memory_order_relaxed);
+  if (made < ended || made - ended < compact_from_) return;
   if (!compact_swept_) {
     compact_swept_ = true;
     std::lock_guard<std::mutex> lk(allg_mu_);
-    for (G* o : allgs_)
-      if (o != g && o->started && o->state == GState::blocked &&
-          o->reason != WaitReason::blocking_call && o->reason != WaitReason::sleep &&
-          !o->compacted)
-        compact_stack(*o);
+    for (G* slab : gslabs_)
+      for (std::size_t i = 0; i < kGSlab; ++i) {
+        G* o = &slab[i];
+        if (o != g && o->started && o->state == GState::blocked &&
+            o->reason != WaitReason::blocking_call && o->reason != WaitReason::sleep &&
+            !o->compacted)
+          compact_stack(*o);
+      }
   }
   compact_stack(*g);
 }
@@ -441,8 +596,9 @@ void ParallelScheduler::maybe_compact(Proc* p, G* g) {
 void ParallelScheduler::stop_compacting() {
   compact_from_ = 0;
   std::lock_guard<std::mutex> lk(allg_mu_);
-  for (G* o : allgs_)
-    if (o->compacted) restore_stack(*o);
+  for (G* slab : gslabs_)
+    for (std::size_t i = 0; i < kGSlab; ++i)
+      if (slab[i].compacted) restore_stack(slab[i]);
 }
 
 // ---- Run queues ----
@@ -593,20 +749,26 @@ bool ParallelScheduler::has_work(bool local) const noexcept {
 
 // ---- Finding work, spinning, parking ----
 
+// find_runnable's first look, which a goroutine that ends makes too (start_here).
+G* ParallelScheduler::find_local(Proc* p) {
+  if (stopping_.load(std::memory_order_relaxed)) return nullptr;
+  fire_timers(p);
+  G* g = nullptr;
+  if (++p->schedtick % 61 == 0) g = global_get(p);
+  if (!g) g = runq_get(p);
+  if (!g) g = global_get(p);
+  if (g) {
+    // A processor woken by wakep comes back spinning: it stops counting as a spinner
+    // before it runs anything, or later work would not wake another processor.
+    reset_spinning(p);
+  }
+  return g;
+}
+
 G* ParallelScheduler::find_runnable(Proc* p) {
   for (;;) {
+    if (G* g = find_local(p)) return g;
     if (stopping_.load(std::memory_order_relaxed)) return nullptr;
-    fire_timers(p);
-    G* g = nullptr;
-    if (++p->schedtick % 61 == 0) g = global_get(p);
-    if (!g) g = runq_get(p);
-    if (!g) g = global_get(p);
-    if (g) {
-      // A processor woken by wakep comes back spinning: it stops counting as a spinner
-      // before it runs anything, or later work would not wake another processor.
-      reset_spinning(p);
-      return g;
-    }
     if (nprocs_ > 1) {
       // Spin: at most half of the busy processors do, the rest park at once.
       if (!p->spinning.load(std::memory_order_relaxed)) {
@@ -984,8 +1146,9 @@ std::string ParallelScheduler::dump() {
   std::vector<G*> gs;
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
-    for (G* g : allgs_)
-      if (g->state != GState::dead) gs.push_back(g);
+    for (G* slab : gslabs_)
+      for (std::size_t i = 0; i < kGSlab; ++i)
+        if (slab[i].state != GState::dead) gs.push_back(&slab[i]);
   }
   std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->id < b->id; });
   const std::int64_t now = coarse_now_ns();
@@ -1057,23 +1220,42 @@ int ParallelScheduler::run(Callable& body) {
     }
     publish_earliest(q.get());
   }
-  std::vector<G*> gs;
+  std::vector<G*> slabs;
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
-    gs.swap(allgs_);
+    slabs.swap(gslabs_);
   }
   // A goroutine still inside a blocking call is left to it: its worker returns into its
-  // stack and closure whenever the call ends, so those stay (leaked, like the worker).
+  // stack and closure whenever the call ends, so those stay, and its record's slab is kept
+  // for the rest of the process (keep_for_good).
   const auto in_call = [](const G* g) {
     return g->state == GState::blocked && g->reason == WaitReason::blocking_call;
   };
-  std::erase_if(gs, in_call);
+  std::vector<G*> gs;
+  std::vector<G*> freed_slabs;
+  for (G* slab : slabs) {
+    bool keep = false;
+    for (std::size_t i = 0; i < kGSlab; ++i) {
+      if (in_call(&slab[i]))
+        keep = true;
+      else
+        gs.push_back(&slab[i]);
+    }
+    if (keep)
+      keep_for_good(slab);
+    else
+      freed_slabs.push_back(slab);
+  }
   for (G* g : gs)
     if (g->compacted) restore_stack(*g);
   for (G* g : gs)
     if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
   for (G* g : gs) {
     try {
+      if (Callable* body = g->body) {
+        g->body = nullptr;
+        body->~Callable();
+      }
       g->fn.reset();
     } catch (...) {
     }
@@ -1088,9 +1270,10 @@ int ParallelScheduler::run(Callable& body) {
         stacks_.bury(g->stack, g->ctx.lowest_sp);
       else
         stacks_.put(g->stack, g->ctx.lowest_sp);
+      g->stack = Stack{};
     }
-    delete g;
   }
+  for (G* slab : freed_slabs) delete[] slab;
   return 0;
 }
 

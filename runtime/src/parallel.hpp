@@ -27,9 +27,19 @@
 // preempts after 10 ms). A ready() wakes an idle processor only when there is no watcher,
 // and a watcher that leaves wakes one if goroutines are queued. Spawning wakes as before.
 //
+// Spawning: go() takes a record (G) from its processor's free list and builds the body in
+// the record itself when it fits (G::body_slot), so a spawn allocates nothing and takes no
+// lock; the record gets a stack only when it first runs, the last dead goroutine's stack of
+// that processor (still in cache). A goroutine that ends looks for the next one itself, and
+// if that one has not started it runs its body right there, on the same stack, in the same
+// context: a run of short goroutines makes no context switch at all. A spawn that fills its processor's ring yields the
+// spawner, so the processor runs what it queued (a loop of a million go() calls reuses a
+// few hundred records and one stack instead of making a million of each).
+//
 // Invariants:
-//  - a G is in at most one of {a processor's cur, a runnext slot, a ring, the global queue,
-//    blocked in some wait queue or timer}; cur is the G whose fiber runs on that processor;
+//  - a G is in at most one of {a processor's cur or handoff, a runnext slot, a ring, the
+//    global queue, blocked in some wait queue or timer}; cur is the G whose fiber runs on
+//    that processor (null on g0, and while an ending goroutine looks for the next one);
 //  - park's unlock step runs on the processor's own context (g0) after the goroutine's
 //    context is saved and its state is `blocked`, so a waker that takes the same lock may
 //    resume it on any processor at once;
@@ -130,6 +140,7 @@ struct Proc {
   unsigned id = 0;
   FiberCtx g0;       // the processor's own context, on its OS thread's stack
   G* cur = nullptr;  // the goroutine running, or null while g0 runs
+  G* handoff = nullptr;  // what g0 runs next: found by a goroutine as it ended (start_here)
   // What the goroutine that switched back to g0 asks g0 to do.
   enum class After : std::uint8_t { none, park, yield, exit, blocking } after = After::none;
   UnlockFn unlock = nullptr;
@@ -151,7 +162,7 @@ struct Proc {
   std::uint32_t schedtick = 0;
   std::uint32_t runnext_streak = 0;  // consecutive runnext picks (fairness)
   std::uint64_t rng = 0;
-  std::vector<G*> gfree;          // dead goroutines, for the next spawn
+  std::vector<G*> gfree;          // dead goroutines' records, for the next spawn (LIFO: hot)
   std::vector<Stack> stacks;      // their stacks, for the next goroutine that starts here
   GoId id_next = 0, id_end = 0;
 
@@ -190,6 +201,11 @@ class ParallelScheduler final : public Scheduler {
   static const G* running_here() noexcept;
   void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
   void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) override;
+  // go()'s allocation-free path (detail::spawn_reserve): a record from the processor's
+  // pool for the caller to build the body in, queued by commit (or given back by cancel).
+  SpawnSlot reserve();
+  void commit(G* g, Callable* body, std::string&& name, Location created_at);
+  void cancel(G* g) noexcept;
   void visible(Location) override {}
   void yield(Location where) override;
   Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
@@ -219,12 +235,17 @@ class ParallelScheduler final : public Scheduler {
 
  private:
   static void fiber_entry(void* arg);
+  void run_body(G* g);
+  G* start_here(Proc* p, G* g);
   void proc_main(Proc* p);
+  G* find_local(Proc* p);
   G* find_runnable(Proc* p);
   void execute(Proc* p, G* g);
   void after_switch(Proc* p);
   G* new_g(Proc* p);
+  void refill_gfree(Proc* p);
   void free_g(Proc* p, G* g);
+  void launch(Proc* p, G* g);
   GoId next_id(Proc* p);
   void start(Proc* p, G* g, bool next);
 
@@ -311,16 +332,18 @@ class ParallelScheduler final : public Scheduler {
   std::vector<G*> gfree_;  // guarded by gfree_lock_
 
   std::mutex allg_mu_;
-  std::vector<G*> allgs_;  // every G made in this run, dead ones included; guarded by allg_mu_
+  // Every G made in this run, dead ones included, in slabs of kGSlab (parallel.cpp); a
+  // record not yet spawned, or dead, has state dead. Guarded by allg_mu_.
+  std::vector<G*> gslabs_;
 
   std::atomic<bool> dying_{false};
 
   // Stack compaction: the threshold (0: off), whether the goroutines blocked before it was
-  // reached were compacted too, and goroutines ended (live = ids handed out - ended). Used
-  // by the one processor's thread only.
+  // reached were compacted too (both used by the one processor's thread only), and
+  // goroutines ended (live = ids handed out - ended; every processor adds).
   std::size_t compact_from_ = 0;
   bool compact_swept_ = false;
-  std::uint64_t nended_ = 0;
+  std::atomic<std::uint64_t> nended_{0};
 
   // Goroutines inside weft::blocking (not a deadlock while any is).
   alignas(64) std::atomic<int> nblocking_{0};

@@ -175,7 +175,8 @@ struct SelectImpl {
     for (std::size_t i = 0; i < cases.size(); ++i)
       if (cases[i].chan && ready(cases[i].chan, cases[i].is_send)) ready_cases[nready++] = i;
     if (nready > 0) {
-      std::size_t i = ready_cases[choose(nready)];
+      // One ready case is no choice (choose(1) is 0 and records nothing under weft::explore).
+      std::size_t i = ready_cases[nready == 1 ? 0 : choose(nready)];
       G* wake = complete(cases[i], self, received, locks, where);
       unlock(&locks);
       if (wake) weft::detail::ready(wake);

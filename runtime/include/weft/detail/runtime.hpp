@@ -62,6 +62,20 @@ G* current();
 GoId id_of(const G* g) noexcept;
 
 void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at);
+// weft::run's allocation-free spawn (go.hpp's spawn_body): spawn_reserve takes a goroutine
+// record from the running processor's pool; the caller builds the body in `slot` (at most
+// kInlineBodyBytes, aligned to kInlineBodyAlign) and hands both to spawn_commit, or to
+// spawn_cancel if building it threw. Anywhere else (weft::explore, outside a goroutine)
+// spawn_reserve answers {nullptr, nullptr} and the caller uses spawn().
+struct SpawnSlot {
+  G* g = nullptr;
+  void* slot = nullptr;
+};
+inline constexpr std::size_t kInlineBodyBytes = 64;
+inline constexpr std::size_t kInlineBodyAlign = 16;
+SpawnSlot spawn_reserve();
+void spawn_commit(G* g, Callable* body, std::string&& name, Location created_at);
+void spawn_cancel(G* g) noexcept;
 // What a goroutine is about to do at a scheduling point (its pending operation), with the
 // object it acts on: the strategies' conflict test (strategy.hpp) compares them.
 enum class OpKind : std::uint8_t {
