@@ -23,7 +23,9 @@
 #include <stdexcept>
 
 #include "crash.hpp"
+#include "race.hpp"
 #include "report.hpp"
+#include "weft/detail/access.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/panic.hpp"
 
@@ -148,6 +150,8 @@ ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned
 
 ParallelScheduler::~ParallelScheduler() = default;
 
+EventSink* ParallelScheduler::events() noexcept { return race_sink_; }
+
 G* ParallelScheduler::current() noexcept {
   Proc* p = this_proc();
   return p ? p->cur : nullptr;
@@ -244,6 +248,9 @@ void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   g->created_at = created_at;
   g->fn = std::move(fn);
   g->state = GState::runnable;
+  // Everything the parent did so far happens before g starts: the detector copies its
+  // clock now, on the parent's processor, before g can run anywhere.
+  if (race_sink_) race_sink_->go_start({g->id, g->parent, g->name, created_at, 0});
   start(p, g, false);
 }
 
@@ -256,6 +263,7 @@ void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::stri
   g->created_at = Location{};
   g->fn = std::move(fn);
   g->state = GState::runnable;
+  if (race_sink_) race_sink_->go_start({g->id, 0, g->name, Location{}, 0});
   start(p, g, false);
 }
 
@@ -347,6 +355,11 @@ void ParallelScheduler::after_switch(Proc* p) {
       if (g == main_) {
         stop_all();
       } else {
+        if (race_sink_) {
+          // Its last event is done; the next goroutine on its stack starts with no history.
+          race_sink_->go_end(g->id);
+          if (g->stack.region) race_sink_->stack_released(g->stack);
+        }
         free_g(p, g);
       }
       break;
@@ -385,7 +398,10 @@ void ParallelScheduler::execute(Proc* p, G* g) {
   g->state = GState::running;
   p->cur = g;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // With race detection, instrumented accesses of g call in (weft/detail/access.hpp).
+  if (race_sink_) instr::detail::active = g;
   switch_to(p->g0, g->ctx);
+  instr::detail::active = nullptr;
   after_switch(p);
 }
 
@@ -928,6 +944,7 @@ int ParallelScheduler::run(Callable& body) {
   main_->fn = std::make_unique<BodyRef>(body);
   main_->created_at = Location{"", "main", 0, 0};
   main_->state = GState::runnable;
+  if (race_sink_) race_sink_->go_start({main_->id, 0, main_->name, main_->created_at, 0});
   runq_put(p0, main_, false);
   for (unsigned i = 1; i < nprocs_; ++i) {
     Proc* p = procs_[i].get();
