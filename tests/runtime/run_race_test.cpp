@@ -104,7 +104,7 @@ TEST_P(RunRace, TwoUnorderedWritesAreReportedAndRunReturns66) {
   EXPECT_LT(second, previous) << out.err;
   EXPECT_LT(previous, first) << out.err;
   EXPECT_LT(first, created) << out.err;
-  EXPECT_EQ(occurrences(out.err, " created at:"), 2u) << out.err;
+  EXPECT_EQ(occurrences(out.err, "\nGoroutine "), 2u) << out.err;  // where each was created
   EXPECT_NE(at(file + std::to_string(lines.go_second) + ":"), std::string::npos) << out.err;
 }
 
