@@ -2,7 +2,7 @@
 # compare_race.sh — weft's race detector side by side with ThreadSanitizer (issue 4's
 # evidence). Builds nothing: run `cmake --build --preset release` first.
 #
-#   bench/compare_race.sh [--rounds R] [--reps K] [--dir build/release/bench]
+#   bench/compare_race.sh [--rounds R] [--reps K] [--dir build/release/bench] [--run]
 #
 # The workloads of bench/race_workloads.hpp (a mutex-protected parallel histogram and a
 # shared-read-heavy lookup table) run, in R alternating rounds:
@@ -10,7 +10,9 @@
 #     workload in its own process (K reps, median), with the workers running in parallel
 #     ("2 threads") and one at a time (--serial 1, "serial": the shape of weft's scheduler);
 #   weft side: race_bench (Google Benchmark; BM_Race, detection on and off, 3 runs each) for
-#     time, and race_rss (one run in its own process, on and off) for peak RSS.
+#     time, and race_rss (one run in its own process, on and off) for peak RSS. By default
+#     the goroutines run under weft::explore (one thread); with --run they run on weft::run
+#     at 2 processors (BM_RaceRun, race_rss --run 1), in parallel like TSan's "2 threads".
 # Slowdown = tsan/plain and weft on/off, computed per round (the pair ran back to back) from
 # wall time and from CPU time (user + system, all threads), then the median over rounds.
 # Memory = peak RSS (ru_maxrss) tsan/plain and weft on/off, median over rounds.
@@ -19,12 +21,15 @@ set -euo pipefail
 rounds=5
 reps=3
 dir=build/release/bench
+bm=BM_Race
+rss_mode=(--run 0)
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --run) bm=BM_RaceRun; rss_mode=(--run 1 --procs 2); shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "compare_race: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -58,6 +63,7 @@ emit_threads() {  # round workload variant serial cmd...
 }
 
 start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((r = 1; r <= rounds; r++)); do
   echo "compare_race: round $r/$rounds" >&2
   for w in histogram lookup; do
@@ -67,7 +73,7 @@ for ((r = 1; r <= rounds; r++)); do
       emit_threads "$r" "$w" "plain_$var" "$s" "$dir/race_threads"
       emit_threads "$r" "$w" "tsan_$var" "$s" "${tsan[@]}"
     done
-    "$dir/race_bench" --benchmark_filter="^BM_Race/workload:$wi/" --benchmark_format=json 2>/dev/null |
+    "$dir/race_bench" --benchmark_filter="^$bm/workload:$wi/" --benchmark_format=json 2>/dev/null |
       python3 -c '
 import json, sys
 r, w = sys.argv[1], sys.argv[2]
@@ -79,17 +85,20 @@ for b in json.load(sys.stdin)["benchmarks"]:
     print(r, w, v, "accesses", b["accesses"])' "$r" "$w" >>"$raw"
     for d in 0 1; do
       v=$([ "$d" = 1 ] && echo weft_on || echo weft_off)
-      "$dir/race_rss" --workload "$w" --detect "$d" |
+      "$dir/race_rss" --workload "$w" --detect "$d" "${rss_mode[@]}" |
         awk -v r="$r" -v w="$w" -v v="$v" '$1 == "maxrss_kb" { print r, w, v, $1, $2 }' >>"$raw"
     done
   done
 done
 elapsed=$(($(date +%s) - start))
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+weft_side=$([ "$bm" = BM_RaceRun ] && echo "weft::run, 2 processors" || echo "weft::explore")
 
-python3 - "$raw" "$rounds" "$reps" "$elapsed" <<'EOF'
+python3 - "$raw" "$rounds" "$reps" "$elapsed" "$weft_side" "$load_before" "$load_after" <<'EOF'
 import statistics, sys
 from collections import defaultdict
-raw, rounds, reps, elapsed = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+raw, rounds, reps, elapsed, weft_side = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+load_before, load_after = sys.argv[6], sys.argv[7]
 d = defaultdict(dict)  # (workload, variant, metric) -> {round: value}
 for line in open(raw):
     r, w, v, m, x = line.split()
@@ -102,7 +111,8 @@ def ratio(w, num, den, m):
     a, b = d[(w, num, m)], d[(w, den, m)]
     return statistics.median(a[r] / b[r] for r in a if r in b)
 
-print(f"rounds: {rounds} (medians), std::thread reps per process: {reps}, took {elapsed} s\n")
+print(f"rounds: {rounds} (medians), std::thread reps per process: {reps}, took {elapsed} s")
+print(f"weft side: {weft_side}; load average before: {load_before}, after: {load_after}\n")
 print("| workload | TSan slowdown (tsan/plain) | weft slowdown (detect on/off) "
       "| TSan memory (RSS tsan/plain) | weft memory (RSS on/off) |")
 print("|---|---|---|---|---|")

@@ -6,6 +6,8 @@
 //
 //   BM_Race/<workload>/detect:<0|1>   one explored run per iteration; ns per recorded access
 //                                     (absolute: all of the run's time / accesses)
+//   BM_RaceRun/<workload>/detect:<0|1> the same on weft::run at 2 processors (goroutines in
+//                                     parallel); cpu_time is the whole process's (all threads)
 //   BM_RaceOverhead/<workload>        off and on back to back in each iteration; the reported
 //                                     (manual) time is on - off; counters: ratio = on/off,
 //                                     ns/access = (on - off) / recorded accesses, and the
@@ -75,6 +77,35 @@ void BM_RaceOverhead(benchmark::State& state) {
   state.counters["cpu_ratio"] = cpu_on / cpu_off;
   state.counters["cpu_ns/access"] = (cpu_on - cpu_off) / accesses;
 }
+// The same on weft::run at 2 processors (bench/compare_race.sh --run).
+void BM_RaceRun(benchmark::State& state) {
+  const auto w = static_cast<Workload>(state.range(0));
+  const bool detect = state.range(1) != 0;
+  const Params p;
+  double ns = 0, cpu = 0, accesses = 0;
+  for (auto _ : state) {
+    auto run = weft_bench::run_weft_parallel(w, p, detect, 2);
+    if (!run.error.empty()) {
+      state.SkipWithError(run.error.c_str());
+      return;
+    }
+    ns += run.ns;
+    cpu += run.cpu_ns;
+    accesses += static_cast<double>(run.outcome.accesses);
+  }
+  state.SetLabel(name(w));
+  state.counters["accesses"] = accesses / static_cast<double>(state.iterations());
+  state.counters["ns/access"] = ns / accesses;
+  state.counters["cpu_ns/access"] = cpu / accesses;
+}
+BENCHMARK(BM_RaceRun)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->ArgNames({"workload", "detect"})
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime()
+    ->Iterations(3);
+
 BENCHMARK(BM_RaceOverhead)
     ->Arg(0)
     ->Arg(1)

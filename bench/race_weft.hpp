@@ -1,5 +1,6 @@
-// race_weft.hpp — weft's environment for race_workloads.hpp, and one explored run of a
-// workload. Used by race_bench.cpp (Google Benchmark) and race_rss.cpp (peak RSS).
+// race_weft.hpp — weft's environment for race_workloads.hpp, and one run of a workload,
+// explored (weft::explore) or parallel (weft::run). Used by race_bench.cpp (Google
+// Benchmark) and race_rss.cpp (peak RSS).
 #pragma once
 
 #include <sys/resource.h>
@@ -110,6 +111,32 @@ inline WeftRun run_weft(Workload w, const Params& p, bool detect) {
   run.cpu_ns = process_cpu_ns() - c0;
   if (!r.ok())
     run.error = r.to_string();
+  else if (run.outcome.checksum != expected(w, p))
+    run.error = "checksum mismatch";
+  return run;
+}
+
+// Runs `w` once on weft::run (the parallel scheduler, `procs` processors), with the race
+// detector on or off: the goroutines run in parallel, as the TSan side's threads do.
+inline WeftRun run_weft_parallel(Workload w, const Params& p, bool detect, unsigned procs) {
+  weft::RunOptions o;
+  o.procs = procs;
+  o.use_environment = false;
+  o.detect_races = detect;
+  WeftRun run;
+  const double c0 = process_cpu_ns();
+  const auto t0 = std::chrono::steady_clock::now();
+  const int status = weft::run(
+      [&] {
+        WeftEnv env;
+        run.outcome = w == Workload::histogram ? histogram(env, p) : lookup(env, p);
+      },
+      o);
+  run.ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  run.cpu_ns = process_cpu_ns() - c0;
+  if (status != 0)
+    run.error = "weft::run returned " + std::to_string(status) +
+                (status == 66 ? " (the race detector reported a race)" : "");
   else if (run.outcome.checksum != expected(w, p))
     run.error = "checksum mismatch";
   return run;

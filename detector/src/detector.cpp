@@ -4,6 +4,8 @@
 
 #include "engine.hpp"
 
+#include <sched.h>
+
 #include <utility>
 
 namespace weft::det {
@@ -12,11 +14,28 @@ namespace {
 template <class Engine, class F>
 decltype(auto) locked(Engine& e, F&& f) {
   if (e.caller_serialises) return std::forward<F>(f)();
-  std::lock_guard<std::mutex> lock(e.mu);
+  std::lock_guard<EngineLock> lock(e.mu);
   return std::forward<F>(f)();
 }
 
 }  // namespace
+
+void EngineLock::contended() noexcept {
+  constexpr unsigned kSpins = 256;
+  unsigned spins = 0;
+  do {
+    while (held_.load(std::memory_order_relaxed)) {
+      if (spins < kSpins) {
+        ++spins;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      } else {
+        ::sched_yield();
+      }
+    }
+  } while (held_.exchange(true, std::memory_order_acquire));
+}
 
 Detector::Detector(DetectorOptions options) : engine_(std::make_unique<Engine>(options)) {}
 Detector::~Detector() = default;

@@ -273,7 +273,7 @@ void Detector::Engine::unbound_access() {
 // one call a caller with a bound view makes.
 bool Detector::access_owned(const void* addr, std::size_t size, Access kind, const Loc& where) {
   if (engine_->caller_serialises) return engine_->access_owned(addr, size, kind, where);
-  std::lock_guard<std::mutex> lock(engine_->mu);
+  std::lock_guard<EngineLock> lock(engine_->mu);
   return engine_->access_owned(addr, size, kind, where);
 }
 

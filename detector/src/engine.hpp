@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -25,6 +26,22 @@
 #include <vector>
 
 namespace weft::det {
+
+// The lock Detector takes around every call when the caller does not serialise them (weft::run
+// feeds one detector from every processor). Its critical sections are short (an access check
+// is tens of nanoseconds), so a waiter spins, then yields its thread between looks: a mutex
+// that puts waiters to sleep made two processors take turns through the kernel at each event.
+class EngineLock {
+ public:
+  void lock() noexcept {
+    if (held_.exchange(true, std::memory_order_acquire)) contended();
+  }
+  void unlock() noexcept { held_.store(false, std::memory_order_release); }
+
+ private:
+  void contended() noexcept;
+  std::atomic<bool> held_{false};
+};
 
 struct GoState {
   GoId id = 0;
@@ -119,7 +136,7 @@ class Detector::Engine {
   DetectorStats stats() const;
 
   const bool caller_serialises;
-  std::mutex mu;
+  EngineLock mu;
   std::vector<Report> reports;
   // Declared before shadow_, which keeps its page cache (and clears it when destroyed).
   SameEpochView view;

@@ -59,16 +59,18 @@ std::size_t ChanCore::length() noexcept {
   return n;
 }
 
-// Both are called before any park of the operation (running_parallel reads the thread's
-// scheduler; see scheduler.hpp). Under weft::run nobody listens: the hot callers skip the
-// calls (they are not inlined), and the functions return at once.
+// Both are called before any park of the operation (hb_unobserved reads the thread's
+// scheduler; see scheduler.hpp). Under weft::run without race detection nobody listens: the
+// hot callers skip the calls (they are not inlined), and the functions return at once.
+// Under weft::run with it, every edge is recorded here, under the channel's lock, so the
+// detector sees the transfers in the order they happened on the processors.
 void ChanCore::slot_sync(G* g, const void* addr) {
-  if (running_parallel()) return;
+  if (hb_unobserved()) return;
   hb::release_acquire(g, addr);
 }
 
 void ChanCore::rendezvous(G* self, G* partner) {
-  if (running_parallel()) return;
+  if (hb_unobserved()) return;
   hb::release_store(self, this);
   hb::release_acquire(partner, this);
   hb::acquire(self, this);
@@ -76,9 +78,9 @@ void ChanCore::rendezvous(G* self, G* partner) {
 
 G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
   if (cap_ == 0) {
-    if (!running_parallel()) rendezvous(self, w->g);
+    if (!hb_unobserved()) rendezvous(self, w->g);
   } else {  // the buffer is empty: the value passes through the next slot
-    if (!running_parallel()) {
+    if (!hb_unobserved()) {
       slot_sync(self, slot(recvx_));
       slot_sync(w->g, slot(recvx_));
     }
@@ -94,11 +96,11 @@ G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
 
 G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
   if (cap_ == 0) {
-    if (!running_parallel()) rendezvous(self, w->g);
+    if (!hb_unobserved()) rendezvous(self, w->g);
     if (dst) ops_.move_construct(dst, w->elem);
   } else {  // the buffer is full: take its head, put the sender's value at its tail
     void* s = slot(recvx_);
-    const bool listen = !running_parallel();
+    const bool listen = !hb_unobserved();
     if (listen) slot_sync(self, s);
     if (dst) ops_.move_construct(dst, s);
     ops_.destroy(s);
@@ -113,7 +115,7 @@ G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
 
 void ChanCore::push_buffer(void* elem, G* self) {
   void* s = slot(sendx_);
-  if (!running_parallel()) slot_sync(self, s);
+  if (!hb_unobserved()) slot_sync(self, s);
   ops_.move_construct(s, elem);
   sendx_ = (sendx_ + 1) % cap_;
   ++count_;
@@ -121,7 +123,7 @@ void ChanCore::push_buffer(void* elem, G* self) {
 
 void ChanCore::pop_buffer(void* dst, G* self) {
   void* s = slot(recvx_);
-  if (!running_parallel()) slot_sync(self, s);
+  if (!hb_unobserved()) slot_sync(self, s);
   if (dst) ops_.move_construct(dst, s);
   ops_.destroy(s);
   recvx_ = (recvx_ + 1) % cap_;

@@ -75,6 +75,17 @@ inline void model_free(const void* addr, std::size_t size) {
   if (EventSink* ev = events()) ev->free_range(addr, size);
 }
 
+// An atomic operation and its edges as one step (weft::Atomic, instrumented std::atomic):
+// under weft::run with race detection, enter() locks a lock chosen by the atomic's address
+// and leave() unlocks it, so the detector records the edges of the operations on one atomic
+// in the order they took effect (a load that read a store acquires that store's clock, not
+// an earlier or later one). Elsewhere enter() returns false and takes nothing. Nothing
+// between the two may park: the lock is the OS thread's.
+bool atomic_section_enter(const void* atomic) noexcept;
+void atomic_section_leave() noexcept;
+// Whether this OS thread is inside an atomic section.
+bool atomic_section_held() noexcept;
+
 // Lock events of the running goroutine, for the lock-order graph and report context (the
 // lock's happens-before edges are the acquire/release calls beside them).
 inline void lock_acquired(const void* mutex, bool exclusive, Location where) {

@@ -74,8 +74,10 @@ void* allocate_aligned(std::size_t n, std::align_val_t a) {
 
 void release(void* p) noexcept {
   if (!p) return;
-  // Under weft::run nothing listens (events() is null): skip the size look-up too.
-  if (instr::detail::active && !running_parallel()) on_free(p, ::malloc_usable_size(p));
+  // Under weft::run without race detection nothing listens (events() is null): skip the
+  // size look-up too. With it, the block's shadow is cleared before free() returns it to
+  // the allocator, so a goroutine on another processor that gets it next starts clean.
+  if (instr::detail::active && !hb_unobserved()) on_free(p, ::malloc_usable_size(p));
   std::free(p);
 }
 }  // namespace
@@ -136,14 +138,14 @@ void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcep
 // libstdc++'s reference-count annotations (weft/glibcxx_sync.hpp).
 extern "C" void weft_happens_before(const volatile void* addr) noexcept {
   using namespace weft::detail;
-  if (running_parallel() || !in_goroutine() || in_event_sink) return;  // no sink under run
+  if (hb_unobserved() || !in_goroutine() || in_event_sink) return;  // nobody listens
   SinkCallGuard guard;
   hb::release(const_cast<const void*>(addr));
 }
 
 extern "C" void weft_happens_after(const volatile void* addr) noexcept {
   using namespace weft::detail;
-  if (running_parallel() || !in_goroutine() || in_event_sink) return;  // no sink under run
+  if (hb_unobserved() || !in_goroutine() || in_event_sink) return;  // nobody listens
   SinkCallGuard guard;
   hb::acquire(const_cast<const void*>(addr));
 }

@@ -26,8 +26,10 @@
 
 #include "crash.hpp"
 #include "dcheck.hpp"
+#include "race.hpp"
 #include "report.hpp"
 #include "stack_compact.hpp"
+#include "weft/detail/access.hpp"
 #include "weft/detail/wait_queue.hpp"
 #include "weft/panic.hpp"
 
@@ -154,6 +156,8 @@ ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned
 }
 
 ParallelScheduler::~ParallelScheduler() = default;
+
+EventSink* ParallelScheduler::events() noexcept { return race_sink_; }
 
 G* ParallelScheduler::current() noexcept {
   Proc* p = this_proc();
@@ -302,6 +306,9 @@ void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   g->created_at = created_at;
   g->fn = std::move(fn);
   g->state = GState::runnable;
+  // Everything the parent did so far happens before g starts: the detector copies its
+  // clock now, on the parent's processor, before g can run anywhere.
+  if (race_sink_) race_sink_->go_start({g->id, g->parent, g->name, created_at, 0});
   launch(p, g);
 }
 
@@ -314,12 +321,16 @@ void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::stri
   g->created_at = Location{};
   g->fn = std::move(fn);
   g->state = GState::runnable;
+  if (race_sink_) race_sink_->go_start({g->id, 0, g->name, Location{}, 0});
   start(p, g, false);
 }
 
 inline SpawnSlot ParallelScheduler::reserve() {
   Proc* p = this_proc();
   if (p == nullptr || p->cur == nullptr) return {};  // spawn() says what is wrong
+  // With race detection, bodies go to the heap (spawn()): a freed heap block loses its
+  // history in the detector, a record's slot reused by the next goroutine would not.
+  if (race_sink_) return {};
   G* g = new_g(p);
   return {g, g->body_slot};
 }
@@ -335,6 +346,7 @@ inline void ParallelScheduler::commit(G* g, Callable* body, std::string&& name,
   g->created_at = created_at;
   g->body = body;
   g->state = GState::runnable;
+  if (race_sink_) race_sink_->go_start({g->id, g->parent, g->name, created_at, 0});
   launch(p, g);
 }
 
@@ -411,6 +423,13 @@ G* ParallelScheduler::start_here(Proc* p, G* g) {
   }
   g->state = GState::dead;
   nended_.fetch_add(1, std::memory_order_relaxed);
+  if (race_sink_) {
+    // As after_switch does for a goroutine that ends through g0: its last event is done,
+    // and next starts on its stack with no history; next's accesses are its own.
+    race_sink_->go_end(g->id);
+    if (g->stack.region) race_sink_->stack_released(g->stack);
+    instr::detail::active = next;
+  }
   next->stack = g->stack;
   // The running context becomes next's, ThreadSanitizer's fiber included (each context
   // keeps a fiber of its own: g's record gets the one next had, if any, for its reuse).
@@ -498,6 +517,11 @@ void ParallelScheduler::after_switch(Proc* p) {
       if (g == main_) {
         stop_all();
       } else {
+        if (race_sink_) {
+          // Its last event is done; the next goroutine on its stack starts with no history.
+          race_sink_->go_end(g->id);
+          if (g->stack.region) race_sink_->stack_released(g->stack);
+        }
         free_g(p, g);
       }
       break;
@@ -538,7 +562,10 @@ void ParallelScheduler::execute(Proc* p, G* g) {
   g->state = GState::running;
   p->cur = g;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // With race detection, instrumented accesses of g call in (weft/detail/access.hpp).
+  if (race_sink_) instr::detail::active = g;
   switch_to(p->g0, g->ctx);
+  instr::detail::active = nullptr;
   after_switch(p);
 }
 
@@ -1201,6 +1228,7 @@ int ParallelScheduler::run(Callable& body) {
   main_->fn = std::make_unique<BodyRef>(body);
   main_->created_at = Location{"", "main", 0, 0};
   main_->state = GState::runnable;
+  if (race_sink_) race_sink_->go_start({main_->id, 0, main_->name, main_->created_at, 0});
   runq_put(p0, main_, false);
   for (unsigned i = 1; i < nprocs_; ++i) {
     Proc* p = procs_[i].get();

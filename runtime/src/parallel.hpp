@@ -212,7 +212,9 @@ class ParallelScheduler final : public Scheduler {
   void ready(G* g) override;
   [[noreturn]] void exit_killed() override;
   std::size_t choose(std::size_t n) override;
-  EventSink* events() noexcept override { return nullptr; }
+  // The race detector (RunOptions::detect_races), or null; set before run().
+  void detect_races(RaceSink* race) noexcept { race_sink_ = race; }
+  EventSink* events() noexcept override;
   void access_point(Location) override {}
   [[noreturn]] void fail_now(FailureKind kind, std::string report) override;
   Duration now() noexcept override;

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string_view>
 
@@ -19,10 +21,17 @@ RaceSink::RaceSink(Suppressions suppressions, const StackPool* stacks)
       suppressions_(std::move(suppressions)),
       stacks_(stacks) {}
 
+RaceSink::RaceSink(Suppressions suppressions, const StackPool* stacks, RunReports run)
+    : det_(det::DetectorOptions{.caller_serialises = false}),
+      suppressions_(std::move(suppressions)),
+      stacks_(stacks),
+      run_(true),
+      halt_(run.halt) {}
+
 void RaceSink::iteration_begin() {
   SinkCallGuard guard;
   det_.reset();
-  stack_accessed_ = false;
+  stack_accessed_.store(false, std::memory_order_relaxed);
 }
 
 void RaceSink::go_start(const GoroutineDesc& d) {
@@ -98,7 +107,7 @@ void RaceSink::mutex_unlocking(GoId g, const void* m) {
 }
 
 void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
-  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  note_stack(addr);
   bool reported;
   {
     SinkCallGuard guard;
@@ -109,7 +118,7 @@ void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, con
 
 void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, AccessKind k,
                              const Location& w) {
-  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  note_stack(addr);
   bool reported;
   {
     SinkCallGuard guard;
@@ -127,7 +136,7 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
 [[gnu::always_inline]] inline void RaceSink::access_owned(const void* addr, std::size_t n,
                                                          AccessKind k,
                                                          const std::source_location& w) {
-  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  note_stack(addr);
   bool reported;
   {
     SinkCallGuard guard;
@@ -138,7 +147,7 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
 }
 
 void RaceSink::write_then_free(GoId g, const void* addr, std::size_t n, const Location& w) {
-  if (stacks_ && stacks_->may_contain(addr)) stack_accessed_ = true;
+  note_stack(addr);
   bool reported;
   {
     SinkCallGuard guard;
@@ -153,7 +162,7 @@ void RaceSink::free_range(const void* addr, std::size_t n) {
 }
 
 void RaceSink::stack_released(const Stack& s) {
-  if (!stack_accessed_) return;
+  if (!stack_accessed_.load(std::memory_order_relaxed)) return;
   SinkCallGuard guard;
   det_.free_range(s.bottom, s.size);
 }
@@ -192,6 +201,13 @@ det::Report with_original_columns(det::Report r) {
 }  // namespace
 
 namespace {
+// What a report whose access is one of WaitGroup's modelled ones adds.
+constexpr const char* kWaitGroupMisuse =
+    "\nThis is WaitGroup misuse: an Add that raises the counter from zero is not ordered "
+    "before a Wait\nthat blocks, so in another schedule Wait returns before the work was "
+    "counted. Call Add\nbefore starting the goroutine (or before the Wait is reachable), not "
+    "inside it.\n";
+
 // Whether a frame is one of WaitGroup's modelled accesses (sync.cpp).
 bool names_wait_group(const std::vector<det::Loc>& stack) {
   return std::any_of(stack.begin(), stack.end(), [](const det::Loc& l) {
@@ -275,6 +291,10 @@ void RaceSink::check() {
     SinkCallGuard guard;
     if (det_.report_count() == 0) return;
     std::vector<det::Report> reports = det_.take_reports();
+    if (run_) {
+      report_run(std::move(reports));
+      return;
+    }
     reports.erase(std::remove_if(reports.begin(), reports.end(),
                                  [&](const det::Report& r) { return suppressed(r); }),
                   reports.end());
@@ -297,15 +317,30 @@ void RaceSink::check() {
                                   names_wait_group(r.previous.stack));
     const det::Report report = with_original_columns(std::move(reports.front()));
     std::string text = det::render_text(report);
-    if (wait_group_rule) {
-      text += "\nThis is WaitGroup misuse: an Add that raises the counter from zero is not "
-              "ordered before a Wait\nthat blocks, so in another schedule Wait returns before the "
-              "work was counted. Call Add\nbefore starting the goroutine (or before the Wait "
-              "is reachable), not inside it.\n";
-    }
+    if (wait_group_rule) text += kWaitGroupMisuse;
     failure = race_failure(kind, report, std::move(text));
   }
   if (Scheduler* s = current_scheduler()) s->fail_now(std::move(*failure));
+}
+
+// Under weft::run: each report (the detector reports a pair of locations once per run) is
+// printed to stderr as explore prints it, in one write so that reports found on several
+// processors at once do not interleave; no replay token, since the schedule was the real
+// one. Called inside the sink (SinkCallGuard) on the thread whose event found the race.
+void RaceSink::report_run(std::vector<det::Report> reports) {
+  for (det::Report& r : reports) {
+    if (suppressed(r)) continue;
+    const bool wait_group_rule = r.kind == det::ReportKind::data_race &&
+                                 (names_wait_group(r.current.stack) ||
+                                  names_wait_group(r.previous.stack));
+    const det::Report report = with_original_columns(std::move(r));
+    std::string text = det::render_text(report);
+    if (wait_group_rule) text += kWaitGroupMisuse;
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+    run_reported_.fetch_add(1, std::memory_order_relaxed);
+    if (halt_) std::_Exit(kRaceExitStatus);
+  }
 }
 
 }  // namespace weft::detail

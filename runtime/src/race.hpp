@@ -3,8 +3,10 @@
 // the access that revealed it, so the replay token ends exactly there.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <source_location>
 #include <string>
 #include <type_traits>
@@ -68,7 +70,22 @@ extern thread_local constinit RaceSink* access_race;
 
 class RaceSink final : public EventSink {
  public:
+  // Under weft::explore (the default) the controlled scheduler's one thread feeds it and a
+  // report fails the iteration. Under weft::run (RunReports) several processors' threads
+  // feed it at once: the detector then takes its own lock around every event (its cost),
+  // and each distinct report is printed to stderr as it is found (see report_run).
+  struct RunReports {
+    // End the process with kRaceExitStatus after the first report (Go's halt_on_error=1);
+    // otherwise keep running and let run() return kRaceExitStatus at the end.
+    bool halt = false;
+  };
+  static constexpr int kRaceExitStatus = 66;  // Go's and ThreadSanitizer's
   RaceSink(Suppressions suppressions, const StackPool* stacks);
+  RaceSink(Suppressions suppressions, const StackPool* stacks, RunReports run);
+  // Reports printed under weft::run so far.
+  std::size_t run_reports() const noexcept {
+    return run_reported_.load(std::memory_order_relaxed);
+  }
 
   void iteration_begin() override;
   void go_start(const GoroutineDesc& d) override;
@@ -124,14 +141,27 @@ class RaceSink final : public EventSink {
   static det::Loc loc(const Location& l) { return {l.file, l.function, l.line, l.column}; }
   bool suppressed(const det::Report& r) const;
   // Fails the iteration on the first unsuppressed report (called when the detector says an
-  // event added one).
+  // event added one); under weft::run prints each instead (report_run).
   void check();
+  void report_run(std::vector<det::Report> reports);
+  // Notes an access inside the pool's stacks (stack_released then clears the stack's shadow).
+  void note_stack(const void* addr) noexcept {
+    if (stacks_ && stacks_->may_contain(addr) && !stack_accessed_.load(std::memory_order_relaxed))
+      stack_accessed_.store(true, std::memory_order_relaxed);
+  }
 
-  // Fed only from the controlled scheduler's thread: constructed with caller_serialises.
+  // Fed only from the controlled scheduler's thread: constructed with caller_serialises;
+  // under weft::run (run_) it locks itself.
   det::Detector det_;
   Suppressions suppressions_;
   const StackPool* stacks_;
-  bool stack_accessed_ = false;  // an access fell inside the pool's stacks this iteration
+  // An access fell inside the pool's stacks this iteration (relaxed: under weft::run any
+  // processor may set it; stack_released reads it on the processor that frees a stack, and
+  // an access to a stack another goroutine is still using is that goroutine's).
+  std::atomic<bool> stack_accessed_{false};
+  bool run_ = false;   // fed by weft::run: reports are printed (report_run)
+  bool halt_ = false;  // RunReports::halt
+  std::atomic<std::size_t> run_reported_{0};
   std::function<void(Failure)> divert_lock_order_;
 };
 

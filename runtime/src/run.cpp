@@ -18,6 +18,8 @@
 
 #include "crash.hpp"
 #include "parallel.hpp"
+#include "race.hpp"
+#include "suppress.hpp"
 
 namespace weft {
 
@@ -87,6 +89,21 @@ std::string resolve_compaction(const RunOptions& o, std::size_t& from) {
   return {};
 }
 
+// Whether to detect races: the option, or WEFT_DETECT_RACES; or a message.
+std::string resolve_races(const RunOptions& o, bool& detect) {
+  detect = o.detect_races;
+  if (!o.use_environment) return {};
+  const char* v = std::getenv("WEFT_DETECT_RACES");
+  if (!v || !*v) return {};
+  const std::string_view t = v;
+  if (t != "0" && t != "1")
+    return fmt::format("WEFT_DETECT_RACES='{}' must be 0 (off) or 1 (on: run the race "
+                       "detector, exit status 66 if it reports)",
+                       t);
+  detect = t == "1";
+  return {};
+}
+
 // While a run is in progress with dump_on_sigquit, SIGQUIT is blocked in its threads and
 // taken by a thread that sleeps in sigwait (it uses no CPU until the signal comes).
 class SigquitDump {
@@ -146,11 +163,17 @@ int run(std::function<void()> main, RunOptions options) {
                  options.max_threads, procs, procs);
     return 2;
   }
-  if (options.detect_races) {
-    std::fprintf(stderr, "weft::run: configuration error: race detection is not available "
-                         "under weft::run yet (RunOptions::detect_races); find races with "
-                         "weft::explore, which runs the same code under the controlled "
-                         "scheduler\n");
+  bool detect_races = false;
+  if (std::string why = detail::resolve_races(options, detect_races); !why.empty()) {
+    std::fprintf(stderr, "weft::run: configuration error: %s\n", why.c_str());
+    return 2;
+  }
+  std::optional<detail::Suppressions> suppressions;
+  try {
+    suppressions = detail::Suppressions::parse(options.race_suppressions,
+                                               "RunOptions::race_suppressions");
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "weft::run: configuration error: %s\n", e.what());
     return 2;
   }
   struct Main final : detail::Callable {
@@ -160,7 +183,13 @@ int run(std::function<void()> main, RunOptions options) {
   } body{main};
   const std::size_t stack =
       options.stack_size ? options.stack_size : detail::default_stack_size();
-  detail::ParallelScheduler s(procs, detail::pool_for(stack), options.max_threads);
+  detail::StackPool& stacks = detail::pool_for(stack);
+  std::optional<detail::RaceSink> race;
+  if (detect_races)
+    race.emplace(std::move(*suppressions), &stacks,
+                 detail::RaceSink::RunReports{.halt = options.halt_on_race});
+  detail::ParallelScheduler s(procs, stacks, options.max_threads);
+  if (race) s.detect_races(&*race);
   detail::ParallelScheduler* expected = nullptr;
   if (!detail::running.compare_exchange_strong(expected, &s))
     throw std::logic_error("weft::run: another run is in progress in this process; run one "
@@ -174,7 +203,9 @@ int run(std::function<void()> main, RunOptions options) {
   // Compaction needs the handlers, which bring a touched compacted stack back (they outlive
   // s.run(), whose teardown restores the stacks of abandoned goroutines).
   if (compact_from != 0 && crash.owner()) s.compact_stacks_from(compact_from);
-  return s.run(body);
+  const int status = s.run(body);
+  if (status == 0 && race && race->run_reports() > 0) return detail::RaceSink::kRaceExitStatus;
+  return status;
 }
 
 void dump_goroutines() {

@@ -83,7 +83,11 @@ void exit_killed() {
 std::size_t choose(std::size_t n) { return sched().choose(n); }
 EventSink* events() noexcept {
   Scheduler* s = tls_scheduler;
-  return s && !s->is_parallel() ? s->events() : nullptr;
+  if (s == nullptr) return nullptr;
+  // Under weft::run the race detector is the only sink (null with detection off): no
+  // virtual call on that path.
+  if (s->is_parallel()) return s->race();
+  return s->events();
 }
 
 void record_access(const void* addr, std::size_t size, AccessKind kind, Location where) {

@@ -45,8 +45,9 @@ class Scheduler {
   // without the EventSink dispatch. Null otherwise.
   RaceSink* direct_race() const noexcept { return direct_race_; }
 
-  // The parallel scheduler: no event sink, and visible operations are not scheduling
-  // points. The runtime's entry points test this first, without a virtual call.
+  // The parallel scheduler: visible operations are not scheduling points, and its only
+  // event sink is the race detector, when RunOptions::detect_races is on (race()). The
+  // runtime's entry points test this first, without a virtual call.
   bool is_parallel() const noexcept { return parallel_; }
 
   virtual G* current() noexcept = 0;
@@ -118,6 +119,13 @@ extern thread_local constinit Scheduler* tls_scheduler;
 inline bool running_parallel() noexcept {
   Scheduler* s = tls_scheduler;
   return s != nullptr && s->is_parallel();
+}
+// Whether nobody listens to happens-before events although a goroutine runs: weft::run
+// without race detection. Channel code skips computing the hooks' arguments then (under
+// weft::explore, and under weft::run with detect_races, the hooks run and test events()).
+inline bool hb_unobserved() noexcept {
+  Scheduler* s = tls_scheduler;
+  return s != nullptr && s->is_parallel() && s->race() == nullptr;
 }
 // The scheduler of the running goroutine; throws std::logic_error outside a goroutine.
 Scheduler& sched();

@@ -35,6 +35,18 @@
 // Invariant: the per-goroutine state below is dropped at the end of every iteration
 // (shim::reset_atomics from std_iteration_end), so no iteration's schedule depends on an
 // earlier one's.
+//
+// Under weft::run with race detection (parallel_begin/_end below) the operations run on
+// several processors at once and are no scheduling points; each is an atomic access, and
+// its edges are recorded so that a load acquires no less than the store it read released:
+// a store or read-modify-write holds its atomic's section (hb.hpp) from before the
+// operation until its edge is recorded, and a load takes the section after its operation,
+// so any store it read has recorded its clock by then. The clock a load finds may come
+// from a later store too; so that it still holds the one the load read, a store there
+// joins its clock into the atomic's (release) instead of replacing it, and a relaxed store
+// drops nothing: an over-approximation that can hide a race through an overwritten store,
+// never report a false one. Fences are not modelled there (as ThreadSanitizer does not):
+// synchronisation through a relaxed operation and a fence is missed, and reported.
 #include <algorithm>
 #include <unordered_map>
 #include <vector>
@@ -80,6 +92,29 @@ G* controlled_goroutine() {
   return s->current();
 }
 
+// Under weft::run with race detection (see the file's comment): the atomic access, and the
+// section for a store or read-modify-write. False (no atomic_end) elsewhere.
+bool parallel_begin(const void* obj, std::size_t size, AtomicOp op, const Site& site) {
+  weft::detail::Scheduler* s = weft::detail::current_scheduler();
+  if (!s || !s->is_parallel() || s->race() == nullptr || op == AtomicOp::notify) return false;
+  const G* g = s->current();
+  if (!g) return false;
+  if (op != AtomicOp::load) weft::detail::hb::atomic_section_enter(obj);
+  const AccessKind kind = op == AtomicOp::load    ? AccessKind::atomic_read
+                         : op == AtomicOp::store ? AccessKind::atomic_write
+                                                 : AccessKind::atomic_update;
+  s->race()->access(g->id, obj, size, kind, location(site));
+  return true;
+}
+
+void parallel_end(const void* obj, AtomicOp op, std::memory_order mo) {
+  namespace hb = weft::detail::hb;
+  if (!hb::atomic_section_held()) hb::atomic_section_enter(obj);  // a load: see above
+  if (op != AtomicOp::store && acquires(mo)) hb::acquire(obj);
+  if (op != AtomicOp::load && releases(mo)) hb::release(obj);
+  hb::atomic_section_leave();
+}
+
 void read_relaxed(AtomicState& st, const void* obj) {
   if (std::find(st.relaxed_read.begin(), st.relaxed_read.end(), obj) == st.relaxed_read.end())
     st.relaxed_read.push_back(obj);
@@ -89,7 +124,7 @@ void read_relaxed(AtomicState& st, const void* obj) {
 
 bool atomic_begin(const void* obj, std::size_t size, AtomicOp op, const Site& site) {
   G* g = controlled_goroutine();
-  if (!g) return false;
+  if (!g) return parallel_begin(obj, size, op, site);
   const Location where = location(site);
   using weft::detail::OpKind;
   weft::detail::visible(where,
@@ -112,7 +147,10 @@ bool atomic_begin(const void* obj, std::size_t size, AtomicOp op, const Site& si
 void atomic_end(const void* obj, AtomicOp op, std::memory_order mo, std::uint64_t value,
                 bool probe) {
   G* g = controlled_goroutine();
-  if (!g) return;
+  if (!g) {
+    parallel_end(obj, op, mo);  // atomic_begin returned true: weft::run, detecting races
+    return;
+  }
   namespace hb = weft::detail::hb;
   AtomicState& st = states[g];
   const bool was_spin_read = st.last_load == obj && st.last_value == value &&

@@ -59,8 +59,10 @@ namespace {
 constexpr std::uint32_t kLocked = 1;   // held
 constexpr std::uint32_t kWaiters = 2;  // a goroutine may be queued in waiters_
 
-// Under weft::run nothing observes a Mutex operation (no scheduling point, no detector),
-// so an uncontended lock or unlock is one compare-and-swap.
+// Under weft::run without race detection nothing observes a Mutex operation (no scheduling
+// point, no detector), so an uncontended lock or unlock is one compare-and-swap. With it,
+// every operation takes lk_, and unlock records its release before the lock is free again,
+// so the next lock's acquire, recorded once it holds the lock, always comes after it.
 bool unobserved(const detail::Scheduler* s) noexcept {
   return s && s->is_parallel() && !s->race();
 }
@@ -355,12 +357,20 @@ void WaitGroup::wait(std::source_location where) {
     return;
   }
   if (waiting_ == 0 && detail::events()) {
-    // The first Wait to block, recorded without the lock (a race report may end the
-    // iteration from inside the sink). Only a controlled run has a sink, and there nothing
-    // else runs before the lock is taken again: no visible operation lies in between.
-    lk_.unlock();
-    hb::model_access(this, 1, AccessKind::write, wait_group_frame(loc, "weft::WaitGroup::wait"));
-    lk_.lock();
+    const Location frame = wait_group_frame(loc, "weft::WaitGroup::wait");
+    if (detail::running_parallel()) {
+      // weft::run with race detection: other goroutines run meanwhile, so the write is
+      // recorded with the lock held, where this Wait is known to be the first to block (a
+      // report there prints, or ends the process, and never unwinds through the lock).
+      hb::model_access(this, 1, AccessKind::write, frame);
+    } else {
+      // The first Wait to block, recorded without the lock (a race report may end the
+      // iteration from inside the sink). Under the controlled scheduler nothing else runs
+      // before the lock is taken again: no visible operation lies in between.
+      lk_.unlock();
+      hb::model_access(this, 1, AccessKind::write, frame);
+      lk_.lock();
+    }
   }
   ++waiting_;
   wait_on(waiters_, lk_, detail::WaitReason::waitgroup_wait, loc);

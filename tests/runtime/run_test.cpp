@@ -502,13 +502,6 @@ TEST(Run, ReportsBadProcsAndRefusesToStart) {
   err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("WEFT_PROCS=0 is out of range"), std::string::npos) << err;
   ::unsetenv("WEFT_PROCS");
-
-  weft::RunOptions r;
-  r.detect_races = true;
-  testing::internal::CaptureStderr();
-  EXPECT_EQ(weft::run([&] { ran = true; }, r), 2);
-  err = testing::internal::GetCapturedStderr();
-  EXPECT_NE(err.find("race detection is not available under weft::run"), std::string::npos);
   EXPECT_FALSE(ran);
 }
 

@@ -19,8 +19,11 @@
 namespace weft {
 
 namespace detail {
-// Called around each atomic operation (no-ops outside a weft run).
-void atomic_before(Location where);
+// Called around each atomic operation (no-ops outside a weft run): atomic_before, the
+// operation, then exactly one of the edges. Under weft::run with race detection the two
+// hold a lock on the atomic's address between them, so the detector records the edges in
+// the order the operations took effect.
+void atomic_before(const void* a, Location where);
 void atomic_load_edge(const void* a);
 void atomic_store_edge(const void* a);
 void atomic_rmw_edge(const void* a);
@@ -41,24 +44,25 @@ class Atomic {
   ~Atomic() { detail::atomic_forget(this); }
 
   T load(Where w = Where::current()) const {
-    detail::atomic_before(Location::from(w));
+    detail::atomic_before(this, Location::from(w));
     T v = v_.load();
     detail::atomic_load_edge(this);
     return v;
   }
   void store(T v, Where w = Where::current()) {
-    detail::atomic_before(Location::from(w));
-    detail::atomic_store_edge(this);
+    detail::atomic_before(this, Location::from(w));
     v_.store(v);
+    detail::atomic_store_edge(this);
   }
   T exchange(T v, Where w = Where::current()) {
-    detail::atomic_before(Location::from(w));
+    detail::atomic_before(this, Location::from(w));
+    T old = v_.exchange(v);
     detail::atomic_rmw_edge(this);
-    return v_.exchange(v);
+    return old;
   }
   // Go's CompareAndSwap; on failure `expected` receives the current value.
   bool compare_exchange(T& expected, T desired, Where w = Where::current()) {
-    detail::atomic_before(Location::from(w));
+    detail::atomic_before(this, Location::from(w));
     bool ok = v_.compare_exchange_strong(expected, desired);
     if (ok)
       detail::atomic_rmw_edge(this);
@@ -101,9 +105,10 @@ class Atomic {
  private:
   template <class F>
   T rmw(F&& f, Where w) {
-    detail::atomic_before(Location::from(w));
+    detail::atomic_before(this, Location::from(w));
+    T old = f();
     detail::atomic_rmw_edge(this);
-    return f();
+    return old;
   }
   std::atomic<T> v_;
 };

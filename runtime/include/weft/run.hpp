@@ -11,7 +11,8 @@
 //   }
 //
 // weft::run starts `main` as goroutine 1 on `procs` logical processors, each bound to one OS
-// thread (the calling thread is the first), and returns 0 when main returns — as in Go, the
+// thread (the calling thread is the first), and returns 0 when main returns (66 if the race
+// detector reported something, see detect_races) — as in Go, the
 // program is then over: goroutines still alive are abandoned where they stopped (their
 // destructors do not run). Time is real. The same channels, select, sync, time and context
 // code runs under weft::explore and weft::run.
@@ -22,16 +23,34 @@
 //  - a panic (weft::Panic, a failed weft::check, any exception) escapes a goroutine:
 //    `panic: ...` and the dump;
 //  - SIGQUIT while it runs: `SIGQUIT: quit` and the dump.
-// Bad configuration (procs, WEFT_PROCS) is reported on stderr and run() returns 2 without
-// starting main.
+// Bad configuration (procs, WEFT_PROCS, WEFT_DETECT_RACES, race_suppressions) is reported on
+// stderr and run() returns 2 without starting main.
+//
+// Race detection (detect_races, or WEFT_DETECT_RACES=1; Go's -race): the happens-before
+// detector of weft::explore watches the real execution on every processor — the same edges
+// (go, channels, select, sync, atomics, timers, context) and the same recorded accesses
+// (weft-instrument's, weft::Shared, weft::race::*). A data race (or lock-order inversion)
+// between goroutines on any processors is printed to stderr as explore prints it (both
+// accesses, their goroutines, call chains and creation sites), each distinct pair of
+// locations once; the program runs on and run() returns 66, as a Go program built with
+// -race exits 66. With halt_on_race the process ends with status 66 after the first report.
+// Only races of this execution are found (explore searches other schedules), and there is
+// no replay token: the schedule was the operating system's. Detection slows the program
+// (every event and every recorded access takes the detector's lock; bench/compare_race.sh
+// --run measures it). Instrumented std::atomic operations are seen with their memory
+// orders, but, as under ThreadSanitizer, fences are not: synchronisation through relaxed
+// operations and std::atomic_thread_fence is reported as a race here (weft::explore models
+// it).
 #pragma once
 
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <source_location>
+#include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "weft/events.hpp"
 
@@ -43,11 +62,16 @@ struct RunOptions {
   // Usable goroutine stack size in bytes (whole pages; a guard page is added). 0: 256 KiB,
   // or 1 MiB under AddressSanitizer.
   std::size_t stack_size = 0;
-  // Apply WEFT_PROCS (1 to 1024) on top of these options.
+  // Apply WEFT_PROCS (1 to 1024) and WEFT_DETECT_RACES (0 or 1) on top of these options.
   bool use_environment = true;
-  // The race detector does not run under weft::run yet: true makes run() refuse to start
-  // (exit status 2 and a message); use weft::explore to find races.
+  // Run the race detector on the real execution (see above); WEFT_DETECT_RACES overrides.
   bool detect_races = false;
+  // With detect_races: end the process with status 66 at the first report (Go's
+  // GORACE=halt_on_error=1), instead of reporting each distinct race once and running on.
+  bool halt_on_race = false;
+  // With detect_races: reports matching one of these are not printed (the forms of
+  // ExploreOptions::race_suppressions).
+  std::vector<std::string> race_suppressions;
   // Dump every goroutine and exit 2 on SIGQUIT (Go's behaviour), while run() runs.
   bool dump_on_sigquit = true;
   // The most OS threads the run may use: one per processor plus one per weft::blocking
@@ -69,8 +93,8 @@ struct RunOptions {
 // The most logical processors run() accepts.
 inline constexpr unsigned kMaxProcs = 1024;
 
-// Runs `main` as the main goroutine on the parallel scheduler; returns 0 once it returned
-// (or 2 on a configuration error). Throws std::logic_error when called from a goroutine or
+// Runs `main` as the main goroutine on the parallel scheduler; returns 0 once it returned,
+// 66 if the race detector reported a race meanwhile, or 2 on a configuration error. Throws std::logic_error when called from a goroutine or
 // while another run() is in progress.
 [[nodiscard]] int run(std::function<void()> main, RunOptions options = {});
 

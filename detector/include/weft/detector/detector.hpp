@@ -18,11 +18,11 @@
 //  - Events are processed in call order; the detector is deterministic in that order (no
 //    result depends on addresses' hash order), so the same event sequence gives the same
 //    reports.
-//  - Thread safety: by default every method takes one internal mutex, so calls from several
-//    threads are safe; the order they take the mutex in is then the event order. A caller that
-//    serialises all calls itself (one thread, as under weft's controlled scheduler, or its own
-//    lock) sets DetectorOptions::caller_serialises and saves the mutex; calls that overlap in
-//    time are then undefined behaviour.
+//  - Thread safety: by default every method takes one internal lock (it spins, then
+//    yields), so calls from several threads are safe; the order they take it in is then the
+//    event order. A caller that serialises all calls itself (one thread, as under weft's
+//    controlled scheduler, or its own lock) sets DetectorOptions::caller_serialises and saves
+//    the lock; calls that overlap in time are then undefined behaviour.
 //  - access() and lock_acquired() return whether they added a report, so a caller that acts
 //    on reports as they appear need not poll report_count() after every event.
 #pragma once
