@@ -297,30 +297,37 @@ const G* running_goroutine(const LiveRun& run) noexcept {
   return s ? const_cast<ControlledScheduler*>(s)->current() : nullptr;
 }
 
-void report_signal(const LiveRun& run, int sig, const siginfo_t* info) noexcept {
-  RawOut o;
-  const G* g = running_goroutine(run);
+// The fault's line: a stack overflow of `g` (returns true), or the signal and its address
+// (or that the program raised it), then `suffix`.
+bool put_fault(RawOut& o, const G* g, int sig, const siginfo_t* info, const char* suffix) noexcept {
   const void* fault = info ? info->si_addr : nullptr;
-  bool faulted = info && info->si_code > 0 && sig != SIGABRT;
-  bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
-                  is_stack_overflow(g->stack.bottom, fault);
-  put_header(o, run, "crash");
-  o.capture(&fatal_body);
+  const bool faulted = info && info->si_code > 0 && sig != SIGABRT;
+  const bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
+                        is_stack_overflow(g->stack.bottom, fault);
   if (overflow) {
     o << "stack overflow: goroutine " << std::uint64_t{g->id} << " ran past the end of its "
       << std::uint64_t{g->stack.size} << "-byte stack (" << (sig == SIGBUS ? "SIGBUS" : "SIGSEGV")
       << " at ";
     o.hex(reinterpret_cast<std::uintptr_t>(fault)) << ")\n";
-  } else {
-    o << "signal " << signal_text(sig);
-    if (faulted) {
-      o << " at address ";
-      o.hex(reinterpret_cast<std::uintptr_t>(fault));
-    } else if (info && info->si_code <= 0) {
-      o << " raised by the program (abort(), raise() or kill)";
-    }
-    o << '\n';
+    return true;
   }
+  o << "signal " << signal_text(sig);
+  if (faulted) {
+    o << " at address ";
+    o.hex(reinterpret_cast<std::uintptr_t>(fault));
+  } else if (info && info->si_code <= 0) {
+    o << " raised by the program (abort(), raise() or kill)";
+  }
+  o << suffix << '\n';
+  return false;
+}
+
+void report_signal(const LiveRun& run, int sig, const siginfo_t* info) noexcept {
+  RawOut o;
+  const G* g = running_goroutine(run);
+  put_header(o, run, "crash");
+  o.capture(&fatal_body);
+  const bool overflow = put_fault(o, g, sig, info, "");
   put_goroutine(o, g);
   if (overflow)
     o << "goroutine stacks hold " << std::uint64_t{run.stack_size}
@@ -349,26 +356,8 @@ void report_exit(const LiveRun& run, const char* what, int status, bool has_stat
 // (ParallelScheduler::die): the process ends with the signal after this.
 void report_run_signal(const G* g, int sig, const siginfo_t* info) noexcept {
   RawOut o;
-  const void* fault = info ? info->si_addr : nullptr;
-  bool faulted = info && info->si_code > 0 && sig != SIGABRT;
-  bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
-                  is_stack_overflow(g->stack.bottom, fault);
   o << "\nfatal error: ";
-  if (overflow) {
-    o << "stack overflow: goroutine " << std::uint64_t{g->id} << " ran past the end of its "
-      << std::uint64_t{g->stack.size} << "-byte stack (" << (sig == SIGBUS ? "SIGBUS" : "SIGSEGV")
-      << " at ";
-    o.hex(reinterpret_cast<std::uintptr_t>(fault)) << ")\n";
-  } else {
-    o << "signal " << signal_text(sig);
-    if (faulted) {
-      o << " at address ";
-      o.hex(reinterpret_cast<std::uintptr_t>(fault));
-    } else if (info && info->si_code <= 0) {
-      o << " raised by the program (abort(), raise() or kill)";
-    }
-    o << " under weft::run\n";
-  }
+  const bool overflow = put_fault(o, g, sig, info, " under weft::run");
   o << '\n';
   if (g) {
     // Under run no last operation is recorded: who it is and where it was created.
