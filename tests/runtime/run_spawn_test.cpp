@@ -18,16 +18,13 @@
 #include "goroutine.hpp"
 #include "weft/weft.hpp"
 
+#include "test_support.hpp"
+
 namespace run_spawn_test {  // this file's names, apart from the other tests' in a unity build
 
 namespace {
 
-weft::RunOptions procs(unsigned n) {
-  weft::RunOptions o;
-  o.procs = n;
-  o.use_environment = false;
-  return o;
-}
+using weft_test::procs;
 
 // Counts the objects alive: a body that is destroyed twice, or never, shows.
 struct Tracked {

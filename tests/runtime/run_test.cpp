@@ -13,6 +13,8 @@
 
 #include "weft/weft.hpp"
 
+#include "test_support.hpp"
+
 namespace run_test {  // this file's names, apart from the other tests' in a unity build
 
 using namespace std::chrono_literals;
@@ -25,12 +27,7 @@ long scaled(long n) {
   return n * (k > 0 ? k : 1);
 }
 
-weft::RunOptions procs(unsigned n) {
-  weft::RunOptions o;
-  o.procs = n;
-  o.use_environment = false;
-  return o;
-}
+using weft_test::procs;
 
 // Each value 0..n-1 must arrive exactly once.
 struct Seen {

@@ -12,18 +12,15 @@
 
 #include "weft/weft.hpp"
 
+#include "test_support.hpp"
+
 namespace run_timers_test {  // this file's names, apart from the other tests' in a unity build
 
 using namespace std::chrono_literals;
 
 namespace {
 
-weft::RunOptions procs(unsigned n) {
-  weft::RunOptions o;
-  o.procs = n;
-  o.use_environment = false;
-  return o;
-}
+using weft_test::procs;
 
 // Every one of n goroutines reaches this before any leaves it. The goroutines spin without
 // blocking, so they are all running at once: on n different processors.

@@ -28,6 +28,14 @@ inline weft::ExploreOptions opts(weft::StrategyKind k, std::uint64_t iterations,
   return o;
 }
 
+// Options for a weft::run on `n` processors that no WEFT_* variable steers.
+inline weft::RunOptions procs(unsigned n) {
+  weft::RunOptions o;
+  o.procs = n;
+  o.use_environment = false;
+  return o;
+}
+
 // Explores `body` with opts(iterations) and expects every schedule to pass; a failure names
 // the caller's line.
 template <class F>
