@@ -103,23 +103,36 @@ struct SelectImpl {
     return c->closed_ || c->sendq_.has_live() || c->count_ > 0;
   }
 
-  // Completes a ready case under the locks; returns a goroutine to wake, if any.
+  // Completes a ready case under the locks; returns a goroutine to wake, if any. Sets
+  // *done to false, completing nothing, when the case is no longer ready: ready() saw a
+  // live waiter of another select, and under weft::run that select fired through a channel
+  // of its own (not locked here) before pop() got to it. Then the caller looks again.
   static G* complete(const SelectCase& sc, G* self, bool* received, LockSet& locks,
-                     Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+                     Location where, bool* done) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     ChanCore* c = sc.chan;
+    *done = true;
     if (sc.is_send) {
       if (c->closed_) {
         unlock(&locks);
         throw Panic("send on closed channel", where);
       }
       if (Waiter* w = c->recvq_.pop()) return c->send_to_waiter(w, sc.elem, self);
-      c->push_buffer(sc.elem, self);
+      if (c->count_ < c->cap_) {
+        c->push_buffer(sc.elem, self);
+        return nullptr;
+      }
+      *done = false;
       return nullptr;
     }
     *received = true;
     if (Waiter* w = c->sendq_.pop()) return c->recv_from_waiter(w, sc.elem, self);
     if (c->count_ > 0) {
       c->pop_buffer(sc.elem, self);
+      return nullptr;
+    }
+    if (!c->closed_) {
+      *received = false;
+      *done = false;
       return nullptr;
     }
     *received = false;  // closed and drained; the zero value is made after unlocking
@@ -168,16 +181,23 @@ struct SelectImpl {
           exit_killed();
     }
 
-    // Pass 1.
-    lock(locks);
+    // Pass 1 (again only when a chosen case stopped being ready under us: weft::run).
     Scratch<std::size_t> ready_cases(cases.size());
     std::size_t nready = 0;
-    for (std::size_t i = 0; i < cases.size(); ++i)
-      if (cases[i].chan && ready(cases[i].chan, cases[i].is_send)) ready_cases[nready++] = i;
-    if (nready > 0) {
+    for (;;) {
+      lock(locks);
+      nready = 0;
+      for (std::size_t i = 0; i < cases.size(); ++i)
+        if (cases[i].chan && ready(cases[i].chan, cases[i].is_send)) ready_cases[nready++] = i;
+      if (nready == 0) break;
       // One ready case is no choice (choose(1) is 0 and records nothing under weft::explore).
       std::size_t i = ready_cases[nready == 1 ? 0 : choose(nready)];
-      G* wake = complete(cases[i], self, received, locks, where);
+      bool done = true;
+      G* wake = complete(cases[i], self, received, locks, where, &done);
+      if (!done) {
+        unlock(&locks);
+        continue;
+      }
       unlock(&locks);
       if (wake) weft::detail::ready(wake);
       if (!cases[i].is_send && !*received) cases[i].chan->closed_recv(cases[i].elem, self);
