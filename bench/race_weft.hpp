@@ -88,6 +88,23 @@ struct WeftRun {
 // operation outlasts the watchdog's default hang timeout.
 inline bool under_valgrind() { return WEFT_BENCH_UNDER_VALGRIND(); }
 
+// Runs workload `w` as the body handed to `launch` (an explore or a run), timing it: wall and
+// CPU time, the outcome; `launch` returns an error text, empty on success.
+template <class Launch>
+WeftRun timed_workload(Workload w, const Params& p, Launch launch) {
+  WeftRun run;
+  const double c0 = process_cpu_ns();
+  const auto t0 = std::chrono::steady_clock::now();
+  run.error = launch([&] {
+    WeftEnv env;
+    run.outcome = w == Workload::histogram ? histogram(env, p) : lookup(env, p);
+  });
+  run.ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+  run.cpu_ns = process_cpu_ns() - c0;
+  if (run.error.empty() && run.outcome.checksum != expected(w, p)) run.error = "checksum mismatch";
+  return run;
+}
+
 // Runs `w` once inside weft::explore (1 iteration, no access scheduling), with the race
 // detector on or off. Under valgrind the watchdog is off (see under_valgrind).
 inline WeftRun run_weft(Workload w, const Params& p, bool detect) {
@@ -98,22 +115,10 @@ inline WeftRun run_weft(Workload w, const Params& p, bool detect) {
   o.schedule_accesses = false;
   o.max_steps = std::numeric_limits<std::uint64_t>::max();
   if (under_valgrind()) o.hang_timeout = std::chrono::milliseconds{0};
-  WeftRun run;
-  const double c0 = process_cpu_ns();
-  const auto t0 = std::chrono::steady_clock::now();
-  auto r = weft::explore(
-      [&] {
-        WeftEnv env;
-        run.outcome = w == Workload::histogram ? histogram(env, p) : lookup(env, p);
-      },
-      o);
-  run.ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-  run.cpu_ns = process_cpu_ns() - c0;
-  if (!r.ok())
-    run.error = r.to_string();
-  else if (run.outcome.checksum != expected(w, p))
-    run.error = "checksum mismatch";
-  return run;
+  return timed_workload(w, p, [&](auto body) {
+    auto r = weft::explore(body, o);
+    return r.ok() ? std::string() : r.to_string();
+  });
 }
 
 // Runs `w` once on weft::run (the parallel scheduler, `procs` processors), with the race
@@ -123,23 +128,12 @@ inline WeftRun run_weft_parallel(Workload w, const Params& p, bool detect, unsig
   o.procs = procs;
   o.use_environment = false;
   o.detect_races = detect;
-  WeftRun run;
-  const double c0 = process_cpu_ns();
-  const auto t0 = std::chrono::steady_clock::now();
-  const int status = weft::run(
-      [&] {
-        WeftEnv env;
-        run.outcome = w == Workload::histogram ? histogram(env, p) : lookup(env, p);
-      },
-      o);
-  run.ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
-  run.cpu_ns = process_cpu_ns() - c0;
-  if (status != 0)
-    run.error = "weft::run returned " + std::to_string(status) +
-                (status == 66 ? " (the race detector reported a race)" : "");
-  else if (run.outcome.checksum != expected(w, p))
-    run.error = "checksum mismatch";
-  return run;
+  return timed_workload(w, p, [&](auto body) {
+    const int status = weft::run(body, o);
+    if (status == 0) return std::string();
+    return "weft::run returned " + std::to_string(status) +
+           (status == 66 ? " (the race detector reported a race)" : "");
+  });
 }
 
 }  // namespace weft_bench
