@@ -55,23 +55,9 @@ void ready_all(const std::vector<detail::G*>& gs) {
 
 Mutex::~Mutex() { hb::sync_free(this); }
 
-namespace {
-constexpr std::uint32_t kLocked = 1;   // held
-constexpr std::uint32_t kWaiters = 2;  // a goroutine may be queued in waiters_
-
-// Under weft::run nothing observes a Mutex operation (no scheduling point, no detector),
-// so an uncontended lock or unlock is one compare-and-swap.
-bool unobserved() noexcept {
-  detail::Scheduler* s = detail::current_scheduler();
-  return s && s->is_parallel() && !s->race();
-}
-}  // namespace
-
-void Mutex::lock(std::source_location where) {
-  if (unobserved()) {
-    std::uint32_t s = 0;
-    if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return;
-  }
+// lock() and unlock() (sync.hpp) try the uncontended compare-and-swap inline under weft::run;
+// here is the rest, and everything under weft::explore.
+void Mutex::lock_slow(std::source_location where) {
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
@@ -93,7 +79,7 @@ void Mutex::lock(std::source_location where) {
 }
 
 bool Mutex::try_lock(std::source_location where) {
-  if (unobserved()) {
+  if (detail::tls_run_unobserved) {
     std::uint32_t s = 0;
     if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return true;
   }
@@ -115,11 +101,7 @@ bool Mutex::try_lock(std::source_location where) {
   return true;
 }
 
-void Mutex::unlock(std::source_location where) {
-  if (unobserved()) {
-    std::uint32_t s = kLocked;
-    if (state_.compare_exchange_strong(s, 0, std::memory_order_release)) return;
-  }
+void Mutex::unlock_slow(std::source_location where) {
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::unlock, this);
   lk_.lock();
