@@ -55,6 +55,11 @@ thread_local Proc* tls_proc = nullptr;
   asm volatile("" ::: "memory");
   tls_proc = p;
 }
+// SpinLocks are not taken on the thread of a run's only processor (spinlock.hpp).
+[[gnu::noinline]] void set_sole_processor(bool v) noexcept {
+  asm volatile("" ::: "memory");
+  tls_sole_processor = v;
+}
 
 // When a goroutine blocks (G::blocked_since), in time-stamp counter ticks: one instruction
 // on every park, where a clock read costs a call through the clock_gettime interposer and
@@ -469,7 +474,9 @@ void ParallelScheduler::proc_main(Proc* p) {
   set_this_proc(p);
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
+  if (nprocs_ == 1) set_sole_processor(true);
   while (G* g = find_runnable(p)) execute(p, g);
+  set_sole_processor(false);
   set_current_scheduler(outer);
   set_this_proc(nullptr);
 }

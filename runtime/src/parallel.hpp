@@ -270,11 +270,11 @@ class ParallelScheduler final : public Scheduler {
   std::mutex idle_mu_;
   std::vector<Proc*> idle_;  // guarded by idle_mu_
 
-  alignas(64) SpinLock gq_lock_;
+  alignas(64) RawSpinLock gq_lock_;  // taken by blocking calls' workers too
   std::deque<G*> gq_;  // guarded by gq_lock_
   std::atomic<std::size_t> gq_size_{0};
 
-  SpinLock gfree_lock_;
+  RawSpinLock gfree_lock_;
   std::vector<G*> gfree_;  // guarded by gfree_lock_
 
   std::mutex allg_mu_;

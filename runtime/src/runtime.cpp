@@ -11,6 +11,7 @@ namespace weft::detail {
 
 thread_local constinit Scheduler* tls_scheduler = nullptr;
 thread_local constinit bool tls_run_unobserved = false;
+thread_local constinit bool tls_sole_processor = false;
 
 Scheduler& sched() {
   Scheduler* s = tls_scheduler;
