@@ -34,9 +34,9 @@ const void* ChanCore::close_sync() const noexcept {
 }
 
 void ChanCore::check_invariants() const noexcept {
-  WEFT_DCHECK(count_ <= cap_, "a channel's buffer holds at most its capacity");
-  WEFT_DCHECK(recvq_.empty() || count_ == 0, "receivers wait only on an empty buffer");
-  WEFT_DCHECK(sendq_.empty() || count_ == cap_, "senders wait only on a full buffer");
+  WEFT_DCHECK(count() <= cap_, "a channel's buffer holds at most its capacity");
+  WEFT_DCHECK(recvq_.empty() || count() == 0, "receivers wait only on an empty buffer");
+  WEFT_DCHECK(sendq_.empty() || count() == cap_, "senders wait only on a full buffer");
   WEFT_DCHECK(cap_ == 0 || recvq_.empty() || sendq_.empty(),
               "a buffered channel never has both senders and receivers waiting");
   WEFT_DCHECK(!closed_ || (recvq_.empty() && sendq_.empty()),
@@ -44,20 +44,15 @@ void ChanCore::check_invariants() const noexcept {
 }
 
 ChanCore::~ChanCore() {
-  for (std::size_t i = 0; i < count_; ++i) ops_.destroy(slot((recvx_ + i) % cap_));
+  for (std::size_t i = 0; i < count(); ++i) destroy_elem(slot((recvx_ + i) % cap_));
   hb::sync_free(this);
   hb::sync_free(close_sync());
   for (std::size_t i = 0; i < cap_; ++i) hb::sync_free(slot(i));
   if (buf_) ::operator delete(buf_, std::align_val_t{ops_.align});
 }
 
-std::size_t ChanCore::length() noexcept {
-  lock_.lock();
-  check_invariants();
-  std::size_t n = count_;
-  lock_.unlock();
-  return n;
-}
+// Without the lock (Go's chanlen): a snapshot either way, and callable from any thread.
+std::size_t ChanCore::length() noexcept { return count(); }
 
 // Both are called before any park of the operation (hb_unobserved reads the thread's
 // scheduler; see scheduler.hpp). Under weft::run without race detection nobody listens: the
@@ -86,10 +81,10 @@ G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
     }
     // It used that slot: advance both indices past it (as Go's send() does under the race
     // detector), or the next send would reuse the slot and falsely acquire this receive.
-    recvx_ = (recvx_ + 1) % cap_;
+    recvx_ = next_index(recvx_);
     sendx_ = recvx_;
   }
-  if (w->elem) ops_.move_construct(w->elem, elem);
+  if (w->elem) move_elem(w->elem, elem);
   w->success = true;
   return w->g;
 }
@@ -97,16 +92,16 @@ G* ChanCore::send_to_waiter(Waiter* w, void* elem, G* self) {
 G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
   if (cap_ == 0) {
     if (!hb_unobserved()) rendezvous(self, w->g);
-    if (dst) ops_.move_construct(dst, w->elem);
+    if (dst) move_elem(dst, w->elem);
   } else {  // the buffer is full: take its head, put the sender's value at its tail
     void* s = slot(recvx_);
     const bool listen = !hb_unobserved();
     if (listen) slot_sync(self, s);
-    if (dst) ops_.move_construct(dst, s);
-    ops_.destroy(s);
+    if (dst) move_elem(dst, s);
+    destroy_elem(s);
     if (listen) slot_sync(w->g, s);
-    ops_.move_construct(s, w->elem);
-    recvx_ = (recvx_ + 1) % cap_;
+    move_elem(s, w->elem);
+    recvx_ = next_index(recvx_);
     sendx_ = recvx_;
   }
   w->success = true;
@@ -116,18 +111,18 @@ G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
 void ChanCore::push_buffer(void* elem, G* self) {
   void* s = slot(sendx_);
   if (!hb_unobserved()) slot_sync(self, s);
-  ops_.move_construct(s, elem);
-  sendx_ = (sendx_ + 1) % cap_;
-  ++count_;
+  move_elem(s, elem);
+  sendx_ = next_index(sendx_);
+  add_count(1);
 }
 
 void ChanCore::pop_buffer(void* dst, G* self) {
   void* s = slot(recvx_);
   if (!hb_unobserved()) slot_sync(self, s);
-  if (dst) ops_.move_construct(dst, s);
-  ops_.destroy(s);
-  recvx_ = (recvx_ + 1) % cap_;
-  --count_;
+  if (dst) move_elem(dst, s);
+  destroy_elem(s);
+  recvx_ = next_index(recvx_);
+  add_count(static_cast<std::size_t>(-1));
 }
 
 void ChanCore::closed_recv(void* dst, G* self) {
@@ -137,7 +132,7 @@ void ChanCore::closed_recv(void* dst, G* self) {
 
 // The running goroutine, read once at an operation's start (par: under weft::run).
 static G* op_self(bool par) {
-  G* g = par ? tls_scheduler->current() : nullptr;
+  G* g = par ? run_current() : nullptr;
   return g ? g : current();  // current() throws outside a goroutine
 }
 
@@ -160,7 +155,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
     ready(wake);
     return true;
   }
-  if (count_ < cap_) {
+  if (count() < cap_) {
     push_buffer(elem, self);
     lock_.unlock();
     return true;
@@ -187,7 +182,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
 #ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
   check_invariants();
 #endif
-  if (closed_ && count_ == 0) {
+  if (closed_ && count() == 0) {
     lock_.unlock();
     closed_recv(dst, self);
     *received = false;
@@ -200,7 +195,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
     *received = true;
     return true;
   }
-  if (count_ > 0) {
+  if (count() > 0) {
     pop_buffer(dst, self);
     lock_.unlock();
     *received = true;
@@ -260,21 +255,21 @@ bool ChanCore::offer(void* elem) {
   if (Waiter* w = recvq_.pop()) {
     if (cap_) {  // through the next slot, as a buffered send would go
       slot_sync(w->g, slot(recvx_));
-      recvx_ = (recvx_ + 1) % cap_;
+      recvx_ = next_index(recvx_);
       sendx_ = recvx_;
     } else {
       slot_sync(w->g, this);
     }
-    if (w->elem) ops_.move_construct(w->elem, elem);
+    if (w->elem) move_elem(w->elem, elem);
     w->success = true;
     lock_.unlock();
     ready(w->g);
     return true;
   }
-  if (count_ < cap_) {
-    ops_.move_construct(slot(sendx_), elem);
-    sendx_ = (sendx_ + 1) % cap_;
-    ++count_;
+  if (count() < cap_) {
+    move_elem(slot(sendx_), elem);
+    sendx_ = next_index(sendx_);
+    add_count(1);
     lock_.unlock();
     return true;
   }

@@ -35,7 +35,7 @@ struct ContextImpl : std::enable_shared_from_this<ContextImpl> {
   std::any value;
   bool has_value = false;
 
-  SpinLock lk;
+  RawSpinLock lk;  // err() and cancel may come from any thread
   ContextError err WEFT_GUARDED_BY(lk) = ContextError::none;
   std::string cause WEFT_GUARDED_BY(lk);
   std::vector<std::weak_ptr<ContextImpl>> children WEFT_GUARDED_BY(lk);

@@ -65,8 +65,8 @@ struct G {
   // may unlink them at once on different processors); any other waiter is alone, under its queue's lock.
   struct Waiter* waiters = nullptr;
   SpinLock waiters_lock;
-  // When it last blocked (CLOCK_MONOTONIC_COARSE, ns): the parallel scheduler's dumps say how
-  // long a goroutine has been waiting.
+  // When it last blocked, in the parallel scheduler's cheap clock (its processor's time-stamp
+  // counter, ParallelScheduler::stamp): its dumps say how long a goroutine has been waiting.
   std::int64_t blocked_since = 0;
   // Calls of instrumented functions this goroutine has begun (weft::instr::Call), innermost
   // last; a callee's frame takes the innermost one that names it. Deeper nesting than the

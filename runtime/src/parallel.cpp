@@ -1,10 +1,13 @@
 // The parallel scheduler; see parallel.hpp for the model and its invariants.
 //
-// A goroutine leaves the CPU only at a park, a yield or its end, always by switching to its
-// processor's g0, which then does what it asked (after_switch) and picks the next one:
-// find_runnable looks, in order, at due timers (its own heap's, then every other's), (every
-// 61st time) the global queue, runnext and the ring, the global queue, then spins stealing
-// from the others, then parks.
+// A goroutine leaves the CPU only at a park, a yield or its end. A park whose processor has
+// a goroutine in runnext switches straight into it (next_direct says when: as long as
+// find_runnable would pick runnext too); otherwise, and always at a yield or an end, the
+// goroutine switches to its processor's g0, which picks the next one: find_runnable looks,
+// in order, at due timers (its own heap's, then every other's), (every 61st time) the global
+// queue, runnext and the ring, the global queue, then spins stealing from the others, then
+// parks. Whichever context resumes next on the processor first does what the leaving
+// goroutine asked (after_switch).
 //
 // Thread-local state and migration: a goroutine may resume on another OS thread than the
 // one it parked on. Nothing here keeps the address of a thread_local across a switch:
@@ -59,11 +62,25 @@ thread_local Proc* tls_proc = nullptr;
   asm volatile("" ::: "memory");
   tls_proc = p;
 }
+// SpinLocks are not taken on the thread of a run's only processor (spinlock.hpp).
+[[gnu::noinline]] void set_sole_processor(bool v) noexcept {
+  asm volatile("" ::: "memory");
+  tls_sole_processor = v;
+}
 
-std::int64_t coarse_now_ns() noexcept {
+// When a goroutine blocks (G::blocked_since), in time-stamp counter ticks: one instruction
+// on every park, where a clock read costs a call through the clock_gettime interposer and
+// the vDSO (8 ns here, as much as a third of a hand-off). Dumps convert ticks to time with
+// the counter's rate measured over the run so far (the counter is constant-rate on every
+// x86-64 this runs on: constant_tsc).
+std::int64_t stamp() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  return static_cast<std::int64_t>(__builtin_ia32_rdtsc());
+#else
   struct timespec ts {};
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+#endif
 }
 
 inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
@@ -147,6 +164,7 @@ ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned
   for (unsigned i = 0; i < procs; ++i) {
     auto p = std::make_unique<Proc>();
     p->id = i;
+    p->sched = this;
     p->rng = 0x9e3779b97f4a7c15ull * (i + 1);
     p->seen_ticks.assign(procs, 0);
     p->seen_tail.assign(procs, 0);
@@ -162,6 +180,18 @@ EventSink* ParallelScheduler::events() noexcept { return race_sink_; }
 G* ParallelScheduler::current() noexcept {
   Proc* p = this_proc();
   return p ? p->cur : nullptr;
+}
+
+G* run_current() noexcept { return this_proc()->cur; }
+
+Wake run_park(WaitReason reason, const Location& where, UnlockFn unlock, void* arg) {
+  Proc* p = this_proc();
+  return p->sched->park_on(p, reason, where, unlock, arg);
+}
+
+void run_ready(G* g) {
+  Proc* p = this_proc();
+  p->sched->ready_on(p, g);
 }
 
 Duration ParallelScheduler::now() noexcept { return std::chrono::steady_clock::now() - start_; }
@@ -402,6 +432,7 @@ void ParallelScheduler::fiber_entry(void* arg) {
   }
   Proc* p = this_proc();
   p->after = Proc::After::exit;
+  p->prev = g;
   switch_final(g->ctx, p->g0);
 }
 
@@ -445,25 +476,76 @@ G* ParallelScheduler::start_here(Proc* p, G* g) {
   return next;
 }
 
+// g leaves the CPU; whoever resumes next on this processor marks it blocked and runs
+// unlock(arg) (after_switch). When runnext holds a goroutine that find_runnable would pick
+// anyway, g switches straight into it: one context switch instead of two, and no pass
+// through the scheduler loop.
 Wake ParallelScheduler::park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
-  Proc* p = this_proc();
+  return park_on(this_proc(), reason, where, unlock, arg);
+}
+
+Wake ParallelScheduler::park_on(Proc* p, WaitReason reason, const Location& where,
+                                UnlockFn unlock, void* arg) {
   G* g = p->cur;
   g->reason = reason;
   g->blocked_at = where;
   g->last_op = where;
   p->after = Proc::After::park;
+  p->prev = g;
   p->unlock = unlock;
   p->unlock_arg = arg;
-  switch_to(g->ctx, p->g0);
-  // Resumed, perhaps on another processor.
+  if (G* next = next_direct(p)) {
+    // What execute does for a goroutine that has started (runnext holds no other kind).
+    if (next->compacted) restore_stack(*next);
+    next->state = GState::running;
+    p->cur = next;
+    p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (race_sink_) instr::detail::active = next;
+    switch_to(g->ctx, next->ctx);
+  } else {
+    switch_to(g->ctx, p->g0);
+  }
+  // Resumed, perhaps on another processor: by its g0, or by a goroutine that parked there
+  // and left its own after_switch to us.
+  p = this_proc();
+  if (p->after != Proc::After::none) after_switch(p);
   g->reason = WaitReason::none;
   return Wake::ready;
+}
+
+// What find_runnable would return at once, without its other work: runnext, unless the run
+// is stopping, the global queue has its every-61st turn, or runnext has had its streak (the
+// ring's turn). Due timers are left to g0 too: the streak bound sends every 64th pick
+// through it, so a timer waits a few hand-offs at most.
+G* ParallelScheduler::next_direct(Proc* p) noexcept {
+  if (p->runnext_streak >= kRunnextStreak || (p->schedtick + 1) % 61 == 0) return nullptr;
+  if (stopping_.load(std::memory_order_relaxed)) return nullptr;
+  G* g = take_runnext(p);
+  if (!g) return nullptr;
+  if (!g->started) {  // (not today: only a wake-up fills runnext) g0 gives it a stack
+    runq_put(p, g, true);
+    return nullptr;
+  }
+  ++p->schedtick;
+  ++p->runnext_streak;
+  return g;
+}
+
+G* ParallelScheduler::take_runnext(Proc* p) noexcept {
+  G* g = p->runnext.load(std::memory_order_relaxed);
+  if (!g) return nullptr;
+  if (nprocs_ == 1) {  // no thief, no watcher: only this thread touches runnext
+    p->runnext.store(nullptr, std::memory_order_relaxed);
+    return g;
+  }
+  return p->runnext.compare_exchange_strong(g, nullptr, std::memory_order_acquire) ? g : nullptr;
 }
 
 // weft::blocking's first step (parallel_blocking.cpp): to g0, which hands g to a worker.
 void ParallelScheduler::leave_for_blocking(G* g) {
   Proc* p = this_proc();
   p->after = Proc::After::blocking;
+  p->prev = g;
   switch_to(g->ctx, p->g0);
 }
 
@@ -472,14 +554,17 @@ void ParallelScheduler::yield(Location where) {
   G* g = p->cur;
   g->last_op = where;
   p->after = Proc::After::yield;
+  p->prev = g;
   switch_to(g->ctx, p->g0);
 }
 
-void ParallelScheduler::ready(G* g) {
+void ParallelScheduler::ready(G* g) { ready_on(this_proc(), g); }
+
+void ParallelScheduler::ready_on(Proc* p, G* g) {
   if (g->state != GState::blocked) return;
   g->state = GState::runnable;
-  Proc* p = this_proc();
-  start(p, g, true);
+  runq_put(p, g, true);
+  if (nprocs_ > 1) watch_runnext();  // (start's rule for a readied goroutine)
 }
 
 void ParallelScheduler::exit_killed() {
@@ -490,13 +575,16 @@ void ParallelScheduler::exit_killed() {
 
 void ParallelScheduler::fail_now(FailureKind, std::string report) { die(report); }
 
-// Runs on g0 right after a goroutine switched back to it.
+// Runs right after p->prev left the CPU, on the context that resumed next on p: g0, or the
+// goroutine a park switched to directly (only after park then).
 void ParallelScheduler::after_switch(Proc* p) {
-  G* g = p->cur;
-  p->cur = nullptr;
-  switch (p->after) {
+  G* g = p->prev;
+  const Proc::After what = p->after;
+  p->prev = nullptr;
+  p->after = Proc::After::none;
+  switch (what) {
     case Proc::After::park: {
-      g->blocked_since = coarse_now_ns();
+      g->blocked_since = stamp();
       g->state = GState::blocked;
       UnlockFn unlock = p->unlock;
       void* arg = p->unlock_arg;
@@ -526,7 +614,7 @@ void ParallelScheduler::after_switch(Proc* p) {
       }
       break;
     case Proc::After::blocking:
-      g->blocked_since = coarse_now_ns();
+      g->blocked_since = stamp();
       g->state = GState::blocked;
       if (compact_from_ != 0) stop_compacting();  // the worker will run beside p
       nblocking_.fetch_add(1, std::memory_order_seq_cst);
@@ -535,7 +623,6 @@ void ParallelScheduler::after_switch(Proc* p) {
     case Proc::After::none:
       break;
   }
-  p->after = Proc::After::none;
 }
 
 void ParallelScheduler::execute(Proc* p, G* g) {
@@ -565,6 +652,8 @@ void ParallelScheduler::execute(Proc* p, G* g) {
   // With race detection, instrumented accesses of g call in (weft/detail/access.hpp).
   if (race_sink_) instr::detail::active = g;
   switch_to(p->g0, g->ctx);
+  // The goroutine that came back (g, or one g or its successors parked into) is p->prev.
+  p->cur = nullptr;
   instr::detail::active = nullptr;
   after_switch(p);
 }
@@ -579,6 +668,7 @@ void ParallelScheduler::proc_main(Proc* p) {
   set_this_proc(p);
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
+  if (nprocs_ == 1) set_sole_processor(true);
   for (;;) {
     G* g = std::exchange(p->handoff, nullptr);
     if (g != nullptr ? stopping_.load(std::memory_order_relaxed)
@@ -586,6 +676,7 @@ void ParallelScheduler::proc_main(Proc* p) {
       break;
     execute(p, g);
   }
+  set_sole_processor(false);
   set_current_scheduler(outer);
   set_this_proc(nullptr);
 }
@@ -632,8 +723,14 @@ void ParallelScheduler::stop_compacting() {
 
 bool ParallelScheduler::runq_put(Proc* p, G* g, bool next) {
   if (next) {
-    // seq_cst: pairs with park_proc's and leave_watch's (see watch_runnext).
-    G* old = p->runnext.exchange(g, std::memory_order_seq_cst);
+    G* old;
+    if (nprocs_ == 1) {  // only this thread touches runnext (take_runnext)
+      old = p->runnext.load(std::memory_order_relaxed);
+      p->runnext.store(g, std::memory_order_relaxed);
+    } else {
+      // seq_cst: pairs with park_proc's and leave_watch's (see watch_runnext).
+      old = p->runnext.exchange(g, std::memory_order_seq_cst);
+    }
     if (!old) return false;
     g = old;  // the previous runnext goes to the ring
   }
@@ -663,11 +760,11 @@ bool ParallelScheduler::runq_put_slow(Proc* p, G* g, std::uint32_t h, std::uint3
 }
 
 G* ParallelScheduler::runq_get(Proc* p) {
-  G* next = p->runnext.load(std::memory_order_relaxed);
-  if (next && p->runnext_streak < kRunnextStreak &&
-      p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
-    ++p->runnext_streak;
-    return next;
+  if (p->runnext_streak < kRunnextStreak) {
+    if (G* next = take_runnext(p)) {
+      ++p->runnext_streak;
+      return next;
+    }
   }
   p->runnext_streak = 0;
   for (;;) {
@@ -677,8 +774,7 @@ G* ParallelScheduler::runq_get(Proc* p) {
     G* g = p->ring[h % Proc::kRing].load(std::memory_order_relaxed);
     if (p->head.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel)) return g;
   }
-  next = p->runnext.exchange(nullptr, std::memory_order_acquire);  // the streak's end
-  return next;
+  return take_runnext(p);  // the streak's end
 }
 
 // Takes half of victim's ring into into's ring from into_tail on (not yet published).
@@ -1178,13 +1274,20 @@ std::string ParallelScheduler::dump() {
         if (slab[i].state != GState::dead) gs.push_back(&slab[i]);
   }
   std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->id < b->id; });
-  const std::int64_t now = coarse_now_ns();
+  // Stamp ticks to nanoseconds at the rate the counter ran since the run started.
+  const std::int64_t now = stamp();
+  const double ns_per_tick =
+      now > start_stamp_ ? static_cast<double>(now_ns()) / static_cast<double>(now - start_stamp_)
+                         : 1.0;
   std::string s;
   const std::size_t listed = std::min(gs.size(), kRunDumpListed);
   for (std::size_t i = 0; i < listed; ++i) {
     const G& g = *gs[i];
     std::string waited =
-        g.state == GState::blocked ? human_duration(now - g.blocked_since) : std::string();
+        g.state == GState::blocked
+            ? human_duration(static_cast<std::int64_t>(
+                  static_cast<double>(now - g.blocked_since) * ns_per_tick))
+            : std::string();
     s += goroutine_dump(g, false, waited) + "\n";
   }
   if (gs.size() > listed) {
@@ -1222,6 +1325,7 @@ int ParallelScheduler::run(Callable& body) {
     void invoke() override { body.invoke(); }
   };
   start_ = std::chrono::steady_clock::now();
+  start_stamp_ = stamp();
   Proc* p0 = procs_[0].get();
   main_ = new_g(p0);
   main_->id = next_id(p0);

@@ -17,7 +17,9 @@
 //
 // A readied goroutine wakes nobody: it goes to runnext (pushing the previous one into the
 // ring), and its waker usually blocks within a few operations (a channel hand-off) and then
-// runs it on the same processor, with no system call and no cache line crossing cores.
+// switches straight into it on the same processor, with no system call, no pass through the
+// scheduler loop and no cache line crossing cores. With one processor nobody else touches
+// runnext, so that hand-off is plain loads and stores.
 // Spinners do not take runnext either. Instead one idle processor, the watcher, parks with
 // a timeout (a nap, doubling from kNapMinNs up to kNapMaxNs while nothing is stuck, for as
 // long as another processor is busy) and on each timeout takes the runnext of a processor
@@ -32,17 +34,18 @@
 // lock; the record gets a stack only when it first runs, the last dead goroutine's stack of
 // that processor (still in cache). A goroutine that ends looks for the next one itself, and
 // if that one has not started it runs its body right there, on the same stack, in the same
-// context: a run of short goroutines makes no context switch at all. A spawn that fills its processor's ring yields the
-// spawner, so the processor runs what it queued (a loop of a million go() calls reuses a
+// context: a run of short goroutines makes no context switch at all. A spawn that fills its
+// processor's ring yields the spawner, so the processor runs what it queued (a loop of a million go() calls reuses a
 // few hundred records and one stack instead of making a million of each).
 //
 // Invariants:
 //  - a G is in at most one of {a processor's cur or handoff, a runnext slot, a ring, the
 //    global queue, blocked in some wait queue or timer}; cur is the G whose fiber runs on
 //    that processor (null on g0, and while an ending goroutine looks for the next one);
-//  - park's unlock step runs on the processor's own context (g0) after the goroutine's
-//    context is saved and its state is `blocked`, so a waker that takes the same lock may
-//    resume it on any processor at once;
+//  - park's unlock step runs after the goroutine's context is saved and its state is
+//    `blocked`, on the context that resumes next on the same processor: g0, or the runnext
+//    goroutine the park switched to directly (one switch instead of two, see park); so a
+//    waker that takes the same lock may resume it on any processor at once;
 //  - nspinning_ counts the processors with spinning == true; npidle_ counts those in idle_
 //    (in_idle == true), both changed under idle_mu_ or by the owner processor only;
 //  - a processor parks only after publishing itself idle and then finding no work
@@ -138,11 +141,14 @@ struct Proc {
   static constexpr std::uint32_t kRing = 256;
 
   unsigned id = 0;
+  class ParallelScheduler* sched = nullptr;  // the run it belongs to (run_park, run_ready)
   FiberCtx g0;       // the processor's own context, on its OS thread's stack
   G* cur = nullptr;  // the goroutine running, or null while g0 runs
   G* handoff = nullptr;  // what g0 runs next: found by a goroutine as it ended (start_here)
-  // What the goroutine that switched back to g0 asks g0 to do.
+  // What the goroutine that just left the CPU (prev) asks of the context that resumes next
+  // on this processor, g0 or (a park handing over to runnext) a goroutine: after_switch.
   enum class After : std::uint8_t { none, park, yield, exit, blocking } after = After::none;
+  G* prev = nullptr;
   UnlockFn unlock = nullptr;
   void* unlock_arg = nullptr;
 
@@ -210,6 +216,9 @@ class ParallelScheduler final : public Scheduler {
   void yield(Location where) override;
   Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
   void ready(G* g) override;
+  // park and ready on the calling thread's processor p (run_park, run_ready).
+  Wake park_on(Proc* p, WaitReason reason, const Location& where, UnlockFn unlock, void* arg);
+  void ready_on(Proc* p, G* g);
   [[noreturn]] void exit_killed() override;
   std::size_t choose(std::size_t n) override;
   // The race detector (RunOptions::detect_races), or null; set before run().
@@ -244,6 +253,10 @@ class ParallelScheduler final : public Scheduler {
   G* find_runnable(Proc* p);
   void execute(Proc* p, G* g);
   void after_switch(Proc* p);
+  // The goroutine a park may switch to directly, without g0 (see park), or null.
+  G* next_direct(Proc* p) noexcept;
+  // Takes p's runnext (its owner only); null if empty or a thief took it first.
+  G* take_runnext(Proc* p) noexcept;
   G* new_g(Proc* p);
   void refill_gfree(Proc* p);
   void free_g(Proc* p, G* g);
@@ -316,6 +329,7 @@ class ParallelScheduler final : public Scheduler {
   StackPool& stacks_;
   std::vector<std::unique_ptr<Proc>> procs_;
   std::chrono::steady_clock::time_point start_;
+  std::int64_t start_stamp_ = 0;  // stamp() (parallel.cpp) at start_
   G* main_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::atomic<GoId> next_goid_{1};
@@ -326,11 +340,11 @@ class ParallelScheduler final : public Scheduler {
   std::mutex idle_mu_;
   std::vector<Proc*> idle_;  // guarded by idle_mu_
 
-  alignas(64) SpinLock gq_lock_;
+  alignas(64) RawSpinLock gq_lock_;  // taken by blocking calls' workers too
   std::deque<G*> gq_;  // guarded by gq_lock_
   std::atomic<std::size_t> gq_size_{0};
 
-  SpinLock gfree_lock_;
+  RawSpinLock gfree_lock_;
   std::vector<G*> gfree_;  // guarded by gfree_lock_
 
   std::mutex allg_mu_;

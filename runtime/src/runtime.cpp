@@ -10,6 +10,8 @@
 namespace weft::detail {
 
 thread_local constinit Scheduler* tls_scheduler = nullptr;
+thread_local constinit bool tls_run_unobserved = false;
+thread_local constinit bool tls_sole_processor = false;
 
 Scheduler& sched() {
   Scheduler* s = tls_scheduler;
@@ -28,6 +30,7 @@ thread_local constinit RaceSink* access_race = nullptr;
 Scheduler* current_scheduler() noexcept { return tls_scheduler; }
 void set_current_scheduler(Scheduler* s) noexcept {
   tls_scheduler = s;
+  tls_run_unobserved = s != nullptr && s->is_parallel() && s->race() == nullptr;
   RaceSink* race = s != nullptr ? s->direct_race() : nullptr;
   access_view = race != nullptr ? race->view() : nullptr;
   access_race = race;
@@ -36,7 +39,7 @@ void set_current_scheduler(Scheduler* s) noexcept {
 bool in_goroutine() noexcept { return tls_scheduler && tls_scheduler->current(); }
 G* current() {
   Scheduler* s = tls_scheduler;
-  G* g = s ? s->current() : nullptr;
+  G* g = s ? (s->is_parallel() ? run_current() : s->current()) : nullptr;
   if (!g) return sched().current();  // throws: not in a goroutine
   return g;
 }
@@ -69,12 +72,16 @@ bool op_pins_channel() noexcept {
 }
 void polled(bool probe) { sched().polled(probe); }
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
+  Scheduler* s = tls_scheduler;
+  if (s && s->is_parallel()) return run_park(reason, where, unlock, arg);  // goroutines only
   return sched().park(reason, where, unlock, arg);
 }
 // Timers ready goroutines from the scheduler loop, where no goroutine is current.
 void ready(G* g) {
-  if (!tls_scheduler) throw std::logic_error("weft: ready() outside a weft run");
-  tls_scheduler->ready(g);
+  Scheduler* s = tls_scheduler;
+  if (!s) throw std::logic_error("weft: ready() outside a weft run");
+  if (s->is_parallel()) return run_ready(g);
+  s->ready(g);
 }
 void exit_killed() {
   sched().exit_killed();

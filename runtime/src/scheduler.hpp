@@ -129,6 +129,12 @@ inline bool hb_unobserved() noexcept {
 }
 // The scheduler of the running goroutine; throws std::logic_error outside a goroutine.
 Scheduler& sched();
+
+// weft::run's current, park and ready (parallel.cpp) for the runtime's entry points and hot
+// paths, once running_parallel() said so: no virtual dispatch, no in-goroutine check.
+G* run_current() noexcept;
+Wake run_park(WaitReason reason, const Location& where, UnlockFn unlock, void* arg);
+void run_ready(G* g);
 void set_current_scheduler(Scheduler* s) noexcept;
 
 }  // namespace weft::detail

@@ -3,13 +3,16 @@
 //     between two selects);
 //  1. collect the cases that are ready now; if any, the strategy picks one (under the
 //     parallel scheduler: a random one), it completes under the locks, done. Else, with a
-//     default case, return the default;
+//     default case, return the default. Under weft::run a ready case is first looked for
+//     one channel lock at a time (poll_one_by_one); finding none ready still needs the
+//     snapshot under every lock;
 //  2. enqueue one Waiter per case, all in one SelectGroup, and park; the first channel to
 //     wake one of them claims the group, so exactly one case fires;
 //  3. woken: lock again and unlink the waiters of the cases that did not fire.
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <type_traits>
@@ -63,6 +66,17 @@ void sort_small(std::span<ChanCore*> v) noexcept {
 struct LockSet {
   std::span<ChanCore*> chans;  // distinct, in address order
 };
+
+// weft::run's random order of cases (per OS thread; nothing there is replayed).
+thread_local std::uint64_t poll_rng = 0x2545f4914f6cdd1dull;
+std::uint32_t poll_random(std::uint32_t n) noexcept {
+  std::uint64_t x = poll_rng;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  poll_rng = x;
+  return static_cast<std::uint32_t>(((x >> 32) * n) >> 32);
+}
 }  // namespace
 
 // Select holds the locks of a set of channels chosen at run time, which Clang's analysis
@@ -99,8 +113,8 @@ struct SelectImpl {
   }
 
   static bool ready(ChanCore* c, bool is_send) WEFT_NO_THREAD_SAFETY_ANALYSIS {
-    if (is_send) return c->closed_ || c->recvq_.has_live() || c->count_ < c->cap_;
-    return c->closed_ || c->sendq_.has_live() || c->count_ > 0;
+    if (is_send) return c->closed_ || c->recvq_.has_live() || c->count() < c->cap_;
+    return c->closed_ || c->sendq_.has_live() || c->count() > 0;
   }
 
   // Completes a ready case under the locks; returns a goroutine to wake, if any. Sets
@@ -117,7 +131,7 @@ struct SelectImpl {
         throw Panic("send on closed channel", where);
       }
       if (Waiter* w = c->recvq_.pop()) return c->send_to_waiter(w, sc.elem, self);
-      if (c->count_ < c->cap_) {
+      if (c->count() < c->cap_) {
         c->push_buffer(sc.elem, self);
         return nullptr;
       }
@@ -126,7 +140,7 @@ struct SelectImpl {
     }
     *received = true;
     if (Waiter* w = c->sendq_.pop()) return c->recv_from_waiter(w, sc.elem, self);
-    if (c->count_ > 0) {
+    if (c->count() > 0) {
       c->pop_buffer(sc.elem, self);
       return nullptr;
     }
@@ -137,6 +151,41 @@ struct SelectImpl {
     }
     *received = false;  // closed and drained; the zero value is made after unlocking
     return nullptr;
+  }
+
+  // weft::run: the cases in a uniformly random order, each under its own channel's lock
+  // alone; the first ready one fires at once, the select taking effect at that moment (it
+  // was ready then, which is all Go's choice among ready cases needs). Returns its index,
+  // or -1 when none was ready at its look: that proves nothing about one moment, so the
+  // caller then takes every lock to decide between the default and blocking.
+  static int poll_one_by_one(std::span<SelectCase> cases, G* self, bool* received,
+                             Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    const std::size_t n = cases.size();
+    std::array<std::uint8_t, kInline> order{};
+    for (std::size_t i = 0; i < n; ++i) {  // Fisher-Yates, inside out
+      const std::size_t j = poll_random(static_cast<std::uint32_t>(i + 1));
+      order[i] = order[j];
+      order[j] = static_cast<std::uint8_t>(i);
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      const SelectCase& sc = cases[order[k]];
+      ChanCore* c = sc.chan;
+      if (!c) continue;
+      c->lock_.lock();
+      if (!ready(c, sc.is_send)) {
+        c->lock_.unlock();
+        continue;
+      }
+      LockSet one{std::span<ChanCore*>(&c, 1)};
+      bool done = true;
+      G* wake = complete(sc, self, received, one, where, &done);
+      c->lock_.unlock();
+      if (!done) continue;  // another select took the waiter ready() saw: not ready after all
+      if (wake) weft::detail::ready(wake);
+      if (!sc.is_send && !*received) c->closed_recv(sc.elem, self);
+      return order[k];
+    }
+    return -1;
   }
 
   static int run(std::span<SelectCase> cases, bool has_default, bool* received, Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
@@ -159,9 +208,13 @@ struct SelectImpl {
     const bool par = running_parallel();
     KeepAlive keep(par ? std::span<SelectCase>{} : cases);  // see op_pins_channel
     if (!par) visible(where, OpKind::select, nullptr);
-    G* self = par ? tls_scheduler->current() : nullptr;
+    G* self = par ? run_current() : nullptr;
     if (!self) self = current();  // throws outside a goroutine
     *received = false;
+    if (par && cases.size() <= kInline) {
+      const int fired = poll_one_by_one(cases, self, received, where);
+      if (fired >= 0) return fired;
+    }
 
     Scratch<ChanCore*> chans(cases.size());
     std::size_t nchans = 0;

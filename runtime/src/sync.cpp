@@ -56,16 +56,6 @@ void ready_all(const std::vector<detail::G*>& gs) {
 Mutex::~Mutex() { hb::sync_free(this); }
 
 namespace {
-constexpr std::uint32_t kLocked = 1;   // held
-constexpr std::uint32_t kWaiters = 2;  // a goroutine may be queued in waiters_
-
-// Under weft::run without race detection nothing observes a Mutex operation (no scheduling
-// point, no detector), so an uncontended lock or unlock is one compare-and-swap. With it,
-// every operation takes lk_, and unlock records its release before the lock is free again,
-// so the next lock's acquire, recorded once it holds the lock, always comes after it.
-bool unobserved(const detail::Scheduler* s) noexcept {
-  return s && s->is_parallel() && !s->race();
-}
 // Under weft::explore one OS thread runs every goroutine, and the running one gives the
 // thread up only at a visible operation or a park: between the scheduling point and the
 // end of the operation nobody else can look at state_. So an uncontended lock or unlock
@@ -90,12 +80,13 @@ void controlled_visible(detail::Scheduler& s, Location where, detail::OpKind kin
 }
 }  // namespace
 
-void Mutex::lock(std::source_location where) {
+// lock() and unlock() (sync.hpp) try the uncontended compare-and-swap inline under weft::run
+// without race detection (nothing observes a Mutex operation there: no scheduling point, no
+// detector); here is the rest. With detection every operation takes lk_, and unlock records
+// its release before the lock is free again, so the next lock's acquire, recorded once it
+// holds the lock, always comes after it.
+void Mutex::lock_slow(std::source_location where) {
   detail::Scheduler* const sched = detail::tls_scheduler;
-  if (unobserved(sched)) {
-    std::uint32_t s = 0;
-    if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return;
-  }
   const Location loc = Location::from(where);
   if (controlled(sched)) {
     controlled_visible(*sched, loc, detail::OpKind::lock, this);
@@ -126,7 +117,7 @@ void Mutex::lock(std::source_location where) {
 }
 
 bool Mutex::try_lock(std::source_location where) {
-  if (unobserved(detail::tls_scheduler)) {
+  if (detail::tls_run_unobserved) {
     std::uint32_t s = 0;
     if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return true;
   }
@@ -148,12 +139,8 @@ bool Mutex::try_lock(std::source_location where) {
   return true;
 }
 
-void Mutex::unlock(std::source_location where) {
+void Mutex::unlock_slow(std::source_location where) {
   detail::Scheduler* const sched = detail::tls_scheduler;
-  if (unobserved(sched)) {
-    std::uint32_t s = kLocked;
-    if (state_.compare_exchange_strong(s, 0, std::memory_order_release)) return;
-  }
   const Location loc = Location::from(where);
   if (controlled(sched)) {
     controlled_visible(*sched, loc, detail::OpKind::unlock, this);

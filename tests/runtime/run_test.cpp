@@ -425,6 +425,47 @@ TEST_P(RunProcs, HandOffsDoNotStarveOthers) {
             0);
 }
 
+// Two goroutines handing a value back and forth switch straight into each other, never
+// through the scheduler loop that fires timers; a timer must still fire (and wake main)
+// while they go on forever.
+TEST_P(RunProcs, TimersFireWhileGoroutinesHandOffForever) {
+  ASSERT_EQ(weft::run([&] {
+              auto ping = weft::make_chan<int>(), pong = weft::make_chan<int>();
+              weft::go([=] {
+                for (;;) pong.send(ping.recv() + 1);
+              });
+              weft::go([=] {
+                for (int i = 0;; i = pong.recv()) ping.send(i);
+              });
+              weft::sleep(1ms);
+            }, procs(GetParam())),
+            0);
+}
+
+// A select with several ready cases picks one uniformly at random (Go's rule), also when
+// some cases between them are not ready: a scan from a random start that takes the first
+// ready case would favour the case after a not-ready one.
+TEST_P(RunProcs, SelectPicksUniformlyAmongReadyCases) {
+  const int n = 3000;
+  int picked[3] = {0, 0, 0};
+  ASSERT_EQ(weft::run([&] {
+              auto a = weft::make_chan<int>(1), never = weft::make_chan<int>(),
+                   b = weft::make_chan<int>(1);
+              for (int i = 0; i < n; ++i) {
+                if (a.len() == 0) a.send(0);
+                if (b.len() == 0) b.send(0);
+                ++picked[weft::select(weft::recv_case(a), weft::recv_case(never),
+                                      weft::recv_case(b))];
+              }
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(picked[1], 0);
+  // Each of the two ready cases half the time: 1,500 +- 200 is more than 7 standard
+  // deviations (about 27) either way.
+  EXPECT_NEAR(picked[0], n / 2, 200);
+  EXPECT_NEAR(picked[2], n / 2, 200);
+}
+
 // A goroutine readied by a hand-off waits in its waker's runnext (or ring), and no wake-up
 // is sent for it; with more than one processor it must still run beside a waker that never
 // blocks again (here: spins until the readied goroutines have run). try_send on an

@@ -32,12 +32,31 @@ class Mutex {
   Mutex& operator=(const Mutex&) = delete;
   ~Mutex();
 
-  void lock(std::source_location where = std::source_location::current());
+  // Under weft::run (race detection off) the uncontended lock and unlock are inline: one
+  // compare-and-swap each, as Go's fast paths.
+  void lock(std::source_location where = std::source_location::current()) {
+    std::uint32_t s = 0;
+    if (detail::tls_run_unobserved &&
+        state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire))
+      return;
+    lock_slow(where);
+  }
   bool try_lock(std::source_location where = std::source_location::current());
   // Panics "sync: unlock of unlocked mutex" if not locked.
-  void unlock(std::source_location where = std::source_location::current());
+  void unlock(std::source_location where = std::source_location::current()) {
+    std::uint32_t s = kLocked;
+    if (detail::tls_run_unobserved &&
+        state_.compare_exchange_strong(s, 0, std::memory_order_release))
+      return;
+    unlock_slow(where);
+  }
 
  private:
+  static constexpr std::uint32_t kLocked = 1;   // held
+  static constexpr std::uint32_t kWaiters = 2;  // a goroutine may be queued in waiters_
+  void lock_slow(std::source_location where);
+  void unlock_slow(std::source_location where);
+
   detail::SpinLock lk_;
   // kLocked | kWaiters (sync.cpp). Changed under lk_, except by weft::run's uncontended
   // lock and unlock: one compare-and-swap from 0 to kLocked and back, which fails (and

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <span>
@@ -43,6 +44,9 @@ struct ElemOps {
   void (*move_construct)(void* dst, void* src);  // dst uninitialised, src stays valid
   void (*destroy)(void* p);
   void (*zero_construct)(void* p);  // the zero value; null when T has none
+  // T is trivially copyable and destructible: moving it is copying its bytes, destroying it
+  // is nothing (the channel's hot paths then make no indirect call).
+  bool trivial;
 };
 
 template <class T>
@@ -60,6 +64,7 @@ inline constexpr ElemOps elem_ops_for{
     [](void* d, void* s) { ::new (d) T(std::move(*static_cast<T*>(s))); },
     [](void* p) { static_cast<T*>(p)->~T(); },
     zero_constructor<T>(),
+    std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
 };
 
 class ChanCore {
@@ -125,6 +130,32 @@ class ChanCore {
   void check_invariants() const noexcept WEFT_REQUIRES(lock_);
   friend struct SelectImpl;
   void* slot(std::size_t i) const noexcept { return buf_ + i * ops_.size; }
+  // The slot after i, round the ring (a compare, not a division: this is every buffered
+  // operation's path).
+  std::size_t next_index(std::size_t i) const noexcept { return i + 1 == cap_ ? 0 : i + 1; }
+  std::size_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  void add_count(std::size_t delta) noexcept {  // under lock_ (delta may wrap: -1)
+    count_.store(count_.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
+  // An element moved into uninitialised storage / destroyed, through ElemOps.
+  void move_elem(void* dst, void* src) const {
+    if (ops_.trivial)
+      copy_trivial(dst, src, ops_.size);
+    else
+      ops_.move_construct(dst, src);
+  }
+  void destroy_elem(void* p) const noexcept {
+    if (!ops_.trivial) ops_.destroy(p);
+  }
+  static void copy_trivial(void* dst, const void* src, std::size_t n) noexcept {
+    switch (n) {  // the common sizes as fixed-size copies (one move each)
+      case 8: std::memcpy(dst, src, 8); break;
+      case 4: std::memcpy(dst, src, 4); break;
+      case 16: std::memcpy(dst, src, 16); break;
+      case 1: std::memcpy(dst, src, 1); break;
+      default: std::memcpy(dst, src, n); break;
+    }
+  }
   // Locked helpers; each returns the goroutine to ready after unlocking, if any.
   G* send_to_waiter(Waiter* w, void* elem, G* self) WEFT_REQUIRES(lock_);
   G* recv_from_waiter(Waiter* w, void* dst, G* self) WEFT_REQUIRES(lock_);
@@ -139,7 +170,9 @@ class ChanCore {
   const ElemOps& ops_;
   std::byte* buf_ = nullptr;  // the slots themselves are guarded by lock_
   std::size_t cap_;
-  std::size_t count_ WEFT_GUARDED_BY(lock_) = 0;  // elements in the buffer
+  // Elements in the buffer: changed under lock_ only; an atomic (relaxed: plain moves) so
+  // that length() may read it without the lock, from any thread, as Go's len does.
+  std::atomic<std::size_t> count_{0};
   std::size_t sendx_ WEFT_GUARDED_BY(lock_) = 0;  // next slot to fill
   std::size_t recvx_ WEFT_GUARDED_BY(lock_) = 0;  // next slot to drain
   bool closed_ WEFT_GUARDED_BY(lock_) = false;

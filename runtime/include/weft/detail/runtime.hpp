@@ -57,6 +57,10 @@ using UnlockFn = void (*)(void*);
 
 // True when the calling thread runs a goroutine under weft::explore or weft::run.
 bool in_goroutine() noexcept;
+// Set while this thread is a processor of weft::run with race detection off: nothing
+// observes a sync operation there (no scheduling point, no detector), so the uncontended
+// forms may be inlined into the caller (weft::Mutex). Kept by set_current_scheduler.
+extern thread_local constinit bool tls_run_unobserved;
 // The running goroutine; throws std::logic_error outside a weft run.
 G* current();
 GoId id_of(const G* g) noexcept;

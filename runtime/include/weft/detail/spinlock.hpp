@@ -1,6 +1,13 @@
 // A test-and-test-and-set lock guarding one channel's or sync object's state. Under the
 // controlled scheduler it is never contended (one thread runs), so it costs one atomic
 // exchange; the parallel scheduler relies on it for mutual exclusion between processors.
+//
+// Under weft::run with one processor it is not taken at all: goroutine operations run only
+// on that processor's thread (a weft::blocking call's worker and every other thread have no
+// goroutine, and their operations throw before they lock), one at a time, so there is
+// nobody to exclude, and an atomic exchange costs 5 to 9 ns on these machines, as much as
+// the rest of a buffered send. State that other threads do touch uses RawSpinLock (the
+// scheduler's queues, a Context's cancellation), or no lock (a channel's length).
 #pragma once
 
 #include <sched.h>
@@ -11,7 +18,10 @@
 
 namespace weft::detail {
 
-class WEFT_CAPABILITY("SpinLock") SpinLock {
+// Set on the thread of the one processor of a weft::run with procs == 1, while it runs.
+extern thread_local constinit bool tls_sole_processor;
+
+class WEFT_CAPABILITY("SpinLock") RawSpinLock {
  public:
   void lock() noexcept WEFT_ACQUIRE() {
     if (held_.exchange(true, std::memory_order_acquire)) lock_contended();
@@ -39,6 +49,22 @@ class WEFT_CAPABILITY("SpinLock") SpinLock {
   }
 
   std::atomic<bool> held_{false};
+};
+
+class WEFT_CAPABILITY("SpinLock") SpinLock {
+ public:
+  void lock() noexcept WEFT_ACQUIRE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (!tls_sole_processor) raw_.lock();
+  }
+  bool try_lock() noexcept WEFT_TRY_ACQUIRE(true) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    return tls_sole_processor || raw_.try_lock();
+  }
+  void unlock() noexcept WEFT_RELEASE() WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    if (!tls_sole_processor) raw_.unlock();
+  }
+
+ private:
+  RawSpinLock raw_;
 };
 
 // Unlocks the SpinLock at `lk`: the unlock callback park() takes (an UnlockFn), so a sync
