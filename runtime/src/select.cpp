@@ -262,7 +262,11 @@ struct SelectImpl {
       return -1;
     }
 
-    // Pass 2.
+    // Pass 2. Under weft::run the channels are pinned only now (under explore from the
+    // start, above), while their locks are held: the cases hold no handle copies, and a
+    // goroutine that drops a handle before this point is ordered after the caller's read of
+    // it by no channel operation (a failed poll is no edge): a data race on the handle.
+    KeepAlive pin(par ? cases : std::span<SelectCase>{});
     SelectGroup group;
     Scratch<Waiter> waiters(cases.size());
     self->select_waits.clear();

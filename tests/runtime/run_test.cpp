@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "weft/weft.hpp"
@@ -514,6 +516,71 @@ TEST_P(RunProcs, MainReturningAbandonsBlockedGoroutines) {
             }, procs(GetParam())),
             0);
   EXPECT_EQ(started.load(), 10);
+}
+
+// An element that counts the destruction of the one tagged 7 (moved-from ones are 0).
+struct Tagged {
+  static inline std::atomic<int> gone{0};
+  int tag = 0;
+  Tagged() = default;
+  explicit Tagged(int t) : tag(t) {}
+  Tagged(Tagged&& o) noexcept : tag(std::exchange(o.tag, 0)) {}
+  Tagged& operator=(Tagged&& o) noexcept {
+    tag = std::exchange(o.tag, 0);
+    return *this;
+  }
+  ~Tagged() {
+    if (tag == 7) gone.fetch_add(1);
+  }
+};
+
+// A select's cases hold no copy of a variable's handle; a select that blocks pins its
+// channels instead. Dropping the last handle of one while the select waits must leave that
+// channel alive (its buffered element with it) until the select, woken through another
+// channel, has unlinked itself. One processor: the selector, spawned first, blocks before
+// the dropper, spawned second, runs (the ring is first in, first out).
+TEST(Run, ABlockedSelectKeepsAChannelWhoseLastHandleIsDropped) {
+  Tagged::gone = 0;
+  int gone_while_blocked = -1;
+  ASSERT_EQ(weft::run([&] {
+              struct Node {
+                weft::Chan<Tagged> ch;
+              };
+              auto n = std::make_shared<Node>();
+              n->ch = weft::make_chan<Tagged>(1);
+              n->ch.send(Tagged(7));  // full: the select's send case cannot fire
+              auto wake = weft::make_chan<int>(), done = weft::make_chan<int>();
+              weft::go([n, wake, done] {
+                const int fired =
+                    weft::select(weft::send_case(n->ch, Tagged(1)), weft::recv_case(wake));
+                done.send(fired);
+              });
+              weft::go([&, n, wake] {
+                n->ch = weft::Chan<Tagged>();  // the last handle of the full channel
+                gone_while_blocked = Tagged::gone.load();
+                wake.send(0);
+              });
+              EXPECT_EQ(done.recv(), 1);
+            }, procs(1)),
+            0);
+  EXPECT_EQ(gone_while_blocked, 0) << "the channel was freed under the blocked select";
+  EXPECT_EQ(Tagged::gone.load(), 1) << "the channel is freed once the select returns";
+}
+
+// A case made from a temporary handle owns it: the case may outlive the expression.
+TEST(Run, ACaseMadeFromATemporaryHandleKeepsItsChannel) {
+  Tagged::gone = 0;
+  ASSERT_EQ(weft::run([&] {
+              auto ch = weft::make_chan<Tagged>(1);
+              ch.send(Tagged(7));
+              int got = 0;
+              auto c = weft::recv_case(weft::Chan<Tagged>(ch), [&](Tagged t) { got = t.tag; });
+              ch = weft::Chan<Tagged>();  // c's copy is now the only handle
+              EXPECT_EQ(Tagged::gone.load(), 0);
+              EXPECT_EQ(weft::select(std::move(c)), 0);
+              EXPECT_EQ(got, 7);
+            }, procs(1)),
+            0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, RunProcs, ::testing::Values(1u, 2u, 4u),

@@ -134,6 +134,7 @@ namespace detail {
 struct ChanAccess {
   static ChanCore* raw(const ChanBase& c) noexcept { return c.core_.get(); }
   static const std::shared_ptr<ChanCore>& shared(const ChanBase& c) noexcept { return c.core_; }
+  static std::shared_ptr<ChanCore> take(ChanBase&& c) noexcept { return std::move(c.core_); }
 };
 }  // namespace detail
 

@@ -29,13 +29,18 @@ namespace detail {
 struct NoHandler {};
 }  // namespace detail
 
-// Each case holds a reference to its channel, so a channel whose other handles are all
-// dropped while the select is blocked stays alive until the select has unlinked itself.
+// A case made from a channel variable refers to that variable's channel, without a copy of
+// the handle (a copy is two atomic read-modify-writes per case, a third of a select's cost):
+// the variable must outlive the select that uses the case, as it does when the case is
+// written inside the select call. A case made from a temporary handle owns it. Either way a
+// select that blocks keeps every channel alive until it has unlinked itself (select.cpp), so
+// overwriting the last handle of a channel a select waits on is safe, as in Go.
 template <class T, class F>
 class RecvCase {
  public:
-  RecvCase(std::shared_ptr<detail::ChanCore> c, F fn) : chan_(std::move(c)), fn_(std::move(fn)) {}
-  detail::SelectCase raw() { return {chan_.get(), false, slot_.raw()}; }
+  RecvCase(detail::ChanCore* c, std::shared_ptr<detail::ChanCore> own, F fn)
+      : chan_(c), own_(std::move(own)), fn_(std::move(fn)) {}
+  detail::SelectCase raw() { return {chan_, false, slot_.raw()}; }
   void fire(bool received) {
     if (received || detail::elem_ops_for<T>.zero_construct) slot_.mark_full();
     if constexpr (std::is_invocable_v<F&, std::optional<T>>) {
@@ -54,7 +59,8 @@ class RecvCase {
   }
 
  private:
-  std::shared_ptr<detail::ChanCore> chan_;
+  detail::ChanCore* chan_;
+  std::shared_ptr<detail::ChanCore> own_;  // a temporary handle's, else empty
   F fn_;
   detail::Slot<T> slot_;
 };
@@ -62,15 +68,16 @@ class RecvCase {
 template <class T, class F>
 class SendCase {
  public:
-  SendCase(std::shared_ptr<detail::ChanCore> c, T v, F fn)
-      : chan_(std::move(c)), value_(std::move(v)), fn_(std::move(fn)) {}
-  detail::SelectCase raw() { return {chan_.get(), true, std::addressof(value_)}; }
+  SendCase(detail::ChanCore* c, std::shared_ptr<detail::ChanCore> own, T v, F fn)
+      : chan_(c), own_(std::move(own)), value_(std::move(v)), fn_(std::move(fn)) {}
+  detail::SelectCase raw() { return {chan_, true, std::addressof(value_)}; }
   void fire(bool) {
     if constexpr (std::is_invocable_v<F&>) fn_();
   }
 
  private:
-  std::shared_ptr<detail::ChanCore> chan_;
+  detail::ChanCore* chan_;
+  std::shared_ptr<detail::ChanCore> own_;  // a temporary handle's, else empty
   T value_;
   F fn_;
 };
@@ -87,14 +94,31 @@ class DefaultCase {
   F fn_;
 };
 
+namespace detail {
+// The channel of a case and, for a temporary handle, the handle itself (see RecvCase).
+template <class Ch>
+std::shared_ptr<ChanCore> case_owner(Ch&& c) {
+  if constexpr (std::is_lvalue_reference_v<Ch>)
+    return {};
+  else if constexpr (std::is_const_v<std::remove_reference_t<Ch>>)
+    return ChanAccess::shared(c);
+  else
+    return ChanAccess::take(std::move(c));
+}
+}  // namespace detail
+
 template <class Ch, class F = detail::NoHandler>
-auto recv_case(const Ch& c, F fn = {}) {
-  return RecvCase<typename Ch::value_type, F>(detail::ChanAccess::shared(c), std::move(fn));
+auto recv_case(Ch&& c, F fn = {}) {
+  using T = typename std::remove_cvref_t<Ch>::value_type;
+  detail::ChanCore* core = detail::ChanAccess::raw(c);
+  return RecvCase<T, F>(core, detail::case_owner<Ch>(std::forward<Ch>(c)), std::move(fn));
 }
 template <class Ch, class V, class F = detail::NoHandler>
-auto send_case(const Ch& c, V&& v, F fn = {}) {
-  using T = typename Ch::value_type;
-  return SendCase<T, F>(detail::ChanAccess::shared(c), T(std::forward<V>(v)), std::move(fn));
+auto send_case(Ch&& c, V&& v, F fn = {}) {
+  using T = typename std::remove_cvref_t<Ch>::value_type;
+  detail::ChanCore* core = detail::ChanAccess::raw(c);
+  return SendCase<T, F>(core, detail::case_owner<Ch>(std::forward<Ch>(c)),
+                        T(std::forward<V>(v)), std::move(fn));
 }
 template <class F = detail::NoHandler>
 auto default_case(F fn = {}) {

@@ -109,7 +109,11 @@ void visible(Location where);
 // Whether a channel operation must keep its channel alive from its start (OpRef): under
 // weft::explore another goroutine may run at the operation's visible() and drop the last
 // handle. Under weft::run nothing runs in between on this processor, and the caller's
-// handle keeps the channel alive, so the two atomic operations are saved.
+// handle keeps the channel alive, so the two atomic operations are saved. A send or receive
+// blocked under weft::run needs no pin either: only its channel can wake it, through a
+// handle, and a channel deleted with waiters unlinks them (they stay blocked, as a Go
+// goroutine on an unreachable channel). A blocked select is pinned (select.cpp): another
+// channel can wake it, and it then unlinks itself from all of them.
 bool op_pins_channel() noexcept;
 // The same, naming the operation (`kind` on `obj`) the goroutine performs next.
 void visible(Location where, OpKind kind, const void* obj);
