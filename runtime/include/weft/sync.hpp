@@ -33,21 +33,36 @@ class Mutex {
   ~Mutex();
 
   // Under weft::run (race detection off) the uncontended lock and unlock are inline: one
-  // compare-and-swap each, as Go's fast paths.
+  // compare-and-swap each, as Go's fast paths; with one processor a plain load and store
+  // (only that processor's thread runs goroutines, and nothing else may touch a Mutex).
   void lock(std::source_location where = std::source_location::current()) {
-    std::uint32_t s = 0;
-    if (detail::tls_run_unobserved &&
-        state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire))
-      return;
+    if (detail::tls_run_unobserved) {
+      if (detail::tls_sole_processor) {
+        if (state_.load(std::memory_order_relaxed) == 0) {
+          state_.store(kLocked, std::memory_order_relaxed);
+          return;
+        }
+      } else {
+        std::uint32_t s = 0;
+        if (state_.compare_exchange_strong(s, kLocked, std::memory_order_acquire)) return;
+      }
+    }
     lock_slow(where);
   }
   bool try_lock(std::source_location where = std::source_location::current());
   // Panics "sync: unlock of unlocked mutex" if not locked.
   void unlock(std::source_location where = std::source_location::current()) {
-    std::uint32_t s = kLocked;
-    if (detail::tls_run_unobserved &&
-        state_.compare_exchange_strong(s, 0, std::memory_order_release))
-      return;
+    if (detail::tls_run_unobserved) {
+      if (detail::tls_sole_processor) {
+        if (state_.load(std::memory_order_relaxed) == kLocked) {
+          state_.store(0, std::memory_order_relaxed);
+          return;
+        }
+      } else {
+        std::uint32_t s = kLocked;
+        if (state_.compare_exchange_strong(s, 0, std::memory_order_release)) return;
+      }
+    }
     unlock_slow(where);
   }
 
