@@ -123,10 +123,7 @@ inline bool running_parallel() noexcept {
 // Whether nobody listens to happens-before events although a goroutine runs: weft::run
 // without race detection. Channel code skips computing the hooks' arguments then (under
 // weft::explore, and under weft::run with detect_races, the hooks run and test events()).
-inline bool hb_unobserved() noexcept {
-  Scheduler* s = tls_scheduler;
-  return s != nullptr && s->is_parallel() && s->race() == nullptr;
-}
+inline bool hb_unobserved() noexcept { return tls_run_unobserved; }  // (kept with tls_scheduler)
 // The scheduler of the running goroutine; throws std::logic_error outside a goroutine.
 Scheduler& sched();
 

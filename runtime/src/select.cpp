@@ -130,7 +130,8 @@ struct SelectImpl {
         unlock(&locks);
         throw Panic("send on closed channel", where);
       }
-      if (Waiter* w = c->recvq_.pop()) return c->send_to_waiter(w, sc.elem, self);
+      if (Waiter* w = c->recvq_.empty() ? nullptr : c->recvq_.pop())
+        return c->send_to_waiter(w, sc.elem, self);
       if (c->count() < c->cap_) {
         c->push_buffer(sc.elem, self);
         return nullptr;
@@ -139,7 +140,8 @@ struct SelectImpl {
       return nullptr;
     }
     *received = true;
-    if (Waiter* w = c->sendq_.pop()) return c->recv_from_waiter(w, sc.elem, self);
+    if (Waiter* w = c->sendq_.empty() ? nullptr : c->sendq_.pop())
+      return c->recv_from_waiter(w, sc.elem, self);
     if (c->count() > 0) {
       c->pop_buffer(sc.elem, self);
       return nullptr;
@@ -162,10 +164,16 @@ struct SelectImpl {
                              Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     const std::size_t n = cases.size();
     std::array<std::uint8_t, kInline> order{};
-    for (std::size_t i = 0; i < n; ++i) {  // Fisher-Yates, inside out
-      const std::size_t j = poll_random(static_cast<std::uint32_t>(i + 1));
-      order[i] = order[j];
-      order[j] = static_cast<std::uint8_t>(i);
+    if (n == 2) {  // the common two-case select: one random bit
+      const std::uint8_t first = static_cast<std::uint8_t>(poll_random(2));
+      order[0] = first;
+      order[1] = static_cast<std::uint8_t>(1 - first);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {  // Fisher-Yates, inside out
+        const std::size_t j = poll_random(static_cast<std::uint32_t>(i + 1));
+        order[i] = order[j];
+        order[j] = static_cast<std::uint8_t>(i);
+      }
     }
     for (std::size_t k = 0; k < n; ++k) {
       const SelectCase& sc = cases[order[k]];

@@ -106,7 +106,7 @@ Waiter* WaitQueue::pop() noexcept {
   return nullptr;
 }
 
-bool WaitQueue::has_live() noexcept {
+bool WaitQueue::has_live_slow() noexcept {
   while (Waiter* w = first_) {
     if (w->proxy && w->group) w = unproxy_waiter(w);
     if (!w->group || !w->group->done.load(std::memory_order_acquire)) return true;

@@ -61,7 +61,7 @@ class WaitQueue {
   // group; select waiters already claimed through another channel are dropped.
   Waiter* pop() noexcept;
   // Whether some waiter could be woken now (drops stale select waiters).
-  bool has_live() noexcept;
+  bool has_live() noexcept { return first_ != nullptr && has_live_slow(); }
   // Unlinks every waiter of g from the queues it is in (a goroutine abandoned at teardown).
   static void unlink_all(G* g) noexcept;
   // Links `with` where the queued waiter `w` is, with w's neighbours (stack compaction
@@ -69,6 +69,8 @@ class WaitQueue {
   void replace(Waiter* w, Waiter* with) noexcept;
 
  private:
+  bool has_live_slow() noexcept;
+
   Waiter* first_ = nullptr;
   Waiter* last_ = nullptr;
 };
