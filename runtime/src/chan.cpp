@@ -168,7 +168,8 @@ bool ChanCore::send(void* elem, bool block, Location where) {
   Waiter w;
   w.g = self;
   w.elem = elem;
-  if (!wait_in(sendq_, w, lock_, WaitReason::chan_send, where))
+  if (!(par ? run_wait(sendq_, w, lock_, WaitReason::chan_send, where)
+            : wait_in(sendq_, w, lock_, WaitReason::chan_send, where)))
     throw Panic("send on closed channel", where);
   return true;
 }
@@ -209,7 +210,9 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   Waiter w;
   w.g = self;
   w.elem = dst;
-  if (!wait_in(recvq_, w, lock_, WaitReason::chan_receive, where)) closed_recv(dst, self);
+  if (!(par ? run_wait(recvq_, w, lock_, WaitReason::chan_receive, where)
+            : wait_in(recvq_, w, lock_, WaitReason::chan_receive, where)))
+    closed_recv(dst, self);
   *received = w.success;
   return true;
 }

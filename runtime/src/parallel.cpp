@@ -189,6 +189,14 @@ Wake run_park(WaitReason reason, const Location& where, UnlockFn unlock, void* a
   return p->sched->park_on(p, reason, where, unlock, arg);
 }
 
+bool run_wait(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, const Location& where)
+    WEFT_NO_THREAD_SAFETY_ANALYSIS {  // park's unlock step releases lk
+  q.push(&w);
+  Proc* p = this_proc();
+  p->sched->park_on(p, reason, where, &unlock_spin, &lk);
+  return w.success;
+}
+
 void run_ready(G* g) {
   Proc* p = this_proc();
   p->sched->ready_on(p, g);

@@ -132,6 +132,10 @@ Scheduler& sched();
 G* run_current() noexcept;
 Wake run_park(WaitReason reason, const Location& where, UnlockFn unlock, void* arg);
 void run_ready(G* g);
+// wait_in under weft::run, for a caller that read running_parallel() at its start: links w
+// into q and parks on this thread's processor directly (no goroutine is ever killed there).
+bool run_wait(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, const Location& where)
+    WEFT_RELEASE(lk);
 void set_current_scheduler(Scheduler* s) noexcept;
 
 }  // namespace weft::detail
