@@ -63,7 +63,6 @@ GoState& Detector::Engine::state_lookup(GoId g) {
 
 void Detector::Engine::tick(GoState& s) {
   if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
-  s.last_visible = s.epoch;
   ++s.epoch;
   s.tag = new_tag();  // renumbering the tags unbinds the view
   shadow_.note_tag(s.tag, Stamp::pack(s.slot, s.epoch));
@@ -147,7 +146,7 @@ void Detector::Engine::go_end(GoId g) {
   auto it = live_.find(g);
   if (it == live_.end()) return;
   GoState& s = *it->second;
-  slots_.release(s.slot, s.epoch, s.last_visible);
+  slots_.release(s.slot, s.epoch, s.last_access);
   s.clock.clear();
   s.order.clear();
   s.held.clear();
@@ -280,7 +279,7 @@ bool Detector::access_owned(const void* addr, std::size_t size, Access kind, con
 bool Detector::Engine::access_of(GoState& s, const void* addr, std::size_t size, Access kind,
                                  const Loc& where) {
   ++accesses_;
-  s.last_visible = s.epoch;
+  s.last_access = s.epoch;
   const auto a = reinterpret_cast<std::uintptr_t>(addr);
   const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
   if ((a & 7) + size <= 8) {  // inside one granule: one page lookup for everything
@@ -318,7 +317,8 @@ bool Detector::Engine::write_then_free(GoId g, const void* addr, std::size_t siz
   if (size == 0) return false;
   GoState& s = state(g);
   ++accesses_;
-  s.last_visible = s.epoch;
+  // last_access stays: nothing is recorded, so no epoch of this write outlives the call (a
+  // goroutine's last act is often freeing its closure; that must not pin its slot).
   const auto a = reinterpret_cast<std::uintptr_t>(addr);
   const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
   const FrameId at = site(s, where);

@@ -49,7 +49,7 @@ struct GoState {
   Slot slot = 0;
   Clock epoch = 0;         // == clock.get(slot)
   std::uint32_t tag = 0;   // the epoch's tag in shadow words (same_epoch.hpp), never 0
-  Clock last_visible = 0;  // last epoch others may have seen (access, release, spawn)
+  Clock last_access = 0;   // epoch of its last recorded access (the slot's floor, slots.hpp)
   VectorClock clock;
   // Happens-before without the edges of mutexes, for the lock-order refinement
   // (lock_graph.hpp): indexed by goroutine id, kept only once order_on_.
@@ -103,7 +103,7 @@ class Detector::Engine {
     return access_of(*bound_, addr, size, kind, where);
   }
   // Only for the goroutine of the last event (anything else needs a lookup that may start a
-  // goroutine). A hit leaves last_visible alone: it was set to this epoch by the access that
+  // goroutine). A hit leaves last_access alone: it was set to this epoch by the access that
   // recorded it, and the epoch has not moved since.
   bool access_repeats(GoId g, const void* addr, std::size_t size, Access kind) {
     if (g != last_id_ || last_state_ == nullptr || size == 0) return false;
