@@ -14,6 +14,11 @@ void Detector::Engine::reset() {
   last_state_ = nullptr;
   drop_view();
   view.hits = 0;
+  for (auto& tv : thread_views_) {
+    tv->bound = nullptr;
+    tv->view.owner = nullptr;
+    tv->view.hits = 0;
+  }
   slots_.clear();
   live_.clear();
   spare_.clear();
@@ -71,6 +76,18 @@ void Detector::Engine::tick(GoState& s) {
   // match, and a goroutine that unlocks and goes on accessing memory keeps its inline path.
   // Another goroutine's tick leaves the view's goroutine and epoch as they were.
   if (bound_ == &s) view.tag = s.tag;
+  // So does a thread's view (concurrent mode), even when the tick comes from another thread
+  // (a goroutine's release on behalf of a parked one, as a channel's hand-off makes): that
+  // view's thread reads the tag only while it runs this goroutine.
+  if (s.view != nullptr) __atomic_store_n(&s.view->view.tag, s.tag, __ATOMIC_RELAXED);
+}
+
+SameEpochView* Detector::Engine::add_thread_view() {
+  auto tv = std::make_unique<ThreadView>();
+  tv->view.cells.chunks = shadow_.fixed_cell_table();
+  shadow_.add_ways(tv->view.ways);
+  thread_views_.push_back(std::move(tv));
+  return &thread_views_.back()->view;
 }
 
 std::uint32_t Detector::Engine::new_tag() {
@@ -78,6 +95,10 @@ std::uint32_t Detector::Engine::new_tag() {
     // Number the live goroutines' current epochs 1..n and carry their words over; every
     // other tag in the shadow belongs to an epoch that has ended and can never match again.
     drop_view();
+    // Threads' views are unbound too (concurrent mode). One that is in the middle of an
+    // inline check may still compare its old tag with renumbered words: a match there skips
+    // one access (a possible missed report, never a false one), once in 2^31 epochs.
+    for (auto& [id, st] : live_) unbind_thread(*st);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> renamed;  // (old, new), by old
     renamed.reserve(live_.size());
     next_tag_ = 1;
@@ -146,6 +167,7 @@ void Detector::Engine::go_end(GoId g) {
   auto it = live_.find(g);
   if (it == live_.end()) return;
   GoState& s = *it->second;
+  unbind_thread(s);
   slots_.release(s.slot, s.epoch, s.last_access);
   s.clock.clear();
   s.order.clear();
@@ -402,6 +424,7 @@ DetectorStats Detector::Engine::stats() const {
   st.goroutine_infos = infos_.size();
   st.lock_edges = locks_.edge_count();
   st.accesses = accesses_ + view.hits;
+  for (const auto& tv : thread_views_) st.accesses += tv->view.hits;  // racy: a count
   st.races = races_;
   // Storage of all clocks, each shared base once.
   std::unordered_set<const ClockBase*> bases;

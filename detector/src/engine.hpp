@@ -43,6 +43,15 @@ class EngineLock {
   std::atomic<bool> held_{false};
 };
 
+struct GoState;
+
+// Concurrent mode: the same-epoch view of one thread that records accesses
+// (Detector::add_thread_view). `view` first: the detector hands out its address.
+struct ThreadView {
+  SameEpochView view;
+  GoState* bound = nullptr;  // the goroutine view.tag is for (null: none)
+};
+
 struct GoState {
   GoId id = 0;
   std::uint64_t serial = 0;  // unique to this goroutine among all since reset (SyncClock)
@@ -51,6 +60,7 @@ struct GoState {
   std::uint32_t tag = 0;   // the epoch's tag in shadow words (same_epoch.hpp), never 0
   Clock last_access = 0;   // epoch of its last recorded access (the slot's floor, slots.hpp)
   VectorClock clock;
+  ThreadView* view = nullptr;  // the thread view bound to it, if any (Engine::bind_thread)
   // Happens-before without the edges of mutexes, for the lock-order refinement
   // (lock_graph.hpp): indexed by goroutine id, kept only once order_on_.
   VectorClock order;
@@ -128,6 +138,22 @@ class Detector::Engine {
     view.tag = last_state_->tag;
     bound_ = last_state_;
   }
+  // Concurrent mode: a view for one thread (Detector::add_thread_view).
+  SameEpochView* add_thread_view();
+  // access() by g through a thread's view, which is then bound to g for `owner`, with the
+  // accessed page in its cache (Detector::access_in_view).
+  bool access_in_view(ThreadView& tv, GoId g, const void* addr, std::size_t size, Access kind,
+                      const Loc& where, const void* owner) {
+    GoState& s = tv.bound != nullptr && tv.bound->id == g ? *tv.bound : state(g);
+    const bool reported = size != 0 && access_of(s, addr, size, kind, where);
+    bind_thread(tv, s, owner);
+    const auto a = reinterpret_cast<std::uintptr_t>(addr);
+    if (const ShadowWord* words = shadow_.page_words(a)) {
+      const std::uintptr_t key = a >> SameEpochView::kPageShift;
+      tv.view.ways[key & (SameEpochView::kWays - 1)] = SameEpochView::Way{key, words};
+    }
+    return reported;
+  }
   void free_range(const void* addr, std::size_t size);
   bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
   void func_enter(GoId g, const Loc& function);
@@ -158,6 +184,30 @@ class Detector::Engine {
   void drop_view() {
     view.owner = nullptr;
     bound_ = nullptr;
+  }
+  // Concurrent mode: tv now describes s, in its current epoch, for `owner`. A thread's view
+  // is bound only by that thread (its accesses), and its owner is cleared by the runtime
+  // whenever that thread resumes a goroutine, so an owner left over from an earlier binding
+  // never meets a running goroutine's token; the engine keeps the tag of the goroutine a view
+  // is bound to true (tick), from whichever thread the tick comes.
+  void bind_thread(ThreadView& tv, GoState& s, const void* owner) {
+    if (tv.bound != &s) {
+      if (tv.bound != nullptr) tv.bound->view = nullptr;
+      if (s.view != nullptr) s.view->bound = nullptr;  // s ran on another thread before
+      tv.bound = &s;
+      s.view = &tv;
+    }
+    tv.view.tag = s.tag;
+    tv.view.owner = owner;
+  }
+  // s ends or its view may no longer be kept true: unbind its thread view (which may be
+  // another thread's: the owner is stored atomically; that thread's running goroutine is
+  // not s, or s would be making this call, so it never reads the tag).
+  static void unbind_thread(GoState& s) {
+    if (s.view == nullptr) return;
+    __atomic_store_n(&s.view->view.owner, nullptr, __ATOMIC_RELAXED);
+    s.view->bound = nullptr;
+    s.view = nullptr;
   }
   // An access of size > 0 by s (access() after its goroutine lookup).
   bool access_of(GoState& s, const void* addr, std::size_t size, Access kind, const Loc& where);
@@ -224,6 +274,7 @@ class Detector::Engine {
   std::size_t info_gc_threshold_ = kMinInfoGc;
   static constexpr std::size_t kMinInfoGc = 4096;
   static constexpr std::size_t kMaxSpareStates = 64;
+  std::vector<std::unique_ptr<ThreadView>> thread_views_;  // concurrent mode's (add_thread_view)
   std::uint64_t accesses_ = 0;
   std::uint64_t races_ = 0;
   std::uint64_t clock_work_ = 0;  // sum of the costs VectorClock operations return
