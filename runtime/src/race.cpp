@@ -120,7 +120,14 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
                              const Location& w) {
   note_stack(addr);
   bool reported;
-  {
+  if (run_) {
+    // Under weft::run: this thread's view (set with its processor, null on a thread that
+    // has none) is bound to g, whose token is what instr::detail::active holds here.
+    SinkCallGuard guard;
+    auto* view = reinterpret_cast<det::SameEpochView*>(access_view);
+    reported = view != nullptr ? det_.access_in_view(view, g.id, addr, n, to_det(k), loc(w), &g)
+                               : det_.access(g.id, addr, n, to_det(k), loc(w));
+  } else {
     SinkCallGuard guard;
     // The view then answers g's next repeats inline (weft/detail/access.hpp): its owner
     // token is what instr::detail::active holds while g runs. When it is g's already, the

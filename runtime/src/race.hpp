@@ -65,7 +65,8 @@ static_assert(det::SameEpochView::kPageShift == AccessView::kPageShift &&
 
 class RaceSink;
 // The race detector of the run on this thread when it alone observes accesses (the sink
-// behind detail::access_view), else null; set with the thread's scheduler.
+// behind detail::access_view) under weft::explore, else null; set with the thread's
+// scheduler. (Under weft::run a miss goes through record_access to access_direct.)
 extern thread_local constinit RaceSink* access_race;
 
 class RaceSink final : public EventSink {
@@ -122,8 +123,17 @@ class RaceSink final : public EventSink {
   // lock_released, each pair in one call (sync.cpp, through hb::mutex_locked/unlocking).
   void mutex_locked(GoId g, const void* m, const Location& where);
   void mutex_unlocking(GoId g, const void* m);
-  // The detector's same-epoch view, as the inline access path sees it (detail::access_view).
-  AccessView* view() noexcept { return reinterpret_cast<AccessView*>(det_.view()); }
+  // The detector's same-epoch view, as the inline access path sees it (detail::access_view);
+  // under weft::run none (null): each processor's thread has its own (add_thread_view).
+  AccessView* view() noexcept {
+    return run_ ? nullptr : reinterpret_cast<AccessView*>(det_.view());
+  }
+  // Under weft::run: a view for one processor's thread (det::Detector::add_thread_view).
+  // access_direct binds it to the goroutine whose access it checks on that thread.
+  AccessView* add_thread_view() {
+    SinkCallGuard guard;
+    return reinterpret_cast<AccessView*>(det_.add_thread_view());
+  }
 
   det::DetectorStats stats() const {
     SinkCallGuard guard;

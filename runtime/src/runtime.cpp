@@ -30,7 +30,10 @@ void set_current_scheduler(Scheduler* s) noexcept {
   tls_scheduler = s;
   RaceSink* race = s != nullptr ? s->direct_race() : nullptr;
   access_view = race != nullptr ? race->view() : nullptr;
-  access_race = race;
+  // Under weft::run the view is each processor's (ParallelScheduler::proc_main sets it), and
+  // a miss takes record_access's path to access_direct, which binds it; access_race is for
+  // the explore view's direct entry only.
+  access_race = access_view != nullptr ? race : nullptr;
 }
 
 bool in_goroutine() noexcept { return tls_scheduler && tls_scheduler->current(); }
