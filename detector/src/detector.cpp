@@ -98,6 +98,11 @@ bool Detector::access_in_view(SameEpochView* view, GoId g, const void* addr, std
   return locked(*engine_,
                 [&] { return engine_->access_in_view(tv, g, addr, size, kind, where, owner); });
 }
+bool Detector::repeats_in_view(SameEpochView* view, GoId g, const void* addr, std::size_t size,
+                               Access kind) {
+  if (engine_->caller_serialises) return false;
+  return engine_->repeats_unlocked(*reinterpret_cast<ThreadView*>(view), g, addr, size, kind);
+}
 bool Detector::write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where) {
   return locked(*engine_, [&] { return engine_->write_then_free(g, addr, size, where); });
 }

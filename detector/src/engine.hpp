@@ -154,6 +154,31 @@ class Detector::Engine {
     }
     return reported;
   }
+  // Without the lock: whether g's access, through its thread's view tv (bound to g), repeats
+  // one g made in its current epoch, decided from the granule's cell (cell_repeats) when the
+  // word's tag did not say so (the tag names only the last epoch to cover the granule: two
+  // goroutines reading one table take it from each other at every read). A hit is counted in
+  // the view's hits. False means only "take the lock".
+  bool repeats_unlocked(ThreadView& tv, GoId g, const void* addr, std::size_t size,
+                        Access kind) const {
+    const GoState* s = __atomic_load_n(&tv.bound, __ATOMIC_RELAXED);
+    const auto a = reinterpret_cast<std::uintptr_t>(addr);
+    if (s == nullptr || s->id != g || size - 1 > 7 - (a & 7)) return false;
+    const std::uintptr_t key = a >> SameEpochView::kPageShift;
+    const SameEpochView::Way& way = tv.view.ways[key & (SameEpochView::kWays - 1)];
+    if (__atomic_load_n(&way.key, __ATOMIC_RELAXED) != key) return false;
+    const ShadowWord w = __atomic_load_n(
+        &way.words[(a >> 3) & ((1u << (SameEpochView::kPageShift - 3)) - 1)], __ATOMIC_RELAXED);
+    const auto c = static_cast<std::uint32_t>(w >> 32);
+    // No cell, or a cell that is another epoch's sole write (the tag says so): no repeat,
+    // and no need to load the cell's line.
+    if (c == 0 || (static_cast<std::uint32_t>(w) & SameEpochView::kSoleWrite) != 0) return false;
+    const auto& cell = *static_cast<const Cell*>(tv.view.cells.cell(c));
+    const unsigned mask = ((1u << size) - 1) << (a & 7);
+    if (!cell_repeats(cell, mask, kind, Stamp::pack(s->slot, s->epoch))) return false;
+    ++tv.view.hits;
+    return true;
+  }
   void free_range(const void* addr, std::size_t size);
   bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
   void func_enter(GoId g, const Loc& function);

@@ -123,8 +123,9 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
   if (run_) {
     // Under weft::run: this thread's view (set with its processor, null on a thread that
     // has none) is bound to g, whose token is what instr::detail::active holds here.
-    SinkCallGuard guard;
     auto* view = reinterpret_cast<det::SameEpochView*>(access_view);
+    if (view != nullptr && det_.repeats_in_view(view, g.id, addr, n, to_det(k))) return;
+    SinkCallGuard guard;
     reported = view != nullptr ? det_.access_in_view(view, g.id, addr, n, to_det(k), loc(w), &g)
                                : det_.access(g.id, addr, n, to_det(k), loc(w));
   } else {
@@ -135,6 +136,23 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
     reported = det_.view()->owner == &g
                    ? det_.access_owned(addr, n, to_det(k), loc(w))
                    : det_.access_bound(g.id, addr, n, to_det(k), loc(w), &g);
+  }
+  if (reported) check();
+}
+
+// Only record_annotated calls it, below.
+void RaceSink::access_run(const G& g, const void* addr, std::size_t n, AccessKind k,
+                          const std::source_location& w) {
+  auto* view = reinterpret_cast<det::SameEpochView*>(access_view);
+  if (view == nullptr) return access_direct(g, addr, n, k, Location::from(w));
+  if (det_.repeats_in_view(view, g.id, addr, n, to_det(k))) return;
+  note_stack(addr);
+  bool reported;
+  {
+    SinkCallGuard guard;
+    reported = det_.access_in_view(
+        view, g.id, addr, n, to_det(k),
+        det::Loc{w.file_name(), w.function_name(), w.line(), w.column()}, &g);
   }
   if (reported) check();
 }
@@ -391,13 +409,20 @@ void record_annotated(const void* addr, std::size_t size, AccessKind kind,
   }
   // record_access's direct case without its by-value Location (whose copy, read back as
   // wider words than it was written in, stalled every call on store forwarding).
+  Scheduler* s = current_scheduler();
+  RaceSink* race = s != nullptr ? s->direct_race() : nullptr;
+  // Under weft::run the running goroutine is this thread's instr::detail::active.
+  if (race != nullptr && s->is_parallel()) {
+    if (const void* g = instr::detail::active) {
+      race->access_run(*static_cast<const G*>(g), addr, size, kind, where);
+      return;
+    }
+  }
   const Location at = Location::from(where);
-  if (Scheduler* s = current_scheduler()) {
-    if (RaceSink* race = s->direct_race()) {
-      if (const G* g = s->current()) {
-        race->access_direct(*g, addr, size, kind, at);
-        return;
-      }
+  if (race != nullptr) {
+    if (const G* g = s->current()) {
+      race->access_direct(*g, addr, size, kind, at);
+      return;
     }
   }
   record_access(addr, size, kind, at);

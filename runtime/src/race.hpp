@@ -114,6 +114,11 @@ class RaceSink final : public EventSink {
   // (weft/detail/access.hpp).
   void access_direct(const G& g, const void* addr, std::size_t n, AccessKind k,
                      const Location& w);
+  // Under weft::run: an access by g (instr::detail::active on this processor's thread) that
+  // the inline check missed: the detector's check without its lock, then with it, through
+  // this thread's view (record_annotated's path; access_direct for record_access's).
+  void access_run(const G& g, const void* addr, std::size_t n, AccessKind k,
+                  const std::source_location& w);
   // An access by the goroutine the detector's view is bound to (view()->owner is
   // instr::detail::active): the detector's direct entry (Detector::access_owned), for
   // record_annotated when the inline same-epoch check missed.

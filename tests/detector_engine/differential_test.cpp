@@ -96,10 +96,12 @@ struct Model {
 struct Coverage {
   std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0, view_hits = 0;
   std::size_t deletes = 0, tag_generations = 0, owned = 0;
+  std::size_t cell_hits = 0;  // thread views: repeats found in the cell, without the lock
   void operator+=(const Coverage& o) {
     accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
     repeats += o.repeats, view_hits += o.view_hits, deletes += o.deletes, owned += o.owned;
     tag_generations += o.tag_generations;
+    cell_hits += o.cell_hits;
   }
 };
 
@@ -280,7 +282,11 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
           ++v.hits;
           ++cov.view_hits;
         } else {
-          d.access_in_view(&v, id, addr, end - begin, kind, where, token(id));
+          if (d.repeats_in_view(&v, id, addr, end - begin, kind)) {
+            ++cov.cell_hits;
+          } else {
+            d.access_in_view(&v, id, addr, end - begin, kind, where, token(id));
+          }
         }
         twin.access(id, addr, end - begin, kind, where);
       } else if (shape.use_view) {
@@ -417,6 +423,7 @@ TEST(DetectorDifferential, ThreadViewsAgreeWithFullChecks) {
   EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
   EXPECT_GT(cov.deletes, 100u / testing::kShrink) << "too few deletes to be a test";
   EXPECT_GT(cov.tag_generations, 100u / testing::kShrink) << "tags never started over";
+  EXPECT_GT(cov.cell_hits, cov.accesses / 200) << "too few repeats decided from the cell";
 }
 
 // Atomic operations mixed in: two atomics never race, an atomic store or RMW races with an

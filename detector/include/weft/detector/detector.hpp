@@ -146,6 +146,13 @@ class Detector {
   SameEpochView* add_thread_view();
   bool access_in_view(SameEpochView* view, GoId g, const void* addr, std::size_t size,
                       Access kind, const Loc& where, const void* owner);
+  // Past a miss of the inline check, still without the lock: whether g's access repeats one g
+  // made in its current epoch, as the granule's state (not only its word's tag, which names
+  // the last epoch to cover it: readers of a shared table take it from each other) says.
+  // Then it is counted and done; false means only "call access_in_view". The view must be
+  // bound to g (else false). Called by the view's thread only.
+  bool repeats_in_view(SameEpochView* view, GoId g, const void* addr, std::size_t size,
+                       Access kind);
   // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
   // the caller reports the write of the whole object first, then frees.)
   void free_range(const void* addr, std::size_t size);
