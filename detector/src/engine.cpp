@@ -431,7 +431,7 @@ DetectorStats Detector::Engine::stats() const {
   auto count = [&](const VectorClock& c) {
     st.clock_entries += c.delta_entries();
     if (c.base() != nullptr && bases.insert(c.base()).second) {
-      st.clock_entries += c.base()->entries.size();
+      st.clock_entries += c.base()->size();
     }
   };
   for (const auto& [id, s] : live_) count(s->clock);
