@@ -161,6 +161,9 @@ class Detector::Engine {
   // the view's hits. False means only "take the lock".
   bool repeats_unlocked(ThreadView& tv, GoId g, const void* addr, std::size_t size,
                         Access kind) const {
+    // The owner is cleared at every resume and set by this thread's binding: set, it says
+    // `bound` is the running goroutine's state (alive), not one that ended elsewhere.
+    if (__atomic_load_n(&tv.view.owner, __ATOMIC_RELAXED) == nullptr) return false;
     const GoState* s = __atomic_load_n(&tv.bound, __ATOMIC_RELAXED);
     const auto a = reinterpret_cast<std::uintptr_t>(addr);
     if (s == nullptr || s->id != g || size - 1 > 7 - (a & 7)) return false;
@@ -218,8 +221,9 @@ class Detector::Engine {
   void bind_thread(ThreadView& tv, GoState& s, const void* owner) {
     if (tv.bound != &s) {
       if (tv.bound != nullptr) tv.bound->view = nullptr;
-      if (s.view != nullptr) s.view->bound = nullptr;  // s ran on another thread before
-      tv.bound = &s;
+      // s ran on another thread before (whose repeats_unlocked may be reading `bound`).
+      if (s.view != nullptr) __atomic_store_n(&s.view->bound, nullptr, __ATOMIC_RELAXED);
+      __atomic_store_n(&tv.bound, &s, __ATOMIC_RELAXED);
       s.view = &tv;
     }
     tv.view.tag = s.tag;
@@ -231,7 +235,7 @@ class Detector::Engine {
   static void unbind_thread(GoState& s) {
     if (s.view == nullptr) return;
     __atomic_store_n(&s.view->view.owner, nullptr, __ATOMIC_RELAXED);
-    s.view->bound = nullptr;
+    __atomic_store_n(&s.view->bound, nullptr, __ATOMIC_RELAXED);
     s.view = nullptr;
   }
   // An access of size > 0 by s (access() after its goroutine lookup).
