@@ -278,6 +278,9 @@ class Detector::Engine {
   std::vector<std::unique_ptr<GoState>> spare_;  // states of dead goroutines, for reuse
   SyncTable syncs_;
   std::uint64_t next_serial_ = 1;
+  // Concurrent mode's views (add_thread_view). Declared before shadow_, which keeps their
+  // page caches (and empties them when destroyed).
+  std::vector<std::unique_ptr<ThreadView>> thread_views_;
   Shadow shadow_;
   FrameTrie frames_;
   GoroutineTable infos_;
@@ -303,7 +306,6 @@ class Detector::Engine {
   std::size_t info_gc_threshold_ = kMinInfoGc;
   static constexpr std::size_t kMinInfoGc = 4096;
   static constexpr std::size_t kMaxSpareStates = 64;
-  std::vector<std::unique_ptr<ThreadView>> thread_views_;  // concurrent mode's (add_thread_view)
   std::uint64_t accesses_ = 0;
   std::uint64_t races_ = 0;
   std::uint64_t clock_work_ = 0;  // sum of the costs VectorClock operations return
