@@ -407,22 +407,22 @@ void record_annotated(const void* addr, std::size_t size, AccessKind kind,
       return;
     }
   }
-  // record_access's direct case without its by-value Location (whose copy, read back as
-  // wider words than it was written in, stalled every call on store forwarding).
-  Scheduler* s = current_scheduler();
-  RaceSink* race = s != nullptr ? s->direct_race() : nullptr;
-  // Under weft::run the running goroutine is this thread's instr::detail::active.
-  if (race != nullptr && s->is_parallel()) {
+  // Under weft::run: the running goroutine is this thread's instr::detail::active.
+  if (RaceSink* race = run_race) {
     if (const void* g = instr::detail::active) {
       race->access_run(*static_cast<const G*>(g), addr, size, kind, where);
       return;
     }
   }
+  // record_access's direct case without its by-value Location (whose copy, read back as
+  // wider words than it was written in, stalled every call on store forwarding).
   const Location at = Location::from(where);
-  if (race != nullptr) {
-    if (const G* g = s->current()) {
-      race->access_direct(*g, addr, size, kind, at);
-      return;
+  if (Scheduler* s = current_scheduler()) {
+    if (RaceSink* race = s->direct_race()) {
+      if (const G* g = s->current()) {
+        race->access_direct(*g, addr, size, kind, at);
+        return;
+      }
     }
   }
   record_access(addr, size, kind, at);

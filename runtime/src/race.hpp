@@ -68,6 +68,9 @@ class RaceSink;
 // behind detail::access_view) under weft::explore, else null; set with the thread's
 // scheduler. (Under weft::run a miss goes through record_access to access_direct.)
 extern thread_local constinit RaceSink* access_race;
+// Under weft::run: the race detector of the run on this processor's thread (whose own view
+// detail::access_view is), else null; set with the thread's scheduler.
+extern thread_local constinit RaceSink* run_race;
 
 class RaceSink final : public EventSink {
  public:
