@@ -56,6 +56,14 @@ class CellArena {
     --live_;
   }
   std::size_t live() const { return live_; }
+  // The chunk table's address, fixed from now on: room for every index is reserved (4 MiB of
+  // address space, touched as chunks are added), so views that other threads read without
+  // the detector's lock (Detector::add_thread_view) never see the table move.
+  const void* const* fixed_table() {
+    if (raw_.capacity() < (std::size_t{kMaxIndex} >> kShift) + 1)
+      raw_.reserve((std::size_t{kMaxIndex} >> kShift) + 1);
+    return raw_.data();
+  }
   void clear() {
     chunks_.clear();
     raw_.clear();

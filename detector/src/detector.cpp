@@ -6,6 +6,8 @@
 
 #include <sched.h>
 
+#include <cstddef>
+#include <type_traits>
 #include <utility>
 
 namespace weft::det {
@@ -85,6 +87,21 @@ bool Detector::access_bound(GoId g, const void* addr, std::size_t size, Access k
                             const Loc& where, const void* owner) {
   return locked(*engine_,
                 [&] { return engine_->access_bound(g, addr, size, kind, where, owner); });
+}
+SameEpochView* Detector::add_thread_view() {
+  return locked(*engine_, [&] { return engine_->add_thread_view(); });
+}
+bool Detector::access_in_view(SameEpochView* view, GoId g, const void* addr, std::size_t size,
+                              Access kind, const Loc& where, const void* owner) {
+  static_assert(std::is_standard_layout_v<ThreadView> && offsetof(ThreadView, view) == 0);
+  auto& tv = *reinterpret_cast<ThreadView*>(view);
+  return locked(*engine_,
+                [&] { return engine_->access_in_view(tv, g, addr, size, kind, where, owner); });
+}
+bool Detector::repeats_in_view(SameEpochView* view, GoId g, const void* addr, std::size_t size,
+                               Access kind) {
+  if (engine_->caller_serialises) return false;
+  return engine_->repeats_unlocked(*reinterpret_cast<ThreadView*>(view), g, addr, size, kind);
 }
 bool Detector::write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where) {
   return locked(*engine_, [&] { return engine_->write_then_free(g, addr, size, where); });

@@ -14,6 +14,11 @@ void Detector::Engine::reset() {
   last_state_ = nullptr;
   drop_view();
   view.hits = 0;
+  for (auto& tv : thread_views_) {
+    tv->bound = nullptr;
+    tv->view.owner = nullptr;
+    tv->view.hits = 0;
+  }
   slots_.clear();
   live_.clear();
   spare_.clear();
@@ -63,7 +68,6 @@ GoState& Detector::Engine::state_lookup(GoId g) {
 
 void Detector::Engine::tick(GoState& s) {
   if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
-  s.last_visible = s.epoch;
   ++s.epoch;
   s.tag = new_tag();  // renumbering the tags unbinds the view
   shadow_.note_tag(s.tag, Stamp::pack(s.slot, s.epoch));
@@ -72,6 +76,18 @@ void Detector::Engine::tick(GoState& s) {
   // match, and a goroutine that unlocks and goes on accessing memory keeps its inline path.
   // Another goroutine's tick leaves the view's goroutine and epoch as they were.
   if (bound_ == &s) view.tag = s.tag;
+  // So does a thread's view (concurrent mode), even when the tick comes from another thread
+  // (a goroutine's release on behalf of a parked one, as a channel's hand-off makes): that
+  // view's thread reads the tag only while it runs this goroutine.
+  if (s.view != nullptr) __atomic_store_n(&s.view->view.tag, s.tag, __ATOMIC_RELAXED);
+}
+
+SameEpochView* Detector::Engine::add_thread_view() {
+  auto tv = std::make_unique<ThreadView>();
+  tv->view.cells.chunks = shadow_.fixed_cell_table();
+  shadow_.add_ways(tv->view.ways);
+  thread_views_.push_back(std::move(tv));
+  return &thread_views_.back()->view;
 }
 
 std::uint32_t Detector::Engine::new_tag() {
@@ -79,6 +95,10 @@ std::uint32_t Detector::Engine::new_tag() {
     // Number the live goroutines' current epochs 1..n and carry their words over; every
     // other tag in the shadow belongs to an epoch that has ended and can never match again.
     drop_view();
+    // Threads' views are unbound too (concurrent mode). One that is in the middle of an
+    // inline check may still compare its old tag with renumbered words: a match there skips
+    // one access (a possible missed report, never a false one), once in 2^31 epochs.
+    for (auto& [id, st] : live_) unbind_thread(*st);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> renamed;  // (old, new), by old
     renamed.reserve(live_.size());
     next_tag_ = 1;
@@ -147,7 +167,8 @@ void Detector::Engine::go_end(GoId g) {
   auto it = live_.find(g);
   if (it == live_.end()) return;
   GoState& s = *it->second;
-  slots_.release(s.slot, s.epoch, s.last_visible);
+  unbind_thread(s);
+  slots_.release(s.slot, s.epoch, s.last_access);
   s.clock.clear();
   s.order.clear();
   s.held.clear();
@@ -280,7 +301,7 @@ bool Detector::access_owned(const void* addr, std::size_t size, Access kind, con
 bool Detector::Engine::access_of(GoState& s, const void* addr, std::size_t size, Access kind,
                                  const Loc& where) {
   ++accesses_;
-  s.last_visible = s.epoch;
+  s.last_access = s.epoch;
   const auto a = reinterpret_cast<std::uintptr_t>(addr);
   const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
   if ((a & 7) + size <= 8) {  // inside one granule: one page lookup for everything
@@ -318,7 +339,8 @@ bool Detector::Engine::write_then_free(GoId g, const void* addr, std::size_t siz
   if (size == 0) return false;
   GoState& s = state(g);
   ++accesses_;
-  s.last_visible = s.epoch;
+  // last_access stays: nothing is recorded, so no epoch of this write outlives the call (a
+  // goroutine's last act is often freeing its closure; that must not pin its slot).
   const auto a = reinterpret_cast<std::uintptr_t>(addr);
   const std::uint64_t epoch = Stamp::pack(s.slot, s.epoch);
   const FrameId at = site(s, where);
@@ -402,13 +424,14 @@ DetectorStats Detector::Engine::stats() const {
   st.goroutine_infos = infos_.size();
   st.lock_edges = locks_.edge_count();
   st.accesses = accesses_ + view.hits;
+  for (const auto& tv : thread_views_) st.accesses += tv->view.hits;  // racy: a count
   st.races = races_;
   // Storage of all clocks, each shared base once.
   std::unordered_set<const ClockBase*> bases;
   auto count = [&](const VectorClock& c) {
     st.clock_entries += c.delta_entries();
     if (c.base() != nullptr && bases.insert(c.base()).second) {
-      st.clock_entries += c.base()->entries.size();
+      st.clock_entries += c.base()->size();
     }
   };
   for (const auto& [id, s] : live_) count(s->clock);

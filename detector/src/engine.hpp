@@ -43,14 +43,24 @@ class EngineLock {
   std::atomic<bool> held_{false};
 };
 
+struct GoState;
+
+// Concurrent mode: the same-epoch view of one thread that records accesses
+// (Detector::add_thread_view). `view` first: the detector hands out its address.
+struct ThreadView {
+  SameEpochView view;
+  GoState* bound = nullptr;  // the goroutine view.tag is for (null: none)
+};
+
 struct GoState {
   GoId id = 0;
   std::uint64_t serial = 0;  // unique to this goroutine among all since reset (SyncClock)
   Slot slot = 0;
   Clock epoch = 0;         // == clock.get(slot)
   std::uint32_t tag = 0;   // the epoch's tag in shadow words (same_epoch.hpp), never 0
-  Clock last_visible = 0;  // last epoch others may have seen (access, release, spawn)
+  Clock last_access = 0;   // epoch of its last recorded access (the slot's floor, slots.hpp)
   VectorClock clock;
+  ThreadView* view = nullptr;  // the thread view bound to it, if any (Engine::bind_thread)
   // Happens-before without the edges of mutexes, for the lock-order refinement
   // (lock_graph.hpp): indexed by goroutine id, kept only once order_on_.
   VectorClock order;
@@ -103,7 +113,7 @@ class Detector::Engine {
     return access_of(*bound_, addr, size, kind, where);
   }
   // Only for the goroutine of the last event (anything else needs a lookup that may start a
-  // goroutine). A hit leaves last_visible alone: it was set to this epoch by the access that
+  // goroutine). A hit leaves last_access alone: it was set to this epoch by the access that
   // recorded it, and the epoch has not moved since.
   bool access_repeats(GoId g, const void* addr, std::size_t size, Access kind) {
     if (g != last_id_ || last_state_ == nullptr || size == 0) return false;
@@ -127,6 +137,50 @@ class Detector::Engine {
     view.owner = owner;
     view.tag = last_state_->tag;
     bound_ = last_state_;
+  }
+  // Concurrent mode: a view for one thread (Detector::add_thread_view).
+  SameEpochView* add_thread_view();
+  // access() by g through a thread's view, which is then bound to g for `owner`, with the
+  // accessed page in its cache (Detector::access_in_view).
+  bool access_in_view(ThreadView& tv, GoId g, const void* addr, std::size_t size, Access kind,
+                      const Loc& where, const void* owner) {
+    GoState& s = tv.bound != nullptr && tv.bound->id == g ? *tv.bound : state(g);
+    const bool reported = size != 0 && access_of(s, addr, size, kind, where);
+    bind_thread(tv, s, owner);
+    const auto a = reinterpret_cast<std::uintptr_t>(addr);
+    if (const ShadowWord* words = shadow_.page_words(a)) {
+      const std::uintptr_t key = a >> SameEpochView::kPageShift;
+      tv.view.ways[key & (SameEpochView::kWays - 1)] = SameEpochView::Way{key, words};
+    }
+    return reported;
+  }
+  // Without the lock: whether g's access, through its thread's view tv (bound to g), repeats
+  // one g made in its current epoch, decided from the granule's cell (cell_repeats) when the
+  // word's tag did not say so (the tag names only the last epoch to cover the granule: two
+  // goroutines reading one table take it from each other at every read). A hit is counted in
+  // the view's hits. False means only "take the lock".
+  bool repeats_unlocked(ThreadView& tv, GoId g, const void* addr, std::size_t size,
+                        Access kind) const {
+    // The owner is cleared at every resume and set by this thread's binding: set, it says
+    // `bound` is the running goroutine's state (alive), not one that ended elsewhere.
+    if (__atomic_load_n(&tv.view.owner, __ATOMIC_RELAXED) == nullptr) return false;
+    const GoState* s = __atomic_load_n(&tv.bound, __ATOMIC_RELAXED);
+    const auto a = reinterpret_cast<std::uintptr_t>(addr);
+    if (s == nullptr || s->id != g || size - 1 > 7 - (a & 7)) return false;
+    const std::uintptr_t key = a >> SameEpochView::kPageShift;
+    const SameEpochView::Way& way = tv.view.ways[key & (SameEpochView::kWays - 1)];
+    if (__atomic_load_n(&way.key, __ATOMIC_RELAXED) != key) return false;
+    const ShadowWord w = __atomic_load_n(
+        &way.words[(a >> 3) & ((1u << (SameEpochView::kPageShift - 3)) - 1)], __ATOMIC_RELAXED);
+    const auto c = static_cast<std::uint32_t>(w >> 32);
+    // No cell, or a cell that is another epoch's sole write (the tag says so): no repeat,
+    // and no need to load the cell's line.
+    if (c == 0 || (static_cast<std::uint32_t>(w) & SameEpochView::kSoleWrite) != 0) return false;
+    const auto& cell = *static_cast<const Cell*>(tv.view.cells.cell(c));
+    const unsigned mask = ((1u << size) - 1) << (a & 7);
+    if (!cell_repeats(cell, mask, kind, Stamp::pack(s->slot, s->epoch))) return false;
+    ++tv.view.hits;
+    return true;
   }
   void free_range(const void* addr, std::size_t size);
   bool write_then_free(GoId g, const void* addr, std::size_t size, const Loc& where);
@@ -158,6 +212,31 @@ class Detector::Engine {
   void drop_view() {
     view.owner = nullptr;
     bound_ = nullptr;
+  }
+  // Concurrent mode: tv now describes s, in its current epoch, for `owner`. A thread's view
+  // is bound only by that thread (its accesses), and its owner is cleared by the runtime
+  // whenever that thread resumes a goroutine, so an owner left over from an earlier binding
+  // never meets a running goroutine's token; the engine keeps the tag of the goroutine a view
+  // is bound to true (tick), from whichever thread the tick comes.
+  void bind_thread(ThreadView& tv, GoState& s, const void* owner) {
+    if (tv.bound != &s) {
+      if (tv.bound != nullptr) tv.bound->view = nullptr;
+      // s ran on another thread before (whose repeats_unlocked may be reading `bound`).
+      if (s.view != nullptr) __atomic_store_n(&s.view->bound, nullptr, __ATOMIC_RELAXED);
+      __atomic_store_n(&tv.bound, &s, __ATOMIC_RELAXED);
+      s.view = &tv;
+    }
+    tv.view.tag = s.tag;
+    tv.view.owner = owner;
+  }
+  // s ends or its view may no longer be kept true: unbind its thread view (which may be
+  // another thread's: the owner is stored atomically; that thread's running goroutine is
+  // not s, or s would be making this call, so it never reads the tag).
+  static void unbind_thread(GoState& s) {
+    if (s.view == nullptr) return;
+    __atomic_store_n(&s.view->view.owner, nullptr, __ATOMIC_RELAXED);
+    __atomic_store_n(&s.view->bound, nullptr, __ATOMIC_RELAXED);
+    s.view = nullptr;
   }
   // An access of size > 0 by s (access() after its goroutine lookup).
   bool access_of(GoState& s, const void* addr, std::size_t size, Access kind, const Loc& where);
@@ -199,6 +278,9 @@ class Detector::Engine {
   std::vector<std::unique_ptr<GoState>> spare_;  // states of dead goroutines, for reuse
   SyncTable syncs_;
   std::uint64_t next_serial_ = 1;
+  // Concurrent mode's views (add_thread_view). Declared before shadow_, which keeps their
+  // page caches (and empties them when destroyed).
+  std::vector<std::unique_ptr<ThreadView>> thread_views_;
   Shadow shadow_;
   FrameTrie frames_;
   GoroutineTable infos_;

@@ -72,6 +72,10 @@ void Shadow::remove_page(Page* p) {
   if (last_page_ == p) last_page_ = nullptr;
   SameEpochView::Way& way = ways_[p->key & (SameEpochView::kWays - 1)];
   if (way.key == p->key) way = SameEpochView::Way{};
+  for (SameEpochView::Way* ways : extra_ways_) {
+    SameEpochView::Way& w = ways[p->key & (SameEpochView::kWays - 1)];
+    if (w.key == p->key) __atomic_store_n(&w.key, SameEpochView::kNoPage, __ATOMIC_RELAXED);
+  }
   pages_pool_.release(p);
 }
 
@@ -310,8 +314,11 @@ void Shadow::clear() {
       if (cell_of(w) != 0) cell_destroy(cells_.at(cell_of(w)));
     }
   }
-  if (pages_ != 0 || !table_.empty())
+  if (pages_ != 0 || !table_.empty()) {
     std::fill(ways_, ways_ + SameEpochView::kWays, SameEpochView::Way{});
+    for (SameEpochView::Way* ways : extra_ways_)
+      std::fill(ways, ways + SameEpochView::kWays, SameEpochView::Way{});
+  }
   table_.clear();
   pages_ = 0;
   last_page_ = nullptr;

@@ -124,6 +124,17 @@ class Shadow {
   std::optional<Conflict> write_then_free(std::uintptr_t addr, std::size_t size,
                                           const Accessor& who);
   void clear();
+  // A page cache of another view (a thread's, Detector::add_thread_view): the shadow empties
+  // its way before a page leaves (only the key: the thread may be reading the way without
+  // the lock, and the page's memory stays in the pool until clear()), and clear() empties it.
+  void add_ways(SameEpochView::Way* ways) { extra_ways_.push_back(ways); }
+  // The words of the page holding addr, if it is in the shadow.
+  const ShadowWord* page_words(std::uintptr_t addr) const {
+    const Page* p = find(addr >> kPageShift);
+    return p != nullptr ? p->w : nullptr;
+  }
+  // The chunk table views may read without the lock (CellArena::fixed_table).
+  const void* const* fixed_cell_table() { return cells_.fixed_table(); }
   // Calls f(Stamp&) for every recorded access (to collect or renumber goroutine infos).
   template <class F>
   void for_each_stamp(F&& f);
@@ -263,6 +274,7 @@ class Shadow {
   std::uintptr_t last_key_ = 0;  // one-page cache for runs of nearby accesses
   Page* last_page_ = nullptr;
   SameEpochView::Way* ways_;  // the view's page cache (kWays entries)
+  std::vector<SameEpochView::Way*> extra_ways_;  // threads' page caches (add_ways)
   Pool<Page> pages_pool_;
   CellArena cells_;
   std::optional<Pending> pending_;

@@ -107,6 +107,29 @@ struct Cell {
 };
 static_assert(sizeof(Cell) == 64 && sizeof(Cell) == CellArenaView::kCellBytes);
 
+// Whether an access of the bytes in `mask` by the epoch `epoch` (packed) repeats one the cell
+// already holds, so cell_access() would change nothing and report nothing: a plain read whose
+// bytes that epoch's plain read covers, or a plain write or update when the cell is only that
+// epoch's write of (at least) those bytes. Inline entries only (a spilled cell answers false).
+// Concurrent mode reads cells this way without the detector's lock (Engine::repeats_unlocked):
+// an entry with `epoch` is written only by that epoch's goroutine, which is the caller, so a
+// cell that another thread is changing can at worst show an entry a concurrent write has just
+// removed (that write raced with the entry's access and was checked against it).
+inline bool cell_repeats(const Cell& c, unsigned mask, Access kind, std::uint64_t epoch) {
+  if (c.spill != nullptr) return false;
+  const unsigned n = c.n;
+  if (n > Cell::kInline) return false;
+  if (kind == Access::read) {
+    for (unsigned i = 0; i < n; ++i)
+      if (c.stamp[i].epoch == epoch && c.kind[i] == Access::read && (c.mask[i] & mask) == mask)
+        return true;
+    return false;
+  }
+  if (kind != Access::write && kind != Access::update) return false;
+  return n == 1 && c.stamp[0].epoch == epoch && !kept_as_read(c.kind[0]) &&
+         (c.mask[0] & mask) == mask;
+}
+
 // Checks an access of the bytes in `mask` (non-empty) against the granule and records it.
 // Returns true and fills *conflict if it conflicts with an access that does not happen
 // before it.

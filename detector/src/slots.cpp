@@ -22,10 +22,10 @@ SlotTable::Grant SlotTable::allocate(const VectorClock* parent) {
   return {static_cast<Slot>(slots_.size() - 1), 1};
 }
 
-void SlotTable::release(Slot s, Clock issued, Clock last_visible) {
+void SlotTable::release(Slot s, Clock issued, Clock last_access) {
   Info& info = slots_[s];
   info.issued = std::max(info.issued, issued);
-  info.floor = std::max(info.floor, last_visible);
+  info.floor = std::max(info.floor, last_access);
   free_.push_back(s);
 }
 

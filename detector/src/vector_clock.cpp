@@ -19,11 +19,11 @@ std::size_t isqrt(std::size_t n) {
 }
 // A delta larger than this is folded into a new base.
 std::size_t max_delta(const ClockBase* base) {
-  return std::max<std::size_t>(64, 2 * isqrt(base ? base->entries.size() : 0));
+  return std::max<std::size_t>(64, 2 * isqrt(base ? base->size() : 0));
 }
 // copy_from() folds the source's delta first when it is larger than this.
 std::size_t max_copied_delta(const ClockBase* base) {
-  return std::max<std::size_t>(16, isqrt(base ? base->entries.size() : 0));
+  return std::max<std::size_t>(16, isqrt(base ? base->size() : 0));
 }
 // How many dominated base ids a base remembers.
 constexpr std::size_t kMaxCovers = 8;
@@ -59,6 +59,62 @@ void merge_into(const std::vector<ClockEntry>& a, const std::vector<ClockEntry>&
   out.insert(out.end(), j, b.end());
 }
 
+Clock base_get(const ClockBase& b, Slot s) {
+  if (!b.dense.empty()) return s < b.dense.size() ? b.dense[s] : 0;
+  return lookup(b.entries, s);
+}
+
+// out := a ⊔ b ⊔ delta (a and b may be null), dense when at least about half the slots below
+// the highest have an entry, sorted pairs otherwise. Returns the entries written or merged.
+std::size_t build_base(const ClockBase* a, const ClockBase* b,
+                       const std::vector<ClockEntry>& delta, ClockBase& out) {
+  std::size_t span = 0, count = delta.size();
+  for (const ClockBase* x : {a, b}) {
+    if (x == nullptr) continue;
+    const std::size_t end = !x->dense.empty()     ? x->dense.size()
+                            : !x->entries.empty() ? x->entries.back().slot + std::size_t{1}
+                                                  : 0;
+    span = std::max(span, end);
+    count = std::max(count, x->size());
+  }
+  if (!delta.empty()) span = std::max<std::size_t>(span, delta.back().slot + std::size_t{1});
+  if (span <= 2 * count + 16) {
+    out.dense.assign(span, 0);
+    std::size_t work = span;
+    Clock* o = out.dense.data();
+    for (const ClockBase* x : {a, b}) {
+      if (x == nullptr) continue;
+      if (!x->dense.empty()) {
+        const Clock* v = x->dense.data();
+        const std::size_t n = x->dense.size();
+        for (std::size_t i = 0; i < n; ++i) o[i] = o[i] < v[i] ? v[i] : o[i];
+      } else {
+        for (const ClockEntry& e : x->entries) o[e.slot] = std::max(o[e.slot], e.value);
+        work += x->entries.size();
+      }
+    }
+    for (const ClockEntry& e : delta) o[e.slot] = std::max(o[e.slot], e.value);
+    return work + delta.size();
+  }
+  // Sparse: dense inputs (rare here) are listed first.
+  std::vector<ClockEntry> none, listed[2];
+  auto pairs = [&](const ClockBase* x, std::vector<ClockEntry>& v) -> const std::vector<ClockEntry>& {
+    if (x == nullptr) return none;
+    if (x->dense.empty()) return x->entries;
+    for (std::size_t s = 0; s < x->dense.size(); ++s)
+      if (x->dense[s] != 0) v.push_back({static_cast<Slot>(s), x->dense[s]});
+    return v;
+  };
+  if (b == nullptr) {
+    merge_into(pairs(a, listed[0]), delta, out.entries);
+    return out.entries.size();
+  }
+  std::vector<ClockEntry> tmp;
+  merge_into(pairs(a, listed[0]), pairs(b, listed[1]), tmp);
+  merge_into(tmp, delta, out.entries);
+  return tmp.size() + out.entries.size();
+}
+
 bool covers(const ClockBase& a, const ClockBase& b) {
   return &a == &b || a.id == b.id ||
          std::find(a.covers.begin(), a.covers.end(), b.id) != a.covers.end();
@@ -87,7 +143,7 @@ std::vector<std::uint64_t> covers_of(std::initializer_list<const ClockBase*> sou
 
 Clock VectorClock::get_slow(Slot s) const {
   Clock d = lookup(delta_, s);
-  const Clock v = base_ ? std::max(d, lookup(base_->entries, s)) : d;
+  const Clock v = base_ ? std::max(d, base_get(*base_, s)) : d;
   const unsigned i = memo_next_++ & 1;
   memo_slot_[i] = s;
   memo_value_[i] = v;
@@ -127,12 +183,9 @@ std::size_t VectorClock::join(const VectorClock& o) {
     } else {
       // Unrelated bases: build one that dominates both (and holds our delta).
       auto merged = std::make_shared<ClockBase>();
-      std::vector<ClockEntry> tmp;
-      merge_into(base_->entries, o.base_->entries, tmp);
-      merge_into(tmp, delta_, merged->entries);
+      work += build_base(base_.get(), o.base_.get(), delta_, *merged);
       merged->id = next_base_id();
       merged->covers = covers_of({base_.get(), o.base_.get()});
-      work += tmp.size() + merged->entries.size();
       base_ = std::move(merged);
       delta_.clear();
     }
@@ -170,14 +223,10 @@ std::size_t VectorClock::join(const VectorClock& o) {
 
 std::size_t VectorClock::compact() {
   auto merged = std::make_shared<ClockBase>();
-  if (base_) {
-    merge_into(base_->entries, delta_, merged->entries);
-  } else {
-    merged->entries = delta_;
-  }
+  build_base(base_.get(), nullptr, delta_, *merged);
   merged->id = next_base_id();
   merged->covers = covers_of({base_.get()});
-  const std::size_t work = merged->entries.size();
+  const std::size_t work = merged->size();
   base_ = std::move(merged);
   delta_.clear();
   return work;
@@ -200,7 +249,7 @@ void VectorClock::clear() {
 }
 
 std::size_t VectorClock::stored_entries() const {
-  return delta_.size() + (base_ ? base_->entries.size() : 0);
+  return delta_.size() + (base_ ? base_->size() : 0);
 }
 
 }  // namespace weft::det

@@ -49,11 +49,18 @@ struct ClockEntry {
   Clock value;
 };
 
-// An immutable sorted run of entries, shared between clocks.
+// An immutable run of entries, shared between clocks: sorted (slot, value) pairs, or, when
+// most slots below the highest have an entry (slots are reused, so a run with many goroutines
+// alive is dense), one value per slot from 0, which a join of two bases merges in one
+// vectorisable pass with no search or branch (weft_stress: 600-1,200 slots, every send a join
+// of unrelated bases).
 struct ClockBase {
   std::uint64_t id = 0;
-  std::vector<ClockEntry> entries;     // sorted by slot, no duplicates
+  std::vector<ClockEntry> entries;     // sorted by slot, no duplicates (empty when dense)
+  std::vector<Clock> dense;            // when not empty: slot s's value at [s], 0 for none
   std::vector<std::uint64_t> covers;   // ids of bases this one is known to dominate
+  // Entries stored (a dense base stores one per slot below its end).
+  std::size_t size() const { return dense.empty() ? entries.size() : dense.size(); }
 };
 
 // The operations that change a clock return their cost: the number of entries they wrote or

@@ -58,6 +58,18 @@ thread_local Proc* tls_proc = nullptr;
   asm volatile("" ::: "memory");
   return tls_proc;
 }
+// With race detection: g resumes (or starts) on p's thread, from g0 or straight from
+// another goroutine's stack. What its accesses read per thread is bound to it here, on
+// every resume, on whatever thread: instr::detail::active (its token, written through a
+// fresh thread-local address: this may run on a goroutine's stack whose code computed the
+// address on another thread) and p's detector view, unbound until g's first checked access
+// binds it (det::Detector::access_in_view), so it never describes a goroutine that ran here
+// before, nor an earlier epoch of g's.
+[[gnu::noinline]] void bind_resumed(Proc* p, G* g) noexcept {
+  asm volatile("" ::: "memory");
+  instr::detail::active = g;
+  if (p->race_view != nullptr) __atomic_store_n(&p->race_view->owner, nullptr, __ATOMIC_RELAXED);
+}
 [[gnu::noinline]] void set_this_proc(Proc* p) noexcept {
   asm volatile("" ::: "memory");
   tls_proc = p;
@@ -467,7 +479,7 @@ G* ParallelScheduler::start_here(Proc* p, G* g) {
     // and next starts on its stack with no history; next's accesses are its own.
     race_sink_->go_end(g->id);
     if (g->stack.region) race_sink_->stack_released(g->stack);
-    instr::detail::active = next;
+    bind_resumed(p, next);
   }
   next->stack = g->stack;
   // The running context becomes next's, ThreadSanitizer's fiber included (each context
@@ -508,7 +520,7 @@ Wake ParallelScheduler::park_on(Proc* p, WaitReason reason, const Location& wher
     next->state = GState::running;
     p->cur = next;
     p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (race_sink_) instr::detail::active = next;
+    if (race_sink_) bind_resumed(p, next);
     switch_to(g->ctx, next->ctx);
   } else {
     switch_to(g->ctx, p->g0);
@@ -658,7 +670,7 @@ void ParallelScheduler::execute(Proc* p, G* g) {
   p->cur = g;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   // With race detection, instrumented accesses of g call in (weft/detail/access.hpp).
-  if (race_sink_) instr::detail::active = g;
+  if (race_sink_) bind_resumed(p, g);
   switch_to(p->g0, g->ctx);
   // The goroutine that came back (g, or one g or its successors parked into) is p->prev.
   p->cur = nullptr;
@@ -676,6 +688,10 @@ void ParallelScheduler::proc_main(Proc* p) {
   set_this_proc(p);
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
+  if (race_sink_) {
+    if (p->race_view == nullptr) p->race_view = race_sink_->add_thread_view();
+    access_view = p->race_view;  // this thread's, for the inline check
+  }
   if (nprocs_ == 1) set_sole_processor(true);
   for (;;) {
     G* g = std::exchange(p->handoff, nullptr);

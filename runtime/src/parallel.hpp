@@ -97,6 +97,7 @@
 
 #include "scheduler.hpp"
 #include "timer_heap.hpp"
+#include "weft/detail/access.hpp"
 #include "weft/detail/spinlock.hpp"
 
 namespace weft::detail {
@@ -179,6 +180,10 @@ struct Proc {
 
   bool in_idle = false;  // guarded by ParallelScheduler::idle_mu_
   Parker parker;
+  // With race detection: this processor's same-epoch view in the detector
+  // (det::Detector::add_thread_view), which detail::access_view points at on its thread.
+  // Written by this thread only, but for what the detector keeps true under its lock.
+  AccessView* race_view = nullptr;
   std::thread thread;
 
   // Timers armed on this processor (see the invariants in the file comment).
@@ -222,7 +227,9 @@ class ParallelScheduler final : public Scheduler {
   [[noreturn]] void exit_killed() override;
   std::size_t choose(std::size_t n) override;
   // The race detector (RunOptions::detect_races), or null; set before run().
-  void detect_races(RaceSink* race) noexcept { race_sink_ = race; }
+  // The detector alone observes accesses here (direct_race): each processor checks its
+  // goroutines' repeats inline through a view of its own (Proc::race_view).
+  void detect_races(RaceSink* race) noexcept { race_sink_ = direct_race_ = race; }
   EventSink* events() noexcept override;
   void access_point(Location) override {}
   [[noreturn]] void fail_now(FailureKind kind, std::string report) override;

@@ -120,7 +120,15 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
                              const Location& w) {
   note_stack(addr);
   bool reported;
-  {
+  if (run_) {
+    // Under weft::run: this thread's view (set with its processor, null on a thread that
+    // has none) is bound to g, whose token is what instr::detail::active holds here.
+    auto* view = reinterpret_cast<det::SameEpochView*>(access_view);
+    if (view != nullptr && det_.repeats_in_view(view, g.id, addr, n, to_det(k))) return;
+    SinkCallGuard guard;
+    reported = view != nullptr ? det_.access_in_view(view, g.id, addr, n, to_det(k), loc(w), &g)
+                               : det_.access(g.id, addr, n, to_det(k), loc(w));
+  } else {
     SinkCallGuard guard;
     // The view then answers g's next repeats inline (weft/detail/access.hpp): its owner
     // token is what instr::detail::active holds while g runs. When it is g's already, the
@@ -128,6 +136,23 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
     reported = det_.view()->owner == &g
                    ? det_.access_owned(addr, n, to_det(k), loc(w))
                    : det_.access_bound(g.id, addr, n, to_det(k), loc(w), &g);
+  }
+  if (reported) check();
+}
+
+// Only record_annotated calls it, below.
+void RaceSink::access_run(const G& g, const void* addr, std::size_t n, AccessKind k,
+                          const std::source_location& w) {
+  auto* view = reinterpret_cast<det::SameEpochView*>(access_view);
+  if (view == nullptr) return access_direct(g, addr, n, k, Location::from(w));
+  if (det_.repeats_in_view(view, g.id, addr, n, to_det(k))) return;
+  note_stack(addr);
+  bool reported;
+  {
+    SinkCallGuard guard;
+    reported = det_.access_in_view(
+        view, g.id, addr, n, to_det(k),
+        det::Loc{w.file_name(), w.function_name(), w.line(), w.column()}, &g);
   }
   if (reported) check();
 }
@@ -379,6 +404,13 @@ void record_annotated(const void* addr, std::size_t size, AccessKind kind,
     const void* owner = instr::detail::active;
     if (owner != nullptr && access_view->owner == owner) {
       race->access_owned(addr, size, kind, where);
+      return;
+    }
+  }
+  // Under weft::run: the running goroutine is this thread's instr::detail::active.
+  if (RaceSink* race = run_race) {
+    if (const void* g = instr::detail::active) {
+      race->access_run(*static_cast<const G*>(g), addr, size, kind, where);
       return;
     }
   }

@@ -65,8 +65,12 @@ static_assert(det::SameEpochView::kPageShift == AccessView::kPageShift &&
 
 class RaceSink;
 // The race detector of the run on this thread when it alone observes accesses (the sink
-// behind detail::access_view), else null; set with the thread's scheduler.
+// behind detail::access_view) under weft::explore, else null; set with the thread's
+// scheduler. (Under weft::run a miss goes through record_access to access_direct.)
 extern thread_local constinit RaceSink* access_race;
+// Under weft::run: the race detector of the run on this processor's thread (whose own view
+// detail::access_view is), else null; set with the thread's scheduler.
+extern thread_local constinit RaceSink* run_race;
 
 class RaceSink final : public EventSink {
  public:
@@ -113,6 +117,11 @@ class RaceSink final : public EventSink {
   // (weft/detail/access.hpp).
   void access_direct(const G& g, const void* addr, std::size_t n, AccessKind k,
                      const Location& w);
+  // Under weft::run: an access by g (instr::detail::active on this processor's thread) that
+  // the inline check missed: the detector's check without its lock, then with it, through
+  // this thread's view (record_annotated's path; access_direct for record_access's).
+  void access_run(const G& g, const void* addr, std::size_t n, AccessKind k,
+                  const std::source_location& w);
   // An access by the goroutine the detector's view is bound to (view()->owner is
   // instr::detail::active): the detector's direct entry (Detector::access_owned), for
   // record_annotated when the inline same-epoch check missed.
@@ -122,8 +131,17 @@ class RaceSink final : public EventSink {
   // lock_released, each pair in one call (sync.cpp, through hb::mutex_locked/unlocking).
   void mutex_locked(GoId g, const void* m, const Location& where);
   void mutex_unlocking(GoId g, const void* m);
-  // The detector's same-epoch view, as the inline access path sees it (detail::access_view).
-  AccessView* view() noexcept { return reinterpret_cast<AccessView*>(det_.view()); }
+  // The detector's same-epoch view, as the inline access path sees it (detail::access_view);
+  // under weft::run none (null): each processor's thread has its own (add_thread_view).
+  AccessView* view() noexcept {
+    return run_ ? nullptr : reinterpret_cast<AccessView*>(det_.view());
+  }
+  // Under weft::run: a view for one processor's thread (det::Detector::add_thread_view).
+  // access_direct binds it to the goroutine whose access it checks on that thread.
+  AccessView* add_thread_view() {
+    SinkCallGuard guard;
+    return reinterpret_cast<AccessView*>(det_.add_thread_view());
+  }
 
   det::DetectorStats stats() const {
     SinkCallGuard guard;

@@ -26,6 +26,7 @@ thread_local constinit bool in_event_sink = false;
 
 thread_local constinit AccessView* access_view = nullptr;
 thread_local constinit RaceSink* access_race = nullptr;
+thread_local constinit RaceSink* run_race = nullptr;
 
 Scheduler* current_scheduler() noexcept { return tls_scheduler; }
 void set_current_scheduler(Scheduler* s) noexcept {
@@ -33,7 +34,11 @@ void set_current_scheduler(Scheduler* s) noexcept {
   tls_run_unobserved = s != nullptr && s->is_parallel() && s->race() == nullptr;
   RaceSink* race = s != nullptr ? s->direct_race() : nullptr;
   access_view = race != nullptr ? race->view() : nullptr;
-  access_race = race;
+  // Under weft::run the view is each processor's (ParallelScheduler::proc_main sets it), and
+  // a miss goes to run_race (record_annotated) or through record_access to access_direct,
+  // which bind it; access_race is for the explore view's direct entry only.
+  access_race = access_view != nullptr ? race : nullptr;
+  run_race = race != nullptr && s->is_parallel() ? race : nullptr;
 }
 
 bool in_goroutine() noexcept { return tls_scheduler && tls_scheduler->current(); }

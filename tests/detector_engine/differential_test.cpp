@@ -61,7 +61,13 @@ struct Shape {
   std::uint32_t tag_limit = 0;
   // A third of the accesses are atomic operations (Access::atomic_*).
   bool atomics = false;
+  // Concurrent mode's thread views (Detector::add_thread_view), checked against a twin:
+  // goroutines run on kThreads threads and move between them, and a thread clears its
+  // view's owner whenever it resumes a goroutine (as weft::run's processors do); some
+  // synchronisation is made on behalf of a parked goroutine (a channel's hand-off).
+  bool thread_views = false;
 };
+constexpr int kThreads = 3;
 
 struct Model {
   std::vector<VC> clocks;               // per model goroutine
@@ -90,10 +96,12 @@ struct Model {
 struct Coverage {
   std::size_t accesses = 0, reports = 0, spawns = 0, slots = 0, repeats = 0, view_hits = 0;
   std::size_t deletes = 0, tag_generations = 0, owned = 0;
+  std::size_t cell_hits = 0;  // thread views: repeats found in the cell, without the lock
   void operator+=(const Coverage& o) {
     accesses += o.accesses, reports += o.reports, spawns += o.spawns, slots += o.slots;
     repeats += o.repeats, view_hits += o.view_hits, deletes += o.deletes, owned += o.owned;
     tag_generations += o.tag_generations;
+    cell_hits += o.cell_hits;
   }
 };
 
@@ -104,10 +112,36 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
                              .caller_serialises = shape.use_view,
                              .epoch_tag_limit = shape.tag_limit});
   Detector twin(DetectorOptions{.max_reports = 1u << 20});  // use_view: every access in full
+  const bool twinned = shape.use_view || shape.thread_views;
   // Every event but accesses goes to both.
   auto both = [&](auto&& f) {
     f(d);
-    if (shape.use_view) f(twin);
+    if (twinned) f(twin);
+  };
+  // thread_views: each thread's view and the goroutine it runs (0: none), and where each
+  // goroutine runs. An event by a goroutine on a thread that ran another one since (or on
+  // another thread than its last) is a resume: the thread clears its view's owner.
+  SameEpochView* views[kThreads] = {};
+  GoId running[kThreads] = {};
+  std::map<GoId, int> thread_of;
+  if (shape.thread_views)
+    for (SameEpochView*& v : views) v = d.add_thread_view();
+  auto run_on = [&](GoId id) {
+    int t = thread_of.count(id) != 0 ? thread_of[id] : -1;
+    if (t < 0 || rng() % 5 == 0) {  // starts, or parks and is resumed, maybe elsewhere
+      if (t >= 0 && running[t] == id) running[t] = 0;
+      t = static_cast<int>(rng() % kThreads);
+      thread_of[id] = t;
+    }
+    if (running[t] != id) {
+      views[t]->owner = nullptr;
+      running[t] = id;
+    }
+    return t;
+  };
+  auto park = [&](GoId id) {  // its thread goes on with another goroutine
+    auto it = thread_of.find(id);
+    if (it != thread_of.end() && running[it->second] == id) running[it->second] = 0;
   };
   // The view's owner token for goroutine id (ids are reused, as goroutine records are).
   auto token = [](GoId id) { return reinterpret_cast<const void*>(0x1000 + id); };
@@ -139,6 +173,13 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
     // Synchronisation on sync object `s` by the goroutine (id, u): 0 acquire, 1 release,
     // 2 release_store.
     auto sync = [&](GoId id, std::size_t u, int s, int kind) {
+      if (shape.thread_views) {
+        if (rng() % 4 == 0) {
+          park(id);  // made by another goroutine while id is parked
+        } else {
+          run_on(id);
+        }
+      }
       switch (kind) {
         case 0:
           both([&](Detector& x) { x.acquire(id, sync_addr(s)); });
@@ -167,7 +208,12 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
       auto [id, u] = pick_live();
       if (id == 1) continue;
       if (rng() % 2 != 0) sync(id, u, 0, 1);
+      if (shape.thread_views) run_on(id);
       both([&](Detector& x) { x.go_end(id); });
+      if (shape.thread_views) {
+        park(id);
+        thread_of.erase(id);
+      }
       m.live.erase(id);
       if (rng() % 2 != 0) free(kShared + (id - 1) % 6 * kPrivate, kPrivate);  // its "stack"
     } else if (op < 20) {  // main: wg.Wait()
@@ -179,13 +225,14 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
     } else if (op < 52) {  // free
       std::size_t begin = rng() % kBytes;
       std::size_t len = 1 + rng() % 16;
-      if (shape.use_view && rng() % 2 != 0) {
+      if (twinned && rng() % 2 != 0) {
         // A `delete` by a live goroutine: the fused write_then_free against the twin's write
         // and free (the model's verdicts on that write are the twin's, checked elsewhere).
         auto [id, u] = pick_live();
         const std::size_t end = std::min(kBytes, begin + len);
         const void* at = reinterpret_cast<const void*>(kBase + begin);
         const Loc where{file, "delete", ev, 0};
+        if (shape.thread_views) run_on(id);
         d.write_then_free(id, at, end - begin, where);
         twin.access(id, at, end - begin, Access::write, where);
         EXPECT_EQ(d.report_count(), twin.report_count()) << "seed " << seed << " event " << e;
@@ -228,7 +275,21 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
       const void* addr = reinterpret_cast<const void*>(kBase + begin);
       const Loc where{file, "access", ev, 0};
       bool repeat = false;
-      if (shape.use_view) {
+      if (shape.thread_views) {
+        SameEpochView& v = *views[run_on(id)];
+        repeat = v.owner == token(id) && v.repeats(addr, end - begin, kind);
+        if (repeat) {
+          ++v.hits;
+          ++cov.view_hits;
+        } else {
+          if (d.repeats_in_view(&v, id, addr, end - begin, kind)) {
+            ++cov.cell_hits;
+          } else {
+            d.access_in_view(&v, id, addr, end - begin, kind, where, token(id));
+          }
+        }
+        twin.access(id, addr, end - begin, kind, where);
+      } else if (shape.use_view) {
         SameEpochView& v = *d.view();
         repeat = v.owner == token(id) && v.repeats(addr, end - begin, kind);
         if (repeat) {
@@ -246,7 +307,7 @@ Coverage run_trace(std::uint64_t seed, int events, Shape shape = {}) {
         if (!repeat) d.access(id, addr, end - begin, kind, where);
       }
       bool reported = d.report_count() > before;
-      if (shape.use_view) {
+      if (twinned) {
         EXPECT_EQ(d.report_count(), twin.report_count()) << "seed " << seed << " event " << e;
         EXPECT_EQ(d.stats().accesses, twin.stats().accesses) << "seed " << seed << " event " << e;
         if (::testing::Test::HasFailure()) return cov;
@@ -346,6 +407,23 @@ TEST(DetectorDifferential, InlineViewAgreesWhenEpochTagsStartOver) {
   expect_coverage(cov);
   EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
   EXPECT_GT(cov.tag_generations, 200u / testing::kShrink) << "tags never started over";
+}
+
+// Concurrent mode's views, one per thread, with goroutines moving between threads and
+// synchronisation made on behalf of parked ones: every view must answer exactly as the
+// full check, with and without tags that start over.
+TEST(DetectorDifferential, ThreadViewsAgreeWithFullChecks) {
+  Coverage cov;
+  for (std::uint64_t seed = 1200; seed < 1200 + 300 / testing::kShrink; ++seed) {
+    const auto limit = seed % 2 == 0 ? 0 : 8 + static_cast<std::uint32_t>(seed % 24);
+    cov += run_trace(seed, 300, Shape{.tag_limit = limit, .thread_views = true});
+    if (::testing::Test::HasFailure()) return;
+  }
+  expect_coverage(cov);
+  EXPECT_GT(cov.view_hits, cov.accesses / 100) << "too few inline repeats to be a test";
+  EXPECT_GT(cov.deletes, 100u / testing::kShrink) << "too few deletes to be a test";
+  EXPECT_GT(cov.tag_generations, 100u / testing::kShrink) << "tags never started over";
+  EXPECT_GT(cov.cell_hits, cov.accesses / 200) << "too few repeats decided from the cell";
 }
 
 // Atomic operations mixed in: two atomics never race, an atomic store or RMW races with an

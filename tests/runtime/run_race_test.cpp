@@ -464,6 +464,93 @@ TEST_P(RunRace, ContextCancellationAndTimersOrderTheirEffects) {
 INSTANTIATE_TEST_SUITE_P(Procs, RunRace, ::testing::Values(1u, 2u, 4u),
                          [](const auto& info) { return "procs" + std::to_string(info.param); });
 
+// The running goroutine's token, as its accesses read it (weft/detail/access.hpp), read
+// afresh: through a thread-local address computed here, on the thread that runs this call.
+[[gnu::noinline]] const void* active_here() {
+  asm volatile("" ::: "memory");
+  return weft::instr::detail::active;
+}
+
+// What a goroutine's accesses read per thread (its token, its processor's detector view) is
+// bound to it on every resume, on whichever processor resumes it: read afresh after each of
+// many hand-offs and yields that move goroutines between processors, the token is always the
+// goroutine's own; and the writes between them are checked as theirs (no report: each
+// goroutine writes only its own variable, which main reads after the Wait).
+TEST_P(RunRace, EveryResumeBindsTheGoroutinesPerThreadState) {
+  constexpr int kGoroutines = 8, kRounds = 300;
+  std::atomic<int> wrong{0}, null{0};
+  const Outcome out = run_capturing(
+      [&] {
+        auto ch = weft::make_chan<int>();  // unbuffered: every pass parks one side
+        std::vector<weft::Shared<int>> mine(kGoroutines);
+        weft::WaitGroup wg;
+        wg.add(kGoroutines);
+        for (int i = 0; i < kGoroutines; ++i) {
+          weft::go([&, i] {
+            const void* me = active_here();
+            if (me == nullptr) ++null;
+            for (int r = 0; r < kRounds; ++r) {
+              if (i % 2 == 0) {
+                ch.send(r);
+              } else {
+                ch.recv();
+              }
+              if (active_here() != me) ++wrong;
+              mine[static_cast<std::size_t>(i)].write(r);
+              weft::yield();
+              if (active_here() != me) ++wrong;
+              mine[static_cast<std::size_t>(i)].write(r + 1);
+            }
+            wg.done();
+          });
+        }
+        wg.wait();
+        for (auto& m : mine) EXPECT_EQ(m.read(), kRounds);
+      },
+      racy_opts(GetParam()));
+  EXPECT_EQ(out.status, 0) << out.err;
+  EXPECT_EQ(out.err, "");
+  EXPECT_EQ(null.load(), 0);
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+// A goroutine's epoch moves on at its release (a send), wherever it runs next: its write
+// after the send is recorded in the new epoch, not taken for a repeat of the write before
+// it, so a receiver that learned only the first write races with the second. (The check
+// that answers repeats without the detector's lock must follow the goroutine's epoch on the
+// processor it runs on, and forget it on one it left.)
+TEST_P(RunRace, AWriteAfterASendIsCheckedWhereverTheWriterRuns) {
+  for (int round = 0; round < 20; ++round) {
+    const Outcome out = run_capturing(
+        [] {
+          weft::Shared<int> x;
+          std::atomic<bool> wrote{false};
+          auto ch = weft::make_chan<int>(1);
+          weft::WaitGroup wg;
+          wg.add(2);
+          weft::go([&] {
+            x.write(1);
+            ch.send(0);  // publishes the first write only
+            for (int i = 0; i < 4; ++i) weft::yield();  // perhaps onto another processor
+            x.write(2);
+            wrote.store(true);
+            wg.done();
+          });
+          weft::go([&] {
+            ch.recv();
+            while (!wrote.load()) weft::yield();
+            (void)x.read();  // ordered after the first write, not the second
+            wg.done();
+          });
+          wg.wait();
+        },
+        racy_opts(GetParam()));
+    ASSERT_EQ(out.status, 66) << "round " << round << "\n" << out.err;
+    ASSERT_EQ(occurrences(out.err, "WARNING: DATA RACE"), 1u) << out.err;
+    ASSERT_NE(out.err.find("Previous write by goroutine "), std::string::npos) << out.err;
+  }
+}
+
 TEST(RunRaceDeathTest, HaltOnRaceExits66AtTheFirstReport) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(

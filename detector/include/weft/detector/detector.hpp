@@ -129,6 +129,30 @@ class Detector {
   // view stays bound (an access ends no epoch). The direct entry for a caller whose inline
   // view()->repeats() check missed. Throws std::logic_error when the view is not bound.
   bool access_owned(const void* addr, std::size_t size, Access kind, const Loc& where);
+  // Concurrent mode (not caller_serialises; weft::run): the view() above is not for it. Each
+  // thread that records accesses gets a view of its own instead, stable for the detector's
+  // lifetime, and calls access_in_view(view, g, ..., owner) for a goroutine g it runs: the
+  // access, then the view bound to g for `owner` (a token the thread's running goroutine is
+  // known by), with the accessed page in the view's cache. The thread may then skip any
+  // access by that goroutine for which view->repeats() holds, without the lock (adding to
+  // view->hits). The detector keeps a bound view's tag true, whichever thread ends the
+  // goroutine's epoch, empties its cache ways before their pages leave the shadow, and clears
+  // its owner when the goroutine ends or the tags start over. The thread must clear the owner
+  // itself (a relaxed store of nullptr) whenever it resumes a goroutine, before that
+  // goroutine's first access: a view must never describe the goroutine another thread runs,
+  // or an earlier epoch. A concurrent writer of the same granule can make one repeat skip an
+  // access that raced with that write; the write itself is checked against the earlier
+  // access of the same epoch, so the race is still found, at the earlier site.
+  SameEpochView* add_thread_view();
+  bool access_in_view(SameEpochView* view, GoId g, const void* addr, std::size_t size,
+                      Access kind, const Loc& where, const void* owner);
+  // Past a miss of the inline check, still without the lock: whether g's access repeats one g
+  // made in its current epoch, as the granule's state (not only its word's tag, which names
+  // the last epoch to cover it: readers of a shared table take it from each other) says.
+  // Then it is counted and done; false means only "call access_in_view". The view must be
+  // bound to g (else false). Called by the view's thread only.
+  bool repeats_in_view(SameEpochView* view, GoId g, const void* addr, std::size_t size,
+                       Access kind);
   // [addr, addr+size) was freed or is being reused: its shadow state is dropped. (For delete,
   // the caller reports the write of the whole object first, then frees.)
   void free_range(const void* addr, std::size_t size);
