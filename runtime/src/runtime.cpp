@@ -27,6 +27,13 @@ thread_local constinit bool in_event_sink = false;
 thread_local constinit AccessView* access_view = nullptr;
 thread_local constinit RaceSink* access_race = nullptr;
 thread_local constinit RaceSink* run_race = nullptr;
+#ifdef WEFT_ACCESS_TSAN
+// A call, so the thread pointer is read again each time (weft/detail/access.hpp).
+[[gnu::noinline]] AccessView* access_view_here() noexcept {
+  asm volatile("" ::: "memory");
+  return access_view;
+}
+#endif
 
 Scheduler* current_scheduler() noexcept { return tls_scheduler; }
 void set_current_scheduler(Scheduler* s) noexcept {
@@ -134,6 +141,12 @@ void yield(std::source_location where) { detail::sched().yield(Location::from(wh
 namespace weft::instr::detail {
 
 thread_local constinit void* active = nullptr;
+#ifdef WEFT_ACCESS_TSAN
+[[gnu::noinline]] void* active_here() noexcept {
+  asm volatile("" ::: "memory");
+  return active;
+}
+#endif
 
 void record(const void* addr, std::size_t size, AccessKind kind, const Site& site) {
   weft::detail::record_access(addr, size, kind,

@@ -84,7 +84,7 @@ void record_elements(const C& c, AccessKind kind, const Site& site) {
 }
 }  // namespace detail
 
-inline bool active() noexcept { return __builtin_expect(detail::active != nullptr, 0); }
+inline bool active() noexcept { return __builtin_expect(detail::active_here() != nullptr, 0); }
 
 template <class T>
 constexpr T& read(T& lv, const Site& site) {

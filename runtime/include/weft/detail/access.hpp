@@ -18,9 +18,28 @@
 
 #include "weft/events.hpp"
 
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_ACCESS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_ACCESS_TSAN 1
+#endif
+#endif
+
 namespace weft::instr::detail {
 // Defined in weft/instr.hpp: the running goroutine, while accesses are observed.
 extern thread_local constinit void* active;
+// Reads `active` on the calling OS thread. A goroutine under weft::run may resume on
+// another thread after any call that parks. Normally each read here is one %fs-relative
+// load, made afresh; but under ThreadSanitizer every access goes through the variable's
+// address, computed from a thread pointer that GCC keeps across calls, so code that parked
+// in between (a loop of accesses and channel operations) read the first thread's slot while
+// that thread's processor wrote it (TSan's report). There the read is a call (runtime.cpp).
+#ifdef WEFT_ACCESS_TSAN
+void* active_here() noexcept;
+#else
+inline void* active_here() noexcept { return active; }
+#endif
 }  // namespace weft::instr::detail
 
 namespace weft::detail {
@@ -73,12 +92,18 @@ struct AccessView {
 // The race detector's view of the run on this thread when it alone observes accesses, else
 // null (set with the thread's scheduler, see set_current_scheduler).
 extern thread_local constinit AccessView* access_view;
+// Reads access_view on the calling OS thread (as instr::detail::active_here).
+#ifdef WEFT_ACCESS_TSAN
+AccessView* access_view_here() noexcept;
+#else
+inline AccessView* access_view_here() noexcept { return access_view; }
+#endif
 
 // With instr::detail::active non-null: whether the access repeats one the running goroutine
 // made in its current epoch, as the detector records it (then counted, and done).
 inline bool access_repeats(const void* addr, std::size_t size, AccessKind kind) noexcept {
-  AccessView* v = access_view;
-  if (v == nullptr || v->owner != instr::detail::active || !v->repeats(addr, size, kind))
+  AccessView* v = access_view_here();
+  if (v == nullptr || v->owner != instr::detail::active_here() || !v->repeats(addr, size, kind))
     return false;
   ++v->hits;
   return true;
@@ -86,7 +111,8 @@ inline bool access_repeats(const void* addr, std::size_t size, AccessKind kind) 
 
 // Whether the access is fully handled without a call: nobody observes it, or it repeats.
 inline bool access_done(const void* addr, std::size_t size, AccessKind kind) noexcept {
-  return __builtin_expect(instr::detail::active == nullptr, 1) || access_repeats(addr, size, kind);
+  return __builtin_expect(instr::detail::active_here() == nullptr, 1) ||
+         access_repeats(addr, size, kind);
 }
 
 }  // namespace weft::detail
