@@ -130,10 +130,12 @@ void ChanCore::closed_recv(void* dst, G* self) {
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
 }
 
-// The running goroutine, read once at an operation's start (par: under weft::run).
+// The running goroutine, read once at an operation's start (par: under weft::run); null on
+// a thread of the run that runs no goroutine, where the operation works unless it must wait
+// (wait_in throws then).
 static G* op_self(bool par) {
   G* g = par ? run_current() : nullptr;
-  return g ? g : current();  // current() throws outside a goroutine
+  return g ? g : current_or_outside();  // throws outside a goroutine and a run
 }
 
 bool ChanCore::send(void* elem, bool block, Location where) {
@@ -220,7 +222,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
 void ChanCore::close(Location where) {
   const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
   visible(where, OpKind::chan_close, this);
-  G* self = current();
+  G* self = current_or_outside();
   lock_.lock();
   check_invariants();
   if (closed_) {

@@ -175,14 +175,15 @@ std::pair<Context, CancelFunc> with_deadline(const Context& parent, Clock::time_
   if (auto pd = parent.deadline(); pd && *pd <= deadline) return with_cancel(parent);
   auto c = detail::ContextImpl::make_cancelable(parent);
   c->deadline = deadline;
+  // In a goroutine, or on a thread of the weft::run in progress that runs none.
   detail::Scheduler* s = detail::current_scheduler();
-  if (!s || !detail::in_goroutine())
+  if (s ? !detail::in_goroutine() : (s = detail::run_in_progress()) == nullptr)
     throw std::logic_error("weft::with_deadline needs a weft run; call it inside weft::explore");
   if (c->error() == ContextError::none) {
     if (deadline <= Clock::now()) {
       c->cancel(ContextError::deadline_exceeded, "", true, Location{});
     } else {
-      detail::ChanAccess::raw(c->done)->arm_edge(detail::current());
+      detail::ChanAccess::raw(c->done)->arm_edge(detail::current_or_outside());
       c->timer.when = deadline.time_since_epoch();
       c->timer.fn = &detail::ContextImpl::on_deadline;
       c->timer.drop = &detail::ContextImpl::on_drop;

@@ -173,6 +173,7 @@ bool Parker::wait(std::optional<std::chrono::steady_clock::time_point> deadline)
 ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned max_threads)
     : nprocs_(procs), max_threads_(max_threads), stacks_(stacks) {
   parallel_ = true;
+  sole_.store(procs == 1, std::memory_order_relaxed);
   for (unsigned i = 0; i < procs; ++i) {
     auto p = std::make_unique<Proc>();
     p->id = i;
@@ -583,6 +584,10 @@ void ParallelScheduler::ready(G* g) { ready_on(this_proc(), g); }
 void ParallelScheduler::ready_on(Proc* p, G* g) {
   if (g->state != GState::blocked) return;
   g->state = GState::runnable;
+  if (p == nullptr) [[unlikely]] {
+    ready_from_outside(g);  // a thread with no processor (parallel_blocking.cpp)
+    return;
+  }
   runq_put(p, g, true);
   if (nprocs_ > 1) watch_runnext();  // (start's rule for a readied goroutine)
 }
@@ -692,7 +697,7 @@ void ParallelScheduler::proc_main(Proc* p) {
     if (p->race_view == nullptr) p->race_view = race_sink_->add_thread_view();
     access_view = p->race_view;  // this thread's, for the inline check
   }
-  if (nprocs_ == 1) set_sole_processor(true);
+  if (sole_.load(std::memory_order_acquire)) set_sole_processor(true);
   for (;;) {
     G* g = std::exchange(p->handoff, nullptr);
     if (g != nullptr ? stopping_.load(std::memory_order_relaxed)
@@ -914,6 +919,12 @@ G* ParallelScheduler::find_local(Proc* p) {
 
 G* ParallelScheduler::find_runnable(Proc* p) {
   for (;;) {
+    // No goroutine runs on p here, so no lock is held without being taken.
+    if (outside_wants_in_.load(std::memory_order_relaxed) &&
+        sole_.load(std::memory_order_relaxed)) {
+      set_sole_processor(false);
+      sole_.store(false, std::memory_order_release);
+    }
     if (G* g = find_local(p)) return g;
     if (stopping_.load(std::memory_order_relaxed)) return nullptr;
     if (nprocs_ > 1) {
@@ -1202,10 +1213,11 @@ bool ParallelScheduler::timer_due() const noexcept {
 // The heap's lock is taken unless this thread holds it already (firing that heap), which
 // the lock analysis cannot follow.
 void ParallelScheduler::add_timer(TimerEntry* t) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  if (this_proc() == nullptr) let_outside_in();  // the heaps' locks must be taken
   if (t->heap_owner.load(std::memory_order_acquire) >= 0) remove_timer(t);  // re-armed
   Proc* const firing = firing_heap();
   Proc* q = firing ? firing : this_proc();
-  if (!q) q = procs_[0].get();  // not on a processor (no goroutine arms from there today)
+  if (!q) q = procs_[0].get();  // a thread with no processor (run_in_progress)
   if (q != firing) q->timer_lock.lock();
   q->timers.push(t);
   t->heap_owner.store(static_cast<int>(q->id), std::memory_order_release);
@@ -1229,6 +1241,7 @@ void ParallelScheduler::wake_for_timer(std::int64_t when) {
 }
 
 bool ParallelScheduler::remove_timer(TimerEntry* t) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  if (this_proc() == nullptr) let_outside_in();  // the heaps' locks must be taken
   Proc* const firing = firing_heap();
   for (;;) {
     const int owner = t->heap_owner.load(std::memory_order_acquire);

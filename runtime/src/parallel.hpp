@@ -289,6 +289,14 @@ class ParallelScheduler final : public Scheduler {
   void leave_for_blocking(G* g);
   void submit_blocking(G* g);
   void end_blocking(G* g);
+  // ready(g) on a thread with no processor (a blocking call's worker, a thread of the
+  // program's own): g goes to the global queue and an idle processor is woken (Go's
+  // injectglist).
+  void ready_from_outside(G* g);
+  // A thread with no processor is about to touch goroutine state (a channel, a sync object):
+  // with one processor, that processor first stops running without locks (it acknowledges
+  // at its next pass through the scheduler loop; spinlock.hpp), for the rest of the run.
+  void let_outside_in();
   void close_blocking();
   static void worker_main(std::shared_ptr<BlockingPool> pool, BlockingWorker* w,
                           ParallelScheduler* s);
@@ -339,6 +347,10 @@ class ParallelScheduler final : public Scheduler {
   std::int64_t start_stamp_ = 0;  // stamp() (parallel.cpp) at start_
   G* main_ = nullptr;
   std::atomic<bool> stopping_{false};
+  // One processor running without locks (set before the run is published; cleared by the
+  // processor once a thread with no processor asked, outside_wants_in_).
+  std::atomic<bool> sole_{false};
+  std::atomic<bool> outside_wants_in_{false};
   std::atomic<GoId> next_goid_{1};
 
   alignas(64) std::atomic<int> nspinning_{0};

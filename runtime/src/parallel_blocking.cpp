@@ -19,8 +19,10 @@
 // the pool closed and its thread ends without touching the scheduler.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <exception>
 #include <system_error>
+#include <thread>
 
 #include "parallel.hpp"
 #include "report.hpp"
@@ -106,6 +108,29 @@ void ParallelScheduler::end_blocking(G* g) {
   g->state = GState::runnable;
   global_put(&g, 1);
   nblocking_.fetch_sub(1, std::memory_order_seq_cst);  // after it is queued: check_deadlock
+  wake_from_outside();
+}
+
+// Also what a wake-up from any thread with no processor does: f of a blocking call that
+// closes a channel, cancels a context, unlocks a Mutex; a thread of the program's own.
+void ParallelScheduler::let_outside_in() {
+  if (!sole_.load(std::memory_order_acquire)) return;
+  outside_wants_in_.store(true, std::memory_order_seq_cst);
+  for (int spins = 0; sole_.load(std::memory_order_acquire); ++spins) {
+    wake_from_outside();  // a parked processor comes round to acknowledge
+    if (spins < 100)
+      std::this_thread::yield();
+    else
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+}
+
+void let_outside_in(Scheduler* run) {
+  static_cast<ParallelScheduler*>(run)->let_outside_in();
+}
+
+void ParallelScheduler::ready_from_outside(G* g) {
+  global_put(&g, 1);
   wake_from_outside();
 }
 

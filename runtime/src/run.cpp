@@ -194,8 +194,13 @@ int run(std::function<void()> main, RunOptions options) {
   if (!detail::running.compare_exchange_strong(expected, &s))
     throw std::logic_error("weft::run: another run is in progress in this process; run one "
                            "program at a time");
+  // Threads with no goroutine reach the run through run_in_progress (scheduler.hpp).
+  detail::set_run_in_progress(&s);
   struct Clear {
-    ~Clear() { detail::running.store(nullptr); }
+    ~Clear() {
+      detail::set_run_in_progress(nullptr);
+      detail::running.store(nullptr);
+    }
   } clear;
   std::optional<detail::SigquitDump> sigquit;
   if (options.dump_on_sigquit) sigquit.emplace(s);

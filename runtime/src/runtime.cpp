@@ -1,7 +1,13 @@
 // The runtime's entry points: each forwards to the scheduler that runs on this OS thread.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <functional>
 #include <stdexcept>
+#include <thread>
 
 #include "hb.hpp"
+#include "report.hpp"
 #include "race.hpp"
 #include "scheduler.hpp"
 #include "weft/go.hpp"
@@ -13,13 +19,51 @@ thread_local constinit Scheduler* tls_scheduler = nullptr;
 thread_local constinit bool tls_run_unobserved = false;
 thread_local constinit bool tls_sole_processor = false;
 
+namespace {
+std::atomic<Scheduler*> the_run{nullptr};
+
+constexpr const char* kOutsideWhat =
+    "a thread that runs no goroutine (weft::blocking's function, or a thread the program "
+    "started) while weft::run runs";
+constexpr const char* kOutsideCan =
+    "only operations that never wait work there (close, cancel, a send that finds a "
+    "receiver or room, a receive that finds a value, try_send/try_recv, unlock, "
+    "WaitGroup::done, Cond::signal); wait in a goroutine instead";
+}  // namespace
+
+Scheduler* run_in_progress() noexcept { return the_run.load(std::memory_order_acquire); }
+void set_run_in_progress(Scheduler* s) noexcept { the_run.store(s, std::memory_order_release); }
+
 Scheduler& sched() {
   Scheduler* s = tls_scheduler;
-  if (!s || !s->current())
+  if (!s || !s->current()) {
+    if (!s && run_in_progress())
+      throw std::logic_error(fmt::format(
+          "weft: a goroutine operation (go, sleep, yield, or one that waits) was called on "
+          "{}; {}",
+          kOutsideWhat, kOutsideCan));
     throw std::logic_error(
         "weft: goroutine operations need a weft run; call them inside weft::explore(...) or "
         "weft::run(...)");
+  }
   return *s;
+}
+
+G* current_or_outside() {
+  Scheduler* s = tls_scheduler;
+  if (s) {
+    if (G* g = s->current()) return g;
+  } else if (Scheduler* run = run_in_progress()) {
+    let_outside_in(run);
+    return nullptr;
+  }
+  return sched().current();  // throws: not in a goroutine
+}
+
+void outside_cannot_wait(WaitReason reason, Location where) {
+  throw std::logic_error(fmt::format("weft: {} at {} must wait, on {}; {}",
+                                     wait_reason_name(reason), format_location(where),
+                                     kOutsideWhat, kOutsideCan));
 }
 
 thread_local constinit bool in_event_sink = false;
@@ -64,6 +108,12 @@ void visible(Location where) { visible(where, OpKind::none, nullptr); }
 void visible(Location where, OpKind kind, const void* obj) {
   Scheduler* s = tls_scheduler;
   if (s && s->is_parallel()) return;  // not a scheduling point there
+  if (!s) {
+    if (Scheduler* run = run_in_progress()) {  // a thread of the run that runs no goroutine
+      let_outside_in(run);
+      return;
+    }
+  }
   Scheduler& c = sched();
   G* g = c.current();
   g->pending = kind;
@@ -82,24 +132,46 @@ bool op_pins_channel() noexcept {
   Scheduler* s = tls_scheduler;
   return !s || !s->is_parallel();
 }
-void polled(bool probe) { sched().polled(probe); }
+void polled(bool probe) {
+  if (!tls_scheduler && run_in_progress()) return;  // no goroutine here: nothing to tell
+  sched().polled(probe);
+}
 Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
   Scheduler* s = tls_scheduler;
   if (s && s->is_parallel()) return run_park(reason, where, unlock, arg);  // goroutines only
   return sched().park(reason, where, unlock, arg);
 }
-// Timers ready goroutines from the scheduler loop, where no goroutine is current.
+// Timers ready goroutines from the scheduler loop, where no goroutine is current; a thread
+// with no scheduler of its own readies through the run in progress (run_in_progress).
 void ready(G* g) {
   Scheduler* s = tls_scheduler;
-  if (!s) throw std::logic_error("weft: ready() outside a weft run");
-  if (s->is_parallel()) return run_ready(g);
+  if (!s) {
+    s = run_in_progress();
+    if (!s) throw std::logic_error("weft: ready() outside a weft run");
+    let_outside_in(s);
+  }
+  if (s->is_parallel()) {
+    if (s == tls_scheduler) return run_ready(g);
+    return s->ready(g);  // a thread with no processor: ParallelScheduler::ready
+  }
   s->ready(g);
 }
 void exit_killed() {
   sched().exit_killed();
   __builtin_unreachable();
 }
-std::size_t choose(std::size_t n) { return sched().choose(n); }
+std::size_t choose(std::size_t n) {
+  if (!tls_scheduler && run_in_progress()) {
+    // A select on a thread of the run that runs no goroutine: a choice of its own.
+    thread_local std::uint64_t rng =
+        0x9e3779b97f4a7c15ull ^ std::hash<std::thread::id>{}(std::this_thread::get_id());
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return n < 2 ? 0 : static_cast<std::size_t>(rng % n);
+  }
+  return sched().choose(n);
+}
 EventSink* events() noexcept {
   Scheduler* s = tls_scheduler;
   if (s == nullptr) return nullptr;

@@ -136,6 +136,24 @@ void run_ready(G* g);
 // into q and parks on this thread's processor directly (no goroutine is ever killed there).
 bool run_wait(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, const Location& where)
     WEFT_RELEASE(lk);
+// The weft::run in progress in this process (one at a time; run.cpp sets it), or null.
+// A thread that runs no goroutine while it runs — weft::blocking's function on its worker,
+// a thread the program started itself — reaches the run through it: operations that never
+// wait work there (close, cancel, a send that finds a receiver or room, a receive that finds
+// a value, unlock, WaitGroup::done, Cond::signal, timers), and a goroutine they wake is put
+// on the global queue (ParallelScheduler::ready). One that would wait throws
+// std::logic_error (outside_cannot_wait).
+Scheduler* run_in_progress() noexcept;
+// Called by such a thread before it touches goroutine state: a run with one processor stops
+// running without locks first (ParallelScheduler::let_outside_in).
+void let_outside_in(Scheduler* run);
+void set_run_in_progress(Scheduler* s) noexcept;
+// The running goroutine; null on such a thread of the run in progress; throws
+// std::logic_error anywhere else (outside any weft run, or on a processor's own context).
+G* current_or_outside();
+// Throws the std::logic_error of an operation that must wait (`reason`, at `where`), called
+// on a thread that runs no goroutine (current_or_outside() returned null).
+[[noreturn]] void outside_cannot_wait(WaitReason reason, Location where);
 void set_current_scheduler(Scheduler* s) noexcept;
 
 }  // namespace weft::detail

@@ -217,7 +217,9 @@ struct SelectImpl {
     KeepAlive keep(par ? std::span<SelectCase>{} : cases);  // see op_pins_channel
     if (!par) visible(where, OpKind::select, nullptr);
     G* self = par ? run_current() : nullptr;
-    if (!self) self = current();  // throws outside a goroutine
+    // Null on a thread of the run that runs no goroutine: a select there may complete a
+    // ready case or take its default, but not wait.
+    if (!self) self = current_or_outside();  // throws outside a goroutine and a run
     *received = false;
     if (par && cases.size() <= kInline) {
       const int fired = poll_one_by_one(cases, self, received, where);
@@ -237,6 +239,7 @@ struct SelectImpl {
         std::unique(distinct.begin(), distinct.end()) - distinct.begin()))};
 
     if (locks.chans.empty() && !has_default) {  // select {}: blocks forever
+      if (!self) outside_cannot_wait(WaitReason::select_no_cases, where);
       for (;;)
         if (park(WaitReason::select_no_cases, where, nullptr, nullptr) == Wake::killed)
           exit_killed();
@@ -268,6 +271,11 @@ struct SelectImpl {
       unlock(&locks);
       polled();
       return -1;
+    }
+
+    if (!self) {
+      unlock(&locks);
+      outside_cannot_wait(WaitReason::select, where);
     }
 
     // Pass 2. Under weft::run the channels are pinned only now (under explore from the

@@ -28,12 +28,24 @@ bool unwinding_from_teardown() noexcept {
   return std::uncaught_exceptions() > 0 && detail::in_goroutine() && detail::current()->killed;
 }
 
+// The goroutine about to wait, with `lk` (which the caller holds) still held and nothing
+// changed yet; on a thread of weft::run that runs no goroutine, unlocks lk and throws.
+detail::G* waiter_self(detail::SpinLock& lk, detail::WaitReason reason, Location where)
+    WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  detail::G* g = detail::current_or_outside();
+  if (g == nullptr) {
+    lk.unlock();
+    detail::outside_cannot_wait(reason, where);
+  }
+  return g;
+}
+
 // Parks the current goroutine on `q` (guarded by `lk`, which the caller holds); returns
 // whether it was granted (Waiter::success) by whoever woke it.
 bool wait_on(detail::WaitQueue& q, detail::SpinLock& lk, detail::WaitReason reason,
              Location where) WEFT_RELEASE(lk) {
   detail::Waiter w;
-  w.g = detail::current();
+  w.g = waiter_self(lk, reason, where);
   return detail::wait_in(q, w, lk, reason, where);
 }
 
@@ -107,6 +119,7 @@ void Mutex::lock_slow(std::source_location where) {
     }
     // Announce the wait in the same step that sees it held: a holder's uncontended unlock
     // (0 from kLocked only) then fails and comes here to wake us.
+    waiter_self(lk_, detail::WaitReason::mutex_lock, loc);  // only a goroutine can wait
     if (!state_.compare_exchange_weak(s, s | kWaiters, std::memory_order_relaxed)) continue;
     wait_on(waiters_, lk_, detail::WaitReason::mutex_lock, loc);
     lk_.lock();
@@ -181,6 +194,7 @@ void RWMutex::lock(std::source_location where) {
   detail::visible(loc, detail::OpKind::lock, this);
   lk_.lock();
   if (writer_ || readers_ > 0) {
+    waiter_self(lk_, detail::WaitReason::rwmutex_lock, loc);  // before anything changes
     ++writers_waiting_;
     wait_on(writerq_, lk_, detail::WaitReason::rwmutex_lock, loc);  // granted on wake
   } else {
@@ -343,6 +357,7 @@ void WaitGroup::wait(std::source_location where) {
     hb::acquire(this);
     return;
   }
+  waiter_self(lk_, detail::WaitReason::waitgroup_wait, loc);  // before anything changes
   if (waiting_ == 0 && detail::events()) {
     const Location frame = wait_group_frame(loc, "weft::WaitGroup::wait");
     if (detail::running_parallel()) {

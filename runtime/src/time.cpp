@@ -10,7 +10,9 @@
 namespace weft {
 
 Clock::time_point Clock::now() noexcept {
-  if (detail::Scheduler* s = detail::current_scheduler()) return time_point(s->now());
+  detail::Scheduler* s = detail::current_scheduler();
+  if (!s) s = detail::run_in_progress();  // a thread of the run that runs no goroutine
+  if (s) return time_point(s->now());
   return time_point(std::chrono::duration_cast<Duration>(
       std::chrono::steady_clock::now().time_since_epoch()));
 }
@@ -19,6 +21,7 @@ void sleep(Duration d, std::source_location where) {
   const Location loc = Location::from(where);
   detail::visible(loc);
   if (d <= Duration::zero()) return;
+  detail::G* self = detail::current();  // throws where no goroutine runs
   detail::Scheduler* s = detail::current_scheduler();
   struct Sleep {
     detail::Scheduler* s;
@@ -26,7 +29,7 @@ void sleep(Duration d, std::source_location where) {
   } sl{s, {}};
   sl.t.when = s->now() + d;
   sl.t.fn = [](void* g) { detail::ready(static_cast<detail::G*>(g)); };
-  sl.t.arg = detail::current();
+  sl.t.arg = self;
   // Armed once the goroutine is committed to parking (park's unlock step), so that under
   // the parallel scheduler a timer firing on another processor never readies it early.
   auto arm = [](void* p) {
@@ -65,7 +68,8 @@ struct TimerState {
 
   void arm(const std::shared_ptr<TimerState>& self, Duration d) {
     sched = current_scheduler();
-    ChanAccess::raw(ch)->arm_edge(current());
+    if (!sched) sched = run_in_progress();  // a thread of the run that runs no goroutine
+    ChanAccess::raw(ch)->arm_edge(current_or_outside());
     entry.when = sched->now() + (d > Duration::zero() ? d : Duration::zero());
     entry.fn = &fire;
     entry.drop = &drop;

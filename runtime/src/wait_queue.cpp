@@ -115,7 +115,12 @@ bool WaitQueue::has_live_slow() noexcept {
   return false;
 }
 
-bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where) {
+bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where)
+    WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  if (w.g == nullptr) {  // a thread with no goroutine (current_or_outside): it cannot wait
+    lk.unlock();
+    outside_cannot_wait(reason, where);
+  }
   q.push(&w);
   park_queued(q, w, lk, reason, where);
   return w.success;

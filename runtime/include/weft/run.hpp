@@ -111,8 +111,11 @@ void run_blocking(void (*fn)(void*), void* arg, Location where);
 // library that sleeps) — and returns what it returns, or rethrows what it throws. Under
 // weft::run the goroutine's processor runs the other goroutines meanwhile: f runs on a
 // thread of its own (one of a pool, RunOptions::max_threads), on the goroutine's stack.
-// f must not use weft's goroutine operations (channels, sync, go, sleep): they throw
-// std::logic_error there. Outside weft::run (under weft::explore, or outside any run) f
+// f runs no goroutine: what never waits works there and wakes goroutines as it would from
+// one (close a channel, cancel a context, a send that finds a receiver or room, try_send /
+// try_recv, unlock a Mutex, WaitGroup::done, Cond::signal, arm or stop a Timer), as from any
+// other thread of the program while the run runs; what would wait (a receive from an empty
+// channel, a contended lock, WaitGroup::wait, sleep) and go() throw std::logic_error there. Outside weft::run (under weft::explore, or outside any run) f
 // simply runs on the calling thread. A call still in progress when main returns is
 // abandoned with its goroutine; its thread ends when the call returns.
 //

@@ -82,6 +82,8 @@ class WaitQueue {
 // and returns the original; stack_compact.cpp. Wakers see only originals.
 Waiter* unproxy_waiter(Waiter* proxy) noexcept;
 
+// A waiter with no g (a thread of weft::run that runs no goroutine) is not linked: lk is
+// released and std::logic_error thrown, as nothing there can wait.
 bool wait_in(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, Location where)
     WEFT_RELEASE(lk);
 // The parking half of wait_in, for a waiter linked into q earlier (Cond links it before it

@@ -1,0 +1,227 @@
+// Wake-ups from a thread that runs no goroutine while weft::run runs: weft::blocking's
+// function on its worker, or a thread the program started. An operation that never waits
+// works there (close, cancel, a send that finds a receiver or room, unlock, WaitGroup::done,
+// timers), and the goroutines it wakes are put on the global queue and run (Go's
+// injectglist); one that would wait throws std::logic_error and changes nothing.
+//
+// Who waits for whom fixes every outcome asserted. Where a test needs the woken goroutines
+// parked before the wake-up: at one processor, goroutines spawned one after another start in
+// that order and each runs until it parks, so the last one spawned (which releases the other
+// thread) runs only once the others are parked; at any number of processors, a try_send on
+// an unbuffered channel succeeds only into a receiver already parked on it.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "weft/weft.hpp"
+
+#include "test_support.hpp"
+
+namespace run_outside_test {  // this file's names, apart from the other tests' in a unity build
+
+namespace {
+
+using weft_test::procs;
+using namespace std::chrono_literals;
+
+class RunOutside : public ::testing::TestWithParam<unsigned> {};
+
+constexpr int kWaiters = 3;
+
+// Goroutines wait on a context's done channel; the cancel comes from inside a blocking call.
+TEST_P(RunOutside, CancelInsideABlockingCallWakesEveryWaiter) {
+  std::atomic<int> woken{0};
+  std::atomic<int> canceled{0};
+  ASSERT_EQ(weft::run([&] {
+              auto [ctx, cancel] = weft::with_cancel(weft::background());
+              std::promise<void> all_waiting;
+              weft::WaitGroup wg;
+              wg.add(kWaiters);
+              for (int i = 0; i < kWaiters; ++i)
+                weft::go([&, ctx = ctx] {
+                  ctx.done().recv();
+                  woken.fetch_add(1);
+                  if (ctx.err() == weft::ContextError::canceled) canceled.fetch_add(1);
+                  wg.done();
+                });
+              weft::go([&] { all_waiting.set_value(); });  // runs after them at one processor
+              weft::blocking([&, cancel = cancel] {
+                all_waiting.get_future().wait();
+                cancel();
+              });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(woken.load(), kWaiters);
+  EXPECT_EQ(canceled.load(), kWaiters);
+}
+
+// A close from inside a blocking call wakes every receiver with "closed".
+TEST_P(RunOutside, CloseInsideABlockingCallWakesEveryReceiver) {
+  std::atomic<int> saw_closed{0};
+  ASSERT_EQ(weft::run([&] {
+              auto c = weft::make_chan<int>();
+              std::promise<void> all_waiting;
+              weft::WaitGroup wg;
+              wg.add(kWaiters);
+              for (int i = 0; i < kWaiters; ++i)
+                weft::go([&, c] {
+                  if (!c.recv_ok()) saw_closed.fetch_add(1);
+                  wg.done();
+                });
+              weft::go([&] { all_waiting.set_value(); });
+              weft::blocking([&, c] {
+                all_waiting.get_future().wait();
+                c.close();
+              });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(saw_closed.load(), kWaiters);
+}
+
+// Sends from inside a blocking call: each try_send succeeds only into a parked receiver
+// (unbuffered), which it wakes; a send that finds room in a buffer needs no receiver.
+TEST_P(RunOutside, SendsInsideABlockingCallWakeParkedReceivers) {
+  std::atomic<long> sum{0};
+  long buffered = 0;
+  ASSERT_EQ(weft::run([&] {
+              auto c = weft::make_chan<long>();
+              auto b = weft::make_chan<long>(1);
+              weft::WaitGroup wg;
+              wg.add(kWaiters);
+              for (int i = 0; i < kWaiters; ++i)
+                weft::go([&, c] {
+                  sum.fetch_add(c.recv());
+                  wg.done();
+                });
+              weft::blocking([&, c, b] {
+                for (long v = 1; v <= kWaiters; ++v)
+                  while (!c.try_send(v)) std::this_thread::yield();
+                b.send(40);  // room in the buffer: completes without a receiver
+              });
+              wg.wait();
+              buffered = b.recv();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(sum.load(), kWaiters * (kWaiters + 1) / 2);
+  EXPECT_EQ(buffered, 40);
+}
+
+// A thread the program started (no weft::blocking in it) wakes goroutines through a
+// channel, a Mutex it unlocks for them, a WaitGroup and a timer it arms; main waits for it
+// in a blocking call, so the run is never without a way forward.
+TEST_P(RunOutside, APlainThreadWakesGoroutinesThroughEachPrimitive) {
+  long got = 0;
+  bool locked = false, timer_fired = false;
+  ASSERT_EQ(weft::run([&] {
+              auto c = weft::make_chan<long>();
+              auto timer_c = weft::make_chan<weft::RecvChan<weft::Clock::time_point>>(1);
+              weft::Mutex mu;
+              mu.lock();  // unlocked by the thread (Go allows unlocking from elsewhere)
+              weft::WaitGroup finished;
+              finished.add(3);
+              weft::go([&, c] {
+                got = c.recv();
+                finished.done();
+              });
+              weft::go([&] {
+                mu.lock();
+                locked = true;
+                mu.unlock();
+                finished.done();
+              });
+              weft::go([&, timer_c] {
+                timer_c.recv().recv();
+                timer_fired = true;
+                finished.done();
+              });
+              std::thread t([&, c, timer_c] {
+                while (!c.try_send(7)) std::this_thread::yield();
+                mu.unlock();
+                weft::Timer tm(1ms);
+                timer_c.send(tm.c());
+              });
+              weft::blocking([&] { t.join(); });
+              finished.wait();
+            }, procs(GetParam())),
+            0);
+  EXPECT_EQ(got, 7);
+  EXPECT_TRUE(locked);
+  EXPECT_TRUE(timer_fired);
+}
+
+// What would wait throws std::logic_error naming what and where, and leaves the object as
+// it was: the channel, the held Mutex, the RWMutex and the WaitGroup all work afterwards.
+TEST_P(RunOutside, OperationsThatWouldWaitThrowAndChangeNothing) {
+  std::vector<std::string> errors;
+  long after = 0;
+  bool rw_read = false;
+  ASSERT_EQ(weft::run([&] {
+              auto c = weft::make_chan<long>();
+              weft::Mutex mu;
+              weft::RWMutex rw;
+              weft::WaitGroup wg;
+              mu.lock();
+              rw.lock_shared();
+              wg.add(1);
+              weft::blocking([&, c] {
+                const auto expect_throw = [&](auto op) {
+                  try {
+                    op();
+                    errors.push_back("did not throw");
+                  } catch (const std::logic_error& e) {
+                    errors.push_back(e.what());
+                  }
+                };
+                expect_throw([&] { c.recv(); });
+                expect_throw([&] { c.send(1); });
+                expect_throw([&] { (void)weft::select(weft::recv_case(c)); });
+                expect_throw([&] { mu.lock(); });
+                expect_throw([&] { rw.lock(); });
+                expect_throw([&] { wg.wait(); });
+                expect_throw([&] { weft::sleep(1ms); });
+                expect_throw([&] { weft::go([] {}); });
+                // A select with a default, a try operation and an uncontended lock complete.
+                EXPECT_EQ(static_cast<int>(weft::select(weft::recv_case(c), weft::default_case())),
+                          1);
+                EXPECT_FALSE(mu.try_lock());
+                EXPECT_TRUE(rw.try_lock_shared());
+                rw.unlock_shared();
+              });
+              weft::go([&, c] { c.send(5); });
+              after = c.recv();
+              mu.unlock();
+              mu.lock();
+              mu.unlock();
+              rw.unlock_shared();
+              weft::go([&] {
+                rw.lock_shared();  // no writer was left waiting by the failed rw.lock()
+                rw_read = true;
+                rw.unlock_shared();
+                wg.done();
+              });
+              wg.wait();
+            }, procs(GetParam())),
+            0);
+  ASSERT_EQ(errors.size(), 8u);
+  for (const std::string& e : errors)
+    EXPECT_NE(e.find("thread that runs no goroutine"), std::string::npos) << e;
+  EXPECT_NE(errors[0].find("chan receive at "), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("run_outside_test.cpp"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("must wait"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find("chan send at "), std::string::npos) << errors[1];
+  EXPECT_EQ(after, 5);
+  EXPECT_TRUE(rw_read);
+}
+
+INSTANTIATE_TEST_SUITE_P(Procs, RunOutside, ::testing::Values(1u, 2u),
+                         [](const auto& info) { return "procs" + std::to_string(info.param); });
+
+}  // namespace
+
+}  // namespace run_outside_test
