@@ -185,11 +185,24 @@ std::size_t VectorClock::compact() {
 
 std::size_t VectorClock::copy_from(VectorClock& o) {
   if (&o == this) return 0;
-  forget_memo();
   std::size_t work = 0;
-  if (o.delta_.size() > max_copied_delta(o.base_.get())) work += o.compact();
-  base_ = o.base_;
-  delta_ = o.delta_;
+  // (max_copied_delta is at least 16: the common small delta skips its square root.)
+  if (o.delta_.size() > 16 && o.delta_.size() > max_copied_delta(o.base_.get()))
+    work += o.compact();
+  // The steady state of a lock handed between a few goroutines: the same base (often none)
+  // and a delta of the same slots. No reference count is touched when the base is already
+  // ours, and a delta of the same length is overwritten in place.
+  if (base_ != o.base_) base_ = o.base_;
+  if (delta_.size() == o.delta_.size()) {
+    std::copy(o.delta_.begin(), o.delta_.end(), delta_.begin());
+  } else {
+    delta_ = o.delta_;
+  }
+  // Equal values now: o's remembered components are ours.
+  for (unsigned i = 0; i < 2; ++i) {
+    memo_slot_[i] = o.memo_slot_[i];
+    memo_value_[i] = o.memo_value_[i];
+  }
   return work + delta_.size();
 }
 

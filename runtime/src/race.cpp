@@ -94,16 +94,14 @@ void RaceSink::mutex_locked(GoId g, const void* m, const Location& where) {
   bool reported;
   {
     SinkCallGuard guard;
-    det_.acquire(g, m);
-    reported = det_.lock_acquired(g, m, true, loc(where));
+    reported = det_.mutex_locked(g, m, loc(where));
   }
   if (reported) check();
 }
 
 void RaceSink::mutex_unlocking(GoId g, const void* m) {
   SinkCallGuard guard;
-  det_.release_store(g, m);
-  det_.lock_released(g, m);
+  det_.mutex_unlocking(g, m);
 }
 
 void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {

@@ -104,6 +104,11 @@ class Detector {
   // into `mutex` (locks acquired while holding it still get edges from it).
   void lock_try_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
   void lock_released(GoId g, const void* mutex);
+  // A mutex's exclusive lock and its unlock as one call each: acquire(g, mutex) then
+  // lock_acquired(g, mutex, true, where) (returning what that returns), and
+  // release_store(g, mutex) then lock_released(g, mutex).
+  bool mutex_locked(GoId g, const void* mutex, const Loc& where);
+  void mutex_unlocking(GoId g, const void* mutex);
 
   // A plain memory access of `size` bytes (0 is ignored) by g. Checked byte by byte. Returns
   // true if it added a report (a race with a pair of locations not reported before).
