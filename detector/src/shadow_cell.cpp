@@ -25,11 +25,7 @@ void delete_spill(Spill* sp) {
 }
 
 [[gnu::always_inline]] inline bool happens_before(const Stamp& s, const Accessor& who) {
-  // Same slot: an earlier occupant's epochs are below the current one (slot reuse keeps
-  // clocks monotonic), and they happen before it; see slots.hpp.
-  const Slot slot = s.slot();
-  if (slot == who.slot) return s.clock() <= who.epoch;
-  return s.clock() <= who.clock->get(slot);
+  return cell_happens_before(s, who);
 }
 
 // Keeps in *best the conflict at the lowest byte: e conflicts with the access if their bytes
@@ -294,8 +290,12 @@ bool access_spilled(Cell& c, unsigned mask, Access kind, const Accessor& who,
 
 }  // namespace
 
-bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
-                 CellConflict* conflict) {
+bool cell_read(Cell& c, unsigned mask, const Accessor& who, CellConflict* conflict) {
+  return read_inline(c, mask, who, conflict);
+}
+
+bool cell_access_general(Cell& c, unsigned mask, Access kind, const Accessor& who,
+                         CellConflict* conflict) {
   if (c.spill != nullptr) return access_spilled(c, mask, kind, who, conflict);
   if (c.n == 0) {  // a fresh cell: nothing to check
     c.stamp[0] = who.stamp;
