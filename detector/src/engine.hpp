@@ -135,9 +135,15 @@ class Detector::Engine {
     bind_view(g, owner);
     return reported;
   }
-  // Points the view at g, in its current epoch, for `owner` (Detector::bind_view).
+  // Points the view at g, in its current epoch, for `owner` (Detector::bind_view). A
+  // goroutine not live is not bound (no lookup starts one).
   void bind_view(GoId g, const void* owner) {
-    if (g != last_id_ || last_state_ == nullptr) return;
+    if (g != last_id_ || last_state_ == nullptr) {
+      auto it = live_.find(g);
+      if (it == live_.end()) return;
+      last_id_ = g;
+      last_state_ = it->second.get();
+    }
     view.owner = owner;
     view.tag = last_state_->tag;
     bound_ = last_state_;

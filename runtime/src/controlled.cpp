@@ -440,6 +440,7 @@ bool ControlledScheduler::enter(G* g) {
   cur_ = g;
   // Instrumented accesses call in when someone records them or they are scheduling points.
   instr::detail::active = sink_ || options_.schedule_accesses ? g : nullptr;
+  if (direct_race_) direct_race_->bind(*g);
   return true;
 }
 

@@ -123,7 +123,7 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
     // The view then answers g's next repeats inline (weft/detail/access.hpp): its owner
     // token is what instr::detail::active holds while g runs. When it is g's already, the
     // detector's direct entry skips the goroutine lookup and the rebinding.
-    reported = det_.view()->owner == &g
+    reported = view_->owner == &g
                    ? det_.access_owned(addr, n, to_det(k), loc(w))
                    : det_.access_bound(g.id, addr, n, to_det(k), loc(w), &g);
   }
