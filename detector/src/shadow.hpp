@@ -321,7 +321,8 @@ inline bool Shadow::access_granule_now(Page& p, std::uintptr_t base, unsigned ma
     ci = cells_.make();
     ++p.live;
   }
-  const bool conflict = cell_access(cells_.at(ci), mask, kind, who, out);
+  Cell& cell = cells_.at(ci);
+  const bool conflict = cell_access(cell, mask, kind, who, out);
   std::uint32_t t = tag_of(w);
   if (is_atomic(kind)) {
     // An atomic access never makes a plain one a repeat: a load may add an entry, and a
@@ -335,7 +336,7 @@ inline bool Shadow::access_granule_now(Page& p, std::uintptr_t base, unsigned ma
     // two uint32 stores) leaves the cell as one whole write would: flag it the same way, so
     // that the epoch's repeats and others' first reads take the short paths.
     // (Write kinds named, not "not a read": a kind added later must opt in.)
-    const Cell& c = cells_.at(ci);
+    const Cell& c = cell;
     const auto writes = [](Access k) { return k == Access::write || k == Access::update; };
     const bool whole = writes(kind) && c.spill == nullptr && c.n == 1 &&
                        c.mask[0] == kAllBytes && writes(c.kind[0]) &&

@@ -130,10 +130,9 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
   if (reported) check();
 }
 
-// Only record_annotated calls it, below: inlined there, one call less per recorded access.
+// Only record_owned calls it, below: inlined there, one call less per recorded access.
 [[gnu::always_inline]] inline void RaceSink::access_owned(const void* addr, std::size_t n,
-                                                         AccessKind k,
-                                                         const std::source_location& w) {
+                                                         AccessKind k, std::source_location w) {
   note_stack(addr);
   bool reported;
   {
@@ -368,18 +367,10 @@ void mutex_unlocking(Scheduler& s, const void* mutex) {
 }  // namespace weft::detail::hb
 
 namespace weft::detail {
-void record_annotated(const void* addr, std::size_t size, AccessKind kind,
-                      std::source_location where) {
-  // The running goroutine's view is bound and missed inline (access.hpp): the detector's
-  // direct entry, with no scheduler or goroutine lookup.
-  if (RaceSink* race = access_race) {
-    // access_view is race's view (set with it): read inline, not through the detector.
-    const void* owner = instr::detail::active;
-    if (owner != nullptr && access_view->owner == owner) {
-      race->access_owned(addr, size, kind, where);
-      return;
-    }
-  }
+namespace {
+// record_annotated when the view is not the running goroutine's.
+[[gnu::noinline]] void record_unowned(const void* addr, std::size_t size, AccessKind kind,
+                                      std::source_location where) {
   // record_access's direct case without its by-value Location (whose copy, read back as
   // wider words than it was written in, stalled every call on store forwarding).
   const Location at = Location::from(where);
@@ -392,6 +383,24 @@ void record_annotated(const void* addr, std::size_t size, AccessKind kind,
     }
   }
   record_access(addr, size, kind, at);
+}
+}  // namespace
+
+// The running goroutine's view is bound and missed inline (access_check said
+// AccessLeft::owned): the detector's direct entry, with no scheduler or goroutine lookup.
+// access_view is set only with access_race, whose view it is.
+void record_owned(const void* addr, std::size_t size, AccessKind kind,
+                  std::source_location where) {
+  access_race->access_owned(addr, size, kind, where);
+}
+
+void record_annotated(const void* addr, std::size_t size, AccessKind kind,
+                      std::source_location where) {
+  // Both ends are tail calls (the view is read inline, not through the detector).
+  const void* owner = instr::detail::active;
+  if (access_race != nullptr && owner != nullptr && access_view->owner == owner)
+    return record_owned(addr, size, kind, where);
+  record_unowned(addr, size, kind, where);
 }
 }  // namespace weft::detail
 

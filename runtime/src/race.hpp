@@ -116,7 +116,7 @@ class RaceSink final : public EventSink {
   // An access by the goroutine the detector's view is bound to (view()->owner is
   // instr::detail::active): the detector's direct entry (Detector::access_owned), for
   // record_annotated when the inline same-epoch check missed.
-  void access_owned(const void* addr, std::size_t n, AccessKind k, const std::source_location& w);
+  void access_owned(const void* addr, std::size_t n, AccessKind k, std::source_location w);
   // g is about to run on the controlled scheduler (ControlledScheduler::enter): the view is
   // bound to it now, so its accesses that repeat one of its current epoch end inline from the
   // first one on, instead of the first taking the rebinding path (access_direct).
