@@ -94,7 +94,7 @@ Clock VectorClock::get_slow(Slot s) const {
   return v;
 }
 
-std::size_t VectorClock::set(Slot s, Clock v) {
+std::size_t VectorClock::set_slow(Slot s, Clock v) {
   raise_memo(s, v);  // compact() below keeps every value
   // A goroutine's tick sets its own slot, in a delta of a few entries: a short walk.
   auto it = delta_.begin();
@@ -183,7 +183,7 @@ std::size_t VectorClock::compact() {
   return work;
 }
 
-std::size_t VectorClock::copy_from(VectorClock& o) {
+std::size_t VectorClock::copy_slow(VectorClock& o) {
   if (&o == this) return 0;
   std::size_t work = 0;
   // (max_copied_delta is at least 16: the common small delta skips its square root.)
