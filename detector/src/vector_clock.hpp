@@ -84,8 +84,28 @@ class VectorClock {
     }
     return set_slow(s, v);
   }
-  // join(o): this := this ⊔ o.
-  std::size_t join(const VectorClock& o);
+  // join(o): this := this ⊔ o. Inline when o adds nothing to our base (it has none, or
+  // ours) and every slot of its short delta is in ours: one merge walk raising values (a
+  // lock handed between a few goroutines). The rest: join_slow, which starts over.
+  std::size_t join(const VectorClock& o) {
+    if (&o != this && (o.base_ == nullptr || o.base_ == base_) && o.delta_.size() <= 8) {
+      auto it = delta_.begin();
+      bool all_present = true;
+      for (const ClockEntry& e : o.delta_) {
+        while (it != delta_.end() && it->slot < e.slot) ++it;
+        if (it == delta_.end() || it->slot != e.slot) {
+          all_present = false;
+          break;
+        }
+        if (e.value > it->value) {
+          it->value = e.value;
+          raise_memo(e.slot, e.value);
+        }
+      }
+      if (all_present) return o.delta_.size();
+    }
+    return join_slow(o);
+  }
   // copy_from(o): this := o. May compact o first (which does not change its value), so that
   // the two share one base and copying stays cheap.
   std::size_t copy_from(VectorClock& o) {
@@ -113,6 +133,7 @@ class VectorClock {
  private:
   std::size_t compact();
   std::size_t set_slow(Slot s, Clock v);
+  std::size_t join_slow(const VectorClock& o);
   std::size_t copy_slow(VectorClock& o);
   bool base_dominates(const ClockBase& b) const;
   Clock get_slow(Slot s) const;
