@@ -242,17 +242,15 @@ bool Detector::Engine::lock_acquired_of(GoState& s, const void* mutex, bool excl
       reported |= report_cycle(cycle);
     }
   }
-  HeldLock& h = s.held.emplace_back();  // in place: its order clock stays empty until used
-  h.mutex = mutex;
-  h.site = at;
-  h.exclusive = exclusive;
+  // In place: its order clock stays empty until used.
+  HeldLock& h = s.held.emplace_back(mutex, at, exclusive);
   if (order_on_) h.order.copy_from(s.order);
   return reported;
 }
 
 void Detector::Engine::lock_try_acquired(GoId g, const void* mutex, const Loc& where) {
   GoState& s = state(g);
-  s.held.push_back({mutex, site(s, where), false, {}});
+  s.held.emplace_back(mutex, site(s, where), false);
   if (order_on_) s.held.back().order.copy_from(s.order);
 }
 
