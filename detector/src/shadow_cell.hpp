@@ -149,6 +149,30 @@ bool cell_read(Cell& c, unsigned mask, const Accessor& who, CellConflict* confli
           if (c.stamp[i].epoch == epoch && !is_atomic(c.kind[i]) && (c.mask[i] & mask) == mask)
             return false;
         }
+        // A first read that only joins the cell: every plain write or update in it happens
+        // before the read (no conflict), and no read in it is one this read replaces (the
+        // same stamp, or an ordered read of some of its bytes). Then the read is appended,
+        // as cell_read would do; anything else is cell_read's.
+        if (c.n < Cell::kInline) {
+          bool joins = true;
+          for (unsigned i = 0; i < c.n && joins; ++i) {
+            const Access k = c.kind[i];
+            if (k == Access::read) {
+              joins = !(c.stamp[i] == who.stamp) &&
+                      ((c.mask[i] & mask) == 0 || !cell_happens_before(c.stamp[i], who));
+            } else {
+              joins = (k == Access::write || k == Access::update) &&
+                      cell_happens_before(c.stamp[i], who);
+            }
+          }
+          if (joins) {
+            c.stamp[c.n] = who.stamp;
+            c.mask[c.n] = static_cast<std::uint8_t>(mask);
+            c.kind[c.n] = Access::read;
+            ++c.n;
+            return false;
+          }
+        }
         return cell_read(c, mask, who, conflict);
       }
       if (c.n == 1) {
