@@ -72,6 +72,12 @@ void Detector::lock_try_acquired(GoId g, const void* mutex, bool, const Loc& whe
 void Detector::lock_released(GoId g, const void* mutex) {
   locked(*engine_, [&] { engine_->lock_released(g, mutex); });
 }
+bool Detector::mutex_locked(GoId g, const void* mutex, const Loc& where) {
+  return locked(*engine_, [&] { return engine_->mutex_locked(g, mutex, where); });
+}
+void Detector::mutex_unlocking(GoId g, const void* mutex) {
+  locked(*engine_, [&] { engine_->mutex_unlocking(g, mutex); });
+}
 bool Detector::access(GoId g, const void* addr, std::size_t size, Access kind,
                       const Loc& where) {
   return locked(*engine_, [&] { return engine_->access(g, addr, size, kind, where); });

@@ -66,7 +66,7 @@ GoState& Detector::Engine::state_lookup(GoId g) {
   return *last_state_;
 }
 
-void Detector::Engine::tick(GoState& s) {
+inline void Detector::Engine::tick(GoState& s) {
   if (s.epoch >= kMaxClock) throw std::length_error("weft detector: a goroutine's clock overflowed");
   ++s.epoch;
   s.tag = new_tag();  // renumbering the tags unbinds the view
@@ -90,32 +90,29 @@ SameEpochView* Detector::Engine::add_thread_view() {
   return &thread_views_.back()->view;
 }
 
-std::uint32_t Detector::Engine::new_tag() {
-  if (next_tag_ >= tag_limit_) {
-    // Number the live goroutines' current epochs 1..n and carry their words over; every
-    // other tag in the shadow belongs to an epoch that has ended and can never match again.
-    drop_view();
-    // Threads' views are unbound too (concurrent mode). One that is in the middle of an
-    // inline check may still compare its old tag with renumbered words: a match there skips
-    // one access (a possible missed report, never a false one), once in 2^31 epochs.
-    for (auto& [id, st] : live_) unbind_thread(*st);
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> renamed;  // (old, new), by old
-    renamed.reserve(live_.size());
-    next_tag_ = 1;
-    for (auto& [id, st] : live_) {
-      renamed.emplace_back(st->tag, next_tag_);
-      st->tag = next_tag_++;
-      shadow_.note_tag(st->tag, Stamp::pack(st->slot, st->epoch));
-    }
-    std::sort(renamed.begin(), renamed.end());
-    shadow_.retag([&](std::uint32_t old) -> std::uint32_t {
-      auto it = std::lower_bound(renamed.begin(), renamed.end(),
-                                 std::pair<std::uint32_t, std::uint32_t>{old, 0});
-      return it != renamed.end() && it->first == old ? it->second : 0;
-    });
-    ++tag_generations_;
+void Detector::Engine::renumber_tags() {
+  // Number the live goroutines' current epochs 1..n and carry their words over; every
+  // other tag in the shadow belongs to an epoch that has ended and can never match again.
+  drop_view();
+  // Threads' views are unbound too (concurrent mode). One that is in the middle of an
+  // inline check may still compare its old tag with renumbered words: a match there skips
+  // one access (a possible missed report, never a false one), once in 2^31 epochs.
+  for (auto& [id, st] : live_) unbind_thread(*st);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> renamed;  // (old, new), by old
+  renamed.reserve(live_.size());
+  next_tag_ = 1;
+  for (auto& [id, st] : live_) {
+    renamed.emplace_back(st->tag, next_tag_);
+    st->tag = next_tag_++;
+    shadow_.note_tag(st->tag, Stamp::pack(st->slot, st->epoch));
   }
-  return next_tag_++;
+  std::sort(renamed.begin(), renamed.end());
+  shadow_.retag([&](std::uint32_t old) -> std::uint32_t {
+    auto it = std::lower_bound(renamed.begin(), renamed.end(),
+                               std::pair<std::uint32_t, std::uint32_t>{old, 0});
+    return it != renamed.end() && it->first == old ? it->second : 0;
+  });
+  ++tag_generations_;
 }
 
 void Detector::Engine::go_start(GoId g, GoId parent, std::string_view name,
@@ -176,8 +173,9 @@ void Detector::Engine::go_end(GoId g) {
   live_.erase(it);
 }
 
-void Detector::Engine::acquire(GoId g, const void* sync) {
-  GoState& s = state(g);
+void Detector::Engine::acquire(GoId g, const void* sync) { acquire_of(state(g), sync); }
+
+void Detector::Engine::acquire_of(GoState& s, const void* sync) {
   // A clock s stored itself, unchanged since, is a past value of s's own: nothing to join.
   if (SyncClock* c = syncs_.find(sync); c != nullptr && c->stored_by != s.serial)
     clock_work_ += s.clock.join(c->clock);
@@ -214,7 +212,10 @@ void Detector::Engine::release(GoId g, const void* sync) {
 }
 
 void Detector::Engine::release_store(GoId g, const void* sync) {
-  GoState& s = state(g);
+  release_store_of(state(g), sync);
+}
+
+void Detector::Engine::release_store_of(GoState& s, const void* sync) {
   SyncClock& c = syncs_.get(sync);
   clock_work_ += c.clock.copy_from(s.clock);
   c.stored_by = s.serial;
@@ -251,9 +252,9 @@ FrameId Detector::Engine::extend(FrameId stack, const Loc& where) {
   return frames_.child(stack, where);
 }
 
-bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
-                                     const Loc& where) {
-  GoState& s = state(g);
+bool Detector::Engine::lock_acquired_of(GoState& s, const void* mutex, bool exclusive,
+                                        const Loc& where) {
+  const GoId g = s.id;
   FrameId at = site(s, where);
   bool reported = false;
   if (!s.held.empty()) {
@@ -262,22 +263,19 @@ bool Detector::Engine::lock_acquired(GoId g, const void* mutex, bool exclusive,
       reported |= report_cycle(cycle);
     }
   }
-  HeldLock& h = s.held.emplace_back();  // in place: its order clock stays empty until used
-  h.mutex = mutex;
-  h.site = at;
-  h.exclusive = exclusive;
+  // In place: its order clock stays empty until used.
+  HeldLock& h = s.held.emplace_back(mutex, at, exclusive);
   if (order_on_) h.order.copy_from(s.order);
   return reported;
 }
 
 void Detector::Engine::lock_try_acquired(GoId g, const void* mutex, const Loc& where) {
   GoState& s = state(g);
-  s.held.push_back({mutex, site(s, where), false, {}});
+  s.held.emplace_back(mutex, site(s, where), false);
   if (order_on_) s.held.back().order.copy_from(s.order);
 }
 
-void Detector::Engine::lock_released(GoId g, const void* mutex) {
-  GoState& s = state(g);
+void Detector::Engine::lock_released_of(GoState& s, const void* mutex) {
   for (auto it = s.held.rbegin(); it != s.held.rend(); ++it) {
     if (it->mutex == mutex) {
       s.held.erase(std::next(it).base());

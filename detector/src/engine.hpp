@@ -98,9 +98,23 @@ class Detector::Engine {
   void release(GoId g, const void* sync);
   void release_store(GoId g, const void* sync);
   void sync_free(const void* sync);
-  bool lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
+  bool lock_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where) {
+    return lock_acquired_of(state(g), mutex, exclusive, where);
+  }
   void lock_try_acquired(GoId g, const void* mutex, const Loc& where);
-  void lock_released(GoId g, const void* mutex);
+  void lock_released(GoId g, const void* mutex) { lock_released_of(state(g), mutex); }
+  // acquire() then lock_acquired(exclusive), and release_store() then lock_released(), each
+  // with one goroutine lookup (Detector::mutex_locked, mutex_unlocking).
+  bool mutex_locked(GoId g, const void* mutex, const Loc& where) {
+    GoState& s = state(g);
+    acquire_of(s, mutex);
+    return lock_acquired_of(s, mutex, true, where);
+  }
+  void mutex_unlocking(GoId g, const void* mutex) {
+    GoState& s = state(g);
+    release_store_of(s, mutex);
+    lock_released_of(s, mutex);
+  }
   bool access(GoId g, const void* addr, std::size_t size, Access kind, const Loc& where) {
     return size != 0 && access_of(state(g), addr, size, kind, where);
   }
@@ -131,9 +145,15 @@ class Detector::Engine {
     bind_view(g, owner);
     return reported;
   }
-  // Points the view at g, in its current epoch, for `owner` (Detector::bind_view).
+  // Points the view at g, in its current epoch, for `owner` (Detector::bind_view). A
+  // goroutine not live is not bound (no lookup starts one).
   void bind_view(GoId g, const void* owner) {
-    if (g != last_id_ || last_state_ == nullptr) return;
+    if (g != last_id_ || last_state_ == nullptr) {
+      auto it = live_.find(g);
+      if (it == live_.end()) return;
+      last_id_ = g;
+      last_state_ = it->second.get();
+    }
     view.owner = owner;
     view.tag = last_state_->tag;
     bound_ = last_state_;
@@ -202,12 +222,21 @@ class Detector::Engine {
   GoState& state_lookup(GoId g);
   [[noreturn]] static void unbound_access();
   void tick(GoState& s);  // publish the current epoch and advance
+  // The handlers of the same names, for s, the state of the event's goroutine.
+  void acquire_of(GoState& s, const void* sync);
+  void release_store_of(GoState& s, const void* sync);
+  bool lock_acquired_of(GoState& s, const void* mutex, bool exclusive, const Loc& where);
+  void lock_released_of(GoState& s, const void* mutex);
   // A tag for an epoch that begins now: unique among the epochs whose tags the shadow may
   // hold. When the numbers reach tag_limit_, the live goroutines' current epochs are
   // numbered again from 1, their words in the shadow take the new numbers and every other
   // tag is cleared (it names an epoch that has ended, which no access can be in again), so
   // tags fit in 31 bits however long the run, and the shadow answers exactly as before.
-  std::uint32_t new_tag();
+  std::uint32_t new_tag() {
+    if (next_tag_ >= tag_limit_) renumber_tags();
+    return next_tag_++;
+  }
+  void renumber_tags();  // new_tag() when the numbers ran out
   // The goroutine the view is bound to may change epoch or state: unbind it.
   void drop_view() {
     view.owner = nullptr;

@@ -40,6 +40,9 @@
 namespace weft::det {
 
 struct HeldLock {
+  // Each member set by itself: value-initialising the record (emplace_back()) zeroed all of
+  // it first, a string store on every lock.
+  HeldLock(const void* m, FrameId s, bool e) : mutex(m), site(s), exclusive(e) {}
   const void* mutex;
   FrameId site;  // where it was acquired (with call chain)
   bool exclusive = false;  // held for writing: only such a lock can be a gate

@@ -89,40 +89,7 @@ Shadow::Page& Shadow::page_at(std::uintptr_t key) {
 
 bool Shadow::access_granule(Page& p, std::uintptr_t base, unsigned mask, Access kind,
                             const Accessor& who, CellConflict* out) {
-  const std::size_t i = (base >> 3) & (kCellsPerPage - 1);
-  const std::uint32_t tag = who.tag;
-  ShadowWord& w = p.w[i];
-  if (kind == Access::read && tag != 0 && (tag_of(w) & ~kSoleWrite) == tag) return false;
-  std::uint32_t ci = cell_of(w);
-  if (ci == 0) {
-    ci = cells_.make();
-    ++p.live;
-  }
-  const bool conflict = cell_access(cells_.at(ci), mask, kind, who, out);
-  std::uint32_t t = tag_of(w);
-  if (is_atomic(kind)) {
-    // An atomic access never makes a plain one a repeat: a load may add an entry, and a
-    // store or RMW adds one a plain read of anyone's current epoch must check.
-    t = writes(kind) ? 0 : t & ~kSoleWrite;
-  } else if (mask == kAllBytes) {
-    // A write of all the bytes leaves its entry alone in the cell (shadow_cell.hpp (1), (2)).
-    t = tag == 0 ? 0 : kind == Access::read ? tag : tag | kSoleWrite;
-  } else if (kind != Access::read) {
-    // A partial write that completes its epoch's write of the whole granule (the second of
-    // two uint32 stores) leaves the cell as one whole write would: flag it the same way, so
-    // that the epoch's repeats and others' first reads take the short paths.
-    // (Write kinds named, not "not a read": a kind added later must opt in.)
-    const Cell& c = cells_.at(ci);
-    const auto writes = [](Access k) { return k == Access::write || k == Access::update; };
-    const bool whole = writes(kind) && c.spill == nullptr && c.n == 1 &&
-                       c.mask[0] == kAllBytes && writes(c.kind[0]) &&
-                       c.stamp[0].epoch == who.stamp.epoch;
-    t = tag != 0 && whole ? tag | kSoleWrite : 0;
-  } else {
-    t &= ~kSoleWrite;  // the read may have added an entry
-  }
-  w = word(ci, t);
-  return conflict;
+  return access_granule_now(p, base, mask, kind, who, out);
 }
 
 std::optional<Conflict> Shadow::access(std::uintptr_t addr, std::size_t size, Access kind,

@@ -130,11 +130,97 @@ inline bool cell_repeats(const Cell& c, unsigned mask, Access kind, std::uint64_
          (c.mask[0] & mask) == mask;
 }
 
+// Whether the access stamped s happens before `who`'s current epoch. Same slot: an earlier
+// occupant's epochs are below the current one (slot reuse keeps clocks monotonic), and they
+// happen before it; see slots.hpp.
+[[gnu::always_inline]] inline bool cell_happens_before(const Stamp& s, const Accessor& who) {
+  const Slot slot = s.slot();
+  if (slot == who.slot) return s.clock() <= who.epoch;
+  return s.clock() <= who.clock->get(slot);
+}
+
+// cell_access() past its inline cases (shadow_cell.cpp): the whole rule, for any cell.
+bool cell_access_general(Cell& c, unsigned mask, Access kind, const Accessor& who,
+                         CellConflict* conflict);
+// A plain read of an inline cell (no spill, n > 0) that is not a repeat of its epoch.
+bool cell_read(Cell& c, unsigned mask, const Accessor& who, CellConflict* conflict);
+
 // Checks an access of the bytes in `mask` (non-empty) against the granule and records it.
 // Returns true and fills *conflict if it conflicts with an access that does not happen
-// before it.
-bool cell_access(Cell& c, unsigned mask, Access kind, const Accessor& who,
-                 CellConflict* conflict);
+// before it. Inline: its common cases (a fresh cell, a repeat, a write replacing one entry
+// ordered before it) are a few compares on the shadow's access path; the rest is
+// cell_access_general's.
+[[gnu::always_inline]] inline bool cell_access(Cell& c, unsigned mask, Access kind,
+                                               const Accessor& who, CellConflict* conflict) {
+  if (c.spill == nullptr) {
+    if (c.n == 0) {  // a fresh cell: nothing to check
+      c.stamp[0] = who.stamp;
+      c.mask[0] = static_cast<std::uint8_t>(mask);
+      c.kind[0] = kind;
+      c.n = 1;
+      return false;
+    }
+    // Atomic accesses take the general rules (no same-epoch exit: they are rare, and each
+    // is a scheduling point anyway).
+    if (!is_atomic(kind)) {
+      // Same epoch (FastTrack's first exit): a read whose bytes this epoch already read or
+      // wrote, or a write whose bytes hold nothing but this epoch's write (plain accesses:
+      // an atomic one does not conflict with all that a plain one does).
+      const std::uint64_t epoch = who.stamp.epoch;
+      if (kind == Access::read) {
+        for (unsigned i = 0; i < c.n; ++i) {
+          if (c.stamp[i].epoch == epoch && !is_atomic(c.kind[i]) && (c.mask[i] & mask) == mask)
+            return false;
+        }
+        // A first read that only joins the cell: every plain write or update in it happens
+        // before the read (no conflict), and no read in it is one this read replaces (the
+        // same stamp, or an ordered read of some of its bytes). Then the read is appended,
+        // as cell_read would do; anything else is cell_read's.
+        if (c.n < Cell::kInline) {
+          bool joins = true;
+          for (unsigned i = 0; i < c.n && joins; ++i) {
+            const Access k = c.kind[i];
+            if (k == Access::read) {
+              joins = !(c.stamp[i] == who.stamp) &&
+                      ((c.mask[i] & mask) == 0 || !cell_happens_before(c.stamp[i], who));
+            } else {
+              joins = (k == Access::write || k == Access::update) &&
+                      cell_happens_before(c.stamp[i], who);
+            }
+          }
+          if (joins) {
+            c.stamp[c.n] = who.stamp;
+            c.mask[c.n] = static_cast<std::uint8_t>(mask);
+            c.kind[c.n] = Access::read;
+            ++c.n;
+            return false;
+          }
+        }
+        return cell_read(c, mask, who, conflict);
+      }
+      if (c.n == 1) {
+        if (c.stamp[0].epoch == epoch && !kept_as_read(c.kind[0]) && (c.mask[0] & mask) == mask)
+          return false;
+        // The same epoch's write of other bytes at the same site (the halves of a granule
+        // filled by 4-byte stores, a struct's fields): one entry covers them all, as the
+        // general rule would leave it.
+        if (c.kind[0] == kind && c.stamp[0] == who.stamp) {
+          c.mask[0] = static_cast<std::uint8_t>(c.mask[0] | mask);
+          return false;
+        }
+        // A write over all the bytes of a single ordered entry (a counter updated under a
+        // lock, a variable rewritten in a later epoch) replaces it.
+        if ((c.mask[0] & ~mask) == 0 && cell_happens_before(c.stamp[0], who)) {
+          c.stamp[0] = who.stamp;
+          c.mask[0] = static_cast<std::uint8_t>(mask);
+          c.kind[0] = kind;
+          return false;
+        }
+      }
+    }
+  }
+  return cell_access_general(c, mask, kind, who, conflict);
+}
 // The verdict cell_access() would give a write of the bytes in `mask`, without recording it.
 bool cell_check_write(const Cell& c, unsigned mask, const Accessor& who,
                       CellConflict* conflict);

@@ -150,7 +150,7 @@ Clock VectorClock::get_slow(Slot s) const {
   return v;
 }
 
-std::size_t VectorClock::set(Slot s, Clock v) {
+std::size_t VectorClock::set_slow(Slot s, Clock v) {
   raise_memo(s, v);  // compact() below keeps every value
   // A goroutine's tick sets its own slot, in a delta of a few entries: a short walk.
   auto it = delta_.begin();
@@ -173,7 +173,7 @@ bool VectorClock::base_dominates(const ClockBase& b) const {
   return base_ && covers(*base_, b);
 }
 
-std::size_t VectorClock::join(const VectorClock& o) {
+std::size_t VectorClock::join_slow(const VectorClock& o) {
   if (&o == this) return 0;
   std::size_t work = 0;
   if (o.base_ && !base_dominates(*o.base_)) {
@@ -232,13 +232,26 @@ std::size_t VectorClock::compact() {
   return work;
 }
 
-std::size_t VectorClock::copy_from(VectorClock& o) {
+std::size_t VectorClock::copy_slow(VectorClock& o) {
   if (&o == this) return 0;
-  forget_memo();
   std::size_t work = 0;
-  if (o.delta_.size() > max_copied_delta(o.base_.get())) work += o.compact();
-  base_ = o.base_;
-  delta_ = o.delta_;
+  // (max_copied_delta is at least 16: the common small delta skips its square root.)
+  if (o.delta_.size() > 16 && o.delta_.size() > max_copied_delta(o.base_.get()))
+    work += o.compact();
+  // The steady state of a lock handed between a few goroutines: the same base (often none)
+  // and a delta of the same slots. No reference count is touched when the base is already
+  // ours, and a delta of the same length is overwritten in place.
+  if (base_ != o.base_) base_ = o.base_;
+  if (delta_.size() == o.delta_.size()) {
+    std::copy(o.delta_.begin(), o.delta_.end(), delta_.begin());
+  } else {
+    delta_ = o.delta_;
+  }
+  // Equal values now: o's remembered components are ours.
+  for (unsigned i = 0; i < 2; ++i) {
+    memo_slot_[i] = o.memo_slot_[i];
+    memo_value_[i] = o.memo_value_[i];
+  }
   return work + delta_.size();
 }
 

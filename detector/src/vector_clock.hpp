@@ -77,13 +77,59 @@ class VectorClock {
     if (memo_slot_[1] == s) return memo_value_[1];
     return get_slow(s);
   }
-  // set(s, v) makes component s equal to max(current, v).
-  std::size_t set(Slot s, Clock v);
-  // join(o): this := this ⊔ o.
-  std::size_t join(const VectorClock& o);
+  // set(s, v) makes component s equal to max(current, v). Inline when s is in a short delta
+  // already (a goroutine's tick of its own slot: every release).
+  std::size_t set(Slot s, Clock v) {
+    if (delta_.size() <= 8) {
+      for (ClockEntry& e : delta_) {
+        if (e.slot < s) continue;
+        if (e.slot != s) break;
+        raise_memo(s, v);
+        if (e.value < v) e.value = v;
+        return 1;
+      }
+    }
+    return set_slow(s, v);
+  }
+  // join(o): this := this ⊔ o. Inline when o adds nothing to our base (it has none, or
+  // ours) and every slot of its short delta is in ours: one merge walk raising values (a
+  // lock handed between a few goroutines). The rest: join_slow, which starts over.
+  std::size_t join(const VectorClock& o) {
+    if (&o != this && (o.base_ == nullptr || o.base_ == base_) && o.delta_.size() <= 8) {
+      auto it = delta_.begin();
+      bool all_present = true;
+      for (const ClockEntry& e : o.delta_) {
+        while (it != delta_.end() && it->slot < e.slot) ++it;
+        if (it == delta_.end() || it->slot != e.slot) {
+          all_present = false;
+          break;
+        }
+        if (e.value > it->value) {
+          it->value = e.value;
+          raise_memo(e.slot, e.value);
+        }
+      }
+      if (all_present) return o.delta_.size();
+    }
+    return join_slow(o);
+  }
   // copy_from(o): this := o. May compact o first (which does not change its value), so that
   // the two share one base and copying stays cheap.
-  std::size_t copy_from(VectorClock& o);
+  std::size_t copy_from(VectorClock& o) {
+    // Inline, the steady state of a lock handed between a few goroutines (every unlock's
+    // release_store): the same base (often none) and a delta of the same length, overwritten
+    // in place; o's remembered components are ours then. The rest: copy_slow.
+    if (&o != this && base_ == o.base_ && delta_.size() == o.delta_.size() &&
+        o.delta_.size() <= 16) {
+      for (std::size_t i = 0; i < delta_.size(); ++i) delta_[i] = o.delta_[i];
+      for (unsigned i = 0; i < 2; ++i) {
+        memo_slot_[i] = o.memo_slot_[i];
+        memo_value_[i] = o.memo_value_[i];
+      }
+      return delta_.size();
+    }
+    return copy_slow(o);
+  }
   void clear();
   // Number of stored entries (base + delta, counting overrides twice).
   std::size_t stored_entries() const;
@@ -93,6 +139,9 @@ class VectorClock {
 
  private:
   std::size_t compact();
+  std::size_t set_slow(Slot s, Clock v);
+  std::size_t join_slow(const VectorClock& o);
+  std::size_t copy_slow(VectorClock& o);
   bool base_dominates(const ClockBase& b) const;
   Clock get_slow(Slot s) const;
   void forget_memo() {

@@ -45,7 +45,7 @@ constexpr std::uint64_t kTeardownSteps = 10'000;
 
 ControlledScheduler::ControlledScheduler(Strategy& strategy, StackPool& stacks, EventSink* sink,
                                          RaceSink* race, const ExploreOptions& options)
-    : strategy_(strategy), stacks_(stacks), sink_(sink), race_(race), options_(options) {
+    : strategy_(strategy.deciding()), stacks_(stacks), sink_(sink), race_(race), options_(options) {
   race_sink_ = race;
   if (race != nullptr && sink == race && !options.schedule_accesses) direct_race_ = race;
   runq_.watch(strategy.watcher());
@@ -440,6 +440,7 @@ bool ControlledScheduler::enter(G* g) {
   cur_ = g;
   // Instrumented accesses call in when someone records them or they are scheduling points.
   instr::detail::active = sink_ || options_.schedule_accesses ? g : nullptr;
+  if (direct_race_) direct_race_->bind(*g);
   return true;
 }
 

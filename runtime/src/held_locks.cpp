@@ -6,11 +6,8 @@
 namespace weft::detail {
 
 void HeldLocks::acquired(const G& g, const void* mutex, bool exclusive, Location where) {
-  HeldLock& h = held_.emplace_back();  // in place: a lock and unlock per operation of a loop
-  h.mutex = mutex;
-  h.holder = g.id;
-  h.exclusive = exclusive;
-  h.where = where;
+  // In place: a lock and unlock per operation of a loop.
+  HeldLock& h = held_.emplace_back(mutex, g.id, exclusive, where);
   h.ncalls = std::min<std::uint32_t>(g.ncalls, static_cast<std::uint32_t>(g.calls.size()));
   for (std::uint32_t i = 0; i < h.ncalls; ++i) h.calls[i] = g.calls[i].site;
 }

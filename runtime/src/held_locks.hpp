@@ -17,6 +17,10 @@
 namespace weft::detail {
 
 struct HeldLock {
+  // Each member set by itself: value-initialising the whole record (emplace_back()) zeroed
+  // it first with a string store, on every lock of an explored run.
+  HeldLock(const void* m, GoId h, bool e, Location w)
+      : mutex(m), holder(h), exclusive(e), where(w) {}
   const void* mutex = nullptr;
   GoId holder = 0;
   bool exclusive = true;

@@ -90,20 +90,20 @@ void RaceSink::lock_acquired(GoId g, const void* m, bool exclusive, const Locati
   if (reported) check();
 }
 
-void RaceSink::mutex_locked(GoId g, const void* m, const Location& where) {
+// Inlined into hb::mutex_locked and hb::mutex_unlocking, their only callers (below).
+[[gnu::always_inline]] inline void RaceSink::mutex_locked(GoId g, const void* m,
+                                                         const Location& where) {
   bool reported;
   {
     SinkCallGuard guard;
-    det_.acquire(g, m);
-    reported = det_.lock_acquired(g, m, true, loc(where));
+    reported = det_.mutex_locked(g, m, loc(where));
   }
   if (reported) check();
 }
 
-void RaceSink::mutex_unlocking(GoId g, const void* m) {
+[[gnu::always_inline]] inline void RaceSink::mutex_unlocking(GoId g, const void* m) {
   SinkCallGuard guard;
-  det_.release_store(g, m);
-  det_.lock_released(g, m);
+  det_.mutex_unlocking(g, m);
 }
 
 void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
@@ -133,7 +133,7 @@ void RaceSink::access_direct(const G& g, const void* addr, std::size_t n, Access
     // The view then answers g's next repeats inline (weft/detail/access.hpp): its owner
     // token is what instr::detail::active holds while g runs. When it is g's already, the
     // detector's direct entry skips the goroutine lookup and the rebinding.
-    reported = det_.view()->owner == &g
+    reported = view_->owner == &g
                    ? det_.access_owned(addr, n, to_det(k), loc(w))
                    : det_.access_bound(g.id, addr, n, to_det(k), loc(w), &g);
   }
@@ -157,10 +157,9 @@ void RaceSink::access_run(const G& g, const void* addr, std::size_t n, AccessKin
   if (reported) check();
 }
 
-// Only record_annotated calls it, below: inlined there, one call less per recorded access.
+// Only record_owned calls it, below: inlined there, one call less per recorded access.
 [[gnu::always_inline]] inline void RaceSink::access_owned(const void* addr, std::size_t n,
-                                                         AccessKind k,
-                                                         const std::source_location& w) {
+                                                         AccessKind k, std::source_location w) {
   note_stack(addr);
   bool reported;
   {
@@ -395,18 +394,10 @@ void mutex_unlocking(Scheduler& s, const void* mutex) {
 }  // namespace weft::detail::hb
 
 namespace weft::detail {
-void record_annotated(const void* addr, std::size_t size, AccessKind kind,
-                      std::source_location where) {
-  // The running goroutine's view is bound and missed inline (access.hpp): the detector's
-  // direct entry, with no scheduler or goroutine lookup.
-  if (RaceSink* race = access_race) {
-    // access_view is race's view (set with it): read inline, not through the detector.
-    const void* owner = instr::detail::active;
-    if (owner != nullptr && access_view->owner == owner) {
-      race->access_owned(addr, size, kind, where);
-      return;
-    }
-  }
+namespace {
+// record_annotated when the view is not the running goroutine's.
+[[gnu::noinline]] void record_unowned(const void* addr, std::size_t size, AccessKind kind,
+                                      std::source_location where) {
   // Under weft::run: the running goroutine is this thread's instr::detail::active.
   if (RaceSink* race = run_race) {
     if (const void* g = instr::detail::active) {
@@ -426,6 +417,27 @@ void record_annotated(const void* addr, std::size_t size, AccessKind kind,
     }
   }
   record_access(addr, size, kind, at);
+}
+}  // namespace
+
+// The running goroutine's view is bound and missed inline (access_check said
+// AccessLeft::owned): the detector's direct entry, with no scheduler or goroutine lookup.
+// access_view is set only with access_race, whose view it is.
+// Under weft::run the view is the processor's (no access_race: its accesses take the
+// detector's lock), and an owned miss goes the unowned way.
+void record_owned(const void* addr, std::size_t size, AccessKind kind,
+                  std::source_location where) {
+  if (RaceSink* race = access_race) return race->access_owned(addr, size, kind, where);
+  record_unowned(addr, size, kind, where);
+}
+
+void record_annotated(const void* addr, std::size_t size, AccessKind kind,
+                      std::source_location where) {
+  // Both ends are tail calls (the view is read inline, not through the detector).
+  const void* owner = instr::detail::active;
+  if (access_race != nullptr && owner != nullptr && access_view->owner == owner)
+    return record_owned(addr, size, kind, where);
+  record_unowned(addr, size, kind, where);
 }
 }  // namespace weft::detail
 

@@ -125,7 +125,15 @@ class RaceSink final : public EventSink {
   // An access by the goroutine the detector's view is bound to (view()->owner is
   // instr::detail::active): the detector's direct entry (Detector::access_owned), for
   // record_annotated when the inline same-epoch check missed.
-  void access_owned(const void* addr, std::size_t n, AccessKind k, const std::source_location& w);
+  void access_owned(const void* addr, std::size_t n, AccessKind k, std::source_location w);
+  // g is about to run on the controlled scheduler (ControlledScheduler::enter): the view is
+  // bound to it now, so its accesses that repeat one of its current epoch end inline from the
+  // first one on, instead of the first taking the rebinding path (access_direct).
+  void bind(const G& g) {
+    if (view_->owner == &g) return;
+    SinkCallGuard guard;
+    det_.bind_view(g.id, &g);
+  }
   // A Mutex's (or RWMutex writer's) lock and unlock when the detector alone observes the
   // run (Scheduler::direct_race): acquire then lock_acquired, and release_store then
   // lock_released, each pair in one call (sync.cpp, through hb::mutex_locked/unlocking).
@@ -171,6 +179,7 @@ class RaceSink final : public EventSink {
   // Fed only from the controlled scheduler's thread: constructed with caller_serialises;
   // under weft::run (run_) it locks itself.
   det::Detector det_;
+  det::SameEpochView* const view_ = det_.view();  // stable for the detector's lifetime
   Suppressions suppressions_;
   const StackPool* stacks_;
   // An access fell inside the pool's stacks this iteration (relaxed: under weft::run any

@@ -98,6 +98,12 @@ class Strategy {
   virtual bool exhausted() const { return false; }
   // The portfolio: the name of the member running this iteration ("pct:3"); others nullptr.
   virtual const char* member_name() const { return nullptr; }
+  // The strategy that answers this iteration's calls from the scheduler (pick_goroutine,
+  // pick_value, on_spawn, on_poll, on_exit, watcher, last_drawn, divergence): itself, or one
+  // to which this one forwards each of them unchanged (the portfolio's running member).
+  // Asked after begin_iteration; the controlled scheduler then calls it directly, without a
+  // second virtual call per decision.
+  virtual Strategy& deciding() { return *this; }
   // Whether the choice just made was draw number `index` of Rng(seed), reduced to the
   // options as Rng::below does; the schedule then records it in a few bytes (schedule.hpp).
   virtual bool last_drawn(std::uint64_t& /*seed*/, std::uint64_t& /*index*/) const {

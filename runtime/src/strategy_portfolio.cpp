@@ -45,6 +45,9 @@ class PortfolioStrategy final : public Strategy {
     return active_->last_drawn(seed, index);
   }
   const char* member_name() const override { return active_name_; }
+  // Every scheduler call above but divergence is forwarded to the member, and neither the
+  // portfolio nor its members report a divergence.
+  Strategy& deciding() override { return active_->deciding(); }
 
  private:
   static constexpr const char* kNames[] = {"urw", "pos", "pct:3", "surw"};  // as members_

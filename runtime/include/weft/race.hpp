@@ -22,9 +22,21 @@
 #include "weft/events.hpp"
 
 namespace weft::detail {
-// The out-of-line part of race::read/write/update (race.cpp): what access_done() leaves.
+// The out-of-line parts of race::read/write/update (race.cpp): what access_check() leaves,
+// AccessLeft::owned and AccessLeft::other.
+void record_owned(const void* addr, std::size_t size, AccessKind kind,
+                  std::source_location where);
 void record_annotated(const void* addr, std::size_t size, AccessKind kind,
                       std::source_location where);
+// An access by the running goroutine, recorded through whichever of the two it needs.
+inline void record_checked(const void* addr, std::size_t size, AccessKind kind,
+                           std::source_location where) {
+  switch (access_check(addr, size, kind)) {
+    case AccessLeft::none: return;
+    case AccessLeft::owned: record_owned(addr, size, kind, where); return;
+    case AccessLeft::other: record_annotated(addr, size, kind, where); return;
+  }
+}
 }  // namespace weft::detail
 
 namespace weft::race {
@@ -34,18 +46,15 @@ namespace weft::race {
 // (weft/detail/access.hpp).
 inline void read(const void* addr, std::size_t size,
                  std::source_location where = std::source_location::current()) {
-  if (!weft::detail::access_done(addr, size, AccessKind::read))
-    weft::detail::record_annotated(addr, size, AccessKind::read, where);
+  weft::detail::record_checked(addr, size, AccessKind::read, where);
 }
 inline void write(const void* addr, std::size_t size,
                   std::source_location where = std::source_location::current()) {
-  if (!weft::detail::access_done(addr, size, AccessKind::write))
-    weft::detail::record_annotated(addr, size, AccessKind::write, where);
+  weft::detail::record_checked(addr, size, AccessKind::write, where);
 }
 inline void update(const void* addr, std::size_t size,
                    std::source_location where = std::source_location::current()) {
-  if (!weft::detail::access_done(addr, size, AccessKind::update))
-    weft::detail::record_annotated(addr, size, AccessKind::update, where);
+  weft::detail::record_checked(addr, size, AccessKind::update, where);
 }
 // Happens-before through `sync`: everything before release(x) happens before what follows
 // an acquire(x) that comes after it.

@@ -104,6 +104,11 @@ class Detector {
   // into `mutex` (locks acquired while holding it still get edges from it).
   void lock_try_acquired(GoId g, const void* mutex, bool exclusive, const Loc& where);
   void lock_released(GoId g, const void* mutex);
+  // A mutex's exclusive lock and its unlock as one call each: acquire(g, mutex) then
+  // lock_acquired(g, mutex, true, where) (returning what that returns), and
+  // release_store(g, mutex) then lock_released(g, mutex).
+  bool mutex_locked(GoId g, const void* mutex, const Loc& where);
+  void mutex_unlocking(GoId g, const void* mutex);
 
   // A plain memory access of `size` bytes (0 is ignored) by g. Checked byte by byte. Returns
   // true if it added a report (a race with a pair of locations not reported before).
@@ -113,10 +118,11 @@ class Detector {
   // counted and needs no further call. False means only "call access()". Cheap and never
   // allocates: the fast path for callers that record every load and store.
   bool access_repeats(GoId g, const void* addr, std::size_t size, Access kind);
-  // The same-epoch exit as data (same_epoch.hpp), for callers that test it inline: after an
-  // access by g, bind_view(g, owner) points the view at g's current epoch with the caller's
-  // token `owner` (the detector keeps the view true from then on: it follows g into its
-  // next epoch, and is unbound when g's state may move, same_epoch.hpp). The caller may then skip any access by g for which view()->repeats() holds,
+  // The same-epoch exit as data (same_epoch.hpp), for callers that test it inline:
+  // bind_view(g, owner) points the view at g's current epoch with the caller's token `owner`
+  // (the detector keeps the view true from then on: it follows g into its next epoch, and is
+  // unbound when g's state may move, same_epoch.hpp); a goroutine the detector does not know
+  // (no go_start or event yet) is not bound. The caller may then skip any access by g for which view()->repeats() holds,
   // adding it to view()->hits (so stats() counts it). The pointer is stable for the
   // detector's lifetime; the view is for callers that serialise their calls (no lock).
   SameEpochView* view() noexcept;

@@ -115,4 +115,22 @@ inline bool access_done(const void* addr, std::size_t size, AccessKind kind) noe
          access_repeats(addr, size, kind);
 }
 
+// What access_check() leaves to do.
+enum class AccessLeft : std::uint8_t {
+  none,   // nothing: nobody observes the access, or it repeats (then counted)
+  owned,  // the view is the running goroutine's, and the access is no repeat: the detector's
+          // direct entry, with no lookup (weft::race's record_owned)
+  other,  // anything else (record_annotated)
+};
+// access_done(), saying which call the access still needs.
+inline AccessLeft access_check(const void* addr, std::size_t size, AccessKind kind) noexcept {
+  const void* running = instr::detail::active_here();
+  if (__builtin_expect(running == nullptr, 1)) return AccessLeft::none;
+  AccessView* v = access_view_here();
+  if (v == nullptr || v->owner != running) return AccessLeft::other;
+  if (!v->repeats(addr, size, kind)) return AccessLeft::owned;
+  ++v->hits;
+  return AccessLeft::none;
+}
+
 }  // namespace weft::detail
