@@ -221,6 +221,10 @@ class ParallelScheduler final : public Scheduler {
   void yield(Location where) override;
   Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) override;
   void ready(G* g) override;
+  // A thread with no processor is about to touch goroutine state (a channel, a sync object):
+  // with one processor, that processor first stops running without locks (it acknowledges
+  // at its next pass through the scheduler loop; spinlock.hpp), for the rest of the run.
+  void let_outside_in();
   // park and ready on the calling thread's processor p (run_park, run_ready).
   Wake park_on(Proc* p, WaitReason reason, const Location& where, UnlockFn unlock, void* arg);
   void ready_on(Proc* p, G* g);
@@ -293,10 +297,7 @@ class ParallelScheduler final : public Scheduler {
   // program's own): g goes to the global queue and an idle processor is woken (Go's
   // injectglist).
   void ready_from_outside(G* g);
-  // A thread with no processor is about to touch goroutine state (a channel, a sync object):
-  // with one processor, that processor first stops running without locks (it acknowledges
-  // at its next pass through the scheduler loop; spinlock.hpp), for the rest of the run.
-  void let_outside_in();
+
   void close_blocking();
   static void worker_main(std::shared_ptr<BlockingPool> pool, BlockingWorker* w,
                           ParallelScheduler* s);
