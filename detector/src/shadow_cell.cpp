@@ -297,13 +297,7 @@ bool cell_read(Cell& c, unsigned mask, const Accessor& who, CellConflict* confli
 bool cell_access_general(Cell& c, unsigned mask, Access kind, const Accessor& who,
                          CellConflict* conflict) {
   if (c.spill != nullptr) return access_spilled(c, mask, kind, who, conflict);
-  if (c.n == 0) {  // a fresh cell: nothing to check
-    c.stamp[0] = who.stamp;
-    c.mask[0] = static_cast<std::uint8_t>(mask);
-    c.kind[0] = kind;
-    c.n = 1;
-    return false;
-  }
+  if (c.n == 0) return cell_start(c, mask, kind, who);
   // Atomic accesses take the general rules (no same-epoch exit: they are rare, and each is a
   // scheduling point anyway).
   if (is_atomic(kind)) return access_inline(c, mask, kind, who, conflict);

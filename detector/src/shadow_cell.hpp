@@ -139,6 +139,15 @@ inline bool cell_repeats(const Cell& c, unsigned mask, Access kind, std::uint64_
   return s.clock() <= who.clock->get(slot);
 }
 
+// A fresh cell (no spill, n == 0) takes its first entry: nothing to check. Returns false.
+inline bool cell_start(Cell& c, unsigned mask, Access kind, const Accessor& who) {
+  c.stamp[0] = who.stamp;
+  c.mask[0] = static_cast<std::uint8_t>(mask);
+  c.kind[0] = kind;
+  c.n = 1;
+  return false;
+}
+
 // cell_access() past its inline cases (shadow_cell.cpp): the whole rule, for any cell.
 bool cell_access_general(Cell& c, unsigned mask, Access kind, const Accessor& who,
                          CellConflict* conflict);
@@ -153,13 +162,7 @@ bool cell_read(Cell& c, unsigned mask, const Accessor& who, CellConflict* confli
 [[gnu::always_inline]] inline bool cell_access(Cell& c, unsigned mask, Access kind,
                                                const Accessor& who, CellConflict* conflict) {
   if (c.spill == nullptr) {
-    if (c.n == 0) {  // a fresh cell: nothing to check
-      c.stamp[0] = who.stamp;
-      c.mask[0] = static_cast<std::uint8_t>(mask);
-      c.kind[0] = kind;
-      c.n = 1;
-      return false;
-    }
+    if (c.n == 0) return cell_start(c, mask, kind, who);
     // Atomic accesses take the general rules (no same-epoch exit: they are rare, and each
     // is a scheduling point anyway).
     if (!is_atomic(kind)) {

@@ -193,19 +193,7 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
   // Usual case (a mutex handed between a few goroutines): every slot of o's delta is already
   // in ours, so one merge walk raising values does it, with no search and no insertion (and
   // the remembered components raised with them).
-  auto it = delta_.begin();
-  bool all_present = true;
-  for (const ClockEntry& e : o.delta_) {
-    while (it != delta_.end() && it->slot < e.slot) ++it;
-    if (it == delta_.end() || it->slot != e.slot) {
-      all_present = false;
-      break;
-    }
-    if (e.value > it->value) {
-      it->value = e.value;
-      raise_memo(e.slot, e.value);
-    }
-  }
+  const bool all_present = raise_present(o);
   work += o.delta_.size();
   if (all_present) return work;
   forget_memo();

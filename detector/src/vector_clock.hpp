@@ -96,20 +96,7 @@ class VectorClock {
   // lock handed between a few goroutines). The rest: join_slow, which starts over.
   std::size_t join(const VectorClock& o) {
     if (&o != this && (o.base_ == nullptr || o.base_ == base_) && o.delta_.size() <= 8) {
-      auto it = delta_.begin();
-      bool all_present = true;
-      for (const ClockEntry& e : o.delta_) {
-        while (it != delta_.end() && it->slot < e.slot) ++it;
-        if (it == delta_.end() || it->slot != e.slot) {
-          all_present = false;
-          break;
-        }
-        if (e.value > it->value) {
-          it->value = e.value;
-          raise_memo(e.slot, e.value);
-        }
-      }
-      if (all_present) return o.delta_.size();
+      if (raise_present(o)) return o.delta_.size();
     }
     return join_slow(o);
   }
@@ -141,6 +128,20 @@ class VectorClock {
   std::size_t compact();
   std::size_t set_slow(Slot s, Clock v);
   std::size_t join_slow(const VectorClock& o);
+  // One merge walk raising our delta's values to o's (and the remembered components with
+  // them); true when every slot of o's delta was in ours (then the delta part is joined).
+  bool raise_present(const VectorClock& o) {
+    auto it = delta_.begin();
+    for (const ClockEntry& e : o.delta_) {
+      while (it != delta_.end() && it->slot < e.slot) ++it;
+      if (it == delta_.end() || it->slot != e.slot) return false;
+      if (e.value > it->value) {
+        it->value = e.value;
+        raise_memo(e.slot, e.value);
+      }
+    }
+    return true;
+  }
   std::size_t copy_slow(VectorClock& o);
   bool base_dominates(const ClockBase& b) const;
   Clock get_slow(Slot s) const;

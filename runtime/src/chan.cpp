@@ -14,6 +14,7 @@
 #include <new>
 #include <vector>
 
+#include "chan_buffer.hpp"
 #include "dcheck.hpp"
 #include "hb.hpp"
 #include "scheduler.hpp"
@@ -108,23 +109,6 @@ G* ChanCore::recv_from_waiter(Waiter* w, void* dst, G* self) {
   return w->g;
 }
 
-void ChanCore::push_buffer(void* elem, G* self) {
-  void* s = slot(sendx_);
-  if (!hb_unobserved()) slot_sync(self, s);
-  move_elem(s, elem);
-  sendx_ = next_index(sendx_);
-  add_count(1);
-}
-
-void ChanCore::pop_buffer(void* dst, G* self) {
-  void* s = slot(recvx_);
-  if (!hb_unobserved()) slot_sync(self, s);
-  if (dst) move_elem(dst, s);
-  destroy_elem(s);
-  recvx_ = next_index(recvx_);
-  add_count(static_cast<std::size_t>(-1));
-}
-
 void ChanCore::closed_recv(void* dst, G* self) {
   hb::acquire(self, close_sync());
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
@@ -137,12 +121,17 @@ static G* op_self(bool par) {
   G* g = par ? run_current() : nullptr;
   return g ? g : current_or_outside();  // throws outside a goroutine and a run
 }
+// op_self, unless the operation can do without it: under weft::run with nobody listening to
+// happens-before events the goroutine is needed only to wait (then looked up, under the lock).
+static G* op_self_if_observed(bool par) {
+  return par && hb_unobserved() ? nullptr : op_self(par);
+}
 
 bool ChanCore::send(void* elem, bool block, Location where) {
   const bool par = running_parallel();
   const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
   if (!par) visible(where, OpKind::chan_send, this);
-  G* self = op_self(par);
+  G* self = op_self_if_observed(par);
   lock_.lock();
 #ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
   check_invariants();
@@ -168,7 +157,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
     return false;
   }
   Waiter w;
-  w.g = self;
+  w.g = self ? self : op_self(par);
   w.elem = elem;
   if (!(par ? run_wait(sendq_, w, lock_, WaitReason::chan_send, where)
             : wait_in(sendq_, w, lock_, WaitReason::chan_send, where)))
@@ -180,7 +169,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   const bool par = running_parallel();
   const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
   if (!par) visible(where, OpKind::chan_recv, this);
-  G* self = op_self(par);
+  G* self = op_self_if_observed(par);
   lock_.lock();
 #ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
   check_invariants();
@@ -210,7 +199,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
     return false;
   }
   Waiter w;
-  w.g = self;
+  w.g = self ? self : op_self(par);
   w.elem = dst;
   if (!(par ? run_wait(recvq_, w, lock_, WaitReason::chan_receive, where)
             : wait_in(recvq_, w, lock_, WaitReason::chan_receive, where)))

@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "chan_buffer.hpp"
 #include "scheduler.hpp"
 #include "weft/detail/chan_core.hpp"
 #include "weft/panic.hpp"
@@ -121,7 +122,7 @@ struct SelectImpl {
   // *done to false, completing nothing, when the case is no longer ready: ready() saw a
   // live waiter of another select, and under weft::run that select fired through a channel
   // of its own (not locked here) before pop() got to it. Then the caller looks again.
-  static G* complete(const SelectCase& sc, G* self, bool* received, LockSet& locks,
+  [[gnu::always_inline]] static G* complete(const SelectCase& sc, G* self, bool* received, LockSet& locks,
                      Location where, bool* done) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     ChanCore* c = sc.chan;
     *done = true;
@@ -160,7 +161,8 @@ struct SelectImpl {
   // was ready then, which is all Go's choice among ready cases needs). Returns its index,
   // or -1 when none was ready at its look: that proves nothing about one moment, so the
   // caller then takes every lock to decide between the default and blocking.
-  static int poll_one_by_one(std::span<SelectCase> cases, G* self, bool* received,
+  [[gnu::always_inline]] static int poll_one_by_one(std::span<SelectCase> cases, G* self,
+                                                    bool* received,
                              Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     const std::size_t n = cases.size();
     std::array<std::uint8_t, kInline> order{};
@@ -196,7 +198,22 @@ struct SelectImpl {
     return -1;
   }
 
-  static int run(std::span<SelectCase> cases, bool has_default, bool* received, Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+  static int run(std::span<SelectCase> cases, bool has_default, bool* received,
+                 Location where) {
+    // weft::run with nobody listening to happens-before events: the one-by-one poll first, in
+    // a small frame (no goroutine lookup, no pins); what it cannot settle goes on below.
+    if (hb_unobserved() && cases.size() <= kInline) {
+      *received = false;
+      const int fired = poll_one_by_one(cases, nullptr, received, where);
+      if (fired >= 0) return fired;
+      return run_general(cases, has_default, received, where, true);
+    }
+    return run_general(cases, has_default, received, where, false);
+  }
+
+  [[gnu::noinline]] static int run_general(std::span<SelectCase> cases, bool has_default,
+                                           bool* received, Location where,
+                                           bool poll_done) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     // Every channel of the select stays alive until it returns, whatever happens to the
     // handles meanwhile (one OpRef per case, kept without a vector).
     struct KeepAlive {
@@ -216,15 +233,22 @@ struct SelectImpl {
     const bool par = running_parallel();
     KeepAlive keep(par ? std::span<SelectCase>{} : cases);  // see op_pins_channel
     if (!par) visible(where, OpKind::select, nullptr);
-    G* self = par ? run_current() : nullptr;
-    // Null on a thread of the run that runs no goroutine: a select there may complete a
-    // ready case or take its default, but not wait.
-    if (!self) self = current_or_outside();  // throws outside a goroutine and a run
+    // The goroutine; null on a thread of the run that runs no goroutine: a select there may
+    // complete a ready case or take its default, but not wait. Under weft::run with nobody
+    // listening to happens-before events, the poll does without it.
+    G* self = nullptr;
+    auto find_self = [&] {
+      self = par ? run_current() : nullptr;
+      if (!self) self = current_or_outside();  // throws outside a goroutine and a run
+    };
+    const bool lazy = par && hb_unobserved();
+    if (!lazy) find_self();
     *received = false;
-    if (par && cases.size() <= kInline) {
+    if (par && !poll_done && cases.size() <= kInline) {
       const int fired = poll_one_by_one(cases, self, received, where);
       if (fired >= 0) return fired;
     }
+    if (lazy) find_self();
 
     Scratch<ChanCore*> chans(cases.size());
     std::size_t nchans = 0;

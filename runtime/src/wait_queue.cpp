@@ -92,6 +92,26 @@ void WaitQueue::replace(Waiter* w, Waiter* with) noexcept {
 }
 
 Waiter* WaitQueue::pop() noexcept {
+  // The common case, a plain waiter (no select, no proxy) at the head, unlinked in place:
+  // its goroutine has no other waiter queued (see push), so its list is this one entry.
+  if (Waiter* w = first_; w != nullptr && !w->proxy && w->group == nullptr) {
+    first_ = w->next;
+    if (first_ != nullptr)
+      first_->prev = nullptr;
+    else
+      last_ = nullptr;
+    w->next = nullptr;
+    w->queued = false;
+    w->queue = nullptr;
+    if (G* g = w->g) {
+      if (g->waiters == w)
+        g->waiters = w->g_next;
+      else
+        unlist_waiter(g, w);
+      w->g_next = nullptr;
+    }
+    return w;
+  }
   while (Waiter* w = first_) {
     if (w->proxy) w = unproxy_waiter(w);
     remove(w);
