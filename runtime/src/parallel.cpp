@@ -516,12 +516,7 @@ Wake ParallelScheduler::park_on(Proc* p, WaitReason reason, const Location& wher
   p->unlock = unlock;
   p->unlock_arg = arg;
   if (G* next = next_direct(p)) {
-    // What execute does for a goroutine that has started (runnext holds no other kind).
-    if (next->compacted) restore_stack(*next);
-    next->state = GState::running;
-    p->cur = next;
-    p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (race_sink_) bind_resumed(p, next);
+    make_current(p, next);  // as execute does (runnext holds started goroutines only)
     switch_to(g->ctx, next->ctx);
   } else {
     switch_to(g->ctx, p->g0);
@@ -650,6 +645,17 @@ void ParallelScheduler::after_switch(Proc* p) {
   }
 }
 
+// g, started and about to be switched into on p, becomes p's running goroutine: its stack
+// back if compacted, its state, p's tick, and (race detection) its per-thread state bound.
+inline void ParallelScheduler::make_current(Proc* p, G* g) {
+  if (g->compacted) restore_stack(*g);
+  g->state = GState::running;
+  p->cur = g;
+  p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // With race detection, instrumented accesses of g call in (weft/detail/access.hpp).
+  if (race_sink_) bind_resumed(p, g);
+}
+
 void ParallelScheduler::execute(Proc* p, G* g) {
   if (!g->started) {
     if (!p->stacks.empty()) {
@@ -670,12 +676,7 @@ void ParallelScheduler::execute(Proc* p, G* g) {
     fiber_make(g->ctx, g->stack, &fiber_entry, g);
     g->started = true;
   }
-  if (g->compacted) restore_stack(*g);
-  g->state = GState::running;
-  p->cur = g;
-  p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  // With race detection, instrumented accesses of g call in (weft/detail/access.hpp).
-  if (race_sink_) bind_resumed(p, g);
+  make_current(p, g);
   switch_to(p->g0, g->ctx);
   // The goroutine that came back (g, or one g or its successors parked into) is p->prev.
   p->cur = nullptr;

@@ -263,6 +263,7 @@ class ParallelScheduler final : public Scheduler {
   G* find_local(Proc* p);
   G* find_runnable(Proc* p);
   void execute(Proc* p, G* g);
+  void make_current(Proc* p, G* g);
   void after_switch(Proc* p);
   // The goroutine a park may switch to directly, without g0 (see park), or null.
   G* next_direct(Proc* p) noexcept;
