@@ -179,8 +179,8 @@ class Detector::Engine {
   // word's tag did not say so (the tag names only the last epoch to cover the granule: two
   // goroutines reading one table take it from each other at every read). A hit is counted in
   // the view's hits. False means only "take the lock".
-  bool repeats_unlocked(ThreadView& tv, GoId g, const void* addr, std::size_t size,
-                        Access kind) const {
+  DET_TSAN_UNCHECKED bool repeats_unlocked(ThreadView& tv, GoId g, const void* addr,
+                                           std::size_t size, Access kind) const {
     // The owner is cleared at every resume and set by this thread's binding: set, it says
     // `bound` is the running goroutine's state (alive), not one that ended elsewhere.
     if (__atomic_load_n(&tv.view.owner, __ATOMIC_RELAXED) == nullptr) return false;

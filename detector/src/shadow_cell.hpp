@@ -31,6 +31,16 @@
 #include <cstdint>
 #include <vector>
 
+// Concurrent mode's lock-free reads (cell_repeats, Engine::repeats_unlocked) read words and
+// cells the engine writes under its lock on other threads: by design (a stale value only
+// sends the access to the lock), so ThreadSanitizer, when weft is built with it, does not
+// check them.
+#if defined(__SANITIZE_THREAD__)
+#define DET_TSAN_UNCHECKED __attribute__((no_sanitize("thread")))
+#else
+#define DET_TSAN_UNCHECKED
+#endif
+
 namespace weft::det {
 
 // An epoch (slot, clock) packed in 64 bits, the top one left clear (the shadow's same-epoch
@@ -115,7 +125,8 @@ static_assert(sizeof(Cell) == 64 && sizeof(Cell) == CellArenaView::kCellBytes);
 // an entry with `epoch` is written only by that epoch's goroutine, which is the caller, so a
 // cell that another thread is changing can at worst show an entry a concurrent write has just
 // removed (that write raced with the entry's access and was checked against it).
-inline bool cell_repeats(const Cell& c, unsigned mask, Access kind, std::uint64_t epoch) {
+DET_TSAN_UNCHECKED inline bool cell_repeats(const Cell& c, unsigned mask, Access kind,
+                                            std::uint64_t epoch) {
   if (c.spill != nullptr) return false;
   const unsigned n = c.n;
   if (n > Cell::kInline) return false;
