@@ -114,17 +114,11 @@ void ChanCore::closed_recv(void* dst, G* self) {
   if (dst && ops_.zero_construct) ops_.zero_construct(dst);
 }
 
-// The running goroutine, read once at an operation's start (par: under weft::run); null on
-// a thread of the run that runs no goroutine, where the operation works unless it must wait
-// (wait_in throws then).
-static G* op_self(bool par) {
-  G* g = par ? run_current() : nullptr;
-  return g ? g : current_or_outside();  // throws outside a goroutine and a run
-}
-// op_self, unless the operation can do without it: under weft::run with nobody listening to
-// happens-before events the goroutine is needed only to wait (then looked up, under the lock).
+// op_goroutine, unless the operation can do without it: under weft::run with nobody listening
+// to happens-before events the goroutine is needed only to wait (then looked up, under the
+// lock; wait_in throws on a thread with no goroutine).
 static G* op_self_if_observed(bool par) {
-  return par && hb_unobserved() ? nullptr : op_self(par);
+  return par && hb_unobserved() ? nullptr : op_goroutine(par);
 }
 
 bool ChanCore::send(void* elem, bool block, Location where) {
@@ -157,7 +151,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
     return false;
   }
   Waiter w;
-  w.g = self ? self : op_self(par);
+  w.g = self ? self : op_goroutine(par);
   w.elem = elem;
   if (!(par ? run_wait(sendq_, w, lock_, WaitReason::chan_send, where)
             : wait_in(sendq_, w, lock_, WaitReason::chan_send, where)))
@@ -199,7 +193,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
     return false;
   }
   Waiter w;
-  w.g = self ? self : op_self(par);
+  w.g = self ? self : op_goroutine(par);
   w.elem = dst;
   if (!(par ? run_wait(recvq_, w, lock_, WaitReason::chan_receive, where)
             : wait_in(recvq_, w, lock_, WaitReason::chan_receive, where)))

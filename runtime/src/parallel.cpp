@@ -538,10 +538,7 @@ G* ParallelScheduler::next_direct(Proc* p) noexcept {
   if (stopping_.load(std::memory_order_relaxed)) return nullptr;
   G* g = take_runnext(p);
   if (!g) return nullptr;
-  if (!g->started) {  // (not today: only a wake-up fills runnext) g0 gives it a stack
-    runq_put(p, g, true);
-    return nullptr;
-  }
+  WEFT_DCHECK(g->started, "runnext holds woken goroutines only (g0 starts new ones)");
   ++p->schedtick;
   ++p->runnext_streak;
   return g;

@@ -156,4 +156,12 @@ G* current_or_outside();
 [[noreturn]] void outside_cannot_wait(WaitReason reason, Location where);
 void set_current_scheduler(Scheduler* s) noexcept;
 
+// The goroutine running an operation, read once at its start (par: running_parallel()); null
+// on a thread of the run that runs no goroutine, where the operation works unless it must
+// wait; throws outside a goroutine and a run.
+inline G* op_goroutine(bool par) {
+  G* g = par ? run_current() : nullptr;
+  return g ? g : current_or_outside();
+}
+
 }  // namespace weft::detail

@@ -233,22 +233,15 @@ struct SelectImpl {
     const bool par = running_parallel();
     KeepAlive keep(par ? std::span<SelectCase>{} : cases);  // see op_pins_channel
     if (!par) visible(where, OpKind::select, nullptr);
-    // The goroutine; null on a thread of the run that runs no goroutine: a select there may
-    // complete a ready case or take its default, but not wait. Under weft::run with nobody
-    // listening to happens-before events, the poll does without it.
-    G* self = nullptr;
-    auto find_self = [&] {
-      self = par ? run_current() : nullptr;
-      if (!self) self = current_or_outside();  // throws outside a goroutine and a run
-    };
-    const bool lazy = par && hb_unobserved();
-    if (!lazy) find_self();
+    // Null on a thread of the run that runs no goroutine: a select there may complete a
+    // ready case or take its default, but not wait. (run() polled without it already when
+    // nobody listens to happens-before events.)
+    G* self = op_goroutine(par);
     *received = false;
     if (par && !poll_done && cases.size() <= kInline) {
       const int fired = poll_one_by_one(cases, self, received, where);
       if (fired >= 0) return fired;
     }
-    if (lazy) find_self();
 
     Scratch<ChanCore*> chans(cases.size());
     std::size_t nchans = 0;

@@ -51,9 +51,8 @@ void WaitQueue::push(Waiter* w) noexcept {
   }
 }
 
-void WaitQueue::remove(Waiter* w) noexcept {
-  if (w->proxy) w = unproxy_waiter(w);
-  if (!w->queued) return;
+// Takes queued w out of the list (no proxy, no goroutine list).
+inline void WaitQueue::unlink(Waiter* w) noexcept {
   if (w->prev)
     w->prev->next = w->next;
   else
@@ -65,6 +64,12 @@ void WaitQueue::remove(Waiter* w) noexcept {
   w->prev = w->next = nullptr;
   w->queued = false;
   w->queue = nullptr;
+}
+
+void WaitQueue::remove(Waiter* w) noexcept {
+  if (w->proxy) w = unproxy_waiter(w);
+  if (!w->queued) return;
+  unlink(w);
   if (G* g = w->g) {
     if (w->group) {  // see push
       g->waiters_lock.lock();
@@ -95,21 +100,8 @@ Waiter* WaitQueue::pop() noexcept {
   // The common case, a plain waiter (no select, no proxy) at the head, unlinked in place:
   // its goroutine has no other waiter queued (see push), so its list is this one entry.
   if (Waiter* w = first_; w != nullptr && !w->proxy && w->group == nullptr) {
-    first_ = w->next;
-    if (first_ != nullptr)
-      first_->prev = nullptr;
-    else
-      last_ = nullptr;
-    w->next = nullptr;
-    w->queued = false;
-    w->queue = nullptr;
-    if (G* g = w->g) {
-      if (g->waiters == w)
-        g->waiters = w->g_next;
-      else
-        unlist_waiter(g, w);
-      w->g_next = nullptr;
-    }
+    unlink(w);
+    if (G* g = w->g) unlist_waiter(g, w);
     return w;
   }
   while (Waiter* w = first_) {

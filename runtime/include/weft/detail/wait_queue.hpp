@@ -70,6 +70,7 @@ class WaitQueue {
 
  private:
   bool has_live_slow() noexcept;
+  void unlink(Waiter* w) noexcept;
 
   Waiter* first_ = nullptr;
   Waiter* last_ = nullptr;
