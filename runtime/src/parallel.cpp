@@ -111,6 +111,8 @@ constexpr std::size_t kGSlab = 32;
 // Consecutive runnext picks before the ring gets a turn (two goroutines handing a value
 // back and forth must not starve the rest).
 constexpr std::uint32_t kRunnextStreak = 64;
+// Consecutive direct switches (park into the next goroutine) before g0 gets a turn.
+constexpr std::uint32_t kDirectStreak = 64;
 // A dump lists this many goroutines in full and counts the rest.
 constexpr std::size_t kRunDumpListed = 100;
 
@@ -523,24 +525,34 @@ Wake ParallelScheduler::park_on(Proc* p, WaitReason reason, const Location& wher
   }
   // Resumed, perhaps on another processor: by its g0, or by a goroutine that parked there
   // and left its own after_switch to us.
-  p = this_proc();
-  if (p->after != Proc::After::none) after_switch(p);
+  resumed();
   g->reason = WaitReason::none;
   return Wake::ready;
 }
 
-// What find_runnable would return at once, without its other work: runnext, unless the run
-// is stopping, the global queue has its every-61st turn, or runnext has had its streak (the
-// ring's turn). Due timers are left to g0 too: the streak bound sends every 64th pick
-// through it, so a timer waits a few hand-offs at most.
+// What find_runnable would return at once, without its other work: runnext, or the head of
+// the local ring when runnext is empty or has had its streak (runq_get's order), unless the
+// run is stopping or the global queue has its every-61st turn. g0's other duties (due
+// timers, a thread without a processor asking to come in) get a turn at least every
+// kDirectStreak direct switches, so a timer waits a few hand-offs at most. A goroutine taken
+// from the ring that has not started yet goes to g0 as its handoff (g0 gives it a stack).
 G* ParallelScheduler::next_direct(Proc* p) noexcept {
-  if (p->runnext_streak >= kRunnextStreak || (p->schedtick + 1) % 61 == 0) return nullptr;
+  if (p->direct_streak >= kDirectStreak || (p->schedtick + 1) % 61 == 0) return nullptr;
   if (stopping_.load(std::memory_order_relaxed)) return nullptr;
-  G* g = take_runnext(p);
-  if (!g) return nullptr;
-  WEFT_DCHECK(g->started, "runnext holds woken goroutines only (g0 starts new ones)");
+  G* g = p->runnext_streak < kRunnextStreak ? take_runnext(p) : nullptr;
+  if (g != nullptr) {
+    ++p->runnext_streak;
+  } else {
+    g = ring_take(p);
+    if (g == nullptr) return nullptr;
+    p->runnext_streak = 0;
+    if (!g->started) {
+      p->handoff = g;
+      return nullptr;
+    }
+  }
   ++p->schedtick;
-  ++p->runnext_streak;
+  ++p->direct_streak;
   return g;
 }
 
@@ -569,6 +581,15 @@ void ParallelScheduler::yield(Location where) {
   p->after = Proc::After::yield;
   p->prev = g;
   switch_to(g->ctx, p->g0);
+  resumed();
+}
+
+// A goroutine that left the CPU is back: if a park switched into it directly (next_direct
+// takes any started goroutine of the ring, whatever it left the CPU through), the parked
+// one's after_switch is left to it.
+void ParallelScheduler::resumed() {
+  Proc* p = this_proc();
+  if (p->after != Proc::After::none) after_switch(p);
 }
 
 void ParallelScheduler::ready(G* g) { ready_on(this_proc(), g); }
@@ -794,14 +815,18 @@ G* ParallelScheduler::runq_get(Proc* p) {
     }
   }
   p->runnext_streak = 0;
+  if (G* g = ring_take(p)) return g;
+  return take_runnext(p);  // the streak's end
+}
+
+G* ParallelScheduler::ring_take(Proc* p) noexcept {
   for (;;) {
     std::uint32_t h = p->head.load(std::memory_order_acquire);
     std::uint32_t t = p->tail.load(std::memory_order_relaxed);
-    if (t == h) break;
+    if (t == h) return nullptr;
     G* g = p->ring[h % Proc::kRing].load(std::memory_order_relaxed);
     if (p->head.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel)) return g;
   }
-  return take_runnext(p);  // the streak's end
 }
 
 // Takes half of victim's ring into into's ring from into_tail on (not yet published).
@@ -902,6 +927,7 @@ bool ParallelScheduler::has_work(bool local) const noexcept {
 // find_runnable's first look, which a goroutine that ends makes too (start_here).
 G* ParallelScheduler::find_local(Proc* p) {
   if (stopping_.load(std::memory_order_relaxed)) return nullptr;
+  p->direct_streak = 0;
   fire_timers(p);
   G* g = nullptr;
   if (++p->schedtick % 61 == 0) g = global_get(p);

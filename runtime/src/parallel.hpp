@@ -43,9 +43,10 @@
 //    global queue, blocked in some wait queue or timer}; cur is the G whose fiber runs on
 //    that processor (null on g0, and while an ending goroutine looks for the next one);
 //  - park's unlock step runs after the goroutine's context is saved and its state is
-//    `blocked`, on the context that resumes next on the same processor: g0, or the runnext
-//    goroutine the park switched to directly (one switch instead of two, see park); so a
-//    waker that takes the same lock may resume it on any processor at once;
+//    `blocked`, on the context that resumes next on the same processor: g0, or the started
+//    goroutine (from runnext or the ring) the park switched to directly (one switch instead
+//    of two, see park; every way back into a goroutine calls resumed()); so a waker that
+//    takes the same lock may resume it on any processor at once;
 //  - nspinning_ counts the processors with spinning == true; npidle_ counts those in idle_
 //    (in_idle == true), both changed under idle_mu_ or by the owner processor only;
 //  - a processor parks only after publishing itself idle and then finding no work
@@ -145,9 +146,11 @@ struct Proc {
   class ParallelScheduler* sched = nullptr;  // the run it belongs to (run_park, run_ready)
   FiberCtx g0;       // the processor's own context, on its OS thread's stack
   G* cur = nullptr;  // the goroutine running, or null while g0 runs
-  G* handoff = nullptr;  // what g0 runs next: found by a goroutine as it ended (start_here)
+  // What g0 runs next: found by a goroutine as it ended (start_here), or a goroutine a park
+  // took from the ring that has not started yet (next_direct).
+  G* handoff = nullptr;
   // What the goroutine that just left the CPU (prev) asks of the context that resumes next
-  // on this processor, g0 or (a park handing over to runnext) a goroutine: after_switch.
+  // on this processor, g0 or (a park switching straight into it) a goroutine: after_switch.
   enum class After : std::uint8_t { none, park, yield, exit, blocking } after = After::none;
   G* prev = nullptr;
   UnlockFn unlock = nullptr;
@@ -168,6 +171,7 @@ struct Proc {
   alignas(64) std::atomic<bool> spinning{false};
   std::uint32_t schedtick = 0;
   std::uint32_t runnext_streak = 0;  // consecutive runnext picks (fairness)
+  std::uint32_t direct_streak = 0;   // consecutive direct switches since g0 looked (next_direct)
   std::uint64_t rng = 0;
   std::vector<G*> gfree;          // dead goroutines' records, for the next spawn (LIFO: hot)
   std::vector<Stack> stacks;      // their stacks, for the next goroutine that starts here
@@ -265,8 +269,13 @@ class ParallelScheduler final : public Scheduler {
   void execute(Proc* p, G* g);
   void make_current(Proc* p, G* g);
   void after_switch(Proc* p);
+  // Every goroutine's first step once switched back into (after park, yield, a blocking
+  // call): runs the after_switch a park that switched straight into it left behind.
+  void resumed();
   // The goroutine a park may switch to directly, without g0 (see park), or null.
   G* next_direct(Proc* p) noexcept;
+  // Takes the head of p's ring (its owner, or a thief), or null if it is empty.
+  G* ring_take(Proc* p) noexcept;
   // Takes p's runnext (its owner only); null if empty or a thief took it first.
   G* take_runnext(Proc* p) noexcept;
   G* new_g(Proc* p);

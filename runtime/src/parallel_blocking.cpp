@@ -65,7 +65,8 @@ void ParallelScheduler::blocking(void (*fn)(void*), void* arg, Location where) {
     call.error = std::current_exception();
   }
   switch_to(g->ctx, w->native);
-  // Step 4: back on a processor.
+  // Step 4: back on a processor (perhaps switched into by a park there: see resumed).
+  resumed();
   g->reason = WaitReason::none;
   g->sched_data = 0;
   if (call.error) std::rethrow_exception(call.error);
