@@ -219,7 +219,7 @@ void ChanCore::close(Location where) {
 // Marks the channel closed, wakes every waiter (receivers get the zero value, senders panic)
 // and unlocks. Called with lock_ held.
 void ChanCore::close_locked_and_wake() {
-  closed_ = true;
+  __atomic_store_n(&closed_, true, __ATOMIC_RELAXED);  // see SelectImpl::looks_ready
   std::vector<G*> wake;
   while (Waiter* w = recvq_.pop()) {
     w->success = false;

@@ -68,15 +68,34 @@ struct LockSet {
   std::span<ChanCore*> chans;  // distinct, in address order
 };
 
-// weft::run's random order of cases (per OS thread; nothing there is replayed).
-thread_local std::uint64_t poll_rng = 0x2545f4914f6cdd1dull;
+// weft::run's random choices among ready cases (per OS thread; nothing there is replayed):
+// xorshift64, and its bits handed out one at a time for the common choice between two.
+struct PollRng {
+  std::uint64_t state = 0x2545f4914f6cdd1dull;
+  std::uint64_t bits = 0;
+  unsigned left = 0;
+  std::uint64_t next() noexcept {
+    std::uint64_t x = state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return state = x;
+  }
+};
+thread_local PollRng poll_rng;
 std::uint32_t poll_random(std::uint32_t n) noexcept {
-  std::uint64_t x = poll_rng;
-  x ^= x << 13;
-  x ^= x >> 7;
-  x ^= x << 17;
-  poll_rng = x;
-  return static_cast<std::uint32_t>(((x >> 32) * n) >> 32);
+  return static_cast<std::uint32_t>(((poll_rng.next() >> 32) * n) >> 32);
+}
+unsigned poll_bit() noexcept {
+  PollRng& r = poll_rng;
+  if (r.left == 0) {
+    r.bits = r.next();
+    r.left = 64;
+  }
+  const unsigned b = static_cast<unsigned>(r.bits & 1);
+  r.bits >>= 1;
+  --r.left;
+  return b;
 }
 }  // namespace
 
@@ -156,46 +175,61 @@ struct SelectImpl {
     return nullptr;
   }
 
-  // weft::run: the cases in a uniformly random order, each under its own channel's lock
-  // alone; the first ready one fires at once, the select taking effect at that moment (it
-  // was ready then, which is all Go's choice among ready cases needs). Returns its index,
-  // or -1 when none was ready at its look: that proves nothing about one moment, so the
-  // caller then takes every lock to decide between the default and blocking.
+  // Whether case (c, is_send) looks ready, read without c's lock: exact on a run's only
+  // processor (nothing else changes c meanwhile), a hint with more (closed_, the queue heads
+  // and count_ are written with relaxed atomic stores for this read). A queued waiter may be
+  // a select's that already fired elsewhere: ready() under the lock has the last word.
+  static bool looks_ready(const ChanCore* c, bool is_send) WEFT_NO_THREAD_SAFETY_ANALYSIS {
+    const std::size_t n = c->count_.load(std::memory_order_relaxed);
+    const bool closed = __atomic_load_n(&c->closed_, __ATOMIC_RELAXED);
+    if (is_send) return closed | (n < c->cap_) | c->recvq_.seems_nonempty();
+    return closed | (n > 0) | c->sendq_.seems_nonempty();
+  }
+
+  // weft::run: a look at every case without a lock, a uniformly random choice among those
+  // that look ready, and that one completed under its own channel's lock alone: the select
+  // takes effect at that moment (the case was ready then, which is all Go's choice among
+  // ready cases needs). Returns its index, or -1 when none looked ready or the chosen one no
+  // longer was under its lock: that proves nothing about one moment, so the caller then
+  // takes every lock to decide between the default, another case and blocking. Choosing
+  // from the looks, not case by case under locks in a random order, takes no lock on a
+  // channel that is not ready and no branch that the random order makes unpredictable.
   [[gnu::always_inline]] static int poll_one_by_one(std::span<SelectCase> cases, G* self,
                                                     bool* received,
                              Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     const std::size_t n = cases.size();
-    std::array<std::uint8_t, kInline> order{};
-    if (n == 2) {  // the common two-case select: one random bit
-      const std::uint8_t first = static_cast<std::uint8_t>(poll_random(2));
-      order[0] = first;
-      order[1] = static_cast<std::uint8_t>(1 - first);
-    } else {
-      for (std::size_t i = 0; i < n; ++i) {  // Fisher-Yates, inside out
-        const std::size_t j = poll_random(static_cast<std::uint32_t>(i + 1));
-        order[i] = order[j];
-        order[j] = static_cast<std::uint8_t>(i);
+    unsigned mask = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const ChanCore* c = cases[i].chan;
+      mask |= static_cast<unsigned>(c != nullptr && looks_ready(c, cases[i].is_send)) << i;
+    }
+    if (mask == 0) return -1;
+    unsigned m = mask;
+    if ((m & (m - 1)) != 0) {  // more than one looks ready: drop a random number of the lowest
+      if (m == 3) {
+        m &= m - poll_bit();  // the common two: one random bit drops the lower one or not
+      } else {
+        std::uint32_t ready_count = 0;
+        for (unsigned r = m; r != 0; r &= r - 1) ++ready_count;
+        for (std::uint32_t k = poll_random(ready_count); k > 0; --k) m &= m - 1;
       }
     }
-    for (std::size_t k = 0; k < n; ++k) {
-      const SelectCase& sc = cases[order[k]];
-      ChanCore* c = sc.chan;
-      if (!c) continue;
-      c->lock_.lock();
-      if (!ready(c, sc.is_send)) {
-        c->lock_.unlock();
-        continue;
-      }
-      LockSet one{std::span<ChanCore*>(&c, 1)};
-      bool done = true;
-      G* wake = complete(sc, self, received, one, where, &done);
+    const auto pick = static_cast<std::size_t>(__builtin_ctz(m));
+    const SelectCase& sc = cases[pick];
+    ChanCore* c = sc.chan;
+    c->lock_.lock();
+    if (!ready(c, sc.is_send)) {
       c->lock_.unlock();
-      if (!done) continue;  // another select took the waiter ready() saw: not ready after all
-      if (wake) weft::detail::ready(wake);
-      if (!sc.is_send && !*received) c->closed_recv(sc.elem, self);
-      return order[k];
+      return -1;
     }
-    return -1;
+    LockSet one{std::span<ChanCore*>(&c, 1)};
+    bool done = true;
+    G* wake = complete(sc, self, received, one, where, &done);
+    c->lock_.unlock();
+    if (!done) return -1;  // another select took the waiter ready() saw
+    if (wake) weft::detail::ready(wake);
+    if (!sc.is_send && !*received) c->closed_recv(sc.elem, self);
+    return static_cast<int>(pick);
   }
 
   static int run(std::span<SelectCase> cases, bool has_default, bool* received,

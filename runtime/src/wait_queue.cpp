@@ -33,7 +33,7 @@ void WaitQueue::push(Waiter* w) noexcept {
   if (last_)
     last_->next = w;
   else
-    first_ = w;
+    set_first(w);
   last_ = w;
   w->queued = true;
   w->queue = this;
@@ -56,7 +56,7 @@ inline void WaitQueue::unlink(Waiter* w) noexcept {
   if (w->prev)
     w->prev->next = w->next;
   else
-    first_ = w->next;
+    set_first(w->next);
   if (w->next)
     w->next->prev = w->prev;
   else
@@ -89,7 +89,7 @@ void WaitQueue::replace(Waiter* w, Waiter* with) noexcept {
   if (w->prev)
     w->prev->next = with;
   else
-    first_ = with;
+    set_first(with);
   if (w->next)
     w->next->prev = with;
   else

@@ -175,6 +175,8 @@ class ChanCore {
   std::atomic<std::size_t> count_{0};
   std::size_t sendx_ WEFT_GUARDED_BY(lock_) = 0;  // next slot to fill
   std::size_t recvx_ WEFT_GUARDED_BY(lock_) = 0;  // next slot to drain
+  // Changed under lock_ only, once, by a relaxed atomic store: select's look before it locks
+  // (SelectImpl::looks_ready) reads it without the lock.
   bool closed_ WEFT_GUARDED_BY(lock_) = false;
   static constexpr std::uint32_t kOrphaned = 1u << 31;
   std::atomic<std::uint32_t> refs_{0};  // operations in flight, | kOrphaned once no handle is left

@@ -55,6 +55,12 @@ class WaitQueue {
   // main returned) is unlinked, so its cleanup knows not to touch the dead object.
   ~WaitQueue();
   bool empty() const noexcept { return first_ == nullptr; }
+  // Whether anyone is queued, read without the queue's guard (select's look before it
+  // locks, SelectImpl::looks_ready): exact when no other thread can change the queue, a
+  // hint otherwise. first_ is only ever written with relaxed atomic stores for this read.
+  bool seems_nonempty() const noexcept {
+    return __atomic_load_n(&first_, __ATOMIC_RELAXED) != nullptr;
+  }
   void push(Waiter* w) noexcept;
   void remove(Waiter* w) noexcept;  // no-op when w is not queued
   // Removes and returns the first waiter that can still be woken, claiming its select
@@ -70,6 +76,7 @@ class WaitQueue {
 
  private:
   bool has_live_slow() noexcept;
+  void set_first(Waiter* w) noexcept { __atomic_store_n(&first_, w, __ATOMIC_RELAXED); }
   void unlink(Waiter* w) noexcept;
 
   Waiter* first_ = nullptr;
