@@ -198,10 +198,15 @@ struct SelectImpl {
                                                     bool* received,
                              Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     const std::size_t n = cases.size();
-    unsigned mask = 0;
-    for (std::size_t i = 0; i < n; ++i) {
+    const auto look = [&](std::size_t i) {
       const ChanCore* c = cases[i].chan;
-      mask |= static_cast<unsigned>(c != nullptr && looks_ready(c, cases[i].is_send)) << i;
+      return static_cast<unsigned>(c != nullptr && looks_ready(c, cases[i].is_send)) << i;
+    };
+    unsigned mask = 0;
+    if (n == 2) {  // the common select, unrolled
+      mask = look(0) | look(1);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) mask |= look(i);
     }
     if (mask == 0) return -1;
     unsigned m = mask;
@@ -218,15 +223,11 @@ struct SelectImpl {
     const SelectCase& sc = cases[pick];
     ChanCore* c = sc.chan;
     c->lock_.lock();
-    if (!ready(c, sc.is_send)) {
-      c->lock_.unlock();
-      return -1;
-    }
     LockSet one{std::span<ChanCore*>(&c, 1)};
     bool done = true;
-    G* wake = complete(sc, self, received, one, where, &done);
+    G* wake = complete(sc, self, received, one, where, &done);  // (it checks readiness)
     c->lock_.unlock();
-    if (!done) return -1;  // another select took the waiter ready() saw
+    if (!done) return -1;  // not ready after all (another thread, or a fired select's waiter)
     if (wake) weft::detail::ready(wake);
     if (!sc.is_send && !*received) c->closed_recv(sc.elem, self);
     return static_cast<int>(pick);
