@@ -27,6 +27,17 @@ namespace weft {
 
 namespace detail {
 struct NoHandler {};
+// What a case made from a temporary channel handle holds to keep the channel alive; a case
+// made from a channel variable (the common case) holds nothing.
+template <bool Owns>
+struct CaseOwner {
+  explicit CaseOwner(std::shared_ptr<ChanCore> own) : own_(std::move(own)) {}
+  std::shared_ptr<ChanCore> own_;
+};
+template <>
+struct CaseOwner<false> {
+  explicit CaseOwner(const std::shared_ptr<ChanCore>&) {}
+};
 }  // namespace detail
 
 // A case made from a channel variable refers to that variable's channel, without a copy of
@@ -35,11 +46,11 @@ struct NoHandler {};
 // written inside the select call. A case made from a temporary handle owns it. Either way a
 // select that blocks keeps every channel alive until it has unlinked itself (select.cpp), so
 // overwriting the last handle of a channel a select waits on is safe, as in Go.
-template <class T, class F>
-class RecvCase {
+template <class T, class F, bool Owns = true>
+class RecvCase : detail::CaseOwner<Owns> {
  public:
   RecvCase(detail::ChanCore* c, std::shared_ptr<detail::ChanCore> own, F fn)
-      : chan_(c), own_(std::move(own)), fn_(std::move(fn)) {}
+      : detail::CaseOwner<Owns>(std::move(own)), chan_(c), fn_(std::move(fn)) {}
   detail::SelectCase raw() { return {chan_, false, slot_.raw()}; }
   void fire(bool received) {
     if (received || detail::elem_ops_for<T>.zero_construct) slot_.mark_full();
@@ -60,16 +71,18 @@ class RecvCase {
 
  private:
   detail::ChanCore* chan_;
-  std::shared_ptr<detail::ChanCore> own_;  // a temporary handle's, else empty
   F fn_;
   detail::Slot<T> slot_;
 };
 
-template <class T, class F>
-class SendCase {
+template <class T, class F, bool Owns = true>
+class SendCase : detail::CaseOwner<Owns> {
  public:
   SendCase(detail::ChanCore* c, std::shared_ptr<detail::ChanCore> own, T v, F fn)
-      : chan_(c), own_(std::move(own)), value_(std::move(v)), fn_(std::move(fn)) {}
+      : detail::CaseOwner<Owns>(std::move(own)),
+        chan_(c),
+        value_(std::move(v)),
+        fn_(std::move(fn)) {}
   detail::SelectCase raw() { return {chan_, true, std::addressof(value_)}; }
   void fire(bool) {
     if constexpr (std::is_invocable_v<F&>) fn_();
@@ -77,7 +90,6 @@ class SendCase {
 
  private:
   detail::ChanCore* chan_;
-  std::shared_ptr<detail::ChanCore> own_;  // a temporary handle's, else empty
   T value_;
   F fn_;
 };
@@ -111,14 +123,15 @@ template <class Ch, class F = detail::NoHandler>
 auto recv_case(Ch&& c, F fn = {}) {
   using T = typename std::remove_cvref_t<Ch>::value_type;
   detail::ChanCore* core = detail::ChanAccess::raw(c);
-  return RecvCase<T, F>(core, detail::case_owner<Ch>(std::forward<Ch>(c)), std::move(fn));
+  return RecvCase<T, F, !std::is_lvalue_reference_v<Ch>>(
+      core, detail::case_owner<Ch>(std::forward<Ch>(c)), std::move(fn));
 }
 template <class Ch, class V, class F = detail::NoHandler>
 auto send_case(Ch&& c, V&& v, F fn = {}) {
   using T = typename std::remove_cvref_t<Ch>::value_type;
   detail::ChanCore* core = detail::ChanAccess::raw(c);
-  return SendCase<T, F>(core, detail::case_owner<Ch>(std::forward<Ch>(c)),
-                        T(std::forward<V>(v)), std::move(fn));
+  return SendCase<T, F, !std::is_lvalue_reference_v<Ch>>(
+      core, detail::case_owner<Ch>(std::forward<Ch>(c)), T(std::forward<V>(v)), std::move(fn));
 }
 template <class F = detail::NoHandler>
 auto default_case(F fn = {}) {
