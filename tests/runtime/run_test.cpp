@@ -490,6 +490,35 @@ TEST_P(RunProcs, SelectPicksUniformlyAmongReadyCases) {
   EXPECT_NEAR(picked[2], n / 2, 200);
 }
 
+// The same with two cases, for each way a case can be ready: a buffered receive against a
+// receive from a closed channel, and a send into buffer space against a buffered receive.
+// (select looks at the cases before it locks; a closed channel or free space must count as
+// ready as much as a value in the buffer does.)
+TEST_P(RunProcs, SelectPicksEitherOfTwoReadyCasesHalfTheTime) {
+  const int n = 3000;
+  int closed_vs_value[2] = {0, 0}, send_vs_recv[2] = {0, 0};
+  ASSERT_EQ(weft::run([&] {
+              auto a = weft::make_chan<int>(1), done = weft::make_chan<int>();
+              done.close();
+              for (int i = 0; i < n; ++i) {
+                if (a.len() == 0) a.send(0);
+                ++closed_vs_value[weft::select(weft::recv_case(a), weft::recv_case(done))];
+              }
+              auto out = weft::make_chan<int>(1), in = weft::make_chan<int>(1);
+              for (int i = 0; i < n; ++i) {
+                if (out.len() == 1) out.recv();
+                if (in.len() == 0) in.send(0);
+                ++send_vs_recv[weft::select(weft::send_case(out, 1), weft::recv_case(in))];
+              }
+            }, procs(GetParam())),
+            0);
+  // 1,500 +- 200: more than 7 standard deviations either way.
+  EXPECT_NEAR(closed_vs_value[0], n / 2, 200);
+  EXPECT_NEAR(closed_vs_value[1], n / 2, 200);
+  EXPECT_NEAR(send_vs_recv[0], n / 2, 200);
+  EXPECT_NEAR(send_vs_recv[1], n / 2, 200);
+}
+
 // A goroutine readied by a hand-off waits in its waker's runnext (or ring), and no wake-up
 // is sent for it; with more than one processor it must still run beside a waker that never
 // blocks again (here: spins until the readied goroutines have run). try_send on an
