@@ -255,5 +255,31 @@ TEST(SameEpochView, CellsBeyondOneArenaChunkKeepTheirOwnState) {
   EXPECT_EQ(t.d.reports()[0].previous.stack.at(0).line, 11u);
 }
 
+// The cell arena keeps its chunks across reset() (cell_arena.hpp: the heap chunk, then 2 MiB
+// slabs): cells handed out again after a reset start empty, and granules beyond the first
+// slab keep their own state.
+TEST(SameEpochView, CellsKeptAcrossResetStartEmpty) {
+  ViewTrace t;
+  constexpr std::size_t kGranules = 6 * 8192 + 5;  // the heap chunk and parts of two slabs
+  for (std::size_t i = 0; i < kGranules; ++i) t.access(1, kX + 8 * i, 8, Access::write, 10);
+  EXPECT_EQ(t.d.stats().granules, kGranules);
+  t.d.reset();
+  EXPECT_EQ(t.d.stats().granules, 0u);
+  t.d.go_start(1, 0, "main", at(1, "main"));
+  t.d.go_start(2, 1, "worker", at(2, "main"));
+  // Goroutine 2 writes the upper half (taking the cells goroutine 1's writes had), then
+  // goroutine 1, concurrent with it, reads everything: the lower half holds nothing from
+  // before the reset, the upper half races with 2's writes.
+  for (std::size_t i = kGranules / 2; i < kGranules; ++i)
+    t.access(2, kX + 8 * i, 8, Access::write, 11);
+  EXPECT_EQ(t.d.stats().granules, kGranules - kGranules / 2);
+  for (std::size_t i = 0; i < kGranules / 2; ++i) t.access(1, kX + 8 * i, 8, Access::read, 12);
+  EXPECT_EQ(t.d.report_count(), 0u);
+  EXPECT_EQ(t.d.stats().granules, kGranules);
+  EXPECT_FALSE(t.access(1, kX + 8 * (kGranules - 1), 8, Access::read, 13));
+  ASSERT_EQ(t.d.report_count(), 1u);
+  EXPECT_EQ(t.d.reports()[0].previous.stack.at(0).line, 11u);
+}
+
 }  // namespace
 }  // namespace weft::det

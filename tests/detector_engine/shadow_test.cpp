@@ -259,6 +259,27 @@ TEST(DetectorShadow, DeleteIsAWriteThenAFree) {
   EXPECT_EQ(t.d.stats().granules, 0u);
 }
 
+// A delete of a block spanning more pages than the shadow holds walks the shadow's pages
+// instead of the block's (Shadow::write_then_free), in address order: of several conflicts
+// it reports the lowest, as a write of the block would, and it leaves nothing behind.
+TEST(DetectorShadow, ADeleteLargerThanTheShadowReportsItsLowestConflict) {
+  Siblings t;
+  // Written by 2, in pages far apart and not in address order (the page table's order is
+  // its hash's, not the addresses').
+  for (const std::uintptr_t off : {700000u, 9000u, 450000u, 123456u, 1000000u, 64000u})
+    t.write(2, kX + off, 10 + static_cast<std::uint32_t>(off % 7), 8);
+  t.read(2, kX + 5000, 20, 4);  // the lowest: a read, which 3's delete races with too
+  EXPECT_TRUE(t.d.write_then_free(3, addr(kX), 1 << 20, at(30)));
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].conflict_offset, 5000u);
+  EXPECT_EQ(reports[0].previous.stack.at(0).line, 20u);
+  EXPECT_EQ(reports[0].previous.kind, Access::read);
+  EXPECT_EQ(t.d.stats().granules, 0u);
+  t.write(3, kX + 700000, 31);  // freed: nothing left to race with
+  EXPECT_EQ(t.races(), 0u);
+}
+
 // Large writes to memory with no shadow are recorded lazily (a delete of a never-accessed
 // block then costs nothing): the state must be the same as if they were applied at once.
 TEST(DetectorShadow, LargeWriteThenAccessInsideIt) {
