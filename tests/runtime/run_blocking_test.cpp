@@ -5,6 +5,7 @@
 // cap and exit 2.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <latch>
 #include <stdexcept>
@@ -133,6 +134,39 @@ TEST_P(Blocking, WaitingOnlyForACallIsNoDeadlock) {
             0);
   releaser.join();
   EXPECT_EQ(got, 7);
+}
+
+// Goroutines coming back from calls are queued on a processor whose goroutines hand values
+// back and forth; a park there may switch straight into one of them (no pass through the
+// scheduler loop: when runnext has had its streak, the ring gets its turn), which must then
+// finish the parked goroutine's park (its unlock step): otherwise the parked goroutine's
+// channel stays locked or its state wrong, and the run hangs.
+TEST_P(Blocking, CallsReturningBesideHandOffsLoseNoPark) {
+  constexpr int kCallers = 8, kCalls = 100, kValues = 20000;
+  long sum = 0;
+  std::atomic<int> calls{0};
+  ASSERT_EQ(weft::run([&] {
+              auto ping = weft::make_chan<int>(), pong = weft::make_chan<int>();
+              weft::WaitGroup wg;
+              wg.add(kCallers + 1);
+              for (int c = 0; c < kCallers; ++c)
+                weft::go([&] {
+                  for (int i = 0; i < kCalls; ++i) calls += weft::blocking([] { return 1; });
+                  wg.done();
+                });
+              weft::go([&] {
+                for (int i = 0; i < kValues; ++i) pong.send(ping.recv() + 1);
+                wg.done();
+              });
+              for (int i = 0; i < kValues; ++i) {
+                ping.send(i);
+                sum += pong.recv();
+              }
+              wg.wait();
+            }, opts(GetParam())),
+            0);
+  EXPECT_EQ(calls.load(), kCallers * kCalls);
+  EXPECT_EQ(sum, long{kValues} * (kValues + 1) / 2);
 }
 
 // Main returns while a goroutine is still inside a call: run returns, the call finishes
