@@ -257,82 +257,67 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
 
 // Two dense bases that do not cover each other (every join of a run whose clocks span many
 // reused slots: weft_stress's senders and consumers, whose bases are all built apart). One
-// pass finds the slots where o's base is above ours and those where ours is above o's; most
-// joins of such clocks differ in a few slots (the other side learned a few goroutines' newer
-// epochs since the two last met), and then no base is built:
-//  - o's base adds at most a delta's room of entries: they go into our delta;
-//  - else ours adds at most that to o's: we adopt o's base (shared, so later joins with
-//    clocks on it take the O(delta) path) and our excess goes into the delta;
-//  - else, when no other clock shares our base, it is raised in place (a new id: bases that
-//    listed the old one as covered do not cover the new values);
-//  - else false: the caller builds a merged base as before.
-// The cost is one compare per slot and no allocation, against an allocation, a clear and two
-// passes for a built base. Values as before: get(s) = max(base, delta) throughout.
+// pass finds the slots where o's base is above ours; most joins of such clocks differ in a
+// few (the other side learned a few goroutines' newer epochs since the two last met), and
+// then no base is built:
+//  - o's base adds at most a delta's room of entries: they go into our delta, and o's base
+//    is noted as seen (a later join with a clock on it merges deltas only);
+//  - else, if ours is nowhere above o's, we adopt o's base (shared: later joins with clocks
+//    on it take the O(delta) path); our delta still overrides it;
+//  - else, when no other clock shares our base, it is raised in place (under a new id: bases
+//    that listed the old one as covered do not cover the new values);
+//  - else false: the caller builds a merged base.
+// The cost is a few vector operations per 8 slots and no allocation, against an allocation,
+// a clear and two passes for a built base. (Adopting o's base when ours is above it in a few
+// slots, those going into the delta, was tried: looking for them cost more than it saved.)
 bool VectorClock::join_dense(const std::shared_ptr<const ClockBase>& op, std::size_t& work) {
   const ClockBase& ob = *op;
   const Clock* a = base_->dense.data();
   const Clock* b = ob.dense.data();
   const std::size_t na = base_->dense.size(), nb = ob.dense.size();
   const std::size_t common = std::min(na, nb);
-  const std::size_t room_up = max_delta(base_.get()) > delta_.size()
-                                  ? max_delta(base_.get()) - delta_.size() : 0;
-  const std::size_t room_down = max_delta(&ob) > delta_.size() ? max_delta(&ob) - delta_.size()
-                                                               : 0;
-  thread_local std::vector<ClockEntry> up, down;
+  const std::size_t room = max_delta(base_.get()) > delta_.size()
+                               ? max_delta(base_.get()) - delta_.size() : 0;
+  thread_local std::vector<ClockEntry> up;
   up.clear();
-  down.clear();
-  up.reserve(room_up + 1);
-  down.reserve(room_down + 1);
-  // By blocks of 8 slots, each compared at once into two bit masks (higher_bits): most
-  // slots are equal on both sides (old goroutines both learned long ago), and a block costs
-  // a few vector operations, with a branch only per slot that differs.
+  up.reserve(room + 1);
+  bool ours_above = false;  // some slot of our base is above o's
+  // By blocks of 8 slots, each compared at once into bit masks (higher_bits): a block costs
+  // a few vector operations, with a branch only per slot where o's base is higher.
   constexpr std::size_t kBlock = 8;
   std::size_t i = 0;
   for (; i + kBlock <= common; i += kBlock) {
     unsigned lower = 0;
-    unsigned higher = higher_bits(a + i, b + i, &lower);
-    // Once our excess no longer fits a delta (the usual case: we know more), only o's
-    // higher slots are looked for.
-    if (down.size() <= room_down) {
-      for (; lower != 0 && down.size() <= room_down; lower &= lower - 1) {
-        const std::size_t j = i + static_cast<std::size_t>(std::countr_zero(lower));
-        down.push_back({static_cast<Slot>(j), a[j]});
-      }
-    }
-    for (; higher != 0 && up.size() <= room_up; higher &= higher - 1) {
+    for (unsigned higher = higher_bits(a + i, b + i, &lower);
+         higher != 0 && up.size() <= room; higher &= higher - 1) {
       const std::size_t j = i + static_cast<std::size_t>(std::countr_zero(higher));
       up.push_back({static_cast<Slot>(j), b[j]});
     }
-    if (up.size() > room_up && down.size() > room_down) break;  // neither fits: stop looking
+    ours_above |= lower != 0;
+    if (up.size() > room && ours_above) break;  // neither fits: stop looking
   }
   if (i + kBlock > common) {
     for (; i < common; ++i) {
       if (b[i] > a[i]) {
-        if (up.size() <= room_up) up.push_back({static_cast<Slot>(i), b[i]});
+        if (up.size() <= room) up.push_back({static_cast<Slot>(i), b[i]});
       } else if (a[i] > b[i]) {
-        if (down.size() <= room_down) down.push_back({static_cast<Slot>(i), a[i]});
+        ours_above = true;
       }
     }
-  }
-  const bool scanned_all = i >= common;
-  if (scanned_all) {
-    for (std::size_t j = common; j < nb && up.size() <= room_up; ++j)
+    for (std::size_t j = common; j < nb && up.size() <= room; ++j)
       if (b[j] != 0) up.push_back({static_cast<Slot>(j), b[j]});
-    for (std::size_t j = common; j < na && down.size() <= room_down; ++j)
-      if (a[j] != 0) down.push_back({static_cast<Slot>(j), a[j]});
+    for (std::size_t j = common; j < na && !ours_above; ++j) ours_above = a[j] != 0;
   }
   work += i;
-  if (up.size() <= room_up) {
+  if (up.size() <= room) {
     merge_delta(up);
     note_seen(ob.id);
     work += up.size();
     return true;
   }
-  if (down.size() <= room_down) {
+  if (!ours_above) {
     note_seen(base_->id);
     base_ = op;
-    merge_delta(down);
-    work += down.size();
     return true;
   }
   if (base_.use_count() == 1) {
@@ -394,6 +379,18 @@ std::size_t VectorClock::copy_slow(VectorClock& o) {
   }
   copy_seen(o);
   return work + delta_.size();
+}
+
+std::size_t VectorClock::copy_as_is(const VectorClock& o) {
+  if (&o == this) return 0;
+  if (base_ != o.base_) base_ = o.base_;
+  delta_.assign(o.delta_.begin(), o.delta_.end());
+  for (unsigned i = 0; i < 2; ++i) {
+    memo_slot_[i] = o.memo_slot_[i];
+    memo_value_[i] = o.memo_value_[i];
+  }
+  copy_seen(o);
+  return delta_.size();
 }
 
 void VectorClock::clear() {

@@ -107,6 +107,14 @@ class VectorClock {
     }
     return join_slow(o);
   }
+  // Whether join(o) takes a path that merges no bases (o has none, ours, or one ours is
+  // known to dominate), so its cost is o's delta.
+  bool joins_cheaply(const VectorClock& o) const {
+    return o.base_ == nullptr || o.base_ == base_ || base_dominates(*o.base_);
+  }
+  // this := o, never compacting o first (copy_from may): a copy kept aside (a pending
+  // release, engine.hpp) must not change the base o's later joins start from.
+  std::size_t copy_as_is(const VectorClock& o);
   // copy_from(o): this := o. May compact o first (which does not change its value), so that
   // the two share one base and copying stays cheap.
   std::size_t copy_from(VectorClock& o) {

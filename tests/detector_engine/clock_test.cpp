@@ -149,16 +149,19 @@ TEST(DetectorClock, DenseJoinOfAFewHigherSlotsKeepsOurBase) {
 
 TEST(DetectorClock, DenseJoinAdoptsABaseThatKnowsMore) {
   using namespace dense;
-  // b is above a everywhere but in two slots: a takes b's base and keeps its two in the delta.
-  VectorClock a = dense_clock(10, {5, 200}, 10000);
+  // b's base is above a's in every slot: a takes it, and a's delta (one slot) still counts.
+  VectorClock a = dense_clock(10);
+  a.set(5, 100000);
   VectorClock b = dense_clock(20);
   a.join(b);
   EXPECT_EQ(a.base(), b.base());
-  for (Slot s = 0; s < kSlots; ++s) {
-    const Clock want = s == 5 || s == 200 ? 10 + s + 10000 : 20 + s;
-    ASSERT_EQ(a.get(s), want) << "slot " << s;
-  }
+  for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(a.get(s), s == 5 ? 100000 : 20 + s) << "slot " << s;
   expect_values(b, 20, {}, 0);
+  // Above b in one slot of its base, a keeps a base of its own (built or raised).
+  VectorClock c = dense_clock(10, {7}, 10000);
+  c.join(b);
+  EXPECT_NE(c.base(), b.base());
+  for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(c.get(s), s == 7 ? 10017 : 20 + s) << "slot " << s;
 }
 
 TEST(DetectorClock, DenseJoinInPlaceLeavesSharersAlone) {
