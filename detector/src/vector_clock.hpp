@@ -108,9 +108,10 @@ class VectorClock {
     return join_slow(o);
   }
   // Whether join(o) takes a path that merges no bases (o has none, ours, or one ours is
-  // known to dominate), so its cost is o's delta.
+  // known to dominate; or we have none and take o's), so its cost is the deltas'.
   bool joins_cheaply(const VectorClock& o) const {
-    return o.base_ == nullptr || o.base_ == base_ || base_dominates(*o.base_);
+    return o.base_ == nullptr || base_ == nullptr || o.base_ == base_ ||
+           base_dominates(*o.base_);
   }
   // this := o, never compacting o first (copy_from may): a copy kept aside (a pending
   // release, engine.hpp) must not change the base o's later joins start from.
