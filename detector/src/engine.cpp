@@ -232,6 +232,8 @@ void Detector::Engine::defer_release(SyncClock& c, GoState& s) {
   clock_work_ += p.clock.copy_as_is(s.clock);
 }
 
+void Detector::Engine::drop_pending(SyncClock& c) { c.pending.clear(); }
+
 void Detector::Engine::fold_pending(SyncClock& c) {
   for (PendingRelease& p : c.pending) clock_work_ += c.clock.join(p.clock);
   c.pending.clear();
@@ -244,7 +246,7 @@ void Detector::Engine::release_store(GoId g, const void* sync) {
 void Detector::Engine::release_store_of(GoState& s, const void* sync) {
   SyncClock& c = syncs_.get(sync);
   clock_work_ += c.clock.copy_from(s.clock);
-  c.pending.clear();  // replaced with the rest of the clock
+  if (!c.pending.empty()) drop_pending(c);  // replaced with the rest of the clock
   c.stored_by = s.serial;
   if (order_on_) order_release(s, sync, true);
   tick(s);

@@ -401,6 +401,11 @@ std::size_t VectorClock::copy_slow(VectorClock& o) {
   return work + delta_.size();
 }
 
+void VectorClock::copy_seen_slow(const VectorClock& o) {
+  for (unsigned i = 0; i < kSeen; ++i) seen_[i] = o.seen_[i];
+  seen_next_ = o.seen_next_;
+}
+
 std::size_t VectorClock::copy_as_is(const VectorClock& o) {
   if (&o == this) return 0;
   if (base_ != o.base_) base_ = o.base_;

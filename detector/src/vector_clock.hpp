@@ -189,19 +189,21 @@ class VectorClock {
   }
   void note_seen(std::uint64_t id) {
     if (id == 0 || seen(id)) return;
-    seen_[seen_next_++ % kSeen] = id;
+    seen_[seen_next_ % kSeen] = id;
+    seen_next_ = seen_next_ % kSeen + 1;  // 1..kSeen from the first note on: 0 is "none yet"
   }
+  // Out of line: copies and locks that never met a dense join (both empty) skip the call.
   void copy_seen(const VectorClock& o) {
-    for (unsigned i = 0; i < kSeen; ++i) seen_[i] = o.seen_[i];
-    seen_next_ = o.seen_next_;
+    if ((seen_next_ | o.seen_next_) != 0) copy_seen_slow(o);
   }
+  void copy_seen_slow(const VectorClock& o);
   std::uint64_t seen_[kSeen] = {};  // 0: empty (base ids start at 1)
-  unsigned seen_next_ = 0;
 
   static constexpr Slot kNoSlot = ~Slot{0};  // above any slot (shadow_cell.hpp: kMaxSlot)
   mutable Slot memo_slot_[2] = {kNoSlot, kNoSlot};
   mutable Clock memo_value_[2] = {0, 0};
   mutable unsigned memo_next_ = 0;
+  unsigned seen_next_ = 0;  // where the next seen_ id goes, plus one (mod kSeen); 0: none yet
 
   std::shared_ptr<const ClockBase> base_;  // may be null (all zero)
   std::vector<ClockEntry> delta_;          // sorted by slot, no duplicates
