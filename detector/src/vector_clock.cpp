@@ -264,7 +264,8 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
   if (o.delta_.size() <= 4) {
     for (const ClockEntry& e : o.delta_) work += set(e.slot, e.value);
   } else {
-    std::vector<ClockEntry> out;
+    // Into a scratch vector kept by the thread, swapped with ours: no allocation per join.
+    thread_local std::vector<ClockEntry> out;
     merge_into(delta_, o.delta_, out);
     delta_.swap(out);
     work += delta_.size();
