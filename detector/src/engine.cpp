@@ -177,8 +177,10 @@ void Detector::Engine::acquire(GoId g, const void* sync) { acquire_of(state(g), 
 
 void Detector::Engine::acquire_of(GoState& s, const void* sync) {
   // A clock s stored itself, unchanged since, is a past value of s's own: nothing to join.
-  if (SyncClock* c = syncs_.find(sync); c != nullptr && c->stored_by != s.serial)
+  if (SyncClock* c = syncs_.find(sync); c != nullptr && c->stored_by != s.serial) {
+    if (!c->pending.empty()) fold_pending(*c);
     clock_work_ += s.clock.join(c->clock);
+  }
   if (order_on_) {
     if (auto o = order_syncs_.find(sync); o != order_syncs_.end()) s.order.join(o->second);
   }
@@ -203,12 +205,38 @@ void Detector::Engine::order_release(GoState& s, const void* sync, bool store) {
 void Detector::Engine::release(GoId g, const void* sync) {
   GoState& s = state(g);
   SyncClock& c = syncs_.get(sync);
-  clock_work_ += c.clock.join(s.clock);
+  defer_release(c, s);
   // Joined with s's clock, a snapshot of s's stays one (of its value now); anything else is
   // a mix.
   if (c.stored_by != s.serial) c.stored_by = 0;
   if (order_on_) order_release(s, sync, false);
   tick(s);
+}
+
+// c's clock joins s's (Engine::release): at once when that is cheap (the same or a dominated
+// base: VectorClock::joins_cheaply), else as a pending copy (SyncClock::pending).
+void Detector::Engine::defer_release(SyncClock& c, GoState& s) {
+  if (c.pending.empty() && c.clock.joins_cheaply(s.clock)) {
+    clock_work_ += c.clock.join(s.clock);
+    return;
+  }
+  for (PendingRelease& p : c.pending) {
+    if (p.serial == s.serial) {
+      clock_work_ += p.clock.copy_as_is(s.clock);
+      return;
+    }
+  }
+  if (c.pending.size() >= SyncClock::kMaxPending) fold_pending(c);
+  PendingRelease& p = c.pending.emplace_back();
+  p.serial = s.serial;
+  clock_work_ += p.clock.copy_as_is(s.clock);
+}
+
+void Detector::Engine::drop_pending(SyncClock& c) { c.pending.clear(); }
+
+void Detector::Engine::fold_pending(SyncClock& c) {
+  for (PendingRelease& p : c.pending) clock_work_ += c.clock.join(p.clock);
+  c.pending.clear();
 }
 
 void Detector::Engine::release_store(GoId g, const void* sync) {
@@ -218,6 +246,7 @@ void Detector::Engine::release_store(GoId g, const void* sync) {
 void Detector::Engine::release_store_of(GoState& s, const void* sync) {
   SyncClock& c = syncs_.get(sync);
   clock_work_ += c.clock.copy_from(s.clock);
+  if (!c.pending.empty()) drop_pending(c);  // replaced with the rest of the clock
   c.stored_by = s.serial;
   if (order_on_) order_release(s, sync, true);
   tick(s);

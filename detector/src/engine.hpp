@@ -225,6 +225,12 @@ class Detector::Engine {
   // The handlers of the same names, for s, the state of the event's goroutine.
   void acquire_of(GoState& s, const void* sync);
   void release_store_of(GoState& s, const void* sync);
+  // release()'s join of s's clock into c's, now or as a pending copy (SyncClock::pending).
+  void defer_release(SyncClock& c, GoState& s);
+  // Joins c's pending copies into its clock (before anyone acquires it).
+  void fold_pending(SyncClock& c);
+  // Drops them (a release_store replaced the clock); out of line, for the unlock's sake.
+  [[gnu::noinline]] void drop_pending(SyncClock& c);
   bool lock_acquired_of(GoState& s, const void* mutex, bool exclusive, const Loc& where);
   void lock_released_of(GoState& s, const void* mutex);
   // A tag for an epoch that begins now: unique among the epochs whose tags the shadow may

@@ -19,12 +19,28 @@
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 namespace weft::det {
+
+// A release (not release_store) whose join would have to merge two unrelated bases is kept
+// as a copy of the releasing goroutine's clock instead (a copy is O(its delta) and shares its
+// base), joined into `clock` only when the object is acquired, or when more than
+// kMaxPending goroutines have such copies. The object's clock is `clock` joined with every
+// pending copy. A goroutine's clock only grows, so its later release replaces its pending
+// copy: a goroutine that releases the same object again and again (a shared_ptr copied and
+// dropped in a loop, weft_happens_before) costs one join when someone acquires, not one per
+// release.
+struct PendingRelease {
+  std::uint64_t serial = 0;  // GoState::serial of the releasing goroutine
+  VectorClock clock;         // its clock at its latest release of this object
+};
 
 struct SyncClock {
   VectorClock clock;
   std::uint64_t stored_by = 0;  // GoState::serial, see above
+  std::vector<PendingRelease> pending;
+  static constexpr std::size_t kMaxPending = 32;
 };
 
 class SyncTable {
@@ -59,7 +75,10 @@ class SyncTable {
   std::size_t size() const { return map_.size(); }
   template <class F>
   void for_each_clock(F&& f) const {
-    for (const auto& [a, s] : map_) f(s.clock);
+    for (const auto& [a, s] : map_) {
+      f(s.clock);
+      for (const PendingRelease& p : s.pending) f(p.clock);
+    }
   }
 
  private:

@@ -1,11 +1,17 @@
 // vector_clock.cpp — the shared-base + delta representation of VectorClock.
-// Invariant: get(s) == max(base_[s], delta_[s]); a base is never mutated once built.
+// Invariant: get(s) == max(base_[s], delta_[s]); a base is never written while another clock
+// shares it (join_dense raises one in place only when it is ours alone, under a new id).
 #include "vector_clock.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <initializer_list>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace weft::det {
 namespace {
@@ -26,7 +32,7 @@ std::size_t max_copied_delta(const ClockBase* base) {
   return std::max<std::size_t>(16, isqrt(base ? base->size() : 0));
 }
 // How many dominated base ids a base remembers.
-constexpr std::size_t kMaxCovers = 8;
+constexpr std::size_t kMaxCovers = ClockBase::kMaxCovers;
 
 std::uint64_t next_base_id() {
   static std::atomic<std::uint64_t> next{1};
@@ -79,11 +85,19 @@ std::size_t build_base(const ClockBase* a, const ClockBase* b,
   }
   if (!delta.empty()) span = std::max<std::size_t>(span, delta.back().slot + std::size_t{1});
   if (span <= 2 * count + 16) {
-    out.dense.assign(span, 0);
+    // A dense first source is copied, not cleared and then raised (a compaction's one pass).
+    const bool copy_a = a != nullptr && !a->dense.empty();
+    if (copy_a) {
+      out.dense.reserve(span);
+      out.dense.assign(a->dense.begin(), a->dense.end());
+      out.dense.resize(span, 0);
+    } else {
+      out.dense.assign(span, 0);
+    }
     std::size_t work = span;
     Clock* o = out.dense.data();
     for (const ClockBase* x : {a, b}) {
-      if (x == nullptr) continue;
+      if (x == nullptr || (x == a && copy_a)) continue;
       if (!x->dense.empty()) {
         const Clock* v = x->dense.data();
         const std::size_t n = x->dense.size();
@@ -115,28 +129,76 @@ std::size_t build_base(const ClockBase* a, const ClockBase* b,
   return tmp.size() + out.entries.size();
 }
 
-bool covers(const ClockBase& a, const ClockBase& b) {
-  return &a == &b || a.id == b.id ||
-         std::find(a.covers.begin(), a.covers.end(), b.id) != a.covers.end();
+// For 8 slots from a and b: bit j set when b[j] > a[j], and in *lower when a[j] > b[j].
+// Clocks stay below 2^39 (kMaxClock, shadow_cell.hpp), so the sign of a 64-bit difference
+// says which is larger.
+unsigned higher_bits(const Clock* a, const Clock* b, unsigned* lower) {
+#if defined(__SSE2__)
+  unsigned up = 0, down = 0;
+  for (unsigned j = 0; j < 8; j += 2) {
+    const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + j));
+    const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + j));
+    const int u = _mm_movemask_pd(_mm_castsi128_pd(_mm_sub_epi64(va, vb)));
+    const int d = _mm_movemask_pd(_mm_castsi128_pd(_mm_sub_epi64(vb, va)));
+    up |= static_cast<unsigned>(u) << j;
+    down |= static_cast<unsigned>(d) << j;
+  }
+  *lower = down;
+  return up;
+#else
+  unsigned up = 0, down = 0;
+  for (unsigned j = 0; j < 8; ++j) {
+    up |= static_cast<unsigned>((a[j] - b[j]) >> 63) << j;
+    down |= static_cast<unsigned>((b[j] - a[j]) >> 63) << j;
+  }
+  *lower = down;
+  return up;
+#endif
 }
 
-// The covers list of a base built from `sources`: the sources themselves, then the oldest
-// (lowest) ids they cover. Oldest first because long-lived bases (a parent's snapshot shared
-// by many children) are the ones joins keep meeting again.
-std::vector<std::uint64_t> covers_of(std::initializer_list<const ClockBase*> sources) {
-  std::vector<std::uint64_t> inherited;
-  std::vector<std::uint64_t> out;
+// Whether b[j] > a[j] for some j < 8 (higher_bits without the masks: the usual block, where
+// only some slot above matters, costs half as much).
+bool any_higher(const Clock* a, const Clock* b) {
+#if defined(__SSE2__)
+  __m128i acc = _mm_setzero_si128();
+  for (unsigned j = 0; j < 8; j += 2) {
+    const __m128i va = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + j));
+    const __m128i vb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + j));
+    acc = _mm_or_si128(acc, _mm_sub_epi64(va, vb));
+  }
+  return _mm_movemask_pd(_mm_castsi128_pd(acc)) != 0;
+#else
+  Clock acc = 0;
+  for (unsigned j = 0; j < 8; ++j) acc |= a[j] - b[j];
+  return (acc >> 63) != 0;
+#endif
+}
+
+bool covers(const ClockBase& a, const ClockBase& b) {
+  return &a == &b || a.id == b.id ||
+         std::find(a.covers, a.covers + a.covers_count, b.id) != a.covers + a.covers_count;
+}
+
+// What a base built from `sources` (up to two) is known to dominate: the sources themselves,
+// then the oldest (lowest) ids they cover. Oldest first because long-lived bases (a parent's
+// snapshot shared by many children) are the ones joins keep meeting again. Computed before
+// `out` is written, so a source may be `out` itself (a join in place).
+void set_covers(ClockBase& out, std::initializer_list<const ClockBase*> sources) {
+  std::uint64_t ids[kMaxCovers];
+  std::size_t n = 0;
+  std::uint64_t inherited[2 * kMaxCovers];
+  std::size_t m = 0;
   for (const ClockBase* b : sources) {
     if (b == nullptr) continue;
-    out.push_back(b->id);
-    inherited.insert(inherited.end(), b->covers.begin(), b->covers.end());
+    ids[n++] = b->id;
+    for (std::size_t i = 0; i < b->covers_count; ++i) inherited[m++] = b->covers[i];
   }
-  std::sort(inherited.begin(), inherited.end());
-  for (std::uint64_t id : inherited) {
-    if (out.size() >= kMaxCovers) break;
-    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+  std::sort(inherited, inherited + m);
+  for (std::size_t i = 0; i < m && n < kMaxCovers; ++i) {
+    if (std::find(ids, ids + n, inherited[i]) == ids + n) ids[n++] = inherited[i];
   }
-  return out;
+  std::copy(ids, ids + n, out.covers);
+  out.covers_count = n;
 }
 
 }  // namespace
@@ -170,7 +232,7 @@ std::size_t VectorClock::set_slow(Slot s, Clock v) {
 }
 
 bool VectorClock::base_dominates(const ClockBase& b) const {
-  return base_ && covers(*base_, b);
+  return (base_ && covers(*base_, b)) || seen(b.id);
 }
 
 std::size_t VectorClock::join_slow(const VectorClock& o) {
@@ -180,12 +242,14 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
     forget_memo();
     if (!base_ || covers(*o.base_, *base_)) {
       base_ = o.base_;  // o's base dominates ours: adopt it, our delta still overrides
+    } else if (!base_->dense.empty() && !o.base_->dense.empty() && join_dense(o.base_, work)) {
+      // Joined without building a base (see join_dense).
     } else {
       // Unrelated bases: build one that dominates both (and holds our delta).
       auto merged = std::make_shared<ClockBase>();
       work += build_base(base_.get(), o.base_.get(), delta_, *merged);
       merged->id = next_base_id();
-      merged->covers = covers_of({base_.get(), o.base_.get()});
+      set_covers(*merged, {base_.get(), o.base_.get()});
       base_ = std::move(merged);
       delta_.clear();
     }
@@ -200,7 +264,8 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
   if (o.delta_.size() <= 4) {
     for (const ClockEntry& e : o.delta_) work += set(e.slot, e.value);
   } else {
-    std::vector<ClockEntry> out;
+    // Into a scratch vector kept by the thread, swapped with ours: no allocation per join.
+    thread_local std::vector<ClockEntry> out;
     merge_into(delta_, o.delta_, out);
     delta_.swap(out);
     work += delta_.size();
@@ -209,11 +274,104 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
   return work;
 }
 
+// Two dense bases that do not cover each other (every join of a run whose clocks span many
+// reused slots: weft_stress's senders and consumers, whose bases are all built apart). One
+// pass finds the slots where o's base is above ours; most joins of such clocks differ in a
+// few (the other side learned a few goroutines' newer epochs since the two last met), and
+// then no base is built:
+//  - o's base adds at most a delta's room of entries: they go into our delta, and o's base
+//    is noted as seen (a later join with a clock on it merges deltas only);
+//  - else, if ours is nowhere above o's, we adopt o's base (shared: later joins with clocks
+//    on it take the O(delta) path); our delta still overrides it;
+//  - else, when no other clock shares our base, it is raised in place (under a new id: bases
+//    that listed the old one as covered do not cover the new values);
+//  - else false: the caller builds a merged base.
+// The cost is a few vector operations per 8 slots and no allocation, against an allocation,
+// a clear and two passes for a built base. (Adopting o's base when ours is above it in a few
+// slots, those going into the delta, was tried: looking for them cost more than it saved.)
+bool VectorClock::join_dense(const std::shared_ptr<const ClockBase>& op, std::size_t& work) {
+  const ClockBase& ob = *op;
+  const Clock* a = base_->dense.data();
+  const Clock* b = ob.dense.data();
+  const std::size_t na = base_->dense.size(), nb = ob.dense.size();
+  const std::size_t common = std::min(na, nb);
+  const std::size_t room = max_delta(base_.get()) > delta_.size()
+                               ? max_delta(base_.get()) - delta_.size() : 0;
+  thread_local std::vector<ClockEntry> up;
+  up.clear();
+  up.reserve(room + 1);
+  bool ours_above = false;  // some slot of our base is above o's
+  // By blocks of 8 slots, each compared at once into bit masks (higher_bits): a block costs
+  // a few vector operations, with a branch only per slot where o's base is higher.
+  constexpr std::size_t kBlock = 8;
+  std::size_t i = 0;
+  for (; i + kBlock <= common; i += kBlock) {
+    // Once some slot of ours is above o's, only o's higher slots are looked for.
+    if (ours_above && !any_higher(a + i, b + i)) continue;
+    unsigned lower = 0;
+    for (unsigned higher = higher_bits(a + i, b + i, &lower);
+         higher != 0 && up.size() <= room; higher &= higher - 1) {
+      const std::size_t j = i + static_cast<std::size_t>(std::countr_zero(higher));
+      up.push_back({static_cast<Slot>(j), b[j]});
+    }
+    ours_above |= lower != 0;
+    if (up.size() > room && ours_above) break;  // neither fits: stop looking
+  }
+  if (i + kBlock > common) {
+    for (; i < common; ++i) {
+      if (b[i] > a[i]) {
+        if (up.size() <= room) up.push_back({static_cast<Slot>(i), b[i]});
+      } else if (a[i] > b[i]) {
+        ours_above = true;
+      }
+    }
+    for (std::size_t j = common; j < nb && up.size() <= room; ++j)
+      if (b[j] != 0) up.push_back({static_cast<Slot>(j), b[j]});
+    for (std::size_t j = common; j < na && !ours_above; ++j) ours_above = a[j] != 0;
+  }
+  work += i;
+  if (up.size() <= room) {
+    merge_delta(up);
+    note_seen(ob.id);
+    work += up.size();
+    return true;
+  }
+  if (!ours_above) {
+    note_seen(base_->id);
+    base_ = op;
+    return true;
+  }
+  if (base_.use_count() == 1) {
+    // Ours alone: built by make_shared<ClockBase> (not const), so it may be written.
+    auto& mine = const_cast<ClockBase&>(*base_);
+    set_covers(mine, {&mine, &ob});
+    mine.id = next_base_id();
+    if (nb > na) mine.dense.resize(nb, 0);
+    Clock* d = mine.dense.data();
+    for (std::size_t j = 0; j < nb; ++j) d[j] = d[j] < b[j] ? b[j] : d[j];
+    work += nb;
+    return true;
+  }
+  return false;
+}
+
+void VectorClock::merge_delta(const std::vector<ClockEntry>& entries) {
+  if (entries.empty()) return;
+  if (entries.size() <= 4) {
+    for (const ClockEntry& e : entries) set(e.slot, e.value);
+    return;
+  }
+  forget_memo();
+  thread_local std::vector<ClockEntry> out;
+  merge_into(delta_, entries, out);
+  delta_.swap(out);
+}
+
 std::size_t VectorClock::compact() {
   auto merged = std::make_shared<ClockBase>();
   build_base(base_.get(), nullptr, delta_, *merged);
   merged->id = next_base_id();
-  merged->covers = covers_of({base_.get()});
+  set_covers(*merged, {base_.get()});
   const std::size_t work = merged->size();
   base_ = std::move(merged);
   delta_.clear();
@@ -240,11 +398,31 @@ std::size_t VectorClock::copy_slow(VectorClock& o) {
     memo_slot_[i] = o.memo_slot_[i];
     memo_value_[i] = o.memo_value_[i];
   }
+  copy_seen(o);
   return work + delta_.size();
+}
+
+void VectorClock::copy_seen_slow(const VectorClock& o) {
+  for (unsigned i = 0; i < kSeen; ++i) seen_[i] = o.seen_[i];
+  seen_next_ = o.seen_next_;
+}
+
+std::size_t VectorClock::copy_as_is(const VectorClock& o) {
+  if (&o == this) return 0;
+  if (base_ != o.base_) base_ = o.base_;
+  delta_.assign(o.delta_.begin(), o.delta_.end());
+  for (unsigned i = 0; i < 2; ++i) {
+    memo_slot_[i] = o.memo_slot_[i];
+    memo_value_[i] = o.memo_value_[i];
+  }
+  copy_seen(o);
+  return delta_.size();
 }
 
 void VectorClock::clear() {
   forget_memo();
+  for (std::uint64_t& id : seen_) id = 0;
+  seen_next_ = 0;
   base_.reset();
   delta_.clear();
 }

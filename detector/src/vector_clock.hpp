@@ -12,15 +12,18 @@
 // and full vector clocks, and checks that both agree; its ManyLiveGoroutines variant keeps up
 // to 150 goroutines alive so that clocks outgrow their deltas and exercise every path below.
 //
-// Representation: a clock is an immutable, shared, sorted base plus a sorted delta of entries
-// that override it (value = max of both), folded into a new base when it outgrows ~sqrt(base). Copies (spawn, release_store) share the base,
-// so spawning 100,000 goroutines from one parent costs O(1) each; a join whose argument's base
+// Representation: a clock is a shared, sorted base (immutable while shared) plus a sorted
+// delta of entries that override it (value = max of both), folded into a new base when it
+// outgrows ~sqrt(base). Copies (spawn, release_store) share the base, so spawning 100,000 goroutines from one parent costs O(1) each; a join whose argument's base
 // is the same as (or known to be dominated by) ours only merges the small deltas. A base records
 // the ids of a few bases it is known to dominate, which keeps chains (a mutex handed along
 // 100,000 goroutines, a WaitGroup joined by all of them) on the fast path. Only joins of
-// unrelated bases cost O(entries). The join of a clock whose delta slots all appear in ours
-// (a lock handed between a few goroutines, the steady state of every mutex) is one merge walk
-// that raises values in place, with no search, insertion or allocation.
+// unrelated bases cost O(entries); of two dense ones (weft::run with thousands of goroutines:
+// every clock spans every slot) that is one vector compare per slot, and no base is built
+// when the two differ in a delta's worth of slots (VectorClock::join_dense). The join of a
+// clock whose delta slots all appear in ours (a lock handed between a few goroutines, the
+// steady state of every mutex) is one merge walk that raises values in place, with no search,
+// insertion or allocation.
 // Cost, in DetectorStats::clock_work: a Mutex and a WaitGroup shared by n goroutines cost
 // O(sqrt n) entries per operation (RaceScale.* and bench/race_scale guard it). A persistent
 // trie instead of the sorted base makes a lone WaitGroup O(1) but a Mutex plus WaitGroup
@@ -58,7 +61,11 @@ struct ClockBase {
   std::uint64_t id = 0;
   std::vector<ClockEntry> entries;     // sorted by slot, no duplicates (empty when dense)
   std::vector<Clock> dense;            // when not empty: slot s's value at [s], 0 for none
-  std::vector<std::uint64_t> covers;   // ids of bases this one is known to dominate
+  // Ids of bases this one is known to dominate (a fixed array: a join that builds a base
+  // would otherwise allocate twice).
+  static constexpr std::size_t kMaxCovers = 8;
+  std::uint64_t covers[kMaxCovers] = {};
+  std::size_t covers_count = 0;
   // Entries stored (a dense base stores one per slot below its end).
   std::size_t size() const { return dense.empty() ? entries.size() : dense.size(); }
 };
@@ -100,6 +107,15 @@ class VectorClock {
     }
     return join_slow(o);
   }
+  // Whether join(o) takes a path that merges no bases (o has none, ours, or one ours is
+  // known to dominate; or we have none and take o's), so its cost is the deltas'.
+  bool joins_cheaply(const VectorClock& o) const {
+    return o.base_ == nullptr || base_ == nullptr || o.base_ == base_ ||
+           base_dominates(*o.base_);
+  }
+  // this := o, never compacting o first (copy_from may): a copy kept aside (a pending
+  // release, engine.hpp) must not change the base o's later joins start from.
+  std::size_t copy_as_is(const VectorClock& o);
   // copy_from(o): this := o. May compact o first (which does not change its value), so that
   // the two share one base and copying stays cheap.
   std::size_t copy_from(VectorClock& o) {
@@ -113,6 +129,7 @@ class VectorClock {
         memo_slot_[i] = o.memo_slot_[i];
         memo_value_[i] = o.memo_value_[i];
       }
+      copy_seen(o);
       return delta_.size();
     }
     return copy_slow(o);
@@ -143,6 +160,10 @@ class VectorClock {
     return true;
   }
   std::size_t copy_slow(VectorClock& o);
+  // join_slow's step for two dense bases that do not cover each other; see there.
+  bool join_dense(const std::shared_ptr<const ClockBase>& o, std::size_t& work);
+  // Raises our delta to `entries` (sorted by slot), inserting the slots it lacks.
+  void merge_delta(const std::vector<ClockEntry>& entries);
   bool base_dominates(const ClockBase& b) const;
   Clock get_slow(Slot s) const;
   void forget_memo() {
@@ -154,10 +175,35 @@ class VectorClock {
       if (memo_slot_[i] == s && memo_value_[i] < v) memo_value_[i] = v;
   }
 
+  // Ids of bases this clock's value (base and delta together) is known to dominate, besides
+  // those its base covers: a join that put another base's few higher entries into our delta
+  // (join_dense) notes that base here, so joining a clock on it again (the spawner's snapshot
+  // that many goroutines share, a consumer's base in every buffer slot it stored into) skips
+  // the base and merges only the deltas. A clock's value only grows except by copy_from,
+  // which copies these too, and clear, which forgets them.
+  static constexpr unsigned kSeen = 4;
+  bool seen(std::uint64_t id) const {
+    for (unsigned i = 0; i < kSeen; ++i)
+      if (seen_[i] == id) return true;
+    return false;
+  }
+  void note_seen(std::uint64_t id) {
+    if (id == 0 || seen(id)) return;
+    seen_[seen_next_ % kSeen] = id;
+    seen_next_ = seen_next_ % kSeen + 1;  // 1..kSeen from the first note on: 0 is "none yet"
+  }
+  // Out of line: copies and locks that never met a dense join (both empty) skip the call.
+  void copy_seen(const VectorClock& o) {
+    if ((seen_next_ | o.seen_next_) != 0) copy_seen_slow(o);
+  }
+  void copy_seen_slow(const VectorClock& o);
+  std::uint64_t seen_[kSeen] = {};  // 0: empty (base ids start at 1)
+
   static constexpr Slot kNoSlot = ~Slot{0};  // above any slot (shadow_cell.hpp: kMaxSlot)
   mutable Slot memo_slot_[2] = {kNoSlot, kNoSlot};
   mutable Clock memo_value_[2] = {0, 0};
   mutable unsigned memo_next_ = 0;
+  unsigned seen_next_ = 0;  // where the next seen_ id goes, plus one (mod kSeen); 0: none yet
 
   std::shared_ptr<const ClockBase> base_;  // may be null (all zero)
   std::vector<ClockEntry> delta_;          // sorted by slot, no duplicates

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <random>
 #include <vector>
@@ -102,6 +103,160 @@ TEST(DetectorClock, RandomOperationsMatchAMapModel) {
       }
     }
   }
+}
+
+// Dense bases (clocks over many reused slots, as weft::run's with thousands of goroutines):
+// a join of two that do not cover each other builds no base when they differ in a few slots.
+namespace dense {
+constexpr Slot kSlots = 400;
+// A clock whose every slot s holds base + s, plus `extra` in the slots listed, folded into a
+// dense base of its own (more entries than a delta holds).
+VectorClock dense_clock(Clock base, std::initializer_list<Slot> raised = {}, Clock extra = 0) {
+  VectorClock c;
+  for (Slot s = 0; s < kSlots; ++s) {
+    const bool up = std::find(raised.begin(), raised.end(), s) != raised.end();
+    c.set(s, base + s + (up ? extra : 0));
+  }
+  return c;
+}
+void expect_values(const VectorClock& c, Clock base, std::initializer_list<Slot> raised,
+                   Clock extra) {
+  for (Slot s = 0; s < kSlots; ++s) {
+    const bool up = std::find(raised.begin(), raised.end(), s) != raised.end();
+    ASSERT_EQ(c.get(s), base + s + (up ? extra : 0)) << "slot " << s;
+  }
+}
+}  // namespace dense
+
+TEST(DetectorClock, DenseJoinOfAFewHigherSlotsKeepsOurBase) {
+  using namespace dense;
+  VectorClock a = dense_clock(10);
+  VectorClock b = dense_clock(10, {3, 150, 399}, 1000);
+  ASSERT_NE(a.base(), nullptr);
+  ASSERT_NE(a.base(), b.base());
+  const ClockBase* before = a.base();
+  a.join(b);
+  EXPECT_EQ(a.base(), before);  // b's three higher slots went into a's delta
+  expect_values(a, 10, {3, 150, 399}, 1000);
+  expect_values(b, 10, {3, 150, 399}, 1000);
+  // b moves on in its delta only: joining it again costs its delta, not the slots.
+  b.set(7, 5000);
+  const std::size_t work = a.join(b);
+  EXPECT_LT(work, kSlots / 8);
+  EXPECT_EQ(a.get(7), 5000u);
+  EXPECT_EQ(a.get(150), 10u + 150 + 1000);
+}
+
+TEST(DetectorClock, DenseJoinAdoptsABaseThatKnowsMore) {
+  using namespace dense;
+  // b's base is above a's in every slot: a takes it, and a's delta (one slot) still counts.
+  VectorClock a = dense_clock(10);
+  a.set(5, 100000);
+  VectorClock b = dense_clock(20);
+  a.join(b);
+  EXPECT_EQ(a.base(), b.base());
+  for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(a.get(s), s == 5 ? 100000 : 20 + s) << "slot " << s;
+  expect_values(b, 20, {}, 0);
+  // Above b in one slot of its base, a keeps a base of its own (built or raised).
+  VectorClock c = dense_clock(10, {7}, 10000);
+  c.join(b);
+  EXPECT_NE(c.base(), b.base());
+  for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(c.get(s), s == 7 ? 10017 : 20 + s) << "slot " << s;
+}
+
+TEST(DetectorClock, DenseJoinInPlaceLeavesSharersAlone) {
+  using namespace dense;
+  // a and b each higher in half the slots: no delta holds the difference either way.
+  VectorClock a, b;
+  for (Slot s = 0; s < kSlots; ++s) {
+    a.set(s, s % 2 == 0 ? 100 : 1);
+    b.set(s, s % 2 == 0 ? 1 : 100);
+  }
+  VectorClock shared;
+  shared.copy_from(a);  // shares a's base: a's join must not write it
+  a.join(b);
+  VectorClock alone = a;  // a copy, then a's base is shared again
+  for (Slot s = 0; s < kSlots; ++s) {
+    ASSERT_EQ(a.get(s), 100u) << "slot " << s;
+    ASSERT_EQ(shared.get(s), s % 2 == 0 ? 100u : 1u) << "slot " << s;
+    ASSERT_EQ(b.get(s), s % 2 == 0 ? 1u : 100u) << "slot " << s;
+  }
+  // c's base is its own (no copy shares it): raised in place, and a, b and their copies
+  // keep their values.
+  VectorClock c;
+  for (Slot s = 0; s < kSlots; ++s) c.set(s, s % 3 == 0 ? 500 : 2);
+  const ClockBase* before = c.base();
+  c.join(a);
+  EXPECT_EQ(c.base(), before);
+  for (Slot s = 0; s < kSlots; ++s) {
+    ASSERT_EQ(c.get(s), s % 3 == 0 ? 500u : 100u) << "slot " << s;
+    ASSERT_EQ(a.get(s), 100u) << "slot " << s;
+    ASSERT_EQ(alone.get(s), 100u) << "slot " << s;
+  }
+  // Raised in place, the base is another: a clock that joined the old one is not taken to
+  // cover the new values.
+  VectorClock e, f;
+  for (Slot s = 0; s < kSlots; ++s) {
+    e.set(s, s % 5 == 0 ? 10000 : 1);  // above c in 80 slots, below in the rest
+    f.set(s, s % 2 == 1 ? 700 : 1);     // above c in every odd slot
+  }
+  const ClockBase* e_before = e.base();
+  e.join(c);
+  ASSERT_EQ(e.base(), e_before);  // in place: e's base now lists c's as covered
+  c.join(f);
+  ASSERT_EQ(c.base(), before);  // in place again
+  c.set(0, 20000);
+  e.join(c);
+  EXPECT_EQ(e.get(0), 20000u);
+  for (Slot s = 1; s < kSlots; ++s) {
+    const Clock want = s % 5 == 0 ? 10000 : s % 2 == 1 ? 700 : s % 3 == 0 ? 500 : 100;
+    ASSERT_EQ(e.get(s), want) << "slot " << s;
+  }
+}
+
+// Random operations over clocks that span every slot (dense bases), with joins between
+// clocks that differ in a few slots and in many: every path of the dense join (delta, adopt,
+// in place, built) against a map model.
+TEST(DetectorClock, RandomDenseOperationsMatchAMapModel) {
+  std::mt19937_64 rng(7);
+  constexpr int kClocks = 8;
+  constexpr Slot kSlots = 320;
+  std::vector<VectorClock> clocks(kClocks);
+  std::vector<std::vector<Clock>> model(kClocks, std::vector<Clock>(kSlots, 0));
+  auto set = [&](int i, Slot s, Clock v) {
+    clocks[i].set(s, v);
+    model[i][s] = std::max(model[i][s], v);
+  };
+  for (int i = 0; i < kClocks; ++i)
+    for (Slot s = 0; s < kSlots; ++s) set(i, s, 1 + rng() % 50);
+  Clock next = 100;
+  for (int step = 0; step < 6000; ++step) {
+    const int i = static_cast<int>(rng() % kClocks), j = static_cast<int>(rng() % kClocks);
+    switch (rng() % 6) {
+      case 0:
+      case 1:  // a goroutine's tick
+        set(i, static_cast<Slot>(rng() % kSlots), ++next);
+        break;
+      case 2:  // a burst: many slots move (a compaction, a join that differs everywhere)
+        for (int k = 0; k < 90; ++k) set(i, static_cast<Slot>(rng() % kSlots), ++next);
+        break;
+      case 3:
+      case 4:
+        clocks[i].join(clocks[j]);
+        for (Slot s = 0; s < kSlots; ++s) model[i][s] = std::max(model[i][s], model[j][s]);
+        break;
+      case 5:
+        clocks[i].copy_from(clocks[j]);
+        model[i] = model[j];
+        break;
+    }
+    if (step % 61 == 0) {
+      for (int k = 0; k < kClocks; ++k)
+        for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(clocks[k].get(s), model[k][s]) << step;
+    }
+  }
+  for (int k = 0; k < kClocks; ++k)
+    for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(clocks[k].get(s), model[k][s]);
 }
 
 TEST(DetectorClock, ChainOfCopiesStaysSmall) {

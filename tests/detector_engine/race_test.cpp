@@ -162,6 +162,75 @@ TEST(DetectorRace, ReleaseKeepsEarlierReleasers) {
   EXPECT_EQ(t.races(), 0u);
 }
 
+// One object released by many goroutines whose clocks span many slots and share no base (a
+// shared_ptr's count dropped by every holder: weft_happens_before). Such a release is kept as
+// a copy of the goroutine's clock until the object is acquired, and a goroutine's later
+// release replaces its earlier copy (Engine::defer_release): the acquirer must still be
+// ordered after everything each releaser did before its last release, and after nothing it
+// did later.
+namespace many_releasers {
+constexpr GoId kFirst = 2;
+constexpr int kWorkers = 300;
+std::uintptr_t var(GoId g) { return 0x100000 + 64 * static_cast<std::uintptr_t>(g); }
+std::uintptr_t later_var(GoId g) { return 0x800000 + 64 * static_cast<std::uintptr_t>(g); }
+const void* kShared = sync_obj(7);
+
+// Workers 2..301, each after the previous of its chain (two chains, two locks handed along:
+// clocks over hundreds of slots, the two chains' bases unrelated); each then writes its
+// variable and releases kShared; every third releases it again at once after writing
+// later_var.
+void run_workers(Trace& t, GoId late_writer) {
+  for (GoId g = kFirst; g < kFirst + kWorkers; ++g) t.go(g, 1);
+  for (GoId g = kFirst; g < kFirst + kWorkers; ++g) {
+    t.d.acquire(g, sync_obj(static_cast<int>(g % 2)));
+    t.write(g, var(g), 20);
+    t.d.release_store(g, sync_obj(static_cast<int>(g % 2)));
+  }
+  for (GoId g = kFirst; g < kFirst + kWorkers; ++g) {
+    t.d.release(g, kShared);
+    if ((g - kFirst) % 3 == 0) {  // again, replacing the copy its first release left
+      t.write(g, later_var(g), 21);
+      t.d.release(g, kShared);
+    }
+  }
+  t.write(late_writer, kY, 22);  // after its last release: not published
+}
+}  // namespace many_releasers
+
+TEST(DetectorRace, ManyReleasersAreAllJoinedByTheAcquirer) {
+  using namespace many_releasers;
+  Trace t;
+  run_workers(t, kFirst + 1);
+  t.d.acquire(1, kShared);
+  for (GoId g = kFirst; g < kFirst + kWorkers; ++g) t.read(1, var(g), 30);
+  for (GoId g = kFirst; g < kFirst + kWorkers; g += 3) t.read(1, later_var(g), 31);
+  EXPECT_EQ(t.races(), 0u);
+}
+
+TEST(DetectorRace, ManyReleasersPublishNothingAfterTheirLastRelease) {
+  using namespace many_releasers;
+  Trace t;
+  run_workers(t, kFirst + 1);
+  t.d.acquire(1, kShared);
+  t.read(1, kY, 32);
+  auto reports = t.d.take_reports();
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].previous.goroutine.id, kFirst + 1);
+  EXPECT_EQ(reports[0].previous.stack.at(0).line, 22u);
+  EXPECT_EQ(reports[0].current.stack.at(0).line, 32u);
+}
+
+TEST(DetectorRace, ManyReleasersAreDroppedByAReleaseStore) {
+  using namespace many_releasers;
+  Trace t;
+  run_workers(t, kFirst + 1);
+  t.go(kFirst + kWorkers, 1);
+  t.d.release_store(kFirst + kWorkers, kShared);  // replaces every release before it
+  t.d.acquire(1, kShared);
+  t.read(1, var(kFirst + 4), 33);
+  EXPECT_EQ(t.races(), 1u);
+}
+
 TEST(DetectorRace, HappensBeforeIsTransitive) {
   Trace t;
   t.go(2, 1);

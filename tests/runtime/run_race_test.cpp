@@ -551,6 +551,63 @@ TEST_P(RunRace, AWriteAfterASendIsCheckedWhereverTheWriterRuns) {
   }
 }
 
+// Hundreds of goroutines alive at once: every clock spans hundreds of slots, so the handle
+// drops of a shared_ptr (weft_happens_before) take the detector's pending-copy path and the
+// buffered sends its dense joins. Each producer writes its cell of a shared block, sends its
+// index through a buffered channel, and drops its handle; the last producer to drop it also
+// writes `late`, before its drop or after it. The consumer reads each cell after its index arrives,
+// waits (through a flag the detector cannot see) until every producer has dropped its handle,
+// and drops the last one: the block's deleter reads `late`. Before the drop, the write is
+// ordered before that read only through the drops' edges; after it, not at all.
+constexpr int kManyProducers = 300;
+constexpr int kLateWriter = kManyProducers - 1;  // drops its handle after every other producer
+void many_handle_drops(bool write_late_after_drop) {
+  struct Block {
+    std::vector<weft::Shared<int>> cells = std::vector<weft::Shared<int>>(kManyProducers);
+  };
+  weft::Shared<int> late;
+  std::atomic<int> dropped{0};
+  std::atomic<bool> finished{false};
+  auto block = std::shared_ptr<Block>(new Block, [&late](Block* b) {
+    (void)late.read();
+    delete b;
+  });
+  auto indices = weft::make_chan<int>(16);
+  weft::go([&, indices, block]() mutable {
+    for (int n = 0; n < kManyProducers; ++n) (void)block->cells[indices.recv()].read();
+    while (dropped.load() < kManyProducers) weft::yield();
+    block.reset();  // the last handle: the deleter runs here
+    finished.store(true);
+  });
+  for (int i = 0; i < kManyProducers; ++i) {
+    weft::go([&, i, indices, block]() mutable {
+      block->cells[i].write(i);
+      indices.send(i);
+      if (i == kLateWriter) {
+        if (!write_late_after_drop) late.write(1);
+        while (dropped.load() < kManyProducers - 1) weft::yield();
+      }
+      block.reset();
+      if (i == kLateWriter && write_late_after_drop) late.write(2);
+      dropped.fetch_add(1);
+    });
+  }
+  block.reset();
+  while (!finished.load()) weft::yield();
+}
+
+TEST_P(RunRace, ManyGoroutinesDroppingHandlesOrderTheirWritesBeforeTheLastDrop) {
+  expect_no_report([] { many_handle_drops(false); }, GetParam());
+}
+
+TEST_P(RunRace, AWriteAfterDroppingAHandleAmongManyIsReported) {
+  for (int round = 0; round < 5; ++round) {
+    const Outcome out = run_capturing([] { many_handle_drops(true); }, racy_opts(GetParam()));
+    ASSERT_EQ(out.status, 66) << "round " << round << "\n" << out.err;
+    ASSERT_EQ(occurrences(out.err, "WARNING: DATA RACE"), 1u) << out.err;
+  }
+}
+
 TEST(RunRaceDeathTest, HaltOnRaceExits66AtTheFirstReport) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
