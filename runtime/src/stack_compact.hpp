@@ -25,11 +25,14 @@
 //  - restoring: the range is registered, its markers taken away, and the pages put back
 //    with UFFDIO_COPY (each page appears at once, with its content) before it is
 //    unregistered.
-// While the range is registered an absent page is a userfaultfd fault: another thread that
-// touches it waits in the kernel until the page is copied in or the range unregistered (and
-// then finds a marker, or its page). Outside those windows a touch finds either the page with
-// its bytes or a marker, whose fault (crash.cpp) restores the stack first. So no thread ever
-// reads an empty page or writes one that the copy then loses. Registering a part of the
+// While the range is registered an absent page is a userfaultfd fault, delivered as SIGBUS
+// (UFFD_FEATURE_SIGBUS): the toucher's handler (crash.cpp) waits until the compaction or
+// restore under way is over (G::stack_state below) and runs the access again, which then
+// finds a marker (and restores the stack) or its page. (Letting the toucher sleep in the
+// kernel until the range is unregistered was tried first: with two processors a toucher
+// was now and then never woken.) Outside those windows a touch finds either the page with
+// its bytes or a marker, whose SIGSEGV restores the stack first. So no thread ever reads an
+// empty page or writes one that the copy then loses. Registering a part of the
 // chunk's mapping splits it, unregistering merges it back: the map count grows by two per
 // compaction or restore in progress, not per compacted stack. Only the owner's user-mode
 // accesses are trapped (UFFD_USER_MODE_ONLY, so no privilege is needed): a system call that
