@@ -627,7 +627,13 @@ void ParallelScheduler::after_switch(Proc* p) {
       // A sleeper's timer entry is on its stack, and arming it (the unlock step) and firing
       // it (any processor) would touch it: not compacted.
       const bool compactable = compact_from_ != 0 && g->reason != WaitReason::sleep;
-      if (compactable) g->stack_state.store(StackState::parked, std::memory_order_release);
+      if (compactable) {
+        g->stack_state.store(StackState::parked, std::memory_order_release);
+        // Shared compaction's proxies are made here, under the locks that the unlock step
+        // releases (stack_compact.hpp): queue traffic past g then leaves its stack alone.
+        if (compact_shared_ && compaction_due(p) && compaction_available(stacks_))
+          proxy_parked_waiters(*g);
+      }
       UnlockFn unlock = p->unlock;
       void* arg = p->unlock_arg;
       p->unlock = nullptr;
@@ -747,14 +753,18 @@ void ParallelScheduler::compact_stacks_from(std::size_t live) noexcept {
 // once enough goroutines are alive, its stack goes to a heap copy; the first time, so do
 // the stacks of the goroutines that parked before the threshold was reached. Any of them
 // a waker made current meanwhile is left alone (compact_stack claims parked ones only).
-void ParallelScheduler::maybe_compact(Proc* p, G* g) {
-  if (!compaction_available(stacks_)) return;
-  // Goroutines made: the ids handed out, less those p holds unused (with more processors,
-  // the others' unused ids count too: at most 16 each).
+// Whether compact_from_ goroutines are alive: the ids handed out, less those p holds unused
+// (with more processors, the others' unused ids count too: at most 16 each), less those
+// ended.
+bool ParallelScheduler::compaction_due(const Proc* p) const noexcept {
   const std::uint64_t made =
       next_goid_.load(std::memory_order_relaxed) - 1 - (p->id_end - p->id_next);
   const std::uint64_t ended = nended_.load(std::memory_order_relaxed);
-  if (made < ended || made - ended < compact_from_) return;
+  return made >= ended && made - ended >= compact_from_;
+}
+
+void ParallelScheduler::maybe_compact(Proc* p, G* g) {
+  if (!compaction_available(stacks_) || !compaction_due(p)) return;
   if (!compact_swept_.load(std::memory_order_relaxed) &&
       !compact_swept_.exchange(true, std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lk(allg_mu_);

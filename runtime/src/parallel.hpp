@@ -338,6 +338,7 @@ class ParallelScheduler final : public Scheduler {
   void stop_all();
 
   // Stack compaction.
+  bool compaction_due(const Proc* p) const noexcept;
   void maybe_compact(Proc* p, G* g);
   // Another thread will touch goroutine state beside the one processor: every stack back,
   // and from now on shared compaction (or none without the userfaultfd).

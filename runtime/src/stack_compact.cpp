@@ -316,10 +316,10 @@ void relist(G& g, Waiter* w, Waiter* with) noexcept {
 // Swaps each queued waiter of g for a heap proxy, so that wait-queue traffic past g does not
 // touch its stack. A waiter left unproxied (no memory) is still correct: touching it faults
 // and the handler restores the stack. One thread only (see the invariants).
-void proxy_waiters(G& g) noexcept {
+void proxy_waiters(G& g, bool selects = true) noexcept {
   for (Waiter* w = g.waiters; w;) {
     Waiter* next = w->g_next;
-    if (!w->proxy && w->queued) {
+    if (!w->proxy && w->queued && (selects || !w->group)) {
       auto* p = new (std::nothrow) WaiterProxy;
       if (p) {
         static_cast<Waiter&>(*p) = *w;
@@ -404,12 +404,18 @@ Waiter* unproxy(Waiter* w) noexcept {
 
 }  // namespace
 
+void proxy_parked_waiters(G& g) noexcept {
+  if (!kAsan) proxy_waiters(g, false);
+}
+
 bool compaction_available(const StackPool& pool) noexcept {
   return !kAsan && pool.guard() == GuardKind::marker;
 }
 
 bool shared_compaction_available(const StackPool& pool) noexcept {
-  if (!compaction_available(pool)) return false;
+  // A pool that has made no stack yet has not chosen its guard: it takes markers wherever
+  // the kernel has them, which compaction_available checks again at each compaction.
+  if (kAsan || pool.guard() == GuardKind::mprotect) return false;
   std::call_once(uffd_once, open_uffd);
   return uffd.load() >= 0;
 }

@@ -64,9 +64,15 @@
 //  - only a suspended goroutine is compacted, and only after park's unlock step (which may
 //    read its stack) ran or can no longer matter; a goroutine that runs is not compacted and
 //    none of its waiters is a proxy (the scheduler calls restore_stack before switching in);
-//  - proxies exist only with one thread: replacing a queued waiter needs its queue's lock,
-//    which the compactor does not hold; with shared compaction a waker walking a queue past
-//    a compacted goroutine's waiter faults and restores that stack instead;
+//  - a proxy is made and undone only under its queue's lock, or with one thread. With one
+//    thread the compactor proxies every queued waiter, and restore_stack undoes what is
+//    left. With shared compaction the compactor holds no queue lock, so the scheduler
+//    proxies a goroutine's waiters in park, before its unlock step (which releases every
+//    queue lock the waiters are under), and only waiters that are not a select's: such a
+//    waiter's goroutine runs again only once a waker took it out of its queue (unproxying
+//    it under the lock), whereas a select's other waiters are still queued when it runs.
+//    A select's waiters stay on its stack; a waker walking a queue past one faults and
+//    restores that stack;
 //  - once g was compacted, its slot's owner (StackPool::owner_at) stays g until another
 //    goroutine's stack there is compacted: a fault that another thread's restore overtook
 //    still finds g and is retried; while g's bytes are out the range [low, top) of its stack
@@ -98,13 +104,17 @@ struct CompactedStack {
 // Whether stacks of `pool` can be compacted in this process (guard markers, no ASan).
 bool compaction_available(const StackPool& pool) noexcept;
 // Whether they can be while other threads run (shared compaction: the process's
-// userfaultfd, made at the first call). Not async-signal-safe.
+// userfaultfd, made at the first call), as far as can be told before `pool` made a stack
+// (compaction_available says the rest). Not async-signal-safe.
 bool shared_compaction_available(const StackPool& pool) noexcept;
 // Copies the used part of suspended g's stack out and releases its pages (again, if a fault
 // brought them back). False when it was not done (no memory, no guard markers, g resumed
 // meanwhile). `shared`: other threads may run (takes g only from parked or back); else g
 // may also be active (the caller knows it is suspended).
 bool compact_stack(G& g, bool shared = false) noexcept;
+// For shared compaction: swaps g's queued waiters that are not a select's for heap proxies.
+// The caller (park, before its unlock step) holds the lock of every queue they are in.
+void proxy_parked_waiters(G& g) noexcept;
 // Makes g's stack its own again: puts its bytes back (unless a fault already did), frees
 // the copy and puts its original waiters back in their queues; g's stack_state becomes
 // active. For a suspended g about to run or to be released.
