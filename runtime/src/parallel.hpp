@@ -78,7 +78,8 @@
 //    kind; otherwise, from the start or from the first such event (which brings every stack
 //    back first and drops the proxies), it is the shared kind, through the userfaultfd
 //    (without one, compaction ends for the run there, or never starts with several
-//    processors);
+//    processors), whose waiter proxies park makes before the unlock step, under the
+//    queues' locks;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
 //    blocking_call, counted in nblocking_) and f runs on its own stack on a worker thread
 //    of the BlockingPool, never on a processor's thread, so processors stay bound to their
