@@ -31,11 +31,26 @@
 #endif
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_COMPACT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_COMPACT_TSAN 1
+#endif
+#endif
+
 namespace {
 #ifdef WEFT_COMPACT_ASAN
 constexpr bool kAsan = true;
 #else
 constexpr bool kAsan = false;
+#endif
+// ThreadSanitizer takes a SIGSEGV or SIGBUS before the handler that would restore a stack
+// touched across threads (the tsan preset keeps crash tests out for that reason).
+#ifdef WEFT_COMPACT_TSAN
+constexpr bool kTsan = true;
+#else
+constexpr bool kTsan = false;
 #endif
 }  // namespace
 
@@ -415,7 +430,7 @@ bool compaction_available(const StackPool& pool) noexcept {
 bool shared_compaction_available(const StackPool& pool) noexcept {
   // A pool that has made no stack yet has not chosen its guard: it takes markers wherever
   // the kernel has them, which compaction_available checks again at each compaction.
-  if (kAsan || pool.guard() == GuardKind::mprotect) return false;
+  if (kAsan || kTsan || pool.guard() == GuardKind::mprotect) return false;
   std::call_once(uffd_once, open_uffd);
   return uffd.load() >= 0;
 }

@@ -78,7 +78,8 @@
 //    still finds g and is retried; while g's bytes are out the range [low, top) of its stack
 //    carries guard markers; a proxy is always queued and listed in its goroutine's `waiters`.
 // It needs guard markers (Linux 6.13+) and the crash handler; it is off under
-// AddressSanitizer (the copy would read poisoned redzones and fake-stack frames).
+// AddressSanitizer (the copy would read poisoned redzones and fake-stack frames), and the
+// shared kind under ThreadSanitizer (whose own SIGSEGV/SIGBUS handling comes first).
 #pragma once
 
 #include <cstddef>
