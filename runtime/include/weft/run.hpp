@@ -86,7 +86,7 @@ struct RunOptions {
   // keeps 20,000 goroutines alive and blocks often ran ~5x slower). On one processor with no
   // other thread in, a compacted stack is copied out and back directly; with more processors,
   // or once a weft::blocking call or a thread of the program's own came in, through a
-  // userfaultfd so that other threads never see a stack half put back (about 4x the CPU per
+  // userfaultfd so that other threads never see a stack half put back (about 2.5x the CPU per
   // compaction and restore; without userfaultfd, e.g. under a seccomp filter that denies it,
   // compaction is then off). Needs Linux 6.13+ (guard markers; 6.8+ for the userfaultfd
   // part); off under AddressSanitizer. WEFT_COMPACT_STACKS overrides it unless
