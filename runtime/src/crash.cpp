@@ -421,11 +421,13 @@ std::uintptr_t interrupted_sp(const void* uc) noexcept {
 }
 
 // A fault in a compacted goroutine's stack (stack_compact.hpp) is no crash: its bytes go
-// back and the access runs again. Not when the running goroutine overflowed into it: its
+// back (or another thread's compaction or restore of it ends) and the access runs again. Not when the running goroutine overflowed into it: its
 // stack pointer is then at or below the end of its own stack (a neighbour's top lies right
 // below that end, so the faulting address alone cannot tell).
 bool fault_in_compacted_stack(int sig, const siginfo_t* info, const void* uc) noexcept {
-  if (sig != SIGSEGV || !info || info->si_code <= 0) return false;
+  // SIGBUS: a touch of a stack whose shared compaction or restore is under way (an absent
+  // page of a range registered with the userfaultfd).
+  if ((sig != SIGSEGV && sig != SIGBUS) || !info || info->si_code <= 0) return false;
   const G* g = nullptr;
   if (LiveRun* run = live_run.load())
     g = run->sched.load() && live_tid.load() == this_tid() ? running_goroutine(*run) : nullptr;

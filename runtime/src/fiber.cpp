@@ -233,6 +233,17 @@ void unregister_chunk(int i) {
   e.owners = nullptr;
 }
 
+// The chunk entry holding address a, or nullptr.
+const ChunkEntry* chunk_at(std::uintptr_t a) noexcept {
+  const int used = chunk_table_used.load(std::memory_order_acquire);
+  for (int i = 0; i < used; ++i) {
+    const ChunkEntry& e = chunk_table[i];
+    const std::uintptr_t base = e.base.load(std::memory_order_acquire);
+    if (base != 0 && a >= base && a - base < e.bytes) return &e;
+  }
+  return nullptr;
+}
+
 // The owner cell of the slot holding address a, or nullptr.
 std::atomic<void*>* owner_cell(std::uintptr_t a) noexcept {
   const int used = chunk_table_used.load(std::memory_order_acquire);
@@ -250,6 +261,12 @@ bool StackPool::set_owner(const Stack& s, void* owner) noexcept {
   if (!cell) return false;
   cell->store(owner, std::memory_order_release);
   return true;
+}
+
+bool StackPool::in_guard_page(const void* p) noexcept {
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  const ChunkEntry* e = chunk_at(a);
+  return e && (a - e->base.load(std::memory_order_relaxed)) % e->slot < page_size();
 }
 
 void* StackPool::owner_at(const void* p) noexcept {

@@ -89,6 +89,8 @@ class StackPool {
   // The owner recorded for the stack slot (guard page included) that holds `p`, in any pool;
   // nullptr if none. Async-signal-safe: it allocates nothing and takes no lock.
   static void* owner_at(const void* p) noexcept;
+  // Whether `p` lies in the guard page of a stack slot of any pool. Async-signal-safe.
+  static bool in_guard_page(const void* p) noexcept;
 
   // Bytes a returned stack keeps resident at its top (where the next goroutine starts).
   // More than the 16 KiB gap main's body runs below (controlled.cpp), so main, whose stack

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,6 +23,11 @@ namespace weft::detail {
 
 enum class GState : std::uint8_t { runnable, running, blocked, dead };
 const char* state_name(GState s) noexcept;
+
+// Where a goroutine's stack stands with respect to compaction (stack_compact.hpp, which
+// gives the transitions). Only `parked` and `back` stacks may be compacted under
+// weft::run; `compacting` and `restoring` are held by the one thread doing it.
+enum class StackState : std::uint8_t { active, parked, compacting, compacted, restoring, back };
 
 struct G {
   GoId id = 0;
@@ -60,6 +66,7 @@ struct G {
   // saved bytes while compacted (or until it runs again).
   bool compact_pending = false;
   struct CompactedStack* compacted = nullptr;
+  std::atomic<StackState> stack_state{StackState::active};
   // The waiters of this goroutine that are linked into wait queues (via Waiter::g_next);
   // guarded by waiters_lock for a select's (they sit in several channels' queues whose wakers
   // may unlink them at once on different processors); any other waiter is alone, under its queue's lock.

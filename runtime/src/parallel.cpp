@@ -624,13 +624,23 @@ void ParallelScheduler::after_switch(Proc* p) {
     case Proc::After::park: {
       g->blocked_since = stamp();
       g->state = GState::blocked;
+      // A sleeper's timer entry is on its stack, and arming it (the unlock step) and firing
+      // it (any processor) would touch it: not compacted.
+      const bool compactable = compact_from_ != 0 && g->reason != WaitReason::sleep;
+      if (compactable) {
+        g->stack_state.store(StackState::parked, std::memory_order_release);
+        // Shared compaction's proxies are made here, under the locks that the unlock step
+        // releases (stack_compact.hpp): queue traffic past g then leaves its stack alone.
+        if (compact_shared_ && compaction_due(p) && compaction_available(stacks_))
+          proxy_parked_waiters(*g);
+      }
       UnlockFn unlock = p->unlock;
       void* arg = p->unlock_arg;
       p->unlock = nullptr;
       if (unlock) unlock(arg);  // from here on, a waker may resume g anywhere
-      // Only after the unlock step, which may read g's stack (select's lock list): while
-      // compaction is on, every waker runs on this thread, so none has resumed g yet.
-      if (compact_from_ != 0) maybe_compact(p, g);
+      // Only after the unlock step, which may read g's stack (select's lock list). A waker
+      // may have made g current since: then compact_stack finds it active and leaves it.
+      if (compactable) maybe_compact(p, g);
       break;
     }
     case Proc::After::yield:
@@ -654,7 +664,8 @@ void ParallelScheduler::after_switch(Proc* p) {
     case Proc::After::blocking:
       g->blocked_since = stamp();
       g->state = GState::blocked;
-      if (compact_from_ != 0) stop_compacting();  // the worker will run beside p
+      // The worker will run beside p.
+      if (compact_from_ != 0 && !compact_shared_) share_compaction();
       nblocking_.fetch_add(1, std::memory_order_seq_cst);
       submit_blocking(g);  // from here on, a worker may run it
       break;
@@ -666,7 +677,8 @@ void ParallelScheduler::after_switch(Proc* p) {
 // g, started and about to be switched into on p, becomes p's running goroutine: its stack
 // back if compacted, its state, p's tick, and (race detection) its per-thread state bound.
 inline void ParallelScheduler::make_current(Proc* p, G* g) {
-  if (g->compacted) restore_stack(*g);
+  // Parked or compacted: claimed back from the compactors (stack_compact.hpp).
+  if (g->stack_state.load(std::memory_order_relaxed) != StackState::active) restore_stack(*g);
   g->state = GState::running;
   p->cur = g;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -729,42 +741,57 @@ void ParallelScheduler::proc_main(Proc* p) {
   set_this_proc(nullptr);
 }
 
-// ---- Stack compaction (one processor; see parallel.hpp) ----
+// ---- Stack compaction (see parallel.hpp) ----
 
-// g has just blocked (on g0, after park's unlock step): once enough goroutines are
-// alive, its stack goes to a heap copy; the first time, so do the stacks of the goroutines
-// that blocked before the threshold was reached.
-void ParallelScheduler::maybe_compact(Proc* p, G* g) {
-  // A sleeper's timer entry is on its stack, and arming it (the unlock step) would touch it.
-  if (g->reason == WaitReason::sleep || !compaction_available(stacks_)) return;
-  // Goroutines made: the ids handed out, less those p holds unused (one processor).
+void ParallelScheduler::compact_stacks_from(std::size_t live) noexcept {
+  compact_from_ = live;
+  compact_shared_ = nprocs_ > 1;
+  if (live != 0 && compact_shared_ && !shared_compaction_available(stacks_)) compact_from_ = 0;
+}
+
+// g has just parked (after park's unlock step, on the context that resumed next on p):
+// once enough goroutines are alive, its stack goes to a heap copy; the first time, so do
+// the stacks of the goroutines that parked before the threshold was reached. Any of them
+// a waker made current meanwhile is left alone (compact_stack claims parked ones only).
+// Whether compact_from_ goroutines are alive: the ids handed out, less those p holds unused
+// (with more processors, the others' unused ids count too: at most 16 each), less those
+// ended.
+bool ParallelScheduler::compaction_due(const Proc* p) const noexcept {
   const std::uint64_t made =
       next_goid_.load(std::memory_order_relaxed) - 1 - (p->id_end - p->id_next);
   const std::uint64_t ended = nended_.load(std::memory_order_relaxed);
-  if (made < ended || made - ended < compact_from_) return;
-  if (!compact_swept_) {
-    compact_swept_ = true;
+  return made >= ended && made - ended >= compact_from_;
+}
+
+void ParallelScheduler::maybe_compact(Proc* p, G* g) {
+  if (!compaction_available(stacks_) || !compaction_due(p)) return;
+  if (!compact_swept_.load(std::memory_order_relaxed) &&
+      !compact_swept_.exchange(true, std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lk(allg_mu_);
     for (G* slab : gslabs_)
       for (std::size_t i = 0; i < kGSlab; ++i) {
         G* o = &slab[i];
-        if (o != g && o->started && o->state == GState::blocked &&
-            o->reason != WaitReason::blocking_call && o->reason != WaitReason::sleep &&
-            !o->compacted)
-          compact_stack(*o);
+        // With one thread, a parked goroutine that was readied is skipped (it runs soon);
+        // with more, only the CAS in compact_stack may decide.
+        if (o != g && (compact_shared_ || o->state == GState::blocked))
+          compact_stack(*o, compact_shared_);
       }
   }
-  compact_stack(*g);
+  compact_stack(*g, compact_shared_);
 }
 
-// A blocking call is starting: its worker thread will run beside the processor, so no stack
-// may stay compacted (a restore is not atomic for other threads): bring every one back.
-void ParallelScheduler::stop_compacting() {
-  compact_from_ = 0;
-  std::lock_guard<std::mutex> lk(allg_mu_);
-  for (G* slab : gslabs_)
-    for (std::size_t i = 0; i < kGSlab; ++i)
-      if (slab[i].compacted) restore_stack(slab[i]);
+// A blocking call's worker or a thread of the program's own is about to run beside the one
+// processor: the proxies (which need one thread) go, every stack comes back, and compaction
+// goes on shared (if this process has the userfaultfd; else it ends for the run).
+void ParallelScheduler::share_compaction() {
+  {
+    std::lock_guard<std::mutex> lk(allg_mu_);
+    for (G* slab : gslabs_)
+      for (std::size_t i = 0; i < kGSlab; ++i)
+        if (slab[i].compacted) restore_stack(slab[i]);
+  }
+  compact_shared_ = true;
+  if (!shared_compaction_available(stacks_)) compact_from_ = 0;
 }
 
 // ---- Run queues ----
@@ -946,6 +973,7 @@ G* ParallelScheduler::find_runnable(Proc* p) {
     // No goroutine runs on p here, so no lock is held without being taken.
     if (outside_wants_in_.load(std::memory_order_relaxed) &&
         sole_.load(std::memory_order_relaxed)) {
+      if (compact_from_ != 0 && !compact_shared_) share_compaction();
       set_sole_processor(false);
       sole_.store(false, std::memory_order_release);
     }
@@ -1439,8 +1467,7 @@ int ParallelScheduler::run(Callable& body) {
     else
       freed_slabs.push_back(slab);
   }
-  for (G* g : gs)
-    if (g->compacted) restore_stack(*g);
+  for (G* g : gs) restore_stack(*g);
   for (G* g : gs)
     if (g->state != GState::dead && g->started) WaitQueue::unlink_all(g);
   for (G* g : gs) {

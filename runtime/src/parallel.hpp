@@ -68,14 +68,18 @@
 //    one idle processor (it parks again until the new earliest); parked_until is INT64_MAX
 //    from before a processor publishes itself idle until it has read the heaps (Dekker-style
 //    with add_timer's fence), so an arm is never missed;
-//  - stack compaction (stack_compact.hpp) runs only while one thread runs goroutines: one
-//    processor and no weft::blocking call made yet (the first one brings every compacted
-//    stack back and ends compaction for the run). A goroutine is compacted on g0 in
-//    after_switch, right after park's unlock step (which may read its stack): every waker
-//    runs on this same thread then, so none resumes it before the copy is done; execute()
-//    brings its bytes back (and its waiters' places in their queues) before switching in. Why not with more threads: guard markers cannot be filled
-//    atomically, so a restore would let another thread see (or write) the empty pages
-//    between taking the markers away and copying the bytes back;
+//  - stack compaction (stack_compact.hpp): a goroutine that parks while compaction is on
+//    and may be compacted (not a sleeper, whose timer entry another processor fires) is
+//    marked parked (G::stack_state) before park's unlock step, while no waker can reach it;
+//    after the unlock step the processor's g0 compacts it if no waker has made it current
+//    since (make_current claims it back from parked with a CAS, or brings its bytes back).
+//    With one processor and no other thread in (no weft::blocking call, no thread of the
+//    program's own let in) every waker runs on this thread and compaction is the one-thread
+//    kind; otherwise, from the start or from the first such event (which brings every stack
+//    back first and drops the proxies), it is the shared kind, through the userfaultfd
+//    (without one, compaction ends for the run there, or never starts with several
+//    processors), whose waiter proxies park makes before the unlock step, under the
+//    queues' locks;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
 //    blocking_call, counted in nblocking_) and f runs on its own stack on a worker thread
 //    of the BlockingPool, never on a processor's thread, so processors stay bound to their
@@ -247,7 +251,7 @@ class ParallelScheduler final : public Scheduler {
 
   // Stack compaction from `live` goroutines alive (0: never); see the invariants. run.cpp
   // sets it, before run(), when the fault handler that restores a touched stack is in place.
-  void compact_stacks_from(std::size_t live) noexcept { compact_from_ = nprocs_ == 1 ? live : 0; }
+  void compact_stacks_from(std::size_t live) noexcept;
 
   // weft::blocking: runs fn(arg) on a worker thread while this goroutine's processor runs
   // others; returns (or rethrows what fn threw) on whichever processor picks it up next.
@@ -334,9 +338,12 @@ class ParallelScheduler final : public Scheduler {
   void check_deadlock();
   void stop_all();
 
-  // Stack compaction (one processor only).
+  // Stack compaction.
+  bool compaction_due(const Proc* p) const noexcept;
   void maybe_compact(Proc* p, G* g);
-  void stop_compacting();
+  // Another thread will touch goroutine state beside the one processor: every stack back,
+  // and from now on shared compaction (or none without the userfaultfd).
+  void share_compaction();
 
   // Timers: one heap per processor, each ordered by (when, seq).
   void fire_timers(Proc* p);
@@ -384,11 +391,13 @@ class ParallelScheduler final : public Scheduler {
 
   std::atomic<bool> dying_{false};
 
-  // Stack compaction: the threshold (0: off), whether the goroutines blocked before it was
-  // reached were compacted too (both used by the one processor's thread only), and
+  // Stack compaction: the threshold (0: off; set before the run, changed only while one
+  // processor runs alone, by it), whether other threads may touch goroutine state (same),
+  // whether the goroutines blocked before the threshold was reached were compacted too, and
   // goroutines ended (live = ids handed out - ended; every processor adds).
   std::size_t compact_from_ = 0;
-  bool compact_swept_ = false;
+  bool compact_shared_ = false;
+  std::atomic<bool> compact_swept_{false};
   std::atomic<std::uint64_t> nended_{0};
 
   // Goroutines inside weft::blocking (not a deadlock while any is).

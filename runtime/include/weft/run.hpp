@@ -83,10 +83,14 @@ struct RunOptions {
   // blocks gives its stack pages back to the system (its used bytes go to a heap copy until
   // it runs again), as under weft::explore — about a third of the memory per blocked
   // goroutine, at several µs of CPU each time a compacted goroutine wakes (a program that
-  // keeps 20,000 goroutines alive and blocks often ran ~5x slower). Applies on one processor (procs = 1) with no weft::blocking
-  // call made so far (the first one brings every compacted stack back and ends it for the
-  // run); needs Linux 6.13+ (guard markers); off under AddressSanitizer. WEFT_COMPACT_STACKS
-  // overrides it unless use_environment is false.
+  // keeps 20,000 goroutines alive and blocks often ran ~5x slower). On one processor with no
+  // other thread in, a compacted stack is copied out and back directly; with more processors,
+  // or once a weft::blocking call or a thread of the program's own came in, through a
+  // userfaultfd so that other threads never see a stack half put back (about 2.5x the CPU per
+  // compaction and restore; without userfaultfd, e.g. under a seccomp filter that denies it,
+  // compaction is then off). Needs Linux 6.13+ (guard markers; 6.8+ for the userfaultfd
+  // part); off under AddressSanitizer. WEFT_COMPACT_STACKS overrides it unless
+  // use_environment is false.
   std::size_t compact_stacks_from = 0;
 };
 
