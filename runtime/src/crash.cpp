@@ -299,11 +299,12 @@ const G* running_goroutine(const LiveRun& run) noexcept {
 
 // The fault's line: a stack overflow of `g` (returns true), or the signal and its address
 // (or that the program raised it), then `suffix`.
-bool put_fault(RawOut& o, const G* g, int sig, const siginfo_t* info, const char* suffix) noexcept {
+bool put_fault(RawOut& o, const G* g, int sig, const siginfo_t* info, std::uintptr_t sp,
+               const char* suffix) noexcept {
   const void* fault = info ? info->si_addr : nullptr;
   const bool faulted = info && info->si_code > 0 && sig != SIGABRT;
   const bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
-                        is_stack_overflow(g->stack.bottom, fault);
+                        is_stack_overflow(g->stack.bottom, fault, sp);
   if (overflow) {
     o << "stack overflow: goroutine " << std::uint64_t{g->id} << " ran past the end of its "
       << std::uint64_t{g->stack.size} << "-byte stack (" << (sig == SIGBUS ? "SIGBUS" : "SIGSEGV")
@@ -322,12 +323,12 @@ bool put_fault(RawOut& o, const G* g, int sig, const siginfo_t* info, const char
   return false;
 }
 
-void report_signal(const LiveRun& run, int sig, const siginfo_t* info) noexcept {
+void report_signal(const LiveRun& run, int sig, const siginfo_t* info, std::uintptr_t sp) noexcept {
   RawOut o;
   const G* g = running_goroutine(run);
   put_header(o, run, "crash");
   o.capture(&fatal_body);
-  const bool overflow = put_fault(o, g, sig, info, "");
+  const bool overflow = put_fault(o, g, sig, info, sp, "");
   put_goroutine(o, g);
   if (overflow)
     o << "goroutine stacks hold " << std::uint64_t{run.stack_size}
@@ -354,10 +355,10 @@ void report_exit(const LiveRun& run, const char* what, int status, bool has_stat
 
 // A fatal signal on one of weft::run's threads, in the words of the run's other fatal errors
 // (ParallelScheduler::die): the process ends with the signal after this.
-void report_run_signal(const G* g, int sig, const siginfo_t* info) noexcept {
+void report_run_signal(const G* g, int sig, const siginfo_t* info, std::uintptr_t sp) noexcept {
   RawOut o;
   o << "\nfatal error: ";
-  const bool overflow = put_fault(o, g, sig, info, " under weft::run");
+  const bool overflow = put_fault(o, g, sig, info, sp, " under weft::run");
   o << '\n';
   if (g) {
     // Under run no last operation is recorded: who it is and where it was created.
@@ -443,9 +444,9 @@ void on_fatal_signal(int sig, siginfo_t* info, void* uc) {
     return;
   }
   if (LiveRun* run = reportable(); run && claim_fatal_report()) {
-    report_signal(*run, sig, info);
+    report_signal(*run, sig, info, interrupted_sp(uc));
   } else if (auto running = run_running.load(); running && claim_fatal_report()) {
-    report_run_signal(running(), sig, info);
+    report_run_signal(running(), sig, info, interrupted_sp(uc));
   }
   pass_on(sig, info, uc);
   errno = saved;
@@ -496,24 +497,32 @@ void remove_handlers() noexcept {
 
 bool claim_fatal_report() noexcept { return !report_written.exchange(true); }
 
-bool is_stack_overflow(const void* bottom, const void* fault) noexcept {
+bool is_stack_overflow(const void* bottom, const void* fault, std::uintptr_t sp) noexcept {
   // An overflowing frame faults in the guard below the stack, or a little further down when
-  // one frame is larger than the guard.
+  // one frame is larger than the guard; a much larger frame moves the stack pointer itself
+  // below the stack and faults near it. (A stack pointer far below, beyond any frame, is
+  // not on this stack at all: another context's.)
   constexpr std::uintptr_t kReach = 64 * 1024;
+  constexpr std::uintptr_t kLargestFrame = std::uintptr_t{1} << 30;
   auto b = reinterpret_cast<std::uintptr_t>(bottom);
   auto f = reinterpret_cast<std::uintptr_t>(fault);
-  return f < b && b - f <= kReach;
+  if (f >= b) return false;
+  if (b - f <= kReach) return true;
+  return sp != 0 && sp < b && b - sp <= kLargestFrame && f + kReach >= sp;
 }
 
 bool restore_compacted_at_fault(const siginfo_t* info, const void* uc,
                                 const G* running) noexcept {
   if (!info || info->si_code <= 0) return false;
-  if (running && running->stack.bottom &&
-      is_stack_overflow(running->stack.bottom, info->si_addr)) {
+  if (running && running->stack.bottom) {
     const std::uintptr_t sp = interrupted_sp(uc);
-    const auto bottom = reinterpret_cast<std::uintptr_t>(running->stack.bottom);
-    constexpr std::uintptr_t kSlack = 4096;  // a frame being set up near the end
-    if (sp == 0 || sp < bottom + kSlack) return false;
+    if (is_stack_overflow(running->stack.bottom, info->si_addr, sp)) {
+      const auto bottom = reinterpret_cast<std::uintptr_t>(running->stack.bottom);
+      constexpr std::uintptr_t kSlack = 4096;  // a frame being set up near the end
+      // Its own stack pointer below (or at) the end of its stack: an overflow, perhaps far
+      // into a neighbour's compacted stack, whose bytes must not come back under it.
+      if (sp == 0 || sp < bottom + kSlack) return false;
+    }
   }
   return restore_stack_at_fault(info->si_addr);
 }

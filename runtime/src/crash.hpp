@@ -123,9 +123,12 @@ bool claim_fatal_report() noexcept;
 // `why` is one line ending in '\n' that says what the watchdog saw.
 void write_hang_report(const LiveRun& run, const char* why) noexcept;
 
-// Whether `fault` lies just below the usable range of a stack whose lowest usable byte is
-// `bottom`: within the guard that an overflowing frame runs into.
-bool is_stack_overflow(const void* bottom, const void* fault) noexcept;
+// Whether a fault at `fault`, taken with the stack pointer at `sp` (0: unknown), is an
+// overflow of the stack whose lowest usable byte is `bottom`: the fault lies just below it
+// (in the guard an overflowing frame runs into), or the stack pointer itself has gone below
+// it (a frame larger than the guard, such as a 1 MiB local array, faults far below the
+// guard, perhaps in a neighbour's stack).
+bool is_stack_overflow(const void* bottom, const void* fault, std::uintptr_t sp) noexcept;
 
 // Whether a SIGSEGV (`info`, interrupted context `uc`) touched a compacted stack
 // (stack_compact.hpp) whose bytes are now back, so the access can run again. `running`: the

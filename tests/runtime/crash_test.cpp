@@ -141,6 +141,32 @@ TEST(CrashDeathTest, TrapInAGoroutineIsAnIllegalInstruction) {
       "goroutine 2 \"trapper\" \\[running\\]:\n");
 }
 
+// One frame far larger than a stack's guard (a 4 MiB local array): its first touch faults
+// megabytes below the stack, perhaps inside a neighbour's; the stack pointer, gone below the
+// stack, still names it an overflow.
+[[gnu::noinline]] int huge_frame(int seed) {
+  volatile char big[4 << 20];
+  big[0] = static_cast<char>(seed);
+  return big[0];
+}
+
+TEST(CrashDeathTest, AFrameLargerThanTheGuardIsAStackOverflow) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        auto r = weft::explore([] {
+          auto done = weft::make_chan<int>();
+          weft::go_named("huge", [done] { done.send(huge_frame(1)); });
+          done.recv();
+        }, opts());
+        (void)r;
+      },
+      dies_of(SIGSEGV),
+      "stack overflow: goroutine 2 ran past the end of its [0-9]+-byte stack \\(SIGSEGV at "
+      "0x[0-9a-f]+\\)\n"
+      "goroutine 2 \"huge\" \\[running\\]:\n");
+}
+
 TEST(CrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
@@ -320,6 +346,22 @@ TEST(RunCrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
       "goroutine [0-9]+ \"deep\" \\[running\\]:\n"
       "    created by goroutine 1 at [^\n]*\n"
       "raise RunOptions::stack_size, or move large locals to the heap\n");
+}
+
+TEST(RunCrashDeathTest, AFrameLargerThanTheGuardIsAStackOverflow) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto done = weft::make_chan<int>();
+          weft::go_named("huge", [done] { done.send(huge_frame(1)); });
+          done.recv();
+        }, run_opts(2, 128 * 1024));
+      },
+      dies_of(SIGSEGV),
+      "fatal error: stack overflow: goroutine [0-9]+ ran past the end of its 131072-byte "
+      "stack \\(SIGSEGV at 0x[0-9a-f]+\\)\n\n"
+      "goroutine [0-9]+ \"huge\" \\[running\\]:\n");
 }
 
 TEST(RunCrashDeathTest, FaultAfterRunReturnedGoesToThePreviousHandler) {
