@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <initializer_list>
-#include <map>
 #include <random>
 #include <vector>
 
@@ -66,17 +65,41 @@ TEST(DetectorClock, JoinOfUnrelatedLargeClocks) {
   }
 }
 
-// Random sequences of set / join / copy over a handful of clocks, checked against std::map.
-TEST(DetectorClock, RandomOperationsMatchAMapModel) {
+// Clocks beside a plain model of them (every entry of every clock), for the random tests:
+// each operation is applied to both, and matches() compares every entry.
+struct ClockModel {
+  ClockModel(int n, Slot slots) : clocks(n), model(n, std::vector<Clock>(slots, 0)) {}
+  void set(int i, Slot s, Clock v) {
+    clocks[i].set(s, v);
+    model[i][s] = std::max(model[i][s], v);
+  }
+  void join(int i, int j) {
+    clocks[i].join(clocks[j]);
+    for (Slot s = 0; s < model[i].size(); ++s) model[i][s] = std::max(model[i][s], model[j][s]);
+  }
+  void copy(int i, int j) {
+    clocks[i].copy_from(clocks[j]);
+    model[i] = model[j];
+  }
+  ::testing::AssertionResult matches(int step) const {
+    for (std::size_t k = 0; k < clocks.size(); ++k)
+      for (Slot s = 0; s < model[k].size(); ++s)
+        if (clocks[k].get(s) != model[k][s])
+          return ::testing::AssertionFailure() << "step " << step << ", clock " << k << ", slot "
+                                               << s << ": " << clocks[k].get(s) << " != "
+                                               << model[k][s];
+    return ::testing::AssertionSuccess();
+  }
+  std::vector<VectorClock> clocks;
+  std::vector<std::vector<Clock>> model;
+};
+
+// Random sequences of set / join / copy over a handful of clocks, checked against the model.
+TEST(DetectorClock, RandomOperationsMatchAModel) {
   std::mt19937_64 rng(42);
   constexpr int kClocks = 6;
   constexpr Slot kSlots = 300;
-  std::vector<VectorClock> clocks(kClocks);
-  std::vector<std::map<Slot, Clock>> model(kClocks);
-  auto get = [&](int i, Slot s) {
-    auto it = model[i].find(s);
-    return it == model[i].end() ? Clock{0} : it->second;
-  };
+  ClockModel m(kClocks, kSlots);
   for (int step = 0; step < 20000; ++step) {
     int i = static_cast<int>(rng() % kClocks), j = static_cast<int>(rng() % kClocks);
     switch (rng() % 4) {
@@ -84,23 +107,18 @@ TEST(DetectorClock, RandomOperationsMatchAMapModel) {
       case 1: {
         Slot s = static_cast<Slot>(rng() % kSlots);
         Clock v = rng() % 1000;
-        clocks[i].set(s, v);
-        model[i][s] = std::max(get(i, s), v);
+        m.set(i, s, v);
         break;
       }
       case 2:
-        clocks[i].join(clocks[j]);
-        for (auto [s, v] : model[j]) model[i][s] = std::max(get(i, s), v);
+        m.join(i, j);
         break;
       case 3:
-        clocks[i].copy_from(clocks[j]);
-        model[i] = model[j];
+        m.copy(i, j);
         break;
     }
     if (step % 97 == 0) {
-      for (int k = 0; k < kClocks; ++k) {
-        for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(clocks[k].get(s), get(k, s)) << step;
-      }
+      ASSERT_TRUE(m.matches(step));
     }
   }
 }
@@ -216,47 +234,38 @@ TEST(DetectorClock, DenseJoinInPlaceLeavesSharersAlone) {
 
 // Random operations over clocks that span every slot (dense bases), with joins between
 // clocks that differ in a few slots and in many: every path of the dense join (delta, adopt,
-// in place, built) against a map model.
-TEST(DetectorClock, RandomDenseOperationsMatchAMapModel) {
+// in place, built) against the model.
+TEST(DetectorClock, RandomDenseOperationsMatchAModel) {
   std::mt19937_64 rng(7);
   constexpr int kClocks = 8;
   constexpr Slot kSlots = 320;
-  std::vector<VectorClock> clocks(kClocks);
-  std::vector<std::vector<Clock>> model(kClocks, std::vector<Clock>(kSlots, 0));
-  auto set = [&](int i, Slot s, Clock v) {
-    clocks[i].set(s, v);
-    model[i][s] = std::max(model[i][s], v);
-  };
+  ClockModel m(kClocks, kSlots);
   for (int i = 0; i < kClocks; ++i)
-    for (Slot s = 0; s < kSlots; ++s) set(i, s, 1 + rng() % 50);
+    for (Slot s = 0; s < kSlots; ++s) m.set(i, s, 1 + rng() % 50);
   Clock next = 100;
   for (int step = 0; step < 6000; ++step) {
     const int i = static_cast<int>(rng() % kClocks), j = static_cast<int>(rng() % kClocks);
     switch (rng() % 6) {
       case 0:
       case 1:  // a goroutine's tick
-        set(i, static_cast<Slot>(rng() % kSlots), ++next);
+        m.set(i, static_cast<Slot>(rng() % kSlots), ++next);
         break;
       case 2:  // a burst: many slots move (a compaction, a join that differs everywhere)
-        for (int k = 0; k < 90; ++k) set(i, static_cast<Slot>(rng() % kSlots), ++next);
+        for (int k = 0; k < 90; ++k) m.set(i, static_cast<Slot>(rng() % kSlots), ++next);
         break;
       case 3:
       case 4:
-        clocks[i].join(clocks[j]);
-        for (Slot s = 0; s < kSlots; ++s) model[i][s] = std::max(model[i][s], model[j][s]);
+        m.join(i, j);
         break;
       case 5:
-        clocks[i].copy_from(clocks[j]);
-        model[i] = model[j];
+        m.copy(i, j);
         break;
     }
     if (step % 61 == 0) {
-      for (int k = 0; k < kClocks; ++k)
-        for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(clocks[k].get(s), model[k][s]) << step;
+      ASSERT_TRUE(m.matches(step));
     }
   }
-  for (int k = 0; k < kClocks; ++k)
-    for (Slot s = 0; s < kSlots; ++s) ASSERT_EQ(clocks[k].get(s), model[k][s]);
+  ASSERT_TRUE(m.matches(6000));
 }
 
 TEST(DetectorClock, ChainOfCopiesStaysSmall) {
