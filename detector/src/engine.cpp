@@ -16,7 +16,7 @@ void Detector::Engine::reset() {
   view.hits = 0;
   for (auto& tv : thread_views_) {
     tv->bound = nullptr;
-    tv->view.owner = nullptr;
+    __atomic_store_n(&tv->view.owner, nullptr, __ATOMIC_RELAXED);
     tv->view.hits = 0;
   }
   slots_.clear();

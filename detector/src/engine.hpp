@@ -154,7 +154,7 @@ class Detector::Engine {
       last_id_ = g;
       last_state_ = it->second.get();
     }
-    view.owner = owner;
+    __atomic_store_n(&view.owner, owner, __ATOMIC_RELAXED);  // read lock-free: owner_now()
     view.tag = last_state_->tag;
     bound_ = last_state_;
   }
@@ -245,7 +245,7 @@ class Detector::Engine {
   void renumber_tags();  // new_tag() when the numbers ran out
   // The goroutine the view is bound to may change epoch or state: unbind it.
   void drop_view() {
-    view.owner = nullptr;
+    __atomic_store_n(&view.owner, nullptr, __ATOMIC_RELAXED);
     bound_ = nullptr;
   }
   // Concurrent mode: tv now describes s, in its current epoch, for `owner`. A thread's view
@@ -262,7 +262,7 @@ class Detector::Engine {
       s.view = &tv;
     }
     tv.view.tag = s.tag;
-    tv.view.owner = owner;
+    __atomic_store_n(&tv.view.owner, owner, __ATOMIC_RELAXED);
   }
   // s ends or its view may no longer be kept true: unbind its thread view (which may be
   // another thread's: the owner is stored atomically; that thread's running goroutine is

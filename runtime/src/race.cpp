@@ -435,7 +435,7 @@ void record_annotated(const void* addr, std::size_t size, AccessKind kind,
                       std::source_location where) {
   // Both ends are tail calls (the view is read inline, not through the detector).
   const void* owner = instr::detail::active;
-  if (access_race != nullptr && owner != nullptr && access_view->owner == owner)
+  if (access_race != nullptr && owner != nullptr && access_view->owner_now() == owner)
     return record_owned(addr, size, kind, where);
   record_unowned(addr, size, kind, where);
 }

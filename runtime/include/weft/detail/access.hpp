@@ -70,7 +70,12 @@ struct AccessView {
   struct Cells {
     const void* const* chunks;
   };
+  // Whose view it is: written by the detector under its lock, also from another processor's
+  // thread (a goroutine ending there unbinds the view it last had); read here without the
+  // lock, with a relaxed atomic load (owner_now): a stale value only sends the access to the
+  // detector.
   const void* owner;
+  const void* owner_now() const noexcept { return __atomic_load_n(&owner, __ATOMIC_RELAXED); }
   std::uint32_t tag;
   std::uint64_t hits;
   Cells cells;
@@ -114,7 +119,7 @@ inline AccessView* access_view_here() noexcept { return access_view; }
 // made in its current epoch, as the detector records it (then counted, and done).
 inline bool access_repeats(const void* addr, std::size_t size, AccessKind kind) noexcept {
   AccessView* v = access_view_here();
-  if (v == nullptr || v->owner != instr::detail::active_here() || !v->repeats(addr, size, kind))
+  if (v == nullptr || v->owner_now() != instr::detail::active_here() || !v->repeats(addr, size, kind))
     return false;
   ++v->hits;
   return true;
@@ -138,7 +143,7 @@ inline AccessLeft access_check(const void* addr, std::size_t size, AccessKind ki
   const void* running = instr::detail::active_here();
   if (__builtin_expect(running == nullptr, 1)) return AccessLeft::none;
   AccessView* v = access_view_here();
-  if (v == nullptr || v->owner != running) return AccessLeft::other;
+  if (v == nullptr || v->owner_now() != running) return AccessLeft::other;
   if (!v->repeats(addr, size, kind)) return AccessLeft::owned;
   ++v->hits;
   return AccessLeft::none;
