@@ -102,11 +102,12 @@ inline ctx::transfer_t jump(ctx::fcontext_t to, void* data) {
 }
 }  // namespace
 
-namespace {
 std::size_t page_size() noexcept {
   static const std::size_t p = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   return p;
 }
+
+namespace {
 
 void asan_start(void** fake_slot, const FiberCtx& to) {
 #ifdef WEFT_ASAN
@@ -233,26 +234,25 @@ void unregister_chunk(int i) {
   e.owners = nullptr;
 }
 
-// The chunk entry holding address a, or nullptr.
-const ChunkEntry* chunk_at(std::uintptr_t a) noexcept {
+// The chunk entry holding address a (its base in *base), or nullptr.
+const ChunkEntry* chunk_at(std::uintptr_t a, std::uintptr_t* base) noexcept {
   const int used = chunk_table_used.load(std::memory_order_acquire);
   for (int i = 0; i < used; ++i) {
     const ChunkEntry& e = chunk_table[i];
-    const std::uintptr_t base = e.base.load(std::memory_order_acquire);
-    if (base != 0 && a >= base && a - base < e.bytes) return &e;
+    const std::uintptr_t b = e.base.load(std::memory_order_acquire);
+    if (b != 0 && a >= b && a - b < e.bytes) {
+      *base = b;
+      return &e;
+    }
   }
   return nullptr;
 }
 
 // The owner cell of the slot holding address a, or nullptr.
 std::atomic<void*>* owner_cell(std::uintptr_t a) noexcept {
-  const int used = chunk_table_used.load(std::memory_order_acquire);
-  for (int i = 0; i < used; ++i) {
-    const ChunkEntry& e = chunk_table[i];
-    const std::uintptr_t base = e.base.load(std::memory_order_acquire);
-    if (base != 0 && a >= base && a - base < e.bytes) return &e.owners[(a - base) / e.slot];
-  }
-  return nullptr;
+  std::uintptr_t base = 0;
+  const ChunkEntry* e = chunk_at(a, &base);
+  return e ? &e->owners[(a - base) / e->slot] : nullptr;
 }
 }  // namespace
 
@@ -265,8 +265,9 @@ bool StackPool::set_owner(const Stack& s, void* owner) noexcept {
 
 bool StackPool::in_guard_page(const void* p) noexcept {
   const auto a = reinterpret_cast<std::uintptr_t>(p);
-  const ChunkEntry* e = chunk_at(a);
-  return e && (a - e->base.load(std::memory_order_relaxed)) % e->slot < page_size();
+  std::uintptr_t base = 0;
+  const ChunkEntry* e = chunk_at(a, &base);
+  return e && (a - base) % e->slot < page_size();
 }
 
 void* StackPool::owner_at(const void* p) noexcept {

@@ -47,6 +47,9 @@ enum class GuardKind : std::uint8_t {
 
 // Hands out stacks of one size, reusing freed ones. Thread-safe.
 //
+// The system's page size (read once).
+std::size_t page_size() noexcept;
+
 // Stacks are carved from chunks: one MAP_NORESERVE mapping holds many slots, each a guard
 // page followed by the usable range, so memory is committed only where a goroutine touches
 // it, and (with guard markers) a thousand stacks cost one VMA instead of two thousand. A

@@ -665,7 +665,7 @@ void ParallelScheduler::after_switch(Proc* p) {
       g->blocked_since = stamp();
       g->state = GState::blocked;
       // The worker will run beside p.
-      if (compact_from_ != 0 && !compact_shared_) share_compaction();
+      share_compaction();
       nblocking_.fetch_add(1, std::memory_order_seq_cst);
       submit_blocking(g);  // from here on, a worker may run it
       break;
@@ -784,6 +784,7 @@ void ParallelScheduler::maybe_compact(Proc* p, G* g) {
 // processor: the proxies (which need one thread) go, every stack comes back, and compaction
 // goes on shared (if this process has the userfaultfd; else it ends for the run).
 void ParallelScheduler::share_compaction() {
+  if (compact_from_ == 0 || compact_shared_) return;  // off, or shared already
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
     for (G* slab : gslabs_)
@@ -973,7 +974,7 @@ G* ParallelScheduler::find_runnable(Proc* p) {
     // No goroutine runs on p here, so no lock is held without being taken.
     if (outside_wants_in_.load(std::memory_order_relaxed) &&
         sole_.load(std::memory_order_relaxed)) {
-      if (compact_from_ != 0 && !compact_shared_) share_compaction();
+      share_compaction();
       set_sole_processor(false);
       sole_.store(false, std::memory_order_release);
     }

@@ -3,9 +3,9 @@
 //     between two selects);
 //  1. collect the cases that are ready now; if any, the strategy picks one (under the
 //     parallel scheduler: a random one), it completes under the locks, done. Else, with a
-//     default case, return the default. Under weft::run a ready case is first looked for
-//     one channel lock at a time (poll_one_by_one); finding none ready still needs the
-//     snapshot under every lock;
+//     default case, return the default. Under weft::run one case is first chosen from a
+//     look at every case without a lock and completed under its own lock (poll_looks);
+//     finding none ready that way still needs the snapshot under every lock;
 //  2. enqueue one Waiter per case, all in one SelectGroup, and park; the first channel to
 //     wake one of them claims the group, so exactly one case fires;
 //  3. woken: lock again and unlink the waiters of the cases that did not fire.
@@ -178,7 +178,7 @@ struct SelectImpl {
   // Whether case (c, is_send) looks ready, read without c's lock: exact on a run's only
   // processor (nothing else changes c meanwhile), a hint with more (closed_, the queue heads
   // and count_ are written with relaxed atomic stores for this read). A queued waiter may be
-  // a select's that already fired elsewhere: ready() under the lock has the last word.
+  // a select's that already fired elsewhere: complete() under the lock has the last word.
   static bool looks_ready(const ChanCore* c, bool is_send) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     const std::size_t n = c->count_.load(std::memory_order_relaxed);
     const bool closed = __atomic_load_n(&c->closed_, __ATOMIC_RELAXED);
@@ -194,7 +194,7 @@ struct SelectImpl {
   // takes every lock to decide between the default, another case and blocking. Choosing
   // from the looks, not case by case under locks in a random order, takes no lock on a
   // channel that is not ready and no branch that the random order makes unpredictable.
-  [[gnu::always_inline]] static int poll_one_by_one(std::span<SelectCase> cases, G* self,
+  [[gnu::always_inline]] static int poll_looks(std::span<SelectCase> cases, G* self,
                                                     bool* received,
                              Location where) WEFT_NO_THREAD_SAFETY_ANALYSIS {
     const std::size_t n = cases.size();
@@ -214,7 +214,7 @@ struct SelectImpl {
       if (m == 3) {
         m &= m - poll_bit();  // the common two: one random bit drops the lower one or not
       } else {
-        std::uint32_t ready_count = 0;
+        std::uint32_t ready_count = 0;  // (a loop: __builtin_popcount is a libgcc call here)
         for (unsigned r = m; r != 0; r &= r - 1) ++ready_count;
         for (std::uint32_t k = poll_random(ready_count); k > 0; --k) m &= m - 1;
       }
@@ -239,7 +239,7 @@ struct SelectImpl {
     // a small frame (no goroutine lookup, no pins); what it cannot settle goes on below.
     if (hb_unobserved() && cases.size() <= kInline) {
       *received = false;
-      const int fired = poll_one_by_one(cases, nullptr, received, where);
+      const int fired = poll_looks(cases, nullptr, received, where);
       if (fired >= 0) return fired;
       return run_general(cases, has_default, received, where, true);
     }
@@ -274,7 +274,7 @@ struct SelectImpl {
     G* self = op_goroutine(par);
     *received = false;
     if (par && !poll_done && cases.size() <= kInline) {
-      const int fired = poll_one_by_one(cases, self, received, where);
+      const int fired = poll_looks(cases, self, received, where);
       if (fired >= 0) return fired;
     }
 

@@ -97,11 +97,6 @@ struct WaiterProxy : Waiter {
   Waiter* original = nullptr;
 };
 
-std::uintptr_t page_size() noexcept {
-  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  return page;
-}
-
 std::uintptr_t page_floor(std::uintptr_t a) noexcept { return a & ~(page_size() - 1); }
 char* page_floor(char* a) noexcept {
   return reinterpret_cast<char*>(page_floor(reinterpret_cast<std::uintptr_t>(a)));
