@@ -99,6 +99,14 @@ inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
 
 // How long an idle processor spins looking for work before it parks.
 constexpr std::int64_t kSpinNs = 10'000;
+// A spinner and a processor's single queued goroutine (may_take_lone): a steal that leaves
+// the spinner idle again within kLoneBriefNs was brief, and makes it leave such goroutines
+// alone for a quiet time (doubling from the least to the most while steals stay brief),
+// but for those of a processor that has not switched goroutines for kLoneNs.
+constexpr std::int64_t kLoneBriefNs = 10'000;
+constexpr std::int64_t kLoneQuietMinNs = 50'000;
+constexpr std::int64_t kLoneQuietMaxNs = 2'000'000;
+constexpr std::int64_t kLoneNs = 3'000;
 // The watcher's naps (see parallel.hpp): the first, and the longest after doubling.
 constexpr std::int64_t kNapMinNs = 50'000;
 constexpr std::int64_t kNapMaxNs = 2'000'000;
@@ -183,6 +191,8 @@ ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned
     p->rng = 0x9e3779b97f4a7c15ull * (i + 1);
     p->seen_ticks.assign(procs, 0);
     p->seen_tail.assign(procs, 0);
+    p->lone_ticks.assign(procs, 0);
+    p->lone_since.assign(procs, -1);
     p->nap_ns = kNapMinNs;
     procs_.push_back(std::move(p));
   }
@@ -896,14 +906,58 @@ G* ParallelScheduler::runq_steal(Proc* p, Proc* victim, bool steal_next) {
   return g;
 }
 
-G* ParallelScheduler::steal_work(Proc* p, bool steal_next) {
+G* ParallelScheduler::steal_work(Proc* p, bool steal_next, std::int64_t now) {
   const unsigned start_at = static_cast<unsigned>(xorshift(p->rng) % nprocs_);
   for (unsigned i = 0; i < nprocs_; ++i) {
     Proc* victim = procs_[(start_at + i) % nprocs_].get();
     if (victim == p) continue;
-    if (G* g = runq_steal(p, victim, steal_next)) return g;
+    bool lone = false;
+    if (now >= 0 && !may_take_lone(p, victim, now, &lone)) continue;
+    if (G* g = runq_steal(p, victim, steal_next)) {
+      if (lone) p->lone_taken_at = now;
+      return g;
+    }
   }
   return nullptr;
+}
+
+// A spinner's test before stealing from victim. A ring holding a single goroutine most
+// often holds one that a hand-off on victim queued (a channel operation readied it while
+// runnext was taken), and victim runs it within a switch or two. Taking it is right when
+// it starts work of its own there (one of two independent ping-pong pairs moves over and
+// stays), wrong when it soon blocks again on goroutines left on victim, which ready it
+// back there: two producers and a selecting consumer then cross cores at every item (40-50
+// ns an item against 27 ns on one processor), and the spinner takes the next one. So a
+// spinner whose last lone steal left it idle within kLoneBriefNs leaves lone goroutines
+// alone for a while (lone_quiet_until; doubling from kLoneQuietMinNs up to
+// kLoneQuietMaxNs while such steals stay brief), except from a processor that has not
+// switched goroutines for kLoneNs (it computes: its queued goroutine would wait).
+bool ParallelScheduler::may_take_lone(Proc* p, Proc* victim, std::int64_t now,
+                                      bool* lone) noexcept {
+  const std::uint32_t h = victim->head.load(std::memory_order_acquire);
+  const std::uint32_t t = victim->tail.load(std::memory_order_acquire);
+  if (t - h != 1) return true;
+  *lone = true;
+  if (now >= p->lone_quiet_until) return true;
+  const std::uint32_t ticks = victim->ticks.load(std::memory_order_relaxed);
+  if (p->lone_since[victim->id] < 0 || p->lone_ticks[victim->id] != ticks) {
+    p->lone_ticks[victim->id] = ticks;
+    p->lone_since[victim->id] = now;
+    return false;
+  }
+  return now - p->lone_since[victim->id] >= kLoneNs;
+}
+
+// p goes idle (about to spin) at now: was its last lone steal a brief one (may_take_lone)?
+void ParallelScheduler::judge_lone_steal(Proc* p, std::int64_t now) noexcept {
+  if (p->lone_taken_at < 0) return;
+  if (now - p->lone_taken_at < kLoneBriefNs) {
+    p->lone_quiet_ns = std::clamp(2 * p->lone_quiet_ns, kLoneQuietMinNs, kLoneQuietMaxNs);
+    p->lone_quiet_until = now + p->lone_quiet_ns;
+  } else {
+    p->lone_quiet_ns = 0;
+  }
+  p->lone_taken_at = -1;
 }
 
 void ParallelScheduler::global_put(G* const* gs, std::size_t n) {
@@ -991,11 +1045,14 @@ G* ParallelScheduler::find_runnable(Proc* p) {
       }
       if (p->spinning.load(std::memory_order_relaxed)) {
         const std::int64_t began = now_ns();
+        judge_lone_steal(p, began);
         unsigned backoff = 1;
         for (;;) {
           if (stopping_.load(std::memory_order_relaxed)) return nullptr;
           const std::int64_t spun = now_ns() - began;
-          G* g = steal_work(p, false);  // runnext is the watcher's (parallel.hpp)
+          // runnext is the watcher's (parallel.hpp); a lone goroutine may be its
+          // processor's for a while (may_take_lone).
+          G* g = steal_work(p, false, began + spun);
           if (!g) g = global_get(p);
           if (!g) {
             fire_timers(p);

@@ -185,6 +185,14 @@ struct Proc {
   std::vector<std::uint32_t> seen_ticks;
   std::vector<std::uint32_t> seen_tail;
   std::int64_t nap_ns = 0;
+  // As a spinner (may_take_lone): each processor's ticks when its ring was last seen
+  // holding one goroutine, and since when (-1: not seen so); when p last took such a
+  // goroutine (-1: judged since), and its quiet time from lone goroutines.
+  std::vector<std::uint32_t> lone_ticks;
+  std::vector<std::int64_t> lone_since;
+  std::int64_t lone_taken_at = -1;
+  std::int64_t lone_quiet_ns = 0;
+  std::int64_t lone_quiet_until = 0;
 
   bool in_idle = false;  // guarded by ParallelScheduler::idle_mu_
   Parker parker;
@@ -296,7 +304,10 @@ class ParallelScheduler final : public Scheduler {
   G* runq_get(Proc* p);
   std::uint32_t runq_grab(Proc* victim, Proc* into, std::uint32_t into_tail, bool steal_next);
   G* runq_steal(Proc* p, Proc* victim, bool steal_next);
-  G* steal_work(Proc* p, bool steal_next);
+  // now >= 0: a spinner's steal (lone_stuck applies); -1: take whatever is there.
+  G* steal_work(Proc* p, bool steal_next, std::int64_t now = -1);
+  bool may_take_lone(Proc* p, Proc* victim, std::int64_t now, bool* lone) noexcept;
+  void judge_lone_steal(Proc* p, std::int64_t now) noexcept;
   void global_put(G* const* gs, std::size_t n);
   G* global_get(Proc* p);
   // Work queued: in the global queue, due timers, and unless !local the processors' rings
