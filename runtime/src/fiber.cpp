@@ -130,6 +130,17 @@ void tsan_switch(FiberCtx& self, FiberCtx& to) {
 #endif
 }
 
+}  // namespace
+
+void fiber_forget(FiberCtx& ctx) noexcept {
+#ifdef WEFT_TSAN
+  if (ctx.tsan_fiber) __tsan_destroy_fiber(ctx.tsan_fiber);
+#endif
+  ctx.tsan_fiber = nullptr;
+}
+
+namespace {
+
 // After arriving in a context: finish ASan's switch and remember where we came from.
 void asan_finish(void* fake, FiberCtx* from) {
 #ifdef WEFT_ASAN

@@ -1551,7 +1551,10 @@ int ParallelScheduler::run(Callable& body) {
       g->stack = Stack{};
     }
   }
-  for (G* slab : freed_slabs) delete[] slab;
+  for (G* slab : freed_slabs) {
+    for (std::size_t i = 0; i < kGSlab; ++i) fiber_forget(slab[i].ctx);
+    delete[] slab;
+  }
   return 0;
 }
 

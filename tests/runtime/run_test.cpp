@@ -798,6 +798,33 @@ TEST(Run, DumpGoroutinesListsStatesAndReasons) {
   EXPECT_NE(dump.find("\"receiver\" [chan receive, "), std::string::npos) << dump;
 }
 
+// Run after run in one process, each with hundreds of goroutines alive at once, every run
+// delivering everything. (Under ThreadSanitizer, where every goroutine's context is a TSan
+// fiber of its own, this test peaked at 3.7 GB while the runs' fibers were never destroyed,
+// 280 MB since.)
+TEST(RunRepeated, ManyRunsOfManyGoroutinesEachDeliverEverything) {
+  constexpr int kRuns = 30, kGoroutines = 300;
+  for (int run = 0; run < kRuns; ++run) {
+    long sum = -1;
+    ASSERT_EQ(weft::run([&sum] {
+                auto gate = weft::make_chan<weft::Unit>();
+                auto out = weft::make_chan<long>(kGoroutines);
+                for (long i = 0; i < kGoroutines; ++i)
+                  weft::go([gate, out, i] {
+                    gate.recv();  // all alive at once
+                    out.send(i);
+                  });
+                gate.close();
+                long total = 0;
+                for (int i = 0; i < kGoroutines; ++i) total += out.recv();
+                sum = total;
+              }, procs(2)),
+              0)
+        << "run " << run;
+    ASSERT_EQ(sum, long{kGoroutines} * (kGoroutines - 1) / 2) << "run " << run;
+  }
+}
+
 }  // namespace
 
 }  // namespace run_test
