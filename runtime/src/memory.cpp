@@ -1,11 +1,41 @@
-// Global operator new/delete, replaced so that freeing memory inside an explored goroutine
-// tells the race detector: `delete` counts as a write of the whole block (so a race with a
-// free is reported) and then the block's shadow state is dropped (so reused memory never
-// yields a false report). Outside goroutines with a detector this is malloc/free plus one
-// thread-local test. Not compiled under AddressSanitizer, which has its own replacements.
+// What the race detector learns from the heap: freeing a block inside a goroutine that a
+// detector (or another event sink) observes counts as a write of the whole block, so a free
+// racing with another goroutine's access is reported, and then the block's shadow state is
+// dropped, so whoever gets the memory next starts clean; a fresh block's shadow is cleared
+// too (memory freed where nobody listened may have left state behind).
+//
+// Two layers, by build:
+//  - normally, the C allocation functions themselves (malloc, calloc, realloc, reallocarray,
+//    free, posix_memalign, aligned_alloc, memalign, valloc, pvalloc, malloc_usable_size) are
+//    defined here and forward to the next definition in the lookup order — the C library's,
+//    or jemalloc's/tcmalloc's if the program links one — found by dlsym(RTLD_NEXT). Every
+//    block passes through them: the program's own, the C++ runtime's (operator new and
+//    delete below call them directly), and the C library's internal ones (strdup, fopen).
+//    The executable that links weft defines them, so shared libraries' calls bind to them
+//    at load time, as for std_interpose.cpp's functions;
+//  - under ThreadSanitizer, whose runtime intercepts the C functions itself, only operator
+//    new and delete are replaced; under AddressSanitizer neither (it replaces both).
+//
+// realloc(p, n) ends the old object whether or not the block moves (C's rule): it is
+// checked as a write of the whole old block — so it races with any unsynchronised read or
+// write of the block by another goroutine, a read of the kept prefix included — and the old
+// block's shadow is dropped before the block goes back; the result is a fresh block, whose
+// copied prefix is not recorded as written (as std::vector's copy into a new buffer is
+// not). A failed realloc has been checked as such a write all the same.
+//
+// Cost when nobody listens (plain programs, weft::run without race detection, explore
+// without detector or sink): one thread-local test (instr::detail::active) per call, on top
+// of an indirect call to the next allocator.
+#include <dlfcn.h>
+#include <errno.h>
 #include <malloc.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
 
-#include <cstdlib>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <new>
 
 #include "hb.hpp"
@@ -21,17 +51,32 @@
 #endif
 #endif
 
+// The C functions: not under a sanitizer that intercepts them (ThreadSanitizer;
+// AddressSanitizer too, see above), nor where the build asks so (-DWEFT_NO_MALLOC_HOOKS).
+#if defined(WEFT_NO_MEMORY_HOOKS) || defined(__SANITIZE_THREAD__)
+#define WEFT_NO_MALLOC_HOOKS 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_NO_MALLOC_HOOKS 1
+#endif
+#endif
+
 #ifndef WEFT_NO_MEMORY_HOOKS
 
 namespace weft::detail {
 namespace {
 
-void on_free(void* p, std::size_t n) noexcept {
-  if (!p || !instr::detail::active || in_event_sink) return;
+// Whether anyone may listen to this thread's frees: a goroutine of a run that records
+// accesses runs here (see weft/detail/access.hpp). The only test on the unobserved path.
+inline bool observed() noexcept { return instr::detail::active != nullptr; }
+
+// The block [p, p+n) is being freed by `fn` on an observed thread.
+[[gnu::noinline]] void on_free(void* p, std::size_t n, const char* fn) noexcept {
+  if (!p || in_event_sink || hb_unobserved()) return;
   SinkCallGuard guard;
   try {
     if (EventSink* ev = events()) {
-      const Location where{"", "operator delete", 0, 0};
+      const Location where{"", fn, 0, 0};
       if (!in_goroutine()) {
         ev->free_range(p, n);
       } else if (RaceSink* race = current_scheduler()->race(); race != nullptr && ev == race) {
@@ -45,10 +90,10 @@ void on_free(void* p, std::size_t n) noexcept {
   }
 }
 
-// Fresh memory carries no history: clear what a block freed without operator delete
-// (malloc/free) may have left in the shadow at this address.
-void on_alloc(void* p, std::size_t n) noexcept {
-  if (!instr::detail::active || in_event_sink) return;
+// Fresh memory carries no history: clear what a block freed where nobody listened may have
+// left in the shadow at this address.
+[[gnu::noinline]] void on_alloc(void* p, std::size_t n) noexcept {
+  if (!p || in_event_sink) return;
   SinkCallGuard guard;
   try {
     if (EventSink* ev = events()) ev->free_range(p, n);
@@ -56,36 +101,295 @@ void on_alloc(void* p, std::size_t n) noexcept {
   }
 }
 
+}  // namespace
+}  // namespace weft::detail
+
+#ifndef WEFT_NO_MALLOC_HOOKS
+
+// ---- the next allocator ------------------------------------------------------------------
+//
+// Resolved once, by the first allocation (usually in the dynamic loader or the C library's
+// start-up, before any constructor of the program runs). dlsym may itself allocate (its
+// error state, a failed lookup's message): the resolving thread's allocations meanwhile come
+// from a small static arena, whose blocks free() recognises and drops and realloc() copies
+// out of. Another thread that allocates during the resolution waits for it.
+namespace {
+
+struct NextAllocator {
+  void* (*malloc)(std::size_t);
+  void (*free)(void*);
+  void* (*calloc)(std::size_t, std::size_t);
+  void* (*realloc)(void*, std::size_t);
+  int (*posix_memalign)(void**, std::size_t, std::size_t);
+  void* (*aligned_alloc)(std::size_t, std::size_t);
+  void* (*memalign)(std::size_t, std::size_t);
+  void* (*valloc)(std::size_t);
+  void* (*pvalloc)(std::size_t);
+  std::size_t (*usable_size)(void*);
+};
+
+NextAllocator next_alloc;        // written once, before next_state becomes 2
+std::atomic<int> next_state{0};  // 0 unresolved, 1 resolving, 2 resolved
+thread_local constinit bool tls_resolving = false;
+
+// The bootstrap arena: a bump allocator, never reused. Each block is preceded by its size.
+constexpr std::size_t kArenaBytes = 16 * 1024;
+constexpr std::size_t kArenaAlign = 16;
+alignas(kArenaAlign) unsigned char arena[kArenaBytes];
+std::atomic<std::size_t> arena_used{0};
+
+inline bool in_arena(const void* p) noexcept {
+  const auto a = reinterpret_cast<std::uintptr_t>(p);
+  const auto base = reinterpret_cast<std::uintptr_t>(arena);
+  return a - base < kArenaBytes;  // one comparison: below the arena wraps around
+}
+
+[[noreturn]] void die(const char* what) noexcept {
+  (void)!::write(2, "weft: ", 6);
+  (void)!::write(2, what, std::strlen(what));
+  (void)!::write(2, "\n", 1);
+  ::abort();
+}
+
+void* arena_alloc(std::size_t n, std::size_t align) noexcept {
+  if (align < kArenaAlign) align = kArenaAlign;
+  if (n > kArenaBytes || align > kArenaBytes / 4) return nullptr;
+  const std::size_t need = (n + kArenaAlign - 1) / kArenaAlign * kArenaAlign + align + kArenaAlign;
+  const std::size_t at = arena_used.fetch_add(need, std::memory_order_relaxed);
+  if (at + need > kArenaBytes)
+    die("the bootstrap arena for allocations made while the next malloc is looked up is full");
+  auto block = reinterpret_cast<std::uintptr_t>(arena + at) + kArenaAlign;
+  block = (block + align - 1) / align * align;
+  std::memcpy(reinterpret_cast<void*>(block - sizeof(std::size_t)), &n, sizeof n);
+  return reinterpret_cast<void*>(block);  // zero: the arena is never reused
+}
+
+std::size_t arena_size(const void* p) noexcept {
+  std::size_t n;
+  std::memcpy(&n, static_cast<const unsigned char*>(p) - sizeof n, sizeof n);
+  return n;
+}
+
+template <class F>
+void look_up(F& slot, const char* name, bool required) noexcept {
+  slot = reinterpret_cast<F>(::dlsym(RTLD_NEXT, name));
+  if (slot == nullptr && required) die("no next definition of an allocation function (dlsym)");
+}
+
+[[gnu::noinline, gnu::cold]] void resolve() noexcept {
+  int expected = 0;
+  if (next_state.compare_exchange_strong(expected, 1, std::memory_order_acquire)) {
+    tls_resolving = true;
+    NextAllocator n{};
+    look_up(n.malloc, "malloc", true);
+    look_up(n.free, "free", true);
+    look_up(n.calloc, "calloc", true);
+    look_up(n.realloc, "realloc", true);
+    look_up(n.posix_memalign, "posix_memalign", true);
+    look_up(n.aligned_alloc, "aligned_alloc", false);
+    look_up(n.memalign, "memalign", false);
+    look_up(n.valloc, "valloc", false);
+    look_up(n.pvalloc, "pvalloc", false);
+    look_up(n.usable_size, "malloc_usable_size", false);
+    next_alloc = n;
+    tls_resolving = false;
+    next_state.store(2, std::memory_order_release);
+    return;
+  }
+  while (next_state.load(std::memory_order_acquire) != 2) ::sched_yield();
+}
+
+// The next allocator; null while this thread is resolving it (the caller uses the arena).
+inline const NextAllocator* next() noexcept {
+  if (__builtin_expect(next_state.load(std::memory_order_acquire) != 2, 0)) {
+    if (tls_resolving) return nullptr;
+    resolve();
+  }
+  return &next_alloc;
+}
+
+using weft::detail::observed;
+using weft::detail::on_alloc;
+using weft::detail::on_free;
+
+inline void* fresh(void* p, std::size_t n) noexcept {
+  if (__builtin_expect(observed(), 0)) on_alloc(p, n);
+  return p;
+}
+
+// The block's size for the detector (0 if the next allocator cannot say).
+inline std::size_t usable_size(const NextAllocator* a, void* p) noexcept {
+  return a->usable_size != nullptr ? a->usable_size(p) : 0;
+}
+
+// free() and operator delete; `fn` names the function in race reports.
+inline void release(void* p, const char* fn) noexcept {
+  if (__builtin_expect(in_arena(p), 0)) return;
+  const NextAllocator* a = next();
+  if (__builtin_expect(observed(), 0) && p != nullptr) on_free(p, usable_size(a, p), fn);
+  a->free(p);
+}
+
+void* aligned(std::size_t align, std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (a == nullptr) return arena_alloc(n, align);
+  void* p = nullptr;
+  if (a->posix_memalign(&p, align < sizeof(void*) ? sizeof(void*) : align, n) != 0) return nullptr;
+  return p;
+}
+
+}  // namespace
+
+extern "C" {
+
+void* malloc(std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (__builtin_expect(a == nullptr, 0)) return arena_alloc(n, kArenaAlign);
+  return fresh(a->malloc(n), n);
+}
+
+void* calloc(std::size_t count, std::size_t size) noexcept {
+  const NextAllocator* a = next();
+  if (__builtin_expect(a == nullptr, 0)) {
+    std::size_t n;
+    if (__builtin_mul_overflow(count, size, &n)) return nullptr;
+    return arena_alloc(n, kArenaAlign);
+  }
+  return fresh(a->calloc(count, size), count * size);  // a block: no overflow
+}
+
+void free(void* p) noexcept { release(p, "free"); }
+
+void* realloc(void* p, std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (__builtin_expect(in_arena(p) || a == nullptr, 0)) {
+    // Out of the arena, or into it while resolving: a new block, the old one dropped.
+    if (p != nullptr && !in_arena(p)) die("realloc of a heap block while malloc is looked up");
+    void* q = a == nullptr ? arena_alloc(n, kArenaAlign) : malloc(n);
+    if (q != nullptr && p != nullptr) {
+      const std::size_t old = arena_size(p);
+      std::memcpy(q, p, old < n ? old : n);
+    }
+    return q;
+  }
+  if (__builtin_expect(observed(), 0) && p != nullptr) {
+    // The old object ends here, before the block can go to another thread.
+    on_free(p, usable_size(a, p), "realloc");
+    return fresh(a->realloc(p, n), n);
+  }
+  return a->realloc(p, n);
+}
+
+void* reallocarray(void* p, std::size_t count, std::size_t size) noexcept {
+  std::size_t n;
+  if (__builtin_mul_overflow(count, size, &n)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return realloc(p, n);
+}
+
+int posix_memalign(void** out, std::size_t align, std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (__builtin_expect(a == nullptr, 0)) {
+    if (align == 0 || (align & (align - 1)) != 0 || align % sizeof(void*) != 0) return EINVAL;
+    void* p = arena_alloc(n, align);
+    if (p == nullptr) return ENOMEM;
+    *out = p;
+    return 0;
+  }
+  const int rc = a->posix_memalign(out, align, n);
+  if (rc == 0) fresh(*out, n);
+  return rc;
+}
+
+void* aligned_alloc(std::size_t align, std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (a != nullptr && a->aligned_alloc != nullptr) return fresh(a->aligned_alloc(align, n), n);
+  return fresh(aligned(align, n), n);
+}
+
+void* memalign(std::size_t align, std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (a != nullptr && a->memalign != nullptr) return fresh(a->memalign(align, n), n);
+  return fresh(aligned(align, n), n);
+}
+
+void* valloc(std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (a != nullptr && a->valloc != nullptr) return fresh(a->valloc(n), n);
+  return fresh(aligned(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), n), n);
+}
+
+void* pvalloc(std::size_t n) noexcept {
+  const NextAllocator* a = next();
+  if (a != nullptr && a->pvalloc != nullptr) return fresh(a->pvalloc(n), n);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t rounded = (n + page - 1) / page * page;
+  return fresh(aligned(page, rounded ? rounded : page), rounded);
+}
+
+std::size_t malloc_usable_size(void* p) noexcept {
+  if (__builtin_expect(in_arena(p), 0)) return arena_size(p);
+  return usable_size(next(), p);
+}
+
+}  // extern "C"
+
+// operator new and delete go straight to the functions above: one hook per block.
+namespace {
+inline void* heap_alloc(std::size_t n) noexcept { return ::malloc(n); }
+inline void* heap_alloc_aligned(std::size_t n, std::size_t align) noexcept {
+  void* p = nullptr;
+  return ::posix_memalign(&p, align, n) == 0 ? p : nullptr;
+}
+inline void heap_free(void* p) noexcept { release(p, "operator delete"); }
+}  // namespace
+
+#else  // WEFT_NO_MALLOC_HOOKS: operator new and delete alone tell the detector.
+
+namespace {
+using weft::detail::observed;
+inline void* heap_alloc(std::size_t n) noexcept {
+  void* p = std::malloc(n);
+  if (__builtin_expect(observed(), 0)) weft::detail::on_alloc(p, n);
+  return p;
+}
+inline void* heap_alloc_aligned(std::size_t n, std::size_t align) noexcept {
+  void* p = nullptr;
+  if (::posix_memalign(&p, align, n) != 0) return nullptr;
+  if (__builtin_expect(observed(), 0)) weft::detail::on_alloc(p, n);
+  return p;
+}
+inline void heap_free(void* p) noexcept {
+  // Under weft::run without race detection nothing listens: skip the size look-up too. With
+  // it, the block's shadow is cleared before free() returns it to the allocator, so a
+  // goroutine on another processor that gets it next starts clean.
+  if (p != nullptr && observed())
+    weft::detail::on_free(p, ::malloc_usable_size(p), "operator delete");
+  std::free(p);
+}
+}  // namespace
+
+#endif  // WEFT_NO_MALLOC_HOOKS
+
+namespace {
 void* allocate(std::size_t n) {
-  void* p = std::malloc(n ? n : 1);
+  void* p = heap_alloc(n ? n : 1);
   if (!p) throw std::bad_alloc();
-  on_alloc(p, n);
   return p;
 }
 
 void* allocate_aligned(std::size_t n, std::align_val_t a) {
   std::size_t align = static_cast<std::size_t>(a);
   if (align < sizeof(void*)) align = sizeof(void*);
-  void* p = nullptr;
-  if (::posix_memalign(&p, align, n ? n : 1) != 0) throw std::bad_alloc();
-  on_alloc(p, n);
+  void* p = heap_alloc_aligned(n ? n : 1, align);
+  if (!p) throw std::bad_alloc();
   return p;
 }
 
-void release(void* p) noexcept {
-  if (!p) return;
-  // Under weft::run without race detection nothing listens (events() is null): skip the
-  // size look-up too. With it, the block's shadow is cleared before free() returns it to
-  // the allocator, so a goroutine on another processor that gets it next starts clean.
-  if (instr::detail::active && !hb_unobserved()) on_free(p, ::malloc_usable_size(p));
-  std::free(p);
-}
+void release_new(void* p) noexcept { heap_free(p); }
 }  // namespace
-}  // namespace weft::detail
-
-using weft::detail::allocate;
-using weft::detail::allocate_aligned;
-using weft::detail::release;
 
 void* operator new(std::size_t n) { return allocate(n); }
 void* operator new[](std::size_t n) { return allocate(n); }
@@ -120,18 +424,18 @@ void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) n
   }
 }
 
-void operator delete(void* p) noexcept { release(p); }
-void operator delete[](void* p) noexcept { release(p); }
-void operator delete(void* p, std::size_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t) noexcept { release(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release(p); }
+void operator delete(void* p) noexcept { release_new(p); }
+void operator delete[](void* p) noexcept { release_new(p); }
+void operator delete(void* p, std::size_t) noexcept { release_new(p); }
+void operator delete[](void* p, std::size_t) noexcept { release_new(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { release_new(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { release_new(p); }
+void operator delete(void* p, std::align_val_t) noexcept { release_new(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { release_new(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release_new(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release_new(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { release_new(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release_new(p); }
 
 #endif  // WEFT_NO_MEMORY_HOOKS
 
