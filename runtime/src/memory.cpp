@@ -321,12 +321,14 @@ void* valloc(std::size_t n) noexcept {
   return fresh(aligned(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), n), n);
 }
 
+// The block is n rounded up to whole pages (a page for 0), all of it the program's.
 void* pvalloc(std::size_t n) noexcept {
-  const NextAllocator* a = next();
-  if (a != nullptr && a->pvalloc != nullptr) return fresh(a->pvalloc(n), n);
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  const std::size_t rounded = (n + page - 1) / page * page;
-  return fresh(aligned(page, rounded ? rounded : page), rounded);
+  const std::size_t rounded = n == 0 ? page : (n + page - 1) / page * page;
+  if (rounded < n) return nullptr;
+  const NextAllocator* a = next();
+  if (a != nullptr && a->pvalloc != nullptr) return fresh(a->pvalloc(n), rounded);
+  return fresh(aligned(page, rounded), rounded);
 }
 
 std::size_t malloc_usable_size(void* p) noexcept {
