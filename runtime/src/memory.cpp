@@ -144,7 +144,7 @@ inline bool in_arena(const void* p) noexcept {
   return a - base < kArenaBytes;  // one comparison: below the arena wraps around
 }
 
-[[noreturn]] void die(const char* what) noexcept {
+[[noreturn]] void allocator_fatal(const char* what) noexcept {
   (void)!::write(2, "weft: ", 6);
   (void)!::write(2, what, std::strlen(what));
   (void)!::write(2, "\n", 1);
@@ -157,7 +157,8 @@ void* arena_alloc(std::size_t n, std::size_t align) noexcept {
   const std::size_t need = (n + kArenaAlign - 1) / kArenaAlign * kArenaAlign + align + kArenaAlign;
   const std::size_t at = arena_used.fetch_add(need, std::memory_order_relaxed);
   if (at + need > kArenaBytes)
-    die("the bootstrap arena for allocations made while the next malloc is looked up is full");
+    allocator_fatal(
+        "the bootstrap arena for allocations made while the next malloc is looked up is full");
   auto block = reinterpret_cast<std::uintptr_t>(arena + at) + kArenaAlign;
   block = (block + align - 1) / align * align;
   std::memcpy(reinterpret_cast<void*>(block - sizeof(std::size_t)), &n, sizeof n);
@@ -173,7 +174,24 @@ std::size_t arena_size(const void* p) noexcept {
 template <class F>
 void look_up(F& slot, const char* name, bool required) noexcept {
   slot = reinterpret_cast<F>(::dlsym(RTLD_NEXT, name));
-  if (slot == nullptr && required) die("no next definition of an allocation function (dlsym)");
+  if (slot == nullptr && required)
+    allocator_fatal("no next definition of an allocation function (dlsym)");
+}
+
+// The object (shared library) that defines the function at `f`, or null.
+const void* object_of(const void* f) noexcept {
+  Dl_info info{};
+  return f != nullptr && ::dladdr(f, &info) != 0 ? info.dli_fbase : nullptr;
+}
+
+// An optional function found in another object than the next malloc (jemalloc has no
+// pvalloc: the lookup finds the C library's, whose blocks jemalloc's free cannot take) is
+// left unused; the block then comes from the next posix_memalign.
+template <class F>
+void look_up_beside(F& slot, const char* name, const void* malloc_object) noexcept {
+  look_up(slot, name, false);
+  if (slot != nullptr && object_of(reinterpret_cast<const void*>(slot)) != malloc_object)
+    slot = nullptr;
 }
 
 [[gnu::noinline, gnu::cold]] void resolve() noexcept {
@@ -186,11 +204,12 @@ void look_up(F& slot, const char* name, bool required) noexcept {
     look_up(n.calloc, "calloc", true);
     look_up(n.realloc, "realloc", true);
     look_up(n.posix_memalign, "posix_memalign", true);
-    look_up(n.aligned_alloc, "aligned_alloc", false);
-    look_up(n.memalign, "memalign", false);
-    look_up(n.valloc, "valloc", false);
-    look_up(n.pvalloc, "pvalloc", false);
-    look_up(n.usable_size, "malloc_usable_size", false);
+    const void* home = object_of(reinterpret_cast<const void*>(n.malloc));
+    look_up_beside(n.aligned_alloc, "aligned_alloc", home);
+    look_up_beside(n.memalign, "memalign", home);
+    look_up_beside(n.valloc, "valloc", home);
+    look_up_beside(n.pvalloc, "pvalloc", home);
+    look_up_beside(n.usable_size, "malloc_usable_size", home);
     next_alloc = n;
     tls_resolving = false;
     next_state.store(2, std::memory_order_release);
@@ -212,7 +231,7 @@ using weft::detail::observed;
 using weft::detail::on_alloc;
 using weft::detail::on_free;
 
-inline void* fresh(void* p, std::size_t n) noexcept {
+inline void* fresh_block(void* p, std::size_t n) noexcept {
   if (__builtin_expect(observed(), 0)) on_alloc(p, n);
   return p;
 }
@@ -223,9 +242,10 @@ inline std::size_t usable_size(const NextAllocator* a, void* p) noexcept {
 }
 
 // free() and operator delete; `fn` names the function in race reports.
-inline void release(void* p, const char* fn) noexcept {
+inline void release_block(void* p, const char* fn) noexcept {
   if (__builtin_expect(in_arena(p), 0)) return;
   const NextAllocator* a = next();
+  if (__builtin_expect(a == nullptr, 0)) return;  // resolving: p is null (or in the arena)
   if (__builtin_expect(observed(), 0) && p != nullptr) on_free(p, usable_size(a, p), fn);
   a->free(p);
 }
@@ -245,7 +265,7 @@ extern "C" {
 void* malloc(std::size_t n) noexcept {
   const NextAllocator* a = next();
   if (__builtin_expect(a == nullptr, 0)) return arena_alloc(n, kArenaAlign);
-  return fresh(a->malloc(n), n);
+  return fresh_block(a->malloc(n), n);
 }
 
 void* calloc(std::size_t count, std::size_t size) noexcept {
@@ -255,16 +275,17 @@ void* calloc(std::size_t count, std::size_t size) noexcept {
     if (__builtin_mul_overflow(count, size, &n)) return nullptr;
     return arena_alloc(n, kArenaAlign);
   }
-  return fresh(a->calloc(count, size), count * size);  // a block: no overflow
+  return fresh_block(a->calloc(count, size), count * size);  // a block: no overflow
 }
 
-void free(void* p) noexcept { release(p, "free"); }
+void free(void* p) noexcept { release_block(p, "free"); }
 
 void* realloc(void* p, std::size_t n) noexcept {
   const NextAllocator* a = next();
   if (__builtin_expect(in_arena(p) || a == nullptr, 0)) {
     // Out of the arena, or into it while resolving: a new block, the old one dropped.
-    if (p != nullptr && !in_arena(p)) die("realloc of a heap block while malloc is looked up");
+    if (p != nullptr && !in_arena(p))
+      allocator_fatal("realloc of a heap block while malloc is looked up");
     void* q = a == nullptr ? arena_alloc(n, kArenaAlign) : malloc(n);
     if (q != nullptr && p != nullptr) {
       const std::size_t old = arena_size(p);
@@ -275,7 +296,7 @@ void* realloc(void* p, std::size_t n) noexcept {
   if (__builtin_expect(observed(), 0) && p != nullptr) {
     // The old object ends here, before the block can go to another thread.
     on_free(p, usable_size(a, p), "realloc");
-    return fresh(a->realloc(p, n), n);
+    return fresh_block(a->realloc(p, n), n);
   }
   return a->realloc(p, n);
 }
@@ -299,26 +320,27 @@ int posix_memalign(void** out, std::size_t align, std::size_t n) noexcept {
     return 0;
   }
   const int rc = a->posix_memalign(out, align, n);
-  if (rc == 0) fresh(*out, n);
+  if (rc == 0) fresh_block(*out, n);
   return rc;
 }
 
 void* aligned_alloc(std::size_t align, std::size_t n) noexcept {
   const NextAllocator* a = next();
-  if (a != nullptr && a->aligned_alloc != nullptr) return fresh(a->aligned_alloc(align, n), n);
-  return fresh(aligned(align, n), n);
+  if (a != nullptr && a->aligned_alloc != nullptr)
+    return fresh_block(a->aligned_alloc(align, n), n);
+  return fresh_block(aligned(align, n), n);
 }
 
 void* memalign(std::size_t align, std::size_t n) noexcept {
   const NextAllocator* a = next();
-  if (a != nullptr && a->memalign != nullptr) return fresh(a->memalign(align, n), n);
-  return fresh(aligned(align, n), n);
+  if (a != nullptr && a->memalign != nullptr) return fresh_block(a->memalign(align, n), n);
+  return fresh_block(aligned(align, n), n);
 }
 
 void* valloc(std::size_t n) noexcept {
   const NextAllocator* a = next();
-  if (a != nullptr && a->valloc != nullptr) return fresh(a->valloc(n), n);
-  return fresh(aligned(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), n), n);
+  if (a != nullptr && a->valloc != nullptr) return fresh_block(a->valloc(n), n);
+  return fresh_block(aligned(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), n), n);
 }
 
 // The block is n rounded up to whole pages (a page for 0), all of it the program's.
@@ -327,8 +349,8 @@ void* pvalloc(std::size_t n) noexcept {
   const std::size_t rounded = n == 0 ? page : (n + page - 1) / page * page;
   if (rounded < n) return nullptr;
   const NextAllocator* a = next();
-  if (a != nullptr && a->pvalloc != nullptr) return fresh(a->pvalloc(n), rounded);
-  return fresh(aligned(page, rounded), rounded);
+  if (a != nullptr && a->pvalloc != nullptr) return fresh_block(a->pvalloc(n), rounded);
+  return fresh_block(aligned(page, rounded), rounded);
 }
 
 std::size_t malloc_usable_size(void* p) noexcept {
@@ -345,7 +367,7 @@ inline void* heap_alloc_aligned(std::size_t n, std::size_t align) noexcept {
   void* p = nullptr;
   return ::posix_memalign(&p, align, n) == 0 ? p : nullptr;
 }
-inline void heap_free(void* p) noexcept { release(p, "operator delete"); }
+inline void heap_free(void* p) noexcept { release_block(p, "operator delete"); }
 }  // namespace
 
 #else  // WEFT_NO_MALLOC_HOOKS: operator new and delete alone tell the detector.
@@ -390,7 +412,7 @@ void* allocate_aligned(std::size_t n, std::align_val_t a) {
   return p;
 }
 
-void release_new(void* p) noexcept { heap_free(p); }
+void dispose(void* p) noexcept { heap_free(p); }
 }  // namespace
 
 void* operator new(std::size_t n) { return allocate(n); }
@@ -426,18 +448,18 @@ void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) n
   }
 }
 
-void operator delete(void* p) noexcept { release_new(p); }
-void operator delete[](void* p) noexcept { release_new(p); }
-void operator delete(void* p, std::size_t) noexcept { release_new(p); }
-void operator delete[](void* p, std::size_t) noexcept { release_new(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { release_new(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { release_new(p); }
-void operator delete(void* p, std::align_val_t) noexcept { release_new(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { release_new(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { release_new(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { release_new(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { release_new(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { release_new(p); }
+void operator delete(void* p) noexcept { dispose(p); }
+void operator delete[](void* p) noexcept { dispose(p); }
+void operator delete(void* p, std::size_t) noexcept { dispose(p); }
+void operator delete[](void* p, std::size_t) noexcept { dispose(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { dispose(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { dispose(p); }
+void operator delete(void* p, std::align_val_t) noexcept { dispose(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { dispose(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { dispose(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { dispose(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { dispose(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { dispose(p); }
 
 #endif  // WEFT_NO_MEMORY_HOOKS
 
