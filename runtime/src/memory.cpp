@@ -23,9 +23,14 @@
 // copied prefix is not recorded as written (as std::vector's copy into a new buffer is
 // not). A failed realloc has been checked as such a write all the same.
 //
-// Cost when nobody listens (plain programs, weft::run without race detection, explore
-// without detector or sink): one thread-local test (instr::detail::active) per call, on top
-// of an indirect call to the next allocator.
+// Cost when nobody listens (plain programs, weft::run without race detection): one
+// thread-local test (instr::detail::active) per call, on top of an indirect call to the
+// next allocator. (weft::explore without detector or sink keeps that variable set while it
+// schedules accesses, its default: there the hooks go on to find that no sink listens.)
+//
+// Not seen: blocks freed on a thread that runs no goroutine (a weft::blocking worker, a
+// thread of the program's own under weft::run, the scheduler between goroutines) keep
+// their shadow state until a goroutine observed by the detector allocates them again.
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
@@ -355,12 +360,15 @@ void* pvalloc(std::size_t n) noexcept {
 
 std::size_t malloc_usable_size(void* p) noexcept {
   if (__builtin_expect(in_arena(p), 0)) return arena_size(p);
-  return usable_size(next(), p);
+  const NextAllocator* a = next();
+  return a != nullptr ? usable_size(a, p) : 0;
 }
 
 }  // extern "C"
 
-// operator new and delete go straight to the functions above: one hook per block.
+// operator new and delete stay replaced, calling the functions above directly: one hook per
+// block (libstdc++'s would reach them through malloc and free just the same, one call
+// further away), and reports name `operator delete`.
 namespace {
 inline void* heap_alloc(std::size_t n) noexcept { return ::malloc(n); }
 inline void* heap_alloc_aligned(std::size_t n, std::size_t align) noexcept {
