@@ -32,6 +32,7 @@
 // thread of the program's own under weft::run, the scheduler between goroutines) keep
 // their shadow state until a goroutine observed by the detector allocates them again.
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <malloc.h>
 #include <sched.h>
@@ -183,17 +184,36 @@ void look_up(F& slot, const char* name, bool required) noexcept {
     allocator_fatal("no next definition of an allocation function (dlsym)");
 }
 
-// The object (shared library) that defines the function at `f`, or null.
-const void* object_of(const void* f) noexcept {
-  Dl_info info{};
-  return f != nullptr && ::dladdr(f, &info) != 0 ? info.dli_fbase : nullptr;
+// The load address of the object (shared library) whose segments hold `f`, or 0. By the
+// program headers: dladdr would also look for the nearest symbol, a scan of the C
+// library's symbol table (half a million instructions for the five look-ups here).
+std::uintptr_t object_of(const void* f) noexcept {
+  struct Find {
+    std::uintptr_t addr;
+    std::uintptr_t base;
+  } find{reinterpret_cast<std::uintptr_t>(f), 0};
+  ::dl_iterate_phdr(
+      [](dl_phdr_info* info, std::size_t, void* data) {
+        auto* fd = static_cast<Find*>(data);
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const auto& ph = info->dlpi_phdr[i];
+          const std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+          if (ph.p_type == PT_LOAD && fd->addr - start < ph.p_memsz) {
+            fd->base = info->dlpi_addr;
+            return 1;
+          }
+        }
+        return 0;
+      },
+      &find);
+  return find.base;
 }
 
 // An optional function found in another object than the next malloc (jemalloc has no
 // pvalloc: the lookup finds the C library's, whose blocks jemalloc's free cannot take) is
 // left unused; the block then comes from the next posix_memalign.
 template <class F>
-void look_up_beside(F& slot, const char* name, const void* malloc_object) noexcept {
+void look_up_beside(F& slot, const char* name, std::uintptr_t malloc_object) noexcept {
   look_up(slot, name, false);
   if (slot != nullptr && object_of(reinterpret_cast<const void*>(slot)) != malloc_object)
     slot = nullptr;
@@ -209,7 +229,7 @@ void look_up_beside(F& slot, const char* name, const void* malloc_object) noexce
     look_up(n.calloc, "calloc", true);
     look_up(n.realloc, "realloc", true);
     look_up(n.posix_memalign, "posix_memalign", true);
-    const void* home = object_of(reinterpret_cast<const void*>(n.malloc));
+    const std::uintptr_t home = object_of(reinterpret_cast<const void*>(n.malloc));
     look_up_beside(n.aligned_alloc, "aligned_alloc", home);
     look_up_beside(n.memalign, "memalign", home);
     look_up_beside(n.valloc, "valloc", home);
