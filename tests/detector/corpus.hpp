@@ -40,6 +40,9 @@ std::vector<Program> misc_programs();
 // an object freed by the last std::shared_ptr owner in another goroutine (the reference
 // count's synchronisation reaches the detector through weft/glibcxx_sync.hpp).
 std::vector<Program> memory_allocator_programs();
+// Frees and reallocs racing with an access (empty where the C allocation hooks are compiled
+// out: under AddressSanitizer or ThreadSanitizer).
+std::vector<Program> heap_release_race_programs();
 
 // Lets a goroutine's work be ordered after another's in the schedule without any
 // happens-before edge: virtual time only advances once every goroutine is blocked.

@@ -65,6 +65,10 @@ int recurse_with_locals(int depth) {
   return local[0] + below;
 }
 
+// Writes the block for real too: GCC warns that race::write of memory fresh from malloc
+// reads it uninitialised.
+void* filled(void* p, std::size_t n) { return std::memset(p, 0, n); }
+
 }  // namespace
 
 // Formerly false reports of the operator-delete hook, fixed by clearing shadow on allocation
@@ -84,6 +88,62 @@ std::vector<Program> memory_allocator_programs() {
                race::write(q, sizeof(Pair));
                std::free(q);
              });
+       }},
+      {"malloc_free_reused_by_unrelated_goroutine", kFree,
+       [] {
+         in_order_without_sync(
+             [] {
+               void* p = filled(std::malloc(sizeof(Pair)), sizeof(Pair));
+               race::write(p, sizeof(Pair));
+               std::free(p);
+             },
+             [] {
+               void* q = filled(std::malloc(sizeof(Pair)), sizeof(Pair));  // likely the same block
+               race::read(q, sizeof(Pair));
+               std::free(q);
+             });
+       }},
+      // realloc ends the old object: its block, back in the allocator, starts clean for
+      // the next owner, whether the data moved (growth) or stayed (shrinking in place).
+      {"realloc_old_block_reused_by_unrelated_goroutine", kFree,
+       [] {
+         in_order_without_sync(
+             [] {
+               void* p = filled(std::malloc(sizeof(Pair)), sizeof(Pair));
+               race::write(p, sizeof(Pair));
+               void* grown = filled(std::realloc(p, 4096), 4096);
+               race::write(grown, 4096);
+               void* small = filled(std::malloc(64), 64);
+               race::write(small, 64);
+               void* shrunk = std::realloc(small, 16);
+               race::write(shrunk, 16);
+               std::free(shrunk);
+               std::free(grown);
+             },
+             [] {
+               void* q = filled(std::malloc(sizeof(Pair)), sizeof(Pair));
+               race::write(q, sizeof(Pair));
+               void* r = filled(std::malloc(64), 64);
+               race::write(r, 64);
+               void* t = filled(::reallocarray(nullptr, 512, 8), 4096);
+               race::write(t, 4096);
+               std::free(t);
+               std::free(r);
+               std::free(q);
+             });
+       }},
+      {"aligned_blocks_reused_by_unrelated_goroutine", kFree,
+       [] {
+         auto aligned_blocks = [] {
+           void* p = nullptr;
+           weft::check(::posix_memalign(&p, 64, 128) == 0, "posix_memalign failed");
+           race::write(filled(p, 128), 128);
+           void* q = filled(std::aligned_alloc(64, 128), 128);
+           race::write(q, 128);
+           std::free(q);
+           std::free(p);
+         };
+         in_order_without_sync(aligned_blocks, aligned_blocks);
        }},
       {"shared_ptr_last_owner_frees_in_another_goroutine", kFree,
        [] {
@@ -105,6 +165,42 @@ std::vector<Program> memory_allocator_programs() {
          wg.wait();
        }},
   };
+}
+
+// A free or realloc is a write of the whole block: one that races with another goroutine's
+// access is reported. Only where weft's C allocation hooks are compiled (not under
+// AddressSanitizer or ThreadSanitizer, which intercept malloc themselves).
+std::vector<Program> heap_release_race_programs() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return {};
+#else
+  return {
+      {"free_races_with_a_read_in_another_goroutine", kRacy,
+       [] {
+         void* p = filled(std::malloc(sizeof(Pair)), sizeof(Pair));
+         in_order_without_sync([p] { race::read(p, sizeof(Pair)); }, [p] { std::free(p); });
+       }},
+      {"realloc_races_with_a_read_in_another_goroutine", kRacy,
+       [] {
+         void* p = std::calloc(4, sizeof(Pair));
+         void* grown = nullptr;
+         in_order_without_sync([p] { race::read(p, sizeof(Pair)); },
+                               [p, &grown] { grown = std::realloc(p, 64 * sizeof(Pair)); });
+         std::free(grown);
+       }},
+      {"free_after_a_handoff_is_no_race", kFree,
+       [] {
+         void* p = filled(std::malloc(sizeof(Pair)), sizeof(Pair));
+         auto done = make_chan<Unit>();
+         weft::go([&] {
+           race::read(p, sizeof(Pair));
+           done.send({});
+         });
+         done.recv();
+         std::free(p);
+       }},
+  };
+#endif
 }
 
 std::vector<Program> memory_programs() {

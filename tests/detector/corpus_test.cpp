@@ -21,7 +21,8 @@ namespace {
 std::vector<Program> all_programs() {
   std::vector<Program> all;
   for (auto table : {chan_programs, sync_programs, atomic_programs, memory_programs,
-                     misc_programs, memory_allocator_programs}) {
+                     misc_programs, memory_allocator_programs,
+                     heap_release_race_programs}) {
     for (Program& p : table()) all.push_back(std::move(p));
   }
   return all;
