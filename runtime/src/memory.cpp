@@ -47,6 +47,7 @@
 #include "hb.hpp"
 #include "race.hpp"
 #include "scheduler.hpp"
+#include "std_shim.hpp"
 #include "weft/instr.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -243,6 +244,18 @@ void look_up_beside(F& slot, const char* name, std::uintptr_t malloc_object) noe
   while (next_state.load(std::memory_order_acquire) != 2) ::sched_yield();
 }
 
+// Around every call into the next allocator: its own locks (jemalloc's pthread mutexes) are
+// not the program's synchronisation, so the pthread shims that explore std code with
+// (std_shim.hpp) leave them to the C library. Without this, a jemalloc trylock inside a
+// goroutine became a scheduling point, whose bookkeeping allocated again, and so on until
+// the goroutine's stack overflowed.
+struct Forwarding {
+  Forwarding() noexcept { ++weft::detail::shim::internal_depth; }
+  ~Forwarding() { --weft::detail::shim::internal_depth; }
+  Forwarding(const Forwarding&) = delete;
+  Forwarding& operator=(const Forwarding&) = delete;
+};
+
 // The next allocator; null while this thread is resolving it (the caller uses the arena).
 inline const NextAllocator* next() noexcept {
   if (__builtin_expect(next_state.load(std::memory_order_acquire) != 2, 0)) {
@@ -268,6 +281,7 @@ inline std::size_t usable_size(const NextAllocator* a, void* p) noexcept {
 
 // free() and operator delete; `fn` names the function in race reports.
 inline void release_block(void* p, const char* fn) noexcept {
+  const Forwarding forwarding;
   if (__builtin_expect(in_arena(p), 0)) return;
   const NextAllocator* a = next();
   if (__builtin_expect(a == nullptr, 0)) return;  // resolving: p is null (or in the arena)
@@ -276,6 +290,7 @@ inline void release_block(void* p, const char* fn) noexcept {
 }
 
 void* aligned(std::size_t align, std::size_t n) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (a == nullptr) return arena_alloc(n, align);
   void* p = nullptr;
@@ -288,12 +303,14 @@ void* aligned(std::size_t align, std::size_t n) noexcept {
 extern "C" {
 
 void* malloc(std::size_t n) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (__builtin_expect(a == nullptr, 0)) return arena_alloc(n, kArenaAlign);
   return fresh_block(a->malloc(n), n);
 }
 
 void* calloc(std::size_t count, std::size_t size) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (__builtin_expect(a == nullptr, 0)) {
     std::size_t n;
@@ -306,6 +323,7 @@ void* calloc(std::size_t count, std::size_t size) noexcept {
 void free(void* p) noexcept { release_block(p, "free"); }
 
 void* realloc(void* p, std::size_t n) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (__builtin_expect(in_arena(p) || a == nullptr, 0)) {
     // Out of the arena, or into it while resolving: a new block, the old one dropped.
@@ -336,6 +354,7 @@ void* reallocarray(void* p, std::size_t count, std::size_t size) noexcept {
 }
 
 int posix_memalign(void** out, std::size_t align, std::size_t n) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (__builtin_expect(a == nullptr, 0)) {
     if (align == 0 || (align & (align - 1)) != 0 || align % sizeof(void*) != 0) return EINVAL;
@@ -350,6 +369,7 @@ int posix_memalign(void** out, std::size_t align, std::size_t n) noexcept {
 }
 
 void* aligned_alloc(std::size_t align, std::size_t n) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (a != nullptr && a->aligned_alloc != nullptr)
     return fresh_block(a->aligned_alloc(align, n), n);
@@ -357,12 +377,14 @@ void* aligned_alloc(std::size_t align, std::size_t n) noexcept {
 }
 
 void* memalign(std::size_t align, std::size_t n) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (a != nullptr && a->memalign != nullptr) return fresh_block(a->memalign(align, n), n);
   return fresh_block(aligned(align, n), n);
 }
 
 void* valloc(std::size_t n) noexcept {
+  const Forwarding forwarding;
   const NextAllocator* a = next();
   if (a != nullptr && a->valloc != nullptr) return fresh_block(a->valloc(n), n);
   return fresh_block(aligned(static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)), n), n);
@@ -370,6 +392,7 @@ void* valloc(std::size_t n) noexcept {
 
 // The block is n rounded up to whole pages (a page for 0), all of it the program's.
 void* pvalloc(std::size_t n) noexcept {
+  const Forwarding forwarding;
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   const std::size_t rounded = n == 0 ? page : (n + page - 1) / page * page;
   if (rounded < n) return nullptr;
@@ -379,6 +402,7 @@ void* pvalloc(std::size_t n) noexcept {
 }
 
 std::size_t malloc_usable_size(void* p) noexcept {
+  const Forwarding forwarding;
   if (__builtin_expect(in_arena(p), 0)) return arena_size(p);
   const NextAllocator* a = next();
   return a != nullptr ? usable_size(a, p) : 0;

@@ -52,8 +52,12 @@ namespace shim {
 // address.
 G* caller(const void* ret) noexcept;
 
+// How many Internal scopes (below) the calling thread is in.
+extern thread_local constinit int internal_depth;
+
 // Marks weft's own use of the C library's synchronisation inside a goroutine (the stack
-// pool, crash handlers): the calls in its scope go to the C library.
+// pool, crash handlers, the allocator weft forwards malloc to): the calls in its scope go
+// to the C library.
 struct Internal {
   Internal() noexcept;
   ~Internal();

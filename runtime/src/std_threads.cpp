@@ -32,9 +32,9 @@
 
 namespace weft::detail {
 
-namespace {
+thread_local constinit int shim::internal_depth = 0;
 
-thread_local int internal_depth = 0;
+namespace {
 
 constexpr std::uint64_t kThreadTag = 0xE5ull << 56;   // a run's thread: tag | serial
 constexpr std::uint64_t kSelfTag = 0xE6ull << 56;     // pthread_self(): tag | goroutine id
