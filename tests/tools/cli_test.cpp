@@ -29,6 +29,9 @@ class Cli : public ::testing::Test {
   // Runs `weft args...` with `env` added to this process's environment.
   Result weft(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
     args.insert(args.begin(), WEFT_CLI);
+    return weft_argv(std::move(args), env);
+  }
+  Result weft_argv(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
     Environment e = Environment::inherited();
     e.unset("GTEST_TOTAL_SHARDS");
     e.unset("GTEST_SHARD_INDEX");
@@ -40,6 +43,12 @@ class Cli : public ::testing::Test {
     r.out = weft::cli::read_file(out);
     r.err = weft::cli::read_file(err);
     return r;
+  }
+  // `weft args...` started by /bin/sh after `setup` (a ulimit, a trap), which the workers
+  // inherit too.
+  Result weft_after(const std::string& setup, std::vector<std::string> args) {
+    args.insert(args.begin(), {"/bin/sh", "-c", setup + "; exec \"$0\" \"$@\"", WEFT_CLI});
+    return weft_argv(std::move(args));
   }
   std::string path(const std::string& name) const { return (tmp_.path() / name).string(); }
   json read_json(const std::string& name) const {
@@ -534,6 +543,96 @@ TEST_F(Cli, TraceRejectsWhatIsNotATrace) {
   EXPECT_NE(r.err.find("not a weft trace"), std::string::npos) << describe(r);
   Result none = weft({"trace", path("x.jsonl")});
   EXPECT_EQ(none.code, 2) << describe(none);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile input: output paths that cannot be written, extreme numbers. A bad path is refused
+// before anything runs; a write that fails late loses none of what the run found.
+
+TEST_F(Cli, AnOutputPathThatCannotBeWrittenIsRefusedBeforeAnythingRuns) {
+  { std::ofstream(path("plain")) << "a file, not a directory"; }
+  const std::string under_file = path("plain") + "/r.json";
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  std::vector<Case> cases{
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", under_file}), "--report '" + under_file},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", tmp_.path().string()}), "is a directory"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", path("no/such/dir/r.json")}),
+       "does not exist"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--save-expect", under_file}), "--save-expect"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--trace-dir", path("plain")}), "--trace-dir"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", ""}), "the path is empty"},
+      {{"replay", "w2-DQARAQgAAA", "-e", "Kernels.AssertsOnSomeSchedules", "--html", under_file, "--",
+        KERNELS},
+       "--html '" + under_file},
+      {{"replay", "w2-DQARAQgAAA", "-e", "Kernels.AssertsOnSomeSchedules", "--events", under_file,
+        "--", KERNELS},
+       "--events '" + under_file},
+  };
+  for (const Case& c : cases) {
+    Result r = weft(c.args);
+    EXPECT_EQ(r.code, 2) << describe(r);
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << describe(r);
+    EXPECT_EQ(r.out.find("assertion failure"), std::string::npos) << "it ran: " << describe(r);
+  }
+}
+
+TEST_F(Cli, AReportThatFailsToWriteLosesNoFindingAndNoOldReport) {
+  // /dev/full takes nothing (ENOSPC, as a full disk): the findings are on stdout all the same.
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "40", "-j", "1", "--report", "/dev/full"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("=== Kernels.AssertsOnSomeSchedules: assertion failure"), std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.out.find("summary: 1 exploration"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("--report: cannot write '/dev/full'"), std::string::npos) << describe(r);
+
+  // A report larger than the file size limit fails part way: the old report stays whole and
+  // no temporary file is left beside it. (The workers' own reports are far smaller.)
+  const std::string old = "{\"an\": \"older report\"}\n";
+  { std::ofstream(path("r.json")) << old; }
+  r = weft_after("trap '' XFSZ; ulimit -f 8",
+                 explore("AssertsOnSomeSchedules", {"-n", "200", "-j", "1", "--report", path("r.json")}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("=== Kernels.AssertsOnSomeSchedules: assertion failure"), std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.err.find("cannot write '" + path("r.json") + "'"), std::string::npos) << describe(r);
+  EXPECT_EQ(weft::cli::read_file(path("r.json")), old);
+  for (const auto& entry : std::filesystem::directory_iterator(tmp_.path()))
+    EXPECT_EQ(entry.path().filename().string().find("r.json."), std::string::npos) << entry.path();
+}
+
+TEST_F(Cli, AReplayWhoseTraceCannotBeWrittenStillPrintsItsReport) {
+  Result r = weft({"replay", "w2-DQARAQgAAA", "-e", "Kernels.AssertsOnSomeSchedules", "--html",
+                   "/dev/full", "--", KERNELS});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("goroutine 1 appended first"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("--html: cannot write '/dev/full'"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, NumbersAtTheEdgesOfTheirRange) {
+  // The largest seed is a seed; one more is too large, and says so.
+  Result r = weft(explore("Clean", {"-n", "2", "-s", "18446744073709551615"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  r = weft(explore("Clean", {"-n", "2", "-s", "18446744073709551616"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("too large"), std::string::npos) << describe(r);
+  r = weft(explore("Clean", {"-n", "2", "-j", "4294967296"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("at most 4294967295"), std::string::npos) << describe(r);
+  // Every strategy the help lists is accepted.
+  for (const char* s : {"urw", "surw", "mutate"}) {
+    r = weft(explore("Clean", {"-n", "2", "--strategy", s}));
+    EXPECT_EQ(r.code, 0) << s << ": " << describe(r);
+  }
+  // The most iterations there are, cut into batches as they are handed out: the run stops at
+  // its budget and lists the rest as not explored (the CLI's memory is capped at 1 GiB, far
+  // below what a list of every batch would take).
+  r = weft_after("ulimit -v 1048576",
+                 explore("Clean", {"-n", "18446744073709551615", "--time-budget", "300ms"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find(", 18446744073709551615) (time budget)"), std::string::npos) << describe(r);
 }
 
 }  // namespace

@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -111,6 +113,18 @@ RunResult run_explore(const ExploreConfig& cfg) {
                                           .count());
   };
   Target target = make_target(cfg.command, cfg.protocol);
+  if (!cfg.trace_dir.empty()) {
+    // Made and checked before anything runs: a bad directory costs no exploring.
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.trace_dir, ec);
+    if (ec)
+      throw UsageError(fmt::format("--trace-dir '{}': cannot create it: {}", cfg.trace_dir, ec.message()));
+    if (!std::filesystem::is_directory(cfg.trace_dir))
+      throw UsageError(fmt::format("--trace-dir '{}' is not a directory", cfg.trace_dir));
+    if (::access(cfg.trace_dir.c_str(), W_OK | X_OK) != 0)
+      throw UsageError(fmt::format("--trace-dir '{}' is not writable: {}", cfg.trace_dir,
+                                   std::strerror(errno)));
+  }
   Environment base = Environment::inherited();
   if (!cfg.hang_timeout.empty()) base.set("WEFT_HANG_TIMEOUT", cfg.hang_timeout);
   if (!cfg.max_steps.empty()) base.set("WEFT_MAX_STEPS", cfg.max_steps);
@@ -148,21 +162,23 @@ RunResult run_explore(const ExploreConfig& cfg) {
   if (batch == 0) {
     // A few batches per worker, so the explorations share the workers evenly and the
     // progress line moves; at least 1, at most 10000 iterations per process.
-    batch = std::clamp<std::uint64_t>((len + jobs * 4 - 1) / (jobs * 4), 1, 10000);
+    const std::uint64_t parts = std::uint64_t{jobs} * 4;
+    batch = std::clamp<std::uint64_t>(len / parts + (len % parts != 0), 1, 10000);
   }
+  // The batches are cut as they are handed out (`cursor`: each exploration's next iteration
+  // not handed out yet), so a huge --iterations costs no memory; `queue` holds what comes
+  // first: the dfs parts, and the rest of a batch whose worker stopped early.
   std::deque<Work> queue;
+  std::vector<std::uint64_t> cursor(chosen.size(), dfs ? slice.end : slice.first);
   for (std::size_t e = 0; e < chosen.size(); ++e) {
     result.explorations.push_back({chosen[e].name, {}, 0, {}, {}});
-    if (dfs) {
+    if (dfs)
       for (unsigned j = 0; j < jobs; ++j)
         queue.push_back({e, 0, cfg.iterations,
                          fmt::format("{}/{}", cfg.shard_index * jobs + j, cfg.shard_count * jobs)});
-      continue;
-    }
-    for (std::uint64_t f = slice.first; f < slice.end; f += std::min(batch, slice.end - f))
-      queue.push_back({e, f, std::min(batch, slice.end - f), {}});
   }
-  const std::uint64_t total = dfs ? cfg.iterations * jobs * chosen.size() : len * chosen.size();
+  const unsigned __int128 all = static_cast<unsigned __int128>(dfs ? cfg.iterations : len) * (dfs ? jobs : 1) * chosen.size();
+  const std::uint64_t total = all > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(all);
 
   // 2. Run them, `jobs` at a time.
   std::map<pid_t, Running> running;
@@ -173,8 +189,27 @@ RunResult run_explore(const ExploreConfig& cfg) {
   auto drop_queued = [&](std::size_t e) {
     std::erase_if(queue, [&](const Work& w) { return w.exploration == e; });
   };
-  while (!queue.empty() || !running.empty()) {
-    while (running.size() < jobs && !queue.empty() && !out_of_time) {
+  auto has_work = [&] {
+    if (!queue.empty()) return true;
+    for (std::size_t e = 0; e < chosen.size(); ++e)
+      if (!stopped[e] && cursor[e] < slice.end) return true;
+    return false;
+  };
+  auto next_work = [&]() -> Work {
+    if (!queue.empty()) {
+      Work w = queue.front();
+      queue.pop_front();
+      return w;
+    }
+    for (std::size_t e = 0;; ++e)
+      if (!stopped[e] && cursor[e] < slice.end) {
+        const std::uint64_t n = std::min(batch, slice.end - cursor[e]);
+        cursor[e] += n;
+        return {e, cursor[e] - n, n, {}};
+      }
+  };
+  while (has_work() || !running.empty()) {
+    while (running.size() < jobs && has_work() && !out_of_time) {
       std::optional<std::uint64_t> budget;
       if (cfg.time_budget_ms > 0) {
         std::uint64_t used = elapsed_ms();
@@ -184,8 +219,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
         }
         budget = cfg.time_budget_ms - used;
       }
-      Work w = queue.front();
-      queue.pop_front();
+      Work w = next_work();
       const std::string stem = fmt::format("{}/w{}", tmp.path().string(), serial++);
       Running r{w, stem + ".out", stem + ".err", stem + ".json"};
       WorkerRequest req;
@@ -280,10 +314,6 @@ RunResult run_explore(const ExploreConfig& cfg) {
   }
   // 4. With --trace-dir: each finding's schedule replayed once more, traced, as HTML.
   if (!cfg.trace_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(cfg.trace_dir, ec);
-    if (ec)
-      throw UsageError(fmt::format("--trace-dir '{}': cannot create it: {}", cfg.trace_dir, ec.message()));
     for (ExplorationResult& ex : result.explorations) {
       for (Finding& f : ex.findings) {
         if (f.token.empty()) continue;
@@ -309,10 +339,15 @@ RunResult run_explore(const ExploreConfig& cfg) {
           trace.failure = f.kind;
           trace.report = f.report;
         }
-        std::ofstream out(html, std::ios::binary | std::ios::trunc);
-        out << html_timeline(trace, fmt::format("{}: {} ({})", ex.name, f.kind, f.token));
-        if (!out.flush()) throw UsageError(fmt::format("cannot write '{}'", html));
-        f.trace = html;
+        // A trace that cannot be written (a full disk) costs the trace, never the finding.
+        try {
+          write_file_whole(html, html_timeline(trace, fmt::format("{}: {} ({})", ex.name, f.kind, f.token)),
+                           "--trace-dir");
+          f.trace = html;
+        } catch (const UsageError& e) {
+          result.errors.push_back(fmt::format("{} (the trace of {}'s finding in iteration {})",
+                                              e.what(), ex.name, f.iteration ? *f.iteration + 1 : 0));
+        }
       }
     }
   }

@@ -62,6 +62,17 @@ ExitStatus wait_for(pid_t pid);
 // The whole content of a file, or "" when it cannot be read.
 std::string read_file(const std::filesystem::path& p);
 
+// Why `path` cannot take an output file, or "" when it can: it must be a writable regular
+// file, or a new one in an existing, writable directory (a device or FIFO, such as
+// /dev/stdout, is written as it is). Messages start with `what` (the flag: "--report").
+// Checked before a run starts, so a bad path costs nothing.
+std::string output_path_problem(const std::string& path, const std::string& what);
+
+// Writes `text` to `path` whole or not at all: a temporary file beside it (beside the file
+// a symbolic link names), renamed over it once complete; on any error the temporary file is
+// removed, the target is left as it was, and UsageError names `what`, the path and why.
+void write_file_whole(const std::string& path, const std::string& text, const std::string& what);
+
 class TempDir {
  public:
   TempDir();  // under $TMPDIR (or /tmp); throws UsageError when it cannot be made

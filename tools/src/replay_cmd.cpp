@@ -16,23 +16,15 @@
 
 namespace weft::cli {
 
-namespace {
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f || !(f << text) || !f.flush())
-    throw UsageError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-}
-}  // namespace
-
 int run_trace_export(const std::string& events_path, const std::string& chrome_path,
                      const std::string& html_path, const std::string& title, std::ostream& out) {
   Trace trace = parse_trace(read_file(events_path), events_path);
   if (!chrome_path.empty()) {
-    write_text(chrome_path, chrome_trace(trace, title));
+    write_file_whole(chrome_path, chrome_trace(trace, title), "--chrome");
     fmt::print(out, "trace: {}\n", chrome_path);
   }
   if (!html_path.empty()) {
-    write_text(html_path, html_timeline(trace, title));
+    write_file_whole(html_path, html_timeline(trace, title), "--html");
     fmt::print(out, "trace: {}\n", html_path);
   }
   return kExitClean;
@@ -111,8 +103,17 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   }
   WorkerOutcome o = interpret(0, 1, st, read_file(req.report_path), wout, werr,
                               t.protocol == Protocol::gtest);
-  // The trace first: a crashed replay still leaves the events up to the crash.
-  std::vector<std::string> written;
+  // The trace first: a crashed replay still leaves the events up to the crash. A trace that
+  // cannot be written (a full disk) is said after the report, which is never lost to it.
+  std::vector<std::string> written, write_errors;
+  auto write = [&](const std::string& path, const std::string& text, const char* flag) {
+    try {
+      write_file_whole(path, text, flag);
+      written.push_back(path);
+    } catch (const UsageError& e) {
+      write_errors.push_back(e.what());
+    }
+  };
   if (tracing && !o.error && std::filesystem::exists(events)) {
     Trace trace = parse_trace(read_file(events), events);
     if (o.finding && trace.report.empty()) {
@@ -121,14 +122,8 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
       trace.ok = false;
     }
     const std::string title = fmt::format("weft replay of {} ({})", name, cfg.token);
-    if (!cfg.trace_path.empty()) {
-      write_text(cfg.trace_path, chrome_trace(trace, title));
-      written.push_back(cfg.trace_path);
-    }
-    if (!cfg.html_path.empty()) {
-      write_text(cfg.html_path, html_timeline(trace, title));
-      written.push_back(cfg.html_path);
-    }
+    if (!cfg.trace_path.empty()) write(cfg.trace_path, chrome_trace(trace, title), "--trace");
+    if (!cfg.html_path.empty()) write(cfg.html_path, html_timeline(trace, title), "--html");
     if (!cfg.events_path.empty()) written.push_back(cfg.events_path);
   }
   if (o.error) {
@@ -140,10 +135,14 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
                name);
     return kExitUsage;
   }
+  auto said_write_errors = [&] {
+    for (const auto& e : write_errors) fmt::print(err, "weft replay: {}\n", e);
+    return !write_errors.empty();
+  };
   if (!o.finding) {
     fmt::print(out, "weft: the replayed schedule of {} ran without failure\n", name);
     for (const auto& w : written) fmt::print(out, "trace: {}\n", w);
-    return kExitClean;
+    return said_write_errors() ? kExitUsage : kExitClean;
   }
   const Finding& f = *o.finding;
   if (f.kind == "replay diverged") {
@@ -157,7 +156,8 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   if (!f.report.ends_with('\n')) out << '\n';
   for (const auto& w : written) fmt::print(out, "\ntrace: {}", w);
   if (!written.empty()) out << '\n';
-  return kExitFindings;
+  out.flush();
+  return said_write_errors() ? kExitUsage : kExitFindings;
 }
 
 }  // namespace weft::cli
