@@ -47,7 +47,11 @@ class Cli : public ::testing::Test {
   // `weft args...` started by /bin/sh after `setup` (a ulimit, a trap), which the workers
   // inherit too.
   Result weft_after(const std::string& setup, std::vector<std::string> args) {
-    args.insert(args.begin(), {"/bin/sh", "-c", setup + "; exec \"$0\" \"$@\"", WEFT_CLI});
+    return weft_via(setup + "; exec", std::move(args));
+  }
+  // `prefix weft args...` run by /bin/sh (prefix: a command that runs its arguments).
+  Result weft_via(const std::string& prefix, std::vector<std::string> args) {
+    args.insert(args.begin(), {"/bin/sh", "-c", prefix + " \"$0\" \"$@\"", WEFT_CLI});
     return weft_argv(std::move(args));
   }
   std::string path(const std::string& name) const { return (tmp_.path() / name).string(); }
@@ -633,6 +637,20 @@ TEST_F(Cli, NumbersAtTheEdgesOfTheirRange) {
                  explore("Clean", {"-n", "18446744073709551615", "--time-budget", "300ms"}));
   EXPECT_EQ(r.code, 0) << describe(r);
   EXPECT_NE(r.out.find(", 18446744073709551615) (time budget)"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, AFullTemporaryDirectoryIsAnErrorNotAnEmptyListing) {
+  // A 64 KiB tmpfs as TMPDIR, in a mount namespace of its own (root only).
+  const std::string dir = path("small");
+  std::filesystem::create_directory(dir);
+  const std::string mount = "unshare --mount --propagation private sh -c 'mount -t tmpfs -o "
+                            "size=64k tmpfs \"$1\" && shift && exec \"$@\"' sh " + dir;
+  if (weft_argv({"/bin/sh", "-c", mount + " true"}).code != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs in a private mount namespace here";
+  Result r = weft_via(mount + " env TMPDIR=" + dir, explore("Clean", {"-n", "4"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("KiB free ('" + dir + "/weft-"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("set TMPDIR"), std::string::npos) << describe(r);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -236,6 +237,20 @@ TempDir::TempDir() {
                                  "writable directory)",
                                  templ, std::strerror(errno)));
   path_ = templ;
+  // The workers' output, reports and crash reports land here: on a full disk they would be
+  // cut short and read as something else (an empty listing, a crash without its report).
+  constexpr std::uint64_t kLeast = 4 << 20;
+  struct statvfs fs {};
+  if (::statvfs(templ.c_str(), &fs) == 0 &&
+      static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < kLeast) {
+    const std::uint64_t free_kib = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize / 1024;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    throw UsageError(fmt::format("the temporary directory's file system has {} KiB free ('{}'); "
+                                 "weft keeps its workers' output and reports there and needs at "
+                                 "least {} MiB: free some space or set TMPDIR to another directory",
+                                 free_kib, templ, kLeast >> 20));
+  }
 }
 
 TempDir::~TempDir() {

@@ -75,7 +75,9 @@ void write_file_whole(const std::string& path, const std::string& text, const st
 
 class TempDir {
  public:
-  TempDir();  // under $TMPDIR (or /tmp); throws UsageError when it cannot be made
+  // Under $TMPDIR (or /tmp); throws UsageError when it cannot be made, or when its file
+  // system has less than 4 MiB free.
+  TempDir();
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
