@@ -181,10 +181,14 @@ std::chrono::milliseconds parse_duration(const char* var, const char* text, cons
   long long scale = unit == "" || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60'000 : 0;
   errno = 0;
   unsigned long long v = digits ? std::strtoull(std::string(t.substr(0, digits)).c_str(), nullptr, 10) : 0;
-  if (digits == 0 || scale == 0 || errno != 0 || v > 1'000'000'000ULL)
+  if (digits == 0 || scale == 0)
     throw std::invalid_argument(std::string(var) + "='" + std::string(t) +
                                 "' is not a duration; use a whole number with a unit, such "
                                 "as 10s, 500ms or 2m (" + zero_means + ")");
+  if (errno != 0 || v > 1'000'000'000ULL)
+    throw std::invalid_argument(std::string(var) + "='" + std::string(t) +
+                                "' is too long: at most 1000000000 of its unit (1000000000m is "
+                                "about 1900 years; " + zero_means + ")");
   return std::chrono::milliseconds(static_cast<long long>(v) * scale);
 }
 
