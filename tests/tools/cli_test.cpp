@@ -653,4 +653,27 @@ TEST_F(Cli, AFullTemporaryDirectoryIsAnErrorNotAnEmptyListing) {
   EXPECT_NE(r.err.find("set TMPDIR"), std::string::npos) << describe(r);
 }
 
+TEST_F(Cli, LongDurationsReachTheWorkersInTheirUnitsOrAreRefused) {
+  // 300 hours is more milliseconds than a worker's WEFT_TIME_BUDGET takes: passed on in
+  // minutes, not refused by every worker.
+  Result r = weft(explore("Clean", {"-n", "3", "--time-budget", "300h"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find("ok    Kernels.Clean  (3 iterations)"), std::string::npos) << describe(r);
+  r = weft(explore("Clean", {"-n", "3", "--time-budget", "999999999999h"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("--time-budget '999999999999h' is too long"), std::string::npos) << describe(r);
+  r = weft(explore("Clean", {"-n", "3", "--hang-timeout", "2000000000s"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("--hang-timeout '2000000000s' is too long"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, AConfigurationErrorOfEveryWorkerIsSaidOnceAndItsExplorationIsNotOk) {
+  Result r = weft(explore("Clean", {"-n", "40", "-j", "2", "--batch", "5", "--strategy", "pct:0"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_EQ(count(r.out, "the depth of pct must be"), 1u) << describe(r);
+  EXPECT_NE(r.out.find("ERROR Kernels.Clean  (0 iterations; see the error below)"), std::string::npos)
+      << describe(r);
+  EXPECT_EQ(r.out.find("ok    Kernels.Clean"), std::string::npos) << describe(r);
+}
+
 }  // namespace

@@ -253,7 +253,10 @@ RunResult run_explore(const ExploreConfig& cfg) {
                                 read_file(r.out), read_file(r.err),
                                 target.protocol == Protocol::gtest);
     if (o.error) {
-      result.errors.push_back(fmt::format("{}: {}", ex.name, *o.error));
+      // Workers running side by side meet the same bad configuration: said once.
+      std::string error = fmt::format("{}: {}", ex.name, *o.error);
+      if (std::find(result.errors.begin(), result.errors.end(), error) == result.errors.end())
+        result.errors.push_back(std::move(error));
       stopped[w.exploration] = true;
       drop_queued(w.exploration);
       continue;

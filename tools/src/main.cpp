@@ -59,10 +59,13 @@ std::uint64_t parse_duration(const std::string& text, const std::string& what) {
   if (digits == std::string::npos) digits = text.size();
   std::string unit = text.substr(digits);
   std::uint64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
-  if (digits == 0 || digits > 12 || scale == 0)
+  if (digits == 0 || scale == 0)
     throw UsageError(fmt::format("{} '{}' is not a duration; use a whole number with a unit: "
                                  "500ms, 30s, 10m, 1h",
                                  what, text));
+  const std::uint64_t most = kMaxUnits * 60000;  // what the workers take: 10^9 minutes
+  if (digits > 12 || std::stoull(text.substr(0, digits)) > most / scale)
+    throw UsageError(fmt::format("{} '{}' is too long: at most {}m", what, text, kMaxUnits));
   return std::stoull(text.substr(0, digits)) * scale;
 }
 
@@ -338,6 +341,11 @@ int main(int argc, char** argv) {
         throw UsageError(fmt::format("--hang-timeout '{}' is not a duration; use 10s, 500ms or 2m "
                                      "(0 turns the watchdog off)",
                                      ex.hang_timeout));
+      if (std::size_t d = ex.hang_timeout.find_first_not_of("0123456789");
+          !ex.hang_timeout.empty() && ((d == std::string::npos ? ex.hang_timeout.size() : d) > 10 ||
+                                       std::stoull(ex.hang_timeout.substr(0, d)) > kMaxUnits))
+        throw UsageError(fmt::format("--hang-timeout '{}' is too long: at most {} of its unit",
+                                     ex.hang_timeout, kMaxUnits));
       if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
       ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
       std::optional<Expectations> expectations;

@@ -141,6 +141,12 @@ std::string exploration_line(const RunResult& r, const ExplorationResult& e, std
   }
   std::string found;
   for (const auto& k : kinds) found += (found.empty() ? "" : ", ") + k;
+  // An exploration a worker could not run (its errors are listed below, each starting with
+  // its name) is not "ok".
+  if (count == 0 && std::any_of(r.errors.begin(), r.errors.end(), [&](const std::string& err) {
+        return err.rfind(e.name + ": ", 0) == 0;
+      }))
+    return fmt::format("ERROR {:<{}}  ({}; see the error below)\n", e.name, width, its);
   if (r.expect_file.empty()) {
     if (count == 0) return fmt::format("ok    {:<{}}  ({})\n", e.name, width, its);
     return fmt::format("FAIL  {:<{}}  {} finding{} in {}: {}\n", e.name, width, count,

@@ -144,7 +144,12 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   e.set("WEFT_SEED", std::to_string(req.seed));
   e.set("WEFT_FIRST_ITERATION", std::to_string(req.first));
   e.set("WEFT_ITERATIONS", std::to_string(req.count));
-  if (req.time_budget_ms) e.set("WEFT_TIME_BUDGET", fmt::format("{}ms", *req.time_budget_ms));
+  // The runtime takes at most 10^9 of a unit: a budget past 10^9 ms (11.6 days) goes in
+  // whole minutes (the CLI stops starting workers at the budget itself).
+  if (req.time_budget_ms)
+    e.set("WEFT_TIME_BUDGET", *req.time_budget_ms <= kMaxUnits
+                                  ? fmt::format("{}ms", *req.time_budget_ms)
+                                  : fmt::format("{}m", std::max<std::uint64_t>(1, *req.time_budget_ms / 60000)));
   if (!req.dfs_shard.empty()) e.set("WEFT_DFS_SHARD", req.dfs_shard);
   return e;
 }
