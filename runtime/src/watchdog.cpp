@@ -1,6 +1,9 @@
 // The watchdog; see watchdog.hpp.
 #include "watchdog.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -122,9 +125,16 @@ void Watcher::loop() {
 Watcher* watcher() {
   static Watcher* w = []() -> Watcher* {
     auto* made = new Watcher;
+    // The thread starts with every signal blocked that can be: a signal sent to the process
+    // (kill) then reaches the exploring thread, whose crash handler reports the iteration.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     try {
       std::thread([made] { made->loop(); }).detach();
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
     } catch (const std::system_error& e) {
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
       std::fprintf(stderr,
                    "weft: the hang watchdog could not start a thread (%s); hangs in this "
                    "process will not be reported\n",
