@@ -1,6 +1,7 @@
 // The weft CLI's parts on their own: shard slices, coverage ranges, reading a worker's end,
 // listings, merging, rendering.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,21 @@ TEST(Outcome, ACrashCoversUpToItsIterationAndTheRestResumes) {
   EXPECT_EQ(o.covered_end, 8u);  // iterations 5, 6, 7 (the crash was in index 7)
   EXPECT_TRUE(o.resumable);
   EXPECT_NE(o.finding->ended.find("SIGSEGV"), std::string::npos) << o.finding->ended;
+}
+
+TEST(Outcome, AWorkerKilledWithoutAReportIsNotSaidToHaveDiedOutsideAnIteration) {
+  // SIGKILL (the out-of-memory killer) cannot be caught: where it came is unknown.
+  auto killed = interpret(0, 10, ExitStatus{true, 0, SIGKILL}, "", "", "");
+  ASSERT_TRUE(killed.finding);
+  EXPECT_EQ(killed.finding->kind, "crash");
+  EXPECT_NE(killed.finding->report.find("out-of-memory killer"), std::string::npos) << killed.finding->report;
+  EXPECT_EQ(killed.finding->report.find("it ended outside"), std::string::npos) << killed.finding->report;
+  EXPECT_EQ(killed.covered_end, 0u);  // nothing is known to have run
+  EXPECT_FALSE(killed.resumable);
+  // Any other signal without a report: the runtime would have reported it in an iteration.
+  auto segv = interpret(0, 10, ExitStatus{true, 0, SIGSEGV}, "", "", "");
+  ASSERT_TRUE(segv.finding);
+  EXPECT_NE(segv.finding->report.find("it ended outside an explored iteration"), std::string::npos);
 }
 
 TEST(Outcome, AReportedFailureAndAConfigurationError) {

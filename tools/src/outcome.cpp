@@ -2,6 +2,7 @@
 #include "outcome.hpp"
 
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -154,9 +155,17 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   }
   Finding f;
   f.kind = status.signaled || status.code == kHangExitStatus ? "crash" : "test failure";
-  f.report = fmt::format("the worker ended with {} outside an explored iteration, so no "
-                         "schedule reproduces it; its output:\n{}",
-                         status.describe(), tail(both, 4000));
+  // The runtime reports every end it can see inside an iteration (a fault, a catchable
+  // signal, exit()): no report means outside one, or an end nothing in the process sees.
+  const bool killed = status.signaled && status.signal == SIGKILL;
+  f.report = fmt::format("the worker ended with {} and left no report, so no schedule "
+                         "reproduces it: {}; its output:\n{}",
+                         status.describe(),
+                         killed ? "SIGKILL cannot be caught, so it may have come in an explored "
+                                  "iteration (the out-of-memory killer, a memory limit of the "
+                                  "cgroup, or kill -9) or outside one"
+                                : "it ended outside an explored iteration",
+                         tail(both, 4000));
   f.ended = status.describe();
   w.finding = std::move(f);
   return w;
