@@ -148,10 +148,33 @@ class RawOut {
 };
 
 // `text` as the inside of a JSON string.
+// The length of the well-formed UTF-8 sequence at text[i] (Unicode's table 3-7), or 0.
+std::size_t utf8_length(const char* text, std::size_t i, std::size_t n) noexcept {
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char c = at(0);
+  std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (len == 0 || i + len > n) return 0;
+  const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+  const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+  if (at(1) < lo || at(1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if (at(k) < 0x80 || at(k) > 0xBF) return 0;
+  return len;
+}
+
+// A JSON string's contents: escapes, and U+FFFD for each byte that is not UTF-8 (an
+// exception's message may hold any bytes; a JSON reader refuses the file over one).
 void put_json_escaped(RawOut& o, const char* text, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
+    if (c >= 0x80) {
+      if (std::size_t len = utf8_length(text, i, n)) {
+        for (std::size_t k = 0; k < len; ++k) o << text[i + k];
+        i += len - 1;
+      } else {
+        o << "\\ufffd";
+      }
+    } else if (c == '"' || c == '\\') {
       o << '\\' << static_cast<char>(c);
     } else if (c == '\n') {
       o << "\\n";

@@ -658,7 +658,7 @@ std::string ExploreResult::to_json() const {
   st["seconds"] = seconds;
   st["decisions_per_second"] = decisions_per_second();
   j["stats"] = std::move(st);
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::ostream& operator<<(std::ostream& os, const ExploreResult& r) { return os << r.to_string(); }

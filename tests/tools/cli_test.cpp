@@ -676,4 +676,22 @@ TEST_F(Cli, AConfigurationErrorOfEveryWorkerIsSaidOnceAndItsExplorationIsNotOk) 
   EXPECT_EQ(r.out.find("ok    Kernels.Clean"), std::string::npos) << describe(r);
 }
 
+TEST_F(Cli, BytesThatAreNotUtf8StillMakeJson) {
+  // A description and an exception message holding bytes that are not UTF-8: every JSON the
+  // CLI writes (the list, the result on stdout and in --report) has U+FFFD for them, where
+  // it used to die of an exception and lose the run.
+  const std::map<std::string, std::string> env{{"LIST_KERNEL_GARBLE", "1"}};
+  Result l = weft({"list", "--json", "--", LIST_KERNEL}, env);
+  ASSERT_EQ(l.code, 0) << describe(l);
+  EXPECT_NE(json::parse(l.out).dump().find("throws \xef\xbf\xbd\xef\xbf\xbd"), std::string::npos) << l.out;
+  Result r = weft({"explore", "-e", "garbled", "-n", "3", "--format", "json", "--report", path("g.json"),
+                   "--progress", "never", "--", LIST_KERNEL},
+                  env);
+  ASSERT_EQ(r.code, 1) << describe(r);
+  json j = json::parse(r.out);
+  const std::string report = j["explorations"][0]["findings"][0]["report"];
+  EXPECT_NE(report.find("bytes \xef\xbf\xbd\xef\xbf\xbd from"), std::string::npos) << report;
+  EXPECT_EQ(read_json("g.json")["explorations"][0]["findings"][0]["report"], report);
+}
+
 }  // namespace

@@ -368,7 +368,7 @@ int main(int argc, char** argv) {
           code = kExitUsage;
         }
       };
-      save(report_path, "--report", to_json(result).dump(2) + "\n");
+      save(report_path, "--report", to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       save(save_expect_path, "--save-expect", expectations_text(result));
       return code;
     }

@@ -375,7 +375,7 @@ std::string render_sarif(const RunResult& r, const RenderOptions& opt) {
   log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   log["version"] = "2.1.0";
   log["runs"] = json::array({run});
-  return log.dump(2) + "\n";
+  return log.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string render_junit(const RunResult& r) {
@@ -422,7 +422,7 @@ std::string render_junit(const RunResult& r) {
 std::string render(const RunResult& r, Format f, const RenderOptions& opt) {
   switch (f) {
     case Format::text: return render_text(r);
-    case Format::json: return to_json(r).dump(2) + "\n";
+    case Format::json: return to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     case Format::sarif: return render_sarif(r, opt);
     case Format::junit: return render_junit(r);
   }

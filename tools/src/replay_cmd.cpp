@@ -42,7 +42,7 @@ int run_list(const std::vector<std::string>& command, const std::string& protoco
     auto a = nlohmann::ordered_json::array();
     for (const auto& e : all) a.push_back({{"name", e.name}, {"description", e.description}});
     j["explorations"] = std::move(a);
-    out << j.dump(2) << "\n";
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return kExitClean;
   }
   std::size_t width = 0;
