@@ -218,6 +218,10 @@ TEST(Render, JUnitEscapesReportText) {
   EXPECT_NE(x.find("value &lt;1&gt; &amp; &quot;two&quot;"), std::string::npos) << x;
   EXPECT_EQ(x.find("<1>"), std::string::npos);
   EXPECT_NE(x.find("<failure type=\"panic\""), std::string::npos);
+  // Bytes that are not UTF-8 (a worker's raw output) become U+FFFD; UTF-8 stays as it is.
+  f.report = "raw \xff\xfe, cut \xe2\x82 and kept \xe2\x82\xac\n";
+  x = render_junit(shard_result({0, 1}, {f}));
+  EXPECT_NE(x.find("raw &#xFFFD;&#xFFFD;, cut &#xFFFD;&#xFFFD; and kept \xe2\x82\xac"), std::string::npos) << x;
 }
 
 // A worker's failure as data (weft.explore/1 from the runtime): the CLI reads its fields,
