@@ -148,7 +148,7 @@ TEST_F(Cli, ListsAGoogleTestBinary) {
   ASSERT_EQ(j.code, 0) << describe(j);
   json l = json::parse(j.out);
   EXPECT_EQ(l["protocol"], "gtest");
-  EXPECT_EQ(l["explorations"].size(), 7u);
+  EXPECT_EQ(l["explorations"].size(), 8u);
 }
 
 TEST_F(Cli, ListsAndExploresABinaryThatAnswersList) {
@@ -692,6 +692,16 @@ TEST_F(Cli, BytesThatAreNotUtf8StillMakeJson) {
   const std::string report = j["explorations"][0]["findings"][0]["report"];
   EXPECT_NE(report.find("bytes \xef\xbf\xbd\xef\xbf\xbd from"), std::string::npos) << report;
   EXPECT_EQ(read_json("g.json")["explorations"][0]["findings"][0]["report"], report);
+}
+
+TEST_F(Cli, AWorkerThatQuitsQuietlyInItsTestIsAFindingNotANote) {
+  Result r = weft(explore("QuitsQuietlyOnOneSchedule", {"-n", "60", "-j", "1", "--report", path("r.json")}));
+  EXPECT_EQ(r.code, 1) << describe(r);
+  json j = read_json("r.json");
+  const json& ex = j["explorations"][0];
+  ASSERT_GE(ex["findings"].size(), 1u) << ex.dump(2);
+  EXPECT_EQ(ex["findings"][0]["kind"], "crash");
+  EXPECT_EQ(ex["notes"].dump().find("without calling weft::explore"), std::string::npos) << ex.dump(2);
 }
 
 }  // namespace

@@ -88,6 +88,22 @@ TEST(Outcome, AWorkerKilledWithoutAReportIsNotSaidToHaveDiedOutsideAnIteration) 
   EXPECT_NE(segv.finding->report.find("it ended outside an explored iteration"), std::string::npos);
 }
 
+TEST(Outcome, AGoogleTestCutOffWithStatus0IsACrashNotATestThatNeverExplored) {
+  // _Exit(0) inside an iteration: no report, no weft message, exit status 0.
+  const std::string cut = "[==========] Running 1 test\n[ RUN      ] K.Quits\n";
+  auto o = interpret(0, 10, ExitStatus{}, "", cut, "");
+  ASSERT_TRUE(o.finding);
+  EXPECT_EQ(o.finding->kind, "crash");
+  EXPECT_NE(o.finding->report.find("_Exit()"), std::string::npos) << o.finding->report;
+  EXPECT_FALSE(o.resumable);
+  // A test that ran to its end without exploring is still that, as is any weft-protocol run.
+  auto none = interpret(0, 10, ExitStatus{}, "", cut + "[       OK ] K.Quits (0 ms)\n", "");
+  EXPECT_FALSE(none.finding);
+  EXPECT_FALSE(none.ran_explore);
+  auto weftp = interpret(0, 10, ExitStatus{}, "", cut, "", false);
+  EXPECT_FALSE(weftp.finding);
+}
+
 TEST(Outcome, AReportedFailureAndAConfigurationError) {
   std::string fail = R"({"schema":"weft.explore/1","ok":false,"strategy":"random","seed":1,
     "iterations":3,"steps":30,"decisions":9,"budget_exhausted":false,

@@ -146,6 +146,24 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     return w;
   }
   if (status.success()) {
+    // GoogleTest says when a test starts and how it ended: a test that started and never
+    // ended, in a process that exited 0 without weft's report, was cut off by something
+    // that runs no exit handler (_exit(), _Exit()) — inside explore() as far as anyone knows.
+    if (status_is_verdict && out.find("[ RUN      ]") != std::string::npos &&
+        out.find("[       OK ]") == std::string::npos &&
+        out.find("[  FAILED  ]") == std::string::npos &&
+        out.find("[  SKIPPED ]") == std::string::npos) {
+      Finding f;
+      f.kind = "crash";
+      f.report = fmt::format("the worker exited with status 0 in the middle of its test and left "
+                             "no report: something ended the process without running its exit "
+                             "handlers (_exit() or _Exit()), so no schedule reproduces it; its "
+                             "output:\n{}",
+                             tail(both, 4000));
+      f.ended = status.describe();
+      w.finding = std::move(f);
+      return w;
+    }
     w.ran_explore = false;
     return w;
   }
