@@ -704,4 +704,30 @@ TEST_F(Cli, AWorkerThatQuitsQuietlyInItsTestIsAFindingNotANote) {
   EXPECT_EQ(ex["notes"].dump().find("without calling weft::explore"), std::string::npos) << ex.dump(2);
 }
 
+TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
+  // A weft-protocol "binary" whose first worker reports a failure in its first iteration and
+  // then takes its own execute permission away: the fresh worker for the rest of the batch
+  // cannot be started (as when the system has no process left to give).
+  const std::string bin = path("vanishing.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo vanishing; exit 0; fi\n"
+         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
+         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
+         "{\"kind\":\"panic\",\"iteration\":%s,\"token\":\"w2-AA\",\"report\":\"the fake "
+         "panic\\\\n\"}}' \"$WEFT_FIRST_ITERATION\" > \"$WEFT_REPORT\"\n"
+         "chmod 000 \"$0\"\n"
+         "exit 1\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result r = weft({"explore", "-n", "10", "-j", "1", "--batch", "10", "--progress", "never",
+                   "--report", path("r.json"), "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("the fake panic"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("cannot start '" + bin + "'"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("iterations not explored: [1, 10)"), std::string::npos) << describe(r);
+  EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
+}
+
 }  // namespace

@@ -208,8 +208,10 @@ RunResult run_explore(const ExploreConfig& cfg) {
         return {e, cursor[e] - n, n, {}};
       }
   };
-  while (has_work() || !running.empty()) {
-    while (running.size() < jobs && has_work() && !out_of_time) {
+  std::size_t at_once = jobs;  // lowered when a worker cannot be started
+  bool cannot_start = false;
+  while ((has_work() && !cannot_start) || !running.empty()) {
+    while (running.size() < at_once && has_work() && !out_of_time && !cannot_start) {
       std::optional<std::uint64_t> budget;
       if (cfg.time_budget_ms > 0) {
         std::uint64_t used = elapsed_ms();
@@ -230,8 +232,23 @@ RunResult run_explore(const ExploreConfig& cfg) {
       req.report_path = r.report;
       req.time_budget_ms = budget;
       req.dfs_shard = w.dfs_part;
-      pid_t pid = spawn(exploration_argv(target, chosen[w.exploration].name),
-                        worker_environment(base, req), r.out, r.err);
+      pid_t pid = 0;
+      try {
+        pid = spawn(exploration_argv(target, chosen[w.exploration].name),
+                    worker_environment(base, req), r.out, r.err);
+      } catch (const UsageError& e) {
+        // No process to be had (a process or memory limit) or the binary gone: the batch
+        // goes back; with workers still running, fewer at once from now on; with none, the
+        // run ends here, keeping what it found and listing what it did not explore.
+        queue.push_front(w);
+        if (!running.empty()) {
+          at_once = running.size();
+          break;
+        }
+        result.errors.push_back(fmt::format("{}; the run stopped there", e.what()));
+        cannot_start = true;
+        break;
+      }
       running.emplace(pid, std::move(r));
     }
     if (running.empty()) break;
@@ -329,9 +346,15 @@ RunResult run_explore(const ExploreConfig& cfg) {
         req.replay = f.token;
         req.report_path = (tmp.path() / (stem + ".json")).string();
         req.trace_path = events;
-        (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
-                             (tmp.path() / (stem + ".out")).string(),
-                             (tmp.path() / (stem + ".err")).string()));
+        try {
+          (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
+                               (tmp.path() / (stem + ".out")).string(),
+                               (tmp.path() / (stem + ".err")).string()));
+        } catch (const UsageError& e) {
+          result.errors.push_back(fmt::format("--trace-dir: {} (the trace of {}'s finding in iteration {})",
+                                              e.what(), ex.name, f.iteration ? *f.iteration + 1 : 0));
+          continue;
+        }
         if (!std::filesystem::exists(events)) {
           ex.notes.push_back(fmt::format("no trace of the finding in iteration {}: its replay wrote none",
                                          f.iteration ? *f.iteration + 1 : 0));
