@@ -134,6 +134,22 @@ TEST_F(Cli, AReportThatIsNotWeftJsonIsAnError) {
   r = weft({"report", other});
   EXPECT_EQ(r.code, 2) << describe(r);
   EXPECT_NE(r.err.find("someone.else/3"), std::string::npos) << describe(r);
+  // A weft report with a field of the wrong type (hand-edited, or from another weft): an
+  // error naming the file, not an abort.
+  Result found = weft(explore("AssertsOnSomeSchedules", {"-n", "20", "--report", path("good.json")}));
+  ASSERT_EQ(found.code, 1) << describe(found);
+  for (const char* field : {"notes", "report", "args", "errors"}) {
+    json j = read_json("good.json");
+    if (std::string(field) == "notes") j["explorations"][0]["notes"] = json::array({1, 2});
+    if (std::string(field) == "report") j["explorations"][0]["findings"][0]["report"] = 5;
+    if (std::string(field) == "args") j["args"] = json::array({1});
+    if (std::string(field) == "errors") j["errors"] = json::object({{"a", 1}});
+    { std::ofstream(path("typed.json")) << j.dump(); }
+    r = weft({"report", path("typed.json")});
+    EXPECT_EQ(r.code, 2) << field << ": " << describe(r);
+    EXPECT_NE(r.err.find(path("typed.json") + ": not a weft report this weft can read"), std::string::npos)
+        << field << ": " << describe(r);
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -399,7 +399,14 @@ int main(int argc, char** argv) {
           throw UsageError(fmt::format("{}: not valid JSON; give a file written by weft explore "
                                        "--report or by WEFT_REPORT",
                                        file));
-        parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
+        try {
+          parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
+        } catch (const nlohmann::json::exception& e) {
+          // A field of the wrong type somewhere the reader takes it as it comes.
+          throw UsageError(fmt::format("{}: not a weft report this weft can read ({}); give a file "
+                                       "written by weft explore --report or by WEFT_REPORT",
+                                       file, e.what()));
+        }
       }
       RunResult merged = merge(parts);
       if (!report_expect.empty()) judge(merged, read_expectations(report_expect));
@@ -413,6 +420,10 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::string msg = e.what();
     std::cerr << "weft: " << msg << (msg.ends_with('\n') ? "" : "\n");
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    // Nothing else should get here; if it does, a message and exit 2, not an abort.
+    std::cerr << "weft: internal error: " << e.what() << "\n";
     return kExitUsage;
   }
   return kExitUsage;
