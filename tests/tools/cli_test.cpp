@@ -746,4 +746,29 @@ TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
   EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
 }
 
+TEST_F(Cli, RepeatedNamesAndShardEnvironmentAtTheirEdges) {
+  // An exploration named twice is explored once.
+  Result r = weft(explore("Clean", {"-n", "4", "-e", "Kernels.Clean"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(count(r.out, "ok    Kernels.Clean"), 1u) << describe(r);
+  EXPECT_NE(r.out.find("summary: 1 exploration,"), std::string::npos) << describe(r);
+  // The largest shard count is a shard count.
+  r = weft(explore("Clean", {"-n", "4", "--shard", "0/18446744073709551615"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  // A shard status file that cannot be written is the CLI's error, not a GoogleTest binary
+  // that "could not list its explorations".
+  const std::string status = path("plain") + "/status";
+  { std::ofstream(path("plain")) << "a file"; }
+  r = weft(explore("Clean", {"-n", "4"}),
+           {{"GTEST_TOTAL_SHARDS", "2"}, {"GTEST_SHARD_INDEX", "1"}, {"GTEST_SHARD_STATUS_FILE", status}});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("GTEST_SHARD_STATUS_FILE '" + status + "' cannot be written"), std::string::npos)
+      << describe(r);
+  // A writable one is touched by the CLI, and the children are not asked to.
+  r = weft(explore("Clean", {"-n", "4"}), {{"GTEST_TOTAL_SHARDS", "2"}, {"GTEST_SHARD_INDEX", "1"},
+                                           {"GTEST_SHARD_STATUS_FILE", path("status")}});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(std::filesystem::exists(path("status")));
+}
+
 }  // namespace

@@ -50,6 +50,10 @@ std::vector<Exploration> choose(const std::vector<Exploration>& all,
   if (only.empty()) return all;
   std::vector<Exploration> out;
   for (const std::string& name : only) {
+    // Named twice: explored once (two results of one name would be one exploration's
+    // iterations run twice).
+    if (std::any_of(out.begin(), out.end(), [&](const Exploration& e) { return e.name == name; }))
+      continue;
     auto it = std::find_if(all.begin(), all.end(), [&](const Exploration& e) { return e.name == name; });
     if (it == all.end())
       throw UsageError(fmt::format("'{}' has no exploration named '{}'; see: weft list -- {}",

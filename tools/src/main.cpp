@@ -15,6 +15,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <fstream>
 #include <iostream>
@@ -37,9 +38,11 @@ using namespace weft::cli;
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text, const std::string& what) {
   auto slash = text.find('/');
   auto number = [&](std::string_view s) -> std::optional<std::uint64_t> {
-    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
+    std::uint64_t n = 0;
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::from_chars(s.data(), s.data() + s.size(), n).ec != std::errc())
       return std::nullopt;
-    return std::stoull(std::string(s));
+    return n;
   };
   std::optional<std::uint64_t> k, n;
   if (slash != std::string::npos) {
@@ -331,7 +334,10 @@ int main(int argc, char** argv) {
             fmt::format("{}/{}", index ? index : "", total), "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
         // GoogleTest's protocol: a runner that honours sharding touches this file.
         if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE"); status && *status)
-          std::ofstream(status, std::ios::app);
+          if (!std::ofstream(status, std::ios::app))
+            throw UsageError(fmt::format("GTEST_SHARD_STATUS_FILE '{}' cannot be written: {}; a "
+                                         "runner that shards asks for it to be touched",
+                                         status, std::strerror(errno)));
       }
       if (!ex.hang_timeout.empty() &&
           (ex.hang_timeout.find_first_not_of("0123456789") == 0 ||

@@ -101,6 +101,7 @@ std::vector<Exploration> list_explorations(const Target& t, const Environment& e
   Environment e = env;
   e.unset("GTEST_TOTAL_SHARDS");
   e.unset("GTEST_SHARD_INDEX");
+  e.unset("GTEST_SHARD_STATUS_FILE");  // the CLI's to touch, not each child's
   const std::string out_path = scratch_dir + "/list.out", err_path = scratch_dir + "/list.err";
   pid_t pid = spawn(argv, e, out_path, err_path);
   ExitStatus st = wait_for(pid);
@@ -130,7 +131,8 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
                         "WEFT_REPLAY", "WEFT_MINIMIZE", "WEFT_REPORT", "WEFT_TRACE",
                         "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD",
-                        "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER"})
+                        "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER",
+                        "GTEST_SHARD_STATUS_FILE"})
     e.unset(v);
   e.set("WEFT_REPORT", req.report_path);
   if (!req.replay.empty()) {
