@@ -771,4 +771,20 @@ TEST_F(Cli, RepeatedNamesAndShardEnvironmentAtTheirEdges) {
   EXPECT_TRUE(std::filesystem::exists(path("status")));
 }
 
+#ifdef WEFT_EXAMPLES
+TEST_F(Cli, WeftExamplesRefusesNumbersOutsideSixtyFourBits) {
+  // CLI11 alone took -1 and 2^64 as 2^64 - 1, and ran.
+  for (std::vector<std::string> args : {std::vector<std::string>{"-s", "-1"}, {"-s", "18446744073709551616"},
+                                        {"-n", "18446744073709551616"}}) {
+    args.insert(args.begin(), WEFT_EXAMPLES);
+    args.insert(args.end(), {"--only", "goroutines"});
+    Result r = weft_argv(args, {{"WEFT_ITERATIONS", "2"}});  // were they taken: a short run
+    EXPECT_EQ(r.code, 2) << args[1] << " " << args[2] << ": " << describe(r);
+    EXPECT_EQ(r.out.find("ok    goroutines"), std::string::npos) << describe(r);
+  }
+  Result r = weft_argv({WEFT_EXAMPLES, "-s", "18446744073709551615", "-n", "2", "--only", "goroutines"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+}
+#endif
+
 }  // namespace
