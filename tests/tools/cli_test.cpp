@@ -787,4 +787,31 @@ TEST_F(Cli, WeftExamplesRefusesNumbersOutsideSixtyFourBits) {
 }
 #endif
 
+TEST_F(Cli, ATraceThatCannotBeReadCostsTheTraceNotTheFinding) {
+  // A weft-protocol "binary" whose every run fails its first iteration and leaves a trace
+  // with a line that is not JSON (a cut last line alone is taken: a crash leaves one).
+  const std::string bin = path("cut-trace.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo cut; exit 0; fi\n"
+         "[ -n \"$WEFT_TRACE\" ] && printf '{\"schema\":\"weft.trace/1\"}\\nno json\\n{\"i\":0}\\n' > \"$WEFT_TRACE\"\n"
+         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
+         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
+         "{\"kind\":\"panic\",\"iteration\":0,\"token\":\"w2-AA\",\"report\":\"the fake "
+         "panic\\\\n\"}}' > \"$WEFT_REPORT\"\n"
+         "exit 1\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result rp = weft({"replay", "w2-AA", "--html", path("t.html"), "--", bin});
+  EXPECT_EQ(rp.code, 2) << describe(rp);
+  EXPECT_NE(rp.out.find("the fake panic"), std::string::npos) << describe(rp);
+  EXPECT_NE(rp.err.find("not a JSON line"), std::string::npos) << describe(rp);
+  Result r = weft({"explore", "-n", "1", "--progress", "never", "--trace-dir", path("traces"),
+                   "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("the fake panic"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("not a JSON line"), std::string::npos) << describe(r);
+}
+
 }  // namespace

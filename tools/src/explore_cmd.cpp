@@ -364,13 +364,14 @@ RunResult run_explore(const ExploreConfig& cfg) {
                                          f.iteration ? *f.iteration + 1 : 0));
           continue;
         }
-        Trace trace = parse_trace(read_file(events), events);
-        if (trace.report.empty()) {
-          trace.failure = f.kind;
-          trace.report = f.report;
-        }
-        // A trace that cannot be written (a full disk) costs the trace, never the finding.
+        // A trace that cannot be read (cut short by a full disk) or written costs the trace,
+        // never the finding.
         try {
+          Trace trace = parse_trace(read_file(events), events);
+          if (trace.report.empty()) {
+            trace.failure = f.kind;
+            trace.report = f.report;
+          }
           write_file_whole(html, html_timeline(trace, fmt::format("{}: {} ({})", ex.name, f.kind, f.token)),
                            "--trace-dir");
           f.trace = html;

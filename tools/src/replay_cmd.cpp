@@ -114,7 +114,7 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
       write_errors.push_back(e.what());
     }
   };
-  if (tracing && !o.error && std::filesystem::exists(events)) {
+  if (tracing && !o.error && std::filesystem::exists(events)) try {
     Trace trace = parse_trace(read_file(events), events);
     if (o.finding && trace.report.empty()) {
       trace.failure = o.finding->kind;
@@ -125,6 +125,8 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
     if (!cfg.trace_path.empty()) write(cfg.trace_path, chrome_trace(trace, title), "--trace");
     if (!cfg.html_path.empty()) write(cfg.html_path, html_timeline(trace, title), "--html");
     if (!cfg.events_path.empty()) written.push_back(cfg.events_path);
+  } catch (const UsageError& e) {
+    write_errors.push_back(e.what());  // a trace cut short: the report is still printed
   }
   if (o.error) {
     fmt::print(err, "weft replay: {}{}", *o.error, o.error->ends_with('\n') ? "" : "\n");
