@@ -814,4 +814,13 @@ TEST_F(Cli, ATraceThatCannotBeReadCostsTheTraceNotTheFinding) {
   EXPECT_NE(r.out.find("not a JSON line"), std::string::npos) << describe(r);
 }
 
+TEST_F(Cli, AResultThatStdoutCannotTakeIsAnError) {
+  // stdout on a full disk: a clean run must not exit 0 as if its result had been printed.
+  std::vector<std::string> args{"/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full", WEFT_CLI};
+  for (const std::string& a : explore("Clean", {"-n", "4"})) args.push_back(a);
+  Result r = weft_argv(args);
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("could not be written to stdout"), std::string::npos) << describe(r);
+}
+
 }  // namespace

@@ -322,115 +322,125 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
 
-  try {
-    if (*list) return run_list(list_command, list_protocol, list_json, std::cout);
+  // The command; then stdout must have taken all it was given (a full disk or a closed pipe
+  // would lose the result without a word).
+  const int code = [&]() -> int {
+    try {
+      if (*list) return run_list(list_command, list_protocol, list_json, std::cout);
 
-    if (*explore) {
-      if (!shard.empty()) {
-        std::tie(ex.shard_index, ex.shard_count) = parse_shard(shard, "--shard");
-      } else if (const char* total = std::getenv("GTEST_TOTAL_SHARDS"); total && *total) {
-        const char* index = std::getenv("GTEST_SHARD_INDEX");
-        std::tie(ex.shard_index, ex.shard_count) = parse_shard(
-            fmt::format("{}/{}", index ? index : "", total), "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
-        // GoogleTest's protocol: a runner that honours sharding touches this file.
-        if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE"); status && *status)
-          if (!std::ofstream(status, std::ios::app))
-            throw UsageError(fmt::format("GTEST_SHARD_STATUS_FILE '{}' cannot be written: {}; a "
-                                         "runner that shards asks for it to be touched",
-                                         status, std::strerror(errno)));
-      }
-      if (!ex.hang_timeout.empty() &&
-          (ex.hang_timeout.find_first_not_of("0123456789") == 0 ||
-           !std::set<std::string>{"", "ms", "s", "m"}.count(
-               ex.hang_timeout.substr(std::min(ex.hang_timeout.size(),
-                                               ex.hang_timeout.find_first_not_of("0123456789"))))))
-        throw UsageError(fmt::format("--hang-timeout '{}' is not a duration; use 10s, 500ms or 2m "
-                                     "(0 turns the watchdog off)",
-                                     ex.hang_timeout));
-      if (std::size_t d = ex.hang_timeout.find_first_not_of("0123456789");
-          !ex.hang_timeout.empty() && ((d == std::string::npos ? ex.hang_timeout.size() : d) > 10 ||
-                                       std::stoull(ex.hang_timeout.substr(0, d)) > kMaxUnits))
-        throw UsageError(fmt::format("--hang-timeout '{}' is too long: at most {} of its unit",
-                                     ex.hang_timeout, kMaxUnits));
-      if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
-      ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
-      std::optional<Expectations> expectations;
-      if (!expect_path.empty()) {
-        expectations = read_expectations(expect_path);
-        ex.expect = &*expectations;
-      }
-      check_outputs({{"--report", &report_path}, {"--save-expect", &save_expect_path}});
-      RunResult result = run_explore(ex);
-      // The findings reach stdout first: a report file that cannot be written (a full disk)
-      // loses nothing the run found.
-      std::cout << render(result, parse_format(format)) << std::flush;
-      int code = result.exit_code();
-      auto save = [&](const std::string& path, const char* flag, const std::string& text) {
-        if (path.empty()) return;
-        try {
-          write_file_whole(path, text, flag);
-        } catch (const UsageError& e) {
-          std::cerr << "weft: " << e.what() << "; the result above is complete\n";
-          code = kExitUsage;
+      if (*explore) {
+        if (!shard.empty()) {
+          std::tie(ex.shard_index, ex.shard_count) = parse_shard(shard, "--shard");
+        } else if (const char* total = std::getenv("GTEST_TOTAL_SHARDS"); total && *total) {
+          const char* index = std::getenv("GTEST_SHARD_INDEX");
+          std::tie(ex.shard_index, ex.shard_count) = parse_shard(
+              fmt::format("{}/{}", index ? index : "", total), "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
+          // GoogleTest's protocol: a runner that honours sharding touches this file.
+          if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE"); status && *status)
+            if (!std::ofstream(status, std::ios::app))
+              throw UsageError(fmt::format("GTEST_SHARD_STATUS_FILE '{}' cannot be written: {}; a "
+                                           "runner that shards asks for it to be touched",
+                                           status, std::strerror(errno)));
         }
-      };
-      save(report_path, "--report", to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-      save(save_expect_path, "--save-expect", expectations_text(result));
-      return code;
-    }
-
-    if (*replay) {
-      check_outputs({{"--trace", &rp.trace_path}, {"--html", &rp.html_path}, {"--events", &rp.events_path}});
-      return run_replay(rp, std::cout, std::cerr);
-    }
-
-    if (*minimize) return run_minimize(mz, std::cout, std::cerr);
-
-    if (*trace) {
-      if (trace_chrome.empty() && trace_html.empty())
-        throw UsageError("weft trace: say what to write: --chrome FILE, --html FILE, or both");
-      check_outputs({{"--chrome", &trace_chrome}, {"--html", &trace_html}});
-      return run_trace_export(trace_in, trace_chrome, trace_html,
-                              "weft trace " + std::filesystem::path(trace_in).filename().string(),
-                              std::cout);
-    }
-
-    if (*report) {
-      check_outputs({{"--output", &report_out}});
-      std::vector<RunResult> parts;
-      for (const auto& file : report_files) {
-        std::string text = read_file(file);
-        nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded())
-          throw UsageError(fmt::format("{}: not valid JSON; give a file written by weft explore "
-                                       "--report or by WEFT_REPORT",
-                                       file));
-        try {
-          parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
-        } catch (const nlohmann::json::exception& e) {
-          // A field of the wrong type somewhere the reader takes it as it comes.
-          throw UsageError(fmt::format("{}: not a weft report this weft can read ({}); give a file "
-                                       "written by weft explore --report or by WEFT_REPORT",
-                                       file, e.what()));
+        if (!ex.hang_timeout.empty() &&
+            (ex.hang_timeout.find_first_not_of("0123456789") == 0 ||
+             !std::set<std::string>{"", "ms", "s", "m"}.count(
+                 ex.hang_timeout.substr(std::min(ex.hang_timeout.size(),
+                                                 ex.hang_timeout.find_first_not_of("0123456789"))))))
+          throw UsageError(fmt::format("--hang-timeout '{}' is not a duration; use 10s, 500ms or 2m "
+                                       "(0 turns the watchdog off)",
+                                       ex.hang_timeout));
+        if (std::size_t d = ex.hang_timeout.find_first_not_of("0123456789");
+            !ex.hang_timeout.empty() && ((d == std::string::npos ? ex.hang_timeout.size() : d) > 10 ||
+                                         std::stoull(ex.hang_timeout.substr(0, d)) > kMaxUnits))
+          throw UsageError(fmt::format("--hang-timeout '{}' is too long: at most {} of its unit",
+                                       ex.hang_timeout, kMaxUnits));
+        if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
+        ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
+        std::optional<Expectations> expectations;
+        if (!expect_path.empty()) {
+          expectations = read_expectations(expect_path);
+          ex.expect = &*expectations;
         }
+        check_outputs({{"--report", &report_path}, {"--save-expect", &save_expect_path}});
+        RunResult result = run_explore(ex);
+        // The findings reach stdout first: a report file that cannot be written (a full disk)
+        // loses nothing the run found.
+        std::cout << render(result, parse_format(format)) << std::flush;
+        int code = result.exit_code();
+        auto save = [&](const std::string& path, const char* flag, const std::string& text) {
+          if (path.empty()) return;
+          try {
+            write_file_whole(path, text, flag);
+          } catch (const UsageError& e) {
+            std::cerr << "weft: " << e.what() << "; the result above is complete\n";
+            code = kExitUsage;
+          }
+        };
+        save(report_path, "--report", to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        save(save_expect_path, "--save-expect", expectations_text(result));
+        return code;
       }
-      RunResult merged = merge(parts);
-      if (!report_expect.empty()) judge(merged, read_expectations(report_expect));
-      std::string text = render(merged, parse_format(report_format), {source_root});
-      if (report_out.empty())
-        std::cout << text;
-      else
-        write_file_whole(report_out, text, "--output");
-      return merged.exit_code();
+
+      if (*replay) {
+        check_outputs({{"--trace", &rp.trace_path}, {"--html", &rp.html_path}, {"--events", &rp.events_path}});
+        return run_replay(rp, std::cout, std::cerr);
+      }
+
+      if (*minimize) return run_minimize(mz, std::cout, std::cerr);
+
+      if (*trace) {
+        if (trace_chrome.empty() && trace_html.empty())
+          throw UsageError("weft trace: say what to write: --chrome FILE, --html FILE, or both");
+        check_outputs({{"--chrome", &trace_chrome}, {"--html", &trace_html}});
+        return run_trace_export(trace_in, trace_chrome, trace_html,
+                                "weft trace " + std::filesystem::path(trace_in).filename().string(),
+                                std::cout);
+      }
+
+      if (*report) {
+        check_outputs({{"--output", &report_out}});
+        std::vector<RunResult> parts;
+        for (const auto& file : report_files) {
+          std::string text = read_file(file);
+          nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+          if (j.is_discarded())
+            throw UsageError(fmt::format("{}: not valid JSON; give a file written by weft explore "
+                                         "--report or by WEFT_REPORT",
+                                         file));
+          try {
+            parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
+          } catch (const nlohmann::json::exception& e) {
+            // A field of the wrong type somewhere the reader takes it as it comes.
+            throw UsageError(fmt::format("{}: not a weft report this weft can read ({}); give a file "
+                                         "written by weft explore --report or by WEFT_REPORT",
+                                         file, e.what()));
+          }
+        }
+        RunResult merged = merge(parts);
+        if (!report_expect.empty()) judge(merged, read_expectations(report_expect));
+        std::string text = render(merged, parse_format(report_format), {source_root});
+        if (report_out.empty())
+          std::cout << text;
+        else
+          write_file_whole(report_out, text, "--output");
+        return merged.exit_code();
+      }
+    } catch (const UsageError& e) {
+      std::string msg = e.what();
+      std::cerr << "weft: " << msg << (msg.ends_with('\n') ? "" : "\n");
+      return kExitUsage;
+    } catch (const std::exception& e) {
+      // Nothing else should get here; if it does, a message and exit 2, not an abort.
+      std::cerr << "weft: internal error: " << e.what() << "\n";
+      return kExitUsage;
     }
-  } catch (const UsageError& e) {
-    std::string msg = e.what();
-    std::cerr << "weft: " << msg << (msg.ends_with('\n') ? "" : "\n");
     return kExitUsage;
-  } catch (const std::exception& e) {
-    // Nothing else should get here; if it does, a message and exit 2, not an abort.
-    std::cerr << "weft: internal error: " << e.what() << "\n";
+  }();
+  if (!std::cout.flush()) {
+    std::cerr << "weft: the output could not be written to stdout (a full disk, or a closed "
+                 "pipe?); nothing printed can be trusted\n";
     return kExitUsage;
   }
-  return kExitUsage;
+  return code;
 }
