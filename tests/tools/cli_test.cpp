@@ -823,4 +823,29 @@ TEST_F(Cli, AResultThatStdoutCannotTakeIsAnError) {
   EXPECT_NE(r.err.find("could not be written to stdout"), std::string::npos) << describe(r);
 }
 
+TEST_F(Cli, ARunStoppedBySigtermStillPrintsWhatItFound) {
+  // A weft-protocol "binary": its first worker fails its iteration; its second sends SIGTERM
+  // to the CLI (as a CI job's timeout would) and then waits, as a worker still busy does.
+  const std::string bin = path("interrupting.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo interrupting; exit 0; fi\n"
+         "if [ \"$WEFT_FIRST_ITERATION\" != 0 ]; then kill -TERM $PPID; exec sleep 60; fi\n"
+         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
+         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
+         "{\"kind\":\"panic\",\"iteration\":0,\"token\":\"w2-AA\",\"report\":\"the fake "
+         "panic\\\\n\"}}' > \"$WEFT_REPORT\"\n"
+         "exit 1\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result r = weft({"explore", "-n", "3", "-j", "1", "--batch", "1", "--progress", "never",
+                   "--report", path("r.json"), "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("the fake panic"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("interrupted by SIGTERM"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("iterations not explored: [1, 3)"), std::string::npos) << describe(r);
+  EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
+}
+
 }  // namespace

@@ -9,6 +9,7 @@
 //    says they ran; what no worker covered is listed as a gap, never silently dropped.
 #include "explore_cmd.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -88,6 +90,31 @@ class ProgressLine {
  private:
   bool on_;
   bool drawn_ = false;
+};
+
+// SIGTERM, SIGINT or SIGHUP sent to the CLI (a CI job's timeout, ^C): the run stops, its
+// workers are stopped, and what was found before is still printed.
+volatile std::sig_atomic_t interrupted = 0;
+
+extern "C" void note_interrupt(int sig) { interrupted = sig; }
+
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = &note_interrupt;
+    sigemptyset(&sa.sa_mask);
+    for (std::size_t i = 0; i < 3; ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~InterruptGuard() {
+    for (std::size_t i = 0; i < 3; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  static constexpr int kSignals[3] = {SIGTERM, SIGINT, SIGHUP};
+  struct sigaction old_[3];
 };
 
 }  // namespace
@@ -212,6 +239,9 @@ RunResult run_explore(const ExploreConfig& cfg) {
         return {e, cursor[e] - n, n, {}};
       }
   };
+  InterruptGuard interrupt_guard;
+  interrupted = 0;
+  bool stopped_by_signal = false;
   std::size_t at_once = jobs;  // lowered when a worker cannot be started
   bool cannot_start = false;
   while ((has_work() && !cannot_start) || !running.empty()) {
@@ -259,6 +289,20 @@ RunResult run_explore(const ExploreConfig& cfg) {
     std::vector<pid_t> pids;
     for (const auto& [p, _] : running) pids.push_back(p);
     auto ended = wait_any(pids, std::chrono::milliseconds(200));
+    if (interrupted) {
+      // Before reading any worker's end: one that died of the same ^C is no finding.
+      const int sig = interrupted;
+      for (const auto& [p, _] : running) ::kill(p, SIGKILL);
+      for (const auto& [p, _] : running)
+        if (!ended || p != ended->first) (void)wait_for(p);
+      running.clear();
+      result.errors.push_back(fmt::format(
+          "interrupted by SIG{}: the workers were stopped; what they had not reported is not "
+          "explored",
+          sigabbrev_np(sig) ? sigabbrev_np(sig) : std::to_string(sig).c_str()));
+      stopped_by_signal = true;
+      break;
+    }
     std::optional<double> left;
     if (cfg.time_budget_ms > 0)
       left = std::max(0.0, (static_cast<double>(cfg.time_budget_ms) - elapsed_ms()) / 1000.0);
@@ -337,7 +381,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
                                    result.budget_exhausted ? " (time budget)" : ""));
   }
   // 4. With --trace-dir: each finding's schedule replayed once more, traced, as HTML.
-  if (!cfg.trace_dir.empty()) {
+  if (!cfg.trace_dir.empty() && !stopped_by_signal) {
     for (ExplorationResult& ex : result.explorations) {
       for (Finding& f : ex.findings) {
         if (f.token.empty()) continue;
