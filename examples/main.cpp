@@ -84,33 +84,43 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kBadInput;
   }
 
-  try {
-    if (list) {
-      weft_examples::list_examples(weft_examples::all_examples(), std::cout);
-      return 0;
-    }
-    if (!replay.empty()) {
-      const auto* e = weft_examples::find_example(replay[0]);
-      if (!e) {
-        std::cerr << fmt::format("--replay: no example named '{}' (see --list)\n", replay[0]);
-        return kBadInput;
+  // The command; then stdout must have taken all it was given (a --list the weft CLI reads
+  // from a full disk would otherwise look like a program with no examples).
+  const int code = [&]() -> int {
+    try {
+      if (list) {
+        weft_examples::list_examples(weft_examples::all_examples(), std::cout);
+        return 0;
       }
-      auto v = weft_examples::replay_example(*e, replay[1], std::cout);
-      return weft_examples::as_expected(v) ? 0 : 1;
-    }
+      if (!replay.empty()) {
+        const auto* e = weft_examples::find_example(replay[0]);
+        if (!e) {
+          std::cerr << fmt::format("--replay: no example named '{}' (see --list)\n", replay[0]);
+          return kBadInput;
+        }
+        auto v = weft_examples::replay_example(*e, replay[1], std::cout);
+        return weft_examples::as_expected(v) ? 0 : 1;
+      }
 
-    std::vector<weft_examples::Example> chosen;
-    for (const auto& e : weft_examples::all_examples())
-      if (only.empty() || std::find(only.begin(), only.end(), e.name) != only.end())
-        chosen.push_back(e);
-    weft::ExploreOptions options;
-    options.iterations = iterations;
-    options.seed = seed;
-    weft::apply_environment(options);  // so the banner shows what will really run
-    auto verdicts = weft_examples::run_examples(chosen, options, std::cout);
-    return weft_examples::exit_code(verdicts);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "weft-examples: " << e.what() << (std::string_view(e.what()).ends_with("\n") ? "" : "\n");
+      std::vector<weft_examples::Example> chosen;
+      for (const auto& e : weft_examples::all_examples())
+        if (only.empty() || std::find(only.begin(), only.end(), e.name) != only.end())
+          chosen.push_back(e);
+      weft::ExploreOptions options;
+      options.iterations = iterations;
+      options.seed = seed;
+      weft::apply_environment(options);  // so the banner shows what will really run
+      auto verdicts = weft_examples::run_examples(chosen, options, std::cout);
+      return weft_examples::exit_code(verdicts);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "weft-examples: " << e.what() << (std::string_view(e.what()).ends_with("\n") ? "" : "\n");
+      return kBadInput;
+    }
+  }();
+  if (!std::cout.flush()) {
+    std::cerr << "weft-examples: the output could not be written to stdout (a full disk, or a "
+                 "closed pipe?)\n";
     return kBadInput;
   }
+  return code;
 }

@@ -784,6 +784,10 @@ TEST_F(Cli, WeftExamplesRefusesNumbersOutsideSixtyFourBits) {
   }
   Result r = weft_argv({WEFT_EXAMPLES, "-s", "18446744073709551615", "-n", "2", "--only", "goroutines"});
   EXPECT_EQ(r.code, 0) << describe(r);
+  // A listing stdout cannot take is exit 2, not an empty list and 0.
+  r = weft_argv({"/bin/sh", "-c", "exec \"$0\" --list > /dev/full", WEFT_EXAMPLES});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("could not be written to stdout"), std::string::npos) << describe(r);
 }
 #endif
 
