@@ -852,4 +852,21 @@ TEST_F(Cli, ARunStoppedBySigtermStillPrintsWhatItFound) {
   EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
 }
 
+TEST_F(Cli, AReplayStoppedBySigtermStopsItsWorker) {
+  // The replayed "binary" sends SIGTERM to the CLI and then waits: the CLI must stop it and
+  // say so, not die and leave it running.
+  const std::string bin = path("stuck-replay.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo stuck; exit 0; fi\n"
+         "kill -TERM $PPID; exec sleep 60\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result r = weft({"replay", "w2-AA", "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("weft replay: interrupted by SIGTERM; the replay was stopped"), std::string::npos)
+      << describe(r);
+}
+
 }  // namespace

@@ -92,31 +92,6 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
-// SIGTERM, SIGINT or SIGHUP sent to the CLI (a CI job's timeout, ^C): the run stops, its
-// workers are stopped, and what was found before is still printed.
-volatile std::sig_atomic_t interrupted = 0;
-
-extern "C" void note_interrupt(int sig) { interrupted = sig; }
-
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    struct sigaction sa {};
-    sa.sa_handler = &note_interrupt;
-    sigemptyset(&sa.sa_mask);
-    for (std::size_t i = 0; i < 3; ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
-  }
-  ~InterruptGuard() {
-    for (std::size_t i = 0; i < 3; ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  static constexpr int kSignals[3] = {SIGTERM, SIGINT, SIGHUP};
-  struct sigaction old_[3];
-};
-
 }  // namespace
 
 std::string& weft_command() {
@@ -240,7 +215,6 @@ RunResult run_explore(const ExploreConfig& cfg) {
       }
   };
   InterruptGuard interrupt_guard;
-  interrupted = 0;
   bool stopped_by_signal = false;
   std::size_t at_once = jobs;  // lowered when a worker cannot be started
   bool cannot_start = false;
@@ -289,17 +263,16 @@ RunResult run_explore(const ExploreConfig& cfg) {
     std::vector<pid_t> pids;
     for (const auto& [p, _] : running) pids.push_back(p);
     auto ended = wait_any(pids, std::chrono::milliseconds(200));
-    if (interrupted) {
+    if (const int sig = interrupted()) {
       // Before reading any worker's end: one that died of the same ^C is no finding.
-      const int sig = interrupted;
       for (const auto& [p, _] : running) ::kill(p, SIGKILL);
       for (const auto& [p, _] : running)
         if (!ended || p != ended->first) (void)wait_for(p);
       running.clear();
       result.errors.push_back(fmt::format(
-          "interrupted by SIG{}: the workers were stopped; what they had not reported is not "
+          "interrupted by {}: the workers were stopped; what they had not reported is not "
           "explored",
-          sigabbrev_np(sig) ? sigabbrev_np(sig) : std::to_string(sig).c_str()));
+          signal_name(sig)));
       stopped_by_signal = true;
       break;
     }

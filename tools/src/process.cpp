@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -135,9 +136,45 @@ std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& p
   }
 }
 
+namespace {
+volatile std::sig_atomic_t interrupt_signal = 0;
+extern "C" void note_interrupt(int sig) { interrupt_signal = sig; }
+constexpr int kInterrupts[3] = {SIGTERM, SIGINT, SIGHUP};
+}  // namespace
+
+struct InterruptGuard::Saved {
+  struct sigaction old[3];
+};
+
+InterruptGuard::InterruptGuard() : saved_(new Saved) {
+  interrupt_signal = 0;
+  struct sigaction sa {};
+  sa.sa_handler = &note_interrupt;  // no SA_RESTART: a blocking waitpid() returns EINTR
+  sigemptyset(&sa.sa_mask);
+  for (std::size_t i = 0; i < 3; ++i) ::sigaction(kInterrupts[i], &sa, &saved_->old[i]);
+}
+
+InterruptGuard::~InterruptGuard() {
+  for (std::size_t i = 0; i < 3; ++i) ::sigaction(kInterrupts[i], &saved_->old[i], nullptr);
+  delete saved_;
+}
+
+int interrupted() noexcept { return interrupt_signal; }
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
+}
+
 ExitStatus wait_for(pid_t pid) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool killed = false;
+  for (;;) {
+    if (interrupted() && !killed) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+    if (::waitpid(pid, &status, 0) >= 0 || errno != EINTR) break;
   }
   return decode(status);
 }

@@ -57,7 +57,25 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
 // Waits up to `timeout` for one of `pids` to end; returns it and how it ended.
 std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& pids,
                                                      std::chrono::milliseconds timeout);
+// Waits for `pid` to end; under an InterruptGuard, an interrupt kills it first (SIGKILL).
 ExitStatus wait_for(pid_t pid);
+
+// While one lives, SIGTERM, SIGINT and SIGHUP sent to the CLI (a CI job's timeout, ^C) are
+// noted instead of ending it, so that it stops its workers and still prints what it found;
+// wait_for() then kills the child it waits for. interrupted() is the signal, or 0.
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct Saved;
+  Saved* saved_;
+};
+int interrupted() noexcept;
+std::string signal_name(int sig);  // "SIGTERM"
 
 // The whole content of a file, or "" when it cannot be read.
 std::string read_file(const std::filesystem::path& p);

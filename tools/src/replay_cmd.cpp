@@ -94,8 +94,13 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   if (tracing) req.trace_path = events;
   const std::string out_path = (tmp.path() / "replay.out").string();
   const std::string err_path = (tmp.path() / "replay.err").string();
+  InterruptGuard interrupt_guard;
   ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
                                  out_path, err_path));
+  if (const int sig = interrupted()) {
+    fmt::print(err, "weft replay: interrupted by {}; the replay was stopped\n", signal_name(sig));
+    return kExitUsage;
+  }
   const std::string wout = read_file(out_path), werr = read_file(err_path);
   if (cfg.show_output) {
     out << wout;
