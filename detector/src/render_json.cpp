@@ -77,14 +77,14 @@ json to_json(const Report& r, const RenderOptions& o) {
 }  // namespace
 
 std::string render_json(const Report& report, const RenderOptions& options, int indent) {
-  return to_json(report, options).dump(indent);
+  return to_json(report, options).dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
 std::string render_json(const std::vector<Report>& reports, const RenderOptions& options,
                         int indent) {
   json all = json::array();
   for (const Report& r : reports) all.push_back(to_json(r, options));
-  return json{{"version", 1}, {"reports", std::move(all)}}.dump(indent);
+  return json{{"version", 1}, {"reports", std::move(all)}}.dump(indent, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace weft::det

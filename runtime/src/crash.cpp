@@ -34,7 +34,21 @@ std::atomic<bool> explore_busy{false};
 namespace {
 
 constexpr int kSignals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+// Under explore also the signals whose default action ends the process, sent by the program
+// (raise, kill), by the system (a closed pipe, a CPU or file size limit, a seccomp filter) or
+// from outside: an iteration that dies of one is a crash finding with its token, not a
+// worker that vanished. Taken only where the default action is in place (a handler of the
+// program's own, or SIG_IGN, stays); not SIGINT or SIGQUIT (a person stopping the run), nor
+// under weft::run (a Go program dies of them without a dump).
+constexpr int kEndingSignals[] = {SIGHUP,    SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM,
+                                  SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGTRAP, SIGSYS};
 constexpr int kMaxSignal = 32;
+
+bool is_ending_signal(int sig) noexcept {
+  for (int s : kEndingSignals)
+    if (s == sig) return true;
+  return false;
+}
 
 // The run being explored, and the thread exploring it; set by the owning CrashGuard.
 std::atomic<LiveRun*> live_run{nullptr};
@@ -134,10 +148,33 @@ class RawOut {
 };
 
 // `text` as the inside of a JSON string.
+// The length of the well-formed UTF-8 sequence at text[i] (Unicode's table 3-7), or 0.
+std::size_t utf8_length(const char* text, std::size_t i, std::size_t n) noexcept {
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char c = at(0);
+  std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (len == 0 || i + len > n) return 0;
+  const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+  const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+  if (at(1) < lo || at(1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if (at(k) < 0x80 || at(k) > 0xBF) return 0;
+  return len;
+}
+
+// A JSON string's contents: escapes, and U+FFFD for each byte that is not UTF-8 (an
+// exception's message may hold any bytes; a JSON reader refuses the file over one).
 void put_json_escaped(RawOut& o, const char* text, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
+    if (c >= 0x80) {
+      if (std::size_t len = utf8_length(text, i, n)) {
+        for (std::size_t k = 0; k < len; ++k) o << text[i + k];
+        i += len - 1;
+      } else {
+        o << "\\ufffd";
+      }
+    } else if (c == '"' || c == '\\') {
       o << '\\' << static_cast<char>(c);
     } else if (c == '\n') {
       o << "\\n";
@@ -159,6 +196,18 @@ const char* signal_text(int sig) noexcept {
     case SIGFPE: return "SIGFPE (arithmetic exception)";
     case SIGILL: return "SIGILL (illegal instruction)";
     case SIGABRT: return "SIGABRT (abort)";
+    case SIGHUP: return "SIGHUP (hangup)";
+    case SIGTERM: return "SIGTERM (terminate)";
+    case SIGUSR1: return "SIGUSR1 (user signal 1)";
+    case SIGUSR2: return "SIGUSR2 (user signal 2)";
+    case SIGPIPE: return "SIGPIPE (write to a pipe or socket nobody reads)";
+    case SIGALRM: return "SIGALRM (alarm clock)";
+    case SIGVTALRM: return "SIGVTALRM (virtual alarm clock)";
+    case SIGPROF: return "SIGPROF (profiling timer)";
+    case SIGXCPU: return "SIGXCPU (CPU time limit exceeded)";
+    case SIGXFSZ: return "SIGXFSZ (file size limit exceeded)";
+    case SIGTRAP: return "SIGTRAP (trace or breakpoint trap)";
+    case SIGSYS: return "SIGSYS (bad system call)";
   }
   return "a fatal signal";
 }
@@ -302,7 +351,7 @@ const G* running_goroutine(const LiveRun& run) noexcept {
 bool put_fault(RawOut& o, const G* g, int sig, const siginfo_t* info, std::uintptr_t sp,
                const char* suffix) noexcept {
   const void* fault = info ? info->si_addr : nullptr;
-  const bool faulted = info && info->si_code > 0 && sig != SIGABRT;
+  const bool faulted = info && info->si_code > 0 && sig != SIGABRT && !is_ending_signal(sig);
   const bool overflow = faulted && g && g->stack.bottom && (sig == SIGSEGV || sig == SIGBUS) &&
                         is_stack_overflow(g->stack.bottom, fault, sp);
   if (overflow) {
@@ -318,6 +367,8 @@ bool put_fault(RawOut& o, const G* g, int sig, const siginfo_t* info, std::uintp
     o.hex(reinterpret_cast<std::uintptr_t>(fault));
   } else if (info && info->si_code <= 0) {
     o << " raised by the program (abort(), raise() or kill)";
+  } else if (is_ending_signal(sig)) {
+    o << " sent by the system";
   }
   o << suffix << '\n';
   return false;
@@ -405,7 +456,9 @@ void pass_on(int sig, siginfo_t* info, void* uc) noexcept {
   // delivered once the handler returns and unblocks it.
   ::sigaction(sig, &p, nullptr);
   in_chain[sig] = false;
-  if (!info || info->si_code <= 0) ::raise(sig);
+  // An ending signal is never a fault that comes back: one the kernel sent (SIGXCPU at a
+  // limit) must be sent again too.
+  if (!info || info->si_code <= 0 || is_ending_signal(sig)) ::raise(sig);
 }
 
 // The stack pointer of the interrupted context, or 0 where this port does not know it.
@@ -470,27 +523,38 @@ void on_quick_exit_hook() {
 
 std::once_flag exit_hooks;
 
-void install_handlers() noexcept {
-  for (int sig : kSignals) {
-    if (in_chain[sig]) continue;  // still in someone's chain from an earlier run
-    struct sigaction sa {};
-    sa.sa_sigaction = &on_fatal_signal;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    if (::sigaction(sig, &sa, &previous[sig]) == 0) in_chain[sig] = true;
+void install_handler(int sig) noexcept {
+  if (in_chain[sig]) return;  // still in someone's chain from an earlier run
+  struct sigaction sa {};
+  sa.sa_sigaction = &on_fatal_signal;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  if (::sigaction(sig, &sa, &previous[sig]) == 0) in_chain[sig] = true;
+}
+
+// `explore`: also the ending signals that still have their default action.
+void install_handlers(bool explore) noexcept {
+  for (int sig : kSignals) install_handler(sig);
+  if (!explore) return;
+  for (int sig : kEndingSignals) {
+    struct sigaction now {};
+    if (in_chain[sig] || ::sigaction(sig, nullptr, &now) != 0) continue;
+    if (!(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL) install_handler(sig);
   }
 }
 
 void remove_handlers() noexcept {
-  for (int sig : kSignals) {
-    if (!in_chain[sig]) continue;
+  auto remove = [](int sig) {
+    if (!in_chain[sig]) return;
     struct sigaction now {};
     ::sigaction(sig, nullptr, &now);
     if ((now.sa_flags & SA_SIGINFO) && now.sa_sigaction == &on_fatal_signal) {
       ::sigaction(sig, &previous[sig], nullptr);
       in_chain[sig] = false;
     }  // else someone chained onto ours: stay as a pass-through
-  }
+  };
+  for (int sig : kSignals) remove(sig);
+  for (int sig : kEndingSignals) remove(sig);
 }
 
 }  // namespace
@@ -581,7 +645,7 @@ CrashGuard::CrashGuard(LiveRun& run) {
 
   live_tid.store(this_tid());
   live_run.store(&run);
-  install_handlers();
+  install_handlers(true);
 }
 
 CrashGuard::~CrashGuard() {
@@ -596,7 +660,7 @@ RunCrashGuard::RunCrashGuard(const G* (*running)() noexcept) {
   if (guard_taken.exchange(true)) return;  // an explore() owns the handlers
   owner_ = true;
   run_running.store(running);
-  install_handlers();
+  install_handlers(false);
 }
 
 RunCrashGuard::~RunCrashGuard() {

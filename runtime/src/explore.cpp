@@ -59,14 +59,20 @@ namespace {
 std::string_view strategy_name(StrategyKind k) noexcept { return detail::strategy_text(k); }
 
 std::uint64_t parse_number(const char* var, const char* text, const char* example) {
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || text[0] == '+' ||
-      text[0] == ' ')
+  const std::string_view t = text;
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  // Digits only: strtoull would also take leading blanks, tabs and newlines, and a sign.
+  if (t.empty() || t.find_first_not_of("0123456789") != std::string_view::npos)
     throw std::invalid_argument(fmt::format(
         "{}='{}' is not a whole number; set it to a value such as {} or unset it", var, text,
         example));
+  if (ec == std::errc::result_out_of_range)
+    throw std::invalid_argument(fmt::format(
+        "{}='{}' is too large: at most 18446744073709551615; set it to a value such as {} or "
+        "unset it",
+        var, text, example));
+  (void)end;
   return v;
 }
 
@@ -254,6 +260,10 @@ void apply_environment(ExploreOptions& o) {
     o.strategy = StrategyKind::replay;
   }
   flag("WEFT_CHECK_DETERMINISM", o.check_determinism);
+  // Read where a condition variable waits (std_sync.cpp), which takes anything but 0 as on:
+  // checked here so that a misspelt off (false, no) is an error instead of on.
+  bool spurious_wakeups = true;
+  flag("WEFT_SPURIOUS_WAKEUPS", spurious_wakeups);
   if (const char* v = std::getenv("WEFT_MINIMIZE_REPLAYS"); v && *v) {
     std::uint64_t n = parse_number("WEFT_MINIMIZE_REPLAYS", v, "50");
     if (n > 100'000)
@@ -648,7 +658,7 @@ std::string ExploreResult::to_json() const {
   st["seconds"] = seconds;
   st["decisions_per_second"] = decisions_per_second();
   j["stats"] = std::move(st);
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::ostream& operator<<(std::ostream& os, const ExploreResult& r) { return os << r.to_string(); }

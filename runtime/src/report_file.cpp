@@ -165,7 +165,7 @@ FatalReportFile::FatalReportFile(const char* path, const ExploreOptions& options
   }
   head_ = fmt::format("{{\"schema\": \"weft.explore/1\", \"ok\": false, \"strategy\": {}, "
                       "\"seed\": {}, ",
-                      nlohmann::json(std::string(strategy_text(options.strategy))).dump(),
+                      nlohmann::json(std::string(strategy_text(options.strategy))).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                       options.seed);
   t_.path = path_.c_str();
   t_.tmp = tmp_.c_str();

@@ -45,6 +45,11 @@ unsigned cores() {
   return n == 0 ? 1 : n;
 }
 
+// strtoul also takes leading blanks, tabs and newlines, and a sign: a number is digits only.
+bool digits_only(const char* v) {
+  return std::string_view(v).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 // The processors to run on, or a message naming what is wrong and how to fix it.
 std::string resolve_procs(const RunOptions& o, unsigned& procs) {
   procs = o.procs == 0 ? cores() : o.procs;
@@ -58,7 +63,7 @@ std::string resolve_procs(const RunOptions& o, unsigned& procs) {
   errno = 0;
   char* end = nullptr;
   unsigned long n = std::strtoul(v, &end, 10);
-  if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+  if (errno != 0 || end == v || *end != '\0' || !digits_only(v))
     return fmt::format("WEFT_PROCS='{}' is not a whole number; set it to the number of "
                        "logical processors (1..{}, such as 2), or unset it to use every core "
                        "({})",
@@ -80,7 +85,7 @@ std::string resolve_compaction(const RunOptions& o, std::size_t& from) {
   errno = 0;
   char* end = nullptr;
   const unsigned long long n = std::strtoull(v, &end, 10);
-  if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+  if (errno != 0 || end == v || *end != '\0' || !digits_only(v))
     return fmt::format("WEFT_COMPACT_STACKS='{}' is not a whole number; set it to the number "
                        "of live goroutines from which blocked stacks are compacted (such as "
                        "10000), or 0 for never",

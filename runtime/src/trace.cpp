@@ -29,10 +29,14 @@ struct TraceRecorder::Event {
 };
 
 TraceRecorder::TraceRecorder(const std::string& path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // O_NONBLOCK: a FIFO nobody reads is an error (ENXIO) rather than an open() that waits
+  // for ever; the writes themselves block as usual.
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644);
   if (fd_ < 0)
-    throw std::invalid_argument(fmt::format("WEFT_TRACE='{}': cannot open it for writing: {}",
-                                            path, std::strerror(errno)));
+    throw std::invalid_argument(fmt::format(
+        "WEFT_TRACE='{}': cannot open it for writing: {}", path,
+        errno == ENXIO ? "a FIFO that no process has open for reading" : std::strerror(errno)));
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
   const std::string head = "{\"schema\":\"weft.trace/1\"}\n";
   (void)!::write(fd_, head.data(), head.size());
 }

@@ -1,6 +1,9 @@
 // The watchdog; see watchdog.hpp.
 #include "watchdog.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -122,9 +125,16 @@ void Watcher::loop() {
 Watcher* watcher() {
   static Watcher* w = []() -> Watcher* {
     auto* made = new Watcher;
+    // The thread starts with every signal blocked that can be: a signal sent to the process
+    // (kill) then reaches the exploring thread, whose crash handler reports the iteration.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     try {
       std::thread([made] { made->loop(); }).detach();
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
     } catch (const std::system_error& e) {
+      pthread_sigmask(SIG_SETMASK, &old, nullptr);
       std::fprintf(stderr,
                    "weft: the hang watchdog could not start a thread (%s); hangs in this "
                    "process will not be reported\n",
@@ -181,10 +191,14 @@ std::chrono::milliseconds parse_duration(const char* var, const char* text, cons
   long long scale = unit == "" || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60'000 : 0;
   errno = 0;
   unsigned long long v = digits ? std::strtoull(std::string(t.substr(0, digits)).c_str(), nullptr, 10) : 0;
-  if (digits == 0 || scale == 0 || errno != 0 || v > 1'000'000'000ULL)
+  if (digits == 0 || scale == 0)
     throw std::invalid_argument(std::string(var) + "='" + std::string(t) +
                                 "' is not a duration; use a whole number with a unit, such "
                                 "as 10s, 500ms or 2m (" + zero_means + ")");
+  if (errno != 0 || v > 1'000'000'000ULL)
+    throw std::invalid_argument(std::string(var) + "='" + std::string(t) +
+                                "' is too long: at most 1000000000 of its unit (1000000000m is "
+                                "about 1900 years; " + zero_means + ")");
   return std::chrono::milliseconds(static_cast<long long>(v) * scale);
 }
 

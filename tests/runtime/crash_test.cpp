@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <regex>
@@ -118,6 +120,78 @@ TEST(CrashDeathTest, AbortInTheMainGoroutineOfALaterIteration) {
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
       "    \\(the main goroutine[^\n]*\n\n"
       "replay with: WEFT_REPLAY=w2-");
+}
+
+// Signals whose default action ends the process: an iteration that dies of one is a crash
+// with its token, as a fault is, and the process still dies of the signal.
+void explore_raising_in_iteration_2(int sig) {
+  int iteration = 0;
+  auto r = weft::explore([&iteration, sig] {
+    auto c = weft::make_chan<int>();
+    weft::go([c, sig, n = ++iteration] {
+      if (n == 2) ::raise(sig);
+      c.send(1);
+    });
+    (void)c.recv();
+  }, opts(10, 5));
+  (void)r;
+}
+
+TEST(CrashDeathTest, ASignalThatEndsTheProcessIsACrashOfItsIteration) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (int sig : {SIGTERM, SIGUSR1, SIGPIPE}) {
+    EXPECT_EXIT(explore_raising_in_iteration_2(sig), dies_of(sig),
+                "weft: crash in iteration 2 \\(strategy portfolio, seed 5\\)\n\n"
+                "signal SIG[A-Z0-9]+ \\([^\n]*\\) raised by the program[^\n]*\n"
+                "goroutine 2 \\[running\\]:\n"
+                "(.|\n)*replay with: WEFT_REPLAY=w2-");
+  }
+}
+
+// Writes past a 4 KiB RLIMIT_FSIZE in its first iteration: the kernel sends SIGXFSZ.
+void explore_writing_past_the_file_size_limit() {
+  char path[] = "/tmp/weft-crash-test-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ::unlink(path);
+  rlimit lim{};
+  lim.rlim_cur = lim.rlim_max = 4096;
+  ::setrlimit(RLIMIT_FSIZE, &lim);
+  auto r = weft::explore([fd] {
+    static char block[8192];
+    weft::yield();
+    (void)!::write(fd, block, sizeof block);
+    (void)!::write(fd, block, sizeof block);
+  }, opts(3));
+  (void)r;
+}
+
+TEST(CrashDeathTest, ALimitTheSystemEnforcesIsACrashToo) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(explore_writing_past_the_file_size_limit(), dies_of(SIGXFSZ),
+              "weft: crash in iteration 1 [^\n]*\n\n"
+              "signal SIGXFSZ \\(file size limit exceeded\\)[^\n]*\n"
+              "(.|\n)*replay with: WEFT_REPLAY=w2-");
+}
+
+std::atomic<int> usr1_handled{0};
+
+// The program handles SIGUSR1 itself: weft leaves it alone and every iteration goes on.
+void explore_with_a_usr1_handler_of_its_own() {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { usr1_handled.fetch_add(1); };
+  ::sigaction(SIGUSR1, &sa, nullptr);
+  auto r = weft::explore([] {
+    weft::yield();
+    ::raise(SIGUSR1);
+  }, opts(4));
+  std::fprintf(stderr, "ok=%d handled=%d\n", r.ok() ? 1 : 0, usr1_handled.load());
+  std::exit(0);
+}
+
+TEST(CrashDeathTest, AHandlerOfTheProgramsOwnKeepsItsSignal) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(explore_with_a_usr1_handler_of_its_own(), testing::ExitedWithCode(0),
+              "^ok=1 handled=4\n$");
 }
 
 TEST(CrashDeathTest, TrapInAGoroutineIsAnIllegalInstruction) {

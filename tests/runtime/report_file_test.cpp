@@ -14,6 +14,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "weft/weft.hpp"
@@ -262,6 +263,47 @@ TEST(ReportFileDeathTest, ACrashIsWrittenAsJsonAfterTheEarlierRuns) {
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(target.parent_path())) files += e.exists();
   EXPECT_EQ(files, 1u);
+  fs::remove_all(target.parent_path());
+}
+
+// Bytes that are not UTF-8 (an exception's message, a goroutine's name) become U+FFFD in the
+// JSON, so that a reader takes the file: before, the finished run threw from to_json() and
+// the fatal path wrote a file no JSON reader accepts.
+TEST(ReportFile, BytesThatAreNotUtf8AreReplacedNotFatal) {
+  fs::path target = report_path("utf8");
+  ScopedEnv env("WEFT_REPORT", target.c_str());
+  auto r = weft::explore([] { throw std::runtime_error("bytes \xff\xfe and \xe2\x82 cut, \xc3\xa9 kept"); },
+                         env_opts(3));
+  ASSERT_FALSE(r.ok());
+  json j = json::parse(r.to_json());
+  const std::string report = j["failure"]["report"];
+  EXPECT_NE(report.find("bytes \xef\xbf\xbd\xef\xbf\xbd and"), std::string::npos) << report;
+  EXPECT_NE(report.find("\xc3\xa9 kept"), std::string::npos) << report;
+  EXPECT_EQ(read_json(target)["failure"]["report"], report);
+  fs::remove_all(target.parent_path());
+}
+
+TEST(ReportFileDeathTest, ACrashOfAGoroutineWhoseNameIsNotUtf8IsWrittenAsJson) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  fs::path target = death_test_report_path("crash-utf8");
+  ScopedEnv env("WEFT_REPORT", target.c_str());
+  EXPECT_EXIT(
+      {
+        auto r = weft::explore([] {
+          auto c = weft::make_chan<int>();
+          weft::go_named("bad \xff name \xe2\x82\xac", [c] {
+            write_through(reinterpret_cast<int*>(16));
+            c.send(1);
+          });
+          c.recv();
+        }, env_opts(5));
+        (void)r;
+      },
+      dies_of(SIGSEGV), "weft: crash in iteration 1");
+  ::unsetenv("REPORT_FILE_TEST_DIR");
+  json crash = read_json(target);
+  EXPECT_EQ(crash["failure"]["kind"], "crash") << crash.dump(2);
+  EXPECT_EQ(crash["failure"]["goroutines"][0]["name"], "bad \xef\xbf\xbd name \xe2\x82\xac");
   fs::remove_all(target.parent_path());
 }
 

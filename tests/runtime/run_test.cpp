@@ -657,6 +657,11 @@ TEST(Run, ReportsBadProcsAndRefusesToStart) {
   EXPECT_EQ(weft::run([&] { ran = true; }), 2);
   err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("WEFT_PROCS=0 is out of range"), std::string::npos) << err;
+  ::setenv("WEFT_PROCS", "\t2", 1);  // strtoul skips the tab
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(weft::run([&] { ran = true; }), 2);
+  err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("is not a whole number"), std::string::npos) << err;
   ::unsetenv("WEFT_PROCS");
   EXPECT_FALSE(ran);
 }

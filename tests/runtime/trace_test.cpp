@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "weft/weft.hpp"
@@ -134,6 +135,22 @@ TEST(Trace, OnlyAReplayIsTracedAndABadPathIsAConfigurationFailure) {
   EXPECT_EQ(bad.failure->kind, weft::FailureKind::configuration);
   EXPECT_NE(bad.failure->report.find("WEFT_TRACE='/nonexistent-dir/trace.jsonl'"), std::string::npos)
       << bad;
+}
+
+TEST(Trace, AFifoNobodyReadsIsAConfigurationFailureNotAWaitForEver) {
+  const std::string path = temp_path("weft-trace-fifo");
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  ::setenv("WEFT_TRACE", path.c_str(), 1);
+  weft::ExploreOptions rp;
+  rp.strategy = weft::StrategyKind::replay;
+  rp.replay = failing_token();
+  auto bad = weft::explore(body, rp);
+  ::unsetenv("WEFT_TRACE");
+  std::filesystem::remove(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.failure->kind, weft::FailureKind::configuration);
+  EXPECT_NE(bad.failure->report.find("no process has open for reading"), std::string::npos) << bad;
 }
 
 }  // namespace

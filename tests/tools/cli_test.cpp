@@ -29,6 +29,9 @@ class Cli : public ::testing::Test {
   // Runs `weft args...` with `env` added to this process's environment.
   Result weft(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
     args.insert(args.begin(), WEFT_CLI);
+    return weft_argv(std::move(args), env);
+  }
+  Result weft_argv(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) {
     Environment e = Environment::inherited();
     e.unset("GTEST_TOTAL_SHARDS");
     e.unset("GTEST_SHARD_INDEX");
@@ -40,6 +43,16 @@ class Cli : public ::testing::Test {
     r.out = weft::cli::read_file(out);
     r.err = weft::cli::read_file(err);
     return r;
+  }
+  // `weft args...` started by /bin/sh after `setup` (a ulimit, a trap), which the workers
+  // inherit too.
+  Result weft_after(const std::string& setup, std::vector<std::string> args) {
+    return weft_via(setup + "; exec", std::move(args));
+  }
+  // `prefix weft args...` run by /bin/sh (prefix: a command that runs its arguments).
+  Result weft_via(const std::string& prefix, std::vector<std::string> args) {
+    args.insert(args.begin(), {"/bin/sh", "-c", prefix + " \"$0\" \"$@\"", WEFT_CLI});
+    return weft_argv(std::move(args));
   }
   std::string path(const std::string& name) const { return (tmp_.path() / name).string(); }
   json read_json(const std::string& name) const {
@@ -121,6 +134,22 @@ TEST_F(Cli, AReportThatIsNotWeftJsonIsAnError) {
   r = weft({"report", other});
   EXPECT_EQ(r.code, 2) << describe(r);
   EXPECT_NE(r.err.find("someone.else/3"), std::string::npos) << describe(r);
+  // A weft report with a field of the wrong type (hand-edited, or from another weft): an
+  // error naming the file, not an abort.
+  Result found = weft(explore("AssertsOnSomeSchedules", {"-n", "20", "--report", path("good.json")}));
+  ASSERT_EQ(found.code, 1) << describe(found);
+  for (const char* field : {"notes", "report", "args", "errors"}) {
+    json j = read_json("good.json");
+    if (std::string(field) == "notes") j["explorations"][0]["notes"] = json::array({1, 2});
+    if (std::string(field) == "report") j["explorations"][0]["findings"][0]["report"] = 5;
+    if (std::string(field) == "args") j["args"] = json::array({1});
+    if (std::string(field) == "errors") j["errors"] = json::object({{"a", 1}});
+    { std::ofstream(path("typed.json")) << j.dump(); }
+    r = weft({"report", path("typed.json")});
+    EXPECT_EQ(r.code, 2) << field << ": " << describe(r);
+    EXPECT_NE(r.err.find(path("typed.json") + ": not a weft report this weft can read"), std::string::npos)
+        << field << ": " << describe(r);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -135,7 +164,7 @@ TEST_F(Cli, ListsAGoogleTestBinary) {
   ASSERT_EQ(j.code, 0) << describe(j);
   json l = json::parse(j.out);
   EXPECT_EQ(l["protocol"], "gtest");
-  EXPECT_EQ(l["explorations"].size(), 7u);
+  EXPECT_EQ(l["explorations"].size(), 8u);
 }
 
 TEST_F(Cli, ListsAndExploresABinaryThatAnswersList) {
@@ -534,6 +563,310 @@ TEST_F(Cli, TraceRejectsWhatIsNotATrace) {
   EXPECT_NE(r.err.find("not a weft trace"), std::string::npos) << describe(r);
   Result none = weft({"trace", path("x.jsonl")});
   EXPECT_EQ(none.code, 2) << describe(none);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile input: output paths that cannot be written, extreme numbers. A bad path is refused
+// before anything runs; a write that fails late loses none of what the run found.
+
+TEST_F(Cli, AnOutputPathThatCannotBeWrittenIsRefusedBeforeAnythingRuns) {
+  { std::ofstream(path("plain")) << "a file, not a directory"; }
+  const std::string under_file = path("plain") + "/r.json";
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  std::vector<Case> cases{
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", under_file}), "--report '" + under_file},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", tmp_.path().string()}), "is a directory"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", path("no/such/dir/r.json")}),
+       "does not exist"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--save-expect", under_file}), "--save-expect"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--trace-dir", path("plain")}), "--trace-dir"},
+      {explore("AssertsOnSomeSchedules", {"-n", "50", "--report", ""}), "the path is empty"},
+      {{"replay", "w2-DQARAQgAAA", "-e", "Kernels.AssertsOnSomeSchedules", "--html", under_file, "--",
+        KERNELS},
+       "--html '" + under_file},
+      {{"replay", "w2-DQARAQgAAA", "-e", "Kernels.AssertsOnSomeSchedules", "--events", under_file,
+        "--", KERNELS},
+       "--events '" + under_file},
+  };
+  for (const Case& c : cases) {
+    Result r = weft(c.args);
+    EXPECT_EQ(r.code, 2) << describe(r);
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << describe(r);
+    EXPECT_EQ(r.out.find("assertion failure"), std::string::npos) << "it ran: " << describe(r);
+  }
+}
+
+TEST_F(Cli, AReportThatFailsToWriteLosesNoFindingAndNoOldReport) {
+  // /dev/full takes nothing (ENOSPC, as a full disk): the findings are on stdout all the same.
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "40", "-j", "1", "--report", "/dev/full"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("=== Kernels.AssertsOnSomeSchedules: assertion failure"), std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.out.find("summary: 1 exploration"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("--report: cannot write '/dev/full'"), std::string::npos) << describe(r);
+
+  // A report larger than the file size limit fails part way: the old report stays whole and
+  // no temporary file is left beside it. (The workers' own reports are far smaller.)
+  const std::string old = "{\"an\": \"older report\"}\n";
+  { std::ofstream(path("r.json")) << old; }
+  r = weft_after("trap '' XFSZ; ulimit -f 8",
+                 explore("AssertsOnSomeSchedules", {"-n", "200", "-j", "1", "--report", path("r.json")}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("=== Kernels.AssertsOnSomeSchedules: assertion failure"), std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.err.find("cannot write '" + path("r.json") + "'"), std::string::npos) << describe(r);
+  EXPECT_EQ(weft::cli::read_file(path("r.json")), old);
+  for (const auto& entry : std::filesystem::directory_iterator(tmp_.path()))
+    EXPECT_EQ(entry.path().filename().string().find("r.json."), std::string::npos) << entry.path();
+}
+
+TEST_F(Cli, AReplayWhoseTraceCannotBeWrittenStillPrintsItsReport) {
+  Result r = weft({"replay", "w2-DQARAQgAAA", "-e", "Kernels.AssertsOnSomeSchedules", "--html",
+                   "/dev/full", "--", KERNELS});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("goroutine 1 appended first"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("--html: cannot write '/dev/full'"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, NumbersAtTheEdgesOfTheirRange) {
+  // The largest seed is a seed; one more is too large, and says so.
+  Result r = weft(explore("Clean", {"-n", "2", "-s", "18446744073709551615"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  r = weft(explore("Clean", {"-n", "2", "-s", "18446744073709551616"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("too large"), std::string::npos) << describe(r);
+  r = weft(explore("Clean", {"-n", "2", "-j", "4294967296"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("at most 4294967295"), std::string::npos) << describe(r);
+  // Every strategy the help lists is accepted.
+  for (const char* s : {"urw", "surw", "mutate"}) {
+    r = weft(explore("Clean", {"-n", "2", "--strategy", s}));
+    EXPECT_EQ(r.code, 0) << s << ": " << describe(r);
+  }
+  // The most iterations there are, cut into batches as they are handed out: the run stops at
+  // its budget and lists the rest as not explored (the CLI's memory is capped at 1 GiB, far
+  // below what a list of every batch would take).
+  r = weft_after("ulimit -v 1048576",
+                 explore("Clean", {"-n", "18446744073709551615", "--time-budget", "300ms"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find(", 18446744073709551615) (time budget)"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, AFullTemporaryDirectoryIsAnErrorNotAnEmptyListing) {
+  // A 64 KiB tmpfs as TMPDIR, in a mount namespace of its own (root only).
+  const std::string dir = path("small");
+  std::filesystem::create_directory(dir);
+  const std::string mount = "unshare --mount --propagation private sh -c 'mount -t tmpfs -o "
+                            "size=64k tmpfs \"$1\" && shift && exec \"$@\"' sh " + dir;
+  if (weft_argv({"/bin/sh", "-c", mount + " true"}).code != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs in a private mount namespace here";
+  Result r = weft_via(mount + " env TMPDIR=" + dir, explore("Clean", {"-n", "4"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("KiB free ('" + dir + "/weft-"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("set TMPDIR"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, LongDurationsReachTheWorkersInTheirUnitsOrAreRefused) {
+  // 300 hours is more milliseconds than a worker's WEFT_TIME_BUDGET takes: passed on in
+  // minutes, not refused by every worker.
+  Result r = weft(explore("Clean", {"-n", "3", "--time-budget", "300h"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find("ok    Kernels.Clean  (3 iterations)"), std::string::npos) << describe(r);
+  r = weft(explore("Clean", {"-n", "3", "--time-budget", "999999999999h"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("--time-budget '999999999999h' is too long"), std::string::npos) << describe(r);
+  r = weft(explore("Clean", {"-n", "3", "--hang-timeout", "2000000000s"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("--hang-timeout '2000000000s' is too long"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, AConfigurationErrorOfEveryWorkerIsSaidOnceAndItsExplorationIsNotOk) {
+  Result r = weft(explore("Clean", {"-n", "40", "-j", "2", "--batch", "5", "--strategy", "pct:0"}));
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_EQ(count(r.out, "the depth of pct must be"), 1u) << describe(r);
+  EXPECT_NE(r.out.find("ERROR Kernels.Clean  (0 iterations; see the error below)"), std::string::npos)
+      << describe(r);
+  EXPECT_EQ(r.out.find("ok    Kernels.Clean"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, BytesThatAreNotUtf8StillMakeJson) {
+  // A description and an exception message holding bytes that are not UTF-8: every JSON the
+  // CLI writes (the list, the result on stdout and in --report) has U+FFFD for them, where
+  // it used to die of an exception and lose the run.
+  const std::map<std::string, std::string> env{{"LIST_KERNEL_GARBLE", "1"}};
+  Result l = weft({"list", "--json", "--", LIST_KERNEL}, env);
+  ASSERT_EQ(l.code, 0) << describe(l);
+  EXPECT_NE(json::parse(l.out).dump().find("throws \xef\xbf\xbd\xef\xbf\xbd"), std::string::npos) << l.out;
+  Result r = weft({"explore", "-e", "garbled", "-n", "3", "--format", "json", "--report", path("g.json"),
+                   "--progress", "never", "--", LIST_KERNEL},
+                  env);
+  ASSERT_EQ(r.code, 1) << describe(r);
+  json j = json::parse(r.out);
+  const std::string report = j["explorations"][0]["findings"][0]["report"];
+  EXPECT_NE(report.find("bytes \xef\xbf\xbd\xef\xbf\xbd from"), std::string::npos) << report;
+  EXPECT_EQ(read_json("g.json")["explorations"][0]["findings"][0]["report"], report);
+}
+
+TEST_F(Cli, AWorkerThatQuitsQuietlyInItsTestIsAFindingNotANote) {
+  Result r = weft(explore("QuitsQuietlyOnOneSchedule", {"-n", "60", "-j", "1", "--report", path("r.json")}));
+  EXPECT_EQ(r.code, 1) << describe(r);
+  json j = read_json("r.json");
+  const json& ex = j["explorations"][0];
+  ASSERT_GE(ex["findings"].size(), 1u) << ex.dump(2);
+  EXPECT_EQ(ex["findings"][0]["kind"], "crash");
+  EXPECT_EQ(ex["notes"].dump().find("without calling weft::explore"), std::string::npos) << ex.dump(2);
+}
+
+TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
+  // A weft-protocol "binary" whose first worker reports a failure in its first iteration and
+  // then takes its own execute permission away: the fresh worker for the rest of the batch
+  // cannot be started (as when the system has no process left to give).
+  const std::string bin = path("vanishing.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo vanishing; exit 0; fi\n"
+         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
+         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
+         "{\"kind\":\"panic\",\"iteration\":%s,\"token\":\"w2-AA\",\"report\":\"the fake "
+         "panic\\\\n\"}}' \"$WEFT_FIRST_ITERATION\" > \"$WEFT_REPORT\"\n"
+         "chmod 000 \"$0\"\n"
+         "exit 1\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result r = weft({"explore", "-n", "10", "-j", "1", "--batch", "10", "--progress", "never",
+                   "--report", path("r.json"), "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("the fake panic"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("cannot start '" + bin + "'"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("iterations not explored: [1, 10)"), std::string::npos) << describe(r);
+  EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
+}
+
+TEST_F(Cli, RepeatedNamesAndShardEnvironmentAtTheirEdges) {
+  // An exploration named twice is explored once.
+  Result r = weft(explore("Clean", {"-n", "4", "-e", "Kernels.Clean"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(count(r.out, "ok    Kernels.Clean"), 1u) << describe(r);
+  EXPECT_NE(r.out.find("summary: 1 exploration,"), std::string::npos) << describe(r);
+  // The largest shard count is a shard count.
+  r = weft(explore("Clean", {"-n", "4", "--shard", "0/18446744073709551615"}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  // A shard status file that cannot be written is the CLI's error, not a GoogleTest binary
+  // that "could not list its explorations".
+  const std::string status = path("plain") + "/status";
+  { std::ofstream(path("plain")) << "a file"; }
+  r = weft(explore("Clean", {"-n", "4"}),
+           {{"GTEST_TOTAL_SHARDS", "2"}, {"GTEST_SHARD_INDEX", "1"}, {"GTEST_SHARD_STATUS_FILE", status}});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("GTEST_SHARD_STATUS_FILE '" + status + "' cannot be written"), std::string::npos)
+      << describe(r);
+  // A writable one is touched by the CLI, and the children are not asked to.
+  r = weft(explore("Clean", {"-n", "4"}), {{"GTEST_TOTAL_SHARDS", "2"}, {"GTEST_SHARD_INDEX", "1"},
+                                           {"GTEST_SHARD_STATUS_FILE", path("status")}});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_TRUE(std::filesystem::exists(path("status")));
+}
+
+#ifdef WEFT_EXAMPLES
+TEST_F(Cli, WeftExamplesRefusesNumbersOutsideSixtyFourBits) {
+  // CLI11 alone took -1 and 2^64 as 2^64 - 1, and ran.
+  for (std::vector<std::string> args : {std::vector<std::string>{"-s", "-1"}, {"-s", "18446744073709551616"},
+                                        {"-n", "18446744073709551616"}}) {
+    args.insert(args.begin(), WEFT_EXAMPLES);
+    args.insert(args.end(), {"--only", "goroutines"});
+    Result r = weft_argv(args, {{"WEFT_ITERATIONS", "2"}});  // were they taken: a short run
+    EXPECT_EQ(r.code, 2) << args[1] << " " << args[2] << ": " << describe(r);
+    EXPECT_EQ(r.out.find("ok    goroutines"), std::string::npos) << describe(r);
+  }
+  Result r = weft_argv({WEFT_EXAMPLES, "-s", "18446744073709551615", "-n", "2", "--only", "goroutines"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  // A listing stdout cannot take is exit 2, not an empty list and 0.
+  r = weft_argv({"/bin/sh", "-c", "exec \"$0\" --list > /dev/full", WEFT_EXAMPLES});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("could not be written to stdout"), std::string::npos) << describe(r);
+}
+#endif
+
+TEST_F(Cli, ATraceThatCannotBeReadCostsTheTraceNotTheFinding) {
+  // A weft-protocol "binary" whose every run fails its first iteration and leaves a trace
+  // with a line that is not JSON (a cut last line alone is taken: a crash leaves one).
+  const std::string bin = path("cut-trace.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo cut; exit 0; fi\n"
+         "[ -n \"$WEFT_TRACE\" ] && printf '{\"schema\":\"weft.trace/1\"}\\nno json\\n{\"i\":0}\\n' > \"$WEFT_TRACE\"\n"
+         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
+         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
+         "{\"kind\":\"panic\",\"iteration\":0,\"token\":\"w2-AA\",\"report\":\"the fake "
+         "panic\\\\n\"}}' > \"$WEFT_REPORT\"\n"
+         "exit 1\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result rp = weft({"replay", "w2-AA", "--html", path("t.html"), "--", bin});
+  EXPECT_EQ(rp.code, 2) << describe(rp);
+  EXPECT_NE(rp.out.find("the fake panic"), std::string::npos) << describe(rp);
+  EXPECT_NE(rp.err.find("not a JSON line"), std::string::npos) << describe(rp);
+  Result r = weft({"explore", "-n", "1", "--progress", "never", "--trace-dir", path("traces"),
+                   "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("the fake panic"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("not a JSON line"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, AResultThatStdoutCannotTakeIsAnError) {
+  // stdout on a full disk: a clean run must not exit 0 as if its result had been printed.
+  std::vector<std::string> args{"/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full", WEFT_CLI};
+  for (const std::string& a : explore("Clean", {"-n", "4"})) args.push_back(a);
+  Result r = weft_argv(args);
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("could not be written to stdout"), std::string::npos) << describe(r);
+}
+
+TEST_F(Cli, ARunStoppedBySigtermStillPrintsWhatItFound) {
+  // A weft-protocol "binary": its first worker fails its iteration; its second sends SIGTERM
+  // to the CLI (as a CI job's timeout would) and then waits, as a worker still busy does.
+  const std::string bin = path("interrupting.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo interrupting; exit 0; fi\n"
+         "if [ \"$WEFT_FIRST_ITERATION\" != 0 ]; then kill -TERM $PPID; exec sleep 60; fi\n"
+         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
+         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
+         "{\"kind\":\"panic\",\"iteration\":0,\"token\":\"w2-AA\",\"report\":\"the fake "
+         "panic\\\\n\"}}' > \"$WEFT_REPORT\"\n"
+         "exit 1\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result r = weft({"explore", "-n", "3", "-j", "1", "--batch", "1", "--progress", "never",
+                   "--report", path("r.json"), "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.out.find("the fake panic"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("interrupted by SIGTERM"), std::string::npos) << describe(r);
+  EXPECT_NE(r.out.find("iterations not explored: [1, 3)"), std::string::npos) << describe(r);
+  EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
+}
+
+TEST_F(Cli, AReplayStoppedBySigtermStopsItsWorker) {
+  // The replayed "binary" sends SIGTERM to the CLI and then waits: the CLI must stop it and
+  // say so, not die and leave it running.
+  const std::string bin = path("stuck-replay.sh");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo stuck; exit 0; fi\n"
+         "kill -TERM $PPID; exec sleep 60\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  Result r = weft({"replay", "w2-AA", "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  EXPECT_NE(r.err.find("weft replay: interrupted by SIGTERM; the replay was stopped"), std::string::npos)
+      << describe(r);
 }
 
 }  // namespace

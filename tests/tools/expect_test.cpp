@@ -131,6 +131,13 @@ TEST_F(Expect, BadFilesExit2BeforeAnythingRuns) {
   EXPECT_EQ(absent.code, 2) << describe(absent);
   EXPECT_NE(absent.err.find("--expect '" + path("absent.txt") + "': no such file"), std::string::npos)
       << describe(absent);
+  // What is there but is no file is named as such, not as missing.
+  Outcome dir = weft({"explore", "--expect", tmp_.path().string(), "--", LIST_KERNEL});
+  EXPECT_EQ(dir.code, 2) << describe(dir);
+  EXPECT_NE(dir.err.find("a directory, not a file"), std::string::npos) << describe(dir);
+  Outcome dev = weft({"explore", "--expect", "/dev/null", "--", LIST_KERNEL});
+  EXPECT_EQ(dev.code, 2) << describe(dev);
+  EXPECT_NE(dev.err.find("'/dev/null': not a regular file"), std::string::npos) << describe(dev);
 }
 
 TEST_F(Expect, ShardsAreJudgedForMissingFindingsOnlyWhenMerged) {

@@ -1,6 +1,7 @@
 // The weft CLI's parts on their own: shard slices, coverage ranges, reading a worker's end,
 // listings, merging, rendering.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,37 @@ TEST(Outcome, ACrashCoversUpToItsIterationAndTheRestResumes) {
   EXPECT_EQ(o.covered_end, 8u);  // iterations 5, 6, 7 (the crash was in index 7)
   EXPECT_TRUE(o.resumable);
   EXPECT_NE(o.finding->ended.find("SIGSEGV"), std::string::npos) << o.finding->ended;
+}
+
+TEST(Outcome, AWorkerKilledWithoutAReportIsNotSaidToHaveDiedOutsideAnIteration) {
+  // SIGKILL (the out-of-memory killer) cannot be caught: where it came is unknown.
+  auto killed = interpret(0, 10, ExitStatus{true, 0, SIGKILL}, "", "", "");
+  ASSERT_TRUE(killed.finding);
+  EXPECT_EQ(killed.finding->kind, "crash");
+  EXPECT_NE(killed.finding->report.find("out-of-memory killer"), std::string::npos) << killed.finding->report;
+  EXPECT_EQ(killed.finding->report.find("it ended outside"), std::string::npos) << killed.finding->report;
+  EXPECT_EQ(killed.covered_end, 0u);  // nothing is known to have run
+  EXPECT_FALSE(killed.resumable);
+  // Any other signal without a report: the runtime would have reported it in an iteration.
+  auto segv = interpret(0, 10, ExitStatus{true, 0, SIGSEGV}, "", "", "");
+  ASSERT_TRUE(segv.finding);
+  EXPECT_NE(segv.finding->report.find("it ended outside an explored iteration"), std::string::npos);
+}
+
+TEST(Outcome, AGoogleTestCutOffWithStatus0IsACrashNotATestThatNeverExplored) {
+  // _Exit(0) inside an iteration: no report, no weft message, exit status 0.
+  const std::string cut = "[==========] Running 1 test\n[ RUN      ] K.Quits\n";
+  auto o = interpret(0, 10, ExitStatus{}, "", cut, "");
+  ASSERT_TRUE(o.finding);
+  EXPECT_EQ(o.finding->kind, "crash");
+  EXPECT_NE(o.finding->report.find("_Exit()"), std::string::npos) << o.finding->report;
+  EXPECT_FALSE(o.resumable);
+  // A test that ran to its end without exploring is still that, as is any weft-protocol run.
+  auto none = interpret(0, 10, ExitStatus{}, "", cut + "[       OK ] K.Quits (0 ms)\n", "");
+  EXPECT_FALSE(none.finding);
+  EXPECT_FALSE(none.ran_explore);
+  auto weftp = interpret(0, 10, ExitStatus{}, "", cut, "", false);
+  EXPECT_FALSE(weftp.finding);
 }
 
 TEST(Outcome, AReportedFailureAndAConfigurationError) {
@@ -202,6 +234,10 @@ TEST(Render, JUnitEscapesReportText) {
   EXPECT_NE(x.find("value &lt;1&gt; &amp; &quot;two&quot;"), std::string::npos) << x;
   EXPECT_EQ(x.find("<1>"), std::string::npos);
   EXPECT_NE(x.find("<failure type=\"panic\""), std::string::npos);
+  // Bytes that are not UTF-8 (a worker's raw output) become U+FFFD; UTF-8 stays as it is.
+  f.report = "raw \xff\xfe, cut \xe2\x82 and kept \xe2\x82\xac\n";
+  x = render_junit(shard_result({0, 1}, {f}));
+  EXPECT_NE(x.find("raw &#xFFFD;&#xFFFD;, cut &#xFFFD;&#xFFFD; and kept \xe2\x82\xac"), std::string::npos) << x;
 }
 
 // A worker's failure as data (weft.explore/1 from the runtime): the CLI reads its fields,

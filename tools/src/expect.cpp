@@ -84,9 +84,12 @@ Expectations parse_expectations(const std::string& text, const std::string& sour
 Expectations read_expectations(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    throw UsageError(fmt::format("--expect '{}': no such file; give a file that lists the "
-                                 "expected findings (weft explore --save-expect writes one)",
-                                 path));
+    throw UsageError(fmt::format("--expect '{}': {}; give a file that lists the expected "
+                                 "findings (weft explore --save-expect writes one)",
+                                 path,
+                                 !std::filesystem::exists(path, ec)       ? "no such file"
+                                 : std::filesystem::is_directory(path, ec) ? "a directory, not a file"
+                                                                           : "not a regular file"));
   return parse_expectations(read_file(path), path);
 }
 

@@ -9,13 +9,17 @@
 //    says they ran; what no worker covered is listed as a gap, never silently dropped.
 #include "explore_cmd.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +52,10 @@ std::vector<Exploration> choose(const std::vector<Exploration>& all,
   if (only.empty()) return all;
   std::vector<Exploration> out;
   for (const std::string& name : only) {
+    // Named twice: explored once (two results of one name would be one exploration's
+    // iterations run twice).
+    if (std::any_of(out.begin(), out.end(), [&](const Exploration& e) { return e.name == name; }))
+      continue;
     auto it = std::find_if(all.begin(), all.end(), [&](const Exploration& e) { return e.name == name; });
     if (it == all.end())
       throw UsageError(fmt::format("'{}' has no exploration named '{}'; see: weft list -- {}",
@@ -111,6 +119,18 @@ RunResult run_explore(const ExploreConfig& cfg) {
                                           .count());
   };
   Target target = make_target(cfg.command, cfg.protocol);
+  if (!cfg.trace_dir.empty()) {
+    // Made and checked before anything runs: a bad directory costs no exploring.
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.trace_dir, ec);
+    if (ec)
+      throw UsageError(fmt::format("--trace-dir '{}': cannot create it: {}", cfg.trace_dir, ec.message()));
+    if (!std::filesystem::is_directory(cfg.trace_dir))
+      throw UsageError(fmt::format("--trace-dir '{}' is not a directory", cfg.trace_dir));
+    if (::access(cfg.trace_dir.c_str(), W_OK | X_OK) != 0)
+      throw UsageError(fmt::format("--trace-dir '{}' is not writable: {}", cfg.trace_dir,
+                                   std::strerror(errno)));
+  }
   Environment base = Environment::inherited();
   if (!cfg.hang_timeout.empty()) base.set("WEFT_HANG_TIMEOUT", cfg.hang_timeout);
   if (!cfg.max_steps.empty()) base.set("WEFT_MAX_STEPS", cfg.max_steps);
@@ -148,21 +168,23 @@ RunResult run_explore(const ExploreConfig& cfg) {
   if (batch == 0) {
     // A few batches per worker, so the explorations share the workers evenly and the
     // progress line moves; at least 1, at most 10000 iterations per process.
-    batch = std::clamp<std::uint64_t>((len + jobs * 4 - 1) / (jobs * 4), 1, 10000);
+    const std::uint64_t parts = std::uint64_t{jobs} * 4;
+    batch = std::clamp<std::uint64_t>(len / parts + (len % parts != 0), 1, 10000);
   }
+  // The batches are cut as they are handed out (`cursor`: each exploration's next iteration
+  // not handed out yet), so a huge --iterations costs no memory; `queue` holds what comes
+  // first: the dfs parts, and the rest of a batch whose worker stopped early.
   std::deque<Work> queue;
+  std::vector<std::uint64_t> cursor(chosen.size(), dfs ? slice.end : slice.first);
   for (std::size_t e = 0; e < chosen.size(); ++e) {
     result.explorations.push_back({chosen[e].name, {}, 0, {}, {}});
-    if (dfs) {
+    if (dfs)
       for (unsigned j = 0; j < jobs; ++j)
         queue.push_back({e, 0, cfg.iterations,
                          fmt::format("{}/{}", cfg.shard_index * jobs + j, cfg.shard_count * jobs)});
-      continue;
-    }
-    for (std::uint64_t f = slice.first; f < slice.end; f += std::min(batch, slice.end - f))
-      queue.push_back({e, f, std::min(batch, slice.end - f), {}});
   }
-  const std::uint64_t total = dfs ? cfg.iterations * jobs * chosen.size() : len * chosen.size();
+  const unsigned __int128 all = static_cast<unsigned __int128>(dfs ? cfg.iterations : len) * (dfs ? jobs : 1) * chosen.size();
+  const std::uint64_t total = all > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(all);
 
   // 2. Run them, `jobs` at a time.
   std::map<pid_t, Running> running;
@@ -173,8 +195,31 @@ RunResult run_explore(const ExploreConfig& cfg) {
   auto drop_queued = [&](std::size_t e) {
     std::erase_if(queue, [&](const Work& w) { return w.exploration == e; });
   };
-  while (!queue.empty() || !running.empty()) {
-    while (running.size() < jobs && !queue.empty() && !out_of_time) {
+  auto has_work = [&] {
+    if (!queue.empty()) return true;
+    for (std::size_t e = 0; e < chosen.size(); ++e)
+      if (!stopped[e] && cursor[e] < slice.end) return true;
+    return false;
+  };
+  auto next_work = [&]() -> Work {
+    if (!queue.empty()) {
+      Work w = queue.front();
+      queue.pop_front();
+      return w;
+    }
+    for (std::size_t e = 0;; ++e)
+      if (!stopped[e] && cursor[e] < slice.end) {
+        const std::uint64_t n = std::min(batch, slice.end - cursor[e]);
+        cursor[e] += n;
+        return {e, cursor[e] - n, n, {}};
+      }
+  };
+  InterruptGuard interrupt_guard;
+  bool stopped_by_signal = false;
+  std::size_t at_once = jobs;  // lowered when a worker cannot be started
+  bool cannot_start = false;
+  while ((has_work() && !cannot_start) || !running.empty()) {
+    while (running.size() < at_once && has_work() && !out_of_time && !cannot_start) {
       std::optional<std::uint64_t> budget;
       if (cfg.time_budget_ms > 0) {
         std::uint64_t used = elapsed_ms();
@@ -184,8 +229,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
         }
         budget = cfg.time_budget_ms - used;
       }
-      Work w = queue.front();
-      queue.pop_front();
+      Work w = next_work();
       const std::string stem = fmt::format("{}/w{}", tmp.path().string(), serial++);
       Running r{w, stem + ".out", stem + ".err", stem + ".json"};
       WorkerRequest req;
@@ -196,14 +240,42 @@ RunResult run_explore(const ExploreConfig& cfg) {
       req.report_path = r.report;
       req.time_budget_ms = budget;
       req.dfs_shard = w.dfs_part;
-      pid_t pid = spawn(exploration_argv(target, chosen[w.exploration].name),
-                        worker_environment(base, req), r.out, r.err);
+      pid_t pid = 0;
+      try {
+        pid = spawn(exploration_argv(target, chosen[w.exploration].name),
+                    worker_environment(base, req), r.out, r.err);
+      } catch (const UsageError& e) {
+        // No process to be had (a process or memory limit) or the binary gone: the batch
+        // goes back; with workers still running, fewer at once from now on; with none, the
+        // run ends here, keeping what it found and listing what it did not explore.
+        queue.push_front(w);
+        if (!running.empty()) {
+          at_once = running.size();
+          break;
+        }
+        result.errors.push_back(fmt::format("{}; the run stopped there", e.what()));
+        cannot_start = true;
+        break;
+      }
       running.emplace(pid, std::move(r));
     }
     if (running.empty()) break;
     std::vector<pid_t> pids;
     for (const auto& [p, _] : running) pids.push_back(p);
     auto ended = wait_any(pids, std::chrono::milliseconds(200));
+    if (const int sig = interrupted()) {
+      // Before reading any worker's end: one that died of the same ^C is no finding.
+      for (const auto& [p, _] : running) ::kill(p, SIGKILL);
+      for (const auto& [p, _] : running)
+        if (!ended || p != ended->first) (void)wait_for(p);
+      running.clear();
+      result.errors.push_back(fmt::format(
+          "interrupted by {}: the workers were stopped; what they had not reported is not "
+          "explored",
+          signal_name(sig)));
+      stopped_by_signal = true;
+      break;
+    }
     std::optional<double> left;
     if (cfg.time_budget_ms > 0)
       left = std::max(0.0, (static_cast<double>(cfg.time_budget_ms) - elapsed_ms()) / 1000.0);
@@ -219,7 +291,10 @@ RunResult run_explore(const ExploreConfig& cfg) {
                                 read_file(r.out), read_file(r.err),
                                 target.protocol == Protocol::gtest);
     if (o.error) {
-      result.errors.push_back(fmt::format("{}: {}", ex.name, *o.error));
+      // Workers running side by side meet the same bad configuration: said once.
+      std::string error = fmt::format("{}: {}", ex.name, *o.error);
+      if (std::find(result.errors.begin(), result.errors.end(), error) == result.errors.end())
+        result.errors.push_back(std::move(error));
       stopped[w.exploration] = true;
       drop_queued(w.exploration);
       continue;
@@ -279,11 +354,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
                                    result.budget_exhausted ? " (time budget)" : ""));
   }
   // 4. With --trace-dir: each finding's schedule replayed once more, traced, as HTML.
-  if (!cfg.trace_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(cfg.trace_dir, ec);
-    if (ec)
-      throw UsageError(fmt::format("--trace-dir '{}': cannot create it: {}", cfg.trace_dir, ec.message()));
+  if (!cfg.trace_dir.empty() && !stopped_by_signal) {
     for (ExplorationResult& ex : result.explorations) {
       for (Finding& f : ex.findings) {
         if (f.token.empty()) continue;
@@ -296,23 +367,35 @@ RunResult run_explore(const ExploreConfig& cfg) {
         req.replay = f.token;
         req.report_path = (tmp.path() / (stem + ".json")).string();
         req.trace_path = events;
-        (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
-                             (tmp.path() / (stem + ".out")).string(),
-                             (tmp.path() / (stem + ".err")).string()));
+        try {
+          (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
+                               (tmp.path() / (stem + ".out")).string(),
+                               (tmp.path() / (stem + ".err")).string()));
+        } catch (const UsageError& e) {
+          result.errors.push_back(fmt::format("--trace-dir: {} (the trace of {}'s finding in iteration {})",
+                                              e.what(), ex.name, f.iteration ? *f.iteration + 1 : 0));
+          continue;
+        }
         if (!std::filesystem::exists(events)) {
           ex.notes.push_back(fmt::format("no trace of the finding in iteration {}: its replay wrote none",
                                          f.iteration ? *f.iteration + 1 : 0));
           continue;
         }
-        Trace trace = parse_trace(read_file(events), events);
-        if (trace.report.empty()) {
-          trace.failure = f.kind;
-          trace.report = f.report;
+        // A trace that cannot be read (cut short by a full disk) or written costs the trace,
+        // never the finding.
+        try {
+          Trace trace = parse_trace(read_file(events), events);
+          if (trace.report.empty()) {
+            trace.failure = f.kind;
+            trace.report = f.report;
+          }
+          write_file_whole(html, html_timeline(trace, fmt::format("{}: {} ({})", ex.name, f.kind, f.token)),
+                           "--trace-dir");
+          f.trace = html;
+        } catch (const UsageError& e) {
+          result.errors.push_back(fmt::format("{} (the trace of {}'s finding in iteration {})",
+                                              e.what(), ex.name, f.iteration ? *f.iteration + 1 : 0));
         }
-        std::ofstream out(html, std::ios::binary | std::ios::trunc);
-        out << html_timeline(trace, fmt::format("{}: {} ({})", ex.name, f.kind, f.token));
-        if (!out.flush()) throw UsageError(fmt::format("cannot write '{}'", html));
-        f.trace = html;
       }
     }
   }

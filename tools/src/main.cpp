@@ -13,7 +13,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -35,9 +38,11 @@ using namespace weft::cli;
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text, const std::string& what) {
   auto slash = text.find('/');
   auto number = [&](std::string_view s) -> std::optional<std::uint64_t> {
-    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos)
+    std::uint64_t n = 0;
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::from_chars(s.data(), s.data() + s.size(), n).ec != std::errc())
       return std::nullopt;
-    return std::stoull(std::string(s));
+    return n;
   };
   std::optional<std::uint64_t> k, n;
   if (slash != std::string::npos) {
@@ -57,50 +62,64 @@ std::uint64_t parse_duration(const std::string& text, const std::string& what) {
   if (digits == std::string::npos) digits = text.size();
   std::string unit = text.substr(digits);
   std::uint64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
-  if (digits == 0 || digits > 12 || scale == 0)
+  if (digits == 0 || scale == 0)
     throw UsageError(fmt::format("{} '{}' is not a duration; use a whole number with a unit: "
                                  "500ms, 30s, 10m, 1h",
                                  what, text));
+  const std::uint64_t most = kMaxUnits * 60000;  // what the workers take: 10^9 minutes
+  if (digits > 12 || std::stoull(text.substr(0, digits)) > most / scale)
+    throw UsageError(fmt::format("{} '{}' is too long: at most {}m", what, text, kMaxUnits));
   return std::stoull(text.substr(0, digits)) * scale;
 }
 
-CLI::Validator positive() {
-  return CLI::Validator(
-      [](const std::string& s) {
-        return !s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos &&
-                       s.find_first_not_of('0') != std::string::npos
-                   ? std::string()
-                   : std::string("must be a whole number of at least 1");
-      },
-      "N");
+// A whole number from `least` to `most`, or why not.
+std::string number_problem(const std::string& s, std::uint64_t least, std::uint64_t most) {
+  std::uint64_t n = 0;
+  const bool digits = !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (!digits)
+    return least == 0 ? "must be a whole number" : fmt::format("must be a whole number of at least {}", least);
+  if (ec == std::errc::result_out_of_range || n > most)
+    return fmt::format("'{}' is too large: at most {}", s, most);
+  if (n < least) return fmt::format("must be a whole number of at least {}", least);
+  return {};
+}
+
+CLI::Validator positive(std::uint64_t most = std::numeric_limits<std::uint64_t>::max()) {
+  return CLI::Validator([most](const std::string& s) { return number_problem(s, 1, most); }, "N");
 }
 
 // A strategy as WEFT_STRATEGY spells it; the binary's weft checks the parameter's range.
 CLI::Validator strategy_name() {
   return CLI::Validator(
       [](const std::string& s) {
-        static const std::regex name("(portfolio|random|pos)|(pct|dfs)(:[0-9]{1,4})?");
+        static const std::regex name("(portfolio|random|pos|urw|surw|mutate)|(pct|dfs)(:[0-9]{1,4})?");
         return std::regex_match(s, name)
                    ? std::string()
-                   : "'" + s + "' is not a strategy: use portfolio, random, pos, pct, pct:DEPTH, dfs or dfs:BOUND";
+                   : "'" + s + "' is not a strategy: use portfolio, random, pos, urw, surw, mutate, "
+                               "pct, pct:DEPTH, dfs or dfs:BOUND";
       },
       "NAME");
 }
 
+// A path option given as '' would silently mean "not given".
+CLI::Validator not_empty() {
+  return CLI::Validator(
+      [](const std::string& s) { return s.empty() ? std::string("the path is empty; give a file or directory name") : std::string(); },
+      "");
+}
+
 CLI::Validator whole() {
   return CLI::Validator(
-      [](const std::string& s) {
-        return !s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos
-                   ? std::string()
-                   : std::string("must be a whole number");
-      },
+      [](const std::string& s) { return number_problem(s, 0, std::numeric_limits<std::uint64_t>::max()); },
       "N");
 }
 
-void write_output(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f || !(f << text) || !f.flush())
-    throw UsageError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+// Each output path given (flag, path) is checked before anything runs.
+void check_outputs(std::initializer_list<std::pair<const char*, const std::string*>> outputs) {
+  for (const auto& [flag, path] : outputs)
+    if (!path->empty())
+      if (std::string why = output_path_problem(*path, flag); !why.empty()) throw UsageError(why);
 }
 
 constexpr const char* kExitCodes =
@@ -147,7 +166,7 @@ int main(int argc, char** argv) {
       ->check(strategy_name())
       ->capture_default_str();
   explore->add_option("-j,--jobs", ex.jobs, "worker processes at once (default: the number of cores)")
-      ->check(positive());
+      ->check(positive(std::numeric_limits<unsigned>::max()));
   explore->add_option("--shard", shard,
                       "run shard K of N (0 <= K < N): the K-th of N disjoint slices of the "
                       "iterations (dfs: of its search tree); default from "
@@ -174,7 +193,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "gtest", "weft"}))
       ->capture_default_str();
   explore->add_option("--report", report_path, "also write the result as JSON (weft.run/1) to FILE")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->check(not_empty());
   explore->add_option("--format", format, "what to print: text, json, sarif or junit")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
       ->capture_default_str();
@@ -183,17 +203,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   explore->add_option("--trace-dir", ex.trace_dir,
                       "replay each finding once more with tracing and write its HTML timeline to DIR")
-      ->option_text("DIR");
+      ->option_text("DIR")
+      ->check(not_empty());
   std::string expect_path, save_expect_path;
   explore->add_option("--expect", expect_path,
                       "FILE lists the findings the run is meant to have (an exploration per "
                       "line, then its kinds separated by '|'): exit 0 when the findings are "
                       "exactly those, 1 on a new or a missing one")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->check(not_empty());
   explore->add_option("--save-expect", save_expect_path,
                       "write the kinds found per exploration to FILE, as --expect reads them "
                       "(a first baseline)")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->check(not_empty());
   explore->add_flag("--keep-temp", ex.keep_temp, "keep the workers' output and reports (for debugging weft)");
   explore->add_option("command", ex.command, "-- the test binary and its arguments")->required();
 
@@ -208,13 +231,16 @@ int main(int argc, char** argv) {
   replay->add_option("--trace", rp.trace_path,
                      "write the schedule's trace as Chrome trace event JSON (Perfetto, "
                      "chrome://tracing) to FILE")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->check(not_empty());
   replay->add_option("--html", rp.html_path,
                      "write the schedule as a self-contained HTML timeline to FILE")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->check(not_empty());
   replay->add_option("--events", rp.events_path,
                      "keep the runtime's own trace (weft.trace/1 JSON Lines) in FILE")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->check(not_empty());
   replay->add_option("--protocol", rp.protocol, "gtest, weft or auto")
       ->check(CLI::IsMember({"auto", "gtest", "weft"}))
       ->capture_default_str();
@@ -236,7 +262,7 @@ int main(int argc, char** argv) {
   minimize->add_option("--replays", mz.replays,
                        "the most candidate schedules to run (WEFT_MINIMIZE_REPLAYS; default: the "
                        "binary's, 50)")
-      ->check(positive());
+      ->check(positive(100000));
   minimize->add_option("--protocol", mz.protocol, "gtest, weft or auto")
       ->check(CLI::IsMember({"auto", "gtest", "weft"}))
       ->capture_default_str();
@@ -256,14 +282,17 @@ int main(int argc, char** argv) {
   report->add_option("--format", report_format, "text, json, sarif or junit")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
       ->capture_default_str();
-  report->add_option("-o,--output", report_out, "write to FILE instead of stdout")->option_text("FILE");
+  report->add_option("-o,--output", report_out, "write to FILE instead of stdout")->option_text("FILE")
+      ->check(not_empty());
   std::string report_expect;
   report->add_option("--expect", report_expect,
                      "judge the (merged) findings against FILE, as weft explore --expect does")
-      ->option_text("FILE");
+      ->option_text("FILE")
+      ->check(not_empty());
   report->add_option("--source-root", source_root,
                      "SARIF: make source paths under DIR relative to it (uriBaseId SRCROOT)")
-      ->option_text("DIR");
+      ->option_text("DIR")
+      ->check(not_empty());
 
   const std::set<std::string> commands{"list", "explore", "replay", "minimize", "report", "trace"};
   if (argc >= 2 && argv[1][0] != '-' && !commands.count(argv[1])) {
@@ -278,8 +307,10 @@ int main(int argc, char** argv) {
       "trace", "Convert a runtime trace (weft replay --events, or WEFT_TRACE) to Chrome trace "
                "JSON and/or an HTML timeline.");
   trace->add_option("events", trace_in, "the weft.trace/1 file")->required()->check(CLI::ExistingFile);
-  trace->add_option("--chrome", trace_chrome, "write Chrome trace event JSON to FILE")->option_text("FILE");
-  trace->add_option("--html", trace_html, "write the HTML timeline to FILE")->option_text("FILE");
+  trace->add_option("--chrome", trace_chrome, "write Chrome trace event JSON to FILE")->option_text("FILE")
+      ->check(not_empty());
+  trace->add_option("--html", trace_html, "write the HTML timeline to FILE")->option_text("FILE")
+      ->check(not_empty());
 
   // A weft run by its path (not found on PATH) prints replay commands with that path.
   if (argc > 0 && std::string_view(argv[0]).find('/') != std::string_view::npos)
@@ -291,78 +322,125 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
 
-  try {
-    if (*list) return run_list(list_command, list_protocol, list_json, std::cout);
+  // The command; then stdout must have taken all it was given (a full disk or a closed pipe
+  // would lose the result without a word).
+  const int code = [&]() -> int {
+    try {
+      if (*list) return run_list(list_command, list_protocol, list_json, std::cout);
 
-    if (*explore) {
-      if (!shard.empty()) {
-        std::tie(ex.shard_index, ex.shard_count) = parse_shard(shard, "--shard");
-      } else if (const char* total = std::getenv("GTEST_TOTAL_SHARDS"); total && *total) {
-        const char* index = std::getenv("GTEST_SHARD_INDEX");
-        std::tie(ex.shard_index, ex.shard_count) = parse_shard(
-            fmt::format("{}/{}", index ? index : "", total), "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
-        // GoogleTest's protocol: a runner that honours sharding touches this file.
-        if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE"); status && *status)
-          std::ofstream(status, std::ios::app);
+      if (*explore) {
+        if (!shard.empty()) {
+          std::tie(ex.shard_index, ex.shard_count) = parse_shard(shard, "--shard");
+        } else if (const char* total = std::getenv("GTEST_TOTAL_SHARDS"); total && *total) {
+          const char* index = std::getenv("GTEST_SHARD_INDEX");
+          std::tie(ex.shard_index, ex.shard_count) = parse_shard(
+              fmt::format("{}/{}", index ? index : "", total), "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS");
+          // GoogleTest's protocol: a runner that honours sharding touches this file.
+          if (const char* status = std::getenv("GTEST_SHARD_STATUS_FILE"); status && *status)
+            if (!std::ofstream(status, std::ios::app))
+              throw UsageError(fmt::format("GTEST_SHARD_STATUS_FILE '{}' cannot be written: {}; a "
+                                           "runner that shards asks for it to be touched",
+                                           status, std::strerror(errno)));
+        }
+        if (!ex.hang_timeout.empty() &&
+            (ex.hang_timeout.find_first_not_of("0123456789") == 0 ||
+             !std::set<std::string>{"", "ms", "s", "m"}.count(
+                 ex.hang_timeout.substr(std::min(ex.hang_timeout.size(),
+                                                 ex.hang_timeout.find_first_not_of("0123456789"))))))
+          throw UsageError(fmt::format("--hang-timeout '{}' is not a duration; use 10s, 500ms or 2m "
+                                       "(0 turns the watchdog off)",
+                                       ex.hang_timeout));
+        if (std::size_t d = ex.hang_timeout.find_first_not_of("0123456789");
+            !ex.hang_timeout.empty() && ((d == std::string::npos ? ex.hang_timeout.size() : d) > 10 ||
+                                         std::stoull(ex.hang_timeout.substr(0, d)) > kMaxUnits))
+          throw UsageError(fmt::format("--hang-timeout '{}' is too long: at most {} of its unit",
+                                       ex.hang_timeout, kMaxUnits));
+        if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
+        ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
+        std::optional<Expectations> expectations;
+        if (!expect_path.empty()) {
+          expectations = read_expectations(expect_path);
+          ex.expect = &*expectations;
+        }
+        check_outputs({{"--report", &report_path}, {"--save-expect", &save_expect_path}});
+        RunResult result = run_explore(ex);
+        // The findings reach stdout first: a report file that cannot be written (a full disk)
+        // loses nothing the run found.
+        std::cout << render(result, parse_format(format)) << std::flush;
+        int code = result.exit_code();
+        auto save = [&](const std::string& path, const char* flag, const std::string& text) {
+          if (path.empty()) return;
+          try {
+            write_file_whole(path, text, flag);
+          } catch (const UsageError& e) {
+            std::cerr << "weft: " << e.what() << "; the result above is complete\n";
+            code = kExitUsage;
+          }
+        };
+        save(report_path, "--report", to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        save(save_expect_path, "--save-expect", expectations_text(result));
+        return code;
       }
-      if (!ex.hang_timeout.empty() &&
-          (ex.hang_timeout.find_first_not_of("0123456789") == 0 ||
-           !std::set<std::string>{"", "ms", "s", "m"}.count(
-               ex.hang_timeout.substr(std::min(ex.hang_timeout.size(),
-                                               ex.hang_timeout.find_first_not_of("0123456789"))))))
-        throw UsageError(fmt::format("--hang-timeout '{}' is not a duration; use 10s, 500ms or 2m "
-                                     "(0 turns the watchdog off)",
-                                     ex.hang_timeout));
-      if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
-      ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
-      std::optional<Expectations> expectations;
-      if (!expect_path.empty()) {
-        expectations = read_expectations(expect_path);
-        ex.expect = &*expectations;
+
+      if (*replay) {
+        check_outputs({{"--trace", &rp.trace_path}, {"--html", &rp.html_path}, {"--events", &rp.events_path}});
+        return run_replay(rp, std::cout, std::cerr);
       }
-      RunResult result = run_explore(ex);
-      if (!report_path.empty()) write_output(report_path, to_json(result).dump(2) + "\n");
-      if (!save_expect_path.empty()) write_output(save_expect_path, expectations_text(result));
-      std::cout << render(result, parse_format(format));
-      return result.exit_code();
-    }
 
-    if (*replay) return run_replay(rp, std::cout, std::cerr);
+      if (*minimize) return run_minimize(mz, std::cout, std::cerr);
 
-    if (*minimize) return run_minimize(mz, std::cout, std::cerr);
-
-    if (*trace) {
-      if (trace_chrome.empty() && trace_html.empty())
-        throw UsageError("weft trace: say what to write: --chrome FILE, --html FILE, or both");
-      return run_trace_export(trace_in, trace_chrome, trace_html,
-                              "weft trace " + std::filesystem::path(trace_in).filename().string(),
-                              std::cout);
-    }
-
-    if (*report) {
-      std::vector<RunResult> parts;
-      for (const auto& file : report_files) {
-        std::string text = read_file(file);
-        nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded())
-          throw UsageError(fmt::format("{}: not valid JSON; give a file written by weft explore "
-                                       "--report or by WEFT_REPORT",
-                                       file));
-        parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
+      if (*trace) {
+        if (trace_chrome.empty() && trace_html.empty())
+          throw UsageError("weft trace: say what to write: --chrome FILE, --html FILE, or both");
+        check_outputs({{"--chrome", &trace_chrome}, {"--html", &trace_html}});
+        return run_trace_export(trace_in, trace_chrome, trace_html,
+                                "weft trace " + std::filesystem::path(trace_in).filename().string(),
+                                std::cout);
       }
-      RunResult merged = merge(parts);
-      if (!report_expect.empty()) judge(merged, read_expectations(report_expect));
-      std::string text = render(merged, parse_format(report_format), {source_root});
-      if (report_out.empty())
-        std::cout << text;
-      else
-        write_output(report_out, text);
-      return merged.exit_code();
+
+      if (*report) {
+        check_outputs({{"--output", &report_out}});
+        std::vector<RunResult> parts;
+        for (const auto& file : report_files) {
+          std::string text = read_file(file);
+          nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+          if (j.is_discarded())
+            throw UsageError(fmt::format("{}: not valid JSON; give a file written by weft explore "
+                                         "--report or by WEFT_REPORT",
+                                         file));
+          try {
+            parts.push_back(from_json(j, file, std::filesystem::path(file).stem().string()));
+          } catch (const nlohmann::json::exception& e) {
+            // A field of the wrong type somewhere the reader takes it as it comes.
+            throw UsageError(fmt::format("{}: not a weft report this weft can read ({}); give a file "
+                                         "written by weft explore --report or by WEFT_REPORT",
+                                         file, e.what()));
+          }
+        }
+        RunResult merged = merge(parts);
+        if (!report_expect.empty()) judge(merged, read_expectations(report_expect));
+        std::string text = render(merged, parse_format(report_format), {source_root});
+        if (report_out.empty())
+          std::cout << text;
+        else
+          write_file_whole(report_out, text, "--output");
+        return merged.exit_code();
+      }
+    } catch (const UsageError& e) {
+      std::string msg = e.what();
+      std::cerr << "weft: " << msg << (msg.ends_with('\n') ? "" : "\n");
+      return kExitUsage;
+    } catch (const std::exception& e) {
+      // Nothing else should get here; if it does, a message and exit 2, not an abort.
+      std::cerr << "weft: internal error: " << e.what() << "\n";
+      return kExitUsage;
     }
-  } catch (const UsageError& e) {
-    std::string msg = e.what();
-    std::cerr << "weft: " << msg << (msg.ends_with('\n') ? "" : "\n");
+    return kExitUsage;
+  }();
+  if (!std::cout.flush()) {
+    std::cerr << "weft: the output could not be written to stdout (a full disk, or a closed "
+                 "pipe?); nothing printed can be trusted\n";
     return kExitUsage;
   }
-  return kExitUsage;
+  return code;
 }

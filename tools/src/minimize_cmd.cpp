@@ -43,8 +43,13 @@ int run_minimize(const MinimizeConfig& cfg, std::ostream& out, std::ostream& err
   req.report_path = (tmp.path() / "minimize.json").string();
   const std::string out_path = (tmp.path() / "minimize.out").string();
   const std::string err_path = (tmp.path() / "minimize.err").string();
+  InterruptGuard interrupt_guard;
   ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
                                  out_path, err_path));
+  if (const int sig = interrupted()) {
+    fmt::print(err, "weft minimize: interrupted by {}; shrinking was stopped\n", signal_name(sig));
+    return kExitUsage;
+  }
   const std::string wout = read_file(out_path), werr = read_file(err_path);
   if (cfg.show_output) {
     out << wout;

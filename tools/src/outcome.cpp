@@ -2,6 +2,7 @@
 #include "outcome.hpp"
 
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -145,6 +146,24 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     return w;
   }
   if (status.success()) {
+    // GoogleTest says when a test starts and how it ended: a test that started and never
+    // ended, in a process that exited 0 without weft's report, was cut off by something
+    // that runs no exit handler (_exit(), _Exit()) — inside explore() as far as anyone knows.
+    if (status_is_verdict && out.find("[ RUN      ]") != std::string::npos &&
+        out.find("[       OK ]") == std::string::npos &&
+        out.find("[  FAILED  ]") == std::string::npos &&
+        out.find("[  SKIPPED ]") == std::string::npos) {
+      Finding f;
+      f.kind = "crash";
+      f.report = fmt::format("the worker exited with status 0 in the middle of its test and left "
+                             "no report: something ended the process without running its exit "
+                             "handlers (_exit() or _Exit()), so no schedule reproduces it; its "
+                             "output:\n{}",
+                             tail(both, 4000));
+      f.ended = status.describe();
+      w.finding = std::move(f);
+      return w;
+    }
     w.ran_explore = false;
     return w;
   }
@@ -154,9 +173,17 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   }
   Finding f;
   f.kind = status.signaled || status.code == kHangExitStatus ? "crash" : "test failure";
-  f.report = fmt::format("the worker ended with {} outside an explored iteration, so no "
-                         "schedule reproduces it; its output:\n{}",
-                         status.describe(), tail(both, 4000));
+  // The runtime reports every end it can see inside an iteration (a fault, a catchable
+  // signal, exit()): no report means outside one, or an end nothing in the process sees.
+  const bool killed = status.signaled && status.signal == SIGKILL;
+  f.report = fmt::format("the worker ended with {} and left no report, so no schedule "
+                         "reproduces it: {}; its output:\n{}",
+                         status.describe(),
+                         killed ? "SIGKILL cannot be caught, so it may have come in an explored "
+                                  "iteration (the out-of-memory killer, a memory limit of the "
+                                  "cgroup, or kill -9) or outside one"
+                                : "it ended outside an explored iteration",
+                         tail(both, 4000));
   f.ended = status.describe();
   w.finding = std::move(f);
   return w;

@@ -5,12 +5,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -134,9 +136,45 @@ std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& p
   }
 }
 
+namespace {
+volatile std::sig_atomic_t interrupt_signal = 0;
+extern "C" void note_interrupt(int sig) { interrupt_signal = sig; }
+constexpr int kInterrupts[3] = {SIGTERM, SIGINT, SIGHUP};
+}  // namespace
+
+struct InterruptGuard::Saved {
+  struct sigaction old[3];
+};
+
+InterruptGuard::InterruptGuard() : saved_(new Saved) {
+  interrupt_signal = 0;
+  struct sigaction sa {};
+  sa.sa_handler = &note_interrupt;  // no SA_RESTART: a blocking waitpid() returns EINTR
+  sigemptyset(&sa.sa_mask);
+  for (std::size_t i = 0; i < 3; ++i) ::sigaction(kInterrupts[i], &sa, &saved_->old[i]);
+}
+
+InterruptGuard::~InterruptGuard() {
+  for (std::size_t i = 0; i < 3; ++i) ::sigaction(kInterrupts[i], &saved_->old[i], nullptr);
+  delete saved_;
+}
+
+int interrupted() noexcept { return interrupt_signal; }
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
+}
+
 ExitStatus wait_for(pid_t pid) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool killed = false;
+  for (;;) {
+    if (interrupted() && !killed) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+    if (::waitpid(pid, &status, 0) >= 0 || errno != EINTR) break;
   }
   return decode(status);
 }
@@ -149,6 +187,85 @@ std::string read_file(const std::filesystem::path& p) {
   return s.str();
 }
 
+std::string output_path_problem(const std::string& path, const std::string& what) {
+  if (path.empty()) return fmt::format("{}: the path is empty; give a file name", what);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode))
+      return fmt::format("{} '{}' is a directory; give a file name inside it", what, path);
+    if (::access(path.c_str(), W_OK) != 0)
+      return fmt::format("{} '{}' cannot be written: {}", what, path, std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return {};  // a device or FIFO takes the text as it is
+  } else if (errno != ENOENT) {
+    return fmt::format("{} '{}' cannot be written: {}", what, path, std::strerror(errno));
+  }
+  // The file is replaced through a temporary file beside it: its directory must take one.
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::weakly_canonical(path, ec);
+  if (ec) target = path;
+  std::filesystem::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  if (::stat(dir.c_str(), &st) != 0)
+    return fmt::format("{} '{}': its directory '{}' does not exist ({}); create it first", what,
+                       path, dir.string(), std::strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return fmt::format("{} '{}': '{}' is not a directory", what, path, dir.string());
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return fmt::format("{} '{}': its directory '{}' is not writable: {}", what, path,
+                       dir.string(), std::strerror(errno));
+  return {};
+}
+
+void write_file_whole(const std::string& path, const std::string& text, const std::string& what) {
+  auto fail = [&](int err) {
+    throw UsageError(fmt::format("{}: cannot write '{}': {}", what, path, std::strerror(err)));
+  };
+  auto write_all = [&](int fd) -> int {
+    std::size_t done = 0;
+    while (done < text.size()) {
+      ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return n < 0 ? errno : EIO;
+      done += static_cast<std::size_t>(n);
+    }
+    return 0;
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    // A device or FIFO (/dev/stdout): no file to replace, the text goes in as it is.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(errno);
+    int err = write_all(fd);
+    if (::close(fd) != 0 && err == 0) err = errno;
+    if (err != 0) fail(err);
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::weakly_canonical(path, ec);
+  if (ec) target = path;
+  std::string tmp = target.string() + ".weft-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) fail(errno);
+  int err = write_all(fd);
+  // The mode an existing file had, or what a new one gets under the umask.
+  mode_t mode = 0;
+  if (::stat(target.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  if (err == 0 && ::fchmod(fd, mode) != 0) err = errno;
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    fail(err);
+  }
+}
+
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string templ = std::string(base && *base ? base : "/tmp") + "/weft-XXXXXX";
@@ -157,6 +274,20 @@ TempDir::TempDir() {
                                  "writable directory)",
                                  templ, std::strerror(errno)));
   path_ = templ;
+  // The workers' output, reports and crash reports land here: on a full disk they would be
+  // cut short and read as something else (an empty listing, a crash without its report).
+  constexpr std::uint64_t kLeast = 4 << 20;
+  struct statvfs fs {};
+  if (::statvfs(templ.c_str(), &fs) == 0 &&
+      static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < kLeast) {
+    const std::uint64_t free_kib = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize / 1024;
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    throw UsageError(fmt::format("the temporary directory's file system has {} KiB free ('{}'); "
+                                 "weft keeps its workers' output and reports there and needs at "
+                                 "least {} MiB: free some space or set TMPDIR to another directory",
+                                 free_kib, templ, kLeast >> 20));
+  }
 }
 
 TempDir::~TempDir() {

@@ -57,14 +57,45 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
 // Waits up to `timeout` for one of `pids` to end; returns it and how it ended.
 std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& pids,
                                                      std::chrono::milliseconds timeout);
+// Waits for `pid` to end; under an InterruptGuard, an interrupt kills it first (SIGKILL).
 ExitStatus wait_for(pid_t pid);
+
+// While one lives, SIGTERM, SIGINT and SIGHUP sent to the CLI (a CI job's timeout, ^C) are
+// noted instead of ending it, so that it stops its workers and still prints what it found;
+// wait_for() then kills the child it waits for. interrupted() is the signal, or 0.
+class InterruptGuard {
+ public:
+  InterruptGuard();
+  ~InterruptGuard();
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct Saved;
+  Saved* saved_;
+};
+int interrupted() noexcept;
+std::string signal_name(int sig);  // "SIGTERM"
 
 // The whole content of a file, or "" when it cannot be read.
 std::string read_file(const std::filesystem::path& p);
 
+// Why `path` cannot take an output file, or "" when it can: it must be a writable regular
+// file, or a new one in an existing, writable directory (a device or FIFO, such as
+// /dev/stdout, is written as it is). Messages start with `what` (the flag: "--report").
+// Checked before a run starts, so a bad path costs nothing.
+std::string output_path_problem(const std::string& path, const std::string& what);
+
+// Writes `text` to `path` whole or not at all: a temporary file beside it (beside the file
+// a symbolic link names), renamed over it once complete; on any error the temporary file is
+// removed, the target is left as it was, and UsageError names `what`, the path and why.
+void write_file_whole(const std::string& path, const std::string& text, const std::string& what);
+
 class TempDir {
  public:
-  TempDir();  // under $TMPDIR (or /tmp); throws UsageError when it cannot be made
+  // Under $TMPDIR (or /tmp); throws UsageError when it cannot be made, or when its file
+  // system has less than 4 MiB free.
+  TempDir();
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -70,9 +70,35 @@ std::string file_uri(const std::string& path) {
   return out;
 }
 
+// The length of the well-formed UTF-8 sequence at s[i] (Unicode's table 3-7), or 0.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = at(0);
+  const std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (len == 0 || i + len > s.size()) return 0;
+  const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+  const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+  if (at(1) < lo || at(1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if (at(k) < 0x80 || at(k) > 0xBF) return 0;
+  return len;
+}
+
 std::string xml_escape(std::string_view s) {
   std::string out;
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // A worker's raw output may hold any bytes; an XML reader refuses a file over one that
+      // is not UTF-8.
+      if (std::size_t len = utf8_length(s, i)) {
+        out += s.substr(i, len);
+        i += len - 1;
+      } else {
+        out += "&#xFFFD;";
+      }
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -141,6 +167,12 @@ std::string exploration_line(const RunResult& r, const ExplorationResult& e, std
   }
   std::string found;
   for (const auto& k : kinds) found += (found.empty() ? "" : ", ") + k;
+  // An exploration a worker could not run (its errors are listed below, each starting with
+  // its name) is not "ok".
+  if (count == 0 && std::any_of(r.errors.begin(), r.errors.end(), [&](const std::string& err) {
+        return err.rfind(e.name + ": ", 0) == 0;
+      }))
+    return fmt::format("ERROR {:<{}}  ({}; see the error below)\n", e.name, width, its);
   if (r.expect_file.empty()) {
     if (count == 0) return fmt::format("ok    {:<{}}  ({})\n", e.name, width, its);
     return fmt::format("FAIL  {:<{}}  {} finding{} in {}: {}\n", e.name, width, count,
@@ -369,7 +401,7 @@ std::string render_sarif(const RunResult& r, const RenderOptions& opt) {
   log["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   log["version"] = "2.1.0";
   log["runs"] = json::array({run});
-  return log.dump(2) + "\n";
+  return log.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string render_junit(const RunResult& r) {
@@ -416,7 +448,7 @@ std::string render_junit(const RunResult& r) {
 std::string render(const RunResult& r, Format f, const RenderOptions& opt) {
   switch (f) {
     case Format::text: return render_text(r);
-    case Format::json: return to_json(r).dump(2) + "\n";
+    case Format::json: return to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     case Format::sarif: return render_sarif(r, opt);
     case Format::junit: return render_junit(r);
   }

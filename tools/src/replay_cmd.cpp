@@ -16,23 +16,15 @@
 
 namespace weft::cli {
 
-namespace {
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f || !(f << text) || !f.flush())
-    throw UsageError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-}
-}  // namespace
-
 int run_trace_export(const std::string& events_path, const std::string& chrome_path,
                      const std::string& html_path, const std::string& title, std::ostream& out) {
   Trace trace = parse_trace(read_file(events_path), events_path);
   if (!chrome_path.empty()) {
-    write_text(chrome_path, chrome_trace(trace, title));
+    write_file_whole(chrome_path, chrome_trace(trace, title), "--chrome");
     fmt::print(out, "trace: {}\n", chrome_path);
   }
   if (!html_path.empty()) {
-    write_text(html_path, html_timeline(trace, title));
+    write_file_whole(html_path, html_timeline(trace, title), "--html");
     fmt::print(out, "trace: {}\n", html_path);
   }
   return kExitClean;
@@ -50,7 +42,7 @@ int run_list(const std::vector<std::string>& command, const std::string& protoco
     auto a = nlohmann::ordered_json::array();
     for (const auto& e : all) a.push_back({{"name", e.name}, {"description", e.description}});
     j["explorations"] = std::move(a);
-    out << j.dump(2) << "\n";
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
     return kExitClean;
   }
   std::size_t width = 0;
@@ -102,8 +94,13 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   if (tracing) req.trace_path = events;
   const std::string out_path = (tmp.path() / "replay.out").string();
   const std::string err_path = (tmp.path() / "replay.err").string();
+  InterruptGuard interrupt_guard;
   ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
                                  out_path, err_path));
+  if (const int sig = interrupted()) {
+    fmt::print(err, "weft replay: interrupted by {}; the replay was stopped\n", signal_name(sig));
+    return kExitUsage;
+  }
   const std::string wout = read_file(out_path), werr = read_file(err_path);
   if (cfg.show_output) {
     out << wout;
@@ -111,9 +108,18 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   }
   WorkerOutcome o = interpret(0, 1, st, read_file(req.report_path), wout, werr,
                               t.protocol == Protocol::gtest);
-  // The trace first: a crashed replay still leaves the events up to the crash.
-  std::vector<std::string> written;
-  if (tracing && !o.error && std::filesystem::exists(events)) {
+  // The trace first: a crashed replay still leaves the events up to the crash. A trace that
+  // cannot be written (a full disk) is said after the report, which is never lost to it.
+  std::vector<std::string> written, write_errors;
+  auto write = [&](const std::string& path, const std::string& text, const char* flag) {
+    try {
+      write_file_whole(path, text, flag);
+      written.push_back(path);
+    } catch (const UsageError& e) {
+      write_errors.push_back(e.what());
+    }
+  };
+  if (tracing && !o.error && std::filesystem::exists(events)) try {
     Trace trace = parse_trace(read_file(events), events);
     if (o.finding && trace.report.empty()) {
       trace.failure = o.finding->kind;
@@ -121,15 +127,11 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
       trace.ok = false;
     }
     const std::string title = fmt::format("weft replay of {} ({})", name, cfg.token);
-    if (!cfg.trace_path.empty()) {
-      write_text(cfg.trace_path, chrome_trace(trace, title));
-      written.push_back(cfg.trace_path);
-    }
-    if (!cfg.html_path.empty()) {
-      write_text(cfg.html_path, html_timeline(trace, title));
-      written.push_back(cfg.html_path);
-    }
+    if (!cfg.trace_path.empty()) write(cfg.trace_path, chrome_trace(trace, title), "--trace");
+    if (!cfg.html_path.empty()) write(cfg.html_path, html_timeline(trace, title), "--html");
     if (!cfg.events_path.empty()) written.push_back(cfg.events_path);
+  } catch (const UsageError& e) {
+    write_errors.push_back(e.what());  // a trace cut short: the report is still printed
   }
   if (o.error) {
     fmt::print(err, "weft replay: {}{}", *o.error, o.error->ends_with('\n') ? "" : "\n");
@@ -140,10 +142,14 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
                name);
     return kExitUsage;
   }
+  auto said_write_errors = [&] {
+    for (const auto& e : write_errors) fmt::print(err, "weft replay: {}\n", e);
+    return !write_errors.empty();
+  };
   if (!o.finding) {
     fmt::print(out, "weft: the replayed schedule of {} ran without failure\n", name);
     for (const auto& w : written) fmt::print(out, "trace: {}\n", w);
-    return kExitClean;
+    return said_write_errors() ? kExitUsage : kExitClean;
   }
   const Finding& f = *o.finding;
   if (f.kind == "replay diverged") {
@@ -157,7 +163,8 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   if (!f.report.ends_with('\n')) out << '\n';
   for (const auto& w : written) fmt::print(out, "\ntrace: {}", w);
   if (!written.empty()) out << '\n';
-  return kExitFindings;
+  out.flush();
+  return said_write_errors() ? kExitUsage : kExitFindings;
 }
 
 }  // namespace weft::cli

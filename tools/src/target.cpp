@@ -101,6 +101,7 @@ std::vector<Exploration> list_explorations(const Target& t, const Environment& e
   Environment e = env;
   e.unset("GTEST_TOTAL_SHARDS");
   e.unset("GTEST_SHARD_INDEX");
+  e.unset("GTEST_SHARD_STATUS_FILE");  // the CLI's to touch, not each child's
   const std::string out_path = scratch_dir + "/list.out", err_path = scratch_dir + "/list.err";
   pid_t pid = spawn(argv, e, out_path, err_path);
   ExitStatus st = wait_for(pid);
@@ -130,7 +131,8 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
                         "WEFT_REPLAY", "WEFT_MINIMIZE", "WEFT_REPORT", "WEFT_TRACE",
                         "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD",
-                        "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER"})
+                        "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER",
+                        "GTEST_SHARD_STATUS_FILE"})
     e.unset(v);
   e.set("WEFT_REPORT", req.report_path);
   if (!req.replay.empty()) {
@@ -144,7 +146,12 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   e.set("WEFT_SEED", std::to_string(req.seed));
   e.set("WEFT_FIRST_ITERATION", std::to_string(req.first));
   e.set("WEFT_ITERATIONS", std::to_string(req.count));
-  if (req.time_budget_ms) e.set("WEFT_TIME_BUDGET", fmt::format("{}ms", *req.time_budget_ms));
+  // The runtime takes at most 10^9 of a unit: a budget past 10^9 ms (11.6 days) goes in
+  // whole minutes (the CLI stops starting workers at the budget itself).
+  if (req.time_budget_ms)
+    e.set("WEFT_TIME_BUDGET", *req.time_budget_ms <= kMaxUnits
+                                  ? fmt::format("{}ms", *req.time_budget_ms)
+                                  : fmt::format("{}m", std::max<std::uint64_t>(1, *req.time_budget_ms / 60000)));
   if (!req.dfs_shard.empty()) e.set("WEFT_DFS_SHARD", req.dfs_shard);
   return e;
 }

@@ -16,6 +16,10 @@
 
 namespace weft::cli {
 
+// The most of one unit a WEFT_* duration takes (WEFT_TIME_BUDGET=1000000000ms, ...:
+// runtime/src/watchdog.cpp); so the longest --time-budget is 10^9 minutes.
+inline constexpr std::uint64_t kMaxUnits = 1'000'000'000;
+
 enum class Protocol { gtest, weft };
 const char* protocol_name(Protocol p) noexcept;
 

@@ -217,7 +217,7 @@ std::string chrome_trace(const Trace& t, const std::string& title) {
   }
   json out{{"traceEvents", events}, {"displayTimeUnit", "ns"},
            {"otherData", {{"title", title}, {"failure", t.failure}, {"report", t.report}}}};
-  return out.dump(1) + "\n";
+  return out.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 namespace {
