@@ -124,6 +124,7 @@ static G* op_self_if_observed(bool par) {
 bool ChanCore::send(void* elem, bool block, Location where) {
   const bool par = running_parallel();
   const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
+  const OutsideOp outside(!par);  // on a thread with no scheduler: the run stays whole
   if (!par) visible(where, OpKind::chan_send, this);
   G* self = op_self_if_observed(par);
   lock_.lock();
@@ -162,6 +163,7 @@ bool ChanCore::send(void* elem, bool block, Location where) {
 bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
   const bool par = running_parallel();
   const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
+  const OutsideOp outside(!par);  // on a thread with no scheduler: the run stays whole
   if (!par) visible(where, OpKind::chan_recv, this);
   G* self = op_self_if_observed(par);
   lock_.lock();
@@ -204,6 +206,7 @@ bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
 
 void ChanCore::close(Location where) {
   const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
+  const OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   visible(where, OpKind::chan_close, this);
   G* self = current_or_outside();
   lock_.lock();

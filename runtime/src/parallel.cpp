@@ -1487,6 +1487,9 @@ int ParallelScheduler::run(Callable& body) {
   }
   proc_main(p0);
   for (unsigned i = 1; i < nprocs_; ++i) procs_[i]->thread.join();
+  // Threads with no processor find no run from here on, and an operation of theirs still in
+  // progress ends before anything below is torn down (OutsideOp, scheduler.hpp).
+  end_run_in_progress();
   close_blocking();
 
   // Main has returned and every processor has stopped: nothing runs any more. Timers that

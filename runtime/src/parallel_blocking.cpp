@@ -117,7 +117,11 @@ void ParallelScheduler::end_blocking(G* g) {
 void ParallelScheduler::let_outside_in() {
   if (!sole_.load(std::memory_order_acquire)) return;
   outside_wants_in_.store(true, std::memory_order_seq_cst);
-  for (int spins = 0; sole_.load(std::memory_order_acquire); ++spins) {
+  // A processor that has stopped (main returned) never acknowledges, and runs nothing any
+  // more: the caller goes on without it (and the run's end waits for the caller's operation).
+  for (int spins = 0; sole_.load(std::memory_order_acquire) &&
+                      !stopping_.load(std::memory_order_acquire);
+       ++spins) {
     wake_from_outside();  // a parked processor comes round to acknowledge
     if (spins < 100)
       std::this_thread::yield();

@@ -148,6 +148,44 @@ Scheduler* run_in_progress() noexcept;
 // running without locks first (ParallelScheduler::let_outside_in).
 void let_outside_in(Scheduler* run);
 void set_run_in_progress(Scheduler* s) noexcept;
+// One operation of such a thread (a thread with no scheduler of its own, tls_scheduler
+// null): from its start to its end it holds the run in progress, if any, so that the run
+// is not torn down under it. The end of a run (end_run_in_progress) clears run_in_progress
+// and then waits until no operation holds it any more: an operation in progress then
+// finishes against a whole run (a goroutine it wakes from then on is not woken: it was
+// abandoned with the run, ready() drops the wake), and one that starts after the clear
+// finds no run. Nested holds count; on a goroutine's or a processor's thread it holds
+// nothing. Holding costs two atomic read-modify-writes of one shared word.
+class OutsideOp {
+ public:
+  // `maybe`: false on a path known to run on a scheduler's thread (then nothing is read).
+  explicit OutsideOp(bool maybe = true) noexcept {
+    if (maybe && tls_scheduler == nullptr) [[unlikely]]
+      held_ = enter();
+  }
+  ~OutsideOp() {
+    if (held_) leave();
+  }
+  OutsideOp(const OutsideOp&) = delete;
+  OutsideOp& operator=(const OutsideOp&) = delete;
+  // Whether it holds a run (one was in progress when it started).
+  bool held() const noexcept { return held_; }
+
+ private:
+  static bool enter() noexcept;
+  static void leave() noexcept;
+  bool held_ = false;
+};
+// The scheduler this thread works on: its own, or the run in progress (hold an OutsideOp
+// first on a thread with none). A timer armed by another scheduler (an earlier run's) is
+// not in this one's heaps: compare before removing it.
+inline Scheduler* scheduler_here() noexcept {
+  Scheduler* s = tls_scheduler;
+  return s != nullptr ? s : run_in_progress();
+}
+// The run's end, once its processors have stopped (ParallelScheduler::run): run_in_progress
+// becomes null, then this waits for every OutsideOp that holds the run to end.
+void end_run_in_progress() noexcept;
 // The running goroutine; null on such a thread of the run in progress; throws
 // std::logic_error anywhere else (outside any weft run, or on a processor's own context).
 G* current_or_outside();
