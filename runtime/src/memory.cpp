@@ -26,8 +26,14 @@
 namespace weft::detail {
 namespace {
 
+// On a thread with no scheduler too while a weft::run detects races (its accesses are
+// checked: a block it frees or gets carries no history either).
+bool observed_here() noexcept {
+  return instr::detail::active != nullptr || (tls_scheduler == nullptr && outside_observed());
+}
+
 void on_free(void* p, std::size_t n) noexcept {
-  if (!p || !instr::detail::active || in_event_sink) return;
+  if (!p || !observed_here() || in_event_sink) return;
   SinkCallGuard guard;
   try {
     if (EventSink* ev = events()) {
@@ -48,7 +54,7 @@ void on_free(void* p, std::size_t n) noexcept {
 // Fresh memory carries no history: clear what a block freed without operator delete
 // (malloc/free) may have left in the shadow at this address.
 void on_alloc(void* p, std::size_t n) noexcept {
-  if (!instr::detail::active || in_event_sink) return;
+  if (!observed_here() || in_event_sink) return;
   SinkCallGuard guard;
   try {
     if (EventSink* ev = events()) ev->free_range(p, n);

@@ -29,6 +29,7 @@
 
 #include "crash.hpp"
 #include "dcheck.hpp"
+#include "hb.hpp"
 #include "race.hpp"
 #include "report.hpp"
 #include "stack_compact.hpp"
@@ -180,8 +181,15 @@ bool Parker::wait(std::optional<std::chrono::steady_clock::time_point> deadline)
 
 // ---- Construction ----
 
+namespace {
+std::atomic<std::uint64_t> run_serials{0};
+}  // namespace
+
 ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned max_threads)
-    : nprocs_(procs), max_threads_(max_threads), stacks_(stacks) {
+    : nprocs_(procs),
+      max_threads_(max_threads),
+      serial_(run_serials.fetch_add(1, std::memory_order_relaxed) + 1),
+      stacks_(stacks) {
   parallel_ = true;
   sole_.store(procs == 1, std::memory_order_relaxed);
   for (unsigned i = 0; i < procs; ++i) {
@@ -201,6 +209,153 @@ ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned
 ParallelScheduler::~ParallelScheduler() = default;
 
 EventSink* ParallelScheduler::events() noexcept { return race_sink_; }
+
+// ---- Threads with no processor, under race detection ----
+
+namespace {
+// The calling thread's identity in the detector (ParallelScheduler::outside_identity), and
+// who started it (note_thread_start). When the thread ends while its run is in progress,
+// its identity ends in the detector too (its clock slot is reused).
+struct OutsideIdentity {
+  std::uint64_t run = 0;  // the run whose identity `id` is (0: none yet)
+  GoId id = 0;
+  std::uint64_t parent_run = 0;  // the run in which `parent` started the thread
+  GoId parent = 0;
+  OutsideIdentity() = default;
+  OutsideIdentity(const OutsideIdentity&) = delete;
+  OutsideIdentity& operator=(const OutsideIdentity&) = delete;
+  ~OutsideIdentity() {
+    if (run == 0) return;
+    const OutsideOp op;
+    auto* s = op.held() ? static_cast<ParallelScheduler*>(run_in_progress()) : nullptr;
+    if (s != nullptr && s->serial() == run)
+      if (RaceSink* race = s->race()) race->go_end(id);
+  }
+};
+thread_local OutsideIdentity tls_outside;
+
+const Location kOutsideThread{"", "a thread with no goroutine (not started by one)", 0, 0};
+
+// The detector of the run in progress, for a thread with no processor that holds `op`.
+ParallelScheduler* observed_run(const OutsideOp& op) noexcept {
+  if (!op.held()) return nullptr;
+  auto* s = static_cast<ParallelScheduler*>(run_in_progress());
+  return s != nullptr && s->race() != nullptr ? s : nullptr;
+}
+
+// What events() gives a thread with no scheduler while a run with race detection is in
+// progress: each event holds the run for its length and goes to the run's detector, with
+// goroutine 0 (the caller itself: it runs none) replaced by the thread's identity. An event
+// that names a goroutine (a waker acting for the waiter it completes) keeps it.
+class OutsideSink final : public EventSink {
+ public:
+  constexpr OutsideSink() = default;
+  void acquire(GoId g, const void* a) override {
+    with([&](RaceSink& r, GoId me) { r.acquire(g ? g : me, a); });
+  }
+  void release(GoId g, const void* a) override {
+    with([&](RaceSink& r, GoId me) { r.release(g ? g : me, a); });
+  }
+  void release_store(GoId g, const void* a) override {
+    with([&](RaceSink& r, GoId me) { r.release_store(g ? g : me, a); });
+  }
+  void sync_free(const void* a) override {
+    with([&](RaceSink& r, GoId) { r.sync_free(a); });
+  }
+  void lock_acquired(GoId g, const void* m, bool exclusive, const Location& where) override {
+    with([&](RaceSink& r, GoId me) { r.lock_acquired(g ? g : me, m, exclusive, where); });
+  }
+  void lock_try_acquired(GoId g, const void* m, bool exclusive, const Location& where) override {
+    with([&](RaceSink& r, GoId me) { r.lock_try_acquired(g ? g : me, m, exclusive, where); });
+  }
+  void lock_released(GoId g, const void* m) override {
+    with([&](RaceSink& r, GoId me) { r.lock_released(g ? g : me, m); });
+  }
+  void access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) override {
+    with([&](RaceSink& r, GoId me) { r.access(g ? g : me, addr, n, k, w); });
+  }
+  void free_range(const void* addr, std::size_t n) override {
+    with([&](RaceSink& r, GoId) { r.free_range(addr, n); });
+  }
+
+ private:
+  template <class F>
+  static void with(F f) {
+    const OutsideOp op;
+    if (ParallelScheduler* s = observed_run(op)) f(*s->race(), s->outside_identity());
+  }
+};
+}  // namespace
+
+GoId ParallelScheduler::outside_identity() {
+  if (G* g = blocking_call_here()) return g->id;
+  OutsideIdentity& me = tls_outside;
+  if (me.run != serial_) {
+    me.run = serial_;
+    me.id = next_goid_.fetch_add(1, std::memory_order_relaxed);
+    const GoId parent = me.parent_run == serial_ ? me.parent : 0;
+    race_sink_->go_start({me.id, parent, "thread", kOutsideThread, 0});
+  }
+  return me.id;
+}
+
+namespace {
+// Constant-initialised: no guard (the allocation hooks ask for it from operator new).
+constinit OutsideSink outside_sink;
+}  // namespace
+
+EventSink* outside_events() noexcept { return outside_observed() ? &outside_sink : nullptr; }
+
+void record_outside(const void* addr, std::size_t size, AccessKind kind, const Location& where) {
+  if (in_event_sink) return;
+  const OutsideOp op;
+  if (ParallelScheduler* s = observed_run(op))
+    s->race()->access(s->outside_identity(), addr, size, kind, where);
+}
+
+void note_thread_start(GoId parent, std::uint64_t run) noexcept {
+  tls_outside.parent = parent;
+  tls_outside.parent_run = run;
+}
+
+void note_thread_end(const void* key) {
+  if (tls_scheduler != nullptr) return;
+  hb::release_store(static_cast<const G*>(nullptr), key);  // (through outside_events)
+}
+
+void note_thread_joined(const void* key) {
+  if (tls_scheduler == nullptr) {
+    hb::acquire(static_cast<const G*>(nullptr), key);
+    hb::sync_free(key);
+    return;
+  }
+  // A goroutine that joins a thread itself (its processor waits).
+  if (tls_scheduler->is_parallel() && tls_scheduler->race() != nullptr) {
+    if (G* g = tls_scheduler->current()) {
+      hb::acquire(g, key);
+      hb::sync_free(key);
+    }
+  }
+}
+
+bool thread_start_edge(GoId* parent, std::uint64_t* run) {
+  // The goroutine (or observed thread) that starts a thread: its identity and run, or false.
+  Scheduler* s = tls_scheduler;
+  if (s != nullptr) {
+    if (!s->is_parallel() || s->race() == nullptr) return false;
+    G* g = static_cast<ParallelScheduler*>(s)->current();
+    if (g == nullptr) return false;
+    *parent = g->id;
+    *run = static_cast<ParallelScheduler*>(s)->serial();
+    return true;
+  }
+  const OutsideOp op;
+  ParallelScheduler* r = observed_run(op);
+  if (r == nullptr) return false;
+  *parent = r->outside_identity();
+  *run = r->serial();
+  return true;
+}
 
 G* ParallelScheduler::current() noexcept {
   Proc* p = this_proc();
@@ -1480,6 +1635,8 @@ int ParallelScheduler::run(Callable& body) {
   main_->created_at = Location{"", "main", 0, 0};
   main_->state = GState::runnable;
   if (race_sink_) race_sink_->go_start({main_->id, 0, main_->name, main_->created_at, 0});
+  // Threads with no processor are observed too (OutsideSink, record_outside).
+  if (race_sink_) __atomic_store_n(&outside_observed_flag, true, __ATOMIC_RELAXED);
   runq_put(p0, main_, false);
   for (unsigned i = 1; i < nprocs_; ++i) {
     Proc* p = procs_[i].get();
@@ -1489,6 +1646,7 @@ int ParallelScheduler::run(Callable& body) {
   for (unsigned i = 1; i < nprocs_; ++i) procs_[i]->thread.join();
   // Threads with no processor find no run from here on, and an operation of theirs still in
   // progress ends before anything below is torn down (OutsideOp, scheduler.hpp).
+  __atomic_store_n(&outside_observed_flag, false, __ATOMIC_RELAXED);
   end_run_in_progress();
   close_blocking();
 

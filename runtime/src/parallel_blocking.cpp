@@ -39,6 +39,7 @@ struct BlockingCall {
 };
 
 thread_local BlockingWorker* tls_worker = nullptr;
+thread_local G* tls_worker_call = nullptr;  // the goroutine whose call runs here, or null
 
 // Out of line, as this_proc(): the goroutine reads it after a switch that moved it to the
 // worker's thread.
@@ -70,6 +71,11 @@ void ParallelScheduler::blocking(void (*fn)(void*), void* arg, Location where) {
   g->reason = WaitReason::none;
   g->sched_data = 0;
   if (call.error) std::rethrow_exception(call.error);
+}
+
+[[gnu::noinline]] G* blocking_call_here() noexcept {
+  asm volatile("" ::: "memory");
+  return tls_worker_call;
 }
 
 void ParallelScheduler::submit_blocking(G* g) {
@@ -151,7 +157,9 @@ void ParallelScheduler::worker_main(std::shared_ptr<BlockingPool> pool, Blocking
       g = w->job;
     }
     if (!g) continue;
+    tls_worker_call = g;
     switch_to(w->native, g->ctx);
+    tls_worker_call = nullptr;
     // The call returned and the goroutine's context is saved.
     {
       std::lock_guard<std::mutex> lk(pool->mu);

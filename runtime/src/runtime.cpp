@@ -93,6 +93,7 @@ void outside_cannot_wait(WaitReason reason, Location where) {
 }
 
 thread_local constinit bool in_event_sink = false;
+constinit bool outside_observed_flag = false;
 
 thread_local constinit AccessView* access_view = nullptr;
 thread_local constinit RaceSink* access_race = nullptr;
@@ -203,7 +204,7 @@ std::size_t choose(std::size_t n) {
 }
 EventSink* events() noexcept {
   Scheduler* s = tls_scheduler;
-  if (s == nullptr) return nullptr;
+  if (s == nullptr) return outside_events();  // null unless a weft::run detects races
   // Under weft::run the race detector is the only sink (null with detection off): no
   // virtual call on that path.
   if (s->is_parallel()) return s->race();
@@ -212,7 +213,7 @@ EventSink* events() noexcept {
 
 void record_access(const void* addr, std::size_t size, AccessKind kind, Location where) {
   Scheduler* s = tls_scheduler;
-  if (!s) return;
+  if (!s) return record_outside(addr, size, kind, where);  // (if a weft::run detects races)
   G* g = s->current();
   if (!g) return;
   if (RaceSink* race = s->direct_race()) {

@@ -183,6 +183,19 @@ inline Scheduler* scheduler_here() noexcept {
   Scheduler* s = tls_scheduler;
   return s != nullptr ? s : run_in_progress();
 }
+// Race detection under weft::run on threads with no scheduler (parallel.cpp): the event
+// sink that events() gives them (null unless a run with race detection is in progress);
+// an access of theirs (record_access); and the edge from the goroutine or thread that
+// starts a thread to that thread's first event (std_interpose.cpp: thread_start_edge on
+// the starting thread says who, note_thread_start on the new one records it).
+EventSink* outside_events() noexcept;
+void record_outside(const void* addr, std::size_t size, AccessKind kind, const Location& where);
+bool thread_start_edge(GoId* parent, std::uint64_t* run);
+void note_thread_start(GoId parent, std::uint64_t run) noexcept;
+// A thread started so ends (its end released at `key`, its pthread_t), and one was joined
+// (its end acquired by the joiner, and `key`'s clock dropped).
+void note_thread_end(const void* key);
+void note_thread_joined(const void* key);
 // The run's end, once its processors have stopped (ParallelScheduler::run): run_in_progress
 // becomes null, then this waits for every OutsideOp that holds the run to end.
 void end_run_in_progress() noexcept;
