@@ -54,8 +54,8 @@ void ParallelScheduler::blocking(void (*fn)(void*), void* arg, Location where) {
   G* g = current();
   BlockingCall call{fn, arg, nullptr};
   g->sched_data = reinterpret_cast<std::uintptr_t>(&call);
-  g->reason = WaitReason::blocking_call;
-  g->blocked_at = where;
+  store_shared(g->reason, WaitReason::blocking_call);
+  store_shared(g->blocked_at, where);
   g->last_op = where;
   leave_for_blocking(g);  // step 1
   // Step 2: on the worker's thread, which has no processor.
@@ -68,7 +68,7 @@ void ParallelScheduler::blocking(void (*fn)(void*), void* arg, Location where) {
   switch_to(g->ctx, w->native);
   // Step 4: back on a processor (perhaps switched into by a park there: see resumed).
   resumed();
-  g->reason = WaitReason::none;
+  store_shared(g->reason, WaitReason::none);
   g->sched_data = 0;
   if (call.error) std::rethrow_exception(call.error);
 }
@@ -112,7 +112,7 @@ void ParallelScheduler::submit_blocking(G* g) {
 
 // On the worker's thread (step 3).
 void ParallelScheduler::end_blocking(G* g) {
-  g->state = GState::runnable;
+  store_shared(g->state, GState::runnable);
   global_put(&g, 1);
   nblocking_.fetch_sub(1, std::memory_order_seq_cst);  // after it is queued: check_deadlock
   wake_from_outside();

@@ -19,6 +19,7 @@
 
 #include "weft/weft.hpp"
 
+#include "parallel.hpp"
 #include "scheduler.hpp"
 #include "test_support.hpp"
 
@@ -280,6 +281,56 @@ TEST_P(RunOutside, AWakeUpAfterMainReturnedIsDroppedAndTheOperationCompletes) {
   EXPECT_EQ(error, "");
   EXPECT_TRUE(sent);
   EXPECT_FALSE(receiver_ran.load());
+}
+
+// The goroutine dump (fatal errors, SIGQUIT, weft::dump_goroutines) reads the records of
+// goroutines that other processors are running, parking and readying: each field it prints is
+// read whole (relaxed atomics; ThreadSanitizer, which runs this test, reported the plain
+// reads), and every dump lists the two goroutines alive, each in a state it can be in.
+TEST_P(RunOutside, ADumpFromAnotherThreadReadsRunningGoroutinesWhole) {
+  constexpr int kDumps = 200;
+  std::vector<std::string> dumps;
+  ASSERT_EQ(weft::run([&] {
+              auto ping = weft::make_chan<int>();
+              auto pong = weft::make_chan<int>();
+              weft::go([ping, pong] {
+                for (int v = ping.recv(); v >= 0; v = ping.recv()) pong.send(v);
+              });
+              std::atomic<bool> done{false};
+              std::thread t([&] {
+                for (int i = 0; i < kDumps; ++i) {
+                  const weft::detail::OutsideOp op;  // the run stays whole meanwhile
+                  auto* s = static_cast<weft::detail::ParallelScheduler*>(
+                      weft::detail::run_in_progress());
+                  dumps.push_back(s->dump());
+                }
+                done = true;
+              });
+              while (!done.load()) {
+                ping.send(1);
+                (void)pong.recv();
+              }
+              ping.send(-1);
+              weft::blocking([&] { t.join(); });
+            }, procs(GetParam())),
+            0);
+  ASSERT_EQ(dumps.size(), static_cast<std::size_t>(kDumps));
+  for (const std::string& d : dumps) {
+    std::size_t headers = 0;
+    for (std::size_t at = d.find("goroutine "); at != std::string::npos;
+         at = d.find("goroutine ", at + 1)) {
+      if (at != 0 && d[at - 1] != '\n') continue;  // "created by goroutine N"
+      ++headers;
+      const std::size_t open = d.find('[', at), close = d.find(']', at);
+      ASSERT_NE(open, std::string::npos) << d;
+      ASSERT_NE(close, std::string::npos) << d;
+      const std::string state = d.substr(open + 1, close - open - 1);
+      EXPECT_TRUE(state == "running" || state == "runnable" ||
+                  state.starts_with("chan receive") || state.starts_with("chan send"))
+          << state << "\n" << d;
+    }
+    EXPECT_EQ(headers, 2u) << d;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, RunOutside, ::testing::Values(1u, 2u),
