@@ -80,6 +80,15 @@
 //    (without one, compaction ends for the run there, or never starts with several
 //    processors), whose waiter proxies park makes before the unlock step, under the
 //    queues' locks;
+//  - a thread with no processor (the program's own, a blocking call's worker) touches the
+//    run only inside an OutsideOp (scheduler.hpp): run() clears run_in_progress once every
+//    processor has stopped and waits for those in progress before it tears anything down, so
+//    a wake-up from such a thread either comes before that (the run is whole) or finds no
+//    run and is dropped (ready()); with race detection such a thread's events and accesses
+//    go to the detector under outside_identity();
+//  - the fields a dump reads while other processors run the goroutine (state, reason,
+//    blocked_at, blocked_since) are written with store_shared (goroutine.hpp), and a record
+//    becomes runnable with a release store (publish) after its identity is written;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
 //    blocking_call, counted in nblocking_) and f runs on its own stack on a worker thread
 //    of the BlockingPool, never on a processor's thread, so processors stay bound to their
