@@ -14,6 +14,7 @@
 
 #include "hb.hpp"
 #include "scheduler.hpp"
+#include "weft/detail/access.hpp"
 #include "weft/detail/spinlock.hpp"
 
 namespace weft::detail {
@@ -39,7 +40,8 @@ namespace hb {
 
 bool atomic_section_enter(const void* atomic) noexcept WEFT_NO_THREAD_SAFETY_ANALYSIS {
   Scheduler* s = tls_scheduler;
-  if (s == nullptr || !s->is_parallel() || s->race() == nullptr || s->current() == nullptr)
+  if (s == nullptr ? !outside_observed()  // a thread with no scheduler: observed under weft::run
+                   : !s->is_parallel() || s->race() == nullptr || s->current() == nullptr)
     return false;
   SpinLock* lk = &stripes[stripe_of(atomic)].lock;
   lk->lock();
@@ -58,13 +60,30 @@ bool atomic_section_held() noexcept { return held_stripe != nullptr; }
 
 }  // namespace hb
 
+namespace {
+// A thread with no scheduler while a weft::run detects races: its atomic operations make
+// edges too, under its own identity (outside_events).
+bool outside_edges() noexcept { return tls_scheduler == nullptr && outside_observed(); }
+}  // namespace
+
 void atomic_before(const void* a, Location where) {
-  if (!in_goroutine()) return;
+  if (!in_goroutine()) {
+    if (outside_edges()) {
+      // With one processor, which takes no locks until told, the stripe is a lock again.
+      const OutsideOp op;
+      if (Scheduler* run = run_in_progress()) let_outside_in(run);
+      hb::atomic_section_enter(a);
+    }
+    return;
+  }
   if (!hb::atomic_section_enter(a)) visible(where);  // weft::run: no scheduling point anyway
 }
 
 void atomic_load_edge(const void* a) {
-  if (in_goroutine()) hb::acquire(a);
+  if (in_goroutine())
+    hb::acquire(a);
+  else if (outside_edges())
+    hb::acquire(static_cast<const G*>(nullptr), a);
   hb::atomic_section_leave();
 }
 
@@ -72,7 +91,10 @@ void atomic_load_edge(const void* a) {
 // after this store, not after earlier stores it overwrote (which it does not observe).
 // Read-modify-writes observe the previous value, so they join (acquire + release).
 void atomic_store_edge(const void* a) {
-  if (in_goroutine()) hb::release_store(a);
+  if (in_goroutine())
+    hb::release_store(a);
+  else if (outside_edges())
+    hb::release_store(static_cast<const G*>(nullptr), a);
   hb::atomic_section_leave();
 }
 
@@ -80,6 +102,9 @@ void atomic_rmw_edge(const void* a) {
   if (in_goroutine()) {
     hb::acquire(a);
     hb::release(a);
+  } else if (outside_edges()) {
+    hb::acquire(static_cast<const G*>(nullptr), a);
+    hb::release(static_cast<const G*>(nullptr), a);
   }
   hb::atomic_section_leave();
 }

@@ -121,89 +121,102 @@ static G* op_self_if_observed(bool par) {
   return par && hb_unobserved() ? nullptr : op_goroutine(par);
 }
 
+// send and recv: the operation, written once for both paths below (par: a goroutine under
+// weft::run, read once at the start, before any park).
 bool ChanCore::send(void* elem, bool block, Location where) {
-  const bool par = running_parallel();
-  const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
-  if (!par) visible(where, OpKind::chan_send, this);
-  G* self = op_self_if_observed(par);
-  lock_.lock();
+  const auto op = [&](const bool par) __attribute__((always_inline)) -> bool {
+    G* self = op_self_if_observed(par);
+    lock_.lock();
 #ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
-  check_invariants();
+    check_invariants();
 #endif
-  if (closed_) {
-    lock_.unlock();
-    throw Panic("send on closed channel", where);
-  }
-  if (Waiter* w = recvq_.empty() ? nullptr : recvq_.pop()) {
-    G* wake = send_to_waiter(w, elem, self);
-    lock_.unlock();
-    ready(wake);
+    if (closed_) {
+      lock_.unlock();
+      throw Panic("send on closed channel", where);
+    }
+    if (Waiter* w = recvq_.empty() ? nullptr : recvq_.pop()) {
+      G* wake = send_to_waiter(w, elem, self);
+      lock_.unlock();
+      ready(wake);
+      return true;
+    }
+    if (count() < cap_) {
+      push_buffer(elem, self);
+      lock_.unlock();
+      return true;
+    }
+    if (!block) {
+      lock_.unlock();
+      polled();
+      return false;
+    }
+    Waiter w;
+    w.g = self ? self : op_goroutine(par);
+    w.elem = elem;
+    if (!(par ? run_wait(sendq_, w, lock_, WaitReason::chan_send, where)
+              : wait_in(sendq_, w, lock_, WaitReason::chan_send, where)))
+      throw Panic("send on closed channel", where);
     return true;
-  }
-  if (count() < cap_) {
-    push_buffer(elem, self);
-    lock_.unlock();
-    return true;
-  }
-  if (!block) {
-    lock_.unlock();
-    polled();
-    return false;
-  }
-  Waiter w;
-  w.g = self ? self : op_goroutine(par);
-  w.elem = elem;
-  if (!(par ? run_wait(sendq_, w, lock_, WaitReason::chan_send, where)
-            : wait_in(sendq_, w, lock_, WaitReason::chan_send, where)))
-    throw Panic("send on closed channel", where);
-  return true;
+  };
+  if (running_parallel()) return op(true);
+  // weft::explore, or a thread with no scheduler: the channel stays alive (op_pins_channel)
+  // and the run in progress whole (OutsideOp) until the operation returns.
+  const OpRef keep(this);
+  const OutsideOp outside;
+  visible(where, OpKind::chan_send, this);
+  return op(false);
 }
 
 bool ChanCore::recv(void* dst, bool* received, bool block, Location where) {
-  const bool par = running_parallel();
-  const OpRef keep(par ? nullptr : this);  // alive until this operation returns (see op_pins_channel)
-  if (!par) visible(where, OpKind::chan_recv, this);
-  G* self = op_self_if_observed(par);
-  lock_.lock();
+  const auto op = [&](const bool par) __attribute__((always_inline)) -> bool {
+    G* self = op_self_if_observed(par);
+    lock_.lock();
 #ifndef NDEBUG  // an out-of-line call otherwise, for an empty body
-  check_invariants();
+    check_invariants();
 #endif
-  if (closed_ && count() == 0) {
-    lock_.unlock();
-    closed_recv(dst, self);
-    *received = false;
+    if (closed_ && count() == 0) {
+      lock_.unlock();
+      closed_recv(dst, self);
+      *received = false;
+      return true;
+    }
+    if (Waiter* w = sendq_.empty() ? nullptr : sendq_.pop()) {
+      G* wake = recv_from_waiter(w, dst, self);
+      lock_.unlock();
+      ready(wake);
+      *received = true;
+      return true;
+    }
+    if (count() > 0) {
+      pop_buffer(dst, self);
+      lock_.unlock();
+      *received = true;
+      return true;
+    }
+    if (!block) {
+      lock_.unlock();
+      polled();
+      return false;
+    }
+    Waiter w;
+    w.g = self ? self : op_goroutine(par);
+    w.elem = dst;
+    if (!(par ? run_wait(recvq_, w, lock_, WaitReason::chan_receive, where)
+              : wait_in(recvq_, w, lock_, WaitReason::chan_receive, where)))
+      closed_recv(dst, self);
+    *received = w.success;
     return true;
-  }
-  if (Waiter* w = sendq_.empty() ? nullptr : sendq_.pop()) {
-    G* wake = recv_from_waiter(w, dst, self);
-    lock_.unlock();
-    ready(wake);
-    *received = true;
-    return true;
-  }
-  if (count() > 0) {
-    pop_buffer(dst, self);
-    lock_.unlock();
-    *received = true;
-    return true;
-  }
-  if (!block) {
-    lock_.unlock();
-    polled();
-    return false;
-  }
-  Waiter w;
-  w.g = self ? self : op_goroutine(par);
-  w.elem = dst;
-  if (!(par ? run_wait(recvq_, w, lock_, WaitReason::chan_receive, where)
-            : wait_in(recvq_, w, lock_, WaitReason::chan_receive, where)))
-    closed_recv(dst, self);
-  *received = w.success;
-  return true;
+  };
+  if (running_parallel()) return op(true);
+  const OpRef keep(this);  // as send's
+  const OutsideOp outside;
+  visible(where, OpKind::chan_recv, this);
+  return op(false);
 }
 
 void ChanCore::close(Location where) {
   const OpRef keep(op_pins_channel() ? this : nullptr);  // alive until this operation returns
+  const OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   visible(where, OpKind::chan_close, this);
   G* self = current_or_outside();
   lock_.lock();

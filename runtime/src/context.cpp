@@ -68,7 +68,9 @@ struct ContextImpl : std::enable_shared_from_this<ContextImpl> {
       chan_close(ChanAccess::raw(done), where);
     else
       ChanAccess::raw(done)->close_from_runtime();
-    if (timer_sched && timer_sched->remove_timer(&timer)) timer_keep_alive.reset();
+    // (A timer of an earlier run was dropped with it: its scheduler is gone.)
+    if (timer_sched && timer_sched == scheduler_here() && timer_sched->remove_timer(&timer))
+      timer_keep_alive.reset();
     for (auto& w : kids)
       if (auto k = w.lock()) k->cancel(e, reason, from_goroutine, where);
   }
@@ -160,6 +162,7 @@ void CancelFunc::operator()(std::source_location where) const { (*this)(std::str
 
 void CancelFunc::operator()(std::string cause, std::source_location where) const {
   const Location loc = Location::from(where);
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::visible(loc);
   c_->cancel(ContextError::canceled, cause, true, loc);
 }
@@ -173,6 +176,7 @@ std::pair<Context, CancelFunc> with_cancel(const Context& parent) {
 
 std::pair<Context, CancelFunc> with_deadline(const Context& parent, Clock::time_point deadline) {
   if (auto pd = parent.deadline(); pd && *pd <= deadline) return with_cancel(parent);
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   auto c = detail::ContextImpl::make_cancelable(parent);
   c->deadline = deadline;
   // In a goroutine, or on a thread of the weft::run in progress that runs none.

@@ -21,6 +21,32 @@
 
 namespace weft::detail {
 
+// The fields of a goroutine record that weft::run's dump (ParallelScheduler::dump: fatal
+// errors, SIGQUIT, weft::dump_goroutines) reads while other processors run the goroutine:
+// under weft::run they are written through these, relaxed atomic stores (plain stores on
+// x86-64 and AArch64: no fence on park, ready or switch), and the dump reads them with
+// relaxed loads, so that neither side's access is a data race and no field is torn.
+template <class T>
+inline void store_shared(T& field, T v) noexcept {
+  std::atomic_ref<T>(field).store(v, std::memory_order_relaxed);
+}
+template <class T>
+inline T load_shared(const T& field) noexcept {
+  return std::atomic_ref<T>(const_cast<T&>(field)).load(std::memory_order_relaxed);
+}
+// A Location field by field (each part whole; the four may mix two locations' parts only
+// while the goroutine is changing it, which a dump of a blocked goroutine never sees).
+inline void store_shared(Location& field, const Location& v) noexcept {
+  store_shared(field.file, v.file);
+  store_shared(field.function, v.function);
+  store_shared(field.line, v.line);
+  store_shared(field.column, v.column);
+}
+inline Location load_shared(const Location& field) noexcept {
+  return Location{load_shared(field.file), load_shared(field.function), load_shared(field.line),
+                  load_shared(field.column)};
+}
+
 enum class GState : std::uint8_t { runnable, running, blocked, dead };
 const char* state_name(GState s) noexcept;
 

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 
+#include "scheduler.hpp"
 #include "weft/detail/runtime.hpp"
 
 namespace weft::detail {
@@ -25,12 +26,17 @@ void note_lock_dropped(const void* mutex);
 
 namespace weft::detail::hb {
 
+// The running goroutine's id; 0 on a thread that runs no goroutine and has no scheduler (a
+// thread of weft::run's program, a blocking call's worker), which the sink events() gives
+// such a thread names by the thread's own identity (outside_events).
+inline GoId caller_id() { return tls_scheduler != nullptr ? id_of(current()) : 0; }
+
 // acquire: the goroutine's clock joins the clock at addr.
 inline void acquire(const G* g, const void* addr) {
   if (EventSink* ev = events()) ev->acquire(id_of(g), addr);
 }
 inline void acquire(const void* addr) {
-  if (EventSink* ev = events()) ev->acquire(id_of(current()), addr);
+  if (EventSink* ev = events()) ev->acquire(caller_id(), addr);
 }
 
 // release: the clock at addr joins the goroutine's clock.
@@ -38,7 +44,7 @@ inline void release(const G* g, const void* addr) {
   if (EventSink* ev = events()) ev->release(id_of(g), addr);
 }
 inline void release(const void* addr) {
-  if (EventSink* ev = events()) ev->release(id_of(current()), addr);
+  if (EventSink* ev = events()) ev->release(caller_id(), addr);
 }
 
 // release_store: the clock at addr becomes a copy of the goroutine's clock.
@@ -46,7 +52,7 @@ inline void release_store(const G* g, const void* addr) {
   if (EventSink* ev = events()) ev->release_store(id_of(g), addr);
 }
 inline void release_store(const void* addr) {
-  if (EventSink* ev = events()) ev->release_store(id_of(current()), addr);
+  if (EventSink* ev = events()) ev->release_store(caller_id(), addr);
 }
 
 // release_acquire (Go's racereleaseacquireg): acquire, then release_store, at addr; a
@@ -68,7 +74,7 @@ inline void sync_free(const void* addr) {
 // race.Write inside sync): a WaitGroup's Add from zero "reads" the group and its first
 // blocking Wait "writes" it, so the two race unless one happens before the other.
 inline void model_access(const void* addr, std::size_t size, AccessKind kind, Location where) {
-  if (EventSink* ev = events()) ev->access(id_of(current()), addr, size, kind, where);
+  if (EventSink* ev = events()) ev->access(caller_id(), addr, size, kind, where);
 }
 // The memory a modelled access used is gone (the object is destroyed).
 inline void model_free(const void* addr, std::size_t size) {
@@ -90,15 +96,15 @@ bool atomic_section_held() noexcept;
 // lock's happens-before edges are the acquire/release calls beside them).
 inline void lock_acquired(const void* mutex, bool exclusive, Location where) {
   note_lock_held(mutex, exclusive, where);
-  if (EventSink* ev = events()) ev->lock_acquired(id_of(current()), mutex, exclusive, where);
+  if (EventSink* ev = events()) ev->lock_acquired(caller_id(), mutex, exclusive, where);
 }
 inline void lock_try_acquired(const void* mutex, bool exclusive, Location where) {
   note_lock_held(mutex, exclusive, where);
-  if (EventSink* ev = events()) ev->lock_try_acquired(id_of(current()), mutex, exclusive, where);
+  if (EventSink* ev = events()) ev->lock_try_acquired(caller_id(), mutex, exclusive, where);
 }
 inline void lock_released(const void* mutex) {
   note_lock_dropped(mutex);
-  if (EventSink* ev = events()) ev->lock_released(id_of(current()), mutex);
+  if (EventSink* ev = events()) ev->lock_released(caller_id(), mutex);
 }
 
 // An exclusive lock's two edges under the controlled scheduler `s` (the running goroutine's

@@ -74,8 +74,12 @@ namespace weft::detail {
 namespace {
 
 // Whether anyone may listen to this thread's frees: a goroutine of a run that records
-// accesses runs here (see weft/detail/access.hpp). The only test on the unobserved path.
-inline bool observed() noexcept { return instr::detail::active != nullptr; }
+// accesses runs here (see weft/detail/access.hpp), or this thread runs no goroutine while a
+// weft::run detects races (its accesses are checked: a block it frees or gets carries no
+// history either). The only tests on the unobserved path.
+inline bool observed() noexcept {
+  return instr::detail::active != nullptr || (tls_scheduler == nullptr && outside_observed());
+}
 
 // The block [p, p+n) is being freed by `fn` on an observed thread.
 [[gnu::noinline]] void on_free(void* p, std::size_t n, const char* fn) noexcept {

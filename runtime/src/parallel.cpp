@@ -29,6 +29,7 @@
 
 #include "crash.hpp"
 #include "dcheck.hpp"
+#include "hb.hpp"
 #include "race.hpp"
 #include "report.hpp"
 #include "stack_compact.hpp"
@@ -96,6 +97,13 @@ std::int64_t stamp() noexcept {
 }
 
 inline void cpu_relax() noexcept { __builtin_ia32_pause(); }
+
+// A record just given a goroutine (id, parent, name, creation site: written while it was
+// dead, which dumps skip) becomes runnable: a release store (a plain store on x86-64), which
+// a dump's acquire load of the state pairs with before it reads those fields.
+inline void publish(G& g) noexcept {
+  std::atomic_ref<GState>(g.state).store(GState::runnable, std::memory_order_release);
+}
 
 // How long an idle processor spins looking for work before it parks.
 constexpr std::int64_t kSpinNs = 10'000;
@@ -180,8 +188,15 @@ bool Parker::wait(std::optional<std::chrono::steady_clock::time_point> deadline)
 
 // ---- Construction ----
 
+namespace {
+std::atomic<std::uint64_t> run_serials{0};
+}  // namespace
+
 ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned max_threads)
-    : nprocs_(procs), max_threads_(max_threads), stacks_(stacks) {
+    : nprocs_(procs),
+      max_threads_(max_threads),
+      serial_(run_serials.fetch_add(1, std::memory_order_relaxed) + 1),
+      stacks_(stacks) {
   parallel_ = true;
   sole_.store(procs == 1, std::memory_order_relaxed);
   for (unsigned i = 0; i < procs; ++i) {
@@ -201,6 +216,153 @@ ParallelScheduler::ParallelScheduler(unsigned procs, StackPool& stacks, unsigned
 ParallelScheduler::~ParallelScheduler() = default;
 
 EventSink* ParallelScheduler::events() noexcept { return race_sink_; }
+
+// ---- Threads with no processor, under race detection ----
+
+namespace {
+// The calling thread's identity in the detector (ParallelScheduler::outside_identity), and
+// who started it (note_thread_start). When the thread ends while its run is in progress,
+// its identity ends in the detector too (its clock slot is reused).
+struct OutsideIdentity {
+  std::uint64_t run = 0;  // the run whose identity `id` is (0: none yet)
+  GoId id = 0;
+  std::uint64_t parent_run = 0;  // the run in which `parent` started the thread
+  GoId parent = 0;
+  OutsideIdentity() = default;
+  OutsideIdentity(const OutsideIdentity&) = delete;
+  OutsideIdentity& operator=(const OutsideIdentity&) = delete;
+  ~OutsideIdentity() {
+    if (run == 0) return;
+    const OutsideOp op;
+    auto* s = op.held() ? static_cast<ParallelScheduler*>(run_in_progress()) : nullptr;
+    if (s != nullptr && s->serial() == run)
+      if (RaceSink* race = s->race()) race->go_end(id);
+  }
+};
+thread_local OutsideIdentity tls_outside;
+
+const Location kOutsideThread{"", "a thread with no goroutine (not started by one)", 0, 0};
+
+// The detector of the run in progress, for a thread with no processor that holds `op`.
+ParallelScheduler* observed_run(const OutsideOp& op) noexcept {
+  if (!op.held()) return nullptr;
+  auto* s = static_cast<ParallelScheduler*>(run_in_progress());
+  return s != nullptr && s->race() != nullptr ? s : nullptr;
+}
+
+// What events() gives a thread with no scheduler while a run with race detection is in
+// progress: each event holds the run for its length and goes to the run's detector, with
+// goroutine 0 (the caller itself: it runs none) replaced by the thread's identity. An event
+// that names a goroutine (a waker acting for the waiter it completes) keeps it.
+class OutsideSink final : public EventSink {
+ public:
+  constexpr OutsideSink() = default;
+  void acquire(GoId g, const void* a) override {
+    with([&](RaceSink& r, GoId me) { r.acquire(g ? g : me, a); });
+  }
+  void release(GoId g, const void* a) override {
+    with([&](RaceSink& r, GoId me) { r.release(g ? g : me, a); });
+  }
+  void release_store(GoId g, const void* a) override {
+    with([&](RaceSink& r, GoId me) { r.release_store(g ? g : me, a); });
+  }
+  void sync_free(const void* a) override {
+    with([&](RaceSink& r, GoId) { r.sync_free(a); });
+  }
+  void lock_acquired(GoId g, const void* m, bool exclusive, const Location& where) override {
+    with([&](RaceSink& r, GoId me) { r.lock_acquired(g ? g : me, m, exclusive, where); });
+  }
+  void lock_try_acquired(GoId g, const void* m, bool exclusive, const Location& where) override {
+    with([&](RaceSink& r, GoId me) { r.lock_try_acquired(g ? g : me, m, exclusive, where); });
+  }
+  void lock_released(GoId g, const void* m) override {
+    with([&](RaceSink& r, GoId me) { r.lock_released(g ? g : me, m); });
+  }
+  void access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) override {
+    with([&](RaceSink& r, GoId me) { r.access(g ? g : me, addr, n, k, w); });
+  }
+  void free_range(const void* addr, std::size_t n) override {
+    with([&](RaceSink& r, GoId) { r.free_range(addr, n); });
+  }
+
+ private:
+  template <class F>
+  static void with(F f) {
+    const OutsideOp op;
+    if (ParallelScheduler* s = observed_run(op)) f(*s->race(), s->outside_identity());
+  }
+};
+}  // namespace
+
+GoId ParallelScheduler::outside_identity() {
+  if (G* g = blocking_call_here()) return g->id;
+  OutsideIdentity& me = tls_outside;
+  if (me.run != serial_) {
+    me.run = serial_;
+    me.id = next_goid_.fetch_add(1, std::memory_order_relaxed);
+    const GoId parent = me.parent_run == serial_ ? me.parent : 0;
+    race_sink_->go_start({me.id, parent, "thread", kOutsideThread, 0});
+  }
+  return me.id;
+}
+
+namespace {
+// Constant-initialised: no guard (the allocation hooks ask for it from operator new).
+constinit OutsideSink outside_sink;
+}  // namespace
+
+EventSink* outside_events() noexcept { return outside_observed() ? &outside_sink : nullptr; }
+
+void record_outside(const void* addr, std::size_t size, AccessKind kind, const Location& where) {
+  if (in_event_sink) return;
+  const OutsideOp op;
+  if (ParallelScheduler* s = observed_run(op))
+    s->race()->access(s->outside_identity(), addr, size, kind, where);
+}
+
+void note_thread_start(GoId parent, std::uint64_t run) noexcept {
+  tls_outside.parent = parent;
+  tls_outside.parent_run = run;
+}
+
+void note_thread_end(const void* key) {
+  if (tls_scheduler != nullptr) return;
+  hb::release_store(static_cast<const G*>(nullptr), key);  // (through outside_events)
+}
+
+void note_thread_joined(const void* key) {
+  if (tls_scheduler == nullptr) {
+    hb::acquire(static_cast<const G*>(nullptr), key);
+    hb::sync_free(key);
+    return;
+  }
+  // A goroutine that joins a thread itself (its processor waits).
+  if (tls_scheduler->is_parallel() && tls_scheduler->race() != nullptr) {
+    if (G* g = tls_scheduler->current()) {
+      hb::acquire(g, key);
+      hb::sync_free(key);
+    }
+  }
+}
+
+bool thread_start_edge(GoId* parent, std::uint64_t* run) {
+  // The goroutine (or observed thread) that starts a thread: its identity and run, or false.
+  Scheduler* s = tls_scheduler;
+  if (s != nullptr) {
+    if (!s->is_parallel() || s->race() == nullptr) return false;
+    G* g = static_cast<ParallelScheduler*>(s)->current();
+    if (g == nullptr) return false;
+    *parent = g->id;
+    *run = static_cast<ParallelScheduler*>(s)->serial();
+    return true;
+  }
+  const OutsideOp op;
+  ParallelScheduler* r = observed_run(op);
+  if (r == nullptr) return false;
+  *parent = r->outside_identity();
+  *run = r->serial();
+  return true;
+}
 
 G* ParallelScheduler::current() noexcept {
   Proc* p = this_proc();
@@ -317,7 +479,7 @@ void ParallelScheduler::free_g(Proc* p, G* g) {
               "a dead goroutine is in no wait queue and its stack is not compacted");
   g->started = false;
   g->ncalls = 0;
-  g->reason = WaitReason::none;
+  store_shared(g->reason, WaitReason::none);
   p->gfree.push_back(g);
   if (p->gfree.size() > kLocalFreeMax) {
     gfree_lock_.lock();
@@ -368,7 +530,7 @@ void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
   g->name = std::move(name);
   g->created_at = created_at;
   g->fn = std::move(fn);
-  g->state = GState::runnable;
+  publish(*g);
   // Everything the parent did so far happens before g starts: the detector copies its
   // clock now, on the parent's processor, before g can run anywhere.
   if (race_sink_) race_sink_->go_start({g->id, g->parent, g->name, created_at, 0});
@@ -383,7 +545,7 @@ void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::stri
   g->name = std::move(name);
   g->created_at = Location{};
   g->fn = std::move(fn);
-  g->state = GState::runnable;
+  publish(*g);
   if (race_sink_) race_sink_->go_start({g->id, 0, g->name, Location{}, 0});
   start(p, g, false);
 }
@@ -408,7 +570,7 @@ inline void ParallelScheduler::commit(G* g, Callable* body, std::string&& name,
   if (!name.empty() || !g->name.empty()) g->name = std::move(name);
   g->created_at = created_at;
   g->body = body;
-  g->state = GState::runnable;
+  publish(*g);
   if (race_sink_) race_sink_->go_start({g->id, g->parent, g->name, created_at, 0});
   launch(p, g);
 }
@@ -485,7 +647,7 @@ G* ParallelScheduler::start_here(Proc* p, G* g) {
     p->handoff = next;
     return nullptr;
   }
-  g->state = GState::dead;
+  store_shared(g->state, GState::dead);
   nended_.fetch_add(1, std::memory_order_relaxed);
   if (race_sink_) {
     // As after_switch does for a goroutine that ends through g0: its last event is done,
@@ -503,7 +665,7 @@ G* ParallelScheduler::start_here(Proc* p, G* g) {
   g->stack = Stack{};
   free_g(p, g);
   next->started = true;
-  next->state = GState::running;
+  store_shared(next->state, GState::running);
   p->cur = next;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   return next;
@@ -520,8 +682,8 @@ Wake ParallelScheduler::park(WaitReason reason, Location where, UnlockFn unlock,
 Wake ParallelScheduler::park_on(Proc* p, WaitReason reason, const Location& where,
                                 UnlockFn unlock, void* arg) {
   G* g = p->cur;
-  g->reason = reason;
-  g->blocked_at = where;
+  store_shared(g->reason, reason);
+  store_shared(g->blocked_at, where);
   g->last_op = where;
   p->after = Proc::After::park;
   p->prev = g;
@@ -536,7 +698,7 @@ Wake ParallelScheduler::park_on(Proc* p, WaitReason reason, const Location& wher
   // Resumed, perhaps on another processor: by its g0, or by a goroutine that parked there
   // and left its own after_switch to us.
   resumed();
-  g->reason = WaitReason::none;
+  store_shared(g->reason, WaitReason::none);
   return Wake::ready;
 }
 
@@ -605,8 +767,8 @@ void ParallelScheduler::resumed() {
 void ParallelScheduler::ready(G* g) { ready_on(this_proc(), g); }
 
 void ParallelScheduler::ready_on(Proc* p, G* g) {
-  if (g->state != GState::blocked) return;
-  g->state = GState::runnable;
+  if (load_shared(g->state) != GState::blocked) return;
+  store_shared(g->state, GState::runnable);
   if (p == nullptr) [[unlikely]] {
     ready_from_outside(g);  // a thread with no processor (parallel_blocking.cpp)
     return;
@@ -632,8 +794,8 @@ void ParallelScheduler::after_switch(Proc* p) {
   p->after = Proc::After::none;
   switch (what) {
     case Proc::After::park: {
-      g->blocked_since = stamp();
-      g->state = GState::blocked;
+      store_shared(g->blocked_since, stamp());
+      store_shared(g->state, GState::blocked);
       // A sleeper's timer entry is on its stack, and arming it (the unlock step) and firing
       // it (any processor) would touch it: not compacted.
       const bool compactable = compact_from_ != 0 && g->reason != WaitReason::sleep;
@@ -654,11 +816,11 @@ void ParallelScheduler::after_switch(Proc* p) {
       break;
     }
     case Proc::After::yield:
-      g->state = GState::runnable;
+      store_shared(g->state, GState::runnable);
       global_put(&g, 1);
       break;
     case Proc::After::exit:
-      g->state = GState::dead;
+      store_shared(g->state, GState::dead);
       nended_.fetch_add(1, std::memory_order_relaxed);
       if (g == main_) {
         stop_all();
@@ -672,8 +834,8 @@ void ParallelScheduler::after_switch(Proc* p) {
       }
       break;
     case Proc::After::blocking:
-      g->blocked_since = stamp();
-      g->state = GState::blocked;
+      store_shared(g->blocked_since, stamp());
+      store_shared(g->state, GState::blocked);
       // The worker will run beside p.
       share_compaction();
       nblocking_.fetch_add(1, std::memory_order_seq_cst);
@@ -689,7 +851,7 @@ void ParallelScheduler::after_switch(Proc* p) {
 inline void ParallelScheduler::make_current(Proc* p, G* g) {
   // Parked or compacted: claimed back from the compactors (stack_compact.hpp).
   if (g->stack_state.load(std::memory_order_relaxed) != StackState::active) restore_stack(*g);
-  g->state = GState::running;
+  store_shared(g->state, GState::running);
   p->cur = g;
   p->ticks.store(p->ticks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   // With race detection, instrumented accesses of g call in (weft/detail/access.hpp).
@@ -783,7 +945,7 @@ void ParallelScheduler::maybe_compact(Proc* p, G* g) {
         G* o = &slab[i];
         // With one thread, a parked goroutine that was readied is skipped (it runs soon);
         // with more, only the CAS in compact_stack may decide.
-        if (o != g && (compact_shared_ || o->state == GState::blocked))
+        if (o != g && (compact_shared_ || load_shared(o->state) == GState::blocked))
           compact_stack(*o, compact_shared_);
       }
   }
@@ -1413,14 +1575,33 @@ void ParallelScheduler::fire_due(Proc* q, std::int64_t now) WEFT_NO_THREAD_SAFET
 // ---- Dumps and fatal errors ----
 
 std::string ParallelScheduler::dump() {
-  std::vector<G*> gs;
+  // A snapshot of each live record, read while other processors run them: the fields that
+  // change at every park and resume through relaxed loads (store_shared), the state with
+  // acquire, after which the identity written before the goroutine was published is whole.
+  // (A goroutine that ends and whose record is reused while the dump copies its name is a
+  // window this does not close: the name is a std::string.)
+  struct Snap {
+    GState state;
+    WaitReason reason;
+    std::int64_t blocked_since;
+    GoId id, parent;
+    std::string name;
+    Location created_at, blocked_at;
+  };
+  std::vector<Snap> gs;
   {
     std::lock_guard<std::mutex> lk(allg_mu_);
     for (G* slab : gslabs_)
-      for (std::size_t i = 0; i < kGSlab; ++i)
-        if (slab[i].state != GState::dead) gs.push_back(&slab[i]);
+      for (std::size_t i = 0; i < kGSlab; ++i) {
+        const G& o = slab[i];
+        const GState st = std::atomic_ref<GState>(const_cast<GState&>(o.state))
+                              .load(std::memory_order_acquire);
+        if (st == GState::dead) continue;
+        gs.push_back({st, load_shared(o.reason), load_shared(o.blocked_since), o.id, o.parent,
+                      o.name, o.created_at, load_shared(o.blocked_at)});
+      }
   }
-  std::sort(gs.begin(), gs.end(), [](const G* a, const G* b) { return a->id < b->id; });
+  std::sort(gs.begin(), gs.end(), [](const Snap& a, const Snap& b) { return a.id < b.id; });
   // Stamp ticks to nanoseconds at the rate the counter ran since the run started.
   const std::int64_t now = stamp();
   const double ns_per_tick =
@@ -1429,18 +1610,26 @@ std::string ParallelScheduler::dump() {
   std::string s;
   const std::size_t listed = std::min(gs.size(), kRunDumpListed);
   for (std::size_t i = 0; i < listed; ++i) {
-    const G& g = *gs[i];
+    const Snap& g = gs[i];
     std::string waited =
         g.state == GState::blocked
             ? human_duration(static_cast<std::int64_t>(
                   static_cast<double>(now - g.blocked_since) * ns_per_tick))
             : std::string();
-    s += goroutine_dump(g, false, waited) + "\n";
+    G rec;  // what goroutine_dump prints, from the snapshot
+    rec.state = g.state;
+    rec.reason = g.reason;
+    rec.id = g.id;
+    rec.parent = g.parent;
+    rec.name = g.name;
+    rec.created_at = g.created_at;
+    rec.blocked_at = g.blocked_at;
+    s += goroutine_dump(rec, false, waited) + "\n";
   }
   if (gs.size() > listed) {
     std::map<std::string, std::size_t> groups;
     for (std::size_t i = listed; i < gs.size(); ++i) {
-      const G& g = *gs[i];
+      const Snap& g = gs[i];
       ++groups[g.state == GState::blocked ? std::string(wait_reason_name(g.reason))
                                           : std::string(state_name(g.state))];
     }
@@ -1478,8 +1667,10 @@ int ParallelScheduler::run(Callable& body) {
   main_->id = next_id(p0);
   main_->fn = std::make_unique<BodyRef>(body);
   main_->created_at = Location{"", "main", 0, 0};
-  main_->state = GState::runnable;
+  publish(*main_);
   if (race_sink_) race_sink_->go_start({main_->id, 0, main_->name, main_->created_at, 0});
+  // Threads with no processor are observed too (OutsideSink, record_outside).
+  if (race_sink_) __atomic_store_n(&outside_observed_flag, true, __ATOMIC_RELAXED);
   runq_put(p0, main_, false);
   for (unsigned i = 1; i < nprocs_; ++i) {
     Proc* p = procs_[i].get();
@@ -1487,6 +1678,10 @@ int ParallelScheduler::run(Callable& body) {
   }
   proc_main(p0);
   for (unsigned i = 1; i < nprocs_; ++i) procs_[i]->thread.join();
+  // Threads with no processor find no run from here on, and an operation of theirs still in
+  // progress ends before anything below is torn down (OutsideOp, scheduler.hpp).
+  __atomic_store_n(&outside_observed_flag, false, __ATOMIC_RELAXED);
+  end_run_in_progress();
   close_blocking();
 
   // Main has returned and every processor has stopped: nothing runs any more. Timers that

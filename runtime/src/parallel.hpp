@@ -80,6 +80,15 @@
 //    (without one, compaction ends for the run there, or never starts with several
 //    processors), whose waiter proxies park makes before the unlock step, under the
 //    queues' locks;
+//  - a thread with no processor (the program's own, a blocking call's worker) touches the
+//    run only inside an OutsideOp (scheduler.hpp): run() clears run_in_progress once every
+//    processor has stopped and waits for those in progress before it tears anything down, so
+//    a wake-up from such a thread either comes before that (the run is whole) or finds no
+//    run and is dropped (ready()); with race detection such a thread's events and accesses
+//    go to the detector under outside_identity();
+//  - the fields a dump reads while other processors run the goroutine (state, reason,
+//    blocked_at, blocked_since) are written with store_shared (goroutine.hpp), and a record
+//    becomes runnable with a release store (publish) after its identity is written;
 //  - weft::blocking(f): the goroutine leaves its processor (state blocked, reason
 //    blocking_call, counted in nblocking_) and f runs on its own stack on a worker thread
 //    of the BlockingPool, never on a processor's thread, so processors stay bound to their
@@ -212,6 +221,9 @@ struct Proc {
   std::atomic<std::int64_t> parked_until{INT64_MAX};
 };
 
+// The goroutine whose weft::blocking call runs on this thread (a worker), or null.
+G* blocking_call_here() noexcept;
+
 class ParallelScheduler final : public Scheduler {
  public:
   // `max_threads`: the most OS threads the run may use (its processors' and the workers of
@@ -264,6 +276,15 @@ class ParallelScheduler final : public Scheduler {
   // weft::blocking: runs fn(arg) on a worker thread while this goroutine's processor runs
   // others; returns (or rethrows what fn threw) on whichever processor picks it up next.
   void blocking(void (*fn)(void*), void* arg, Location where);
+
+  // With race detection, on a thread with no processor (holding an OutsideOp): the identity
+  // its events and accesses have in the detector. On a weft::blocking worker, the goroutine
+  // whose call it runs (the call is that goroutine's code); on any other thread, the
+  // thread's own, made at its first event of this run: a root, or a child of the goroutine
+  // (or thread) that started it (note_thread_start), whose clock it copies.
+  GoId outside_identity();
+  // This run (runs are numbered in the process).
+  std::uint64_t serial() const noexcept { return serial_; }
 
   // Every goroutine not yet dead: id, name, state, wait reason and for how long.
   std::string dump();
@@ -370,6 +391,7 @@ class ParallelScheduler final : public Scheduler {
 
   const unsigned nprocs_;
   const unsigned max_threads_;
+  const std::uint64_t serial_;
   StackPool& stacks_;
   std::vector<std::unique_ptr<Proc>> procs_;
   std::chrono::steady_clock::time_point start_;

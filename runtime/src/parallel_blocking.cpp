@@ -39,6 +39,7 @@ struct BlockingCall {
 };
 
 thread_local BlockingWorker* tls_worker = nullptr;
+thread_local G* tls_worker_call = nullptr;  // the goroutine whose call runs here, or null
 
 // Out of line, as this_proc(): the goroutine reads it after a switch that moved it to the
 // worker's thread.
@@ -53,8 +54,8 @@ void ParallelScheduler::blocking(void (*fn)(void*), void* arg, Location where) {
   G* g = current();
   BlockingCall call{fn, arg, nullptr};
   g->sched_data = reinterpret_cast<std::uintptr_t>(&call);
-  g->reason = WaitReason::blocking_call;
-  g->blocked_at = where;
+  store_shared(g->reason, WaitReason::blocking_call);
+  store_shared(g->blocked_at, where);
   g->last_op = where;
   leave_for_blocking(g);  // step 1
   // Step 2: on the worker's thread, which has no processor.
@@ -67,9 +68,14 @@ void ParallelScheduler::blocking(void (*fn)(void*), void* arg, Location where) {
   switch_to(g->ctx, w->native);
   // Step 4: back on a processor (perhaps switched into by a park there: see resumed).
   resumed();
-  g->reason = WaitReason::none;
+  store_shared(g->reason, WaitReason::none);
   g->sched_data = 0;
   if (call.error) std::rethrow_exception(call.error);
+}
+
+[[gnu::noinline]] G* blocking_call_here() noexcept {
+  asm volatile("" ::: "memory");
+  return tls_worker_call;
 }
 
 void ParallelScheduler::submit_blocking(G* g) {
@@ -106,7 +112,7 @@ void ParallelScheduler::submit_blocking(G* g) {
 
 // On the worker's thread (step 3).
 void ParallelScheduler::end_blocking(G* g) {
-  g->state = GState::runnable;
+  store_shared(g->state, GState::runnable);
   global_put(&g, 1);
   nblocking_.fetch_sub(1, std::memory_order_seq_cst);  // after it is queued: check_deadlock
   wake_from_outside();
@@ -117,7 +123,11 @@ void ParallelScheduler::end_blocking(G* g) {
 void ParallelScheduler::let_outside_in() {
   if (!sole_.load(std::memory_order_acquire)) return;
   outside_wants_in_.store(true, std::memory_order_seq_cst);
-  for (int spins = 0; sole_.load(std::memory_order_acquire); ++spins) {
+  // A processor that has stopped (main returned) never acknowledges, and runs nothing any
+  // more: the caller goes on without it (and the run's end waits for the caller's operation).
+  for (int spins = 0; sole_.load(std::memory_order_acquire) &&
+                      !stopping_.load(std::memory_order_acquire);
+       ++spins) {
     wake_from_outside();  // a parked processor comes round to acknowledge
     if (spins < 100)
       std::this_thread::yield();
@@ -147,7 +157,9 @@ void ParallelScheduler::worker_main(std::shared_ptr<BlockingPool> pool, Blocking
       g = w->job;
     }
     if (!g) continue;
+    tls_worker_call = g;
     switch_to(w->native, g->ctx);
+    tls_worker_call = nullptr;
     // The call returned and the goroutine's context is saved.
     {
       std::lock_guard<std::mutex> lk(pool->mu);

@@ -458,11 +458,19 @@ Stats stats() {
   return out;
 }
 
+// On a thread with no scheduler (weft::run's program's own, a blocking call's worker), under
+// the thread's identity while a run detects races (outside_events).
 void acquire(const void* sync) {
-  if (detail::in_goroutine()) detail::hb::acquire(sync);
+  if (detail::in_goroutine())
+    detail::hb::acquire(sync);
+  else if (detail::current_scheduler() == nullptr)
+    detail::hb::acquire(static_cast<const detail::G*>(nullptr), sync);
 }
 void release(const void* sync) {
-  if (detail::in_goroutine()) detail::hb::release(sync);
+  if (detail::in_goroutine())
+    detail::hb::release(sync);
+  else if (detail::current_scheduler() == nullptr)
+    detail::hb::release(static_cast<const detail::G*>(nullptr), sync);
 }
 
 }  // namespace weft::race

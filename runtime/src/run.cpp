@@ -219,8 +219,10 @@ int run(std::function<void()> main, RunOptions options) {
 }
 
 void dump_goroutines() {
+  // Held, from a thread with no processor, so that the run is not torn down under the dump.
+  const detail::OutsideOp op;
   detail::ParallelScheduler* s = detail::running.load();
-  if (!s) return;
+  if (!s || (op.held() ? detail::run_in_progress() : detail::current_scheduler()) != s) return;
   std::string text = s->dump();
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);

@@ -32,7 +32,30 @@ constexpr const char* kOutsideCan =
 }  // namespace
 
 Scheduler* run_in_progress() noexcept { return the_run.load(std::memory_order_acquire); }
-void set_run_in_progress(Scheduler* s) noexcept { the_run.store(s, std::memory_order_release); }
+void set_run_in_progress(Scheduler* s) noexcept { the_run.store(s, std::memory_order_seq_cst); }
+
+namespace {
+// OutsideOps holding the run in progress (one run at a time: one count).
+std::atomic<int> outside_ops{0};
+}  // namespace
+
+// Dekker-style with end_run_in_progress: either the end sees this count, or this sees the
+// run cleared (both seq_cst).
+bool OutsideOp::enter() noexcept {
+  outside_ops.fetch_add(1, std::memory_order_seq_cst);
+  if (the_run.load(std::memory_order_seq_cst) != nullptr) return true;
+  outside_ops.fetch_sub(1, std::memory_order_release);
+  return false;
+}
+
+void OutsideOp::leave() noexcept { outside_ops.fetch_sub(1, std::memory_order_release); }
+
+void end_run_in_progress() noexcept {
+  the_run.store(nullptr, std::memory_order_seq_cst);
+  // Operations of other threads never wait (those that would throw), so this is short.
+  while (outside_ops.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  std::atomic_thread_fence(std::memory_order_acquire);  // their effects, before the teardown
+}
 
 Scheduler& sched() {
   Scheduler* s = tls_scheduler;
@@ -53,9 +76,12 @@ G* current_or_outside() {
   Scheduler* s = tls_scheduler;
   if (s) {
     if (G* g = s->current()) return g;
-  } else if (Scheduler* run = run_in_progress()) {
-    let_outside_in(run);
-    return nullptr;
+  } else {
+    const OutsideOp op;
+    if (Scheduler* run = run_in_progress()) {
+      let_outside_in(run);
+      return nullptr;
+    }
   }
   return sched().current();  // throws: not in a goroutine
 }
@@ -67,6 +93,7 @@ void outside_cannot_wait(WaitReason reason, Location where) {
 }
 
 thread_local constinit bool in_event_sink = false;
+constinit bool outside_observed_flag = false;
 
 thread_local constinit AccessView* access_view = nullptr;
 thread_local constinit RaceSink* access_race = nullptr;
@@ -109,6 +136,7 @@ void visible(Location where, OpKind kind, const void* obj) {
   Scheduler* s = tls_scheduler;
   if (s && s->is_parallel()) return;  // not a scheduling point there
   if (!s) {
+    const OutsideOp op;
     if (Scheduler* run = run_in_progress()) {  // a thread of the run that runs no goroutine
       let_outside_in(run);
       return;
@@ -146,14 +174,16 @@ Wake park(WaitReason reason, Location where, UnlockFn unlock, void* arg) {
 void ready(G* g) {
   Scheduler* s = tls_scheduler;
   if (!s) {
+    // A thread with no scheduler of its own (the operation that woke g holds the run).
+    const OutsideOp op;
     s = run_in_progress();
-    if (!s) throw std::logic_error("weft: ready() outside a weft run");
+    // The run has ended, or is ending and waits for this operation: g was abandoned with
+    // it (main returned), and stays asleep.
+    if (!s) return;
     let_outside_in(s);
+    return s->ready(g);  // ParallelScheduler::ready: the global queue
   }
-  if (s->is_parallel()) {
-    if (s == tls_scheduler) return run_ready(g);
-    return s->ready(g);  // a thread with no processor: ParallelScheduler::ready
-  }
+  if (s->is_parallel()) return run_ready(g);
   s->ready(g);
 }
 void exit_killed() {
@@ -174,7 +204,7 @@ std::size_t choose(std::size_t n) {
 }
 EventSink* events() noexcept {
   Scheduler* s = tls_scheduler;
-  if (s == nullptr) return nullptr;
+  if (s == nullptr) return outside_events();  // null unless a weft::run detects races
   // Under weft::run the race detector is the only sink (null with detection off): no
   // virtual call on that path.
   if (s->is_parallel()) return s->race();
@@ -183,7 +213,7 @@ EventSink* events() noexcept {
 
 void record_access(const void* addr, std::size_t size, AccessKind kind, Location where) {
   Scheduler* s = tls_scheduler;
-  if (!s) return;
+  if (!s) return record_outside(addr, size, kind, where);  // (if a weft::run detects races)
   G* g = s->current();
   if (!g) return;
   if (RaceSink* race = s->direct_race()) {

@@ -148,6 +148,57 @@ Scheduler* run_in_progress() noexcept;
 // running without locks first (ParallelScheduler::let_outside_in).
 void let_outside_in(Scheduler* run);
 void set_run_in_progress(Scheduler* s) noexcept;
+// One operation of such a thread (a thread with no scheduler of its own, tls_scheduler
+// null): from its start to its end it holds the run in progress, if any, so that the run
+// is not torn down under it. The end of a run (end_run_in_progress) clears run_in_progress
+// and then waits until no operation holds it any more: an operation in progress then
+// finishes against a whole run (a goroutine it wakes from then on is not woken: it was
+// abandoned with the run, ready() drops the wake), and one that starts after the clear
+// finds no run. Nested holds count; on a goroutine's or a processor's thread it holds
+// nothing. Holding costs two atomic read-modify-writes of one shared word.
+class OutsideOp {
+ public:
+  // `maybe`: false on a path known to run on a scheduler's thread (then nothing is read).
+  explicit OutsideOp(bool maybe = true) noexcept {
+    if (maybe && tls_scheduler == nullptr) [[unlikely]]
+      held_ = enter();
+  }
+  ~OutsideOp() {
+    if (held_) leave();
+  }
+  OutsideOp(const OutsideOp&) = delete;
+  OutsideOp& operator=(const OutsideOp&) = delete;
+  // Whether it holds a run (one was in progress when it started).
+  bool held() const noexcept { return held_; }
+
+ private:
+  static bool enter() noexcept;
+  static void leave() noexcept;
+  bool held_ = false;
+};
+// The scheduler this thread works on: its own, or the run in progress (hold an OutsideOp
+// first on a thread with none). A timer armed by another scheduler (an earlier run's) is
+// not in this one's heaps: compare before removing it.
+inline Scheduler* scheduler_here() noexcept {
+  Scheduler* s = tls_scheduler;
+  return s != nullptr ? s : run_in_progress();
+}
+// Race detection under weft::run on threads with no scheduler (parallel.cpp): the event
+// sink that events() gives them (null unless a run with race detection is in progress);
+// an access of theirs (record_access); and the edge from the goroutine or thread that
+// starts a thread to that thread's first event (std_interpose.cpp: thread_start_edge on
+// the starting thread says who, note_thread_start on the new one records it).
+EventSink* outside_events() noexcept;
+void record_outside(const void* addr, std::size_t size, AccessKind kind, const Location& where);
+bool thread_start_edge(GoId* parent, std::uint64_t* run);
+void note_thread_start(GoId parent, std::uint64_t run) noexcept;
+// A thread started so ends (its end released at `key`, its pthread_t), and one was joined
+// (its end acquired by the joiner, and `key`'s clock dropped).
+void note_thread_end(const void* key);
+void note_thread_joined(const void* key);
+// The run's end, once its processors have stopped (ParallelScheduler::run): run_in_progress
+// becomes null, then this waits for every OutsideOp that holds the run to end.
+void end_run_in_progress() noexcept;
 // The running goroutine; null on such a thread of the run in progress; throws
 // std::logic_error anywhere else (outside any weft run, or on a processor's own context).
 G* current_or_outside();

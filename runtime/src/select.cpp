@@ -267,6 +267,7 @@ struct SelectImpl {
     // Read once, before any park (see running_parallel).
     const bool par = running_parallel();
     KeepAlive keep(par ? std::span<SelectCase>{} : cases);  // see op_pins_channel
+    const OutsideOp outside(!par);  // on a thread with no scheduler: the run stays whole
     if (!par) visible(where, OpKind::select, nullptr);
     // Null on a thread of the run that runs no goroutine: a select there may complete a
     // ready case or take its default, but not wait. (run() polled without it already when

@@ -20,6 +20,7 @@
 
 #include <atomic>
 
+#include "scheduler.hpp"
 #include "std_shim.hpp"
 
 namespace sh = weft::detail::shim;
@@ -52,6 +53,29 @@ F next(std::atomic<void*>& slot, const char* name) noexcept {
 
 constexpr clockid_t kNoClock = CLOCK_REALTIME;
 
+// Under weft::run with race detection a thread started by a goroutine (or by a thread of the
+// program the detector observes) is a real thread: it starts after everything its starter
+// did, and its end comes before what its joiner does next. Both edges are made here: the
+// new thread's identity copies its starter's clock (note_thread_start), and its end is
+// released at its pthread_t, which pthread_join acquires.
+struct RunThreadStart {
+  void* (*start)(void*);
+  void* arg;
+  weft::GoId parent;
+  std::uint64_t run;
+};
+
+const void* thread_key(pthread_t t) noexcept { return reinterpret_cast<const void*>(t); }
+
+void* run_thread_start(void* p) {
+  const RunThreadStart st = *static_cast<RunThreadStart*>(p);
+  delete static_cast<RunThreadStart*>(p);
+  weft::detail::note_thread_start(st.parent, st.run);
+  void* r = st.start(st.arg);
+  weft::detail::note_thread_end(thread_key(::pthread_self()));
+  return r;
+}
+
 }  // namespace
 
 extern "C" {
@@ -62,12 +86,22 @@ int pthread_create(pthread_t* t, const pthread_attr_t* attr, void* (*start)(void
                    void* arg) noexcept {
   if (sh::caller(__builtin_return_address(0)))
     return sh::thread_create(t, start, arg, __builtin_return_address(0));
+  weft::GoId parent = 0;
+  std::uint64_t run = 0;
+  if (weft::detail::thread_start_edge(&parent, &run)) {  // weft::run detecting races
+    auto* st = new RunThreadStart{start, arg, parent, run};
+    const int rc = WEFT_REAL(pthread_create)(t, attr, &run_thread_start, st);
+    if (rc != 0) delete st;
+    return rc;
+  }
   return WEFT_REAL(pthread_create)(t, attr, start, arg);
 }
 
 int pthread_join(pthread_t t, void** ret) {
   if (G* g = sh::caller(__builtin_return_address(0)); g && sh::is_run_thread(t)) return sh::thread_join(g, t, ret);
-  return WEFT_REAL(pthread_join)(t, ret);
+  const int rc = WEFT_REAL(pthread_join)(t, ret);
+  if (rc == 0) weft::detail::note_thread_joined(thread_key(t));
+  return rc;
 }
 
 int pthread_detach(pthread_t t) noexcept {

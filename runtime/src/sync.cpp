@@ -165,6 +165,7 @@ bool Mutex::try_lock(std::source_location where) {
 }
 
 void Mutex::unlock_slow(std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::Scheduler* const sched = detail::tls_scheduler;
   const Location loc = Location::from(where);
   if (controlled(sched)) {
@@ -236,6 +237,7 @@ bool RWMutex::try_lock(std::source_location where) {
 }
 
 void RWMutex::unlock(std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::unlock, this);
   lk_.lock();
@@ -294,6 +296,7 @@ bool RWMutex::try_lock_shared(std::source_location where) {
 }
 
 void RWMutex::unlock_shared(std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::runlock, this);
   lk_.lock();
@@ -337,6 +340,7 @@ WaitGroup::~WaitGroup() {
 }
 
 void WaitGroup::add(std::int64_t delta, std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::wait_group, this);
   lk_.lock();
@@ -462,6 +466,7 @@ detail::G* Cond::wake_waiter() {
 }
 
 void Cond::signal(std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::visible(Location::from(where), detail::OpKind::cond, this);
   lk_.lock();
   detail::G* g = wake_waiter();
@@ -470,6 +475,7 @@ void Cond::signal(std::source_location where) {
 }
 
 void Cond::broadcast(std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::visible(Location::from(where), detail::OpKind::cond, this);
   lk_.lock();
   std::vector<detail::G*> wake;

@@ -10,9 +10,8 @@
 namespace weft {
 
 Clock::time_point Clock::now() noexcept {
-  detail::Scheduler* s = detail::current_scheduler();
-  if (!s) s = detail::run_in_progress();  // a thread of the run that runs no goroutine
-  if (s) return time_point(s->now());
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
+  if (detail::Scheduler* s = detail::scheduler_here()) return time_point(s->now());
   return time_point(std::chrono::duration_cast<Duration>(
       std::chrono::steady_clock::now().time_since_epoch()));
 }
@@ -67,8 +66,10 @@ struct TimerState {
   static void drop(void* p) { static_cast<TimerState*>(p)->keep_alive.reset(); }
 
   void arm(const std::shared_ptr<TimerState>& self, Duration d) {
-    sched = current_scheduler();
-    if (!sched) sched = run_in_progress();  // a thread of the run that runs no goroutine
+    sched = scheduler_here();  // (the caller holds an OutsideOp on a thread with none)
+    // The run ended under the caller (a thread with no scheduler): the timer is dropped, as
+    // every timer pending at the end is.
+    if (sched == nullptr) return;
     ChanAccess::raw(ch)->arm_edge(current_or_outside());
     entry.when = sched->now() + (d > Duration::zero() ? d : Duration::zero());
     entry.fn = &fire;
@@ -80,7 +81,8 @@ struct TimerState {
   // remove_timer decides (under the parallel scheduler, under the heap's lock): the timer
   // may be firing on another processor right now.
   bool disarm() {
-    if (!sched || !sched->remove_timer(&entry)) return false;
+    // A timer armed in an earlier run was dropped with it (and its scheduler is gone).
+    if (!sched || sched != scheduler_here() || !sched->remove_timer(&entry)) return false;
     keep_alive.reset();
     return true;
   }
@@ -89,6 +91,7 @@ struct TimerState {
 }  // namespace detail
 
 Timer::Timer(Duration d, std::source_location where) : s_(std::make_shared<detail::TimerState>()) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::visible(Location::from(where));
   s_->arm(s_, d);
 }
@@ -96,11 +99,13 @@ Timer::Timer(Duration d, std::source_location where) : s_(std::make_shared<detai
 RecvChan<Clock::time_point> Timer::c() const { return s_->ch; }
 
 bool Timer::stop(std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::visible(Location::from(where));
   return s_->disarm();
 }
 
 bool Timer::reset(Duration d, std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::visible(Location::from(where));
   bool was_active = s_->disarm();
   s_->arm(s_, d);
@@ -108,6 +113,7 @@ bool Timer::reset(Duration d, std::source_location where) {
 }
 
 Ticker::Ticker(Duration d, std::source_location where) : s_(std::make_shared<detail::TimerState>()) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   const Location loc = Location::from(where);
   if (d <= Duration::zero()) throw Panic("non-positive interval for NewTicker", loc);
   detail::visible(loc);
@@ -118,11 +124,13 @@ Ticker::Ticker(Duration d, std::source_location where) : s_(std::make_shared<det
 RecvChan<Clock::time_point> Ticker::c() const { return s_->ch; }
 
 void Ticker::stop(std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::visible(Location::from(where));
   s_->disarm();
 }
 
 void Ticker::reset(Duration d, std::source_location where) {
+  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   const Location loc = Location::from(where);
   if (d <= Duration::zero()) throw Panic("non-positive interval for Ticker.Reset", loc);
   detail::visible(loc);

@@ -19,6 +19,8 @@
 
 #include "weft/weft.hpp"
 
+#include "parallel.hpp"
+#include "scheduler.hpp"
 #include "test_support.hpp"
 
 namespace run_outside_test {  // this file's names, apart from the other tests' in a unity build
@@ -217,6 +219,118 @@ TEST_P(RunOutside, OperationsThatWouldWaitThrowAndChangeNothing) {
   EXPECT_NE(errors[1].find("chan send at "), std::string::npos) << errors[1];
   EXPECT_EQ(after, 5);
   EXPECT_TRUE(rw_read);
+}
+
+// A channel element whose move, once armed, stalls the thread that moves it (inside the
+// channel operation, with the receiver it completes already taken from the queue) until
+// weft::run has begun to end (the run in progress is cleared): the operation's wake-up then
+// comes after main returned, whatever the threads' timing.
+std::atomic<bool> stall_armed{false};
+std::atomic<bool> stall_started{false};
+struct StallOnMove {
+  int v = 0;
+  StallOnMove() = default;
+  explicit StallOnMove(int x) : v(x) {}
+  StallOnMove(StallOnMove&& o) noexcept : v(o.v) { stall(); }
+  StallOnMove& operator=(StallOnMove&& o) noexcept {
+    v = o.v;
+    stall();
+    return *this;
+  }
+  static void stall() noexcept {
+    if (!stall_armed.exchange(false)) return;
+    stall_started = true;
+    stall_started.notify_all();
+    while (weft::detail::run_in_progress() != nullptr) std::this_thread::yield();
+  }
+};
+
+// A thread's send completes a goroutine's receive, and main returns before the send wakes
+// that goroutine. The wake-up is defined: the send returns true, the woken goroutine (left
+// asleep with the run, as every goroutine alive when main returns) never runs, and the run
+// ends normally. (Before, the run was torn down under the send, whose wake-up then threw
+// "ready() outside a weft run" from the thread, or touched a freed run.)
+TEST_P(RunOutside, AWakeUpAfterMainReturnedIsDroppedAndTheOperationCompletes) {
+  std::atomic<bool> receiver_ran{false};
+  std::string error;
+  bool sent = false;
+  std::thread t;
+  stall_started = false;
+  ASSERT_EQ(weft::run([&] {
+              auto c = weft::make_chan<StallOnMove>();
+              weft::go([&, c] {
+                (void)c.recv();
+                receiver_ran = true;
+              });
+              t = std::thread([&, c] {
+                try {
+                  stall_armed = true;
+                  // Succeeds only into the receiver parked on c (unbuffered).
+                  while (!c.try_send(StallOnMove(7))) std::this_thread::yield();
+                  sent = true;
+                } catch (const std::exception& e) {
+                  error = e.what();
+                }
+              });
+              // (In a blocking call: the run is not deadlocked while it waits.)
+              weft::blocking([] { stall_started.wait(false); });
+              // The thread holds the receiver: main returns.
+            }, procs(GetParam())),
+            0);
+  t.join();
+  EXPECT_EQ(error, "");
+  EXPECT_TRUE(sent);
+  EXPECT_FALSE(receiver_ran.load());
+}
+
+// The goroutine dump (fatal errors, SIGQUIT, weft::dump_goroutines) reads the records of
+// goroutines that other processors are running, parking and readying: each field it prints is
+// read whole (relaxed atomics; ThreadSanitizer, which runs this test, reported the plain
+// reads), and every dump lists the two goroutines alive, each in a state it can be in.
+TEST_P(RunOutside, ADumpFromAnotherThreadReadsRunningGoroutinesWhole) {
+  constexpr int kDumps = 200;
+  std::vector<std::string> dumps;
+  ASSERT_EQ(weft::run([&] {
+              auto ping = weft::make_chan<int>();
+              auto pong = weft::make_chan<int>();
+              weft::go([ping, pong] {
+                for (int v = ping.recv(); v >= 0; v = ping.recv()) pong.send(v);
+              });
+              std::atomic<bool> done{false};
+              std::thread t([&] {
+                for (int i = 0; i < kDumps; ++i) {
+                  const weft::detail::OutsideOp op;  // the run stays whole meanwhile
+                  auto* s = static_cast<weft::detail::ParallelScheduler*>(
+                      weft::detail::run_in_progress());
+                  dumps.push_back(s->dump());
+                }
+                done = true;
+              });
+              while (!done.load()) {
+                ping.send(1);
+                (void)pong.recv();
+              }
+              ping.send(-1);
+              weft::blocking([&] { t.join(); });
+            }, procs(GetParam())),
+            0);
+  ASSERT_EQ(dumps.size(), static_cast<std::size_t>(kDumps));
+  for (const std::string& d : dumps) {
+    std::size_t headers = 0;
+    for (std::size_t at = d.find("goroutine "); at != std::string::npos;
+         at = d.find("goroutine ", at + 1)) {
+      if (at != 0 && d[at - 1] != '\n') continue;  // "created by goroutine N"
+      ++headers;
+      const std::size_t open = d.find('[', at), close = d.find(']', at);
+      ASSERT_NE(open, std::string::npos) << d;
+      ASSERT_NE(close, std::string::npos) << d;
+      const std::string state = d.substr(open + 1, close - open - 1);
+      EXPECT_TRUE(state == "running" || state == "runnable" ||
+                  state.starts_with("chan receive") || state.starts_with("chan send"))
+          << state << "\n" << d;
+    }
+    EXPECT_EQ(headers, 2u) << d;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Procs, RunOutside, ::testing::Values(1u, 2u),

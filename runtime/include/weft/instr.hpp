@@ -85,17 +85,21 @@ void record_elements(const C& c, AccessKind kind, const Site& site) {
 }  // namespace detail
 
 inline bool active() noexcept { return __builtin_expect(detail::active_here() != nullptr, 0); }
+// Whether an access is recorded: a goroutine of such a run runs here (active), or this thread
+// runs none while a weft::run with race detection is in progress (its accesses are checked
+// under the thread's own identity: weft::detail::outside_observed).
+inline bool recording() noexcept { return active() || weft::detail::outside_observed(); }
 
 template <class T>
 constexpr T& read(T& lv, const Site& site) {
-  if (!std::is_constant_evaluated() && active() &&
+  if (!std::is_constant_evaluated() && recording() &&
       !weft::detail::access_repeats(detail::address(lv), sizeof(T), AccessKind::read))
     detail::record(detail::address(lv), sizeof(T), AccessKind::read, site);
   return lv;
 }
 template <class T>
 constexpr T& write(T& lv, const Site& site) {
-  if (!std::is_constant_evaluated() && active() &&
+  if (!std::is_constant_evaluated() && recording() &&
       !weft::detail::access_repeats(detail::address(lv), sizeof(T), AccessKind::write))
     detail::record(detail::address(lv), sizeof(T), AccessKind::write, site);
   return lv;
@@ -103,7 +107,7 @@ constexpr T& write(T& lv, const Site& site) {
 // Read-modify-write: compound assignment, ++ and --.
 template <class T>
 constexpr T& update(T& lv, const Site& site) {
-  if (!std::is_constant_evaluated() && active() &&
+  if (!std::is_constant_evaluated() && recording() &&
       !weft::detail::access_repeats(detail::address(lv), sizeof(T), AccessKind::update))
     detail::record(detail::address(lv), sizeof(T), AccessKind::update, site);
   return lv;
@@ -113,12 +117,12 @@ constexpr T& update(T& lv, const Site& site) {
 // elements are read, or read and written, inside the library.
 template <class C>
 constexpr C& read_elements(C& c, const Site& site) {
-  if (!std::is_constant_evaluated() && active()) detail::record_elements(c, AccessKind::read, site);
+  if (!std::is_constant_evaluated() && recording()) detail::record_elements(c, AccessKind::read, site);
   return c;
 }
 template <class C>
 constexpr C& update_elements(C& c, const Site& site) {
-  if (!std::is_constant_evaluated() && active())
+  if (!std::is_constant_evaluated() && recording())
     detail::record_elements(c, AccessKind::update, site);
   return c;
 }
@@ -126,11 +130,11 @@ constexpr C& update_elements(C& c, const Site& site) {
 // Accesses that cannot be expressed as an lvalue of a complete type: a bit-field's enclosing
 // object, a memcpy-like range.
 constexpr void read_range(const volatile void* addr, std::size_t size, const Site& site) {
-  if (!std::is_constant_evaluated() && active())
+  if (!std::is_constant_evaluated() && recording())
     detail::record(const_cast<const void*>(addr), size, AccessKind::read, site);
 }
 constexpr void write_range(const volatile void* addr, std::size_t size, const Site& site) {
-  if (!std::is_constant_evaluated() && active())
+  if (!std::is_constant_evaluated() && recording())
     detail::record(const_cast<const void*>(addr), size, AccessKind::write, site);
 }
 

@@ -52,6 +52,16 @@ inline void* active_here() noexcept { return active; }
 
 namespace weft::detail {
 
+// True while a weft::run with race detection is in progress: then accesses on threads that
+// run no goroutine (instr::detail::active null: the program's own threads, weft::blocking's
+// function on its worker) are recorded too, under the thread's detector identity (the
+// goroutine whose blocking call it runs, or the thread's own). Written by the run, read
+// with a relaxed load (a stale value only misses or adds an access at the run's edges).
+extern constinit bool outside_observed_flag;
+inline bool outside_observed() noexcept {
+  return __builtin_expect(__atomic_load_n(&outside_observed_flag, __ATOMIC_RELAXED), 0);
+}
+
 // The detector's det::SameEpochView and det::CellArenaView (weft/detector/same_epoch.hpp,
 // which says what the fields mean and which invariants the detector keeps), seen from here.
 // Instrumented code is compiled with weft's runtime headers only, so these mirror the
@@ -115,11 +125,13 @@ AccessView* access_view_here() noexcept;
 inline AccessView* access_view_here() noexcept { return access_view; }
 #endif
 
-// With instr::detail::active non-null: whether the access repeats one the running goroutine
+// Whether the access repeats one the running goroutine
 // made in its current epoch, as the detector records it (then counted, and done).
 inline bool access_repeats(const void* addr, std::size_t size, AccessKind kind) noexcept {
   AccessView* v = access_view_here();
-  if (v == nullptr || v->owner_now() != instr::detail::active_here() || !v->repeats(addr, size, kind))
+  const void* running = instr::detail::active_here();
+  if (running == nullptr || v == nullptr || v->owner_now() != running ||
+      !v->repeats(addr, size, kind))
     return false;
   ++v->hits;
   return true;
@@ -127,8 +139,8 @@ inline bool access_repeats(const void* addr, std::size_t size, AccessKind kind) 
 
 // Whether the access is fully handled without a call: nobody observes it, or it repeats.
 inline bool access_done(const void* addr, std::size_t size, AccessKind kind) noexcept {
-  return __builtin_expect(instr::detail::active_here() == nullptr, 1) ||
-         access_repeats(addr, size, kind);
+  if (__builtin_expect(instr::detail::active_here() == nullptr, 1)) return !outside_observed();
+  return access_repeats(addr, size, kind);
 }
 
 // What access_check() leaves to do.
@@ -141,7 +153,8 @@ enum class AccessLeft : std::uint8_t {
 // access_done(), saying which call the access still needs.
 inline AccessLeft access_check(const void* addr, std::size_t size, AccessKind kind) noexcept {
   const void* running = instr::detail::active_here();
-  if (__builtin_expect(running == nullptr, 1)) return AccessLeft::none;
+  if (__builtin_expect(running == nullptr, 1))
+    return outside_observed() ? AccessLeft::other : AccessLeft::none;
   AccessView* v = access_view_here();
   if (v == nullptr || v->owner_now() != running) return AccessLeft::other;
   if (!v->repeats(addr, size, kind)) return AccessLeft::owned;
