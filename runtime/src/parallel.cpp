@@ -267,7 +267,7 @@ class OutsideSink final : public EventSink {
     with([&](RaceSink& r, GoId me) { r.release_store(g ? g : me, a); });
   }
   void sync_free(const void* a) override {
-    with([&](RaceSink& r, GoId) { r.sync_free(a); });
+    anonymous([&](RaceSink& r) { r.sync_free(a); });
   }
   void lock_acquired(GoId g, const void* m, bool exclusive, const Location& where) override {
     with([&](RaceSink& r, GoId me) { r.lock_acquired(g ? g : me, m, exclusive, where); });
@@ -282,7 +282,7 @@ class OutsideSink final : public EventSink {
     with([&](RaceSink& r, GoId me) { r.access(g ? g : me, addr, n, k, w); });
   }
   void free_range(const void* addr, std::size_t n) override {
-    with([&](RaceSink& r, GoId) { r.free_range(addr, n); });
+    anonymous([&](RaceSink& r) { r.free_range(addr, n); });
   }
 
  private:
@@ -290,6 +290,14 @@ class OutsideSink final : public EventSink {
   static void with(F f) {
     const OutsideOp op;
     if (ParallelScheduler* s = observed_run(op)) f(*s->race(), s->outside_identity());
+  }
+  // An event that names nobody (memory or a sync object dropped) makes no identity: a
+  // thread's first allocations come before its start routine has noted who started it
+  // (note_thread_start), and an identity made then would lack the starter's clock.
+  template <class F>
+  static void anonymous(F f) {
+    const OutsideOp op;
+    if (ParallelScheduler* s = observed_run(op)) f(*s->race());
   }
 };
 }  // namespace
