@@ -612,13 +612,13 @@ void ParallelScheduler::run_body(G* g) {
       g->fn.reset();
     }
   } catch (const Panic& e) {
-    die(panic_report(*g, e.what(), e.where()));
+    die(panic_report(*g, e.what(), e.where()), g->id);
   } catch (const CheckFailure& e) {
-    die(check_report(*g, e.what(), e.where()));
+    die(check_report(*g, e.what(), e.where()), g->id);
   } catch (const std::exception& e) {
-    die(exception_report(*g, e.what()));
+    die(exception_report(*g, e.what()), g->id);
   } catch (...) {
-    die(exception_report(*g, "unknown exception"));
+    die(exception_report(*g, "unknown exception"), g->id);
   }
 }
 
@@ -880,7 +880,8 @@ void ParallelScheduler::execute(Proc* p, G* g) {
         g->stack = stacks_.get();
       } catch (const StackLimitReached& why) {
         die(fmt::format("fatal error: could not reserve a goroutine stack: {}\n\n{}{}\n",
-                        why.limit, goroutine_dump(*g, false), why.remedy));
+                        why.limit, goroutine_dump(*g, false), why.remedy),
+            g->id);
       }
     }
     fiber_make(g->ctx, g->stack, &fiber_entry, g);
@@ -1582,7 +1583,7 @@ void ParallelScheduler::fire_due(Proc* q, std::int64_t now) WEFT_NO_THREAD_SAFET
 
 // ---- Dumps and fatal errors ----
 
-std::string ParallelScheduler::dump() {
+std::string ParallelScheduler::dump(GoId shown) {
   // A snapshot of each live record, read while other processors run them: the fields that
   // change at every park and resume through relaxed loads (store_shared), the state with
   // acquire, after which the identity written before the goroutine was published is whole.
@@ -1604,7 +1605,7 @@ std::string ParallelScheduler::dump() {
         const G& o = slab[i];
         const GState st = std::atomic_ref<GState>(const_cast<GState&>(o.state))
                               .load(std::memory_order_acquire);
-        if (st == GState::dead) continue;
+        if (st == GState::dead || (shown != 0 && o.id == shown)) continue;
         gs.push_back({st, load_shared(o.reason), load_shared(o.blocked_since), o.id, o.parent,
                       o.name, o.created_at, load_shared(o.blocked_at)});
       }
@@ -1647,14 +1648,14 @@ std::string ParallelScheduler::dump() {
   return s;
 }
 
-void ParallelScheduler::die(const std::string& report) {
+void ParallelScheduler::die(const std::string& report, GoId shown) {
   if (dying_.exchange(true)) {
     for (;;) ::pause();  // another thread is writing its report and ending the process
   }
   std::string text = report;
   if (!text.empty() && text.back() != '\n') text += '\n';
   text += '\n';
-  text += dump();
+  text += dump(shown);
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
   std::_Exit(2);

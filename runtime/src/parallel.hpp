@@ -286,11 +286,12 @@ class ParallelScheduler final : public Scheduler {
   // This run (runs are numbered in the process).
   std::uint64_t serial() const noexcept { return serial_; }
 
-  // Every goroutine not yet dead: id, name, state, wait reason and for how long.
-  std::string dump();
-  // Writes `report` and the dump to stderr and ends the process with status 2 (once: a
-  // second caller waits for the first to end it).
-  [[noreturn]] void die(const std::string& report);
+  // Every goroutine not yet dead but `shown` (one the report above it shows already): id,
+  // name, state, wait reason and for how long.
+  std::string dump(GoId shown = 0);
+  // Writes `report` and the dump (without `shown`) to stderr and ends the process with
+  // status 2 (once: a second caller waits for the first to end it).
+  [[noreturn]] void die(const std::string& report, GoId shown = 0);
 
  private:
   static void fiber_entry(void* arg);

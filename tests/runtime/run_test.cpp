@@ -763,6 +763,25 @@ TEST(RunDeathTest, EscapedExceptionExitsTwo) {
       ::testing::ExitedWithCode(2), "panic: unhandled exception: disk on fire");
 }
 
+// The panicking goroutine heads the dump, and the list of the others leaves it out (it was
+// listed twice).
+TEST(RunDeathTest, APanickingGoroutineIsListedOnce) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        (void)weft::run([] {
+          auto c = weft::make_chan<int>();
+          weft::go_named("thrower", [] { throw std::runtime_error("boom"); });
+          c.recv();
+        }, procs(2));
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(2),
+      "^panic: unhandled exception: boom\n\ngoroutine [0-9]+ \"thrower\" \\[running\\]:\n"
+      "    created by goroutine 1 at [^\n]*\n\n"
+      "goroutine 1 \\[chan receive, [^]]*\\]:\n    blocked at [^\n]*\n\n?$");
+}
+
 TEST(RunDeathTest, SigquitDumpsEveryGoroutine) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
