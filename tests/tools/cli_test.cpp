@@ -426,6 +426,10 @@ TEST_F(Cli, DfsShardsAndJobsSplitTheSearchTree) {
   }
   EXPECT_GT(one[0].first, 4u);
   EXPECT_EQ(sum, one[0].first);
+  // The schedules the search ran are its iterations (they showed as 0).
+  EXPECT_NE(whole.out.find("(" + std::to_string(one[0].first) + " iterations)"),
+            std::string::npos)
+      << describe(whole);
 }
 
 // ---------------------------------------------------------------------------------------

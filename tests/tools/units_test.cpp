@@ -173,7 +173,12 @@ RunResult shard_result(Range slice, std::vector<Finding> findings = {}) {
   r.iterations = 30;
   r.shard_count = 3;
   r.shards = {slice};
-  r.explorations.push_back({"S.T", {slice}, 5, std::move(findings), {}});
+  ExplorationResult e;
+  e.name = "S.T";
+  e.covered = {slice};
+  e.steps = 5;
+  e.findings = std::move(findings);
+  r.explorations.push_back(std::move(e));
   return r;
 }
 

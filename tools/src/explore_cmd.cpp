@@ -177,7 +177,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
   std::deque<Work> queue;
   std::vector<std::uint64_t> cursor(chosen.size(), dfs ? slice.end : slice.first);
   for (std::size_t e = 0; e < chosen.size(); ++e) {
-    result.explorations.push_back({chosen[e].name, {}, 0, {}, {}});
+    result.explorations.emplace_back().name = chosen[e].name;
     if (dfs)
       for (unsigned j = 0; j < jobs; ++j)
         queue.push_back({e, 0, cfg.iterations,
@@ -309,6 +309,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
     done += o.covered_end - w.first;
     if (dfs) {  // a restarted search would run its first schedules again: never resumed
       o.resumable = false;
+      ex.searched += o.covered_end - w.first;
       if (!o.search_exhausted && !o.finding && !o.budget_exhausted)
         ex.notes.push_back(fmt::format("part {} of the dfs search was not exhausted within {} "
                                        "iterations",

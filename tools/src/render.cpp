@@ -156,7 +156,7 @@ std::string kinds_text(const std::set<std::string>& kinds) {
 
 // The line for one exploration in the list at the top.
 std::string exploration_line(const RunResult& r, const ExplorationResult& e, std::size_t width) {
-  const std::uint64_t n = range_total(e.covered);
+  const std::uint64_t n = iterations_run(e);
   const std::string its = fmt::format("{} iteration{}", n, n == 1 ? "" : "s");
   const std::size_t count = e.findings.size();
   std::set<std::string> kinds;
@@ -434,7 +434,7 @@ std::string render_junit(const RunResult& r) {
                          xml_escape(body));
     }
     out += fmt::format("      <system-out>{}</system-out>\n",
-                       xml_escape(fmt::format("{} iterations explored: {}", range_total(e.covered),
+                       xml_escape(fmt::format("{} iterations explored: {}", iterations_run(e),
                                               ranges_text(e.covered))));
     out += "    </testcase>\n";
   }

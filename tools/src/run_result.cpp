@@ -38,6 +38,10 @@ std::uint64_t range_total(const std::vector<Range>& ranges) {
   return n;
 }
 
+std::uint64_t iterations_run(const ExplorationResult& e) {
+  return range_total(e.covered) + e.searched;
+}
+
 std::vector<Range> gaps(const std::vector<Range>& ranges, Range whole) {
   std::vector<Range> out;
   std::uint64_t at = whole.first;
@@ -176,7 +180,7 @@ nlohmann::ordered_json to_json(const RunResult& r) {
     nlohmann::ordered_json o;
     o["name"] = e.name;
     o["covered"] = ranges_json(e.covered);
-    o["iterations"] = range_total(e.covered);
+    o["iterations"] = iterations_run(e);
     o["steps"] = e.steps;
     auto fs = nlohmann::ordered_json::array();
     for (const auto& f : e.findings) {
@@ -295,6 +299,11 @@ RunResult from_json(const nlohmann::json& j, const std::string& source, const st
     e.name = field<std::string>(o, "name", source + ": exploration");
     const std::string where = fmt::format("{}: exploration '{}'", source, e.name);
     e.covered = ranges_from(o.value("covered", nlohmann::json::array()), where + ": covered");
+    if (o.contains("iterations") && o["iterations"].is_number_unsigned()) {
+      const std::uint64_t ran = o["iterations"].get<std::uint64_t>();
+      const std::uint64_t in_ranges = range_total(e.covered);
+      if (ran > in_ranges) e.searched = ran - in_ranges;  // a dfs search's schedules
+    }
     e.steps = o.value("steps", std::uint64_t{0});
     for (const auto& f : o.value("findings", nlohmann::json::array()))
       e.findings.push_back(finding_from(f, where + ": finding"));
@@ -333,13 +342,16 @@ RunResult merge(const std::vector<RunResult>& parts) {
     for (const ExplorationResult& e : p.explorations) {
       auto [it, fresh] = index.emplace(e.name, out.explorations.size());
       if (fresh) {
-        out.explorations.push_back({e.name, {}, 0, {}, {}});
+        ExplorationResult fresh_one;
+        fresh_one.name = e.name;
+        out.explorations.push_back(std::move(fresh_one));
       }
       ExplorationResult& m = out.explorations[it->second];
       for (const Range& r : e.covered)
         if (std::uint64_t dup = add_range(m.covered, r))
           m.notes.push_back(fmt::format("{} iterations of [{}, {}) were covered twice", dup,
                                         r.first, r.end));
+      m.searched += e.searched;
       m.steps += e.steps;
       m.findings.insert(m.findings.end(), e.findings.begin(), e.findings.end());
       m.notes.insert(m.notes.end(), e.notes.begin(), e.notes.end());

@@ -61,6 +61,9 @@ struct Range {
 // were already there (0 when the ranges do not overlap).
 std::uint64_t add_range(std::vector<Range>& ranges, Range r);
 std::uint64_t range_total(const std::vector<Range>& ranges);
+struct ExplorationResult;
+// The iterations an exploration ran: its covered ranges, or the schedules of its search.
+std::uint64_t iterations_run(const ExplorationResult& e);
 // The parts of [first, end) not in `ranges`.
 std::vector<Range> gaps(const std::vector<Range>& ranges, Range whole);
 
@@ -70,6 +73,9 @@ Range shard_slice(std::uint64_t total, std::uint64_t k, std::uint64_t n);
 struct ExplorationResult {
   std::string name;
   std::vector<Range> covered;
+  // With dfs: the schedules run, which are parts of a search tree rather than iteration
+  // ranges (covered stays empty).
+  std::uint64_t searched = 0;
   std::uint64_t steps = 0;
   std::vector<Finding> findings;
   std::vector<std::string> notes;
