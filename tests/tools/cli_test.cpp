@@ -2,6 +2,8 @@
 // the seed split across jobs and shards, SARIF's required fields, JUnit, merging.
 // The binaries explored are kernels.cpp (GoogleTest) and list_kernel.cpp (--list protocol).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "process.hpp"
@@ -751,6 +754,49 @@ TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
   EXPECT_NE(r.out.find("cannot start '" + bin + "'"), std::string::npos) << describe(r);
   EXPECT_NE(r.out.find("iterations not explored: [1, 10)"), std::string::npos) << describe(r);
   EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
+}
+
+// A program under test that forks leaves nothing behind: each worker leads a process group,
+// and whatever is left in it when the worker ends is killed.
+TEST_F(Cli, AWorkersForkedChildDoesNotOutliveIt) {
+  const std::string bin = path("forking.sh");
+  const std::string pid_file = path("child.pid");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo forking; exit 0; fi\n"
+         // A child that would wait for ever, started in the background.
+         "sh -c 'echo $$ > \"$0\"; exec sleep 1000000' \"" << pid_file << "\" &\n"
+         "while [ ! -s \"" << pid_file << "\" ]; do :; done\n"
+         "printf '{\"schema\":\"weft.explore/1\",\"ok\":true,\"strategy\":\"random\",\"seed\":1,"
+         "\"iterations\":%s,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false}' "
+         "\"$WEFT_ITERATIONS\" > \"$WEFT_REPORT\"\n"
+         "exit 0\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  // weft in a session of its own: this harness kills the group it started (spawn), which
+  // must not be what cleans up.
+  Result r = weft_via("setsid -w", {"explore", "-n", "1", "-j", "1", "--progress", "never", "--", bin});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  const pid_t child = static_cast<pid_t>(std::stol(weft::cli::read_file(pid_file)));
+  ASSERT_GT(child, 1);
+  // Killed before weft returned; it may still be on its way out (a zombie until its new
+  // parent reaps it), but it never runs again.
+  auto alive = [child] {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;  // gone
+    const auto close = line.rfind(')');
+    const char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+    return state != 'Z' && state != 'X';
+  };
+  bool still = alive();
+  for (int i = 0; still && i < 1'000'000; ++i) {
+    std::this_thread::yield();
+    still = alive();
+  }
+  if (still) ::kill(child, SIGKILL);  // clean up after a failure
+  EXPECT_FALSE(still) << "the worker's child " << child << " outlived it";
 }
 
 TEST_F(Cli, RepeatedNamesAndShardEnvironmentAtTheirEdges) {

@@ -265,7 +265,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
     auto ended = wait_any(pids, std::chrono::milliseconds(200));
     if (const int sig = interrupted()) {
       // Before reading any worker's end: one that died of the same ^C is no finding.
-      for (const auto& [p, _] : running) ::kill(p, SIGKILL);
+      for (const auto& [p, _] : running) ::kill(-p, SIGKILL);  // its process group
       for (const auto& [p, _] : running)
         if (!ended || p != ended->first) (void)wait_for(p);
       running.clear();

@@ -101,8 +101,13 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
   std::vector<char*> envp;
   for (auto& e : entries) envp.push_back(e.data());
   envp.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);  // a group of its own, led by the child
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &fa, nullptr, args.data(), envp.data());
+  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0)
     throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(rc)));
@@ -110,6 +115,10 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
 }
 
 namespace {
+// pid has ended (a zombie, not reaped: its id and its group's stay taken): kills what is left
+// of its process group, then reaps it.
+ExitStatus reap_ended(pid_t pid);
+
 ExitStatus decode(int status) {
   ExitStatus s;
   if (WIFSIGNALED(status)) {
@@ -120,17 +129,31 @@ ExitStatus decode(int status) {
   }
   return s;
 }
+
+ExitStatus reap_ended(pid_t pid) {
+  ::kill(-pid, SIGKILL);  // ESRCH when the group is empty: nothing was left behind
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return decode(status);
+}
+
+// Whether pid has ended, without reaping it. Blocking, false when a signal interrupted the
+// wait (errno EINTR: the caller looks at interrupted() and asks again) or pid is no child.
+bool ended(pid_t pid, bool block) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG)) != 0)
+    return false;
+  return info.si_pid == pid;
+}
 }  // namespace
 
 std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& pids,
                                                      std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    for (pid_t p : pids) {
-      int status = 0;
-      pid_t r = ::waitpid(p, &status, WNOHANG);
-      if (r == p) return std::pair{p, decode(status)};
-    }
+    for (pid_t p : pids)
+      if (ended(p, false)) return std::pair{p, reap_ended(p)};
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -167,16 +190,15 @@ std::string signal_name(int sig) {
 }
 
 ExitStatus wait_for(pid_t pid) {
-  int status = 0;
   bool killed = false;
   for (;;) {
     if (interrupted() && !killed) {
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);  // its process group
       killed = true;
     }
-    if (::waitpid(pid, &status, 0) >= 0 || errno != EINTR) break;
+    if (ended(pid, true) || errno != EINTR) break;
   }
-  return decode(status);
+  return reap_ended(pid);
 }
 
 std::string read_file(const std::filesystem::path& p) {

@@ -2,7 +2,10 @@
 // output sent to files, waiting for one or any child, and a temporary directory the CLI owns.
 //
 // Invariants: every child this module spawns is waited for by its caller (wait_any reaps
-// only pids the caller passes in); a TempDir removes what it holds when it goes, unless kept.
+// only pids the caller passes in); each child leads a process group of its own, and once it
+// has ended (before it is reaped, so the group's id cannot be reused meanwhile) whatever is
+// left in its group is killed: a program under test that forked does not outlive its worker;
+// a TempDir removes what it holds when it goes, unless kept.
 #pragma once
 
 #include <sys/types.h>
@@ -50,14 +53,16 @@ struct ExitStatus {
 std::string resolve_program(const std::string& program);
 
 // Starts argv[0] (already resolved) with `env`, stdin from /dev/null, stdout and stderr to
-// the given files (created or truncated). Throws UsageError when it cannot be started.
+// the given files (created or truncated), in a new process group. Throws UsageError when it
+// cannot be started.
 pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
             const std::string& stdout_path, const std::string& stderr_path);
 
 // Waits up to `timeout` for one of `pids` to end; returns it and how it ended.
 std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& pids,
                                                      std::chrono::milliseconds timeout);
-// Waits for `pid` to end; under an InterruptGuard, an interrupt kills it first (SIGKILL).
+// Waits for `pid` to end; under an InterruptGuard, an interrupt kills it first (SIGKILL, its
+// process group).
 ExitStatus wait_for(pid_t pid);
 
 // While one lives, SIGTERM, SIGINT and SIGHUP sent to the CLI (a CI job's timeout, ^C) are
