@@ -799,6 +799,53 @@ TEST_F(Cli, AWorkersForkedChildDoesNotOutliveIt) {
   EXPECT_FALSE(still) << "the worker's child " << child << " outlived it";
 }
 
+// Workers do not outlive a CLI that is killed outright (kill -9: no handler runs), although
+// each leads a process group of its own: they get SIGKILL when their parent dies.
+TEST_F(Cli, WorkersDieWithAKilledCli) {
+  const std::string bin = path("waits.sh");
+  const std::string pid_file = path("worker.pid");
+  {
+    std::ofstream f(bin);
+    f << "#!/bin/sh\n"
+         "if [ \"$1\" = --list ]; then echo waits; exit 0; fi\n"
+         "echo $$ > \"" << pid_file << "\"\n"
+         "exec sleep 1000000\n";
+  }
+  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  const pid_t cli = weft::cli::spawn({WEFT_CLI, "explore", "-n", "1", "-j", "1", "--progress",
+                                      "never", "--", bin},
+                                     weft::cli::Environment::inherited(), path("out.txt"),
+                                     path("err.txt"));
+  auto worker_pid = [&] {
+    const std::string text = weft::cli::read_file(pid_file);
+    return text.find('\n') == std::string::npos ? pid_t{0} : static_cast<pid_t>(std::stol(text));
+  };
+  pid_t worker = 0;
+  for (int i = 0; i < 10'000'000 && worker == 0; ++i) {
+    std::this_thread::yield();
+    worker = worker_pid();
+  }
+  ASSERT_GT(worker, 1) << "the worker never started";
+  ::kill(cli, SIGKILL);
+  const weft::cli::ExitStatus st = weft::cli::wait_for(cli);
+  EXPECT_TRUE(st.signaled);
+  auto alive = [worker] {
+    std::ifstream stat("/proc/" + std::to_string(worker) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    const auto close = line.rfind(')');
+    const char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+    return state != 'Z' && state != 'X';
+  };
+  bool still = alive();
+  for (int i = 0; still && i < 1'000'000; ++i) {
+    std::this_thread::yield();
+    still = alive();
+  }
+  if (still) ::kill(worker, SIGKILL);
+  EXPECT_FALSE(still) << "worker " << worker << " outlived the killed CLI";
+}
+
 TEST_F(Cli, RepeatedNamesAndShardEnvironmentAtTheirEdges) {
   // An exploration named twice is explored once.
   Result r = weft(explore("Clean", {"-n", "4", "-e", "Kernels.Clean"}));

@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -87,13 +87,8 @@ std::string resolve_program(const std::string& program) {
 
 pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
             const std::string& stdout_path, const std::string& stderr_path) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, stdout_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // Everything the child needs is made here: between fork and exec it only makes system
+  // calls (async-signal-safe), and reports a failure's errno through a close-on-exec pipe.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -101,16 +96,53 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
   std::vector<char*> envp;
   for (auto& e : entries) envp.push_back(e.data());
   envp.push_back(nullptr);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);  // a group of its own, led by the child
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &fa, &attr, args.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0)
-    throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(rc)));
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(errno)));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int e = errno;
+    ::close(report[0]);
+    ::close(report[1]);
+    throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(e)));
+  }
+  if (pid == 0) {
+    ::close(report[0]);
+    int err = 0;
+    const auto onto = [&err](int fd, const char* file, int flags) {
+      if (err != 0) return;
+      const int f = ::open(file, flags | O_CLOEXEC, 0644);
+      if (f < 0 || ::dup2(f, fd) < 0) err = errno;  // dup2 clears close-on-exec on fd
+      if (f >= 0) ::close(f);
+    };
+    // A process group of its own, and SIGKILL when the CLI dies (however it dies: a CI
+    // runner's kill -9 of the CLI's group no longer reaches the workers' groups).
+    if (::setpgid(0, 0) != 0 || ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) err = errno;
+    if (err == 0 && ::getppid() != parent) ::_exit(127);  // the CLI is gone already
+    onto(STDIN_FILENO, "/dev/null", O_RDONLY);
+    onto(STDOUT_FILENO, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC);
+    onto(STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC);
+    if (err == 0) {
+      ::execve(args[0], args.data(), envp.data());
+      err = errno;
+    }
+    (void)!::write(report[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof err)) {  // it could not exec: it has exited
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(err)));
+  }
   return pid;
 }
 

@@ -53,8 +53,8 @@ struct ExitStatus {
 std::string resolve_program(const std::string& program);
 
 // Starts argv[0] (already resolved) with `env`, stdin from /dev/null, stdout and stderr to
-// the given files (created or truncated), in a new process group. Throws UsageError when it
-// cannot be started.
+// the given files (created or truncated), in a new process group, killed (SIGKILL) if the
+// CLI dies first. Throws UsageError when it cannot be started.
 pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
             const std::string& stdout_path, const std::string& stderr_path);
 
