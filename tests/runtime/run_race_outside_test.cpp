@@ -20,26 +20,12 @@ namespace run_race_outside_test {  // this file's names, apart from the other te
 
 namespace {
 
-weft::RunOptions racy_opts(unsigned procs) {
-  weft::RunOptions o;
-  o.procs = procs;
-  o.use_environment = false;
-  o.detect_races = true;
-  return o;
-}
+using Outcome = weft_test::RunOutcome;
 
-struct Outcome {
-  int status = -1;
-  std::string err;
-};
-
+// Runs `body` with race detection on `procs` processors, capturing stderr.
 template <class F>
 Outcome run_capturing(F body, unsigned procs) {
-  testing::internal::CaptureStderr();
-  Outcome out;
-  out.status = weft::run(std::move(body), racy_opts(procs));
-  out.err = testing::internal::GetCapturedStderr();
-  return out;
+  return weft_test::run_capturing(std::move(body), weft_test::racy_procs(procs));
 }
 
 // Waits for a flag the detector does not see, in a blocking call (the run is not deadlocked

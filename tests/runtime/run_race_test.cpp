@@ -19,27 +19,9 @@ namespace run_race_test {  // this file's names, apart from the other tests' in 
 
 namespace {
 
-weft::RunOptions racy_opts(unsigned procs) {
-  weft::RunOptions o;
-  o.procs = procs;
-  o.use_environment = false;
-  o.detect_races = true;
-  return o;
-}
-
-struct Outcome {
-  int status = -1;
-  std::string err;
-};
-
-template <class F>
-Outcome run_capturing(F body, weft::RunOptions o) {
-  testing::internal::CaptureStderr();
-  Outcome out;
-  out.status = weft::run(std::move(body), std::move(o));
-  out.err = testing::internal::GetCapturedStderr();
-  return out;
-}
+weft::RunOptions racy_opts(unsigned procs) { return weft_test::racy_procs(procs); }
+using Outcome = weft_test::RunOutcome;
+using weft_test::run_capturing;
 
 std::size_t occurrences(const std::string& s, const std::string& what) {
   std::size_t n = 0;

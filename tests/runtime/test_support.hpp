@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
@@ -34,6 +36,27 @@ inline weft::RunOptions procs(unsigned n) {
   o.procs = n;
   o.use_environment = false;
   return o;
+}
+
+// Options for a weft::run with race detection on `n` processors, no WEFT_* variable steering.
+inline weft::RunOptions racy_procs(unsigned n) {
+  weft::RunOptions o = procs(n);
+  o.detect_races = true;
+  return o;
+}
+
+// What a weft::run returned and wrote on stderr.
+struct RunOutcome {
+  int status = -1;
+  std::string err;
+};
+template <class F>
+RunOutcome run_capturing(F body, weft::RunOptions o) {
+  testing::internal::CaptureStderr();
+  RunOutcome out;
+  out.status = weft::run(std::move(body), std::move(o));
+  out.err = testing::internal::GetCapturedStderr();
+  return out;
 }
 
 // Explores `body` with opts(iterations) and expects every schedule to pass; a failure names

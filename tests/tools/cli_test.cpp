@@ -756,6 +756,26 @@ TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
   EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
 }
 
+// Whether process `pid` (not a child of this one) has died or dies soon: it is gone or a
+// zombie. A SIGKILL sent to it is delivered promptly, so the wait is bounded by a count of
+// yields, not by time; one still alive after them is killed here (cleaning up a failure).
+bool ends(pid_t pid) {
+  auto alive = [pid] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;  // gone
+    const auto close = line.rfind(')');
+    const char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+    return state != 'Z' && state != 'X';
+  };
+  for (int i = 0; i < 1'000'000; ++i) {
+    if (!alive()) return true;
+    std::this_thread::yield();
+  }
+  ::kill(pid, SIGKILL);
+  return false;
+}
+
 // A program under test that forks leaves nothing behind: each worker leads a process group,
 // and whatever is left in it when the worker ends is killed.
 TEST_F(Cli, AWorkersForkedChildDoesNotOutliveIt) {
@@ -782,21 +802,7 @@ TEST_F(Cli, AWorkersForkedChildDoesNotOutliveIt) {
   ASSERT_GT(child, 1);
   // Killed before weft returned; it may still be on its way out (a zombie until its new
   // parent reaps it), but it never runs again.
-  auto alive = [child] {
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) return false;  // gone
-    const auto close = line.rfind(')');
-    const char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
-    return state != 'Z' && state != 'X';
-  };
-  bool still = alive();
-  for (int i = 0; still && i < 1'000'000; ++i) {
-    std::this_thread::yield();
-    still = alive();
-  }
-  if (still) ::kill(child, SIGKILL);  // clean up after a failure
-  EXPECT_FALSE(still) << "the worker's child " << child << " outlived it";
+  EXPECT_TRUE(ends(child)) << "the worker's child " << child << " outlived it";
 }
 
 // Workers do not outlive a CLI that is killed outright (kill -9: no handler runs), although
@@ -829,21 +835,7 @@ TEST_F(Cli, WorkersDieWithAKilledCli) {
   ::kill(cli, SIGKILL);
   const weft::cli::ExitStatus st = weft::cli::wait_for(cli);
   EXPECT_TRUE(st.signaled);
-  auto alive = [worker] {
-    std::ifstream stat("/proc/" + std::to_string(worker) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) return false;
-    const auto close = line.rfind(')');
-    const char state = close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
-    return state != 'Z' && state != 'X';
-  };
-  bool still = alive();
-  for (int i = 0; still && i < 1'000'000; ++i) {
-    std::this_thread::yield();
-    still = alive();
-  }
-  if (still) ::kill(worker, SIGKILL);
-  EXPECT_FALSE(still) << "worker " << worker << " outlived the killed CLI";
+  EXPECT_TRUE(ends(worker)) << "worker " << worker << " outlived the killed CLI";
 }
 
 TEST_F(Cli, RepeatedNamesAndShardEnvironmentAtTheirEdges) {
