@@ -58,6 +58,26 @@ class Cli : public ::testing::Test {
     return weft_argv(std::move(args));
   }
   std::string path(const std::string& name) const { return (tmp_.path() / name).string(); }
+  // A weft-protocol "binary" as a shell script `file`: `--list` prints `name`, any other call
+  // runs `body`.
+  std::string fake_binary(const std::string& file, const std::string& name,
+                          const std::string& body) const {
+    const std::string bin = path(file);
+    {
+      std::ofstream f(bin);
+      f << "#!/bin/sh\nif [ \"$1\" = --list ]; then echo " << name << "; exit 0; fi\n" << body;
+    }
+    std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+    return bin;
+  }
+  // The shell command by which a fake worker reports a panic, "the fake panic", in iteration
+  // `iteration` (a shell word).
+  static std::string fake_panic_report(const std::string& iteration) {
+    return "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
+           "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
+           "{\"kind\":\"panic\",\"iteration\":%s,\"token\":\"w2-AA\",\"report\":\"the fake "
+           "panic\\\\n\"}}' " + iteration + " > \"$WEFT_REPORT\"\n";
+  }
   json read_json(const std::string& name) const {
     return json::parse(weft::cli::read_file(path(name)));
   }
@@ -734,19 +754,10 @@ TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
   // A weft-protocol "binary" whose first worker reports a failure in its first iteration and
   // then takes its own execute permission away: the fresh worker for the rest of the batch
   // cannot be started (as when the system has no process left to give).
-  const std::string bin = path("vanishing.sh");
-  {
-    std::ofstream f(bin);
-    f << "#!/bin/sh\n"
-         "if [ \"$1\" = --list ]; then echo vanishing; exit 0; fi\n"
-         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
-         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
-         "{\"kind\":\"panic\",\"iteration\":%s,\"token\":\"w2-AA\",\"report\":\"the fake "
-         "panic\\\\n\"}}' \"$WEFT_FIRST_ITERATION\" > \"$WEFT_REPORT\"\n"
-         "chmod 000 \"$0\"\n"
-         "exit 1\n";
-  }
-  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  const std::string bin = fake_binary("vanishing.sh", "vanishing",
+                                      fake_panic_report("\"$WEFT_FIRST_ITERATION\"") +
+                                          "chmod 000 \"$0\"\n"
+                                          "exit 1\n");
   Result r = weft({"explore", "-n", "10", "-j", "1", "--batch", "10", "--progress", "never",
                    "--report", path("r.json"), "--", bin});
   EXPECT_EQ(r.code, 2) << describe(r);
@@ -779,21 +790,16 @@ bool ends(pid_t pid) {
 // A program under test that forks leaves nothing behind: each worker leads a process group,
 // and whatever is left in it when the worker ends is killed.
 TEST_F(Cli, AWorkersForkedChildDoesNotOutliveIt) {
-  const std::string bin = path("forking.sh");
   const std::string pid_file = path("child.pid");
-  {
-    std::ofstream f(bin);
-    f << "#!/bin/sh\n"
-         "if [ \"$1\" = --list ]; then echo forking; exit 0; fi\n"
-         // A child that would wait for ever, started in the background.
-         "sh -c 'echo $$ > \"$0\"; exec sleep 1000000' \"" << pid_file << "\" &\n"
-         "while [ ! -s \"" << pid_file << "\" ]; do :; done\n"
-         "printf '{\"schema\":\"weft.explore/1\",\"ok\":true,\"strategy\":\"random\",\"seed\":1,"
-         "\"iterations\":%s,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false}' "
-         "\"$WEFT_ITERATIONS\" > \"$WEFT_REPORT\"\n"
-         "exit 0\n";
-  }
-  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  const std::string bin = fake_binary(
+      "forking.sh", "forking",
+      // A child that would wait for ever, started in the background.
+      "sh -c 'echo $$ > \"$0\"; exec sleep 1000000' \"" + pid_file + "\" &\n"
+      "while [ ! -s \"" + pid_file + "\" ]; do :; done\n"
+      "printf '{\"schema\":\"weft.explore/1\",\"ok\":true,\"strategy\":\"random\",\"seed\":1,"
+      "\"iterations\":%s,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false}' "
+      "\"$WEFT_ITERATIONS\" > \"$WEFT_REPORT\"\n"
+      "exit 0\n");
   // weft in a session of its own: this harness kills the group it started (spawn), which
   // must not be what cleans up.
   Result r = weft_via("setsid -w", {"explore", "-n", "1", "-j", "1", "--progress", "never", "--", bin});
@@ -808,16 +814,9 @@ TEST_F(Cli, AWorkersForkedChildDoesNotOutliveIt) {
 // Workers do not outlive a CLI that is killed outright (kill -9: no handler runs), although
 // each leads a process group of its own: they get SIGKILL when their parent dies.
 TEST_F(Cli, WorkersDieWithAKilledCli) {
-  const std::string bin = path("waits.sh");
   const std::string pid_file = path("worker.pid");
-  {
-    std::ofstream f(bin);
-    f << "#!/bin/sh\n"
-         "if [ \"$1\" = --list ]; then echo waits; exit 0; fi\n"
-         "echo $$ > \"" << pid_file << "\"\n"
-         "exec sleep 1000000\n";
-  }
-  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  const std::string bin = fake_binary("waits.sh", "waits",
+                                      "echo $$ > \"" + pid_file + "\"\nexec sleep 1000000\n");
   const pid_t cli = weft::cli::spawn({WEFT_CLI, "explore", "-n", "1", "-j", "1", "--progress",
                                       "never", "--", bin},
                                      weft::cli::Environment::inherited(), path("out.txt"),
@@ -886,19 +885,10 @@ TEST_F(Cli, WeftExamplesRefusesNumbersOutsideSixtyFourBits) {
 TEST_F(Cli, ATraceThatCannotBeReadCostsTheTraceNotTheFinding) {
   // A weft-protocol "binary" whose every run fails its first iteration and leaves a trace
   // with a line that is not JSON (a cut last line alone is taken: a crash leaves one).
-  const std::string bin = path("cut-trace.sh");
-  {
-    std::ofstream f(bin);
-    f << "#!/bin/sh\n"
-         "if [ \"$1\" = --list ]; then echo cut; exit 0; fi\n"
-         "[ -n \"$WEFT_TRACE\" ] && printf '{\"schema\":\"weft.trace/1\"}\\nno json\\n{\"i\":0}\\n' > \"$WEFT_TRACE\"\n"
-         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
-         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
-         "{\"kind\":\"panic\",\"iteration\":0,\"token\":\"w2-AA\",\"report\":\"the fake "
-         "panic\\\\n\"}}' > \"$WEFT_REPORT\"\n"
-         "exit 1\n";
-  }
-  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  const std::string bin = fake_binary(
+      "cut-trace.sh", "cut",
+      "[ -n \"$WEFT_TRACE\" ] && printf '{\"schema\":\"weft.trace/1\"}\\nno json\\n{\"i\":0}\\n' > \"$WEFT_TRACE\"\n" +
+          fake_panic_report("0") + "exit 1\n");
   Result rp = weft({"replay", "w2-AA", "--html", path("t.html"), "--", bin});
   EXPECT_EQ(rp.code, 2) << describe(rp);
   EXPECT_NE(rp.out.find("the fake panic"), std::string::npos) << describe(rp);
@@ -922,19 +912,10 @@ TEST_F(Cli, AResultThatStdoutCannotTakeIsAnError) {
 TEST_F(Cli, ARunStoppedBySigtermStillPrintsWhatItFound) {
   // A weft-protocol "binary": its first worker fails its iteration; its second sends SIGTERM
   // to the CLI (as a CI job's timeout would) and then waits, as a worker still busy does.
-  const std::string bin = path("interrupting.sh");
-  {
-    std::ofstream f(bin);
-    f << "#!/bin/sh\n"
-         "if [ \"$1\" = --list ]; then echo interrupting; exit 0; fi\n"
-         "if [ \"$WEFT_FIRST_ITERATION\" != 0 ]; then kill -TERM $PPID; exec sleep 60; fi\n"
-         "printf '{\"schema\":\"weft.explore/1\",\"ok\":false,\"strategy\":\"random\",\"seed\":1,"
-         "\"iterations\":1,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false,\"failure\":"
-         "{\"kind\":\"panic\",\"iteration\":0,\"token\":\"w2-AA\",\"report\":\"the fake "
-         "panic\\\\n\"}}' > \"$WEFT_REPORT\"\n"
-         "exit 1\n";
-  }
-  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  const std::string bin = fake_binary(
+      "interrupting.sh", "interrupting",
+      "if [ \"$WEFT_FIRST_ITERATION\" != 0 ]; then kill -TERM $PPID; exec sleep 60; fi\n" +
+          fake_panic_report("0") + "exit 1\n");
   Result r = weft({"explore", "-n", "3", "-j", "1", "--batch", "1", "--progress", "never",
                    "--report", path("r.json"), "--", bin});
   EXPECT_EQ(r.code, 2) << describe(r);
@@ -947,14 +928,8 @@ TEST_F(Cli, ARunStoppedBySigtermStillPrintsWhatItFound) {
 TEST_F(Cli, AReplayStoppedBySigtermStopsItsWorker) {
   // The replayed "binary" sends SIGTERM to the CLI and then waits: the CLI must stop it and
   // say so, not die and leave it running.
-  const std::string bin = path("stuck-replay.sh");
-  {
-    std::ofstream f(bin);
-    f << "#!/bin/sh\n"
-         "if [ \"$1\" = --list ]; then echo stuck; exit 0; fi\n"
-         "kill -TERM $PPID; exec sleep 60\n";
-  }
-  std::filesystem::permissions(bin, std::filesystem::perms::owner_all);
+  const std::string bin =
+      fake_binary("stuck-replay.sh", "stuck", "kill -TERM $PPID; exec sleep 60\n");
   Result r = weft({"replay", "w2-AA", "--", bin});
   EXPECT_EQ(r.code, 2) << describe(r);
   EXPECT_NE(r.err.find("weft replay: interrupted by SIGTERM; the replay was stopped"), std::string::npos)
