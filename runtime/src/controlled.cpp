@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <exception>
 #include <map>
@@ -41,11 +42,29 @@ constexpr std::uint64_t kLeakGraceSteps = 10'000;
 constexpr Duration kLeakGraceTime = std::chrono::minutes(1);
 // A goroutine being torn down may run this many visible operations before it is abandoned.
 constexpr std::uint64_t kTeardownSteps = 10'000;
+
+// Point stamps: each thread's start at its own multiple of 2^44 (more points than a thread
+// makes), so stamps of two threads never meet and a difference below 2^44 means "the same
+// thread, later".
+constexpr std::uint64_t kStampSpan = std::uint64_t{1} << 44;
+std::atomic<std::uint64_t> next_stamp_base{0};
+thread_local std::uint64_t tls_point_stamp = 0;
+
+std::uint64_t take_point_stamp() {
+  if (tls_point_stamp == 0)
+    tls_point_stamp = (next_stamp_base.fetch_add(1, std::memory_order_relaxed) + 1) * kStampSpan;
+  return tls_point_stamp;
+}
 }  // namespace
 
 ControlledScheduler::ControlledScheduler(Strategy& strategy, StackPool& stacks, EventSink* sink,
                                          RaceSink* race, const ExploreOptions& options)
-    : strategy_(strategy.deciding()), stacks_(stacks), sink_(sink), race_(race), options_(options) {
+    : strategy_(strategy.deciding()),
+      stacks_(stacks),
+      sink_(sink),
+      race_(race),
+      options_(options),
+      stamp_(take_point_stamp()) {
   race_sink_ = race;
   if (race != nullptr && sink == race && !options.schedule_accesses) direct_race_ = race;
   runq_.watch(strategy.watcher());
@@ -53,6 +72,7 @@ ControlledScheduler::ControlledScheduler(Strategy& strategy, StackPool& stacks, 
 
 ControlledScheduler::~ControlledScheduler() {
   for (G* g : live_) release(g);
+  tls_point_stamp = stamp_;
 }
 
 G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
@@ -122,6 +142,12 @@ std::size_t ControlledScheduler::choose(std::size_t n) {
   return c;
 }
 
+bool ControlledScheduler::fails_before_release(std::uint64_t released_at) {
+  // Released at or after this goroutine's point (same thread: the difference is small).
+  if (!cur_ || released_at - cur_->at_point >= kStampSpan) return false;
+  return choose(2) == 1;
+}
+
 void ControlledScheduler::record(std::size_t c) {
   out_.schedule_hash = (out_.schedule_hash ^ (c + 1)) * 0x100000001b3ull;
   std::uint64_t seed = 0, index = 0;
@@ -145,6 +171,7 @@ void ControlledScheduler::switch_to_scheduler() {
 void ControlledScheduler::visible(Location where) {
   G* self = cur_;
   self->last_op = where;
+  self->at_point = ++stamp_;
   ++self->ops;
   note_progress();
   if (self->killed) {

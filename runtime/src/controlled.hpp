@@ -12,6 +12,18 @@
 //    stack back first, and a goroutine is compacted only once another one runs;
 //  - every choice with two or more options goes to the strategy and into schedule_, and
 //    nothing else influences the run, so (strategy, seed) or the schedule replays it exactly.
+//
+// Unlocks are not scheduling points. A release commutes to the left with any other
+// goroutine's operation but a try-lock of the same lock (Lipton's reduction: a lock that
+// another goroutine tries to take while it is held only queues that goroutine, which the
+// release then wakes to compete again), so running others at the unlock reaches no order of
+// critical sections that the point before the releasing goroutine's next operation does
+// not. What it would reach besides is a try-lock that fails inside a critical section with
+// no scheduling point in it; that outcome is kept as a choice at the try-lock instead: a
+// try-lock that finds its lock free, last released after the trying goroutine reached its
+// scheduling point, may fail as if it had run before that release (fails_before_release).
+// A critical section of one goroutine is thus one step, as Go runs it on one processor,
+// instead of a decision at each end that preempts holders and makes the others queue.
 #pragma once
 
 #include <optional>
@@ -63,6 +75,12 @@ class ControlledScheduler final : public Scheduler {
   [[noreturn]] void exit_killed() override;
   [[noreturn]] void abandon_killed() override;
   std::size_t choose(std::size_t n) override;
+  std::uint64_t point_stamp() const noexcept override { return stamp_; }
+  std::uint64_t unlocking(Location where) override {
+    if (cur_) cur_->last_op = where;
+    return stamp_;
+  }
+  bool fails_before_release(std::uint64_t released_at) override;
   void polled(bool probe) override;
   EventSink* events() noexcept override { return sink_; }
   Duration now() noexcept override { return clock_; }
@@ -138,6 +156,9 @@ class ControlledScheduler final : public Scheduler {
   Duration clock_{0};
   TimerHeap timers_;
   std::uint64_t teardown_steps_ = 0;
+  // The point stamp (Scheduler::point_stamp): this thread's, carried from one iteration to
+  // the next (tls_point_stamp) so that it only ever grows.
+  std::uint64_t stamp_;
   IterationOutcome out_;
   std::uint64_t last_decision_step_ = 0;  // the step of the latest decision
   // A resource-limit failure whose report could not be formatted (no memory left): it is

@@ -74,6 +74,9 @@ struct G {
   // came back empty (~0: never), and how many did in a row, each within a couple of
   // operations of the previous one: a goroutine with a long streak is spinning on a probe.
   std::uint64_t ops = 0;
+  // Under the controlled scheduler: the point stamp (Scheduler::point_stamp) at which it
+  // last reached a scheduling point.
+  std::uint64_t at_point = 0;
   std::uint64_t polled_at = ~std::uint64_t{0};
   std::uint32_t poll_streak = 0;
   // The body: on the heap in `fn`, or (weft::run, go.hpp's spawn_body) built in place in

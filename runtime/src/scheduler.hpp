@@ -70,6 +70,20 @@ class Scheduler {
     __builtin_unreachable();
   }
   virtual std::size_t choose(std::size_t n) = 0;
+  // The controlled scheduler's point stamp: one more at each scheduling point, never reused
+  // by another point of this process (a thread's stamps carry its own top bits), so a
+  // stamp left in an object by an earlier iteration or another thread is never mistaken
+  // for one of this iteration's. 0 under the parallel scheduler, which has no points.
+  virtual std::uint64_t point_stamp() const noexcept { return 0; }
+  // An unlock under the controlled scheduler, which is not a scheduling point (see
+  // "Unlocks are not scheduling points" in controlled.hpp): notes where the running
+  // goroutine is and returns the point stamp, for the lock to keep (released_since_point).
+  virtual std::uint64_t unlocking(Location /*where*/) { return 0; }
+  // Under the controlled scheduler, for a try-lock of a free lock last released at stamp
+  // `released_at`: whether it fails all the same because it is ordered before that release
+  // (a choice, when the release came after the running goroutine reached its scheduling
+  // point; false otherwise).
+  virtual bool fails_before_release(std::uint64_t /*released_at*/) { return false; }
   // The running goroutine polled (see detail::polled); only the controlled scheduler cares.
   virtual void polled(bool /*probe*/) {}
   virtual EventSink* events() noexcept = 0;

@@ -148,6 +148,14 @@ bool Mutex::try_lock(std::source_location where) {
   }
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::lock, this);
+  detail::Scheduler* const sched = detail::tls_scheduler;
+  // Free, but perhaps only since an unlock that was not a scheduling point: the try may
+  // have come first (controlled.hpp, "Unlocks are not scheduling points").
+  if (controlled(sched) && state_.load(std::memory_order_relaxed) == 0 &&
+      sched->fails_before_release(released_at_)) {
+    detail::polled();
+    return false;
+  }
   lk_.lock();
   std::uint32_t s = state_.load(std::memory_order_relaxed);
   while (!(s & kLocked) &&
@@ -169,7 +177,8 @@ void Mutex::unlock_slow(std::source_location where) {
   detail::Scheduler* const sched = detail::tls_scheduler;
   const Location loc = Location::from(where);
   if (controlled(sched)) {
-    controlled_visible(*sched, loc, detail::OpKind::unlock, this);
+    // Not a scheduling point (controlled.hpp, "Unlocks are not scheduling points").
+    released_at_ = sched->unlocking(loc);
     if (state_.load(std::memory_order_relaxed) == kLocked) {
       hb::mutex_unlocking(*sched, this);  // release_store: a copy, see below
       state_.store(0, std::memory_order_relaxed);

@@ -78,6 +78,9 @@ class Mutex {
   // goes the locked way) whenever kWaiters is set.
   std::atomic<std::uint32_t> state_{0};
   detail::WaitQueue waiters_ WEFT_GUARDED_BY(lk_);
+  // Under weft::explore: the point stamp of the last unlock (Scheduler::unlocking), for a
+  // try_lock that may be ordered before it.
+  std::uint64_t released_at_ = 0;
 };
 
 // A reader/writer mutex. A blocked writer keeps new readers out, as in Go.
