@@ -13,6 +13,11 @@ void HeldLocks::acquired(const G& g, const void* mutex, bool exclusive, Location
 }
 
 void HeldLocks::released(GoId g, const void* mutex) {
+  // Usually the latest lock taken is the first released.
+  if (!held_.empty() && held_.back().mutex == mutex && held_.back().holder == g) {
+    held_.pop_back();
+    return;
+  }
   auto mine = std::find_if(held_.rbegin(), held_.rend(), [&](const HeldLock& h) {
     return h.mutex == mutex && h.holder == g;
   });

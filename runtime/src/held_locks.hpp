@@ -26,7 +26,8 @@ struct HeldLock {
   bool exclusive = true;
   Location where;
   // The holder's marked calls then (G::calls), innermost last: its call chain at the lock.
-  std::array<const void*, 8> calls{};
+  // Only calls[0, ncalls) are set (and read).
+  std::array<const void*, 8> calls;
   std::uint32_t ncalls = 0;
 };
 

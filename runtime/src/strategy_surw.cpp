@@ -36,10 +36,16 @@
 //
 // With more than kWeighMax goroutines runnable, a decision is uniform (weighing is linear).
 //
+// A goroutine's weight cannot change while it waits in the run queue (only the running
+// goroutine's operations, polls and spawns change what it depends on), so it is computed
+// when the goroutine is queued (the strategy watches the run queue) and the total is kept
+// as goroutines come and go: a decision is one draw and a walk over cached weights.
+//
 // Invariants: by goroutine id, own_[id] and rest_[id] are the estimates of goroutine id
 // (its own events, its descendants' events) and born_[id] the subtree estimates of the
 // children it has created in this iteration; estimates_ holds, by identity, the
-// estimates learned from the iterations that ended.
+// estimates learned from the iterations that ended; queued_weight_[id] is the weight of
+// goroutine id as it was queued, and total_ the sum of the queued goroutines' weights.
 #include <algorithm>
 #include <unordered_map>
 #include <vector>
@@ -54,7 +60,7 @@ namespace {
 
 constexpr std::size_t kWeighMax = 64;
 
-class SurwStrategy final : public Strategy {
+class SurwStrategy final : public Strategy, public RunQueueWatcher {
  public:
   SurwStrategy(std::uint64_t seed, bool selective) : seed_(seed), selective_(selective) {}
 
@@ -68,8 +74,24 @@ class SurwStrategy final : public Strategy {
     parent_.assign(1, 0);
     polled_ = false;
     streaks_.reset();
+    queued_weight_.assign(1, 0);
+    total_ = 0;
     return true;
   }
+
+  RunQueueWatcher* watcher() override { return this; }
+
+  // The run queue's changes: a queued goroutine's operations so far are seen, and its
+  // weight is kept until it leaves the queue.
+  void queued(const G& g) override {
+    seen_at(&g);
+    if (g.id >= queued_weight_.size()) [[unlikely]]
+      grow_queued(g.id);
+    const std::uint64_t w = weight(&g);
+    queued_weight_[g.id] = w;
+    total_ += w;
+  }
+  void dequeued(const G& g) noexcept override { total_ -= queued_weight_[g.id]; }
 
   void on_spawn(const G& g) override {
     grow(g.id);
@@ -88,24 +110,17 @@ class SurwStrategy final : public Strategy {
     // Weighing is O(runnable); past kWeighMax runnable goroutines a decision is uniform,
     // so a program that releases 200,000 goroutines at once still costs O(log n) a step.
     if (runnable.size() > kWeighMax) return rng_.below(runnable.size());
-    if (selective_ && current && !polled && !interesting(runnable, current)) {
-      note(runnable);
+    if (selective_ && current && !polled && !interesting(runnable, current))
       return runnable.index_of(current);
+    // At most kWeighMax goroutines: a walk over their cached weights.
+    const std::size_t n = runnable.size();
+    std::uint64_t r = rng_.below(total_);
+    for (std::size_t j = 0; j + 1 < n; ++j) {
+      const std::uint64_t w = queued_weight_[runnable[j]->id];
+      if (r < w) return j;
+      r -= w;
     }
-    // One pass over the run queue (for_each may descend its tree once per goroutine).
-    std::size_t n = 0;
-    std::uint64_t total = 0;
-    runnable.for_each([&](const G* g) {
-      seen_at(g);
-      weights_[n] = weight(g);
-      total += weights_[n++];
-    });
-    std::uint64_t r = rng_.below(total);
-    for (std::size_t j = 0; j < n; ++j) {
-      if (r < weights_[j]) return j;
-      r -= weights_[j];
-    }
-    return n - 1;  // not reached: r < total
+    return n - 1;
   }
 
   std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
@@ -174,12 +189,10 @@ class SurwStrategy final : public Strategy {
     return any;
   }
 
-  void note(const RunQueue& runnable) {
-    runnable.for_each([&](const G* g) { seen_at(g); });
-  }
   void seen_at(const G* g) {
     if (g->id < seen_.size() && g->ops > seen_[g->id]) seen_[g->id] = g->ops;
   }
+  [[gnu::noinline]] void grow_queued(GoId id) { queued_weight_.resize(id + 1, 0); }
   void grow(GoId id) {
     if (id < own_.size()) return;
     for (auto* v : {&own_, &rest_, &born_, &seen_, &identity_}) v->resize(id + 1, 0);
@@ -193,7 +206,10 @@ class SurwStrategy final : public Strategy {
   std::vector<std::uint64_t> own_, rest_, born_, seen_, identity_;  // by goroutine id
   std::vector<GoId> parent_;
   PollStreaks streaks_;
-  std::uint64_t weights_[kWeighMax] = {};  // the runnable goroutines' weights at a decision
+  // By goroutine id: the weight of a queued goroutine, computed when it was queued; and
+  // the sum of the queued goroutines' weights.
+  std::vector<std::uint64_t> queued_weight_;
+  std::uint64_t total_ = 0;
   std::unordered_map<std::uint64_t, Estimate> estimates_;  // by identity, across iterations
   std::uint64_t own_total_ = 0, own_count_ = 0;            // for goroutines not seen yet
 };

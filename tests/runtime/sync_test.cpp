@@ -237,6 +237,91 @@ TEST(SyncMutex, LockOrderDeadlockIsFound) {
   EXPECT_NE(rep.find("goroutine 3 [sync.Mutex.Lock]:"), std::string::npos) << rep;
 }
 
+// An unlock is not a scheduling point (controlled.hpp): a critical section with no other
+// visible operation in it runs as one step. The one outcome a point at the unlock reached
+// that the point after it does not, a try_lock failing while that section holds the lock,
+// must still be explored: dfs reaches both answers.
+TEST(SyncMutex, TryLockCanFailInsideACriticalSectionWithNoOtherOperation) {
+  std::set<bool> answers;
+  weft::ExploreResult r = weft::explore(
+      [&] {
+        weft::Mutex mu;
+        weft::WaitGroup wg;
+        bool got = false;
+        wg.add(2);
+        weft::go([&] {
+          mu.lock();
+          mu.unlock();
+          wg.done();
+        });
+        weft::go([&] {
+          got = mu.try_lock();
+          if (got) mu.unlock();
+          wg.done();
+        });
+        wg.wait();
+        answers.insert(got);
+      },
+      weft_test::opts(weft::StrategyKind::dfs, 10'000));
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_EQ(answers, (std::set<bool>{false, true}));
+}
+
+// ...and its failing schedule replays: the choice is in the token.
+TEST(SyncMutex, TryLockFailingBeforeAnUnlockReplaysFromItsToken) {
+  auto body = [] {
+    weft::Mutex mu;
+    weft::WaitGroup wg;
+    wg.add(1);
+    weft::go([&] {
+      mu.lock();
+      mu.unlock();
+      wg.done();
+    });
+    const bool got = mu.try_lock();
+    if (got) mu.unlock();
+    wg.wait();
+    weft::check(got, "try_lock failed");
+  };
+  weft::ExploreResult r = weft::explore(body, weft_test::opts(weft::StrategyKind::dfs, 10'000));
+  ASSERT_FALSE(r.ok());
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_TRUE(r.check.replayed);
+  EXPECT_EQ(r.check.nondeterminism, "") << r;
+  weft::ExploreOptions again = weft_test::opts(weft::StrategyKind::replay, 1);
+  again.replay = r.token;
+  weft::ExploreResult replayed = weft::explore(body, again);
+  ASSERT_FALSE(replayed.ok());
+  EXPECT_NE(replayed.failure->report.find("try_lock failed"), std::string::npos) << replayed;
+}
+
+// No failure is invented: a try_lock by a goroutine that reached its scheduling point after
+// the last unlock (here: created after it) always takes a free mutex.
+TEST(SyncMutex, TryLockNeverFailsOnAMutexFreeSinceTheTryingGoroutineArrived) {
+  weft::ExploreResult r = weft::explore(
+      [] {
+        weft::Mutex mu;
+        auto released = weft::make_chan<weft::Unit>();
+        auto got = weft::make_chan<bool>();
+        weft::go([&, released] {
+          mu.lock();
+          mu.unlock();
+          released.send({});
+        });
+        released.recv();
+        weft::go([&, got] {
+          const bool ok = mu.try_lock();
+          if (ok) mu.unlock();
+          got.send(ok);
+        });
+        weft::check(got.recv(), "a free mutex refused a try_lock");
+      },
+      weft_test::opts(weft::StrategyKind::dfs, 10'000));
+  EXPECT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
+}
+
 TEST(SyncMutex, EitherGoroutineCanWinTheLock) {
   std::set<int> first;
   expect_ok([&] {
