@@ -61,6 +61,9 @@ struct Tables {
   Table<RwState> rwlocks;
   Table<CondState> conds;
   Table<OnceState> onces;
+  // The point stamp (Scheduler::unlocking) of each mutex's last unlock, kept while the
+  // mutex is free: a try_lock may be ordered before that unlock.
+  std::unordered_map<const void*, std::uint64_t> released;
   std::map<GoId, unsigned> spurious_in_a_row;
 };
 thread_local Tables tables;
@@ -136,6 +139,13 @@ int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
                        user_site(loc));
     return EDEADLK;
   }
+  // Free, but perhaps only since an unlock that was not a scheduling point: the try may
+  // have come first (controlled.hpp, "Unlocks are not scheduling points"; the standard lets
+  // try_lock fail spuriously in any case).
+  if (try_only && !st->owner) {
+    const auto it = tables.released.find(m);
+    if (it != tables.released.end() && sched().fails_before_release(it->second)) return EBUSY;
+  }
   // Only a lock that waits is shown where the user took it (a blocked goroutine is reported
   // there): the uncontended path does not unwind.
   const Location where = st->owner && !try_only ? user_site(loc) : loc;
@@ -151,6 +161,7 @@ int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
   }
   st->owner = self->id;
   st->depth = 1;
+  tables.released.erase(m);
   hb::acquire(m);
   if (try_only)
     hb::lock_try_acquired(m, true, loc);
@@ -160,7 +171,8 @@ int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
 }
 
 int mutex_unlock(G* self, pthread_mutex_t* m) {
-  visible(kUnlock);
+  // Not a scheduling point (controlled.hpp, "Unlocks are not scheduling points").
+  const std::uint64_t stamp = sched().unlocking(kUnlock);
   MutexState* st = find(tables.mutexes, m);
   if (!st || st->owner != self->id) {
     if (mutex_kind(m) == PTHREAD_MUTEX_ERRORCHECK_NP) return EPERM;
@@ -173,6 +185,7 @@ int mutex_unlock(G* self, pthread_mutex_t* m) {
   }
   if (--st->depth > 0) return 0;
   release_mutex(m, *st);
+  tables.released[m] = stamp;
   return 0;
 }
 

@@ -484,6 +484,59 @@ TEST(StdThread, SharedMutexAdmitsReadersTogetherAndWritersAlone) {
   });
 }
 
+// A std::mutex's unlock is not a scheduling point either; a try_lock that could have come
+// inside a critical section with nothing else in it still fails in some schedule (dfs
+// reaches both answers), and one that comes after the thread saw the unlock never does.
+TEST(StdThread, TryLockFailsInsideAShortCriticalSectionInSomeSchedule) {
+  std::set<bool> answers;
+  weft::ExploreOptions o = opts(10'000);
+  o.strategy = weft::StrategyKind::dfs;
+  auto r = weft::explore(
+      [&] {
+        std::mutex mu;
+        bool got = false;
+        std::thread t([&] {
+          mu.lock();
+          mu.unlock();
+        });
+        std::thread u([&] {
+          got = mu.try_lock();
+          if (got) mu.unlock();
+        });
+        t.join();
+        u.join();
+        answers.insert(got);
+      },
+      o);
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_EQ(answers, (std::set<bool>{false, true}));
+}
+
+TEST(StdThread, TryLockAfterTheUnlockWasSeenTakesTheFreeMutex) {
+  weft::ExploreOptions o = opts(10'000);
+  o.strategy = weft::StrategyKind::dfs;
+  auto r = weft::explore(
+      [] {
+        std::mutex mu;
+        std::thread t([&] {
+          mu.lock();
+          mu.unlock();
+        });
+        t.join();
+        bool got = false;
+        std::thread u([&] {
+          got = mu.try_lock();
+          if (got) mu.unlock();
+        });
+        u.join();
+        weft::check(got, "a free std::mutex refused a try_lock");
+      },
+      o);
+  EXPECT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
+}
+
 TEST(StdThread, RecursiveMutexNests) {
   expect_ok([] {
     std::recursive_mutex mu;
