@@ -636,6 +636,13 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
     explicit BodyRef(Callable& b) : body(b) {}
     void invoke() override { body.invoke(); }
   };
+  // SpinLocks are not taken while this thread runs the iteration (spinlock.hpp): every
+  // goroutine operation runs on it, one at a time.
+  struct NoSpinLocks {
+    bool saved = tls_sole_processor;
+    NoSpinLocks() noexcept { tls_sole_processor = true; }
+    ~NoSpinLocks() { tls_sole_processor = saved; }
+  } const no_spin_locks;
   Scheduler* outer = current_scheduler();
   set_current_scheduler(this);
   if (sink_) sink_->iteration_begin();

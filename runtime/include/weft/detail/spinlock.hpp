@@ -1,12 +1,11 @@
-// A test-and-test-and-set lock guarding one channel's or sync object's state. Under the
-// controlled scheduler it is never contended (one thread runs), so it costs one atomic
-// exchange; the parallel scheduler relies on it for mutual exclusion between processors.
+// A test-and-test-and-set lock guarding one channel's or sync object's state; the parallel
+// scheduler relies on it for mutual exclusion between processors.
 //
-// Under weft::run with one processor it is not taken at all: goroutine operations run only
-// on that processor's thread (a weft::blocking call's worker and every other thread have no
-// goroutine, and their operations throw before they lock), one at a time, so there is
-// nobody to exclude, and an atomic exchange costs 5 to 9 ns on these machines, as much as
-// the rest of a buffered send. State that other threads do touch uses RawSpinLock (the
+// Under weft::run with one processor, and under the controlled scheduler (weft::explore),
+// it is not taken at all: goroutine operations run only on that one thread (a
+// weft::blocking call's worker and every other thread have no goroutine, and their
+// operations throw before they lock), one at a time, so there is nobody to exclude, and an
+// atomic exchange costs 5 to 9 ns on these machines, as much as the rest of a buffered send. State that other threads do touch uses RawSpinLock (the
 // scheduler's queues, a Context's cancellation), or no lock (a channel's length).
 #pragma once
 
@@ -18,7 +17,8 @@
 
 namespace weft::detail {
 
-// Set on the thread of the one processor of a weft::run with procs == 1, while it runs.
+// Set on the thread of the one processor of a weft::run with procs == 1, and on a thread
+// running an iteration of weft::explore, while it runs.
 extern thread_local constinit bool tls_sole_processor;
 
 class WEFT_CAPABILITY("SpinLock") RawSpinLock {
