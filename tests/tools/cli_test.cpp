@@ -708,9 +708,68 @@ TEST_F(Cli, LongDurationsReachTheWorkersInTheirUnitsOrAreRefused) {
   r = weft(explore("Clean", {"-n", "3", "--time-budget", "999999999999h"}));
   EXPECT_EQ(r.code, 2) << describe(r);
   EXPECT_NE(r.err.find("--time-budget '999999999999h' is too long"), std::string::npos) << describe(r);
-  r = weft(explore("Clean", {"-n", "3", "--hang-timeout", "2000000000s"}));
+  r = weft(explore("Clean", {"-n", "3", "--hang-timeout", "999999999999h"}));
   EXPECT_EQ(r.code, 2) << describe(r);
-  EXPECT_NE(r.err.find("--hang-timeout '2000000000s' is too long"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("--hang-timeout '999999999999h' is too long"), std::string::npos) << describe(r);
+}
+
+// Every duration flag takes ms, s, m and h; --hang-timeout also a bare number of seconds
+// (0: off), as WEFT_HANG_TIMEOUT does. The worker gets it in a unit its weft reads.
+TEST_F(Cli, DurationFlagsTakeHoursAndRefuseGarbageNamingTheFlag) {
+  const std::string seen = path("hang.txt");
+  const std::string bin = fake_binary(
+      "timed.sh", "timed",
+      "echo \"$WEFT_HANG_TIMEOUT $WEFT_TIME_BUDGET\" > \"" + seen + "\"\n"
+      "printf '{\"schema\":\"weft.explore/1\",\"ok\":true,\"strategy\":\"random\",\"seed\":1,"
+      "\"iterations\":%s,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false}' "
+      "\"$WEFT_ITERATIONS\" > \"$WEFT_REPORT\"\n");
+  auto run = [&](const std::string& hang, const std::string& budget) {
+    return weft({"explore", "-n", "1", "-j", "1", "--progress", "never", "--hang-timeout", hang,
+                 "--time-budget", budget, "--", bin});
+  };
+  struct Case {
+    std::string hang, budget, worker_sees;
+  };
+  for (const Case& c : {Case{"2h", "1h", "7200000ms"}, Case{"90", "90s", "90000ms"},
+                        Case{"0", "1m", "0ms"}, Case{"2000000s", "1h", "2000000s"},
+                        Case{"300000h", "300000h", "18000000m"}}) {
+    std::filesystem::remove(seen);
+    Result r = run(c.hang, c.budget);
+    ASSERT_EQ(r.code, 0) << c.hang << ": " << describe(r);
+    const std::string got = weft::cli::read_file(seen);
+    EXPECT_EQ(got.substr(0, got.find(' ')), c.worker_sees) << c.hang << ": " << got;
+  }
+  for (const std::string bad : {"1.5h", "h", "10x", "-1s", "1 h", "10sec", "1hh", ""}) {
+    Result r = run(bad, "1h");
+    EXPECT_EQ(r.code, 2) << bad << ": " << describe(r);
+    EXPECT_NE(r.err.find("--hang-timeout '" + bad + "' is not a duration"), std::string::npos)
+        << describe(r);
+    EXPECT_NE(r.err.find("1h"), std::string::npos) << describe(r);
+    r = run("10s", bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << describe(r);
+    EXPECT_NE(r.err.find("--time-budget '" + bad + "' is not a duration"), std::string::npos)
+        << describe(r);
+  }
+}
+
+// -j is capped (16 per core, at least 64): an absurd count is refused before anything is
+// started, naming the limit and --shard; the limit itself is taken.
+TEST_F(Cli, AnAbsurdJobCountIsRefusedNamingTheLimit) {
+  const std::string ran = path("ran.txt");
+  const std::string bin = fake_binary("counted.sh", "counted", "echo ran >> \"" + ran + "\"\nexit 1\n");
+  Result r = weft({"explore", "-n", "100000", "-j", "100000", "--progress", "never", "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  const unsigned most = std::max(64u, 16 * std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_NE(r.err.find("-j/--jobs 100000 is more worker processes than this machine runs "
+                       "usefully: at most " + std::to_string(most)),
+            std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.err.find("--shard K/N"), std::string::npos) << describe(r);
+  EXPECT_FALSE(std::filesystem::exists(ran)) << "a worker was started";
+  r = weft(explore("Clean", {"-n", "2", "-j", std::to_string(most)}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  r = weft(explore("Clean", {"-n", "2", "-j", std::to_string(most + 1)}));
+  EXPECT_EQ(r.code, 2) << describe(r);
 }
 
 TEST_F(Cli, AConfigurationErrorOfEveryWorkerIsSaidOnceAndItsExplorationIsNotOk) {

@@ -126,6 +126,12 @@ std::vector<std::string> exploration_argv(const Target& t, const std::string& na
   return argv;
 }
 
+std::string worker_duration(std::uint64_t ms) {
+  if (ms <= kMaxUnits) return fmt::format("{}ms", ms);
+  if (ms % 1000 == 0 && ms / 1000 <= kMaxUnits) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}m", std::max<std::uint64_t>(1, ms / 60000));
+}
+
 Environment worker_environment(const Environment& base, const WorkerRequest& req) {
   Environment e = base;
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
@@ -149,9 +155,7 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   // The runtime takes at most 10^9 of a unit: a budget past 10^9 ms (11.6 days) goes in
   // whole minutes (the CLI stops starting workers at the budget itself).
   if (req.time_budget_ms)
-    e.set("WEFT_TIME_BUDGET", *req.time_budget_ms <= kMaxUnits
-                                  ? fmt::format("{}ms", *req.time_budget_ms)
-                                  : fmt::format("{}m", std::max<std::uint64_t>(1, *req.time_budget_ms / 60000)));
+    e.set("WEFT_TIME_BUDGET", worker_duration(*req.time_budget_ms));
   if (!req.dfs_shard.empty()) e.set("WEFT_DFS_SHARD", req.dfs_shard);
   return e;
 }

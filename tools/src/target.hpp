@@ -20,6 +20,10 @@ namespace weft::cli {
 // runtime/src/watchdog.cpp); so the longest --time-budget is 10^9 minutes.
 inline constexpr std::uint64_t kMaxUnits = 1'000'000'000;
 
+// A duration as a worker's WEFT_TIME_BUDGET / WEFT_HANG_TIMEOUT takes it: in ms while that
+// is at most 10^9 of them, then in seconds when whole, else in (whole) minutes.
+std::string worker_duration(std::uint64_t ms);
+
 enum class Protocol { gtest, weft };
 const char* protocol_name(Protocol p) noexcept;
 
