@@ -826,6 +826,47 @@ TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
   EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
 }
 
+// A worker that floods its stdout and stderr costs neither disk (the CLI and its workers run
+// under a file size limit of a few MiB, which a worker writing its output to a file would
+// die of) nor memory: of each stream the first 64 KiB and the last 192 KiB are kept, and the
+// rest is counted as dropped.
+TEST_F(Cli, AWorkerFloodingItsOutputCostsNoDiskAndKeepsItsHeadAndTail) {
+  const std::string bin = fake_binary(
+      "flooding.sh", "flooding",
+      "echo first-line-out; echo first-line-err >&2\n"
+      "head -c 16777216 /dev/zero | tr '\\0' o\n"
+      "head -c 16777216 /dev/zero | tr '\\0' e >&2\n"
+      "echo; echo last-line-out; echo; echo last-line-err >&2\n"
+      "exit 3\n");
+  const std::string tmpdir = path("tmp");
+  std::filesystem::create_directory(tmpdir);
+  Result r = weft_after("ulimit -f 4096; export TMPDIR=" + tmpdir,
+                        {"explore", "-n", "1", "-j", "1", "--progress", "never", "--keep-temp",
+                         "--report", path("r.json"), "--", bin});
+  ASSERT_EQ(r.code, 1) << describe(r);
+  const json f = read_json("r.json")["explorations"][0]["findings"][0];
+  EXPECT_EQ(f["ended"], "exit status 3") << f.dump(2);  // not SIGXFSZ
+  EXPECT_NE(f["report"].get<std::string>().find("last-line-err"), std::string::npos) << f.dump(2);
+  // What was kept, as --keep-temp leaves it.
+  std::vector<std::filesystem::path> kept;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmpdir))
+    if (e.path().filename().string().starts_with("w0.")) kept.push_back(e.path());
+  ASSERT_EQ(kept.size(), 2u);  // w0.out, w0.err (no report: the worker wrote none)
+  for (const auto& k : kept) {
+    const std::string text = weft::cli::read_file(k);
+    const bool out = k.extension() == ".out";
+    const std::uint64_t total = 16777216 + (out ? 15 + 1 + 14 + 1 : 15 + 14);
+    EXPECT_LT(text.size(), 270u << 10) << k;
+    EXPECT_EQ(text.rfind(out ? "first-line-out\n" : "first-line-err\n", 0), 0u) << k;
+    EXPECT_TRUE(text.ends_with(out ? "last-line-out\n\n" : "last-line-err\n")) << k;
+    EXPECT_NE(text.find("[weft: " + std::to_string(total - (256u << 10)) +
+                        " bytes of this output dropped here; only its first 64 KiB and last "
+                        "192 KiB are kept]"),
+              std::string::npos)
+        << k << ": " << text.substr(65536, 200);
+  }
+}
+
 // Whether process `pid` (not a child of this one) has died or dies soon: it is gone or a
 // zombie. A SIGKILL sent to it is delivered promptly, so the wait is bounded by a count of
 // yields, not by time; one still alive after them is killed here (cleaning up a failure).

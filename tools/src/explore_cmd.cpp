@@ -25,6 +25,7 @@
 #include <fstream>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <ostream>
 
 #include "outcome.hpp"
@@ -43,7 +44,8 @@ struct Work {
 
 struct Running {
   Work work;
-  std::string out, err, report;
+  std::string report;
+  std::unique_ptr<Capture> out = std::make_unique<Capture>(), err = std::make_unique<Capture>();
 };
 
 // The explorations to run: all of them, or the ones named (each must exist).
@@ -231,7 +233,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
       }
       Work w = next_work();
       const std::string stem = fmt::format("{}/w{}", tmp.path().string(), serial++);
-      Running r{w, stem + ".out", stem + ".err", stem + ".json"};
+      Running r{w, stem + ".json"};
       WorkerRequest req;
       req.strategy = cfg.strategy;
       req.seed = cfg.seed;
@@ -243,7 +245,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
       pid_t pid = 0;
       try {
         pid = spawn(exploration_argv(target, chosen[w.exploration].name),
-                    worker_environment(base, req), r.out, r.err);
+                    worker_environment(base, req), *r.out, *r.err);
       } catch (const UsageError& e) {
         // No process to be had (a process or memory limit) or the binary gone: the batch
         // goes back; with workers still running, fewer at once from now on; with none, the
@@ -287,8 +289,12 @@ RunResult run_explore(const ExploreConfig& cfg) {
     running.erase(ended->first);
     const Work& w = r.work;
     ExplorationResult& ex = result.explorations[w.exploration];
-    WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report),
-                                read_file(r.out), read_file(r.err),
+    const std::string out = r.out->text(), err = r.err->text();
+    if (cfg.keep_temp) {  // what was kept of the worker's output, for debugging weft
+      std::ofstream(r.report.substr(0, r.report.size() - 5) + ".out", std::ios::binary) << out;
+      std::ofstream(r.report.substr(0, r.report.size() - 5) + ".err", std::ios::binary) << err;
+    }
+    WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report), out, err,
                                 target.protocol == Protocol::gtest);
     if (o.error) {
       // Workers running side by side meet the same bad configuration: said once.
@@ -369,9 +375,9 @@ RunResult run_explore(const ExploreConfig& cfg) {
         req.report_path = (tmp.path() / (stem + ".json")).string();
         req.trace_path = events;
         try {
+          Capture out, err;  // not read: the trace is what this replay is for
           (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
-                               (tmp.path() / (stem + ".out")).string(),
-                               (tmp.path() / (stem + ".err")).string()));
+                               out, err));
         } catch (const UsageError& e) {
           result.errors.push_back(fmt::format("--trace-dir: {} (the trace of {}'s finding in iteration {})",
                                               e.what(), ex.name, f.iteration ? *f.iteration + 1 : 0));

@@ -15,8 +15,10 @@ constexpr int kHangExitStatus = 124;  // runtime/src/watchdog.hpp
 
 std::string tail(const std::string& s, std::size_t n) {
   if (s.size() <= n) return s;
+  // From a line's start, unless the only line break is the last character (a line longer
+  // than n: its end is kept).
   auto nl = s.find('\n', s.size() - n);
-  return "...\n" + s.substr(nl == std::string::npos ? s.size() - n : nl + 1);
+  return "...\n" + s.substr(nl == std::string::npos || nl + 1 == s.size() ? s.size() - n : nl + 1);
 }
 
 }  // namespace

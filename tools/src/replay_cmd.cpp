@@ -92,16 +92,15 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   const std::string events =
       !cfg.events_path.empty() ? cfg.events_path : (tmp.path() / "trace.jsonl").string();
   if (tracing) req.trace_path = events;
-  const std::string out_path = (tmp.path() / "replay.out").string();
-  const std::string err_path = (tmp.path() / "replay.err").string();
+  Capture out_capture, err_capture;  // the worker's output, capped (process.hpp)
   InterruptGuard interrupt_guard;
   ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
-                                 out_path, err_path));
+                                 out_capture, err_capture));
   if (const int sig = interrupted()) {
     fmt::print(err, "weft replay: interrupted by {}; the replay was stopped\n", signal_name(sig));
     return kExitUsage;
   }
-  const std::string wout = read_file(out_path), werr = read_file(err_path);
+  const std::string wout = out_capture.text(), werr = err_capture.text();
   if (cfg.show_output) {
     out << wout;
     err << werr;
