@@ -27,6 +27,7 @@
 #include "report_file.hpp"
 #include "report_json.hpp"
 #include "lock_order_steer.hpp"
+#include "progress.hpp"
 #include "shrink.hpp"
 #include "strategy.hpp"
 #include "trace.hpp"
@@ -331,6 +332,7 @@ struct Prepared {
   std::unique_ptr<detail::Strategy> strategy;
   detail::Suppressions suppressions;
   std::unique_ptr<detail::TraceRecorder> trace;  // WEFT_TRACE on a replay
+  std::unique_ptr<detail::ProgressSlot> progress;  // WEFT_PROGRESS (the weft CLI's workers)
 };
 
 Prepared prepare(ExploreOptions& options) {
@@ -347,6 +349,8 @@ Prepared prepare(ExploreOptions& options) {
     throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
   }
   p.trace = detail::trace_from_environment(options);
+  if (options.use_environment)
+    p.progress = std::make_unique<detail::ProgressSlot>(std::getenv("WEFT_PROGRESS"));
   return p;
 }
 
@@ -436,6 +440,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       result.exhausted = strategy.exhausted();
       break;
     }
+    if (prepared.progress) prepared.progress->started(i);
     detail::ControlledScheduler sched(strategy, stacks, sink, race.get(), options);
     // Compaction needs the fault handler that brings a compacted stack back.
     if (crash_guard.owner()) sched.compact_stacks_from(options.compact_stacks_from);
@@ -475,6 +480,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       if (!options.keep_going || !worth_going_on(failure.kind)) break;
       note_finding(result, seen, std::move(failure), i, std::move(token), std::move(check));
     }
+    if (prepared.progress) prepared.progress->finished(i);
     if (options.time_budget.count() > 0 &&
         std::chrono::steady_clock::now() - started >= options.time_budget) {
       result.budget_exhausted = i + 1 < end;

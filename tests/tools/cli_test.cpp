@@ -291,6 +291,79 @@ TEST_F(Cli, ASegfaultingWorkerIsAFindingAndTheRestGoesOn) {
   EXPECT_NE(rp.out.find("SIGSEGV"), std::string::npos) << describe(rp);
 }
 
+// A worker killed by SIGKILL (the out-of-memory killer) writes nothing as it dies, but the
+// runtime announced each iteration it started (WEFT_PROGRESS): the finding names the
+// iteration, the command that runs it again, and the iterations after it go on. The kernel
+// dies on the very schedules SegfaultsOnOneSchedule faults on, whose iterations the runtime's
+// own crash report names: the two runs must agree.
+TEST_F(Cli, AWorkerKilledBySigkillNamesItsIterationAndHowToRunItAgain) {
+  Result killed = weft(explore("KilledOnOneSchedule", {"-n", "120", "-j", "2", "--max-findings",
+                                                       "1000", "--report", path("k.json")}));
+  ASSERT_EQ(killed.code, 1) << describe(killed);
+  Result faulted = weft(explore("SegfaultsOnOneSchedule", {"-n", "120", "-j", "2", "--max-findings",
+                                                           "1000", "--report", path("s.json")}));
+  ASSERT_EQ(faulted.code, 1) << describe(faulted);
+  const json ex = read_json("k.json")["explorations"][0];
+  EXPECT_EQ(ex["covered"], json::parse("[[0, 120]]")) << ex.dump(2);
+  std::vector<std::uint64_t> died, faulted_in;
+  const json faults = read_json("s.json")["explorations"][0]["findings"];
+  for (const json& f : faults) faulted_in.push_back(f["iteration"]);
+  ASSERT_GE(ex["findings"].size(), 2u) << ex.dump(2);
+  for (const json& f : ex["findings"]) {
+    EXPECT_EQ(f["kind"], "crash") << f.dump(2);
+    EXPECT_EQ(f["ended"], "signal SIGKILL (Killed)") << f.dump(2);
+    ASSERT_TRUE(f["iteration"].is_number()) << f.dump(2);
+    const std::uint64_t i = f["iteration"];
+    died.push_back(i);
+    EXPECT_NE(f["report"].get<std::string>().find("in iteration " + std::to_string(i + 1) +
+                                                  " and left no report (SIGKILL cannot be caught"),
+              std::string::npos)
+        << f.dump(2);
+    const std::string again = f["replay"];
+    EXPECT_EQ(again, "WEFT_STRATEGY=portfolio WEFT_SEED=1 WEFT_FIRST_ITERATION=" + std::to_string(i) +
+                         " WEFT_ITERATIONS=1 " KERNELS " --gtest_filter=Kernels.KilledOnOneSchedule")
+        << f.dump(2);
+    // The text shows the first in full and the others (the same crash) a line each.
+    EXPECT_NE(killed.out.find(died.size() == 1 ? "replay with: " + again
+                                               : "  iteration " + std::to_string(i + 1) +
+                                                     ": (no token; run it again: the command above "
+                                                     "with WEFT_FIRST_ITERATION=" + std::to_string(i) + ")"),
+              std::string::npos)
+        << describe(killed);
+  }
+  EXPECT_EQ(died, faulted_in);
+  // The command runs that iteration again, and it dies again; the next one does not.
+  const std::string again = ex["findings"][0]["replay"];
+  EXPECT_EQ(weft_argv({"/bin/sh", "-c", "exec env " + again}).code, 128 + SIGKILL);
+  EXPECT_EQ(weft_argv({"/bin/sh", "-c",
+                       "exec env WEFT_STRATEGY=portfolio WEFT_SEED=1 WEFT_ITERATIONS=1 WEFT_FIRST_ITERATION=" + std::to_string(died[0] + 1) +
+                           " " KERNELS " --gtest_filter=Kernels.KilledOnOneSchedule"}).code,
+            died.size() > 1 && died[1] == died[0] + 1 ? 128 + SIGKILL : 0);
+  // A worker that quit with _Exit(0) in its iteration is found at the same iterations.
+  Result quit = weft(explore("QuitsQuietlyOnOneSchedule", {"-n", "120", "-j", "2", "--max-findings",
+                                                           "1000", "--report", path("q.json")}));
+  ASSERT_EQ(quit.code, 1) << describe(quit);
+  std::vector<std::uint64_t> quit_in;
+  const json quits = read_json("q.json")["explorations"][0]["findings"];
+  for (const json& f : quits) {
+    ASSERT_TRUE(f["iteration"].is_number()) << f.dump(2);
+    quit_in.push_back(f["iteration"]);
+  }
+  EXPECT_EQ(quit_in, faulted_in);
+}
+
+// WEFT_PROGRESS is the CLI's to set: a stray one in the user's environment does not reach
+// the workers, and a binary run by hand with one it cannot map says so.
+TEST_F(Cli, AStrayProgressVariableIsReplacedOrNamed) {
+  Result r = weft(explore("Clean", {"-n", "3"}), {{"WEFT_PROGRESS", "/nonexistent/progress"}});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  Result direct = weft_argv({KERNELS, "--gtest_filter=Kernels.Clean"},
+                            {{"WEFT_PROGRESS", "/nonexistent/progress"}});
+  EXPECT_NE(direct.code, 0) << describe(direct);
+  EXPECT_NE(direct.out.find("WEFT_PROGRESS='/nonexistent/progress' cannot be used"), std::string::npos)
+      << describe(direct);
+}
+
 // The watchdog's limit is tiny and the goroutine spins forever on the hanging schedule, so
 // the outcome does not depend on timing.
 TEST_F(Cli, AHangingWorkerIsAFindingAndTheRestGoesOn) {

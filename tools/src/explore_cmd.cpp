@@ -234,6 +234,11 @@ RunResult run_explore(const ExploreConfig& cfg) {
       Work w = next_work();
       const std::string stem = fmt::format("{}/w{}", tmp.path().string(), serial++);
       Running r{w, stem + ".json"};
+      // The worker's WEFT_PROGRESS word (runtime/src/progress.hpp), zero until it starts an
+      // iteration. Not made (a full disk): the worker runs without it, as before.
+      const std::string progress_path = stem + ".progress";
+      if (!(std::ofstream(progress_path, std::ios::binary) << std::string(8, '\0')))
+        std::filesystem::remove(progress_path);
       WorkerRequest req;
       req.strategy = cfg.strategy;
       req.seed = cfg.seed;
@@ -242,6 +247,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
       req.report_path = r.report;
       req.time_budget_ms = budget;
       req.dfs_shard = w.dfs_part;
+      if (std::filesystem::exists(progress_path)) req.progress_path = progress_path;
       pid_t pid = 0;
       try {
         pid = spawn(exploration_argv(target, chosen[w.exploration].name),
@@ -294,8 +300,14 @@ RunResult run_explore(const ExploreConfig& cfg) {
       std::ofstream(r.report.substr(0, r.report.size() - 5) + ".out", std::ios::binary) << out;
       std::ofstream(r.report.substr(0, r.report.size() - 5) + ".err", std::ios::binary) << err;
     }
+    std::uint64_t progress_word = 0;
+    {
+      const std::string word = read_file(r.report.substr(0, r.report.size() - 5) + ".progress");
+      if (word.size() == sizeof progress_word)
+        std::memcpy(&progress_word, word.data(), sizeof progress_word);
+    }
     WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report), out, err,
-                                target.protocol == Protocol::gtest);
+                                target.protocol == Protocol::gtest, progress_word);
     if (o.error) {
       // Workers running side by side meet the same bad configuration: said once.
       std::string error = fmt::format("{}: {}", ex.name, *o.error);
@@ -329,7 +341,12 @@ RunResult run_explore(const ExploreConfig& cfg) {
       Finding f = std::move(*o.finding);
       if (f.strategy.empty()) f.strategy = cfg.strategy;
       if (f.seed == 0) f.seed = cfg.seed;
-      if (!f.token.empty()) f.replay = replay_command(target, ex.name, f.token);
+      if (!f.token.empty()) {
+        f.replay = replay_command(target, ex.name, f.token);
+      } else if (f.iteration && !dfs) {
+        // Died without writing its schedule (SIGKILL, _exit): the iteration re-runs alone.
+        f.replay = rerun_command(target, ex.name, f.strategy, f.seed, *f.iteration);
+      }
       ex.findings.push_back(std::move(f));
       if (ex.findings.size() >= cfg.max_findings && !stopped[w.exploration]) {
         stopped[w.exploration] = true;

@@ -59,7 +59,8 @@ std::optional<FatalReport> parse_fatal_report(const std::string& err) {
 
 WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
                         const std::string& report_json, const std::string& out,
-                        const std::string& err, bool status_is_verdict) {
+                        const std::string& err, bool status_is_verdict,
+                        std::uint64_t progress) {
   WorkerOutcome w;
   w.covered_end = first;
   const std::uint64_t end = first + count;
@@ -141,7 +142,15 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     return w;
   }
 
-  // 3. Neither.
+  // 3. Neither. What WEFT_PROGRESS says: the iteration the worker was in, or the last one it
+  // finished (words for iterations it was not given are ignored).
+  std::optional<std::uint64_t> in_iteration, after_iteration;
+  if (progress >= 2 && (progress >> 1) - 1 >= first && (progress >> 1) - 1 < end)
+    ((progress & 1) ? in_iteration : after_iteration) = (progress >> 1) - 1;
+  auto died_at = [&](std::uint64_t i) {
+    w.covered_end = i + 1;
+    w.resumable = w.covered_end < end;
+  };
   const std::string both = out + err;
   if (auto at = both.find("weft: configuration error"); at != std::string::npos) {
     w.error = both.substr(at);
@@ -157,11 +166,22 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
         out.find("[  SKIPPED ]") == std::string::npos) {
       Finding f;
       f.kind = "crash";
-      f.report = fmt::format("the worker exited with status 0 in the middle of its test and left "
-                             "no report: something ended the process without running its exit "
-                             "handlers (_exit() or _Exit()), so no schedule reproduces it; its "
-                             "output:\n{}",
-                             tail(both, 4000));
+      if (in_iteration) {
+        f.iteration = in_iteration;
+        died_at(*in_iteration);
+        f.report = fmt::format("the worker exited with status 0 in iteration {} and left no "
+                               "report: something ended the process without running its exit "
+                               "handlers (_exit() or _Exit()), so its schedule was not written; "
+                               "the iteration runs again alone with the command below; its "
+                               "output:\n{}",
+                               *in_iteration + 1, tail(both, 4000));
+      } else {
+        f.report = fmt::format("the worker exited with status 0 in the middle of its test and "
+                               "left no report: something ended the process without running its "
+                               "exit handlers (_exit() or _Exit()), so no schedule reproduces it; "
+                               "its output:\n{}",
+                               tail(both, 4000));
+      }
       f.ended = status.describe();
       w.finding = std::move(f);
       return w;
@@ -178,6 +198,32 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   // The runtime reports every end it can see inside an iteration (a fault, a catchable
   // signal, exit()): no report means outside one, or an end nothing in the process sees.
   const bool killed = status.signaled && status.signal == SIGKILL;
+  f.ended = status.describe();
+  if (in_iteration) {
+    // The runtime had said it started this iteration and not that it ended.
+    f.iteration = in_iteration;
+    died_at(*in_iteration);
+    f.report = fmt::format("the worker ended with {} in iteration {} and left no report{}, so its "
+                           "schedule was not written and there is no token; the iteration runs "
+                           "again alone (its schedule depends only on the strategy, the seed and "
+                           "its number) with the command below; its output:\n{}",
+                           status.describe(), *in_iteration + 1,
+                           killed ? " (SIGKILL cannot be caught: the out-of-memory killer, a "
+                                    "memory limit of the cgroup, or kill -9)"
+                                  : "",
+                           tail(both, 4000));
+    w.finding = std::move(f);
+    return w;
+  }
+  if (after_iteration) {
+    died_at(*after_iteration);
+    f.report = fmt::format("the worker ended with {} after iteration {}, outside any explored "
+                           "iteration, and left no report, so no schedule reproduces it; the "
+                           "iterations after it go on in a fresh worker; its output:\n{}",
+                           status.describe(), *after_iteration + 1, tail(both, 4000));
+    w.finding = std::move(f);
+    return w;
+  }
   f.report = fmt::format("the worker ended with {} and left no report, so no schedule "
                          "reproduces it: {}; its output:\n{}",
                          status.describe(),

@@ -136,7 +136,7 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   Environment e = base;
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
                         "WEFT_REPLAY", "WEFT_MINIMIZE", "WEFT_REPORT", "WEFT_TRACE",
-                        "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD",
+                        "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD", "WEFT_PROGRESS",
                         "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER",
                         "GTEST_SHARD_STATUS_FILE"})
     e.unset(v);
@@ -157,7 +157,17 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   if (req.time_budget_ms)
     e.set("WEFT_TIME_BUDGET", worker_duration(*req.time_budget_ms));
   if (!req.dfs_shard.empty()) e.set("WEFT_DFS_SHARD", req.dfs_shard);
+  if (!req.progress_path.empty()) e.set("WEFT_PROGRESS", req.progress_path);
   return e;
+}
+
+std::string rerun_command(const Target& t, const std::string& name, const std::string& strategy,
+                          std::uint64_t seed, std::uint64_t iteration) {
+  std::vector<std::string> argv{"WEFT_STRATEGY=" + strategy, fmt::format("WEFT_SEED={}", seed),
+                                fmt::format("WEFT_FIRST_ITERATION={}", iteration),
+                                "WEFT_ITERATIONS=1"};
+  for (std::string& a : exploration_argv(t, name)) argv.push_back(std::move(a));
+  return command_line(argv);
 }
 
 std::string shell_quote(const std::string& s) {

@@ -66,12 +66,19 @@ struct WorkerRequest {
   std::string trace_path;  // WEFT_TRACE, replay only
   std::optional<std::uint64_t> time_budget_ms;
   std::string dfs_shard;  // "K/N": this worker's part of a dfs search (WEFT_DFS_SHARD)
+  std::string progress_path;  // WEFT_PROGRESS: an 8-byte file the worker maps (explore only)
 };
 
 // The variables the CLI owns are removed from `base` (a user's WEFT_SEED must not change
 // what a worker explores; GTEST_TOTAL_SHARDS would make GoogleTest skip the test), then set
 // from `req`. Other WEFT_* variables (WEFT_SUPPRESS, WEFT_MAX_STEPS, ...) pass through.
 Environment worker_environment(const Environment& base, const WorkerRequest& req);
+
+// The command line that re-runs iteration `iteration` of exploration `name` alone (strategy
+// and seed in WEFT_* variables): for a finding whose worker died without writing its
+// schedule, since the iteration's schedule depends only on them.
+std::string rerun_command(const Target& t, const std::string& name, const std::string& strategy,
+                          std::uint64_t seed, std::uint64_t iteration);
 
 // A shell-quoted command line (for the replay hints the CLI prints).
 std::string shell_quote(const std::string& s);
