@@ -552,6 +552,14 @@ TEST(Hang, TimeoutFromTheEnvironment) {
   ::setenv("WEFT_HANG_TIMEOUT", "0", 1);
   weft::apply_environment(o);
   EXPECT_EQ(o.hang_timeout, std::chrono::milliseconds(0));
+  // Hours, as every duration the CLI takes (and WEFT_TIME_BUDGET, read by the same parser).
+  ::setenv("WEFT_HANG_TIMEOUT", "2h", 1);
+  ::setenv("WEFT_TIME_BUDGET", "1h", 1);
+  weft::apply_environment(o);
+  ::unsetenv("WEFT_TIME_BUDGET");
+  EXPECT_EQ(o.hang_timeout, std::chrono::milliseconds(7'200'000));
+  EXPECT_EQ(o.time_budget, std::chrono::milliseconds(3'600'000));
+  o.time_budget = std::chrono::milliseconds(0);
   ::setenv("WEFT_HANG_TIMEOUT", "soon", 1);
   try {
     weft::apply_environment(o);
