@@ -251,6 +251,7 @@ void apply_environment(ExploreOptions& o) {
     (void)detail::Suppressions::parse(items, "WEFT_SUPPRESS");  // throws on a malformed entry
     o.race_suppressions.insert(o.race_suppressions.end(), items.begin(), items.end());
   }
+  if (const char* v = std::getenv("WEFT_EXPLORATION"); v && *v) o.name = v;
   if (const char* v = std::getenv("WEFT_REPLAY"); v && *v) {
     try {
       (void)detail::decode_schedule(v);
@@ -333,12 +334,36 @@ struct Prepared {
   detail::Suppressions suppressions;
   std::unique_ptr<detail::TraceRecorder> trace;  // WEFT_TRACE on a replay
   std::unique_ptr<detail::ProgressSlot> progress;  // WEFT_PROGRESS (the weft CLI's workers)
+  detail::TokenFingerprint fingerprint;  // what this exploration's tokens are recorded against
 };
 
 Prepared prepare(ExploreOptions& options) {
   if (options.use_environment) apply_environment(options);
   validate(options);
   Prepared p;
+  p.fingerprint = detail::make_fingerprint(options.name, options.schedule_accesses);
+  const char* env_replay = nullptr;
+  if (options.use_environment) {
+    const char* minimize = std::getenv("WEFT_MINIMIZE");
+    const char* replay = std::getenv("WEFT_REPLAY");
+    env_replay = minimize && *minimize && options.replay == minimize ? "WEFT_MINIMIZE"
+                 : replay && *replay && options.replay == replay     ? "WEFT_REPLAY"
+                                                                     : nullptr;
+  }
+  if (options.strategy == StrategyKind::replay) {
+    // A token recorded against another test, schedule space or weft is refused here, naming
+    // both, before it could replay as another schedule (and pass).
+    std::string why;
+    try {
+      why = detail::fingerprint_mismatch(detail::decode_schedule(options.replay).fingerprint(),
+                                         p.fingerprint, options.name);
+    } catch (const std::invalid_argument&) {
+      // Malformed: make_strategy says so below.
+    }
+    if (!why.empty())
+      throw std::invalid_argument(
+          fmt::format("{}: {}", env_replay ? env_replay : "ExploreOptions::replay", why));
+  }
   p.suppressions = detail::Suppressions::parse(options.race_suppressions,
                                                "ExploreOptions::race_suppressions");
   try {
@@ -388,6 +413,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   result.strategy = options.strategy;
   result.seed = options.seed;
   detail::Strategy* chosen = prepared.strategy.get();
+  detail::FingerprintScope fingerprint_scope(prepared.fingerprint);  // in every token recorded
 
   detail::StackPool stacks(options.stack_size ? options.stack_size : detail::default_stack_size());
   std::unique_ptr<detail::RaceSink> race;

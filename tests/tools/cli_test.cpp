@@ -232,7 +232,7 @@ TEST_F(Cli, FindingsExit1AndEachReplays) {
   ASSERT_GE(fs.size(), 3u) << j.dump(2);
   for (const json& f : fs) {
     EXPECT_EQ(f["kind"], "assertion failure");
-    EXPECT_EQ(f["token"].get<std::string>().rfind("w2-", 0), 0u);
+    EXPECT_EQ(f["token"].get<std::string>().rfind("w3-", 0), 0u);
     EXPECT_NE(f["replay"].get<std::string>().find("-e Kernels.AssertsOnSomeSchedules"), std::string::npos);
   }
   EXPECT_NE(j["explorations"][0]["notes"].dump().find("--max-findings"), std::string::npos);
@@ -362,6 +362,46 @@ TEST_F(Cli, AStrayProgressVariableIsReplacedOrNamed) {
   EXPECT_NE(direct.code, 0) << describe(direct);
   EXPECT_NE(direct.out.find("WEFT_PROGRESS='/nonexistent/progress' cannot be used"), std::string::npos)
       << describe(direct);
+}
+
+// A token names (by a fingerprint) the test it was recorded for: `weft replay` finds that
+// exploration without -e, refuses another one naming the right one, and refuses a binary
+// that has none of that name, where such a replay used to run some other schedule and could
+// pass. A version 2 token (no fingerprint) still replays.
+TEST_F(Cli, ATokenNamesTheTestItWasRecordedFor) {
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "40", "-j", "1", "--max-findings", "1",
+                                                     "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  const std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  ASSERT_EQ(token.rfind("w3-", 0), 0u) << token;
+  // No -e, in a binary of nine explorations: the token says which.
+  Result found = weft({"replay", token, "--", KERNELS});
+  EXPECT_EQ(found.code, 1) << describe(found);
+  EXPECT_NE(found.out.find("goroutine 1 appended first"), std::string::npos) << describe(found);
+  // Another exploration of the same binary.
+  Result other = weft({"replay", token, "-e", "Kernels.Clean", "--", KERNELS});
+  EXPECT_EQ(other.code, 2) << describe(other);
+  EXPECT_NE(other.err.find("this token was recorded for 'Kernels.AssertsOnSomeSchedules', not "
+                           "'Kernels.Clean': replay it with -e Kernels.AssertsOnSomeSchedules"),
+            std::string::npos)
+      << describe(other);
+  // Another binary, with no exploration of that name.
+  Result elsewhere = weft({"replay", token, "-e", "fine", "--", LIST_KERNEL});
+  EXPECT_EQ(elsewhere.code, 2) << describe(elsewhere);
+  EXPECT_NE(elsewhere.err.find("this token was recorded for another test (fingerprint "),
+            std::string::npos)
+      << describe(elsewhere);
+  EXPECT_NE(elsewhere.err.find("not 'fine', and '" LIST_KERNEL "' has no exploration of that "
+                               "fingerprint: was it recorded with another binary?"),
+            std::string::npos)
+      << describe(elsewhere);
+  // Run by hand under another name (WEFT_EXPLORATION, as the CLI sets it): the runtime says so.
+  Result by_hand = weft_argv({KERNELS, "--gtest_filter=Kernels.Clean"},
+                             {{"WEFT_REPLAY", token}, {"WEFT_EXPLORATION", "Kernels.Clean"}});
+  EXPECT_NE(by_hand.code, 0) << describe(by_hand);
+  EXPECT_NE(by_hand.out.find("WEFT_REPLAY: replay token was recorded for another test"),
+            std::string::npos)
+      << describe(by_hand);
 }
 
 // The watchdog's limit is tiny and the goroutine spins forever on the hanging schedule, so

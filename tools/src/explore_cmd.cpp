@@ -240,6 +240,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
       if (!(std::ofstream(progress_path, std::ios::binary) << std::string(8, '\0')))
         std::filesystem::remove(progress_path);
       WorkerRequest req;
+      req.exploration = chosen[w.exploration].name;
       req.strategy = cfg.strategy;
       req.seed = cfg.seed;
       req.first = w.first;
@@ -388,6 +389,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
         const std::string events = (tmp.path() / (stem + ".jsonl")).string();
         const std::string html = (std::filesystem::path(cfg.trace_dir) / (stem + ".html")).string();
         WorkerRequest req;
+        req.exploration = ex.name;
         req.replay = f.token;
         req.report_path = (tmp.path() / (stem + ".json")).string();
         req.trace_path = events;

@@ -35,8 +35,9 @@ int run_minimize(const MinimizeConfig& cfg, std::ostream& out, std::ostream& err
   Target t = make_target(cfg.command, cfg.protocol);
   Environment base = Environment::inherited();
   TempDir tmp;
-  const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration);
+  const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration, cfg.token);
   WorkerRequest req;
+  req.exploration = name;
   req.replay = cfg.token;
   req.minimize = true;
   req.minimize_replays = cfg.replays;

@@ -136,11 +136,12 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   Environment e = base;
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
                         "WEFT_REPLAY", "WEFT_MINIMIZE", "WEFT_REPORT", "WEFT_TRACE",
-                        "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD", "WEFT_PROGRESS",
+                        "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD", "WEFT_PROGRESS", "WEFT_EXPLORATION",
                         "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER",
                         "GTEST_SHARD_STATUS_FILE"})
     e.unset(v);
   e.set("WEFT_REPORT", req.report_path);
+  if (!req.exploration.empty()) e.set("WEFT_EXPLORATION", req.exploration);
   if (!req.replay.empty()) {
     e.set(req.minimize ? "WEFT_MINIMIZE" : "WEFT_REPLAY", req.replay);
     if (req.minimize_replays)

@@ -59,6 +59,7 @@ struct WorkerRequest {
   std::uint64_t seed = 1;
   std::uint64_t first = 0;
   std::uint64_t count = 1;
+  std::string exploration;  // its name (WEFT_EXPLORATION: the test named in its tokens)
   std::string replay;  // a token: replay instead of exploring
   bool minimize = false;  // with replay: shrink it if it fails (WEFT_MINIMIZE)
   std::optional<unsigned> minimize_replays;  // WEFT_MINIMIZE_REPLAYS
