@@ -341,7 +341,11 @@ Prepared prepare(ExploreOptions& options) {
   if (options.use_environment) apply_environment(options);
   validate(options);
   Prepared p;
-  p.fingerprint = detail::make_fingerprint(options.name, options.schedule_accesses);
+  // Spurious wake-ups are read where a condition variable waits (std_sync.cpp), from the
+  // environment whatever use_environment says: so here too.
+  const char* spurious = std::getenv("WEFT_SPURIOUS_WAKEUPS");
+  p.fingerprint = detail::make_fingerprint(options.name, options.schedule_accesses,
+                                           !(spurious && std::string_view(spurious) == "0"));
   const char* env_replay = nullptr;
   if (options.use_environment) {
     const char* minimize = std::getenv("WEFT_MINIMIZE");

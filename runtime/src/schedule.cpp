@@ -85,8 +85,11 @@ std::uint32_t test_fingerprint(std::string_view name) noexcept {
   return h == 0 ? 1 : h;
 }
 
-TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses) noexcept {
-  return {kScheduleSemantics, 1u | (schedule_accesses ? 2u : 0u), test_fingerprint(name)};
+TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses,
+                                  bool spurious_wakeups) noexcept {
+  return {kScheduleSemantics,
+          1u | (schedule_accesses ? 2u : 0u) | (spurious_wakeups ? 4u : 0u),
+          test_fingerprint(name)};
 }
 
 std::string fingerprint_mismatch(const TokenFingerprint& token, const TokenFingerprint& here,
@@ -105,12 +108,14 @@ std::string fingerprint_mismatch(const TokenFingerprint& token, const TokenFinge
         "names it)",
         token.test, name, here.test);
   if (token.space != 0 && here.space != 0 && token.space != here.space) {
-    auto accesses = [](std::uint32_t space) { return (space & 2) ? "on" : "off"; };
+    const std::uint32_t bit = ((token.space ^ here.space) & 2) ? 2 : 4;
+    auto on = [bit](std::uint32_t space) { return (space & bit) ? "on" : "off"; };
     return fmt::format(
-        "replay token was recorded with memory accesses as scheduling points {} "
-        "(ExploreOptions::schedule_accesses), and this exploration has them {}: its choices "
-        "belong to another schedule space; replay it with the options that recorded it",
-        accesses(token.space), accesses(here.space));
+        "replay token was recorded with {} {}, and this exploration has them {}: its choices "
+        "belong to another schedule space; replay it with the settings that recorded it",
+        bit == 2 ? "memory accesses as scheduling points (ExploreOptions::schedule_accesses)"
+                 : "spurious wake-ups of condition variables (WEFT_SPURIOUS_WAKEUPS)",
+        on(token.space), on(here.space));
   }
   return {};
 }

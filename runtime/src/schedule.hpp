@@ -19,7 +19,8 @@
 // fails clearly instead of running some other schedule (and passing):
 //   varint  schedule semantics (kScheduleSemantics of the weft that recorded it);
 //   varint  schedule space: bit 0 set, bit 1 = memory accesses were scheduling points
-//           (ExploreOptions::schedule_accesses);
+//           (ExploreOptions::schedule_accesses), bit 2 = condition variables could wake
+//           spuriously (WEFT_SPURIOUS_WAKEUPS, a choice at each wait);
 //   4 bytes the test: test_fingerprint() of ExploreOptions::name, little-endian; 0 when the
 //           exploration had no name.
 // Version 2 ("w2-": the operations alone) was written before the fingerprint; it reads as
@@ -54,7 +55,8 @@ inline constexpr std::uint32_t kScheduleSemantics = 1;
 // What a token was recorded against (the "w3-" header above).
 struct TokenFingerprint {
   std::uint32_t semantics = kScheduleSemantics;
-  std::uint32_t space = 0;  // 0: unknown (a version 1 or 2 token); else bit 0 | accesses << 1
+  std::uint32_t space = 0;  // 0: unknown (a version 1 or 2 token); else 1 | accesses << 1 |
+                            // spurious wake-ups << 2
   std::uint32_t test = 0;   // test_fingerprint(name); 0: unknown
   bool operator==(const TokenFingerprint&) const = default;
 };
@@ -64,7 +66,8 @@ struct TokenFingerprint {
 std::uint32_t test_fingerprint(std::string_view name) noexcept;
 
 // The fingerprint of an exploration with these settings.
-TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses) noexcept;
+TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses,
+                                  bool spurious_wakeups) noexcept;
 
 // Why a token recorded with `token` cannot be replayed by an exploration with `here` (named
 // `name`), or "".

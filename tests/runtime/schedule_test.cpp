@@ -164,7 +164,7 @@ TEST(Schedule, MalformedVersionTwoTokens) {
 TEST(Schedule, TokensCarryTheirFingerprintAndOlderTokensStillRead) {
   using weft::detail::kScheduleSemantics;
   using weft::detail::TokenFingerprint;
-  const TokenFingerprint a = weft::detail::make_fingerprint("Suite.A", true);
+  const TokenFingerprint a = weft::detail::make_fingerprint("Suite.A", true, true);
   EXPECT_EQ(a.semantics, kScheduleSemantics);
   EXPECT_EQ(a.test, weft::detail::test_fingerprint("Suite.A"));
   EXPECT_NE(a.test, weft::detail::test_fingerprint("Suite.B"));
@@ -334,12 +334,24 @@ TEST(Schedule, AReplayOfAnotherTestsSpacesOrWeftsTokenIsRefusedClearly) {
   // Another schedule space: memory accesses were scheduling points when it was recorded.
   weft::ExploreResult space = replay_as(token, "Suite.A", false);
   EXPECT_EQ(space.failure->kind, weft::FailureKind::configuration);
-  EXPECT_NE(space.failure->report.find("recorded with memory accesses as scheduling points on"),
+  EXPECT_NE(space.failure->report.find("recorded with memory accesses as scheduling points "
+                                       "(ExploreOptions::schedule_accesses) on, and this "
+                                       "exploration has them off"),
             std::string::npos)
       << space.failure->report;
+  // Condition variables without spurious wake-ups (a choice fewer at each wait).
+  ::setenv("WEFT_SPURIOUS_WAKEUPS", "0", 1);
+  weft::ExploreResult no_spurious = replay_as(token, "Suite.A");
+  ::unsetenv("WEFT_SPURIOUS_WAKEUPS");
+  EXPECT_EQ(no_spurious.failure->kind, weft::FailureKind::configuration);
+  EXPECT_NE(no_spurious.failure->report.find(
+                "recorded with spurious wake-ups of condition variables (WEFT_SPURIOUS_WAKEUPS) "
+                "on, and this exploration has them off"),
+            std::string::npos)
+      << no_spurious.failure->report;
   // Another weft, whose scheduling points differ: older, or newer.
   for (std::uint32_t semantics : {weft::detail::kScheduleSemantics - 1, weft::detail::kScheduleSemantics + 1}) {
-    weft::detail::TokenFingerprint f = weft::detail::make_fingerprint("Suite.A", true);
+    weft::detail::TokenFingerprint f = weft::detail::make_fingerprint("Suite.A", true, true);
     f.semantics = semantics;
     std::string foreign;
     {
