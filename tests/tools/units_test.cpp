@@ -124,6 +124,16 @@ TEST(Outcome, AWorkerKilledWithoutAReportIsPlacedByItsProgressWord) {
     EXPECT_EQ(o.covered_end, 5u) << garbage;
     EXPECT_FALSE(o.resumable) << garbage;
   }
+  // Exit status 0 in an iteration (_exit(0)), for either protocol: a crash in it, not a test
+  // that never explored.
+  for (bool gtest : {true, false}) {
+    auto quit = interpret(5, 10, ExitStatus{}, "", "", "", gtest, (8 << 1) | 1);
+    ASSERT_TRUE(quit.finding) << gtest;
+    EXPECT_EQ(quit.finding->kind, "crash");
+    EXPECT_EQ(quit.finding->iteration, 7u);
+    EXPECT_TRUE(quit.ran_explore);
+    EXPECT_EQ(quit.covered_end, 8u);
+  }
   // A report (or a fatal report) still wins over the word.
   std::string err = "\nweft: crash in iteration 9 (strategy random, seed 1)\n\nboom\n\nreplay with: WEFT_REPLAY=w2-x\n";
   auto fatal = interpret(5, 10, ExitStatus{true, 0, SIGSEGV}, "", "", err, true, (8 << 1) | 1);

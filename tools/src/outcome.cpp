@@ -160,10 +160,13 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     // GoogleTest says when a test starts and how it ended: a test that started and never
     // ended, in a process that exited 0 without weft's report, was cut off by something
     // that runs no exit handler (_exit(), _Exit()) — inside explore() as far as anyone knows.
-    if (status_is_verdict && out.find("[ RUN      ]") != std::string::npos &&
-        out.find("[       OK ]") == std::string::npos &&
-        out.find("[  FAILED  ]") == std::string::npos &&
-        out.find("[  SKIPPED ]") == std::string::npos) {
+    // Whatever the protocol, a worker whose WEFT_PROGRESS word says it was in an iteration
+    // was cut off there.
+    if (in_iteration ||
+        (status_is_verdict && out.find("[ RUN      ]") != std::string::npos &&
+         out.find("[       OK ]") == std::string::npos &&
+         out.find("[  FAILED  ]") == std::string::npos &&
+         out.find("[  SKIPPED ]") == std::string::npos)) {
       Finding f;
       f.kind = "crash";
       if (in_iteration) {
