@@ -87,7 +87,9 @@ std::vector<Verdict> run_examples(std::span<const Example> examples,
   std::vector<Verdict> verdicts;
   std::vector<std::pair<const Example*, weft::ExploreResult>> bugs;
   for (const Example& e : examples) {
-    weft::ExploreResult r = weft::explore(e.body, options);
+    weft::ExploreOptions named = options;
+    named.name = e.name;  // its tokens name it: replayed for another example, they are refused
+    weft::ExploreResult r = weft::explore(e.body, named);
     if (r.failure && r.failure->kind == weft::FailureKind::configuration)
       throw std::invalid_argument(r.failure->report);  // bad input: main exits 2
     Verdict v = judge(e, r);
@@ -144,6 +146,7 @@ Verdict replay_example(const Example& example, const std::string& token, std::os
   weft::ExploreOptions options;
   options.strategy = weft::StrategyKind::replay;
   options.replay = token;
+  options.name = example.name;
   options.use_environment = false;  // the command line says exactly what to run
   weft::ExploreResult r = weft::explore(example.body, options);
   if (r.failure && r.failure->kind == weft::FailureKind::configuration)

@@ -162,7 +162,9 @@ ExploreOptions isolated(std::uint64_t iterations) {
 void expect_every_schedule_passes(std::function<void()> body, const ExploreOptions& options,
                                   std::source_location where) {
   ::testing::ScopedTrace at(where.file_name(), static_cast<int>(where.line()), "explored here");
-  const ExploreResult r = explore(std::move(body), options);
+  ExploreOptions named = options;
+  if (named.name.empty()) named.name = current_test_name();  // in its tokens' fingerprint
+  const ExploreResult r = explore(std::move(body), named);
   EXPECT_NO_CONCURRENCY_BUG(r);
   if (r.ok() && !r.exhausted) {
     EXPECT_EQ(r.iterations, options.iterations) << "the exploration stopped early: " << r;
@@ -178,6 +180,7 @@ void run_test(void (*body)(), ExploreOptions options) {
   } catch (const std::invalid_argument&) {
     // A malformed WEFT_* variable: explore() reports it as a configuration failure.
   }
+  if (options.name.empty()) options.name = current_test_name();  // in its tokens' fingerprint
   EXPECT_NO_CONCURRENCY_BUG(explore(body, options));
 }
 

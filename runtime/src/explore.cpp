@@ -27,6 +27,7 @@
 #include "report_file.hpp"
 #include "report_json.hpp"
 #include "lock_order_steer.hpp"
+#include "progress.hpp"
 #include "shrink.hpp"
 #include "strategy.hpp"
 #include "trace.hpp"
@@ -250,6 +251,7 @@ void apply_environment(ExploreOptions& o) {
     (void)detail::Suppressions::parse(items, "WEFT_SUPPRESS");  // throws on a malformed entry
     o.race_suppressions.insert(o.race_suppressions.end(), items.begin(), items.end());
   }
+  if (const char* v = std::getenv("WEFT_EXPLORATION"); v && *v) o.name = v;
   if (const char* v = std::getenv("WEFT_REPLAY"); v && *v) {
     try {
       (void)detail::decode_schedule(v);
@@ -331,12 +333,41 @@ struct Prepared {
   std::unique_ptr<detail::Strategy> strategy;
   detail::Suppressions suppressions;
   std::unique_ptr<detail::TraceRecorder> trace;  // WEFT_TRACE on a replay
+  std::unique_ptr<detail::ProgressSlot> progress;  // WEFT_PROGRESS (the weft CLI's workers)
+  detail::TokenFingerprint fingerprint;  // what this exploration's tokens are recorded against
 };
 
 Prepared prepare(ExploreOptions& options) {
   if (options.use_environment) apply_environment(options);
   validate(options);
   Prepared p;
+  // Spurious wake-ups are read where a condition variable waits (std_sync.cpp), from the
+  // environment whatever use_environment says: so here too.
+  const char* spurious = std::getenv("WEFT_SPURIOUS_WAKEUPS");
+  p.fingerprint = detail::make_fingerprint(options.name, options.schedule_accesses,
+                                           !(spurious && std::string_view(spurious) == "0"));
+  const char* env_replay = nullptr;
+  if (options.use_environment) {
+    const char* minimize = std::getenv("WEFT_MINIMIZE");
+    const char* replay = std::getenv("WEFT_REPLAY");
+    env_replay = minimize && *minimize && options.replay == minimize ? "WEFT_MINIMIZE"
+                 : replay && *replay && options.replay == replay     ? "WEFT_REPLAY"
+                                                                     : nullptr;
+  }
+  if (options.strategy == StrategyKind::replay) {
+    // A token recorded against another test, schedule space or weft is refused here, naming
+    // both, before it could replay as another schedule (and pass).
+    std::string why;
+    try {
+      why = detail::fingerprint_mismatch(detail::decode_schedule(options.replay).fingerprint(),
+                                         p.fingerprint, options.name);
+    } catch (const std::invalid_argument&) {
+      // Malformed: make_strategy says so below.
+    }
+    if (!why.empty())
+      throw std::invalid_argument(
+          fmt::format("{}: {}", env_replay ? env_replay : "ExploreOptions::replay", why));
+  }
   p.suppressions = detail::Suppressions::parse(options.race_suppressions,
                                                "ExploreOptions::race_suppressions");
   try {
@@ -347,6 +378,8 @@ Prepared prepare(ExploreOptions& options) {
     throw std::invalid_argument(fmt::format("{}: {}", source, e.what()));
   }
   p.trace = detail::trace_from_environment(options);
+  if (options.use_environment)
+    p.progress = std::make_unique<detail::ProgressSlot>(std::getenv("WEFT_PROGRESS"));
   return p;
 }
 
@@ -384,6 +417,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   result.strategy = options.strategy;
   result.seed = options.seed;
   detail::Strategy* chosen = prepared.strategy.get();
+  detail::FingerprintScope fingerprint_scope(prepared.fingerprint);  // in every token recorded
 
   detail::StackPool stacks(options.stack_size ? options.stack_size : detail::default_stack_size());
   std::unique_ptr<detail::RaceSink> race;
@@ -436,6 +470,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       result.exhausted = strategy.exhausted();
       break;
     }
+    if (prepared.progress) prepared.progress->started(i);
     detail::ControlledScheduler sched(strategy, stacks, sink, race.get(), options);
     // Compaction needs the fault handler that brings a compacted stack back.
     if (crash_guard.owner()) sched.compact_stacks_from(options.compact_stacks_from);
@@ -475,6 +510,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
       if (!options.keep_going || !worth_going_on(failure.kind)) break;
       note_finding(result, seen, std::move(failure), i, std::move(token), std::move(check));
     }
+    if (prepared.progress) prepared.progress->finished(i);
     if (options.time_budget.count() > 0 &&
         std::chrono::steady_clock::now() - started >= options.time_budget) {
       result.budget_exhausted = i + 1 < end;

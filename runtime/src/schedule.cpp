@@ -1,5 +1,7 @@
-// The compact schedule and version 2 tokens; see schedule.hpp for the format.
+// The compact schedule and version 3 tokens; see schedule.hpp for the format.
 #include "schedule.hpp"
+
+#include <fmt/format.h>
 
 #include <stdexcept>
 
@@ -11,6 +13,10 @@ namespace weft::detail {
 namespace {
 
 constexpr const char* kPrefix2 = "w2-";
+constexpr const char* kPrefix3 = "w3-";
+
+// What ScheduleLogs made on this thread record (FingerprintScope).
+thread_local TokenFingerprint current_fingerprint;
 enum : std::uint64_t { kLiteral = 0, kRun = 1, kDraws = 2 };
 
 template <class Put>
@@ -67,7 +73,64 @@ std::invalid_argument bad_token(const std::string& why) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
+// Fingerprints.
+
+std::uint32_t test_fingerprint(std::string_view name) noexcept {
+  if (name.empty()) return 0;
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h == 0 ? 1 : h;
+}
+
+TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses,
+                                  bool spurious_wakeups) noexcept {
+  return {kScheduleSemantics,
+          1u | (schedule_accesses ? 2u : 0u) | (spurious_wakeups ? 4u : 0u),
+          test_fingerprint(name)};
+}
+
+std::string fingerprint_mismatch(const TokenFingerprint& token, const TokenFingerprint& here,
+                                 std::string_view name) {
+  if (token.semantics != here.semantics)
+    return fmt::format(
+        "replay token was recorded by {} weft (schedule semantics {}; this weft's is {}): the "
+        "operations that are scheduling points changed since, so its choices would replay "
+        "another schedule; re-run the exploration to get a new token",
+        token.semantics < here.semantics ? "an older" : "a newer", token.semantics,
+        here.semantics);
+  if (token.test != 0 && here.test != 0 && token.test != here.test)
+    return fmt::format(
+        "replay token was recorded for another test (test fingerprint {:08x}), not for '{}' "
+        "({:08x}): replay it against the test that reported it (its report's replay command "
+        "names it)",
+        token.test, name, here.test);
+  if (token.space != 0 && here.space != 0 && token.space != here.space) {
+    const std::uint32_t bit = ((token.space ^ here.space) & 2) ? 2 : 4;
+    auto on = [bit](std::uint32_t space) { return (space & bit) ? "on" : "off"; };
+    return fmt::format(
+        "replay token was recorded with {} {}, and this exploration has them {}: its choices "
+        "belong to another schedule space; replay it with the settings that recorded it",
+        bit == 2 ? "memory accesses as scheduling points (ExploreOptions::schedule_accesses)"
+                 : "spurious wake-ups of condition variables (WEFT_SPURIOUS_WAKEUPS)",
+        on(token.space), on(here.space));
+  }
+  return {};
+}
+
+FingerprintScope::FingerprintScope(const TokenFingerprint& f) noexcept
+    : saved_(current_fingerprint) {
+  current_fingerprint = f;
+}
+
+FingerprintScope::~FingerprintScope() { current_fingerprint = saved_; }
+
+// ---------------------------------------------------------------------------------------
 // Recording.
+
+ScheduleLog::ScheduleLog() noexcept : fingerprint_(current_fingerprint) {}
 
 void ScheduleLog::push_slow(std::uint32_t c) {
   ++size_;
@@ -160,7 +223,11 @@ std::size_t ScheduleLog::pending_bytes(std::uint8_t* out) const noexcept {
 void ScheduleLog::stream_token(void (*out)(void*, const char*, std::size_t),
                                void* ctx) const noexcept {
   Base64Out b64(out, ctx);
-  b64.text(kPrefix2);
+  b64.text(kPrefix3);
+  auto put = [&b64](std::uint8_t b) { b64.byte(b); };
+  put_varint(put, fingerprint_.semantics);
+  put_varint(put, fingerprint_.space);
+  for (int k = 0; k < 4; ++k) b64.byte(static_cast<std::uint8_t>(fingerprint_.test >> (8 * k)));
   for (std::uint8_t b : bytes_) b64.byte(b);
   std::uint8_t pending[kPendingMax];
   std::size_t n = pending_bytes(pending);
@@ -227,7 +294,8 @@ bool ScheduleTape::last_drawn(std::uint64_t& seed, std::uint64_t& index) const n
 }
 
 ScheduleTape decode_schedule(const std::string& token) {
-  if (token.rfind(kPrefix2, 0) != 0) return ScheduleTape::literal(decode_token(token));
+  const bool v3 = token.rfind(kPrefix3, 0) == 0;
+  if (!v3 && token.rfind(kPrefix2, 0) != 0) return ScheduleTape::literal(decode_token(token));
 
   // Base64url to bytes; the checks are those of version 1 (token.cpp).
   std::vector<std::uint8_t> bytes;
@@ -262,6 +330,13 @@ ScheduleTape decode_schedule(const std::string& token) {
     }
   };
   ScheduleTape t;
+  if (v3) {
+    t.fingerprint_.semantics = static_cast<std::uint32_t>(varint(32));
+    t.fingerprint_.space = static_cast<std::uint32_t>(varint(32));
+    if (bytes.size() - at < 4) throw bad_token("is truncated (it ends inside its fingerprint)");
+    t.fingerprint_.test = 0;
+    for (int k = 0; k < 4; ++k) t.fingerprint_.test |= std::uint32_t{bytes[at++]} << (8 * k);
+  }
   while (at < bytes.size()) {
     std::uint64_t h = varint(64);
     std::uint64_t count = h >> 2;

@@ -1,5 +1,5 @@
-// The recorded schedule of an iteration, kept compact as it is recorded, and the version 2
-// replay token it serialises to.
+// The recorded schedule of an iteration, kept compact as it is recorded, and the version 3
+// replay token it serialises to (versions 1 and 2 are still read).
 //
 // A schedule is the sequence of choices the strategy made. Recorded naively it grows 4 bytes
 // per decision (131 MiB for a 20 M-decision livelock); its token grows a byte per decision.
@@ -12,7 +12,19 @@
 //                    Rng::below does (a choice among n is (draw * n) >> 64).
 // The random strategy's choices are exactly such draws, so a whole random iteration is one
 // `draws` operation of a few bytes whatever its length; other strategies' choices are
-// literal, with repeats folded into runs. Token: "w2-" + base64url of the operations.
+// literal, with repeats folded into runs.
+//
+// Token: "w3-" + base64url of the fingerprint, then the operations. The fingerprint says
+// what the choices were recorded against, so that a token replayed against anything else
+// fails clearly instead of running some other schedule (and passing):
+//   varint  schedule semantics (kScheduleSemantics of the weft that recorded it);
+//   varint  schedule space: bit 0 set, bit 1 = memory accesses were scheduling points
+//           (ExploreOptions::schedule_accesses), bit 2 = condition variables could wake
+//           spuriously (WEFT_SPURIOUS_WAKEUPS, a choice at each wait);
+//   4 bytes the test: test_fingerprint() of ExploreOptions::name, little-endian; 0 when the
+//           exploration had no name.
+// Version 2 ("w2-": the operations alone) was written before the fingerprint; it reads as
+// schedule semantics 1 with the space and the test unknown (not checked).
 //
 // Invariants:
 //  - the closed operations (bytes_) followed by the open ones (pending_bytes) are the
@@ -25,14 +37,60 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weft::detail {
 
 class Rng;
 
+// The meaning of a schedule's choices: which operations of a goroutine are scheduling points
+// (where the controlled scheduler asks the strategy for a choice) and in what order the
+// choices are asked. BUMP IT WHEN THE SET OF SCHEDULING POINTS CHANGES (an operation becomes
+// or stops being one, a choice is added or moved): a token recorded under another number
+// is refused ("recorded by an older weft; re-run the exploration to get a new token")
+// rather than replayed as some other schedule. Version 1: the points of weft 0.1.
+inline constexpr std::uint32_t kScheduleSemantics = 1;
+
+// What a token was recorded against (the "w3-" header above).
+struct TokenFingerprint {
+  std::uint32_t semantics = kScheduleSemantics;
+  std::uint32_t space = 0;  // 0: unknown (a version 1 or 2 token); else 1 | accesses << 1 |
+                            // spurious wake-ups << 2
+  std::uint32_t test = 0;   // test_fingerprint(name); 0: unknown
+  bool operator==(const TokenFingerprint&) const = default;
+};
+
+// A test's name as the fingerprint keeps it: 32-bit FNV-1a of its bytes (0 is made 1; ""
+// is 0, no name). The weft CLI computes the same to name the test a token came from.
+std::uint32_t test_fingerprint(std::string_view name) noexcept;
+
+// The fingerprint of an exploration with these settings.
+TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses,
+                                  bool spurious_wakeups) noexcept;
+
+// Why a token recorded with `token` cannot be replayed by an exploration with `here` (named
+// `name`), or "".
+std::string fingerprint_mismatch(const TokenFingerprint& token, const TokenFingerprint& here,
+                                 std::string_view name);
+
+// While one lives, ScheduleLogs made on this thread record `f` (explore() sets its own for
+// its iterations; a nested one restores the outer one's when it ends).
+class FingerprintScope {
+ public:
+  explicit FingerprintScope(const TokenFingerprint& f) noexcept;
+  ~FingerprintScope();
+  FingerprintScope(const FingerprintScope&) = delete;
+  FingerprintScope& operator=(const FingerprintScope&) = delete;
+
+ private:
+  TokenFingerprint saved_;
+};
+
 class ScheduleLog {
  public:
+  // Records the fingerprint of this thread's FingerprintScope (or the default one).
+  ScheduleLog() noexcept;
   // A choice the strategy made by its own rule.
   void push(std::uint32_t choice) {
     if (run_count_ && choice == run_value_ && !draw_count_) {  // the common case, inline
@@ -64,7 +122,7 @@ class ScheduleLog {
   // Bytes held by closed operations (memory use grows with these only).
   std::size_t encoded_bytes() const noexcept { return bytes_.size(); }
 
-  // "w2-...".
+  // "w3-...".
   std::string token() const;
   // Writes the token in pieces to out(ctx, text, length); allocates nothing.
   void stream_token(void (*out)(void* ctx, const char* s, std::size_t n), void* ctx) const noexcept;
@@ -81,6 +139,7 @@ class ScheduleLog {
   void close_draws();
   void flush_literals();
 
+  TokenFingerprint fingerprint_;
   std::vector<std::uint8_t> bytes_;  // closed operations
   std::uint64_t size_ = 0;
   std::uint32_t lits_[kMaxLiterals] = {};  // open literal operation
@@ -110,6 +169,8 @@ class ScheduleTape {
   std::uint64_t take(std::size_t n);
   // If the choice just taken came from a draws operation: its seed and draw number.
   bool last_drawn(std::uint64_t& seed, std::uint64_t& index) const noexcept;
+  // What the token was recorded against (version 1 and 2: semantics 1, the rest unknown).
+  const TokenFingerprint& fingerprint() const noexcept { return fingerprint_; }
 
  private:
   friend ScheduleTape decode_schedule(const std::string& token);
@@ -129,10 +190,11 @@ class ScheduleTape {
   std::unique_ptr<Rng> rng_;  // draws: the generator, positioned after the last draw taken
   bool drawn_ = false;
   std::uint64_t drawn_seed_ = 0, drawn_index_ = 0;
+  TokenFingerprint fingerprint_{1, 0, 0};
 };
 
-// Decodes a "w2-" token, or a "w1-" one (token.cpp); throws std::invalid_argument naming
-// what is wrong.
+// Decodes a "w3-" or "w2-" token, or a "w1-" one (token.cpp); throws std::invalid_argument
+// naming what is wrong.
 ScheduleTape decode_schedule(const std::string& token);
 
 }  // namespace weft::detail

@@ -51,9 +51,10 @@ std::vector<std::uint32_t> decode_token(const std::string& token) {
   if (token.rfind("w", 0) == 0 && token.size() > 1 && token.rfind(prefix, 0) != 0 &&
       token.find('-') != std::string::npos)
     throw std::invalid_argument("replay token '" + token.substr(0, 16) +
-                                "' has an unknown version; this weft reads w1- and w2- tokens");
+                                "' has an unknown version; this weft reads w1-, w2- and w3- "
+                                "tokens (was it written by a newer weft?)");
   if (token.rfind(prefix, 0) != 0)
-    throw std::invalid_argument("replay token must start with 'w1-' or 'w2-' (got '" +
+    throw std::invalid_argument("replay token must start with 'w1-', 'w2-' or 'w3-' (got '" +
                                 token.substr(0, 16) + "'); copy it whole from the report");
   std::string bytes;
   std::uint32_t acc = 0;

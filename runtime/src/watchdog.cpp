@@ -188,13 +188,14 @@ std::chrono::milliseconds parse_duration(const char* var, const char* text, cons
   std::size_t digits = 0;
   while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
   std::string_view unit = t.substr(digits);
-  long long scale = unit == "" || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60'000 : 0;
+  long long scale = unit == "" || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60'000
+                  : unit == "h" ? 3'600'000 : 0;
   errno = 0;
   unsigned long long v = digits ? std::strtoull(std::string(t.substr(0, digits)).c_str(), nullptr, 10) : 0;
   if (digits == 0 || scale == 0)
     throw std::invalid_argument(std::string(var) + "='" + std::string(t) +
                                 "' is not a duration; use a whole number with a unit, such "
-                                "as 10s, 500ms or 2m (" + zero_means + ")");
+                                "as 10s, 500ms, 2m or 1h (" + zero_means + ")");
   if (errno != 0 || v > 1'000'000'000ULL)
     throw std::invalid_argument(std::string(var) + "='" + std::string(t) +
                                 "' is too long: at most 1000000000 of its unit (1000000000m is "

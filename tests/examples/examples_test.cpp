@@ -164,7 +164,7 @@ TEST(Runner, PrintsOkLinesReportsAndASummary) {
   EXPECT_NE(s.find("made to fail"), std::string::npos) << s;
   EXPECT_NE(s.find("=== stuck: bug found, as expected"), std::string::npos) << s;
   EXPECT_NE(s.find("all goroutines are asleep - deadlock!"), std::string::npos) << s;
-  EXPECT_NE(s.find("weft-examples --replay stuck w2-"), std::string::npos) << s;
+  EXPECT_NE(s.find("weft-examples --replay stuck w3-"), std::string::npos) << s;
   EXPECT_NE(s.find("MISS  hidden"), std::string::npos) << s;
   EXPECT_NE(s.find("correct examples: 1 of 2"), std::string::npos) << s;
   EXPECT_NE(s.find("bug examples:     1 of 2"), std::string::npos) << s;

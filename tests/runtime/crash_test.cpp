@@ -98,7 +98,7 @@ TEST(CrashDeathTest, NullDereferenceInAGoroutine) {
       "goroutine 2 \"nuller\" \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
       "    created by goroutine 1 at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w2-[A-Za-z0-9_-]*\n");
+      "replay with: WEFT_REPLAY=w3-[A-Za-z0-9_-]*\n");
 }
 
 TEST(CrashDeathTest, AbortInTheMainGoroutineOfALaterIteration) {
@@ -119,7 +119,7 @@ TEST(CrashDeathTest, AbortInTheMainGoroutineOfALaterIteration) {
       "goroutine 1 \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
       "    \\(the main goroutine[^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w2-");
+      "replay with: WEFT_REPLAY=w3-");
 }
 
 // Signals whose default action ends the process: an iteration that dies of one is a crash
@@ -144,7 +144,7 @@ TEST(CrashDeathTest, ASignalThatEndsTheProcessIsACrashOfItsIteration) {
                 "weft: crash in iteration 2 \\(strategy portfolio, seed 5\\)\n\n"
                 "signal SIG[A-Z0-9]+ \\([^\n]*\\) raised by the program[^\n]*\n"
                 "goroutine 2 \\[running\\]:\n"
-                "(.|\n)*replay with: WEFT_REPLAY=w2-");
+                "(.|\n)*replay with: WEFT_REPLAY=w3-");
   }
 }
 
@@ -170,7 +170,7 @@ TEST(CrashDeathTest, ALimitTheSystemEnforcesIsACrashToo) {
   EXPECT_EXIT(explore_writing_past_the_file_size_limit(), dies_of(SIGXFSZ),
               "weft: crash in iteration 1 [^\n]*\n\n"
               "signal SIGXFSZ \\(file size limit exceeded\\)[^\n]*\n"
-              "(.|\n)*replay with: WEFT_REPLAY=w2-");
+              "(.|\n)*replay with: WEFT_REPLAY=w3-");
 }
 
 std::atomic<int> usr1_handled{0};
@@ -266,7 +266,7 @@ TEST(CrashDeathTest, StackOverflowIsNamedWithTheStackSize) {
       "    created by goroutine 1 at [^\n]*\n"
       "goroutine stacks hold 131072 bytes: raise ExploreOptions::stack_size, or move large "
       "locals to the heap\n\n"
-      "replay with: WEFT_REPLAY=w2-");
+      "replay with: WEFT_REPLAY=w3-");
 }
 
 TEST(CrashDeathTest, ExitInAGoroutineKeepsItsStatus) {
@@ -291,7 +291,7 @@ TEST(CrashDeathTest, ExitInAGoroutineKeepsItsStatus) {
       "goroutine 2 \"quitter\" \\[running\\]:\n"
       "    last visible operation at [^\n]*\n"
       "    created by goroutine 1 at [^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w2-");
+      "replay with: WEFT_REPLAY=w3-");
 }
 
 TEST(CrashDeathTest, QuickExitInAGoroutine) {
@@ -476,7 +476,7 @@ TEST(HangDeathTest, GoroutineSpinningWithoutVisibleOperations) {
       "goroutine 2 \"spinner\" \\[running\\]:\n"
       "    last visible operation at [^\n]*crash_test.cpp:[0-9]+:[0-9]+ in [^\n]*\n"
       "    created by goroutine 1 at [^\n]*\n\n"
-      "replay with: WEFT_REPLAY=w2-");
+      "replay with: WEFT_REPLAY=w3-");
 }
 
 TEST(Hang, StdMutexHeldAcrossAChannelOperationIsADeadlockNotAHang) {
@@ -552,6 +552,14 @@ TEST(Hang, TimeoutFromTheEnvironment) {
   ::setenv("WEFT_HANG_TIMEOUT", "0", 1);
   weft::apply_environment(o);
   EXPECT_EQ(o.hang_timeout, std::chrono::milliseconds(0));
+  // Hours, as every duration the CLI takes (and WEFT_TIME_BUDGET, read by the same parser).
+  ::setenv("WEFT_HANG_TIMEOUT", "2h", 1);
+  ::setenv("WEFT_TIME_BUDGET", "1h", 1);
+  weft::apply_environment(o);
+  ::unsetenv("WEFT_TIME_BUDGET");
+  EXPECT_EQ(o.hang_timeout, std::chrono::milliseconds(7'200'000));
+  EXPECT_EQ(o.time_budget, std::chrono::milliseconds(3'600'000));
+  o.time_budget = std::chrono::milliseconds(0);
   ::setenv("WEFT_HANG_TIMEOUT", "soon", 1);
   try {
     weft::apply_environment(o);
@@ -651,7 +659,7 @@ TEST(CrashReplay, TokenFromACrashReportReproducesTheCrash) {
   const char* child = "CrashChild.DISABLED_ScheduleDependentNullDereference";
   ChildRun first = run_child(child, {});
   ASSERT_TRUE(dies_of(SIGSEGV)(first.status)) << "status " << first.status << "\n" << first.err;
-  const std::string token = match(first.err, "replay with: WEFT_REPLAY=(w2-[A-Za-z0-9_-]*)\n");
+  const std::string token = match(first.err, "replay with: WEFT_REPLAY=(w3-[A-Za-z0-9_-]*)\n");
   ASSERT_FALSE(token.empty()) << first.err;
   // What crashed, and where: everything from the signal line to the token.
   const char* body_re = "\n\n(signal SIGSEGV[^]*?)\nreplay with";
@@ -662,7 +670,7 @@ TEST(CrashReplay, TokenFromACrashReportReproducesTheCrash) {
   ASSERT_TRUE(dies_of(SIGSEGV)(again.status)) << "status " << again.status << "\n" << again.err;
   EXPECT_NE(again.err.find("weft: crash in replayed schedule\n"), std::string::npos) << again.err;
   EXPECT_EQ(match(again.err, body_re), body) << again.err;
-  EXPECT_EQ(match(again.err, "replay with: WEFT_REPLAY=(w2-[A-Za-z0-9_-]*)\n"), token);
+  EXPECT_EQ(match(again.err, "replay with: WEFT_REPLAY=(w3-[A-Za-z0-9_-]*)\n"), token);
 }
 
 }  // namespace

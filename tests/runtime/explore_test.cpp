@@ -138,7 +138,7 @@ TEST(Explore, ReplayReproducesTheFailureByteForByte) {
   ASSERT_EQ(found.failure->kind, weft::FailureKind::assertion);
   EXPECT_EQ(found.failure->report.rfind("assertion failed: x == 8 (add before double)\n", 0), 0u)
       << found.failure->report;
-  ASSERT_EQ(found.token.rfind("w2-", 0), 0u) << found.token;
+  ASSERT_EQ(found.token.rfind("w3-", 0), 0u) << found.token;
 
   for (int again = 0; again < 3; ++again) {
     weft::ExploreOptions o = opts();

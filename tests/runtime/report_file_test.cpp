@@ -246,7 +246,7 @@ TEST(ReportFileDeathTest, ACrashIsWrittenAsJsonAfterTheEarlierRuns) {
   EXPECT_EQ(crash["iterations"], 1);
   EXPECT_EQ(crash["failure"]["kind"], "crash");
   EXPECT_EQ(crash["failure"]["iteration"], 0);
-  EXPECT_EQ(crash["failure"]["token"].get<std::string>().rfind("w2-", 0), 0u) << crash.dump(2);
+  EXPECT_EQ(crash["failure"]["token"].get<std::string>().rfind("w3-", 0), 0u) << crash.dump(2);
   const std::string report = crash["failure"]["report"];
   EXPECT_EQ(report.rfind("signal SIGSEGV (segmentation fault) at address 0x10\n", 0), 0u) << report;
   EXPECT_NE(report.find("goroutine 2 \"nuller \"quoted\"\" [running]:"), std::string::npos) << report;
@@ -332,7 +332,7 @@ TEST(ReportFileDeathTest, AHangIsWrittenAsJson) {
   json j = read_json(target);
   EXPECT_EQ(j["schema"], "weft.explore/1") << j.dump(2);
   EXPECT_EQ(j["failure"]["kind"], "hang");
-  EXPECT_EQ(j["failure"]["token"].get<std::string>().rfind("w2-", 0), 0u) << j.dump(2);
+  EXPECT_EQ(j["failure"]["token"].get<std::string>().rfind("w3-", 0), 0u) << j.dump(2);
   EXPECT_NE(j["failure"]["report"].get<std::string>().find("goroutine 2 \"spinner\" [running]"),
             std::string::npos) << j.dump(2);
   ASSERT_EQ(j["failure"]["goroutines"].size(), 1u) << j.dump(2);

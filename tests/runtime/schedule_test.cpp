@@ -1,6 +1,8 @@
-// The compact schedule and version 2 replay tokens (runtime/src/schedule.hpp): what is
+// The compact schedule and version 3 replay tokens (runtime/src/schedule.hpp): what is
 // recorded decodes to the same choices, repeats and random draws stay small however long
-// the run, version 1 tokens still replay, and a long livelock's token replays its failure.
+// the run, version 1 and 2 tokens still replay, a long livelock's token replays its failure,
+// and a token replayed against another test, schedule space or weft is refused clearly.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,6 +10,7 @@
 
 #include "schedule.hpp"
 #include "rng.hpp"
+#include "test_support.hpp"
 #include "strategy.hpp"
 #include "token.hpp"
 #include "weft/weft.hpp"
@@ -73,7 +76,7 @@ TEST(Schedule, MixedScheduleRoundTrips) {
     }
     ASSERT_EQ(log.size(), choices.size());
     const std::string token = log.token();
-    ASSERT_EQ(token.rfind("w2-", 0), 0u);
+    ASSERT_EQ(token.rfind("w3-", 0), 0u);
     ScheduleTape tape = decode_schedule(token);
     ASSERT_EQ(tape.size(), choices.size()) << "seed " << seed;
     for (std::size_t i = 0; i < choices.size(); ++i) {
@@ -158,6 +161,46 @@ TEST(Schedule, MalformedVersionTwoTokens) {
   EXPECT_EQ(decode_schedule("w2-").size(), 0u);
 }
 
+TEST(Schedule, TokensCarryTheirFingerprintAndOlderTokensStillRead) {
+  using weft::detail::kScheduleSemantics;
+  using weft::detail::TokenFingerprint;
+  const TokenFingerprint a = weft::detail::make_fingerprint("Suite.A", true, true);
+  EXPECT_EQ(a.semantics, kScheduleSemantics);
+  EXPECT_EQ(a.test, weft::detail::test_fingerprint("Suite.A"));
+  EXPECT_NE(a.test, weft::detail::test_fingerprint("Suite.B"));
+  EXPECT_EQ(weft::detail::test_fingerprint(""), 0u);  // no name: not checked
+  std::string token;
+  {
+    weft::detail::FingerprintScope scope(a);
+    ScheduleLog log;
+    for (std::uint32_t c : {0u, 1u, 1u, 1u, 1u, 0u, 2u}) log.push(c);
+    token = log.token();
+  }
+  ASSERT_EQ(token.rfind("w3-", 0), 0u) << token;
+  ScheduleTape tape = decode_schedule(token);
+  EXPECT_TRUE(tape.fingerprint() == a);
+  std::vector<std::uint64_t> back;
+  while (!tape.at_end()) back.push_back(tape.take(3));
+  EXPECT_EQ(back, (std::vector<std::uint64_t>{0, 1, 1, 1, 1, 0, 2}));
+  // Outside the scope, a log records the default fingerprint again: no test, no space.
+  EXPECT_TRUE(decode_schedule(ScheduleLog().token()).fingerprint() == TokenFingerprint{});
+  // Version 2 and 1 tokens: schedule semantics 1, test and space unknown (not checked).
+  for (const char* old : {"w2-BAA", "w1-AA"}) {
+    const TokenFingerprint f = decode_schedule(old).fingerprint();
+    EXPECT_EQ(f.semantics, 1u) << old;
+    EXPECT_EQ(f.test, 0u) << old;
+    EXPECT_EQ(f.space, 0u) << old;
+    const std::string why = weft::detail::fingerprint_mismatch(f, a, "Suite.A");
+    if (kScheduleSemantics == 1)
+      EXPECT_EQ(why, "") << old;
+    else  // once the scheduling points changed, they are refused as an older weft's
+      EXPECT_NE(why.find("recorded by an older weft"), std::string::npos) << why;
+  }
+  // Cut inside its fingerprint: truncated, said so.
+  EXPECT_NE(decode_error(token.substr(0, 7)).find("truncated"), std::string::npos)
+      << decode_error(token.substr(0, 7));
+}
+
 // ---------------------------------------------------------------------------------------
 // Through explore.
 
@@ -238,13 +281,96 @@ TEST(Schedule, VersionOneTokenReplaysAndItsScheduleIsRecordedLiterally) {
   }
   ASSERT_FALSE(v1.empty()) << "some short schedule makes the double run before the add";
   ASSERT_EQ(v1.rfind("w1-", 0), 0u);
-  ASSERT_EQ(failed.token.rfind("w2-", 0), 0u);
+  ASSERT_EQ(failed.token.rfind("w3-", 0), 0u);
   EXPECT_EQ(decode_schedule(failed.token).size(), decode_schedule(v1).size());
   r.replay = failed.token;
   auto again = weft::explore(body, r);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.failure->report, failed.failure->report);
   EXPECT_EQ(again.token, failed.token);
+}
+
+// A body that fails on every schedule after a few choices.
+void fails_after_a_handoff() {
+  auto c = weft::make_chan<int>();
+  weft::go([c] { c.send(1); });
+  weft::go([c] { c.send(2); });
+  const int first = c.recv();
+  (void)c.recv();
+  weft::check(first == 0, "no goroutine sends 0");
+}
+
+// The failure replaying `token` under `name` (and schedule_accesses) gives.
+weft::ExploreResult replay_as(const std::string& token, const std::string& name,
+                              bool schedule_accesses = true) {
+  weft::ExploreOptions o = weft_test::opts();
+  o.strategy = weft::StrategyKind::replay;
+  o.replay = token;
+  o.name = name;
+  o.schedule_accesses = schedule_accesses;
+  return weft::explore(fails_after_a_handoff, o);
+}
+
+TEST(Schedule, AReplayOfAnotherTestsSpacesOrWeftsTokenIsRefusedClearly) {
+  weft::ExploreOptions o = weft_test::opts(5);
+  o.name = "Suite.A";
+  const weft::ExploreResult found = weft::explore(fails_after_a_handoff, o);
+  ASSERT_FALSE(found.ok());
+  ASSERT_EQ(found.failure->kind, weft::FailureKind::assertion) << found;
+  const std::string& token = found.token;
+  // The same test, or one that names none: the failure again.
+  EXPECT_EQ(replay_as(token, "Suite.A").failure->kind, weft::FailureKind::assertion);
+  EXPECT_EQ(replay_as(token, "").failure->kind, weft::FailureKind::assertion);
+  // Another test: refused, naming it, where it used to replay some other schedule.
+  weft::ExploreResult other = replay_as(token, "Suite.B");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.failure->kind, weft::FailureKind::configuration);
+  EXPECT_NE(other.failure->report.find(fmt::format(
+                "ExploreOptions::replay: replay token was recorded for another test (test "
+                "fingerprint {:08x}), not for 'Suite.B' ({:08x})",
+                weft::detail::test_fingerprint("Suite.A"), weft::detail::test_fingerprint("Suite.B"))),
+            std::string::npos)
+      << other.failure->report;
+  // Another schedule space: memory accesses were scheduling points when it was recorded.
+  weft::ExploreResult space = replay_as(token, "Suite.A", false);
+  EXPECT_EQ(space.failure->kind, weft::FailureKind::configuration);
+  EXPECT_NE(space.failure->report.find("recorded with memory accesses as scheduling points "
+                                       "(ExploreOptions::schedule_accesses) on, and this "
+                                       "exploration has them off"),
+            std::string::npos)
+      << space.failure->report;
+  // Condition variables without spurious wake-ups (a choice fewer at each wait).
+  ::setenv("WEFT_SPURIOUS_WAKEUPS", "0", 1);
+  weft::ExploreResult no_spurious = replay_as(token, "Suite.A");
+  ::unsetenv("WEFT_SPURIOUS_WAKEUPS");
+  EXPECT_EQ(no_spurious.failure->kind, weft::FailureKind::configuration);
+  EXPECT_NE(no_spurious.failure->report.find(
+                "recorded with spurious wake-ups of condition variables (WEFT_SPURIOUS_WAKEUPS) "
+                "on, and this exploration has them off"),
+            std::string::npos)
+      << no_spurious.failure->report;
+  // Another weft, whose scheduling points differ: older, or newer.
+  for (std::uint32_t semantics : {weft::detail::kScheduleSemantics - 1, weft::detail::kScheduleSemantics + 1}) {
+    weft::detail::TokenFingerprint f = weft::detail::make_fingerprint("Suite.A", true, true);
+    f.semantics = semantics;
+    std::string foreign;
+    {
+      weft::detail::FingerprintScope scope(f);
+      ScheduleLog log;
+      for (std::uint64_t k = 0; k < decode_schedule(token).size(); ++k) log.push(0);
+      foreign = log.token();
+    }
+    weft::ExploreResult r = replay_as(foreign, "Suite.A");
+    EXPECT_EQ(r.failure->kind, weft::FailureKind::configuration) << semantics;
+    const bool older = semantics < weft::detail::kScheduleSemantics;
+    EXPECT_NE(r.failure->report.find(fmt::format(
+                  "replay token was recorded by {} weft (schedule semantics {}; this weft's is {})",
+                  older ? "an older" : "a newer", semantics, weft::detail::kScheduleSemantics)),
+              std::string::npos)
+        << r.failure->report;
+    EXPECT_NE(r.failure->report.find("re-run the exploration to get a new token"), std::string::npos)
+        << r.failure->report;
+  }
 }
 
 }  // namespace

@@ -187,7 +187,7 @@ TEST_F(Cli, ListsAGoogleTestBinary) {
   ASSERT_EQ(j.code, 0) << describe(j);
   json l = json::parse(j.out);
   EXPECT_EQ(l["protocol"], "gtest");
-  EXPECT_EQ(l["explorations"].size(), 8u);
+  EXPECT_EQ(l["explorations"].size(), 9u);
 }
 
 TEST_F(Cli, ListsAndExploresABinaryThatAnswersList) {
@@ -232,7 +232,7 @@ TEST_F(Cli, FindingsExit1AndEachReplays) {
   ASSERT_GE(fs.size(), 3u) << j.dump(2);
   for (const json& f : fs) {
     EXPECT_EQ(f["kind"], "assertion failure");
-    EXPECT_EQ(f["token"].get<std::string>().rfind("w2-", 0), 0u);
+    EXPECT_EQ(f["token"].get<std::string>().rfind("w3-", 0), 0u);
     EXPECT_NE(f["replay"].get<std::string>().find("-e Kernels.AssertsOnSomeSchedules"), std::string::npos);
   }
   EXPECT_NE(j["explorations"][0]["notes"].dump().find("--max-findings"), std::string::npos);
@@ -289,6 +289,119 @@ TEST_F(Cli, ASegfaultingWorkerIsAFindingAndTheRestGoesOn) {
   EXPECT_EQ(rp.code, 1) << describe(rp);
   EXPECT_NE(rp.out.find("crash in the replayed schedule"), std::string::npos) << describe(rp);
   EXPECT_NE(rp.out.find("SIGSEGV"), std::string::npos) << describe(rp);
+}
+
+// A worker killed by SIGKILL (the out-of-memory killer) writes nothing as it dies, but the
+// runtime announced each iteration it started (WEFT_PROGRESS): the finding names the
+// iteration, the command that runs it again, and the iterations after it go on. The kernel
+// dies on the very schedules SegfaultsOnOneSchedule faults on, whose iterations the runtime's
+// own crash report names: the two runs must agree.
+TEST_F(Cli, AWorkerKilledBySigkillNamesItsIterationAndHowToRunItAgain) {
+  Result killed = weft(explore("KilledOnOneSchedule", {"-n", "120", "-j", "2", "--max-findings",
+                                                       "1000", "--report", path("k.json")}));
+  ASSERT_EQ(killed.code, 1) << describe(killed);
+  Result faulted = weft(explore("SegfaultsOnOneSchedule", {"-n", "120", "-j", "2", "--max-findings",
+                                                           "1000", "--report", path("s.json")}));
+  ASSERT_EQ(faulted.code, 1) << describe(faulted);
+  const json ex = read_json("k.json")["explorations"][0];
+  EXPECT_EQ(ex["covered"], json::parse("[[0, 120]]")) << ex.dump(2);
+  std::vector<std::uint64_t> died, faulted_in;
+  const json faults = read_json("s.json")["explorations"][0]["findings"];
+  for (const json& f : faults) faulted_in.push_back(f["iteration"]);
+  ASSERT_GE(ex["findings"].size(), 2u) << ex.dump(2);
+  for (const json& f : ex["findings"]) {
+    EXPECT_EQ(f["kind"], "crash") << f.dump(2);
+    EXPECT_EQ(f["ended"], "signal SIGKILL (Killed)") << f.dump(2);
+    ASSERT_TRUE(f["iteration"].is_number()) << f.dump(2);
+    const std::uint64_t i = f["iteration"];
+    died.push_back(i);
+    EXPECT_NE(f["report"].get<std::string>().find("in iteration " + std::to_string(i + 1) +
+                                                  " and left no report (SIGKILL cannot be caught"),
+              std::string::npos)
+        << f.dump(2);
+    const std::string again = f["replay"];
+    EXPECT_EQ(again, "WEFT_STRATEGY=portfolio WEFT_SEED=1 WEFT_FIRST_ITERATION=" + std::to_string(i) +
+                         " WEFT_ITERATIONS=1 " KERNELS " --gtest_filter=Kernels.KilledOnOneSchedule")
+        << f.dump(2);
+    // The text shows the first in full and the others (the same crash) a line each.
+    EXPECT_NE(killed.out.find(died.size() == 1 ? "replay with: " + again
+                                               : "  iteration " + std::to_string(i + 1) +
+                                                     ": (no token; run it again: the command above "
+                                                     "with WEFT_FIRST_ITERATION=" + std::to_string(i) + ")"),
+              std::string::npos)
+        << describe(killed);
+  }
+  EXPECT_EQ(died, faulted_in);
+  // The command runs that iteration again, and it dies again; the next one does not.
+  const std::string again = ex["findings"][0]["replay"];
+  EXPECT_EQ(weft_argv({"/bin/sh", "-c", "exec env " + again}).code, 128 + SIGKILL);
+  EXPECT_EQ(weft_argv({"/bin/sh", "-c",
+                       "exec env WEFT_STRATEGY=portfolio WEFT_SEED=1 WEFT_ITERATIONS=1 WEFT_FIRST_ITERATION=" + std::to_string(died[0] + 1) +
+                           " " KERNELS " --gtest_filter=Kernels.KilledOnOneSchedule"}).code,
+            died.size() > 1 && died[1] == died[0] + 1 ? 128 + SIGKILL : 0);
+  // A worker that quit with _Exit(0) in its iteration is found at the same iterations.
+  Result quit = weft(explore("QuitsQuietlyOnOneSchedule", {"-n", "120", "-j", "2", "--max-findings",
+                                                           "1000", "--report", path("q.json")}));
+  ASSERT_EQ(quit.code, 1) << describe(quit);
+  std::vector<std::uint64_t> quit_in;
+  const json quits = read_json("q.json")["explorations"][0]["findings"];
+  for (const json& f : quits) {
+    ASSERT_TRUE(f["iteration"].is_number()) << f.dump(2);
+    quit_in.push_back(f["iteration"]);
+  }
+  EXPECT_EQ(quit_in, faulted_in);
+}
+
+// WEFT_PROGRESS is the CLI's to set: a stray one in the user's environment does not reach
+// the workers, and a binary run by hand with one it cannot map says so.
+TEST_F(Cli, AStrayProgressVariableIsReplacedOrNamed) {
+  Result r = weft(explore("Clean", {"-n", "3"}), {{"WEFT_PROGRESS", "/nonexistent/progress"}});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  Result direct = weft_argv({KERNELS, "--gtest_filter=Kernels.Clean"},
+                            {{"WEFT_PROGRESS", "/nonexistent/progress"}});
+  EXPECT_NE(direct.code, 0) << describe(direct);
+  EXPECT_NE(direct.out.find("WEFT_PROGRESS='/nonexistent/progress' cannot be used"), std::string::npos)
+      << describe(direct);
+}
+
+// A token names (by a fingerprint) the test it was recorded for: `weft replay` finds that
+// exploration without -e, refuses another one naming the right one, and refuses a binary
+// that has none of that name, where such a replay used to run some other schedule and could
+// pass. A version 2 token (no fingerprint) still replays.
+TEST_F(Cli, ATokenNamesTheTestItWasRecordedFor) {
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "40", "-j", "1", "--max-findings", "1",
+                                                     "--report", path("r.json")}));
+  ASSERT_EQ(r.code, 1) << describe(r);
+  const std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  ASSERT_EQ(token.rfind("w3-", 0), 0u) << token;
+  // No -e, in a binary of nine explorations: the token says which.
+  Result found = weft({"replay", token, "--", KERNELS});
+  EXPECT_EQ(found.code, 1) << describe(found);
+  EXPECT_NE(found.out.find("goroutine 1 appended first"), std::string::npos) << describe(found);
+  // Another exploration of the same binary.
+  Result other = weft({"replay", token, "-e", "Kernels.Clean", "--", KERNELS});
+  EXPECT_EQ(other.code, 2) << describe(other);
+  EXPECT_NE(other.err.find("this token was recorded for 'Kernels.AssertsOnSomeSchedules', not "
+                           "'Kernels.Clean': replay it with -e Kernels.AssertsOnSomeSchedules"),
+            std::string::npos)
+      << describe(other);
+  // Another binary, with no exploration of that name.
+  Result elsewhere = weft({"replay", token, "-e", "fine", "--", LIST_KERNEL});
+  EXPECT_EQ(elsewhere.code, 2) << describe(elsewhere);
+  EXPECT_NE(elsewhere.err.find("this token was recorded for another test (fingerprint "),
+            std::string::npos)
+      << describe(elsewhere);
+  EXPECT_NE(elsewhere.err.find("not 'fine', and '" LIST_KERNEL "' has no exploration of that "
+                               "fingerprint: was it recorded with another binary?"),
+            std::string::npos)
+      << describe(elsewhere);
+  // Run by hand under another name (WEFT_EXPLORATION, as the CLI sets it): the runtime says so.
+  Result by_hand = weft_argv({KERNELS, "--gtest_filter=Kernels.Clean"},
+                             {{"WEFT_REPLAY", token}, {"WEFT_EXPLORATION", "Kernels.Clean"}});
+  EXPECT_NE(by_hand.code, 0) << describe(by_hand);
+  EXPECT_NE(by_hand.out.find("WEFT_REPLAY: replay token was recorded for another test"),
+            std::string::npos)
+      << describe(by_hand);
 }
 
 // The watchdog's limit is tiny and the goroutine spins forever on the hanging schedule, so
@@ -708,9 +821,68 @@ TEST_F(Cli, LongDurationsReachTheWorkersInTheirUnitsOrAreRefused) {
   r = weft(explore("Clean", {"-n", "3", "--time-budget", "999999999999h"}));
   EXPECT_EQ(r.code, 2) << describe(r);
   EXPECT_NE(r.err.find("--time-budget '999999999999h' is too long"), std::string::npos) << describe(r);
-  r = weft(explore("Clean", {"-n", "3", "--hang-timeout", "2000000000s"}));
+  r = weft(explore("Clean", {"-n", "3", "--hang-timeout", "999999999999h"}));
   EXPECT_EQ(r.code, 2) << describe(r);
-  EXPECT_NE(r.err.find("--hang-timeout '2000000000s' is too long"), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("--hang-timeout '999999999999h' is too long"), std::string::npos) << describe(r);
+}
+
+// Every duration flag takes ms, s, m and h; --hang-timeout also a bare number of seconds
+// (0: off), as WEFT_HANG_TIMEOUT does. The worker gets it in a unit its weft reads.
+TEST_F(Cli, DurationFlagsTakeHoursAndRefuseGarbageNamingTheFlag) {
+  const std::string seen = path("hang.txt");
+  const std::string bin = fake_binary(
+      "timed.sh", "timed",
+      "echo \"$WEFT_HANG_TIMEOUT $WEFT_TIME_BUDGET\" > \"" + seen + "\"\n"
+      "printf '{\"schema\":\"weft.explore/1\",\"ok\":true,\"strategy\":\"random\",\"seed\":1,"
+      "\"iterations\":%s,\"steps\":1,\"decisions\":0,\"budget_exhausted\":false}' "
+      "\"$WEFT_ITERATIONS\" > \"$WEFT_REPORT\"\n");
+  auto run = [&](const std::string& hang, const std::string& budget) {
+    return weft({"explore", "-n", "1", "-j", "1", "--progress", "never", "--hang-timeout", hang,
+                 "--time-budget", budget, "--", bin});
+  };
+  struct Case {
+    std::string hang, budget, worker_sees;
+  };
+  for (const Case& c : {Case{"2h", "1h", "7200000ms"}, Case{"90", "90s", "90000ms"},
+                        Case{"0", "1m", "0ms"}, Case{"2000000s", "1h", "2000000s"},
+                        Case{"300000h", "300000h", "18000000m"}}) {
+    std::filesystem::remove(seen);
+    Result r = run(c.hang, c.budget);
+    ASSERT_EQ(r.code, 0) << c.hang << ": " << describe(r);
+    const std::string got = weft::cli::read_file(seen);
+    EXPECT_EQ(got.substr(0, got.find(' ')), c.worker_sees) << c.hang << ": " << got;
+  }
+  for (const std::string bad : {"1.5h", "h", "10x", "-1s", "1 h", "10sec", "1hh", ""}) {
+    Result r = run(bad, "1h");
+    EXPECT_EQ(r.code, 2) << bad << ": " << describe(r);
+    EXPECT_NE(r.err.find("--hang-timeout '" + bad + "' is not a duration"), std::string::npos)
+        << describe(r);
+    EXPECT_NE(r.err.find("1h"), std::string::npos) << describe(r);
+    r = run("10s", bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << describe(r);
+    EXPECT_NE(r.err.find("--time-budget '" + bad + "' is not a duration"), std::string::npos)
+        << describe(r);
+  }
+}
+
+// -j is capped (16 per core, at least 64): an absurd count is refused before anything is
+// started, naming the limit and --shard; the limit itself is taken.
+TEST_F(Cli, AnAbsurdJobCountIsRefusedNamingTheLimit) {
+  const std::string ran = path("ran.txt");
+  const std::string bin = fake_binary("counted.sh", "counted", "echo ran >> \"" + ran + "\"\nexit 1\n");
+  Result r = weft({"explore", "-n", "100000", "-j", "100000", "--progress", "never", "--", bin});
+  EXPECT_EQ(r.code, 2) << describe(r);
+  const unsigned most = std::max(64u, 16 * std::max(1u, std::thread::hardware_concurrency()));
+  EXPECT_NE(r.err.find("-j/--jobs 100000 is more worker processes than this machine runs "
+                       "usefully: at most " + std::to_string(most)),
+            std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.err.find("--shard K/N"), std::string::npos) << describe(r);
+  EXPECT_FALSE(std::filesystem::exists(ran)) << "a worker was started";
+  r = weft(explore("Clean", {"-n", "2", "-j", std::to_string(most)}));
+  EXPECT_EQ(r.code, 0) << describe(r);
+  r = weft(explore("Clean", {"-n", "2", "-j", std::to_string(most + 1)}));
+  EXPECT_EQ(r.code, 2) << describe(r);
 }
 
 TEST_F(Cli, AConfigurationErrorOfEveryWorkerIsSaidOnceAndItsExplorationIsNotOk) {
@@ -765,6 +937,48 @@ TEST_F(Cli, AWorkerThatCannotBeStartedEndsTheRunWithoutLosingItsFindings) {
   EXPECT_NE(r.out.find("cannot start '" + bin + "'"), std::string::npos) << describe(r);
   EXPECT_NE(r.out.find("iterations not explored: [1, 10)"), std::string::npos) << describe(r);
   EXPECT_EQ(read_json("r.json")["explorations"][0]["findings"].size(), 1u);
+}
+
+// A worker that floods its stdout and stderr costs neither disk (the CLI and its workers run
+// under a file size limit of a few MiB, which a worker writing its output to a file would
+// die of) nor memory: of each stream the first 64 KiB and the last 192 KiB are kept, and the
+// rest is counted as dropped.
+TEST_F(Cli, AWorkerFloodingItsOutputCostsNoDiskAndKeepsItsHeadAndTail) {
+  const std::string bin = fake_binary(
+      "flooding.sh", "flooding",
+      "echo first-line-out; echo first-line-err >&2\n"
+      "head -c 16777216 /dev/zero | tr '\\0' o\n"
+      "head -c 16777216 /dev/zero | tr '\\0' e >&2\n"
+      "echo; echo last-line-out; echo; echo last-line-err >&2\n"
+      "exit 3\n");
+  const std::string tmpdir = path("tmp");
+  std::filesystem::create_directory(tmpdir);
+  Result r = weft_after("ulimit -f 4096; export TMPDIR=" + tmpdir,
+                        {"explore", "-n", "1", "-j", "1", "--progress", "never", "--keep-temp",
+                         "--report", path("r.json"), "--", bin});
+  ASSERT_EQ(r.code, 1) << describe(r);
+  const json f = read_json("r.json")["explorations"][0]["findings"][0];
+  EXPECT_EQ(f["ended"], "exit status 3") << f.dump(2);  // not SIGXFSZ
+  EXPECT_NE(f["report"].get<std::string>().find("last-line-err"), std::string::npos) << f.dump(2);
+  // What was kept, as --keep-temp leaves it.
+  std::vector<std::filesystem::path> kept;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmpdir))
+    if (e.path().extension() == ".out" || e.path().extension() == ".err")
+      if (e.path().filename().string().starts_with("w0.")) kept.push_back(e.path());
+  ASSERT_EQ(kept.size(), 2u);  // w0.out, w0.err (no report: the worker wrote none)
+  for (const auto& k : kept) {
+    const std::string text = weft::cli::read_file(k);
+    const bool out = k.extension() == ".out";
+    const std::uint64_t total = 16777216 + (out ? 15 + 1 + 14 + 1 : 15 + 14);
+    EXPECT_LT(text.size(), 270u << 10) << k;
+    EXPECT_EQ(text.rfind(out ? "first-line-out\n" : "first-line-err\n", 0), 0u) << k;
+    EXPECT_TRUE(text.ends_with(out ? "last-line-out\n\n" : "last-line-err\n")) << k;
+    EXPECT_NE(text.find("[weft: " + std::to_string(total - (256u << 10)) +
+                        " bytes of this output dropped here; only its first 64 KiB and last "
+                        "192 KiB are kept]"),
+              std::string::npos)
+        << k << ": " << text.substr(65536, 200);
+  }
 }
 
 // Whether process `pid` (not a child of this one) has died or dies soon: it is gone or a

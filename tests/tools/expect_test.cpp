@@ -203,7 +203,7 @@ TEST_F(Expect, TheExamplesFindExactlyTheirBugs) {
   std::set<std::string> kinds;
   for (const json& ex : j["explorations"]) {
     for (const json& f : ex["findings"]) {
-      EXPECT_NE(f["replay"].get<std::string>().find(" replay w2-"), std::string::npos) << f.dump(2);
+      EXPECT_NE(f["replay"].get<std::string>().find(" replay w3-"), std::string::npos) << f.dump(2);
       EXPECT_TRUE(std::filesystem::exists(f["trace"].get<std::string>())) << f.dump(2);
       // The text shows each kind's first finding with its replay command and trace.
       if (!kinds.count(f["kind"])) {

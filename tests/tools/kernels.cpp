@@ -3,6 +3,7 @@
 // they run, or never explore. The CLI tests run it through `weft`; it is not a test suite of
 // its own (CTest does not run it directly, since most of these fail on purpose).
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -110,6 +111,16 @@ TEST(Kernels, LogsItsSearch) {
       ::close(fd);
     }
   }
+}
+
+// Killed by SIGKILL (as the out-of-memory killer kills: no handler runs, no report is
+// written) on the schedule SegfaultsOnOneSchedule faults on.
+TEST(Kernels, KilledOnOneSchedule) {
+  auto r = weft::explore([] {
+    auto order = two_goroutine_order();
+    if (order == std::vector<int>{2, 2, 1, 1}) ::kill(::getpid(), SIGKILL);
+  });
+  EXPECT_TRUE(r.ok()) << r;
 }
 
 TEST(Kernels, NeverExplores) { EXPECT_EQ(1 + 1, 2); }

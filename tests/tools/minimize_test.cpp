@@ -50,13 +50,13 @@ std::string match(const std::string& text, const char* re) {
 
 TEST_F(Minimize, ShrinksAFoundTokenAndTheShrunkTokenReplays) {
   const std::string token = found_token();
-  ASSERT_EQ(token.rfind("w2-", 0), 0u) << token;
+  ASSERT_EQ(token.rfind("w3-", 0), 0u) << token;
   Result r = weft({"minimize", token, "-e", kKernel, "--", KERNELS});
   ASSERT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("assertion failed: goroutine 1 appended first"), std::string::npos) << r.out;
   const std::string before = match(r.out, "shrunk from ([0-9]+) preemptions? to");
   const std::string after = match(r.out, "preemptions? to ([0-9]+) and");
-  const std::string shrunk = match(r.out, "shrunk token: (w2-[A-Za-z0-9_-]+)\n");
+  const std::string shrunk = match(r.out, "shrunk token: (w3-[A-Za-z0-9_-]+)\n");
   ASSERT_FALSE(shrunk.empty()) << r.out;
   if (!before.empty()) {  // the random walk's schedule had preemptions to spare
     EXPECT_LT(std::stoi(after), std::stoi(before)) << r.out;
@@ -77,14 +77,22 @@ TEST_F(Minimize, ShrinksAFoundTokenAndTheShrunkTokenReplays) {
   // and --replays reaches the binary.
   Result again = weft({"minimize", shrunk, "-e", kKernel, "--replays", "2", "--", KERNELS});
   EXPECT_EQ(again.code, 1) << again.out << again.err;
-  EXPECT_NE(again.out.find("shrunk token: w2-"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("shrunk token: w3-"), std::string::npos) << again.out;
   EXPECT_EQ(again.out.find("(3 replays)"), std::string::npos) << "at most 2: " << again.out;
 }
 
 TEST_F(Minimize, AScheduleThatDoesNotFailHasNothingToShrink) {
   const std::string token = found_token();
-  // The clean exploration's schedules have a different shape: the token diverges there.
-  Result diverged = weft({"minimize", token, "-e", "Kernels.Clean", "--", KERNELS});
+  // A token names the test it was recorded for: refused for another, naming both.
+  Result other = weft({"minimize", token, "-e", "Kernels.Clean", "--", KERNELS});
+  EXPECT_EQ(other.code, 2) << other.out << other.err;
+  EXPECT_NE(other.err.find("this token was recorded for '" + std::string(kKernel) +
+                           "', not 'Kernels.Clean': replay it with -e " + kKernel),
+            std::string::npos)
+      << other.err;
+  // A version 2 token names none; the clean exploration's schedules have a different shape:
+  // it diverges there.
+  Result diverged = weft({"minimize", "w2-DQARAQgAAA", "-e", "Kernels.Clean", "--", KERNELS});
   EXPECT_EQ(diverged.code, 2) << diverged.out << diverged.err;
   EXPECT_NE(diverged.err.find("does not fit"), std::string::npos) << diverged.err;
   // Kernels.Clean has one choice (which goroutine runs after main blocks in recv); "w2-BAA"

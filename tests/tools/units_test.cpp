@@ -88,6 +88,59 @@ TEST(Outcome, AWorkerKilledWithoutAReportIsNotSaidToHaveDiedOutsideAnIteration) 
   EXPECT_NE(segv.finding->report.find("it ended outside an explored iteration"), std::string::npos);
 }
 
+// The WEFT_PROGRESS word (runtime/src/progress.hpp): (i + 1) << 1, | 1 while iteration i runs.
+TEST(Outcome, AWorkerKilledWithoutAReportIsPlacedByItsProgressWord) {
+  const ExitStatus kill9{true, 0, SIGKILL};
+  // Killed in iteration 7 of [5, 15): 5 and 6 ran, 7 is the finding, 8.. go on.
+  auto in = interpret(5, 10, kill9, "", "", "", true, (8 << 1) | 1);
+  ASSERT_TRUE(in.finding);
+  EXPECT_EQ(in.finding->kind, "crash");
+  EXPECT_EQ(in.finding->iteration, 7u);
+  EXPECT_NE(in.finding->report.find("in iteration 8 and left no report (SIGKILL cannot be caught"),
+            std::string::npos)
+      << in.finding->report;
+  EXPECT_EQ(in.covered_end, 8u);
+  EXPECT_TRUE(in.resumable);
+  // Killed after iteration 7 ended, before another began: a finding outside any iteration.
+  auto after = interpret(5, 10, kill9, "", "", "", true, 8 << 1);
+  ASSERT_TRUE(after.finding);
+  EXPECT_FALSE(after.finding->iteration);
+  EXPECT_NE(after.finding->report.find("after iteration 8, outside any explored iteration"),
+            std::string::npos)
+      << after.finding->report;
+  EXPECT_EQ(after.covered_end, 8u);
+  EXPECT_TRUE(after.resumable);
+  // In the last iteration of its range: nothing left to resume.
+  auto last = interpret(5, 10, kill9, "", "", "", true, (15 << 1) | 1);
+  EXPECT_EQ(last.finding->iteration, 14u);
+  EXPECT_FALSE(last.resumable);
+  // A word that names no iteration of the range (garbage, another exploration's) is ignored,
+  // and the finding is still there, without an iteration.
+  for (std::uint64_t garbage : {std::uint64_t{1}, std::uint64_t{(3 << 1) | 1}, std::uint64_t{(16 << 1) | 1},
+                                ~std::uint64_t{0}}) {
+    auto o = interpret(5, 10, kill9, "", "", "", true, garbage);
+    ASSERT_TRUE(o.finding) << garbage;
+    EXPECT_FALSE(o.finding->iteration) << garbage;
+    EXPECT_EQ(o.covered_end, 5u) << garbage;
+    EXPECT_FALSE(o.resumable) << garbage;
+  }
+  // Exit status 0 in an iteration (_exit(0)), for either protocol: a crash in it, not a test
+  // that never explored.
+  for (bool gtest : {true, false}) {
+    auto quit = interpret(5, 10, ExitStatus{}, "", "", "", gtest, (8 << 1) | 1);
+    ASSERT_TRUE(quit.finding) << gtest;
+    EXPECT_EQ(quit.finding->kind, "crash");
+    EXPECT_EQ(quit.finding->iteration, 7u);
+    EXPECT_TRUE(quit.ran_explore);
+    EXPECT_EQ(quit.covered_end, 8u);
+  }
+  // A report (or a fatal report) still wins over the word.
+  std::string err = "\nweft: crash in iteration 9 (strategy random, seed 1)\n\nboom\n\nreplay with: WEFT_REPLAY=w2-x\n";
+  auto fatal = interpret(5, 10, ExitStatus{true, 0, SIGSEGV}, "", "", err, true, (8 << 1) | 1);
+  EXPECT_EQ(fatal.finding->iteration, 8u);
+  EXPECT_EQ(fatal.finding->token, "w2-x");
+}
+
 TEST(Outcome, AGoogleTestCutOffWithStatus0IsACrashNotATestThatNeverExplored) {
   // _Exit(0) inside an iteration: no report, no weft message, exit status 0.
   const std::string cut = "[==========] Running 1 test\n[ RUN      ] K.Quits\n";

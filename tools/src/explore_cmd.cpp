@@ -25,6 +25,7 @@
 #include <fstream>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <ostream>
 
 #include "outcome.hpp"
@@ -43,7 +44,8 @@ struct Work {
 
 struct Running {
   Work work;
-  std::string out, err, report;
+  std::string report;
+  std::unique_ptr<Capture> out = std::make_unique<Capture>(), err = std::make_unique<Capture>();
 };
 
 // The explorations to run: all of them, or the ones named (each must exist).
@@ -231,8 +233,14 @@ RunResult run_explore(const ExploreConfig& cfg) {
       }
       Work w = next_work();
       const std::string stem = fmt::format("{}/w{}", tmp.path().string(), serial++);
-      Running r{w, stem + ".out", stem + ".err", stem + ".json"};
+      Running r{w, stem + ".json"};
+      // The worker's WEFT_PROGRESS word (runtime/src/progress.hpp), zero until it starts an
+      // iteration. Not made (a full disk): the worker runs without it, as before.
+      const std::string progress_path = stem + ".progress";
+      if (!(std::ofstream(progress_path, std::ios::binary) << std::string(8, '\0')))
+        std::filesystem::remove(progress_path);
       WorkerRequest req;
+      req.exploration = chosen[w.exploration].name;
       req.strategy = cfg.strategy;
       req.seed = cfg.seed;
       req.first = w.first;
@@ -240,10 +248,11 @@ RunResult run_explore(const ExploreConfig& cfg) {
       req.report_path = r.report;
       req.time_budget_ms = budget;
       req.dfs_shard = w.dfs_part;
+      if (std::filesystem::exists(progress_path)) req.progress_path = progress_path;
       pid_t pid = 0;
       try {
         pid = spawn(exploration_argv(target, chosen[w.exploration].name),
-                    worker_environment(base, req), r.out, r.err);
+                    worker_environment(base, req), *r.out, *r.err);
       } catch (const UsageError& e) {
         // No process to be had (a process or memory limit) or the binary gone: the batch
         // goes back; with workers still running, fewer at once from now on; with none, the
@@ -287,9 +296,19 @@ RunResult run_explore(const ExploreConfig& cfg) {
     running.erase(ended->first);
     const Work& w = r.work;
     ExplorationResult& ex = result.explorations[w.exploration];
-    WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report),
-                                read_file(r.out), read_file(r.err),
-                                target.protocol == Protocol::gtest);
+    const std::string out = r.out->text(), err = r.err->text();
+    if (cfg.keep_temp) {  // what was kept of the worker's output, for debugging weft
+      std::ofstream(r.report.substr(0, r.report.size() - 5) + ".out", std::ios::binary) << out;
+      std::ofstream(r.report.substr(0, r.report.size() - 5) + ".err", std::ios::binary) << err;
+    }
+    std::uint64_t progress_word = 0;
+    {
+      const std::string word = read_file(r.report.substr(0, r.report.size() - 5) + ".progress");
+      if (word.size() == sizeof progress_word)
+        std::memcpy(&progress_word, word.data(), sizeof progress_word);
+    }
+    WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report), out, err,
+                                target.protocol == Protocol::gtest, progress_word);
     if (o.error) {
       // Workers running side by side meet the same bad configuration: said once.
       std::string error = fmt::format("{}: {}", ex.name, *o.error);
@@ -323,7 +342,12 @@ RunResult run_explore(const ExploreConfig& cfg) {
       Finding f = std::move(*o.finding);
       if (f.strategy.empty()) f.strategy = cfg.strategy;
       if (f.seed == 0) f.seed = cfg.seed;
-      if (!f.token.empty()) f.replay = replay_command(target, ex.name, f.token);
+      if (!f.token.empty()) {
+        f.replay = replay_command(target, ex.name, f.token);
+      } else if (f.iteration && !dfs) {
+        // Died without writing its schedule (SIGKILL, _exit): the iteration re-runs alone.
+        f.replay = rerun_command(target, ex.name, f.strategy, f.seed, *f.iteration);
+      }
       ex.findings.push_back(std::move(f));
       if (ex.findings.size() >= cfg.max_findings && !stopped[w.exploration]) {
         stopped[w.exploration] = true;
@@ -365,13 +389,14 @@ RunResult run_explore(const ExploreConfig& cfg) {
         const std::string events = (tmp.path() / (stem + ".jsonl")).string();
         const std::string html = (std::filesystem::path(cfg.trace_dir) / (stem + ".html")).string();
         WorkerRequest req;
+        req.exploration = ex.name;
         req.replay = f.token;
         req.report_path = (tmp.path() / (stem + ".json")).string();
         req.trace_path = events;
         try {
+          Capture out, err;  // not read: the trace is what this replay is for
           (void)wait_for(spawn(exploration_argv(target, ex.name), worker_environment(base, req),
-                               (tmp.path() / (stem + ".out")).string(),
-                               (tmp.path() / (stem + ".err")).string()));
+                               out, err));
         } catch (const UsageError& e) {
           result.errors.push_back(fmt::format("--trace-dir: {} (the trace of {}'s finding in iteration {})",
                                               e.what(), ex.name, f.iteration ? *f.iteration + 1 : 0));

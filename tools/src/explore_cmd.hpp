@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "expect.hpp"
@@ -52,12 +53,17 @@ struct ReplayConfig {
   std::string events_path;  // the runtime's own trace (weft.trace/1 JSON Lines)
   bool show_output = false; // print the worker's own stdout/stderr too
 };
-// Throws UsageError unless `token` looks like a replay token (w1-/w2-).
+// Throws UsageError unless `token` looks like a replay token (w1-/w2-/w3-).
 void check_token(const std::string& token);
-// The exploration a token is for: `name`, checked against the binary's list, or its only
-// one when `name` is empty; throws UsageError otherwise.
+// The test a version 3 token was recorded for, as its fingerprint keeps it (test_fingerprint
+// of its name; runtime/src/schedule.hpp), or 0 (unknown, an older token, or malformed).
+std::uint32_t token_test(const std::string& token);
+std::uint32_t test_fingerprint(std::string_view name);
+// The exploration a token is for: `name`, checked against the binary's list and against the
+// token's fingerprint; with `name` empty, the one exploration whose name the token's
+// fingerprint matches, or the binary's only one; throws UsageError otherwise.
 std::string token_exploration(const Target& t, const Environment& base, const std::string& dir,
-                              const std::string& name);
+                              const std::string& name, const std::string& token);
 
 // Re-runs one schedule and prints its report; returns the exit code.
 int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err);

@@ -56,21 +56,30 @@ std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text, con
   return {*k, *n};
 }
 
-// "10s", "500ms", "2m" -> milliseconds.
-std::uint64_t parse_duration(const std::string& text, const std::string& what) {
+// "10s", "500ms", "2m", "1h" -> milliseconds; every duration flag reads its value here.
+// `bare` (--hang-timeout): a bare 0 means off, and a bare number is seconds, as
+// WEFT_HANG_TIMEOUT reads it.
+std::uint64_t parse_duration(const std::string& text, const std::string& what, bool bare = false,
+                             const char* zero_means = "") {
   std::size_t digits = text.find_first_not_of("0123456789");
   if (digits == std::string::npos) digits = text.size();
   std::string unit = text.substr(digits);
   std::uint64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
+  if (bare && unit.empty()) scale = 1000;
   if (digits == 0 || scale == 0)
-    throw UsageError(fmt::format("{} '{}' is not a duration; use a whole number with a unit: "
-                                 "500ms, 30s, 10m, 1h",
-                                 what, text));
+    throw UsageError(fmt::format("{} '{}' is not a duration; use a whole number with a unit "
+                                 "(ms, s, m or h): 500ms, 30s, 10m, 1h{}",
+                                 what, text, zero_means));
   const std::uint64_t most = kMaxUnits * 60000;  // what the workers take: 10^9 minutes
   if (digits > 12 || std::stoull(text.substr(0, digits)) > most / scale)
     throw UsageError(fmt::format("{} '{}' is too long: at most {}m", what, text, kMaxUnits));
   return std::stoull(text.substr(0, digits)) * scale;
 }
+
+// The most worker processes -j takes: 16 per core, and at least 64. More than that on one
+// machine only thrashes (each worker is a whole test process); --shard spreads a run over
+// machines instead.
+unsigned max_jobs() { return std::max(64u, 16 * std::max(1u, std::thread::hardware_concurrency())); }
 
 // A whole number from `least` to `most`, or why not.
 std::string number_problem(const std::string& s, std::uint64_t least, std::uint64_t most) {
@@ -165,22 +174,23 @@ int main(int argc, char** argv) {
                       "portfolio, random, pos, surw, urw, mutate, pct[:DEPTH] or dfs[:PREEMPTION BOUND] (WEFT_STRATEGY)")
       ->check(strategy_name())
       ->capture_default_str();
-  explore->add_option("-j,--jobs", ex.jobs, "worker processes at once (default: the number of cores)")
+  explore->add_option("-j,--jobs", ex.jobs, "worker processes at once (default: the number of cores; at most 16 per core, "
+                      "and at least 64 are allowed)")
       ->check(positive(std::numeric_limits<unsigned>::max()));
   explore->add_option("--shard", shard,
                       "run shard K of N (0 <= K < N): the K-th of N disjoint slices of the "
                       "iterations (dfs: of its search tree); default from "
                       "GTEST_SHARD_INDEX/GTEST_TOTAL_SHARDS")
       ->option_text("K/N");
-  explore->add_option("--time-budget", time_budget, "stop starting new work after this long (500ms, 30s, 10m)")
+  auto* time_budget_flag = explore->add_option("--time-budget", time_budget, "stop starting new work after this long (500ms, 30s, 10m, 1h)")
       ->option_text("DURATION");
   explore->add_option("--max-findings", ex.max_findings,
                       "findings per exploration before its remaining iterations are skipped")
       ->check(positive())
       ->capture_default_str();
-  explore->add_option("--hang-timeout", ex.hang_timeout,
+  auto* hang_timeout_flag = explore->add_option("--hang-timeout", ex.hang_timeout,
                       "a worker whose goroutine makes no visible operation this long is a hang "
-                      "finding (WEFT_HANG_TIMEOUT: 10s, 500ms; 0 = off)")
+                      "finding (WEFT_HANG_TIMEOUT: 500ms, 10s, 2m, 1h, a bare number of seconds; 0 = off)")
       ->option_text("DURATION");
   explore->add_option("--max-steps", ex.max_steps,
                       "scheduling steps per iteration before it is a step-limit finding (WEFT_MAX_STEPS)")
@@ -342,20 +352,17 @@ int main(int argc, char** argv) {
                                            "runner that shards asks for it to be touched",
                                            status, std::strerror(errno)));
         }
-        if (!ex.hang_timeout.empty() &&
-            (ex.hang_timeout.find_first_not_of("0123456789") == 0 ||
-             !std::set<std::string>{"", "ms", "s", "m"}.count(
-                 ex.hang_timeout.substr(std::min(ex.hang_timeout.size(),
-                                                 ex.hang_timeout.find_first_not_of("0123456789"))))))
-          throw UsageError(fmt::format("--hang-timeout '{}' is not a duration; use 10s, 500ms or 2m "
-                                       "(0 turns the watchdog off)",
-                                       ex.hang_timeout));
-        if (std::size_t d = ex.hang_timeout.find_first_not_of("0123456789");
-            !ex.hang_timeout.empty() && ((d == std::string::npos ? ex.hang_timeout.size() : d) > 10 ||
-                                         std::stoull(ex.hang_timeout.substr(0, d)) > kMaxUnits))
-          throw UsageError(fmt::format("--hang-timeout '{}' is too long: at most {} of its unit",
-                                       ex.hang_timeout, kMaxUnits));
-        if (!time_budget.empty()) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
+        if (hang_timeout_flag->count() > 0)
+          ex.hang_timeout = worker_duration(parse_duration(ex.hang_timeout, "--hang-timeout", true,
+                                                           "; 0 turns the watchdog off"));
+        if (ex.jobs > max_jobs())
+          throw UsageError(fmt::format(
+              "-j/--jobs {} is more worker processes than this machine runs usefully: at most {} "
+              "here (16 per core, {} core{}; at least 64); each worker is a whole test process. "
+              "To use more machines, give each --shard K/N",
+              ex.jobs, max_jobs(), std::thread::hardware_concurrency(),
+              std::thread::hardware_concurrency() == 1 ? "" : "s"));
+        if (time_budget_flag->count() > 0) ex.time_budget_ms = parse_duration(time_budget, "--time-budget");
         ex.progress = progress == "always" || (progress == "auto" && ::isatty(STDERR_FILENO));
         std::optional<Expectations> expectations;
         if (!expect_path.empty()) {

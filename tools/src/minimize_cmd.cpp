@@ -35,22 +35,22 @@ int run_minimize(const MinimizeConfig& cfg, std::ostream& out, std::ostream& err
   Target t = make_target(cfg.command, cfg.protocol);
   Environment base = Environment::inherited();
   TempDir tmp;
-  const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration);
+  const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration, cfg.token);
   WorkerRequest req;
+  req.exploration = name;
   req.replay = cfg.token;
   req.minimize = true;
   req.minimize_replays = cfg.replays;
   req.report_path = (tmp.path() / "minimize.json").string();
-  const std::string out_path = (tmp.path() / "minimize.out").string();
-  const std::string err_path = (tmp.path() / "minimize.err").string();
+  Capture out_capture, err_capture;  // the worker's output, capped (process.hpp)
   InterruptGuard interrupt_guard;
   ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
-                                 out_path, err_path));
+                                 out_capture, err_capture));
   if (const int sig = interrupted()) {
     fmt::print(err, "weft minimize: interrupted by {}; shrinking was stopped\n", signal_name(sig));
     return kExitUsage;
   }
-  const std::string wout = read_file(out_path), werr = read_file(err_path);
+  const std::string wout = out_capture.text(), werr = err_capture.text();
   if (cfg.show_output) {
     out << wout;
     err << werr;

@@ -15,8 +15,10 @@ constexpr int kHangExitStatus = 124;  // runtime/src/watchdog.hpp
 
 std::string tail(const std::string& s, std::size_t n) {
   if (s.size() <= n) return s;
+  // From a line's start, unless the only line break is the last character (a line longer
+  // than n: its end is kept).
   auto nl = s.find('\n', s.size() - n);
-  return "...\n" + s.substr(nl == std::string::npos ? s.size() - n : nl + 1);
+  return "...\n" + s.substr(nl == std::string::npos || nl + 1 == s.size() ? s.size() - n : nl + 1);
 }
 
 }  // namespace
@@ -57,7 +59,8 @@ std::optional<FatalReport> parse_fatal_report(const std::string& err) {
 
 WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
                         const std::string& report_json, const std::string& out,
-                        const std::string& err, bool status_is_verdict) {
+                        const std::string& err, bool status_is_verdict,
+                        std::uint64_t progress) {
   WorkerOutcome w;
   w.covered_end = first;
   const std::uint64_t end = first + count;
@@ -139,7 +142,15 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     return w;
   }
 
-  // 3. Neither.
+  // 3. Neither. What WEFT_PROGRESS says: the iteration the worker was in, or the last one it
+  // finished (words for iterations it was not given are ignored).
+  std::optional<std::uint64_t> in_iteration, after_iteration;
+  if (progress >= 2 && (progress >> 1) - 1 >= first && (progress >> 1) - 1 < end)
+    ((progress & 1) ? in_iteration : after_iteration) = (progress >> 1) - 1;
+  auto died_at = [&](std::uint64_t i) {
+    w.covered_end = i + 1;
+    w.resumable = w.covered_end < end;
+  };
   const std::string both = out + err;
   if (auto at = both.find("weft: configuration error"); at != std::string::npos) {
     w.error = both.substr(at);
@@ -149,17 +160,31 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     // GoogleTest says when a test starts and how it ended: a test that started and never
     // ended, in a process that exited 0 without weft's report, was cut off by something
     // that runs no exit handler (_exit(), _Exit()) — inside explore() as far as anyone knows.
-    if (status_is_verdict && out.find("[ RUN      ]") != std::string::npos &&
-        out.find("[       OK ]") == std::string::npos &&
-        out.find("[  FAILED  ]") == std::string::npos &&
-        out.find("[  SKIPPED ]") == std::string::npos) {
+    // Whatever the protocol, a worker whose WEFT_PROGRESS word says it was in an iteration
+    // was cut off there.
+    if (in_iteration ||
+        (status_is_verdict && out.find("[ RUN      ]") != std::string::npos &&
+         out.find("[       OK ]") == std::string::npos &&
+         out.find("[  FAILED  ]") == std::string::npos &&
+         out.find("[  SKIPPED ]") == std::string::npos)) {
       Finding f;
       f.kind = "crash";
-      f.report = fmt::format("the worker exited with status 0 in the middle of its test and left "
-                             "no report: something ended the process without running its exit "
-                             "handlers (_exit() or _Exit()), so no schedule reproduces it; its "
-                             "output:\n{}",
-                             tail(both, 4000));
+      if (in_iteration) {
+        f.iteration = in_iteration;
+        died_at(*in_iteration);
+        f.report = fmt::format("the worker exited with status 0 in iteration {} and left no "
+                               "report: something ended the process without running its exit "
+                               "handlers (_exit() or _Exit()), so its schedule was not written; "
+                               "the iteration runs again alone with the command below; its "
+                               "output:\n{}",
+                               *in_iteration + 1, tail(both, 4000));
+      } else {
+        f.report = fmt::format("the worker exited with status 0 in the middle of its test and "
+                               "left no report: something ended the process without running its "
+                               "exit handlers (_exit() or _Exit()), so no schedule reproduces it; "
+                               "its output:\n{}",
+                               tail(both, 4000));
+      }
       f.ended = status.describe();
       w.finding = std::move(f);
       return w;
@@ -176,6 +201,32 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   // The runtime reports every end it can see inside an iteration (a fault, a catchable
   // signal, exit()): no report means outside one, or an end nothing in the process sees.
   const bool killed = status.signaled && status.signal == SIGKILL;
+  f.ended = status.describe();
+  if (in_iteration) {
+    // The runtime had said it started this iteration and not that it ended.
+    f.iteration = in_iteration;
+    died_at(*in_iteration);
+    f.report = fmt::format("the worker ended with {} in iteration {} and left no report{}, so its "
+                           "schedule was not written and there is no token; the iteration runs "
+                           "again alone (its schedule depends only on the strategy, the seed and "
+                           "its number) with the command below; its output:\n{}",
+                           status.describe(), *in_iteration + 1,
+                           killed ? " (SIGKILL cannot be caught: the out-of-memory killer, a "
+                                    "memory limit of the cgroup, or kill -9)"
+                                  : "",
+                           tail(both, 4000));
+    w.finding = std::move(f);
+    return w;
+  }
+  if (after_iteration) {
+    died_at(*after_iteration);
+    f.report = fmt::format("the worker ended with {} after iteration {}, outside any explored "
+                           "iteration, and left no report, so no schedule reproduces it; the "
+                           "iterations after it go on in a fresh worker; its output:\n{}",
+                           status.describe(), *after_iteration + 1, tail(both, 4000));
+    w.finding = std::move(f);
+    return w;
+  }
   f.report = fmt::format("the worker ended with {} and left no report, so no schedule "
                          "reproduces it: {}; its output:\n{}",
                          status.describe(),

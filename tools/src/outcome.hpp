@@ -40,8 +40,12 @@ struct WorkerOutcome {
 // `status_is_verdict`: a non-zero exit after a clean report is a `test failure` (GoogleTest:
 // an EXPECT failed); for the weft protocol the report alone is the verdict (weft-examples
 // exits 1 when a bug example's bug was not in the iterations it was given).
+// `progress`: the word the worker left in its WEFT_PROGRESS file (runtime/src/progress.hpp;
+// 0 when none): with neither a report nor a fatal report, it says which iteration the
+// worker died in, or after which one.
 WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
                         const std::string& report_json, const std::string& out,
-                        const std::string& err, bool status_is_verdict = true);
+                        const std::string& err, bool status_is_verdict = true,
+                        std::uint64_t progress = 0);
 
 }  // namespace weft::cli

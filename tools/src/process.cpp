@@ -2,6 +2,7 @@
 #include "process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -85,8 +87,10 @@ std::string resolve_program(const std::string& program) {
       "test binary '{}' was not found in PATH; give its path, such as ./{}", program, program));
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
-            const std::string& stdout_path, const std::string& stderr_path) {
+namespace {
+// stdout and stderr go to the files named, or (where a path is null) onto the fds given.
+pid_t spawn_onto(const std::vector<std::string>& argv, const Environment& env,
+                 const char* stdout_path, const char* stderr_path, int stdout_fd, int stderr_fd) {
   // Everything the child needs is made here: between fork and exec it only makes system
   // calls (async-signal-safe), and reports a failure's errno through a close-on-exec pipe.
   std::vector<char*> args;
@@ -121,8 +125,13 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
     if (::setpgid(0, 0) != 0 || ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) err = errno;
     if (err == 0 && ::getppid() != parent) ::_exit(127);  // the CLI is gone already
     onto(STDIN_FILENO, "/dev/null", O_RDONLY);
-    onto(STDOUT_FILENO, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC);
-    onto(STDERR_FILENO, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC);
+    const auto onto_fd = [&err](int fd, int from) {
+      if (err == 0 && ::dup2(from, fd) < 0) err = errno;  // dup2 clears close-on-exec on fd
+    };
+    if (stdout_path) onto(STDOUT_FILENO, stdout_path, O_WRONLY | O_CREAT | O_TRUNC);
+    else onto_fd(STDOUT_FILENO, stdout_fd);
+    if (stderr_path) onto(STDERR_FILENO, stderr_path, O_WRONLY | O_CREAT | O_TRUNC);
+    else onto_fd(STDERR_FILENO, stderr_fd);
     if (err == 0) {
       ::execve(args[0], args.data(), envp.data());
       err = errno;
@@ -142,6 +151,158 @@ pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(err)));
+  }
+  return pid;
+}
+
+}  // namespace
+
+pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
+            const std::string& stdout_path, const std::string& stderr_path) {
+  return spawn_onto(argv, env, stdout_path.c_str(), stderr_path.c_str(), -1, -1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Captures.
+
+namespace {
+// The captures whose pipe is open (the CLI is single-threaded).
+std::vector<Capture*>& open_captures() {
+  static std::vector<Capture*> all;
+  return all;
+}
+}  // namespace
+
+Capture::Capture(std::size_t head, std::size_t tail) : head_max_(head), tail_max_(tail) {}
+
+Capture::~Capture() { close_pipe(); }
+
+void Capture::close_pipe() noexcept {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  fd_ = -1;
+  std::erase(open_captures(), this);
+}
+
+void Capture::take(const char* p, std::size_t n) {
+  total_ += n;
+  const std::size_t to_head = std::min(n, head_max_ - head_.size());
+  head_.append(p, to_head);
+  p += to_head;
+  n -= to_head;
+  if (n == 0 || tail_max_ == 0) return;
+  if (n >= tail_max_) {  // only its last tail_max_ bytes can stay
+    ring_.assign(p + n - tail_max_, p + n);
+    start_ = 0;
+    return;
+  }
+  if (ring_.size() < tail_max_) {  // filling up
+    const std::size_t fill = std::min(n, tail_max_ - ring_.size());
+    ring_.insert(ring_.end(), p, p + fill);
+    p += fill;
+    n -= fill;
+  }
+  while (n > 0) {  // full: overwrite the oldest, in at most two pieces
+    const std::size_t piece = std::min(n, tail_max_ - start_);
+    std::memcpy(ring_.data() + start_, p, piece);
+    start_ = (start_ + piece) % tail_max_;
+    p += piece;
+    n -= piece;
+  }
+}
+
+std::uint64_t Capture::dropped() const noexcept { return total_ - head_.size() - ring_.size(); }
+
+std::string Capture::text() const {
+  std::string s = head_;
+  if (const std::uint64_t gone = dropped(); gone > 0)
+    s += fmt::format("\n[weft: {} bytes of this output dropped here; only its first {} KiB and "
+                     "last {} KiB are kept]\n",
+                     gone, head_max_ >> 10, tail_max_ >> 10);
+  s.append(ring_.begin() + static_cast<std::ptrdiff_t>(start_), ring_.end());
+  s.append(ring_.begin(), ring_.begin() + static_cast<std::ptrdiff_t>(start_));
+  return s;
+}
+
+bool Capture::read_some() noexcept {
+  char buf[1 << 16];
+  for (int i = 0; i < 16; ++i) {  // at most 1 MiB at a time: other pipes get their turn
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n > 0) {
+      try {
+        take(buf, static_cast<std::size_t>(n));
+      } catch (...) {  // no memory for a few hundred KiB: the rest is dropped
+        total_ += static_cast<std::uint64_t>(n);
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && errno == EAGAIN;  // drained for now; anything else is the end
+  }
+  return true;
+}
+
+// Reads what the open captures' pipes hold, waiting up to `timeout_ms` for some (sleeping
+// that long when there is none); with `ended` (a reaped child), reads its captures to the
+// end and closes them.
+void pump_captures(int timeout_ms, pid_t ended) {
+  if (ended != 0) {
+    std::vector<Capture*> its;
+    for (Capture* c : open_captures())
+      if (c->child_ == ended) its.push_back(c);
+    for (Capture* c : its) {
+      while (c->read_some()) {
+        // The child and its group are gone: what is left is in the pipe, or held open by
+        // a process that left the group (setsid), which is not waited for.
+        pollfd p{c->fd_, POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) break;
+      }
+      c->close_pipe();
+    }
+    return;
+  }
+  std::vector<pollfd> fds;
+  for (Capture* c : open_captures()) fds.push_back({c->fd_, POLLIN, 0});
+  if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) return;  // EINTR: the caller looks
+  std::vector<Capture*> done;
+  for (std::size_t i = 0; i < fds.size(); ++i)
+    if (fds[i].revents != 0) {
+      Capture* c = open_captures()[i];
+      if (!c->read_some()) done.push_back(c);
+    }
+  for (Capture* c : done) c->close_pipe();
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const Environment& env, Capture& out,
+            Capture& err) {
+  int pipes[2][2];
+  for (int i = 0; i < 2; ++i)
+    if (::pipe2(pipes[i], O_CLOEXEC) != 0) {
+      const int e = errno;
+      if (i == 1) {
+        ::close(pipes[0][0]);
+        ::close(pipes[0][1]);
+      }
+      throw UsageError(fmt::format("cannot start '{}': {}", argv[0], std::strerror(e)));
+    }
+  pid_t pid = 0;
+  try {
+    pid = spawn_onto(argv, env, nullptr, nullptr, pipes[0][1], pipes[1][1]);
+  } catch (...) {
+    for (auto& p : pipes) {
+      ::close(p[0]);
+      ::close(p[1]);
+    }
+    throw;
+  }
+  Capture* captures[2] = {&out, &err};
+  for (int i = 0; i < 2; ++i) {
+    ::close(pipes[i][1]);
+    captures[i]->close_pipe();
+    captures[i]->fd_ = pipes[i][0];
+    captures[i]->child_ = pid;
+    ::fcntl(pipes[i][0], F_SETFL, O_NONBLOCK);
+    open_captures().push_back(captures[i]);
   }
   return pid;
 }
@@ -167,6 +328,7 @@ ExitStatus reap_ended(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  pump_captures(0, pid);
   return decode(status);
 }
 
@@ -187,7 +349,7 @@ std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& p
     for (pid_t p : pids)
       if (ended(p, false)) return std::pair{p, reap_ended(p)};
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    pump_captures(5, 0);  // or sleeps
   }
 }
 
@@ -227,6 +389,15 @@ ExitStatus wait_for(pid_t pid) {
     if (interrupted() && !killed) {
       ::kill(-pid, SIGKILL);  // its process group
       killed = true;
+    }
+    // A child whose output is captured must not block on a full pipe: its pipes are read
+    // while it runs.
+    const bool captured = std::any_of(open_captures().begin(), open_captures().end(),
+                                      [pid](const Capture* c) { return c->reading_from() == pid; });
+    if (captured) {
+      if (ended(pid, false)) break;
+      pump_captures(20, 0);
+      continue;
     }
     if (ended(pid, true) || errno != EINTR) break;
   }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -57,6 +58,46 @@ std::string resolve_program(const std::string& program);
 // CLI dies first. Throws UsageError when it cannot be started.
 pid_t spawn(const std::vector<std::string>& argv, const Environment& env,
             const std::string& stdout_path, const std::string& stderr_path);
+
+// One output stream of a child (its stdout or stderr), read through a pipe while the CLI
+// waits for it, keeping at most the first `head` and the last `tail` bytes: a worker that
+// writes gigabytes costs neither disk nor more than head + tail bytes of memory. The pipe is
+// read by wait_any and wait_for (so a child never blocks on a full pipe while the CLI waits
+// for it) and to its end when its child is reaped.
+class Capture {
+ public:
+  static constexpr std::size_t kHead = 64 << 10, kTail = 192 << 10;
+  explicit Capture(std::size_t head = kHead, std::size_t tail = kTail);
+  ~Capture();
+  Capture(const Capture&) = delete;
+  Capture& operator=(const Capture&) = delete;
+  // What was kept: the head, then (when bytes were dropped) a line saying how many, then the
+  // tail.
+  std::string text() const;
+  std::uint64_t total() const noexcept { return total_; }    // bytes the child wrote
+  std::uint64_t dropped() const noexcept;                    // of those, not kept
+  // Takes `n` bytes (what the pipe gave).
+  void take(const char* p, std::size_t n);
+  // The child whose pipe is still open, or 0.
+  pid_t reading_from() const noexcept { return fd_ >= 0 ? child_ : 0; }
+
+ private:
+  friend pid_t spawn(const std::vector<std::string>&, const Environment&, Capture&, Capture&);
+  friend void pump_captures(int, pid_t);
+  void close_pipe() noexcept;
+  bool read_some() noexcept;  // false at the pipe's end (or an error)
+  std::size_t head_max_, tail_max_;
+  std::string head_;
+  std::vector<char> ring_;   // the last bytes, ring_[start_] oldest once full
+  std::size_t start_ = 0;
+  std::uint64_t total_ = 0;
+  int fd_ = -1;              // the pipe's read end while open
+  pid_t child_ = 0;
+};
+
+// spawn() with stdout and stderr each read into a Capture.
+pid_t spawn(const std::vector<std::string>& argv, const Environment& env, Capture& out,
+            Capture& err);
 
 // Waits up to `timeout` for one of `pids` to end; returns it and how it ended.
 std::optional<std::pair<pid_t, ExitStatus>> wait_any(const std::vector<pid_t>& pids,

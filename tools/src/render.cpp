@@ -273,8 +273,15 @@ std::string render_text(const RunResult& r) {
                            "command above with its token):\n",
                            f.kind, g.more.size(), g.more.size() == 1 ? "" : "s");
         for (const Finding* m : g.more) {
+          std::string token = m->token;
+          if (token.empty())  // died without writing its schedule: the iteration runs alone
+            token = m->iteration && !m->replay.empty()
+                        ? fmt::format("(no token; run it again: the command above with "
+                                      "WEFT_FIRST_ITERATION={})",
+                                      *m->iteration)
+                        : "(no token)";
           out += fmt::format("  iteration {}: {}", m->iteration ? std::to_string(*m->iteration + 1) : "?",
-                             m->token.empty() ? "(no token)" : m->token);
+                             token);
           if (!m->trace.empty()) out += fmt::format("  trace:       {}", m->trace);
           out += '\n';
         }

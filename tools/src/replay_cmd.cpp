@@ -57,16 +57,66 @@ int run_list(const std::vector<std::string>& command, const std::string& protoco
 }
 
 void check_token(const std::string& token) {
-  if (token.rfind("w1-", 0) != 0 && token.rfind("w2-", 0) != 0)
-    throw UsageError(fmt::format("'{}' is not a replay token: tokens start with w1- or w2- (copy "
-                                 "it from a report's 'replay with:' line)",
+  if (token.rfind("w1-", 0) != 0 && token.rfind("w2-", 0) != 0 && token.rfind("w3-", 0) != 0)
+    throw UsageError(fmt::format("'{}' is not a replay token: tokens start with w3-, w2- or w1- "
+                                 "(copy it from a report's 'replay with:' line)",
                                  token));
 }
 
+std::uint32_t test_fingerprint(std::string_view name) {
+  if (name.empty()) return 0;
+  std::uint32_t h = 2166136261u;  // 32-bit FNV-1a, as runtime/src/schedule.cpp
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h == 0 ? 1 : h;
+}
+
+std::uint32_t token_test(const std::string& token) {
+  if (token.rfind("w3-", 0) != 0) return 0;
+  std::vector<std::uint8_t> bytes;  // the header's first bytes: two varints and 4 bytes
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 3; i < token.size() && bytes.size() < 32; ++i) {
+    const char c = token[i];
+    const int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+                  : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                  : c >= '0' && c <= '9' ? c - '0' + 52
+                  : c == '-'             ? 62
+                  : c == '_'             ? 63
+                                         : -1;
+    if (v < 0) return 0;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
+    }
+  }
+  std::size_t at = 0;
+  for (int varints = 0; varints < 2; ++varints) {  // semantics, space
+    while (at < bytes.size() && (bytes[at] & 0x80)) ++at;
+    if (at++ >= bytes.size()) return 0;
+  }
+  if (bytes.size() - std::min(at, bytes.size()) < 4) return 0;
+  std::uint32_t test = 0;
+  for (int k = 0; k < 4; ++k) test |= std::uint32_t{bytes[at + k]} << (8 * k);
+  return test;
+}
+
 std::string token_exploration(const Target& t, const Environment& base, const std::string& dir,
-                              const std::string& name) {
+                              const std::string& name, const std::string& token) {
   auto all = list_explorations(t, base, dir);
+  // A version 3 token names its test by fingerprint: the exploration it came from is found
+  // (or a wrong -e is refused, naming the right one) before anything runs.
+  const std::uint32_t test = token_test(token);
+  std::vector<std::string> recorded_for;
+  if (test != 0)
+    for (const Exploration& e : all)
+      if (test_fingerprint(e.name) == test) recorded_for.push_back(e.name);
   if (name.empty()) {
+    if (recorded_for.size() == 1) return recorded_for.front();
     if (all.size() != 1)
       throw UsageError(fmt::format("'{}' has {} explorations; name the one the token came from "
                                    "with -e NAME (see: weft list -- {})",
@@ -76,6 +126,15 @@ std::string token_exploration(const Target& t, const Environment& base, const st
   if (std::none_of(all.begin(), all.end(), [&](const Exploration& e) { return e.name == name; }))
     throw UsageError(fmt::format("'{}' has no exploration named '{}'; see: weft list -- {}",
                                  t.binary, name, command_line({t.binary})));
+  if (test != 0 && test_fingerprint(name) != test) {
+    if (recorded_for.size() == 1)
+      throw UsageError(fmt::format("this token was recorded for '{}', not '{}': replay it with -e {}",
+                                   recorded_for.front(), name, shell_quote(recorded_for.front())));
+    throw UsageError(fmt::format("this token was recorded for another test (fingerprint {:08x}), "
+                                 "not '{}', and '{}' has no exploration of that fingerprint: was "
+                                 "it recorded with another binary?",
+                                 test, name, t.binary));
+  }
   return name;
 }
 
@@ -84,24 +143,24 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   Target t = make_target(cfg.command, cfg.protocol);
   Environment base = Environment::inherited();
   TempDir tmp;
-  const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration);
+  const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration, cfg.token);
   WorkerRequest req;
+  req.exploration = name;
   req.replay = cfg.token;
   req.report_path = (tmp.path() / "replay.json").string();
   const bool tracing = !cfg.trace_path.empty() || !cfg.html_path.empty() || !cfg.events_path.empty();
   const std::string events =
       !cfg.events_path.empty() ? cfg.events_path : (tmp.path() / "trace.jsonl").string();
   if (tracing) req.trace_path = events;
-  const std::string out_path = (tmp.path() / "replay.out").string();
-  const std::string err_path = (tmp.path() / "replay.err").string();
+  Capture out_capture, err_capture;  // the worker's output, capped (process.hpp)
   InterruptGuard interrupt_guard;
   ExitStatus st = wait_for(spawn(exploration_argv(t, name), worker_environment(base, req),
-                                 out_path, err_path));
+                                 out_capture, err_capture));
   if (const int sig = interrupted()) {
     fmt::print(err, "weft replay: interrupted by {}; the replay was stopped\n", signal_name(sig));
     return kExitUsage;
   }
-  const std::string wout = read_file(out_path), werr = read_file(err_path);
+  const std::string wout = out_capture.text(), werr = err_capture.text();
   if (cfg.show_output) {
     out << wout;
     err << werr;

@@ -126,15 +126,22 @@ std::vector<std::string> exploration_argv(const Target& t, const std::string& na
   return argv;
 }
 
+std::string worker_duration(std::uint64_t ms) {
+  if (ms <= kMaxUnits) return fmt::format("{}ms", ms);
+  if (ms % 1000 == 0 && ms / 1000 <= kMaxUnits) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}m", std::max<std::uint64_t>(1, ms / 60000));
+}
+
 Environment worker_environment(const Environment& base, const WorkerRequest& req) {
   Environment e = base;
   for (const char* v : {"WEFT_SEED", "WEFT_FIRST_ITERATION", "WEFT_ITERATIONS", "WEFT_STRATEGY",
                         "WEFT_REPLAY", "WEFT_MINIMIZE", "WEFT_REPORT", "WEFT_TRACE",
-                        "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD",
+                        "WEFT_TIME_BUDGET", "WEFT_DFS_SHARD", "WEFT_PROGRESS", "WEFT_EXPLORATION",
                         "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX", "GTEST_FILTER",
                         "GTEST_SHARD_STATUS_FILE"})
     e.unset(v);
   e.set("WEFT_REPORT", req.report_path);
+  if (!req.exploration.empty()) e.set("WEFT_EXPLORATION", req.exploration);
   if (!req.replay.empty()) {
     e.set(req.minimize ? "WEFT_MINIMIZE" : "WEFT_REPLAY", req.replay);
     if (req.minimize_replays)
@@ -149,11 +156,19 @@ Environment worker_environment(const Environment& base, const WorkerRequest& req
   // The runtime takes at most 10^9 of a unit: a budget past 10^9 ms (11.6 days) goes in
   // whole minutes (the CLI stops starting workers at the budget itself).
   if (req.time_budget_ms)
-    e.set("WEFT_TIME_BUDGET", *req.time_budget_ms <= kMaxUnits
-                                  ? fmt::format("{}ms", *req.time_budget_ms)
-                                  : fmt::format("{}m", std::max<std::uint64_t>(1, *req.time_budget_ms / 60000)));
+    e.set("WEFT_TIME_BUDGET", worker_duration(*req.time_budget_ms));
   if (!req.dfs_shard.empty()) e.set("WEFT_DFS_SHARD", req.dfs_shard);
+  if (!req.progress_path.empty()) e.set("WEFT_PROGRESS", req.progress_path);
   return e;
+}
+
+std::string rerun_command(const Target& t, const std::string& name, const std::string& strategy,
+                          std::uint64_t seed, std::uint64_t iteration) {
+  std::vector<std::string> argv{"WEFT_STRATEGY=" + strategy, fmt::format("WEFT_SEED={}", seed),
+                                fmt::format("WEFT_FIRST_ITERATION={}", iteration),
+                                "WEFT_ITERATIONS=1"};
+  for (std::string& a : exploration_argv(t, name)) argv.push_back(std::move(a));
+  return command_line(argv);
 }
 
 std::string shell_quote(const std::string& s) {

@@ -14,7 +14,7 @@
 // virtual. The run stops at the first failure (unless keep_going). The environment
 // overrides the options: WEFT_SEED, WEFT_FIRST_ITERATION, WEFT_ITERATIONS, WEFT_TIME_BUDGET,
 // WEFT_STRATEGY (random|pct[:depth]|pos|dfs[:preemption bound]|portfolio|replay:<token>),
-// WEFT_KEEP_GOING (0|1), WEFT_REPLAY=<token>,
+// WEFT_KEEP_GOING (0|1), WEFT_REPLAY=<token>, WEFT_EXPLORATION (the name in tokens),
 // WEFT_MAX_STEPS, WEFT_COMPACT_STACKS (goroutines alive from which blocked stacks are
 // compacted; 0 = never), WEFT_DETECT_RACES (0|1), WEFT_GUARD_MAIN_STACK (0|1), WEFT_SUPPRESS (comma-separated suppressions),
 // WEFT_REPORT (write the result as JSON to this path), WEFT_HANG_TIMEOUT (10s, 500ms; 0 = off),
@@ -71,6 +71,12 @@ struct ExploreOptions {
   std::chrono::milliseconds hang_timeout{10'000};
   // The replay token to run (strategy replay); WEFT_REPLAY sets both.
   std::string replay;
+  // The exploration's name (a test's Suite.Name), kept as a 32-bit hash in the fingerprint
+  // of every token it records: replaying a token under another name is refused, naming both,
+  // instead of running some other schedule. WEFT_EXPLORATION sets it (the weft CLI sets that
+  // to the exploration it runs); weft::gtest fills it in with the running test's name. Empty:
+  // tokens name no test, and nothing is checked.
+  std::string name;
   // PCT: the bug depth d (number of priority change points + 1), 1 or more.
   unsigned pct_depth = 3;
   // DFS: the most preemptions in one schedule; the search stops (and says so) when every
