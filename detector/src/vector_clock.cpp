@@ -38,6 +38,10 @@ std::uint64_t next_base_id() {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);
 }
+std::uint64_t next_chain_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 Clock lookup(const std::vector<ClockEntry>& v, Slot s) {
   auto it = std::lower_bound(v.begin(), v.end(), s,
@@ -174,16 +178,73 @@ bool any_higher(const Clock* a, const Clock* b) {
 #endif
 }
 
+// Whether a is known to dominate b: the same base, one of b's chain from later on (ids grow
+// along a chain, ClockBase::chain), or one that noted b's id or a later id of b's chain.
 bool covers(const ClockBase& a, const ClockBase& b) {
-  return &a == &b || a.id == b.id ||
-         std::find(a.covers, a.covers + a.covers_count, b.id) != a.covers + a.covers_count;
+  if (&a == &b || a.id == b.id) return true;
+  if (b.chain != 0) {
+    if (a.chain == b.chain && a.id > b.id) return true;
+    for (std::size_t i = 0; i < a.chains_count; ++i)
+      if (a.chains[i].chain == b.chain && a.chains[i].id >= b.id) return true;
+  }
+  return std::find(a.covers, a.covers + a.covers_count, b.id) != a.covers + a.covers_count;
 }
 
 // What a base built from `sources` (up to two) is known to dominate: the sources themselves,
 // then the oldest (lowest) ids they cover. Oldest first because long-lived bases (a parent's
-// snapshot shared by many children) are the ones joins keep meeting again. Computed before
-// `out` is written, so a source may be `out` itself (a join in place).
+// snapshot shared by many children) are the ones joins keep meeting again. Its chain: the
+// first source's that it ends (claimed), else a new one; then the sources' other chains up
+// to their ids, and the latest marks they carry. Computed before `out` is written, so a
+// source may be `out` itself (a join in place); `out` gets its id after.
 void set_covers(ClockBase& out, std::initializer_list<const ClockBase*> sources) {
+  std::uint64_t chain = 0;
+  for (const ClockBase* b : sources) {
+    if (b != nullptr && b->chain != 0 && !b->extended.exchange(true, std::memory_order_acq_rel)) {
+      chain = b->chain;
+      break;
+    }
+  }
+  if (chain == 0) chain = next_chain_id();
+  using Mark = ClockBase::ChainMark;
+  constexpr std::size_t kMaxChains = ClockBase::kMaxChains;
+  // Candidates, a chain once each at its highest id; a source's own chain ranks first.
+  struct Candidate {
+    Mark mark;
+    bool own;
+  };
+  Candidate cand[2 + 2 * kMaxChains];
+  std::size_t nc = 0;
+  auto add = [&](Mark m, bool own) {
+    if (m.chain == 0 || m.chain == chain) return;  // our own chain needs no mark
+    for (std::size_t i = 0; i < nc; ++i) {
+      if (cand[i].mark.chain == m.chain) {
+        cand[i].mark.id = std::max(cand[i].mark.id, m.id);
+        cand[i].own |= own;
+        return;
+      }
+    }
+    cand[nc++] = {m, own};
+  };
+  for (const ClockBase* b : sources) {
+    if (b == nullptr) continue;
+    add({b->chain, b->id}, true);
+    for (std::size_t i = 0; i < b->chains_count; ++i) add(b->chains[i], false);
+  }
+  // Insertion sort, the sources' chains first, then the latest (a few elements; std::sort
+  // on the fixed array trips GCC 12's -Warray-bounds).
+  for (std::size_t i = 1; i < nc; ++i) {
+    const Candidate c = cand[i];
+    std::size_t j = i;
+    for (; j > 0 && (cand[j - 1].own != c.own ? c.own : c.mark.id > cand[j - 1].mark.id);
+         --j)
+      cand[j] = cand[j - 1];
+    cand[j] = c;
+  }
+  out.chains_count = std::min(nc, kMaxChains);
+  for (std::size_t i = 0; i < out.chains_count; ++i) out.chains[i] = cand[i].mark;
+  out.chain = chain;
+  out.extended.store(false, std::memory_order_relaxed);  // the new end of its chain
+
   std::uint64_t ids[kMaxCovers];
   std::size_t n = 0;
   std::uint64_t inherited[2 * kMaxCovers];
@@ -248,8 +309,8 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
       // Unrelated bases: build one that dominates both (and holds our delta).
       auto merged = std::make_shared<ClockBase>();
       work += build_base(base_.get(), o.base_.get(), delta_, *merged);
-      merged->id = next_base_id();
       set_covers(*merged, {base_.get(), o.base_.get()});
+      merged->id = next_base_id();
       base_ = std::move(merged);
       delta_.clear();
     }
@@ -370,8 +431,8 @@ void VectorClock::merge_delta(const std::vector<ClockEntry>& entries) {
 std::size_t VectorClock::compact() {
   auto merged = std::make_shared<ClockBase>();
   build_base(base_.get(), nullptr, delta_, *merged);
-  merged->id = next_base_id();
   set_covers(*merged, {base_.get()});
+  merged->id = next_base_id();
   const std::size_t work = merged->size();
   base_ = std::move(merged);
   delta_.clear();
