@@ -327,7 +327,19 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
   } else {
     // Into a scratch vector kept by the thread, swapped with ours: no allocation per join.
     thread_local std::vector<ClockEntry> out;
-    merge_into(delta_, o.delta_, out);
+    // Without o's entries our base already holds: a clock whose base dominates o's often has
+    // most of o's delta too (a WaitGroup joining goroutines whose deltas list the mutex's
+    // recent holders, which the WaitGroup's base, built from a later holder's, knows), and
+    // merged they would fill our delta and fold it into a new base every few joins.
+    const std::vector<ClockEntry>* add = &o.delta_;
+    thread_local std::vector<ClockEntry> fresh;
+    if (base_ != nullptr) {
+      fresh.clear();
+      for (const ClockEntry& e : o.delta_)
+        if (e.value > base_get(*base_, e.slot)) fresh.push_back(e);
+      add = &fresh;
+    }
+    merge_into(delta_, *add, out);
     delta_.swap(out);
     work += delta_.size();
     if (delta_.size() > max_delta(base_.get())) work += compact();
