@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 #include <random>
 #include <vector>
@@ -283,6 +284,48 @@ TEST(DetectorClock, ChainOfCopiesStaysSmall) {
   EXPECT_EQ(mutex.get(1), 1u);
   EXPECT_EQ(mutex.get(10000), 1u);
   EXPECT_EQ(mutex.get(0), 1u);
+}
+
+// Goroutines spawned one after another hold successive snapshots of their parent's clock
+// (bases of the parent's, which grows); released by a gate (a copy of the parent's clock,
+// like a channel's close), they pass a mutex along in some order (join, then copy: a
+// release_store) and a WaitGroup joins each of them in another order (the engine folds
+// pending releases in batches). Every base met is built from an earlier one of the same
+// clock or of the mutex's line of holders, so each join finds ours dominates theirs (or the
+// reverse) and merges deltas only. Known only by the few ids a base lists (`covers`), most
+// of them look unrelated, and those joins build bases of up to n entries: 1.1 * 10^8 entries
+// in all here, against 3.8 * 10^6 with chains (December 2026).
+TEST(DetectorClock, SnapshotsOfAGrowingClockJoinWithoutRebuilding) {
+  constexpr Slot kN = 10000;
+  std::vector<VectorClock> gs(kN);
+  VectorClock parent, gate, mutex, wg;
+  std::size_t work = 0;
+  work += parent.set(0, 1);
+  for (Slot i = 0; i < kN; ++i) {  // spawn: copy, the child's own slot, the parent's tick
+    work += gs[i].copy_from(parent);
+    work += gs[i].set(i + 1, 1);
+    work += parent.set(0, i + 2);
+  }
+  work += gate.copy_from(parent);
+  std::vector<Slot> order(kN);
+  for (Slot i = 0; i < kN; ++i) order[i] = i;
+  std::mt19937_64 rng(7);
+  std::shuffle(order.begin(), order.end(), rng);
+  for (Slot i : order) {
+    work += gs[i].join(gate);
+    work += gs[i].join(mutex);
+    work += mutex.copy_from(gs[i]);
+    work += gs[i].set(i + 1, 2);  // the unlock's tick
+  }
+  std::shuffle(order.begin(), order.end(), rng);
+  for (Slot i : order) work += wg.join(gs[i]);
+  EXPECT_EQ(wg.get(0), Clock{kN} + 1);
+  for (Slot i = 0; i < kN; ++i) {
+    ASSERT_EQ(wg.get(i + 1), 2u) << "slot " << i + 1;
+    ASSERT_EQ(mutex.get(i + 1), 1u) << "slot " << i + 1;
+  }
+  const double n = kN;
+  EXPECT_LE(static_cast<double>(work), 8 * n * std::sqrt(n));
 }
 
 }  // namespace
