@@ -74,6 +74,35 @@ Clock base_get(const ClockBase& b, Slot s) {
   return lookup(b.entries, s);
 }
 
+// out := a ⊔ b, all sorted by slot, leaving out b's entries that a lacks and base holds
+// (one lookup each; a dense base's is one load).
+void merge_into_above(const std::vector<ClockEntry>& a, const std::vector<ClockEntry>& b,
+                      const ClockBase& base, std::vector<ClockEntry>& out) {
+  out.clear();
+  out.reserve(a.size() + b.size());
+  const Clock* dv = base.dense.empty() ? nullptr : base.dense.data();
+  const std::size_t dn = base.dense.size();
+  auto above = [&](const ClockEntry& e) {
+    if (dv != nullptr) return e.slot >= dn || e.value > dv[e.slot];
+    return e.value > lookup(base.entries, e.slot);
+  };
+  auto i = a.begin(), j = b.begin();
+  while (i != a.end() && j != b.end()) {
+    if (i->slot < j->slot) {
+      out.push_back(*i++);
+    } else if (j->slot < i->slot) {
+      if (above(*j)) out.push_back(*j);
+      ++j;
+    } else {
+      out.push_back({i->slot, std::max(i->value, j->value)});
+      ++i, ++j;
+    }
+  }
+  out.insert(out.end(), i, a.end());
+  for (; j != b.end(); ++j)
+    if (above(*j)) out.push_back(*j);
+}
+
 // out := a ⊔ b ⊔ delta (a and b may be null), dense when at least about half the slots below
 // the highest have an entry, sorted pairs otherwise. Returns the entries written or merged.
 std::size_t build_base(const ClockBase* a, const ClockBase* b,
@@ -327,19 +356,15 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
   } else {
     // Into a scratch vector kept by the thread, swapped with ours: no allocation per join.
     thread_local std::vector<ClockEntry> out;
-    // Without o's entries our base already holds: a clock whose base dominates o's often has
-    // most of o's delta too (a WaitGroup joining goroutines whose deltas list the mutex's
-    // recent holders, which the WaitGroup's base, built from a later holder's, knows), and
-    // merged they would fill our delta and fold it into a new base every few joins.
-    const std::vector<ClockEntry>* add = &o.delta_;
-    thread_local std::vector<ClockEntry> fresh;
-    if (base_ != nullptr) {
-      fresh.clear();
-      for (const ClockEntry& e : o.delta_)
-        if (e.value > base_get(*base_, e.slot)) fresh.push_back(e);
-      add = &fresh;
+    if (base_ != nullptr && base_ != o.base_) {
+      // Our base dominates o's (or was just built from it): it may hold much of o's delta
+      // (a WaitGroup joining goroutines whose deltas list the mutex's recent holders, which
+      // the WaitGroup's base, built from a later holder's, knows). Kept, those entries would
+      // fill our delta and fold it into a new base of O(n) every join or two.
+      merge_into_above(delta_, o.delta_, *base_, out);
+    } else {
+      merge_into(delta_, o.delta_, out);
     }
-    merge_into(delta_, *add, out);
     delta_.swap(out);
     work += delta_.size();
     if (delta_.size() > max_delta(base_.get())) work += compact();
