@@ -38,6 +38,10 @@ std::uint64_t next_base_id() {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);
 }
+std::uint64_t next_chain_id() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 Clock lookup(const std::vector<ClockEntry>& v, Slot s) {
   auto it = std::lower_bound(v.begin(), v.end(), s,
@@ -68,6 +72,35 @@ void merge_into(const std::vector<ClockEntry>& a, const std::vector<ClockEntry>&
 Clock base_get(const ClockBase& b, Slot s) {
   if (!b.dense.empty()) return s < b.dense.size() ? b.dense[s] : 0;
   return lookup(b.entries, s);
+}
+
+// out := a ⊔ b, all sorted by slot, leaving out b's entries that a lacks and base holds
+// (one lookup each; a dense base's is one load).
+void merge_into_above(const std::vector<ClockEntry>& a, const std::vector<ClockEntry>& b,
+                      const ClockBase& base, std::vector<ClockEntry>& out) {
+  out.clear();
+  out.reserve(a.size() + b.size());
+  const Clock* dv = base.dense.empty() ? nullptr : base.dense.data();
+  const std::size_t dn = base.dense.size();
+  auto above = [&](const ClockEntry& e) {
+    if (dv != nullptr) return e.slot >= dn || e.value > dv[e.slot];
+    return e.value > lookup(base.entries, e.slot);
+  };
+  auto i = a.begin(), j = b.begin();
+  while (i != a.end() && j != b.end()) {
+    if (i->slot < j->slot) {
+      out.push_back(*i++);
+    } else if (j->slot < i->slot) {
+      if (above(*j)) out.push_back(*j);
+      ++j;
+    } else {
+      out.push_back({i->slot, std::max(i->value, j->value)});
+      ++i, ++j;
+    }
+  }
+  out.insert(out.end(), i, a.end());
+  for (; j != b.end(); ++j)
+    if (above(*j)) out.push_back(*j);
 }
 
 // out := a ⊔ b ⊔ delta (a and b may be null), dense when at least about half the slots below
@@ -174,16 +207,73 @@ bool any_higher(const Clock* a, const Clock* b) {
 #endif
 }
 
+// Whether a is known to dominate b: the same base, one of b's chain from later on (ids grow
+// along a chain, ClockBase::chain), or one that noted b's id or a later id of b's chain.
 bool covers(const ClockBase& a, const ClockBase& b) {
-  return &a == &b || a.id == b.id ||
-         std::find(a.covers, a.covers + a.covers_count, b.id) != a.covers + a.covers_count;
+  if (&a == &b || a.id == b.id) return true;
+  if (b.chain != 0) {
+    if (a.chain == b.chain && a.id > b.id) return true;
+    for (std::size_t i = 0; i < a.chains_count; ++i)
+      if (a.chains[i].chain == b.chain && a.chains[i].id >= b.id) return true;
+  }
+  return std::find(a.covers, a.covers + a.covers_count, b.id) != a.covers + a.covers_count;
 }
 
 // What a base built from `sources` (up to two) is known to dominate: the sources themselves,
 // then the oldest (lowest) ids they cover. Oldest first because long-lived bases (a parent's
-// snapshot shared by many children) are the ones joins keep meeting again. Computed before
-// `out` is written, so a source may be `out` itself (a join in place).
+// snapshot shared by many children) are the ones joins keep meeting again. Its chain: the
+// first source's that it ends (claimed), else a new one; then the sources' other chains up
+// to their ids, and the latest marks they carry. Computed before `out` is written, so a
+// source may be `out` itself (a join in place); `out` gets its id after.
 void set_covers(ClockBase& out, std::initializer_list<const ClockBase*> sources) {
+  std::uint64_t chain = 0;
+  for (const ClockBase* b : sources) {
+    if (b != nullptr && b->chain != 0 && !b->extended.exchange(true, std::memory_order_acq_rel)) {
+      chain = b->chain;
+      break;
+    }
+  }
+  if (chain == 0) chain = next_chain_id();
+  using Mark = ClockBase::ChainMark;
+  constexpr std::size_t kMaxChains = ClockBase::kMaxChains;
+  // Candidates, a chain once each at its highest id; a source's own chain ranks first.
+  struct Candidate {
+    Mark mark;
+    bool own;
+  };
+  Candidate cand[2 + 2 * kMaxChains];
+  std::size_t nc = 0;
+  auto add = [&](Mark m, bool own) {
+    if (m.chain == 0 || m.chain == chain) return;  // our own chain needs no mark
+    for (std::size_t i = 0; i < nc; ++i) {
+      if (cand[i].mark.chain == m.chain) {
+        cand[i].mark.id = std::max(cand[i].mark.id, m.id);
+        cand[i].own |= own;
+        return;
+      }
+    }
+    cand[nc++] = {m, own};
+  };
+  for (const ClockBase* b : sources) {
+    if (b == nullptr) continue;
+    add({b->chain, b->id}, true);
+    for (std::size_t i = 0; i < b->chains_count; ++i) add(b->chains[i], false);
+  }
+  // Insertion sort, the sources' chains first, then the latest (a few elements; std::sort
+  // on the fixed array trips GCC 12's -Warray-bounds).
+  for (std::size_t i = 1; i < nc; ++i) {
+    const Candidate c = cand[i];
+    std::size_t j = i;
+    for (; j > 0 && (cand[j - 1].own != c.own ? c.own : c.mark.id > cand[j - 1].mark.id);
+         --j)
+      cand[j] = cand[j - 1];
+    cand[j] = c;
+  }
+  out.chains_count = std::min(nc, kMaxChains);
+  for (std::size_t i = 0; i < out.chains_count; ++i) out.chains[i] = cand[i].mark;
+  out.chain = chain;
+  out.extended.store(false, std::memory_order_relaxed);  // the new end of its chain
+
   std::uint64_t ids[kMaxCovers];
   std::size_t n = 0;
   std::uint64_t inherited[2 * kMaxCovers];
@@ -248,8 +338,8 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
       // Unrelated bases: build one that dominates both (and holds our delta).
       auto merged = std::make_shared<ClockBase>();
       work += build_base(base_.get(), o.base_.get(), delta_, *merged);
-      merged->id = next_base_id();
       set_covers(*merged, {base_.get(), o.base_.get()});
+      merged->id = next_base_id();
       base_ = std::move(merged);
       delta_.clear();
     }
@@ -266,7 +356,15 @@ std::size_t VectorClock::join_slow(const VectorClock& o) {
   } else {
     // Into a scratch vector kept by the thread, swapped with ours: no allocation per join.
     thread_local std::vector<ClockEntry> out;
-    merge_into(delta_, o.delta_, out);
+    if (base_ != nullptr && base_ != o.base_) {
+      // Our base dominates o's (or was just built from it): it may hold much of o's delta
+      // (a WaitGroup joining goroutines whose deltas list the mutex's recent holders, which
+      // the WaitGroup's base, built from a later holder's, knows). Kept, those entries would
+      // fill our delta and fold it into a new base of O(n) every join or two.
+      merge_into_above(delta_, o.delta_, *base_, out);
+    } else {
+      merge_into(delta_, o.delta_, out);
+    }
     delta_.swap(out);
     work += delta_.size();
     if (delta_.size() > max_delta(base_.get())) work += compact();
@@ -370,8 +468,8 @@ void VectorClock::merge_delta(const std::vector<ClockEntry>& entries) {
 std::size_t VectorClock::compact() {
   auto merged = std::make_shared<ClockBase>();
   build_base(base_.get(), nullptr, delta_, *merged);
-  merged->id = next_base_id();
   set_covers(*merged, {base_.get()});
+  merged->id = next_base_id();
   const std::size_t work = merged->size();
   base_ = std::move(merged);
   delta_.clear();

@@ -16,8 +16,9 @@
 // delta of entries that override it (value = max of both), folded into a new base when it
 // outgrows ~sqrt(base). Copies (spawn, release_store) share the base, so spawning 100,000 goroutines from one parent costs O(1) each; a join whose argument's base
 // is the same as (or known to be dominated by) ours only merges the small deltas. A base records
-// the ids of a few bases it is known to dominate, which keeps chains (a mutex handed along
-// 100,000 goroutines, a WaitGroup joined by all of them) on the fast path. Only joins of
+// the ids of a few bases it is known to dominate, and its place in a chain of bases each built
+// from the one before (ClockBase::chain), which keeps chains (a mutex handed along 100,000
+// goroutines, a WaitGroup joined by all of them, in whatever order) on the fast path. Only joins of
 // unrelated bases cost O(entries); of two dense ones (weft::run with thousands of goroutines:
 // every clock spans every slot) that is one vector compare per slot, and no base is built
 // when the two differ in a delta's worth of slots (VectorClock::join_dense). The join of a
@@ -37,6 +38,7 @@
 // Slot reuse (memory proportional to live goroutines): see SlotTable in slots.hpp.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -66,6 +68,24 @@ struct ClockBase {
   static constexpr std::size_t kMaxCovers = 8;
   std::uint64_t covers[kMaxCovers] = {};
   std::size_t covers_count = 0;
+  // Chains: sequences of bases, each built with the one before as a source (so dominating
+  // it): the first base built from a base that ends its chain continues that chain, under a
+  // higher id; a base built from sources whose chains all went on without them starts a
+  // chain. A base dominates every base of its own chain with a lower id, and, for a few other
+  // chains, every base of theirs up to the id it notes. A mutex handed along n goroutines
+  // makes one chain of their successive clocks' bases; a WaitGroup's clock that met one of
+  // them dominates all the earlier ones, whose ids fell out of `covers` long ago.
+  struct ChainMark {
+    std::uint64_t chain;
+    std::uint64_t id;
+  };
+  static constexpr std::size_t kMaxChains = 4;
+  std::uint64_t chain = 0;  // 0: none (never for a base a VectorClock built)
+  ChainMark chains[kMaxChains] = {};
+  std::size_t chains_count = 0;
+  // Set by the build that continued this base's chain (bases are shared across threads in
+  // concurrent mode, and this is claimed while they are).
+  mutable std::atomic<bool> extended{false};
   // Entries stored (a dense base stores one per slot below its end).
   std::size_t size() const { return dense.empty() ? entries.size() : dense.size(); }
 };

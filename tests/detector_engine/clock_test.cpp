@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 #include <random>
 #include <vector>
@@ -121,6 +122,44 @@ TEST(DetectorClock, RandomOperationsMatchAModel) {
       ASSERT_TRUE(m.matches(step));
     }
   }
+}
+
+// Many clocks each ticking their own slot and joining and copying each other's: bases are
+// shared by several clocks, built from each other's and raised in place, so chains fork
+// (ClockBase::chain: the first build from a chain's last base continues it, the others start
+// new ones). A join that took a base for dominated when it is not loses entries here.
+TEST(DetectorClock, RandomOperationsOverManyClocksMatchAModel) {
+  std::mt19937_64 rng(1234);
+  constexpr int kClocks = 40;
+  constexpr Slot kSlots = 400;
+  ClockModel m(kClocks, kSlots);
+  std::vector<Clock> ticks(kClocks, 0);
+  for (int step = 0; step < 40000; ++step) {
+    const int i = static_cast<int>(rng() % kClocks), j = static_cast<int>(rng() % kClocks);
+    switch (rng() % 8) {
+      case 0:
+      case 1:
+      case 2:  // a tick of its own slot, or of any slot (reused slots)
+        m.set(i, rng() % 4 != 0 ? static_cast<Slot>(i) : static_cast<Slot>(rng() % kSlots),
+              ++ticks[i]);
+        break;
+      case 3:
+      case 4:
+      case 5:
+        m.join(i, j);
+        break;
+      case 6:
+        m.copy(i, j);
+        break;
+      case 7:  // a burst of fresh slots: deltas outgrow their bases
+        for (int k = 0; k < 40; ++k) m.set(i, static_cast<Slot>(rng() % kSlots), rng() % 500);
+        break;
+    }
+    if (step % 199 == 0) {
+      ASSERT_TRUE(m.matches(step));
+    }
+  }
+  ASSERT_TRUE(m.matches(40000));
 }
 
 // Dense bases (clocks over many reused slots, as weft::run's with thousands of goroutines):
@@ -283,6 +322,48 @@ TEST(DetectorClock, ChainOfCopiesStaysSmall) {
   EXPECT_EQ(mutex.get(1), 1u);
   EXPECT_EQ(mutex.get(10000), 1u);
   EXPECT_EQ(mutex.get(0), 1u);
+}
+
+// Goroutines spawned one after another hold successive snapshots of their parent's clock
+// (bases of the parent's, which grows); released by a gate (a copy of the parent's clock,
+// like a channel's close), they pass a mutex along in some order (join, then copy: a
+// release_store) and a WaitGroup joins each of them in another order (the engine folds
+// pending releases in batches). Every base met is built from an earlier one of the same
+// clock or of the mutex's line of holders, so each join finds ours dominates theirs (or the
+// reverse) and merges deltas only. Known only by the few ids a base lists (`covers`), most
+// of them look unrelated, and those joins build bases of up to n entries: 1.1 * 10^8 entries
+// in all here, against 3.8 * 10^6 with chains (December 2026).
+TEST(DetectorClock, SnapshotsOfAGrowingClockJoinWithoutRebuilding) {
+  constexpr Slot kN = 10000;
+  std::vector<VectorClock> gs(kN);
+  VectorClock parent, gate, mutex, wg;
+  std::size_t work = 0;
+  work += parent.set(0, 1);
+  for (Slot i = 0; i < kN; ++i) {  // spawn: copy, the child's own slot, the parent's tick
+    work += gs[i].copy_from(parent);
+    work += gs[i].set(i + 1, 1);
+    work += parent.set(0, i + 2);
+  }
+  work += gate.copy_from(parent);
+  std::vector<Slot> order(kN);
+  for (Slot i = 0; i < kN; ++i) order[i] = i;
+  std::mt19937_64 rng(7);
+  std::shuffle(order.begin(), order.end(), rng);
+  for (Slot i : order) {
+    work += gs[i].join(gate);
+    work += gs[i].join(mutex);
+    work += mutex.copy_from(gs[i]);
+    work += gs[i].set(i + 1, 2);  // the unlock's tick
+  }
+  std::shuffle(order.begin(), order.end(), rng);
+  for (Slot i : order) work += wg.join(gs[i]);
+  EXPECT_EQ(wg.get(0), Clock{kN} + 1);
+  for (Slot i = 0; i < kN; ++i) {
+    ASSERT_EQ(wg.get(i + 1), 2u) << "slot " << i + 1;
+    ASSERT_EQ(mutex.get(i + 1), 1u) << "slot " << i + 1;
+  }
+  const double n = kN;
+  EXPECT_LE(static_cast<double>(work), 8 * n * std::sqrt(n));
 }
 
 }  // namespace
