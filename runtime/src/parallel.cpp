@@ -1255,7 +1255,9 @@ G* ParallelScheduler::find_runnable(Proc* p) {
 void ParallelScheduler::reset_spinning(Proc* p) {
   if (!p->spinning.load(std::memory_order_relaxed)) return;
   p->spinning.store(false, std::memory_order_relaxed);
-  if (nspinning_.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
+  const int was = nspinning_.fetch_sub(1, std::memory_order_seq_cst);
+  WEFT_DCHECK(was > 0, "nspinning_ counts the spinning processors");
+  if (was == 1) wakep();
 }
 
 // Work appeared: wake a parked processor, unless one is spinning already (it will find it).
@@ -1275,7 +1277,12 @@ void ParallelScheduler::wake_from_outside() {
     nspinning_.fetch_sub(1, std::memory_order_seq_cst);
     return;
   }
-  q->spinning.store(true, std::memory_order_relaxed);  // it inherits the count taken above
+  // q inherits the count taken above, which its one flag can stand for only if it was not
+  // spinning already (its own count would then be decremented once for both, leaving
+  // nspinning_ one too high for good: every later wakep would think someone spins).
+  WEFT_DCHECK(!q->spinning.load(std::memory_order_relaxed),
+              "a processor taken off the idle list is not spinning");
+  q->spinning.store(true, std::memory_order_relaxed);
   q->parker.post();
 }
 
