@@ -1255,7 +1255,9 @@ G* ParallelScheduler::find_runnable(Proc* p) {
 void ParallelScheduler::reset_spinning(Proc* p) {
   if (!p->spinning.load(std::memory_order_relaxed)) return;
   p->spinning.store(false, std::memory_order_relaxed);
-  if (nspinning_.fetch_sub(1, std::memory_order_seq_cst) == 1) wakep();
+  const int was = nspinning_.fetch_sub(1, std::memory_order_seq_cst);
+  WEFT_DCHECK(was > 0, "nspinning_ counts the spinning processors");
+  if (was == 1) wakep();
 }
 
 // Work appeared: wake a parked processor, unless one is spinning already (it will find it).
@@ -1275,7 +1277,9 @@ void ParallelScheduler::wake_from_outside() {
     nspinning_.fetch_sub(1, std::memory_order_seq_cst);
     return;
   }
-  q->spinning.store(true, std::memory_order_relaxed);  // it inherits the count taken above
+  // q inherits the count taken above: its flag was clear (pop_idle), so the flag stands for
+  // this count alone.
+  q->spinning.store(true, std::memory_order_relaxed);
   q->parker.post();
 }
 
@@ -1284,6 +1288,11 @@ Proc* ParallelScheduler::pop_idle() {
   if (idle_.empty()) return nullptr;
   Proc* q = idle_.back();
   idle_.pop_back();
+  // Cleared by q in the section that listed it (park_proc). A waker sets the flag of the
+  // processor it pops to hand it its count; a flag still set would stand for two counts,
+  // and q's one decrement would leave nspinning_ one too high for good.
+  WEFT_DCHECK(!q->spinning.load(std::memory_order_relaxed),
+              "a processor on the idle list is not spinning");
   q->in_idle = false;
   npidle_.fetch_sub(1, std::memory_order_seq_cst);
   return q;
@@ -1301,16 +1310,22 @@ bool ParallelScheduler::leave_idle(Proc* p) {
 
 bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
   p->parked_until.store(INT64_MAX, std::memory_order_seq_cst);  // not known yet: wake me
+  bool was_spinning = false;
   {
     std::lock_guard<std::mutex> lk(idle_mu_);
     idle_.push_back(p);
     p->in_idle = true;
     npidle_.fetch_add(1, std::memory_order_seq_cst);
+    // Before a waker can pop p (under this lock) and set the flag to hand p its count: a
+    // waker that took that count before p began to spin (its CAS from 0) and pops p only
+    // now would otherwise find the flag set still, and p's one decrement below would be
+    // the only one for both counts.
+    if (p->spinning.load(std::memory_order_relaxed)) {
+      p->spinning.store(false, std::memory_order_relaxed);
+      was_spinning = true;
+    }
   }
-  if (p->spinning.load(std::memory_order_relaxed)) {
-    p->spinning.store(false, std::memory_order_relaxed);
-    nspinning_.fetch_sub(1, std::memory_order_seq_cst);
-  }
+  if (was_spinning) nspinning_.fetch_sub(1, std::memory_order_seq_cst);
   std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wakep's
   if (stopping_.load(std::memory_order_acquire)) return false;
   // Read after publishing p idle (the fence above pairs with add_timer's): a timer armed
@@ -1351,7 +1366,8 @@ bool ParallelScheduler::park_proc(Proc* p, bool* stuck) {
       // are never left for good to a wake-up that does not come (one 4-processor timer test
       // under TSan hung once in ~50 runs with two goroutines queued in the rings of two
       // processors spinning on them, no watcher, and nspinning_ at 1 with no spinner, so no
-      // wakep woke anyone).
+      // wakep woke anyone; that count leaked when a waker popped a processor still flagged
+      // spinning, which park_proc now rules out: this stays as a safety net).
       const auto wake_at = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kNapMaxNs);
       if (!deadline || wake_at < *deadline) {
         deadline = wake_at;

@@ -48,7 +48,9 @@
 //    of two, see park; every way back into a goroutine calls resumed()); so a waker that
 //    takes the same lock may resume it on any processor at once;
 //  - nspinning_ counts the processors with spinning == true; npidle_ counts those in idle_
-//    (in_idle == true), both changed under idle_mu_ or by the owner processor only;
+//    (in_idle == true), both changed under idle_mu_ or by the owner processor only; a
+//    processor in idle_ is not spinning (it clears its flag in the section that lists it),
+//    so the flag a waker sets on the one it pops stands for the waker's count alone;
 //  - a processor parks only after publishing itself idle and then finding no work
 //    (Dekker-style with wakep's fence), so a wake-up is never lost;
 //  - while some processor's runnext holds a goroutine and another processor is idle, a
@@ -179,8 +181,9 @@ struct Proc {
   std::array<std::atomic<G*>, kRing> ring{};
 
   // Owned by this processor's thread, but for `spinning`, which a waker that takes p off the
-  // idle list writes while p itself may still read it (park_proc): atomic, relaxed (the
-  // parker's post orders what matters; ThreadSanitizer reported the plain bool).
+  // idle list sets (handing p its count of nspinning_) while p itself may still be in
+  // park_proc: atomic, relaxed (idle_mu_ orders p's clearing before the pop, the parker's
+  // post the waker's store before p reads it again).
   alignas(64) std::atomic<bool> spinning{false};
   std::uint32_t schedtick = 0;
   std::uint32_t runnext_streak = 0;  // consecutive runnext picks (fairness)
