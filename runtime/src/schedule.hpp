@@ -49,8 +49,10 @@ class Rng;
 // choices are asked. BUMP IT WHEN THE SET OF SCHEDULING POINTS CHANGES (an operation becomes
 // or stops being one, a choice is added or moved): a token recorded under another number
 // is refused ("recorded by an older weft; re-run the exploration to get a new token")
-// rather than replayed as some other schedule. Version 1: the points of weft 0.1.
-inline constexpr std::uint32_t kScheduleSemantics = 1;
+// rather than replayed as some other schedule. Version 1: the points of weft 0.1. Version 2:
+// unlocks are not scheduling points, and a try-lock of a mutex released since the trying
+// goroutine's point is a choice (controlled.hpp).
+inline constexpr std::uint32_t kScheduleSemantics = 2;
 
 // What a token was recorded against (the "w3-" header above).
 struct TokenFingerprint {

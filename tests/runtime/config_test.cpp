@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "strategy.hpp"
-#include "token.hpp"
+#include "test_support.hpp"
 #include "suppress.hpp"
 #include "weft/weft.hpp"
 
@@ -203,12 +203,11 @@ TEST(ConfigReplay, ChoicesLeftOverWhenTheProgramEndsIsADivergence) {
 }
 
 TEST(ConfigReplay, TokenEndingEarlyDivergesEvenIfAFailureFollows) {
-  // Three choices of a (version 1) token, replayed on a program that needs dozens and then
-  // fails: the failure after the token ran out is not the token's, so it is a divergence.
+  // A token of three choices, replayed on a program that needs dozens and then fails: the
+  // failure after the token ran out is not the token's, so it is a divergence.
   weft::ExploreOptions o = plain_opts();
   o.strategy = weft::StrategyKind::replay;
-  const std::vector<std::uint32_t> three = {0, 1, 0};
-  o.replay = weft::detail::encode_token(three);
+  o.replay = weft_test::literal_token({0, 1, 0});
   auto r = weft::explore([] { ping(30, true); }, o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.failure->kind, weft::FailureKind::replay_diverged) << r;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "weft/weft.hpp"
 
 namespace explore_test {  // this file's names, apart from the other tests' in a unity build
@@ -212,7 +213,7 @@ TEST(Explore, TokenOfAnotherProgramDiverges) {
   // Choice 5 where only two goroutines are runnable.
   weft::ExploreOptions o = opts();
   o.strategy = weft::StrategyKind::replay;
-  o.replay = "w1-BQ";
+  o.replay = weft_test::literal_token({5});
   auto body = [] {
     auto c = weft::make_chan<int>();
     weft::go([c] { c.send(1); });
@@ -226,7 +227,7 @@ TEST(Explore, TokenOfAnotherProgramDiverges) {
       << r.failure->report;
 
   // A token that runs out: the empty schedule for a program that must choose.
-  o.replay = "w1-";
+  o.replay = weft_test::literal_token({});
   auto r2 = weft::explore(body, o);
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.failure->kind, weft::FailureKind::replay_diverged);

@@ -245,9 +245,9 @@ TEST(Schedule, LongLivelockTokenIsSmallAndReplays) {
   EXPECT_EQ(again.token, found.token);
 }
 
-TEST(Schedule, VersionOneTokenReplaysAndItsScheduleIsRecordedLiterally) {
-  // A version 1 token (choices one by one) found by trying short ones; its replay records
-  // the choices literally, and that version 2 token replays to the same report again.
+TEST(Schedule, ALiteralTokenReplaysAndItsScheduleIsRecordedTheSame) {
+  // A token of literal choices found by trying short ones; its replay records the same
+  // choices, and that token replays to the same report again.
   auto body = [] {
     int x = 1;
     auto done = weft::make_chan<int>(2);
@@ -260,17 +260,17 @@ TEST(Schedule, VersionOneTokenReplaysAndItsScheduleIsRecordedLiterally) {
   weft::ExploreOptions r;
   r.use_environment = false;
   r.strategy = weft::StrategyKind::replay;
-  std::string v1;
+  std::string literal;
   weft::ExploreResult failed;
-  for (std::size_t len = 1; len <= 6 && v1.empty(); ++len) {
+  for (std::size_t len = 1; len <= 6 && literal.empty(); ++len) {
     std::vector<std::uint32_t> choices(len, 0);
     for (;;) {
-      r.replay = weft::detail::encode_token(choices);
+      r.replay = weft_test::literal_token(choices);
       auto res = weft::explore(body, r);
       // (a token that ends early replays on default choices: take only exact ones)
       if (!res.ok() && res.failure->kind == weft::FailureKind::assertion &&
           decode_schedule(res.token).size() == len) {
-        v1 = r.replay;
+        literal = r.replay;
         failed = res;
         break;
       }
@@ -279,10 +279,9 @@ TEST(Schedule, VersionOneTokenReplaysAndItsScheduleIsRecordedLiterally) {
       if (i == len) break;
     }
   }
-  ASSERT_FALSE(v1.empty()) << "some short schedule makes the double run before the add";
-  ASSERT_EQ(v1.rfind("w1-", 0), 0u);
+  ASSERT_FALSE(literal.empty()) << "some short schedule makes the double run before the add";
   ASSERT_EQ(failed.token.rfind("w3-", 0), 0u);
-  EXPECT_EQ(decode_schedule(failed.token).size(), decode_schedule(v1).size());
+  EXPECT_EQ(decode_schedule(failed.token).size(), decode_schedule(literal).size());
   r.replay = failed.token;
   auto again = weft::explore(body, r);
   ASSERT_FALSE(again.ok());

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "schedule.hpp"
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
@@ -28,6 +29,13 @@ inline weft::ExploreOptions opts(weft::StrategyKind k, std::uint64_t iterations,
   o.seed = seed;
   o.use_environment = false;
   return o;
+}
+
+// A replay token of this weft (naming no test) whose schedule is exactly `choices`.
+inline std::string literal_token(const std::vector<std::uint32_t>& choices) {
+  weft::detail::ScheduleLog log;
+  for (std::uint32_t c : choices) log.push(c);
+  return log.token();
 }
 
 // Options for a weft::run on `n` processors that no WEFT_* variable steers.

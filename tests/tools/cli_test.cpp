@@ -764,7 +764,11 @@ TEST_F(Cli, AReportThatFailsToWriteLosesNoFindingAndNoOldReport) {
 }
 
 TEST_F(Cli, AReplayWhoseTraceCannotBeWrittenStillPrintsItsReport) {
-  Result r = weft({"replay", "w2-DQARAQgAAA", "-e", "Kernels.AssertsOnSomeSchedules", "--html",
+  Result found = weft(explore("AssertsOnSomeSchedules", {"-n", "20", "-j", "1", "--max-findings",
+                                                          "1", "--report", path("r.json")}));
+  ASSERT_EQ(found.code, 1) << describe(found);
+  const std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  Result r = weft({"replay", token, "-e", "Kernels.AssertsOnSomeSchedules", "--html",
                    "/dev/full", "--", KERNELS});
   EXPECT_EQ(r.code, 2) << describe(r);
   EXPECT_NE(r.out.find("goroutine 1 appended first"), std::string::npos) << describe(r);
