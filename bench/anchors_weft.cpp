@@ -27,6 +27,9 @@
 namespace {
 
 double g_scale = 1.0;
+// --strategy NAME: the exploring strategy (default: the default ExploreOptions' portfolio,
+// whose first iteration is urw's).
+weft::StrategyKind g_strategy = weft::ExploreOptions{}.strategy;
 long count(long base) { return static_cast<long>(static_cast<double>(base) * g_scale); }
 
 long rss_kib() {
@@ -44,6 +47,7 @@ weft::ExploreOptions one_iteration(bool detect) {
   o.use_environment = false;
   o.report_leaks = false;
   o.max_steps = ~std::uint64_t{0};
+  o.strategy = g_strategy;
   // The one WEFT_* variable read here: WEFT_COMPACT_STACKS=0 measures without stack
   // compaction (ExploreOptions::compact_stacks_from).
   if (const char* v = std::getenv("WEFT_COMPACT_STACKS"); v && *v)
@@ -279,6 +283,17 @@ int main(int argc, char** argv) {
       }
     } else if (std::strcmp(argv[i], "--run") == 0) {
       g_parallel = true;
+    } else if (std::strcmp(argv[i], "--strategy") == 0 && i + 1 < argc) {
+      const std::map<std::string, weft::StrategyKind> kinds = {
+          {"portfolio", weft::StrategyKind::portfolio}, {"random", weft::StrategyKind::random},
+          {"pct", weft::StrategyKind::pct},             {"pos", weft::StrategyKind::pos},
+          {"urw", weft::StrategyKind::urw},             {"surw", weft::StrategyKind::surw}};
+      const auto it = kinds.find(argv[++i]);
+      if (it == kinds.end()) {
+        std::fprintf(stderr, "--strategy wants portfolio, random, pct, pos, urw or surw\n");
+        return 2;
+      }
+      g_strategy = it->second;
     } else {
       names.emplace_back(argv[i]);
     }
