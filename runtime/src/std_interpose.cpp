@@ -111,6 +111,9 @@ int pthread_detach(pthread_t t) noexcept {
 
 void pthread_exit(void* ret) {
   if (G* g = sh::caller(__builtin_return_address(0))) sh::thread_exit(g, ret);
+  // A real thread leaving early: its end is released for its joiner here, since the rest of
+  // run_thread_start is skipped (no edge is made when no run observes the thread).
+  weft::detail::note_thread_end(thread_key(::pthread_self()));
   WEFT_REAL(pthread_exit)(ret);
   __builtin_unreachable();
 }

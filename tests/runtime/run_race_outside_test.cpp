@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include <pthread.h>
+
 #include "test_support.hpp"
 #include "weft/detail/access.hpp"
 #include "weft/weft.hpp"
@@ -245,6 +247,35 @@ TEST_P(RunRaceOutside, AThreadStartedByAGoroutineIsOrderedByItsStartAndJoin) {
           x = 2;
         });
         weft::blocking([&] { t.join(); });
+        weft::race::write(&x, sizeof x);
+        x = 3;
+      },
+      GetParam());
+  EXPECT_EQ(out.status, 0) << out.err;
+  EXPECT_EQ(out.err.find("DATA RACE"), std::string::npos) << out.err;
+}
+
+// The same when the thread leaves through pthread_exit: its end is still released for the
+// join (pthread_exit skips the rest of the start routine's wrapper).
+TEST_P(RunRaceOutside, AThreadLeavingThroughPthreadExitIsOrderedBeforeItsJoiner) {
+#ifdef WEFT_ACCESS_TSAN
+  GTEST_SKIP() << "a ThreadSanitizer build does not define the pthread functions";
+#endif
+  static int x = 0;
+  x = 0;
+  const Outcome out = run_capturing(
+      [&] {
+        pthread_t t;
+        ASSERT_EQ(pthread_create(
+                      &t, nullptr,
+                      [](void*) -> void* {
+                        weft::race::write(&x, sizeof x);
+                        x = 2;
+                        pthread_exit(nullptr);
+                      },
+                      nullptr),
+                  0);
+        weft::blocking([&] { pthread_join(t, nullptr); });
         weft::race::write(&x, sizeof x);
         x = 3;
       },
