@@ -134,19 +134,22 @@ void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) 
 void visible(Location where) { visible(where, OpKind::none, nullptr); }
 void visible(Location where, OpKind kind, const void* obj) {
   Scheduler* s = tls_scheduler;
-  if (s && s->is_parallel()) return;  // not a scheduling point there
-  if (!s) {
+  if (s) {
+    if (s->is_parallel()) return;  // not a scheduling point there
+    if (G* g = s->current()) {     // (one lookup: sched() would ask again)
+      g->pending = kind;
+      g->pending_obj = obj;
+      s->visible(where);
+      return;
+    }
+  } else {
     const OutsideOp op;
     if (Scheduler* run = run_in_progress()) {  // a thread of the run that runs no goroutine
       let_outside_in(run);
       return;
     }
   }
-  Scheduler& c = sched();
-  G* g = c.current();
-  g->pending = kind;
-  g->pending_obj = obj;
-  c.visible(where);
+  sched();  // throws: not in a goroutine
 }
 void note_lock_held(const void* mutex, bool exclusive, Location where) {
   Scheduler* s = tls_scheduler;
