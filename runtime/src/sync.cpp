@@ -151,7 +151,7 @@ bool Mutex::try_lock(std::source_location where) {
   detail::Scheduler* const sched = detail::tls_scheduler;
   // Free, but perhaps only since an unlock that was not a scheduling point: the try may
   // have come first (controlled.hpp, "Unlocks are not scheduling points").
-  if (controlled(sched) && state_.load(std::memory_order_relaxed) == 0 &&
+  if (controlled(sched) && !(state_.load(std::memory_order_relaxed) & kLocked) &&
       sched->fails_before_release(released_at_)) {
     detail::polled();
     return false;
