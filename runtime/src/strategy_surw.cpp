@@ -23,7 +23,8 @@
 // running the others first reaches no new order of conflicting operations. A yield, a spawn,
 // a sleep or an operation not described (OpKind::none) is always interesting, and so is any
 // decision while another runnable goroutine's next operation is not known (one not started
-// yet), and the decision after a goroutine polled (a spin loop must let the others run).
+// yet, or woken from a wait and not yet resumed), and the decision after a goroutine polled
+// (a spin loop must let the others run).
 // URW (`urw`) chooses by weight at every decision.
 //
 // Adaptive: iteration i depends on (seed, i) and on the iterations this exploration ran
@@ -182,8 +183,12 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     }
     bool any = false;
     runnable.for_each([&](const G* g) {
-      if (!any && g != current)  // one not started yet (none) may do anything first
-        any = g->pending == OpKind::none ||
+      // One not started yet (none) may do anything first, and so may one woken from a wait
+      // that has not resumed yet (its wait reason is still set): its pending operation is the
+      // one it waited in, and what it does next is not known (a Cond's waiter re-locks its
+      // mutex, whose unlock in wait was no scheduling point).
+      if (!any && g != current)
+        any = g->pending == OpKind::none || g->reason != WaitReason::none ||
               conflicts(g->pending, g->pending_obj, current->pending, current->pending_obj);
     });
     return any;
