@@ -74,6 +74,10 @@ struct Watcher {
   ::_exit(kHangExitStatus);
 }
 
+// How long a goroutine must go without a visible operation after the time budget ran out
+// before the run is ended as a hang (the hang timeout, when shorter, still applies).
+constexpr std::chrono::milliseconds kBudgetStall{500};
+
 void Watcher::loop() {
   using namespace std::chrono;
   using clock = steady_clock;
@@ -105,8 +109,12 @@ void Watcher::loop() {
                       static_cast<long long>(stuck.count()));
         fire(*run, why);
       }
-      // The budget ran out and the goroutine has been stuck for a whole tick since then.
-      if (time_budget.count() > 0 && now - started >= time_budget + tick && stuck >= tick) {
+      // The budget ran out and the goroutine has been stuck since then for a whole tick, and
+      // for at least kBudgetStall: a budget split between workers can leave one a few
+      // milliseconds, and a thread that a loaded machine did not run for a millisecond is
+      // not a goroutine stuck outside weft's sight.
+      if (time_budget.count() > 0 && now - started >= time_budget + tick &&
+          stuck >= std::max(tick, kBudgetStall)) {
         char why[200];
         std::snprintf(why, sizeof why,
                       "the time budget (%lld ms) ran out while no visible operation happened "
