@@ -1640,8 +1640,13 @@ std::string ParallelScheduler::dump(GoId shown) {
         const GState st = std::atomic_ref<GState>(const_cast<GState&>(o.state))
                               .load(std::memory_order_acquire);
         if (st == GState::dead || (shown != 0 && o.id == shown)) continue;
-        gs.push_back({st, load_shared(o.reason), load_shared(o.blocked_since), o.id, o.parent,
-                      o.name, o.created_at, load_shared(o.blocked_at)});
+        const WaitReason reason = load_shared(o.reason);
+        // Blocked with no reason is a goroutine woken between the two loads (its reason is
+        // cleared when it resumes): it runs, or is about to.
+        const GState now_st =
+            st == GState::blocked && reason == WaitReason::none ? GState::runnable : st;
+        gs.push_back({now_st, reason, load_shared(o.blocked_since), o.id, o.parent, o.name,
+                      o.created_at, load_shared(o.blocked_at)});
       }
   }
   std::sort(gs.begin(), gs.end(), [](const Snap& a, const Snap& b) { return a.id < b.id; });
