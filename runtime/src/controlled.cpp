@@ -22,6 +22,7 @@
 
 #include "crash.hpp"
 #include "dcheck.hpp"
+#include "hb.hpp"
 #include "report.hpp"
 #include "stack_compact.hpp"
 #include "std_shim.hpp"
@@ -94,6 +95,7 @@ G* ControlledScheduler::create(std::unique_ptr<Callable> fn, std::string name,
 }
 
 void ControlledScheduler::release(G* g) {
+  WEFT_DCHECK(!runq_.contains(g), "a goroutine leaves the run queue before it is released");
   if (g->compact_pending) std::erase(compact_pending_, g);
   if (g->compacted) restore_stack(*g);
   if (g->stack.region) {
@@ -194,16 +196,16 @@ void ControlledScheduler::visible(Location where) {
   if (!timers_.empty() && everyone_polls(self)) {
     // Nothing changes until a timer fires: let the loop advance the clock (issue 13).
     advance_clock_ = true;
-    self->state = GState::runnable;
-    enqueue(self);
+    runq_.requeued(self);  // for the loop's decision
+    off_cpu(self);
     switch_to_scheduler();
     return;
   }
-  if (runq_.empty()) return;
-  enqueue(self);
-  G* g = dequeue(pick(runq_, self));
+  if (runq_.size() < 2) return;  // only self
+  runq_.requeued(self);
+  G* g = runq_[pick(runq_, self)];
   if (g == self) return;
-  self->state = GState::runnable;
+  off_cpu(self);
   if (main_done_) {  // the loop counts the leak grace period
     next_ = g;
     switch_to_scheduler();
@@ -234,7 +236,7 @@ void ControlledScheduler::fail_now(Failure f) {
   fail(std::move(f));
   G* self = cur_;
   if (!self || self->killed || tearing_down_) return;
-  self->state = GState::runnable;
+  off_cpu(self);
   switch_to_scheduler();  // resumed only for teardown
 }
 
@@ -253,8 +255,9 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
   ++out_.steps;
   if (compact_from_ != 0 && live_.size() >= compact_from_ && compaction_available(stacks_))
     want_compacted(self);
+  unqueue(self);
   if (!main_done_ && !runq_.empty()) {  // what the loop would pick, without visiting it
-    switch_direct(self, dequeue(pick(runq_, nullptr)));
+    switch_direct(self, runq_[pick(runq_, nullptr)]);
   } else {
     switch_to_scheduler();
   }
@@ -264,7 +267,7 @@ Wake ControlledScheduler::park(WaitReason reason, Location where, UnlockFn unloc
 
 void ControlledScheduler::ready(G* g) {
   if (g->state != GState::blocked) return;
-  WEFT_DCHECK(g != cur_, "runq_ never holds the running goroutine (cur_)");
+  WEFT_DCHECK(!runq_.contains(g), "a blocked goroutine is not queued");
   g->state = GState::runnable;
   if (!g->killed) enqueue(g);
 }
@@ -300,16 +303,20 @@ void ControlledScheduler::enqueue(G* g) {
   spinning_queued_ += spins_on_probe(g);
 }
 
-G* ControlledScheduler::dequeue(std::size_t i) {
-  G* g = runq_.take(i);
-  spinning_queued_ -= spins_on_probe(g);
-  return g;
+void ControlledScheduler::unqueue(G* g) {
+  if (runq_.contains(g)) runq_.take(runq_.index_of(g));  // not if killed: teardown cleared it
 }
 
-// Whether `self` and every runnable goroutine are spinning on probes, so that nothing can
-// change until a timer fires. O(1): the queued ones are counted as they are queued.
+void ControlledScheduler::off_cpu(G* self) {
+  self->state = GState::runnable;
+  spinning_queued_ += spins_on_probe(self);
+}
+
+// Whether `self` (running, so queued) and every other runnable goroutine are spinning on
+// probes, so that nothing can change until a timer fires. O(1): the others are counted as
+// they leave the CPU or are queued.
 bool ControlledScheduler::everyone_polls(const G* self) const {
-  return spins_on_probe(self) && spinning_queued_ == runq_.size();
+  return spins_on_probe(self) && spinning_queued_ + 1 == runq_.size();
 }
 
 void ControlledScheduler::exit_killed() {
@@ -322,6 +329,7 @@ void ControlledScheduler::abandon_killed() {
   G* self = cur_;
   self->abandoned = true;
   self->state = GState::dead;
+  unqueue(self);
   if (sink_) sink_->go_end(self->id);
   switch_final(self->ctx, loop_ctx_);
 }
@@ -410,6 +418,7 @@ void ControlledScheduler::finish(G* g) {
   } catch (...) {
   }
   g->state = GState::dead;
+  unqueue(g);
   if (g == main_) main_done_ = true;
   strategy_.on_exit(*g);
   if (sink_) sink_->go_end(g->id);
@@ -463,6 +472,7 @@ bool ControlledScheduler::enter(G* g) {
   }
   if (!compact_pending_.empty()) compact_off_cpu(g);
   if (g->compacted) restore_stack(*g);
+  if (g->state == GState::runnable && runq_.contains(g)) spinning_queued_ -= spins_on_probe(g);
   g->state = GState::running;
   cur_ = g;
   // Instrumented accesses call in when someone records them or they are scheduling points.
@@ -691,7 +701,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
         break;
       }
       ++out_.steps;  // running the next goroutine after one ended or blocked is a step
-      g = dequeue(pick(runq_, nullptr));
+      g = runq_[pick(runq_, nullptr)];
     }
     resume(g);
   }
@@ -725,3 +735,27 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
 }
 
 }  // namespace weft::detail
+
+namespace weft::detail {
+void controlled_visible(Scheduler& s, Location where, OpKind kind, const void* obj) {
+  auto& c = static_cast<ControlledScheduler&>(s);
+  G* g = c.current();
+  if (g == nullptr) {
+    visible(where, kind, obj);  // not in a goroutine: its error
+    return;
+  }
+  g->pending = kind;
+  g->pending_obj = obj;
+  c.visible(where);
+}
+}  // namespace weft::detail
+
+namespace weft::detail::hb {
+// Only under the controlled scheduler (hb.hpp), so `s` is one: direct calls, no dispatch.
+void mutex_locked(Scheduler& s, const void* mutex, const Location& where) {
+  static_cast<ControlledScheduler&>(s).mutex_locked(mutex, where);
+}
+std::uint64_t mutex_unlocking(Scheduler& s, const void* mutex, const Location& where) {
+  return static_cast<ControlledScheduler&>(s).mutex_unlocking(mutex, where);
+}
+}  // namespace weft::detail::hb

@@ -4,7 +4,10 @@
 // Invariants:
 //  - exactly one of {the scheduler loop, one goroutine} runs at any moment; `cur_` is the
 //    goroutine running, or nullptr while the loop runs;
-//  - runq_ holds every runnable goroutine except cur_, each once, ordered by id;
+//  - runq_ holds every runnable goroutine, each once, ordered by id: cur_ too while it runs
+//    (a decision at its scheduling point changes no queue unless it blocks or ends; the
+//    strategy's watcher is told it ran, RunQueue::requeued); spinning_queued_ counts the
+//    queued goroutines other than cur_ that spin on a probe;
 //  - the clock moves only when nothing is runnable or every runnable goroutine is spinning
 //    on a probe (kSpinStreak empty select-defaults or failed try operations in a row, each
 //    within two visible operations of the last), to the earliest pending timer;
@@ -81,6 +84,29 @@ class ControlledScheduler final : public Scheduler {
     return stamp_;
   }
   bool fails_before_release(std::uint64_t released_at) override;
+  // hb::mutex_locked / hb::mutex_unlocking (hb.hpp): a Mutex's edges and lock record.
+  void mutex_locked(const void* mutex, const Location& where) {
+    G& g = *cur_;
+    held_.acquired(g, mutex, true, where);
+    if (direct_race_) {
+      direct_race_->mutex_locked(g.id, mutex, where);
+    } else if (sink_) {
+      sink_->acquire(g.id, mutex);
+      sink_->lock_acquired(g.id, mutex, true, where);
+    }
+  }
+  std::uint64_t mutex_unlocking(const void* mutex, const Location& where) {
+    G& g = *cur_;
+    g.last_op = where;
+    if (direct_race_) {
+      direct_race_->mutex_unlocking(g.id, mutex);
+    } else if (sink_) {
+      sink_->release_store(g.id, mutex);
+      sink_->lock_released(g.id, mutex);
+    }
+    held_.released(g.id, mutex);
+    return stamp_;
+  }
   void polled(bool probe) override;
   EventSink* events() noexcept override { return sink_; }
   Duration now() noexcept override { return clock_; }
@@ -112,10 +138,13 @@ class ControlledScheduler final : public Scheduler {
   void release(G* g);
   std::size_t pick(const RunQueue& runnable, const G* current);
   bool everyone_polls(const G* self) const;
-  // runq_.insert / take that also count the queued goroutines spinning on a probe (a
-  // queued goroutine does not run, so whether it spins cannot change while it is queued).
+  // runq_.insert that also counts the queued goroutines spinning on a probe (one that
+  // does not run cannot change whether it spins); off_cpu(self): the running goroutine,
+  // still runnable, is about to give the thread up, and counts as queued from then on.
   void enqueue(G* g);
-  G* dequeue(std::size_t i);
+  void off_cpu(G* self);
+  // Takes g out of the run queue if it is there: it blocks or ends.
+  void unqueue(G* g);
   void record(std::size_t choice);
   bool fire_timers();
   void teardown();

@@ -109,10 +109,12 @@ inline void lock_released(const void* mutex) {
 
 // An exclusive lock's two edges under the controlled scheduler `s` (the running goroutine's
 // scheduler, not parallel): mutex_locked is acquire(mutex) then lock_acquired(mutex, true,
-// where); mutex_unlocking is release_store(mutex) then lock_released(mutex). When the race
-// detector alone observes the run (Scheduler::direct_race), each pair is one call into it
-// (race.cpp), the scheduler's lock record updated directly.
-void mutex_locked(Scheduler& s, const void* mutex, Location where);
-void mutex_unlocking(Scheduler& s, const void* mutex);
+// where); mutex_unlocking is release_store(mutex) then lock_released(mutex), and the
+// unlock's point stamp (Scheduler::unlocking), which it returns. When the race detector
+// alone observes the run (Scheduler::direct_race), each pair is one call into it. Both are
+// direct calls into the controlled scheduler (controlled.cpp), with the lock record kept
+// for reports updated inline: Mutex runs them on every uncontended lock and unlock.
+void mutex_locked(Scheduler& s, const void* mutex, const Location& where);
+std::uint64_t mutex_unlocking(Scheduler& s, const void* mutex, const Location& where);
 
 }  // namespace weft::detail::hb

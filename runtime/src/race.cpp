@@ -90,22 +90,6 @@ void RaceSink::lock_acquired(GoId g, const void* m, bool exclusive, const Locati
   if (reported) check();
 }
 
-// Inlined into hb::mutex_locked and hb::mutex_unlocking, their only callers (below).
-[[gnu::always_inline]] inline void RaceSink::mutex_locked(GoId g, const void* m,
-                                                         const Location& where) {
-  bool reported;
-  {
-    SinkCallGuard guard;
-    reported = det_.mutex_locked(g, m, loc(where));
-  }
-  if (reported) check();
-}
-
-[[gnu::always_inline]] inline void RaceSink::mutex_unlocking(GoId g, const void* m) {
-  SinkCallGuard guard;
-  det_.mutex_unlocking(g, m);
-}
-
 void RaceSink::access(GoId g, const void* addr, std::size_t n, AccessKind k, const Location& w) {
   note_stack(addr);
   bool reported;
@@ -368,30 +352,6 @@ void RaceSink::report_run(std::vector<det::Report> reports) {
 }
 
 }  // namespace weft::detail
-
-namespace weft::detail::hb {
-void mutex_locked(Scheduler& s, const void* mutex, Location where) {
-  const GoId g = s.current()->id;
-  s.lock_held(mutex, true, where);
-  if (RaceSink* race = s.direct_race()) {
-    race->mutex_locked(g, mutex, where);
-  } else if (EventSink* ev = s.events()) {
-    ev->acquire(g, mutex);
-    ev->lock_acquired(g, mutex, true, where);
-  }
-}
-
-void mutex_unlocking(Scheduler& s, const void* mutex) {
-  const GoId g = s.current()->id;
-  if (RaceSink* race = s.direct_race()) {
-    race->mutex_unlocking(g, mutex);
-  } else if (EventSink* ev = s.events()) {
-    ev->release_store(g, mutex);
-    ev->lock_released(g, mutex);
-  }
-  s.lock_dropped(mutex);
-}
-}  // namespace weft::detail::hb
 
 namespace weft::detail {
 namespace {

@@ -137,8 +137,19 @@ class RaceSink final : public EventSink {
   // A Mutex's (or RWMutex writer's) lock and unlock when the detector alone observes the
   // run (Scheduler::direct_race): acquire then lock_acquired, and release_store then
   // lock_released, each pair in one call (sync.cpp, through hb::mutex_locked/unlocking).
-  void mutex_locked(GoId g, const void* m, const Location& where);
-  void mutex_unlocking(GoId g, const void* m);
+  // Inline: the controlled scheduler calls them on every Mutex lock and unlock.
+  void mutex_locked(GoId g, const void* m, const Location& where) {
+    bool reported;
+    {
+      SinkCallGuard guard;
+      reported = det_.mutex_locked(g, m, loc(where));
+    }
+    if (reported) check();
+  }
+  void mutex_unlocking(GoId g, const void* m) {
+    SinkCallGuard guard;
+    det_.mutex_unlocking(g, m);
+  }
   // The detector's same-epoch view, as the inline access path sees it (detail::access_view);
   // under weft::run none (null): each processor's thread has its own (add_thread_view).
   AccessView* view() noexcept {

@@ -32,6 +32,12 @@ class RunQueueWatcher {
  public:
   virtual void queued(const G& g) = 0;
   virtual void dequeued(const G& g) noexcept = 0;
+  // A queued goroutine ran (the running one stays queued) and may have changed what the
+  // watcher derived from it when it was queued: as if it were taken and queued again.
+  virtual void requeued(const G& g) {
+    dequeued(g);
+    queued(g);
+  }
 
  protected:
   ~RunQueueWatcher() = default;
@@ -61,6 +67,14 @@ class RunQueue {
   }
   // Removes and returns at(i).
   G* take(std::size_t i) noexcept;
+  // Whether g is queued.
+  bool contains(const G* g) const noexcept {
+    return g->id <= by_id_.size() && by_id_[g->id - 1] == g;
+  }
+  // Tells the watcher that queued g changed (RunQueueWatcher::requeued).
+  void requeued(const G* g) {
+    if (watcher_) watcher_->requeued(*g);
+  }
   // From now on, tells `w` (or nobody: nullptr) of each insert and take.
   void watch(RunQueueWatcher* w) noexcept { watcher_ = w; }
   // Calls f(g) for each queued goroutine in id order: O(min(ids, 32 size())).

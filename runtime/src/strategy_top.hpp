@@ -78,6 +78,8 @@ class TopByKey final : public RunQueueWatcher {
       for (GoId id : list_) update(id);
     }
   }
+  // A goroutine's key is set by set_key only: running changes nothing here.
+  void requeued(const G&) override {}
   void dequeued(const G& g) noexcept override {
     if (g.id >= cap_ || !queued_[g.id]) return;
     queued_[g.id] = nullptr;

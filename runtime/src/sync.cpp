@@ -77,19 +77,6 @@ namespace {
 // finds state_ != kLocked and takes it too.
 bool controlled(const detail::Scheduler* s) noexcept { return s && !s->is_parallel(); }
 
-// detail::visible(where, kind, obj) under the controlled scheduler `s`, already looked up:
-// the same scheduling point, without finding the scheduler and the goroutine again.
-void controlled_visible(detail::Scheduler& s, Location where, detail::OpKind kind,
-                        const void* obj) {
-  detail::G* g = s.current();
-  if (g == nullptr) {
-    detail::visible(where, kind, obj);  // not in a goroutine: its error
-    return;
-  }
-  g->pending = kind;
-  g->pending_obj = obj;
-  s.visible(where);
-}
 }  // namespace
 
 // lock() and unlock() (sync.hpp) try the uncontended compare-and-swap inline under weft::run
@@ -101,7 +88,7 @@ void Mutex::lock_slow(std::source_location where) {
   detail::Scheduler* const sched = detail::tls_scheduler;
   const Location loc = Location::from(where);
   if (controlled(sched)) {
-    controlled_visible(*sched, loc, detail::OpKind::lock, this);
+    detail::controlled_visible(*sched, loc, detail::OpKind::lock, this);
     if (state_.load(std::memory_order_relaxed) == 0) {
       state_.store(kLocked, std::memory_order_relaxed);
       hb::mutex_locked(*sched, this, loc);
@@ -178,12 +165,12 @@ void Mutex::unlock_slow(std::source_location where) {
   const Location loc = Location::from(where);
   if (controlled(sched)) {
     // Not a scheduling point (controlled.hpp, "Unlocks are not scheduling points").
-    released_at_ = sched->unlocking(loc);
     if (state_.load(std::memory_order_relaxed) == kLocked) {
-      hb::mutex_unlocking(*sched, this);  // release_store: a copy, see below
+      released_at_ = hb::mutex_unlocking(*sched, this, loc);  // release_store: see below
       state_.store(0, std::memory_order_relaxed);
       return;
     }
+    released_at_ = sched->unlocking(loc);
   } else {
     detail::visible(loc, detail::OpKind::unlock, this);
   }
