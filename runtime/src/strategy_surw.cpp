@@ -66,7 +66,10 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
   SurwStrategy(std::uint64_t seed, bool selective) : seed_(seed), selective_(selective) {}
 
   bool begin_iteration(std::uint64_t i) override {
-    rng_.reseed(seed_ ^ mix64(i ^ 0x5e1ec7));
+    stream_ = seed_ ^ mix64(i ^ 0x5e1ec7);
+    rng_.reseed(stream_);
+    draws_ = 0;
+    drawn_ = false;
     own_.assign(1, 0);
     rest_.assign(1, 0);
     born_.assign(1, 0);
@@ -93,6 +96,10 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     total_ += w;
   }
   void dequeued(const G& g) noexcept override { total_ -= queued_weight_[g.id]; }
+  void requeued(const G& g) override {
+    dequeued(g);
+    queued(g);
+  }
 
   void on_spawn(const G& g) override {
     grow(g.id);
@@ -110,11 +117,18 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     polled_ = false;
     // Weighing is O(runnable); past kWeighMax runnable goroutines a decision is uniform,
     // so a program that releases 200,000 goroutines at once still costs O(log n) a step.
-    if (runnable.size() > kWeighMax) return rng_.below(runnable.size());
-    if (selective_ && current && !polled && !interesting(runnable, current))
+    if (runnable.size() > kWeighMax) return uniform(runnable.size());
+    if (selective_ && current && !polled && !interesting(runnable, current)) {
+      drawn_ = false;
       return runnable.index_of(current);
-    // At most kWeighMax goroutines: a walk over their cached weights.
+    }
+    // At most kWeighMax goroutines: a walk over their cached weights. Every weight is at
+    // least 1, so a total of n means each is 1 (no estimates yet, as in a first iteration):
+    // the walk would return the draw itself.
     const std::size_t n = runnable.size();
+    if (total_ == n) return uniform(n);
+    drawn_ = false;
+    ++draws_;
     std::uint64_t r = rng_.below(total_);
     for (std::size_t j = 0; j + 1 < n; ++j) {
       const std::uint64_t w = queued_weight_[runnable[j]->id];
@@ -124,12 +138,28 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     return n - 1;
   }
 
-  std::size_t pick_value(std::size_t n) override { return rng_.below(n); }
+  std::size_t pick_value(std::size_t n) override { return uniform(n); }
+
+  // A uniform choice is one draw reduced to the options (Rng::below), which the schedule
+  // records as (stream, draw number), a run of them in a few bytes; a weighted choice or
+  // going on without a draw is recorded as the choice itself.
+  bool last_drawn(std::uint64_t& seed, std::uint64_t& index) const override {
+    if (!drawn_) return false;
+    seed = stream_;
+    index = draws_ - 1;
+    return true;
+  }
 
   // A goroutine that polls may spin until another acts: the next decision is interesting.
   void on_poll(const G& g) override {
     polled_ = true;
     streaks_.polled(g);
+  }
+
+  std::size_t uniform(std::size_t n) {
+    drawn_ = true;
+    ++draws_;
+    return rng_.below(n);
   }
 
   // The final count: a goroutine that ran alone at its end was not seen at a decision then.
@@ -208,6 +238,9 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
   bool selective_;
   bool polled_ = false;  // a goroutine polled since the last decision
   Rng rng_;
+  std::uint64_t stream_ = 0;  // rng_'s seed in this iteration
+  std::uint64_t draws_ = 0;   // draws from rng_ since
+  bool drawn_ = false;        // the last choice was draw draws_ - 1 reduced to the options
   std::vector<std::uint64_t> own_, rest_, born_, seen_, identity_;  // by goroutine id
   std::vector<GoId> parent_;
   PollStreaks streaks_;
