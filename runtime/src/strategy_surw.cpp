@@ -39,18 +39,21 @@
 //
 // A goroutine's weight cannot change while it waits in the run queue (only the running
 // goroutine's operations, polls and spawns change what it depends on), so it is computed
-// when the goroutine is queued (the strategy watches the run queue) and the total is kept
-// as goroutines come and go: a decision is one draw and a walk over cached weights.
+// when the goroutine is queued or has run (the strategy watches the run queue) and the
+// total is kept as goroutines come and go: a decision is one draw and a walk over cached
+// weights.
 //
-// Invariants: by goroutine id, own_[id] and rest_[id] are the estimates of goroutine id
-// (its own events, its descendants' events) and born_[id] the subtree estimates of the
+// Invariants: by goroutine id, per_[id].own and .rest are the estimates of goroutine id
+// (its own events, its descendants' events) and .born the subtree estimates of the
 // children it has created in this iteration; estimates_ holds, by identity, the
-// estimates learned from the iterations that ended; queued_weight_[id] is the weight of
-// goroutine id as it was queued, and total_ the sum of the queued goroutines' weights.
+// estimates learned from the iterations that ended; per_[id].weight is the weight of
+// goroutine id as it was queued or last ran, and total_ the sum of the queued goroutines'
+// weights.
 #include <algorithm>
 #include <unordered_map>
 #include <vector>
 
+#include "dcheck.hpp"
 #include "rng.hpp"
 #include "strategy.hpp"
 #include "strategy_top.hpp"
@@ -70,15 +73,9 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     rng_.reseed(stream_);
     draws_ = 0;
     drawn_ = false;
-    own_.assign(1, 0);
-    rest_.assign(1, 0);
-    born_.assign(1, 0);
-    seen_.assign(1, 0);
-    identity_.assign(1, 0);
-    parent_.assign(1, 0);
+    per_.assign(1, PerG{});
     polled_ = false;
     streaks_.reset();
-    queued_weight_.assign(1, 0);
     total_ = 0;
     return true;
   }
@@ -87,29 +84,33 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
 
   // The run queue's changes: a queued goroutine's operations so far are seen, and its
   // weight is kept until it leaves the queue.
+  // (Every goroutine is spawned, on_spawn, before it is queued.)
   void queued(const G& g) override {
-    seen_at(&g);
-    if (g.id >= queued_weight_.size()) [[unlikely]]
-      grow_queued(g.id);
-    const std::uint64_t w = weight(&g);
-    queued_weight_[g.id] = w;
-    total_ += w;
+    WEFT_DCHECK(g.id < per_.size(), "a goroutine is spawned (on_spawn) before it is queued");
+    PerG& p = per_[g.id];
+    seen_at(g, p);
+    p.weight = weight(g, p);
+    total_ += p.weight;
   }
-  void dequeued(const G& g) noexcept override { total_ -= queued_weight_[g.id]; }
+  void dequeued(const G& g) noexcept override { total_ -= per_[g.id].weight; }
   void requeued(const G& g) override {
-    dequeued(g);
-    queued(g);
+    PerG& p = per_[g.id];
+    total_ -= p.weight;
+    seen_at(g, p);
+    p.weight = weight(g, p);
+    total_ += p.weight;
   }
 
   void on_spawn(const G& g) override {
-    grow(g.id);
-    identity_[g.id] = g.identity;
-    parent_[g.id] = g.parent;
+    if (g.id >= per_.size()) per_.resize(g.id + 1, PerG{});
+    PerG& p = per_[g.id];
+    p.identity = g.identity;
+    p.parent = g.parent;
     Estimate e{default_own(), default_own()};
     if (auto it = estimates_.find(g.identity); it != estimates_.end()) e = it->second;
-    own_[g.id] = e.own;
-    rest_[g.id] = e.subtree > e.own ? e.subtree - e.own : 0;
-    if (g.parent != 0 && g.parent < born_.size()) born_[g.parent] += e.subtree;
+    p.own = e.own;
+    p.rest = e.subtree > e.own ? e.subtree - e.own : 0;
+    if (g.parent != 0 && g.parent < per_.size()) per_[g.parent].born += e.subtree;
   }
 
   std::size_t pick_goroutine(const RunQueue& runnable, const G* current) override {
@@ -131,7 +132,7 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     ++draws_;
     std::uint64_t r = rng_.below(total_);
     for (std::size_t j = 0; j + 1 < n; ++j) {
-      const std::uint64_t w = queued_weight_[runnable[j]->id];
+      const std::uint64_t w = per_[runnable[j]->id].weight;
       if (r < w) return j;
       r -= w;
     }
@@ -163,19 +164,25 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
   }
 
   // The final count: a goroutine that ran alone at its end was not seen at a decision then.
-  void on_exit(const G& g) override { seen_at(&g); }
+  void on_exit(const G& g) override {
+    if (g.id < per_.size()) seen_at(g, per_[g.id]);
+  }
 
   // Learns each goroutine's own and subtree events (as operations seen) by identity.
   // Children have larger ids than their parents, so one pass from the highest id adds
   // each finished subtree into its parent's.
   void end_iteration(std::uint64_t) override {
-    std::vector<std::uint64_t> subtree(seen_.begin(), seen_.end());
-    for (std::size_t id = subtree.size(); id-- > 1;)
-      if (parent_[id] != 0 && parent_[id] < id) subtree[parent_[id]] += subtree[id];
-    for (std::size_t id = 1; id < seen_.size(); ++id) {
-      if (identity_[id] == 0) continue;
-      Estimate fresh{std::max<std::uint64_t>(seen_[id], 1), std::max<std::uint64_t>(subtree[id], 1)};
-      auto [it, inserted] = estimates_.try_emplace(identity_[id], fresh);
+    std::vector<std::uint64_t> subtree(per_.size());
+    for (std::size_t id = 0; id < per_.size(); ++id) subtree[id] = per_[id].seen;
+    for (std::size_t id = subtree.size(); id-- > 1;) {
+      const GoId parent = per_[id].parent;
+      if (parent != 0 && parent < id) subtree[parent] += subtree[id];
+    }
+    for (std::size_t id = 1; id < per_.size(); ++id) {
+      if (per_[id].identity == 0) continue;
+      Estimate fresh{std::max<std::uint64_t>(per_[id].seen, 1),
+                     std::max<std::uint64_t>(subtree[id], 1)};
+      auto [it, inserted] = estimates_.try_emplace(per_[id].identity, fresh);
       if (!inserted) {  // the mean of the old estimate and this iteration, rounded up
         it->second.own = (it->second.own + fresh.own + 1) / 2;
         it->second.subtree = (it->second.subtree + fresh.subtree + 1) / 2;
@@ -195,10 +202,19 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     return own_count_ ? std::max<std::uint64_t>(own_total_ / own_count_, 1) : 1;
   }
 
-  std::uint64_t weight(const G* g) const {
-    if (streaks_.spinning(*g)) return 1;
-    const std::uint64_t own = own_[g->id] > g->ops ? own_[g->id] - g->ops : 1;
-    const std::uint64_t unborn = rest_[g->id] > born_[g->id] ? rest_[g->id] - born_[g->id] : 0;
+  // What the scheduler keeps of goroutine id in this iteration (by id in per_).
+  struct PerG {
+    std::uint64_t own = 0, rest = 0, born = 0;  // the estimates (see the invariants)
+    std::uint64_t seen = 0;                     // its operations seen so far
+    std::uint64_t weight = 0;                   // as queued or last run
+    std::uint64_t identity = 0;
+    GoId parent = 0;
+  };
+
+  std::uint64_t weight(const G& g, const PerG& p) const {
+    if (streaks_.spinning(g)) return 1;
+    const std::uint64_t own = p.own > g.ops ? p.own - g.ops : 1;
+    const std::uint64_t unborn = p.rest > p.born ? p.rest - p.born : 0;
     return own + unborn;
   }
 
@@ -224,14 +240,8 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
     return any;
   }
 
-  void seen_at(const G* g) {
-    if (g->id < seen_.size() && g->ops > seen_[g->id]) seen_[g->id] = g->ops;
-  }
-  [[gnu::noinline]] void grow_queued(GoId id) { queued_weight_.resize(id + 1, 0); }
-  void grow(GoId id) {
-    if (id < own_.size()) return;
-    for (auto* v : {&own_, &rest_, &born_, &seen_, &identity_}) v->resize(id + 1, 0);
-    parent_.resize(id + 1, 0);
+  static void seen_at(const G& g, PerG& p) {
+    if (g.ops > p.seen) p.seen = g.ops;
   }
 
   std::uint64_t seed_;
@@ -241,13 +251,9 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
   std::uint64_t stream_ = 0;  // rng_'s seed in this iteration
   std::uint64_t draws_ = 0;   // draws from rng_ since
   bool drawn_ = false;        // the last choice was draw draws_ - 1 reduced to the options
-  std::vector<std::uint64_t> own_, rest_, born_, seen_, identity_;  // by goroutine id
-  std::vector<GoId> parent_;
+  std::vector<PerG> per_;  // by goroutine id
   PollStreaks streaks_;
-  // By goroutine id: the weight of a queued goroutine, computed when it was queued; and
-  // the sum of the queued goroutines' weights.
-  std::vector<std::uint64_t> queued_weight_;
-  std::uint64_t total_ = 0;
+  std::uint64_t total_ = 0;  // the sum of the queued goroutines' weights
   std::unordered_map<std::uint64_t, Estimate> estimates_;  // by identity, across iterations
   std::uint64_t own_total_ = 0, own_count_ = 0;            // for goroutines not seen yet
 };
