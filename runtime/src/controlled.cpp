@@ -65,6 +65,7 @@ ControlledScheduler::ControlledScheduler(Strategy& strategy, StackPool& stacks, 
       sink_(sink),
       race_(race),
       options_(options),
+      accesses_call_in_(sink != nullptr || options.schedule_accesses),
       stamp_(take_point_stamp()) {
   race_sink_ = race;
   if (race != nullptr && sink == race && !options.schedule_accesses) direct_race_ = race;
@@ -170,7 +171,9 @@ void ControlledScheduler::switch_to_scheduler() {
   errno = own_errno;
 }
 
-void ControlledScheduler::visible(Location where) {
+void ControlledScheduler::visible(Location where) { visible_at(where); }
+
+void ControlledScheduler::visible_at(const Location& where) {
   G* self = cur_;
   self->last_op = where;
   self->at_point = ++stamp_;
@@ -472,11 +475,11 @@ bool ControlledScheduler::enter(G* g) {
   }
   if (!compact_pending_.empty()) compact_off_cpu(g);
   if (g->compacted) restore_stack(*g);
-  if (g->state == GState::runnable && runq_.contains(g)) spinning_queued_ -= spins_on_probe(g);
+  if (spins_on_probe(g) && g->state == GState::runnable && runq_.contains(g)) --spinning_queued_;
   g->state = GState::running;
   cur_ = g;
   // Instrumented accesses call in when someone records them or they are scheduling points.
-  instr::detail::active = sink_ || options_.schedule_accesses ? g : nullptr;
+  instr::detail::active = accesses_call_in_ ? g : nullptr;
   if (direct_race_) direct_race_->bind(*g);
   return true;
 }
@@ -737,7 +740,7 @@ IterationOutcome ControlledScheduler::run(Callable& body) {
 }  // namespace weft::detail
 
 namespace weft::detail {
-void controlled_visible(Scheduler& s, Location where, OpKind kind, const void* obj) {
+void controlled_visible(Scheduler& s, const Location& where, OpKind kind, const void* obj) {
   auto& c = static_cast<ControlledScheduler&>(s);
   G* g = c.current();
   if (g == nullptr) {
@@ -746,7 +749,7 @@ void controlled_visible(Scheduler& s, Location where, OpKind kind, const void* o
   }
   g->pending = kind;
   g->pending_obj = obj;
-  c.visible(where);
+  c.visible_at(where);
 }
 }  // namespace weft::detail
 

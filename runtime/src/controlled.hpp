@@ -67,6 +67,8 @@ class ControlledScheduler final : public Scheduler {
   void spawn(std::unique_ptr<Callable> fn, std::string name, Location created_at) override;
   void spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) override;
   void visible(Location where) override;
+  // visible() without copying the location again (controlled_visible).
+  void visible_at(const Location& where);
   void yield(Location where) override;
   void access_point(Location where) override;
   void fail_now(FailureKind kind, std::string report) override;
@@ -169,6 +171,9 @@ class ControlledScheduler final : public Scheduler {
   EventSink* sink_;
   RaceSink* race_;
   const ExploreOptions& options_;
+  // Whether instrumented accesses call in (instr::detail::active set): someone records
+  // them, or they are scheduling points.
+  const bool accesses_call_in_;
 
   FiberCtx loop_ctx_;
   G* cur_ = nullptr;

@@ -153,7 +153,7 @@ bool run_wait(WaitQueue& q, Waiter& w, SpinLock& lk, WaitReason reason, const Lo
 // detail::visible(where, kind, obj) under the controlled scheduler `s` (!s.is_parallel(),
 // already looked up) in a goroutine or not: the same scheduling point, called directly
 // (controlled.cpp), for the primitives' uncontended paths.
-void controlled_visible(Scheduler& s, Location where, OpKind kind, const void* obj);
+void controlled_visible(Scheduler& s, const Location& where, OpKind kind, const void* obj);
 // The weft::run in progress in this process (one at a time; run.cpp sets it), or null.
 // A thread that runs no goroutine while it runs — weft::blocking's function on its worker,
 // a thread the program started itself — reaches the run through it: operations that never

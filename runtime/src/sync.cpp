@@ -160,8 +160,9 @@ bool Mutex::try_lock(std::source_location where) {
 }
 
 void Mutex::unlock_slow(std::source_location where) {
-  const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
   detail::Scheduler* const sched = detail::tls_scheduler;
+  // On a thread with no scheduler: the run stays whole.
+  const detail::OutsideOp outside(sched == nullptr);
   const Location loc = Location::from(where);
   if (controlled(sched)) {
     // Not a scheduling point (controlled.hpp, "Unlocks are not scheduling points").
