@@ -245,6 +245,47 @@ TEST(Schedule, LongLivelockTokenIsSmallAndReplays) {
   EXPECT_EQ(again.token, found.token);
 }
 
+// Eight goroutines taking one mutex in turn forever: under urw's first iteration every
+// goroutine weighs the same, so each decision is one uniform draw, and the schedule keeps a
+// run of draws as (stream, first, count) instead of a literal per choice.
+void lock_forever() {
+  weft::Mutex mu;
+  long counter = 0;
+  for (int w = 0; w < 8; ++w)
+    weft::go([&] {
+      for (;;) {
+        mu.lock();
+        ++counter;
+        mu.unlock();
+      }
+    });
+  auto never = weft::make_chan<int>();
+  never.recv();
+}
+
+TEST(Schedule, UniformUrwDecisionsRecordAsDrawsAndReplay) {
+  weft::ExploreOptions o;
+  o.iterations = 1;
+  o.use_environment = false;
+  o.detect_races = false;
+  o.strategy = weft::StrategyKind::urw;
+  o.max_steps = 100'000;
+  auto found = weft::explore(lock_forever, o);
+  ASSERT_FALSE(found.ok());
+  ASSERT_EQ(found.failure->kind, weft::FailureKind::step_limit);
+  ASSERT_GT(found.decisions, 90'000u) << "every lock is a decision among eight";
+  EXPECT_LT(found.token.size(), 512u) << found.token.size() << " characters";
+
+  weft::ExploreOptions r = o;
+  r.strategy = weft::StrategyKind::replay;
+  r.replay = found.token;
+  auto again = weft::explore(lock_forever, r);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.failure->kind, weft::FailureKind::step_limit);
+  EXPECT_EQ(again.failure->report, found.failure->report);
+  EXPECT_EQ(again.token, found.token);
+}
+
 TEST(Schedule, ALiteralTokenReplaysAndItsScheduleIsRecordedTheSame) {
   // A token of literal choices found by trying short ones; its replay records the same
   // choices, and that token replays to the same report again.
