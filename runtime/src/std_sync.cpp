@@ -31,9 +31,16 @@ namespace {
 
 // Owners are goroutine ids, not G pointers: a goroutine may end while holding a lock, and its
 // G is then freed (and its memory may hold the next goroutine).
+// A mutex's entry is made at its first lock and kept until the iteration ends: a lock and
+// unlock of a free mutex then cost one lookup each, not an insert and an erase. (The table
+// grows with the mutexes an iteration locks, as its released-at stamps did when they had a
+// table of their own.)
 struct MutexState {
   GoId owner = 0;
   unsigned depth = 0;  // a recursive mutex's lock count
+  // While free: the point stamp (Scheduler::unlocking) of its last unlock, which a try_lock
+  // may be ordered before; 0 when none.
+  std::uint64_t released_at = 0;
   WaitQueue waiters;
 };
 
@@ -53,32 +60,99 @@ struct OnceState {
   WaitQueue waiters;
 };
 
-template <class State>
-using Table = std::unordered_map<const void*, std::unique_ptr<State>>;
+// The tables' memory: freed blocks kept by size (16-byte classes up to 256 bytes) and handed
+// out again. Entries of read-write locks, condition variables and once controls come and go
+// with each use, and taking that memory from the allocator (with weft's heap hooks in front
+// of it) cost more than the rest of the operation. A list holds at most as many blocks as
+// the tables held at once; they go back to the allocator when the thread's tables end.
+class FreeBlocks {
+ public:
+  FreeBlocks() = default;
+  FreeBlocks(const FreeBlocks&) = delete;
+  FreeBlocks& operator=(const FreeBlocks&) = delete;
+  ~FreeBlocks() {
+    for (void*& head : free_)
+      while (head) {
+        void* next = *static_cast<void**>(head);
+        ::operator delete(head);
+        head = next;
+      }
+  }
+  void* get(std::size_t bytes) {
+    const std::size_t c = size_class(bytes);
+    if (c < kClasses && free_[c]) {
+      void* p = free_[c];
+      free_[c] = *static_cast<void**>(p);
+      return p;
+    }
+    return ::operator new(c * kStep);  // its whole class: it may come back for any size of it
+  }
+  void put(void* p, std::size_t bytes) noexcept {
+    const std::size_t c = size_class(bytes);
+    if (c >= kClasses) {
+      ::operator delete(p);
+      return;
+    }
+    *static_cast<void**>(p) = free_[c];
+    free_[c] = p;
+  }
+
+ private:
+  static constexpr std::size_t kStep = 16, kClasses = 17;  // blocks of 16, 32, ... 256 bytes
+  static std::size_t size_class(std::size_t bytes) noexcept {
+    return bytes == 0 ? 1 : (bytes + kStep - 1) / kStep;
+  }
+  void* free_[kClasses] = {};
+};
+
+template <class T>
+struct FromFreeBlocks {
+  using value_type = T;
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+  explicit FromFreeBlocks(FreeBlocks* b) noexcept : blocks(b) {}
+  template <class U>
+  FromFreeBlocks(const FromFreeBlocks<U>& o) noexcept : blocks(o.blocks) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(blocks->get(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { blocks->put(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const FromFreeBlocks<U>& o) const noexcept {
+    return blocks == o.blocks;
+  }
+  FreeBlocks* blocks;
+};
+
+// Node-based: an entry stays where it is until it is erased.
+template <class V>
+using Table = std::unordered_map<const void*, V, std::hash<const void*>, std::equal_to<>,
+                                 FromFreeBlocks<std::pair<const void* const, V>>>;
 
 struct Tables {
-  Table<MutexState> mutexes;
-  Table<RwState> rwlocks;
-  Table<CondState> conds;
-  Table<OnceState> onces;
-  // The point stamp (Scheduler::unlocking) of each mutex's last unlock, kept while the
-  // mutex is free: a try_lock may be ordered before that unlock.
-  std::unordered_map<const void*, std::uint64_t> released;
+  FreeBlocks blocks;  // first: the tables give their memory back before it is freed
+  Table<MutexState> mutexes{Table<MutexState>::allocator_type(&blocks)};
+  Table<RwState> rwlocks{Table<RwState>::allocator_type(&blocks)};
+  Table<CondState> conds{Table<CondState>::allocator_type(&blocks)};
+  Table<OnceState> onces{Table<OnceState>::allocator_type(&blocks)};
   std::map<GoId, unsigned> spurious_in_a_row;
+
+  void clear() noexcept {
+    mutexes.clear();
+    rwlocks.clear();
+    conds.clear();
+    onces.clear();
+    spurious_in_a_row.clear();
+  }
 };
 thread_local Tables tables;
 
 template <class State>
 State& entry(Table<State>& t, const void* key) {
-  std::unique_ptr<State>& p = t[key];
-  if (!p) p = std::make_unique<State>();
-  return *p;
+  return t.try_emplace(key).first->second;
 }
 
 template <class State>
 State* find(Table<State>& t, const void* key) {
   auto it = t.find(key);
-  return it == t.end() ? nullptr : it->second.get();
+  return it == t.end() ? nullptr : &it->second;
 }
 
 const Location kLock{"", "std::mutex::lock (pthread_mutex_lock)", 0, 0};
@@ -112,11 +186,7 @@ void release_mutex(pthread_mutex_t* m, MutexState& st) {
   hb::lock_released(m);
   st.owner = 0;
   st.depth = 0;
-  if (Waiter* w = st.waiters.pop()) {
-    ready(w->g);  // its entry stays: the woken goroutine looks it up again
-    return;
-  }
-  tables.mutexes.erase(m);
+  if (Waiter* w = st.waiters.pop()) ready(w->g);
 }
 
 }  // namespace
@@ -127,7 +197,7 @@ int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
                const timespec* deadline) {
   const Location& loc = try_only ? kTryLock : kLock;
   visible(loc);
-  MutexState* st = &entry(tables.mutexes, m);
+  MutexState* st = &entry(tables.mutexes, m);  // kept once made: see MutexState
   if (st->owner == self->id) {
     if (mutex_kind(m) == PTHREAD_MUTEX_RECURSIVE_NP) {
       ++st->depth;
@@ -142,10 +212,9 @@ int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
   // Free, but perhaps only since an unlock that was not a scheduling point: the try may
   // have come first (controlled.hpp, "Unlocks are not scheduling points"; the standard lets
   // try_lock fail spuriously in any case).
-  if (try_only && !st->owner) {
-    const auto it = tables.released.find(m);
-    if (it != tables.released.end() && sched().fails_before_release(it->second)) return EBUSY;
-  }
+  if (try_only && !st->owner && st->released_at != 0 &&
+      sched().fails_before_release(st->released_at))
+    return EBUSY;
   // Only a lock that waits is shown where the user took it (a blocked goroutine is reported
   // there): the uncontended path does not unwind.
   const Location where = st->owner && !try_only ? user_site(loc) : loc;
@@ -153,15 +222,11 @@ int mutex_lock(G* self, pthread_mutex_t* m, bool try_only, clockid_t clk,
     if (try_only) return EBUSY;
     const bool woken =
         wait_on(self, st->waiters, WaitReason::std_mutex_lock, where, clk, deadline);
-    st = &entry(tables.mutexes, m);
-    if (!woken) {
-      if (!st->owner && st->waiters.empty()) tables.mutexes.erase(m);
-      return ETIMEDOUT;
-    }
+    if (!woken) return ETIMEDOUT;
   }
   st->owner = self->id;
   st->depth = 1;
-  tables.released.erase(m);
+  st->released_at = 0;
   hb::acquire(m);
   if (try_only)
     hb::lock_try_acquired(m, true, loc);
@@ -185,7 +250,7 @@ int mutex_unlock(G* self, pthread_mutex_t* m) {
   }
   if (--st->depth > 0) return 0;
   release_mutex(m, *st);
-  tables.released[m] = stamp;
+  st->released_at = stamp;
   return 0;
 }
 
@@ -365,6 +430,6 @@ int once(G* self, pthread_once_t* o, void (*init)()) {
   return 0;
 }
 
-void reset_sync() noexcept { tables = Tables{}; }
+void reset_sync() noexcept { tables.clear(); }
 
 }  // namespace weft::detail::shim

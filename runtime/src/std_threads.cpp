@@ -156,12 +156,12 @@ namespace shim {
 
 G* caller(const void* ret) noexcept {
   Scheduler* s = current_scheduler();
-  // Under weft::run std code uses the OS primitives: answered before the virtual call and
-  // the dynamic_cast (a string compare), which every std::mutex of the scheduler paid.
+  // Under weft::run std code uses the OS primitives: answered before the virtual call. A
+  // scheduler that is not parallel is the controlled one (no dynamic_cast, a string compare
+  // that every std::mutex operation paid).
   if (!s || s->is_parallel() || in_event_sink || internal_depth > 0) return nullptr;
   G* g = s->current();
   if (!g || g->state != GState::running) return nullptr;
-  if (!dynamic_cast<ControlledScheduler*>(s)) return nullptr;
   if (in_unwinder(ret)) return nullptr;
   return g;
 }
