@@ -529,14 +529,25 @@ inline void ParallelScheduler::launch(Proc* p, G* g) {
     yield(g->created_at);
 }
 
+// A record's name changes under allg_mu_ (a named goroutine, or an unnamed one in the record
+// of a named one), so that a dump, which copies the names of live records under it, never
+// copies a string being assigned when a goroutine ends and its record is reused meanwhile.
+// An unnamed goroutine in an unnamed record, the common case, writes nothing and locks
+// nothing.
+inline void ParallelScheduler::set_name(G& g, std::string&& name) {
+  if (name.empty() && g.name.empty()) return;
+  std::lock_guard<std::mutex> lk(allg_mu_);
+  g.name = std::move(name);
+}
+
 void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
                               Location created_at) {
   Proc* p = this_proc();
   G* g = new_g(p);
-  g->id = next_id(p);
-  g->parent = p->cur ? p->cur->id : 0;
-  g->name = std::move(name);
-  g->created_at = created_at;
+  store_shared(g->id, next_id(p));  // (the identity: a dump may read the record, see dump())
+  store_shared(g->parent, p->cur ? p->cur->id : GoId{0});
+  set_name(*g, std::move(name));
+  store_shared(g->created_at, created_at);
   g->fn = std::move(fn);
   publish(*g);
   // Everything the parent did so far happens before g starts: the detector copies its
@@ -548,10 +559,10 @@ void ParallelScheduler::spawn(std::unique_ptr<Callable> fn, std::string name,
 void ParallelScheduler::spawn_from_timer(std::unique_ptr<Callable> fn, std::string name) {
   Proc* p = this_proc();
   G* g = new_g(p);
-  g->id = next_id(p);
-  g->parent = 0;
-  g->name = std::move(name);
-  g->created_at = Location{};
+  store_shared(g->id, next_id(p));
+  store_shared(g->parent, GoId{0});
+  set_name(*g, std::move(name));
+  store_shared(g->created_at, Location{});
   g->fn = std::move(fn);
   publish(*g);
   if (race_sink_) race_sink_->go_start({g->id, 0, g->name, Location{}, 0});
@@ -573,10 +584,10 @@ inline SpawnSlot ParallelScheduler::reserve() {
 inline void ParallelScheduler::commit(G* g, Callable* body, std::string&& name,
                                       Location created_at) {
   Proc* p = this_proc();
-  g->id = next_id(p);
-  g->parent = p->cur->id;
-  if (!name.empty() || !g->name.empty()) g->name = std::move(name);
-  g->created_at = created_at;
+  store_shared(g->id, next_id(p));
+  store_shared(g->parent, p->cur->id);
+  set_name(*g, std::move(name));
+  store_shared(g->created_at, created_at);
   g->body = body;
   publish(*g);
   if (race_sink_) race_sink_->go_start({g->id, g->parent, g->name, created_at, 0});
@@ -1621,8 +1632,9 @@ std::string ParallelScheduler::dump(GoId shown) {
   // A snapshot of each live record, read while other processors run them: the fields that
   // change at every park and resume through relaxed loads (store_shared), the state with
   // acquire, after which the identity written before the goroutine was published is whole.
-  // (A goroutine that ends and whose record is reused while the dump copies its name is a
-  // window this does not close: the name is a std::string.)
+  // Names are copied under allg_mu_, under which they change (set_name). (A record reused
+  // while it is read may show the new goroutine's id or site with the old one's state: each
+  // field is read whole, the record's fields are not read as one.)
   struct Snap {
     GState state;
     WaitReason reason;
@@ -1639,14 +1651,15 @@ std::string ParallelScheduler::dump(GoId shown) {
         const G& o = slab[i];
         const GState st = std::atomic_ref<GState>(const_cast<GState&>(o.state))
                               .load(std::memory_order_acquire);
-        if (st == GState::dead || (shown != 0 && o.id == shown)) continue;
+        const GoId id = load_shared(o.id);
+        if (st == GState::dead || (shown != 0 && id == shown)) continue;
         const WaitReason reason = load_shared(o.reason);
         // Blocked with no reason is a goroutine woken between the two loads (its reason is
         // cleared when it resumes): it runs, or is about to.
         const GState now_st =
             st == GState::blocked && reason == WaitReason::none ? GState::runnable : st;
-        gs.push_back({now_st, reason, load_shared(o.blocked_since), o.id, o.parent, o.name,
-                      o.created_at, load_shared(o.blocked_at)});
+        gs.push_back({now_st, reason, load_shared(o.blocked_since), id, load_shared(o.parent),
+                      o.name, load_shared(o.created_at), load_shared(o.blocked_at)});
       }
   }
   std::sort(gs.begin(), gs.end(), [](const Snap& a, const Snap& b) { return a.id < b.id; });

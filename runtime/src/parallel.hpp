@@ -316,6 +316,7 @@ class ParallelScheduler final : public Scheduler {
   // Takes p's runnext (its owner only); null if empty or a thief took it first.
   G* take_runnext(Proc* p) noexcept;
   G* new_g(Proc* p);
+  void set_name(G& g, std::string&& name);
   void refill_gfree(Proc* p);
   void free_g(Proc* p, G* g);
   void launch(Proc* p, G* g);

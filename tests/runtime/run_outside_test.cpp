@@ -333,6 +333,48 @@ TEST_P(RunOutside, ADumpFromAnotherThreadReadsRunningGoroutinesWhole) {
   }
 }
 
+// Goroutines with names (one long enough to live on the heap) end and their records are
+// reused while another thread dumps: each name a dump prints is one of them whole (a name is
+// copied under the lock it changes under; ThreadSanitizer, which runs this test, saw the
+// string copied while it was assigned), and ids and sites are read whole.
+TEST_P(RunOutside, ADumpWhileNamedGoroutinesComeAndGoPrintsWholeNames) {
+  constexpr int kDumps = 100;
+  const std::string kShort = "short";
+  const std::string kLong = "a goroutine name far too long for the small-string buffer";
+  std::vector<std::string> dumps;
+  ASSERT_EQ(weft::run([&] {
+              std::atomic<bool> done{false};
+              std::thread t([&] {
+                for (int i = 0; i < kDumps; ++i) {
+                  const weft::detail::OutsideOp op;  // the run stays whole meanwhile
+                  auto* s = static_cast<weft::detail::ParallelScheduler*>(
+                      weft::detail::run_in_progress());
+                  dumps.push_back(s->dump());
+                }
+                done = true;
+              });
+              for (int round = 0; !done.load(); ++round) {
+                weft::WaitGroup wg;
+                wg.add(3);
+                weft::go_named(kShort, [&] { wg.done(); });
+                weft::go_named(kLong, [&] { wg.done(); });
+                weft::go([&] { wg.done(); });  // unnamed, in a record a named one had
+                wg.wait();
+              }
+              weft::blocking([&] { t.join(); });
+            }, procs(GetParam())),
+            0);
+  ASSERT_EQ(dumps.size(), static_cast<std::size_t>(kDumps));
+  for (const std::string& d : dumps)
+    for (std::size_t at = d.find('"'); at != std::string::npos; at = d.find('"', at + 1)) {
+      const std::size_t end = d.find('"', at + 1);
+      ASSERT_NE(end, std::string::npos) << d;
+      const std::string name = d.substr(at + 1, end - at - 1);
+      EXPECT_TRUE(name == kShort || name == kLong) << "[" << name << "]\n" << d;
+      at = end;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Procs, RunOutside, ::testing::Values(1u, 2u),
                          [](const auto& info) { return "procs" + std::to_string(info.param); });
 
