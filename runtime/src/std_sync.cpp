@@ -233,10 +233,10 @@ int rwlock_lock(G* self, pthread_rwlock_t* l, bool exclusive, bool try_only, clo
                        loc);
     return EDEADLK;
   }
-  auto free = [&] { return exclusive ? !st->writer && st->readers.empty() : !st->writer; };
+  auto available = [&] { return exclusive ? !st->writer && st->readers.empty() : !st->writer; };
   // Free, but perhaps only since an unlock that was not a scheduling point: the try may
   // have come first (above; the standard lets try_lock fail spuriously in any case).
-  if (try_only && free()) {
+  if (try_only && available()) {
     const auto it = tables.rw_released.find(l);
     if (it != tables.rw_released.end() &&
         sched().fails_before_release(exclusive ? it->second.any : it->second.write)) {
@@ -244,7 +244,7 @@ int rwlock_lock(G* self, pthread_rwlock_t* l, bool exclusive, bool try_only, clo
       return EBUSY;
     }
   }
-  while (!free()) {
+  while (!available()) {
     if (try_only) return EBUSY;
     const bool woken = wait_on(self, exclusive ? st->writeq : st->readq,
                                WaitReason::std_shared_mutex_lock,
