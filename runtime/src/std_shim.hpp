@@ -17,12 +17,13 @@
 //    waiters (a condition variable, a futex word) or its thread is not yet joined; all of
 //    them are dropped when the iteration ends (std_iteration_end), so one iteration's
 //    leftovers never reach the next;
-//  - every call that can block or wake is a visible operation, but a mutex's unlock (which
-//    is not a scheduling point, controlled.hpp; its stamp is kept while the mutex is free,
-//    for a try_lock that may come before it), and each reports its
-//    happens-before edges: unlock -> next lock, thread start (the spawn) and end -> join,
-//    signal/broadcast -> the wait it wakes, the end of a once's routine -> every later
-//    pthread_once on it, FUTEX_WAKE -> the FUTEX_WAIT it wakes;
+//  - every call that can block or wake is a visible operation, but a mutex's or a
+//    read-write lock's unlock (which is not a scheduling point, controlled.hpp; its stamp
+//    is kept until the lock is taken exclusively again, for a try_lock that may come
+//    before it), and each reports its happens-before edges: unlock -> next lock, thread
+//    start (the spawn) and end -> join, signal/broadcast -> the wait it wakes, the end of a
+//    once's routine -> every later pthread_once on it, FUTEX_WAKE -> the FUTEX_WAIT it
+//    wakes;
 //  - a std::thread whose goroutine never started (abandoned at teardown) has its state (the
 //    callable and its arguments, a std::thread::_State its start routine would own) destroyed
 //    with the goroutine's body, so nothing it captured leaks;

@@ -127,11 +127,19 @@ using Table = std::unordered_map<const void*, V, std::hash<const void*>, std::eq
                                  FromFreeBlocks<std::pair<const void* const, V>>>;
 
 struct Tables {
+  // The stamps (Scheduler::unlocking) of a read-write lock's last unlock and of its last
+  // writer's unlock, kept until a writer takes it (a try_lock may be ordered before the
+  // former, a try_lock_shared before the latter; see rwlock_unlock).
+  struct RwReleased {
+    std::uint64_t any = 0, write = 0;
+  };
+
   FreeBlocks blocks;  // first: the tables give their memory back before it is freed
   Table<MutexState> mutexes{Table<MutexState>::allocator_type(&blocks)};
   Table<RwState> rwlocks{Table<RwState>::allocator_type(&blocks)};
   Table<CondState> conds{Table<CondState>::allocator_type(&blocks)};
   Table<OnceState> onces{Table<OnceState>::allocator_type(&blocks)};
+  Table<RwReleased> rw_released{Table<RwReleased>::allocator_type(&blocks)};
   std::map<GoId, unsigned> spurious_in_a_row;
 
   void clear() noexcept {
@@ -139,6 +147,7 @@ struct Tables {
     rwlocks.clear();
     conds.clear();
     onces.clear();
+    rw_released.clear();
     spurious_in_a_row.clear();
   }
 };
@@ -262,6 +271,23 @@ int mutex_destroy(pthread_mutex_t* m) {
 }
 
 // ---- read-write locks ----
+//
+// Unlocks are not scheduling points (controlled.hpp), the read-write lock's no more than the
+// mutex's: its unlock wakes every waiting reader and one waiting writer, which compete
+// again, as a mutex's woken waiter does, so a lock that comes just before the unlock (and
+// queues) can reach what it reaches just after it. No waiting writer keeps a reader out
+// (readers are preferred), so unlike weft::RWMutex, whose Unlock admits the queued readers
+// ahead of a waiting writer (sync.cpp), no reader's place depends on being queued before
+// the unlock. What a point at the unlock would reach besides is a try-lock failing inside
+// a critical section with no point in it: a try_lock that finds the lock free, last
+// unlocked at or after the trying goroutine's point, may fail as if it had come first; a
+// try_lock_shared may, after a writer's unlock (a reader's unlock never made one fail).
+
+namespace {
+bool unused(const RwState& st) {
+  return !st.writer && st.readers.empty() && st.readq.empty() && st.writeq.empty();
+}
+}  // namespace
 
 int rwlock_lock(G* self, pthread_rwlock_t* l, bool exclusive, bool try_only, clockid_t clk,
                 const timespec* deadline) {
@@ -274,17 +300,25 @@ int rwlock_lock(G* self, pthread_rwlock_t* l, bool exclusive, bool try_only, clo
                        loc);
     return EDEADLK;
   }
-  for (;;) {
-    const bool free = exclusive ? !st->writer && st->readers.empty() : !st->writer;
-    if (free) break;
+  auto available = [&] { return exclusive ? !st->writer && st->readers.empty() : !st->writer; };
+  // Free, but perhaps only since an unlock that was not a scheduling point: the try may
+  // have come first (above; the standard lets try_lock fail spuriously in any case).
+  if (try_only && available()) {
+    const auto it = tables.rw_released.find(l);
+    if (it != tables.rw_released.end() &&
+        sched().fails_before_release(exclusive ? it->second.any : it->second.write)) {
+      if (unused(*st)) tables.rwlocks.erase(l);
+      return EBUSY;
+    }
+  }
+  while (!available()) {
     if (try_only) return EBUSY;
     const bool woken = wait_on(self, exclusive ? st->writeq : st->readq,
                                WaitReason::std_shared_mutex_lock,
                                loc, clk, deadline);
     st = &entry(tables.rwlocks, l);
     if (!woken) {
-      if (!st->writer && st->readers.empty() && st->readq.empty() && st->writeq.empty())
-        tables.rwlocks.erase(l);
+      if (unused(*st)) tables.rwlocks.erase(l);
       return ETIMEDOUT;
     }
   }
@@ -292,6 +326,7 @@ int rwlock_lock(G* self, pthread_rwlock_t* l, bool exclusive, bool try_only, clo
   hb::acquire(l);
   if (exclusive) {
     st->writer = self->id;
+    tables.rw_released.erase(l);
     hb::acquire(reader_sync);
   } else {
     ++st->readers[self->id];
@@ -304,7 +339,8 @@ int rwlock_lock(G* self, pthread_rwlock_t* l, bool exclusive, bool try_only, clo
 }
 
 int rwlock_unlock(G* self, pthread_rwlock_t* l) {
-  visible(kRwUnlock);
+  // Not a scheduling point (above).
+  const std::uint64_t stamp = sched().unlocking(kRwUnlock);
   RwState* st = find(tables.rwlocks, l);
   auto reader = st ? st->readers.find(self->id) : decltype(st->readers)::iterator{};
   if (!st || (st->writer != self->id && reader == st->readers.end())) {
@@ -313,7 +349,10 @@ int rwlock_unlock(G* self, pthread_rwlock_t* l) {
     return EPERM;
   }
   std::vector<G*> wake;
+  Tables::RwReleased& released = tables.rw_released[l];
+  released.any = stamp;
   if (st->writer == self->id) {
+    released.write = stamp;
     hb::release_store(l);
     st->writer = 0;
     while (Waiter* w = st->readq.pop()) wake.push_back(w->g);
@@ -325,9 +364,7 @@ int rwlock_unlock(G* self, pthread_rwlock_t* l) {
       if (Waiter* w = st->writeq.pop()) wake.push_back(w->g);
   }
   hb::lock_released(l);
-  if (wake.empty() && !st->writer && st->readers.empty() && st->readq.empty() &&
-      st->writeq.empty())
-    tables.rwlocks.erase(l);
+  if (wake.empty() && unused(*st)) tables.rwlocks.erase(l);
   for (G* g : wake) ready(g);
   return 0;
 }

@@ -193,10 +193,52 @@ void Mutex::unlock_slow(std::source_location where) {
 }
 
 // ---- RWMutex ----
+//
+// Under weft::explore neither Unlock nor RUnlock is a scheduling point (controlled.hpp,
+// "Unlocks are not scheduling points"). The argument there is made for Mutex, whose woken
+// waiter competes again as if it had just arrived; RWMutex hands the lock over instead, so
+// here is what a release commutes with. A releases; B is another goroutine; "before" is B's
+// operation between A's last scheduling point and the release (reachable only if the
+// release were a point), "after" is B's operation just after it.
+//  - B's Lock. Before, B queues behind the writers already waiting, and the release admits
+//    the queued readers (a writer's Unlock) or hands over to the first waiting writer,
+//    which is B only if none queued earlier. After, B finds the same holders and queues
+//    behind the same writers, or finds the lock free and takes it as the hand-off would
+//    have given it to B. The same.
+//  - B's RLock against an RUnlock: before, B queues exactly when a writer waits, and then
+//    the last RUnlock hands over to that writer, so after, B queues too. So an RUnlock's
+//    hand-off to a waiting writer changes nothing: it admits the writer that a Lock or
+//    RLock arriving after the release would find ahead of it (or, none waiting, nobody).
+//  - B's RLock against a writer's Unlock while a writer W waits: these do not commute.
+//    Before, B queues and the Unlock admits it with the other queued readers, ahead of W;
+//    after, W has the lock (handed over) or W's wait keeps B out. But "before" is reached
+//    all the same by the schedule in which W's Lock (and every Lock queued after it) runs
+//    just after the release instead of when it did: while A holds the write lock, no
+//    operation sees whether writers wait (Lock and RLock queue, TryLock and TryRLock fail
+//    whatever writers_waiting_ is), and a writer that queued before A took the lock was
+//    behind A, whose own wait showed the same. In that schedule the release finds no
+//    writer waiting, B's RLock after it reads, and W then queues behind B: what "before"
+//    left.
+//  - B's RLock against a writer's Unlock, no writer waiting: before, B queues and is
+//    admitted; after, B reads at once. The same.
+//  - B's TryLock / TryRLock: fails before, may succeed after. Kept as a choice: a TryLock
+//    that finds the lock available, last released (either kind) at or after the trying
+//    goroutine's scheduling point, may fail as if it had come first (released_at_); a
+//    TryRLock looks only at the last writer's Unlock (write_released_at_), since before an
+//    RUnlock a TryRLock fails only while a writer waits, and then it fails after it too.
+//  - anything else commutes with the release (another object, or no object).
+// The releases report their happens-before edges and the held-lock bookkeeping as before.
 
 RWMutex::~RWMutex() {
   hb::sync_free(this);
   hb::sync_free(&reader_sync_);
+}
+
+bool RWMutex::available(bool exclusive) {
+  lk_.lock();
+  const bool free = exclusive ? !writer_ && readers_ == 0 : !writer_ && writers_waiting_ == 0;
+  lk_.unlock();
+  return free;
 }
 
 void RWMutex::lock(std::source_location where) {
@@ -219,6 +261,12 @@ void RWMutex::lock(std::source_location where) {
 bool RWMutex::try_lock(std::source_location where) {
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::lock, this);
+  // Available, but perhaps only since a release that was not a scheduling point (above).
+  detail::Scheduler* const sched = detail::tls_scheduler;
+  if (controlled(sched) && available(true) && sched->fails_before_release(released_at_)) {
+    detail::polled();
+    return false;
+  }
   lk_.lock();
   if (writer_ || readers_ > 0) {
     lk_.unlock();
@@ -235,14 +283,19 @@ bool RWMutex::try_lock(std::source_location where) {
 
 void RWMutex::unlock(std::source_location where) {
   const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
+  detail::Scheduler* const sched = detail::tls_scheduler;
   const Location loc = Location::from(where);
-  detail::visible(loc, detail::OpKind::unlock, this);
+  // Under weft::explore not a scheduling point (above): the stamp is for a try-lock.
+  const bool explored = controlled(sched);
+  const std::uint64_t stamp = explored ? sched->unlocking(loc) : 0;
+  if (!explored) detail::visible(loc, detail::OpKind::unlock, this);
   lk_.lock();
   if (!writer_) {
     lk_.unlock();
     if (unwinding_from_teardown()) return;
     throw Panic("sync: Unlock of unlocked RWMutex", loc);
   }
+  if (explored) released_at_ = write_released_at_ = stamp;
   hb::release_store(this);  // a copy, as in Mutex::unlock
   hb::lock_released(this);
   writer_ = false;
@@ -279,6 +332,13 @@ void RWMutex::lock_shared(std::source_location where) {
 bool RWMutex::try_lock_shared(std::source_location where) {
   const Location loc = Location::from(where);
   detail::visible(loc, detail::OpKind::rlock, this);
+  // Available, but perhaps only since a writer's Unlock that was not a point (above).
+  detail::Scheduler* const sched = detail::tls_scheduler;
+  if (controlled(sched) && available(false) &&
+      sched->fails_before_release(write_released_at_)) {
+    detail::polled();
+    return false;
+  }
   lk_.lock();
   if (writer_ || writers_waiting_ > 0) {
     lk_.unlock();
@@ -294,14 +354,19 @@ bool RWMutex::try_lock_shared(std::source_location where) {
 
 void RWMutex::unlock_shared(std::source_location where) {
   const detail::OutsideOp outside;  // on a thread with no scheduler: the run stays whole
+  detail::Scheduler* const sched = detail::tls_scheduler;
   const Location loc = Location::from(where);
-  detail::visible(loc, detail::OpKind::runlock, this);
+  // Under weft::explore not a scheduling point (above): the stamp is for a try-lock.
+  const bool explored = controlled(sched);
+  const std::uint64_t stamp = explored ? sched->unlocking(loc) : 0;
+  if (!explored) detail::visible(loc, detail::OpKind::runlock, this);
   lk_.lock();
   if (readers_ == 0) {
     lk_.unlock();
     if (unwinding_from_teardown()) return;
     throw Panic("sync: RUnlock of unlocked RWMutex", loc);
   }
+  if (explored) released_at_ = stamp;
   hb::release(&reader_sync_);
   hb::lock_released(this);
   --readers_;

@@ -68,5 +68,24 @@ TEST(BugCorpus, CoversTheClassesItMust) {
     EXPECT_TRUE(kinds.count(want)) << weft::failure_kind_name(want);
 }
 
+// A goroutine woken from a wait has not said what it does next (its pending operation is
+// the wait): a Cond's waiter re-locks the mutex, whose unlock inside wait is no scheduling
+// point. SURW must treat it as possibly conflicting, or it never lets the woken waiter in
+// between two of the signaller's critical sections, and this kernel's deadlock (signal where
+// broadcast was needed: the phase-2 waiter takes the phase-1 signal and queues again behind
+// the phase-1 waiter) is never reached.
+TEST(BugCorpus, SurwLetsAWokenWaiterInBetweenTheSignallersCriticalSections) {
+  const Kernel* k = find_kernel("cond_signal_not_broadcast");
+  ASSERT_NE(k, nullptr) << "the corpus has no kernel cond_signal_not_broadcast";
+  weft::ExploreOptions o = options_for(*k, false);
+  o.strategy = weft::StrategyKind::surw;
+  o.seed = 1;
+  o.iterations = 10'000;
+  auto r = weft::explore(k->buggy, o);
+  ASSERT_FALSE(r.ok()) << "surw never reached the deadlock in 10,000 schedules";
+  EXPECT_TRUE(k->expected(r.failure->kind))
+      << "expected " << weft::failure_kind_name(k->expect) << ", found " << r;
+}
+
 }  // namespace
 }  // namespace weft_bugs

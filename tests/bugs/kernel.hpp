@@ -65,6 +65,9 @@ struct Kernel {
 // Every kernel, in a stable order (names unique).
 const std::vector<Kernel>& kernels();
 
+// The kernel of that name, or nullptr.
+const Kernel* find_kernel(std::string_view name);
+
 // The options a kernel is explored with: `races` for the buggy kernel, the race detector
 // always on for the fixed twin (so a fix must also be race-free), the environment ignored.
 weft::ExploreOptions options_for(const Kernel& k, bool fixed);

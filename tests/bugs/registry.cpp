@@ -25,6 +25,12 @@ const std::vector<Kernel>& kernels() {
   return all;
 }
 
+const Kernel* find_kernel(std::string_view name) {
+  for (const Kernel& k : kernels())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
 weft::ExploreOptions options_for(const Kernel& k, bool fixed) {
   weft::ExploreOptions o;
   o.use_environment = false;

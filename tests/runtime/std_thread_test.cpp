@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "test_support.hpp"
 #include "weft/weft.hpp"
 
 namespace std_thread_test {  // this file's names, apart from the other tests' in a unity build
@@ -535,6 +536,32 @@ TEST(StdThread, TryLockAfterTheUnlockWasSeenTakesTheFreeMutex) {
       o);
   EXPECT_TRUE(r.ok()) << r;
   EXPECT_TRUE(r.exhausted);
+}
+
+// A std::shared_mutex's unlock (either kind) is not a scheduling point either: each section
+// adds one step (its lock), not two.
+TEST(StdThread, SharedMutexUnlocksAreNotSchedulingPoints) {
+  using weft_test::steps_of_sections;
+  EXPECT_EQ(
+      steps_of_sections<std::shared_mutex>(5, true) - steps_of_sections<std::shared_mutex>(1, true),
+      4u)
+      << "lock/unlock";
+  EXPECT_EQ(steps_of_sections<std::shared_mutex>(5, false) -
+                steps_of_sections<std::shared_mutex>(1, false),
+            4u)
+      << "lock_shared/unlock_shared";
+}
+
+// A try-lock that could have come inside a section with nothing else in it still fails in
+// some schedule; none is invented. std::shared_timed_mutex is the same pthread_rwlock.
+TEST(StdThread, SharedMutexTryLocksFailInsideAShortSectionInSomeSchedule) {
+  weft_test::expect_try_locks_fail_inside_a_short_section_where_they_can<std::shared_mutex>();
+  weft_test::expect_try_locks_fail_inside_a_short_section_where_they_can<
+      std::shared_timed_mutex>();
+}
+
+TEST(StdThread, SharedMutexTryLocksAfterTheUnlockWasSeenTakeTheFreeLock) {
+  weft_test::expect_try_locks_take_a_lock_released_before_they_came<std::shared_mutex>();
 }
 
 TEST(StdThread, RecursiveMutexNests) {

@@ -624,6 +624,68 @@ TEST(SyncRWMutex, GoNamesAndStandardWrappers) {
   }, 5);
 }
 
+// Unlock and RUnlock are not scheduling points under weft::explore (sync.cpp, "RWMutex"):
+// each section adds one step (its Lock or RLock), not two.
+TEST(SyncRWMutex, UnlocksAreNotSchedulingPoints) {
+  using weft_test::steps_of_sections;
+  EXPECT_EQ(steps_of_sections<weft::RWMutex>(5, true) - steps_of_sections<weft::RWMutex>(1, true),
+            4u)
+      << "Lock/Unlock";
+  EXPECT_EQ(
+      steps_of_sections<weft::RWMutex>(5, false) - steps_of_sections<weft::RWMutex>(1, false), 4u)
+      << "RLock/RUnlock";
+}
+
+// The one outcome a point at the release reached that the point after it does not, a
+// try-lock failing inside that section, is still reached, and none is invented.
+TEST(SyncRWMutex, TryLocksCanFailInsideASectionWithNoOtherOperation) {
+  weft_test::expect_try_locks_fail_inside_a_short_section_where_they_can<weft::RWMutex>();
+}
+
+TEST(SyncRWMutex, TryLocksNeverFailOnALockFreeSinceTheTryingGoroutineArrived) {
+  weft_test::expect_try_locks_take_a_lock_released_before_they_came<weft::RWMutex>();
+}
+
+// A writer's Unlock admits the readers queued so far ahead of a waiting writer, so a reader
+// that the first writer's section itself lets go (here through `gate`) can read between the
+// two writers' sections, though that section has no scheduling point after the gate: in the
+// schedule where the second writer's Lock comes after the Unlock, the reader's RLock comes
+// first (sync.cpp, "RWMutex"). Every order of the three sections is reached.
+TEST(SyncRWMutex, AReaderLetGoInsideAWritersSectionCanReadBeforeTheNextWriter) {
+  std::set<std::string> orders;
+  weft::ExploreResult r = weft::explore(
+      [&] {
+        weft::RWMutex rw;
+        weft::WaitGroup wg, gate;
+        std::string order;
+        gate.add(1);
+        wg.add(2);
+        weft::go([&] {
+          rw.lock();
+          order += "W";
+          rw.unlock();
+          wg.done();
+        });
+        weft::go([&] {
+          gate.wait();
+          rw.rlock();
+          order += "R";
+          rw.runlock();
+          wg.done();
+        });
+        rw.lock();
+        order += "A";
+        gate.done();
+        rw.unlock();
+        wg.wait();
+        orders.insert(order);
+      },
+      weft_test::opts(weft::StrategyKind::dfs, 100'000));
+  EXPECT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_EQ(orders, (std::set<std::string>{"ARW", "AWR", "WAR"}));
+}
+
 // =======================================================================================
 // WaitGroup
 

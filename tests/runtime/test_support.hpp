@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <source_location>
 #include <string>
 #include <vector>
@@ -89,6 +90,113 @@ inline std::vector<std::string> creation_lines(const std::string& report, weft::
     lines.push_back(std::move(line));
   }
   return lines;
+}
+
+// Read-write locks (weft::RWMutex, std::shared_mutex and std::shared_timed_mutex, which
+// have the same members) under weft::explore.
+
+// Takes rw and releases it at once, exclusively or shared.
+template <class RW>
+void take_and_release(RW& rw, bool exclusive) {
+  if (exclusive) {
+    rw.lock();
+    rw.unlock();
+  } else {
+    rw.lock_shared();
+    rw.unlock_shared();
+  }
+}
+
+// The scheduling steps of one goroutine that takes `RW` `sections` times, exclusively or
+// shared, with nothing else in each section (one goroutine: one step per visible operation).
+template <class RW>
+std::uint64_t steps_of_sections(int sections, bool exclusive) {
+  auto r = weft::explore(
+      [&] {
+        RW rw;
+        for (int i = 0; i < sections; ++i) take_and_release(rw, exclusive);
+      },
+      opts(1));
+  EXPECT_TRUE(r.ok()) << r;
+  return r.steps;
+}
+
+// What a try-lock (try_lock or try_lock_shared) by one goroutine returns, over every schedule
+// (dfs), while another holds the lock, exclusively or shared, for a section with nothing
+// else in it.
+template <class RW>
+std::set<bool> try_answers(bool hold_exclusive, bool try_exclusive) {
+  std::set<bool> answers;
+  weft::ExploreResult r = weft::explore(
+      [&] {
+        RW rw;
+        weft::WaitGroup wg;
+        bool got = false;
+        wg.add(2);
+        weft::go([&] {
+          take_and_release(rw, hold_exclusive);
+          wg.done();
+        });
+        weft::go([&] {
+          got = try_exclusive ? rw.try_lock() : rw.try_lock_shared();
+          if (got && try_exclusive) rw.unlock();
+          if (got && !try_exclusive) rw.unlock_shared();
+          wg.done();
+        });
+        wg.wait();
+        answers.insert(got);
+      },
+      opts(weft::StrategyKind::dfs, 10'000));
+  EXPECT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
+  return answers;
+}
+
+// A try-lock that could have come inside another goroutine's section with nothing else in
+// it still fails in some schedule (as a point at the release would let it), except a
+// try_lock_shared against a reader: that fails only while a writer holds the lock (or, for
+// weft::RWMutex, waits), so never here.
+template <class RW>
+void expect_try_locks_fail_inside_a_short_section_where_they_can() {
+  using Answers = std::set<bool>;
+  EXPECT_EQ(try_answers<RW>(true, true), (Answers{false, true})) << "try_lock, writer";
+  EXPECT_EQ(try_answers<RW>(true, false), (Answers{false, true})) << "try_lock_shared, writer";
+  EXPECT_EQ(try_answers<RW>(false, true), (Answers{false, true})) << "try_lock, reader";
+  EXPECT_EQ(try_answers<RW>(false, false), (Answers{true})) << "try_lock_shared, reader";
+}
+
+// No try-lock failure is invented: in every schedule (dfs) a goroutine that reached its
+// scheduling point after the lock's last release (here: created after it) takes the free
+// lock with try_lock, then with try_lock_shared.
+template <class RW>
+void expect_try_locks_take_a_lock_released_before_they_came() {
+  auto r = weft::explore(
+      [] {
+        RW rw;
+        weft::WaitGroup wg;
+        wg.add(1);
+        weft::go([&] {
+          take_and_release(rw, false);
+          take_and_release(rw, true);
+          wg.done();
+        });
+        wg.wait();
+        bool exclusive = false, shared = false;
+        wg.add(1);
+        weft::go([&] {
+          exclusive = rw.try_lock();
+          if (exclusive) rw.unlock();
+          shared = rw.try_lock_shared();
+          if (shared) rw.unlock_shared();
+          wg.done();
+        });
+        wg.wait();
+        weft::check(exclusive, "a free lock refused a try_lock");
+        weft::check(shared, "a free lock refused a try_lock_shared");
+      },
+      opts(weft::StrategyKind::dfs, 10'000));
+  EXPECT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
 }
 
 }  // namespace weft_test

@@ -111,6 +111,14 @@ class RWMutex {
   detail::WaitQueue readerq_ WEFT_GUARDED_BY(lk_);
   detail::WaitQueue writerq_ WEFT_GUARDED_BY(lk_);
   char reader_sync_ = 0;             // the address RUnlock releases to
+  // Under weft::explore: the point stamps (Scheduler::unlocking) of the last release that
+  // was not a scheduling point, of either kind and of a writer's, for a TryLock or a
+  // TryRLock that may be ordered before it (sync.cpp).
+  std::uint64_t released_at_ = 0;
+  std::uint64_t write_released_at_ = 0;
+
+  // Whether TryLock (exclusive) or TryRLock would take the lock now.
+  bool available(bool exclusive) WEFT_EXCLUDES(lk_);
 };
 
 class WaitGroup {
