@@ -1,27 +1,25 @@
-// What a replay token's fingerprint checks besides the test's name, the schedule space and
-// the weft (schedule_test.cpp has those): the detector settings a finding depends on
-// (ExploreOptions::detect_races and lock_order), and for an exploration with no name the
-// weft::explore() call that recorded it. A replay with the other setting, or at another call,
-// is a configuration failure whose report names the problem and the fix; the matching
-// replay reproduces the finding; a w3 token written before these checks replays as before.
-// The detector adds no scheduling point: with it on or off an exploration runs the same
-// schedules, so only what a schedule reports depends on it.
+// replay_detector_test.cpp — the detector settings in a replay token's fingerprint
+// (runtime/src/schedule.hpp): ExploreOptions::detect_races and lock_order change what a
+// schedule reports, not the schedule (tested here: the same steps, decisions and choices with
+// the detector on or off), so a token records them; a replay with the other setting is a
+// configuration failure whose report names the setting, both values and the variable or
+// option to set; the matching replay reproduces the finding; a w3 token written before they
+// were recorded replays as before. (schedule_test.cpp: the test's name, the schedule space
+// and the weft; replay_site_test.cpp: the explore() call of an exploration with no name.)
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdlib>
-#include <source_location>
 #include <string>
 #include <vector>
 
 #include "depth_kernels.hpp"
 #include "schedule.hpp"
 #include "test_support.hpp"
-#include "token.hpp"
 #include "weft/weft.hpp"
 
-namespace replay_fingerprint_test {  // this file's names, apart from the other tests' in a unity build
+namespace replay_detector_test {  // this file's names, apart from the other tests' in a unity build
 
 namespace {
 
@@ -29,85 +27,12 @@ using weft::FailureKind;
 using weft::StrategyKind;
 using weft::detail::decode_schedule;
 using weft::detail::TokenFingerprint;
+using weft_test::as_older_w3;
 using weft_test::opts;
+using weft_test::parts_of;
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
-}
-
-// ---------------------------------------------------------------------------------------
-// A w3 token's bytes.
-
-std::vector<std::uint8_t> token_bytes(const std::string& token) {
-  std::vector<std::uint8_t> out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 3; i < token.size(); ++i) {
-    acc = (acc << 6) | static_cast<std::uint32_t>(weft::detail::base64url_value(token[i]));
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-std::string w3_token(const std::vector<std::uint8_t>& bytes) {
-  std::string out = "w3-";
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::uint8_t b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(weft::detail::kBase64Url[(acc >> bits) & 63]);
-    }
-  }
-  if (bits > 0) out.push_back(weft::detail::kBase64Url[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
-// A token's fingerprint bytes and its schedule (the operations after them).
-struct Parts {
-  std::uint32_t semantics = 0, space = 0;
-  std::vector<std::uint8_t> test, site, schedule;
-};
-
-Parts parts_of(const std::string& token) {
-  const std::vector<std::uint8_t> b = token_bytes(token);
-  std::size_t at = 0;
-  auto varint = [&] {
-    std::uint32_t v = 0;
-    for (int shift = 0;; shift += 7) {
-      const std::uint8_t byte = b.at(at++);
-      v |= std::uint32_t{byte & 0x7fu} << shift;
-      if (!(byte & 0x80)) return v;
-    }
-  };
-  Parts p;
-  p.semantics = varint();
-  p.space = varint();
-  p.test.assign(b.begin() + at, b.begin() + at + 4);
-  at += 4;
-  if (p.space & weft::detail::kSpaceSite) {
-    p.site.assign(b.begin() + at, b.begin() + at + 4);
-    at += 4;
-  }
-  p.schedule.assign(b.begin() + at, b.end());
-  return p;
-}
-
-// The token as a w3 token written before the detector settings and the call site were kept:
-// the same choices, its fingerprint's space cut to bits 0 to 2 and no call site.
-std::string as_older_w3(const std::string& token) {
-  const Parts p = parts_of(token);
-  std::vector<std::uint8_t> b{static_cast<std::uint8_t>(p.semantics),
-                              static_cast<std::uint8_t>(p.space & 7u)};
-  b.insert(b.end(), p.test.begin(), p.test.end());
-  b.insert(b.end(), p.schedule.begin(), p.schedule.end());
-  return w3_token(b);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -142,16 +67,6 @@ void race_then_order() {
   const int first = c.recv();
   (void)c.recv();
   weft::check(first == 1, "the first sender's value arrives first");
-}
-
-// Fails on every schedule after a few choices.
-void fails_after_a_handoff() {
-  auto c = weft::make_chan<int>();
-  weft::go([c] { c.send(1); });
-  weft::go([c] { c.send(2); });
-  const int first = c.recv();
-  (void)c.recv();
-  weft::check(first == 0, "no goroutine sends 0");
 }
 
 // Without a race or an inversion, but with everything the detector watches: locked and
@@ -405,132 +320,6 @@ TEST(ReplayDetector, AnOlderW3TokenReplaysAsBefore) {
       << ran;
 }
 
-// ---------------------------------------------------------------------------------------
-// The explore() call of an exploration with no name.
-
-// Explores `body` with `o` at the explore() call in this function, and says where that is.
-weft::ExploreResult explore_here(void (*body)(), const weft::ExploreOptions& o,
-                                 std::source_location& at) {
-  at = std::source_location::current();  // this function, as explore()'s default is
-  return weft::explore(body, o);
-}
-
-// Replays `token` at the explore() call in this function, passed explicitly as `at`.
-weft::ExploreResult replay_elsewhere(void (*body)(), const std::string& token,
-                                     const std::string& name, std::source_location& at) {
-  at = std::source_location::current();
-  return weft::explore(body, replay_options(token, name), at);
-}
-
-TEST(ReplaySite, ATokenOfAnUnnamedExplorationReplaysOnlyAtItsCall) {
-  std::source_location recorded, elsewhere;
-  const weft::ExploreResult found =
-      explore_here(fails_after_a_handoff, opts(StrategyKind::random, 5), recorded);
-  ASSERT_FALSE(found.ok());
-  ASSERT_EQ(found.failure->kind, FailureKind::assertion) << found;
-  const TokenFingerprint f = decode_schedule(found.token).fingerprint();
-  EXPECT_EQ(f.test, 0u);
-  ASSERT_NE(f.space & weft::detail::kSpaceSite, 0u) << found.token;
-  EXPECT_EQ(f.site, weft::detail::call_site_fingerprint(recorded));
-
-  // At another call (another test's explore(), say): refused, naming both calls and the fix,
-  // where it used to run some other program's schedule.
-  for (const char* name : {"", "Suite.B"}) {
-    const weft::ExploreResult other =
-        replay_elsewhere(fails_after_a_handoff, found.token, name, elsewhere);
-    ASSERT_FALSE(other.ok());
-    EXPECT_EQ(other.failure->kind, FailureKind::configuration) << other;
-    EXPECT_TRUE(contains(
-        other.failure->report,
-        fmt::format("ExploreOptions::replay: replay token was recorded by another "
-                    "weft::explore() call (call site fingerprint {:08x}), not by this one in "
-                    "'{}' (replay_fingerprint_test.cpp:{}, call site fingerprint {:08x}): its "
-                    "choices belong to another exploration's schedules; replay it at the "
-                    "explore() call that reported it, or give the explorations names "
-                    "(ExploreOptions::name, or WEFT_EXPLORATION) so that their tokens say "
-                    "which one they belong to",
-                    f.site, elsewhere.function_name(), elsewhere.line(),
-                    weft::detail::call_site_fingerprint(elsewhere))))
-        << other.failure->report;
-  }
-
-  // At its own call: the failure again, and the replay records the same token.
-  const weft::ExploreResult again =
-      explore_here(fails_after_a_handoff, replay_options(found.token), recorded);
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.failure->kind, FailureKind::assertion) << again;
-  EXPECT_EQ(again.failure->report, found.failure->report);
-  EXPECT_EQ(again.token, found.token);
-  // A wrapper that passes on the call it replays for (`where`): the same.
-  const weft::ExploreResult forwarded =
-      weft::explore(fails_after_a_handoff, replay_options(found.token), recorded);
-  ASSERT_FALSE(forwarded.ok());
-  EXPECT_EQ(forwarded.failure->kind, FailureKind::assertion) << forwarded;
-}
-
-TEST(ReplaySite, NamedAndOlderTokensAreNotCheckedByCall) {
-  std::source_location recorded, elsewhere;
-  weft::ExploreOptions o = opts(StrategyKind::random, 5);
-  o.name = "ReplaySite.Named";
-  const weft::ExploreResult named = explore_here(fails_after_a_handoff, o, recorded);
-  ASSERT_FALSE(named.ok());
-  // A named exploration's token keeps its name, not its call (4 bytes shorter).
-  EXPECT_EQ(decode_schedule(named.token).fingerprint().space & weft::detail::kSpaceSite, 0u);
-  EXPECT_TRUE(parts_of(named.token).site.empty());
-  for (const char* name : {"ReplaySite.Named", ""}) {
-    const weft::ExploreResult r =
-        replay_elsewhere(fails_after_a_handoff, named.token, name, elsewhere);
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.failure->kind, FailureKind::assertion) << name << "\n" << r;
-  }
-  // An unnamed exploration's token from before call sites were kept replays anywhere.
-  const weft::ExploreResult unnamed =
-      explore_here(fails_after_a_handoff, opts(StrategyKind::random, 5), recorded);
-  ASSERT_FALSE(unnamed.ok());
-  const std::string older = as_older_w3(unnamed.token);
-  ASSERT_EQ(decode_schedule(older).fingerprint().space & weft::detail::kSpaceSite, 0u);
-  const weft::ExploreResult r = replay_elsewhere(fails_after_a_handoff, older, "", elsewhere);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.failure->kind, FailureKind::assertion) << r;
-  EXPECT_EQ(r.failure->report, unnamed.failure->report);
-}
-
-TEST(ReplaySite, TheCallIsItsFileNameAndFunctionNotItsLineOrDirectory) {
-  using weft::detail::call_site_fingerprint;
-  const std::source_location a = std::source_location::current();
-  const std::source_location b = std::source_location::current();
-  ASSERT_NE(a.line(), b.line());
-  EXPECT_EQ(call_site_fingerprint(a), call_site_fingerprint(b));  // an edit above keeps it
-  EXPECT_EQ(call_site_fingerprint("/ci/src/tests/x_test.cpp", "void f()"),
-            call_site_fingerprint("../../tests/x_test.cpp", "void f()"));
-  EXPECT_NE(call_site_fingerprint("x_test.cpp", "void f()"),
-            call_site_fingerprint("x_test.cpp", "void g()"));
-  EXPECT_NE(call_site_fingerprint("x_test.cpp", "void f()"),
-            call_site_fingerprint("y_test.cpp", "void f()"));
-  EXPECT_NE(call_site_fingerprint("x_test.cpp", ""), 0u);
-
-  // Round trip, and a token cut inside the call site is truncated, said so.
-  weft::detail::TokenSettings s;
-  s.where = &a;
-  const TokenFingerprint f = weft::detail::make_fingerprint(s);
-  std::string token;
-  {
-    weft::detail::FingerprintScope scope(f);
-    weft::detail::ScheduleLog log;
-    for (std::uint32_t c : {1u, 0u, 2u}) log.push(c);
-    token = log.token();
-  }
-  EXPECT_TRUE(decode_schedule(token).fingerprint() == f);
-  EXPECT_EQ(decode_schedule(token).size(), 3u);
-  try {
-    // 9 bytes (12 digits): semantics, space, the test and 3 of the call site's 4.
-    (void)decode_schedule(token.substr(0, 15));
-    ADD_FAILURE() << "a token cut inside its call site decoded";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_TRUE(contains(e.what(), "truncated (it ends inside its fingerprint)")) << e.what();
-  }
-}
-
 }  // namespace
 
-}  // namespace replay_fingerprint_test
+}  // namespace replay_detector_test
