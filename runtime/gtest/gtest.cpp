@@ -164,7 +164,7 @@ void expect_every_schedule_passes(std::function<void()> body, const ExploreOptio
   ::testing::ScopedTrace at(where.file_name(), static_cast<int>(where.line()), "explored here");
   ExploreOptions named = options;
   if (named.name.empty()) named.name = current_test_name();  // in its tokens' fingerprint
-  const ExploreResult r = explore(std::move(body), named);
+  const ExploreResult r = explore(std::move(body), named, where);
   EXPECT_NO_CONCURRENCY_BUG(r);
   if (r.ok() && !r.exhausted) {
     EXPECT_EQ(r.iterations, options.iterations) << "the exploration stopped early: " << r;

@@ -337,15 +337,21 @@ struct Prepared {
   detail::TokenFingerprint fingerprint;  // what this exploration's tokens are recorded against
 };
 
-Prepared prepare(ExploreOptions& options) {
+Prepared prepare(ExploreOptions& options, const std::source_location& where) {
   if (options.use_environment) apply_environment(options);
   validate(options);
   Prepared p;
   // Spurious wake-ups are read where a condition variable waits (std_sync.cpp), from the
   // environment whatever use_environment says: so here too.
   const char* spurious = std::getenv("WEFT_SPURIOUS_WAKEUPS");
-  p.fingerprint = detail::make_fingerprint(options.name, options.schedule_accesses,
-                                           !(spurious && std::string_view(spurious) == "0"));
+  detail::TokenSettings settings;
+  settings.name = options.name;
+  settings.schedule_accesses = options.schedule_accesses;
+  settings.spurious_wakeups = !(spurious && std::string_view(spurious) == "0");
+  settings.detect_races = options.detect_races;
+  settings.lock_order_warn = options.lock_order == LockOrderMode::warn;
+  settings.where = &where;
+  p.fingerprint = detail::make_fingerprint(settings);
   const char* env_replay = nullptr;
   if (options.use_environment) {
     const char* minimize = std::getenv("WEFT_MINIMIZE");
@@ -355,12 +361,13 @@ Prepared prepare(ExploreOptions& options) {
                                                                      : nullptr;
   }
   if (options.strategy == StrategyKind::replay) {
-    // A token recorded against another test, schedule space or weft is refused here, naming
-    // both, before it could replay as another schedule (and pass).
+    // A token recorded against another test, explore() call, schedule space, detector
+    // setting or weft is refused here, naming both, before it could replay as another
+    // schedule (and pass), or report another outcome.
     std::string why;
     try {
       why = detail::fingerprint_mismatch(detail::decode_schedule(options.replay).fingerprint(),
-                                         p.fingerprint, options.name);
+                                         p.fingerprint, options.name, &where);
     } catch (const std::invalid_argument&) {
       // Malformed: make_strategy says so below.
     }
@@ -399,7 +406,8 @@ void write_report(ExploreResult& result) {
 
 }  // namespace
 
-ExploreResult explore(std::function<void()> body, ExploreOptions options) {
+ExploreResult explore(std::function<void()> body, ExploreOptions options,
+                      std::source_location where) {
   if (detail::in_goroutine())
     throw std::logic_error("weft::explore cannot be called from inside a goroutine");
   ExploreResult result;
@@ -407,7 +415,7 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options) {
   result.seed = options.seed;
   Prepared prepared;
   try {
-    prepared = prepare(options);
+    prepared = prepare(options, where);
   } catch (const std::invalid_argument& e) {
     result.failure = Failure{FailureKind::configuration, std::string(e.what()) + "\n"};
     result.failure->message = e.what();

@@ -85,15 +85,117 @@ std::uint32_t test_fingerprint(std::string_view name) noexcept {
   return h == 0 ? 1 : h;
 }
 
+namespace {
+
+std::uint32_t fnv1a(std::uint32_t h, std::string_view bytes) noexcept {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
+}
+
+// "b.cpp" of "src/a/b.cpp": the same in every checkout and build directory.
+std::string_view file_name_only(std::string_view p) noexcept {
+  const std::size_t slash = p.rfind('/');
+  return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+
+const char* on_off(bool on) noexcept { return on ? "on" : "off"; }
+
+// The schedule space: memory accesses as points, spurious wake-ups.
+std::string space_mismatch(std::uint32_t token, std::uint32_t here) {
+  if (!((token ^ here) & (kSpaceAccesses | kSpaceSpurious))) return {};
+  if ((token ^ here) & kSpaceAccesses) {
+    const bool on = token & kSpaceAccesses;
+    return fmt::format(
+        "replay token was recorded with memory accesses as scheduling points "
+        "(ExploreOptions::schedule_accesses) {}, and this exploration has them {}: its choices "
+        "belong to another schedule space; replay it with ExploreOptions::schedule_accesses = "
+        "{}, as it was recorded",
+        on_off(on), on_off(!on), on ? "true" : "false");
+  }
+  const bool on = token & kSpaceSpurious;
+  return fmt::format(
+      "replay token was recorded with spurious wake-ups of condition variables "
+      "(WEFT_SPURIOUS_WAKEUPS) {}, and this exploration has them {}: its choices belong to "
+      "another schedule space; replay it with WEFT_SPURIOUS_WAKEUPS={}, as it was recorded",
+      on_off(on), on_off(!on), on ? 1 : 0);
+}
+
+// What the exploration reports: the race detector, and what a lock-order inversion does.
+// Neither changes the schedule (the same choices replay the same interleaving), but a
+// finding of the detector is reported only with it, and an inversion fails or only warns.
+std::string detector_mismatch(std::uint32_t token, std::uint32_t here) {
+  if (!(token & here & kSpaceDetectorKnown)) return {};  // a w3 token before these bits
+  if ((token ^ here) & kSpaceRaces) {
+    const bool on = token & kSpaceRaces;
+    return fmt::format(
+        "replay token was recorded with the race detector (ExploreOptions::detect_races, "
+        "WEFT_DETECT_RACES) {}, and this exploration has it {}: {}; replay it with "
+        "WEFT_DETECT_RACES={} (or ExploreOptions::detect_races = {}), as it was recorded",
+        on_off(on), on_off(!on),
+        on ? "a data race or lock-order inversion it reported would not be reported, and the "
+             "replay would run on past it"
+           : "the replay could stop at a data race or lock-order inversion before the failure "
+             "it was recorded for",
+        on ? 1 : 0, on ? "true" : "false");
+  }
+  if ((token ^ here) & kSpaceLockOrderWarn) {
+    const bool warn = token & kSpaceLockOrderWarn;
+    return fmt::format(
+        "replay token was recorded with lock-order inversions set to {} (ExploreOptions::"
+        "lock_order, WEFT_LOCK_ORDER), and this exploration has them {}: {}; replay it with "
+        "WEFT_LOCK_ORDER={} (or ExploreOptions::lock_order = weft::LockOrderMode::{}), as it "
+        "was recorded",
+        warn ? "warn" : "fail", warn ? "fail" : "warn",
+        warn ? "the replay could fail at a lock-order inversion before the failure it was "
+               "recorded for"
+             : "an inversion that failed it would only be warned about, and the replay would "
+               "run on past it",
+        warn ? "warn" : "fail", warn ? "warn" : "fail");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::uint32_t call_site_fingerprint(std::string_view file, std::string_view function) noexcept {
+  std::uint32_t h = fnv1a(2166136261u, file_name_only(file));
+  h = fnv1a(h, std::string_view("\0", 1));
+  h = fnv1a(h, function);
+  return h == 0 ? 1 : h;
+}
+
+std::uint32_t call_site_fingerprint(const std::source_location& where) noexcept {
+  return call_site_fingerprint(where.file_name() ? where.file_name() : "",
+                               where.function_name() ? where.function_name() : "");
+}
+
+TokenFingerprint make_fingerprint(const TokenSettings& s) noexcept {
+  TokenFingerprint f;
+  f.space = kSpaceKnown | (s.schedule_accesses ? kSpaceAccesses : 0u) |
+            (s.spurious_wakeups ? kSpaceSpurious : 0u) | kSpaceDetectorKnown |
+            (s.detect_races ? kSpaceRaces : 0u) |
+            (s.detect_races && s.lock_order_warn ? kSpaceLockOrderWarn : 0u);
+  f.test = test_fingerprint(s.name);
+  if (f.test == 0 && s.where != nullptr) {  // no name: the call site says which exploration
+    f.space |= kSpaceSite;
+    f.site = call_site_fingerprint(*s.where);
+  }
+  return f;
+}
+
 TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses,
                                   bool spurious_wakeups) noexcept {
   return {kScheduleSemantics,
-          1u | (schedule_accesses ? 2u : 0u) | (spurious_wakeups ? 4u : 0u),
-          test_fingerprint(name)};
+          kSpaceKnown | (schedule_accesses ? kSpaceAccesses : 0u) |
+              (spurious_wakeups ? kSpaceSpurious : 0u),
+          test_fingerprint(name), 0};
 }
 
 std::string fingerprint_mismatch(const TokenFingerprint& token, const TokenFingerprint& here,
-                                 std::string_view name) {
+                                 std::string_view name, const std::source_location* where) {
   if (token.semantics != here.semantics)
     return fmt::format(
         "replay token was recorded by {} weft (schedule semantics {}; this weft's is {}): the "
@@ -107,15 +209,21 @@ std::string fingerprint_mismatch(const TokenFingerprint& token, const TokenFinge
         "({:08x}): replay it against the test that reported it (its report's replay command "
         "names it)",
         token.test, name, here.test);
-  if (token.space != 0 && here.space != 0 && token.space != here.space) {
-    const std::uint32_t bit = ((token.space ^ here.space) & 2) ? 2 : 4;
-    auto on = [bit](std::uint32_t space) { return (space & bit) ? "on" : "off"; };
-    return fmt::format(
-        "replay token was recorded with {} {}, and this exploration has them {}: its choices "
-        "belong to another schedule space; replay it with the settings that recorded it",
-        bit == 2 ? "memory accesses as scheduling points (ExploreOptions::schedule_accesses)"
-                 : "spurious wake-ups of condition variables (WEFT_SPURIOUS_WAKEUPS)",
-        on(token.space), on(here.space));
+  if (token.test == 0 && (token.space & kSpaceSite) && where != nullptr) {
+    const std::uint32_t site = call_site_fingerprint(*where);
+    if (site != token.site)
+      return fmt::format(
+          "replay token was recorded by another weft::explore() call (call site fingerprint "
+          "{:08x}), not by this one in '{}' ({}:{}, call site fingerprint {:08x}): its "
+          "choices belong to another exploration's schedules; replay it at the explore() call "
+          "that reported it, or give the explorations names (ExploreOptions::name, or "
+          "WEFT_EXPLORATION) so that their tokens say which one they belong to",
+          token.site, where->function_name(),
+          file_name_only(where->file_name() ? where->file_name() : ""), where->line(), site);
+  }
+  if (token.space != 0 && here.space != 0) {
+    if (std::string why = space_mismatch(token.space, here.space); !why.empty()) return why;
+    if (std::string why = detector_mismatch(token.space, here.space); !why.empty()) return why;
   }
   return {};
 }
@@ -228,6 +336,9 @@ void ScheduleLog::stream_token(void (*out)(void*, const char*, std::size_t),
   put_varint(put, fingerprint_.semantics);
   put_varint(put, fingerprint_.space);
   for (int k = 0; k < 4; ++k) b64.byte(static_cast<std::uint8_t>(fingerprint_.test >> (8 * k)));
+  if (fingerprint_.space & kSpaceSite) {
+    for (int k = 0; k < 4; ++k) b64.byte(static_cast<std::uint8_t>(fingerprint_.site >> (8 * k)));
+  }
   for (std::uint8_t b : bytes_) b64.byte(b);
   std::uint8_t pending[kPendingMax];
   std::size_t n = pending_bytes(pending);
@@ -336,6 +447,10 @@ ScheduleTape decode_schedule(const std::string& token) {
     if (bytes.size() - at < 4) throw bad_token("is truncated (it ends inside its fingerprint)");
     t.fingerprint_.test = 0;
     for (int k = 0; k < 4; ++k) t.fingerprint_.test |= std::uint32_t{bytes[at++]} << (8 * k);
+    if (t.fingerprint_.space & kSpaceSite) {
+      if (bytes.size() - at < 4) throw bad_token("is truncated (it ends inside its fingerprint)");
+      for (int k = 0; k < 4; ++k) t.fingerprint_.site |= std::uint32_t{bytes[at++]} << (8 * k);
+    }
   }
   while (at < bytes.size()) {
     std::uint64_t h = varint(64);

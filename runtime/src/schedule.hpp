@@ -18,13 +18,22 @@
 // what the choices were recorded against, so that a token replayed against anything else
 // fails clearly instead of running some other schedule (and passing):
 //   varint  schedule semantics (kScheduleSemantics of the weft that recorded it);
-//   varint  schedule space: bit 0 set, bit 1 = memory accesses were scheduling points
-//           (ExploreOptions::schedule_accesses), bit 2 = condition variables could wake
-//           spuriously (WEFT_SPURIOUS_WAKEUPS, a choice at each wait);
+//   varint  schedule space and what the exploration reported, kSpace* bits: bit 0 set;
+//           bit 1 = memory accesses were scheduling points (ExploreOptions::schedule_accesses);
+//           bit 2 = condition variables could wake spuriously (WEFT_SPURIOUS_WAKEUPS, a choice
+//           at each wait); bit 3 = bits 4 and 5 are recorded: bit 4 = the race detector ran
+//           (ExploreOptions::detect_races), bit 5 = lock-order inversions warned instead of
+//           failing (ExploreOptions::lock_order; only with bit 4); bit 6 = a call site follows
+//           the test;
 //   4 bytes the test: test_fingerprint() of ExploreOptions::name, little-endian; 0 when the
-//           exploration had no name.
-// Version 2 ("w2-": the operations alone) was written before the fingerprint; it reads as
-// schedule semantics 1 with the space and the test unknown (not checked).
+//           exploration had no name;
+//   with bit 6: 4 bytes call_site_fingerprint() of the weft::explore() call, little-endian;
+//           written only when the exploration had no name. (Not its line: a token is the
+//           same whichever line of the function explored it, and a replay records it again.)
+// A w3 token written before bits 3 to 6 existed has them clear: the detector settings and
+// the call site are not checked for it. Version 2 ("w2-": the operations alone) was written
+// before the fingerprint; it reads as schedule semantics 1 with the space and the test
+// unknown (not checked).
 //
 // Invariants:
 //  - the closed operations (bytes_) followed by the open ones (pending_bytes) are the
@@ -35,6 +44,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,12 +64,23 @@ class Rng;
 // goroutine's point is a choice (controlled.hpp).
 inline constexpr std::uint32_t kScheduleSemantics = 2;
 
+// The bits of TokenFingerprint::space (the "w3-" header above).
+enum : std::uint32_t {
+  kSpaceKnown = 1,             // set in every version 3 fingerprint
+  kSpaceAccesses = 2,          // memory accesses were scheduling points
+  kSpaceSpurious = 4,          // condition variables could wake spuriously
+  kSpaceDetectorKnown = 8,     // kSpaceRaces and kSpaceLockOrderWarn are recorded
+  kSpaceRaces = 16,            // the race detector ran (data races, lock-order inversions)
+  kSpaceLockOrderWarn = 32,    // lock-order inversions warned (LockOrderMode::warn)
+  kSpaceSite = 64,             // the explore() call site follows the test
+};
+
 // What a token was recorded against (the "w3-" header above).
 struct TokenFingerprint {
   std::uint32_t semantics = kScheduleSemantics;
-  std::uint32_t space = 0;  // 0: unknown (a version 1 or 2 token); else 1 | accesses << 1 |
-                            // spurious wake-ups << 2
+  std::uint32_t space = 0;  // kSpace* bits; 0: unknown (a version 1 or 2 token)
   std::uint32_t test = 0;   // test_fingerprint(name); 0: unknown
+  std::uint32_t site = 0;   // with kSpaceSite: call_site_fingerprint() of the explore() call
   bool operator==(const TokenFingerprint&) const = default;
 };
 
@@ -67,14 +88,36 @@ struct TokenFingerprint {
 // is 0, no name). The weft CLI computes the same to name the test a token came from.
 std::uint32_t test_fingerprint(std::string_view name) noexcept;
 
+// A weft::explore() call as the fingerprint keeps it: 32-bit FNV-1a of the last component of
+// its file's path and its function's name (never 0). Not the line, so that an edit above the
+// call (a fix of the bug the token shows) keeps its tokens replayable; two calls in one
+// function share it.
+std::uint32_t call_site_fingerprint(const std::source_location& where) noexcept;
+std::uint32_t call_site_fingerprint(std::string_view file, std::string_view function) noexcept;
+
+// The settings a token's fingerprint records.
+struct TokenSettings {
+  std::string_view name;           // ExploreOptions::name
+  bool schedule_accesses = true;   // ExploreOptions::schedule_accesses
+  bool spurious_wakeups = true;    // WEFT_SPURIOUS_WAKEUPS
+  bool detect_races = true;        // ExploreOptions::detect_races
+  bool lock_order_warn = false;    // ExploreOptions::lock_order == warn
+  const std::source_location* where = nullptr;  // the explore() call (kept without a name)
+};
+
 // The fingerprint of an exploration with these settings.
+TokenFingerprint make_fingerprint(const TokenSettings& settings) noexcept;
+// The fingerprint a w3 token recorded before the detector settings and the call site were
+// kept (kSpaceDetectorKnown and kSpaceSite clear): tests make old tokens with it.
 TokenFingerprint make_fingerprint(std::string_view name, bool schedule_accesses,
                                   bool spurious_wakeups) noexcept;
 
 // Why a token recorded with `token` cannot be replayed by an exploration with `here` (named
-// `name`), or "".
+// `name`, called at `where`), or "". The call site is checked when the token names no test
+// and both sides know their call site; the detector settings when both sides recorded them.
 std::string fingerprint_mismatch(const TokenFingerprint& token, const TokenFingerprint& here,
-                                 std::string_view name);
+                                 std::string_view name,
+                                 const std::source_location* where = nullptr);
 
 // While one lives, ScheduleLogs made on this thread record `f` (explore() sets its own for
 // its iterations; a nested one restores the outer one's when it ends).
@@ -192,7 +235,7 @@ class ScheduleTape {
   std::unique_ptr<Rng> rng_;  // draws: the generator, positioned after the last draw taken
   bool drawn_ = false;
   std::uint64_t drawn_seed_ = 0, drawn_index_ = 0;
-  TokenFingerprint fingerprint_{1, 0, 0};
+  TokenFingerprint fingerprint_{1, 0, 0, 0};
 };
 
 // Decodes a "w3-" or "w2-" token, or a "w1-" one (token.cpp); throws std::invalid_argument

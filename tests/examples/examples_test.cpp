@@ -8,6 +8,7 @@
 #include <cctype>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -86,7 +87,9 @@ class BugExample : public testing::TestWithParam<Example> {};
 
 TEST_P(BugExample, IsFoundWithTheExpectedKindAndReplaysByteForByte) {
   const Example& e = GetParam();
-  weft::ExploreResult found = weft::explore(e.body, fixed_options(1000));
+  weft::ExploreOptions o = fixed_options(1000);
+  o.name = e.name;  // as the runner names it, which replays the token below
+  weft::ExploreResult found = weft::explore(e.body, o);
   ASSERT_FALSE(found.ok()) << e.name << ": no failure in " << found.iterations << " iterations";
   EXPECT_TRUE(e.expect.accepts(found.failure->kind)) << found.to_string();
   EXPECT_EQ(judge(e, found), Verdict::bug_found);
@@ -95,6 +98,7 @@ TEST_P(BugExample, IsFoundWithTheExpectedKindAndReplaysByteForByte) {
   weft::ExploreOptions replay = fixed_options(1);
   replay.strategy = weft::StrategyKind::replay;
   replay.replay = found.token;
+  replay.name = e.name;
   weft::ExploreResult again = weft::explore(e.body, replay);
   ASSERT_FALSE(again.ok()) << "the replayed schedule did not fail";
   EXPECT_EQ(again.failure->kind, found.failure->kind);
@@ -171,12 +175,25 @@ TEST(Runner, PrintsOkLinesReportsAndASummary) {
   EXPECT_NE(s.find("SOME EXAMPLES DID NOT BEHAVE AS EXPECTED"), std::string::npos) << s;
 }
 
-TEST(Runner, ATokenFromAnotherExampleIsReportedAsADivergedReplay) {
-  weft::ExploreResult found =
-      weft::explore(find_example("bug-lost-update")->body, fixed_options(1000));
+TEST(Runner, ATokenFromAnotherExampleIsRefusedAndOneThatDoesNotFitDiverges) {
+  // The runner's tokens name their example: replayed for another, refused (main exits 2).
+  weft::ExploreOptions o = fixed_options(1000);
+  o.name = "bug-lost-update";
+  weft::ExploreResult found = weft::explore(find_example("bug-lost-update")->body, o);
   ASSERT_FALSE(found.ok());
+  std::ostringstream refused_out;
+  try {
+    (void)replay_example(*find_example("worker-pool"), found.token, refused_out);
+    ADD_FAILURE() << "a token of bug-lost-update replayed for worker-pool: " << refused_out.str();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("replay token was recorded for another test"),
+              std::string::npos)
+        << e.what();
+  }
+  // A w3 token that names no exploration (semantics 2, space 7, test 0) and whose one
+  // choice, 127, fits no schedule of worker-pool: a diverged replay, said so.
   std::ostringstream out;
-  EXPECT_FALSE(as_expected(replay_example(*find_example("worker-pool"), found.token, out)));
+  EXPECT_FALSE(as_expected(replay_example(*find_example("worker-pool"), "w3-AgcAAAAABH8", out)));
   EXPECT_NE(out.str().find("REPLAY DIVERGED"), std::string::npos) << out.str();
 }
 

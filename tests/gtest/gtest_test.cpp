@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <source_location>
 #include <string>
 
 #include "weft/gtest.hpp"
@@ -78,12 +79,14 @@ TEST(WeftGtest, ShardSlicesCoverTheIterationsExactlyOnce) {
 
 TEST(WeftGtest, CorrectBodyPasses) { EXPECT_NO_CONCURRENCY_BUG(weft::explore(locked_update, quiet())); }
 
-// The message of a failing exploration, as a test using the macro would print it.
-std::string failure_message() {
+// The message of a failing exploration, as a test using the macro would print it; `at` is
+// set to the explore() call (in this function), where its token replays.
+std::string failure_message(std::source_location& at) {
   ::testing::TestPartResultArray parts;
   {
     ::testing::ScopedFakeTestPartResultReporter capture(
         ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &parts);
+    at = std::source_location::current();
     EXPECT_NO_CONCURRENCY_BUG(weft::explore(lost_update, checks_only()));
   }
   if (parts.size() != 1) return std::string("<not exactly one failure>");
@@ -91,7 +94,8 @@ std::string failure_message() {
 }
 
 TEST(WeftGtest, FailureMessageHoldsReportAndReplayCommand) {
-  const std::string msg = failure_message();
+  std::source_location explored;
+  const std::string msg = failure_message(explored);
   EXPECT_NE(msg.find("assertion failure"), std::string::npos) << msg;
   EXPECT_NE(msg.find("an increment was lost"), std::string::npos) << msg;
   const std::string filter =
@@ -106,8 +110,8 @@ TEST(WeftGtest, FailureMessageHoldsReportAndReplayCommand) {
   weft::ExploreOptions o = checks_only(1);
   o.strategy = weft::StrategyKind::replay;
   o.replay = msg.substr(token_at, space - token_at);
-  auto again = weft::explore(lost_update, o);
-  ASSERT_FALSE(again.ok()) << o.replay;
+  auto again = weft::explore(lost_update, o, explored);  // the call that recorded it
+  ASSERT_FALSE(again.ok()) << o.replay << "\n" << again;
   EXPECT_EQ(again.failure->kind, weft::FailureKind::assertion);
 }
 

@@ -40,16 +40,21 @@ void with_bystanders() {
   wg.wait();
 }
 
-weft::ExploreResult replay(const std::function<void()>& body, const std::string& token) {
+// Replays `token` as if at `where`: the test's explore() call that recorded it (a token of an
+// exploration with no name replays only there).
+weft::ExploreResult replay(const std::function<void()>& body, const std::string& token,
+                           std::source_location where = std::source_location::current()) {
   weft::ExploreOptions o = opts(StrategyKind::replay, 1);
   o.replay = token;
   o.detect_races = false;
-  return weft::explore(body, o);
+  return weft::explore(body, o, where);
 }
 
-// Checks what a shrunk failure must satisfy; returns its preemptions.
+// Checks what a shrunk failure must satisfy (found by an explore() in the caller); returns
+// its preemptions.
 std::uint64_t expect_shrunk_well(const std::function<void()>& body, const weft::ExploreResult& r,
-                                 unsigned budget) {
+                                 unsigned budget,
+                                 std::source_location where = std::source_location::current()) {
   EXPECT_TRUE(r.check.replayed);
   EXPECT_TRUE(r.check.deterministic()) << r.check.nondeterminism;
   EXPECT_LE(r.check.replays, budget);
@@ -59,7 +64,7 @@ std::uint64_t expect_shrunk_well(const std::function<void()>& body, const weft::
     EXPECT_NE(r.to_string().find("shrunk: "), std::string::npos) << r;
   }
   // The reported token replays strictly to the same failure, byte for byte.
-  auto again = replay(body, r.token);
+  auto again = replay(body, r.token, where);
   EXPECT_FALSE(again.ok());
   if (!again.ok()) {
     EXPECT_EQ(again.failure->kind, r.failure->kind);

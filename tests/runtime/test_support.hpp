@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "schedule.hpp"
+#include "token.hpp"
 #include "weft/gtest.hpp"
 #include "weft/weft.hpp"
 
@@ -197,6 +198,80 @@ void expect_try_locks_take_a_lock_released_before_they_came() {
       opts(weft::StrategyKind::dfs, 10'000));
   EXPECT_TRUE(r.ok()) << r;
   EXPECT_TRUE(r.exhausted);
+
+// ---------------------------------------------------------------------------------------
+// A w3 token's bytes (schedule.hpp): its parts, and the same schedule as an older w3 token.
+
+inline std::vector<std::uint8_t> token_bytes(const std::string& token) {
+  std::vector<std::uint8_t> out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 3; i < token.size(); ++i) {
+    acc = (acc << 6) | static_cast<std::uint32_t>(weft::detail::base64url_value(token[i]));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+inline std::string w3_token(const std::vector<std::uint8_t>& bytes) {
+  std::string out = "w3-";
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::uint8_t b : bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(weft::detail::kBase64Url[(acc >> bits) & 63]);
+    }
+  }
+  if (bits > 0) out.push_back(weft::detail::kBase64Url[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+// A token's fingerprint bytes and its schedule (the operations after them).
+struct TokenParts {
+  std::uint32_t semantics = 0, space = 0;
+  std::vector<std::uint8_t> test, site, schedule;
+};
+
+inline TokenParts parts_of(const std::string& token) {
+  const std::vector<std::uint8_t> b = token_bytes(token);
+  std::size_t at = 0;
+  auto varint = [&] {
+    std::uint32_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const std::uint8_t byte = b.at(at++);
+      v |= std::uint32_t{byte & 0x7fu} << shift;
+      if (!(byte & 0x80)) return v;
+    }
+  };
+  TokenParts p;
+  p.semantics = varint();
+  p.space = varint();
+  p.test.assign(b.begin() + at, b.begin() + at + 4);
+  at += 4;
+  if (p.space & weft::detail::kSpaceSite) {
+    p.site.assign(b.begin() + at, b.begin() + at + 4);
+    at += 4;
+  }
+  p.schedule.assign(b.begin() + at, b.end());
+  return p;
+}
+
+// The token as a w3 token written before the detector settings and the call site were kept:
+// the same choices, its fingerprint's space cut to bits 0 to 2 and no call site.
+inline std::string as_older_w3(const std::string& token) {
+  const TokenParts p = parts_of(token);
+  std::vector<std::uint8_t> b{static_cast<std::uint8_t>(p.semantics),
+                              static_cast<std::uint8_t>(p.space & 7u)};
+  b.insert(b.end(), p.test.begin(), p.test.end());
+  b.insert(b.end(), p.schedule.begin(), p.schedule.end());
+  return w3_token(b);
 }
 
 }  // namespace weft_test

@@ -37,10 +37,15 @@ void body() {
   weft::check(a + b == 4, "the values sum to 4");
 }
 
+// The name of body's explorations: its token is recorded in one function and replayed in
+// others (a token of an unnamed exploration replays only at the explore() call that made it).
+constexpr const char* kBodyName = "Trace.body";
+
 std::string failing_token() {
   weft::ExploreOptions o;
   o.iterations = 1;
   o.use_environment = false;
+  o.name = kBodyName;
   auto r = weft::explore(body, o);
   EXPECT_FALSE(r.ok());
   return r.token;
@@ -51,6 +56,7 @@ std::vector<nlohmann::json> replay_traced(const std::string& token, const std::s
   weft::ExploreOptions o;
   o.strategy = weft::StrategyKind::replay;
   o.replay = token;
+  o.name = kBodyName;
   auto r = weft::explore(body, o);
   ::unsetenv("WEFT_TRACE");
   EXPECT_FALSE(r.ok());
@@ -129,6 +135,7 @@ TEST(Trace, OnlyAReplayIsTracedAndABadPathIsAConfigurationFailure) {
   weft::ExploreOptions rp;
   rp.strategy = weft::StrategyKind::replay;
   rp.replay = failing_token();
+  rp.name = kBodyName;
   auto bad = weft::explore(body, rp);
   ::unsetenv("WEFT_TRACE");
   ASSERT_FALSE(bad.ok());
@@ -145,6 +152,7 @@ TEST(Trace, AFifoNobodyReadsIsAConfigurationFailureNotAWaitForEver) {
   weft::ExploreOptions rp;
   rp.strategy = weft::StrategyKind::replay;
   rp.replay = failing_token();
+  rp.name = kBodyName;
   auto bad = weft::explore(body, rp);
   ::unsetenv("WEFT_TRACE");
   std::filesystem::remove(path);

@@ -404,6 +404,33 @@ TEST_F(Cli, ATokenNamesTheTestItWasRecordedFor) {
       << describe(by_hand);
 }
 
+// A token records the detector settings it was found with (a finding of the race detector
+// is reported only with it; a lock-order inversion fails or warns): `weft replay` runs the
+// worker with them unless the user set them, and the runtime refuses a replay with others,
+// saying which to set.
+TEST_F(Cli, AReplayRunsWithTheDetectorSettingsItsTokenWasRecordedWith) {
+  Result r = weft(explore("AssertsOnSomeSchedules", {"-n", "40", "-j", "1", "--max-findings", "1",
+                                                     "--report", path("r.json")}),
+                  {{"WEFT_DETECT_RACES", "0"}});
+  ASSERT_EQ(r.code, 1) << describe(r);
+  const std::string token = read_json("r.json")["explorations"][0]["findings"][0]["token"];
+  // Not set: the token's setting (detector off), and the failure again.
+  Result replayed = weft({"replay", token, "--", KERNELS}, {{"WEFT_DETECT_RACES", ""}});
+  EXPECT_EQ(replayed.code, 1) << describe(replayed);
+  EXPECT_NE(replayed.out.find("goroutine 1 appended first"), std::string::npos)
+      << describe(replayed);
+  // Set otherwise by the user: refused, naming the setting that recorded it.
+  Result refused = weft({"replay", token, "--", KERNELS}, {{"WEFT_DETECT_RACES", "1"}});
+  EXPECT_EQ(refused.code, 2) << describe(refused);
+  EXPECT_NE(refused.err.find("replay token was recorded with the race detector "
+                             "(ExploreOptions::detect_races, WEFT_DETECT_RACES) off, and this "
+                             "exploration has it on"),
+            std::string::npos)
+      << describe(refused);
+  EXPECT_NE(refused.err.find("replay it with WEFT_DETECT_RACES=0"), std::string::npos)
+      << describe(refused);
+}
+
 // The watchdog's limit is tiny and the goroutine spins forever on the hanging schedule, so
 // the outcome does not depend on timing.
 TEST_F(Cli, AHangingWorkerIsAFindingAndTheRestGoesOn) {

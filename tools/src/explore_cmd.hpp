@@ -58,6 +58,10 @@ void check_token(const std::string& token);
 // The test a version 3 token was recorded for, as its fingerprint keeps it (test_fingerprint
 // of its name; runtime/src/schedule.hpp), or 0 (unknown, an older token, or malformed).
 std::uint32_t token_test(const std::string& token);
+// Sets in `env` the settings a version 3 token says it was recorded with and a replay must
+// use (the runtime refuses another): WEFT_SPURIOUS_WAKEUPS, WEFT_DETECT_RACES and
+// WEFT_LOCK_ORDER; a variable the user set is left as it is.
+void adopt_recorded_settings(Environment& env, const std::string& token);
 std::uint32_t test_fingerprint(std::string_view name);
 // The exploration a token is for: `name`, checked against the binary's list and against the
 // token's fingerprint; with `name` empty, the one exploration whose name the token's

@@ -34,6 +34,7 @@ int run_minimize(const MinimizeConfig& cfg, std::ostream& out, std::ostream& err
   check_token(cfg.token);
   Target t = make_target(cfg.command, cfg.protocol);
   Environment base = Environment::inherited();
+  adopt_recorded_settings(base, cfg.token);
   TempDir tmp;
   const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration, cfg.token);
   WorkerRequest req;

@@ -73,8 +73,16 @@ std::uint32_t test_fingerprint(std::string_view name) {
   return h == 0 ? 1 : h;
 }
 
-std::uint32_t token_test(const std::string& token) {
-  if (token.rfind("w3-", 0) != 0) return 0;
+namespace {
+
+// What a version 3 token's fingerprint says (runtime/src/schedule.hpp), or zeros.
+struct TokenHeader {
+  std::uint32_t space = 0;  // the kSpace* bits
+  std::uint32_t test = 0;
+};
+
+TokenHeader token_header(const std::string& token) {
+  if (token.rfind("w3-", 0) != 0) return {};
   std::vector<std::uint8_t> bytes;  // the header's first bytes: two varints and 4 bytes
   std::uint32_t acc = 0;
   int bits = 0;
@@ -86,7 +94,7 @@ std::uint32_t token_test(const std::string& token) {
                   : c == '-'             ? 62
                   : c == '_'             ? 63
                                          : -1;
-    if (v < 0) return 0;
+    if (v < 0) return {};
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -95,14 +103,38 @@ std::uint32_t token_test(const std::string& token) {
     }
   }
   std::size_t at = 0;
-  for (int varints = 0; varints < 2; ++varints) {  // semantics, space
-    while (at < bytes.size() && (bytes[at] & 0x80)) ++at;
-    if (at++ >= bytes.size()) return 0;
+  std::uint32_t space = 0;
+  for (int varint = 0; varint < 2; ++varint) {  // semantics, space
+    std::uint32_t value = 0;
+    for (int shift = 0; at < bytes.size(); shift += 7) {
+      const std::uint8_t b = bytes[at++];
+      if (shift < 32) value |= std::uint32_t{b & 0x7fu} << shift;
+      if (!(b & 0x80)) break;
+    }
+    if (varint == 1) space = value;
   }
-  if (bytes.size() - std::min(at, bytes.size()) < 4) return 0;
-  std::uint32_t test = 0;
-  for (int k = 0; k < 4; ++k) test |= std::uint32_t{bytes[at + k]} << (8 * k);
-  return test;
+  if (at > bytes.size() || bytes.size() - at < 4) return {};
+  TokenHeader h;
+  h.space = space;
+  for (int k = 0; k < 4; ++k) h.test |= std::uint32_t{bytes[at + k]} << (8 * k);
+  return h;
+}
+
+}  // namespace
+
+std::uint32_t token_test(const std::string& token) { return token_header(token).test; }
+
+void adopt_recorded_settings(Environment& env, const std::string& token) {
+  const std::uint32_t space = token_header(token).space;  // bits: schedule.hpp's kSpace*
+  auto adopt = [&env](const char* var, const char* value) {
+    const std::string* set = env.get(var);
+    if (set == nullptr || set->empty()) env.set(var, value);
+  };
+  if (space & 1) adopt("WEFT_SPURIOUS_WAKEUPS", (space & 4) ? "1" : "0");
+  if (space & 8) {  // the detector settings are recorded
+    adopt("WEFT_DETECT_RACES", (space & 16) ? "1" : "0");
+    if (space & 16) adopt("WEFT_LOCK_ORDER", (space & 32) ? "warn" : "fail");
+  }
 }
 
 std::string token_exploration(const Target& t, const Environment& base, const std::string& dir,
@@ -142,6 +174,7 @@ int run_replay(const ReplayConfig& cfg, std::ostream& out, std::ostream& err) {
   check_token(cfg.token);
   Target t = make_target(cfg.command, cfg.protocol);
   Environment base = Environment::inherited();
+  adopt_recorded_settings(base, cfg.token);
   TempDir tmp;
   const std::string name = token_exploration(t, base, tmp.path().string(), cfg.exploration, cfg.token);
   WorkerRequest req;

@@ -28,6 +28,7 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -75,7 +76,8 @@ struct ExploreOptions {
   // of every token it records: replaying a token under another name is refused, naming both,
   // instead of running some other schedule. WEFT_EXPLORATION sets it (the weft CLI sets that
   // to the exploration it runs); weft::gtest fills it in with the running test's name. Empty:
-  // tokens name no test, and nothing is checked.
+  // tokens name no test; they keep the explore() call instead (its file and function), and
+  // a replay at another call is refused.
   std::string name;
   // PCT: the bug depth d (number of priority change points + 1), 1 or more.
   unsigned pct_depth = 3;
@@ -106,10 +108,12 @@ struct ExploreOptions {
   // goroutine that still reaches main's (destroyed) locals through a reference stops the
   // program with an explanation. Costs two mprotect calls per iteration.
   bool guard_main_stack = false;
-  // Run the happens-before race detector (data races, lock-order inversions).
+  // Run the happens-before race detector (data races, lock-order inversions). It adds no
+  // scheduling point, but what a schedule reports depends on it: tokens record it, and a
+  // replay with the other setting is refused, saying which to use.
   bool detect_races = true;
   // Lock-order inversions: fail at once, or try to close the cycle and warn if no schedule
-  // did (WEFT_LOCK_ORDER=fail|warn).
+  // did (WEFT_LOCK_ORDER=fail|warn). Recorded in tokens (with the detector) as detect_races.
   LockOrderMode lock_order = LockOrderMode::fail;
   // Make every recorded memory access (instrumented code, Shared, race::*) a scheduling
   // point, so interleavings at the granularity of plain memory are explored.
@@ -309,7 +313,12 @@ std::ostream& operator<<(std::ostream& os, const ExploreResult& r);
 // A malformed option or WEFT_* variable is returned as a failure of kind `configuration`
 // whose report names it (no exception). Throws std::logic_error only when called from a
 // goroutine.
-[[nodiscard]] ExploreResult explore(std::function<void()> body, ExploreOptions options = {});
+// `where` is left to its default, the call: an exploration with no name keeps a fingerprint
+// of it (its file's name and its function, not the line) in its tokens, and a token replayed
+// at another explore() call is refused, naming both, instead of running as some other
+// program's schedule. A wrapper that explores for its callers may pass its own caller's.
+[[nodiscard]] ExploreResult explore(std::function<void()> body, ExploreOptions options = {},
+                                    std::source_location where = std::source_location::current());
 
 // Applies the WEFT_* environment variables to `options`; throws std::invalid_argument with
 // a message naming the variable on a malformed value (explore() turns that into a
