@@ -129,4 +129,50 @@ TEST(ReportRead, AFinishedKeepGoingReportGivesEveryFinding) {
   EXPECT_FALSE(o.resumable);
 }
 
+// A process whose earlier explore() call failed, killed in a later keep-going one: the earlier
+// failure and the partial run's findings are all kept, and the kill read from the progress.
+TEST(ReportRead, AKilledProcessKeepsItsEarlierRunsFailuresToo) {
+  ExitStatus killed;
+  killed.signaled = true;
+  killed.signal = SIGKILL;
+  json partial = run_json(2, "deadlock", 1);
+  partial["partial"] = true;
+  partial["findings"] = json::array({partial["failure"]});
+  auto doc = runs_json({run_json(1, "panic", 0), partial}, false);
+  const std::uint64_t in_3 = (3 + 1) << 1 | 1;
+  auto o = weft::cli::interpret(0, 10, killed, doc.dump(), "", "", true, in_3);
+  ASSERT_EQ(o.also.size(), 2u);
+  EXPECT_EQ(o.also[0].kind, "panic");
+  EXPECT_EQ(o.also[1].kind, "deadlock");
+  ASSERT_TRUE(o.finding);
+  EXPECT_EQ(o.finding->iteration, 3u);
+  EXPECT_EQ(o.finding->ended, killed.describe());
+  EXPECT_NE(o.finding->report.find("reported only the 2 findings it had found before"),
+            std::string::npos)
+      << o.finding->report;
+  EXPECT_EQ(o.covered_end, 4u);
+}
+
+// `weft report` on a keep-going WEFT_REPORT: every finding, and a partial one says so.
+TEST(ReportRead, WeftReportReadsEveryKeepGoingFindingAndSaysWhenPartial) {
+  json run = run_json(7, "deadlock", 2);
+  json later = {{"kind", "panic"}, {"iteration", 6}, {"token", "w2-BBBB"}, {"report", "panic\n"}};
+  run["findings"] = json::array({run["failure"], later});
+  auto done = weft::cli::from_json(run, "r.json", "r");
+  ASSERT_EQ(done.explorations.size(), 1u);
+  ASSERT_EQ(done.explorations[0].findings.size(), 2u);
+  EXPECT_EQ(done.explorations[0].findings[0].kind, "deadlock");
+  EXPECT_EQ(done.explorations[0].findings[1].kind, "panic");
+  EXPECT_EQ(done.explorations[0].findings[1].token, "w2-BBBB");
+  EXPECT_TRUE(done.explorations[0].notes.empty());
+  run["partial"] = true;
+  auto cut = weft::cli::from_json(run, "r.json", "r");
+  EXPECT_EQ(cut.explorations[0].findings.size(), 2u);
+  ASSERT_EQ(cut.explorations[0].notes.size(), 1u);
+  EXPECT_NE(cut.explorations[0].notes[0].find("the process ended before this exploration "
+                                              "finished"),
+            std::string::npos)
+      << cut.explorations[0].notes[0];
+}
+
 }  // namespace

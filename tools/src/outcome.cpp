@@ -96,16 +96,28 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   // WEFT_KEEP_GOING, the findings so far: "partial").
   if (!report_json.empty()) {
     nlohmann::json j = nlohmann::json::parse(report_json, nullptr, false);
+    std::vector<Finding> earlier_runs;  // failures of a dying process's earlier explore() calls
     // A test that called explore() more than once wrote all its results (the runtime's
     // weft.explore-runs/1): the first that failed is the finding, else the last one.
     if (!j.is_discarded() && j.is_object() && j.value("schema", "") == "weft.explore-runs/1" &&
         j["runs"].is_array() && !j["runs"].empty()) {
       nlohmann::json pick = j["runs"].back();
-      for (const auto& run : j["runs"])
-        if (run.is_object() && run.contains("failure") && run["failure"].is_object()) {
-          pick = run;
-          break;
+      if (pick.is_object() && pick.value("partial", false)) {
+        // The process died in its last run (a keep-going one): that run's end is read, and
+        // the earlier runs' failures are kept with its findings.
+        for (std::size_t k = 0; k + 1 < j["runs"].size(); ++k) {
+          const nlohmann::json& run = j["runs"][k];
+          if (run.is_object() && run.contains("failure") && run["failure"].is_object() &&
+              run["failure"].value("kind", "") != "configuration error")
+            earlier_runs.push_back(finding_from(run["failure"], run));
         }
+      } else {
+        for (const auto& run : j["runs"])
+          if (run.is_object() && run.contains("failure") && run["failure"].is_object()) {
+            pick = run;
+            break;
+          }
+      }
       j = std::move(pick);
     }
     if (j.is_discarded() || !j.is_object() || j.value("schema", "") != "weft.explore/1") {
@@ -124,6 +136,7 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
       // Written as each finding was found; the worker went on and never finished: its end
       // is read as if there were no report, and every finding the report holds is kept.
       if (listed.empty()) listed.push_back(finding_from(fail, j));
+      listed.insert(listed.begin(), earlier_runs.begin(), earlier_runs.end());
       for (Finding& f : listed)
         if (!f.iteration) f.iteration = first;
       WorkerOutcome d = read_end(first, count, status, out, err, status_is_verdict, progress,
