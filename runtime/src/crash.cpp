@@ -303,6 +303,26 @@ void put_running_json(RawOut& o, const G* g) noexcept {
   o << "]";
 }
 
+// The failure object of a fatal report: its kind, iteration, token and the captured body.
+void put_fatal_failure_json(RawOut& o, const LiveRun& run, const char* kind,
+                            std::uint64_t i) noexcept {
+  o << "{\"kind\": \"" << kind << "\", \"iteration\": " << i << ", \"token\": \"";
+  put_token_text(o, run.sched.load());
+  o << "\", \"report\": \"";
+  std::size_t len = fatal_body.len;
+  if (fatal_body.truncated)  // not the first bytes of a character cut in two
+    while (len > 0 && static_cast<unsigned char>(fatal_body.text[len - 1]) >= 0x80) --len;
+  put_json_escaped(o, fatal_body.text, len);
+  if (fatal_body.truncated) o << "...\\n(the rest of this report is on stderr)\\n";
+  o << "\", \"message\": \"";
+  std::size_t first_line = 0;
+  while (first_line < len && fatal_body.text[first_line] != '\n') ++first_line;
+  put_json_escaped(o, fatal_body.text, first_line);
+  o << "\"";
+  put_running_json(o, running_goroutine(run));
+  o << "}";
+}
+
 // With WEFT_REPORT set, the fatal report as JSON too (report_file.hpp), after the text
 // reached stderr: the armed template, this iteration, the token and the captured body,
 // into a temporary file renamed over the target once complete.
@@ -317,22 +337,15 @@ void write_fatal_json(const LiveRun& run, const char* kind) noexcept {
     const std::uint64_t i = run.iteration.load();
     o << t->prefix << t->run_head << "\"iterations\": "
       << (t->replay ? std::uint64_t{1} : i - t->first_iteration + 1)
-      << ", \"budget_exhausted\": false, \"exhausted\": false, \"failure\": {\"kind\": \"" << kind
-      << "\", \"iteration\": " << i << ", \"token\": \"";
-    put_token_text(o, run.sched.load());
-    o << "\", \"report\": \"";
-    std::size_t len = fatal_body.len;
-    if (fatal_body.truncated)  // not the first bytes of a character cut in two
-      while (len > 0 && static_cast<unsigned char>(fatal_body.text[len - 1]) >= 0x80) --len;
-    put_json_escaped(o, fatal_body.text, len);
-    if (fatal_body.truncated) o << "...\\n(the rest of this report is on stderr)\\n";
-    o << "\", \"message\": \"";
-    std::size_t first_line = 0;
-    while (first_line < len && fatal_body.text[first_line] != '\n') ++first_line;
-    put_json_escaped(o, fatal_body.text, first_line);
-    o << "\"";
-    put_running_json(o, running_goroutine(run));
-    o << "}}" << t->suffix;
+      << ", \"budget_exhausted\": false, \"exhausted\": false, \"failure\": ";
+    put_fatal_failure_json(o, run, kind, i);
+    // keep_going: what was found before, then this, as a finished run lists its findings.
+    if (const char* earlier = t->findings.load(); earlier && *earlier) {
+      o << ", \"findings\": [" << earlier << ", ";
+      put_fatal_failure_json(o, run, kind, i);
+      o << "]";
+    }
+    o << "}" << t->suffix;
     ok = o.flush();
   }
   if (::close(fd) == 0 && ok)

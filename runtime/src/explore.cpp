@@ -305,16 +305,24 @@ bool worth_going_on(FailureKind k) {
 
 // Two failures are the same finding when they have the same kind and name the same source
 // locations (detail::failure_key), whatever the goroutine ids, steps or values in their reports.
-void note_finding(ExploreResult& result, std::set<std::string>& seen, Failure f,
+// Returns whether it is a new finding.
+bool note_finding(ExploreResult& result, std::set<std::string>& seen, Failure f,
                   std::uint64_t iteration, std::string token, ScheduleCheck check) {
   std::string key = detail::failure_key(f);
   if (seen.insert(key).second) {
     result.findings.push_back({std::move(f), iteration, std::move(token), 1, std::move(check)});
-    return;
+    return true;
   }
   for (ExploreResult::Finding& found : result.findings)
     if (detail::failure_key(found.failure) == key) ++found.count;
+  return false;
 }
+
+// The result as weft.explore/1 JSON; `partial`: written while the exploration goes on
+// (keep_going), marked "partial": true. And the findings alone, as the fatal report file
+// carries them (report_file.hpp). Defined with to_json below.
+std::string result_json(const ExploreResult& r, bool partial);
+std::string findings_fragment(const ExploreResult& r);
 
 // Whether a failure of this kind gets the nondeterminism check and shrinking: not a broken
 // replay or configuration, nor what ends the process (crash, hang) or a refused resource.
@@ -402,6 +410,22 @@ void write_report(ExploreResult& result) {
     std::cerr << "weft: " << why << "\n" << std::flush;
     if (result.ok()) result.failure = Failure{FailureKind::configuration, why + "\n", why};
   }
+}
+
+// keep_going with WEFT_REPORT: a new distinct finding is written the moment it is found, so
+// that a process killed later (SIGKILL from the out-of-memory killer, a CI timeout, the user)
+// loses none of what it found: the report so far, marked partial, replaces the file whole;
+// and a crash or hang written as the process dies lists the findings before it.
+void write_partial_report(const ExploreResult& result, const detail::ExploreStats& stats,
+                          detail::FatalReportFile& fatal) {
+  const char* path = std::getenv("WEFT_REPORT");
+  if (!path || !*path) return;
+  ExploreResult so_far = result;
+  stats.finish(so_far);
+  fatal.set_findings(findings_fragment(so_far));
+  if (std::string why = detail::write_partial_report_file(path, result_json(so_far, true));
+      !why.empty())
+    std::cerr << "weft: " << why << "\n" << std::flush;  // the final write says it again
 }
 
 }  // namespace
@@ -516,7 +540,9 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options,
         result.check = check;
       }
       if (!options.keep_going || !worth_going_on(failure.kind)) break;
-      note_finding(result, seen, std::move(failure), i, std::move(token), std::move(check));
+      if (note_finding(result, seen, std::move(failure), i, std::move(token), std::move(check)) &&
+          options.use_environment)
+        write_partial_report(result, stats, fatal_file);
     }
     if (prepared.progress) prepared.progress->finished(i);
     if (options.time_budget.count() > 0 &&
@@ -656,54 +682,73 @@ std::string ExploreResult::to_string() const {
   return text() + warnings_text(warnings, iterations);
 }
 
-std::string ExploreResult::to_json() const {
+namespace {
+
+std::string findings_fragment(const ExploreResult& r) {
+  std::string s;
+  for (const ExploreResult::Finding& f : r.findings) {
+    nlohmann::ordered_json one = failure_json(f.failure, f.iteration, f.token, f.check, r);
+    one["count"] = f.count;
+    if (!s.empty()) s += ", ";
+    s += one.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return s;
+}
+
+std::string result_json(const ExploreResult& r, bool partial) {
   nlohmann::ordered_json j;
   j["schema"] = "weft.explore/1";
-  j["ok"] = ok();
-  j["strategy"] = strategy_name(strategy);
-  j["seed"] = seed;
-  j["iterations"] = iterations;
-  j["steps"] = steps;
-  j["decisions"] = decisions;
-  j["budget_exhausted"] = budget_exhausted;
-  j["exhausted"] = exhausted;
-  if (exhausted) j["preemption_bound"] = preemption_bound;
-  if (failure) {
-    j["failure"] = failure_json(*failure, iteration, token, check, *this);
+  j["ok"] = r.ok();
+  // Only in a report written while the exploration went on: the process did not finish it.
+  if (partial) j["partial"] = true;
+  j["strategy"] = strategy_name(r.strategy);
+  j["seed"] = r.seed;
+  j["iterations"] = r.iterations;
+  j["steps"] = r.steps;
+  j["decisions"] = r.decisions;
+  j["budget_exhausted"] = r.budget_exhausted;
+  j["exhausted"] = r.exhausted;
+  if (r.exhausted) j["preemption_bound"] = r.preemption_bound;
+  if (r.failure) {
+    j["failure"] = failure_json(*r.failure, r.iteration, r.token, r.check, r);
   } else {
     j["failure"] = nullptr;
   }
-  if (!findings.empty()) {
+  if (!r.findings.empty()) {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
-    for (const Finding& f : findings) {
-      nlohmann::ordered_json one = failure_json(f.failure, f.iteration, f.token, f.check, *this);
+    for (const ExploreResult::Finding& f : r.findings) {
+      nlohmann::ordered_json one = failure_json(f.failure, f.iteration, f.token, f.check, r);
       one["count"] = f.count;
       all.push_back(std::move(one));
     }
     j["findings"] = std::move(all);
   }
-  if (!warnings.empty()) {
+  if (!r.warnings.empty()) {
     nlohmann::ordered_json all = nlohmann::ordered_json::array();
-    for (const Failure& w : warnings) all.push_back(failure_json(w, 0, "", ScheduleCheck{}, *this));
+    for (const Failure& w : r.warnings) all.push_back(failure_json(w, 0, "", ScheduleCheck{}, r));
     j["warnings"] = std::move(all);
   }
   nlohmann::ordered_json st;
-  st["distinct_schedules"] = distinct_schedules;
-  st["peak_goroutines"] = peak_goroutines;
-  if (strategy == StrategyKind::dfs) {
-    st["preemption_bound"] = preemption_bound;
-    st["bound_exhausted"] = exhausted;
+  st["distinct_schedules"] = r.distinct_schedules;
+  st["peak_goroutines"] = r.peak_goroutines;
+  if (r.strategy == StrategyKind::dfs) {
+    st["preemption_bound"] = r.preemption_bound;
+    st["bound_exhausted"] = r.exhausted;
   }
   nlohmann::ordered_json per = nlohmann::ordered_json::array();
-  for (const StrategyStats& p : per_strategy)
+  for (const ExploreResult::StrategyStats& p : r.per_strategy)
     per.push_back({{"name", p.name}, {"iterations", p.iterations}, {"failures", p.failures}});
   st["per_strategy"] = std::move(per);
   // Real time: the only fields that differ between two runs of the same seed.
-  st["seconds"] = seconds;
-  st["decisions_per_second"] = decisions_per_second();
+  st["seconds"] = r.seconds;
+  st["decisions_per_second"] = r.decisions_per_second();
   j["stats"] = std::move(st);
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
+
+}  // namespace
+
+std::string ExploreResult::to_json() const { return result_json(*this, false); }
 
 std::ostream& operator<<(std::ostream& os, const ExploreResult& r) { return os << r.to_string(); }
 

@@ -144,6 +144,20 @@ std::string write_report_file(const std::string& path, const std::string& run_js
   return why;
 }
 
+std::string write_partial_report_file(const std::string& path, const std::string& run_json) {
+  Written& w = written();
+  std::lock_guard lock(w.mu);
+  if (w.path != path) {  // the first result for this path in this process
+    w.path = path;
+    w.runs.clear();
+    w.all_ok = true;
+  }
+  if (w.runs.empty()) return write_whole(path, run_json);
+  std::vector<std::string> runs = w.runs;
+  runs.push_back(run_json);
+  return write_whole(path, runs_document(runs, false));  // a partial run holds a finding
+}
+
 FatalReportFile::FatalReportFile(const char* path, const ExploreOptions& options,
                                  std::uint64_t first) {
   if (!path || !*path || armed.load() != nullptr) return;
@@ -176,6 +190,12 @@ FatalReportFile::FatalReportFile(const char* path, const ExploreOptions& options
   t_.replay = options.strategy == StrategyKind::replay;
   const FatalReportTemplate* none = nullptr;
   armed_ = armed.compare_exchange_strong(none, &t_);
+}
+
+void FatalReportFile::set_findings(std::string fragment) {
+  if (!armed_) return;
+  findings_.push_back(std::make_unique<const std::string>(std::move(fragment)));
+  t_.findings.store(findings_.back()->c_str());
 }
 
 FatalReportFile::~FatalReportFile() {

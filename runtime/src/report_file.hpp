@@ -17,12 +17,21 @@
 //  - what the fatal path writes (fatal_report_file()) is rendered while the exploration
 //    starts, so the handler only copies bytes, escapes the report text and streams the
 //    token: open, write, close and rename, all async-signal-safe.
+//
+// keep_going: each new distinct finding is written at once (write_partial_report_file), as
+// the result so far with "partial": true, so that a process killed later (SIGKILL, which no
+// handler sees) leaves every finding it had; the final result replaces it. A crash or hang
+// after such findings writes them too: its run has "findings": [<those>, <the crash>],
+// rendered by the exploring thread into strings that stay alive while armed
+// (FatalReportFile::set_findings) and published by one atomic pointer store.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "weft/explore.hpp"
 
@@ -37,6 +46,11 @@ std::string report_path_problem(const std::string& path);
 // `path` and writes them there (see above). Returns "" or why nothing was written.
 std::string write_report_file(const std::string& path, const std::string& run_json, bool ok);
 
+// Writes `run_json` (a result so far, marked partial) as this process's current result for
+// `path`, after its earlier results, whole, without adding it to them: the next write (the
+// final result, or another partial one) replaces it. Returns "" or why nothing was written.
+std::string write_partial_report_file(const std::string& path, const std::string& run_json);
+
 // What the fatal path needs, rendered ahead. Strings are owned by the FatalReportFile that
 // armed them and stay unchanged while armed.
 struct FatalReportTemplate {
@@ -47,6 +61,8 @@ struct FatalReportTemplate {
   const char* suffix = nullptr;      // "\n" or "]}\n"
   std::uint64_t first_iteration = 0; // the call's first iteration (its iterations count from it)
   bool replay = false;               // a replayed schedule: one iteration
+  // keep_going: the findings so far, as JSON objects separated by ", " (nullptr: none).
+  std::atomic<const char*> findings{nullptr};
 };
 
 // Arms the fatal report file for one explore() call for its lifetime, when `path` is set
@@ -58,9 +74,15 @@ class FatalReportFile {
   FatalReportFile(const FatalReportFile&) = delete;
   FatalReportFile& operator=(const FatalReportFile&) = delete;
 
+  // keep_going: the findings so far (JSON objects separated by ", "), for a crash or hang
+  // to write before its own. Kept until this object dies: a handler may be reading an
+  // earlier one.
+  void set_findings(std::string fragment);
+
  private:
   bool armed_ = false;
   std::string path_, tmp_, prefix_, head_, suffix_;
+  std::vector<std::unique_ptr<const std::string>> findings_;
   FatalReportTemplate t_;
 };
 

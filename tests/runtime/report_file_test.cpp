@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "weft/weft.hpp"
 
@@ -144,6 +145,53 @@ TEST(ReportFile, EachExplorationOfAProcessSurvivesInOrder) {
   EXPECT_EQ(read_json(target)["runs"].size(), 3u);
   fs::remove_all(target.parent_path());
   fs::remove_all(other.parent_path());
+}
+
+// keep_going: a new finding is in the file the moment it is found (so that a process killed
+// later keeps it), as the result so far marked partial, after the process's earlier runs;
+// the finished result then replaces it. Each iteration's body reads the file as it starts.
+TEST(ReportFile, KeepGoingWritesEachNewFindingAsItIsFound) {
+  fs::path target = report_path("keep-going");
+  ScopedEnv env("WEFT_REPORT", target.c_str());
+  auto earlier = weft::explore([] {}, env_opts());
+  ASSERT_TRUE(earlier.ok()) << earlier;
+  std::vector<json> seen;  // the file as each call of the body found it
+  weft::ExploreOptions o = env_opts(3);
+  o.keep_going = true;
+  auto r = weft::explore([&] {
+    seen.push_back(read_json(target));
+    deadlock_body();
+  }, o);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.findings.size(), 1u) << r;
+  EXPECT_EQ(r.findings[0].count, 3u) << r;
+  ASSERT_GE(seen.size(), 3u);
+  // Iteration 1 and the replays that checked its deadlock saw the earlier run alone.
+  EXPECT_EQ(seen.front()["schema"], "weft.explore/1") << seen.front().dump(2);
+  // Iterations 2 and 3 saw the deadlock, with its token, after the earlier run.
+  for (std::size_t k = seen.size() - 2; k < seen.size(); ++k) {
+    const json& doc = seen[k];
+    ASSERT_EQ(doc["schema"], "weft.explore-runs/1") << doc.dump(2);
+    EXPECT_EQ(doc["ok"], false);
+    ASSERT_EQ(doc["runs"].size(), 2u) << doc.dump(2);
+    EXPECT_EQ(doc["runs"][0], json::parse(earlier.to_json()));
+    const json& run = doc["runs"][1];
+    EXPECT_EQ(run["partial"], true) << run.dump(2);
+    EXPECT_EQ(run["ok"], false);
+    EXPECT_EQ(run["iterations"], 1);
+    EXPECT_EQ(run["failure"]["kind"], "deadlock");
+    EXPECT_EQ(run["failure"]["token"], r.token);
+    ASSERT_EQ(run["findings"].size(), 1u) << run.dump(2);
+    EXPECT_EQ(run["findings"][0]["token"], r.token);
+    EXPECT_EQ(run["findings"][0]["iteration"], 0);
+  }
+  // The finished result replaces it: no longer partial, every iteration counted.
+  json done = read_json(target);
+  ASSERT_EQ(done["runs"].size(), 2u) << done.dump(2);
+  EXPECT_EQ(done["runs"][1], json::parse(r.to_json()));
+  EXPECT_FALSE(done["runs"][1].contains("partial"));
+  EXPECT_EQ(done["runs"][1]["findings"][0]["count"], 3);
+  fs::remove_all(target.parent_path());
 }
 
 TEST(ReportFile, AllPassingRunsMakeAnOkDocument) {

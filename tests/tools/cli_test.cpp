@@ -187,7 +187,7 @@ TEST_F(Cli, ListsAGoogleTestBinary) {
   ASSERT_EQ(j.code, 0) << describe(j);
   json l = json::parse(j.out);
   EXPECT_EQ(l["protocol"], "gtest");
-  EXPECT_EQ(l["explorations"].size(), 9u);
+  EXPECT_EQ(l["explorations"].size(), 11u);
 }
 
 TEST_F(Cli, ListsAndExploresABinaryThatAnswersList) {
@@ -1179,6 +1179,102 @@ TEST_F(Cli, AReplayStoppedBySigtermStopsItsWorker) {
   EXPECT_EQ(r.code, 2) << describe(r);
   EXPECT_NE(r.err.find("weft replay: interrupted by SIGTERM; the replay was stopped"), std::string::npos)
       << describe(r);
+}
+
+// ---------------------------------------------------------------------------------------
+// WEFT_KEEP_GOING: a finding, once found, survives the worker being killed.
+
+// The worker deadlocks in iteration 1, keeps going, and is killed by SIGKILL (nothing in the
+// process sees it) in iteration 2, once the deadlock is in its report: the deadlock is kept
+// with its token, the kill is a finding of its own that says so, and iteration 3 goes on in a
+// fresh worker (which deadlocks and ends normally).
+TEST_F(Cli, AKeepGoingWorkerKilledAfterAFindingStillReportsIt) {
+  Result r = weft(explore("KeepsGoingThenKilled", {"-n", "3", "-j", "1", "--batch", "3",
+                                                   "--report", path("r.json")}),
+                  {{"WEFT_KEEP_GOING", "1"}});
+  ASSERT_EQ(r.code, 1) << describe(r);
+  const json ex = read_json("r.json")["explorations"][0];
+  EXPECT_EQ(ex["covered"], json::parse("[[0, 3]]")) << ex.dump(2);
+  const json& fs = ex["findings"];
+  ASSERT_EQ(fs.size(), 3u) << ex.dump(2);
+  EXPECT_EQ(fs[0]["kind"], "deadlock") << fs.dump(2);
+  EXPECT_EQ(fs[0]["iteration"], 0) << fs.dump(2);
+  const std::string token = fs[0]["token"];
+  EXPECT_EQ(token.rfind("w3-", 0), 0u) << fs.dump(2);
+  EXPECT_NE(fs[0]["replay"].get<std::string>().find("replay " + token), std::string::npos);
+  EXPECT_EQ(fs[1]["kind"], "crash") << fs.dump(2);
+  EXPECT_EQ(fs[1]["iteration"], 1) << fs.dump(2);
+  EXPECT_EQ(fs[1]["ended"], "signal SIGKILL (Killed)") << fs.dump(2);
+  EXPECT_NE(fs[1]["report"].get<std::string>().find(
+                "in iteration 2 and reported only the 1 finding it had found before, listed "
+                "on its own (SIGKILL cannot be caught"),
+            std::string::npos)
+      << fs.dump(2);
+  EXPECT_EQ(fs[2]["kind"], "deadlock") << fs.dump(2);
+  EXPECT_EQ(fs[2]["iteration"], 2) << fs.dump(2);
+  // The text shows the deadlock's token and how the worker ended.
+  EXPECT_NE(r.out.find("replay with: " + fs[0]["replay"].get<std::string>()), std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.out.find("the worker ended with signal SIGKILL (Killed)"), std::string::npos)
+      << describe(r);
+  EXPECT_NE(r.out.find("s); 1 worker killed by SIGKILL\n"), std::string::npos)
+      << describe(r);
+  // The kept token replays the deadlock.
+  Result rp = weft({"replay", token, "-e", "Kernels.KeepsGoingThenKilled", "--", KERNELS});
+  EXPECT_EQ(rp.code, 1) << describe(rp);
+  EXPECT_NE(rp.out.find("deadlock"), std::string::npos) << describe(rp);
+}
+
+// A crash after a keep-going finding: the runtime's fatal report (written by the signal
+// handler) holds the finding before it, and the CLI keeps both, each with its token.
+TEST_F(Cli, AKeepGoingWorkerThatCrashesAfterAFindingReportsBoth) {
+  Result r = weft(explore("KeepsGoingThenSegfaults", {"-n", "2", "-j", "1", "--batch", "2", "--report",
+                                                      path("r.json")}),
+                  {{"WEFT_KEEP_GOING", "1"}});
+  ASSERT_EQ(r.code, 1) << describe(r);
+  const json ex = read_json("r.json")["explorations"][0];
+  EXPECT_EQ(ex["covered"], json::parse("[[0, 2]]")) << ex.dump(2);
+  const json& fs = ex["findings"];
+  ASSERT_EQ(fs.size(), 2u) << ex.dump(2);
+  EXPECT_EQ(fs[0]["kind"], "deadlock") << fs.dump(2);
+  EXPECT_EQ(fs[0]["iteration"], 0) << fs.dump(2);
+  EXPECT_EQ(fs[0]["token"].get<std::string>().rfind("w3-", 0), 0u) << fs.dump(2);
+  EXPECT_EQ(fs[1]["kind"], "crash") << fs.dump(2);
+  EXPECT_EQ(fs[1]["iteration"], 1) << fs.dump(2);
+  EXPECT_EQ(fs[1]["token"].get<std::string>().rfind("w3-", 0), 0u) << fs.dump(2);
+  // (How the worker ended is SIGSEGV, or AddressSanitizer's exit status after its own report.)
+  EXPECT_FALSE(fs[1]["ended"].get<std::string>().empty()) << fs.dump(2);
+  EXPECT_EQ(fs[1]["report"].get<std::string>().rfind("signal SIGSEGV (segmentation fault) at "
+                                                      "address", 0),
+            0u)
+      << fs.dump(2);
+}
+
+// The same binary run alone (no CLI) with WEFT_KEEP_GOING and WEFT_REPORT, killed by SIGKILL
+// after its first finding: its report file is whole JSON, says it is partial, and holds the
+// finding with its token; nothing else is left beside it.
+TEST_F(Cli, APlainBinaryKilledAfterAKeepGoingFindingLeavesItInItsReport) {
+  const std::filesystem::path dir = tmp_.path() / "alone";
+  std::filesystem::create_directory(dir);
+  const std::string report = (dir / "report.json").string();
+  Result r = weft_argv({KERNELS, "--gtest_filter=Kernels.KeepsGoingThenKilled"},
+                       {{"WEFT_KEEP_GOING", "1"}, {"WEFT_REPORT", report},
+                        {"WEFT_ITERATIONS", "5"}});
+  ASSERT_EQ(r.code, 128 + SIGKILL) << describe(r);
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    left.push_back(e.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"report.json"});
+  const json j = json::parse(weft::cli::read_file(report));  // whole, or this throws
+  EXPECT_EQ(j["schema"], "weft.explore/1") << j.dump(2);
+  EXPECT_EQ(j["ok"], false) << j.dump(2);
+  EXPECT_EQ(j["partial"], true) << j.dump(2);
+  EXPECT_EQ(j["iterations"], 1) << j.dump(2);
+  ASSERT_EQ(j["findings"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["findings"][0]["kind"], "deadlock") << j.dump(2);
+  EXPECT_EQ(j["findings"][0]["iteration"], 0) << j.dump(2);
+  EXPECT_EQ(j["findings"][0]["token"], j["failure"]["token"]) << j.dump(2);
+  EXPECT_EQ(j["failure"]["token"].get<std::string>().rfind("w3-", 0), 0u) << j.dump(2);
 }
 
 }  // namespace

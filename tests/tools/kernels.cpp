@@ -41,6 +41,39 @@ volatile int* forbidden_page() {
 }
 volatile bool spin_forever = true;
 
+// Whether the WEFT_REPORT file already lists a finding (keep-going writes each as found).
+bool report_lists_a_finding() {
+  const char* path = std::getenv("WEFT_REPORT");
+  if (!path || !*path) return false;
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text.find("\"findings\"") != std::string::npos;
+}
+
+// With WEFT_KEEP_GOING=1: deadlocks in every iteration (receives on a channel nobody sends
+// on), except that an iteration starting once its first finding is in WEFT_REPORT ends the
+// process from a goroutine with `end` instead. The replays that check a finding run before
+// it is written, so they deadlock as it did.
+void deadlock_until_reported_then(void (*end)()) {
+  auto r = weft::explore([end] {
+    if (report_lists_a_finding()) {
+      auto done = weft::make_chan<int>();
+      weft::go([end, done] {
+        end();
+        done.send(1);
+      });
+      (void)done.recv();
+    }
+    auto never = weft::make_chan<int>();
+    (void)never.recv();
+  });
+  EXPECT_TRUE(r.ok()) << r;
+}
+
 }  // namespace
 
 TEST(Kernels, Clean) {
@@ -133,4 +166,16 @@ TEST(Kernels, QuitsQuietlyOnOneSchedule) {
     if (order == std::vector<int>{2, 2, 1, 1}) std::_Exit(0);
   });
   EXPECT_TRUE(r.ok()) << r;
+}
+
+// Keep-going, then killed by SIGKILL (as the out-of-memory killer or a CI timeout kills) once
+// its first finding is known: nothing in the process sees the kill.
+TEST(Kernels, KeepsGoingThenKilled) {
+  deadlock_until_reported_then([] { ::kill(::getpid(), SIGKILL); });
+}
+
+// Keep-going, then a real SIGSEGV once its first finding is known: the runtime's fatal path
+// writes the crash, and must keep the finding before it.
+TEST(Kernels, KeepsGoingThenSegfaults) {
+  deadlock_until_reported_then([] { *forbidden_page() = 1; });
 }

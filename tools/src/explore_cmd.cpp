@@ -309,6 +309,26 @@ RunResult run_explore(const ExploreConfig& cfg) {
     }
     WorkerOutcome o = interpret(w.first, w.count, ended->second, read_file(r.report), out, err,
                                 target.protocol == Protocol::gtest, progress_word);
+    auto add_finding = [&](Finding f) {
+      if (f.strategy.empty()) f.strategy = cfg.strategy;
+      if (f.seed == 0) f.seed = cfg.seed;
+      if (!f.token.empty()) {
+        f.replay = replay_command(target, ex.name, f.token);
+      } else if (f.iteration && !dfs) {
+        // Died without writing its schedule (SIGKILL, _exit): the iteration re-runs alone.
+        f.replay = rerun_command(target, ex.name, f.strategy, f.seed, *f.iteration);
+      }
+      ex.findings.push_back(std::move(f));
+      if (ex.findings.size() >= cfg.max_findings && !stopped[w.exploration]) {
+        stopped[w.exploration] = true;
+        ex.notes.push_back(fmt::format("stopped after {} finding{} (--max-findings)",
+                                       ex.findings.size(), ex.findings.size() == 1 ? "" : "s"));
+        drop_queued(w.exploration);
+      }
+    };
+    // WEFT_KEEP_GOING: what the worker reported before its end (or besides its first
+    // finding), kept whatever else its end says.
+    for (Finding& f : o.also) add_finding(std::move(f));
     if (o.error) {
       // Workers running side by side meet the same bad configuration: said once.
       std::string error = fmt::format("{}: {}", ex.name, *o.error);
@@ -338,24 +358,7 @@ RunResult run_explore(const ExploreConfig& cfg) {
     }
     ex.steps += o.steps;
     result.budget_exhausted |= o.budget_exhausted;
-    if (o.finding) {
-      Finding f = std::move(*o.finding);
-      if (f.strategy.empty()) f.strategy = cfg.strategy;
-      if (f.seed == 0) f.seed = cfg.seed;
-      if (!f.token.empty()) {
-        f.replay = replay_command(target, ex.name, f.token);
-      } else if (f.iteration && !dfs) {
-        // Died without writing its schedule (SIGKILL, _exit): the iteration re-runs alone.
-        f.replay = rerun_command(target, ex.name, f.strategy, f.seed, *f.iteration);
-      }
-      ex.findings.push_back(std::move(f));
-      if (ex.findings.size() >= cfg.max_findings && !stopped[w.exploration]) {
-        stopped[w.exploration] = true;
-        ex.notes.push_back(fmt::format("stopped after {} finding{} (--max-findings)",
-                                       ex.findings.size(), ex.findings.size() == 1 ? "" : "s"));
-        drop_queued(w.exploration);
-      }
-    }
+    if (o.finding) add_finding(std::move(*o.finding));
     // The rest of the batch goes on in a fresh worker.
     if (o.resumable && !stopped[w.exploration] && !out_of_time)
       queue.push_front({w.exploration, o.covered_end, w.first + w.count - o.covered_end, {}});

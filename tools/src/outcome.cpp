@@ -57,6 +57,33 @@ std::optional<FatalReport> parse_fatal_report(const std::string& err) {
   return found;
 }
 
+namespace {
+
+Finding finding_from(const nlohmann::json& fail, const nlohmann::json& run) {
+  Finding f;
+  f.kind = fail.value("kind", "failure");
+  if (fail.contains("iteration") && fail["iteration"].is_number_unsigned())
+    f.iteration = fail["iteration"].get<std::uint64_t>();
+  f.seed = fail.value("seed", run.value("seed", std::uint64_t{0}));
+  f.strategy = fail.value("strategy", run.value("strategy", std::string()));
+  f.token = fail.value("token", std::string());
+  f.report = fail.value("report", std::string());
+  read_failure_fields(fail, f);
+  return f;
+}
+
+bool same_finding(const Finding& a, const Finding& b) {
+  return a.kind == b.kind && a.iteration == b.iteration && a.token == b.token;
+}
+
+// How a worker without a final report ended (steps 2 and 3 of interpret): `reported` is how
+// many findings a partial report of it holds (they are not lost: they are said to be listed).
+WorkerOutcome read_end(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
+                       const std::string& out, const std::string& err, bool status_is_verdict,
+                       std::uint64_t progress, std::size_t reported);
+
+}  // namespace
+
 WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
                         const std::string& report_json, const std::string& out,
                         const std::string& err, bool status_is_verdict,
@@ -65,19 +92,32 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   w.covered_end = first;
   const std::uint64_t end = first + count;
 
-  // 1. The worker finished its explore() call and wrote the result.
+  // 1. The worker finished its explore() call and wrote the result (or, with
+  // WEFT_KEEP_GOING, the findings so far: "partial").
   if (!report_json.empty()) {
     nlohmann::json j = nlohmann::json::parse(report_json, nullptr, false);
+    std::vector<Finding> earlier_runs;  // failures of a dying process's earlier explore() calls
     // A test that called explore() more than once wrote all its results (the runtime's
     // weft.explore-runs/1): the first that failed is the finding, else the last one.
     if (!j.is_discarded() && j.is_object() && j.value("schema", "") == "weft.explore-runs/1" &&
         j["runs"].is_array() && !j["runs"].empty()) {
       nlohmann::json pick = j["runs"].back();
-      for (const auto& run : j["runs"])
-        if (run.is_object() && run.contains("failure") && run["failure"].is_object()) {
-          pick = run;
-          break;
+      if (pick.is_object() && pick.value("partial", false)) {
+        // The process died in its last run (a keep-going one): that run's end is read, and
+        // the earlier runs' failures are kept with its findings.
+        for (std::size_t k = 0; k + 1 < j["runs"].size(); ++k) {
+          const nlohmann::json& run = j["runs"][k];
+          if (run.is_object() && run.contains("failure") && run["failure"].is_object() &&
+              run["failure"].value("kind", "") != "configuration error")
+            earlier_runs.push_back(finding_from(run["failure"], run));
         }
+      } else {
+        for (const auto& run : j["runs"])
+          if (run.is_object() && run.contains("failure") && run["failure"].is_object()) {
+            pick = run;
+            break;
+          }
+      }
       j = std::move(pick);
     }
     if (j.is_discarded() || !j.is_object() || j.value("schema", "") != "weft.explore/1") {
@@ -86,28 +126,69 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
       return w;
     }
     const std::uint64_t ran = j.value("iterations", std::uint64_t{0});
+    const nlohmann::json& fail = j["failure"];
+    // WEFT_KEEP_GOING: every distinct failure, the first also in "failure".
+    std::vector<Finding> listed;
+    if (j.contains("findings") && j["findings"].is_array())
+      for (const auto& x : j["findings"])
+        if (x.is_object()) listed.push_back(finding_from(x, j));
+    if (j.value("partial", false) && fail.is_object()) {
+      // Written as each finding was found; the worker went on and never finished: its end
+      // is read as if there were no report, and every finding the report holds is kept.
+      if (listed.empty()) listed.push_back(finding_from(fail, j));
+      listed.insert(listed.begin(), earlier_runs.begin(), earlier_runs.end());
+      for (Finding& f : listed)
+        if (!f.iteration) f.iteration = first;
+      WorkerOutcome d = read_end(first, count, status, out, err, status_is_verdict, progress,
+                                 listed.size());
+      std::uint64_t reported_end = std::min(end, first + ran);
+      for (const Finding& f : listed) reported_end = std::max(reported_end, std::min(end, *f.iteration + 1));
+      if (reported_end > d.covered_end) {
+        d.covered_end = reported_end;
+        d.resumable = reported_end < end;
+      }
+      d.steps = std::max(d.steps, j.value("steps", std::uint64_t{0}));
+      if (!d.ran_explore) {
+        // Exited 0 outside an iteration without finishing explore(): _exit() between
+        // iterations.
+        d.ran_explore = true;
+        Finding f;
+        f.kind = "crash";
+        f.report = fmt::format("the worker exited with status 0 after its findings, before its "
+                               "exploration finished, and left no final report: something ended "
+                               "the process without running its exit handlers (_exit() or "
+                               "_Exit()); its output:\n{}",
+                               tail(out + err, 4000));
+        f.ended = status.describe();
+        d.finding = std::move(f);
+      }
+      d.also = std::move(listed);
+      return d;
+    }
     w.steps = j.value("steps", std::uint64_t{0});
     w.budget_exhausted = j.value("budget_exhausted", false);
     w.search_exhausted = j.value("exhausted", false);
-    const nlohmann::json& fail = j["failure"];
     if (fail.is_object()) {
       const std::string kind = fail.value("kind", "failure");
       if (kind == "configuration error") {
         w.error = fail.value("report", std::string("configuration error"));
         return w;
       }
-      Finding f;
-      f.kind = kind;
-      f.iteration = fail.value("iteration", first);
-      f.seed = j.value("seed", std::uint64_t{0});
-      f.strategy = j.value("strategy", std::string());
-      f.token = fail.value("token", std::string());
-      f.report = fail.value("report", std::string());
-      read_failure_fields(fail, f);
+      Finding f = finding_from(fail, j);
+      if (!f.iteration) f.iteration = first;
       // Written by the runtime as the worker died (report_file.hpp): how it ended matters.
       if (kind == "crash" || kind == "hang") f.ended = status.describe();
+      w.covered_end = std::min(end, *f.iteration + 1);
+      if (!listed.empty()) {
+        // A keep-going worker explored on after its first finding: all it ran is covered.
+        w.covered_end = std::max(w.covered_end, std::min(end, first + ran));
+        for (Finding& x : listed)
+          if (!same_finding(x, f)) {
+            if (!x.iteration) x.iteration = first;
+            w.also.push_back(std::move(x));
+          }
+      }
       w.finding = std::move(f);
-      w.covered_end = std::min(end, *w.finding->iteration + 1);
     } else {
       w.covered_end = std::min(end, first + ran);
       if (!status.success() && (status_is_verdict || status.signaled)) {
@@ -123,6 +204,24 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     w.resumable = !w.budget_exhausted && w.covered_end < end;
     return w;
   }
+  return read_end(first, count, status, out, err, status_is_verdict, progress, 0);
+}
+
+namespace {
+
+WorkerOutcome read_end(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
+                       const std::string& out, const std::string& err, bool status_is_verdict,
+                       std::uint64_t progress, std::size_t reported) {
+  WorkerOutcome w;
+  w.covered_end = first;
+  const std::uint64_t end = first + count;
+  // What the worker had reported before it ended, which the finding of its end is not.
+  const std::string no_report =
+      reported == 0 ? std::string("left no report")
+                    : fmt::format("reported only the {} finding{} it had found before, listed "
+                                  "on {} own",
+                                  reported, reported == 1 ? "" : "s",
+                                  reported == 1 ? "its" : "their");
 
   // 2. It died during an iteration: the runtime printed a report with the token.
   if (auto fatal = parse_fatal_report(err)) {
@@ -172,12 +271,12 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
       if (in_iteration) {
         f.iteration = in_iteration;
         died_at(*in_iteration);
-        f.report = fmt::format("the worker exited with status 0 in iteration {} and left no "
-                               "report: something ended the process without running its exit "
+        f.report = fmt::format("the worker exited with status 0 in iteration {} and {}: "
+                               "something ended the process without running its exit "
                                "handlers (_exit() or _Exit()), so its schedule was not written; "
                                "the iteration runs again alone with the command below; its "
                                "output:\n{}",
-                               *in_iteration + 1, tail(both, 4000));
+                               *in_iteration + 1, no_report, tail(both, 4000));
       } else {
         f.report = fmt::format("the worker exited with status 0 in the middle of its test and "
                                "left no report: something ended the process without running its "
@@ -206,11 +305,11 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
     // The runtime had said it started this iteration and not that it ended.
     f.iteration = in_iteration;
     died_at(*in_iteration);
-    f.report = fmt::format("the worker ended with {} in iteration {} and left no report{}, so its "
+    f.report = fmt::format("the worker ended with {} in iteration {} and {}{}, so its "
                            "schedule was not written and there is no token; the iteration runs "
                            "again alone (its schedule depends only on the strategy, the seed and "
                            "its number) with the command below; its output:\n{}",
-                           status.describe(), *in_iteration + 1,
+                           status.describe(), *in_iteration + 1, no_report,
                            killed ? " (SIGKILL cannot be caught: the out-of-memory killer, a "
                                     "memory limit of the cgroup, or kill -9)"
                                   : "",
@@ -221,15 +320,15 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   if (after_iteration) {
     died_at(*after_iteration);
     f.report = fmt::format("the worker ended with {} after iteration {}, outside any explored "
-                           "iteration, and left no report, so no schedule reproduces it; the "
+                           "iteration, and {}, so no schedule reproduces it; the "
                            "iterations after it go on in a fresh worker; its output:\n{}",
-                           status.describe(), *after_iteration + 1, tail(both, 4000));
+                           status.describe(), *after_iteration + 1, no_report, tail(both, 4000));
     w.finding = std::move(f);
     return w;
   }
-  f.report = fmt::format("the worker ended with {} and left no report, so no schedule "
+  f.report = fmt::format("the worker ended with {} and {}, so no schedule "
                          "reproduces it: {}; its output:\n{}",
-                         status.describe(),
+                         status.describe(), no_report,
                          killed ? "SIGKILL cannot be caught, so it may have come in an explored "
                                   "iteration (the out-of-memory killer, a memory limit of the "
                                   "cgroup, or kill -9) or outside one"
@@ -239,5 +338,7 @@ WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStat
   w.finding = std::move(f);
   return w;
 }
+
+}  // namespace
 
 }  // namespace weft::cli

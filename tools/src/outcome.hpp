@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "process.hpp"
 #include "run_result.hpp"
@@ -28,6 +29,10 @@ struct WorkerOutcome {
   std::uint64_t covered_end = 0;  // iterations [first, covered_end) were explored
   std::uint64_t steps = 0;
   std::optional<Finding> finding;
+  // WEFT_KEEP_GOING: the other findings the worker reported, in the order found: of a
+  // finished report, every distinct failure after the first (`finding`); of a report written
+  // while it went on ("partial": true) or as it died, each found before `finding`, its end.
+  std::vector<Finding> also;
   std::optional<std::string> error;  // a configuration or environment error
   bool ran_explore = true;           // false: the binary exited 0 without a report
   bool budget_exhausted = false;
@@ -43,6 +48,8 @@ struct WorkerOutcome {
 // `progress`: the word the worker left in its WEFT_PROGRESS file (runtime/src/progress.hpp;
 // 0 when none): with neither a report nor a fatal report, it says which iteration the
 // worker died in, or after which one.
+// A partial report (the findings so far, written as each was found under WEFT_KEEP_GOING)
+// from a worker that then died gives `also`; its end is read as if there were no report.
 WorkerOutcome interpret(std::uint64_t first, std::uint64_t count, const ExitStatus& status,
                         const std::string& report_json, const std::string& out,
                         const std::string& err, bool status_is_verdict = true,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -289,11 +290,21 @@ std::string render_text(const RunResult& r) {
     }
   }
   for (const auto& err : r.errors) out += fmt::format("\nerror: {}{}", err, err.ends_with('\n') ? "" : "\n");
-  out += fmt::format("\nsummary: {} exploration{}, {} finding{}, {} error{} ({:.1f}s){}\n",
+  // Workers a signal ended (a crash, or SIGKILL from the out-of-memory killer, a CI timeout
+  // or the user), by signal: each is a finding above, which says what it had found before.
+  std::map<std::string, std::size_t> by_signal;
+  for (const auto& e : r.explorations)
+    for (const auto& f : e.findings)
+      if (f.ended.rfind("signal ", 0) == 0) ++by_signal[f.ended.substr(7, f.ended.find(' ', 7) - 7)];
+  std::string killed;
+  for (const auto& [sig, n] : by_signal)
+    killed += fmt::format("{} {} worker{} killed by {}", killed.empty() ? ";" : ",", n,
+                          n == 1 ? "" : "s", sig);
+  out += fmt::format("\nsummary: {} exploration{}, {} finding{}, {} error{} ({:.1f}s){}{}\n",
                      r.explorations.size(), r.explorations.size() == 1 ? "" : "s",
                      r.finding_count(), r.finding_count() == 1 ? "" : "s", r.errors.size(),
                      r.errors.size() == 1 ? "" : "s", r.seconds,
-                     r.budget_exhausted ? "; stopped by the time budget" : "");
+                     r.budget_exhausted ? "; stopped by the time budget" : "", killed);
   if (!r.expect_file.empty()) {
     const std::size_t fresh = r.new_finding_count(), missing = r.missing_count();
     out += fmt::format("expected findings ({}): {} found as expected, {} new, {} missing{} -> {}\n",

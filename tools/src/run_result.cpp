@@ -263,16 +263,37 @@ RunResult from_json(const nlohmann::json& j, const std::string& source, const st
     ExplorationResult e;
     e.name = name;
     e.steps = j.value("steps", std::uint64_t{0});
+    // WEFT_KEEP_GOING: every distinct failure ("findings"; the first is also "failure", or
+    // of a crash written as the process died, the last).
+    if (j.contains("findings") && j["findings"].is_array()) {
+      std::size_t k = 0;
+      for (const auto& x : j["findings"]) {
+        Finding f = finding_from(x, fmt::format("{}: findings[{}]", source, k++));
+        f.seed = r.seed;
+        f.strategy = r.strategy;
+        e.findings.push_back(std::move(f));
+      }
+    }
     if (j.contains("failure") && j["failure"].is_object()) {
       Finding f = finding_from(j["failure"], source + ": failure");
       f.seed = r.seed;
       f.strategy = r.strategy;
       if (f.kind == "configuration error") {
         r.errors.push_back(f.report);
-      } else {
+      } else if (std::none_of(e.findings.begin(), e.findings.end(), [&](const Finding& x) {
+                   return x.kind == f.kind && x.iteration == f.iteration && x.token == f.token;
+                 })) {
         e.findings.push_back(std::move(f));
       }
     }
+    std::stable_sort(e.findings.begin(), e.findings.end(), [](const Finding& a, const Finding& b) {
+      return a.iteration.value_or(UINT64_MAX) < b.iteration.value_or(UINT64_MAX);
+    });
+    if (j.value("partial", false))
+      e.notes.push_back(fmt::format(
+          "the process ended before this exploration finished: the report holds what it had "
+          "found after {} iteration{}, written as each finding was found (WEFT_KEEP_GOING)",
+          n, n == 1 ? "" : "s"));
     if (n > 0) e.covered = {{0, n}};
     r.explorations.push_back(std::move(e));
     return r;

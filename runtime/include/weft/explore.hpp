@@ -92,7 +92,9 @@ struct ExploreOptions {
   std::uint64_t dfs_shard = 0;
   std::uint64_t dfs_shards = 1;
   // Keep exploring after a failure until `iterations`; each distinct failure (kind and
-  // source locations) is reported once, in `ExploreResult::findings`.
+  // source locations) is reported once, in `ExploreResult::findings`. With WEFT_REPORT (and
+  // use_environment), each new one is also written there the moment it is found (the result
+  // so far, "partial": true), so that a process killed later still leaves it.
   bool keep_going = false;
   // Usable goroutine stack size in bytes (rounded up to whole pages; a guard page is added).
   // Reserved, not committed: only the pages a goroutine touches cost memory.
