@@ -198,6 +198,7 @@ void expect_try_locks_take_a_lock_released_before_they_came() {
       opts(weft::StrategyKind::dfs, 10'000));
   EXPECT_TRUE(r.ok()) << r;
   EXPECT_TRUE(r.exhausted);
+}
 
 // ---------------------------------------------------------------------------------------
 // A w3 token's bytes (schedule.hpp): its parts, and the same schedule as an older w3 token.
