@@ -146,9 +146,18 @@ std::size_t ControlledScheduler::choose(std::size_t n) {
 }
 
 bool ControlledScheduler::fails_before_release(std::uint64_t released_at) {
-  // Released at or after this goroutine's point (same thread: the difference is small).
-  if (!cur_ || released_at - cur_->at_point >= kStampSpan) return false;
-  return choose(2) == 1;
+  if (!cur_) return false;
+  G& g = *cur_;
+  // A goroutine whose previous operation was a try-lock that failed this way has done
+  // nothing since that a release does not commute with: this one may be ordered from the
+  // same point, so two tries in a row can both fail inside one critical section.
+  const std::uint64_t from = g.failed_at_ops + 1 == g.ops ? g.failed_from : g.at_point;
+  // Released at or after that point (same thread: the difference is small).
+  if (released_at - from >= kStampSpan) return false;
+  if (choose(2) != 1) return false;
+  g.failed_from = from;
+  g.failed_at_ops = g.ops;
+  return true;
 }
 
 void ControlledScheduler::record(std::size_t c) {

@@ -77,6 +77,11 @@ struct G {
   // Under the controlled scheduler: the point stamp (Scheduler::point_stamp) at which it
   // last reached a scheduling point.
   std::uint64_t at_point = 0;
+  // A try-lock that failed as if before a release (Scheduler::fails_before_release): the
+  // point it was ordered from, and the goroutine's `ops` then. A try-lock at its very next
+  // operation may be ordered from that point too.
+  std::uint64_t failed_from = 0;
+  std::uint64_t failed_at_ops = ~std::uint64_t{0};
   std::uint64_t polled_at = ~std::uint64_t{0};
   std::uint32_t poll_streak = 0;
   // The body: on the heap in `fn`, or (weft::run, go.hpp's spawn_body) built in place in

@@ -61,8 +61,10 @@ class Rng;
 // is refused ("recorded by an older weft; re-run the exploration to get a new token")
 // rather than replayed as some other schedule. Version 1: the points of weft 0.1. Version 2:
 // unlocks are not scheduling points, and a try-lock of a mutex released since the trying
-// goroutine's point is a choice (controlled.hpp).
-inline constexpr std::uint32_t kScheduleSemantics = 2;
+// goroutine's point is a choice (controlled.hpp). Version 3: RWMutex and std::shared_mutex
+// unlocks are not points either (with the same try-lock choice), and a try-lock right after
+// one that failed that way may fail as if before a release since the first one's point.
+inline constexpr std::uint32_t kScheduleSemantics = 3;
 
 // The bits of TokenFingerprint::space (the "w3-" header above).
 enum : std::uint32_t {

@@ -171,7 +171,6 @@ void Mutex::unlock_slow(std::source_location where) {
       state_.store(0, std::memory_order_relaxed);
       return;
     }
-    released_at_ = sched->unlocking(loc);
   } else {
     detail::visible(loc, detail::OpKind::unlock, this);
   }
@@ -181,6 +180,9 @@ void Mutex::unlock_slow(std::source_location where) {
     if (unwinding_from_teardown()) return;
     throw Panic("sync: unlock of unlocked mutex", loc);
   }
+  // Stamped once it is a release (a recovered "unlock of unlocked" panic released nothing
+  // a try_lock could be ordered before).
+  if (controlled(sched)) released_at_ = sched->unlocking(loc);
   // The lock's own clock: the unlocker acquired it when it locked, so its clock already
   // holds everything the lock's clock did, and a copy is exact (and cheaper than a join).
   hb::release_store(this);

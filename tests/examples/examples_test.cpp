@@ -190,10 +190,10 @@ TEST(Runner, ATokenFromAnotherExampleIsRefusedAndOneThatDoesNotFitDiverges) {
               std::string::npos)
         << e.what();
   }
-  // A w3 token that names no exploration (semantics 2, space 7, test 0) and whose one
+  // A w3 token that names no exploration (semantics 3, space 7, test 0) and whose one
   // choice, 127, fits no schedule of worker-pool: a diverged replay, said so.
   std::ostringstream out;
-  EXPECT_FALSE(as_expected(replay_example(*find_example("worker-pool"), "w3-AgcAAAAABH8", out)));
+  EXPECT_FALSE(as_expected(replay_example(*find_example("worker-pool"), "w3-AwcAAAAABH8", out)));
   EXPECT_NE(out.str().find("REPLAY DIVERGED"), std::string::npos) << out.str();
 }
 

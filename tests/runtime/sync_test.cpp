@@ -268,6 +268,47 @@ TEST(SyncMutex, TryLockCanFailInsideACriticalSectionWithNoOtherOperation) {
   EXPECT_EQ(answers, (std::set<bool>{false, true}));
 }
 
+// Two tries in a row, both inside one critical section with nothing else in it, both fail
+// on real hardware: the second may be ordered from the first one's point too, so dfs reaches
+// 0, 1 and 2 failures (and a std::mutex the same).
+template <class M>
+std::set<int> failures_of_two_tries() {
+  std::set<int> failures;
+  weft::ExploreResult r = weft::explore(
+      [&] {
+        M mu;
+        weft::WaitGroup wg;
+        int failed = 0;
+        wg.add(2);
+        weft::go([&] {
+          mu.lock();
+          mu.unlock();
+          wg.done();
+        });
+        weft::go([&] {
+          for (int i = 0; i < 2; ++i) {
+            if (mu.try_lock()) {
+              mu.unlock();
+              break;
+            }
+            ++failed;
+          }
+          wg.done();
+        });
+        wg.wait();
+        failures.insert(failed);
+      },
+      weft_test::opts(weft::StrategyKind::dfs, 10'000));
+  EXPECT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted);
+  return failures;
+}
+
+TEST(SyncMutex, TwoTriesInARowCanBothFailInsideOneCriticalSection) {
+  EXPECT_EQ(failures_of_two_tries<weft::Mutex>(), (std::set<int>{0, 1, 2}));
+  EXPECT_EQ(failures_of_two_tries<std::mutex>(), (std::set<int>{0, 1, 2}));
+}
+
 // ...and its failing schedule replays: the choice is in the token.
 TEST(SyncMutex, TryLockFailingBeforeAnUnlockReplaysFromItsToken) {
   auto body = [] {

@@ -96,9 +96,9 @@ TEST_F(Minimize, AScheduleThatDoesNotFailHasNothingToShrink) {
   EXPECT_EQ(older.code, 2) << older.out << older.err;
   EXPECT_NE(older.err.find("recorded by an older weft"), std::string::npos) << older.err;
   // Kernels.Clean has one choice (which goroutine runs after main blocks in recv);
-  // "w3-AgAAAAAABAA" names no test and holds a literal operation of one choice, 0
-  // (runtime/src/schedule.hpp): a passing schedule.
-  Result clean = weft({"minimize", "w3-AgAAAAAABAA", "-e", "Kernels.Clean", "--", KERNELS});
+  // "w3-AwAAAAAABAA" (schedule semantics 3) names no test and holds a literal operation of
+  // one choice, 0 (runtime/src/schedule.hpp): a passing schedule.
+  Result clean = weft({"minimize", "w3-AwAAAAAABAA", "-e", "Kernels.Clean", "--", KERNELS});
   EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
   EXPECT_NE(clean.out.find("ran without failure: there is nothing to shrink"), std::string::npos)
       << clean.out;

@@ -8,7 +8,8 @@
 //   weft::Once once;  once.do_([] { init(); });
 //   weft::Cond cond(mu);  cond.wait(); cond.signal(); cond.broadcast();
 //
-// Every operation is a visible operation under weft::explore and reports its
+// Under weft::explore every operation but an unlock (Mutex, RWMutex: see the README,
+// "Unlocks are not scheduling points") is a scheduling point, and every one reports its
 // happens-before edges: the n-th Unlock happens before the (n+1)-th Lock returns; RUnlock
 // happens before the next Lock returns and Unlock before the next RLock returns; Done
 // happens before the Wait it releases returns; the return of Once's function happens before
