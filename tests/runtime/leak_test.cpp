@@ -15,6 +15,7 @@
 #include <string>
 
 #include "weft/weft.hpp"
+#include "test_support.hpp"
 
 namespace leak_test {  // this file's names, apart from the other tests' in a unity build
 
@@ -61,9 +62,7 @@ std::string line_above(const std::source_location& probe) {
          std::to_string(probe.column()) + " in " + probe.function_name();
 }
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using weft_test::contains;
 
 TEST(Leak, BlockedSenderIsReportedWithTheExactDump) {
   std::string blocked_at, created_at;

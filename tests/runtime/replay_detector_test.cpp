@@ -31,9 +31,7 @@ using weft_test::as_older_w3;
 using weft_test::opts;
 using weft_test::parts_of;
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using weft_test::contains;
 
 // ---------------------------------------------------------------------------------------
 // Bodies.

@@ -28,22 +28,12 @@ using weft_test::as_older_w3;
 using weft_test::opts;
 using weft_test::parts_of;
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using weft_test::contains;
 
 // ---------------------------------------------------------------------------------------
 // Bodies.
 
-// Fails on every schedule after a few choices.
-void fails_after_a_handoff() {
-  auto c = weft::make_chan<int>();
-  weft::go([c] { c.send(1); });
-  weft::go([c] { c.send(2); });
-  const int first = c.recv();
-  (void)c.recv();
-  weft::check(first == 0, "no goroutine sends 0");
-}
+using weft_test::fails_after_a_handoff;
 
 weft::ExploreOptions replay_options(const std::string& token, const std::string& name = "") {
   weft::ExploreOptions o = opts(1);

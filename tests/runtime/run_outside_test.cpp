@@ -283,6 +283,19 @@ TEST_P(RunOutside, AWakeUpAfterMainReturnedIsDroppedAndTheOperationCompletes) {
   EXPECT_FALSE(receiver_ran.load());
 }
 
+// A thread (not the run's) that takes n dumps of the run in progress into `out`, holding the
+// run whole during each, then sets `done`.
+std::thread dump_thread(int n, std::vector<std::string>& out, std::atomic<bool>& done) {
+  return std::thread([n, &out, &done] {
+    for (int i = 0; i < n; ++i) {
+      const weft::detail::OutsideOp op;
+      auto* s = static_cast<weft::detail::ParallelScheduler*>(weft::detail::run_in_progress());
+      out.push_back(s->dump());
+    }
+    done = true;
+  });
+}
+
 // The goroutine dump (fatal errors, SIGQUIT, weft::dump_goroutines) reads the records of
 // goroutines that other processors are running, parking and readying: each field it prints is
 // read whole (relaxed atomics; ThreadSanitizer, which runs this test, reported the plain
@@ -297,15 +310,7 @@ TEST_P(RunOutside, ADumpFromAnotherThreadReadsRunningGoroutinesWhole) {
                 for (int v = ping.recv(); v >= 0; v = ping.recv()) pong.send(v);
               });
               std::atomic<bool> done{false};
-              std::thread t([&] {
-                for (int i = 0; i < kDumps; ++i) {
-                  const weft::detail::OutsideOp op;  // the run stays whole meanwhile
-                  auto* s = static_cast<weft::detail::ParallelScheduler*>(
-                      weft::detail::run_in_progress());
-                  dumps.push_back(s->dump());
-                }
-                done = true;
-              });
+              std::thread t = dump_thread(kDumps, dumps, done);
               while (!done.load()) {
                 ping.send(1);
                 (void)pong.recv();
@@ -344,15 +349,7 @@ TEST_P(RunOutside, ADumpWhileNamedGoroutinesComeAndGoPrintsWholeNames) {
   std::vector<std::string> dumps;
   ASSERT_EQ(weft::run([&] {
               std::atomic<bool> done{false};
-              std::thread t([&] {
-                for (int i = 0; i < kDumps; ++i) {
-                  const weft::detail::OutsideOp op;  // the run stays whole meanwhile
-                  auto* s = static_cast<weft::detail::ParallelScheduler*>(
-                      weft::detail::run_in_progress());
-                  dumps.push_back(s->dump());
-                }
-                done = true;
-              });
+              std::thread t = dump_thread(kDumps, dumps, done);
               for (int round = 0; !done.load(); ++round) {
                 weft::WaitGroup wg;
                 wg.add(3);

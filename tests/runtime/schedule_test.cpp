@@ -204,6 +204,19 @@ TEST(Schedule, TokensCarryTheirFingerprintAndOlderTokensStillRead) {
 // ---------------------------------------------------------------------------------------
 // Through explore.
 
+// Replays `found`'s token (found by exploring `body` with `o`, which names the exploration:
+// a token with no name is replayed only at the explore() call that recorded it): the same
+// failure, report and token again.
+void expect_replays_whole(void (*body)(), weft::ExploreOptions o, const weft::ExploreResult& found) {
+  o.strategy = weft::StrategyKind::replay;
+  o.replay = found.token;
+  const weft::ExploreResult again = weft::explore(body, o);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.failure->kind, found.failure->kind);
+  EXPECT_EQ(again.failure->report, found.failure->report);
+  EXPECT_EQ(again.token, found.token);
+}
+
 void livelock() {
   auto a = weft::make_chan<int>();
   auto b = weft::make_chan<int>();
@@ -229,20 +242,14 @@ TEST(Schedule, LongLivelockTokenIsSmallAndReplays) {
   o.use_environment = false;
   o.detect_races = false;
   o.max_steps = 200'000;
+  o.name = "Schedule.LongLivelockTokenIsSmallAndReplays";
   auto found = weft::explore(livelock, o);
   ASSERT_FALSE(found.ok());
   ASSERT_EQ(found.failure->kind, weft::FailureKind::step_limit);
   ASSERT_GT(found.decisions, 100'000u) << "every step of the livelock is a decision";
   EXPECT_LT(found.token.size(), 2048u) << found.token.size() << " characters";
 
-  weft::ExploreOptions r = o;
-  r.strategy = weft::StrategyKind::replay;
-  r.replay = found.token;
-  auto again = weft::explore(livelock, r);
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.failure->kind, weft::FailureKind::step_limit);
-  EXPECT_EQ(again.failure->report, found.failure->report);
-  EXPECT_EQ(again.token, found.token);
+  expect_replays_whole(livelock, o, found);
 }
 
 // Eight goroutines taking one mutex in turn forever: under urw's first iteration every
@@ -270,20 +277,14 @@ TEST(Schedule, UniformUrwDecisionsRecordAsDrawsAndReplay) {
   o.detect_races = false;
   o.strategy = weft::StrategyKind::urw;
   o.max_steps = 100'000;
+  o.name = "Schedule.UniformUrwDecisionsRecordAsDrawsAndReplay";
   auto found = weft::explore(lock_forever, o);
   ASSERT_FALSE(found.ok());
   ASSERT_EQ(found.failure->kind, weft::FailureKind::step_limit);
   ASSERT_GT(found.decisions, 90'000u) << "every lock is a decision among eight";
   EXPECT_LT(found.token.size(), 512u) << found.token.size() << " characters";
 
-  weft::ExploreOptions r = o;
-  r.strategy = weft::StrategyKind::replay;
-  r.replay = found.token;
-  auto again = weft::explore(lock_forever, r);
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.failure->kind, weft::FailureKind::step_limit);
-  EXPECT_EQ(again.failure->report, found.failure->report);
-  EXPECT_EQ(again.token, found.token);
+  expect_replays_whole(lock_forever, o, found);
 }
 
 TEST(Schedule, ALiteralTokenReplaysAndItsScheduleIsRecordedTheSame) {
@@ -330,15 +331,7 @@ TEST(Schedule, ALiteralTokenReplaysAndItsScheduleIsRecordedTheSame) {
   EXPECT_EQ(again.token, failed.token);
 }
 
-// A body that fails on every schedule after a few choices.
-void fails_after_a_handoff() {
-  auto c = weft::make_chan<int>();
-  weft::go([c] { c.send(1); });
-  weft::go([c] { c.send(2); });
-  const int first = c.recv();
-  (void)c.recv();
-  weft::check(first == 0, "no goroutine sends 0");
-}
+using weft_test::fails_after_a_handoff;
 
 // The failure replaying `token` under `name` (and schedule_accesses) gives.
 weft::ExploreResult replay_as(const std::string& token, const std::string& name,

@@ -19,6 +19,7 @@
 #include "weft/instr.hpp"
 #include "weft/instr_atomic.hpp"
 #include "weft/weft.hpp"
+#include "test_support.hpp"
 
 namespace std_atomic_test {  // this file's names, apart from the other tests' in a unity build
 
@@ -37,9 +38,7 @@ weft::ExploreOptions opts(std::uint64_t iterations = 200, std::uint64_t seed = 1
   return o;
 }
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using weft_test::contains;
 
 // ---- a spinlock, right and wrong ------------------------------------------------------------
 

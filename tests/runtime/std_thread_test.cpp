@@ -55,9 +55,7 @@ void expect_ok(F body, std::uint64_t iterations = 200) {
   EXPECT_EQ(r.iterations, iterations);
 }
 
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
+using weft_test::contains;
 
 // ---------------------------------------------------------------------------------------
 // A bounded queue as people write it, with its two classic bugs behind switches.

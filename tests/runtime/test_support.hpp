@@ -17,6 +17,21 @@
 
 namespace weft_test {
 
+// Whether `s` contains `part` (reports, dumps).
+inline bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+// A body that fails on every schedule after a few choices (a token's tests).
+inline void fails_after_a_handoff() {
+  auto c = weft::make_chan<int>();
+  weft::go([c] { c.send(1); });
+  weft::go([c] { c.send(2); });
+  const int first = c.recv();
+  (void)c.recv();
+  weft::check(first == 0, "no goroutine sends 0");
+}
+
 // Options for an exploration of `iterations` schedules that no WEFT_* variable steers.
 inline weft::ExploreOptions opts(std::uint64_t iterations = 200) {
   return weft::gtest::isolated(iterations);
