@@ -12,7 +12,7 @@
 #include "goroutine.hpp"
 #include "weft/detail/runtime.hpp"
 #include "weft/events.hpp"
-#include "weft/explore.hpp"
+#include "weft/failure.hpp"
 
 namespace weft::detail {
 
