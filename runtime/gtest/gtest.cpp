@@ -120,9 +120,11 @@ bool init(int, char**) {
 
 bool apply_shard(ExploreOptions& o) {
   if (shard().count == 1) return true;
-  if (o.use_environment) {
+  // The environment first (it may set the iterations to slice), once: explore() still
+  // writes WEFT_REPORT and the fatal report file (use_environment stays on).
+  if (o.use_environment && !o.environment_applied) {
     apply_environment(o);
-    o.use_environment = false;
+    o.environment_applied = true;
   }
   if (o.strategy == StrategyKind::replay) return shard().index == 0;
   if (o.strategy == StrategyKind::dfs) {  // the search tree is split, not the iterations

@@ -346,7 +346,7 @@ struct Prepared {
 };
 
 Prepared prepare(ExploreOptions& options, const std::source_location& where) {
-  if (options.use_environment) apply_environment(options);
+  if (options.use_environment && !options.environment_applied) apply_environment(options);
   validate(options);
   Prepared p;
   // Spurious wake-ups are read where a condition variable waits (std_sync.cpp), from the

@@ -138,8 +138,13 @@ struct ExploreOptions {
   // `weft minimize` asks for through WEFT_MINIMIZE=<token>); otherwise a replay is reported
   // as it ran.
   bool minimize_replayed = false;
-  // Apply WEFT_* environment variables on top of these options.
+  // Apply WEFT_* environment variables on top of these options (and write WEFT_REPORT,
+  // take WEFT_PROGRESS and WEFT_REPLAY's name from the environment).
   bool use_environment = true;
+  // Set by a caller that applied the WEFT_* variables itself (apply_environment; weft::gtest's
+  // sharding slices the iterations after that): explore() does not apply them again, and does
+  // the rest use_environment asks for.
+  bool environment_applied = false;
   // Observers of every event (tests use a recorder); not owned.
   std::vector<EventSink*> sinks;
 };
