@@ -10,6 +10,7 @@
 
 #include "outcome.hpp"
 #include "process.hpp"
+#include "render.hpp"
 #include "run_result.hpp"
 
 namespace {
@@ -173,6 +174,19 @@ TEST(ReportRead, WeftReportReadsEveryKeepGoingFindingAndSaysWhenPartial) {
                                               "finished"),
             std::string::npos)
       << cut.explorations[0].notes[0];
+}
+
+// `weft report` on a test binary's own WEFT_REPORT: the header says what it read (no binary,
+// no protocol: not "(report) (?)") and counts its iterations.
+TEST(ReportRead, ATestBinarysOwnReportSaysSoInTheHeader) {
+  const std::string many = weft::cli::render_text(weft::cli::from_json(run_json(7), "r.json", "r"));
+  EXPECT_EQ(many.rfind("weft: a test binary's WEFT_REPORT, strategy random, seed 5, 7 iterations "
+                       "per exploration\n",
+                       0),
+            0u)
+      << many;
+  const std::string one = weft::cli::render_text(weft::cli::from_json(run_json(1), "r.json", "r"));
+  EXPECT_NE(one.find(", 1 iteration per exploration\n"), std::string::npos) << one;
 }
 
 }  // namespace

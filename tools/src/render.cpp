@@ -249,9 +249,12 @@ std::string render_text(const RunResult& r) {
   std::string out;
   std::string shard;
   if (r.shard_count > 1) shard = fmt::format(", shard slice {}", ranges_text(r.shards));
-  out += fmt::format("weft: {} ({}), strategy {}, seed {}, {} iterations per exploration{}\n\n",
-                     r.binary.empty() ? "(report)" : r.binary,
-                     r.protocol.empty() ? "?" : r.protocol, r.strategy, r.seed, r.iterations,
+  // A test binary's own WEFT_REPORT (weft report FILE) names no binary or protocol.
+  const std::string source =
+      r.binary.empty() ? std::string("a test binary's WEFT_REPORT")
+                       : fmt::format("{} ({})", r.binary, r.protocol.empty() ? "?" : r.protocol);
+  out += fmt::format("weft: {}, strategy {}, seed {}, {} iteration{} per exploration{}\n\n",
+                     source, r.strategy, r.seed, r.iterations, r.iterations == 1 ? "" : "s",
                      shard);
   std::size_t width = 0;
   for (const auto& e : r.explorations) width = std::max(width, e.name.size());
