@@ -48,6 +48,8 @@ constexpr std::uint64_t kTeardownSteps = 10'000;
 // makes), so stamps of two threads never meet and a difference below 2^44 means "the same
 // thread, later".
 constexpr std::uint64_t kStampSpan = std::uint64_t{1} << 44;
+// The most try-locks in a row that may fail as if before one release (fails_before_release).
+constexpr std::uint32_t kFailStreakMax = 3;
 std::atomic<std::uint64_t> next_stamp_base{0};
 thread_local std::uint64_t tls_point_stamp = 0;
 
@@ -150,11 +152,16 @@ bool ControlledScheduler::fails_before_release(std::uint64_t released_at) {
   G& g = *cur_;
   // A goroutine whose previous operation was a try-lock that failed this way has done
   // nothing since that a release does not commute with: this one may be ordered from the
-  // same point, so two tries in a row can both fail inside one critical section.
-  const std::uint64_t from = g.failed_at_ops + 1 == g.ops ? g.failed_from : g.at_point;
+  // same point, so tries in a row can all fail inside one critical section. At most
+  // kFailStreakMax of them: a loop that spins on a try-lock would otherwise have schedules
+  // that fail it forever (the releaser never running again), an infinite tree for dfs and a
+  // false livelock at the step limit.
+  const bool streak = g.failed_at_ops + 1 == g.ops && g.failed_streak < kFailStreakMax;
+  const std::uint64_t from = streak ? g.failed_from : g.at_point;
   // Released at or after that point (same thread: the difference is small).
   if (released_at - from >= kStampSpan) return false;
   if (choose(2) != 1) return false;
+  g.failed_streak = streak ? g.failed_streak + 1 : 1;
   g.failed_from = from;
   g.failed_at_ops = g.ops;
   return true;

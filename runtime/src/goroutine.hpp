@@ -79,9 +79,10 @@ struct G {
   std::uint64_t at_point = 0;
   // A try-lock that failed as if before a release (Scheduler::fails_before_release): the
   // point it was ordered from, and the goroutine's `ops` then. A try-lock at its very next
-  // operation may be ordered from that point too.
+  // operation may be ordered from that point too (up to a bound, controlled.cpp).
   std::uint64_t failed_from = 0;
   std::uint64_t failed_at_ops = ~std::uint64_t{0};
+  std::uint32_t failed_streak = 0;  // how many in a row failed that way
   std::uint64_t polled_at = ~std::uint64_t{0};
   std::uint32_t poll_streak = 0;
   // The body: on the heap in `fn`, or (weft::run, go.hpp's spawn_body) built in place in

@@ -309,6 +309,35 @@ TEST(SyncMutex, TwoTriesInARowCanBothFailInsideOneCriticalSection) {
   EXPECT_EQ(failures_of_two_tries<std::mutex>(), (std::set<int>{0, 1, 2}));
 }
 
+// ...but not forever: a loop spinning on try_lock against a section that released the lock
+// fails at most a few tries in a row that way, so dfs exhausts its schedules (an unbounded
+// streak made the tree infinite and ended at the step limit as a false livelock).
+TEST(SyncMutex, ASpinOnTryLockFailsBeforeAReleaseOnlyAFewTimes) {
+  std::set<int> failures;
+  weft::ExploreOptions o = weft_test::opts(weft::StrategyKind::dfs, 10'000);
+  o.max_steps = 5'000;
+  weft::ExploreResult r = weft::explore(
+      [&] {
+        weft::Mutex mu;
+        weft::WaitGroup wg;
+        wg.add(1);
+        weft::go([&] {
+          mu.lock();
+          mu.unlock();
+          wg.done();
+        });
+        int failed = 0;
+        while (!mu.try_lock()) ++failed;
+        mu.unlock();
+        wg.wait();
+        failures.insert(failed);
+      },
+      o);
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_TRUE(r.exhausted) << r;
+  EXPECT_EQ(failures, (std::set<int>{0, 1, 2, 3}));
+}
+
 // ...and its failing schedule replays: the choice is in the token.
 TEST(SyncMutex, TryLockFailingBeforeAnUnlockReplaysFromItsToken) {
   auto body = [] {
