@@ -489,8 +489,9 @@ ExploreResult explore(std::function<void()> body, ExploreOptions options,
   live.seed = options.seed;
   live.stack_size = stacks.stack_size();
   detail::CrashGuard crash_guard(live);
-  detail::FatalReportFile fatal_file(options.use_environment ? std::getenv("WEFT_REPORT") : nullptr,
-                                     options, first);
+  const char* report = options.use_environment ? std::getenv("WEFT_REPORT") : nullptr;
+  if (report && *report) detail::claim_report_path(report);  // not an earlier process's report
+  detail::FatalReportFile fatal_file(report, options, first);
   detail::Watchdog watchdog(live, options.hang_timeout, options.time_budget);
   if (options.strategy == StrategyKind::dfs) result.preemption_bound = options.dfs_preemption_bound;
   std::set<std::string> seen;  // keep_going: the failures found so far (failure_key)

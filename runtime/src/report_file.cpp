@@ -126,6 +126,17 @@ std::string report_path_problem(const std::string& path) {
   return {};
 }
 
+void claim_report_path(const std::string& path) {
+  Written& w = written();
+  std::lock_guard lock(w.mu);
+  if (w.path == path) return;
+  w.path = path;
+  w.runs.clear();
+  w.all_ok = true;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(path.c_str());
+}
+
 std::string write_report_file(const std::string& path, const std::string& run_json, bool ok) {
   Written& w = written();
   std::lock_guard lock(w.mu);

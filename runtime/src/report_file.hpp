@@ -42,6 +42,12 @@ namespace weft::detail {
 // a FIFO is refused rather than replaced. Messages name WEFT_REPORT.
 std::string report_path_problem(const std::string& path);
 
+// An exploration of this process is about to report to `path`. The first time this process
+// reports there (or after it reported elsewhere), a regular file already at `path` is an
+// earlier process's report and is removed: a process killed before it writes leaves no
+// report rather than one that reads as its own.
+void claim_report_path(const std::string& path);
+
 // Adds `run_json` (one result, ExploreResult::to_json()) to this process's results for
 // `path` and writes them there (see above). Returns "" or why nothing was written.
 std::string write_report_file(const std::string& path, const std::string& run_json, bool ok);

@@ -147,6 +147,21 @@ TEST(ReportFile, EachExplorationOfAProcessSurvivesInOrder) {
   fs::remove_all(other.parent_path());
 }
 
+// A report an earlier process left at WEFT_REPORT is gone before this one's first iteration
+// runs: killed before it writes, this process leaves no report, not one that reads as its own.
+TEST(ReportFile, AnEarlierProcesssReportIsRemovedBeforeTheFirstIteration) {
+  fs::path target = report_path("stale");
+  std::ofstream(target) << "{\"schema\": \"weft.explore/1\", \"ok\": true}\n";
+  ASSERT_TRUE(fs::exists(target));
+  ScopedEnv env("WEFT_REPORT", target.c_str());
+  bool seen_stale = true;
+  auto r = weft::explore([&] { seen_stale = fs::exists(target); }, env_opts());
+  ASSERT_TRUE(r.ok()) << r;
+  EXPECT_FALSE(seen_stale) << "the earlier report was still there while this one explored";
+  EXPECT_EQ(read_json(target), json::parse(r.to_json()));
+  fs::remove_all(target.parent_path());
+}
+
 // keep_going: a new finding is in the file the moment it is found (so that a process killed
 // later keeps it), as the result so far marked partial, after the process's earlier runs;
 // the finished result then replaces it. Each iteration's body reads the file as it starts.
