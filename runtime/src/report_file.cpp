@@ -26,6 +26,16 @@ struct Written {
   std::string path;               // the WEFT_REPORT they were written to
   std::vector<std::string> runs;  // each a weft.explore/1 object, in call order
   bool all_ok = true;
+
+  // Makes `p` the path these results are for; the first time (for it): forgets those of
+  // another path and returns true.
+  bool reporting_to(const std::string& p) {
+    if (path == p) return false;
+    path = p;
+    runs.clear();
+    all_ok = true;
+    return true;
+  }
 };
 Written& written() {
   static Written w;
@@ -34,14 +44,17 @@ Written& written() {
 
 std::atomic<const FatalReportTemplate*> armed{nullptr};
 
-// The runs document: every result so far, in order.
-std::string runs_document(const std::vector<std::string>& runs, bool ok) {
+// The runs document: every result so far, in order, then `last` if given.
+std::string runs_document(const std::vector<std::string>& runs, bool ok,
+                          const std::string* last = nullptr) {
   std::string doc = fmt::format("{{\n\"schema\": \"weft.explore-runs/1\",\n\"ok\": {},\n\"runs\": [\n", ok);
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (i > 0) doc += ",\n";
-    doc += runs[i];
+  auto add = [&](const std::string& run) {
+    if (doc.back() != '\n') doc += ",\n";
+    doc += run;
     while (!doc.empty() && doc.back() == '\n') doc.pop_back();
-  }
+  };
+  for (const std::string& run : runs) add(run);
+  if (last) add(*last);
   return doc + "\n]}\n";
 }
 
@@ -129,10 +142,7 @@ std::string report_path_problem(const std::string& path) {
 void claim_report_path(const std::string& path) {
   Written& w = written();
   std::lock_guard lock(w.mu);
-  if (w.path == path) return;
-  w.path = path;
-  w.runs.clear();
-  w.all_ok = true;
+  if (!w.reporting_to(path)) return;
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(path.c_str());
 }
@@ -140,33 +150,19 @@ void claim_report_path(const std::string& path) {
 std::string write_report_file(const std::string& path, const std::string& run_json, bool ok) {
   Written& w = written();
   std::lock_guard lock(w.mu);
-  if (w.path != path) {  // the first result for this path in this process
-    w.path = path;
-    w.runs.clear();
-    w.all_ok = true;
-  }
-  std::vector<std::string> runs = w.runs;
-  runs.push_back(run_json);
-  const bool all_ok = w.all_ok && ok;
-  std::string why = write_whole(path, runs.size() == 1 ? run_json : runs_document(runs, all_ok));
-  // Kept even when this write failed: the next write still holds every result.
-  w.runs = std::move(runs);
-  w.all_ok = all_ok;
-  return why;
+  w.reporting_to(path);
+  // Kept even when this write fails: the next write still holds every result.
+  w.runs.push_back(run_json);
+  w.all_ok = w.all_ok && ok;
+  return write_whole(path, w.runs.size() == 1 ? run_json : runs_document(w.runs, w.all_ok));
 }
 
 std::string write_partial_report_file(const std::string& path, const std::string& run_json) {
   Written& w = written();
   std::lock_guard lock(w.mu);
-  if (w.path != path) {  // the first result for this path in this process
-    w.path = path;
-    w.runs.clear();
-    w.all_ok = true;
-  }
+  w.reporting_to(path);
   if (w.runs.empty()) return write_whole(path, run_json);
-  std::vector<std::string> runs = w.runs;
-  runs.push_back(run_json);
-  return write_whole(path, runs_document(runs, false));  // a partial run holds a finding
+  return write_whole(path, runs_document(w.runs, false, &run_json));  // it holds a finding
 }
 
 FatalReportFile::FatalReportFile(const char* path, const ExploreOptions& options,

@@ -94,11 +94,8 @@ class SurwStrategy final : public Strategy, public RunQueueWatcher {
   }
   void dequeued(const G& g) noexcept override { total_ -= per_[g.id].weight; }
   void requeued(const G& g) override {
-    PerG& p = per_[g.id];
-    total_ -= p.weight;
-    seen_at(g, p);
-    p.weight = weight(g, p);
-    total_ += p.weight;
+    dequeued(g);
+    queued(g);  // (direct calls: the class is final)
   }
 
   void on_spawn(const G& g) override {
